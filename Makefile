@@ -1,0 +1,121 @@
+# pickle_ext - SQLite extension that reads, writes and scores pickled models.
+#
+#   make            build dist/pickle_ext.so
+#   make test       unit (cmocka) + SQL golden + Python (pytest, scikit-learn oracle) tests
+#   make asan       the same tests against an ASan+UBSan build
+#   make memcheck   SQL tests under valgrind
+#   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
+#   make bench      benchmarks -> BENCHMARKS.md
+#   make demo       the seed scenario
+#   make deps       install the Debian packages the build and tests need
+#
+# Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
+# `make check-core`); ext/sql and ext/pickle_ext.c are the glue.
+
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+SQLITE3  ?= sqlite3
+FUZZ_TIME ?= 60
+
+WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+           -Wformat=2 -Werror
+CSTD     = -std=c11 -D_GNU_SOURCE
+OPT      ?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -Iext/core -Iext/model -Iext/sql -Idist/gen $(CFLAGS)
+LIBS     = -lzstd -lz -lbz2 -llzma -llz4 -lm
+
+CORE_SRC  = $(sort $(wildcard ext/core/*.c) $(wildcard ext/model/*.c))
+GLUE_SRC  = $(sort $(wildcard ext/sql/*.c)) ext/pickle_ext.c
+HDRS      = $(wildcard ext/core/*.h ext/model/*.h ext/sql/*.h)
+
+BUILD    ?= build/release
+DIST     ?= dist
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
+GLUE_OBJ  = $(GLUE_SRC:%.c=$(BUILD)/%.o)
+SO        = $(DIST)/pickle_ext.so
+
+UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all test unit sqltest pytest asan memcheck fuzz bench demo deps clean fixtures check-core \
+        format lint
+
+all: $(SO)
+
+dist/gen/registry_sql.h: sql/registry.sql scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh pk_registry_sql $< > $@
+
+$(BUILD)/%.o: %.c $(HDRS) dist/gen/registry_sql.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(SO): $(CORE_OBJ) $(GLUE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -shared -o $@ $^ $(LIBS) $(LDFLAGS)
+
+$(BUILD)/libpkcore.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_util.h $(BUILD)/libpkcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libpkcore.a -lcmocka $(LIBS) $(LDFLAGS)
+
+# ---- tests ------------------------------------------------------------------------------------
+
+test: check-core unit sqltest pytest
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t; done
+
+sqltest: $(SO)
+	SO=$(SO) SQLITE3=$(SQLITE3) SQL_RUNNER="$(SQL_RUNNER)" sh scripts/run_sql_tests.sh
+
+pytest: $(SO)
+	PICKLE_EXT_SO=$(abspath $(SO)) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)
+
+check-core:
+	@if grep -l 'sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
+	  echo "error: the core must not include SQLite (files above)"; exit 1; fi
+
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_ENV   = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# The sanitized build: unit tests and SQL tests (the shell preloads the ASan runtime), plus the
+# Python tests through LD_PRELOAD (leak detection off there: CPython itself does not free all).
+asan:
+	$(MAKE) BUILD=build/asan DIST=build/asan/dist OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" build/asan/dist/pickle_ext.so $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
+	@set -e; for t in $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN)); do echo "== $$t"; $(ASAN_ENV) $$t; done
+	$(ASAN_ENV) LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  SO=build/asan/dist/pickle_ext.so SQLITE3=$(SQLITE3) sh scripts/run_sql_tests.sh
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  PICKLE_EXT_SO=$(abspath build/asan/dist/pickle_ext.so) PICKLE_EXT_ASAN=1 $(PYTHON) -m pytest -q -x tests/python $(PYTEST_ARGS)
+
+memcheck: $(SO)
+	SO=$(SO) SQLITE3=$(SQLITE3) SQL_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh scripts/run_sql_tests.sh
+
+fuzz:
+	sh scripts/run_fuzz.sh $(FUZZ_TIME)
+
+bench: $(SO)
+	$(PYTHON) scripts/bench.py
+
+demo: $(SO)
+	sh scripts/demo.sh
+
+deps:
+	sh scripts/install-deps.sh
+
+fixtures:
+	$(PYTHON) scripts/gen_fixtures.py
+
+format:
+	clang-format -i ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Iext/core -Iext/model ext
+
+clean:
+	rm -rf build dist

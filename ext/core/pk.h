@@ -1,0 +1,105 @@
+/*
+ * pk.h - common types of the pickle_ext core: limits, the allocator, the arena.
+ *
+ * The core (everything under ext/core and ext/model) is plain C99 and never includes a SQLite
+ * header. It allocates through a pk_alloc supplied by the caller (the SQLite glue passes
+ * sqlite3_malloc64-based functions, unit tests pass counting ones) and reports errors as pk_err
+ * values (pk_err.h).
+ *
+ * Memory of one decoded document lives in one pk_arena: many small bump allocations, freed all at
+ * once by pk_arena_free. The arena enforces a byte budget so that no input can make the decoder
+ * allocate more than a small multiple of its own size.
+ */
+#ifndef PK_H
+#define PK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PK_VERSION "0.1.0"
+
+/* ---- limits (all overridable through pk_limits) ------------------------------------------- */
+
+/* Default limits. Every one is a hard cap checked before the corresponding allocation. */
+#define PK_DEFAULT_MAX_DEPTH 1000          /* nesting depth of containers when traversed      */
+#define PK_DEFAULT_MAX_STACK 1000000       /* values on the unpickler stack                   */
+#define PK_DEFAULT_MAX_MARKS 100000        /* open MARKs                                      */
+#define PK_DEFAULT_MAX_MEMO 1000000        /* distinct memo entries                           */
+#define PK_DEFAULT_ALLOC_FACTOR 16         /* arena budget = factor * input size + slack      */
+#define PK_DEFAULT_ALLOC_SLACK (1u << 20)  /* 1 MiB of budget for tiny inputs                 */
+#define PK_DEFAULT_MAX_INFLATE (1u << 30)  /* 1 GiB: largest decompressed stream               */
+#define PK_DEFAULT_MAX_OUTPUT (1u << 30)   /* 1 GiB: largest text or blob an encoder produces */
+#define PK_MAX_DIMS 32                     /* numpy's NPY_MAXDIMS                             */
+#define PK_MAX_BIGINT_BYTES 8192           /* ints wider than this are refused (~19,700 digits) */
+
+typedef struct pk_limits {
+    uint32_t max_depth;
+    uint32_t max_stack;
+    uint32_t max_marks;
+    uint32_t max_memo;
+    uint32_t alloc_factor;
+    uint64_t alloc_slack;
+    uint64_t max_inflate; /* also capped by the caller (SQLite's SQLITE_LIMIT_LENGTH)      */
+    uint64_t max_output;
+} pk_limits;
+
+/* Fills *l with the defaults above. */
+void pk_limits_default(pk_limits *l);
+
+/* ---- allocator ------------------------------------------------------------------------------ */
+
+/* A caller-supplied allocator. free(ctx, NULL) must be a no-op. realloc may be NULL, in which case
+ * the core uses malloc + copy + free. */
+typedef struct pk_alloc {
+    void *(*malloc)(void *ctx, size_t n);
+    void *(*realloc)(void *ctx, void *p, size_t n);
+    void (*free)(void *ctx, void *p);
+    void *ctx;
+} pk_alloc;
+
+/* The process allocator (malloc/realloc/free). */
+extern const pk_alloc pk_alloc_std;
+
+void *pk_malloc(const pk_alloc *a, size_t n);
+void *pk_realloc(const pk_alloc *a, void *p, size_t old_n, size_t n);
+void pk_free(const pk_alloc *a, void *p);
+
+/* ---- arena ---------------------------------------------------------------------------------- */
+
+typedef struct pk_arena_chunk pk_arena_chunk;
+
+/* A bump allocator: allocations are 8-byte aligned, never freed one by one. `used` counts every
+ * byte requested from the underlying allocator (chunk headers included); an allocation that would
+ * push it past `budget` fails. The arena owns its chunks; pk_arena_free releases them all. */
+typedef struct pk_arena {
+    const pk_alloc *alloc;
+    pk_arena_chunk *head;
+    size_t used;
+    size_t budget;
+} pk_arena;
+
+/* Initialises an empty arena. budget 0 means unlimited. Allocates nothing. */
+void pk_arena_init(pk_arena *ar, const pk_alloc *alloc, size_t budget);
+
+/* Returns n bytes (uninitialised, 8-aligned) or NULL when out of memory or over budget. n == 0
+ * returns a valid non-NULL pointer. */
+void *pk_arena_alloc(pk_arena *ar, size_t n);
+
+/* Like pk_arena_alloc, zero-filled. */
+void *pk_arena_calloc(pk_arena *ar, size_t count, size_t size);
+
+/* Grows an arena block: returns a new block of new_n bytes holding the first old_n bytes of p (p
+ * may be NULL). The old block is not reused. Callers grow geometrically so the waste is bounded. */
+void *pk_arena_grow(pk_arena *ar, void *p, size_t old_n, size_t new_n);
+
+/* Copies n bytes into the arena and appends a NUL (not counted in n). */
+char *pk_arena_strndup(pk_arena *ar, const char *s, size_t n);
+
+/* Releases every chunk. Accepts an arena that was never used; safe to call twice. */
+void pk_arena_free(pk_arena *ar);
+
+/* Overflow-checked size arithmetic: return 0 and store the result, or return 1 on overflow. */
+int pk_mul_overflow(size_t a, size_t b, size_t *out);
+int pk_add_overflow(size_t a, size_t b, size_t *out);
+
+#endif /* PK_H */

@@ -1,0 +1,120 @@
+/*
+ * pk_doc.c - decoding entry point: container detection, inflating, running the unpickler
+ * (see pk_doc.h).
+ *
+ * Memory: the arena budget is limits.alloc_factor * stream size + alloc_slack, so the graph of
+ * any input costs at most a small multiple of its size. Inflated streams are capped by
+ * limits.max_inflate before a byte is produced past it.
+ */
+#include "pk_doc.h"
+
+#include "pk_inflate.h"
+#include "pk_vm.h"
+
+#include <string.h>
+
+const char *pk_compression_name(pk_compression c) {
+    switch (c) {
+    case PK_COMP_NONE: return "none";
+    case PK_COMP_ZSTD: return "zstd";
+    case PK_COMP_ZLIB: return "zlib";
+    case PK_COMP_GZIP: return "gzip";
+    case PK_COMP_BZ2: return "bz2";
+    case PK_COMP_XZ: return "xz";
+    case PK_COMP_LZMA: return "lzma";
+    case PK_COMP_LZ4: return "lz4";
+    case PK_COMP_ZFILE: return "zlib (joblib ZF)";
+    }
+    return "unknown";
+}
+
+void pk_doc_free(pk_doc *doc) {
+    if (!doc) return;
+    const pk_alloc *a = doc->alloc;
+    pk_arena_free(&doc->arena);
+    pk_free(a, doc->owned);
+    pk_free(a, doc->owned2);
+    pk_free(a, doc);
+}
+
+int pk_doc_safe(const pk_doc *doc) {
+    for (size_t i = 0; i < doc->nglobals; i++)
+        if (!doc->globals[i].allowed) return 0;
+    return 1;
+}
+
+/* Inflates (*buf, *len) in place when it starts with a known container magic. */
+static pk_code unwrap(pk_doc *doc, const uint8_t **buf, size_t *len, pk_compression *kind,
+                      uint8_t **owned, pk_err *err) {
+    *kind = pk_detect_compression(*buf, *len);
+    if (*kind == PK_COMP_NONE) return PK_OK;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    pk_code c = pk_inflate(doc->alloc, *kind, *buf, *len, doc->limits.max_inflate, &out,
+                           &out_len, err);
+    if (c) return c;
+    *owned = out;
+    *buf = out;
+    *len = out_len;
+    return PK_OK;
+}
+
+pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
+                      size_t len, int copy, pk_err *err) {
+    pk_doc *doc = pk_malloc(alloc, sizeof *doc);
+    if (!doc) {
+        pk_err_nomem(err, -1);
+        return NULL;
+    }
+    memset(doc, 0, sizeof *doc);
+    doc->alloc = alloc;
+    if (limits)
+        doc->limits = *limits;
+    else
+        pk_limits_default(&doc->limits);
+    doc->input_len = len;
+    pk_arena_init(&doc->arena, alloc, 0);
+
+    const uint8_t *s = buf;
+    size_t n = len;
+    pk_compression kind;
+    if (unwrap(doc, &s, &n, &kind, &doc->owned, err)) goto fail;
+    if (kind == PK_COMP_ZSTD) {
+        doc->outer = PK_COMP_ZSTD;
+        if (unwrap(doc, &s, &n, &kind, &doc->owned2, err)) goto fail;
+        if (kind == PK_COMP_ZSTD) {
+            pk_err_set(err, PK_ECOMPRESS, 0, -1, "a zstd frame inside a zstd frame is not accepted");
+            goto fail;
+        }
+    }
+    doc->inner = kind;
+    if (doc->outer == PK_COMP_NONE && kind == PK_COMP_NONE && copy) {
+        doc->owned = pk_malloc(alloc, n ? n : 1);
+        if (!doc->owned) {
+            pk_err_nomem(err, -1);
+            goto fail;
+        }
+        if (n) memcpy(doc->owned, s, n);
+        s = doc->owned;
+    }
+    doc->stream = s;
+    doc->stream_len = n;
+
+    size_t budget;
+    if (pk_mul_overflow(n, doc->limits.alloc_factor, &budget) ||
+        pk_add_overflow(budget, (size_t)doc->limits.alloc_slack, &budget))
+        budget = SIZE_MAX;
+    doc->arena.budget = budget;
+
+    if (n == 0) {
+        pk_err_set(err, PK_ETRUNC, 0, -1, "truncated pickle: the input is empty");
+        goto fail;
+    }
+    pk_reader r;
+    pk_reader_init(&r, s, n, err);
+    if (pk_vm_run(doc, &r, 0, &doc->root) != PK_OK) goto fail;
+    return doc;
+fail:
+    pk_doc_free(doc);
+    return NULL;
+}

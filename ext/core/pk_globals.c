@@ -1,0 +1,432 @@
+/*
+ * pk_globals.c - the allowlist: which (module, name) pairs are interpreted as data, and how
+ * REDUCE / NEWOBJ / INST / BUILD behave on them (see pk_vm.h).
+ *
+ * Interpreted as data:
+ *   builtins.set / frozenset / bytearray / bytes / complex      -> the container or number
+ *   builtins.slice / range and builtins type references        -> inert objects (safe)
+ *   collections.OrderedDict / defaultdict                      -> PK_DICT with its class
+ *   copyreg._reconstructor / __newobj__ / __newobj_ex__         -> the object they construct
+ *   _codecs.encode(text, 'latin1')                              -> bytes
+ *   numpy array / dtype / scalar reconstructors (numpy.core and numpy._core) -> pk_ndarray.c
+ *   joblib.numpy_pickle.NumpyArrayWrapper + BUILD              -> the array (pk_joblib.c)
+ * Allowed (safe to load in Python) but kept inert: numpy.random state constructors and the
+ * scikit-learn classes listed in pk_allow_sklearn.c.
+ * Everything else becomes an inert PK_OBJECT; pickle_info lists it as unsafe.
+ */
+#include "pk_allow.h"
+#include "pk_ndarray.h"
+#include "pk_vm.h"
+
+#include <string.h>
+
+typedef enum interp {
+    I_NONE,
+    I_SET,
+    I_FROZENSET,
+    I_BYTEARRAY,
+    I_BYTES,
+    I_COMPLEX,
+    I_ODICT,
+    I_DEFAULTDICT,
+    I_RECONSTRUCTOR,
+    I_NEWOBJ,
+    I_NEWOBJ_EX,
+    I_CODECS_ENCODE,
+    I_NP_RECONSTRUCT,
+    I_NP_FROMBUFFER,
+    I_NP_DTYPE,
+    I_NP_SCALAR,
+    I_INERT /* allowed, no interpretation */
+} interp;
+
+typedef struct rule {
+    const char *module;
+    const char *name;
+    interp how;
+} rule;
+
+static const rule rules[] = {
+    {"builtins", "set", I_SET},
+    {"builtins", "frozenset", I_FROZENSET},
+    {"builtins", "bytearray", I_BYTEARRAY},
+    {"builtins", "bytes", I_BYTES},
+    {"builtins", "complex", I_COMPLEX},
+    {"builtins", "slice", I_INERT},
+    {"builtins", "range", I_INERT},
+    {"builtins", "object", I_INERT},
+    {"builtins", "list", I_INERT},
+    {"builtins", "dict", I_INERT},
+    {"builtins", "tuple", I_INERT},
+    {"builtins", "int", I_INERT},
+    {"builtins", "float", I_INERT},
+    {"builtins", "str", I_INERT},
+    {"builtins", "bool", I_INERT},
+    {"builtins", "NoneType", I_INERT},
+    {"collections", "OrderedDict", I_ODICT},
+    {"collections", "defaultdict", I_DEFAULTDICT},
+    {"copyreg", "_reconstructor", I_RECONSTRUCTOR},
+    {"copyreg", "__newobj__", I_NEWOBJ},
+    {"copyreg", "__newobj_ex__", I_NEWOBJ_EX},
+    {"_codecs", "encode", I_CODECS_ENCODE},
+    {"numpy.core.multiarray", "_reconstruct", I_NP_RECONSTRUCT},
+    {"numpy._core.multiarray", "_reconstruct", I_NP_RECONSTRUCT},
+    {"numpy.core._multiarray_umath", "_reconstruct", I_NP_RECONSTRUCT},
+    {"numpy._core._multiarray_umath", "_reconstruct", I_NP_RECONSTRUCT},
+    {"numpy.core._internal", "_reconstruct", I_NP_RECONSTRUCT},
+    {"numpy.core.multiarray", "scalar", I_NP_SCALAR},
+    {"numpy._core.multiarray", "scalar", I_NP_SCALAR},
+    {"numpy.core._multiarray_umath", "scalar", I_NP_SCALAR},
+    {"numpy._core._multiarray_umath", "scalar", I_NP_SCALAR},
+    {"numpy.core.numeric", "_frombuffer", I_NP_FROMBUFFER},
+    {"numpy._core.numeric", "_frombuffer", I_NP_FROMBUFFER},
+    {"numpy", "dtype", I_NP_DTYPE},
+    {"numpy", "ndarray", I_INERT},
+    {"numpy", "matrix", I_INERT},
+    {"numpy.random._pickle", "__randomstate_ctor", I_INERT},
+    {"numpy.random._pickle", "__bit_generator_ctor", I_INERT},
+    {"numpy.random._pickle", "__generator_ctor", I_INERT},
+    {"joblib.numpy_pickle", "NumpyArrayWrapper", I_INERT},
+};
+
+static const rule *find_rule(const char *module, const char *name) {
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (strcmp(rules[i].module, module) == 0 && strcmp(rules[i].name, name) == 0)
+            return &rules[i];
+    return NULL;
+}
+
+int pk_global_allowed(const char *module, const char *name) {
+    if (find_rule(module, name)) return 1;
+    /* numpy scalar and dtype classes (numpy.float64, numpy.dtypes.Float64DType, ...) are data */
+    if (strcmp(module, "numpy") == 0 || strcmp(module, "numpy.dtypes") == 0) {
+        static const char *const np_types[] = {
+            "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+            "float16", "float32", "float64", "longdouble", "complex64", "complex128", "str_",
+            "bytes_", "void", "object_", "datetime64", "timedelta64", "record", "intc",
+            "uintc", "int_", "uint", "longlong", "ulonglong", "half", "single", "double"};
+        for (size_t i = 0; i < sizeof np_types / sizeof np_types[0]; i++)
+            if (strcmp(name, np_types[i]) == 0) return 1;
+        if (strcmp(module, "numpy.dtypes") == 0 && strlen(name) > 5 &&
+            strcmp(name + strlen(name) - 5, "DType") == 0)
+            return 1;
+    }
+    for (const pk_allow_entry *e = pk_allow_sklearn; e->module; e++)
+        if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return 1;
+    return 0;
+}
+
+/* Python 2 names (a subset of CPython's _compat_pickle mappings relevant to data pickles). */
+void pk_global_map_py2(const char **module, const char **name) {
+    static const struct {
+        const char *m2, *n2, *m3, *n3;
+    } names[] = {
+        {"__builtin__", "xrange", "builtins", "range"},
+        {"__builtin__", "unicode", "builtins", "str"},
+        {"__builtin__", "basestring", "builtins", "str"},
+        {"__builtin__", "long", "builtins", "int"},
+        {"__builtin__", "unichr", "builtins", "chr"},
+        {"__builtin__", "reduce", "functools", "reduce"},
+        {"__builtin__", "intern", "sys", "intern"},
+        {"itertools", "izip", "builtins", "zip"},
+        {"itertools", "imap", "builtins", "map"},
+        {"itertools", "ifilter", "builtins", "filter"},
+        {"UserDict", "IterableUserDict", "collections", "UserDict"},
+        {"UserList", "UserList", "collections", "UserList"},
+        {"UserDict", "UserDict", "collections", "UserDict"},
+        {"exceptions", "StandardError", "builtins", "Exception"},
+    };
+    static const struct {
+        const char *m2, *m3;
+    } modules[] = {
+        {"__builtin__", "builtins"}, {"copy_reg", "copyreg"}, {"Queue", "queue"},
+        {"cPickle", "pickle"},       {"exceptions", "builtins"}, {"cStringIO", "io"},
+        {"StringIO", "io"},          {"thread", "_thread"},   {"repr", "reprlib"},
+        {"UserDict", "collections"}, {"UserList", "collections"},
+        {"UserString", "collections"}, {"ConfigParser", "configparser"},
+        {"SocketServer", "socketserver"}, {"httplib", "http.client"},
+        {"urllib2", "urllib.request"}, {"commands", "subprocess"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(*module, names[i].m2) == 0 && strcmp(*name, names[i].n2) == 0) {
+            *module = names[i].m3;
+            *name = names[i].n3;
+            return;
+        }
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
+        if (strcmp(*module, modules[i].m2) == 0) {
+            *module = modules[i].m3;
+            return;
+        }
+}
+
+static interp interp_of(const pk_value *callable) {
+    if (!callable || callable->kind != PK_GLOBAL) return I_NONE;
+    const rule *r = find_rule(callable->u.g.module, callable->u.g.name);
+    return r ? r->how : I_NONE;
+}
+
+static pk_code bad(pk_vm *vm, const char *what) {
+    return pk_err_set(vm->err, PK_EVALUE, -1, -1, "%s", what);
+}
+
+/* Items of an iterable argument given as list/tuple/set/frozenset. */
+static int iterable(const pk_value *v) {
+    return v && (v->kind == PK_LIST || v->kind == PK_TUPLE || v->kind == PK_SET ||
+                 v->kind == PK_FROZENSET);
+}
+
+static pk_code make_set(pk_vm *vm, pk_kind kind, pk_value *args, pk_value **out) {
+    pk_value *s = pk_new_seq(vm->ar, kind, 0);
+    if (!s) return pk_err_nomem(vm->err, -1);
+    if (args->u.seq.len > 1) return bad(vm, "set() takes at most 1 argument");
+    if (args->u.seq.len == 1) {
+        pk_value *it = args->u.seq.items[0];
+        if (!iterable(it)) return bad(vm, "set() argument must be a list, tuple or set");
+        for (size_t i = 0; i < it->u.seq.len; i++) {
+            pk_code c = pk_seq_append(vm->ar, s, it->u.seq.items[i], vm->err);
+            if (c) return c;
+        }
+    }
+    *out = s;
+    return PK_OK;
+}
+
+/* Latin-1 encoding of a str's code points (for _codecs.encode and bytearray(str, 'latin-1')). */
+static pk_code latin1(pk_vm *vm, const pk_value *str, pk_kind kind, pk_value **out) {
+    const uint8_t *s = (const uint8_t *)str->u.s.ptr;
+    size_t n = str->u.s.len, o = 0;
+    uint8_t *b = pk_arena_alloc(vm->ar, n + 1);
+    if (!b) return pk_err_nomem(vm->err, -1);
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            b[o++] = c;
+            i++;
+        } else if ((c & 0xE0) == 0xC0 && i + 1 < n && c <= 0xC3) {
+            b[o++] = (uint8_t)(((c & 0x1F) << 6) | (s[i + 1] & 0x3F));
+            i += 2;
+        } else {
+            return bad(vm, "text to encode as latin-1 has a character above U+00FF");
+        }
+    }
+    b[o] = 0;
+    pk_value *v = pk_new_bytes(vm->ar, kind, b, o, 1);
+    if (!v) return pk_err_nomem(vm->err, -1);
+    *out = v;
+    return PK_OK;
+}
+
+static int is_latin1_name(const pk_value *v) {
+    if (!v || v->kind != PK_STR) return 0;
+    const char *s = v->u.s.ptr;
+    return strcmp(s, "latin1") == 0 || strcmp(s, "latin-1") == 0 || strcmp(s, "latin_1") == 0 ||
+           strcmp(s, "iso-8859-1") == 0 || strcmp(s, "iso8859-1") == 0 || strcmp(s, "l1") == 0;
+}
+
+static pk_code inert(pk_vm *vm, pk_value *cls, pk_value *args, pk_objhow how, pk_value **out) {
+    pk_value *o = pk_new_object(vm->ar, cls, args, how);
+    if (!o) return pk_err_nomem(vm->err, -1);
+    *out = o;
+    return PK_OK;
+}
+
+/* A dict-like: OrderedDict(pairs) / defaultdict(factory[, pairs]). */
+static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_default,
+                         pk_value **out) {
+    pk_value *d = pk_new_dict(vm->ar, 0);
+    if (!d) return pk_err_nomem(vm->err, -1);
+    d->u.d.cls = cls;
+    size_t k = 0;
+    if (is_default && args->u.seq.len > 0) d->u.d.default_factory = args->u.seq.items[k++];
+    if (args->u.seq.len > k + 1) return bad(vm, "too many arguments for a dict");
+    if (args->u.seq.len == k + 1) {
+        pk_value *src = args->u.seq.items[k];
+        if (src->kind == PK_DICT) {
+            for (size_t i = 0; i < src->u.d.len; i++) {
+                pk_code c = pk_dict_set(vm->ar, d, src->u.d.keys[i], src->u.d.vals[i], vm->err);
+                if (c) return c;
+            }
+        } else if (iterable(src)) {
+            for (size_t i = 0; i < src->u.seq.len; i++) {
+                pk_value *pair = src->u.seq.items[i];
+                if (!(pair->kind == PK_LIST || pair->kind == PK_TUPLE) || pair->u.seq.len != 2)
+                    return bad(vm, "dict items must be (key, value) pairs");
+                pk_code c = pk_dict_set(vm->ar, d, pair->u.seq.items[0], pair->u.seq.items[1],
+                                        vm->err);
+                if (c) return c;
+            }
+        } else {
+            return bad(vm, "unsupported argument for a dict");
+        }
+    }
+    *out = d;
+    return PK_OK;
+}
+
+pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kwargs,
+                          pk_value **out) {
+    interp how = interp_of(cls);
+    if (!kwargs || kwargs->u.d.len == 0) {
+        switch (how) {
+        case I_SET: return make_set(vm, PK_SET, args, out);
+        case I_FROZENSET: return make_set(vm, PK_FROZENSET, args, out);
+        case I_ODICT: return make_dict(vm, cls, args, 0, out);
+        case I_DEFAULTDICT: return make_dict(vm, cls, args, 1, out);
+        default: break;
+        }
+    }
+    pk_code c = inert(vm, cls, args, PK_HOW_NEWOBJ, out);
+    if (c == PK_OK && kwargs && kwargs->u.d.len) (*out)->u.o.kwargs = kwargs;
+    return c;
+}
+
+pk_code pk_globals_inst(pk_vm *vm, pk_value *cls, pk_value *args, pk_value **out) {
+    return inert(vm, cls, args, PK_HOW_INST, out);
+}
+
+pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_value **out) {
+    size_t n = args->u.seq.len;
+    pk_value **a = args->u.seq.items;
+    switch (interp_of(callable)) {
+    case I_SET: return make_set(vm, PK_SET, args, out);
+    case I_FROZENSET: return make_set(vm, PK_FROZENSET, args, out);
+    case I_BYTEARRAY:
+    case I_BYTES: {
+        pk_kind kind = interp_of(callable) == I_BYTES ? PK_BYTES : PK_BYTEARRAY;
+        if (n == 0) {
+            *out = pk_new_bytes(vm->ar, kind, (const uint8_t *)"", 0, 1);
+            return *out ? PK_OK : pk_err_nomem(vm->err, -1);
+        }
+        if (n == 1 && (a[0]->kind == PK_BYTES || a[0]->kind == PK_BYTEARRAY)) {
+            *out = pk_new_bytes(vm->ar, kind, (const uint8_t *)a[0]->u.s.ptr, a[0]->u.s.len, 1);
+            return *out ? PK_OK : pk_err_nomem(vm->err, -1);
+        }
+        if (n == 2 && a[0]->kind == PK_STR && is_latin1_name(a[1]))
+            return latin1(vm, a[0], kind, out);
+        if (n == 1 && a[0]->kind == PK_LIST) {
+            /* bytes([1, 2, 3]) */
+            uint8_t *b = pk_arena_alloc(vm->ar, a[0]->u.seq.len + 1);
+            if (!b) return pk_err_nomem(vm->err, -1);
+            for (size_t i = 0; i < a[0]->u.seq.len; i++) {
+                const pk_value *it = a[0]->u.seq.items[i];
+                if (it->kind != PK_INT || it->u.i < 0 || it->u.i > 255)
+                    return bad(vm, "bytes() items must be integers in range(256)");
+                b[i] = (uint8_t)it->u.i;
+            }
+            *out = pk_new_bytes(vm->ar, kind, b, a[0]->u.seq.len, 1);
+            return *out ? PK_OK : pk_err_nomem(vm->err, -1);
+        }
+        return bad(vm, "unsupported arguments for bytes()/bytearray()");
+    }
+    case I_COMPLEX: {
+        double re = 0, im = 0;
+        if (n > 2 || (n >= 1 && pk_as_f64(a[0], &re)) || (n == 2 && pk_as_f64(a[1], &im)))
+            return bad(vm, "complex() takes up to two numbers");
+        pk_value *v = pk_new(vm->ar, PK_COMPLEX);
+        if (!v) return pk_err_nomem(vm->err, -1);
+        v->u.c.re = re;
+        v->u.c.im = im;
+        *out = v;
+        return PK_OK;
+    }
+    case I_ODICT: return make_dict(vm, callable, args, 0, out);
+    case I_DEFAULTDICT: return make_dict(vm, callable, args, 1, out);
+    case I_RECONSTRUCTOR: {
+        /* copyreg._reconstructor(cls, base, state): object.__new__(cls) when base is object,
+         * else base.__new__(cls, state) + base.__init__(obj, state). */
+        if (n != 3) return bad(vm, "copyreg._reconstructor takes 3 arguments");
+        pk_code c = inert(vm, a[0], NULL, PK_HOW_INST, out);
+        if (c) return c;
+        pk_value *base = a[1], *st = a[2];
+        if (pk_global_is(base, "builtins", "object") || st->kind == PK_NONE) return PK_OK;
+        if (pk_global_is(base, "builtins", "dict") && st->kind == PK_DICT) {
+            (*out)->u.o.dictitems = st;
+        } else if (pk_global_is(base, "builtins", "list") && st->kind == PK_LIST) {
+            (*out)->u.o.items = st;
+        } else {
+            pk_value *t = pk_new_seq(vm->ar, PK_TUPLE, 1);
+            if (!t) return pk_err_nomem(vm->err, -1);
+            t->u.seq.items[0] = st;
+            t->u.seq.len = 1;
+            (*out)->u.o.args = t;
+        }
+        return PK_OK;
+    }
+    case I_NEWOBJ: {
+        if (n < 1) return bad(vm, "copyreg.__newobj__ needs a class");
+        pk_value *rest = pk_new_seq(vm->ar, PK_TUPLE, n - 1);
+        if (!rest) return pk_err_nomem(vm->err, -1);
+        if (n > 1) memcpy(rest->u.seq.items, a + 1, (n - 1) * sizeof *a);
+        rest->u.seq.len = n - 1;
+        return pk_globals_newobj(vm, a[0], rest, NULL, out);
+    }
+    case I_NEWOBJ_EX:
+        if (n != 3 || a[1]->kind != PK_TUPLE || a[2]->kind != PK_DICT)
+            return bad(vm, "copyreg.__newobj_ex__ takes (cls, args, kwargs)");
+        return pk_globals_newobj(vm, a[0], a[1], a[2], out);
+    case I_CODECS_ENCODE:
+        if (n == 2 && a[0]->kind == PK_STR && is_latin1_name(a[1]))
+            return latin1(vm, a[0], PK_BYTES, out);
+        return inert(vm, callable, args, PK_HOW_REDUCE, out);
+    case I_NP_RECONSTRUCT:
+        *out = pk_np_reconstruct(vm->ar, args, vm->err);
+        return *out ? PK_OK : (vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1));
+    case I_NP_FROMBUFFER:
+        *out = pk_np_frombuffer(vm->ar, args, vm->err);
+        return *out ? PK_OK : (vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1));
+    case I_NP_DTYPE:
+        *out = pk_np_dtype_new(vm->ar, args, vm->err);
+        return *out ? PK_OK : (vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1));
+    case I_NP_SCALAR:
+        *out = pk_np_scalar(vm->ar, args, vm->err);
+        return *out ? PK_OK : (vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1));
+    default: return inert(vm, callable, args, PK_HOW_REDUCE, out);
+    }
+}
+
+/* A new dict holding a's entries updated by b's (a second BUILD on the same object; neither
+ * input is modified since either may be shared through the memo). */
+static pk_value *merged_dict(pk_vm *vm, const pk_value *a, const pk_value *b) {
+    pk_value *d = pk_new_dict(vm->ar, a->u.d.len + b->u.d.len);
+    if (!d) return NULL;
+    const pk_value *src[2] = {a, b};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < src[k]->u.d.len; i++)
+            if (pk_dict_set(vm->ar, d, src[k]->u.d.keys[i], src[k]->u.d.vals[i], vm->err))
+                return NULL;
+    return d;
+}
+
+static int empty_state(const pk_value *st) {
+    return st->kind == PK_NONE || (st->kind == PK_DICT && st->u.d.len == 0);
+}
+
+pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
+    pk_value *obj = *objp;
+    char tn[96];
+    switch (obj->kind) {
+    case PK_NDARRAY: return pk_np_array_setstate(vm->ar, obj, state, vm->err);
+    case PK_DTYPE: return pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
+    case PK_OBJECT:
+        if (obj->u.o.state && obj->u.o.state->kind == PK_DICT && state->kind == PK_DICT) {
+            pk_value *m = merged_dict(vm, obj->u.o.state, state);
+            if (!m) return vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1);
+            obj->u.o.state = m;
+        } else {
+            obj->u.o.state = state;
+        }
+        if (pk_joblib_is_wrapper(obj)) {
+            pk_value *arr = NULL;
+            pk_code c = pk_joblib_read_array(vm, obj, &arr);
+            if (c) return c;
+            *objp = arr;
+        }
+        return PK_OK;
+    default:
+        if (empty_state(state)) return PK_OK;
+        return pk_err_set(vm->err, PK_EUNSUPPORTED, -1, -1,
+                          "BUILD with a non-empty state on a %s is not supported",
+                          pk_type_name(obj, tn, sizeof tn));
+    }
+}

@@ -1,0 +1,23 @@
+/*
+ * pk_inflate.h - the containers a pickle may arrive in: zstd frames and joblib's compressors.
+ *
+ * Detection is by magic bytes (../shared/FORMATS.md §4.2); inflating uses Debian's libraries
+ * (libzstd, zlib, libbz2, liblzma, liblz4). Every inflater stops with PK_ELIMIT as soon as the
+ * output would exceed max_out, so a decompression bomb costs at most max_out bytes and the time
+ * to produce them. Truncated or corrupt input is PK_ECOMPRESS with the byte offset where the
+ * library gave up (the compressed offset).
+ */
+#ifndef PK_INFLATE_H
+#define PK_INFLATE_H
+
+#include "pk_doc.h"
+
+/* The container of buf: PK_COMP_NONE for a raw pickle (or anything unrecognised). */
+pk_compression pk_detect_compression(const uint8_t *buf, size_t len);
+
+/* Inflates buf (which starts with c's magic) into a new buffer allocated with alloc, owned by the
+ * caller (*out, *out_len; *out is NUL-padded by one byte). */
+pk_code pk_inflate(const pk_alloc *alloc, pk_compression c, const uint8_t *buf, size_t len,
+                   uint64_t max_out, uint8_t **out, size_t *out_len, pk_err *err);
+
+#endif /* PK_INFLATE_H */

@@ -1,0 +1,205 @@
+/*
+ * pk_value.h - the decoded object graph.
+ *
+ * A pickle decodes into a graph of pk_value nodes, all allocated in the document's arena
+ * (pk_doc.arena). Nodes are shared, never deep-copied: a memo GET pushes the same pointer again,
+ * so a "memo bomb" costs linear time and memory, and mutations (APPENDS on a memoized list) are
+ * seen everywhere the node occurs, as in Python. Containers may be cyclic (a list that contains
+ * itself); every traversal must therefore cap its depth (pk_limits.max_depth) or track ancestors.
+ *
+ * Strings (PK_STR) are UTF-8, possibly with lone surrogates encoded as 3-byte sequences
+ * (CPython's "surrogatepass"), and are NUL-terminated for convenience (len excludes the NUL).
+ * Bytes may borrow from the input buffer: a pk_doc keeps its input alive.
+ *
+ * Python objects the decoder does not interpret are PK_OBJECT nodes: the class (a PK_GLOBAL), the
+ * constructor arguments, the state given to BUILD, and items appended or set on them. Nothing is
+ * ever imported or called.
+ *
+ * numpy arrays, dtypes and scalars are PK_NDARRAY / PK_DTYPE / PK_NPSCALAR (pk_ndarray.h).
+ */
+#ifndef PK_VALUE_H
+#define PK_VALUE_H
+
+#include "pk.h"
+#include "pk_err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum pk_kind {
+    PK_NONE,
+    PK_BOOL,
+    PK_INT,       /* fits in int64                                                       */
+    PK_BIGINT,    /* u.s: little-endian two's complement bytes (minimal, as LONG1 writes) */
+    PK_FLOAT,
+    PK_COMPLEX,
+    PK_STR,
+    PK_BYTES,
+    PK_BYTEARRAY,
+    PK_LIST,
+    PK_TUPLE,
+    PK_SET,
+    PK_FROZENSET,
+    PK_DICT,      /* also OrderedDict / defaultdict (u.d.cls says which)                  */
+    PK_GLOBAL,    /* a class or function reference: module + qualified name               */
+    PK_OBJECT,    /* an instance of a class the decoder does not interpret                */
+    PK_NDARRAY,   /* numpy.ndarray                                                         */
+    PK_DTYPE,     /* numpy.dtype                                                           */
+    PK_NPSCALAR,  /* numpy scalar (numpy.float64(1.5), ...)                                */
+    PK_KIND_COUNT
+} pk_kind;
+
+typedef struct pk_value pk_value;
+typedef struct pk_ndarray pk_ndarray;
+typedef struct pk_dtype pk_dtype;
+
+/* list, tuple, set, frozenset. Sets keep insertion order (Python's iteration order differs;
+ * consumers compare sets as sets) and an index like pk_dict's once len > 8. */
+typedef struct pk_seq {
+    pk_value **items;
+    size_t len, cap;
+    uint32_t *index;
+    size_t index_cap;
+} pk_seq;
+
+/* Insertion-ordered dict. Keys are unique under Python equality of hashable values (1 == 1.0 ==
+ * True); `index` is an open-addressing table of positions (+1) used once len > 8. */
+typedef struct pk_dict {
+    pk_value **keys;
+    pk_value **vals;
+    size_t len, cap;
+    uint32_t *index;
+    size_t index_cap;        /* power of two, 0 when no index                     */
+    const pk_value *cls;     /* NULL for dict, else the GLOBAL (OrderedDict, ...) */
+    pk_value *default_factory; /* defaultdict's, else NULL                       */
+} pk_dict;
+
+/* How an object node came to be (affects pickle_set's re-encoding and JSON "py/args"). */
+typedef enum pk_objhow {
+    PK_HOW_REDUCE,  /* cls(*args)                                   */
+    PK_HOW_NEWOBJ,  /* cls.__new__(cls, *args [, **kwargs])         */
+    PK_HOW_INST     /* INST / OBJ / copyreg._reconstructor           */
+} pk_objhow;
+
+typedef struct pk_object {
+    pk_value *cls;       /* PK_GLOBAL (or any value when REDUCE'd on a non-global)  */
+    pk_value *args;      /* PK_TUPLE or NULL                                       */
+    pk_value *kwargs;    /* PK_DICT or NULL (NEWOBJ_EX)                            */
+    pk_value *state;     /* argument of BUILD, or NULL when never built            */
+    pk_value *items;     /* PK_LIST of APPEND(S)ed items, or NULL                  */
+    pk_value *dictitems; /* PK_DICT of SETITEM(S) on the object, or NULL           */
+    pk_objhow how;
+} pk_object;
+
+typedef struct pk_global {
+    const char *module; /* NUL-terminated, after Python 2 name mapping */
+    const char *name;   /* qualified name, may be dotted (proto 4)     */
+    size_t module_len, name_len;
+} pk_global;
+
+/* Scalar of a numpy dtype: `data` holds dtype->itemsize bytes (may borrow from the input). */
+typedef struct pk_npscalar {
+    pk_value *dtype; /* PK_DTYPE */
+    const uint8_t *data;
+    pk_value *object; /* object dtype: the Python value itself, else NULL */
+} pk_npscalar;
+
+struct pk_value {
+    pk_kind kind;
+    uint32_t flags; /* PK_VF_* */
+    union {
+        int b;
+        int64_t i;
+        double f;
+        struct {
+            double re, im;
+        } c;
+        struct {
+            const char *ptr; /* str: NUL-terminated UTF-8; bytes/bigint: raw */
+            size_t len;
+        } s;
+        pk_seq seq;
+        pk_dict d;
+        pk_global g;
+        pk_object o;
+        pk_ndarray *arr;
+        pk_dtype *dt;
+        pk_npscalar sc;
+    } u;
+};
+
+/* Value flags. */
+#define PK_VF_PY2STR 1u   /* str/bytes that came from a Python 2 STRING/BINSTRING opcode */
+#define PK_VF_HASHED 2u   /* internal */
+#define PK_VF_READONLY 4u /* READONLY_BUFFER was applied                                 */
+
+/* ---- construction (all allocate in `ar`; NULL when out of memory) ------------------------- */
+
+pk_value *pk_new(pk_arena *ar, pk_kind kind);
+pk_value *pk_new_none(pk_arena *ar);
+pk_value *pk_new_bool(pk_arena *ar, int b);
+pk_value *pk_new_int(pk_arena *ar, int64_t v);
+pk_value *pk_new_float(pk_arena *ar, double v);
+/* Copies s into the arena. */
+pk_value *pk_new_str(pk_arena *ar, const char *s, size_t n);
+/* kind is PK_BYTES, PK_BYTEARRAY or PK_BIGINT. When borrow is set the node points at data
+ * (which must outlive the arena's users), else the bytes are copied. */
+pk_value *pk_new_bytes(pk_arena *ar, pk_kind kind, const uint8_t *data, size_t n, int borrow);
+/* Integer from little-endian two's complement bytes (LONG1/LONG4): PK_INT when it fits in 64
+ * bits, else PK_BIGINT (copied, trimmed to minimal length). */
+pk_value *pk_new_long_le(pk_arena *ar, const uint8_t *data, size_t n);
+pk_value *pk_new_global(pk_arena *ar, const char *module, size_t mlen, const char *name,
+                        size_t nlen);
+/* Empty list/tuple/set/frozenset/dict with room for `cap` items. */
+pk_value *pk_new_seq(pk_arena *ar, pk_kind kind, size_t cap);
+pk_value *pk_new_dict(pk_arena *ar, size_t cap);
+pk_value *pk_new_object(pk_arena *ar, pk_value *cls, pk_value *args, pk_objhow how);
+
+/* ---- mutation ------------------------------------------------------------------------------ */
+
+/* Appends to a list, tuple under construction, or set/frozenset (sets skip duplicates, which
+ * needs hashable items: else PK_ETYPE). Returns PK_OK, PK_ENOMEM or PK_ETYPE (message in err,
+ * with offset -1: the caller re-positions it). */
+pk_code pk_seq_append(pk_arena *ar, pk_value *seq, pk_value *item, pk_err *err);
+
+/* d[key] = val with Python semantics (an equal key keeps its position, its value is replaced).
+ * Unhashable key: PK_ETYPE. */
+pk_code pk_dict_set(pk_arena *ar, pk_value *dict, pk_value *key, pk_value *val, pk_err *err);
+
+/* ---- inspection ---------------------------------------------------------------------------- */
+
+/* d[key] for a str key given as bytes; NULL when absent or dict is no PK_DICT. */
+pk_value *pk_dict_get_str(const pk_value *dict, const char *key);
+/* d[key] for any hashable key value; NULL when absent. */
+pk_value *pk_dict_get(const pk_value *dict, const pk_value *key);
+
+/* Attribute `name` of an object: looks in its state dict (and the slot-state of a
+ * (dict, slots) 2-tuple state), then in dictitems. For a PK_DICT, the key. NULL when absent. */
+pk_value *pk_attr(const pk_value *obj, const char *name);
+
+/* Python's type name: "int", "list", "NoneType", "numpy.ndarray", "collections.OrderedDict",
+ * "sklearn.cluster._kmeans.KMeans". Writes into buf (NUL-terminated, truncated to cap) and
+ * returns buf. */
+const char *pk_type_name(const pk_value *v, char *buf, size_t cap);
+
+/* 1 when v is a PK_GLOBAL (or an object whose class is one) named module.name. */
+int pk_global_is(const pk_value *v, const char *module, const char *name);
+
+/* Python truthiness-free equality used by dicts and sets: numbers compare by value across
+ * bool/int/float (NaN never equal), str/bytes by content, tuples element-wise (depth-capped),
+ * None == None, globals by name, other kinds by identity. */
+int pk_value_equal(const pk_value *a, const pk_value *b);
+
+/* 1 when v can be a dict key or set member (no list/dict/set/bytearray inside). */
+int pk_value_hashable(const pk_value *v);
+
+/* Numeric views. pk_as_f64: bool/int/bigint(approx)/float/npscalar of numeric dtype, 0-d array.
+ * pk_as_i64: bool/int and integer npscalars. Return PK_OK or PK_ETYPE (no message). */
+pk_code pk_as_f64(const pk_value *v, double *out);
+pk_code pk_as_i64(const pk_value *v, int64_t *out);
+
+/* Number of children a container has (list/tuple/set items, dict entries, first axis of an
+ * array, object state entries); 0 for scalars. */
+size_t pk_child_count(const pk_value *v);
+
+#endif /* PK_VALUE_H */

@@ -1,0 +1,885 @@
+/*
+ * pk_vm.c - the unpickler: every opcode of protocols 0-5, executing nothing (see pk_vm.h).
+ *
+ * One loop reads an opcode byte and dispatches. Arguments are read through the bounds-checked
+ * pk_reader; values go on one stack with a mark array and a fence (CPython's _pickle.c design);
+ * the memo is a sparse hash. Globals are recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ,
+ * NEWOBJ_EX, INST, OBJ and BUILD are delegated to pk_globals.c, which interprets the allowlist as
+ * data and builds inert objects for everything else.
+ *
+ * Error messages: "<problem>: <OPCODE> at offset <N>: <detail>", offsets in the decoded stream.
+ */
+#include "pk_vm.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAIL(vm, code, ...) pk_reader_fail(&(vm)->r, (code), __VA_ARGS__)
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        pk_code rc_ = (expr);                                                                      \
+        if (rc_ != PK_OK) return rc_;                                                              \
+    } while (0)
+
+/* ---- stack ------------------------------------------------------------------------------------ */
+
+static pk_code nomem(pk_vm *vm) {
+    return pk_err_nomem(vm->err, vm->r.base + (int64_t)vm->r.op_pos);
+}
+
+static pk_code push(pk_vm *vm, pk_value *v) {
+    if (!v) return nomem(vm);
+    if (vm->sp >= vm->stack_cap) {
+        if (vm->sp >= vm->lim->max_stack)
+            return FAIL(vm, PK_ELIMIT, "the stack would exceed %u values", vm->lim->max_stack);
+        size_t cap = vm->stack_cap ? vm->stack_cap * 2 : 64;
+        if (cap > vm->lim->max_stack) cap = vm->lim->max_stack;
+        pk_value **n = pk_arena_grow(vm->ar, vm->stack, vm->sp * sizeof *n, cap * sizeof *n);
+        if (!n) return nomem(vm);
+        vm->stack = n;
+        vm->stack_cap = cap;
+    }
+    vm->stack[vm->sp++] = v;
+    return PK_OK;
+}
+
+/* Requires n values above the fence. */
+static pk_code need(pk_vm *vm, size_t n) {
+    size_t have = vm->sp - vm->fence;
+    if (have >= n) return PK_OK;
+    if (have == 0 && vm->nmarks > 0 && n > 0)
+        return FAIL(vm, PK_ESTACK, "stack underflow: needs %zu value%s above the MARK, found none",
+                    n, n == 1 ? "" : "s");
+    return FAIL(vm, PK_ESTACK, "stack underflow: needs %zu value%s, found %zu", n,
+                n == 1 ? "" : "s", have);
+}
+
+static pk_value *pop(pk_vm *vm) {
+    return vm->stack[--vm->sp];
+}
+
+static pk_value *top(pk_vm *vm) {
+    return vm->stack[vm->sp - 1];
+}
+
+static pk_code push_mark(pk_vm *vm) {
+    if (vm->nmarks >= vm->marks_cap) {
+        if (vm->nmarks >= vm->lim->max_marks)
+            return FAIL(vm, PK_ELIMIT, "more than %u open MARKs", vm->lim->max_marks);
+        size_t cap = vm->marks_cap ? vm->marks_cap * 2 : 16;
+        size_t *n = pk_arena_grow(vm->ar, vm->marks, vm->nmarks * sizeof *n, cap * sizeof *n);
+        if (!n) return nomem(vm);
+        vm->marks = n;
+        vm->marks_cap = cap;
+    }
+    vm->marks[vm->nmarks++] = vm->sp;
+    vm->fence = vm->sp;
+    return PK_OK;
+}
+
+/* Pops the top mark; *start receives the stack position it marked. */
+static pk_code pop_mark(pk_vm *vm, size_t *start) {
+    if (vm->nmarks == 0) return FAIL(vm, PK_EMARK, "could not find MARK");
+    *start = vm->marks[--vm->nmarks];
+    vm->fence = vm->nmarks ? vm->marks[vm->nmarks - 1] : 0;
+    return PK_OK;
+}
+
+/* ---- memo ------------------------------------------------------------------------------------- */
+
+static size_t memo_slot(const pk_vm *vm, uint32_t key) {
+    size_t mask = vm->memo_cap - 1;
+    size_t h = (size_t)((key * 2654435761u) ^ (key >> 16)) & mask;
+    while (vm->memo[h].val && vm->memo[h].key != key) h = (h + 1) & mask;
+    return h;
+}
+
+static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
+    if (key > UINT32_MAX) return FAIL(vm, PK_EMEMO, "memo key %llu is out of range",
+                                      (unsigned long long)key);
+    if ((vm->memo_len + 1) * 2 > vm->memo_cap) {
+        if (vm->memo_len >= vm->lim->max_memo)
+            return FAIL(vm, PK_ELIMIT, "more than %u memo entries", vm->lim->max_memo);
+        size_t cap = vm->memo_cap ? vm->memo_cap * 2 : 64;
+        pk_memo_slot *old = vm->memo;
+        size_t old_cap = vm->memo_cap;
+        vm->memo = pk_arena_calloc(vm->ar, cap, sizeof *vm->memo);
+        if (!vm->memo) return nomem(vm);
+        vm->memo_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].val) vm->memo[memo_slot(vm, old[i].key)] = old[i];
+    }
+    size_t s = memo_slot(vm, (uint32_t)key);
+    if (!vm->memo[s].val) vm->memo_len++;
+    vm->memo[s].key = (uint32_t)key;
+    vm->memo[s].val = v;
+    return PK_OK;
+}
+
+static pk_code memo_get(pk_vm *vm, uint64_t key) {
+    if (vm->memo_cap && key <= UINT32_MAX) {
+        size_t s = memo_slot(vm, (uint32_t)key);
+        if (vm->memo[s].val) return push(vm, vm->memo[s].val);
+    }
+    return FAIL(vm, PK_EMEMO, "memo key %llu not found", (unsigned long long)key);
+}
+
+/* ---- text arguments --------------------------------------------------------------------------- */
+
+/* Parses an optionally signed decimal integer text (surrounding blanks allowed). Values beyond
+ * int64 become a PK_BIGINT. Returns NULL with an error set on bad text. */
+static pk_value *parse_decimal(pk_vm *vm, const uint8_t *s, size_t n) {
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
+    while (n && (*s == ' ' || *s == '\t')) s++, n--;
+    int neg = 0;
+    if (n && (*s == '-' || *s == '+')) {
+        neg = *s == '-';
+        s++, n--;
+    }
+    if (n == 0) {
+        FAIL(vm, PK_EVALUE, "invalid integer literal");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') {
+            FAIL(vm, PK_EVALUE, "invalid integer literal: character %zu is not a digit", i);
+            return NULL;
+        }
+    /* fast path: fits in int64 */
+    uint64_t u = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned d = s[i] - '0';
+        if (u > (UINT64_MAX - d) / 10) break;
+        u = u * 10 + d;
+    }
+    if (i == n && (u <= (uint64_t)INT64_MAX || (neg && u == (uint64_t)INT64_MAX + 1))) {
+        int64_t v = neg ? (int64_t)(0 - u) : (int64_t)u;
+        return pk_new_int(vm->ar, v);
+    }
+    /* big: base 2^32 limbs, little-endian magnitude, multiply-add per digit. Quadratic, so the
+     * digit count is capped (Python itself refuses int text above 4300 digits by default). */
+    if (n > PK_MAX_BIGINT_BYTES * 2) {
+        FAIL(vm, PK_ELIMIT, "integer literal of %zu digits exceeds the limit of %u", n,
+             PK_MAX_BIGINT_BYTES * 2);
+        return NULL;
+    }
+    size_t nl = n / 9 + 2;
+    uint32_t *limb = pk_arena_calloc(vm->ar, nl, sizeof *limb);
+    if (!limb) {
+        nomem(vm);
+        return NULL;
+    }
+    size_t used = 1;
+    for (i = 0; i < n; i++) {
+        uint64_t carry = (uint64_t)(s[i] - '0');
+        for (size_t k = 0; k < used; k++) {
+            uint64_t t = (uint64_t)limb[k] * 10u + carry;
+            limb[k] = (uint32_t)t;
+            carry = t >> 32;
+        }
+        if (carry) limb[used++] = (uint32_t)carry;
+    }
+    /* to two's complement bytes, with room for the sign bit */
+    size_t nb = used * 4 + 1;
+    uint8_t *b = pk_arena_alloc(vm->ar, nb);
+    if (!b) {
+        nomem(vm);
+        return NULL;
+    }
+    for (size_t k = 0; k < used; k++)
+        for (int j = 0; j < 4; j++) b[k * 4 + (size_t)j] = (uint8_t)(limb[k] >> (8 * j));
+    b[nb - 1] = 0;
+    if (neg) {
+        unsigned carry = 1;
+        for (size_t k = 0; k < nb; k++) {
+            unsigned t = (uint8_t)~b[k] + carry;
+            b[k] = (uint8_t)t;
+            carry = t >> 8;
+        }
+    }
+    return pk_new_long_le(vm->ar, b, nb);
+}
+
+/* Appends code point cp as (surrogate-permitting) UTF-8 to out; returns bytes written. */
+static size_t put_utf8(uint8_t *out, uint32_t cp) {
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Validates UTF-8 allowing encoded surrogates (CPython's "surrogatepass"). Returns the offset of
+ * the first bad byte, or n when valid. */
+static size_t utf8_check(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp, min;
+        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1Fu, min = 0x80;
+        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0Fu, min = 0x800;
+        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07u, min = 0x10000;
+        else return i;
+        if (n - i < len) return i;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF) return i;
+        i += len;
+    }
+    return n;
+}
+
+static pk_code push_utf8(pk_vm *vm, const uint8_t *s, size_t n) {
+    size_t bad = utf8_check(s, n);
+    if (bad != n)
+        return FAIL(vm, PK_EVALUE, "invalid UTF-8 in string at byte %zu of %zu", bad, n);
+    return push(vm, pk_new_str(vm->ar, (const char *)s, n));
+}
+
+/* UNICODE: raw-unicode-escape text. */
+static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
+    size_t cap;
+    if (pk_mul_overflow(n, 2, &cap)) return nomem(vm);
+    uint8_t *out = pk_arena_alloc(vm->ar, cap + 1);
+    if (!out) return nomem(vm);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'u' || s[i + 1] == 'U')) {
+            /* an even run of backslashes before it would make it literal */
+            size_t bs = 0;
+            while (bs < i && s[i - 1 - bs] == '\\') bs++;
+            if (bs % 2 == 0) {
+                size_t digits = s[i + 1] == 'u' ? 4 : 8;
+                if (n - i - 2 < digits)
+                    return FAIL(vm, PK_EVALUE, "truncated \\%c escape in raw-unicode-escape text",
+                                s[i + 1]);
+                uint32_t cp = 0;
+                for (size_t k = 0; k < digits; k++) {
+                    uint8_t h = s[i + 2 + k];
+                    int d = h >= '0' && h <= '9' ? h - '0'
+                            : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                            : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                                   : -1;
+                    if (d < 0) return FAIL(vm, PK_EVALUE, "bad hex digit in \\%c escape", s[i + 1]);
+                    cp = cp * 16 + (uint32_t)d;
+                }
+                if (cp > 0x10FFFF)
+                    return FAIL(vm, PK_EVALUE, "\\U%08x is not a Unicode code point", cp);
+                o += put_utf8(out + o, cp);
+                i += 2 + digits;
+                continue;
+            }
+        }
+        o += put_utf8(out + o, s[i]); /* Latin-1 byte: at most 2 UTF-8 bytes */
+        i++;
+    }
+    out[o] = 0;
+    pk_value *v = pk_new(vm->ar, PK_STR);
+    if (!v) return nomem(vm);
+    v->u.s.ptr = (const char *)out;
+    v->u.s.len = o;
+    return push(vm, v);
+}
+
+/* Python 2 str (STRING/BINSTRING/SHORT_BINSTRING): str when ASCII (what Python 3's default
+ * encoding='ASCII' accepts), bytes otherwise. Flagged PK_VF_PY2STR either way so numpy can take
+ * the original bytes. */
+static pk_code push_py2str(pk_vm *vm, const uint8_t *s, size_t n, int borrow) {
+    int ascii = 1;
+    for (size_t i = 0; i < n && ascii; i++) ascii = s[i] < 0x80;
+    pk_value *v = ascii ? pk_new_str(vm->ar, (const char *)s, n)
+                        : pk_new_bytes(vm->ar, PK_BYTES, s, n, borrow);
+    if (v) v->flags |= PK_VF_PY2STR;
+    return push(vm, v);
+}
+
+/* STRING: a quoted Python literal with escapes. */
+static pk_code load_string(pk_vm *vm, const uint8_t *s, size_t n) {
+    while (n && (s[n - 1] == '\r' || s[n - 1] == ' ')) n--;
+    if (n < 2 || (s[0] != '\'' && s[0] != '"') || s[n - 1] != s[0])
+        return FAIL(vm, PK_EVALUE, "the STRING opcode argument must be quoted");
+    s++;
+    n -= 2;
+    uint8_t *out = pk_arena_alloc(vm->ar, n + 1);
+    if (!out) return nomem(vm);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] != '\\' || i + 1 >= n) {
+            out[o++] = s[i++];
+            continue;
+        }
+        uint8_t c = s[i + 1];
+        i += 2;
+        switch (c) {
+        case '\n': break;
+        case '\\': out[o++] = '\\'; break;
+        case '\'': out[o++] = '\''; break;
+        case '"': out[o++] = '"'; break;
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 'v': out[o++] = '\v'; break;
+        case 'a': out[o++] = '\a'; break;
+        case 'x': {
+            int v = 0, k = 0;
+            for (; k < 2 && i < n; k++, i++) {
+                uint8_t h = s[i];
+                int d = h >= '0' && h <= '9' ? h - '0'
+                        : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                        : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                               : -1;
+                if (d < 0) break;
+                v = v * 16 + d;
+            }
+            if (k != 2) return FAIL(vm, PK_EVALUE, "invalid \\x escape in STRING");
+            out[o++] = (uint8_t)v;
+            break;
+        }
+        default:
+            if (c >= '0' && c <= '7') {
+                int v = c - '0';
+                for (int k = 0; k < 2 && i < n && s[i] >= '0' && s[i] <= '7'; k++, i++)
+                    v = v * 8 + (s[i] - '0');
+                out[o++] = (uint8_t)v;
+            } else {
+                out[o++] = '\\';
+                out[o++] = c;
+            }
+        }
+    }
+    return push_py2str(vm, out, o, 1);
+}
+
+/* FLOAT: repr text. */
+static pk_code load_float_text(pk_vm *vm, const uint8_t *s, size_t n) {
+    char tmp[64];
+    if (n == 0 || n >= sizeof tmp) return FAIL(vm, PK_EVALUE, "invalid float literal");
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    double d = strtod(tmp, &end);
+    while (*end == ' ' || *end == '\r') end++;
+    if (end == tmp || *end) return FAIL(vm, PK_EVALUE, "invalid float literal '%s'", tmp);
+    return push(vm, pk_new_float(vm->ar, d));
+}
+
+/* ---- globals ----------------------------------------------------------------------------------- */
+
+pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name) {
+    pk_doc *d = vm->doc;
+    for (size_t i = 0; i < d->nglobals; i++)
+        if (strcmp(d->globals[i].module, module) == 0 && strcmp(d->globals[i].name, name) == 0)
+            return PK_OK;
+    if (d->nglobals >= d->globals_cap) {
+        size_t cap = d->globals_cap ? d->globals_cap * 2 : 16;
+        pk_global_ref *n = pk_arena_grow(vm->ar, d->globals, d->nglobals * sizeof *n,
+                                         cap * sizeof *n);
+        if (!n) return nomem(vm);
+        d->globals = n;
+        d->globals_cap = cap;
+    }
+    pk_global_ref *g = &d->globals[d->nglobals++];
+    g->module = module;
+    g->name = name;
+    g->allowed = pk_global_allowed(module, name);
+    return PK_OK;
+}
+
+/* Pushes the global module.name (after Python 2 mapping for protocols < 3). */
+static pk_code push_global(pk_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *nm,
+                           size_t nlen) {
+    if (utf8_check(m, mlen) != mlen || utf8_check(nm, nlen) != nlen)
+        return FAIL(vm, PK_EVALUE, "module or class name is not valid UTF-8");
+    if (mlen == 0 || nlen == 0) return FAIL(vm, PK_EVALUE, "empty module or class name");
+    pk_value *g = pk_new_global(vm->ar, (const char *)m, mlen, (const char *)nm, nlen);
+    if (!g) return nomem(vm);
+    if (vm->proto < 3) {
+        const char *mod = g->u.g.module, *name = g->u.g.name;
+        pk_global_map_py2(&mod, &name);
+        if (mod != g->u.g.module || name != g->u.g.name) {
+            g->u.g.module = mod;
+            g->u.g.name = name;
+            g->u.g.module_len = strlen(mod);
+            g->u.g.name_len = strlen(name);
+        }
+    }
+    TRY(pk_vm_note_global(vm, g->u.g.module, g->u.g.name));
+    return push(vm, g);
+}
+
+/* "module\nname\n" argument of GLOBAL and INST. */
+static pk_code read_global_arg(pk_vm *vm, const uint8_t **m, size_t *mlen, const uint8_t **nm,
+                               size_t *nlen) {
+    TRY(pk_read_line(&vm->r, m, mlen));
+    return pk_read_line(&vm->r, nm, nlen);
+}
+
+pk_code pk_vm_position_error(pk_vm *vm) {
+    pk_err *e = vm->err;
+    if (e->code == PK_OK || e->offset >= 0) return e->code;
+    char body[PK_ERR_MSG_MAX];
+    snprintf(body, sizeof body, "%s", e->msg);
+    pk_code code = e->code;
+    pk_err_clear(e);
+    return FAIL(vm, code, "%s", body);
+}
+
+/* Runs a helper that reports unpositioned errors and positions them. */
+#define HELPER(expr)                                                                               \
+    do {                                                                                           \
+        pk_code rc_ = (expr);                                                                      \
+        if (rc_ != PK_OK) {                                                                        \
+            if (vm->err->code == PK_OK) return FAIL(vm, rc_, "%s", pk_code_label(rc_));            \
+            return pk_vm_position_error(vm);                                                       \
+        }                                                                                          \
+    } while (0)
+
+/* Builds a tuple from stack[start..sp) and truncates the stack to start. */
+static pk_value *take_tuple(pk_vm *vm, size_t start) {
+    size_t n = vm->sp - start;
+    pk_value *t = pk_new_seq(vm->ar, PK_TUPLE, n);
+    if (!t) return NULL;
+    if (n) memcpy(t->u.seq.items, vm->stack + start, n * sizeof(pk_value *));
+    t->u.seq.len = n;
+    vm->sp = start;
+    return t;
+}
+
+static pk_code append_items(pk_vm *vm, pk_value *target, size_t start) {
+    size_t n = vm->sp - start;
+    if (target->kind == PK_LIST) {
+        for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, target, vm->stack[start + i], vm->err));
+    } else if (target->kind == PK_OBJECT) {
+        if (!target->u.o.items && !(target->u.o.items = pk_new_seq(vm->ar, PK_LIST, n)))
+            return nomem(vm);
+        for (size_t i = 0; i < n; i++)
+            HELPER(pk_seq_append(vm->ar, target->u.o.items, vm->stack[start + i], vm->err));
+    } else {
+        char tn[96];
+        return FAIL(vm, PK_ESTACK, "cannot append to a %s",
+                    pk_type_name(target, tn, sizeof tn));
+    }
+    vm->sp = start;
+    return PK_OK;
+}
+
+static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
+    size_t n = vm->sp - start;
+    if (n % 2) return FAIL(vm, PK_ESTACK, "odd number of items (%zu) for key/value pairs", n);
+    pk_value *dict = NULL;
+    if (target->kind == PK_DICT) {
+        dict = target;
+    } else if (target->kind == PK_OBJECT) {
+        if (!target->u.o.dictitems && !(target->u.o.dictitems = pk_new_dict(vm->ar, n / 2)))
+            return nomem(vm);
+        dict = target->u.o.dictitems;
+    } else {
+        char tn[96];
+        return FAIL(vm, PK_ESTACK, "cannot set items on a %s", pk_type_name(target, tn, sizeof tn));
+    }
+    for (size_t i = 0; i < n; i += 2)
+        HELPER(pk_dict_set(vm->ar, dict, vm->stack[start + i], vm->stack[start + i + 1], vm->err));
+    vm->sp = start;
+    return PK_OK;
+}
+
+static pk_code add_items(pk_vm *vm, pk_value *target, size_t start) {
+    size_t n = vm->sp - start;
+    if (target->kind == PK_SET) {
+        for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, target, vm->stack[start + i], vm->err));
+    } else if (target->kind == PK_OBJECT) {
+        if (!target->u.o.items && !(target->u.o.items = pk_new_seq(vm->ar, PK_LIST, n)))
+            return nomem(vm);
+        for (size_t i = 0; i < n; i++)
+            HELPER(pk_seq_append(vm->ar, target->u.o.items, vm->stack[start + i], vm->err));
+    } else {
+        char tn[96];
+        return FAIL(vm, PK_ESTACK, "cannot add items to a %s", pk_type_name(target, tn, sizeof tn));
+    }
+    vm->sp = start;
+    return PK_OK;
+}
+
+static pk_code seq_from_stack(pk_vm *vm, pk_kind kind, size_t start) {
+    size_t n = vm->sp - start;
+    pk_value *s = pk_new_seq(vm->ar, kind, n);
+    if (!s) return nomem(vm);
+    if (kind == PK_LIST || kind == PK_TUPLE) {
+        if (n) memcpy(s->u.seq.items, vm->stack + start, n * sizeof(pk_value *));
+        s->u.seq.len = n;
+    } else {
+        for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err));
+    }
+    vm->sp = start;
+    return push(vm, s);
+}
+
+static pk_code unsupported_ext(pk_vm *vm, int64_t code) {
+    if (code <= 0) return FAIL(vm, PK_EVALUE, "EXT code %lld must be positive", (long long)code);
+    return FAIL(vm, PK_EUNSUPPORTED,
+                "extension code %lld refers to Python's copyreg registry, which a pickle read "
+                "without Python cannot resolve",
+                (long long)code);
+}
+
+/* ---- the loop ---------------------------------------------------------------------------------- */
+
+static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p, *p2;
+    size_t n, n2;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    int32_t i32;
+    uint64_t u64;
+    double d;
+    size_t start;
+
+    switch (op) {
+    /* -- integers -- */
+    case 'I':
+        TRY(pk_read_line(r, &p, &n));
+        if (n == 2 && p[0] == '0' && (p[1] == '0' || p[1] == '1'))
+            return push(vm, pk_new_bool(vm->ar, p[1] == '1'));
+        {
+            pk_value *v = parse_decimal(vm, p, n);
+            return v ? push(vm, v) : vm->err->code;
+        }
+    case 'L': {
+        TRY(pk_read_line(r, &p, &n));
+        if (n && p[n - 1] == 'L') n--;
+        pk_value *v = parse_decimal(vm, p, n);
+        return v ? push(vm, v) : vm->err->code;
+    }
+    case 'J': TRY(pk_read_i32le(r, &i32)); return push(vm, pk_new_int(vm->ar, i32));
+    case 'K': TRY(pk_read_u8(r, &u8)); return push(vm, pk_new_int(vm->ar, u8));
+    case 'M': TRY(pk_read_u16le(r, &u16)); return push(vm, pk_new_int(vm->ar, u16));
+    case 0x8a:
+        TRY(pk_read_u8(r, &u8));
+        TRY(pk_read_bytes(r, u8, &p));
+        return push(vm, pk_new_long_le(vm->ar, p, u8));
+    case 0x8b:
+        TRY(pk_read_i32le(r, &i32));
+        if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative LONG4 byte count %d", i32);
+        TRY(pk_read_bytes(r, (size_t)i32, &p));
+        if ((size_t)i32 > PK_MAX_BIGINT_BYTES)
+            return FAIL(vm, PK_ELIMIT, "integer of %d bytes exceeds the limit of %u bytes", i32,
+                        PK_MAX_BIGINT_BYTES);
+        return push(vm, pk_new_long_le(vm->ar, p, (size_t)i32));
+
+    /* -- floats -- */
+    case 'F': TRY(pk_read_line(r, &p, &n)); return load_float_text(vm, p, n);
+    case 'G': TRY(pk_read_f64be(r, &d)); return push(vm, pk_new_float(vm->ar, d));
+
+    /* -- strings and bytes -- */
+    case 'S': TRY(pk_read_line(r, &p, &n)); return load_string(vm, p, n);
+    case 'T':
+        TRY(pk_read_i32le(r, &i32));
+        if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative BINSTRING length %d", i32);
+        TRY(pk_read_bytes(r, (size_t)i32, &p));
+        return push_py2str(vm, p, (size_t)i32, 1);
+    case 'U':
+        TRY(pk_read_u8(r, &u8));
+        TRY(pk_read_bytes(r, u8, &p));
+        return push_py2str(vm, p, u8, 1);
+    case 'B':
+        TRY(pk_read_u32le(r, &u32));
+        TRY(pk_read_bytes(r, u32, &p));
+        return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u32, 1));
+    case 'C':
+        TRY(pk_read_u8(r, &u8));
+        TRY(pk_read_bytes(r, u8, &p));
+        return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u8, 1));
+    case 0x8e:
+    case 0x96:
+        TRY(pk_read_u64le(r, &u64));
+        if (u64 > SIZE_MAX) return FAIL(vm, PK_ELIMIT, "length %llu is too large",
+                                        (unsigned long long)u64);
+        TRY(pk_read_bytes(r, (size_t)u64, &p));
+        return push(vm, pk_new_bytes(vm->ar, op == 0x8e ? PK_BYTES : PK_BYTEARRAY, p,
+                                     (size_t)u64, 1));
+    case 'V': TRY(pk_read_line(r, &p, &n)); return push_raw_unicode(vm, p, n);
+    case 0x8c:
+        TRY(pk_read_u8(r, &u8));
+        TRY(pk_read_bytes(r, u8, &p));
+        return push_utf8(vm, p, u8);
+    case 'X':
+        TRY(pk_read_u32le(r, &u32));
+        TRY(pk_read_bytes(r, u32, &p));
+        return push_utf8(vm, p, u32);
+    case 0x8d:
+        TRY(pk_read_u64le(r, &u64));
+        if (u64 > SIZE_MAX) return FAIL(vm, PK_ELIMIT, "length %llu is too large",
+                                        (unsigned long long)u64);
+        TRY(pk_read_bytes(r, (size_t)u64, &p));
+        return push_utf8(vm, p, (size_t)u64);
+    case 0x97:
+        return FAIL(vm, PK_EUNSUPPORTED,
+                    "out-of-band buffers are not supported (the pickle was written with a "
+                    "buffer_callback; its data is not in the stream)");
+    case 0x98:
+        TRY(need(vm, 1));
+        top(vm)->flags |= PK_VF_READONLY;
+        return PK_OK;
+
+    /* -- constants -- */
+    case 'N': return push(vm, pk_new_none(vm->ar));
+    case 0x88: return push(vm, pk_new_bool(vm->ar, 1));
+    case 0x89: return push(vm, pk_new_bool(vm->ar, 0));
+
+    /* -- containers -- */
+    case ']': return push(vm, pk_new_seq(vm->ar, PK_LIST, 0));
+    case ')': return push(vm, pk_new_seq(vm->ar, PK_TUPLE, 0));
+    case '}': return push(vm, pk_new_dict(vm->ar, 0));
+    case 0x8f: return push(vm, pk_new_seq(vm->ar, PK_SET, 0));
+    case 'a': {
+        TRY(need(vm, 2));
+        pk_value *item = pop(vm);
+        pk_value *target = top(vm);
+        vm->stack[vm->sp++] = item;
+        return append_items(vm, target, vm->sp - 1);
+    }
+    case 'e':
+        TRY(pop_mark(vm, &start));
+        if (start == 0 || start - 1 < vm->fence)
+            return FAIL(vm, PK_ESTACK, "stack underflow: no list below the MARK");
+        return append_items(vm, vm->stack[start - 1], start);
+    case 'l': TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_LIST, start);
+    case 't': TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_TUPLE, start);
+    case 0x85:
+    case 0x86:
+    case 0x87: {
+        size_t k = (size_t)(op - 0x84);
+        TRY(need(vm, k));
+        return seq_from_stack(vm, PK_TUPLE, vm->sp - k);
+    }
+    case 'd': {
+        TRY(pop_mark(vm, &start));
+        pk_value *dict = pk_new_dict(vm->ar, (vm->sp - start) / 2);
+        if (!dict) return nomem(vm);
+        TRY(set_items(vm, dict, start));
+        return push(vm, dict);
+    }
+    case 's': {
+        TRY(need(vm, 3));
+        return set_items(vm, vm->stack[vm->sp - 3], vm->sp - 2);
+    }
+    case 'u':
+        TRY(pop_mark(vm, &start));
+        if (start == 0 || start - 1 < vm->fence)
+            return FAIL(vm, PK_ESTACK, "stack underflow: no dict below the MARK");
+        return set_items(vm, vm->stack[start - 1], start);
+    case 0x90:
+        TRY(pop_mark(vm, &start));
+        if (start == 0 || start - 1 < vm->fence)
+            return FAIL(vm, PK_ESTACK, "stack underflow: no set below the MARK");
+        return add_items(vm, vm->stack[start - 1], start);
+    case 0x91: TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_FROZENSET, start);
+
+    /* -- stack manipulation -- */
+    case '0':
+        if (vm->nmarks > 0 && vm->marks[vm->nmarks - 1] == vm->sp) return pop_mark(vm, &start);
+        TRY(need(vm, 1));
+        vm->sp--;
+        return PK_OK;
+    case '2': TRY(need(vm, 1)); return push(vm, top(vm));
+    case '(': return push_mark(vm);
+    case '1':
+        TRY(pop_mark(vm, &start));
+        vm->sp = start;
+        return PK_OK;
+
+    /* -- memo -- */
+    case 'g': {
+        TRY(pk_read_line(r, &p, &n));
+        pk_value *k = parse_decimal(vm, p, n);
+        if (!k) return vm->err->code;
+        if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "memo key out of range");
+        return memo_get(vm, (uint64_t)k->u.i);
+    }
+    case 'h': TRY(pk_read_u8(r, &u8)); return memo_get(vm, u8);
+    case 'j': TRY(pk_read_u32le(r, &u32)); return memo_get(vm, u32);
+    case 'p': {
+        TRY(pk_read_line(r, &p, &n));
+        pk_value *k = parse_decimal(vm, p, n);
+        if (!k) return vm->err->code;
+        if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "negative PUT argument");
+        TRY(need(vm, 1));
+        return memo_put(vm, (uint64_t)k->u.i, top(vm));
+    }
+    case 'q': TRY(pk_read_u8(r, &u8)); TRY(need(vm, 1)); return memo_put(vm, u8, top(vm));
+    case 'r': TRY(pk_read_u32le(r, &u32)); TRY(need(vm, 1)); return memo_put(vm, u32, top(vm));
+    case 0x94: TRY(need(vm, 1)); return memo_put(vm, vm->memo_len, top(vm));
+
+    /* -- extension registry, persistent ids -- */
+    case 0x82: TRY(pk_read_u8(r, &u8)); return unsupported_ext(vm, u8);
+    case 0x83: TRY(pk_read_u16le(r, &u16)); return unsupported_ext(vm, u16);
+    case 0x84: TRY(pk_read_i32le(r, &i32)); return unsupported_ext(vm, i32);
+    case 'P':
+        TRY(pk_read_line(r, &p, &n));
+        return FAIL(vm, PK_EUNSUPPORTED,
+                    "persistent IDs are not supported (the pickle needs its writer's "
+                    "persistent_load)");
+    case 'Q':
+        TRY(need(vm, 1));
+        return FAIL(vm, PK_EUNSUPPORTED,
+                    "persistent IDs are not supported (the pickle needs its writer's "
+                    "persistent_load)");
+
+    /* -- globals and objects -- */
+    case 'c':
+        TRY(read_global_arg(vm, &p, &n, &p2, &n2));
+        return push_global(vm, p, n, p2, n2);
+    case 0x93: {
+        TRY(need(vm, 2));
+        pk_value *name = vm->stack[vm->sp - 1], *mod = vm->stack[vm->sp - 2];
+        if (mod->kind != PK_STR || name->kind != PK_STR)
+            return FAIL(vm, PK_ESTACK, "STACK_GLOBAL requires str module and name");
+        vm->sp -= 2;
+        return push_global(vm, (const uint8_t *)mod->u.s.ptr, mod->u.s.len,
+                           (const uint8_t *)name->u.s.ptr, name->u.s.len);
+    }
+    case 'R': {
+        TRY(need(vm, 2));
+        pk_value *args = pop(vm), *callable = pop(vm), *res = NULL;
+        if (args->kind != PK_TUPLE)
+            return FAIL(vm, PK_ESTACK, "REDUCE arguments must be a tuple");
+        HELPER(pk_globals_reduce(vm, callable, args, &res));
+        return push(vm, res);
+    }
+    case 'b': {
+        TRY(need(vm, 2));
+        pk_value *state = pop(vm);
+        HELPER(pk_globals_build(vm, &vm->stack[vm->sp - 1], state));
+        return PK_OK;
+    }
+    case 'i': {
+        TRY(read_global_arg(vm, &p, &n, &p2, &n2));
+        TRY(pop_mark(vm, &start));
+        pk_value *args = take_tuple(vm, start), *res = NULL;
+        if (!args) return nomem(vm);
+        TRY(push_global(vm, p, n, p2, n2));
+        pk_value *cls = pop(vm);
+        HELPER(pk_globals_inst(vm, cls, args, &res));
+        return push(vm, res);
+    }
+    case 'o': {
+        TRY(pop_mark(vm, &start));
+        if (vm->sp - start < 1) return FAIL(vm, PK_ESTACK, "OBJ needs a class after the MARK");
+        pk_value *cls = vm->stack[start], *res = NULL;
+        pk_value *args = take_tuple(vm, start + 1);
+        if (!args) return nomem(vm);
+        vm->sp = start;
+        HELPER(pk_globals_inst(vm, cls, args, &res));
+        return push(vm, res);
+    }
+    case 0x81: {
+        TRY(need(vm, 2));
+        pk_value *args = pop(vm), *cls = pop(vm), *res = NULL;
+        if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "NEWOBJ arguments must be a tuple");
+        HELPER(pk_globals_newobj(vm, cls, args, NULL, &res));
+        return push(vm, res);
+    }
+    case 0x92: {
+        TRY(need(vm, 3));
+        pk_value *kwargs = pop(vm), *args = pop(vm), *cls = pop(vm), *res = NULL;
+        if (args->kind != PK_TUPLE || kwargs->kind != PK_DICT)
+            return FAIL(vm, PK_ESTACK, "NEWOBJ_EX needs an argument tuple and a keyword dict");
+        HELPER(pk_globals_newobj(vm, cls, args, kwargs, &res));
+        return push(vm, res);
+    }
+
+    /* -- framing and control -- */
+    case 0x80:
+        TRY(pk_read_u8(r, &u8));
+        if (u8 > 5) return FAIL(vm, PK_EPROTO, "unsupported pickle protocol: %u", u8);
+        vm->proto = u8;
+        if (u8 > vm->doc->protocol) vm->doc->protocol = u8;
+        return PK_OK;
+    case 0x95:
+        TRY(pk_read_u64le(r, &u64));
+        return pk_reader_begin_frame(r, u64);
+    case '.':
+        TRY(need(vm, 1));
+        *out = pop(vm);
+        *stop = 1;
+        return PK_OK;
+    default:
+        return pk_err_set(vm->err, PK_EOPCODE, r->base + (int64_t)r->op_pos, op,
+                          "unknown opcode: byte 0x%02x at offset %lld is not a pickle opcode", op,
+                          (long long)(r->base + (int64_t)r->op_pos));
+    }
+}
+
+pk_code pk_vm_run(pk_doc *doc, pk_reader *r, int nesting, pk_value **out) {
+    pk_vm vm;
+    memset(&vm, 0, sizeof vm);
+    vm.doc = doc;
+    vm.ar = &doc->arena;
+    vm.r = *r;
+    vm.err = r->err;
+    vm.lim = &doc->limits;
+    vm.nesting = nesting;
+    if (nesting > 8) {
+        pk_reader_fail(r, PK_ELIMIT, "nested pickle streams deeper than 8");
+        return r->err->code;
+    }
+    int stop = 0;
+    pk_code rc = PK_OK;
+    *out = NULL;
+    while (!stop) {
+        uint8_t op;
+        vm.r.op = -1;
+        vm.r.op_pos = vm.r.pos;
+        if (vm.r.pos >= vm.r.len) {
+            rc = pk_err_set(vm.err, PK_ETRUNC, vm.r.base + (int64_t)vm.r.pos, -1,
+                            "truncated pickle: no STOP opcode before the end of the data at offset "
+                            "%lld",
+                            (long long)(vm.r.base + (int64_t)vm.r.pos));
+            break;
+        }
+        rc = pk_read_u8(&vm.r, &op);
+        if (rc) break;
+        vm.r.op = op;
+        rc = step(&vm, op, &stop, out);
+        if (rc) break;
+    }
+    if (rc == PK_OK && vm.r.in_frame) {
+        /* CPython tolerates a STOP before the frame's end; so do we, but nothing may follow. */
+    }
+    r->pos = vm.r.pos;
+    r->in_frame = vm.r.in_frame;
+    r->frame_end = vm.r.frame_end;
+    if (rc != PK_OK && vm.err->code == PK_OK) pk_err_nomem(vm.err, vm.r.base + (int64_t)vm.r.op_pos);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * pickle_ext.c - the extension's entry point: one table of every SQL function and its flags.
+ *
+ * Load with `.load ./dist/pickle_ext` (entry point sqlite3_pickleext_init). Functions that read a
+ * pickle are DETERMINISTIC (same bytes, same answer) and INNOCUOUS (no side effects, safe in
+ * views, triggers and schema). Functions that may read registry tables (model_* given a name)
+ * are neither, and get the connection's state (conn = 1) for their caches.
+ */
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+
+#include "sql_funcs.h"
+
+#include <string.h>
+
+#define PURE (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
+
+static const pk_sql_func pk_functions[] = {
+    /* name                 nargs flags conn xFunc         xStep xFinal */
+    {"pickle_get", 1, PURE, 0, pk_fn_get, NULL, NULL},
+    {"pickle_get", 2, PURE, 0, pk_fn_get, NULL, NULL},
+    {"pickle_json", 1, PURE, 0, pk_fn_json, NULL, NULL},
+    {"pickle_json", 2, PURE, 0, pk_fn_json, NULL, NULL},
+    {"pickle_type", 1, PURE, 0, pk_fn_type, NULL, NULL},
+    {"pickle_type", 2, PURE, 0, pk_fn_type, NULL, NULL},
+    {"pickle_info", 1, PURE, 0, pk_fn_info, NULL, NULL},
+    {"pickle_valid", 1, PURE, 0, pk_fn_valid, NULL, NULL},
+    {"pickle_error", 1, PURE, 0, pk_fn_error, NULL, NULL},
+    {"pickle_ext_version", 0, PURE, 0, pk_fn_version, NULL, NULL},
+};
+
+static void conn_state_free(void *p) {
+    pk_conn_state *st = p;
+    if (!st) return;
+    if (st->model_cache && st->model_cache_free) st->model_cache_free(st->model_cache);
+    sqlite3_free(st);
+}
+
+/* The entry point SQLite derives from the file name "pickle_ext". */
+#ifdef _WIN32
+__declspec(dllexport)
+#else
+__attribute__((visibility("default")))
+#endif
+int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
+
+#ifdef _WIN32
+__declspec(dllexport)
+#else
+__attribute__((visibility("default")))
+#endif
+int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+    SQLITE_EXTENSION_INIT2(pApi);
+    pk_conn_state *st = sqlite3_malloc64(sizeof *st);
+    if (!st) return SQLITE_NOMEM;
+    memset(st, 0, sizeof *st);
+    st->db = db;
+    /* The state is freed with the connection through this one registration's destructor;
+     * the other registrations share the pointer without a destructor. */
+    int rc = sqlite3_create_function_v2(db, "pickle_ext_version", 0, PURE, st, pk_fn_version,
+                                        NULL, NULL, conn_state_free);
+    if (rc != SQLITE_OK) {
+        if (pzErrMsg) *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register functions");
+        return rc;
+    }
+    for (size_t i = 0; i < sizeof pk_functions / sizeof pk_functions[0]; i++) {
+        const pk_sql_func *f = &pk_functions[i];
+        if (strcmp(f->name, "pickle_ext_version") == 0) continue;
+        rc = sqlite3_create_function_v2(db, f->name, f->nargs, f->flags, f->conn ? st : NULL,
+                                        f->xFunc, f->xStep, f->xFinal, NULL);
+        if (rc != SQLITE_OK) {
+            if (pzErrMsg)
+                *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register %s/%d: %s", f->name,
+                                            f->nargs, sqlite3_errstr(rc));
+            return rc;
+        }
+    }
+    rc = pk_register_each(db);
+    if (rc != SQLITE_OK) {
+        if (pzErrMsg)
+            *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register pickle_each/pickle_tree: %s",
+                                        sqlite3_errstr(rc));
+        return rc;
+    }
+    return SQLITE_OK;
+}

@@ -1,0 +1,183 @@
+/*
+ * sql_pickle.c - SQL functions that read pickles: pickle_get, pickle_json, pickle_type,
+ * pickle_info, pickle_valid, pickle_error, pickle_ext_version.
+ *
+ * Each decodes its first argument through pk_sql_doc_arg (cached per statement when the argument
+ * is constant), evaluates the optional path, and converts the result. NULL in gives NULL out.
+ * Errors: "<function>: <message with opcode and offset>" (pk_sql_error).
+ */
+#include "sql_funcs.h"
+
+SQLITE_EXTENSION_INIT3
+
+#include "pk_buf.h"
+#include "pk_json.h"
+#include "pk_path.h"
+
+#include <string.h>
+
+/* Decodes argv[0] and resolves the optional path argv[1] into *v. Returns the doc (to pass to
+ * pk_sql_doc_done) or NULL after reporting an error or a NULL result. */
+static pk_doc *doc_at_path(sqlite3_context *ctx, const char *fname, int argc,
+                           sqlite3_value **argv, pk_value **v, const char **path) {
+    int is_null;
+    *path = "$";
+    if (argc > 1 && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return NULL;
+    }
+    pk_doc *doc = pk_sql_doc_arg(ctx, fname, argv, 0, &is_null);
+    if (!doc) {
+        if (is_null) sqlite3_result_null(ctx);
+        return NULL;
+    }
+    *v = doc->root;
+    if (argc > 1) {
+        const char *p = (const char *)sqlite3_value_text(argv[1]);
+        int plen = sqlite3_value_bytes(argv[1]);
+        if (!p) {
+            sqlite3_result_error_nomem(ctx);
+            pk_sql_doc_done(ctx, 0, doc);
+            return NULL;
+        }
+        pk_err err;
+        pk_err_clear(&err);
+        if (pk_path_eval(&doc->arena, doc->root, p, (size_t)plen, v, &err) != PK_OK) {
+            pk_sql_error(ctx, fname, &err);
+            pk_sql_doc_done(ctx, 0, doc);
+            return NULL;
+        }
+        *path = p;
+    }
+    return doc;
+}
+
+void pk_fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    pk_value *v;
+    const char *path;
+    pk_doc *doc = doc_at_path(ctx, "pickle_get", argc, argv, &v, &path);
+    if (!doc) return;
+    pk_sql_result_value(ctx, "pickle_get", v, path, &doc->limits);
+    pk_sql_doc_done(ctx, 0, doc);
+}
+
+void pk_fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    pk_value *v;
+    const char *path;
+    pk_doc *doc = doc_at_path(ctx, "pickle_json", argc, argv, &v, &path);
+    if (!doc) return;
+    pk_buf b;
+    pk_err err;
+    pk_err_clear(&err);
+    pk_buf_init(&b, &pk_sql_alloc, doc->limits.max_output);
+    pk_code c = pk_json_write(&b, v, path, &doc->limits, &err);
+    if (c == PK_OK) {
+        size_t len;
+        uint8_t *text = pk_buf_take(&b, &len);
+        if (text)
+            pk_sql_result_json(ctx, text, len);
+        else
+            sqlite3_result_error_nomem(ctx);
+    } else {
+        pk_buf_free(&b);
+        if (err.code == PK_OK)
+            pk_err_set(&err, c, -1, -1, "%s",
+                       c == PK_ELIMIT ? "the JSON text would exceed the output limit"
+                                      : "out of memory");
+        pk_sql_error(ctx, "pickle_json", &err);
+    }
+    pk_sql_doc_done(ctx, 0, doc);
+}
+
+void pk_fn_type(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    pk_value *v;
+    const char *path;
+    pk_doc *doc = doc_at_path(ctx, "pickle_type", argc, argv, &v, &path);
+    if (!doc) return;
+    char tn[256];
+    sqlite3_result_text(ctx, pk_type_name(v, tn, sizeof tn), -1, SQLITE_TRANSIENT);
+    pk_sql_doc_done(ctx, 0, doc);
+}
+
+void pk_fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    int is_null;
+    pk_doc *doc = pk_sql_doc_arg(ctx, "pickle_info", argv, 0, &is_null);
+    if (!doc) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    pk_buf b;
+    pk_buf_init(&b, &pk_sql_alloc, doc->limits.max_output);
+    if (pk_doc_info_json(doc, &b) == PK_OK) {
+        size_t len;
+        uint8_t *text = pk_buf_take(&b, &len);
+        if (text)
+            pk_sql_result_json(ctx, text, len);
+        else
+            sqlite3_result_error_nomem(ctx);
+    } else {
+        pk_buf_free(&b);
+        sqlite3_result_error_nomem(ctx);
+    }
+    pk_sql_doc_done(ctx, 0, doc);
+}
+
+/* Decodes without the cache, returning the error (if any) in *err. */
+static int check(sqlite3_context *ctx, sqlite3_value *v, pk_err *err) {
+    const uint8_t *buf = sqlite3_value_type(v) == SQLITE_BLOB ? sqlite3_value_blob(v)
+                                                               : sqlite3_value_text(v);
+    int n = sqlite3_value_bytes(v);
+    if (!buf) buf = (const uint8_t *)"";
+    pk_limits lim;
+    pk_sql_limits(ctx, &lim);
+    pk_err_clear(err);
+    pk_doc *doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_BORROW, err);
+    int ok = doc != NULL;
+    pk_doc_free(doc);
+    return ok;
+}
+
+void pk_fn_valid(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    int t = sqlite3_value_type(argv[0]);
+    if (t == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    pk_err err;
+    int ok = check(ctx, argv[0], &err);
+    if (!ok && err.code == PK_ENOMEM && strstr(err.msg, "limit") == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_int(ctx, ok);
+}
+
+void pk_fn_error(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    int t = sqlite3_value_type(argv[0]);
+    if (t == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
+        sqlite3_result_text(ctx, "not a BLOB", -1, SQLITE_STATIC);
+        return;
+    }
+    pk_err err;
+    if (check(ctx, argv[0], &err))
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, err.msg, -1, SQLITE_TRANSIENT);
+}
+
+void pk_fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_text(ctx, PK_VERSION, -1, SQLITE_STATIC);
+}
