@@ -64,7 +64,8 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_util.h $(BUILD)/libpkcore.a
 
 # ---- tests ------------------------------------------------------------------------------------
 
-test: check-core unit sqltest pytest
+test: deps
+	$(MAKE) check-core unit sqltest pytest
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t; done
@@ -102,7 +103,8 @@ fuzz:
 bench: $(SO)
 	$(PYTHON) scripts/bench.py
 
-demo: $(SO)
+demo: deps
+	$(MAKE) $(SO)
 	sh scripts/demo.sh
 
 deps:

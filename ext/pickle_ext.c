@@ -27,6 +27,31 @@ static const pk_sql_func pk_functions[] = {
     {"pickle_valid", 1, PURE, 0, pk_fn_valid, NULL, NULL},
     {"pickle_error", 1, PURE, 0, pk_fn_error, NULL, NULL},
     {"pickle_ext_version", 0, PURE, 0, pk_fn_version, NULL, NULL},
+    /* sql_write.c: JSON-subtyped TEXT arguments are read as JSON, hence SQLITE_SUBTYPE */
+    {"pickle_dump", 1, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
+    {"pickle_dump", 2, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
+    {"pickle_dump_agg", 1, PURE | SQLITE_SUBTYPE, 0, NULL, pk_fn_dump_agg_step, pk_fn_dump_agg_final},
+    {"pickle_set", 3, PURE | SQLITE_SUBTYPE, 0, pk_fn_set, NULL, NULL},
+    {"pickle_compress", 1, PURE, 0, pk_fn_compress, NULL, NULL},
+    {"pickle_compress", 2, PURE, 0, pk_fn_compress, NULL, NULL},
+    {"pickle_decompress", 1, PURE, 0, pk_fn_decompress, NULL, NULL},
+    /* models (sql_model.c): not deterministic (m may name a registry entry); conn = 1 for the
+     * per-connection compiled-model cache */
+    {"model_predict", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict, NULL, NULL},
+    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict_proba, NULL, NULL},
+    {"model_transform", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_transform, NULL, NULL},
+    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_decision_function, NULL, NULL},
+    {"model_info", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_model_info, NULL, NULL},
+    /* registry (sql_registry.c); ml_registry_init writes the schema: direct calls only */
+    {"ml_registry_init", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_registry_init, NULL, NULL},
+    {"ml_pickle_meta", 1, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
+    {"ml_pickle_meta", 2, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
+    {"ml_check_name", 1, PURE, 0, pk_fn_ml_check_name, NULL, NULL},
+    {"ml_check_alias", 1, PURE, 0, pk_fn_ml_check_alias, NULL, NULL},
+    {"ml_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_ml_error, NULL, NULL},
+    {"ml_now", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_ml_now, NULL, NULL},
+    {"pickle_sha256", 1, PURE, 0, pk_fn_pickle_sha256, NULL, NULL},
+    {"ml_resolve", 1, SQLITE_UTF8, 0, pk_fn_ml_resolve, NULL, NULL},
 };
 
 static void conn_state_free(void *p) {

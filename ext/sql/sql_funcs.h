@@ -16,6 +16,31 @@ void pk_fn_valid(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_error(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
+/* sql_registry.c: the model registry (schema sql/registry.sql) and its trigger helpers */
+void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_check_name(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_check_alias(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_error(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_now(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_resolve(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* sql_model.c: scoring with compiled scikit-learn models (registered with conn = 1) */
+void pk_fn_model_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* sql_write.c: writing pickles, zstd */
+void pk_fn_dump(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_dump_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_dump_agg_final(sqlite3_context *ctx);
+void pk_fn_set(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_compress(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_decompress(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* sql_each.c: the table-valued pickle_each / pickle_tree */
 int pk_register_each(sqlite3 *db);
 

@@ -22,8 +22,10 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
                       char **errmsg);
 
 /* A number that changes whenever the registry may have changed, for this connection's own
- * writes and other connections' commits alike (PRAGMA data_version combined with
- * sqlite3_total_changes). Compiled-model caches keyed by registry name compare it. */
+ * writes and other connections' commits alike. Compiled-model caches keyed by registry name
+ * compare it. (Implementation: a hash of the last ml_events row, which every registry change
+ * appends in its own transaction; so it also moves back on ROLLBACK and ignores writes to other
+ * tables. 0 when there is no registry.) */
 int64_t pk_registry_generation(sqlite3 *db);
 
 #endif /* SQL_REGISTRY_H */

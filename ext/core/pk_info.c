@@ -1,0 +1,71 @@
+/*
+ * pk_info.c - pickle_info's JSON description of a decoded document (pk_doc_info_json, pk_doc.h).
+ *
+ *   {"format":"pickle"|"joblib","compression":"none"|"zlib"|...|"zstd+zlib",
+ *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
+ *    "root_type":"<Python type name>","globals":["module.name",...],
+ *    "unsafe_globals":["module.name",...],"safe":true|false}
+ *
+ * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
+ * in first-use order, as the decoder recorded them (doc->globals); "unsafe_globals" those outside
+ * the allowlist; "safe" is true when there are none. "compression" names the zstd envelope and/or
+ * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
+ * array wrappers or came in a joblib compressed container.
+ *
+ * Owner: the JSON/path helper of issue 2.
+ */
+#include "pk_doc.h"
+#include "pk_json.h"
+
+#include <string.h>
+
+static pk_code write_global(pk_buf *out, const pk_global_ref *g) {
+    pk_buf tmp;
+    pk_buf_init(&tmp, out->alloc, 0);
+    pk_buf_puts(&tmp, g->module ? g->module : "");
+    pk_buf_putc(&tmp, '.');
+    pk_buf_puts(&tmp, g->name ? g->name : "");
+    pk_code rc = tmp.failed;
+    if (!rc) rc = pk_json_string(out, (const char *)tmp.data, tmp.len);
+    else out->failed = rc;
+    pk_buf_free(&tmp);
+    return rc;
+}
+
+pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
+    const char *format = (doc->joblib || doc->inner != PK_COMP_NONE) ? "joblib" : "pickle";
+    pk_buf_printf(out, "{\"format\":\"%s\",\"compression\":\"", format);
+    if (doc->outer != PK_COMP_NONE && doc->inner != PK_COMP_NONE)
+        pk_buf_printf(out, "%s+%s", pk_compression_name(doc->outer),
+                      pk_compression_name(doc->inner));
+    else if (doc->outer != PK_COMP_NONE)
+        pk_buf_puts(out, pk_compression_name(doc->outer));
+    else
+        pk_buf_puts(out, pk_compression_name(doc->inner));
+    pk_buf_printf(out, "\",\"protocol\":%d,\"size\":%llu,\"stream_size\":%llu,\"root_type\":",
+                  doc->protocol, (unsigned long long)doc->input_len,
+                  (unsigned long long)doc->stream_len);
+    char tn[256];
+    if (doc->root)
+        pk_type_name(doc->root, tn, sizeof tn);
+    else
+        strcpy(tn, "NoneType");
+    pk_json_string(out, tn, strlen(tn));
+    pk_buf_puts(out, ",\"globals\":[");
+    int safe = 1;
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        if (i) pk_buf_putc(out, ',');
+        write_global(out, &doc->globals[i]);
+        if (!doc->globals[i].allowed) safe = 0;
+    }
+    pk_buf_puts(out, "],\"unsafe_globals\":[");
+    int first = 1;
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        if (doc->globals[i].allowed) continue;
+        if (!first) pk_buf_putc(out, ',');
+        first = 0;
+        write_global(out, &doc->globals[i]);
+    }
+    pk_buf_printf(out, "],\"safe\":%s}", safe ? "true" : "false");
+    return out->failed;
+}

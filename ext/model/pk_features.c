@@ -1,0 +1,326 @@
+/*
+ * pk_features.c - JSON features reader (see pk_features.h). A hand-written recursive-free scanner
+ * over one array or object of scalars: nested arrays/objects are refused. Numbers are validated
+ * against the JSON grammar, then converted with strtod on a bounded stack copy (at most 64
+ * characters: longer numbers are refused). Owner: the model-scoring helper (issue 4).
+ */
+#include "pk_features.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NUM_MAX 64
+#define KEY_MAX 512
+
+typedef struct jr {
+    const char *s;
+    size_t n, i;
+    pk_err *err;
+} jr;
+
+static void ws(jr *r) {
+    while (r->i < r->n && (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\n' ||
+                           r->s[r->i] == '\r'))
+        r->i++;
+}
+
+static pk_code bad(jr *r, const char *what) {
+    return pk_err_set(r->err, PK_EFEATURE, (int64_t)r->i, -1,
+                      "bad JSON features at offset %zu: %s", r->i, what);
+}
+
+static int lit(jr *r, const char *w) {
+    size_t k = strlen(w);
+    if (r->n - r->i >= k && memcmp(r->s + r->i, w, k) == 0) {
+        r->i += k;
+        return 1;
+    }
+    return 0;
+}
+
+static int digit(jr *r) {
+    return r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9';
+}
+
+/* Appends code point cp as UTF-8 to buf (at *len, cap KEY_MAX); 0 when it does not fit. */
+static int put_utf8(char *buf, size_t *len, uint32_t cp) {
+    char t[4];
+    size_t k;
+    if (cp < 0x80) {
+        t[0] = (char)cp;
+        k = 1;
+    } else if (cp < 0x800) {
+        t[0] = (char)(0xC0 | (cp >> 6));
+        t[1] = (char)(0x80 | (cp & 0x3F));
+        k = 2;
+    } else if (cp < 0x10000) {
+        t[0] = (char)(0xE0 | (cp >> 12));
+        t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        t[2] = (char)(0x80 | (cp & 0x3F));
+        k = 3;
+    } else {
+        t[0] = (char)(0xF0 | (cp >> 18));
+        t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        t[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        t[3] = (char)(0x80 | (cp & 0x3F));
+        k = 4;
+    }
+    if (*len + k > KEY_MAX) return 0;
+    memcpy(buf + *len, t, k);
+    *len += k;
+    return 1;
+}
+
+static int hex4(jr *r, uint32_t *out) {
+    if (r->n - r->i < 4) return 0;
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char ch = r->s[r->i + (size_t)k];
+        int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                         : -1;
+        if (d < 0) return 0;
+        v = v * 16 + (uint32_t)d;
+    }
+    r->i += 4;
+    *out = v;
+    return 1;
+}
+
+/* Reads a string (at '"') into buf (decoded, NUL-terminated; truncation is an error). */
+static pk_code string(jr *r, char *buf, size_t *len) {
+    *len = 0;
+    r->i++; /* opening quote */
+    while (r->i < r->n) {
+        unsigned char ch = (unsigned char)r->s[r->i];
+        if (ch == '"') {
+            r->i++;
+            buf[*len] = 0;
+            return PK_OK;
+        }
+        if (ch < 0x20) return bad(r, "control character in a string");
+        if (ch != '\\') {
+            if (*len + 1 > KEY_MAX) return bad(r, "string too long");
+            buf[(*len)++] = (char)ch;
+            r->i++;
+            continue;
+        }
+        r->i++;
+        if (r->i >= r->n) break;
+        char e = r->s[r->i++];
+        uint32_t cp;
+        switch (e) {
+        case '"': cp = '"'; break;
+        case '\\': cp = '\\'; break;
+        case '/': cp = '/'; break;
+        case 'b': cp = 8; break;
+        case 'f': cp = 12; break;
+        case 'n': cp = 10; break;
+        case 'r': cp = 13; break;
+        case 't': cp = 9; break;
+        case 'u':
+            if (!hex4(r, &cp)) return bad(r, "bad \\u escape");
+            if (cp >= 0xD800 && cp < 0xDC00 && r->n - r->i >= 6 && r->s[r->i] == '\\' &&
+                r->s[r->i + 1] == 'u') {
+                size_t save = r->i;
+                uint32_t lo;
+                r->i += 2;
+                if (hex4(r, &lo) && lo >= 0xDC00 && lo < 0xE000)
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                else
+                    r->i = save;
+            }
+            break;
+        default: return bad(r, "bad escape");
+        }
+        if (!put_utf8(buf, len, cp)) return bad(r, "string too long");
+    }
+    return bad(r, "unterminated string");
+}
+
+/* Reads one scalar value: number, null, true, false, NaN, Infinity. *is_str set for strings
+ * (skipped). */
+static pk_code scalar(jr *r, double *out, int *is_str) {
+    *is_str = 0;
+    ws(r);
+    if (r->i >= r->n) return bad(r, "expected a value");
+    char ch = r->s[r->i];
+    if (ch == '"') {
+        char tmp[KEY_MAX + 1];
+        size_t len;
+        *is_str = 1;
+        return string(r, tmp, &len);
+    }
+    if (lit(r, "null")) {
+        *out = NAN;
+        return PK_OK;
+    }
+    if (lit(r, "true")) {
+        *out = 1;
+        return PK_OK;
+    }
+    if (lit(r, "false")) {
+        *out = 0;
+        return PK_OK;
+    }
+    if (lit(r, "NaN")) {
+        *out = NAN;
+        return PK_OK;
+    }
+    if (lit(r, "Infinity")) {
+        *out = INFINITY;
+        return PK_OK;
+    }
+    if (lit(r, "-Infinity")) {
+        *out = -INFINITY;
+        return PK_OK;
+    }
+    if (ch == '[' || ch == '{') return bad(r, "nested arrays and objects are not features");
+    size_t start = r->i;
+    if (r->s[r->i] == '-') r->i++;
+    if (!digit(r)) return bad(r, "expected a number");
+    if (r->s[r->i] == '0')
+        r->i++;
+    else
+        while (digit(r)) r->i++;
+    if (r->i < r->n && r->s[r->i] == '.') {
+        r->i++;
+        if (!digit(r)) return bad(r, "expected a digit");
+        while (digit(r)) r->i++;
+    }
+    if (r->i < r->n && (r->s[r->i] == 'e' || r->s[r->i] == 'E')) {
+        r->i++;
+        if (r->i < r->n && (r->s[r->i] == '+' || r->s[r->i] == '-')) r->i++;
+        if (!digit(r)) return bad(r, "expected a digit");
+        while (digit(r)) r->i++;
+    }
+    size_t k = r->i - start;
+    if (k >= NUM_MAX) return bad(r, "number too long");
+    char num[NUM_MAX];
+    memcpy(num, r->s + start, k);
+    num[k] = 0;
+    *out = strtod(num, NULL);
+    return PK_OK;
+}
+
+int pk_features_is_json(const char *text, size_t len) {
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+        i++;
+    return i < len && (text[i] == '[' || text[i] == '{');
+}
+
+static pk_code text_feature(const pk_model *m, size_t j, pk_err *err) {
+    if (m->feature_names)
+        return pk_err_set(err, PK_EFEATURE, -1, -1, "feature %zu ('%s') is TEXT: %s takes numbers",
+                          j + 1, m->feature_names[j], m->cls);
+    return pk_err_set(err, PK_EFEATURE, -1, -1, "feature %zu is TEXT: %s takes numbers", j + 1,
+                      m->cls);
+}
+
+static pk_code read_array(const pk_model *m, jr *r, double *x) {
+    size_t count = 0;
+    r->i++;
+    ws(r);
+    if (r->i < r->n && r->s[r->i] == ']') {
+        r->i++;
+    } else {
+        for (;;) {
+            double v;
+            int is_str;
+            pk_code rc = scalar(r, &v, &is_str);
+            if (rc) return rc;
+            if (is_str && count < m->n_features) return text_feature(m, count, r->err);
+            if (count < m->n_features) x[count] = v;
+            count++;
+            ws(r);
+            if (r->i < r->n && r->s[r->i] == ',') {
+                r->i++;
+                continue;
+            }
+            if (r->i < r->n && r->s[r->i] == ']') {
+                r->i++;
+                break;
+            }
+            return bad(r, "expected ',' or ']'");
+        }
+    }
+    ws(r);
+    if (r->i != r->n) return bad(r, "text after the array");
+    if (count != m->n_features)
+        return pk_err_set(r->err, PK_EFEATURE, -1, -1, "%s expects %zu features, got %zu",
+                          m->cls, m->n_features, count);
+    return PK_OK;
+}
+
+static pk_code read_object(const pk_model *m, jr *r, double *x, unsigned char *seen) {
+    if (!m->feature_names)
+        return pk_err_set(r->err, PK_EFEATURE, -1, -1,
+                          "%s was not fitted with feature names: pass the features positionally "
+                          "or as a JSON array",
+                          m->cls);
+    memset(seen, 0, m->n_features);
+    r->i++;
+    ws(r);
+    if (r->i < r->n && r->s[r->i] == '}') {
+        r->i++;
+    } else {
+        for (;;) {
+            ws(r);
+            if (r->i >= r->n || r->s[r->i] != '"') return bad(r, "expected a key");
+            char key[KEY_MAX + 1];
+            size_t klen;
+            pk_code rc = string(r, key, &klen);
+            if (rc) return rc;
+            ws(r);
+            if (r->i >= r->n || r->s[r->i] != ':') return bad(r, "expected ':'");
+            r->i++;
+            size_t j = 0;
+            while (j < m->n_features &&
+                   !(strlen(m->feature_names[j]) == klen &&
+                     memcmp(m->feature_names[j], key, klen) == 0))
+                j++;
+            if (j == m->n_features)
+                return pk_err_set(r->err, PK_EFEATURE, -1, -1,
+                                  "unknown feature '%s' (%s was fitted on %zu named features)",
+                                  key, m->cls, m->n_features);
+            if (seen[j])
+                return pk_err_set(r->err, PK_EFEATURE, -1, -1, "feature '%s' given twice", key);
+            seen[j] = 1;
+            double v;
+            int is_str;
+            rc = scalar(r, &v, &is_str);
+            if (rc) return rc;
+            if (is_str) return text_feature(m, j, r->err);
+            x[j] = v;
+            ws(r);
+            if (r->i < r->n && r->s[r->i] == ',') {
+                r->i++;
+                continue;
+            }
+            if (r->i < r->n && r->s[r->i] == '}') {
+                r->i++;
+                break;
+            }
+            return bad(r, "expected ',' or '}'");
+        }
+    }
+    ws(r);
+    if (r->i != r->n) return bad(r, "text after the object");
+    for (size_t j = 0; j < m->n_features; j++)
+        if (!seen[j])
+            return pk_err_set(r->err, PK_EFEATURE, -1, -1, "missing feature '%s'",
+                              m->feature_names[j]);
+    return PK_OK;
+}
+
+pk_code pk_features_from_json(const pk_model *m, const char *text, size_t len, double *x,
+                              unsigned char *seen, pk_err *err) {
+    jr r = {text, len, 0, err};
+    ws(&r);
+    if (r.i < r.n && r.s[r.i] == '[') return read_array(m, &r, x);
+    if (r.i < r.n && r.s[r.i] == '{') return read_object(m, &r, x, seen);
+    return bad(&r, "expected '[' or '{'");
+}

@@ -1,0 +1,480 @@
+/*
+ * pk_hgb.c - HistGradientBoostingClassifier / HistGradientBoostingRegressor.
+ *
+ * Each TreePredictor's `nodes` array (PREDICTOR_RECORD_DTYPE: value f8, count u4, feature_idx
+ * u4, num_threshold f8, missing_go_to_left u1, left u4, right u4, gain f8, depth u4, is_leaf u1,
+ * bin_threshold u1, is_categorical u1, bitset_idx u4) is read by field name and offset (integer
+ * fields of any width are accepted) and compiled like pk_tree.c's trees: reachable nodes
+ * renumbered breadth first with adjacent children, checked (children in range, no node reached
+ * twice, feature < n_features, bitset row in range).
+ *
+ * Descent on raw float64 features (sklearn's _predict_one_from_raw_data): NaN follows
+ * missing_go_to_left; a numeric split goes left when x <= num_threshold; a categorical split
+ * goes left when the category is in the node's raw_left_cat_bitsets row, right when it is a known
+ * category of the feature (the bin mapper's bin_thresholds_), and like a missing value when it
+ * is negative or unknown. The category is the value converted to an integer and truncated to
+ * 8 bits, as the C cast in scikit-learn does.
+ *
+ * Raw prediction: baseline (_baseline_prediction) then, iteration by iteration and class by
+ * class, += the leaf value. Regressors: identity link (squared_error, absolute_error,
+ * quantile) or exp (poisson, gamma). Binary log_loss: proba [1 - expit(raw), expit(raw)];
+ * multiclass: softmax (max subtracted, exp, sum, divide); predict = argmax of proba.
+ * libm's exp stands for numpy's SIMD exp in softmax and the log link (ulp-level).
+ * Owner: the trees helper (issue 5).
+ */
+#include "pk_trees.h"
+
+#include "pk_ndarray.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define HN_CAT 0x20000000
+
+typedef struct hgb_tree {
+    pk_tnode *nodes; /* leaves: feat -1 and thr = value; splits as pk_tnode (+ HN_CAT) */
+    uint32_t *bitset;  /* categorical splits: node -> row of raw_left_cat_bitsets       */
+    const uint32_t *raw_bits; /* rows x 8                                               */
+    size_t n_nodes, n_bits;
+} hgb_tree;
+
+enum { LINK_ID, LINK_EXP, LINK_LOGIT, LINK_SOFTMAX };
+
+typedef struct hgb {
+    size_t ni, K;
+    hgb_tree *trees; /* ni * K */
+    double *baseline;
+    int link;
+    uint32_t *known;    /* n_cat x 8                                           */
+    uint32_t *fmap;     /* feature -> row of known, or UINT32_MAX               */
+} hgb;
+
+/* ---- reading the records ------------------------------------------------------------------- */
+
+typedef struct hfield {
+    size_t off, size;
+    char kind;
+    int present;
+} hfield;
+
+static pk_code hfind(pk_mc *c, const pk_dtype *dt, const char *what, const char *name, int isf,
+                     int required, hfield *f) {
+    f->present = 0;
+    for (size_t i = 0; i < dt->nfields; i++) {
+        const pk_dtfield *fl = &dt->fields[i];
+        if (!fl->name || strcmp(fl->name, name) != 0) continue;
+        const pk_dtype *fd = fl->dtype && fl->dtype->kind == PK_DTYPE ? fl->dtype->u.dt : NULL;
+        int ok = fd && fd->sub_ndim == 0 && fd->nfields == 0 &&
+                 (isf ? (fd->kind == 'f' && fd->itemsize == 8)
+                      : ((fd->kind == 'u' || fd->kind == 'i' || fd->kind == 'b') &&
+                         (fd->itemsize == 1 || fd->itemsize == 2 || fd->itemsize == 4 ||
+                          fd->itemsize == 8)));
+        if (!ok)
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' has the wrong type", c->m->cls, what,
+                              name);
+        if (fd->byteorder == '>' && fd->itemsize > 1)
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what,
+                              name);
+        if (fl->offset > dt->itemsize || fd->itemsize > dt->itemsize - fl->offset)
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls,
+                              what, name);
+        f->off = fl->offset;
+        f->size = fd->itemsize;
+        f->kind = fd->kind;
+        f->present = 1;
+        return PK_OK;
+    }
+    if (required) return pk_mc_fail(c, "%s: %s.nodes has no field '%s'", c->m->cls, what, name);
+    return PK_OK;
+}
+
+/* Integer field as int64 (uint64 beyond INT64_MAX becomes -1: out of every range). */
+static int64_t hget_i(const uint8_t *rec, const hfield *f) {
+    if (!f->present) return 0;
+    const uint8_t *p = rec + f->off;
+    switch (f->size) {
+    case 1: return f->kind == 'i' ? (int8_t)p[0] : p[0];
+    case 2: {
+        uint16_t u;
+        memcpy(&u, p, 2);
+        return f->kind == 'i' ? (int64_t)(int16_t)u : (int64_t)u;
+    }
+    case 4: {
+        uint32_t u;
+        memcpy(&u, p, 4);
+        return f->kind == 'i' ? (int64_t)(int32_t)u : (int64_t)u;
+    }
+    default: {
+        uint64_t u;
+        memcpy(&u, p, 8);
+        if (f->kind != 'i' && u > (uint64_t)INT64_MAX) return -1;
+        return (int64_t)u;
+    }
+    }
+}
+
+static double hget_f(const uint8_t *rec, const hfield *f) {
+    double d;
+    memcpy(&d, rec + f->off, 8);
+    return d;
+}
+
+static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *what,
+                                 hgb_tree *out) {
+    const char *cls = c->m->cls;
+    const pk_value *nv = pred && pred->kind == PK_OBJECT ? pk_attr(pred, "nodes") : NULL;
+    if (!nv || nv->kind != PK_NDARRAY || !nv->u.arr->complete || nv->u.arr->objects ||
+        nv->u.arr->ndim != 1 || !nv->u.arr->dtype || nv->u.arr->dtype->kind != PK_DTYPE)
+        return pk_mc_fail(c, "%s: %s.nodes is not a 1-D record array", cls, what);
+    const pk_ndarray *na = nv->u.arr;
+    const pk_dtype *dt = na->dtype->u.dt;
+    if (dt->kind != 'V' || dt->nfields == 0)
+        return pk_mc_fail(c, "%s: %s.nodes does not have a structured dtype", cls, what);
+    size_t n = (size_t)na->shape[0];
+    if (n == 0 || n >= ((size_t)1 << 31))
+        return pk_mc_fail(c, "%s: %s.nodes has %zu records", cls, what, n);
+    hfield fv, ff, ft, fm, fl, fr, fleaf, fcat, fbits;
+    pk_code rc;
+    if ((rc = hfind(c, dt, what, "value", 1, 1, &fv)) != PK_OK ||
+        (rc = hfind(c, dt, what, "feature_idx", 0, 1, &ff)) != PK_OK ||
+        (rc = hfind(c, dt, what, "num_threshold", 1, 1, &ft)) != PK_OK ||
+        (rc = hfind(c, dt, what, "missing_go_to_left", 0, 1, &fm)) != PK_OK ||
+        (rc = hfind(c, dt, what, "left", 0, 1, &fl)) != PK_OK ||
+        (rc = hfind(c, dt, what, "right", 0, 1, &fr)) != PK_OK ||
+        (rc = hfind(c, dt, what, "is_leaf", 0, 1, &fleaf)) != PK_OK ||
+        (rc = hfind(c, dt, what, "is_categorical", 0, 0, &fcat)) != PK_OK ||
+        (rc = hfind(c, dt, what, "bitset_idx", 0, 0, &fbits)) != PK_OK)
+        return rc;
+    int64_t stride = na->strides[0];
+    size_t span;
+    if ((n > 1 && stride < (int64_t)dt->itemsize) ||
+        pk_mul_overflow(n - 1, (size_t)(stride > 0 ? stride : 0), &span) ||
+        pk_add_overflow(span, dt->itemsize, &span) || span > na->nbytes || !na->data)
+        return pk_mc_fail(c, "%s: %s.nodes is not a contiguous array of its shape", cls, what);
+
+    /* raw_left_cat_bitsets: rows x 8 uint32 */
+    const pk_value *bv = pk_attr(pred, "raw_left_cat_bitsets");
+    size_t nbits = 0;
+    uint32_t *bits = NULL;
+    if (bv && bv->kind == PK_NDARRAY && !bv->u.arr->objects && bv->u.arr->ndim == 2 &&
+        bv->u.arr->shape[1] == 8) {
+        nbits = (size_t)bv->u.arr->shape[0];
+        bits = pk_mc_alloc(c, nbits * 8, sizeof(uint32_t));
+        if (!bits) return c->err->code;
+        for (size_t i = 0; i < nbits * 8; i++) {
+            double d;
+            if (pk_ndarray_get_f64(bv->u.arr, i, &d) != PK_OK || d < 0 || d > 4294967295.0)
+                return pk_mc_fail(c, "%s: %s.raw_left_cat_bitsets is not uint32", cls, what);
+            bits[i] = (uint32_t)d;
+        }
+    }
+
+    pk_tnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
+    uint32_t *bidx = pk_mc_alloc(c, n, sizeof *bidx);
+    uint32_t *queue = pk_malloc(c->m->arena->alloc, n * sizeof(uint32_t));
+    uint8_t *seen = pk_malloc(c->m->arena->alloc, n);
+    if (!nodes || !bidx || !queue || !seen) {
+        pk_free(c->m->arena->alloc, queue);
+        pk_free(c->m->arena->alloc, seen);
+        return c->err->code ? c->err->code : pk_err_nomem(c->err, -1);
+    }
+    memset(seen, 0, n);
+    size_t count = 1;
+    queue[0] = 0;
+    seen[0] = 1;
+    rc = PK_OK;
+    for (size_t h = 0; h < count && rc == PK_OK; h++) {
+        uint32_t o = queue[h];
+        const uint8_t *r = na->data + (size_t)o * (size_t)stride;
+        pk_tnode *nd = &nodes[h];
+        if (hget_i(r, &fleaf)) {
+            nd->feat = -1;
+            nd->thr = hget_f(r, &fv);
+            continue;
+        }
+        int64_t l = hget_i(r, &fl), rr = hget_i(r, &fr), f = hget_i(r, &ff);
+        if (l < 0 || (uint64_t)l >= n || rr < 0 || (uint64_t)rr >= n) {
+            rc = pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes", cls, what, o,
+                            n);
+            break;
+        }
+        if (seen[l] || seen[rr] || l == rr) {
+            rc = pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or "
+                            "a shared child)",
+                            cls, what, o);
+            break;
+        }
+        if (f < 0 || (uint64_t)f >= c->m->n_features) {
+            rc = pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
+                            (long long)f, c->m->n_features);
+            break;
+        }
+        int cat = (int)hget_i(r, &fcat);
+        int32_t flags = (hget_i(r, &fm) ? PK_TNODE_MLEFT : 0) | (cat ? HN_CAT : 0);
+        if (cat) {
+            int64_t b = hget_i(r, &fbits);
+            if (b < 0 || (uint64_t)b >= nbits) {
+                rc = pk_mc_fail(c, "%s: %s node %u uses categorical bitset %lld of %zu", cls,
+                                what, o, (long long)b, nbits);
+                break;
+            }
+            bidx[h] = (uint32_t)b;
+        }
+        seen[l] = seen[rr] = 1;
+        nd->feat = (int32_t)f | flags;
+        nd->thr = hget_f(r, &ft);
+        nd->kid = (uint32_t)count;
+        queue[count] = (uint32_t)l;
+        queue[count + 1] = (uint32_t)rr;
+        count += 2;
+    }
+    pk_free(c->m->arena->alloc, queue);
+    pk_free(c->m->arena->alloc, seen);
+    if (rc != PK_OK) return rc;
+    out->nodes = nodes;
+    out->bitset = bidx;
+    out->raw_bits = bits;
+    out->n_nodes = count;
+    out->n_bits = nbits;
+    return PK_OK;
+}
+
+/* ---- scoring ------------------------------------------------------------------------------- */
+
+static int in_bits(const uint32_t *row, uint8_t v) {
+    return (row[v >> 5] >> (v & 31)) & 1u;
+}
+
+/* The category sklearn's `<uint8_t>x` gives (x >= 0). */
+static uint8_t cat_byte(double x) {
+    if (!(x < 9223372036854775808.0)) return 0;
+    return (uint8_t)((uint64_t)(int64_t)x & 0xffu);
+}
+
+static double hgb_tree_value(const hgb *G, const hgb_tree *t, const double *x) {
+    const pk_tnode *nodes = t->nodes;
+    uint32_t i = 0;
+    for (;;) {
+        const pk_tnode *n = &nodes[i];
+        if (n->feat < 0) return n->thr;
+        uint32_t f = (uint32_t)(n->feat & 0x1fffffff);
+        double v = x[f];
+        int ml = (n->feat & PK_TNODE_MLEFT) != 0;
+        uint32_t right;
+        if (isnan(v)) {
+            right = !ml;
+        } else if (n->feat & HN_CAT) {
+            if (v < 0) {
+                right = !ml;
+            } else {
+                uint8_t b = cat_byte(v);
+                if (in_bits(t->raw_bits + (size_t)t->bitset[i] * 8, b)) right = 0;
+                else if (G->fmap && G->fmap[f] != UINT32_MAX &&
+                         in_bits(G->known + (size_t)G->fmap[f] * 8, b))
+                    right = 1;
+                else right = !ml;
+            }
+        } else {
+            right = !(v <= n->thr);
+        }
+        i = n->kid + right;
+    }
+}
+
+static void hgb_raw(const pk_model *m, const double *x, double *raw) {
+    const hgb *G = m->impl;
+    for (size_t k = 0; k < G->K; k++) raw[k] = 0.0 + G->baseline[k];
+    const hgb_tree *t = G->trees;
+    for (size_t i = 0; i < G->ni; i++)
+        for (size_t k = 0; k < G->K; k++, t++) raw[k] += hgb_tree_value(G, t, x);
+}
+
+static pk_code hgb_decision(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    (void)scratch;
+    (void)err;
+    hgb_raw(m, x, out);
+    return PK_OK;
+}
+
+static pk_code hgb_predict_reg(const pk_model *m, const double *x, double *scratch, double *out,
+                               pk_err *err) {
+    const hgb *G = m->impl;
+    (void)scratch;
+    (void)err;
+    hgb_raw(m, x, out);
+    if (G->link == LINK_EXP) out[0] = exp(out[0]);
+    return PK_OK;
+}
+
+static pk_code hgb_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    const hgb *G = m->impl;
+    (void)err;
+    if (G->link == LINK_LOGIT) {
+        hgb_raw(m, x, scratch);
+        double p = pk_expit(scratch[0]);
+        out[1] = p;
+        out[0] = 1 - p;
+        return PK_OK;
+    }
+    hgb_raw(m, x, out);
+    size_t K = G->K;
+    double mx = out[0];
+    for (size_t k = 1; k < K; k++)
+        if (out[k] > mx) mx = out[k];
+    for (size_t k = 0; k < K; k++) out[k] = exp(out[k] - mx);
+    double s = pk_np_sum(out, K);
+    for (size_t k = 0; k < K; k++) out[k] /= s;
+    return PK_OK;
+}
+
+static pk_code hgb_label(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    double *p = scratch + 2;
+    pk_code rc = hgb_proba(m, x, scratch, p, err);
+    if (rc == PK_OK) out[0] = (double)pk_argmax(p, m->n_classes);
+    return rc;
+}
+
+/* ---- compile ------------------------------------------------------------------------------- */
+
+static const char *class_name(const pk_value *v) {
+    return v && v->kind == PK_OBJECT && v->u.o.cls && v->u.o.cls->kind == PK_GLOBAL
+               ? v->u.o.cls->u.g.name
+               : NULL;
+}
+
+static pk_code read_link(pk_mc *c, hgb *G, int clf) {
+    const char *ln = class_name(pk_attr(c->obj, "_loss"));
+    const char *param = pk_mc_str(c, "loss");
+    if (clf) {
+        G->link = G->K == 1 ? LINK_LOGIT : LINK_SOFTMAX;
+        return PK_OK;
+    }
+    const char *id[] = {"HalfSquaredError", "AbsoluteError", "PinballLoss", "squared_error",
+                        "absolute_error", "quantile", "least_squares", "least_absolute_deviation"};
+    const char *ex[] = {"HalfPoissonLoss", "HalfGammaLoss", "HalfTweedieLoss", "poisson",
+                        "gamma"};
+    const char *name = ln ? ln : param;
+    if (!name) return pk_mc_fail(c, "%s has no loss", c->m->cls);
+    for (size_t i = 0; i < sizeof id / sizeof id[0]; i++)
+        if (strcmp(name, id[i]) == 0) {
+            G->link = LINK_ID;
+            return PK_OK;
+        }
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++)
+        if (strcmp(name, ex[i]) == 0) {
+            G->link = LINK_EXP;
+            return PK_OK;
+        }
+    return pk_mc_fail(c, "%s: unsupported loss %s", c->m->cls, name);
+}
+
+/* Known categories per categorical feature (the bin mapper's bin_thresholds_). */
+static pk_code read_known(pk_mc *c, hgb *G) {
+    const pk_value *bm = pk_attr(c->obj, "_bin_mapper");
+    const pk_value *ic = bm ? pk_attr(bm, "is_categorical_") : NULL;
+    if (!ic || ic->kind == PK_NONE) return PK_OK;
+    if (ic->kind != PK_NDARRAY || ic->u.arr->objects ||
+        pk_ndarray_size(ic->u.arr) != c->m->n_features)
+        return pk_mc_fail(c, "%s._bin_mapper.is_categorical_ is not a feature mask", c->m->cls);
+    const pk_value *bt = pk_attr(bm, "bin_thresholds_");
+    const pk_value *const *th = NULL;
+    size_t nth = 0;
+    if (bt && (bt->kind == PK_LIST || bt->kind == PK_TUPLE)) {
+        th = (const pk_value *const *)bt->u.seq.items;
+        nth = bt->u.seq.len;
+    }
+    size_t nf = c->m->n_features;
+    G->fmap = pk_mc_alloc(c, nf, sizeof(uint32_t));
+    G->known = pk_mc_alloc(c, nf * 8, sizeof(uint32_t));
+    if (!G->fmap || !G->known) return c->err->code;
+    uint32_t ncat = 0;
+    for (size_t f = 0; f < nf; f++) {
+        double d;
+        G->fmap[f] = UINT32_MAX;
+        if (pk_ndarray_get_f64(ic->u.arr, f, &d) != PK_OK || d == 0) continue;
+        G->fmap[f] = ncat;
+        if (f >= nth || !th[f] || th[f]->kind != PK_NDARRAY || th[f]->u.arr->objects)
+            return pk_mc_fail(c, "%s._bin_mapper.bin_thresholds_[%zu] is not an array",
+                              c->m->cls, f);
+        size_t k = pk_ndarray_size(th[f]->u.arr);
+        for (size_t j = 0; j < k; j++) {
+            double v;
+            if (pk_ndarray_get_f64(th[f]->u.arr, j, &v) != PK_OK || isnan(v) || v < 0)
+                continue;
+            uint8_t b = cat_byte(v);
+            G->known[(size_t)ncat * 8 + (b >> 5)] |= 1u << (b & 31);
+        }
+        ncat++;
+    }
+    return PK_OK;
+}
+
+pk_code pk_compile_hgb(pk_mc *c) {
+    pk_model *m = c->m;
+    int clf = strstr(m->cls, "Classifier") != NULL;
+    hgb *G = pk_mc_alloc(c, 1, sizeof *G);
+    if (!G) return c->err->code;
+    pk_code rc;
+    if (m->n_features >= HN_CAT) return pk_mc_fail(c, "%s: too many features", m->cls);
+    if (pk_attr(c->obj, "_preprocessor") && pk_attr(c->obj, "_preprocessor")->kind != PK_NONE)
+        return pk_mc_fail(c, "%s: categorical_features='from_dtype' (a _preprocessor) is not "
+                          "supported",
+                          m->cls);
+    const pk_value *pv = pk_attr(c->obj, "_predictors");
+    if (!pv || (pv->kind != PK_LIST && pv->kind != PK_TUPLE))
+        return pk_mc_not_fitted(c, "_predictors");
+    pk_mc_arr base;
+    if ((rc = pk_mc_array(c, "_baseline_prediction", 1, &base)) != PK_OK) return rc;
+    G->K = base.n;
+    G->baseline = base.v;
+    G->ni = pv->u.seq.len;
+    if (m->n_features == 0) {
+        double nf = 0;
+        if ((rc = pk_mc_num(c, "_n_features", 0, &nf)) != PK_OK) return rc;
+        if (!(nf >= 1 && nf < 1e9)) return pk_mc_not_fitted(c, "n_features_in_");
+        m->n_features = (size_t)nf;
+    }
+    if (clf) {
+        m->kind = PK_MODEL_CLASSIFIER;
+        if ((rc = pk_mc_classes(c, pk_attr(c->obj, "classes_"))) != PK_OK) return rc;
+        if (m->n_classes < 2 || (m->n_classes == 2 ? 1 : m->n_classes) != G->K)
+            return pk_mc_fail(c, "%s has %zu classes and %zu trees per iteration", m->cls,
+                              m->n_classes, G->K);
+    } else {
+        m->kind = PK_MODEL_REGRESSOR;
+        if (G->K != 1) return pk_mc_fail(c, "%s has %zu trees per iteration", m->cls, G->K);
+    }
+    if ((rc = read_link(c, G, clf)) != PK_OK) return rc;
+    if ((rc = read_known(c, G)) != PK_OK) return rc;
+    size_t total;
+    if (pk_mul_overflow(G->ni, G->K, &total)) return pk_mc_fail(c, "%s: too many trees", m->cls);
+    G->trees = pk_mc_alloc(c, total ? total : 1, sizeof *G->trees);
+    if (!G->trees) return c->err->code;
+    for (size_t i = 0; i < G->ni; i++) {
+        const pk_value *it = pv->u.seq.items[i];
+        if (!it || (it->kind != PK_LIST && it->kind != PK_TUPLE) || it->u.seq.len != G->K)
+            return pk_mc_fail(c, "%s._predictors[%zu] does not hold %zu predictors", m->cls, i,
+                              G->K);
+        for (size_t k = 0; k < G->K; k++) {
+            char w[64];
+            snprintf(w, sizeof w, "_predictors[%zu][%zu]", i, k);
+            if ((rc = compile_predictor(c, it->u.seq.items[k], w, &G->trees[i * G->K + k])) !=
+                PK_OK)
+                return rc;
+        }
+    }
+    m->impl = G;
+    m->nan_ok = 1;
+    m->scratch = 2 + 2 * G->K + 2;
+    if (!clf) {
+        pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, hgb_predict_reg);
+        return PK_OK;
+    }
+    pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, hgb_label);
+    pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, hgb_proba);
+    pk_mc_method(c, PK_DECISION, G->K == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, G->K, hgb_decision);
+    return PK_OK;
+}

@@ -1,0 +1,89 @@
+/*
+ * pk_impute.c - SimpleImputer with numeric statistics (mean, median, most_frequent, constant).
+ *
+ * transform (scikit-learn 1.2): a value equal to missing_values (NaN: isnan) is replaced by
+ * statistics_[j]; columns whose statistic is NaN are dropped unless strategy == 'constant' or
+ * keep_empty_features; with add_indicator, indicator_.features_ columns follow as 1.0/0.0 flags of
+ * the ORIGINAL row's missing mask. With a numeric missing_values, NaN input is refused (as
+ * scikit-learn's force_all_finite=True does).
+ * Owner: the model-scoring helper (issue 4).
+ */
+#include "pk_model_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct pk_imputer {
+    size_t n_in, n_keep, n_ind;
+    size_t *keep;       /* kept input columns                 */
+    const double *stat; /* statistics_, n_in values            */
+    size_t *ind;        /* indicator columns                  */
+    int miss_nan;
+    double miss;
+} pk_imputer;
+
+static int is_missing(const pk_imputer *I, double v) {
+    return I->miss_nan ? isnan(v) : v == I->miss;
+}
+
+static pk_code imputer_transform(const pk_model *m, const double *x, double *scratch, double *out,
+                                 pk_err *err) {
+    (void)scratch;
+    (void)err;
+    const pk_imputer *I = m->impl;
+    for (size_t k = 0; k < I->n_keep; k++) {
+        size_t j = I->keep[k];
+        out[k] = is_missing(I, x[j]) ? I->stat[j] : x[j];
+    }
+    for (size_t k = 0; k < I->n_ind; k++) out[I->n_keep + k] = is_missing(I, x[I->ind[k]]) ? 1.0 : 0.0;
+    return PK_OK;
+}
+
+pk_code pk_compile_imputer(pk_mc *c) {
+    pk_model *m = c->m;
+    pk_mc_arr st;
+    pk_code rc = pk_mc_array(c, "statistics_", 1, &st);
+    if (rc) return rc;
+    if (st.ndim != 1) return pk_mc_fail(c, "SimpleImputer.statistics_ is not a 1-D numeric array");
+    rc = pk_mc_features(c, st.n);
+    if (rc) return rc;
+    pk_imputer *I = pk_mc_alloc(c, 1, sizeof *I);
+    if (!I) return c->err->code;
+    I->n_in = st.n;
+    I->stat = st.v;
+    const pk_value *mv = pk_attr(c->obj, "missing_values");
+    double miss = NAN;
+    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, &miss) != PK_OK)
+        return pk_mc_fail(c, "SimpleImputer with non-numeric missing_values is not supported");
+    I->miss_nan = isnan(miss);
+    I->miss = miss;
+    const char *strategy = pk_mc_str(c, "strategy");
+    int keep_all = (strategy && strcmp(strategy, "constant") == 0) ||
+                   pk_mc_bool(c, "keep_empty_features", 0);
+    I->keep = pk_mc_alloc(c, st.n, sizeof(size_t));
+    if (!I->keep) return c->err->code;
+    for (size_t j = 0; j < st.n; j++)
+        if (keep_all || !isnan(st.v[j])) I->keep[I->n_keep++] = j;
+    if (pk_mc_bool(c, "add_indicator", 0)) {
+        const pk_value *ind = pk_attr(c->obj, "indicator_");
+        if (!ind || ind->kind == PK_NONE) return pk_mc_not_fitted(c, "indicator_");
+        pk_mc_arr f;
+        rc = pk_mc_array_of(c, pk_attr(ind, "features_") ? pk_attr(ind, "features_") : ind,
+                            "indicator_.features_", &f);
+        if (rc) return rc;
+        if (f.ndim != 1) return pk_mc_fail(c, "SimpleImputer.indicator_.features_ is not 1-D");
+        I->n_ind = f.n;
+        I->ind = pk_mc_alloc(c, f.n ? f.n : 1, sizeof(size_t));
+        if (!I->ind) return c->err->code;
+        for (size_t k = 0; k < f.n; k++) {
+            if (!(f.v[k] >= 0 && f.v[k] < (double)st.n) || f.v[k] != floor(f.v[k]))
+                return pk_mc_fail(c, "SimpleImputer.indicator_.features_ is out of range");
+            I->ind[k] = (size_t)f.v[k];
+        }
+    }
+    m->kind = PK_MODEL_TRANSFORMER;
+    m->impl = I;
+    m->nan_ok = I->miss_nan;
+    pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, I->n_keep + I->n_ind, imputer_transform);
+    return PK_OK;
+}

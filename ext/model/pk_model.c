@@ -1,0 +1,254 @@
+/*
+ * pk_model.c - the compile step (class dispatch, generic attributes), scoring entry point and
+ * names of the model layer. See pk_model.h for the contract and pk_model_impl.h for how a family
+ * compiler plugs in.
+ *
+ * Memory: a compiled model is one pk_malloc'd box holding the pk_model and the arena that owns
+ * everything the model points to (sub-models of pipelines included).
+ * Limits: pipeline nesting depth PK_MODEL_MAX_DEPTH.
+ * Owner: the model-scoring helper (issue 4).
+ */
+#include "pk_model_impl.h"
+
+#include "pk_buf.h"
+#include "pk_ndarray.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PK_MODEL_MAX_DEPTH 16
+
+typedef struct pk_model_box {
+    pk_model m;
+    pk_arena ar;
+} pk_model_box;
+
+const char *pk_method_name(pk_method method) {
+    static const char *const names[PK_METHOD_COUNT] = {"predict", "predict_proba", "transform",
+                                                       "decision_function"};
+    return (unsigned)method < PK_METHOD_COUNT ? names[method] : "?";
+}
+
+const char *pk_model_kind_name(pk_model_kind kind) {
+    switch (kind) {
+    case PK_MODEL_CLASSIFIER: return "classifier";
+    case PK_MODEL_REGRESSOR: return "regressor";
+    case PK_MODEL_CLUSTERER: return "clusterer";
+    case PK_MODEL_TRANSFORMER: return "transformer";
+    case PK_MODEL_OUTLIER: return "outlier detector";
+    }
+    return "?";
+}
+
+/* Length of the first two dotted components ("sklearn.linear_model" of
+ * "sklearn.linear_model._logistic"). */
+static size_t package_len(const char *module) {
+    const char *dot = strchr(module, '.');
+    if (!dot) return strlen(module);
+    const char *dot2 = strchr(dot + 1, '.');
+    return dot2 ? (size_t)(dot2 - module) : strlen(module);
+}
+
+static const pk_model_row *find_row(const char *module, const char *name) {
+    size_t pl = package_len(module);
+    for (const pk_model_row *r = pk_model_table; r->name; r++) {
+        if (strcmp(r->name, name) != 0) continue;
+        if (package_len(r->module) == pl && strncmp(r->module, module, pl) == 0) return r;
+    }
+    return NULL;
+}
+
+int pk_model_class_known(const char *module, const char *name) {
+    return module && name && find_row(module, name) != NULL;
+}
+
+pk_code pk_model_supported_list(struct pk_buf *out) {
+    for (const pk_model_row *r = pk_model_table; r->name; r++) {
+        if (r != pk_model_table) pk_buf_puts(out, ", ");
+        pk_buf_puts(out, r->name);
+    }
+    return out->failed;
+}
+
+/* Generic attributes every estimator may have: n_features_in_ and feature_names_in_. */
+static pk_code read_generic(pk_mc *c) {
+    pk_model *m = c->m;
+    const pk_value *nf = pk_attr(c->obj, "n_features_in_");
+    if (nf && nf->kind != PK_NONE) {
+        int64_t n;
+        if (pk_as_i64(nf, &n) != PK_OK || n <= 0 || n > (int64_t)1 << 40)
+            return pk_mc_fail(c, "%s.n_features_in_ is not a positive integer", m->cls);
+        m->n_features = (size_t)n;
+    }
+    const pk_value *fn = pk_attr(c->obj, "feature_names_in_");
+    if (!fn || fn->kind == PK_NONE) return PK_OK;
+    size_t n = 0;
+    const pk_value *const *items = NULL;
+    if (fn->kind == PK_NDARRAY && fn->u.arr->objects && fn->u.arr->ndim == 1) {
+        n = fn->u.arr->nobjects - fn->u.arr->obj_base;
+        if ((int64_t)n > fn->u.arr->shape[0]) n = (size_t)fn->u.arr->shape[0];
+        items = (const pk_value *const *)fn->u.arr->objects + fn->u.arr->obj_base;
+    } else if (fn->kind == PK_LIST || fn->kind == PK_TUPLE) {
+        n = fn->u.seq.len;
+        items = (const pk_value *const *)fn->u.seq.items;
+    } else {
+        return PK_OK; /* a form we do not read: names are only used for messages and JSON */
+    }
+    if (m->n_features && n != m->n_features)
+        return pk_mc_fail(c, "%s.feature_names_in_ has %zu names for %zu features", m->cls, n,
+                          m->n_features);
+    char **names = pk_mc_alloc(c, n ? n : 1, sizeof *names);
+    if (!names) return c->err->code;
+    for (size_t i = 0; i < n; i++) {
+        const pk_value *s = items[i];
+        if (!s || s->kind != PK_STR) return PK_OK; /* non-string names: ignore them all */
+        names[i] = pk_mc_strdup(c, s->u.s.ptr, s->u.s.len);
+        if (!names[i]) return c->err->code;
+    }
+    m->feature_names = names;
+    if (!m->n_features) m->n_features = n;
+    return PK_OK;
+}
+
+/* Compiles obj into a model allocated in `ar`. */
+static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err *err) {
+    char tn[128];
+    if (depth > PK_MODEL_MAX_DEPTH) {
+        pk_err_set(err, PK_EMODEL, -1, -1, "pipelines nested deeper than %d", PK_MODEL_MAX_DEPTH);
+        return NULL;
+    }
+    if (!obj || obj->kind != PK_OBJECT || !obj->u.o.cls || obj->u.o.cls->kind != PK_GLOBAL) {
+        pk_err_set(err, PK_EMODEL, -1, -1, "%s is not a scikit-learn estimator",
+                   obj ? pk_type_name(obj, tn, sizeof tn) : "nothing");
+        return NULL;
+    }
+    const pk_global *g = &obj->u.o.cls->u.g;
+    const pk_model_row *row = find_row(g->module, g->name);
+    if (!row) {
+        pk_err_set(err, PK_EMODEL, -1, -1, "unsupported model class %s.%s", g->module, g->name);
+        return NULL;
+    }
+    pk_model *m = pk_arena_calloc(ar, 1, sizeof *m);
+    if (!m) {
+        pk_err_nomem(err, -1);
+        return NULL;
+    }
+    m->arena = ar;
+    snprintf(m->cls, sizeof m->cls, "%s", g->name);
+    snprintf(m->module, sizeof m->module, "%s", g->module);
+    pk_mc c = {m, obj, err, depth};
+    if (obj->u.o.state == NULL && obj->u.o.dictitems == NULL) {
+        pk_err_set(err, PK_EMODEL, -1, -1, "%s is not fitted (it has no state)", m->cls);
+        return NULL;
+    }
+    if (read_generic(&c) != PK_OK) return NULL;
+    if (row->compile(&c) != PK_OK) {
+        if (err->code == PK_OK) pk_err_set(err, PK_EMODEL, -1, -1, "cannot compile %s", m->cls);
+        return NULL;
+    }
+    int any = 0;
+    for (int k = 0; k < PK_METHOD_COUNT; k++)
+        if (m->shape[k] != PK_OUT_NONE && m->fn[k]) any = 1;
+    if (!any || m->n_features == 0) {
+        pk_err_set(err, PK_EMODEL, -1, -1, "%s has nothing to score with", m->cls);
+        return NULL;
+    }
+    return m;
+}
+
+pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj) {
+    return compile_in(c->m->arena, obj, c->depth + 1, c->err);
+}
+
+pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err) {
+    pk_model_box *box = pk_malloc(a, sizeof *box);
+    if (!box) {
+        pk_err_nomem(err, -1);
+        return NULL;
+    }
+    pk_arena_init(&box->ar, a, 0);
+    pk_model *m = compile_in(&box->ar, root, 0, err);
+    if (!m) {
+        pk_arena_free(&box->ar);
+        pk_free(a, box);
+        return NULL;
+    }
+    box->m = *m; /* the top-level model lives in the box; sub-models stay in the arena */
+    box->m.arena = &box->ar;
+    return &box->m;
+}
+
+void pk_model_free(pk_model *m) {
+    if (!m) return;
+    pk_model_box *box = (pk_model_box *)(void *)m;
+    const pk_alloc *a = box->ar.alloc;
+    pk_arena_free(&box->ar);
+    pk_free(a, box);
+}
+
+size_t pk_model_scratch_len(const pk_model *m) {
+    return m->scratch ? m->scratch : 1;
+}
+
+size_t pk_model_out_len(const pk_model *m) {
+    size_t w = 1;
+    for (int k = 0; k < PK_METHOD_COUNT; k++)
+        if (m->width[k] > w) w = m->width[k];
+    return w;
+}
+
+pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,
+                             pk_err *err) {
+    for (size_t i = 0; i < m->n_features; i++) {
+        double v = x[i];
+        if (isfinite(v)) continue;
+        const char *what = isnan(v) ? "NULL" : "infinite";
+        if (isnan(v) && m->nan_ok) continue;
+        const char *name = names && names->feature_names && i < names->n_features
+                               ? names->feature_names[i]
+                               : NULL;
+        const char *head = isnan(v) ? "cannot take missing values" : "cannot take infinities";
+        if (name)
+            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s %s: feature %zu ('%s') is %s",
+                              m->cls, head, i + 1, name, what);
+        return pk_err_set(err, PK_EFEATURE, -1, -1, "%s %s: feature %zu is %s", m->cls, head,
+                          i + 1, what);
+    }
+    return PK_OK;
+}
+
+pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
+                     double *out, pk_err *err) {
+    if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE ||
+        !m->fn[method]) {
+        if ((unsigned)method < PK_METHOD_COUNT && m->why_not[method])
+            return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s: %s", m->cls,
+                              pk_method_name(method), m->why_not[method]);
+        return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s", m->cls, pk_method_name(method));
+    }
+    pk_code rc = pk_model_check_input(m, x, m, err);
+    if (rc != PK_OK) return rc;
+    return m->fn[method](m, x, scratch, out, err);
+}
+
+double pk_np_sum(const double *a, size_t n) {
+    if (n < 8) {
+        double res = 0.0;
+        for (size_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        size_t i;
+        for (i = 0; i < 8; i++) r[i] = a[i];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (size_t j = 0; j < 8; j++) r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    size_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pk_np_sum(a, n2) + pk_np_sum(a + n2, n - n2);
+}

@@ -1,0 +1,133 @@
+/*
+ * pk_model_impl.h - what an estimator family's compiler uses (internal to ext/model).
+ *
+ * A family file (pk_linear.c, pk_kmeans.c, ...) provides compile functions of type
+ * pk_model_compile_fn, listed in pk_model_table.c. pk_model_compile finds the row for the
+ * object's class, allocates the pk_model in a fresh arena, fills cls/module, n_features
+ * (n_features_in_) and feature_names (feature_names_in_) from the generic attributes, then calls
+ * the row's function with a pk_mc describing the job. The function reads fitted attributes with
+ * the pk_mc_* helpers below (which copy into the model's arena and word errors uniformly),
+ * sets kind/labels, declares each method with pk_mc_method, sets scratch and impl.
+ *
+ * Attribute helpers accept numpy arrays and also plain (nested) lists/tuples of numbers and
+ * Python scalars, so unit tests can hand-build estimators without numpy.
+ *
+ * Owner: the model-scoring helper (issue 4).
+ */
+#ifndef PK_MODEL_IMPL_H
+#define PK_MODEL_IMPL_H
+
+#include "pk_model.h"
+
+#include <math.h>
+
+/* The compile job. */
+typedef struct pk_mc {
+    pk_model *m;          /* the model being filled (already allocated, names set)  */
+    const pk_value *obj;  /* the estimator object                                   */
+    pk_err *err;
+    int depth;            /* nesting of pipelines (capped)                          */
+} pk_mc;
+
+typedef pk_code (*pk_model_compile_fn)(pk_mc *c);
+
+typedef struct pk_model_row {
+    const char *module; /* scikit-learn 1.2's module, e.g. "sklearn.cluster._kmeans"       */
+    const char *name;   /* the class name                                                   */
+    pk_model_compile_fn compile;
+} pk_model_row;
+
+/* The dispatch table (pk_model_table.c), ended by a {NULL, NULL, NULL} row. A class matches a
+ * row when the names are equal and the module's first two dotted components are equal (so the
+ * older public paths such as sklearn.linear_model.logistic match too). */
+extern const pk_model_row pk_model_table[];
+
+/* Compiles a nested estimator (pipeline step) into the same arena. NULL with c->err set. */
+pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj);
+
+/* Allocation in the model's arena (zero-filled). NULL with c->err set (PK_ENOMEM). */
+void *pk_mc_alloc(pk_mc *c, size_t count, size_t size);
+char *pk_mc_strdup(pk_mc *c, const char *s, size_t n);
+
+/* A numeric attribute copied as doubles, C order. ndim 0 (scalar), 1 or 2; rows/cols describe a
+ * 2-D array (a 1-D array has rows = 1, cols = n; a scalar rows = cols = n = 1). */
+typedef struct pk_mc_arr {
+    double *v;
+    int ndim;
+    size_t rows, cols, n;
+} pk_mc_arr;
+
+/* Reads attribute `attr` of c->obj. When absent (or None): required -> "X is not fitted (no
+ * attr)", else PK_OK with out->v == NULL. Not numeric or ndim > 2 -> PK_EMODEL. */
+pk_code pk_mc_array(pk_mc *c, const char *attr, int required, pk_mc_arr *out);
+/* The same for any value (what names it in messages). */
+pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out);
+
+/* Scalar attribute as double / int / bool, `dflt` when absent or None. PK_EMODEL when present
+ * but not a number. */
+pk_code pk_mc_num(pk_mc *c, const char *attr, double dflt, double *out);
+int pk_mc_bool(pk_mc *c, const char *attr, int dflt);
+
+/* String attribute (borrowed from the document: copy it if kept), NULL when absent/not str. */
+const char *pk_mc_str(pk_mc *c, const char *attr);
+
+/* Fills the model's classes from a classes_ value (numpy array of int/uint/float/bool/str or an
+ * object array / list of str, int, float, bool). */
+pk_code pk_mc_classes(pk_mc *c, const pk_value *classes);
+
+/* Error helpers: "<Class> is not fitted (no <attr>)" and a formatted PK_EMODEL prefixed by
+ * nothing (callers write the class name themselves). */
+pk_code pk_mc_not_fitted(pk_mc *c, const char *attr);
+pk_code pk_mc_fail(pk_mc *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Checks/sets the feature count: when the model has n_features_in_ it must equal n, else n
+ * becomes the count. */
+pk_code pk_mc_features(pk_mc *c, size_t n);
+
+/* Declares a method. */
+void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk_model_fn fn);
+
+/* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
+ * feature names for the message (the outermost model; may be m). */
+pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,
+                             pk_err *err);
+
+/* ---- arithmetic in numpy's order ----------------------------------------------------------- */
+
+/* x . w summed left to right from 0.0: what OpenBLAS's dgemv/dgemm give for these sizes on the
+ * reference machine (checked bit for bit against numpy 1.24's X @ w). */
+static inline double pk_dot(const double *x, const double *w, size_t n) {
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) s += x[j] * w[j];
+    return s;
+}
+
+/* numpy's pairwise summation (np.sum over a contiguous axis): below 8 items left to right from
+ * 0.0; up to 128 items eight interleaved partial sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+
+ * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
+double pk_np_sum(const double *a, size_t n);
+
+/* scipy.special.expit for doubles: 1 / (1 + exp(-x)). */
+static inline double pk_expit(double x) {
+    return 1.0 / (1.0 + exp(-x));
+}
+
+/* ---- family compile functions (one per file) ---------------------------------------------- */
+
+pk_code pk_compile_kmeans(pk_mc *c);          /* pk_kmeans.c                                   */
+pk_code pk_compile_linear_regressor(pk_mc *c); /* pk_linear.c                                  */
+pk_code pk_compile_glm(pk_mc *c);             /* pk_linear.c: Poisson/Gamma/Tweedie           */
+pk_code pk_compile_linear_classifier(pk_mc *c); /* pk_linear_clf.c                           */
+pk_code pk_compile_scaler(pk_mc *c);          /* pk_preprocess.c: Standard/MinMax/MaxAbs/Robust */
+pk_code pk_compile_normalizer(pk_mc *c);      /* pk_preprocess.c                               */
+pk_code pk_compile_binarizer(pk_mc *c);       /* pk_preprocess.c                               */
+pk_code pk_compile_imputer(pk_mc *c);         /* pk_impute.c                                   */
+pk_code pk_compile_poly(pk_mc *c);            /* pk_poly.c                                     */
+pk_code pk_compile_decomposition(pk_mc *c);   /* pk_decomp.c: PCA, TruncatedSVD                */
+pk_code pk_compile_pipeline(pk_mc *c);        /* pk_pipeline.c                                 */
+
+#endif /* PK_MODEL_IMPL_H */

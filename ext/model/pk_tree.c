@@ -1,0 +1,573 @@
+/*
+ * pk_tree.c - sklearn.tree._tree.Tree compiled into packed nodes (pk_trees.h), and the
+ * DecisionTree/ExtraTree estimators on top of it.
+ *
+ * How a Tree is read (FORMATS.md §5.3, §6): the pickled object is REDUCE(Tree, (n_features,
+ * n_classes, n_outputs)) + BUILD {max_depth, node_count, nodes, values}. `nodes` is a structured
+ * array; its fields left_child, right_child, feature (int64), threshold (float64) and, when
+ * present, missing_go_to_left (uint8) and n_node_samples (int64) are located by name and offset
+ * in its dtype, so both the 56-byte record (scikit-learn <= 1.2) and the 64-byte one (>= 1.3)
+ * decode. `values` is node_count x n_outputs x max_n_classes doubles: weighted counts up to
+ * 1.4.0, fractions from 1.4.1 -- value/value.sum() gives the same probabilities for both.
+ *
+ * Compilation walks the reachable nodes breadth first with an explicit queue (no recursion),
+ * checks each one (see pk_trees.h) and renumbers them so a split's children are adjacent and
+ * always after it: descent is a loop whose index only grows, so it ends within n_nodes steps.
+ *
+ * Exactness: X is cast to float32 (scikit-learn's DTYPE) and compared as a double with the
+ * float64 threshold, `x <= threshold` going left; NaN goes left only where missing_go_to_left.
+ * Probabilities: value[:n_classes] / sum (numpy's summation order), 0 sums left as they are.
+ * Limits: node_count < 2^31, n_features < 2^30.
+ * Owner: the trees helper (issue 5).
+ */
+#include "pk_trees.h"
+
+#include "pk_ndarray.h"
+
+#include <float.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TREE_MAX_NODES ((size_t)1 << 31)
+
+/* ---- reading the node records ------------------------------------------------------------- */
+
+typedef struct fieldref {
+    size_t off;
+    int present;
+} fieldref;
+
+/* Locates field `name` of the record dtype, checking its kind and size. */
+static pk_code find_field(pk_mc *c, const pk_dtype *dt, const char *what, const char *name,
+                          char kind, size_t size, int required, fieldref *f) {
+    f->present = 0;
+    for (size_t i = 0; i < dt->nfields; i++) {
+        const pk_dtfield *fl = &dt->fields[i];
+        if (!fl->name || strcmp(fl->name, name) != 0) continue;
+        const pk_dtype *fd = fl->dtype && fl->dtype->kind == PK_DTYPE ? fl->dtype->u.dt : NULL;
+        if (!fd || fd->kind != kind || fd->itemsize != size || fd->sub_ndim != 0 ||
+            fd->nfields != 0)
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' has the wrong type (expected %c%zu)",
+                              c->m->cls, what, name, kind, size);
+        if (fd->byteorder == '>' && size > 1)
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what,
+                              name);
+        if (fl->offset > dt->itemsize || size > dt->itemsize - fl->offset)
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls,
+                              what, name);
+        f->off = fl->offset;
+        f->present = 1;
+        return PK_OK;
+    }
+    if (required)
+        return pk_mc_fail(c, "%s: %s.nodes has no field '%s'", c->m->cls, what, name);
+    return PK_OK;
+}
+
+static int64_t rd_i64(const uint8_t *p) {
+    int64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static double rd_f64(const uint8_t *p) {
+    double v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Temporary arrays of one tree (freed by raw_free). */
+typedef struct tree_tmp {
+    const pk_alloc *a;
+    int64_t *left, *right, *feat, *nsamp;
+    double *thr, *values;
+    uint8_t *ml;
+    uint32_t *queue, *depth, *leaf_orig, *leaf_depth;
+    uint8_t *seen;
+    int64_t *ncls;
+} tree_tmp;
+
+static void tmp_free(tree_tmp *t) {
+    void *ps[] = {t->left, t->right, t->feat, t->nsamp, t->thr, t->values, t->ml, t->queue,
+                  t->depth, t->leaf_orig, t->leaf_depth, t->seen, t->ncls};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) pk_free(t->a, ps[i]);
+}
+
+static void *tmp_alloc(pk_mc *c, tree_tmp *t, size_t count, size_t size) {
+    size_t n;
+    if (pk_mul_overflow(count ? count : 1, size, &n)) {
+        pk_err_set(c->err, PK_ELIMIT, -1, -1, "%s: tree too large", c->m->cls);
+        return NULL;
+    }
+    void *p = pk_malloc(t->a, n);
+    if (!p) pk_err_nomem(c->err, -1);
+    else memset(p, 0, n);
+    return p;
+}
+
+static pk_code get_int(const pk_value *v, int64_t *out) {
+    if (!v) return PK_ETYPE;
+    if (v->kind == PK_NDARRAY) {
+        double d;
+        if (pk_ndarray_size(v->u.arr) != 1 || pk_ndarray_get_f64(v->u.arr, 0, &d) != PK_OK)
+            return PK_ETYPE;
+        if (d != floor(d) || fabs(d) > 9007199254740992.0) return PK_ETYPE;
+        *out = (int64_t)d;
+        return PK_OK;
+    }
+    return pk_as_i64(v, out);
+}
+
+/* Reads the Tree's arguments and state into tmp. */
+static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_tmp *t,
+                         pk_tree_raw *raw, int *has_ml) {
+    const char *cls = c->m->cls;
+    if (!tree || tree->kind != PK_OBJECT || !pk_global_is(tree, "sklearn.tree._tree", "Tree"))
+        return pk_mc_fail(c, "%s: %s is not an sklearn.tree._tree.Tree", cls, what);
+    const pk_value *args = tree->u.o.args;
+    if (!args || args->kind != PK_TUPLE || args->u.seq.len != 3)
+        return pk_mc_fail(c, "%s: %s has no (n_features, n_classes, n_outputs) arguments", cls,
+                          what);
+    int64_t nf, no;
+    if (get_int(args->u.seq.items[0], &nf) != PK_OK || nf <= 0 || nf > PK_TNODE_FMASK)
+        return pk_mc_fail(c, "%s: %s has a bad n_features", cls, what);
+    if (get_int(args->u.seq.items[2], &no) != PK_OK || no <= 0 || no > 1000000)
+        return pk_mc_fail(c, "%s: %s has a bad n_outputs", cls, what);
+    raw->n_features = (size_t)nf;
+    raw->n_outputs = (size_t)no;
+    const pk_value *ncv = args->u.seq.items[1];
+    t->ncls = tmp_alloc(c, t, (size_t)no, sizeof(int64_t));
+    if (!t->ncls) return c->err->code;
+    if (ncv->kind == PK_NDARRAY && !ncv->u.arr->objects &&
+        pk_ndarray_size(ncv->u.arr) == (size_t)no) {
+        for (size_t o = 0; o < (size_t)no; o++) {
+            double d;
+            if (pk_ndarray_get_f64(ncv->u.arr, o, &d) != PK_OK || !(d >= 1 && d < 1e9))
+                return pk_mc_fail(c, "%s: %s has a bad n_classes", cls, what);
+            t->ncls[o] = (int64_t)d;
+        }
+    } else {
+        return pk_mc_fail(c, "%s: %s has a bad n_classes", cls, what);
+    }
+    raw->n_classes = t->ncls;
+
+    int64_t nc;
+    if (get_int(pk_attr(tree, "node_count"), &nc) != PK_OK || nc <= 0 ||
+        (uint64_t)nc >= TREE_MAX_NODES)
+        return pk_mc_fail(c, "%s: %s has a bad node_count", cls, what);
+    size_t n = (size_t)nc;
+    raw->n = n;
+
+    /* nodes */
+    const pk_value *nv = pk_attr(tree, "nodes");
+    if (!nv || nv->kind != PK_NDARRAY || !nv->u.arr->complete || nv->u.arr->objects ||
+        nv->u.arr->ndim != 1 || !nv->u.arr->dtype || nv->u.arr->dtype->kind != PK_DTYPE)
+        return pk_mc_fail(c, "%s: %s.nodes is not a 1-D record array", cls, what);
+    const pk_ndarray *na = nv->u.arr;
+    const pk_dtype *dt = na->dtype->u.dt;
+    if (dt->kind != 'V' || dt->nfields == 0)
+        return pk_mc_fail(c, "%s: %s.nodes does not have a structured dtype", cls, what);
+    if ((uint64_t)na->shape[0] != (uint64_t)n)
+        return pk_mc_fail(c, "%s: %s.nodes has %lld records for node_count %zu", cls, what,
+                          (long long)na->shape[0], n);
+    fieldref fl, fr, ff, ft, fs, fm;
+    pk_code rc;
+    if ((rc = find_field(c, dt, what, "left_child", 'i', 8, 1, &fl)) != PK_OK ||
+        (rc = find_field(c, dt, what, "right_child", 'i', 8, 1, &fr)) != PK_OK ||
+        (rc = find_field(c, dt, what, "feature", 'i', 8, 1, &ff)) != PK_OK ||
+        (rc = find_field(c, dt, what, "threshold", 'f', 8, 1, &ft)) != PK_OK ||
+        (rc = find_field(c, dt, what, "n_node_samples", 'i', 8, 0, &fs)) != PK_OK ||
+        (rc = find_field(c, dt, what, "missing_go_to_left", 'u', 1, 0, &fm)) != PK_OK)
+        return rc;
+    int64_t stride = na->strides[0];
+    if (n > 1 && (stride < (int64_t)dt->itemsize))
+        return pk_mc_fail(c, "%s: %s.nodes is not a contiguous array", cls, what);
+    size_t span;
+    if (pk_mul_overflow(n - 1, (size_t)(stride > 0 ? stride : 0), &span) ||
+        pk_add_overflow(span, dt->itemsize, &span) || span > na->nbytes || !na->data)
+        return pk_mc_fail(c, "%s: %s.nodes is shorter than its shape", cls, what);
+    t->left = tmp_alloc(c, t, n, sizeof(int64_t));
+    t->right = tmp_alloc(c, t, n, sizeof(int64_t));
+    t->feat = tmp_alloc(c, t, n, sizeof(int64_t));
+    t->nsamp = tmp_alloc(c, t, n, sizeof(int64_t));
+    t->thr = tmp_alloc(c, t, n, sizeof(double));
+    t->ml = tmp_alloc(c, t, n, 1);
+    if (!t->left || !t->right || !t->feat || !t->nsamp || !t->thr || !t->ml) return c->err->code;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *r = na->data + i * (size_t)stride;
+        t->left[i] = rd_i64(r + fl.off);
+        t->right[i] = rd_i64(r + fr.off);
+        t->feat[i] = rd_i64(r + ff.off);
+        t->thr[i] = rd_f64(r + ft.off);
+        t->nsamp[i] = fs.present ? rd_i64(r + fs.off) : 0;
+        t->ml[i] = fm.present ? r[fm.off] : 0;
+    }
+    *has_ml = fm.present;
+    raw->n_node_samples = t->nsamp;
+
+    /* values */
+    const pk_value *vv = pk_attr(tree, "values");
+    if (!vv || vv->kind != PK_NDARRAY || !vv->u.arr->complete || vv->u.arr->objects ||
+        vv->u.arr->ndim != 3)
+        return pk_mc_fail(c, "%s: %s.values is not a 3-D numeric array", cls, what);
+    const pk_ndarray *va = vv->u.arr;
+    if ((uint64_t)va->shape[0] != (uint64_t)n || (uint64_t)va->shape[1] != (uint64_t)no ||
+        va->shape[2] <= 0)
+        return pk_mc_fail(c, "%s: %s.values has shape (%lld, %lld, %lld), expected (%zu, %lld, "
+                          "max_n_classes)",
+                          cls, what, (long long)va->shape[0], (long long)va->shape[1],
+                          (long long)va->shape[2], n, (long long)no);
+    raw->n_cls_max = (size_t)va->shape[2];
+    for (size_t o = 0; o < (size_t)no; o++)
+        if ((size_t)t->ncls[o] > raw->n_cls_max)
+            return pk_mc_fail(c, "%s: %s.values has %zu columns for %lld classes", cls, what,
+                              raw->n_cls_max, (long long)t->ncls[o]);
+    size_t nv_total = pk_ndarray_size(va);
+    t->values = tmp_alloc(c, t, nv_total, sizeof(double));
+    if (!t->values) return c->err->code;
+    if (pk_ndarray_to_f64(va, t->values, nv_total) != PK_OK)
+        return pk_mc_fail(c, "%s: %s.values is not numeric", cls, what);
+    raw->values = t->values;
+    return PK_OK;
+}
+
+/* Breadth-first check and renumbering of the reachable nodes. */
+static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw *raw, int has_ml,
+                     size_t vw, pk_leaf_fn leaf, void *ctx, pk_tree *out) {
+    const char *cls = c->m->cls;
+    size_t n = raw->n;
+    t->queue = tmp_alloc(c, t, n, sizeof(uint32_t));
+    t->depth = tmp_alloc(c, t, n, sizeof(uint32_t));
+    t->leaf_orig = tmp_alloc(c, t, n, sizeof(uint32_t));
+    t->leaf_depth = tmp_alloc(c, t, n, sizeof(uint32_t));
+    t->seen = tmp_alloc(c, t, n, 1);
+    if (!t->queue || !t->depth || !t->leaf_orig || !t->leaf_depth || !t->seen)
+        return c->err->code;
+    pk_tnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
+    if (!nodes) return c->err->code;
+    size_t count = 1, leaves = 0;
+    t->queue[0] = 0;
+    t->seen[0] = 1;
+    for (size_t h = 0; h < count; h++) {
+        uint32_t o = t->queue[h];
+        int64_t l = t->left[o], r = t->right[o];
+        pk_tnode *nd = &nodes[h];
+        if (l == -1 || r == -1) {
+            if (l != r)
+                return pk_mc_fail(c, "%s: %s node %u has one child (left %lld, right %lld)", cls,
+                                  what, o, (long long)l, (long long)r);
+            nd->feat = -1;
+            nd->thr = 0;
+            nd->kid = (uint32_t)leaves;
+            t->leaf_orig[leaves] = o;
+            t->leaf_depth[leaves] = t->depth[h];
+            leaves++;
+            continue;
+        }
+        if (l < 0 || (uint64_t)l >= n || r < 0 || (uint64_t)r >= n)
+            return pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes (left %lld, "
+                              "right %lld)",
+                              cls, what, o, n, (long long)l, (long long)r);
+        if (t->seen[l] || t->seen[r] || l == r)
+            return pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or "
+                              "a shared child)",
+                              cls, what, o);
+        int64_t f = t->feat[o];
+        if (f < 0 || (uint64_t)f >= raw->n_features)
+            return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
+                              (long long)f, raw->n_features);
+        t->seen[l] = t->seen[r] = 1;
+        nd->thr = t->thr[o];
+        nd->feat = (int32_t)f | (has_ml && t->ml[o] ? PK_TNODE_MLEFT : 0);
+        nd->kid = (uint32_t)count;
+        t->queue[count] = (uint32_t)l;
+        t->queue[count + 1] = (uint32_t)r;
+        t->depth[count] = t->depth[count + 1] = t->depth[h] + 1;
+        count += 2; /* each node enters the queue at most once: count <= n */
+    }
+    out->nodes = nodes;
+    out->n_nodes = count;
+    out->n_leaves = leaves;
+    out->vw = vw;
+    out->n_features = raw->n_features;
+    out->has_missing = has_ml;
+    out->leaf = pk_mc_alloc(c, leaves * (vw ? vw : 1), sizeof(double));
+    if (!out->leaf) return c->err->code;
+    for (size_t i = 0; i < leaves; i++) {
+        pk_code rc = leaf(c, ctx, raw, t->leaf_orig[i], t->leaf_depth[i], out->leaf + i * vw);
+        if (rc != PK_OK) return rc;
+    }
+    return PK_OK;
+}
+
+pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
+                        pk_leaf_fn leaf, void *ctx, pk_tree *out) {
+    tree_tmp t;
+    memset(&t, 0, sizeof t);
+    memset(out, 0, sizeof *out);
+    t.a = c->m->arena->alloc;
+    pk_tree_raw raw;
+    memset(&raw, 0, sizeof raw);
+    int has_ml = 0;
+    pk_code rc = read_tree(c, tree_obj, what, &t, &raw, &has_ml);
+    if (rc == PK_OK) rc = build(c, what, &t, &raw, has_ml, vw, leaf, ctx, out);
+    tmp_free(&t);
+    if (rc != PK_OK && c->err->code == PK_OK) rc = pk_mc_fail(c, "%s: bad tree", c->m->cls);
+    return rc;
+}
+
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, double *xf, pk_err *err) {
+    for (size_t j = 0; j < n; j++) {
+        float f = (float)x[j];
+        if (isinf(f) && !isinf(x[j]))
+            return pk_err_set(err, PK_EFEATURE, -1, -1,
+                              "%s: feature %zu (%g) is too large for float32", m->cls, j + 1,
+                              x[j]);
+        xf[j] = (double)f;
+    }
+    return PK_OK;
+}
+
+void pk_tree_normalize(const double *v, size_t n, double *out) {
+    double s = pk_np_sum(v, n);
+    if (s == 0.0) s = 1.0;
+    for (size_t i = 0; i < n; i++) out[i] = v[i] / s;
+}
+
+pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr,
+                        const pk_value *const **items, size_t *n) {
+    if (!v || v->kind == PK_NONE) return pk_mc_not_fitted(c, attr);
+    if (v->kind == PK_LIST || v->kind == PK_TUPLE) {
+        *items = (const pk_value *const *)v->u.seq.items;
+        *n = v->u.seq.len;
+    } else if (v->kind == PK_NDARRAY && v->u.arr->objects && v->u.arr->complete) {
+        const pk_ndarray *a = v->u.arr;
+        size_t k = pk_ndarray_size(a);
+        if (a->obj_base > a->nobjects || a->nobjects - a->obj_base < k)
+            return pk_mc_fail(c, "%s.%s is a malformed object array", c->m->cls, attr);
+        *items = (const pk_value *const *)a->objects + a->obj_base;
+        *n = k;
+    } else {
+        return pk_mc_fail(c, "%s.%s is not a list of estimators", c->m->cls, attr);
+    }
+    if (*n == 0) return pk_mc_fail(c, "%s.%s is empty", c->m->cls, attr);
+    return PK_OK;
+}
+
+/* ---- decision-tree estimators ------------------------------------------------------------- */
+
+typedef struct dtree_ctx {
+    pk_tree_payload pay;
+    const size_t *n_classes; /* per output */
+} dtree_ctx;
+
+static pk_code dtree_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node,
+                          size_t depth, double *payload) {
+    (void)c;
+    (void)depth;
+    const dtree_ctx *d = ctx;
+    const double *v = raw->values + node * raw->n_outputs * raw->n_cls_max;
+    switch (d->pay) {
+    case PK_TP_RAW: memcpy(payload, v, raw->n_outputs * raw->n_cls_max * sizeof(double)); break;
+    case PK_TP_PROBA: /* each output's value[:n_classes_k] / its sum, concatenated */
+        for (size_t o = 0; o < raw->n_outputs; o++) {
+            pk_tree_normalize(v + o * raw->n_cls_max, d->n_classes[o], payload);
+            payload += d->n_classes[o];
+        }
+        break;
+    case PK_TP_VALUE:
+        for (size_t o = 0; o < raw->n_outputs; o++) payload[o] = v[o * raw->n_cls_max];
+        break;
+    }
+    return PK_OK;
+}
+
+/* Reads n_outputs and n_classes from the Tree's arguments (before compiling it). */
+static pk_code tree_shape(pk_mc *c, const pk_value *tree, const char *what, size_t *no,
+                          size_t **ncls, size_t *ncmax) {
+    const pk_value *args = tree && tree->kind == PK_OBJECT ? tree->u.o.args : NULL;
+    if (!args || args->kind != PK_TUPLE || args->u.seq.len != 3)
+        return pk_mc_fail(c, "%s: %s is not a fitted tree", c->m->cls, what);
+    int64_t v;
+    if (get_int(args->u.seq.items[2], &v) != PK_OK || v <= 0 || v > 1000000)
+        return pk_mc_fail(c, "%s: %s has a bad n_outputs", c->m->cls, what);
+    *no = (size_t)v;
+    const pk_value *ncv = args->u.seq.items[1];
+    if (ncv->kind != PK_NDARRAY || ncv->u.arr->objects || pk_ndarray_size(ncv->u.arr) != *no)
+        return pk_mc_fail(c, "%s: %s has a bad n_classes", c->m->cls, what);
+    *ncls = pk_mc_alloc(c, *no, sizeof(size_t));
+    if (!*ncls) return c->err->code;
+    *ncmax = 1;
+    for (size_t o = 0; o < *no; o++) {
+        double d;
+        if (pk_ndarray_get_f64(ncv->u.arr, o, &d) != PK_OK || !(d >= 1 && d < 1e9))
+            return pk_mc_fail(c, "%s: %s has a bad n_classes", c->m->cls, what);
+        (*ncls)[o] = (size_t)d;
+        if ((*ncls)[o] > *ncmax) *ncmax = (*ncls)[o];
+    }
+    return PK_OK;
+}
+
+pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tree_payload pay,
+                         pk_dtree *out) {
+    char w[160];
+    memset(out, 0, sizeof *out);
+    if (!est || est->kind != PK_OBJECT)
+        return pk_mc_fail(c, "%s: %s is not a tree estimator", c->m->cls, what);
+    const pk_value *tree = pk_attr(est, "tree_");
+    if (!tree || tree->kind == PK_NONE)
+        return pk_mc_fail(c, "%s: %s is not fitted (no tree_)", c->m->cls, what);
+    snprintf(w, sizeof w, "%s.tree_", what);
+    pk_code rc = tree_shape(c, tree, w, &out->n_outputs, &out->n_classes, &out->n_cls_max);
+    if (rc != PK_OK) return rc;
+    dtree_ctx d = {pay, out->n_classes};
+    size_t vw = 0;
+    switch (pay) {
+    case PK_TP_RAW: vw = out->n_outputs * out->n_cls_max; break;
+    case PK_TP_PROBA:
+        for (size_t o = 0; o < out->n_outputs; o++) vw += out->n_classes[o];
+        break;
+    case PK_TP_VALUE: vw = out->n_outputs; break;
+    }
+    return pk_tree_compile(c, tree, w, vw, dtree_leaf, &d, &out->t);
+}
+
+/* ---- DecisionTreeClassifier / Regressor, ExtraTreeClassifier / Regressor ------------------ */
+
+typedef struct dtree_model {
+    pk_dtree d;
+    double **labels; /* multi-output classifier: numeric labels per output, or NULL */
+} dtree_model;
+
+static pk_code dt_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    const dtree_model *D = m->impl;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    if (rc != PK_OK) return rc;
+    pk_tree_normalize(pk_tree_leaf(&D->d.t, scratch), D->d.n_classes[0], out);
+    return PK_OK;
+}
+
+static pk_code dt_predict_label(const pk_model *m, const double *x, double *scratch, double *out,
+                                pk_err *err) {
+    const dtree_model *D = m->impl;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    if (rc != PK_OK) return rc;
+    out[0] = (double)pk_argmax(pk_tree_leaf(&D->d.t, scratch), D->d.n_classes[0]);
+    return PK_OK;
+}
+
+static pk_code dt_predict_multi_label(const pk_model *m, const double *x, double *scratch,
+                                      double *out, pk_err *err) {
+    const dtree_model *D = m->impl;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    if (rc != PK_OK) return rc;
+    const double *v = pk_tree_leaf(&D->d.t, scratch);
+    for (size_t o = 0; o < D->d.n_outputs; o++)
+        out[o] = D->labels[o][pk_argmax(v + o * D->d.n_cls_max, D->d.n_classes[o])];
+    return PK_OK;
+}
+
+static pk_code dt_predict_value(const pk_model *m, const double *x, double *scratch, double *out,
+                                pk_err *err) {
+    const dtree_model *D = m->impl;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    if (rc != PK_OK) return rc;
+    const double *v = pk_tree_leaf(&D->d.t, scratch);
+    for (size_t o = 0; o < D->d.n_outputs; o++) out[o] = v[o];
+    return PK_OK;
+}
+
+int pk_tree_est_nan_ok(const pk_value *est, const pk_tree *t) {
+    if (!t->has_missing) return 0;
+    const pk_value *s = pk_attr(est, "splitter");
+    if (s && s->kind == PK_STR && strcmp(s->u.s.ptr, "best") != 0) return 0;
+    return 1;
+}
+
+/* Numeric labels of each output of a multi-output classifier (NULL when some are not numbers). */
+static pk_code multi_labels(pk_mc *c, const pk_value *classes, size_t no, const size_t *ncls,
+                            double ***out) {
+    *out = NULL;
+    const pk_value *const *items;
+    size_t n;
+    if (!classes || (classes->kind != PK_LIST && classes->kind != PK_TUPLE))
+        return pk_mc_fail(c, "%s.classes_ is not a list of arrays", c->m->cls);
+    items = (const pk_value *const *)classes->u.seq.items;
+    n = classes->u.seq.len;
+    if (n != no) return pk_mc_fail(c, "%s.classes_ has %zu arrays for %zu outputs", c->m->cls, n, no);
+    double **lab = pk_mc_alloc(c, no, sizeof *lab);
+    if (!lab) return c->err->code;
+    for (size_t o = 0; o < no; o++) {
+        const pk_value *v = items[o];
+        if (!v || v->kind != PK_NDARRAY || v->u.arr->objects || pk_ndarray_size(v->u.arr) != ncls[o])
+            return PK_OK; /* not numeric: predict is unavailable */
+        const pk_dtype *dt = v->u.arr->dtype ? v->u.arr->dtype->u.dt : NULL;
+        if (!dt || (dt->kind != 'i' && dt->kind != 'u' && dt->kind != 'f' && dt->kind != 'b'))
+            return PK_OK;
+        lab[o] = pk_mc_alloc(c, ncls[o], sizeof(double));
+        if (!lab[o]) return c->err->code;
+        if (pk_ndarray_to_f64(v->u.arr, lab[o], ncls[o]) != PK_OK) return PK_OK;
+    }
+    *out = lab;
+    return PK_OK;
+}
+
+pk_code pk_compile_dtree(pk_mc *c) {
+    pk_model *m = c->m;
+    int clf = strstr(m->cls, "Classifier") != NULL;
+    dtree_model *D = pk_mc_alloc(c, 1, sizeof *D);
+    if (!D) return c->err->code;
+    pk_code rc = pk_dtree_compile(c, c->obj, "tree", clf ? PK_TP_RAW : PK_TP_VALUE, &D->d);
+    if (rc != PK_OK) return rc;
+    if (m->n_features == 0) m->n_features = D->d.t.n_features;
+    if (D->d.t.n_features != m->n_features)
+        return pk_mc_fail(c, "%s: tree_ has %zu features, n_features_in_ is %zu", m->cls,
+                          D->d.t.n_features, m->n_features);
+    m->impl = D;
+    m->scratch = m->n_features;
+    m->nan_ok = pk_tree_est_nan_ok(c->obj, &D->d.t);
+    size_t no = D->d.n_outputs;
+    if (clf) {
+        m->kind = PK_MODEL_CLASSIFIER;
+        if (no == 1) {
+            if ((rc = pk_mc_classes(c, pk_attr(c->obj, "classes_"))) != PK_OK) return rc;
+            if (m->n_classes != D->d.n_classes[0])
+                return pk_mc_fail(c, "%s has %zu classes_ but its tree has %zu", m->cls,
+                                  m->n_classes, D->d.n_classes[0]);
+            pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, dt_predict_label);
+            pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, dt_proba);
+        } else {
+            rc = multi_labels(c, pk_attr(c->obj, "classes_"), no, D->d.n_classes, &D->labels);
+            if (rc != PK_OK) return rc;
+            if (D->labels)
+                pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, no, dt_predict_multi_label);
+            else
+                m->why_not[PK_PREDICT] = "multi-output class labels that are not numbers";
+            m->why_not[PK_PREDICT_PROBA] = "multi-output probabilities are a list of arrays";
+        }
+    } else {
+        m->kind = PK_MODEL_REGRESSOR;
+        pk_mc_method(c, PK_PREDICT, no == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, no, dt_predict_value);
+    }
+    return PK_OK;
+}
+
+pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, size_t n_total,
+                      const char *what) {
+    if (nmap != t->n_features)
+        return pk_mc_fail(c, "%s: %s uses %zu features but its tree has %zu", c->m->cls, what,
+                          nmap, t->n_features);
+    for (size_t j = 0; j < nmap; j++)
+        if (fmap[j] < 0 || (uint64_t)fmap[j] >= n_total)
+            return pk_mc_fail(c, "%s: %s names feature %lld of %zu", c->m->cls, what,
+                              (long long)fmap[j], n_total);
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        pk_tnode *n = &t->nodes[i];
+        if (n->feat < 0) continue;
+        int32_t f = n->feat & PK_TNODE_FMASK;
+        n->feat = (int32_t)fmap[f] | (n->feat & PK_TNODE_MLEFT);
+    }
+    t->n_features = n_total;
+    return PK_OK;
+}

@@ -1,0 +1,142 @@
+/*
+ * pk_trees.h - compiled decision trees shared by the tree families (internal to ext/model).
+ *
+ * A fitted sklearn.tree._tree.Tree (the `tree_` of every DecisionTree*, the estimators of
+ * forests, boosting and bagging) is read from its pickled state -- `nodes` (a structured numpy
+ * array read by field name and offset, so the 56-byte record of scikit-learn <= 1.2 and the
+ * 64-byte record with `missing_go_to_left` of >= 1.3 both work), `values`, `node_count` -- and
+ * compiled into a pk_tree: packed 16-byte nodes whose two children are adjacent (the compiler
+ * renumbers the reachable nodes breadth first), plus one payload row per leaf whose meaning the
+ * caller chooses (class counts, a regression value, an isolation-forest path length).
+ *
+ * Compile-time validation (clean PK_EMODEL errors, never a crash or endless loop at predict
+ * time): the dtype must have the int64/float64 fields read; child indices in range; a leaf has
+ * both children -1 (TREE_LEAF), a split neither; no node reached twice from the root (cycles,
+ * shared children); split features < the tree's n_features. Descent is then a bounded loop.
+ *
+ * HistGradientBoosting's predictor nodes are a different record (pk_hgb.c), not this one.
+ * Owner: the trees helper (issue 5).
+ */
+#ifndef PK_TREES_H
+#define PK_TREES_H
+
+#include "pk_model_impl.h"
+
+#include <math.h>
+
+/* Packed node. feat < 0: a leaf and kid is its leaf number. Otherwise the low 30 bits of feat
+ * are the split feature, bit 30 says missing values go left, and kid/kid+1 are the children. */
+typedef struct pk_tnode {
+    double thr;
+    int32_t feat;
+    uint32_t kid;
+} pk_tnode;
+
+#define PK_TNODE_FMASK 0x3fffffff
+#define PK_TNODE_MLEFT 0x40000000
+
+typedef struct pk_tree {
+    pk_tnode *nodes;
+    size_t n_nodes, n_leaves;
+    size_t vw;            /* payload doubles per leaf                                 */
+    double *leaf;         /* n_leaves * vw                                            */
+    size_t n_features;    /* the Tree's own n_features (columns it is applied to)     */
+    int has_missing;      /* the node record has missing_go_to_left (sklearn >= 1.3)  */
+} pk_tree;
+
+/* The leaf-payload callback: fills vw doubles for original node `node` (a leaf at `depth`,
+ * the root being depth 0) from the raw tree data. */
+typedef struct pk_tree_raw {
+    size_t n;                    /* node_count                                          */
+    size_t n_outputs, n_cls_max; /* values is n x n_outputs x n_cls_max                 */
+    const double *values;
+    const int64_t *n_node_samples;
+    size_t n_features;
+    const int64_t *n_classes;    /* n_outputs entries (from the Tree's arguments)       */
+} pk_tree_raw;
+
+typedef pk_code (*pk_leaf_fn)(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node,
+                              size_t depth, double *payload);
+
+/* Compiles `tree_obj` (an sklearn.tree._tree.Tree object) with `vw` payload doubles per leaf
+ * filled by `leaf`. `what` names the tree in messages ("estimators_[3].tree_"). */
+pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
+                        pk_leaf_fn leaf, void *ctx, pk_tree *out);
+
+/* The payload row of the leaf x falls into. xf holds the row already cast to float32 (as
+ * doubles) and indexed by the tree's own columns. Bounded: at most n_nodes steps. */
+static inline const double *pk_tree_leaf(const pk_tree *t, const double *xf) {
+    const pk_tnode *nodes = t->nodes;
+    uint32_t i = 0;
+    for (;;) {
+        const pk_tnode *n = &nodes[i];
+        if (n->feat < 0) return t->leaf + (size_t)n->kid * t->vw;
+        double v = xf[n->feat & PK_TNODE_FMASK];
+        uint32_t right = !(v <= n->thr);
+        if (right && (n->feat & PK_TNODE_MLEFT) && isnan(v)) right = 0;
+        i = n->kid + right;
+    }
+}
+
+/* Casts a row to float32 (as scikit-learn's check_array(dtype=float32) does), into xf. A finite
+ * value beyond float32's range becomes infinite there: PK_EFEATURE, as scikit-learn refuses it. */
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, double *xf, pk_err *err);
+
+/* ---- a decision tree estimator (shared by forests, boosting, bagging) -------------------- */
+
+/* What a tree estimator's compiled leaves hold. */
+typedef enum pk_tree_payload {
+    PK_TP_RAW,    /* value[leaf] as stored: n_outputs x n_cls_max doubles                 */
+    PK_TP_PROBA,  /* classifier: value/value.sum() per output (sum of n_classes doubles)    */
+    PK_TP_VALUE   /* regressor: value[leaf][o][0] for each output (n_outputs doubles)      */
+} pk_tree_payload;
+
+/* A decision-tree estimator object (DecisionTree or ExtraTree classes) compiled with the given payload.
+ * n_outputs and n_classes (per output, 1 for regressors) describe the tree. */
+typedef struct pk_dtree {
+    pk_tree t;
+    size_t n_outputs;
+    size_t *n_classes;   /* n_outputs entries                                              */
+    size_t n_cls_max;
+} pk_dtree;
+
+pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tree_payload pay,
+                         pk_dtree *out);
+
+/* Rewrites the split features of t through fmap (the tree was fitted on X[:, fmap]), so it
+ * reads the full row; every fmap entry must be < n_total. */
+pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, size_t n_total,
+                      const char *what);
+
+/* value/value.sum() over n items exactly as scikit-learn's predict_proba does (a zero sum
+ * leaves the values unchanged). */
+void pk_tree_normalize(const double *v, size_t n, double *out);
+
+/* argmax, first maximum (numpy's). */
+static inline size_t pk_argmax(const double *v, size_t n) {
+    size_t b = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > v[b] || (isnan(v[i]) && !isnan(v[b]))) b = i;
+    return b;
+}
+
+/* 1 when a tree estimator takes NaN at predict time: its nodes know missing_go_to_left and it
+ * uses the best splitter (scikit-learn >= 1.3's _support_missing_values). */
+int pk_tree_est_nan_ok(const pk_value *est, const pk_tree *t);
+
+/* Reads an attribute that must be a list / 1-D object array of objects (estimators_). Returns
+ * the items (borrowed) and count, or an error naming attr. */
+pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr, const pk_value *const **items,
+                        size_t *n);
+
+/* ---- family compile functions -------------------------------------------------------------- */
+
+pk_code pk_compile_dtree(pk_mc *c);     /* pk_tree.c: DecisionTree*, ExtraTree*           */
+pk_code pk_compile_forest(pk_mc *c);    /* pk_forest.c: RandomForest*, ExtraTrees*        */
+pk_code pk_compile_iforest(pk_mc *c);   /* pk_forest.c: IsolationForest                   */
+pk_code pk_compile_bagging(pk_mc *c);   /* pk_forest.c: Bagging*                          */
+pk_code pk_compile_adaboost(pk_mc *c);  /* pk_forest.c: AdaBoost*                         */
+pk_code pk_compile_gb(pk_mc *c);        /* pk_gb.c: GradientBoosting*                     */
+pk_code pk_compile_hgb(pk_mc *c);       /* pk_hgb.c: HistGradientBoosting*                */
+
+#endif /* PK_TREES_H */

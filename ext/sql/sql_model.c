@@ -1,0 +1,591 @@
+/*
+ * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
+ * and model_info: scoring rows with a pickled scikit-learn model (DESIGN.md §3).
+ *
+ * The model argument is a pickle BLOB (any container pk_doc_decode reads) or TEXT naming a
+ * registry entry (pk_registry_fetch). It is decoded and compiled once (pk_model_compile) into a
+ * cache entry that also holds the per-row buffers (features, scratch, output, JSON text), so
+ * scoring a row allocates nothing but SQLite's copy of the result. Two caches:
+ *   - per statement: the entry is the auxdata of argument 0 (kept by SQLite for a constant or
+ *     bound model argument). sqlite3_set_auxdata is always the function's last call: its
+ *     destructor may run at once.
+ *   - per connection: an LRU of PK_MODEL_CACHE_SIZE entries (pk_conn_state.model_cache), keyed by
+ *     the blob's content (length + 64-bit hash, then a full memcmp against a kept copy) or, for
+ *     registry names, by (name, pk_registry_generation(db)). A model stored per row (a join of
+ *     customers to per-segment models) is therefore compiled once per distinct blob.
+ * Entries are reference counted (LRU + auxdata holders); a connection is used by one thread at a
+ * time, so plain integers suffice.
+ *
+ * Features: positional SQL values in training order (NULL = missing = NaN, INTEGER/REAL as
+ * numbers, TEXT/BLOB refused), or one JSON array / JSON object text (pk_features.h).
+ * Outputs (pk_model.h shapes): labels in the type of classes_, clusters INTEGER, regressors REAL
+ * (NaN -> NULL), several values as a JSON array (JSON subtype).
+ * Owner: the model-scoring helper (issue 4).
+ */
+#include "sql_util.h"
+
+SQLITE_EXTENSION_INIT3
+
+#include "pk_buf.h"
+#include "pk_features.h"
+#include "pk_json.h"
+#include "pk_model.h"
+#include "sql_funcs.h"
+#include "sql_registry.h"
+
+#include <math.h>
+#include <string.h>
+
+#define PK_MODEL_CACHE_SIZE 16
+
+typedef struct mc_entry {
+    int refs;
+    pk_model *model;
+    double *x, *scratch, *out;
+    unsigned char *seen;
+    pk_buf text; /* reused for JSON results */
+    /* key */
+    int is_name;
+    uint8_t *key; /* blob copy or the registry name */
+    size_t key_len;
+    uint64_t hash;
+    int64_t gen;
+    struct mc_entry *prev, *next; /* LRU list, most recent first */
+} mc_entry;
+
+typedef struct mc_cache {
+    mc_entry *head, *tail;
+    int count;
+} mc_cache;
+
+static void entry_unref(void *p) {
+    mc_entry *e = p;
+    if (!e || --e->refs > 0) return;
+    pk_model_free(e->model);
+    sqlite3_free(e->x);
+    sqlite3_free(e->scratch);
+    sqlite3_free(e->out);
+    sqlite3_free(e->seen);
+    pk_buf_free(&e->text);
+    sqlite3_free(e->key);
+    sqlite3_free(e);
+}
+
+static void cache_unlink(mc_cache *c, mc_entry *e) {
+    if (e->prev) e->prev->next = e->next;
+    else c->head = e->next;
+    if (e->next) e->next->prev = e->prev;
+    else c->tail = e->prev;
+    e->prev = e->next = NULL;
+    c->count--;
+}
+
+static void cache_push_front(mc_cache *c, mc_entry *e) {
+    e->prev = NULL;
+    e->next = c->head;
+    if (c->head) c->head->prev = e;
+    c->head = e;
+    if (!c->tail) c->tail = e;
+    c->count++;
+}
+
+static void cache_free(void *p) {
+    mc_cache *c = p;
+    if (!c) return;
+    while (c->head) {
+        mc_entry *e = c->head;
+        cache_unlink(c, e);
+        entry_unref(e);
+    }
+    sqlite3_free(c);
+}
+
+static mc_cache *conn_cache(sqlite3_context *ctx) {
+    pk_conn_state *st = sqlite3_user_data(ctx);
+    if (!st) return NULL;
+    if (!st->model_cache) {
+        mc_cache *c = sqlite3_malloc64(sizeof *c);
+        if (!c) return NULL;
+        memset(c, 0, sizeof *c);
+        st->model_cache = c;
+        st->model_cache_free = cache_free;
+    }
+    return st->model_cache;
+}
+
+/* A 64-bit hash of the blob, 8 bytes at a time (the key check is a full memcmp anyway). */
+static uint64_t hash_bytes(const uint8_t *p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h ^= w;
+        h *= 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001B3ull;
+    }
+    h ^= h >> 29;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static mc_entry *cache_find(mc_cache *c, int is_name, const uint8_t *key, size_t n,
+                            uint64_t hash, int64_t gen) {
+    if (!c) return NULL;
+    for (mc_entry *e = c->head; e; e = e->next) {
+        if (e->is_name != is_name || e->key_len != n || e->hash != hash) continue;
+        if (is_name && e->gen != gen) continue;
+        if (n && memcmp(e->key, key, n) != 0) continue;
+        if (e != c->head) {
+            cache_unlink(c, e);
+            cache_push_front(c, e);
+        }
+        return e;
+    }
+    return NULL;
+}
+
+static void cache_insert(mc_cache *c, mc_entry *e) {
+    if (!c) return;
+    e->refs++;
+    cache_push_front(c, e);
+    while (c->count > PK_MODEL_CACHE_SIZE) {
+        mc_entry *old = c->tail;
+        cache_unlink(c, old);
+        entry_unref(old);
+    }
+}
+
+/* Reports a compile/decode error, appending the supported classes to "unsupported model class". */
+static void model_error(sqlite3_context *ctx, const char *fname, const pk_err *err) {
+    if (err->code == PK_EMODEL && strncmp(err->msg, "unsupported model class", 23) == 0) {
+        pk_buf b;
+        pk_buf_init(&b, &pk_sql_alloc, 0);
+        pk_buf_printf(&b, "%s: %s (supported: ", fname, err->msg);
+        pk_model_supported_list(&b);
+        pk_buf_puts(&b, ")");
+        size_t len;
+        uint8_t *t = pk_buf_take(&b, &len);
+        if (!t) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        sqlite3_result_error(ctx, (const char *)t, (int)len);
+        sqlite3_free(t);
+        return;
+    }
+    pk_sql_error(ctx, fname, err);
+}
+
+/* Decodes a model argument into a document: a BLOB as is, TEXT through the registry. Returns
+ * NULL (error reported) on failure; *is_null for SQL NULL. */
+static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value *v,
+                         int *is_null) {
+    *is_null = 0;
+    int t = sqlite3_value_type(v);
+    if (t == SQLITE_NULL) {
+        *is_null = 1;
+        return NULL;
+    }
+    pk_limits lim;
+    pk_sql_limits(ctx, &lim);
+    pk_err err;
+    pk_err_clear(&err);
+    pk_doc *doc = NULL;
+    if (t == SQLITE_BLOB) {
+        const uint8_t *buf = sqlite3_value_blob(v);
+        int n = sqlite3_value_bytes(v);
+        if (!buf) buf = (const uint8_t *)"";
+        doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_COPY, &err);
+        if (!doc) pk_sql_error(ctx, fname, &err);
+        return doc;
+    }
+    if (t == SQLITE_TEXT) {
+        const char *name = (const char *)sqlite3_value_text(v);
+        if (!name) {
+            sqlite3_result_error_nomem(ctx);
+            return NULL;
+        }
+        void *blob = NULL;
+        size_t n = 0;
+        int64_t version = 0;
+        char *msg = NULL;
+        int rc = pk_registry_fetch(sqlite3_context_db_handle(ctx), name, &blob, &n, &version,
+                                   &msg);
+        if (rc != SQLITE_OK) {
+            if (rc == SQLITE_NOMEM && !msg) sqlite3_result_error_nomem(ctx);
+            else pk_sql_errorf(ctx, fname, "%s", msg ? msg : sqlite3_errstr(rc));
+            sqlite3_free(msg);
+            sqlite3_free(blob);
+            return NULL;
+        }
+        doc = pk_doc_decode(&pk_sql_alloc, &lim, blob ? blob : "", n, PK_DOC_COPY, &err);
+        sqlite3_free(blob);
+        if (!doc) pk_sql_error(ctx, fname, &err);
+        return doc;
+    }
+    pk_sql_errorf(ctx, fname, "argument 1 is %s, not a model (a pickle BLOB or a registry name)",
+                  t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
+    return NULL;
+}
+
+/* A new entry for a compiled model (buffers allocated once). */
+static mc_entry *entry_new(sqlite3_context *ctx, pk_model *m) {
+    mc_entry *e = sqlite3_malloc64(sizeof *e);
+    if (!e) {
+        pk_model_free(m);
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    memset(e, 0, sizeof *e);
+    e->refs = 1;
+    e->model = m;
+    pk_buf_init(&e->text, &pk_sql_alloc, 0);
+    e->x = sqlite3_malloc64(m->n_features * sizeof(double));
+    e->scratch = sqlite3_malloc64(pk_model_scratch_len(m) * sizeof(double));
+    e->out = sqlite3_malloc64(pk_model_out_len(m) * sizeof(double));
+    e->seen = sqlite3_malloc64(m->n_features);
+    if (!e->x || !e->scratch || !e->out || !e->seen) {
+        entry_unref(e);
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    return e;
+}
+
+/* Finds or builds the entry for argv[0]. Returns it with one reference owned by the caller
+ * (*from_aux = 1 when it is the statement's auxdata: then the caller holds no reference). */
+static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_value *v,
+                             int *is_null, int *from_aux) {
+    *is_null = 0;
+    *from_aux = 0;
+    mc_entry *e = sqlite3_get_auxdata(ctx, 0);
+    if (e) {
+        *from_aux = 1;
+        return e;
+    }
+    int t = sqlite3_value_type(v);
+    if (t == SQLITE_NULL) {
+        *is_null = 1;
+        return NULL;
+    }
+    mc_cache *cache = conn_cache(ctx);
+    const uint8_t *key = NULL;
+    size_t n = 0;
+    int64_t gen = 0;
+    int is_name = t == SQLITE_TEXT;
+    if (t == SQLITE_BLOB) {
+        key = sqlite3_value_blob(v);
+        n = (size_t)sqlite3_value_bytes(v);
+    } else if (t == SQLITE_TEXT) {
+        key = sqlite3_value_text(v);
+        n = (size_t)sqlite3_value_bytes(v);
+        gen = pk_registry_generation(sqlite3_context_db_handle(ctx));
+    }
+    if (!key) key = (const uint8_t *)"";
+    uint64_t hash = hash_bytes(key, n);
+    e = cache_find(cache, is_name, key, n, hash, gen);
+    if (e) {
+        e->refs++;
+        return e;
+    }
+    pk_doc *doc = model_doc(ctx, fname, v, is_null);
+    if (!doc) return NULL;
+    pk_err err;
+    pk_err_clear(&err);
+    pk_model *m = pk_model_compile(&pk_sql_alloc, doc->root, &err);
+    pk_doc_free(doc);
+    if (!m) {
+        model_error(ctx, fname, &err);
+        return NULL;
+    }
+    e = entry_new(ctx, m);
+    if (!e) return NULL;
+    e->key = sqlite3_malloc64(n ? n : 1);
+    if (!e->key) {
+        entry_unref(e);
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    if (n) memcpy(e->key, key, n);
+    e->key_len = n;
+    e->hash = hash;
+    e->is_name = is_name;
+    e->gen = gen;
+    cache_insert(cache, e);
+    return e;
+}
+
+/* Fills e->x from argv[1..argc). (SQLite's printf has no %zu: sizes are cast to long long.) */
+static int read_features(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
+                         sqlite3_value **argv) {
+    const pk_model *m = e->model;
+    size_t given = (size_t)(argc - 1);
+    pk_err err;
+    if (given == 1 && sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
+        const char *t = (const char *)sqlite3_value_text(argv[1]);
+        size_t n = (size_t)sqlite3_value_bytes(argv[1]);
+        if (!t) {
+            sqlite3_result_error_nomem(ctx);
+            return 0;
+        }
+        if (pk_features_is_json(t, n)) {
+            pk_err_clear(&err);
+            if (pk_features_from_json(m, t, n, e->x, e->seen, &err) != PK_OK) {
+                pk_sql_error(ctx, fname, &err);
+                return 0;
+            }
+            return 1;
+        }
+    }
+    if (given != m->n_features) {
+        pk_sql_errorf(ctx, fname, "%s expects %llu features, got %llu", m->cls,
+                      (unsigned long long)m->n_features, (unsigned long long)given);
+        return 0;
+    }
+    for (size_t j = 0; j < given; j++) {
+        sqlite3_value *v = argv[j + 1];
+        switch (sqlite3_value_type(v)) {
+        case SQLITE_FLOAT: e->x[j] = sqlite3_value_double(v); break;
+        case SQLITE_INTEGER: e->x[j] = (double)sqlite3_value_int64(v); break;
+        case SQLITE_NULL: e->x[j] = NAN; break;
+        default: {
+            const char *kind = sqlite3_value_type(v) == SQLITE_TEXT ? "TEXT" : "a BLOB";
+            if (m->feature_names)
+                pk_sql_errorf(ctx, fname, "feature %llu ('%s') is %s: %s takes numbers",
+                              (unsigned long long)(j + 1), m->feature_names[j], kind, m->cls);
+            else
+                pk_sql_errorf(ctx, fname, "feature %llu is %s: %s takes numbers",
+                              (unsigned long long)(j + 1), kind, m->cls);
+            return 0;
+        }
+        }
+    }
+    return 1;
+}
+
+static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
+    if (idx >= m->n_classes) {
+        sqlite3_result_int64(ctx, (sqlite3_int64)idx);
+        return;
+    }
+    switch (m->label_type) {
+    case PK_LABELS_INT:
+    case PK_LABELS_BOOL: sqlite3_result_int64(ctx, m->class_i[idx]); return;
+    case PK_LABELS_FLOAT:
+        if (isnan(m->class_f[idx])) sqlite3_result_null(ctx);
+        else sqlite3_result_double(ctx, m->class_f[idx]);
+        return;
+    case PK_LABELS_STR: sqlite3_result_text(ctx, m->class_s[idx], -1, SQLITE_STATIC); return;
+    case PK_LABELS_NONE: sqlite3_result_int64(ctx, (sqlite3_int64)idx); return;
+    }
+}
+
+static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, size_t n) {
+    pk_buf *b = &e->text;
+    b->len = 0;
+    b->failed = PK_OK;
+    pk_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) pk_buf_putc(b, ',');
+        pk_json_double(b, v[i]);
+    }
+    pk_buf_putc(b, ']');
+    if (b->failed != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+}
+
+static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_method meth,
+                       const char *fname) {
+    if (argc < 1) {
+        pk_sql_errorf(ctx, fname, "expects a model and its features");
+        return;
+    }
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, fname, argv[0], &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    const pk_model *m = e->model;
+    if (read_features(ctx, fname, e, argc, argv)) {
+        pk_err err;
+        pk_err_clear(&err);
+        if (pk_model_run(m, meth, e->x, e->scratch, e->out, &err) != PK_OK) {
+            pk_sql_error(ctx, fname, &err);
+        } else {
+            switch (m->shape[meth]) {
+            case PK_OUT_LABEL: result_label(ctx, m, (size_t)e->out[0]); break;
+            case PK_OUT_CLUSTER: sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]); break;
+            case PK_OUT_SCALAR:
+                if (isnan(e->out[0])) sqlite3_result_null(ctx);
+                else sqlite3_result_double(ctx, e->out[0]);
+                break;
+            case PK_OUT_ARRAY: result_array(ctx, e, e->out, m->width[meth]); break;
+            case PK_OUT_NONE: sqlite3_result_null(ctx); break;
+            }
+        }
+    }
+    /* last: the destructor may run at once (non-constant argument) */
+    if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
+}
+
+void pk_fn_model_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT, "model_predict");
+}
+
+void pk_fn_model_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_PROBA, "model_predict_proba");
+}
+
+void pk_fn_model_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_TRANSFORM, "model_transform");
+}
+
+void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_DECISION, "model_decision_function");
+}
+
+/* ---- model_info ---------------------------------------------------------------------------- */
+
+/* Kind guessed from the class for estimators the compiler does not know. */
+static const char *guess_kind(const pk_value *root) {
+    if (!root || root->kind != PK_OBJECT || !root->u.o.cls || root->u.o.cls->kind != PK_GLOBAL)
+        return NULL;
+    const char *mod = root->u.o.cls->u.g.module, *name = root->u.o.cls->u.g.name;
+    if (strstr(name, "Classifier") || strcmp(name, "SVC") == 0 || strcmp(name, "NuSVC") == 0 ||
+        strstr(name, "NB") || strstr(name, "DiscriminantAnalysis"))
+        return "classifier";
+    if (strstr(name, "Regressor") || strstr(name, "Regression") || strcmp(name, "SVR") == 0 ||
+        strcmp(name, "NuSVR") == 0 || strcmp(name, "KernelRidge") == 0)
+        return "regressor";
+    if (strcmp(name, "IsolationForest") == 0 || strcmp(name, "LocalOutlierFactor") == 0 ||
+        strcmp(name, "OneClassSVM") == 0 || strcmp(name, "EllipticEnvelope") == 0)
+        return "outlier detector";
+    if (strncmp(mod, "sklearn.cluster", 15) == 0) return "clusterer";
+    if (strncmp(mod, "sklearn.preprocessing", 21) == 0 ||
+        strncmp(mod, "sklearn.decomposition", 21) == 0 ||
+        strncmp(mod, "sklearn.impute", 14) == 0 ||
+        strncmp(mod, "sklearn.feature_selection", 25) == 0 ||
+        strncmp(mod, "sklearn.compose", 15) == 0)
+        return "transformer";
+    if (pk_attr(root, "classes_")) return "classifier";
+    return NULL;
+}
+
+static void json_labels(pk_buf *b, const pk_model *m) {
+    pk_buf_putc(b, '[');
+    for (size_t i = 0; i < m->n_classes; i++) {
+        if (i) pk_buf_putc(b, ',');
+        switch (m->label_type) {
+        case PK_LABELS_INT: pk_buf_printf(b, "%lld", (long long)m->class_i[i]); break;
+        case PK_LABELS_BOOL: pk_buf_puts(b, m->class_i[i] ? "true" : "false"); break;
+        case PK_LABELS_FLOAT: pk_json_double(b, m->class_f[i]); break;
+        case PK_LABELS_STR: pk_json_string(b, m->class_s[i], strlen(m->class_s[i])); break;
+        case PK_LABELS_NONE: break;
+        }
+    }
+    pk_buf_putc(b, ']');
+}
+
+/* Writes attribute `name` of root as JSON (null when absent). */
+static void json_attr(pk_buf *b, const pk_value *root, const char *name, const pk_limits *lim) {
+    const pk_value *v = root ? pk_attr(root, name) : NULL;
+    if (!v) {
+        pk_buf_puts(b, "null");
+        return;
+    }
+    pk_err err;
+    pk_err_clear(&err);
+    size_t mark = b->len;
+    if (pk_json_write(b, v, "$", lim, &err) != PK_OK && b->failed == PK_OK) {
+        b->len = mark;
+        pk_buf_puts(b, "null");
+    }
+}
+
+void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    const char *fname = "model_info";
+    int is_null;
+    pk_doc *doc = model_doc(ctx, fname, argv[0], &is_null);
+    if (!doc) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    pk_limits lim;
+    pk_sql_limits(ctx, &lim);
+    const pk_value *root = doc->root;
+    pk_err err;
+    pk_err_clear(&err);
+    pk_model *m = pk_model_compile(&pk_sql_alloc, root, &err);
+    pk_buf b;
+    pk_buf_init(&b, &pk_sql_alloc, lim.max_output);
+    char tn[300];
+    pk_buf_puts(&b, "{\"class\":");
+    pk_type_name(root, tn, sizeof tn);
+    pk_json_string(&b, tn, strlen(tn));
+    pk_buf_puts(&b, ",\"kind\":");
+    const char *kind = m ? pk_model_kind_name(m->kind) : guess_kind(root);
+    if (kind) pk_json_string(&b, kind, strlen(kind));
+    else pk_buf_puts(&b, "null");
+    pk_buf_puts(&b, ",\"n_features_in_\":");
+    if (m) pk_buf_printf(&b, "%zu", m->n_features);
+    else json_attr(&b, root, "n_features_in_", &lim);
+    pk_buf_puts(&b, ",\"feature_names_in_\":");
+    if (m && m->feature_names) {
+        pk_buf_putc(&b, '[');
+        for (size_t i = 0; i < m->n_features; i++) {
+            if (i) pk_buf_putc(&b, ',');
+            pk_json_string(&b, m->feature_names[i], strlen(m->feature_names[i]));
+        }
+        pk_buf_putc(&b, ']');
+    } else if (m) {
+        pk_buf_puts(&b, "null");
+    } else {
+        json_attr(&b, root, "feature_names_in_", &lim);
+    }
+    pk_buf_puts(&b, ",\"classes_\":");
+    if (m && m->n_classes) json_labels(&b, m);
+    else if (m) pk_buf_puts(&b, "null");
+    else json_attr(&b, root, "classes_", &lim);
+    pk_buf_puts(&b, ",\"sklearn_version\":");
+    const pk_value *ver = root->kind == PK_OBJECT ? pk_attr(root, "_sklearn_version") : NULL;
+    if (ver && ver->kind == PK_STR) pk_json_string(&b, ver->u.s.ptr, ver->u.s.len);
+    else pk_buf_puts(&b, "null");
+    if (m) {
+        pk_buf_puts(&b, ",\"methods\":[");
+        int first = 1;
+        for (int k = 0; k < PK_METHOD_COUNT; k++) {
+            if (m->shape[k] == PK_OUT_NONE) continue;
+            if (!first) pk_buf_putc(&b, ',');
+            first = 0;
+            pk_buf_printf(&b, "\"%s\"", pk_method_name((pk_method)k));
+        }
+        pk_buf_puts(&b, "],\"supported\":true}");
+    } else {
+        pk_buf_puts(&b, ",\"supported\":false,\"reason\":");
+        pk_json_string(&b, err.msg, strlen(err.msg));
+        pk_buf_putc(&b, '}');
+    }
+    pk_model_free(m);
+    pk_doc_free(doc);
+    size_t len;
+    uint8_t *text = pk_buf_take(&b, &len);
+    if (!text) {
+        if (b.failed == PK_ELIMIT) sqlite3_result_error_toobig(ctx);
+        else sqlite3_result_error_nomem(ctx);
+        pk_buf_free(&b);
+        return;
+    }
+    pk_sql_result_json(ctx, text, len);
+}

@@ -1,0 +1,111 @@
+"""model_* functions: error messages that need Python-made models, the compiled-model caches
+(per statement, per connection LRU, registry names) and model_info.
+Owner: the model-scoring helper (issue 4).
+"""
+import json
+import warnings
+
+import numpy as np
+from sklearn import cluster, datasets, linear_model as L, svm
+from sklearn.exceptions import ConvergenceWarning
+
+from conftest import sql_error
+from modelcheck import dumps, load_table
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+
+def test_unsupported_class_lists_supported(db):
+    X, y = datasets.load_iris(return_X_y=True)
+    msg = sql_error(db, "model_predict", dumps(svm.SVC().fit(X, y)), 1.0, 2.0, 3.0, 4.0)
+    assert msg.startswith("model_predict: unsupported model class sklearn.svm._classes.SVC "
+                          "(supported: KMeans, MiniBatchKMeans, LinearRegression, ")
+    for name in ("LogisticRegression", "StandardScaler", "PolynomialFeatures", "TruncatedSVD"):
+        assert ", %s," % name in msg
+    assert msg.endswith(", Pipeline)")
+    info = json.loads(db.execute("SELECT model_info(?)", (dumps(svm.SVC().fit(X, y)),))
+                      .fetchone()[0])
+    assert info == {"class": "sklearn.svm._classes.SVC", "kind": "classifier",
+                    "n_features_in_": 4, "feature_names_in_": None, "classes_": [0, 1, 2],
+                    "sklearn_version": "1.2.1", "supported": False,
+                    "reason": "unsupported model class sklearn.svm._classes.SVC"}
+
+
+def test_per_row_models_join(db):
+    """A model per row (customers joined to per-segment models): each row scored by its own."""
+    X, _ = datasets.make_blobs(300, 3, centers=5, random_state=0)
+    models = [cluster.KMeans(k, n_init=3, random_state=k).fit(X) for k in range(2, 22)]
+    db.execute("CREATE TABLE models(id INTEGER PRIMARY KEY, blob BLOB)")
+    db.executemany("INSERT INTO models VALUES (?, ?)",
+                   [(i, dumps(m, "p%d" % (2 + i % 4))) for i, m in enumerate(models)])
+    cols = load_table(db, X)
+    # rows cycle through 20 models: more than the 16-entry LRU holds, so entries are evicted
+    q = ("SELECT model_predict(models.blob, %s) FROM t JOIN models ON models.id = t.rowid %% 20 "
+         "ORDER BY t.rowid" % ", ".join("t." + c for c in cols))
+    got = [r[0] for r in db.execute(q)]
+    want = [int(models[(i + 1) % 20].predict(X[i:i + 1])[0]) for i in range(len(X))]
+    assert got == want
+    # the same again, model order reversed, with a second function in the same statement
+    q2 = ("SELECT model_transform(models.blob, %s), model_predict(models.blob, %s) FROM t "
+          "JOIN models ON models.id = 19 - t.rowid %% 20 ORDER BY t.rowid" %
+          (", ".join("t." + c for c in cols), ", ".join("t." + c for c in cols)))
+    for i, (tr, p) in enumerate(db.execute(q2)):
+        m = models[19 - (i + 1) % 20]
+        assert p == int(m.predict(X[i:i + 1])[0])
+        np.testing.assert_allclose(json.loads(tr), m.transform(X[i:i + 1])[0], rtol=1e-12)
+
+
+def test_bound_model_reused_and_results_stable(db):
+    X, y = datasets.load_wine(return_X_y=True)
+    m = L.LogisticRegression(max_iter=3000).fit(X, y)
+    blob = dumps(m)
+    cols = load_table(db, X)
+    q = "SELECT model_predict_proba(?, %s) FROM t ORDER BY rowid" % ", ".join(cols)
+    first = [r[0] for r in db.execute(q, (blob,))]
+    second = [r[0] for r in db.execute(q, (blob,))]
+    assert first == second
+    np.testing.assert_allclose(np.array([json.loads(r) for r in first]), m.predict_proba(X),
+                               rtol=1e-12)
+
+
+def test_registry_names(db):
+    X, y = datasets.load_iris(return_X_y=True)
+    m1 = L.LogisticRegression(max_iter=1000).fit(X, y)
+    m2 = cluster.KMeans(4, n_init=3, random_state=0).fit(X)
+    msg = sql_error(db, "model_predict", "iris", 1.0, 2.0, 3.0, 4.0)
+    assert msg == "model_predict: the registry is not initialised: run SELECT ml_registry_init()"
+    db.execute("SELECT ml_registry_init()")
+    db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('iris', ?)", (dumps(m1),))
+    row = tuple(map(float, X[100]))
+    q = "SELECT model_predict('iris', ?, ?, ?, ?)"
+    assert db.execute(q, row).fetchone()[0] == int(m1.predict(X[100:101])[0])
+    # a new version: the per-connection cache notices the registry changed
+    db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('iris', ?)", (dumps(m2),))
+    assert db.execute(q, row).fetchone()[0] == int(m2.predict(X[100:101])[0])
+    assert db.execute("SELECT model_predict('iris/1', ?, ?, ?, ?)", row).fetchone()[0] == \
+        int(m1.predict(X[100:101])[0])
+    info = json.loads(db.execute("SELECT model_info('iris')").fetchone()[0])
+    assert info["class"] == "sklearn.cluster._kmeans.KMeans" and info["supported"] is True
+    assert sql_error(db, "model_predict", "nosuch", 1.0) == \
+        "model_predict: no model named 'nosuch' in the registry"
+
+
+def test_info_kinds(db):
+    X, y = datasets.load_diabetes(return_X_y=True)
+    info = json.loads(db.execute("SELECT model_info(?)", (dumps(L.Ridge().fit(X, y)),))
+                      .fetchone()[0])
+    assert info["kind"] == "regressor" and info["n_features_in_"] == 10
+    assert info["methods"] == ["predict"] and info["classes_"] is None
+    assert db.execute("SELECT model_info(NULL)").fetchone()[0] is None
+
+
+def test_comparison_helper_detects_differences():
+    """The tolerance used by every test fails on a 1e-10 relative change."""
+    from modelcheck import compare_floats
+    ref = np.array([[0.25, 0.75], [0.5, 0.5]])
+    compare_floats(ref.copy(), ref, np.zeros((2, 3)), "same")
+    try:
+        compare_floats(ref * (1 + 1e-10), ref, np.zeros((2, 3)), "changed")
+    except AssertionError:
+        return
+    raise AssertionError("a 1e-10 relative change went unnoticed")
