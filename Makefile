@@ -58,7 +58,7 @@ $(BUILD)/libpkcore.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_util.h $(BUILD)/libpkcore.a
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libpkcore.a -lcmocka $(LIBS) $(LDFLAGS)
 
@@ -68,7 +68,8 @@ test: deps
 	$(MAKE) check-core unit sqltest pytest
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t; done
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t || fail=$$((fail + 1)); done; \
+	  echo "unit test programs: $$fail failed"; [ $$fail -eq 0 ]
 
 sqltest: $(SO)
 	SO=$(SO) SQLITE3=$(SQLITE3) SQL_RUNNER="$(SQL_RUNNER)" sh scripts/run_sql_tests.sh
@@ -77,7 +78,7 @@ pytest: $(SO)
 	PICKLE_EXT_SO=$(abspath $(SO)) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)
 
 check-core:
-	@if grep -l 'sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
+	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
 	  echo "error: the core must not include SQLite (files above)"; exit 1; fi
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -87,7 +88,8 @@ ASAN_ENV   = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_st
 # Python tests through LD_PRELOAD (leak detection off there: CPython itself does not free all).
 asan:
 	$(MAKE) BUILD=build/asan DIST=build/asan/dist OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" build/asan/dist/pickle_ext.so $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
-	@set -e; for t in $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN)); do echo "== $$t"; $(ASAN_ENV) $$t; done
+	@fail=0; for t in $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN)); do echo "== $$t"; $(ASAN_ENV) $$t || fail=$$((fail + 1)); done; \
+	  echo "asan unit test programs: $$fail failed"; [ $$fail -eq 0 ]
 	$(ASAN_ENV) LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	  SO=build/asan/dist/pickle_ext.so SQLITE3=$(SQLITE3) sh scripts/run_sql_tests.sh
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -160,10 +160,16 @@ void pk_global_map_py2(const char **module, const char **name) {
         }
 }
 
+/* The interpretation of a callable; the rule lookup is cached in the global node (a global
+ * pushed once and fetched from the memo many times is looked up once). */
 static interp interp_of(const pk_value *callable) {
     if (!callable || callable->kind != PK_GLOBAL) return I_NONE;
-    const rule *r = find_rule(callable->u.g.module, callable->u.g.name);
-    return r ? r->how : I_NONE;
+    pk_global *g = (pk_global *)&callable->u.g;
+    if (g->rule == 0) {
+        const rule *r = find_rule(g->module, g->name);
+        g->rule = r ? (int)(r - rules) + 1 : -1;
+    }
+    return g->rule > 0 ? rules[g->rule - 1].how : I_NONE;
 }
 
 static pk_code bad(pk_vm *vm, const char *what) {

@@ -40,7 +40,7 @@
 /* Decimal digits of a positive finite double: digits[0..ndig) (no leading/trailing zeros) and the
  * exponent of the first digit, value = d0.d1d2... * 10^exp10. */
 typedef struct dec_digits {
-    char digits[24];
+    char digits[32]; /* up to EXP_DIGITS */
     int ndig;
     int exp10;
 } dec_digits;
@@ -61,7 +61,13 @@ static void nearest_digits(double x, int p, dec_digits *o) {
 #define EXP_DIGITS 26
 
 static void expand_digits(double x, dec_digits *e) {
-    nearest_digits(x, EXP_DIGITS, e);
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%.25e", x); /* a literal format: much faster than "%.*e" */
+    e->ndig = 0;
+    const char *s = tmp;
+    for (; *s && *s != 'e'; s++)
+        if (*s >= '0' && *s <= '9' && e->ndig < EXP_DIGITS) e->digits[e->ndig++] = *s;
+    e->exp10 = (*s == 'e') ? atoi(s + 1) : 0;
 }
 
 /* Nearest p-digit decimal of x (p < EXP_DIGITS) from its expansion e. Rounding the rounded
@@ -176,17 +182,30 @@ static void shortest_digits(double x, dec_digits *o) {
         for (int p = 1; p <= 17; p++)
             if (roundtrip_digits(x, &e, p, o)) break;
     } else {
-        /* symmetric interval: nearest(p) round-trips => nearest(p+1) does; binary search */
-        int lo = 1, hi = 17;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            round_digits(x, &e, mid, o);
-            if (digits_value(o) == x)
-                hi = mid;
-            else
-                lo = mid + 1;
+        /* symmetric interval: nearest(p) round-trips => nearest(p+1) does, so search. Most
+         * doubles need 16 or 17 digits: try those first, then binary-search 1..15. */
+        round_digits(x, &e, 16, o);
+        if (digits_value(o) != x) {
+            round_digits(x, &e, 17, o);
+        } else {
+            round_digits(x, &e, 15, o);
+            if (digits_value(o) != x) {
+                round_digits(x, &e, 16, o);
+            } else {
+                /* nearest(15) with its trailing zeros stripped reads back too: search below */
+                trim_digits(o);
+                int lo = 1, hi = o->ndig;
+                while (lo < hi) {
+                    int mid = (lo + hi) / 2;
+                    round_digits(x, &e, mid, o);
+                    if (digits_value(o) == x)
+                        hi = mid;
+                    else
+                        lo = mid + 1;
+                }
+                round_digits(x, &e, lo, o);
+            }
         }
-        round_digits(x, &e, lo, o);
     }
     trim_digits(o);
 }

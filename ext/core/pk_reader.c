@@ -42,8 +42,7 @@ pk_code pk_reader_fail(pk_reader *r, pk_code code, const char *fmt, ...) {
                       op_label(r, tmp), (long long)off, body);
 }
 
-/* Explains why n bytes cannot be read now. */
-static pk_code short_read(pk_reader *r, size_t n) {
+pk_code pk_reader_short(pk_reader *r, size_t n) {
     char tmp[16];
     int64_t off = r->base + (int64_t)r->op_pos;
     if (r->in_frame && r->len - r->pos >= n)
@@ -60,21 +59,6 @@ static pk_code short_read(pk_reader *r, size_t n) {
 /* Leaves the frame when the cursor has reached its end. */
 static void settle_frame(pk_reader *r) {
     if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0;
-}
-
-pk_code pk_read_bytes(pk_reader *r, size_t n, const uint8_t **out) {
-    if (n > pk_reader_available(r)) return short_read(r, n);
-    *out = r->buf + r->pos;
-    r->pos += n;
-    settle_frame(r);
-    return PK_OK;
-}
-
-pk_code pk_read_u8(pk_reader *r, uint8_t *out) {
-    const uint8_t *p;
-    pk_code c = pk_read_bytes(r, 1, &p);
-    if (c == PK_OK) *out = p[0];
-    return c;
 }
 
 pk_code pk_read_u16le(pk_reader *r, uint16_t *out) {

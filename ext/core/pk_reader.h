@@ -44,12 +44,36 @@ static inline size_t pk_reader_remaining(const pk_reader *r) {
 /* Bytes that may be read now: up to the frame end inside a frame, else to the end of input. */
 size_t pk_reader_available(const pk_reader *r);
 
-/* Reads one byte into *out. At end of input: PK_ETRUNC. */
-pk_code pk_read_u8(pk_reader *r, uint8_t *out);
+/* Reports why n bytes cannot be read now (PK_ETRUNC or PK_EFRAME); the slow path of the reads
+ * below. */
+pk_code pk_reader_short(pk_reader *r, size_t n);
 
 /* Points *out at the next n bytes and advances. Fails (PK_ETRUNC / PK_EFRAME) before moving when
- * fewer than n bytes are available. n is any size_t: the check cannot overflow. */
-pk_code pk_read_bytes(pk_reader *r, size_t n, const uint8_t **out);
+ * fewer than n bytes are available (*out is then NULL). n is any size_t: the check cannot
+ * overflow. Inline: this is
+ * the decoder's hottest path. */
+static inline pk_code pk_read_bytes(pk_reader *r, size_t n, const uint8_t **out) {
+    size_t avail = (r->in_frame ? r->frame_end : r->len) - r->pos;
+    if (n > avail) {
+        *out = NULL;
+        return pk_reader_short(r, n);
+    }
+    *out = r->buf + r->pos;
+    r->pos += n;
+    if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0; /* the frame is consumed */
+    return PK_OK;
+}
+
+/* Reads one byte into *out. At end of input: PK_ETRUNC (and *out = 0). */
+static inline pk_code pk_read_u8(pk_reader *r, uint8_t *out) {
+    if (r->pos >= (r->in_frame ? r->frame_end : r->len)) {
+        *out = 0;
+        return pk_reader_short(r, 1);
+    }
+    *out = r->buf[r->pos++];
+    if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0;
+    return PK_OK;
+}
 
 /* Little-endian unsigned integers of 2, 4, 8 bytes; signed 32-bit; big-endian IEEE double. */
 pk_code pk_read_u16le(pk_reader *r, uint16_t *out);

@@ -38,7 +38,8 @@ static void store_be32(uint8_t *p, uint32_t v) {
 /* One 64-byte block into the chaining state. */
 static void compress(uint32_t h[8], const uint8_t block[64]) {
     uint32_t w[64];
-    for (int i = 0; i < 16; i++) w[i] = load_be32(block + 4 * i);
+    for (int i = 0; i < 16; i++)
+        w[i] = load_be32(block + 4 * i);
     for (int i = 16; i < 64; i++) {
         uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
         uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -113,9 +114,11 @@ void pk_sha256_final(pk_sha256 *s, uint8_t out[PK_SHA256_DIGEST]) {
         s->nblock = 0;
     }
     memset(s->block + s->nblock, 0, 56 - s->nblock);
-    for (int i = 0; i < 8; i++) s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
     compress(s->h, s->block);
-    for (int i = 0; i < 8; i++) store_be32(out + 4 * i, s->h[i]);
+    for (int i = 0; i < 8; i++)
+        store_be32(out + 4 * i, s->h[i]);
     s->nblock = 0;
 }
 

@@ -2,7 +2,7 @@
  * pk_sha256.h - SHA-256 (FIPS 180-4), used by the registry to content-hash pickles.
  *
  * How it works: the standard Merkle-Damgard construction over 64-byte blocks, written from the
- * FIPS 180-4 specification; tested against Python's hashlib (tests/unit/test_pk_sha256.c holds
+ * FIPS 180-4 specification; tested against Python's hashlib (tests/unit/test_sha256.c holds
  * vectors it printed). Streaming (init/update/final) so a caller can hash pieces; the one-shot
  * pk_sha256_hex is what the SQL function pickle_sha256 uses.
  *
@@ -16,14 +16,14 @@
 #include <stdint.h>
 
 typedef struct pk_sha256 {
-    uint32_t h[8];      /* chaining state                                */
-    uint64_t bytes;     /* message bytes consumed so far                  */
-    uint8_t block[64];  /* pending partial block                          */
-    size_t nblock;      /* bytes in block (always < 64 between calls)     */
+    uint32_t h[8];     /* chaining state                                */
+    uint64_t bytes;    /* message bytes consumed so far                  */
+    uint8_t block[64]; /* pending partial block                          */
+    size_t nblock;     /* bytes in block (always < 64 between calls)     */
 } pk_sha256;
 
 #define PK_SHA256_DIGEST 32
-#define PK_SHA256_HEX (2 * PK_SHA256_DIGEST + 1) /* 64 hex digits + NUL */
+#define PK_SHA256_HEX    (2 * PK_SHA256_DIGEST + 1) /* 64 hex digits + NUL */
 
 /* Starts a new hash. */
 void pk_sha256_init(pk_sha256 *s);

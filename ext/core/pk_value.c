@@ -184,6 +184,7 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
     double d;
     int64_t i;
     int is_int;
+    if (v->kind == PK_STR) return fnv(v->u.s.ptr, v->u.s.len, 14695981039346656037ull);
     if (depth > PK_HASH_DEPTH) return 0;
     if (numeric(v, &d, &i, &is_int)) {
         if (!is_int && d == floor(d) && fabs(d) < 9.2e18) {
@@ -228,6 +229,8 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
 
 static int equal_rec(const pk_value *a, const pk_value *b, int depth) {
     if (a == b) return 1;
+    if (a->kind == PK_STR && b->kind == PK_STR) /* the common case: attribute names */
+        return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
     if (depth > PK_HASH_DEPTH) return 0;
     double da, db;
     int64_t ia, ib;

@@ -95,6 +95,7 @@ typedef struct pk_global {
     const char *module; /* NUL-terminated, after Python 2 name mapping */
     const char *name;   /* qualified name, may be dotted (proto 4)     */
     size_t module_len, name_len;
+    int rule; /* pk_globals.c: allowlist rule index + 1, -1 = none, 0 = not looked up yet */
 } pk_global;
 
 /* Scalar of a numpy dtype: `data` holds dtype->itemsize bytes (may borrow from the input). */

@@ -474,20 +474,22 @@ static pk_value *take_tuple(pk_vm *vm, size_t start) {
     return t;
 }
 
-static pk_code append_items(pk_vm *vm, pk_value *target, size_t start) {
+/* APPEND(S) (into a list, `direct` == PK_LIST) and ADDITEMS (into a set, `direct` == PK_SET):
+ * moves stack[start..sp) into target. On an inert object (a list/set subclass, or a class with
+ * append/extend/add) the items are recorded in its `items` list. */
+static pk_code add_to_seq(pk_vm *vm, pk_value *target, size_t start, pk_kind direct) {
     size_t n = vm->sp - start;
-    if (target->kind == PK_LIST) {
-        for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, target, vm->stack[start + i], vm->err));
-    } else if (target->kind == PK_OBJECT) {
+    pk_value *seq = target;
+    if (target->kind == PK_OBJECT) {
         if (!target->u.o.items && !(target->u.o.items = pk_new_seq(vm->ar, PK_LIST, n)))
             return nomem(vm);
-        for (size_t i = 0; i < n; i++)
-            HELPER(pk_seq_append(vm->ar, target->u.o.items, vm->stack[start + i], vm->err));
-    } else {
+        seq = target->u.o.items;
+    } else if (target->kind != direct) {
         char tn[96];
-        return FAIL(vm, PK_ESTACK, "cannot append to a %s",
+        return FAIL(vm, PK_ESTACK, "cannot %s a %s", direct == PK_LIST ? "append to" : "add items to",
                     pk_type_name(target, tn, sizeof tn));
     }
+    for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err));
     vm->sp = start;
     return PK_OK;
 }
@@ -508,23 +510,6 @@ static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
     }
     for (size_t i = 0; i < n; i += 2)
         HELPER(pk_dict_set(vm->ar, dict, vm->stack[start + i], vm->stack[start + i + 1], vm->err));
-    vm->sp = start;
-    return PK_OK;
-}
-
-static pk_code add_items(pk_vm *vm, pk_value *target, size_t start) {
-    size_t n = vm->sp - start;
-    if (target->kind == PK_SET) {
-        for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, target, vm->stack[start + i], vm->err));
-    } else if (target->kind == PK_OBJECT) {
-        if (!target->u.o.items && !(target->u.o.items = pk_new_seq(vm->ar, PK_LIST, n)))
-            return nomem(vm);
-        for (size_t i = 0; i < n; i++)
-            HELPER(pk_seq_append(vm->ar, target->u.o.items, vm->stack[start + i], vm->err));
-    } else {
-        char tn[96];
-        return FAIL(vm, PK_ESTACK, "cannot add items to a %s", pk_type_name(target, tn, sizeof tn));
-    }
     vm->sp = start;
     return PK_OK;
 }
@@ -667,13 +652,13 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         pk_value *item = pop(vm);
         pk_value *target = top(vm);
         vm->stack[vm->sp++] = item;
-        return append_items(vm, target, vm->sp - 1);
+        return add_to_seq(vm, target, vm->sp - 1, PK_LIST);
     }
     case 'e':
         TRY(pop_mark(vm, &start));
         if (start == 0 || start - 1 < vm->fence)
             return FAIL(vm, PK_ESTACK, "stack underflow: no list below the MARK");
-        return append_items(vm, vm->stack[start - 1], start);
+        return add_to_seq(vm, vm->stack[start - 1], start, PK_LIST);
     case 'l': TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_LIST, start);
     case 't': TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_TUPLE, start);
     case 0x85:
@@ -703,7 +688,7 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         TRY(pop_mark(vm, &start));
         if (start == 0 || start - 1 < vm->fence)
             return FAIL(vm, PK_ESTACK, "stack underflow: no set below the MARK");
-        return add_items(vm, vm->stack[start - 1], start);
+        return add_to_seq(vm, vm->stack[start - 1], start, PK_SET);
     case 0x91: TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_FROZENSET, start);
 
     /* -- stack manipulation -- */

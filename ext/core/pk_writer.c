@@ -130,6 +130,11 @@ static int content_keyed(const pk_value *v) {
     return v->kind == PK_STR || v->kind == PK_BYTES || v->kind == PK_GLOBAL;
 }
 
+/* Python 2 str nodes (STRING opcodes) keep their opcode below protocol 3: another memo key. */
+static int py2str(const wr *w, const pk_value *v) {
+    return w->proto < 3 && (v->flags & PK_VF_PY2STR) && (v->kind == PK_STR || v->kind == PK_BYTES);
+}
+
 static uint64_t fnv(const void *p, size_t n, uint64_t h) {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++) {
@@ -140,7 +145,7 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h) {
 }
 
 static uint64_t key_hash(const pk_value *v) {
-    uint64_t h = 14695981039346656037ull ^ (uint64_t)v->kind;
+    uint64_t h = 14695981039346656037ull ^ (uint64_t)v->kind ^ ((v->flags & PK_VF_PY2STR) << 8);
     if (v->kind == PK_STR || v->kind == PK_BYTES) return fnv(v->u.s.ptr, v->u.s.len, h);
     if (v->kind == PK_GLOBAL) {
         h = fnv(v->u.g.module, v->u.g.module_len, h);
@@ -156,7 +161,9 @@ static uint64_t key_hash(const pk_value *v) {
 
 static int key_eq(const pk_value *a, const pk_value *b) {
     if (a == b) return 1;
-    if (a->kind != b->kind || !content_keyed(a)) return 0;
+    if (a->kind != b->kind || !content_keyed(a) || !content_keyed(b) ||
+        (a->flags & PK_VF_PY2STR) != (b->flags & PK_VF_PY2STR))
+        return 0;
     if (a->kind == PK_GLOBAL)
         return a->u.g.module_len == b->u.g.module_len && a->u.g.name_len == b->u.g.name_len &&
                memcmp(a->u.g.module, b->u.g.module, a->u.g.module_len) == 0 &&
@@ -531,6 +538,51 @@ static pk_code save_bytes_data(wr *w, const pk_value *v, int bytearray) {
     return w_payload(w, h, hn, v->u.s.ptr, n);
 }
 
+/* A Python 2 str: STRING (protocol 0, quoted with Python escapes), SHORT_BINSTRING or BINSTRING;
+ * Python 2 loads a str, Python 3 what it loaded from the original (str when ASCII, else per its
+ * encoding= argument). */
+static pk_code save_py2str(wr *w, const pk_value *v) {
+    const uint8_t *p = (const uint8_t *)v->u.s.ptr;
+    size_t n = v->u.s.len;
+    if (w->proto == 0) {
+        pk_buf t;
+        pk_buf_init(&t, w->out->alloc, 0);
+        pk_buf_puts(&t, "S'");
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = p[i];
+            if (c == '\\' || c == '\'') pk_buf_printf(&t, "\\%c", c);
+            else if (c == '\n') pk_buf_puts(&t, "\\n");
+            else if (c == '\r') pk_buf_puts(&t, "\\r");
+            else if (c == '\t') pk_buf_puts(&t, "\\t");
+            else if (c < 0x20 || c >= 0x7f) pk_buf_printf(&t, "\\x%02x", c);
+            else pk_buf_putc(&t, c);
+        }
+        pk_buf_puts(&t, "'\n");
+        if (t.failed) {
+            pk_buf_free(&t);
+            return pk_err_nomem(w->err, -1);
+        }
+        pk_code c = w_write(w, t.data, t.len);
+        pk_buf_free(&t);
+        return c ? c : memo_put(w, v);
+    }
+    uint8_t h[5];
+    size_t hn;
+    if (n < 256) {
+        h[0] = 'U';
+        h[1] = (uint8_t)n;
+        hn = 2;
+    } else if (n <= INT32_MAX) {
+        h[0] = 'T';
+        le(h + 1, n, 4);
+        hn = 5;
+    } else {
+        return pk_err_set(w->err, PK_EENCODE, -1, -1, "Python 2 str larger than 2 GiB");
+    }
+    pk_code c = w_payload(w, h, hn, p, n);
+    return c ? c : memo_put(w, v);
+}
+
 /* ---- globals ------------------------------------------------------------------------------- */
 
 /* Python 3 -> 2 names for protocols < 3 (CPython's _compat_pickle REVERSE_* mappings). */
@@ -824,7 +876,18 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
     }
     int has_kwargs = o->kwargs && o->kwargs->kind == PK_DICT && o->kwargs->u.d.len > 0;
     pk_objhow how = o->how;
-    if (how == PK_HOW_INST && args->u.seq.len > 0) how = PK_HOW_REDUCE; /* cls(*args) */
+    if (how == PK_HOW_INST && o->args) {
+        /* made by INST / OBJ (copyreg._reconstructor leaves args NULL): OBJ again, which both
+         * Pythons read as the original (old-style classes of Python 2 included) */
+        if (w->proto >= 1) {
+            if ((c = w_op(w, '(')) || (c = save(w, o->cls, depth + 1)) ||
+                (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) ||
+                (c = w_op(w, 'o')) || (c = memo_after(w, v)))
+                return c;
+            goto parts;
+        }
+        how = PK_HOW_REDUCE; /* protocol 0: cls(*args) */
+    }
     switch (how) {
     case PK_HOW_REDUCE:
         if ((c = save_reduce(w, o->cls, args, v, depth))) return c;
@@ -878,6 +941,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
         }
         break;
     }
+parts:
     if (o->items && !skip_items) {
         if (o->items->kind != PK_LIST)
             return pk_err_set(w->err, PK_EENCODE, -1, -1, "object items are not a list");
@@ -1108,6 +1172,7 @@ static pk_code save(wr *w, const pk_value *v, uint32_t depth) {
     int64_t m = memo_find(w, v);
     if (m >= 0) return memo_get(w, (uint32_t)m);
     pk_code c;
+    if (py2str(w, v)) return save_py2str(w, v);
     switch (v->kind) {
     case PK_STR:
         c = save_str_data(w, v);

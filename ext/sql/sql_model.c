@@ -381,7 +381,10 @@ static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
         if (isnan(m->class_f[idx])) sqlite3_result_null(ctx);
         else sqlite3_result_double(ctx, m->class_f[idx]);
         return;
-    case PK_LABELS_STR: sqlite3_result_text(ctx, m->class_s[idx], -1, SQLITE_STATIC); return;
+    case PK_LABELS_STR:
+        /* copied: a later call in the same row may evict and free this entry */
+        sqlite3_result_text(ctx, m->class_s[idx], -1, SQLITE_TRANSIENT);
+        return;
     case PK_LABELS_NONE: sqlite3_result_int64(ctx, (sqlite3_int64)idx); return;
     }
 }

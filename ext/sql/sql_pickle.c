@@ -66,26 +66,7 @@ void pk_fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *path;
     pk_doc *doc = doc_at_path(ctx, "pickle_json", argc, argv, &v, &path);
     if (!doc) return;
-    pk_buf b;
-    pk_err err;
-    pk_err_clear(&err);
-    pk_buf_init(&b, &pk_sql_alloc, doc->limits.max_output);
-    pk_code c = pk_json_write(&b, v, path, &doc->limits, &err);
-    if (c == PK_OK) {
-        size_t len;
-        uint8_t *text = pk_buf_take(&b, &len);
-        if (text)
-            pk_sql_result_json(ctx, text, len);
-        else
-            sqlite3_result_error_nomem(ctx);
-    } else {
-        pk_buf_free(&b);
-        if (err.code == PK_OK)
-            pk_err_set(&err, c, -1, -1, "%s",
-                       c == PK_ELIMIT ? "the JSON text would exceed the output limit"
-                                      : "out of memory");
-        pk_sql_error(ctx, "pickle_json", &err);
-    }
+    pk_sql_result_as_json(ctx, "pickle_json", v, path, &doc->limits);
     pk_sql_doc_done(ctx, 0, doc);
 }
 
@@ -110,12 +91,7 @@ void pk_fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_buf b;
     pk_buf_init(&b, &pk_sql_alloc, doc->limits.max_output);
     if (pk_doc_info_json(doc, &b) == PK_OK) {
-        size_t len;
-        uint8_t *text = pk_buf_take(&b, &len);
-        if (text)
-            pk_sql_result_json(ctx, text, len);
-        else
-            sqlite3_result_error_nomem(ctx);
+        pk_sql_result_buf_json(ctx, &b);
     } else {
         pk_buf_free(&b);
         sqlite3_result_error_nomem(ctx);

@@ -40,7 +40,7 @@ SQLITE_EXTENSION_INIT3
 #include <stdio.h>
 #include <string.h>
 
-#define PK_REG_NAME_MAX 200
+#define PK_REG_NAME_MAX     200
 #define PK_REG_PARAMS_DEPTH 32
 
 /* ---- names ------------------------------------------------------------------------------- */
@@ -67,8 +67,10 @@ static int reserved_alias(const char *s, size_t n, int64_t *version) {
         int overflow = 0;
         for (size_t i = 1; i < n; i++) {
             if (s[i] < '0' || s[i] > '9') return 0;
-            if (v > (INT64_MAX - 9) / 10) overflow = 1;
-            else v = v * 10 + (s[i] - '0');
+            if (v > (INT64_MAX - 9) / 10)
+                overflow = 1;
+            else
+                v = v * 10 + (s[i] - '0');
         }
         *version = overflow ? 0 : v; /* overflow: reserved, and no such version */
         return 1;
@@ -225,8 +227,10 @@ static pk_code json_strict(pk_buf *out, const pk_value *v, const pk_limits *lim,
     for (size_t i = 0; i < tmp.len; i++) {
         uint8_t ch = tmp.data[i];
         if (in_str) {
-            if (ch == '\\' && i + 1 < tmp.len) i++;
-            else if (ch == '"') in_str = 0;
+            if (ch == '\\' && i + 1 < tmp.len)
+                i++;
+            else if (ch == '"')
+                in_str = 0;
         } else if (ch == '"') {
             in_str = 1;
         } else if (ch == 'N' || ch == 'I') {
@@ -340,8 +344,8 @@ static pk_code meta_json(pk_buf *out, const pk_doc *doc, const char *hex, size_t
         if (c != PK_OK) return c;
     }
     pk_buf_puts(out, ",\"params\":");
-    pk_code c = estimator_class(root) ? params_json(out, root, lim, 0, err)
-                                      : pk_buf_puts(out, "null");
+    pk_code c =
+        estimator_class(root) ? params_json(out, root, lim, 0, err) : pk_buf_puts(out, "null");
     if (c != PK_OK) return c;
     return pk_buf_putc(out, '}');
 }
@@ -375,8 +379,10 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     pk_err_clear(&err);
     pk_doc *doc = pk_doc_decode(&pk_sql_alloc, &lim, content, len, PK_DOC_BORROW, &err);
     if (!doc) {
-        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': the pickle does not "
-                      "decode: %s", name, err.msg[0] ? err.msg : pk_code_label(err.code));
+        pk_sql_errorf(ctx, "ml_registry",
+                      "cannot register model '%s': the pickle does not "
+                      "decode: %s",
+                      name, err.msg[0] ? err.msg : pk_code_label(err.code));
         sqlite3_free(owned);
         return;
     }
@@ -389,9 +395,10 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
             pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
         }
         pk_buf_putc(&out, '\0');
-        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': the pickle references "
-                      "globals outside the allowlist: %s", name,
-                      out.failed ? "(too many to list)" : (const char *)out.data);
+        pk_sql_errorf(ctx, "ml_registry",
+                      "cannot register model '%s': the pickle references "
+                      "globals outside the allowlist: %s",
+                      name, out.failed ? "(too many to list)" : (const char *)out.data);
         pk_buf_free(&out);
         pk_doc_free(doc);
         sqlite3_free(owned);
@@ -518,8 +525,10 @@ static int parse_ref(const char *ref, reg_ref *r, char **errmsg) {
         int64_t num = 0;
         int ok = vlen > 0 && vlen <= 18;
         for (size_t i = 0; ok && i < vlen; i++) {
-            if (v[i] < '0' || v[i] > '9') ok = 0;
-            else num = num * 10 + (v[i] - '0');
+            if (v[i] < '0' || v[i] > '9')
+                ok = 0;
+            else
+                num = num * 10 + (v[i] - '0');
         }
         if (!ok || num == 0)
             return set_err(errmsg, SQLITE_ERROR,
@@ -574,9 +583,9 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
             int exists = sqlite3_step(st) == SQLITE_ROW;
             sqlite3_finalize(st);
             if (!exists)
-                return set_err(errmsg, SQLITE_ERROR,
-                               sqlite3_mprintf("no model named '%.*q' in the registry", name_len,
-                                               r.name));
+                return set_err(
+                    errmsg, SQLITE_ERROR,
+                    sqlite3_mprintf("no model named '%.*q' in the registry", name_len, r.name));
             return set_err(errmsg, SQLITE_ERROR,
                            sqlite3_mprintf("model '%.*q' has no alias '%.*q'", name_len, r.name,
                                            (int)r.alias_len, r.alias));
@@ -605,9 +614,9 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
         int exists = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
         if (!exists)
-            return set_err(errmsg, SQLITE_ERROR,
-                           sqlite3_mprintf("no model named '%.*q' in the registry", name_len,
-                                           r.name));
+            return set_err(
+                errmsg, SQLITE_ERROR,
+                sqlite3_mprintf("no model named '%.*q' in the registry", name_len, r.name));
         if (r.version > 0)
             return set_err(errmsg, SQLITE_ERROR,
                            sqlite3_mprintf("model '%.*q' has no version %lld", name_len, r.name,

@@ -96,7 +96,11 @@ pk_doc *pk_sql_doc_arg(sqlite3_context *ctx, const char *fname, sqlite3_value **
     pk_sql_limits(ctx, &lim);
     pk_err err;
     pk_err_clear(&err);
-    doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_COPY, &err);
+    /* Small inputs are copied so the decoded document can be cached for the statement; large
+     * ones are borrowed (decoding borrows array data, so it is cheap to repeat, while a copy of a
+     * 200 MB blob per row is not). Compressed inputs are inflated into memory the doc owns. */
+    int copy = (size_t)n <= PK_SQL_COPY_MAX ? PK_DOC_COPY : PK_DOC_BORROW;
+    doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, copy, &err);
     if (!doc) pk_sql_error(ctx, fname, &err);
     return doc;
 }
@@ -104,6 +108,10 @@ pk_doc *pk_sql_doc_arg(sqlite3_context *ctx, const char *fname, sqlite3_value **
 void pk_sql_doc_done(sqlite3_context *ctx, int arg, pk_doc *doc) {
     if (!doc) return;
     if (sqlite3_get_auxdata(ctx, arg) == doc) return;
+    if (doc->stream != doc->owned && doc->stream != doc->owned2) {
+        pk_doc_free(doc); /* borrows the argument's bytes: cannot outlive this call */
+        return;
+    }
     sqlite3_set_auxdata(ctx, arg, doc, doc_destroy);
 }
 
@@ -148,7 +156,16 @@ static void result_double(sqlite3_context *ctx, double d) {
         sqlite3_result_double(ctx, d);
 }
 
-static void result_as_json(sqlite3_context *ctx, const char *fname, const pk_value *v,
+void pk_sql_result_buf_json(sqlite3_context *ctx, pk_buf *b) {
+    size_t len;
+    uint8_t *text = pk_buf_take(b, &len);
+    if (text)
+        pk_sql_result_json(ctx, text, len);
+    else
+        sqlite3_result_error_nomem(ctx);
+}
+
+void pk_sql_result_as_json(sqlite3_context *ctx, const char *fname, const pk_value *v,
                            const char *path, const pk_limits *lim) {
     pk_buf b;
     pk_err err;
@@ -168,13 +185,7 @@ static void result_as_json(sqlite3_context *ctx, const char *fname, const pk_val
         if (c == PK_ELIMIT && b.failed == PK_ELIMIT) sqlite3_result_error_code(ctx, SQLITE_TOOBIG);
         return;
     }
-    size_t len;
-    uint8_t *text = pk_buf_take(&b, &len);
-    if (!text) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    pk_sql_result_json(ctx, text, len);
+    pk_sql_result_buf_json(ctx, &b);
 }
 
 void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value *v,
@@ -233,5 +244,5 @@ void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value
     }
     default: break;
     }
-    result_as_json(ctx, fname, v, path, lim);
+    pk_sql_result_as_json(ctx, fname, v, path, lim);
 }

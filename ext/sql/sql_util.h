@@ -32,6 +32,9 @@ void pk_sql_errorf(sqlite3_context *ctx, const char *fname, const char *fmt, ...
 #endif
     ;
 
+/* Inputs up to this size are copied (and cached for the statement); larger ones are borrowed. */
+#define PK_SQL_COPY_MAX (1u << 20)
+
 /* Decodes the pickle argument argv[arg] (BLOB; TEXT is taken as its bytes). Returns NULL with
  * *is_null = 1 and no error when it is SQL NULL; NULL with the error reported on failure.
  * The document may come from the statement's auxdata cache (a constant argument is decoded once
@@ -46,6 +49,14 @@ void pk_sql_doc_done(sqlite3_context *ctx, int arg, pk_doc *doc);
  * NULL; containers and objects as JSON text with the JSON subtype. */
 void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value *v,
                          const char *path, const pk_limits *lim);
+
+/* Sets the result to the JSON text of v (pickle_json), or the error. */
+void pk_sql_result_as_json(sqlite3_context *ctx, const char *fname, const pk_value *v,
+                           const char *path, const pk_limits *lim);
+
+/* Hands b's content to SQLite as JSON text (b is left empty), or reports out of memory. */
+struct pk_buf;
+void pk_sql_result_buf_json(sqlite3_context *ctx, struct pk_buf *b);
 
 /* Result: JSON text (owned buffer handed to SQLite) with subtype 'J' (74), as json() sets it. */
 void pk_sql_result_json(sqlite3_context *ctx, uint8_t *text, size_t len);

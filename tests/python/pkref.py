@@ -85,9 +85,20 @@ class Obj(object):
 
 def _reconstructor(cls, base, state):
     """copyreg._reconstructor(cls, base, state): object.__new__(cls) when base is object, else
-    base.__new__(cls, state) -- the content is the class plus the base's state as argument."""
+    base.__new__(cls, state) -- the content is the class plus the base's state as argument,
+    except for list and dict subclasses, whose base state is their items (py/items,
+    py/dictitems), as protocol 2 writes them."""
     if isinstance(base, Ref) and base.qualname == "builtins.object":
         return Obj(cls, (), "inst")
+    if isinstance(base, Ref) and base.qualname == "builtins.list" and isinstance(state, list):
+        o = Obj(cls, (), "inst")  # a list subclass: the base state is its items
+        o.extend(state)
+        return o
+    if isinstance(base, Ref) and base.qualname == "builtins.dict" and isinstance(state, dict):
+        o = Obj(cls, (), "inst")  # a dict subclass: the base state is its items
+        for k, v in state.items():
+            o[k] = v
+        return o
     return Obj(cls, (state,), "inst")
 
 
@@ -228,6 +239,15 @@ def path_key(path, key):
     return '%s["%s"]' % (path, key.replace("\\", "\\\\").replace('"', '\\"'))
 
 
+def json_str(s):
+    """A str as it comes back from JSON: lone surrogates are written as \\uXXXX escapes, so an
+    adjacent high+low pair of lone surrogates reads back as one astral character (JSON cannot
+    tell them apart)."""
+    if any(0xD800 <= ord(c) < 0xE000 for c in s):
+        return json.loads(json.dumps(s))
+    return s
+
+
 def float_text(f):
     if math.isnan(f):
         return "NaN"
@@ -239,7 +259,7 @@ def float_text(f):
 def json_key(k):
     """A dict key as the decoder writes it: json.dumps's rules, else compact JSON text."""
     if isinstance(k, str):
-        return k
+        return json_str(k)
     if k is True:
         return "true"
     if k is False:
@@ -271,8 +291,10 @@ def expected_json(v, path="$", anc=None):
     """What json.loads(pickle_json(p)) must equal for the decoded value v at `path`."""
     if anc is None:
         anc = {}
-    if v is None or isinstance(v, (bool, str)):
+    if v is None or isinstance(v, bool):
         return v
+    if isinstance(v, str):
+        return json_str(v)
     if isinstance(v, int):
         return int(v)
     if isinstance(v, float):
@@ -334,8 +356,21 @@ def obj_state_dict(o):
     return None
 
 
+def class_name(cls):
+    """module.qualname of an Obj's class: a Ref, or getattr(Ref, "Inner") (nested classes at
+    protocols < 4); None when unknown."""
+    if isinstance(cls, Ref):
+        return cls.qualname
+    if (isinstance(cls, Obj) and isinstance(cls.cls, Ref) and cls.cls.qualname ==
+            "builtins.getattr" and len(cls.args) == 2 and isinstance(cls.args[1], str)):
+        outer = class_name(cls.args[0]) if isinstance(cls.args[0], Obj) else (
+            cls.args[0].qualname if isinstance(cls.args[0], Ref) else None)
+        return outer and "%s.%s" % (outer, cls.args[1])
+    return None
+
+
 def _obj_json(o, path, anc):
-    cls = o.cls.qualname if isinstance(o.cls, Ref) else repr(o.cls)
+    cls = class_name(o.cls)
     out = {"py/object": cls}
     if o.args:
         out["py/args"] = [expected_json(a, path + "[?]", anc) for a in o.args]
@@ -364,7 +399,7 @@ _BARE = {type(None): "NoneType", bool: "bool", int: "int", float: "float", str: 
 
 def expected_type(v):
     if isinstance(v, Obj):
-        return v.cls.qualname if isinstance(v.cls, Ref) else None
+        return class_name(v.cls)
     if isinstance(v, Ref):
         return "type"
     return _BARE[type(v)]
@@ -378,7 +413,7 @@ def sql_text(s):
 SCALAR = "scalar"
 
 
-def expected_get(v):
+def expected_get(v, path="$"):
     """(SCALAR, sql value) for scalars, else (None, expected_json) for JSON-text results."""
     if v is None:
         return SCALAR, None
@@ -392,7 +427,7 @@ def expected_get(v):
         return SCALAR, sql_text(v)
     if isinstance(v, (bytes, bytearray)):
         return SCALAR, bytes(v)
-    return None, expected_json(v)
+    return None, expected_json(v, path)
 
 
 # ---- comparison ------------------------------------------------------------------------------

@@ -342,7 +342,7 @@ def objects():
         ("recursive_tuple", _recursive_tuple()),
         ("recursive_object", _recursive_object()),
         ("mutual", _mutual()),
-        ("memo_chain", _memo_chain(30)),
+        ("memo_chain", _memo_chain(8)),
         ("many_types", _many_types()),
         ("plain", Plain()),
         ("plain_nested", Plain(a=Plain(a=[1, 2]), b={u"k": Plain()})),
@@ -388,7 +388,7 @@ def main(argv):
     highest = min(pickle.HIGHEST_PROTOCOL, 5)
     protos = [int(a) for a in argv[1:]] or list(range(highest + 1))
     items = []
-    for name, obj in objects():
+    for name, obj in objects():  # called as pyobjects.main: classes are pyobjects.X
         for proto in protos:
             if proto > highest:
                 continue
@@ -403,4 +403,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    # Import ourselves so that the classes are named pyobjects.X, not __main__.X.
+    import pyobjects
+    pyobjects.main(sys.argv)

@@ -10,6 +10,7 @@ import pickle
 import re
 import sqlite3
 import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -127,3 +128,10 @@ def test_history_and_point_in_time(demo):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM ml_versions").fetchone()[0] == 2
     conn.close()
+
+
+def test_generator_in_sync():
+    """demo/customers.sql is what scripts/demo_data.py writes."""
+    p = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "demo_data.py"), "--check"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr

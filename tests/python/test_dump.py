@@ -74,7 +74,9 @@ def rand_sql_value(rng):
     if k == 6:
         return bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 3, 255, 256, 1000])))
     if k == 7:
-        return bytes(rng.randrange(256) for _ in range(70000))  # outside frames
+        if rng.random() < 0.05:  # large payloads are written outside frames
+            return bytes(rng.randrange(256) for _ in range(70000))
+        return rand_text(rng) * 30  # longer str: BINUNICODE, frame commits
     return rng.uniform(-1, 1)
 
 

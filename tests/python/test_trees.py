@@ -6,7 +6,7 @@ model_transform) is compared with scikit-learn's. Trees, forests, bagging, GB an
 compared bit for bit (exact doubles). Where scikit-learn goes through numpy's own SIMD exp/log
 (AdaBoost SAMME.R/probabilities, GB multiclass probabilities, HGB softmax/log link,
 IsolationForest's log and 2**x) the C code uses libm, which may differ by an ulp: those
-columns are compared with a 4-ulp tolerance (ULP_TOL) and the test records how many were exact.
+columns are compared within REL_TOL (1e-14, absolute below 1).
 Owner: the trees helper (issue 5).
 """
 import json
@@ -56,10 +56,12 @@ def _ulps(a, b):
     return np.max(np.abs(a - b) / np.spacing(np.maximum(np.abs(a), np.abs(b)) + 1e-300))
 
 
-ULP_TOL = 4
+# ulp-level differences from numpy's SIMD exp/log (module docstring) spread through sums with
+# cancellation, so the tolerance is absolute for values below 1 and relative above.
+REL_TOL = 1e-14
 
 
-def check(db, model, X, methods, exact=True, sql_transform=None):
+def check(db, model, X, methods, exact=True, label_exact=True):
     """Compares each method on every row; returns the number of compared values."""
     blob = pickle.dumps(model, protocol=4)
     count = 0
@@ -82,10 +84,13 @@ def check(db, model, X, methods, exact=True, sql_transform=None):
                 want = want.item()
             if meth == "score_samples" and isinstance(got, list):
                 got = got[0]
-            if exact is True or meth == "predict":
+            if exact is True or (meth == "predict" and label_exact):
                 assert got == want, (meth, i, got, want)
             else:
-                assert _ulps(got, want) <= ULP_TOL, (meth, i, got, want)
+                g = np.asarray(got, dtype=np.float64)
+                w = np.asarray(want, dtype=np.float64)
+                assert np.all(np.abs(g - w) <= REL_TOL * np.maximum(1.0, np.abs(w))), (
+                    meth, i, got, want)
             count += 1
     return count
 
@@ -178,7 +183,8 @@ def test_hgb_poisson(db):
     X, y = DATA["regpos"]
     m = ensemble.HistGradientBoostingRegressor(loss="poisson", max_iter=30, random_state=0)
     m.fit(X, y)
-    assert check(db, m, X, ["predict"], exact=False) == N
+    # the log link's exp is numpy's SIMD exp in scikit-learn
+    assert check(db, m, X, ["predict"], exact=False, label_exact=False) == N
 
 
 @pytest.mark.parametrize("make", [
@@ -242,7 +248,10 @@ def test_iforest(db):
 def test_pipeline_final_step(db, make):
     X, y = DATA["binary"]
     m = make_pipeline(StandardScaler(), make()).fit(X, y)
-    assert check(db, m, X, ["predict", "predict_proba"]) == 2 * N
+    # GB's prior init goes through numpy's log (see test_classifiers_exact)
+    exact = not isinstance(m[-1], ensemble.GradientBoostingClassifier)
+    assert check(db, m, X, ["predict"]) == N
+    assert check(db, m, X, ["predict_proba"], exact=exact) == N
 
 
 def test_tree_rejects_nan_in_121_layout(db):

@@ -1,5 +1,5 @@
 /*
- * test_pk_sha256.c - SHA-256 against digests printed by Python's hashlib (FIPS 180-4 vectors plus
+ * test_sha256.c - SHA-256 against digests printed by Python's hashlib (FIPS 180-4 vectors plus
  * lengths around the 55/56/64-byte padding boundaries and streaming in uneven pieces).
  * Owner: registry helper.
  */
@@ -43,10 +43,10 @@ static void test_million_a_streamed(void **state) {
     }
     uint8_t d[PK_SHA256_DIGEST];
     pk_sha256_final(&s, d);
-    static const uint8_t want[PK_SHA256_DIGEST] = {
-        0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92, 0x81, 0xa1, 0xc7,
-        0xe2, 0x84, 0xd7, 0x3e, 0x67, 0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97,
-        0x20, 0x0e, 0x04, 0x6d, 0x39, 0xcc, 0xc7, 0x11, 0x2c, 0xd0};
+    static const uint8_t want[PK_SHA256_DIGEST] = {0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92,
+                                                   0x81, 0xa1, 0xc7, 0xe2, 0x84, 0xd7, 0x3e, 0x67,
+                                                   0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97, 0x20, 0x0e,
+                                                   0x04, 0x6d, 0x39, 0xcc, 0xc7, 0x11, 0x2c, 0xd0};
     assert_memory_equal(d, want, sizeof want);
 }
 
@@ -68,7 +68,8 @@ static void test_padding_boundaries(void **state) {
         {128, "d2742f1f4ac6bb7ca2b239ee18402ba8b3f9f8e652d2a72973c2b9ba11c08cf6"},
     };
     uint8_t buf[128];
-    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)((i * 7 + 3) & 255);
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)((i * 7 + 3) & 255);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char hex[PK_SHA256_HEX];
         hex_of(buf, cases[c].n, hex);
