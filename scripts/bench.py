@@ -171,6 +171,7 @@ def machine_info():
         ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
         ("cpu", "%s, %d logical CPUs" % (cpu, os.cpu_count() or 0)),
         ("os", "%s %s" % (platform.system(), platform.release())),
+        ("load average at the end (1, 5, 15 min)", "%.2f, %.2f, %.2f" % os.getloadavg()),
         ("python", platform.python_version()),
         ("sqlite (python module)", sqlite3.sqlite_version),
         ("numpy / scikit-learn", "%s / %s" % (np.__version__, sklearn.__version__)),

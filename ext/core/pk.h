@@ -25,7 +25,7 @@
 #define PK_DEFAULT_MAX_STACK 1000000       /* values on the unpickler stack                   */
 #define PK_DEFAULT_MAX_MARKS 100000        /* open MARKs                                      */
 #define PK_DEFAULT_MAX_MEMO 1000000        /* distinct memo entries                           */
-#define PK_DEFAULT_ALLOC_FACTOR 16         /* arena budget = factor * input size + slack      */
+#define PK_DEFAULT_ALLOC_FACTOR 48         /* arena budget = factor * input size + slack      */
 #define PK_DEFAULT_ALLOC_SLACK (1u << 20)  /* 1 MiB of budget for tiny inputs                 */
 #define PK_DEFAULT_MAX_INFLATE (1u << 30)  /* 1 GiB: largest decompressed stream               */
 #define PK_DEFAULT_MAX_OUTPUT (1u << 30)   /* 1 GiB: largest text or blob an encoder produces */
@@ -76,6 +76,7 @@ typedef struct pk_arena {
     pk_arena_chunk *head;
     size_t used;
     size_t budget;
+    int over_budget; /* set when an allocation was refused because of the budget */
 } pk_arena;
 
 /* Initialises an empty arena. budget 0 means unlimited. Allocates nothing. */

@@ -82,6 +82,7 @@ void pk_arena_init(pk_arena *ar, const pk_alloc *alloc, size_t budget) {
     ar->head = NULL;
     ar->used = 0;
     ar->budget = budget;
+    ar->over_budget = 0;
 }
 
 void *pk_arena_alloc(pk_arena *ar, size_t n) {
@@ -98,7 +99,10 @@ void *pk_arena_alloc(pk_arena *ar, size_t n) {
     if (size < need) size = need;
     size_t total;
     if (pk_add_overflow(size, PK_CHUNK_HDR, &total)) return NULL;
-    if (ar->budget && (total > ar->budget || ar->used > ar->budget - total)) return NULL;
+    if (ar->budget && (total > ar->budget || ar->used > ar->budget - total)) {
+        ar->over_budget = 1;
+        return NULL;
+    }
     pk_arena_chunk *nc = pk_malloc(ar->alloc, total);
     if (!nc) return NULL;
     ar->used += total;

@@ -29,8 +29,9 @@ static int norm_index(int64_t i, size_t n, size_t *pos) {
 
 static pk_code out_of_range(pk_err *err, int64_t i, const pk_value *v, size_t n) {
     char tn[96];
-    return pk_err_set(err, PK_ENOTFOUND, -1, -1, "no such path: index %lld out of range for %s of length %zu",
-                      (long long)i, pk_type_name(v, tn, sizeof tn), n);
+    return pk_err_set(err, PK_ENOTFOUND, -1, -1,
+                      "no such path: index %lld out of range for %s of length %zu", (long long)i,
+                      pk_type_name(v, tn, sizeof tn), n);
 }
 
 static pk_value str_key(const char *s, size_t n) {
@@ -81,8 +82,8 @@ static pk_code set_name(pk_arena *ar, pk_value *parent, const char *name, size_t
     }
     if (st->kind == PK_DICT) return pk_dict_set(ar, st, key, val, err);
     if (st->kind == PK_TUPLE && st->u.seq.len == 2) {
-        pk_value *target = st->u.seq.items[0]->kind == PK_DICT ? st->u.seq.items[0]
-                                                             : st->u.seq.items[1];
+        pk_value *target =
+            st->u.seq.items[0]->kind == PK_DICT ? st->u.seq.items[0] : st->u.seq.items[1];
         if (target->kind == PK_DICT) return pk_dict_set(ar, target, key, val, err);
     }
     return pk_err_set(err, PK_ENOTFOUND, -1, -1,
@@ -125,7 +126,8 @@ static pk_code store_element(const pk_dtype *dt, uint8_t *p, const pk_value *v, 
             if (i < -lim || i >= lim) goto range;
         }
         uint64_t u = (uint64_t)i;
-        for (size_t k = 0; k < n; k++) tmp[k] = (uint8_t)(u >> (8 * k));
+        for (size_t k = 0; k < n; k++)
+            tmp[k] = (uint8_t)(u >> (8 * k));
         break;
     }
     case 'f':
@@ -138,10 +140,12 @@ static pk_code store_element(const pk_dtype *dt, uint8_t *p, const pk_value *v, 
             goto unsupported;
         }
         break;
-    default: goto unsupported;
+    default:
+        goto unsupported;
     }
     if (dt->byteorder == '>')
-        for (size_t k = 0; k < n; k++) p[k] = tmp[n - 1 - k];
+        for (size_t k = 0; k < n; k++)
+            p[k] = tmp[n - 1 - k];
     else
         memcpy(p, tmp, n);
     return PK_OK;
@@ -163,7 +167,8 @@ static pk_code set_array_element(pk_value *parent, int64_t index, pk_value *val,
     if (a->ndim != 1)
         return pk_err_set(err, PK_ETYPE, -1, -1,
                           "cannot replace a sub-array of a %d-dimensional numpy array; index "
-                          "down to an element", a->ndim);
+                          "down to an element",
+                          a->ndim);
     const pk_dtype *dt = a->dtype->u.dt;
     if (dt->kind == 'O') {
         int64_t at = (int64_t)a->obj_base + (int64_t)pos * a->strides[0];
@@ -196,15 +201,17 @@ static pk_code set_index(pk_value *parent, int64_t index, pk_arena *ar, pk_value
         if (parent->u.o.items && parent->u.o.items->kind == PK_LIST)
             return set_index(parent->u.o.items, index, ar, val, err);
         break;
-    case PK_NDARRAY: return set_array_element(parent, index, val, err);
-    default: break;
+    case PK_NDARRAY:
+        return set_array_element(parent, index, val, err);
+    default:
+        break;
     }
     return pk_err_set(err, PK_ENOTFOUND, -1, -1, "no such path: cannot set index [%lld] of %s",
                       (long long)index, pk_type_name(parent, tn, sizeof tn));
 }
 
-pk_code pk_edit_set(pk_arena *ar, pk_value **root, const char *path, size_t path_len,
-                    pk_value *val, pk_err *err) {
+pk_code pk_edit_set(pk_arena *ar, pk_value **root, const char *path, size_t path_len, pk_value *val,
+                    pk_err *err) {
     size_t parent_len;
     int is_index;
     int64_t index;

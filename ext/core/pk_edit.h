@@ -24,7 +24,7 @@
 
 #include "pk_value.h"
 
-pk_code pk_edit_set(pk_arena *ar, pk_value **root, const char *path, size_t path_len,
-                    pk_value *val, pk_err *err);
+pk_code pk_edit_set(pk_arena *ar, pk_value **root, const char *path, size_t path_len, pk_value *val,
+                    pk_err *err);
 
 #endif /* PK_EDIT_H */

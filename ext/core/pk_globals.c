@@ -37,6 +37,7 @@ typedef enum interp {
     I_NP_FROMBUFFER,
     I_NP_DTYPE,
     I_NP_SCALAR,
+    I_GETATTR,
     I_INERT /* allowed, no interpretation */
 } interp;
 
@@ -44,49 +45,53 @@ typedef struct rule {
     const char *module;
     const char *name;
     interp how;
+    int unsafe; /* interpreted as a name here, but Python would call it: not allowlisted */
 } rule;
 
 static const rule rules[] = {
-    {"builtins", "set", I_SET},
-    {"builtins", "frozenset", I_FROZENSET},
-    {"builtins", "bytearray", I_BYTEARRAY},
-    {"builtins", "bytes", I_BYTES},
-    {"builtins", "complex", I_COMPLEX},
-    {"builtins", "slice", I_INERT},
-    {"builtins", "range", I_INERT},
-    {"builtins", "object", I_INERT},
-    {"builtins", "list", I_INERT},
-    {"builtins", "dict", I_INERT},
-    {"builtins", "tuple", I_INERT},
-    {"builtins", "int", I_INERT},
-    {"builtins", "float", I_INERT},
-    {"builtins", "str", I_INERT},
-    {"builtins", "bool", I_INERT},
-    {"builtins", "NoneType", I_INERT},
-    {"collections", "OrderedDict", I_ODICT},
-    {"collections", "defaultdict", I_DEFAULTDICT},
-    {"copyreg", "_reconstructor", I_RECONSTRUCTOR},
-    {"copyreg", "__newobj__", I_NEWOBJ},
-    {"copyreg", "__newobj_ex__", I_NEWOBJ_EX},
-    {"_codecs", "encode", I_CODECS_ENCODE},
-    {"numpy.core.multiarray", "_reconstruct", I_NP_RECONSTRUCT},
-    {"numpy._core.multiarray", "_reconstruct", I_NP_RECONSTRUCT},
-    {"numpy.core._multiarray_umath", "_reconstruct", I_NP_RECONSTRUCT},
-    {"numpy._core._multiarray_umath", "_reconstruct", I_NP_RECONSTRUCT},
-    {"numpy.core._internal", "_reconstruct", I_NP_RECONSTRUCT},
-    {"numpy.core.multiarray", "scalar", I_NP_SCALAR},
-    {"numpy._core.multiarray", "scalar", I_NP_SCALAR},
-    {"numpy.core._multiarray_umath", "scalar", I_NP_SCALAR},
-    {"numpy._core._multiarray_umath", "scalar", I_NP_SCALAR},
-    {"numpy.core.numeric", "_frombuffer", I_NP_FROMBUFFER},
-    {"numpy._core.numeric", "_frombuffer", I_NP_FROMBUFFER},
-    {"numpy", "dtype", I_NP_DTYPE},
-    {"numpy", "ndarray", I_INERT},
-    {"numpy", "matrix", I_INERT},
-    {"numpy.random._pickle", "__randomstate_ctor", I_INERT},
-    {"numpy.random._pickle", "__bit_generator_ctor", I_INERT},
-    {"numpy.random._pickle", "__generator_ctor", I_INERT},
-    {"joblib.numpy_pickle", "NumpyArrayWrapper", I_INERT},
+    {"builtins", "set", I_SET, 0},
+    {"builtins", "frozenset", I_FROZENSET, 0},
+    {"builtins", "bytearray", I_BYTEARRAY, 0},
+    {"builtins", "bytes", I_BYTES, 0},
+    {"builtins", "complex", I_COMPLEX, 0},
+    {"builtins", "slice", I_INERT, 0},
+    {"builtins", "range", I_INERT, 0},
+    {"builtins", "object", I_INERT, 0},
+    {"builtins", "list", I_INERT, 0},
+    {"builtins", "dict", I_INERT, 0},
+    {"builtins", "tuple", I_INERT, 0},
+    {"builtins", "int", I_INERT, 0},
+    {"builtins", "float", I_INERT, 0},
+    {"builtins", "str", I_INERT, 0},
+    {"builtins", "bool", I_INERT, 0},
+    {"builtins", "NoneType", I_INERT, 0},
+    {"collections", "OrderedDict", I_ODICT, 0},
+    {"collections", "defaultdict", I_DEFAULTDICT, 0},
+    {"copyreg", "_reconstructor", I_RECONSTRUCTOR, 0},
+    {"copyreg", "__newobj__", I_NEWOBJ, 0},
+    {"copyreg", "__newobj_ex__", I_NEWOBJ_EX, 0},
+    {"_codecs", "encode", I_CODECS_ENCODE, 0},
+    {"numpy.core.multiarray", "_reconstruct", I_NP_RECONSTRUCT, 0},
+    {"numpy._core.multiarray", "_reconstruct", I_NP_RECONSTRUCT, 0},
+    {"numpy.core._multiarray_umath", "_reconstruct", I_NP_RECONSTRUCT, 0},
+    {"numpy._core._multiarray_umath", "_reconstruct", I_NP_RECONSTRUCT, 0},
+    {"numpy.core._internal", "_reconstruct", I_NP_RECONSTRUCT, 0},
+    {"numpy.core.multiarray", "scalar", I_NP_SCALAR, 0},
+    {"numpy._core.multiarray", "scalar", I_NP_SCALAR, 0},
+    {"numpy.core._multiarray_umath", "scalar", I_NP_SCALAR, 0},
+    {"numpy._core._multiarray_umath", "scalar", I_NP_SCALAR, 0},
+    {"numpy.core.numeric", "_frombuffer", I_NP_FROMBUFFER, 0},
+    {"numpy._core.numeric", "_frombuffer", I_NP_FROMBUFFER, 0},
+    {"numpy", "dtype", I_NP_DTYPE, 0},
+    {"numpy", "ndarray", I_INERT, 0},
+    {"numpy", "matrix", I_INERT, 0},
+    {"numpy.random._pickle", "__randomstate_ctor", I_INERT, 0},
+    {"numpy.random._pickle", "__bit_generator_ctor", I_INERT, 0},
+    {"numpy.random._pickle", "__generator_ctor", I_INERT, 0},
+    {"joblib.numpy_pickle", "NumpyArrayWrapper", I_INERT, 0},
+    /* getattr(Outer, 'Inner') is how protocols < 4 name a nested class: resolved as the name
+     * Outer.Inner, while pickle_info still reports builtins.getattr as unsafe. */
+    {"builtins", "getattr", I_GETATTR, 1},
 };
 
 static const rule *find_rule(const char *module, const char *name) {
@@ -97,7 +102,8 @@ static const rule *find_rule(const char *module, const char *name) {
 }
 
 int pk_global_allowed(const char *module, const char *name) {
-    if (find_rule(module, name)) return 1;
+    const rule *r = find_rule(module, name);
+    if (r) return !r->unsafe;
     /* numpy scalar and dtype classes (numpy.float64, numpy.dtypes.Float64DType, ...) are data */
     if (strcmp(module, "numpy") == 0 || strcmp(module, "numpy.dtypes") == 0) {
         static const char *const np_types[] = {
@@ -116,7 +122,8 @@ int pk_global_allowed(const char *module, const char *name) {
     return 0;
 }
 
-/* Python 2 names (a subset of CPython's _compat_pickle mappings relevant to data pickles). */
+/* Python 2 names: CPython's _compat_pickle.IMPORT_MAPPING (modules) and the NAME_MAPPING entries
+ * of its builtins, itertools, collections and socket names (fix_imports for protocols < 3). */
 void pk_global_map_py2(const char **module, const char **name) {
     static const struct {
         const char *m2, *n2, *m3, *n3;
@@ -135,17 +142,75 @@ void pk_global_map_py2(const char **module, const char **name) {
         {"UserList", "UserList", "collections", "UserList"},
         {"UserDict", "UserDict", "collections", "UserDict"},
         {"exceptions", "StandardError", "builtins", "Exception"},
+        {"itertools", "ifilterfalse", "itertools", "filterfalse"},
+        {"itertools", "izip_longest", "itertools", "zip_longest"},
+        {"UserString", "UserString", "collections", "UserString"},
+        {"whichdb", "whichdb", "dbm", "whichdb"},
+        {"_socket", "fromfd", "socket", "fromfd"},
+        {"socket", "_socketobject", "socket", "SocketType"},
+        {"urllib", "quote", "urllib.parse", "quote"},
+        {"urllib", "unquote", "urllib.parse", "unquote"},
+        {"urllib", "urlencode", "urllib.parse", "urlencode"},
     };
     static const struct {
         const char *m2, *m3;
     } modules[] = {
-        {"__builtin__", "builtins"}, {"copy_reg", "copyreg"}, {"Queue", "queue"},
-        {"cPickle", "pickle"},       {"exceptions", "builtins"}, {"cStringIO", "io"},
-        {"StringIO", "io"},          {"thread", "_thread"},   {"repr", "reprlib"},
-        {"UserDict", "collections"}, {"UserList", "collections"},
-        {"UserString", "collections"}, {"ConfigParser", "configparser"},
-        {"SocketServer", "socketserver"}, {"httplib", "http.client"},
-        {"urllib2", "urllib.request"}, {"commands", "subprocess"},
+        {"__builtin__", "builtins"},
+        {"copy_reg", "copyreg"},
+        {"Queue", "queue"},
+        {"SocketServer", "socketserver"},
+        {"ConfigParser", "configparser"},
+        {"repr", "reprlib"},
+        {"tkFileDialog", "tkinter.filedialog"},
+        {"tkSimpleDialog", "tkinter.simpledialog"},
+        {"tkColorChooser", "tkinter.colorchooser"},
+        {"tkCommonDialog", "tkinter.commondialog"},
+        {"Dialog", "tkinter.dialog"},
+        {"Tkdnd", "tkinter.dnd"},
+        {"tkFont", "tkinter.font"},
+        {"tkMessageBox", "tkinter.messagebox"},
+        {"ScrolledText", "tkinter.scrolledtext"},
+        {"Tkconstants", "tkinter.constants"},
+        {"Tix", "tkinter.tix"},
+        {"ttk", "tkinter.ttk"},
+        {"Tkinter", "tkinter"},
+        {"markupbase", "_markupbase"},
+        {"_winreg", "winreg"},
+        {"thread", "_thread"},
+        {"dummy_thread", "_dummy_thread"},
+        {"dbhash", "dbm.bsd"},
+        {"dumbdbm", "dbm.dumb"},
+        {"dbm", "dbm.ndbm"},
+        {"gdbm", "dbm.gnu"},
+        {"xmlrpclib", "xmlrpc.client"},
+        {"SimpleXMLRPCServer", "xmlrpc.server"},
+        {"httplib", "http.client"},
+        {"htmlentitydefs", "html.entities"},
+        {"HTMLParser", "html.parser"},
+        {"Cookie", "http.cookies"},
+        {"cookielib", "http.cookiejar"},
+        {"BaseHTTPServer", "http.server"},
+        {"test.test_support", "test.support"},
+        {"commands", "subprocess"},
+        {"urlparse", "urllib.parse"},
+        {"robotparser", "urllib.robotparser"},
+        {"urllib2", "urllib.request"},
+        {"anydbm", "dbm"},
+        {"_abcoll", "collections.abc"},
+        {"cPickle", "pickle"},
+        {"_elementtree", "xml.etree.ElementTree"},
+        {"FileDialog", "tkinter.filedialog"},
+        {"SimpleDialog", "tkinter.simpledialog"},
+        {"DocXMLRPCServer", "xmlrpc.server"},
+        {"SimpleHTTPServer", "http.server"},
+        {"CGIHTTPServer", "http.server"},
+        {"UserDict", "collections"},
+        {"UserList", "collections"},
+        {"UserString", "collections"},
+        {"whichdb", "dbm"},
+        {"StringIO", "io"},
+        {"cStringIO", "io"},
+        {"exceptions", "builtins"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(*module, names[i].m2) == 0 && strcmp(*name, names[i].n2) == 0) {
@@ -387,6 +452,20 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
     case I_NP_SCALAR:
         *out = pk_np_scalar(vm->ar, args, vm->err);
         return *out ? PK_OK : (vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1));
+    case I_GETATTR: {
+        if (n != 2 || a[0]->kind != PK_GLOBAL || a[1]->kind != PK_STR)
+            return inert(vm, callable, args, PK_HOW_REDUCE, out);
+        const pk_global *g = &a[0]->u.g;
+        size_t len = g->name_len + 1 + a[1]->u.s.len;
+        char *qual = pk_arena_alloc(vm->ar, len + 1);
+        if (!qual) return pk_err_nomem(vm->err, -1);
+        memcpy(qual, g->name, g->name_len);
+        qual[g->name_len] = '.';
+        memcpy(qual + g->name_len + 1, a[1]->u.s.ptr, a[1]->u.s.len);
+        qual[len] = 0;
+        *out = pk_new_global(vm->ar, g->module, g->module_len, qual, len);
+        return *out ? PK_OK : pk_err_nomem(vm->err, -1);
+    }
     default: return inert(vm, callable, args, PK_HOW_REDUCE, out);
     }
 }

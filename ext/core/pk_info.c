@@ -26,8 +26,10 @@ static pk_code write_global(pk_buf *out, const pk_global_ref *g) {
     pk_buf_putc(&tmp, '.');
     pk_buf_puts(&tmp, g->name ? g->name : "");
     pk_code rc = tmp.failed;
-    if (!rc) rc = pk_json_string(out, (const char *)tmp.data, tmp.len);
-    else out->failed = rc;
+    if (!rc)
+        rc = pk_json_string(out, (const char *)tmp.data, tmp.len);
+    else
+        out->failed = rc;
     pk_buf_free(&tmp);
     return rc;
 }
@@ -42,9 +44,9 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         pk_buf_puts(out, pk_compression_name(doc->outer));
     else
         pk_buf_puts(out, pk_compression_name(doc->inner));
-    pk_buf_printf(out, "\",\"protocol\":%d,\"size\":%llu,\"stream_size\":%llu,\"root_type\":",
-                  doc->protocol, (unsigned long long)doc->input_len,
-                  (unsigned long long)doc->stream_len);
+    pk_buf_printf(
+        out, "\",\"protocol\":%d,\"size\":%llu,\"stream_size\":%llu,\"root_type\":", doc->protocol,
+        (unsigned long long)doc->input_len, (unsigned long long)doc->stream_len);
     char tn[256];
     if (doc->root)
         pk_type_name(doc->root, tn, sizeof tn);

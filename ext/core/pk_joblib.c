@@ -113,7 +113,8 @@ pk_code pk_joblib_read_array(pk_vm *vm, const pk_value *wrapper, pk_value **out)
         *out = (pk_value *)wrapper;
         return PK_OK;
     }
-    if (vm->r.in_frame && vm->r.pos != vm->r.frame_end)
+    pk_reader_settle(&vm->r); /* joblib ends the frame right before the raw bytes */
+    if (vm->r.in_frame)
         return jfail(vm, PK_EJOBLIB, at, "array data would lie inside a pickle frame");
     pk_value *dtype = pk_attr(wrapper, "dtype");
     const pk_value *shape = pk_attr(wrapper, "shape");

@@ -12,9 +12,20 @@
  * this writer for the elements of object arrays (their py/ref paths are the array's own path).
  *
  * Numbers: ints exactly (PK_BIGINT by repeated division of 32-bit limbs by 10^9); floats as
- * Python's repr (shortest digits that read back to the same double, found with printf's correctly
- * rounded %.*e and strtod; see shortest_digits), NaN/Infinity/-Infinity as Python's json module
- * writes them.
+ * Python's repr: the shortest digits that read back to the same double (the nearest such when
+ * several), written in Python's layout (exponent form below 1e-4 and from 1e16: "1e-05",
+ * "1e+16"; else "100.0", "0.001"). How: printf's correctly rounded "%.25e" once, rounded to each
+ * precision tried, each candidate checked with strtod (see shortest_digits); NaN/Infinity/
+ * -Infinity as Python's json module writes them.
+ *
+ * Paths used in py/ref: a dict's str key ".name" or ["..."], int keys and indexes "[N]", an
+ * object's state entries and dictitems by key (as on a dict), its appended items by index ("[N]"
+ * on an object indexes them), its other members by their JSON name (["py/args"][0]). Elements of
+ * object-dtype arrays get the array's own path. Other dict keys (floats, tuples, ...) appear as
+ * ["<their key text>"], which the path evaluator cannot look up.
+ *
+ * numpy.dtype values (not arrays) are {"py/type":"numpy.dtype","str":"<f8"} (numpy's dtype.str;
+ * plus "names" for structured dtypes).
  *
  * Strings: output is valid UTF-8. Lone surrogates (CPython's surrogatepass bytes ED A0..BF xx)
  * become \udXXX escapes, ill-formed bytes \ufffd, control characters \n, \t, ... or \u00XX.
@@ -35,7 +46,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- floats ----------------------------------------------------------------------------------- */
+/* ---- floats -----------------------------------------------------------------------------------
+ */
 
 /* Decimal digits of a positive finite double: digits[0..ndig) (no leading/trailing zeros) and the
  * exponent of the first digit, value = d0.d1d2... * 10^exp10. */
@@ -76,7 +88,8 @@ static void expand_digits(double x, dec_digits *e) {
 static void round_digits(double x, const dec_digits *e, int p, dec_digits *o) {
     const char *tail = e->digits + p;
     int n = e->ndig - p, exact_half = tail[0] == '5';
-    for (int i = 1; i < n && exact_half; i++) exact_half = tail[i] == '0';
+    for (int i = 1; i < n && exact_half; i++)
+        exact_half = tail[i] == '0';
     if (exact_half) {
         nearest_digits(x, p, o);
         return;
@@ -86,7 +99,8 @@ static void round_digits(double x, const dec_digits *e, int p, dec_digits *o) {
     o->exp10 = e->exp10;
     if (tail[0] >= '5') {
         int i = p - 1;
-        while (i >= 0 && o->digits[i] == '9') o->digits[i--] = '0';
+        while (i >= 0 && o->digits[i] == '9')
+            o->digits[i--] = '0';
         if (i >= 0) {
             o->digits[i]++;
         } else {
@@ -98,7 +112,8 @@ static void round_digits(double x, const dec_digits *e, int p, dec_digits *o) {
 
 /* Strips trailing zeros (keeps at least one digit). */
 static void trim_digits(dec_digits *o) {
-    while (o->ndig > 1 && o->digits[o->ndig - 1] == '0') o->ndig--;
+    while (o->ndig > 1 && o->digits[o->ndig - 1] == '0')
+        o->ndig--;
 }
 
 /* Reads digits back as a double: "0.<digits>e<exp10 + 1>". */
@@ -121,7 +136,8 @@ static double digits_value(const dec_digits *o) {
         rev[k++] = (char)('0' + e % 10);
         e /= 10;
     } while (e);
-    while (k) tmp[n++] = rev[--k];
+    while (k)
+        tmp[n++] = rev[--k];
     tmp[n] = 0;
     return strtod(tmp, NULL);
 }
@@ -131,17 +147,20 @@ static double digits_value(const dec_digits *o) {
 static int step_digits(dec_digits *o, int dir) {
     int i = o->ndig - 1;
     if (dir > 0) {
-        while (i >= 0 && o->digits[i] == '9') o->digits[i--] = '0';
+        while (i >= 0 && o->digits[i] == '9')
+            o->digits[i--] = '0';
         if (i < 0) { /* 99..9 + 1 = 100..0: one digit more at a higher exponent */
             o->digits[0] = '1';
-            for (int k = 1; k < o->ndig; k++) o->digits[k] = '0';
+            for (int k = 1; k < o->ndig; k++)
+                o->digits[k] = '0';
             o->exp10++;
             return 1;
         }
         o->digits[i]++;
         return 1;
     }
-    while (i >= 0 && o->digits[i] == '0') o->digits[i--] = '9';
+    while (i >= 0 && o->digits[i] == '0')
+        o->digits[i--] = '9';
     if (i < 0) return 0;
     o->digits[i]--;
     if (o->digits[0] == '0') { /* 10..0 - 1 = 09..9: drop the leading zero */
@@ -228,21 +247,26 @@ int pk_float_repr(double d, char *buf, size_t cap) {
             tmp[n++] = g.digits[0];
             if (g.ndig > 1) {
                 tmp[n++] = '.';
-                for (int i = 1; i < g.ndig; i++) tmp[n++] = g.digits[i];
+                for (int i = 1; i < g.ndig; i++)
+                    tmp[n++] = g.digits[i];
             }
             n += snprintf(tmp + n, sizeof tmp - (size_t)n, "e%c%02d", e < 0 ? '-' : '+',
                           e < 0 ? -e : e);
         } else if (e < 0) {
             tmp[n++] = '0';
             tmp[n++] = '.';
-            for (int i = 0; i < -e - 1; i++) tmp[n++] = '0';
-            for (int i = 0; i < g.ndig; i++) tmp[n++] = g.digits[i];
+            for (int i = 0; i < -e - 1; i++)
+                tmp[n++] = '0';
+            for (int i = 0; i < g.ndig; i++)
+                tmp[n++] = g.digits[i];
         } else {
             int point = e + 1; /* digits before the decimal point */
-            for (int i = 0; i < point; i++) tmp[n++] = i < g.ndig ? g.digits[i] : '0';
+            for (int i = 0; i < point; i++)
+                tmp[n++] = i < g.ndig ? g.digits[i] : '0';
             tmp[n++] = '.';
             if (g.ndig > point)
-                for (int i = point; i < g.ndig; i++) tmp[n++] = g.digits[i];
+                for (int i = point; i < g.ndig; i++)
+                    tmp[n++] = g.digits[i];
             else
                 tmp[n++] = '0';
         }
@@ -263,7 +287,8 @@ pk_code pk_json_double(pk_buf *out, double d) {
     return pk_buf_append(out, tmp, (size_t)n);
 }
 
-/* ---- integers --------------------------------------------------------------------------------- */
+/* ---- integers ---------------------------------------------------------------------------------
+ */
 
 pk_code pk_json_int(pk_buf *out, const pk_value *v) {
     if (v->kind == PK_INT) return pk_buf_printf(out, "%lld", (long long)v->u.i);
@@ -302,7 +327,8 @@ pk_code pk_json_int(pk_buf *out, const pk_value *v) {
         return out->failed = PK_ENOMEM;
     }
     size_t nchunks = 0, top = nl;
-    while (top > 0 && limb[top - 1] == 0) top--;
+    while (top > 0 && limb[top - 1] == 0)
+        top--;
     while (top > 0) {
         uint64_t rem = 0;
         for (size_t i = top; i-- > 0;) {
@@ -311,7 +337,8 @@ pk_code pk_json_int(pk_buf *out, const pk_value *v) {
             rem = cur % 1000000000u;
         }
         chunk[nchunks++] = (uint32_t)rem;
-        while (top > 0 && limb[top - 1] == 0) top--;
+        while (top > 0 && limb[top - 1] == 0)
+            top--;
     }
     if (neg) pk_buf_putc(out, '-');
     if (nchunks == 0) pk_buf_putc(out, '0');
@@ -322,7 +349,8 @@ pk_code pk_json_int(pk_buf *out, const pk_value *v) {
     return out->failed;
 }
 
-/* ---- strings and base64 ----------------------------------------------------------------------- */
+/* ---- strings and base64 -----------------------------------------------------------------------
+ */
 
 /* Length of the well-formed UTF-8 sequence at s[0..n) (1..4), 0 when ill-formed, or -3 for a lone
  * surrogate's 3-byte encoding. */
@@ -332,7 +360,7 @@ static int utf8_seq(const uint8_t *s, size_t n) {
     if (c >= 0xC2 && c <= 0xDF) return CONT(1) ? 2 : 0;
     if (c >= 0xE0 && c <= 0xEF) {
         if (!CONT(1) || !CONT(2)) return 0;
-        if (c == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
+        if (c == 0xE0 && s[1] < 0xA0) return 0;   /* overlong */
         if (c == 0xED && s[1] >= 0xA0) return -3; /* surrogate */
         return 3;
     }
@@ -365,14 +393,30 @@ pk_code pk_json_string(pk_buf *out, const char *str, size_t n) {
         pk_buf_append(out, s + run, i - run);
         if (c < 0x80) {
             switch (c) {
-            case '"': pk_buf_puts(out, "\\\""); break;
-            case '\\': pk_buf_puts(out, "\\\\"); break;
-            case '\n': pk_buf_puts(out, "\\n"); break;
-            case '\r': pk_buf_puts(out, "\\r"); break;
-            case '\t': pk_buf_puts(out, "\\t"); break;
-            case '\b': pk_buf_puts(out, "\\b"); break;
-            case '\f': pk_buf_puts(out, "\\f"); break;
-            default: pk_buf_printf(out, "\\u%04x", (unsigned)c); break;
+            case '"':
+                pk_buf_puts(out, "\\\"");
+                break;
+            case '\\':
+                pk_buf_puts(out, "\\\\");
+                break;
+            case '\n':
+                pk_buf_puts(out, "\\n");
+                break;
+            case '\r':
+                pk_buf_puts(out, "\\r");
+                break;
+            case '\t':
+                pk_buf_puts(out, "\\t");
+                break;
+            case '\b':
+                pk_buf_puts(out, "\\b");
+                break;
+            case '\f':
+                pk_buf_puts(out, "\\f");
+                break;
+            default:
+                pk_buf_printf(out, "\\u%04x", (unsigned)c);
+                break;
             }
             i++;
         } else if (len == -3) {
@@ -422,7 +466,8 @@ pk_code pk_base64(pk_buf *out, const uint8_t *data, size_t n) {
     return PK_OK;
 }
 
-/* ---- the graph writer ------------------------------------------------------------------------- */
+/* ---- the graph writer -------------------------------------------------------------------------
+ */
 
 typedef struct jw_anc {
     const pk_value *node;
@@ -452,7 +497,8 @@ static int is_container(const pk_value *v) {
     case PK_NDARRAY:
     case PK_NPSCALAR: /* object-dtype scalars hold a value */
         return 1;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -497,12 +543,17 @@ static pk_code write_child(jw *w, const pk_value *c, step_kind sk, int64_t index
 static pk_code key_text(jw *w, const pk_value *k, pk_buf *text) {
     double d;
     switch (k->kind) {
-    case PK_STR: return pk_buf_append(text, k->u.s.ptr, k->u.s.len);
+    case PK_STR:
+        return pk_buf_append(text, k->u.s.ptr, k->u.s.len);
     case PK_INT:
-    case PK_BIGINT: return pk_json_int(text, k);
-    case PK_BOOL: return pk_buf_puts(text, k->u.b ? "true" : "false");
-    case PK_NONE: return pk_buf_puts(text, "null");
-    case PK_FLOAT: return pk_json_double(text, k->u.f);
+    case PK_BIGINT:
+        return pk_json_int(text, k);
+    case PK_BOOL:
+        return pk_buf_puts(text, k->u.b ? "true" : "false");
+    case PK_NONE:
+        return pk_buf_puts(text, "null");
+    case PK_FLOAT:
+        return pk_json_double(text, k->u.f);
     case PK_NPSCALAR: {
         const pk_dtype *dt = k->u.sc.dtype ? k->u.sc.dtype->u.dt : NULL;
         if (!k->u.sc.object && dt && dt->kind == 'f' && dt->itemsize == 8 &&
@@ -510,7 +561,8 @@ static pk_code key_text(jw *w, const pk_value *k, pk_buf *text) {
             return pk_json_double(text, d); /* numpy.float64 is a float subclass */
         break;
     }
-    default: break;
+    default:
+        break;
     }
     /* compact JSON text of the key, written by this writer into `text` */
     pk_buf *saved = w->out;
@@ -714,8 +766,9 @@ static pk_code write_container(jw *w, const pk_value *v) {
     }
     if (w->nanc >= w->lim->max_depth) {
         return pk_err_set(w->err, PK_ELIMIT, -1, -1,
-                          "limit exceeded: nesting deeper than max_depth (%u) at '%.100s'",
-                          (unsigned)w->lim->max_depth, w->path.data ? (char *)w->path.data : "$");
+                          "limit exceeded: nesting deeper than max_depth (%u) at '%.100s%s'",
+                          (unsigned)w->lim->max_depth, w->path.data ? (char *)w->path.data : "$",
+                          w->path.len > 100 ? "..." : "");
     }
     if (w->nanc == w->anc_cap) {
         size_t ncap = w->anc_cap ? w->anc_cap * 2 : 16;
@@ -732,7 +785,9 @@ static pk_code write_container(jw *w, const pk_value *v) {
     case PK_LIST:
     case PK_TUPLE:
     case PK_SET:
-    case PK_FROZENSET: rc = write_seq(w, v); break;
+    case PK_FROZENSET:
+        rc = write_seq(w, v);
+        break;
     case PK_DICT: {
         int first = 1;
         pk_buf_putc(w->out, '{');
@@ -740,8 +795,12 @@ static pk_code write_container(jw *w, const pk_value *v) {
         if (!rc) rc = pk_buf_putc(w->out, '}');
         break;
     }
-    case PK_OBJECT: rc = write_object(w, v); break;
-    default: rc = pk_np_write_json(w->out, v, np_element_cb, w); break;
+    case PK_OBJECT:
+        rc = write_object(w, v);
+        break;
+    default:
+        rc = pk_np_write_json(w->out, v, np_element_cb, w);
+        break;
     }
     w->nanc--;
     return rc;
@@ -752,18 +811,23 @@ static pk_code write_value(jw *w, const pk_value *v) {
     if (rc) return rc;
     if (!v) return pk_buf_puts(w->out, "null");
     switch (v->kind) {
-    case PK_NONE: return pk_buf_puts(w->out, "null");
-    case PK_BOOL: return pk_buf_puts(w->out, v->u.b ? "true" : "false");
+    case PK_NONE:
+        return pk_buf_puts(w->out, "null");
+    case PK_BOOL:
+        return pk_buf_puts(w->out, v->u.b ? "true" : "false");
     case PK_INT:
-    case PK_BIGINT: return pk_json_int(w->out, v);
-    case PK_FLOAT: return pk_json_double(w->out, v->u.f);
+    case PK_BIGINT:
+        return pk_json_int(w->out, v);
+    case PK_FLOAT:
+        return pk_json_double(w->out, v->u.f);
     case PK_COMPLEX:
         pk_buf_puts(w->out, "{\"py/complex\":[");
         pk_json_double(w->out, v->u.c.re);
         pk_buf_putc(w->out, ',');
         pk_json_double(w->out, v->u.c.im);
         return pk_buf_puts(w->out, "]}");
-    case PK_STR: return pk_json_string(w->out, v->u.s.ptr, v->u.s.len);
+    case PK_STR:
+        return pk_json_string(w->out, v->u.s.ptr, v->u.s.len);
     case PK_BYTES:
     case PK_BYTEARRAY:
         pk_buf_puts(w->out, "{\"py/bytes\":\"");
@@ -773,8 +837,10 @@ static pk_code write_value(jw *w, const pk_value *v) {
         pk_buf_puts(w->out, "{\"py/type\":");
         write_global_name(w, v);
         return pk_buf_putc(w->out, '}');
-    case PK_DTYPE: return write_dtype(w, v);
-    default: return write_container(w, v);
+    case PK_DTYPE:
+        return write_dtype(w, v);
+    default:
+        return write_container(w, v);
     }
 }
 

@@ -21,8 +21,8 @@ typedef struct jr {
 } jr;
 
 static pk_code fail(jr *r, const char *what) {
-    return pk_err_set(r->err, PK_EVALUE, (int64_t)r->pos, -1, "bad JSON at offset %zu: %s",
-                      r->pos, what);
+    return pk_err_set(r->err, PK_EVALUE, (int64_t)r->pos, -1, "bad JSON at offset %zu: %s", r->pos,
+                      what);
 }
 
 static pk_code nomem(jr *r) {
@@ -30,8 +30,8 @@ static pk_code nomem(jr *r) {
 }
 
 static void skip_ws(jr *r) {
-    while (r->pos < r->n && (r->s[r->pos] == ' ' || r->s[r->pos] == '\t' ||
-                             r->s[r->pos] == '\n' || r->s[r->pos] == '\r'))
+    while (r->pos < r->n && (r->s[r->pos] == ' ' || r->s[r->pos] == '\t' || r->s[r->pos] == '\n' ||
+                             r->s[r->pos] == '\r'))
         r->pos++;
 }
 
@@ -48,10 +48,14 @@ static int hex4(jr *r, uint32_t *out) {
     for (int i = 0; i < 4; i++) {
         char c = r->s[r->pos + (size_t)i];
         v <<= 4;
-        if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
-        else return 0;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return 0;
     }
     r->pos += 4;
     *out = v;
@@ -120,14 +124,30 @@ static pk_code parse_string(jr *r, pk_value **out) {
         r->pos++;
         char e = r->s[r->pos++];
         switch (e) {
-        case '"': d[k++] = '"'; break;
-        case '\\': d[k++] = '\\'; break;
-        case '/': d[k++] = '/'; break;
-        case 'b': d[k++] = '\b'; break;
-        case 'f': d[k++] = '\f'; break;
-        case 'n': d[k++] = '\n'; break;
-        case 'r': d[k++] = '\r'; break;
-        case 't': d[k++] = '\t'; break;
+        case '"':
+            d[k++] = '"';
+            break;
+        case '\\':
+            d[k++] = '\\';
+            break;
+        case '/':
+            d[k++] = '/';
+            break;
+        case 'b':
+            d[k++] = '\b';
+            break;
+        case 'f':
+            d[k++] = '\f';
+            break;
+        case 'n':
+            d[k++] = '\n';
+            break;
+        case 'r':
+            d[k++] = '\r';
+            break;
+        case 't':
+            d[k++] = '\t';
+            break;
         case 'u': {
             uint32_t cp, lo;
             if (!hex4(r, &cp)) return fail(r, "bad \\u escape");
@@ -144,7 +164,9 @@ static pk_code parse_string(jr *r, pk_value **out) {
             k += put_utf8(d + k, cp);
             break;
         }
-        default: r->pos--; return fail(r, "bad escape in string");
+        default:
+            r->pos--;
+            return fail(r, "bad escape in string");
         }
     }
     d[k] = 0;
@@ -177,7 +199,8 @@ static pk_code big_from_digits(jr *r, const char *dg, size_t nd, int neg, pk_val
     uint8_t *b = pk_arena_alloc(r->ar, nb);
     if (!b) return nomem(r);
     for (size_t k = 0; k < used; k++)
-        for (int j = 0; j < 4; j++) b[k * 4 + (size_t)j] = (uint8_t)(limb[k] >> (8 * j));
+        for (int j = 0; j < 4; j++)
+            b[k * 4 + (size_t)j] = (uint8_t)(limb[k] >> (8 * j));
     b[nb - 1] = 0;
     if (neg) {
         int carry = 1;
@@ -207,7 +230,8 @@ static pk_code parse_number(jr *r, pk_value **out) {
     if (r->s[r->pos] == '0') {
         r->pos++;
     } else {
-        while (r->pos < r->n && r->s[r->pos] >= '0' && r->s[r->pos] <= '9') r->pos++;
+        while (r->pos < r->n && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
+            r->pos++;
     }
     size_t de = r->pos;
     int is_float = 0;
@@ -215,7 +239,8 @@ static pk_code parse_number(jr *r, pk_value **out) {
         is_float = 1;
         r->pos++;
         size_t f = r->pos;
-        while (r->pos < r->n && r->s[r->pos] >= '0' && r->s[r->pos] <= '9') r->pos++;
+        while (r->pos < r->n && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
+            r->pos++;
         if (r->pos == f) return fail(r, "bad number: digits expected after '.'");
     }
     if (r->pos < r->n && (r->s[r->pos] == 'e' || r->s[r->pos] == 'E')) {
@@ -223,7 +248,8 @@ static pk_code parse_number(jr *r, pk_value **out) {
         r->pos++;
         if (r->pos < r->n && (r->s[r->pos] == '+' || r->s[r->pos] == '-')) r->pos++;
         size_t f = r->pos;
-        while (r->pos < r->n && r->s[r->pos] >= '0' && r->s[r->pos] <= '9') r->pos++;
+        while (r->pos < r->n && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
+            r->pos++;
         if (r->pos == f) return fail(r, "bad number: digits expected in the exponent");
     }
     if (is_float) {
@@ -239,7 +265,8 @@ static pk_code parse_number(jr *r, pk_value **out) {
     }
     if (nd <= 18) {
         int64_t v = 0;
-        for (size_t i = ds; i < de; i++) v = v * 10 + (r->s[i] - '0');
+        for (size_t i = ds; i < de; i++)
+            v = v * 10 + (r->s[i] - '0');
         *out = pk_new_int(r->ar, neg ? -v : v);
         return *out ? PK_OK : nomem(r);
     }
@@ -315,15 +342,20 @@ static pk_code parse_object(jr *r, uint32_t depth, pk_value **out) {
 static pk_code parse_value(jr *r, uint32_t depth, pk_value **out) {
     skip_ws(r);
     if (r->pos >= r->n) return fail(r, "unexpected end of text");
-    if (depth > r->max_depth) return pk_err_set(r->err, PK_ELIMIT, (int64_t)r->pos, -1,
-                                                "JSON nested deeper than %u levels at offset %zu",
-                                                (unsigned)r->max_depth, r->pos);
+    if (depth > r->max_depth)
+        return pk_err_set(r->err, PK_ELIMIT, (int64_t)r->pos, -1,
+                          "JSON nested deeper than %u levels at offset %zu", (unsigned)r->max_depth,
+                          r->pos);
     char c = r->s[r->pos];
     switch (c) {
-    case '{': return parse_object(r, depth, out);
-    case '[': return parse_array(r, depth, out);
-    case '"': return parse_string(r, out);
-    default: break;
+    case '{':
+        return parse_object(r, depth, out);
+    case '[':
+        return parse_array(r, depth, out);
+    case '"':
+        return parse_string(r, out);
+    default:
+        break;
     }
     if (c == '-' || (c >= '0' && c <= '9')) return parse_number(r, out);
     if (match(r, "true") || match(r, "false")) {
@@ -340,8 +372,8 @@ static pk_code parse_value(jr *r, uint32_t depth, pk_value **out) {
     return *out ? PK_OK : nomem(r);
 }
 
-pk_code pk_json_read(pk_arena *ar, const char *text, size_t n, uint32_t max_depth,
-                     pk_value **out, pk_err *err) {
+pk_code pk_json_read(pk_arena *ar, const char *text, size_t n, uint32_t max_depth, pk_value **out,
+                     pk_err *err) {
     jr r = {ar, text ? text : "", text ? n : 0, 0, max_depth ? max_depth : PK_DEFAULT_MAX_DEPTH,
             err};
     *out = NULL;

@@ -26,7 +26,7 @@
 #define PK_JSON_MAX_INT_DIGITS 4300
 
 /* Parses the whole of text[0..n) (one value, surrounded by optional whitespace) into *out. */
-pk_code pk_json_read(pk_arena *ar, const char *text, size_t n, uint32_t max_depth,
-                     pk_value **out, pk_err *err);
+pk_code pk_json_read(pk_arena *ar, const char *text, size_t n, uint32_t max_depth, pk_value **out,
+                     pk_err *err);
 
 #endif /* PK_JSONREAD_H */

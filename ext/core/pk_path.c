@@ -145,7 +145,9 @@ static pk_code lookup_index(pk_arena *ar, pk_value *v, int64_t i, pk_value **out
         if (!norm_index(i, *count, &pos)) return PK_OK;
         return pk_ndarray_index(ar, v, i, out, err);
     }
-    default: *typeok = 0; return PK_OK;
+    default:
+        *typeok = 0;
+        return PK_OK;
     }
 }
 
@@ -198,7 +200,8 @@ static pk_code next_step(const char *path, size_t len, size_t *i, step *st, pk_e
     size_t j = *i;
     if (path[j] == '.') {
         size_t s = ++j;
-        while (j < len && path[j] != '.' && path[j] != '[' && path[j] != ']') j++;
+        while (j < len && path[j] != '.' && path[j] != '[' && path[j] != ']')
+            j++;
         if (j == s) return bad_path(err, path, len, s, "expected a name after '.'");
         st->name = path + s;
         st->nlen = j - s;
@@ -265,13 +268,13 @@ pk_code pk_path_eval(pk_arena *ar, pk_value *root, const char *path, size_t path
             char what[200], tn[96];
             pk_type_name(v, tn, sizeof tn);
             if (!typeok) {
-                snprintf(what, sizeof what, "cannot index %s with [%lld]", tn,
-                         (long long)st.index);
+                snprintf(what, sizeof what, "cannot index %s with [%lld]", tn, (long long)st.index);
                 return not_found(err, path, i, what);
             }
             if (!next) {
                 if (v->kind == PK_DICT)
-                    snprintf(what, sizeof what, "key %lld not found in %s", (long long)st.index, tn);
+                    snprintf(what, sizeof what, "key %lld not found in %s", (long long)st.index,
+                             tn);
                 else
                     snprintf(what, sizeof what, "index %lld out of range for %s of length %zu",
                              (long long)st.index, tn, count);

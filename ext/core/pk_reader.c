@@ -56,11 +56,6 @@ pk_code pk_reader_short(pk_reader *r, size_t n) {
                       op_label(r, tmp), (long long)off, n, r->len - r->pos);
 }
 
-/* Leaves the frame when the cursor has reached its end. */
-static void settle_frame(pk_reader *r) {
-    if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0;
-}
-
 pk_code pk_read_u16le(pk_reader *r, uint16_t *out) {
     const uint8_t *p;
     pk_code c = pk_read_bytes(r, 2, &p);
@@ -127,7 +122,6 @@ pk_code pk_read_line(pk_reader *r, const uint8_t **line, size_t *n) {
     *line = start;
     *n = (size_t)(nl - start);
     r->pos += *n + 1;
-    settle_frame(r);
     return PK_OK;
 }
 

@@ -9,8 +9,8 @@
  * Frames (protocol 4+): after pk_reader_begin_frame(n) the next n bytes form a frame. A read that
  * would cross the frame's end is a PK_EFRAME error (CPython can execute such "straddling" opcodes
  * differently from a static reader, so we refuse them); a FRAME opcode inside an unfinished frame is
- * an error too. Once the cursor reaches the frame's end, reads continue unframed (joblib writes
- * raw array bytes between frames).
+ * an error too. The frame is left only by pk_reader_settle between opcodes, once its bytes are all
+ * consumed; reads then continue unframed (joblib writes raw array bytes between frames).
  *
  * Errors name the opcode being read: set r->op / r->op_pos before reading an opcode's argument.
  */
@@ -60,7 +60,6 @@ static inline pk_code pk_read_bytes(pk_reader *r, size_t n, const uint8_t **out)
     }
     *out = r->buf + r->pos;
     r->pos += n;
-    if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0; /* the frame is consumed */
     return PK_OK;
 }
 
@@ -71,8 +70,14 @@ static inline pk_code pk_read_u8(pk_reader *r, uint8_t *out) {
         return pk_reader_short(r, 1);
     }
     *out = r->buf[r->pos++];
-    if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0;
     return PK_OK;
+}
+
+/* Leaves a frame whose bytes are all consumed. Called between opcodes (and before joblib's raw
+ * array bytes, which follow a frame): an opcode and its argument never straddle a frame end,
+ * since reads inside an opcode never leave the frame. */
+static inline void pk_reader_settle(pk_reader *r) {
+    if (r->in_frame && r->pos == r->frame_end) r->in_frame = 0;
 }
 
 /* Little-endian unsigned integers of 2, 4, 8 bytes; signed 32-bit; big-endian IEEE double. */

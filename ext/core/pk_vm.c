@@ -27,7 +27,28 @@
 /* ---- stack ------------------------------------------------------------------------------------ */
 
 static pk_code nomem(pk_vm *vm) {
+    if (vm->ar->over_budget)
+        return FAIL(vm, PK_ELIMIT,
+                    "the decoded objects would need more than %zu bytes (the limit is %u times "
+                    "the pickle's size plus %llu bytes)",
+                    vm->ar->budget, vm->lim->alloc_factor,
+                    (unsigned long long)vm->lim->alloc_slack);
     return pk_err_nomem(vm->err, vm->r.base + (int64_t)vm->r.op_pos);
+}
+
+/* An int value; None, booleans and small ints are shared singletons (immutable in Python too), so
+ * a pickle of a million zeros costs a million pointers, not a million nodes. */
+static pk_value *vm_int(pk_vm *vm, int64_t v) {
+    if (v < PK_SMALL_INT_MIN || v > PK_SMALL_INT_MAX) return pk_new_int(vm->ar, v);
+    pk_value **slot = &vm->small_ints[v - PK_SMALL_INT_MIN];
+    if (!*slot) *slot = pk_new_int(vm->ar, v);
+    return *slot;
+}
+
+static pk_value *vm_const(pk_vm *vm, int which) {
+    if (!vm->consts[which])
+        vm->consts[which] = which == 0 ? pk_new_none(vm->ar) : pk_new_bool(vm->ar, which == 2);
+    return vm->consts[which];
 }
 
 static pk_code push(pk_vm *vm, pk_value *v) {
@@ -66,9 +87,9 @@ static pk_value *top(pk_vm *vm) {
 }
 
 static pk_code push_mark(pk_vm *vm) {
+    if (vm->nmarks >= vm->lim->max_marks)
+        return FAIL(vm, PK_ELIMIT, "more than %u open MARKs", vm->lim->max_marks);
     if (vm->nmarks >= vm->marks_cap) {
-        if (vm->nmarks >= vm->lim->max_marks)
-            return FAIL(vm, PK_ELIMIT, "more than %u open MARKs", vm->lim->max_marks);
         size_t cap = vm->marks_cap ? vm->marks_cap * 2 : 16;
         size_t *n = pk_arena_grow(vm->ar, vm->marks, vm->nmarks * sizeof *n, cap * sizeof *n);
         if (!n) return nomem(vm);
@@ -100,9 +121,10 @@ static size_t memo_slot(const pk_vm *vm, uint32_t key) {
 static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
     if (key > UINT32_MAX) return FAIL(vm, PK_EMEMO, "memo key %llu is out of range",
                                       (unsigned long long)key);
+    if (vm->memo_len >= vm->lim->max_memo &&
+        !(vm->memo_cap && vm->memo[memo_slot(vm, (uint32_t)key)].val))
+        return FAIL(vm, PK_ELIMIT, "more than %u memo entries", vm->lim->max_memo);
     if ((vm->memo_len + 1) * 2 > vm->memo_cap) {
-        if (vm->memo_len >= vm->lim->max_memo)
-            return FAIL(vm, PK_ELIMIT, "more than %u memo entries", vm->lim->max_memo);
         size_t cap = vm->memo_cap ? vm->memo_cap * 2 : 64;
         pk_memo_slot *old = vm->memo;
         size_t old_cap = vm->memo_cap;
@@ -158,7 +180,9 @@ static pk_value *parse_decimal(pk_vm *vm, const uint8_t *s, size_t n) {
     }
     if (i == n && (u <= (uint64_t)INT64_MAX || (neg && u == (uint64_t)INT64_MAX + 1))) {
         int64_t v = neg ? (int64_t)(0 - u) : (int64_t)u;
-        return pk_new_int(vm->ar, v);
+        pk_value *r = vm_int(vm, v);
+        if (!r) nomem(vm);
+        return r;
     }
     /* big: base 2^32 limbs, little-endian magnitude, multiply-add per digit. Quadratic, so the
      * digit count is capped (Python itself refuses int text above 4300 digits by default). */
@@ -321,7 +345,6 @@ static pk_code push_py2str(pk_vm *vm, const uint8_t *s, size_t n, int borrow) {
 
 /* STRING: a quoted Python literal with escapes. */
 static pk_code load_string(pk_vm *vm, const uint8_t *s, size_t n) {
-    while (n && (s[n - 1] == '\r' || s[n - 1] == ' ')) n--;
     if (n < 2 || (s[0] != '\'' && s[0] != '"') || s[n - 1] != s[0])
         return FAIL(vm, PK_EVALUE, "the STRING opcode argument must be quoted");
     s++;
@@ -330,10 +353,11 @@ static pk_code load_string(pk_vm *vm, const uint8_t *s, size_t n) {
     if (!out) return nomem(vm);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        if (s[i] != '\\' || i + 1 >= n) {
+        if (s[i] != '\\') {
             out[o++] = s[i++];
             continue;
         }
+        if (i + 1 >= n) return FAIL(vm, PK_EVALUE, "trailing \\ in the STRING literal");
         uint8_t c = s[i + 1];
         i += 2;
         switch (c) {
@@ -388,7 +412,12 @@ static pk_code load_float_text(pk_vm *vm, const uint8_t *s, size_t n) {
     errno = 0;
     double d = strtod(tmp, &end);
     while (*end == ' ' || *end == '\r') end++;
-    if (end == tmp || *end) return FAIL(vm, PK_EVALUE, "invalid float literal '%s'", tmp);
+    if (end == tmp || *end) {
+        int printable = 1;
+        for (size_t i = 0; i < n && printable; i++) printable = s[i] >= 0x20 && s[i] < 0x7f;
+        if (printable) return FAIL(vm, PK_EVALUE, "invalid float literal '%s'", tmp);
+        return FAIL(vm, PK_EVALUE, "invalid float literal (%zu bytes, not printable text)", n);
+    }
     return push(vm, pk_new_float(vm->ar, d));
 }
 
@@ -486,7 +515,8 @@ static pk_code add_to_seq(pk_vm *vm, pk_value *target, size_t start, pk_kind dir
         seq = target->u.o.items;
     } else if (target->kind != direct) {
         char tn[96];
-        return FAIL(vm, PK_ESTACK, "cannot %s a %s", direct == PK_LIST ? "append to" : "add items to",
+        return FAIL(vm, PK_ESTACK, "cannot %s a value of type %s",
+                    direct == PK_LIST ? "append to" : "add items to",
                     pk_type_name(target, tn, sizeof tn));
     }
     for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err));
@@ -506,7 +536,8 @@ static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
         dict = target->u.o.dictitems;
     } else {
         char tn[96];
-        return FAIL(vm, PK_ESTACK, "cannot set items on a %s", pk_type_name(target, tn, sizeof tn));
+        return FAIL(vm, PK_ESTACK, "cannot set items on a value of type %s",
+                    pk_type_name(target, tn, sizeof tn));
     }
     for (size_t i = 0; i < n; i += 2)
         HELPER(pk_dict_set(vm->ar, dict, vm->stack[start + i], vm->stack[start + i + 1], vm->err));
@@ -555,7 +586,7 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
     case 'I':
         TRY(pk_read_line(r, &p, &n));
         if (n == 2 && p[0] == '0' && (p[1] == '0' || p[1] == '1'))
-            return push(vm, pk_new_bool(vm->ar, p[1] == '1'));
+            return push(vm, vm_const(vm, p[1] == '1' ? 2 : 1));
         {
             pk_value *v = parse_decimal(vm, p, n);
             return v ? push(vm, v) : vm->err->code;
@@ -566,9 +597,9 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         pk_value *v = parse_decimal(vm, p, n);
         return v ? push(vm, v) : vm->err->code;
     }
-    case 'J': TRY(pk_read_i32le(r, &i32)); return push(vm, pk_new_int(vm->ar, i32));
-    case 'K': TRY(pk_read_u8(r, &u8)); return push(vm, pk_new_int(vm->ar, u8));
-    case 'M': TRY(pk_read_u16le(r, &u16)); return push(vm, pk_new_int(vm->ar, u16));
+    case 'J': TRY(pk_read_i32le(r, &i32)); return push(vm, vm_int(vm, i32));
+    case 'K': TRY(pk_read_u8(r, &u8)); return push(vm, vm_int(vm, u8));
+    case 'M': TRY(pk_read_u16le(r, &u16)); return push(vm, vm_int(vm, u16));
     case 0x8a:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
@@ -638,9 +669,9 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return PK_OK;
 
     /* -- constants -- */
-    case 'N': return push(vm, pk_new_none(vm->ar));
-    case 0x88: return push(vm, pk_new_bool(vm->ar, 1));
-    case 0x89: return push(vm, pk_new_bool(vm->ar, 0));
+    case 'N': return push(vm, vm_const(vm, 0));
+    case 0x88: return push(vm, vm_const(vm, 2));
+    case 0x89: return push(vm, vm_const(vm, 1));
 
     /* -- containers -- */
     case ']': return push(vm, pk_new_seq(vm->ar, PK_LIST, 0));
@@ -845,6 +876,7 @@ pk_code pk_vm_run(pk_doc *doc, pk_reader *r, int nesting, pk_value **out) {
     while (!stop) {
         uint8_t op;
         vm.r.op = -1;
+        pk_reader_settle(&vm.r);
         vm.r.op_pos = vm.r.pos;
         if (vm.r.pos >= vm.r.len) {
             rc = pk_err_set(vm.err, PK_ETRUNC, vm.r.base + (int64_t)vm.r.pos, -1,
@@ -859,9 +891,7 @@ pk_code pk_vm_run(pk_doc *doc, pk_reader *r, int nesting, pk_value **out) {
         rc = step(&vm, op, &stop, out);
         if (rc) break;
     }
-    if (rc == PK_OK && vm.r.in_frame) {
-        /* CPython tolerates a STOP before the frame's end; so do we, but nothing may follow. */
-    }
+    pk_reader_settle(&vm.r); /* CPython tolerates a STOP before its frame's end; so do we */
     r->pos = vm.r.pos;
     r->in_frame = vm.r.in_frame;
     r->frame_end = vm.r.frame_end;

@@ -18,6 +18,10 @@
 #include "pk_doc.h"
 #include "pk_reader.h"
 
+/* Ints in this range (like CPython's small-int cache) are shared nodes. */
+#define PK_SMALL_INT_MIN (-5)
+#define PK_SMALL_INT_MAX 256
+
 typedef struct pk_memo_slot {
     uint32_t key;
     pk_value *val; /* NULL = empty slot */
@@ -42,6 +46,9 @@ typedef struct pk_vm {
 
     int proto;
     int nesting; /* nested pickle streams (joblib object arrays) */
+
+    pk_value *small_ints[PK_SMALL_INT_MAX - PK_SMALL_INT_MIN + 1]; /* shared, made on first use */
+    pk_value *consts[3];                                            /* None, False, True        */
 } pk_vm;
 
 /* Runs the unpickler over r's buffer from its current position to STOP. On success *out is the

@@ -19,16 +19,17 @@
 
 #include "pk_json.h"
 #include "pk_ndarray.h"
+#include "pk_vm.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #define FRAME_TARGET 65536u
-#define FRAME_MIN 4u
-#define FRAME_HDR 9u
-#define BATCH 1000u
-#define NO_FRAME ((size_t)-1)
+#define FRAME_MIN    4u
+#define FRAME_HDR    9u
+#define BATCH        1000u
+#define NO_FRAME     ((size_t)-1)
 
 typedef struct memo_ent {
     const pk_value *v; /* NULL = empty slot */
@@ -80,7 +81,8 @@ static void commit_frame(wr *w) {
     if (flen >= FRAME_MIN) {
         d[0] = 0x95;
         uint64_t n = flen;
-        for (int i = 0; i < 8; i++) d[1 + i] = (uint8_t)(n >> (8 * i));
+        for (int i = 0; i < 8; i++)
+            d[1 + i] = (uint8_t)(n >> (8 * i));
     } else {
         memmove(d, d + FRAME_HDR, flen);
         w->out->len -= FRAME_HDR;
@@ -108,7 +110,8 @@ static pk_code w_payload(wr *w, const uint8_t *hdr, size_t hn, const void *data,
 }
 
 static void le(uint8_t *p, uint64_t v, int n) {
-    for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* op + decimal v + suffix ("L\n" or "\n"): INT, LONG, PUT, GET of protocol 0. */
@@ -193,7 +196,8 @@ static pk_code memo_insert(wr *w, const pk_value *v) {
         for (size_t i = 0; i < w->memo_cap; i++) {
             if (!w->memo[i].v) continue;
             size_t s = (size_t)w->memo[i].h & (ncap - 1);
-            while (t[s].v) s = (s + 1) & (ncap - 1);
+            while (t[s].v)
+                s = (s + 1) & (ncap - 1);
             t[s] = w->memo[i];
         }
         pk_free(w->out->alloc, w->memo);
@@ -204,7 +208,8 @@ static pk_code memo_insert(wr *w, const pk_value *v) {
         return pk_err_set(w->err, PK_ELIMIT, -1, -1, "too many memo entries");
     uint64_t h = key_hash(v);
     size_t s = (size_t)h & (w->memo_cap - 1);
-    while (w->memo[s].v) s = (s + 1) & (w->memo_cap - 1);
+    while (w->memo[s].v)
+        s = (s + 1) & (w->memo_cap - 1);
     w->memo[s].v = v;
     w->memo[s].h = h;
     w->memo[s].idx = w->memo_next++;
@@ -372,7 +377,8 @@ static uint32_t utf8_next(const uint8_t *s, size_t *i) {
     }
     size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
     uint32_t cp = c & (0x7F >> len);
-    for (size_t k = 1; k < len; k++) cp = (cp << 6) | (s[*i + k] & 0x3F);
+    for (size_t k = 1; k < len; k++)
+        cp = (cp << 6) | (s[*i + k] & 0x3F);
     *i += len;
     return cp;
 }
@@ -457,7 +463,8 @@ static pk_code save_float(wr *w, double d) {
     uint64_t u;
     memcpy(&u, &d, 8);
     b[0] = 'G';
-    for (int i = 0; i < 8; i++) b[1 + i] = (uint8_t)(u >> (8 * (7 - i)));
+    for (int i = 0; i < 8; i++)
+        b[1 + i] = (uint8_t)(u >> (8 * (7 - i)));
     return w_write(w, b, 9);
 }
 
@@ -550,12 +557,18 @@ static pk_code save_py2str(wr *w, const pk_value *v) {
         pk_buf_puts(&t, "S'");
         for (size_t i = 0; i < n; i++) {
             uint8_t c = p[i];
-            if (c == '\\' || c == '\'') pk_buf_printf(&t, "\\%c", c);
-            else if (c == '\n') pk_buf_puts(&t, "\\n");
-            else if (c == '\r') pk_buf_puts(&t, "\\r");
-            else if (c == '\t') pk_buf_puts(&t, "\\t");
-            else if (c < 0x20 || c >= 0x7f) pk_buf_printf(&t, "\\x%02x", c);
-            else pk_buf_putc(&t, c);
+            if (c == '\\' || c == '\'')
+                pk_buf_printf(&t, "\\%c", c);
+            else if (c == '\n')
+                pk_buf_puts(&t, "\\n");
+            else if (c == '\r')
+                pk_buf_puts(&t, "\\r");
+            else if (c == '\t')
+                pk_buf_puts(&t, "\\t");
+            else if (c < 0x20 || c >= 0x7f)
+                pk_buf_printf(&t, "\\x%02x", c);
+            else
+                pk_buf_putc(&t, c);
         }
         pk_buf_puts(&t, "'\n");
         if (t.failed) {
@@ -599,8 +612,12 @@ static void map_py2(const char **module, const char **name) {
         {"sys", "intern", "__builtin__", "intern"},
     };
     static const char *const modules[][2] = {
-        {"builtins", "__builtin__"}, {"copyreg", "copy_reg"},     {"queue", "Queue"},
-        {"socketserver", "SocketServer"}, {"configparser", "ConfigParser"}, {"reprlib", "repr"},
+        {"builtins", "__builtin__"},
+        {"copyreg", "copy_reg"},
+        {"queue", "Queue"},
+        {"socketserver", "SocketServer"},
+        {"configparser", "ConfigParser"},
+        {"reprlib", "repr"},
         {"_thread", "thread"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -631,9 +648,29 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
     }
     if (strlen(module) != g->u.g.module_len || strlen(name) != g->u.g.name_len ||
         strchr(module, '\n') || strchr(name, '\n'))
-        return pk_err_set(w->err, PK_EENCODE, -1, -1, "global name %s.%s cannot be written",
-                          module, name);
-    if (w->proto < 3) map_py2(&module, &name);
+        return pk_err_set(w->err, PK_EENCODE, -1, -1, "global name %s.%s cannot be written", module,
+                          name);
+    if (w->proto < 3) {
+        /* Python 3 reads protocols 0-2 through its Python 2 name mapping (pk_global_map_py2
+         * is the decoder's copy of it): write names that map back to this global, or refuse */
+        const char *m = module, *nm = name, *bm, *bn;
+        map_py2(&m, &nm);
+        bm = m;
+        bn = nm;
+        pk_global_map_py2(&bm, &bn);
+        if (strcmp(bm, module) != 0 || strcmp(bn, name) != 0) {
+            m = bm = module;
+            nm = bn = name;
+            pk_global_map_py2(&bm, &bn);
+            if (strcmp(bm, module) != 0 || strcmp(bn, name) != 0)
+                return pk_err_set(w->err, PK_EENCODE, -1, -1,
+                                  "global %s.%s cannot be written below protocol 3: Python 3 "
+                                  "would read it as %s.%s",
+                                  module, name, bm, bn);
+        }
+        module = m;
+        name = nm;
+    }
     if ((c = w_op(w, 'c')) || (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
         (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')))
         return c;
@@ -802,15 +839,13 @@ static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
         if ((c = save_reduce(w, d->cls, args, v, depth))) return c;
         return batch_dict(w, d, 0, depth);
     }
-    if ((c = w->proto >= 1 ? w_op(w, '}') : w_write(w, "(d", 2)) || (c = memo_put(w, v)))
-        return c;
+    if ((c = w->proto >= 1 ? w_op(w, '}') : w_write(w, "(d", 2)) || (c = memo_put(w, v))) return c;
     return batch_dict(w, d, 1, depth);
 }
 
 static pk_code save_list(wr *w, const pk_value *v, uint32_t depth) {
     pk_code c;
-    if ((c = w->proto >= 1 ? w_op(w, ']') : w_write(w, "(l", 2)) || (c = memo_put(w, v)))
-        return c;
+    if ((c = w->proto >= 1 ? w_op(w, ']') : w_write(w, "(l", 2)) || (c = memo_put(w, v))) return c;
     return batch_list(w, v->u.seq.items, v->u.seq.len, 1, depth);
 }
 
@@ -936,7 +971,8 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             pk_value *t = mk_tuple(w, args->u.seq.len + 1);
             if (!g || !t) return w->err->code;
             t->u.seq.items[0] = o->cls;
-            for (size_t i = 0; i < args->u.seq.len; i++) t->u.seq.items[i + 1] = args->u.seq.items[i];
+            for (size_t i = 0; i < args->u.seq.len; i++)
+                t->u.seq.items[i + 1] = args->u.seq.items[i];
             if ((c = save_reduce(w, g, t, v, depth))) return c;
         }
         break;
@@ -1105,7 +1141,8 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     size_t item = a->dtype->u.dt->itemsize;
     if (!a->complete) {
         /* _reconstruct without its BUILD: write just the call */
-        if (!a->reduce_args) return pk_err_set(w->err, PK_EENCODE, -1, -1, "incomplete numpy array");
+        if (!a->reduce_args)
+            return pk_err_set(w->err, PK_EENCODE, -1, -1, "incomplete numpy array");
         pk_value *g = np_global(w, "multiarray", "_reconstruct");
         return g ? save_reduce(w, g, a->reduce_args, v, depth) : w->err->code;
     }
@@ -1160,14 +1197,19 @@ static pk_code save(wr *w, const pk_value *v, uint32_t depth) {
                           (unsigned)w->max_depth);
     opcode_boundary(w);
     switch (v->kind) {
-    case PK_NONE: return w_op(w, 'N');
+    case PK_NONE:
+        return w_op(w, 'N');
     case PK_BOOL:
         if (w->proto >= 2) return w_op(w, v->u.b ? 0x88 : 0x89);
         return w_write(w, v->u.b ? "I01\n" : "I00\n", 4);
-    case PK_INT: return save_int64(w, v->u.i);
-    case PK_BIGINT: return save_bigint(w, v);
-    case PK_FLOAT: return save_float(w, v->u.f);
-    default: break;
+    case PK_INT:
+        return save_int64(w, v->u.i);
+    case PK_BIGINT:
+        return save_bigint(w, v);
+    case PK_FLOAT:
+        return save_float(w, v->u.f);
+    default:
+        break;
     }
     int64_t m = memo_find(w, v);
     if (m >= 0) return memo_get(w, (uint32_t)m);
@@ -1177,20 +1219,34 @@ static pk_code save(wr *w, const pk_value *v, uint32_t depth) {
     case PK_STR:
         c = save_str_data(w, v);
         return c ? c : memo_put(w, v);
-    case PK_BYTES: return save_bytes(w, v, depth);
-    case PK_BYTEARRAY: return save_bytearray(w, v, depth);
-    case PK_COMPLEX: return save_complex(w, v, depth);
-    case PK_TUPLE: return save_tuple(w, v, depth);
-    case PK_LIST: return save_list(w, v, depth);
+    case PK_BYTES:
+        return save_bytes(w, v, depth);
+    case PK_BYTEARRAY:
+        return save_bytearray(w, v, depth);
+    case PK_COMPLEX:
+        return save_complex(w, v, depth);
+    case PK_TUPLE:
+        return save_tuple(w, v, depth);
+    case PK_LIST:
+        return save_list(w, v, depth);
     case PK_SET:
-    case PK_FROZENSET: return save_set(w, v, depth);
-    case PK_DICT: return save_dict(w, v, depth);
-    case PK_GLOBAL: return save_global(w, v, depth);
-    case PK_OBJECT: return save_object(w, v, depth);
-    case PK_NDARRAY: return save_ndarray(w, v, depth);
-    case PK_DTYPE: return save_dtype(w, v, depth);
-    case PK_NPSCALAR: return save_npscalar(w, v, depth);
-    default: return pk_err_set(w->err, PK_EENCODE, -1, -1, "cannot pickle a value of kind %d", (int)v->kind);
+    case PK_FROZENSET:
+        return save_set(w, v, depth);
+    case PK_DICT:
+        return save_dict(w, v, depth);
+    case PK_GLOBAL:
+        return save_global(w, v, depth);
+    case PK_OBJECT:
+        return save_object(w, v, depth);
+    case PK_NDARRAY:
+        return save_ndarray(w, v, depth);
+    case PK_DTYPE:
+        return save_dtype(w, v, depth);
+    case PK_NPSCALAR:
+        return save_npscalar(w, v, depth);
+    default:
+        return pk_err_set(w->err, PK_EENCODE, -1, -1, "cannot pickle a value of kind %d",
+                          (int)v->kind);
     }
 }
 

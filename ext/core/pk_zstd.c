@@ -84,8 +84,8 @@ pk_code pk_zstd_compress(const pk_alloc *alloc, const uint8_t *src, size_t n, in
     return PK_OK;
 }
 
-pk_code pk_zstd_decompress(const pk_alloc *alloc, const uint8_t *src, size_t n,
-                           uint64_t max_out, uint8_t **out, size_t *out_len, pk_err *err) {
+pk_code pk_zstd_decompress(const pk_alloc *alloc, const uint8_t *src, size_t n, uint64_t max_out,
+                           uint8_t **out, size_t *out_len, pk_err *err) {
     *out = NULL;
     *out_len = 0;
     if (!pk_zstd_is_frame(src, n))

@@ -37,7 +37,7 @@ pk_code pk_zstd_compress(const pk_alloc *alloc, const uint8_t *src, size_t n, in
 
 /* The content of the zstd frame src[0..n) (pk_inflate with PK_COMP_ZSTD), at most max_out
  * bytes. PK_ECOMPRESS for what is not one valid frame with a declared content size. */
-pk_code pk_zstd_decompress(const pk_alloc *alloc, const uint8_t *src, size_t n,
-                           uint64_t max_out, uint8_t **out, size_t *out_len, pk_err *err);
+pk_code pk_zstd_decompress(const pk_alloc *alloc, const uint8_t *src, size_t n, uint64_t max_out,
+                           uint8_t **out, size_t *out_len, pk_err *err);
 
 #endif /* PK_ZSTD_H */

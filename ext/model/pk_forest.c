@@ -54,6 +54,7 @@ typedef struct ens {
     double divisor;     /* forests: tree count; bagging: n_estimators                 */
     int samme_r;        /* AdaBoost                                                   */
     double offset, denom; /* IsolationForest                                          */
+    pk_tset set;        /* forests, IsolationForest: the trees walked in lock step     */
 } ens;
 
 static pk_code tree_what(char *buf, size_t cap, const char *attr, size_t i) {
@@ -175,12 +176,23 @@ static pk_code read_labels(pk_mc *c, ens *E) {
 static pk_code forest_mean(const pk_model *m, const double *x, double *scratch, double *acc,
                            pk_err *err) {
     const ens *E = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
     for (size_t k = 0; k < E->width; k++) acc[k] = 0.0;
-    for (size_t i = 0; i < E->nt; i++) {
-        const double *v = pk_tree_leaf(&E->trees[i].t, scratch);
-        for (size_t k = 0; k < E->width; k++) acc[k] += v[k];
+    const double *lv[PK_TGROUP];
+    for (size_t g = 0; g < E->nt; g += PK_TGROUP) {
+        size_t n = pk_tset_group(&E->set, g, xf, nan, lv);
+        if (E->width == 2) {
+            for (size_t j = 0; j < n; j++) {
+                acc[0] += lv[j][0];
+                acc[1] += lv[j][1];
+            }
+        } else {
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < E->width; k++) acc[k] += lv[j][k];
+        }
     }
     for (size_t k = 0; k < E->width; k++) acc[k] /= E->divisor;
     return PK_OK;
@@ -236,6 +248,8 @@ pk_code pk_compile_forest(pk_mc *c) {
                                   i);
     }
     E->divisor = (double)E->nt;
+    if ((rc = pk_tset_build(c, &E->set, &E->trees[0].t, sizeof(pk_dtree), E->nt)) != PK_OK)
+        return rc;
     m->impl = E;
     m->nan_ok = all_nan_ok(c, E, "estimators_");
     m->scratch = m->n_features + E->width;
@@ -276,19 +290,25 @@ static pk_code iforest_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t 
     return PK_OK;
 }
 
-static double iforest_score(const pk_model *m, const double *xf) {
+static double iforest_score(const pk_model *m, const float *xf, int nan) {
     const ens *E = m->impl;
     double depths = 0.0;
-    for (size_t i = 0; i < E->nt; i++) depths += pk_tree_leaf(&E->trees[i].t, xf)[0];
+    const double *lv[PK_TGROUP];
+    for (size_t g = 0; g < E->nt; g += PK_TGROUP) {
+        size_t n = pk_tset_group(&E->set, g, xf, nan, lv);
+        for (size_t j = 0; j < n; j++) depths += lv[j][0];
+    }
     double q = E->denom != 0 ? depths / E->denom : 1.0;
     return pow(2.0, -q);
 }
 
 static pk_code iforest_score_samples(const pk_model *m, const double *x, double *scratch,
                                      double *out, pk_err *err) {
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
-    out[0] = -iforest_score(m, scratch);
+    out[0] = -iforest_score(m, xf, nan);
     return PK_OK;
 }
 
@@ -336,6 +356,8 @@ pk_code pk_compile_iforest(pk_mc *c) {
     int subsample = m->n_features && maxf != (double)m->n_features;
     if ((rc = apply_features(c, E, subsample)) != PK_OK) return rc;
     E->denom = (double)E->nt * avg_path_length(ms);
+    if ((rc = pk_tset_build(c, &E->set, &E->trees[0].t, sizeof(pk_dtree), E->nt)) != PK_OK)
+        return rc;
     m->impl = E;
     m->kind = PK_MODEL_OUTLIER;
     m->scratch = m->n_features;
@@ -351,7 +373,9 @@ pk_code pk_compile_iforest(pk_mc *c) {
 static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc,
                        pk_err *err) {
     const ens *E = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *chunk = scratch + m->n_features;
     for (size_t k = 0; k < E->width; k++) acc[k] = 0.0;
@@ -360,7 +384,7 @@ static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, doub
         for (size_t k = 0; k < E->width; k++) chunk[k] = 0.0;
         for (; i < E->chunk_end[ch]; i++) {
             const pk_dtree *d = &E->trees[i];
-            const double *v = pk_tree_leaf(&d->t, scratch);
+            const double *v = pk_tree_leaf(&d->t, xf, nan);
             if (E->cmap)
                 for (size_t j = 0; j < d->t.vw; j++) chunk[E->cmap[i][j]] += v[j];
             else
@@ -478,12 +502,12 @@ static void samme_r_payload(double *p, size_t k, double *tmp) {
 }
 
 /* decision_function into out (K columns for multiclass; out[0] for binary). pred scratch. */
-static void ada_pred(const pk_model *m, const double *xf, double *pred) {
+static void ada_pred(const pk_model *m, const float *xf, int nan, double *pred) {
     const ens *E = m->impl;
     size_t K = m->n_classes;
     for (size_t k = 0; k < K; k++) pred[k] = 0.0;
     for (size_t i = 0; i < E->nt; i++) {
-        const double *v = pk_tree_leaf(&E->trees[i].t, xf);
+        const double *v = pk_tree_leaf(&E->trees[i].t, xf, nan);
         if (E->samme_r) {
             for (size_t k = 0; k < K; k++) pred[k] += v[k];
         } else {
@@ -497,10 +521,12 @@ static void ada_pred(const pk_model *m, const double *xf, double *pred) {
 static pk_code ada_decision(const pk_model *m, const double *x, double *scratch, double *out,
                             pk_err *err) {
     size_t K = m->n_classes;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *pred = scratch + m->n_features;
-    ada_pred(m, scratch, pred);
+    ada_pred(m, xf, nan, pred);
     if (K == 2) {
         out[0] = -pred[0] + pred[1];
         return PK_OK;
@@ -577,12 +603,14 @@ static pk_code ada_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node
 static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scratch, double *out,
                                pk_err *err) {
     const ens *E = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *pred = scratch + m->n_features;
     double *idx = pred + E->nt; /* indices as doubles, sorted by prediction (stable) */
     for (size_t i = 0; i < E->nt; i++) {
-        double v = pk_tree_leaf(&E->trees[i].t, scratch)[0];
+        double v = pk_tree_leaf(&E->trees[i].t, xf, nan)[0];
         size_t j = i;
         while (j > 0 && pred[(size_t)idx[j - 1]] > v) {
             idx[j] = idx[j - 1];

@@ -33,6 +33,7 @@ enum { GB_REG, GB_BINOMIAL, GB_MULTINOMIAL, GB_EXPONENTIAL };
 typedef struct gb {
     size_t ns, K;       /* stages, columns                                       */
     pk_tree *trees;     /* ns * K, C order                                        */
+    pk_tset set;        /* the same, walked in lock step                          */
     int loss;
     double *init;       /* K constant raw predictions, or NULL with sub           */
     pk_model *sub;      /* a general init estimator                               */
@@ -80,22 +81,31 @@ static pk_code gb_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node,
 static pk_code gb_raw(const pk_model *m, const double *x, double *scratch, double *raw,
                       pk_err *err) {
     const gb *G = m->impl;
-    double *xf = scratch;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
     if (G->sub) {
-        double *sout = scratch + m->n_features;
+        double *xd = scratch + m->n_features;
+        for (size_t j = 0; j < m->n_features; j++) xd[j] = (double)xf[j];
+        double *sout = xd + m->n_features;
         double *sscr = sout + pk_model_out_len(G->sub);
         pk_method meth = G->loss == GB_REG ? PK_PREDICT : PK_PREDICT_PROBA;
-        rc = pk_model_run(G->sub, meth, xf, sscr, sout, err);
+        rc = pk_model_run(G->sub, meth, xd, sscr, sout, err);
         if (rc != PK_OK) return rc;
         init_from(G, sout, raw);
     } else {
         for (size_t k = 0; k < G->K; k++) raw[k] = G->init[k];
     }
-    const pk_tree *t = G->trees;
-    for (size_t i = 0; i < G->ns; i++)
-        for (size_t k = 0; k < G->K; k++, t++) raw[k] += pk_tree_leaf(t, xf)[0];
+    const double *lv[PK_TGROUP];
+    size_t k = 0, K = G->K;
+    for (size_t g = 0; g < G->set.nt; g += PK_TGROUP) {
+        size_t n = pk_tset_group(&G->set, g, xf, nan, lv);
+        for (size_t j = 0; j < n; j++) {
+            raw[k] += lv[j][0];
+            if (++k == K) k = 0;
+        }
+    }
     return PK_OK;
 }
 
@@ -257,11 +267,14 @@ pk_code pk_compile_gb(pk_mc *c) {
             return pk_mc_fail(c, "%s: %s has %zu features, the model %zu", m->cls, w,
                               G->trees[i].n_features, m->n_features);
     }
+    if ((rc = pk_tset_build(c, &G->set, G->trees, sizeof(pk_tree), n)) != PK_OK) return rc;
     m->impl = G;
     if ((rc = gb_init(c, G, clf)) != PK_OK) return rc;
     m->nan_ok = 0;
-    size_t sub = G->sub ? pk_model_out_len(G->sub) + pk_model_scratch_len(G->sub) : 0;
-    /* xf | sub-model out+scratch | label probabilities (K + 2) | raw (K) */
+    size_t sub = G->sub ? m->n_features + pk_model_out_len(G->sub) +
+                              pk_model_scratch_len(G->sub) : 0;
+    /* xf (float32) | [xf as doubles | sub-model out+scratch] | label probabilities (K + 2) |
+     * raw (K) */
     m->scratch = m->n_features + sub + 2 * G->K + 2 + G->K;
     if (!clf) {
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, gb_decision);

@@ -29,14 +29,29 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HN_CAT 0x20000000
+/* A node: splits go left (kid) when x <= thr, else right (kid + 1 > this index); leaves have
+ * kid = their own index, thr +inf and feat 0, so a fixed-count branch-free descent stays on
+ * them. Flags and leaf values live beside, read only by the careful descent / at the end. */
+typedef struct hnode {
+    double thr;
+    uint32_t feat;
+    uint32_t kid;
+} hnode;
+
+#define HN_MLEFT 1u
+#define HN_CAT 2u
 
 typedef struct hgb_tree {
-    pk_tnode *nodes; /* leaves: feat -1 and thr = value; splits as pk_tnode (+ HN_CAT) */
+    hnode *nodes;
+    double *value;     /* per node: the leaf value (0 for splits)                       */
+    uint8_t *flags;    /* per node: HN_MLEFT, HN_CAT                                    */
     uint32_t *bitset;  /* categorical splits: node -> row of raw_left_cat_bitsets       */
     const uint32_t *raw_bits; /* rows x 8                                               */
     size_t n_nodes, n_bits;
+    uint32_t depth;    /* edges to the deepest leaf                                     */
 } hgb_tree;
+
+#define HGB_GROUP 8
 
 enum { LINK_ID, LINK_EXP, LINK_LOGIT, LINK_SOFTMAX };
 
@@ -47,6 +62,8 @@ typedef struct hgb {
     int link;
     uint32_t *known;    /* n_cat x 8                                           */
     uint32_t *fmap;     /* feature -> row of known, or UINT32_MAX               */
+    int careful;        /* a categorical split or a NaN threshold somewhere       */
+    uint32_t *gdepth;   /* per group of HGB_GROUP trees: the deepest              */
 } hgb;
 
 /* ---- reading the records ------------------------------------------------------------------- */
@@ -120,7 +137,7 @@ static double hget_f(const uint8_t *rec, const hfield *f) {
 }
 
 static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *what,
-                                 hgb_tree *out) {
+                                 hgb_tree *out, int *careful) {
     const char *cls = c->m->cls;
     const pk_value *nv = pred && pred->kind == PK_OBJECT ? pk_attr(pred, "nodes") : NULL;
     if (!nv || nv->kind != PK_NDARRAY || !nv->u.arr->complete || nv->u.arr->objects ||
@@ -169,27 +186,34 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
         }
     }
 
-    pk_tnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
+    hnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
+    double *value = pk_mc_alloc(c, n, sizeof *value);
+    uint8_t *flags = pk_mc_alloc(c, n, 1);
     uint32_t *bidx = pk_mc_alloc(c, n, sizeof *bidx);
-    uint32_t *queue = pk_malloc(c->m->arena->alloc, n * sizeof(uint32_t));
+    uint32_t *queue = pk_malloc(c->m->arena->alloc, n * sizeof(uint32_t) * 2);
     uint8_t *seen = pk_malloc(c->m->arena->alloc, n);
-    if (!nodes || !bidx || !queue || !seen) {
+    if (!nodes || !value || !flags || !bidx || !queue || !seen) {
         pk_free(c->m->arena->alloc, queue);
         pk_free(c->m->arena->alloc, seen);
         return c->err->code ? c->err->code : pk_err_nomem(c->err, -1);
     }
     memset(seen, 0, n);
+    uint32_t *depth = queue + n, maxd = 0;
     size_t count = 1;
     queue[0] = 0;
+    depth[0] = 0;
     seen[0] = 1;
     rc = PK_OK;
     for (size_t h = 0; h < count && rc == PK_OK; h++) {
         uint32_t o = queue[h];
         const uint8_t *r = na->data + (size_t)o * (size_t)stride;
-        pk_tnode *nd = &nodes[h];
+        hnode *nd = &nodes[h];
         if (hget_i(r, &fleaf)) {
-            nd->feat = -1;
-            nd->thr = hget_f(r, &fv);
+            nd->feat = 0;
+            nd->thr = INFINITY;
+            nd->kid = (uint32_t)h;
+            value[h] = hget_f(r, &fv);
+            if (depth[h] > maxd) maxd = depth[h];
             continue;
         }
         int64_t l = hget_i(r, &fl), rr = hget_i(r, &fr), f = hget_i(r, &ff);
@@ -210,7 +234,7 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
             break;
         }
         int cat = (int)hget_i(r, &fcat);
-        int32_t flags = (hget_i(r, &fm) ? PK_TNODE_MLEFT : 0) | (cat ? HN_CAT : 0);
+        flags[h] = (uint8_t)((hget_i(r, &fm) ? HN_MLEFT : 0) | (cat ? HN_CAT : 0));
         if (cat) {
             int64_t b = hget_i(r, &fbits);
             if (b < 0 || (uint64_t)b >= nbits) {
@@ -221,17 +245,23 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
             bidx[h] = (uint32_t)b;
         }
         seen[l] = seen[rr] = 1;
-        nd->feat = (int32_t)f | flags;
+        nd->feat = (uint32_t)f;
         nd->thr = hget_f(r, &ft);
+        if (isnan(nd->thr)) *careful = 1;
+        if (cat) *careful = 1;
         nd->kid = (uint32_t)count;
         queue[count] = (uint32_t)l;
         queue[count + 1] = (uint32_t)rr;
+        depth[count] = depth[count + 1] = depth[h] + 1;
         count += 2;
     }
     pk_free(c->m->arena->alloc, queue);
     pk_free(c->m->arena->alloc, seen);
     if (rc != PK_OK) return rc;
     out->nodes = nodes;
+    out->value = value;
+    out->flags = flags;
+    out->depth = maxd;
     out->bitset = bidx;
     out->raw_bits = bits;
     out->n_nodes = count;
@@ -251,19 +281,20 @@ static uint8_t cat_byte(double x) {
     return (uint8_t)((uint64_t)(int64_t)x & 0xffu);
 }
 
+/* The careful descent: NaN, categorical splits, NaN thresholds. Bounded: indices only grow. */
 static double hgb_tree_value(const hgb *G, const hgb_tree *t, const double *x) {
-    const pk_tnode *nodes = t->nodes;
+    const hnode *nodes = t->nodes;
     uint32_t i = 0;
     for (;;) {
-        const pk_tnode *n = &nodes[i];
-        if (n->feat < 0) return n->thr;
-        uint32_t f = (uint32_t)(n->feat & 0x1fffffff);
+        const hnode *n = &nodes[i];
+        if (n->kid == i) return t->value[i];
+        uint32_t f = n->feat;
         double v = x[f];
-        int ml = (n->feat & PK_TNODE_MLEFT) != 0;
+        int ml = (t->flags[i] & HN_MLEFT) != 0;
         uint32_t right;
         if (isnan(v)) {
             right = !ml;
-        } else if (n->feat & HN_CAT) {
+        } else if (t->flags[i] & HN_CAT) {
             if (v < 0) {
                 right = !ml;
             } else {
@@ -283,10 +314,37 @@ static double hgb_tree_value(const hgb *G, const hgb_tree *t, const double *x) {
 
 static void hgb_raw(const pk_model *m, const double *x, double *raw) {
     const hgb *G = m->impl;
-    for (size_t k = 0; k < G->K; k++) raw[k] = 0.0 + G->baseline[k];
+    size_t K = G->K, nt = G->ni * G->K;
+    for (size_t k = 0; k < K; k++) raw[k] = 0.0 + G->baseline[k];
+    int careful = G->careful;
+    for (size_t j = 0; !careful && j < m->n_features; j++) careful = isnan(x[j]);
     const hgb_tree *t = G->trees;
-    for (size_t i = 0; i < G->ni; i++)
-        for (size_t k = 0; k < G->K; k++, t++) raw[k] += hgb_tree_value(G, t, x);
+    size_t i = 0, k = 0;
+    if (!careful) {
+        /* HGB_GROUP trees in lock step, branch free: x <= thr exactly as !(x > thr) */
+        for (; i + HGB_GROUP <= nt; i += HGB_GROUP) {
+            uint32_t ix[HGB_GROUP];
+            for (size_t j = 0; j < HGB_GROUP; j++) ix[j] = 0;
+            uint32_t depth = G->gdepth[i / HGB_GROUP];
+            for (uint32_t d = 0; d < depth; d++) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+                for (size_t j = 0; j < HGB_GROUP; j++) {
+                    const hnode *q = t[i + j].nodes + ix[j];
+                    ix[j] = q->kid + (x[q->feat] > q->thr);
+                }
+            }
+            for (size_t j = 0; j < HGB_GROUP; j++) {
+                raw[k] += t[i + j].value[ix[j]];
+                if (++k == K) k = 0;
+            }
+        }
+    }
+    for (; i < nt; i++) {
+        raw[k] += hgb_tree_value(G, &t[i], x);
+        if (++k == K) k = 0;
+    }
 }
 
 static pk_code hgb_decision(const pk_model *m, const double *x, double *scratch, double *out,
@@ -418,7 +476,7 @@ pk_code pk_compile_hgb(pk_mc *c) {
     hgb *G = pk_mc_alloc(c, 1, sizeof *G);
     if (!G) return c->err->code;
     pk_code rc;
-    if (m->n_features >= HN_CAT) return pk_mc_fail(c, "%s: too many features", m->cls);
+    if (m->n_features >= ((size_t)1 << 31)) return pk_mc_fail(c, "%s: too many features", m->cls);
     if (pk_attr(c->obj, "_preprocessor") && pk_attr(c->obj, "_preprocessor")->kind != PK_NONE)
         return pk_mc_fail(c, "%s: categorical_features='from_dtype' (a _preprocessor) is not "
                           "supported",
@@ -461,11 +519,16 @@ pk_code pk_compile_hgb(pk_mc *c) {
         for (size_t k = 0; k < G->K; k++) {
             char w[64];
             snprintf(w, sizeof w, "_predictors[%zu][%zu]", i, k);
-            if ((rc = compile_predictor(c, it->u.seq.items[k], w, &G->trees[i * G->K + k])) !=
-                PK_OK)
+            if ((rc = compile_predictor(c, it->u.seq.items[k], w, &G->trees[i * G->K + k],
+                                        &G->careful)) != PK_OK)
                 return rc;
         }
     }
+    G->gdepth = pk_mc_alloc(c, total / HGB_GROUP + 1, sizeof *G->gdepth);
+    if (!G->gdepth) return c->err->code;
+    for (size_t i = 0; i < total; i++)
+        if (G->trees[i].depth > G->gdepth[i / HGB_GROUP])
+            G->gdepth[i / HGB_GROUP] = G->trees[i].depth;
     m->impl = G;
     m->nan_ok = 1;
     m->scratch = 2 + 2 * G->K + 2;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #define TREE_MAX_NODES ((size_t)1 << 31)
+#define TREE_MAX_FEATURES 0x3fffffff
 
 /* ---- reading the node records ------------------------------------------------------------- */
 
@@ -129,7 +130,7 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
         return pk_mc_fail(c, "%s: %s has no (n_features, n_classes, n_outputs) arguments", cls,
                           what);
     int64_t nf, no;
-    if (get_int(args->u.seq.items[0], &nf) != PK_OK || nf <= 0 || nf > PK_TNODE_FMASK)
+    if (get_int(args->u.seq.items[0], &nf) != PK_OK || nf <= 0 || nf > TREE_MAX_FEATURES)
         return pk_mc_fail(c, "%s: %s has a bad n_features", cls, what);
     if (get_int(args->u.seq.items[2], &no) != PK_OK || no <= 0 || no > 1000000)
         return pk_mc_fail(c, "%s: %s has a bad n_outputs", cls, what);
@@ -231,6 +232,15 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     return PK_OK;
 }
 
+/* The largest float32 <= d: for every float32 x, x <= f32_floor(d) exactly when
+ * (double)x <= d. NaN (no x is <= it) becomes -inf (only -inf, which inputs never hold). */
+static float f32_floor(double d) {
+    if (isnan(d)) return -INFINITY;
+    float f = (float)d;
+    if ((double)f > d) f = nextafterf(f, -INFINITY);
+    return f;
+}
+
 /* Breadth-first check and renumbering of the reachable nodes. */
 static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw *raw, int has_ml,
                      size_t vw, pk_leaf_fn leaf, void *ctx, pk_tree *out) {
@@ -246,6 +256,7 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     pk_tnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
     if (!nodes) return c->err->code;
     size_t count = 1, leaves = 0;
+    uint32_t maxd = 0;
     t->queue[0] = 0;
     t->seen[0] = 1;
     for (size_t h = 0; h < count; h++) {
@@ -256,9 +267,11 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
             if (l != r)
                 return pk_mc_fail(c, "%s: %s node %u has one child (left %lld, right %lld)", cls,
                                   what, o, (long long)l, (long long)r);
-            nd->feat = -1;
-            nd->thr = 0;
-            nd->kid = (uint32_t)leaves;
+            nd->feat = 0;
+            nd->thr = INFINITY;
+            nd->kid = (uint32_t)h;
+            nd->aux = (uint32_t)leaves;
+            if (t->depth[h] > maxd) maxd = t->depth[h];
             t->leaf_orig[leaves] = o;
             t->leaf_depth[leaves] = t->depth[h];
             leaves++;
@@ -277,8 +290,9 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
             return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
                               (long long)f, raw->n_features);
         t->seen[l] = t->seen[r] = 1;
-        nd->thr = t->thr[o];
-        nd->feat = (int32_t)f | (has_ml && t->ml[o] ? PK_TNODE_MLEFT : 0);
+        nd->thr = f32_floor(t->thr[o]);
+        nd->feat = (uint32_t)f;
+        nd->aux = has_ml && t->ml[o] ? PK_TNODE_MLEFT : 0;
         nd->kid = (uint32_t)count;
         t->queue[count] = (uint32_t)l;
         t->queue[count + 1] = (uint32_t)r;
@@ -291,6 +305,7 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     out->vw = vw;
     out->n_features = raw->n_features;
     out->has_missing = has_ml;
+    out->depth = maxd;
     out->leaf = pk_mc_alloc(c, leaves * (vw ? vw : 1), sizeof(double));
     if (!out->leaf) return c->err->code;
     for (size_t i = 0; i < leaves; i++) {
@@ -316,16 +331,64 @@ pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, si
     return rc;
 }
 
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, double *xf, pk_err *err) {
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, float *xf, int *nan,
+                         pk_err *err) {
+    int any = 0, big = 0;
     for (size_t j = 0; j < n; j++) {
         float f = (float)x[j];
-        if (isinf(f) && !isinf(x[j]))
-            return pk_err_set(err, PK_EFEATURE, -1, -1,
-                              "%s: feature %zu (%g) is too large for float32", m->cls, j + 1,
-                              x[j]);
-        xf[j] = (double)f;
+        any |= isnan(f);
+        big |= isinf(f);
+        xf[j] = f;
+    }
+    *nan = any != 0;
+    if (big)
+        for (size_t j = 0; j < n; j++)
+            if (isinf(xf[j]) && !isinf(x[j]))
+                return pk_err_set(err, PK_EFEATURE, -1, -1,
+                                  "%s: feature %zu (%g) is too large for float32", m->cls,
+                                  j + 1, x[j]);
+    return PK_OK;
+}
+
+pk_code pk_tset_build(pk_mc *c, pk_tset *s, const pk_tree *first, size_t stride, size_t nt) {
+    s->nt = nt;
+    s->trees = pk_mc_alloc(c, nt ? nt : 1, sizeof *s->trees);
+    s->gdepth = pk_mc_alloc(c, nt / PK_TGROUP + 1, sizeof *s->gdepth);
+    if (!s->trees || !s->gdepth) return c->err->code;
+    for (size_t i = 0; i < nt; i++) {
+        const pk_tree *t = (const pk_tree *)((const char *)first + i * stride);
+        s->trees[i] = t;
+        if (t->depth > s->gdepth[i / PK_TGROUP]) s->gdepth[i / PK_TGROUP] = t->depth;
     }
     return PK_OK;
+}
+
+size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const double **out) {
+    const pk_tree *const *ts = s->trees + g;
+    size_t n = s->nt - g < PK_TGROUP ? s->nt - g : PK_TGROUP;
+    if (n < PK_TGROUP || nan) {
+        for (size_t j = 0; j < n; j++) out[j] = pk_tree_leaf(ts[j], xf, nan);
+        return n;
+    }
+    const pk_tnode *nd[PK_TGROUP];
+    uint32_t ix[PK_TGROUP];
+    for (size_t j = 0; j < PK_TGROUP; j++) {
+        nd[j] = ts[j]->nodes;
+        ix[j] = 0;
+    }
+    uint32_t depth = s->gdepth[g / PK_TGROUP];
+    for (uint32_t d = 0; d < depth; d++) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+        for (size_t j = 0; j < PK_TGROUP; j++) {
+            const pk_tnode *q = nd[j] + ix[j];
+            ix[j] = q->kid + (xf[q->feat] > q->thr);
+        }
+    }
+    for (size_t j = 0; j < PK_TGROUP; j++)
+        out[j] = ts[j]->leaf + (size_t)nd[j][ix[j]].aux * ts[j]->vw;
+    return n;
 }
 
 void pk_tree_normalize(const double *v, size_t n, double *out) {
@@ -442,27 +505,33 @@ typedef struct dtree_model {
 static pk_code dt_proba(const pk_model *m, const double *x, double *scratch, double *out,
                         pk_err *err) {
     const dtree_model *D = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
-    pk_tree_normalize(pk_tree_leaf(&D->d.t, scratch), D->d.n_classes[0], out);
+    pk_tree_normalize(pk_tree_leaf(&D->d.t, xf, nan), D->d.n_classes[0], out);
     return PK_OK;
 }
 
 static pk_code dt_predict_label(const pk_model *m, const double *x, double *scratch, double *out,
                                 pk_err *err) {
     const dtree_model *D = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
-    out[0] = (double)pk_argmax(pk_tree_leaf(&D->d.t, scratch), D->d.n_classes[0]);
+    out[0] = (double)pk_argmax(pk_tree_leaf(&D->d.t, xf, nan), D->d.n_classes[0]);
     return PK_OK;
 }
 
 static pk_code dt_predict_multi_label(const pk_model *m, const double *x, double *scratch,
                                       double *out, pk_err *err) {
     const dtree_model *D = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
-    const double *v = pk_tree_leaf(&D->d.t, scratch);
+    const double *v = pk_tree_leaf(&D->d.t, xf, nan);
     for (size_t o = 0; o < D->d.n_outputs; o++)
         out[o] = D->labels[o][pk_argmax(v + o * D->d.n_cls_max, D->d.n_classes[o])];
     return PK_OK;
@@ -471,9 +540,11 @@ static pk_code dt_predict_multi_label(const pk_model *m, const double *x, double
 static pk_code dt_predict_value(const pk_model *m, const double *x, double *scratch, double *out,
                                 pk_err *err) {
     const dtree_model *D = m->impl;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, scratch, err);
+    float *xf = (float *)scratch;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
-    const double *v = pk_tree_leaf(&D->d.t, scratch);
+    const double *v = pk_tree_leaf(&D->d.t, xf, nan);
     for (size_t o = 0; o < D->d.n_outputs; o++) out[o] = v[o];
     return PK_OK;
 }
@@ -564,9 +635,8 @@ pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, si
                               (long long)fmap[j], n_total);
     for (size_t i = 0; i < t->n_nodes; i++) {
         pk_tnode *n = &t->nodes[i];
-        if (n->feat < 0) continue;
-        int32_t f = n->feat & PK_TNODE_FMASK;
-        n->feat = (int32_t)fmap[f] | (n->feat & PK_TNODE_MLEFT);
+        if (n->kid == i) continue; /* a leaf */
+        n->feat = (uint32_t)fmap[n->feat];
     }
     t->n_features = n_total;
     return PK_OK;

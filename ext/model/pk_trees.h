@@ -24,16 +24,20 @@
 
 #include <math.h>
 
-/* Packed node. feat < 0: a leaf and kid is its leaf number. Otherwise the low 30 bits of feat
- * are the split feature, bit 30 says missing values go left, and kid/kid+1 are the children. */
+/* Packed 16-byte node. Splits: x goes left when (float)x <= thr, i.e. to kid, else to kid + 1
+ * (kid > this node's index: breadth-first numbering). thr is the largest float32 <= the double
+ * threshold, so comparing the float32 row value with it is exactly scikit-learn's
+ * `(double)(float)x <= threshold` (NaN thresholds become -inf: never left). aux holds
+ * PK_TNODE_MLEFT when missing values go left. Leaves: kid is the leaf's own index, feat 0, thr
+ * +inf (so a fixed-count descent stays on the leaf), aux the leaf number. */
 typedef struct pk_tnode {
-    double thr;
-    int32_t feat;
+    float thr;
+    uint32_t feat;
     uint32_t kid;
+    uint32_t aux;
 } pk_tnode;
 
-#define PK_TNODE_FMASK 0x3fffffff
-#define PK_TNODE_MLEFT 0x40000000
+#define PK_TNODE_MLEFT 0x1u
 
 typedef struct pk_tree {
     pk_tnode *nodes;
@@ -42,6 +46,7 @@ typedef struct pk_tree {
     double *leaf;         /* n_leaves * vw                                            */
     size_t n_features;    /* the Tree's own n_features (columns it is applied to)     */
     int has_missing;      /* the node record has missing_go_to_left (sklearn >= 1.3)  */
+    uint32_t depth;       /* edges from the root to the deepest leaf                  */
 } pk_tree;
 
 /* The leaf-payload callback: fills vw doubles for original node `node` (a leaf at `depth`,
@@ -63,24 +68,63 @@ typedef pk_code (*pk_leaf_fn)(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_
 pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
                         pk_leaf_fn leaf, void *ctx, pk_tree *out);
 
-/* The payload row of the leaf x falls into. xf holds the row already cast to float32 (as
- * doubles) and indexed by the tree's own columns. Bounded: at most n_nodes steps. */
-static inline const double *pk_tree_leaf(const pk_tree *t, const double *xf) {
+/* Index of the leaf a row without NaN reaches: exactly `depth` branch-free steps (a leaf keeps
+ * the walk on itself). */
+static inline uint32_t pk_tree_descend(const pk_tree *t, const float *xf) {
+    const pk_tnode *nodes = t->nodes;
+    uint32_t i = 0;
+    for (uint32_t d = 0; d < t->depth; d++) {
+        const pk_tnode *n = &nodes[i];
+        i = n->kid + (xf[n->feat] > n->thr);
+    }
+    return i;
+}
+
+/* The same for a row that may hold NaN (routed by missing_go_to_left, right when absent).
+ * Bounded: every step moves to a higher index. */
+static inline uint32_t pk_tree_descend_nan(const pk_tree *t, const float *xf) {
     const pk_tnode *nodes = t->nodes;
     uint32_t i = 0;
     for (;;) {
         const pk_tnode *n = &nodes[i];
-        if (n->feat < 0) return t->leaf + (size_t)n->kid * t->vw;
-        double v = xf[n->feat & PK_TNODE_FMASK];
-        uint32_t right = !(v <= n->thr);
-        if (right && (n->feat & PK_TNODE_MLEFT) && isnan(v)) right = 0;
+        if (n->kid == i) return i;
+        float v = xf[n->feat];
+        uint32_t right = isnan(v) ? !(n->aux & PK_TNODE_MLEFT) : (v > n->thr);
         i = n->kid + right;
     }
 }
 
-/* Casts a row to float32 (as scikit-learn's check_array(dtype=float32) does), into xf. A finite
- * value beyond float32's range becomes infinite there: PK_EFEATURE, as scikit-learn refuses it. */
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, double *xf, pk_err *err);
+/* The payload row of the leaf xf falls into. xf holds the row cast to float32, indexed by the
+ * tree's own columns; nan says whether it holds a NaN (pk_tree_cast_row). */
+static inline const double *pk_tree_leaf(const pk_tree *t, const float *xf, int nan) {
+    uint32_t i = nan ? pk_tree_descend_nan(t, xf) : pk_tree_descend(t, xf);
+    return t->leaf + (size_t)t->nodes[i].aux * t->vw;
+}
+
+/* Casts a row to float32 (as scikit-learn's check_array(dtype=float32) does), into xf; *nan is
+ * set to 1 when the row holds a NaN. A finite value beyond float32's range becomes infinite
+ * there: PK_EFEATURE, as scikit-learn refuses it. */
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, float *xf, int *nan,
+                         pk_err *err);
+
+/* ---- many trees at once -------------------------------------------------------------------- */
+
+/* Trees walked in lock step, PK_TGROUP at a time: their independent descents overlap in the
+ * CPU, which a tree-after-tree walk (each step waiting for the previous load) cannot. */
+#define PK_TGROUP 8
+
+typedef struct pk_tset {
+    size_t nt;
+    const pk_tree **trees;   /* nt                                                  */
+    uint32_t *gdepth;        /* per group: the deepest of its trees                  */
+} pk_tset;
+
+/* Builds a set over nt trees found at `first`, `stride` bytes apart (in the model's arena). */
+pk_code pk_tset_build(pk_mc *c, pk_tset *s, const pk_tree *first, size_t stride, size_t nt);
+
+/* Payloads of trees [g, g + n) for one row, n = min(PK_TGROUP, nt - g), into out[0..n);
+ * returns n. g is a multiple of PK_TGROUP. */
+size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const double **out);
 
 /* ---- a decision tree estimator (shared by forests, boosting, bagging) -------------------- */
 

@@ -23,9 +23,10 @@
  * lists the value and all its descendants depth-first. A container already being walked (a
  * cycle) is listed but not entered again; nesting deeper than max_depth is an error.
  *
- * Memory: the decoded doc belongs to the cursor. Array elements and views made while walking are
- * allocated in a scratch arena that is emptied whenever no open frame depends on it, so walking a
- * big array costs memory for one row (or one sub-array), not for every element.
+ * Memory: the decoded doc belongs to the cursor and borrows the cursor's copy of the pickle. Array
+ * elements and views made while walking are allocated in a scratch arena that is emptied whenever
+ * no open frame depends on it, so walking a big array costs memory for one row (or one sub-array),
+ * not for every element.
  *
  * Owner: the JSON/path helper of issue 2.
  */
@@ -106,9 +107,12 @@ static int walkable(const pk_value *v) {
     case PK_SET:
     case PK_FROZENSET:
     case PK_DICT:
-    case PK_OBJECT: return 1;
-    case PK_NDARRAY: return v->u.arr->ndim > 0 && v->u.arr->complete;
-    default: return 0;
+    case PK_OBJECT:
+        return 1;
+    case PK_NDARRAY:
+        return v->u.arr->ndim > 0 && v->u.arr->complete;
+    default:
+        return 0;
     }
 }
 
@@ -122,7 +126,8 @@ static int sql_form_is_json(const pk_value *v) {
     case PK_FLOAT:
     case PK_STR:
     case PK_BYTES:
-    case PK_BYTEARRAY: return 0;
+    case PK_BYTEARRAY:
+        return 0;
     case PK_NPSCALAR: {
         if (v->u.sc.object) return sql_form_is_json(v->u.sc.object);
         const pk_dtype *dt = v->u.sc.dtype ? v->u.sc.dtype->u.dt : NULL;
@@ -134,7 +139,8 @@ static int sql_form_is_json(const pk_value *v) {
         return !(dt->kind == 'b' || dt->kind == 'i' || dt->kind == 'u' || dt->kind == 'M' ||
                  dt->kind == 'm' || dt->kind == 'f');
     }
-    default: return 1;
+    default:
+        return 1;
     }
 }
 
@@ -211,8 +217,10 @@ static int get_child(each_cursor *cur, const pk_value *v, size_t i, child *c, pk
         c->v = v->u.seq.items[i];
         c->index = (int64_t)i;
         return 1;
-    case PK_DICT: return dict_child(v, &i, c);
-    case PK_OBJECT: return object_child(v, i, c);
+    case PK_DICT:
+        return dict_child(v, &i, c);
+    case PK_OBJECT:
+        return object_child(v, i, c);
     case PK_NDARRAY: {
         if (v->u.arr->ndim == 0 || i >= (size_t)v->u.arr->shape[0]) return 0;
         pk_value *e = NULL;
@@ -225,7 +233,8 @@ static int get_child(each_cursor *cur, const pk_value *v, size_t i, child *c, pk
         c->scratch = 1;
         return 1;
     }
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -250,11 +259,11 @@ static void cursor_reset(each_cursor *c) {
 static int cursor_error(each_cursor *c, const pk_err *err) {
     sqlite3_vtab *vt = c->base.pVtab;
     sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = sqlite3_mprintf("%s: %s", c->fname,
-                                  err->msg[0] ? err->msg : pk_code_label(err->code));
+    vt->zErrMsg =
+        sqlite3_mprintf("%s: %s", c->fname, err->msg[0] ? err->msg : pk_code_label(err->code));
     /* a real allocation failure is SQLITE_NOMEM; an exceeded budget keeps its message */
     return err->code == PK_ENOMEM && strstr(err->msg, "limit") == NULL ? SQLITE_NOMEM
-                                                                        : SQLITE_ERROR;
+                                                                       : SQLITE_ERROR;
 }
 
 /* Sets the key columns and appends the step to fk (which holds the parent's fullkey). */
@@ -296,8 +305,9 @@ static int push_frame(each_cursor *c, const pk_value *v, int64_t id, int scratch
         pk_err err;
         pk_err_clear(&err);
         pk_err_set(&err, PK_ELIMIT, -1, -1,
-                   "limit exceeded: nesting deeper than max_depth (%u) at '%.100s'",
-                   (unsigned)c->lim.max_depth, (const char *)c->fk.data);
+                   "limit exceeded: nesting deeper than max_depth (%u) at '%.100s%s'",
+                   (unsigned)c->lim.max_depth, (const char *)c->fk.data,
+                   c->fk.len > 100 ? "..." : "");
         return cursor_error(c, &err);
     }
     if (c->nframes == c->frames_cap) {
@@ -461,8 +471,10 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     each_vtab *vt = (each_vtab *)cur->pVtab;
     cursor_reset(c);
     if (!(idxNum & 1) || argc < 1) return SQLITE_OK;
-    sqlite3_value *pv = argv[0];
-    c->arg_pickle = sqlite3_value_dup(pv);
+    /* the cursor's own copy of the pickle: echoed by the hidden column, and the bytes the doc
+     * borrows (freed after the doc in cursor_reset) */
+    sqlite3_value *pv = c->arg_pickle = sqlite3_value_dup(argv[0]);
+    if (!pv) return SQLITE_NOMEM;
     if ((idxNum & 2) && argc >= 2) c->arg_root = sqlite3_value_dup(argv[1]);
     int t = sqlite3_value_type(pv);
     if (t == SQLITE_NULL) return SQLITE_OK;
@@ -487,7 +499,7 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     cursor_limits(c, vt->db);
     pk_err err;
     pk_err_clear(&err);
-    c->doc = pk_doc_decode(&pk_sql_alloc, &c->lim, buf, (size_t)n, PK_DOC_COPY, &err);
+    c->doc = pk_doc_decode(&pk_sql_alloc, &c->lim, buf, (size_t)n, PK_DOC_BORROW, &err);
     if (!c->doc) return cursor_error(c, &err);
     pk_value *root = NULL;
     if (pk_path_eval(&c->doc->arena, c->doc->root, path, plen, &root, &err) != PK_OK)
@@ -552,7 +564,9 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
         if (!sql_form_is_json(c->cur))
             pk_sql_result_value(ctx, c->fname, c->cur, (const char *)c->fk.data, &c->lim);
         break;
-    case COL_ID: sqlite3_result_int64(ctx, c->id); break;
+    case COL_ID:
+        sqlite3_result_int64(ctx, c->id);
+        break;
     case COL_PARENT:
         if (c->parent >= 0) sqlite3_result_int64(ctx, c->parent);
         break;
@@ -570,7 +584,8 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
     case COL_ROOT:
         if (c->arg_root) sqlite3_result_value(ctx, c->arg_root);
         break;
-    default: break;
+    default:
+        break;
     }
     return SQLITE_OK;
 }

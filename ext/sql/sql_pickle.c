@@ -17,9 +17,13 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 /* Decodes argv[0] and resolves the optional path argv[1] into *v. Returns the doc (to pass to
- * pk_sql_doc_done) or NULL after reporting an error or a NULL result. */
+ * pk_sql_doc_done) or NULL after reporting an error or a NULL result. Views the path makes
+ * (array slices) go into `scratch`, which the caller frees after using *v: the doc may be cached
+ * for the whole statement and must not grow with every row. */
 static pk_doc *doc_at_path(sqlite3_context *ctx, const char *fname, int argc,
-                           sqlite3_value **argv, pk_value **v, const char **path) {
+                           sqlite3_value **argv, pk_value **v, const char **path,
+                           pk_arena *scratch) {
+    pk_arena_init(scratch, &pk_sql_alloc, 0);
     int is_null;
     *path = "$";
     if (argc > 1 && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
@@ -42,7 +46,7 @@ static pk_doc *doc_at_path(sqlite3_context *ctx, const char *fname, int argc,
         }
         pk_err err;
         pk_err_clear(&err);
-        if (pk_path_eval(&doc->arena, doc->root, p, (size_t)plen, v, &err) != PK_OK) {
+        if (pk_path_eval(scratch, doc->root, p, (size_t)plen, v, &err) != PK_OK) {
             pk_sql_error(ctx, fname, &err);
             pk_sql_doc_done(ctx, 0, doc);
             return NULL;
@@ -55,29 +59,44 @@ static pk_doc *doc_at_path(sqlite3_context *ctx, const char *fname, int argc,
 void pk_fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_value *v;
     const char *path;
-    pk_doc *doc = doc_at_path(ctx, "pickle_get", argc, argv, &v, &path);
-    if (!doc) return;
+    pk_arena scratch;
+    pk_doc *doc = doc_at_path(ctx, "pickle_get", argc, argv, &v, &path, &scratch);
+    if (!doc) {
+        pk_arena_free(&scratch);
+        return;
+    }
     pk_sql_result_value(ctx, "pickle_get", v, path, &doc->limits);
     pk_sql_doc_done(ctx, 0, doc);
+    pk_arena_free(&scratch);
 }
 
 void pk_fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_value *v;
     const char *path;
-    pk_doc *doc = doc_at_path(ctx, "pickle_json", argc, argv, &v, &path);
-    if (!doc) return;
+    pk_arena scratch;
+    pk_doc *doc = doc_at_path(ctx, "pickle_json", argc, argv, &v, &path, &scratch);
+    if (!doc) {
+        pk_arena_free(&scratch);
+        return;
+    }
     pk_sql_result_as_json(ctx, "pickle_json", v, path, &doc->limits);
     pk_sql_doc_done(ctx, 0, doc);
+    pk_arena_free(&scratch);
 }
 
 void pk_fn_type(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_value *v;
     const char *path;
-    pk_doc *doc = doc_at_path(ctx, "pickle_type", argc, argv, &v, &path);
-    if (!doc) return;
+    pk_arena scratch;
+    pk_doc *doc = doc_at_path(ctx, "pickle_type", argc, argv, &v, &path, &scratch);
+    if (!doc) {
+        pk_arena_free(&scratch);
+        return;
+    }
     char tn[256];
     sqlite3_result_text(ctx, pk_type_name(v, tn, sizeof tn), -1, SQLITE_TRANSIENT);
     pk_sql_doc_done(ctx, 0, doc);
+    pk_arena_free(&scratch);
 }
 
 void pk_fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

@@ -28,16 +28,23 @@ SQLITE_EXTENSION_INIT3
 /* Reports err; output-size limits become SQLITE_TOOBIG. */
 static void report(sqlite3_context *ctx, const char *fname, const pk_err *err) {
     pk_sql_error(ctx, fname, err);
-    if (err->code == PK_ELIMIT && strstr(err->msg, "output limit")) sqlite3_result_error_code(ctx, SQLITE_TOOBIG);
+    if (err->code == PK_ELIMIT && strstr(err->msg, "output limit"))
+        sqlite3_result_error_code(ctx, SQLITE_TOOBIG);
 }
 
 /* The node for one SQL value, allocated in ar (blob and text bytes are copied). */
 static pk_code sql_to_value(sqlite3_value *sv, pk_arena *ar, const pk_limits *lim, pk_value **out,
                             pk_err *err) {
     switch (sqlite3_value_type(sv)) {
-    case SQLITE_NULL: *out = pk_new_none(ar); break;
-    case SQLITE_INTEGER: *out = pk_new_int(ar, sqlite3_value_int64(sv)); break;
-    case SQLITE_FLOAT: *out = pk_new_float(ar, sqlite3_value_double(sv)); break;
+    case SQLITE_NULL:
+        *out = pk_new_none(ar);
+        break;
+    case SQLITE_INTEGER:
+        *out = pk_new_int(ar, sqlite3_value_int64(sv));
+        break;
+    case SQLITE_FLOAT:
+        *out = pk_new_float(ar, sqlite3_value_double(sv));
+        break;
     case SQLITE_BLOB: {
         const uint8_t *b = sqlite3_value_blob(sv);
         int n = sqlite3_value_bytes(sv);
@@ -106,7 +113,8 @@ static int protocol_arg(sqlite3_context *ctx, const char *fname, sqlite3_value *
     }
     sqlite3_int64 p = sqlite3_value_int64(a);
     if (t != SQLITE_INTEGER || p > PK_WRITE_HIGHEST_PROTOCOL) {
-        pk_sql_errorf(ctx, fname, "protocol must be an integer from 0 to %d (negative: the highest)",
+        pk_sql_errorf(ctx, fname,
+                      "protocol must be an integer from 0 to %d (negative: the highest)",
                       PK_WRITE_HIGHEST_PROTOCOL);
         return 0;
     }
@@ -233,7 +241,8 @@ void pk_fn_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     /* room in the document's arena for the new value (a small multiple of its SQL size) */
-    if (doc->arena.budget) doc->arena.budget += (size_t)sqlite3_value_bytes(argv[2]) * 16 + (1u << 20);
+    if (doc->arena.budget)
+        doc->arena.budget += (size_t)sqlite3_value_bytes(argv[2]) * 16 + (1u << 20);
     pk_value *v;
     if (sql_to_value(argv[2], &doc->arena, &lim, &v, &err) != PK_OK ||
         pk_edit_set(&doc->arena, &doc->root, path, (size_t)plen, v, &err) != PK_OK) {
@@ -261,8 +270,10 @@ void pk_fn_compress(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         pk_zstd_level_range(&lo, &hi);
         sqlite3_int64 l = sqlite3_value_int64(argv[1]);
         if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER || l < lo || l > hi || l == 0) {
-            pk_sql_errorf(ctx, fname, "level must be an integer from 1 to %d (or %d to -1 for the "
-                          "fast levels)", hi, lo);
+            pk_sql_errorf(ctx, fname,
+                          "level must be an integer from 1 to %d (or %d to -1 for the "
+                          "fast levels)",
+                          hi, lo);
             return;
         }
         level = (int)l;

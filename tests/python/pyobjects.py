@@ -23,11 +23,9 @@ PY2 = sys.version_info[0] == 2
 
 if PY2:
     text_type = unicode  # noqa: F821
-    unichr_ = unichr  # noqa: F821
     long_ = long  # noqa: F821
 else:
     text_type = str
-    unichr_ = chr
     long_ = int
 
 
@@ -307,6 +305,7 @@ def objects():
         ("bytes", _bytes()),
         ("bytes_empty", b""),
         ("bytes_one", b"\xff"),
+        ("bytes_utf8", b"caf\xc3\xa9"),
         ("bytearray", bytearray(b"\x00ba\xff")),
         ("bytearray_empty", bytearray()),
         ("tuple0", ()),

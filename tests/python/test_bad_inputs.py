@@ -340,3 +340,60 @@ def test_bad_paths(db):
     for path in ("$.b", "$.a[3]", "$.a[-4]", "$.a[0].x"):
         e = sql_error(db, "pickle_get", data, path)
         assert e and e.startswith("pickle_get: no such path"), (path, e)
+
+
+# ---- random corruption (fixed seed) ---------------------------------------------------------
+
+
+def test_random_mutations_are_clean(db):
+    """Flip, insert and delete bytes of real pickles (seeded): every outcome is a value or a
+    clean error whose text names a known problem, and the functions agree with each other."""
+    import random
+    rng = random.Random(20240611)
+    seeds = [d for _, d in _real_pickles()]
+    outcomes = {"valid": 0, "error": 0}
+    bad_utf8 = []
+
+    def text_factory(b):
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_utf8.append(b)
+            return b.decode("utf-8", "replace")
+    db.text_factory = text_factory
+    for i in range(4000):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            op = rng.random()
+            pos = rng.randrange(len(data))
+            if op < 0.6:
+                data[pos] = rng.randrange(256)
+            elif op < 0.8:
+                data.insert(pos, rng.randrange(256))
+            elif len(data) > 2:
+                del data[pos]
+        data = bytes(data)
+        valid, err = db.execute("SELECT pickle_valid(?), pickle_error(?)", (data, data)).fetchone()
+        if valid == 1:
+            assert err is None
+            outcomes["valid"] += 1
+            text = sql_call(db, "pickle_type", data)
+            assert isinstance(text, str) and text
+            e = sql_error(db, "pickle_json", data)
+            assert e is None or e.startswith(("pickle_json: limit exceeded",
+                                              "pickle_json: out of memory")), e
+        else:
+            # a corrupted first byte can make the stream look like a compressed container
+            assert valid == 0 and err.startswith(LABELS + ("bad compressed data",
+                                                           "bad joblib data",
+                                                           "bad numpy data")), (data, err)
+            try:
+                e = sql_error(db, "pickle_get", data)
+            except UnicodeDecodeError:  # the SQL error text itself is not UTF-8
+                bad_utf8.append(err.encode())
+                e = "pickle_get: " + err
+            assert e == "pickle_get: " + err
+            outcomes["error"] += 1
+    assert outcomes["valid"] > 50 and outcomes["error"] > 1000, outcomes
+    # error messages (and every TEXT result) must be valid UTF-8 even when they quote input
+    assert not bad_utf8, "%d texts are not UTF-8, e.g. %r" % (len(bad_utf8), bad_utf8[:3])

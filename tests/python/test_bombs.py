@@ -240,6 +240,28 @@ def test_shared_expansion_is_refused(so_path, tmp_path, sql, bomb):
     assert_refused(res, "limit exceeded")
 
 
+# ---- the budget must not refuse ordinary data -----------------------------------------------------
+
+LEGIT = {
+    "strs": "[str(i) for i in range(100000)]",
+    "dicts": "[{'a': i, 'b': i} for i in range(100000)]",
+    "lists": "[[i] for i in range(100000)]",
+    "sets": "[{i} for i in range(100000)]",
+    "vocabulary": "{'w%d' % i: i for i in range(100000)}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEGIT))
+def test_many_small_objects_decode(so_path, tmp_path, name):
+    """Ordinary pickles (what a CountVectorizer vocabulary_ or a list of records looks like)
+    must decode: the allocation budget may not be tighter than real graphs need."""
+    import pickle
+    data = pickle.dumps(eval(LEGIT[name]), protocol=4)
+    res = run_child(so_path, tmp_path, data, "SELECT pickle_type(?)")
+    assert res.get("ok") in ("list", "dict"), res
+    assert res["elapsed"] < FAST and res["rss_mb"] < RSS_MB
+
+
 # ---- depth ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sql,needle", [
@@ -251,7 +273,8 @@ def test_shared_expansion_is_refused(so_path, tmp_path, sql, bomb):
 ])
 @pytest.mark.parametrize("shape", ["lists", "dicts"])
 def test_deep_nesting_past_the_limit(so_path, tmp_path, sql, needle, shape):
-    data = deep_lists(5000) if shape == "lists" else deep_dicts(5000)
+    # 1100 levels: past max_depth (1000), small enough to decode within the allocation budget
+    data = deep_lists(1100) if shape == "lists" else deep_dicts(1100)
     assert_refused(run_child(so_path, tmp_path, data, sql), needle)
 
 

@@ -150,7 +150,7 @@ def _write_counts():
 
 def teardown_module(module):
     if COUNTS:
-        _write_counts()
+        _write_counts()  # printed by conftest's terminal summary
         sys.stderr.write("\ncpython vector counts: %s\n" % json.dumps(dict(COUNTS), sort_keys=True))
 
 
@@ -247,9 +247,6 @@ def test_good_vectors(db):
     assert checked > 40
     assert not fails, "%d of %d good vectors wrong:\n%s" % (len(fails), len(GOOD),
                                                              "\n".join(fails))
-
-
-_ERR_SHAPE = re.compile(r"^pickle_error: |offset \d+|opcode|pickle")
 
 
 def _clean_outcome(db, data, method, fails):

@@ -20,7 +20,6 @@ import binascii
 import collections
 import glob
 import json
-import math
 import os
 import pickle
 import subprocess
@@ -69,6 +68,13 @@ def _children(v):
             if isinstance(k, str):
                 out.append((pkref.path_key("$", k), x))
     return out
+
+
+# Globals pickle_info must not flag: the allowlist interpreted as data, plus builtin type names
+# (referencing builtins.list or builtins.object does nothing by itself).
+SAFE_GLOBALS = set("%s.%s" % k for k in pkref.ALLOWED) | set(
+    "builtins." + n for n in ("object", "list", "dict", "tuple", "int", "float", "str", "bool",
+                              "NoneType"))
 
 
 def check_one(db, data, label):
@@ -128,6 +134,10 @@ def check_one(db, data, label):
         gl = info.get("globals")
         if gl != globs:
             fails.append("%s: pickle_info globals %r, expected %r" % (label, gl, globs))
+        unsafe = [g for g in globs if g not in SAFE_GLOBALS]
+        if info.get("unsafe_globals") != unsafe or info.get("safe") is not (not unsafe):
+            fails.append("%s: pickle_info unsafe_globals %r safe %r, expected %r" % (
+                label, info.get("unsafe_globals"), info.get("safe"), unsafe))
     except Exception as exc:  # noqa: BLE001
         fails.append("%s: pickle_info failed: %s" % (label, exc))
     return fails

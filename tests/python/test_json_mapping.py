@@ -406,7 +406,9 @@ def test_path_argument_and_refs(db):
     assert json.loads(pickle_json(db, blob, '$["b c"]')) == [{"py/ref": '$["b c"]'}]
     blob = pickle.dumps(_self_object(), 4)
     got = json.loads(pickle_json(db, blob, "$.deep"))
-    assert got == [0, [{"py/ref": "$"}]] or got[1][0]["py/object"].endswith("Plain")
+    # the object is below $.deep here, so it is written out; its refs name paths under $.deep
+    assert got == [0, [{"py/object": qualname(Plain), "a": 1, "b": "two",
+                        "me": {"py/ref": "$.deep[1][0]"}, "deep": {"py/ref": "$.deep"}}]]
     assert json.loads(pickle_json(db, blob, "$.deep[1][0].a")) == 1
 
 
@@ -459,12 +461,16 @@ def test_info_fields(db):
     assert info["size"] == len(blob) and info["stream_size"] == len(blob)
     assert info["root_type"] == "list"
     mod = Plain.__module__
-    assert info["globals"] == ["copyreg._reconstructor", "%s.Plain" % mod, "builtins.object",
-                               "builtins.set", "collections.OrderedDict"] or \
-        info["globals"][0] == "%s.Plain" % mod
-    assert "%s.Plain" % mod in info["unsafe_globals"]
-    assert "builtins.set" not in info["unsafe_globals"]
+    # in first-use order, Python 2 names mapped (__builtin__.set -> builtins.set)
+    assert info["globals"] == ["%s.Plain" % mod, "builtins.set", "collections.OrderedDict"]
+    assert info["unsafe_globals"] == ["%s.Plain" % mod]
     assert info["safe"] is False
+    blob0 = pickle.dumps([Plain(), {1, 2}, collections.OrderedDict()], 0)
+    info0 = json.loads(db.execute("SELECT pickle_info(?)", (blob0,)).fetchone()[0])
+    assert info0["protocol"] == 0  # no PROTO opcode
+    assert info0["globals"] == ["copyreg._reconstructor", "%s.Plain" % mod, "builtins.object",
+                                "builtins.set", "collections.OrderedDict"]
+    assert info0["unsafe_globals"] == ["%s.Plain" % mod]
     safe = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps({1, 2}, 4),)).fetchone()[0])
     assert safe["safe"] is True and safe["unsafe_globals"] == [] and safe["root_type"] == "set"
 
@@ -480,3 +486,61 @@ def test_limits_are_errors(db):
         pickle_json(db, blob)
     assert "pickle_json: limit exceeded" in str(exc.value)
     assert "max_output" in str(exc.value) or "too big" in str(exc.value)
+
+
+def test_dtype_values_are_numpy_str(db):
+    import numpy as np  # Debian's python3 has numpy; the oracle is dtype.str
+    dtypes = [np.dtype(t) for t in ("f8", ">i4", "<U5", "M8[ns]", "m8[10s]", "M8", "b1", "O",
+                                    "S3", "c16", "V8", "u2", "f2")]
+    dtypes.append(np.dtype([("a", "<i4"), ("b", "<f8")]))
+    assert len(dtypes) == 14
+    for d in dtypes:
+        for proto in (2, 4, 5):
+            got = json.loads(pickle_json(db, pickle.dumps(d, proto)))
+            want = {"py/type": "numpy.dtype", "str": d.str}
+            if d.names:
+                want["names"] = list(d.names)
+            assert got == want, (d, proto)
+
+
+def test_info_joblib_and_compression(db, tmp_path):
+    import joblib
+    import numpy as np
+    obj = {"a": np.arange(3)}
+    wanted = ["joblib.numpy_pickle.NumpyArrayWrapper", "numpy.ndarray", "numpy.dtype"]
+    for compress, name in ((0, "none"), (("zlib", 3), "zlib"), (("gzip", 3), "gzip"),
+                           (("bz2", 3), "bz2"), (("xz", 3), "xz"), (("lzma", 3), "lzma")):
+        path = str(tmp_path / ("m_%s.joblib" % name))
+        joblib.dump(obj, path, compress=compress)
+        with open(path, "rb") as f:
+            blob = f.read()
+        info = json.loads(db.execute("SELECT pickle_info(?)", (blob,)).fetchone()[0])
+        assert info["format"] == "joblib", name
+        assert info["compression"] == name
+        assert info["size"] == len(blob)
+        assert info["root_type"] == "dict"
+        assert info["globals"] == wanted and info["unsafe_globals"] == [] and info["safe"] is True
+        if name == "none":
+            assert info["stream_size"] == len(blob)
+    # the zstd envelope is reported with the inner compressor
+    zinfo = json.loads(db.execute("SELECT pickle_info(pickle_compress(?))",
+                                  (blob,)).fetchone()[0])
+    assert zinfo["compression"] == "zstd+lzma"
+    assert zinfo["stream_size"] == info["stream_size"]
+
+
+def test_depth_limit_names_the_limit(db):
+    def nested(n):  # n nested lists, built opcode by opcode (pickle.dumps would recurse)
+        return b"\x80\x02" + b"]" * n + b"a" * (n - 1) + b"."
+    assert pickle_json(db, nested(1000)) == "[" * 1000 + "]" * 1000
+    assert db.execute("SELECT count(*) FROM pickle_tree(?)", (nested(1000),)).fetchone() == (1000,)
+    for fn, sql in (("pickle_json", "SELECT pickle_json(?)"),
+                    ("pickle_tree", "SELECT count(*) FROM pickle_tree(?)")):
+        with pytest.raises(sqlite3.Error) as exc:
+            db.execute(sql, (nested(1001),)).fetchone()
+        msg = str(exc.value)
+        assert msg.startswith("%s: limit exceeded: nesting deeper than max_depth (1000) at '$[0]"
+                              % fn), msg
+        assert msg.endswith("...'")
+    # pickle_each only lists the first level
+    assert db.execute("SELECT count(*) FROM pickle_each(?)", (nested(5000),)).fetchone() == (1,)

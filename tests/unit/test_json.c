@@ -23,7 +23,8 @@
 #include "pk_json.h"
 #include "pk_value.h"
 
-/* ---- counting allocator ------------------------------------------------------------------------ */
+/* ---- counting allocator ------------------------------------------------------------------------
+ */
 
 static long LIVE; /* blocks currently allocated through CA */
 
@@ -46,7 +47,8 @@ static void ca_free(void *ctx, void *p) {
 }
 static const pk_alloc CA = {ca_malloc, ca_realloc, ca_free, NULL};
 
-/* ---- builders ---------------------------------------------------------------------------------- */
+/* ---- builders ----------------------------------------------------------------------------------
+ */
 
 static pk_arena AR;
 static pk_err ERR;
@@ -65,11 +67,21 @@ static int teardown(void **state) {
     return 0;
 }
 
-static pk_value *S(const char *s) { return pk_new_str(&AR, s, strlen(s)); }
-static pk_value *SN(const char *s, size_t n) { return pk_new_str(&AR, s, n); }
-static pk_value *I(int64_t i) { return pk_new_int(&AR, i); }
-static pk_value *F(double d) { return pk_new_float(&AR, d); }
-static pk_value *NONE(void) { return pk_new_none(&AR); }
+static pk_value *S(const char *s) {
+    return pk_new_str(&AR, s, strlen(s));
+}
+static pk_value *SN(const char *s, size_t n) {
+    return pk_new_str(&AR, s, n);
+}
+static pk_value *I(int64_t i) {
+    return pk_new_int(&AR, i);
+}
+static pk_value *F(double d) {
+    return pk_new_float(&AR, d);
+}
+static pk_value *NONE(void) {
+    return pk_new_none(&AR);
+}
 static pk_value *G(const char *m, const char *n) {
     return pk_new_global(&AR, m, strlen(m), n, strlen(n));
 }
@@ -115,7 +127,9 @@ static char *json_lim(const pk_value *v, const char *path, const pk_limits *lim)
     assert_int_equal(LIVE, 0);
     return text;
 }
-static char *json_of(const pk_value *v) { return json_lim(v, "$", NULL); }
+static char *json_of(const pk_value *v) {
+    return json_lim(v, "$", NULL);
+}
 
 /* The error of writing v with lim; asserts failure and no leak. */
 static pk_code json_err(const pk_value *v, const pk_limits *lim) {
@@ -136,7 +150,8 @@ static const char *repr(double d) {
     return buf;
 }
 
-/* ---- floats ------------------------------------------------------------------------------------ */
+/* ---- floats ------------------------------------------------------------------------------------
+ */
 
 static void test_float_repr_cases(void **state) {
     (void)state;
@@ -264,7 +279,8 @@ static void test_float_repr_vs_python(void **state) {
     assert_int_equal(bad, 0);
 }
 
-/* ---- integers ---------------------------------------------------------------------------------- */
+/* ---- integers ----------------------------------------------------------------------------------
+ */
 
 static const char *int_text(const pk_value *v) {
     static char buf[8192];
@@ -318,14 +334,13 @@ static void test_bigint_cases(void **state) {
 
 static void test_bigint_vs_python(void **state) {
     (void)state;
-    static const char code[] =
-        "import random\n"
-        "r = random.Random(77)\n"
-        "for i in range(3000):\n"
-        "    bits = r.randint(60, 2400)\n"
-        "    v = r.getrandbits(bits) * r.choice([1, -1])\n"
-        "    n = (v.bit_length() + 8) // 8\n"
-        "    print(v.to_bytes(n, 'little', signed=True).hex(), v)\n";
+    static const char code[] = "import random\n"
+                               "r = random.Random(77)\n"
+                               "for i in range(3000):\n"
+                               "    bits = r.randint(60, 2400)\n"
+                               "    v = r.getrandbits(bits) * r.choice([1, -1])\n"
+                               "    n = (v.bit_length() + 8) // 8\n"
+                               "    print(v.to_bytes(n, 'little', signed=True).hex(), v)\n";
     size_t len;
     char *text = run_python(code, &len);
     if (!text) fail_msg("/usr/bin/python3 is required for this test");
@@ -344,7 +359,8 @@ static void test_bigint_vs_python(void **state) {
     assert_int_equal(count, 3000);
 }
 
-/* ---- strings and bytes ------------------------------------------------------------------------- */
+/* ---- strings and bytes -------------------------------------------------------------------------
+ */
 
 static const char *str_json(const char *s, size_t n) {
     static char buf[1024];
@@ -373,7 +389,10 @@ static void test_strings(void **state) {
     assert_string_equal(str_json("\xed\xa0\xbd\xed\xb8\x80", 6), "\"\\ud83d\\ude00\"");
     assert_string_equal(str_json("\xed\xbf\xbf", 3), "\"\\udfff\"");
     /* ill-formed bytes -> U+FFFD escapes (output stays valid UTF-8) */
-    assert_string_equal(str_json("\xff" "a\xc3", 3), "\"\\ufffda\\ufffd\"");
+    assert_string_equal(str_json("\xff"
+                                 "a\xc3",
+                                 3),
+                        "\"\\ufffda\\ufffd\"");
     assert_string_equal(str_json("\xc0\xaf", 2), "\"\\ufffd\\ufffd\"");
     assert_string_equal(str_json("\xe0\x80\x80", 3), "\"\\ufffd\\ufffd\\ufffd\"");
     assert_string_equal(str_json("\xf4\x90\x80\x80", 4), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
@@ -385,12 +404,16 @@ static void test_bytes_base64(void **state) {
     static const struct {
         const char *in;
         const char *want;
-    } cases[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                 {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+    } cases[] = {{"", ""},
+                 {"f", "Zg=="},
+                 {"fo", "Zm8="},
+                 {"foo", "Zm9v"},
+                 {"foob", "Zm9vYg=="},
+                 {"fooba", "Zm9vYmE="},
                  {"foobar", "Zm9vYmFy"}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        pk_value *b = pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)cases[k].in,
-                                   strlen(cases[k].in), 0);
+        pk_value *b =
+            pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)cases[k].in, strlen(cases[k].in), 0);
         char want[64];
         snprintf(want, sizeof want, "{\"py/bytes\":\"%s\"}", cases[k].want);
         assert_string_equal(json_of(b), want);
@@ -400,7 +423,8 @@ static void test_bytes_base64(void **state) {
                         "{\"py/bytes\":\"AP/+gA==\"}");
 }
 
-/* ---- containers, keys, objects ----------------------------------------------------------------- */
+/* ---- containers, keys, objects -----------------------------------------------------------------
+ */
 
 static void test_scalars_and_containers(void **state) {
     (void)state;
@@ -431,10 +455,10 @@ static void test_dict_keys(void **state) {
     (void)state;
     /* json.dumps({'s': 1, 2: 2, 1.5: 3, True: 4, None: 5, nan: 6, inf: 7, -inf: 8}) and
      * other keys (tuples, bytes, big ints) as their compact JSON text */
-    pk_value *d = D(11, S("s"), I(1), I(2), I(2), F(1.5), I(3), pk_new_bool(&AR, 1), I(4),
-                    NONE(), I(5), F(NAN), I(6), F(INFINITY), I(7), F(-INFINITY), I(8),
-                    T(2, I(1), S("a")), I(9), pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)"hi", 2, 0),
-                    I(10), long_le("00000000000000000000000010"), I(11));
+    pk_value *d = D(11, S("s"), I(1), I(2), I(2), F(1.5), I(3), pk_new_bool(&AR, 1), I(4), NONE(),
+                    I(5), F(NAN), I(6), F(INFINITY), I(7), F(-INFINITY), I(8), T(2, I(1), S("a")),
+                    I(9), pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)"hi", 2, 0), I(10),
+                    long_le("00000000000000000000000010"), I(11));
     assert_string_equal(json_of(d), "{\"s\":1,\"2\":2,\"1.5\":3,\"true\":4,\"null\":5,\"NaN\":6,"
                                     "\"Infinity\":7,\"-Infinity\":8,\"[1,\\\"a\\\"]\":9,"
                                     "\"{\\\"py/bytes\\\":\\\"aGk=\\\"}\":10,"
@@ -495,7 +519,8 @@ static void test_objects(void **state) {
     assert_string_equal(json_of(OBJ(S("weird"), T(0), NULL)), "{\"py/object\":\"weird\"}");
 }
 
-/* ---- sharing and cycles ------------------------------------------------------------------------ */
+/* ---- sharing and cycles ------------------------------------------------------------------------
+ */
 
 static void test_shared_and_cycles(void **state) {
     (void)state;
@@ -542,15 +567,18 @@ static void test_limits(void **state) {
     pk_limits_default(&lim);
     /* depth: 5 nested lists pass with max_depth 5, 6 fail */
     pk_value *v = L(0);
-    for (int i = 0; i < 4; i++) v = L(1, v);
+    for (int i = 0; i < 4; i++)
+        v = L(1, v);
     lim.max_depth = 5;
     assert_string_equal(json_lim(v, "$", &lim), "[[[[[]]]]]");
     v = L(1, v);
     assert_int_equal(json_err(v, &lim), PK_ELIMIT);
-    assert_string_equal(ERR.msg, "limit exceeded: nesting deeper than max_depth (5) at '$[0][0][0][0][0]'");
+    assert_string_equal(ERR.msg,
+                        "limit exceeded: nesting deeper than max_depth (5) at '$[0][0][0][0][0]'");
     /* output: a memo-bomb-like shared graph is stopped by max_output */
     pk_value *b = L(2, S("0123456789"), S("0123456789"));
-    for (int i = 0; i < 30; i++) b = L(2, b, b); /* 2**31 leaves if fully written */
+    for (int i = 0; i < 30; i++)
+        b = L(2, b, b); /* 2**31 leaves if fully written */
     pk_limits_default(&lim);
     lim.max_output = 100000;
     assert_int_equal(json_err(b, &lim), PK_ELIMIT);
@@ -583,8 +611,8 @@ static void test_alloc_failures(void **state) {
     pk_value *l = L(0);
     assert_int_equal(pk_seq_append(&AR, l, l, &ERR), PK_OK);
     pk_value *v = D(3, S("k"), L(3, l, long_le("00000000000000000000000010"), T(1, l)),
-                    T(2, I(1), I(2)), OBJ(G("m", "C"), T(1, I(1)), D(1, S("a"), L(1, l))),
-                    S("x"), pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)"abc", 3, 0));
+                    T(2, I(1), I(2)), OBJ(G("m", "C"), T(1, I(1)), D(1, S("a"), L(1, l))), S("x"),
+                    pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)"abc", 3, 0));
     for (long k = 0; k < 40; k++) {
         FAIL_AFTER = k;
         pk_buf b;
@@ -599,7 +627,8 @@ static void test_alloc_failures(void **state) {
     }
 }
 
-/* ---- pickle_info ------------------------------------------------------------------------------- */
+/* ---- pickle_info -------------------------------------------------------------------------------
+ */
 
 static void test_info_json(void **state) {
     (void)state;

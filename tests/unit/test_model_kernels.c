@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "pk_features.h"
 #include "pk_model.h"
 #include "pk_model_impl.h"
@@ -18,26 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a counting allocator ------------------------------------------------------------------ */
+/* ---- a counting allocator (unit_util.h): every test ends with no live block -------------- */
 
-static long live_blocks;
-
-static void *cnt_malloc(void *ctx, size_t n) {
-    (void)ctx;
-    live_blocks++;
-    return malloc(n ? n : 1);
-}
-static void *cnt_realloc(void *ctx, void *p, size_t n) {
-    (void)ctx;
-    if (!p) live_blocks++;
-    return realloc(p, n ? n : 1);
-}
-static void cnt_free(void *ctx, void *p) {
-    (void)ctx;
-    if (p) live_blocks--;
-    free(p);
-}
-static const pk_alloc cnt_alloc = {cnt_malloc, cnt_realloc, cnt_free, NULL};
+static ut_alloc UA;
+#define cnt_alloc (UA.a)
 
 /* ---- building estimators ------------------------------------------------------------------- */
 
@@ -93,14 +79,14 @@ static pk_value *tuple2(pk_value *a, pk_value *b) {
 static int setup(void **state) {
     (void)state;
     pk_arena_init(&AR, &pk_alloc_std, 0);
-    live_blocks = 0;
+    ut_alloc_init(&UA, 0, 0);
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
     pk_arena_free(&AR);
-    assert_int_equal(live_blocks, 0);
+    ut_alloc_assert_clean(&UA);
     return 0;
 }
 
@@ -483,6 +469,46 @@ static void test_compile_errors(void **state) {
     assert_false(pk_model_class_known("mylib.linear_model", "LogisticRegression"));
 }
 
+/* Every allocation failure while compiling a pipeline gives PK_ENOMEM and leaks nothing. */
+static void test_compile_out_of_memory(void **state) {
+    (void)state;
+    pk_value *sc = est("sklearn.preprocessing._data", "StandardScaler");
+    const double mean[] = {1, 2, 3}, scale[] = {2, 4, 8};
+    set(sc, "mean_", vec(mean, 3));
+    set(sc, "scale_", vec(scale, 3));
+    set(sc, "n_samples_seen_", pk_new_int(&AR, 10));
+    pk_value *poly = est("sklearn.preprocessing._polynomial", "PolynomialFeatures");
+    set(poly, "n_features_in_", pk_new_int(&AR, 3));
+    set(poly, "_max_degree", pk_new_int(&AR, 2));
+    pk_value *lr = est("sklearn.linear_model._logistic", "LogisticRegression");
+    double w[20];
+    for (int i = 0; i < 20; i++) w[i] = i * 0.1;
+    const int64_t cls[] = {0, 1};
+    set(lr, "coef_", mat(w, 1, 10));
+    set(lr, "intercept_", pk_new_float(&AR, 0.5));
+    set(lr, "classes_", ivec(cls, 2));
+    pk_value *steps = pk_new_seq(&AR, PK_LIST, 3);
+    pk_err err;
+    pk_seq_append(&AR, steps, tuple2(str("sc"), sc), &err);
+    pk_seq_append(&AR, steps, tuple2(str("poly"), poly), &err);
+    pk_seq_append(&AR, steps, tuple2(str("lr"), lr), &err);
+    pk_value *p = est("sklearn.pipeline", "Pipeline");
+    set(p, "steps", steps);
+    pk_model *m = compile_ok(p);
+    size_t calls = UA.calls;
+    assert_int_equal(m->width[PK_PREDICT_PROBA], 2);
+    pk_model_free(m);
+    ut_alloc_assert_clean(&UA);
+    for (size_t k = 1; k <= calls; k++) {
+        ut_alloc_init(&UA, k, 1);
+        pk_err_clear(&err);
+        m = pk_model_compile(&UA.a, p, &err);
+        assert_null(m);
+        assert_int_equal(err.code, PK_ENOMEM);
+        ut_alloc_assert_clean(&UA);
+    }
+}
+
 /* ---- JSON features ----------------------------------------------------------------------- */
 
 static void test_json_features(void **state) {
@@ -550,6 +576,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_imputer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalizer_and_pca, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compile_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compile_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_features, setup, teardown),
         cmocka_unit_test_setup_teardown(test_np_sum_order, setup, teardown),
     };

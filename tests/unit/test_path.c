@@ -35,9 +35,15 @@ static int teardown(void **state) {
     return 0;
 }
 
-static pk_value *S(const char *s) { return pk_new_str(&AR, s, strlen(s)); }
-static pk_value *I(int64_t i) { return pk_new_int(&AR, i); }
-static pk_value *NONE(void) { return pk_new_none(&AR); }
+static pk_value *S(const char *s) {
+    return pk_new_str(&AR, s, strlen(s));
+}
+static pk_value *I(int64_t i) {
+    return pk_new_int(&AR, i);
+}
+static pk_value *NONE(void) {
+    return pk_new_none(&AR);
+}
 static pk_value *G(const char *m, const char *n) {
     return pk_new_global(&AR, m, strlen(m), n, strlen(n));
 }
@@ -82,8 +88,9 @@ static void fails(pk_value *root, const char *path, pk_code code, const char *ms
     pk_value *out = NULL;
     pk_err_clear(&ERR);
     pk_code rc = pk_path_eval(&AR, root, path, strlen(path), &out, &ERR);
-    if (rc != code) fail_msg("path %s: rc %s, want %s (%s)", path, pk_code_name(rc),
-                             pk_code_name(code), ERR.msg);
+    if (rc != code)
+        fail_msg("path %s: rc %s, want %s (%s)", path, pk_code_name(rc), pk_code_name(code),
+                 ERR.msg);
     assert_null(out);
     assert_int_equal(ERR.code, code);
     assert_string_equal(ERR.msg, msg);
@@ -200,16 +207,14 @@ static void test_syntax_errors(void **state) {
     fails(r, "$..a", PK_EPATH, "bad path: expected a name after '.' at character 3 of '$..a'");
     fails(r, "$a", PK_EPATH, "bad path: expected '.' or '[' at character 2 of '$a'");
     fails(r, "$.a]", PK_EPATH, "bad path: expected '.' or '[' at character 4 of '$.a]'");
-    fails(r, "$[", PK_EPATH,
-          "bad path: expected an index or a quoted name at character 3 of '$['");
+    fails(r, "$[", PK_EPATH, "bad path: expected an index or a quoted name at character 3 of '$['");
     fails(r, "$[-]", PK_EPATH,
           "bad path: expected an index or a quoted name at character 4 of '$[-]'");
     fails(r, "$[x]", PK_EPATH,
           "bad path: expected an index or a quoted name at character 3 of '$[x]'");
     fails(r, "$[\"abc", PK_EPATH, "bad path: unterminated string at character 7 of '$[\"abc'");
     fails(r, "$[\"a\"", PK_EPATH, "bad path: expected ']' at character 6 of '$[\"a\"'");
-    fails(r, "$[\"a\\n\"]", PK_EPATH,
-          "bad path: unknown escape at character 5 of '$[\"a\\n\"]'");
+    fails(r, "$[\"a\\n\"]", PK_EPATH, "bad path: unknown escape at character 5 of '$[\"a\\n\"]'");
     fails(r, "$[99999999999999999999]", PK_EPATH,
           "bad path: index too large at character 21 of '$[99999999999999999999]'");
     fails(r, "$[9223372036854775808]", PK_EPATH,
@@ -255,8 +260,8 @@ static void test_not_found(void **state) {
 
 /* numpy arrays: [N] walks the first axis (views, then scalars) */
 static pk_value *dtype_f8(void) {
-    pk_value *d = pk_np_dtype_new(&AR, T(3, S("f8"), pk_new_bool(&AR, 0), pk_new_bool(&AR, 1)),
-                                  &ERR);
+    pk_value *d =
+        pk_np_dtype_new(&AR, T(3, S("f8"), pk_new_bool(&AR, 0), pk_new_bool(&AR, 1)), &ERR);
     assert_non_null(d);
     pk_value *st = T(8, I(3), S("<"), NONE(), NONE(), NONE(), I(-1), I(-1), I(0));
     assert_int_equal(pk_np_dtype_setstate(&AR, d, st, &ERR), PK_OK);
@@ -296,7 +301,8 @@ static void test_ndarray_index(void **state) {
     assert_true(d == 2.5);
 }
 
-/* ---- path building ----------------------------------------------------------------------------- */
+/* ---- path building -----------------------------------------------------------------------------
+ */
 
 static const char *built(void (*fn)(pk_buf *)) {
     static char text[256];
@@ -309,13 +315,29 @@ static const char *built(void (*fn)(pk_buf *)) {
     pk_buf_free(&b);
     return text;
 }
-static void b1(pk_buf *b) { pk_path_append_key(b, "abc_1", 5); }
-static void b2(pk_buf *b) { pk_path_append_key(b, "1abc", 4); }
-static void b3(pk_buf *b) { pk_path_append_key(b, "a\"b\\c d", 7); }
-static void b4(pk_buf *b) { pk_path_append_key(b, "", 0); }
-static void b5(pk_buf *b) { pk_path_append_index(b, -12); }
-static void b6(pk_buf *b) { pk_path_append_key(b, "py/args", 7); pk_path_append_index(b, 0); }
-static void b7(pk_buf *b) { pk_path_append_key(b, "_", 1); pk_path_append_key(b, "\xc3\xa9", 2); }
+static void b1(pk_buf *b) {
+    pk_path_append_key(b, "abc_1", 5);
+}
+static void b2(pk_buf *b) {
+    pk_path_append_key(b, "1abc", 4);
+}
+static void b3(pk_buf *b) {
+    pk_path_append_key(b, "a\"b\\c d", 7);
+}
+static void b4(pk_buf *b) {
+    pk_path_append_key(b, "", 0);
+}
+static void b5(pk_buf *b) {
+    pk_path_append_index(b, -12);
+}
+static void b6(pk_buf *b) {
+    pk_path_append_key(b, "py/args", 7);
+    pk_path_append_index(b, 0);
+}
+static void b7(pk_buf *b) {
+    pk_path_append_key(b, "_", 1);
+    pk_path_append_key(b, "\xc3\xa9", 2);
+}
 
 static void test_append(void **state) {
     (void)state;
@@ -341,12 +363,8 @@ static void test_last_step(void **state) {
         int64_t index;
         const char *name;
     } cases[] = {
-        {"$", 0, 0, 0, ""},
-        {"$.a", 1, 0, 0, "a"},
-        {"$.a.bc", 3, 0, 0, "bc"},
-        {"$.a[3]", 3, 1, 3, ""},
-        {"$[-2]", 1, 1, -2, ""},
-        {"$.x[\"q\\\"r\"]", 3, 0, 0, "q\"r"},
+        {"$", 0, 0, 0, ""},       {"$.a", 1, 0, 0, "a"},   {"$.a.bc", 3, 0, 0, "bc"},
+        {"$.a[3]", 3, 1, 3, ""},  {"$[-2]", 1, 1, -2, ""}, {"$.x[\"q\\\"r\"]", 3, 0, 0, "q\"r"},
         {"$['k']", 1, 0, 0, "k"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {

@@ -30,28 +30,51 @@
 
 static const char INT1_P0[] = "\x49\x31\x0a\x2e"; /* 4 bytes */
 static const char NONE_P2[] = "\x80\x02\x4e\x2e"; /* 4 bytes */
-static const char ABC_P4[] = "\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00\x8c\x03\x61\x62\x63\x94\x2e"; /* 18 bytes */
-static const char BIG_P1[] = "\x4c\x31\x30\x39\x39\x35\x31\x31\x36\x32\x37\x37\x37\x36\x4c\x0a\x2e"; /* 17 bytes */
-static const char M1_P2[] = "\x80\x02\x4a\xff\xff\xff\xff\x2e"; /* 8 bytes */
-static const char B31_P2[] = "\x80\x02\x8a\x05\x00\x00\x00\x80\x00\x2e"; /* 10 bytes */
-static const char TRUE_P0[] = "\x49\x30\x31\x0a\x2e"; /* 5 bytes */
-static const char F15_P0[] = "\x46\x31\x2e\x35\x0a\x2e"; /* 6 bytes */
-static const char F15_P1[] = "\x47\x3f\xf8\x00\x00\x00\x00\x00\x00\x2e"; /* 10 bytes */
-static const char BYTES_P2[] = "\x80\x02\x63\x5f\x63\x6f\x64\x65\x63\x73\x0a\x65\x6e\x63\x6f\x64\x65\x0a\x71\x00\x58\x04\x00\x00\x00\x61\x62\xc3\xbf\x71\x01\x58\x06\x00\x00\x00\x6c\x61\x74\x69\x6e\x31\x71\x02\x86\x71\x03\x52\x71\x04\x2e"; /* 51 bytes */
+static const char ABC_P4[] =
+    "\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00\x8c\x03\x61\x62\x63\x94\x2e"; /* 18 bytes */
+static const char BIG_P1[] =
+    "\x4c\x31\x30\x39\x39\x35\x31\x31\x36\x32\x37\x37\x37\x36\x4c\x0a\x2e"; /* 17 bytes */
+static const char M1_P2[] = "\x80\x02\x4a\xff\xff\xff\xff\x2e";             /* 8 bytes */
+static const char B31_P2[] = "\x80\x02\x8a\x05\x00\x00\x00\x80\x00\x2e";    /* 10 bytes */
+static const char TRUE_P0[] = "\x49\x30\x31\x0a\x2e";                       /* 5 bytes */
+static const char F15_P0[] = "\x46\x31\x2e\x35\x0a\x2e";                    /* 6 bytes */
+static const char F15_P1[] = "\x47\x3f\xf8\x00\x00\x00\x00\x00\x00\x2e";    /* 10 bytes */
+static const char BYTES_P2[] =
+    "\x80\x02\x63\x5f\x63\x6f\x64\x65\x63\x73\x0a\x65\x6e\x63\x6f\x64\x65\x0a\x71\x00\x58\x04\x00"
+    "\x00\x00\x61\x62\xc3\xbf\x71\x01\x58\x06\x00\x00\x00\x6c\x61\x74\x69\x6e\x31\x71\x02\x86\x71"
+    "\x03\x52\x71\x04\x2e";                                                /* 51 bytes */
 static const char BYTES_P3[] = "\x80\x03\x43\x03\x61\x62\xff\x71\x00\x2e"; /* 10 bytes */
-static const char EMPTY_BYTES_P2[] = "\x80\x02\x63\x5f\x5f\x62\x75\x69\x6c\x74\x69\x6e\x5f\x5f\x0a\x62\x79\x74\x65\x73\x0a\x71\x00\x29\x52\x71\x01\x2e"; /* 28 bytes */
-static const char SHARED_P2[] = "\x80\x02\x5d\x71\x00\x28\x5d\x71\x01\x4b\x01\x61\x68\x01\x65\x2e"; /* 16 bytes */
-static const char CYC_P2[] = "\x80\x02\x5d\x71\x00\x68\x00\x61\x2e"; /* 9 bytes */
-static const char TCYC_P2[] = "\x80\x02\x5d\x71\x00\x68\x00\x85\x71\x01\x61\x30\x68\x01\x2e"; /* 15 bytes */
-static const char TCYC_P0[] = "\x28\x28\x6c\x70\x30\x0a\x28\x67\x30\x0a\x74\x70\x31\x0a\x61\x30\x30\x67\x31\x0a\x2e"; /* 21 bytes */
-static const char SET_P4[] = "\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00\x8f\x94\x28\x4b\x01\x90\x2e"; /* 18 bytes */
-static const char SET_P2[] = "\x80\x02\x63\x5f\x5f\x62\x75\x69\x6c\x74\x69\x6e\x5f\x5f\x0a\x73\x65\x74\x0a\x71\x00\x5d\x71\x01\x4b\x01\x61\x85\x71\x02\x52\x71\x03\x2e"; /* 34 bytes */
-static const char DICT_P1[] = "\x7d\x71\x00\x58\x01\x00\x00\x00\x61\x71\x01\x4e\x73\x2e"; /* 14 bytes */
-static const char UNI_P0[] = "\x56\xe9\x5c\x75\x32\x30\x61\x63\x5c\x75\x30\x30\x30\x61\x0a\x70\x30\x0a\x2e"; /* 19 bytes */
-static const char STR2_P4[] = "\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00\x5d\x94\x28\x8c\x02\x61\x62\x94\x68\x01\x65\x2e"; /* 23 bytes */
-static const char BIGNEG_P2[] = "\x80\x02\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\xc0\x2e"; /* 14 bytes */
-static const char BIGNEG_P0[] = "\x4c\x2d\x31\x31\x38\x30\x35\x39\x31\x36\x32\x30\x37\x31\x37\x34\x31\x31\x33\x30\x33\x34\x32\x34\x4c\x0a\x2e"; /* 27 bytes */
-static const char NESTED_P3[] = "\x80\x03\x28\x4b\x01\x4b\x02\x4b\x03\x86\x71\x00\x5d\x71\x01\x28\x47\x40\x10\x00\x00\x00\x00\x00\x00\x58\x01\x00\x00\x00\x78\x71\x02\x65\x7d\x71\x03\x58\x01\x00\x00\x00\x6b\x71\x04\x43\x00\x71\x05\x73\x74\x71\x06\x2e"; /* 54 bytes */
+static const char EMPTY_BYTES_P2[] =
+    "\x80\x02\x63\x5f\x5f\x62\x75\x69\x6c\x74\x69\x6e\x5f\x5f\x0a\x62\x79\x74\x65\x73\x0a\x71\x00"
+    "\x29\x52\x71\x01\x2e"; /* 28 bytes */
+static const char SHARED_P2[] =
+    "\x80\x02\x5d\x71\x00\x28\x5d\x71\x01\x4b\x01\x61\x68\x01\x65\x2e"; /* 16 bytes */
+static const char CYC_P2[] = "\x80\x02\x5d\x71\x00\x68\x00\x61\x2e";    /* 9 bytes */
+static const char TCYC_P2[] =
+    "\x80\x02\x5d\x71\x00\x68\x00\x85\x71\x01\x61\x30\x68\x01\x2e"; /* 15 bytes */
+static const char TCYC_P0[] =
+    "\x28\x28\x6c\x70\x30\x0a\x28\x67\x30\x0a\x74\x70\x31\x0a\x61\x30\x30\x67\x31\x0a\x2e"; /* 21
+                                                                                               bytes
+                                                                                             */
+static const char SET_P4[] =
+    "\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00\x8f\x94\x28\x4b\x01\x90\x2e"; /* 18 bytes */
+static const char SET_P2[] =
+    "\x80\x02\x63\x5f\x5f\x62\x75\x69\x6c\x74\x69\x6e\x5f\x5f\x0a\x73\x65\x74\x0a\x71\x00\x5d\x71"
+    "\x01\x4b\x01\x61\x85\x71\x02\x52\x71\x03\x2e"; /* 34 bytes */
+static const char DICT_P1[] =
+    "\x7d\x71\x00\x58\x01\x00\x00\x00\x61\x71\x01\x4e\x73\x2e"; /* 14 bytes */
+static const char UNI_P0[] =
+    "\x56\xe9\x5c\x75\x32\x30\x61\x63\x5c\x75\x30\x30\x30\x61\x0a\x70\x30\x0a\x2e"; /* 19 bytes */
+static const char STR2_P4[] = "\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00\x5d\x94\x28\x8c\x02\x61"
+                              "\x62\x94\x68\x01\x65\x2e"; /* 23 bytes */
+static const char BIGNEG_P2[] =
+    "\x80\x02\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\xc0\x2e"; /* 14 bytes */
+static const char BIGNEG_P0[] = "\x4c\x2d\x31\x31\x38\x30\x35\x39\x31\x36\x32\x30\x37\x31\x37\x34"
+                                "\x31\x31\x33\x30\x33\x34\x32\x34\x4c\x0a\x2e"; /* 27 bytes */
+static const char NESTED_P3[] =
+    "\x80\x03\x28\x4b\x01\x4b\x02\x4b\x03\x86\x71\x00\x5d\x71\x01\x28\x47\x40\x10\x00\x00\x00\x00"
+    "\x00\x00\x58\x01\x00\x00\x00\x78\x71\x02\x65\x7d\x71\x03\x58\x01\x00\x00\x00\x6b\x71\x04\x43"
+    "\x00\x71\x05\x73\x74\x71\x06\x2e"; /* 54 bytes */
 
 /* ---- counting allocator --------------------------------------------------------------------- */
 
@@ -89,9 +112,15 @@ static int teardown(void **state) {
     return 0;
 }
 
-static pk_value *S(const char *s) { return pk_new_str(&AR, s, strlen(s)); }
-static pk_value *I(int64_t i) { return pk_new_int(&AR, i); }
-static pk_value *F(double f) { return pk_new_float(&AR, f); }
+static pk_value *S(const char *s) {
+    return pk_new_str(&AR, s, strlen(s));
+}
+static pk_value *I(int64_t i) {
+    return pk_new_int(&AR, i);
+}
+static pk_value *F(double f) {
+    return pk_new_float(&AR, f);
+}
 static pk_value *B(const char *s, size_t n) {
     return pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)s, n, 0);
 }
@@ -99,11 +128,14 @@ static pk_value *SEQ(pk_kind k, int n, ...) {
     pk_value *v = pk_new_seq(&AR, k, 0);
     va_list ap;
     va_start(ap, n);
-    for (int i = 0; i < n; i++) assert_int_equal(pk_seq_append(&AR, v, va_arg(ap, pk_value *), &ERR), PK_OK);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pk_seq_append(&AR, v, va_arg(ap, pk_value *), &ERR), PK_OK);
     va_end(ap);
     return v;
 }
-static pk_value *BIGINT_LE(const uint8_t *b, size_t n) { return pk_new_long_le(&AR, b, n); }
+static pk_value *BIGINT_LE(const uint8_t *b, size_t n) {
+    return pk_new_long_le(&AR, b, n);
+}
 
 /* Writes v at protocol p and compares with CPython's bytes exp[0..n). */
 static void expect_pickle(const pk_value *v, int p, const char *exp, size_t n) {
@@ -116,7 +148,8 @@ static void expect_pickle(const pk_value *v, int p, const char *exp, size_t n) {
     if (c) fail_msg("write failed: %s", e.msg);
     if (b.len != n || memcmp(b.data, exp, n) != 0) {
         fprintf(stderr, "got %zu bytes:", b.len);
-        for (size_t i = 0; i < b.len; i++) fprintf(stderr, " %02x", b.data[i]);
+        for (size_t i = 0; i < b.len; i++)
+            fprintf(stderr, " %02x", b.data[i]);
         fprintf(stderr, "\n");
         pk_buf_free(&b);
         fail_msg("protocol %d: output differs from CPython's", p);
@@ -143,16 +176,16 @@ static pk_doc *round_trip(const pk_value *v, int p) {
 
 static void test_atoms(void **state) {
     (void)state;
-    EXPECT(I(1), 0, INT1_P0);                         /* 1 */
-    EXPECT(pk_new_none(&AR), 2, NONE_P2);             /* None */
-    EXPECT(S("abc"), 4, ABC_P4);                      /* 'abc': framed, MEMOIZE */
-    EXPECT(I(INT64_C(1) << 40), 1, BIG_P1);           /* 2**40: LONG text below protocol 2 */
-    EXPECT(I(-1), 2, M1_P2);                          /* BININT */
-    EXPECT(I(INT64_C(1) << 31), 2, B31_P2);           /* LONG1, minimal bytes */
-    EXPECT(pk_new_bool(&AR, 1), 0, TRUE_P0);          /* I01 */
-    EXPECT(F(1.5), 0, F15_P0);                        /* FLOAT repr */
-    EXPECT(F(1.5), 1, F15_P1);                        /* BINFLOAT big-endian */
-    EXPECT(S("\xc3\xa9\xe2\x82\xac\n"), 0, UNI_P0);   /* UNICODE raw-unicode-escape */
+    EXPECT(I(1), 0, INT1_P0);                       /* 1 */
+    EXPECT(pk_new_none(&AR), 2, NONE_P2);           /* None */
+    EXPECT(S("abc"), 4, ABC_P4);                    /* 'abc': framed, MEMOIZE */
+    EXPECT(I(INT64_C(1) << 40), 1, BIG_P1);         /* 2**40: LONG text below protocol 2 */
+    EXPECT(I(-1), 2, M1_P2);                        /* BININT */
+    EXPECT(I(INT64_C(1) << 31), 2, B31_P2);         /* LONG1, minimal bytes */
+    EXPECT(pk_new_bool(&AR, 1), 0, TRUE_P0);        /* I01 */
+    EXPECT(F(1.5), 0, F15_P0);                      /* FLOAT repr */
+    EXPECT(F(1.5), 1, F15_P1);                      /* BINFLOAT big-endian */
+    EXPECT(S("\xc3\xa9\xe2\x82\xac\n"), 0, UNI_P0); /* UNICODE raw-unicode-escape */
 }
 
 static void test_bigint(void **state) {
@@ -194,8 +227,9 @@ static void test_containers_and_memo(void **state) {
     /* (1, (2, 3), [4.0, 'x'], {'k': b''}) */
     pk_value *dk = pk_new_dict(&AR, 0);
     assert_int_equal(pk_dict_set(&AR, dk, S("k"), B("", 0), &ERR), PK_OK);
-    EXPECT(SEQ(PK_TUPLE, 4, I(1), SEQ(PK_TUPLE, 2, I(2), I(3)), SEQ(PK_LIST, 2, F(4.0), S("x")), dk),
-           3, NESTED_P3);
+    EXPECT(
+        SEQ(PK_TUPLE, 4, I(1), SEQ(PK_TUPLE, 2, I(2), I(3)), SEQ(PK_LIST, 2, F(4.0), S("x")), dk),
+        3, NESTED_P3);
 }
 
 /* ---- writer: frames, limits, errors ---------------------------------------------------------- */
@@ -204,7 +238,8 @@ static void test_frames(void **state) {
     (void)state;
     /* list(range(30000)) at protocol 4: CPython commits the first frame at 65537 bytes */
     pk_value *l = pk_new_seq(&AR, PK_LIST, 0);
-    for (int i = 0; i < 30000; i++) assert_int_equal(pk_seq_append(&AR, l, I(i), &ERR), PK_OK);
+    for (int i = 0; i < 30000; i++)
+        assert_int_equal(pk_seq_append(&AR, l, I(i), &ERR), PK_OK);
     pk_buf b;
     pk_buf_init(&b, &COUNTING, 0);
     pk_write_opts o = {4, 0, 0};
@@ -212,7 +247,8 @@ static void test_frames(void **state) {
     assert_int_equal(b.len, 89827);
     assert_int_equal(b.data[2], 0x95);
     uint64_t f1 = 0;
-    for (int i = 0; i < 8; i++) f1 |= (uint64_t)b.data[3 + i] << (8 * i);
+    for (int i = 0; i < 8; i++)
+        f1 |= (uint64_t)b.data[3 + i] << (8 * i);
     assert_int_equal(f1, 65537);
     assert_int_equal(b.data[11 + f1], 0x95);
     /* small ints cost a node each: more than the default 16x budget of a 3-byte BININT2 */
@@ -298,7 +334,8 @@ static void test_write_errors(void **state) {
     /* depth: 50 nested lists against a cap of 10 */
     pk_err_clear(&ERR);
     pk_value *v = I(0);
-    for (int i = 0; i < 50; i++) v = SEQ(PK_LIST, 1, v);
+    for (int i = 0; i < 50; i++)
+        v = SEQ(PK_LIST, 1, v);
     o.max_depth = 10;
     pk_buf_init(&b, &COUNTING, 0);
     assert_int_equal(pk_pickle_write(&b, v, &o, &ERR), PK_ELIMIT);
@@ -309,17 +346,48 @@ static void test_write_errors(void **state) {
     pk_err_clear(&ERR);
     o.max_depth = 0;
     pk_buf_init(&b, &COUNTING, 100);
-    assert_int_equal(pk_pickle_write(&b, B("0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789", 100), &o, &ERR), PK_ELIMIT);
+    assert_int_equal(pk_pickle_write(&b,
+                                     B("01234567890123456789012345678901234567890123456789012345678"
+                                       "90123456789012345678901234567890123456789",
+                                       100),
+                                     &o, &ERR),
+                     PK_ELIMIT);
     assert_string_equal(ERR.msg, "the pickle would exceed the output limit of 100 bytes");
+    pk_buf_free(&b);
+}
+
+/* pickle.dumps(str, 2): Python 3 names are written as Python 2's below protocol 3 */
+static const char STR_TYPE_P2[] = "\x80\x02\x63\x5f\x5f\x62\x75\x69\x6c\x74\x69\x6e\x5f\x5f\x0a"
+                                  "\x75\x6e\x69\x63\x6f\x64\x65\x0a\x71\x00\x2e";
+
+static void test_global_names(void **state) {
+    (void)state;
+    EXPECT(pk_new_global(&AR, "builtins", 8, "str", 3), 2, STR_TYPE_P2);
+    /* a name Python 3 would map to another one when reading protocols 0-2 cannot be written
+     * there (only a protocol >= 3 stream can hold it) */
+    pk_buf b;
+    pk_buf_init(&b, &COUNTING, 0);
+    pk_write_opts o = {2, 0, 0};
+    assert_int_equal(
+        pk_pickle_write(&b, pk_new_global(&AR, "__builtin__", 11, "list", 4), &o, &ERR),
+        PK_EENCODE);
+    assert_string_equal(ERR.msg, "global __builtin__.list cannot be written below protocol 3: "
+                                 "Python 3 would read it as builtins.list");
+    pk_buf_free(&b);
+    pk_err_clear(&ERR);
+    o.protocol = 3;
+    pk_buf_init(&b, &COUNTING, 0);
+    assert_int_equal(
+        pk_pickle_write(&b, pk_new_global(&AR, "__builtin__", 11, "list", 4), &o, &ERR), PK_OK);
     pk_buf_free(&b);
 }
 
 static void test_utf8_check(void **state) {
     (void)state;
     assert_int_equal(pk_utf8_check("abc", 3), 3);
-    assert_int_equal(pk_utf8_check("\xed\xa0\x80", 3), 3); /* lone surrogate: surrogatepass */
-    assert_int_equal(pk_utf8_check("a\xc0\x80", 3), 1);    /* overlong */
-    assert_int_equal(pk_utf8_check("ab\xe2\x82", 4), 2);   /* truncated */
+    assert_int_equal(pk_utf8_check("\xed\xa0\x80", 3), 3);     /* lone surrogate: surrogatepass */
+    assert_int_equal(pk_utf8_check("a\xc0\x80", 3), 1);        /* overlong */
+    assert_int_equal(pk_utf8_check("ab\xe2\x82", 4), 2);       /* truncated */
     assert_int_equal(pk_utf8_check("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
 }
 
@@ -343,7 +411,8 @@ static void expect_json_error(const char *text, uint32_t depth, const char *msg)
 
 static void test_json_read(void **state) {
     (void)state;
-    pk_value *v = J(" {\"a\": [1, -2.5e3, true, false, null, \"x\\u00e9\\ud83d\\ude00\\n\"], \"a\": 2} ");
+    pk_value *v =
+        J(" {\"a\": [1, -2.5e3, true, false, null, \"x\\u00e9\\ud83d\\ude00\\n\"], \"a\": 2} ");
     assert_int_equal(v->kind, PK_DICT);
     assert_int_equal(v->u.d.len, 1); /* a repeated key keeps its last value */
     assert_int_equal(pk_dict_get_str(v, "a")->u.i, 2);
@@ -362,7 +431,8 @@ static void test_json_read(void **state) {
     assert_int_equal(v->u.s.len, 3);
     assert_memory_equal(v->u.s.ptr, "\xed\xb2\x80", 3);
     /* 64-bit edges and beyond */
-    v = J("[9223372036854775807, -9223372036854775808, 9223372036854775808, -1180591620717411303424]");
+    v = J("[9223372036854775807, -9223372036854775808, 9223372036854775808, "
+          "-1180591620717411303424]");
     assert_int_equal(v->u.seq.items[0]->u.i, INT64_MAX);
     assert_int_equal(v->u.seq.items[1]->u.i, INT64_MIN);
     assert_int_equal(v->u.seq.items[2]->kind, PK_BIGINT);
@@ -394,7 +464,8 @@ static void test_json_errors(void **state) {
     free(many);
 }
 
-/* ---- edits ------------------------------------------------------------------------------------ */
+/* ---- edits ------------------------------------------------------------------------------------
+ */
 
 static void test_edit(void **state) {
     (void)state;
@@ -434,6 +505,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_shared_nodes_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_global_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_errors, setup, teardown),

@@ -67,11 +67,13 @@ static void test_round_trip(void **state) {
             pk_err_clear(&err);
             uint8_t *z, *back;
             size_t zn, bn;
-            assert_int_equal(pk_zstd_compress(&COUNTING, src, sizes[s], levels[l], 0, &z, &zn, &err), PK_OK);
+            assert_int_equal(
+                pk_zstd_compress(&COUNTING, src, sizes[s], levels[l], 0, &z, &zn, &err), PK_OK);
             assert_true(pk_zstd_is_frame(z, zn));
             assert_int_equal(ZSTD_getFrameContentSize(z, zn), sizes[s]);
             if (sizes[s] >= 70000) assert_true(zn < sizes[s] / 2);
-            assert_int_equal(pk_zstd_decompress(&COUNTING, z, zn, 1u << 30, &back, &bn, &err), PK_OK);
+            assert_int_equal(pk_zstd_decompress(&COUNTING, z, zn, 1u << 30, &back, &bn, &err),
+                             PK_OK);
             assert_int_equal(bn, sizes[s]);
             if (bn) assert_memory_equal(back, src, bn);
             pk_free(&COUNTING, z);
@@ -92,13 +94,15 @@ static void test_levels(void **state) {
     pk_err_clear(&err);
     uint8_t *z;
     size_t zn;
-    assert_int_equal(pk_zstd_compress(&COUNTING, (const uint8_t *)"x", 1, 23, 0, &z, &zn, &err), PK_EVALUE);
+    assert_int_equal(pk_zstd_compress(&COUNTING, (const uint8_t *)"x", 1, 23, 0, &z, &zn, &err),
+                     PK_EVALUE);
     assert_null(z);
     char exp[96];
     snprintf(exp, sizeof exp, "zstd level must be %d to -1 or 1 to 22, not 23", lo);
     assert_string_equal(err.msg, exp);
     pk_err_clear(&err);
-    assert_int_equal(pk_zstd_compress(&COUNTING, (const uint8_t *)"x", 1, 0, 0, &z, &zn, &err), PK_EVALUE);
+    assert_int_equal(pk_zstd_compress(&COUNTING, (const uint8_t *)"x", 1, 0, 0, &z, &zn, &err),
+                     PK_EVALUE);
 }
 
 static void test_limits(void **state) {
@@ -159,11 +163,14 @@ static void test_bad_frames(void **state) {
     memcpy(longer, z, zn);
     memcpy(longer + zn, "xyz", 3);
     pk_err_clear(&err);
-    assert_int_equal(pk_zstd_decompress(&COUNTING, longer, zn + 3, 1u << 30, &back, &bn, &err), PK_ECOMPRESS);
+    assert_int_equal(pk_zstd_decompress(&COUNTING, longer, zn + 3, 1u << 30, &back, &bn, &err),
+                     PK_ECOMPRESS);
     free(longer);
     /* not a zstd frame at all */
     pk_err_clear(&err);
-    assert_int_equal(pk_zstd_decompress(&COUNTING, (const uint8_t *)"\x80\x04N.", 4, 100, &back, &bn, &err), PK_ECOMPRESS);
+    assert_int_equal(
+        pk_zstd_decompress(&COUNTING, (const uint8_t *)"\x80\x04N.", 4, 100, &back, &bn, &err),
+        PK_ECOMPRESS);
     assert_string_equal(err.msg, "bad compressed data: not a zstd frame");
     pk_free(&COUNTING, z);
 
@@ -177,7 +184,8 @@ static void test_bad_frames(void **state) {
     assert_false(ZSTD_isError(nzn));
     assert_int_equal(ZSTD_getFrameContentSize(nz, nzn), ZSTD_CONTENTSIZE_UNKNOWN);
     pk_err_clear(&err);
-    assert_int_equal(pk_zstd_decompress(&COUNTING, nz, nzn, 1u << 30, &back, &bn, &err), PK_ECOMPRESS);
+    assert_int_equal(pk_zstd_decompress(&COUNTING, nz, nzn, 1u << 30, &back, &bn, &err),
+                     PK_ECOMPRESS);
     assert_non_null(strstr(err.msg, "content size"));
     free(nz);
     free(src);
