@@ -8,7 +8,8 @@ Usage:
 Every payload, if loaded by Python, creates the file MARKER (with `touch` through a shell, a
 process, or Python's open()). pickle_ext must never create it: it decodes without executing. Each
 entry says which global(s) pickle_info must list as unsafe, how Python would load it (`pickle`
-= pickle.loads, `joblib` = joblib.load) and the decoder's expected verdict:
+= pickle.loads, `joblib` = joblib.load, `zstd` = zstd -d then pickle.loads) and the decoder's
+expected verdict:
   "unsafe"  decodes; pickle_info lists the globals under unsafe_globals, safe is false
   "reject"  the decode itself fails (e.g. an argument straddling a FRAME boundary, which a
             static parser must not follow -- FORMATS.md section 2, FRAME)
@@ -28,7 +29,9 @@ import io
 import json
 import os
 import pickle
+import shutil
 import struct
+import subprocess
 import sys
 
 
@@ -152,6 +155,19 @@ def payloads(marker):
     straddle = P4 + b"\x95" + struct.pack("<Q", cut) + body
     add("frame_straddle", straddle, ["os.system"], verdict="reject")
     add("joblib_after_raw_array", joblib_payload(m), ["posix.system"], loader="joblib")
+    # inside a joblib zlib container, and inside a zstd frame (pickle_compress's envelope)
+    import zlib
+    add("joblib_zlib_container", zlib.compress(out[0][1], 3), ["os.system"], loader="joblib")
+    zstd = shutil.which("zstd")
+    if zstd:
+        import tempfile
+        with tempfile.NamedTemporaryFile(suffix=".pkl") as tmp:  # a file: the size is declared
+            tmp.write(out[1][1])
+            tmp.flush()
+            frame = subprocess.run([zstd, "-q", "-c", tmp.name], stdout=subprocess.PIPE,
+                                   check=True).stdout
+        if frame[:4] == b"\x28\xb5\x2f\xfd":
+            add("zstd_frame", frame, ["posix.system"], loader="zstd")
     add("sklearn_model_with_payload", sklearn_payload(m), ["posix.system"])
     return out
 

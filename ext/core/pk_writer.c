@@ -634,20 +634,16 @@ static void map_py2(const char **module, const char **name) {
 }
 
 static pk_code save(wr *w, const pk_value *v, uint32_t depth);
+static pk_code save_reduce(wr *w, const pk_value *func, const pk_value *args, const pk_value *obj,
+                           uint32_t depth);
+static pk_value *builtin(wr *w, const char *name);
 
-static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
+/* The module and name a GLOBAL or INST opcode (protocols 0-3) writes for global g: Python 2's
+ * names below protocol 3, refused when they would not read back as g. */
+static pk_code text_names(wr *w, const pk_value *g, const char **modp, const char **namep) {
     const char *module = g->u.g.module, *name = g->u.g.name;
-    pk_code c;
-    if (w->proto >= 4) {
-        pk_value *m = mk_bytes(w, PK_STR, module, g->u.g.module_len);
-        pk_value *nm = mk_bytes(w, PK_STR, name, g->u.g.name_len);
-        if (!m || !nm) return w->err->code;
-        if ((c = save(w, m, depth + 1)) || (c = save(w, nm, depth + 1)) || (c = w_op(w, 0x93)))
-            return c;
-        return memo_put(w, g);
-    }
     if (strlen(module) != g->u.g.module_len || strlen(name) != g->u.g.name_len ||
-        strchr(module, '\n') || strchr(name, '\n'))
+        strchr(module, '\n') || strchr(name, '\n') || strchr(name, '.'))
         return pk_err_set(w->err, PK_EENCODE, -1, -1, "global name %s.%s cannot be written", module,
                           name);
     if (w->proto < 3) {
@@ -671,6 +667,36 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
         module = m;
         name = nm;
     }
+    *modp = module;
+    *namep = name;
+    return PK_OK;
+}
+
+static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
+    const char *module = g->u.g.module, *name = g->u.g.name;
+    pk_code c;
+    if (w->proto >= 4) {
+        pk_value *m = mk_bytes(w, PK_STR, module, g->u.g.module_len);
+        pk_value *nm = mk_bytes(w, PK_STR, name, g->u.g.name_len);
+        if (!m || !nm) return w->err->code;
+        if ((c = save(w, m, depth + 1)) || (c = save(w, nm, depth + 1)) || (c = w_op(w, 0x93)))
+            return c;
+        return memo_put(w, g);
+    }
+    const char *dot = memchr(name, '.', g->u.g.name_len) ? strrchr(name, '.') : NULL;
+    if (dot) {
+        /* a nested qualified name below protocol 4: getattr(parent, 'last') REDUCE, as CPython
+         * writes it (GLOBAL cannot hold a dotted name there) */
+        pk_value *parent =
+            pk_new_global(&w->scratch, module, g->u.g.module_len, name, (size_t)(dot - name));
+        pk_value *f = builtin(w, "getattr"), *args = mk_tuple(w, 2);
+        pk_value *last = mk_bytes(w, PK_STR, dot + 1, g->u.g.name_len - (size_t)(dot - name) - 1);
+        if (!parent || !f || !args || !last) return pk_err_nomem(w->err, -1);
+        args->u.seq.items[0] = parent;
+        args->u.seq.items[1] = last;
+        return save_reduce(w, f, args, g, depth);
+    }
+    if ((c = text_names(w, g, &module, &name))) return c;
     if ((c = w_op(w, 'c')) || (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
         (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')))
         return c;
@@ -921,7 +947,18 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
                 return c;
             goto parts;
         }
-        how = PK_HOW_REDUCE; /* protocol 0: cls(*args) */
+        /* protocol 0: INST module\nname\n, which needs the class as a plain global */
+        const char *module, *name;
+        if (!o->cls || o->cls->kind != PK_GLOBAL)
+            return pk_err_set(w->err, PK_EENCODE, -1, -1,
+                              "an instance made by OBJ on a non-global cannot be written at "
+                              "protocol 0");
+        if ((c = text_names(w, o->cls, &module, &name)) || (c = w_op(w, '(')) ||
+            (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) || (c = w_op(w, 'i')) ||
+            (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
+            (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')) || (c = memo_after(w, v)))
+            return c;
+        goto parts;
     }
     switch (how) {
     case PK_HOW_REDUCE:

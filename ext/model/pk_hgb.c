@@ -15,6 +15,10 @@
  * is negative or unknown. The category is the value converted to an integer and truncated to
  * 8 bits, as the C cast in scikit-learn does.
  *
+ * Speed: a row without NaN in a model without categorical splits (or NaN thresholds) walks
+ * HGB_GROUP trees in lock step, branch free (x <= thr is !(x > thr) for non-NaN x; a leaf loops
+ * on itself); anything else takes the careful per-tree descent.
+ *
  * Raw prediction: baseline (_baseline_prediction) then, iteration by iteration and class by
  * class, += the leaf value. Regressors: identity link (squared_error, absolute_error,
  * quantile) or exp (poisson, gamma). Binary log_loss: proba [1 - expit(raw), expit(raw)];

@@ -14,8 +14,12 @@
  * checks each one (see pk_trees.h) and renumbers them so a split's children are adjacent and
  * always after it: descent is a loop whose index only grows, so it ends within n_nodes steps.
  *
- * Exactness: X is cast to float32 (scikit-learn's DTYPE) and compared as a double with the
- * float64 threshold, `x <= threshold` going left; NaN goes left only where missing_go_to_left.
+ * Exactness: X is cast to float32 (scikit-learn's DTYPE); scikit-learn compares it as a double
+ * with the float64 threshold, `x <= threshold` going left. The compiled node holds the largest
+ * float32 <= threshold instead, and for every float32 x, x <= that exactly when (double)x <=
+ * threshold, so the float comparison decides identically. NaN goes left only where
+ * missing_go_to_left. Speed: a leaf loops on itself, so a row without NaN descends every tree
+ * in exactly `depth` branch-free steps, and pk_tset_group walks PK_TGROUP trees in lock step.
  * Probabilities: value[:n_classes] / sum (numpy's summation order), 0 sums left as they are.
  * Limits: node_count < 2^31, n_features < 2^30.
  * Owner: the trees helper (issue 5).
@@ -77,7 +81,8 @@ static double rd_f64(const uint8_t *p) {
     return v;
 }
 
-/* Temporary arrays of one tree (freed by raw_free). */
+/* Temporary arrays of one tree (freed by tmp_free; not zero-filled: each is written before it
+ * is read). */
 typedef struct tree_tmp {
     const pk_alloc *a;
     int64_t *left, *right, *feat, *nsamp;
@@ -102,7 +107,6 @@ static void *tmp_alloc(pk_mc *c, tree_tmp *t, size_t count, size_t size) {
     }
     void *p = pk_malloc(t->a, n);
     if (!p) pk_err_nomem(c->err, -1);
-    else memset(p, 0, n);
     return p;
 }
 
@@ -253,6 +257,8 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     t->seen = tmp_alloc(c, t, n, 1);
     if (!t->queue || !t->depth || !t->leaf_orig || !t->leaf_depth || !t->seen)
         return c->err->code;
+    memset(t->seen, 0, n);
+    t->depth[0] = 0;
     pk_tnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
     if (!nodes) return c->err->code;
     size_t count = 1, leaves = 0;

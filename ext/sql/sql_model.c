@@ -37,6 +37,9 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 #define PK_MODEL_CACHE_SIZE 16
+/* The LRU also evicts (least recent first, never the newest entry) while its entries hold more
+ * than this many bytes of compiled models and kept blob copies. */
+#define PK_MODEL_CACHE_BYTES ((size_t)512 << 20)
 
 typedef struct mc_entry {
     int refs;
@@ -50,12 +53,14 @@ typedef struct mc_entry {
     size_t key_len;
     uint64_t hash;
     int64_t gen;
+    size_t bytes; /* what the entry keeps alive, for the cache's byte cap */
     struct mc_entry *prev, *next; /* LRU list, most recent first */
 } mc_entry;
 
 typedef struct mc_cache {
     mc_entry *head, *tail;
     int count;
+    size_t bytes;
 } mc_cache;
 
 static void entry_unref(void *p) {
@@ -78,6 +83,7 @@ static void cache_unlink(mc_cache *c, mc_entry *e) {
     else c->tail = e->prev;
     e->prev = e->next = NULL;
     c->count--;
+    c->bytes -= e->bytes;
 }
 
 static void cache_push_front(mc_cache *c, mc_entry *e) {
@@ -87,6 +93,7 @@ static void cache_push_front(mc_cache *c, mc_entry *e) {
     c->head = e;
     if (!c->tail) c->tail = e;
     c->count++;
+    c->bytes += e->bytes;
 }
 
 static void cache_free(void *p) {
@@ -154,7 +161,7 @@ static void cache_insert(mc_cache *c, mc_entry *e) {
     if (!c) return;
     e->refs++;
     cache_push_front(c, e);
-    while (c->count > PK_MODEL_CACHE_SIZE) {
+    while (c->count > PK_MODEL_CACHE_SIZE || (c->count > 1 && c->bytes > PK_MODEL_CACHE_BYTES)) {
         mc_entry *old = c->tail;
         cache_unlink(c, old);
         entry_unref(old);
@@ -234,6 +241,36 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
     return NULL;
 }
 
+/* Safety (DESIGN.md §4, issue 8): a pickle that references a global outside the allowlist is
+ * refused, naming the globals, even though nothing would be executed here: the same bytes loaded
+ * by Python would run that code. Returns NULL when doc is safe, else a message in `b`'s memory
+ * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)").
+ * *only_sklearn is set when every such global is a scikit-learn name: then an unsupported
+ * estimator class is reported as such (with the supported list) rather than as unsafe. */
+static const char *unsafe_reason(const pk_doc *doc, pk_buf *b, int *only_sklearn) {
+    *only_sklearn = 1;
+    if (pk_doc_safe(doc)) return NULL;
+    for (size_t i = 0; i < doc->nglobals; i++)
+        if (!doc->globals[i].allowed && strncmp(doc->globals[i].module, "sklearn.", 8) != 0)
+            *only_sklearn = 0;
+    pk_buf_puts(b, "refusing an unsafe pickle: it references ");
+    size_t shown = 0, more = 0;
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        const pk_global_ref *g = &doc->globals[i];
+        if (g->allowed) continue;
+        if (shown == 5) {
+            more++;
+            continue;
+        }
+        pk_buf_printf(b, "%s%s.%s", shown ? ", " : "", g->module, g->name);
+        shown++;
+    }
+    if (more) pk_buf_printf(b, " and %zu more", more);
+    pk_buf_puts(b, " (not on the allowlist)");
+    pk_buf_putc(b, 0);
+    return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
+}
+
 /* A new entry for a compiled model (buffers allocated once). */
 static mc_entry *entry_new(sqlite3_context *ctx, pk_model *m) {
     mc_entry *e = sqlite3_malloc64(sizeof *e);
@@ -296,10 +333,22 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     }
     pk_doc *doc = model_doc(ctx, fname, v, is_null);
     if (!doc) return NULL;
+    pk_buf ub;
+    pk_buf_init(&ub, &pk_sql_alloc, 0);
+    int only_sklearn;
+    const char *unsafe = unsafe_reason(doc, &ub, &only_sklearn);
     pk_err err;
     pk_err_clear(&err);
-    pk_model *m = pk_model_compile(&pk_sql_alloc, doc->root, &err);
+    pk_model *m = NULL;
+    if (!unsafe || only_sklearn) m = pk_model_compile(&pk_sql_alloc, doc->root, &err);
     pk_doc_free(doc);
+    if (unsafe && (m || !only_sklearn)) {
+        pk_sql_errorf(ctx, fname, "%s", unsafe);
+        pk_buf_free(&ub);
+        pk_model_free(m);
+        return NULL;
+    }
+    pk_buf_free(&ub);
     if (!m) {
         model_error(ctx, fname, &err);
         return NULL;
@@ -317,6 +366,7 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     e->hash = hash;
     e->is_name = is_name;
     e->gen = gen;
+    e->bytes = n + e->model->arena->used;
     cache_insert(cache, e);
     return e;
 }
@@ -530,7 +580,19 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const pk_value *root = doc->root;
     pk_err err;
     pk_err_clear(&err);
-    pk_model *m = pk_model_compile(&pk_sql_alloc, root, &err);
+    pk_buf ub;
+    pk_buf_init(&ub, &pk_sql_alloc, 0);
+    int only_sklearn;
+    const char *unsafe = unsafe_reason(doc, &ub, &only_sklearn);
+    pk_model *m = NULL;
+    if (!unsafe || only_sklearn) m = pk_model_compile(&pk_sql_alloc, root, &err);
+    if (unsafe && (m || !only_sklearn)) {
+        pk_model_free(m);
+        m = NULL;
+        pk_err_clear(&err);
+        pk_err_set(&err, PK_EMODEL, -1, -1, "%.*s", PK_ERR_MSG_MAX - 1, unsafe);
+    }
+    pk_buf_free(&ub);
     pk_buf b;
     pk_buf_init(&b, &pk_sql_alloc, lim.max_output);
     char tn[300];

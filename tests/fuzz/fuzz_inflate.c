@@ -27,15 +27,34 @@ static const pk_compression kinds[] = {PK_COMP_ZSTD, PK_COMP_ZLIB, PK_COMP_GZIP,
 
 static const char *magic(pk_compression c, size_t *n) {
     switch (c) {
-    case PK_COMP_ZSTD: *n = 4; return "\x28\xb5\x2f\xfd";
-    case PK_COMP_ZLIB: *n = 1; return "\x78";
-    case PK_COMP_GZIP: *n = 2; return "\x1f\x8b";
-    case PK_COMP_BZ2: *n = 3; return "BZh";
-    case PK_COMP_XZ: *n = 6; return "\xfd" "7zXZ\x00";
-    case PK_COMP_LZMA: *n = 2; return "\x5d\x00";
-    case PK_COMP_LZ4: *n = 4; return "\x04\x22\x4d\x18";
-    case PK_COMP_ZFILE: *n = 2; return "ZF";
-    default: *n = 0; return "";
+    case PK_COMP_ZSTD:
+        *n = 4;
+        return "\x28\xb5\x2f\xfd";
+    case PK_COMP_ZLIB:
+        *n = 1;
+        return "\x78";
+    case PK_COMP_GZIP:
+        *n = 2;
+        return "\x1f\x8b";
+    case PK_COMP_BZ2:
+        *n = 3;
+        return "BZh";
+    case PK_COMP_XZ:
+        *n = 6;
+        return "\xfd"
+               "7zXZ\x00";
+    case PK_COMP_LZMA:
+        *n = 2;
+        return "\x5d\x00";
+    case PK_COMP_LZ4:
+        *n = 4;
+        return "\x04\x22\x4d\x18";
+    case PK_COMP_ZFILE:
+        *n = 2;
+        return "ZF";
+    default:
+        *n = 0;
+        return "";
     }
 }
 
@@ -79,8 +98,8 @@ static uint8_t *compress_with(pk_compression c, const uint8_t *src, size_t n, si
         unsigned cap = (unsigned)(n + n / 100 + 700);
         out = malloc(cap);
         if (!out) return NULL;
-        if (BZ2_bzBuffToBuffCompress((char *)out, &cap, (char *)(uintptr_t)src, (unsigned)n, 1,
-                                     0, 0) != BZ_OK)
+        if (BZ2_bzBuffToBuffCompress((char *)out, &cap, (char *)(uintptr_t)src, (unsigned)n, 1, 0,
+                                     0) != BZ_OK)
             break;
         *out_n = cap;
         return out;
@@ -103,7 +122,8 @@ static uint8_t *compress_with(pk_compression c, const uint8_t *src, size_t n, si
         *out_n = r;
         return out;
     }
-    default: return NULL;
+    default:
+        return NULL;
     }
     free(out);
     return NULL;
@@ -159,7 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         out = NULL;
         pk_err_clear(&err);
         rc = pk_inflate(&pk_alloc_std, c, z, zn, plen - 1, &out, &out_len, &err);
-        if (rc != PK_ELIMIT) fprintf(stderr, "cap %zu on %zu bytes: rc %d %s\n", plen - 1, plen, rc, err.msg);
+        if (rc != PK_ELIMIT)
+            fprintf(stderr, "cap %zu on %zu bytes: rc %d %s\n", plen - 1, plen, rc, err.msg);
         FUZZ_CHECK(rc == PK_ELIMIT);
     }
     free(z);

@@ -31,16 +31,26 @@ static uint64_t next_rand(void) {
 static double rand_value(void) {
     uint64_t r = next_rand();
     switch (r % 16) {
-    case 0: return 0.0;
-    case 1: return -0.0;
-    case 2: return NAN;
-    case 3: return INFINITY;
-    case 4: return -INFINITY;
-    case 5: return 1e308;
-    case 6: return -1e308;
-    case 7: return 5e-324;
-    case 8: return (double)(int64_t)(r >> 40) - 8388608.0;
-    default: return ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 20.0;
+    case 0:
+        return 0.0;
+    case 1:
+        return -0.0;
+    case 2:
+        return NAN;
+    case 3:
+        return INFINITY;
+    case 4:
+        return -INFINITY;
+    case 5:
+        return 1e308;
+    case 6:
+        return -1e308;
+    case 7:
+        return 5e-324;
+    case 8:
+        return (double)(int64_t)(r >> 40) - 8388608.0;
+    default:
+        return ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 20.0;
     }
 }
 
@@ -73,10 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         double *out = calloc(nout, sizeof *out);
         FUZZ_CHECK(x && scratch && out);
         g_state = 1469598103934665603ull;
-        for (size_t i = 0; i < size; i++) g_state = (g_state ^ data[i]) * 1099511628211ull;
+        for (size_t i = 0; i < size; i++)
+            g_state = (g_state ^ data[i]) * 1099511628211ull;
         if (!g_state) g_state = 1;
         for (int row = 0; row < 4; row++) {
-            for (size_t j = 0; j < nf; j++) x[j] = row == 0 ? 0.5 : rand_value();
+            for (size_t j = 0; j < nf; j++)
+                x[j] = row == 0 ? 0.5 : rand_value();
             for (int k = 0; k < PK_METHOD_COUNT; k++) {
                 pk_err_clear(&err);
                 pk_code c = pk_model_run(m, (pk_method)k, x, scratch, out, &err);

@@ -80,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             pk_err_clear(&err);
             c = pk_path_last_step((const char *)p.data, p.len, &parent_len, &is_index, &index,
                                   &name, &err);
-            if (c != PK_OK) fprintf(stderr, "last_step failed on %.*s: %s\n", (int)p.len, p.data, err.msg);
+            if (c != PK_OK)
+                fprintf(stderr, "last_step failed on %.*s: %s\n", (int)p.len, p.data, err.msg);
             FUZZ_CHECK(c == PK_OK);
             FUZZ_CHECK(parent_len == 1 && !is_index);
             FUZZ_CHECK(name.len == size && memcmp(name.data, data, size) == 0);

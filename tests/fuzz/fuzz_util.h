@@ -2,9 +2,9 @@
  * fuzz_util.h - shared helpers of the libFuzzer targets in tests/fuzz (header-only).
  *
  * Each target defines LLVMFuzzerTestOneInput and links against the core sources only
- * (the .c files of ext/core and ext/model; never SQLite). scripts/run_fuzz.sh builds them with clang-14
- * -fsanitize=fuzzer,address,undefined. A broken invariant calls FUZZ_CHECK, which prints the
- * failed condition and aborts, so libFuzzer records the input as a crash.
+ * (the .c files of ext/core and ext/model; never SQLite). scripts/run_fuzz.sh builds them with
+ * clang-14 -fsanitize=fuzzer,address,undefined. A broken invariant calls FUZZ_CHECK, which prints
+ * the failed condition and aborts, so libFuzzer records the input as a crash.
  *
  * Limits: the fuzzers use the default limits except for a smaller inflate and output cap
  * (64 MiB / 16 MiB), which keeps every run far below -rss_limit_mb=2048 while still exercising
@@ -26,14 +26,14 @@
 #include <string.h>
 
 #define FUZZ_MAX_INFLATE (64u << 20)
-#define FUZZ_MAX_OUTPUT (16u << 20)
+#define FUZZ_MAX_OUTPUT  (16u << 20)
 
-#define FUZZ_CHECK(cond)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);          \
-            abort();                                                                              \
-        }                                                                                         \
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static inline void fuzz_limits(pk_limits *lim) {

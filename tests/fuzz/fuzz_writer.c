@@ -29,11 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * protocol < 3 the same name is mapped on reading (builtins.list). Such inputs are re-checked at
  * protocol 4 instead. */
 __attribute__((unused)) static int names_py2_module(const uint8_t *data, size_t size) {
-    static const char *const names[] = {"__builtin__", "copy_reg", "exceptions", "UserDict",
-                                        "UserList", "UserString", "cPickle", "cStringIO",
-                                        "StringIO", "Queue", "thread", "repr", "ConfigParser",
-                                        "SocketServer", "httplib", "urllib2", "commands",
-                                        "itertools"};
+    static const char *const names[] = {
+        "__builtin__",  "copy_reg",     "exceptions", "UserDict", "UserList", "UserString",
+        "cPickle",      "cStringIO",    "StringIO",   "Queue",    "thread",   "repr",
+        "ConfigParser", "SocketServer", "httplib",    "urllib2",  "commands", "itertools"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (memmem(data, size, names[i], strlen(names[i]))) return 1;
     return 0;
@@ -63,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
     pk_write_opts opts;
     memset(&opts, 0, sizeof opts);
     opts.protocol = (int)(h % 6);
@@ -81,8 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(c == PK_EENCODE || c == PK_ELIMIT);
     } else {
         pk_err_clear(&err);
-        pk_doc *doc2 =
-            pk_doc_decode(&pk_alloc_std, &lim, out.data, out.len, PK_DOC_BORROW, &err);
+        pk_doc *doc2 = pk_doc_decode(&pk_alloc_std, &lim, out.data, out.len, PK_DOC_BORROW, &err);
         if (!doc2 && strstr(err.msg, "empty module or class name")) {
             /* Known, fixture tests/fixtures/bad/global_nul_name.pkl: a GLOBAL name with a NUL
              * byte is truncated by the decoder, so the writer writes an empty name. Once the
@@ -92,8 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             pk_doc_free(doc);
             return 0;
         }
-        if (!doc2)
-            fprintf(stderr, "re-decode failed (protocol %d): %s\n", opts.protocol, err.msg);
+        if (!doc2) fprintf(stderr, "re-decode failed (protocol %d): %s\n", opts.protocol, err.msg);
         FUZZ_CHECK(doc2 != NULL);
         size_t n2 = 0;
         char *j2 = fuzz_json(doc2->root, &lim, &n2);

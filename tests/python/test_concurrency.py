@@ -20,7 +20,9 @@ Owner: the hardening helper (issue 8).
 import os
 import pickle
 import random
+import select
 import signal
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -35,6 +37,16 @@ REPEAT = int(os.environ.get("PK_STRESS_REPEAT", "1"))
 N_SCORERS = 8
 N_VERSIONS = 12
 
+
+
+@pytest.fixture(scope="module")
+def so_copy(so_path, tmp_path_factory):
+    """A private copy of the extension for this module's connections and child processes, so a
+    concurrent rebuild of dist/ (`make` in another shell) cannot break a long run midway."""
+    d = tmp_path_factory.mktemp("so")
+    dst = d / "pickle_ext.so"
+    shutil.copyfile(so_path, str(dst))
+    return str(dst)
 
 def model_pickle(k, pad=0):
     """A fitted-looking LinearRegression whose prediction is exactly k (plus `pad` float64s of
@@ -82,7 +94,8 @@ def init_db(path, so_path):
 
 
 @pytest.mark.parametrize("rep", range(REPEAT))
-def test_scoring_while_registering(tmp_path, so_path, rep):
+def test_scoring_while_registering(tmp_path, so_copy, rep):
+    so_path = so_copy
     path = tmp_path / "reg.db"
     init_db(path, so_path).close()
     pickles = {k: model_pickle(k) for k in range(2, N_VERSIONS + 1)}
@@ -167,6 +180,7 @@ while True:
     db.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
                (blobs[i % len(blobs)],))
     i += 1
+    print('done', i, flush=True)
 """
 
 
@@ -197,7 +211,8 @@ def check_consistent(path, so_path, pads):
 
 
 @pytest.mark.parametrize("rep", range(REPEAT))
-def test_sigkill_during_registration(tmp_path, so_path, rep):
+def test_sigkill_during_registration(tmp_path, so_copy, rep):
+    so_path = so_copy
     path = tmp_path / "kill.db"
     conn = connect(path, so_path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -210,11 +225,18 @@ def test_sigkill_during_registration(tmp_path, so_path, rep):
     so = so_path[:-3] if so_path.endswith(".so") else so_path
     rng = random.Random(1234 + rep)
     total = 0
-    for round_ in range(4):
+    for round_ in range(5):
         p = subprocess.Popen([PY, "-c", CHILD, str(path), so, str(blobs_file)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert p.stdout.readline().strip() == b"ready", p.stderr.read()
-        time.sleep(rng.uniform(0.2, 0.9))
+        # Let 0-2 registrations finish (whatever the machine's speed), then kill at a random
+        # moment: usually in the middle of the next one.
+        want = rng.choice([0, 1, 2]) if round_ else 1
+        for _ in range(want):
+            ready, _, _ = select.select([p.stdout], [], [], 60)
+            assert ready, "the child registered nothing in 60 s"
+            assert p.stdout.readline().startswith(b"done")
+        time.sleep(rng.uniform(0.0, 0.3))
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
         assert p.returncode == -signal.SIGKILL, p.stderr.read()

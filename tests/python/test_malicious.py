@@ -56,8 +56,12 @@ def test_payload_is_live_in_python(name, tmp_path):
     _, data, _, loader, _ = _payload(name, marker)
     f = tmp_path / "payload.pkl"
     f.write_bytes(data)
-    code = ("import joblib; joblib.load(%r)" if loader == "joblib"
-            else "import pickle; pickle.loads(open(%r, 'rb').read())") % str(f)
+    if loader == "zstd":
+        code = ("import pickle, subprocess; pickle.loads(subprocess.run(['zstd', '-d', '-c', %r],"
+                " stdout=subprocess.PIPE, check=True).stdout)") % str(f)
+    else:
+        code = ("import joblib; joblib.load(%r)" if loader == "joblib"
+                else "import pickle; pickle.loads(open(%r, 'rb').read())") % str(f)
     subprocess.run([PY, "-c", code], cwd=str(tmp_path), stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=60)
     assert _wait_for(str(marker), 5), "payload %s did not run under Python" % name

@@ -109,3 +109,21 @@ def test_comparison_helper_detects_differences():
     except AssertionError:
         return
     raise AssertionError("a 1e-10 relative change went unnoticed")
+
+
+def test_unsafe_pickle_refused_naming_the_global(db):
+    """A supported model carrying an object of a non-allowlisted class is refused (Python
+    loading the same bytes would import and run that class's code)."""
+    import collections
+    X, y = datasets.load_iris(return_X_y=True)
+    m = L.LogisticRegression(max_iter=1000).fit(X, y)
+    m.extra = collections.Counter("abc")
+    msg = sql_error(db, "model_predict", dumps(m), 1.0, 2.0, 3.0, 4.0)
+    assert msg == ("model_predict: refusing an unsafe pickle: it references "
+                   "collections.Counter (not on the allowlist)")
+    info = json.loads(db.execute("SELECT model_info(?)", (dumps(m),)).fetchone()[0])
+    assert info["supported"] is False and "collections.Counter" in info["reason"]
+    assert info["class"] == "sklearn.linear_model._logistic.LogisticRegression"
+    del m.extra
+    assert db.execute("SELECT model_predict(?, 1.0, 2.0, 3.0, 4.0)", (dumps(m),)).fetchone()[0] \
+        == int(m.predict([[1.0, 2.0, 3.0, 4.0]])[0])

@@ -371,3 +371,29 @@ def test_numpy2_spelling_is_kept(db, proto):
         expect = tn.n2.python_loads(blob)  # (numpy makes '>i4' native when loading 0-4)
         expect[2] = 5
         assert back.dtype == expect.dtype and np.array_equal(back, expect)
+
+
+@pytest.mark.parametrize("form", ["p2", "p3", "p4", "p5", "joblib", "joblib-zlib"])
+def test_sklearn_sql_scores_unchanged(db, models, form):
+    """Every model of the zoo, in every form the scoring tests use: after pickle_set the SQL
+    scoring functions give exactly the answers (or the errors) they gave before."""
+    import modelcheck as mc
+    X, ms = models
+    cols = mc.load_table(db, X[:60])
+    compared = 0
+    for m in ms:
+        blob = mc.dumps(m, form)
+        edited = pset(db, blob, edit_param(m), 3)
+        for meth, fn in mc.METHODS:
+            if not hasattr(m, meth):
+                continue
+            try:
+                before = mc.sql_scores(db, fn, blob, cols)
+            except sqlite3.Error as e:
+                with pytest.raises(sqlite3.Error) as e2:
+                    mc.sql_scores(db, fn, edited, cols)
+                assert str(e2.value) == str(e)
+                continue
+            assert mc.sql_scores(db, fn, edited, cols) == before, (type(m).__name__, fn)
+            compared += 1
+    assert compared >= len(ms)
