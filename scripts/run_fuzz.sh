@@ -1,7 +1,7 @@
 #!/bin/sh
 # run_fuzz.sh - build and run the libFuzzer targets of tests/fuzz (`make fuzz FUZZ_TIME=N`).
 #
-#   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer
+#   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer ...
 #
 # Each target is built with clang-14 -fsanitize=fuzzer,address,undefined (UBSan not
 # recoverable) against the core sources only (ext/core/*.c ext/model/*.c: no SQLite), then run
@@ -25,7 +25,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 TIME=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-decode path inflate model writer}
+# Default: every tests/fuzz/fuzz_<name>.c (other owners add targets there, e.g. fuzz_tree.c).
+TARGETS=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_||; s|\.c$||' | tr '\n' ' ')}
 CLANG=${CLANG:-clang-14}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=${FUZZ_OUT:-build/fuzz}
@@ -85,7 +86,8 @@ for t in $TARGETS; do
     case $t in
         inflate) seeds="$OUT/seeds/inflate"; ext=bin ;;
         path) seeds="$OUT/seeds/paths"; ext=bin ;;
-        *) seeds="$OUT/seeds/pickles $OUT/seeds/fixtures"; ext=pkl ;;
+        decode|model|writer) seeds="$OUT/seeds/pickles $OUT/seeds/fixtures"; ext=pkl ;;
+        *) seeds=""; ext=bin ;;  # targets with their own input format start from their corpus
     esac
     corpus=$OUT/corpus/$t
     mkdir -p "$corpus"

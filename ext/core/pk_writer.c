@@ -49,6 +49,7 @@ typedef struct wr {
     uint32_t memo_next;
     int framing;
     size_t frame_start;
+    int reused; /* set by memo_after: 1 when the node had been written by its own parts */
 } wr;
 
 /* ---- output and framing -------------------------------------------------------------------- */
@@ -256,11 +257,11 @@ static pk_code memo_get(wr *w, uint32_t idx) {
  * the fresh copy and fetch the memoized one. */
 static pk_code memo_after(wr *w, const pk_value *v) {
     int64_t m = memo_find(w, v);
+    w->reused = m >= 0;
     if (m < 0) return memo_put(w, v);
     pk_code c = w_op(w, '0');
     return c ? c : memo_get(w, (uint32_t)m);
 }
-
 /* ---- scratch nodes ------------------------------------------------------------------------- */
 
 static pk_value *mk(wr *w, pk_kind k) {
@@ -863,6 +864,7 @@ static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
         if (!args) return w->err->code;
         if (has_factory) args->u.seq.items[0] = d->default_factory;
         if ((c = save_reduce(w, d->cls, args, v, depth))) return c;
+        if (w->reused) return PK_OK; /* written completely by its own arguments */
         return batch_dict(w, d, 0, depth);
     }
     if ((c = w->proto >= 1 ? w_op(w, '}') : w_write(w, "(d", 2)) || (c = memo_put(w, v))) return c;
@@ -1015,6 +1017,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
         break;
     }
 parts:
+    if (w->reused) return PK_OK; /* written completely by its own arguments */
     if (o->items && !skip_items) {
         if (o->items->kind != PK_LIST)
             return pk_err_set(w->err, PK_EENCODE, -1, -1, "object items are not a list");
@@ -1062,6 +1065,7 @@ static pk_code save_dtype(wr *w, const pk_value *v, uint32_t depth) {
     }
     pk_code c = save_reduce(w, g, args, v, depth);
     if (c) return c;
+    if (w->reused) return PK_OK;
     if (dt->state) {
         if ((c = save(w, dt->state, depth + 1)) || (c = w_op(w, 'b'))) return c;
     }
@@ -1211,6 +1215,7 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     args->u.seq.items[1] = zero;
     args->u.seq.items[2] = b;
     if ((c = save_reduce(w, g, args, v, depth))) return c;
+    if (w->reused) return PK_OK;
     int fortran = 0;
     pk_value *raw = array_raw(w, a, item, &fortran);
     pk_value *state = mk_tuple(w, 5), *ver = mk_int(w, 1), *isf = mk(w, PK_BOOL);

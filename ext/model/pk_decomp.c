@@ -24,7 +24,8 @@ static pk_code decomp_transform(const pk_model *m, const double *x, double *scra
     const pk_decomp *D = m->impl;
     const double *v = x;
     if (D->mean) {
-        for (size_t j = 0; j < D->nf; j++) scratch[j] = x[j] - D->mean[j];
+        for (size_t j = 0; j < D->nf; j++)
+            scratch[j] = x[j] - D->mean[j];
         v = scratch;
     }
     for (size_t c = 0; c < D->k; c++) {
@@ -61,7 +62,8 @@ pk_code pk_compile_decomposition(pk_mc *c) {
                 return pk_mc_fail(c, "PCA.explained_variance_ has %zu values for %zu components",
                                   ev.n, D->k);
             D->wdiv = ev.v;
-            for (size_t i = 0; i < D->k; i++) D->wdiv[i] = sqrt(ev.v[i]);
+            for (size_t i = 0; i < D->k; i++)
+                D->wdiv[i] = sqrt(ev.v[i]);
         }
     }
     m->kind = PK_MODEL_TRANSFORMER;

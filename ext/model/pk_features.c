@@ -20,14 +20,14 @@ typedef struct jr {
 } jr;
 
 static void ws(jr *r) {
-    while (r->i < r->n && (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\n' ||
-                           r->s[r->i] == '\r'))
+    while (r->i < r->n &&
+           (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\n' || r->s[r->i] == '\r'))
         r->i++;
 }
 
 static pk_code bad(jr *r, const char *what) {
-    return pk_err_set(r->err, PK_EFEATURE, (int64_t)r->i, -1,
-                      "bad JSON features at offset %zu: %s", r->i, what);
+    return pk_err_set(r->err, PK_EFEATURE, (int64_t)r->i, -1, "bad JSON features at offset %zu: %s",
+                      r->i, what);
 }
 
 static int lit(jr *r, const char *w) {
@@ -112,14 +112,30 @@ static pk_code string(jr *r, char *buf, size_t *len) {
         char e = r->s[r->i++];
         uint32_t cp;
         switch (e) {
-        case '"': cp = '"'; break;
-        case '\\': cp = '\\'; break;
-        case '/': cp = '/'; break;
-        case 'b': cp = 8; break;
-        case 'f': cp = 12; break;
-        case 'n': cp = 10; break;
-        case 'r': cp = 13; break;
-        case 't': cp = 9; break;
+        case '"':
+            cp = '"';
+            break;
+        case '\\':
+            cp = '\\';
+            break;
+        case '/':
+            cp = '/';
+            break;
+        case 'b':
+            cp = 8;
+            break;
+        case 'f':
+            cp = 12;
+            break;
+        case 'n':
+            cp = 10;
+            break;
+        case 'r':
+            cp = 13;
+            break;
+        case 't':
+            cp = 9;
+            break;
         case 'u':
             if (!hex4(r, &cp)) return bad(r, "bad \\u escape");
             if (cp >= 0xD800 && cp < 0xDC00 && r->n - r->i >= 6 && r->s[r->i] == '\\' &&
@@ -133,7 +149,8 @@ static pk_code string(jr *r, char *buf, size_t *len) {
                     r->i = save;
             }
             break;
-        default: return bad(r, "bad escape");
+        default:
+            return bad(r, "bad escape");
         }
         if (!put_utf8(buf, len, cp)) return bad(r, "string too long");
     }
@@ -184,17 +201,20 @@ static pk_code scalar(jr *r, double *out, int *is_str) {
     if (r->s[r->i] == '0')
         r->i++;
     else
-        while (digit(r)) r->i++;
+        while (digit(r))
+            r->i++;
     if (r->i < r->n && r->s[r->i] == '.') {
         r->i++;
         if (!digit(r)) return bad(r, "expected a digit");
-        while (digit(r)) r->i++;
+        while (digit(r))
+            r->i++;
     }
     if (r->i < r->n && (r->s[r->i] == 'e' || r->s[r->i] == 'E')) {
         r->i++;
         if (r->i < r->n && (r->s[r->i] == '+' || r->s[r->i] == '-')) r->i++;
         if (!digit(r)) return bad(r, "expected a digit");
-        while (digit(r)) r->i++;
+        while (digit(r))
+            r->i++;
     }
     size_t k = r->i - start;
     if (k >= NUM_MAX) return bad(r, "number too long");
@@ -250,8 +270,8 @@ static pk_code read_array(const pk_model *m, jr *r, double *x) {
     ws(r);
     if (r->i != r->n) return bad(r, "text after the array");
     if (count != m->n_features)
-        return pk_err_set(r->err, PK_EFEATURE, -1, -1, "%s expects %zu features, got %zu",
-                          m->cls, m->n_features, count);
+        return pk_err_set(r->err, PK_EFEATURE, -1, -1, "%s expects %zu features, got %zu", m->cls,
+                          m->n_features, count);
     return PK_OK;
 }
 
@@ -278,14 +298,13 @@ static pk_code read_object(const pk_model *m, jr *r, double *x, unsigned char *s
             if (r->i >= r->n || r->s[r->i] != ':') return bad(r, "expected ':'");
             r->i++;
             size_t j = 0;
-            while (j < m->n_features &&
-                   !(strlen(m->feature_names[j]) == klen &&
-                     memcmp(m->feature_names[j], key, klen) == 0))
+            while (j < m->n_features && !(strlen(m->feature_names[j]) == klen &&
+                                          memcmp(m->feature_names[j], key, klen) == 0))
                 j++;
             if (j == m->n_features)
                 return pk_err_set(r->err, PK_EFEATURE, -1, -1,
-                                  "unknown feature '%s' (%s was fitted on %zu named features)",
-                                  key, m->cls, m->n_features);
+                                  "unknown feature '%s' (%s was fitted on %zu named features)", key,
+                                  m->cls, m->n_features);
             if (seen[j])
                 return pk_err_set(r->err, PK_EFEATURE, -1, -1, "feature '%s' given twice", key);
             seen[j] = 1;

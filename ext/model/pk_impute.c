@@ -35,7 +35,8 @@ static pk_code imputer_transform(const pk_model *m, const double *x, double *scr
         size_t j = I->keep[k];
         out[k] = is_missing(I, x[j]) ? I->stat[j] : x[j];
     }
-    for (size_t k = 0; k < I->n_ind; k++) out[I->n_keep + k] = is_missing(I, x[I->ind[k]]) ? 1.0 : 0.0;
+    for (size_t k = 0; k < I->n_ind; k++)
+        out[I->n_keep + k] = is_missing(I, x[I->ind[k]]) ? 1.0 : 0.0;
     return PK_OK;
 }
 
@@ -58,8 +59,8 @@ pk_code pk_compile_imputer(pk_mc *c) {
     I->miss_nan = isnan(miss);
     I->miss = miss;
     const char *strategy = pk_mc_str(c, "strategy");
-    int keep_all = (strategy && strcmp(strategy, "constant") == 0) ||
-                   pk_mc_bool(c, "keep_empty_features", 0);
+    int keep_all =
+        (strategy && strcmp(strategy, "constant") == 0) || pk_mc_bool(c, "keep_empty_features", 0);
     I->keep = pk_mc_alloc(c, st.n, sizeof(size_t));
     if (!I->keep) return c->err->code;
     for (size_t j = 0; j < st.n; j++)

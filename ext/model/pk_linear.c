@@ -17,7 +17,7 @@
 #include <string.h>
 
 typedef struct pk_linreg {
-    size_t nf, nt;    /* features, targets                               */
+    size_t nf, nt;      /* features, targets                               */
     const double *coef; /* nt x nf, row-major                            */
     const double *icpt; /* nt                                             */
     int log_link;
@@ -54,12 +54,13 @@ static pk_code linreg_read(pk_mc *c, pk_linreg **out, int *coef_2d) {
     if (!ic) return c->err->code;
     if (icpt.v) {
         if (icpt.n == 1)
-            for (size_t t = 0; t < L->nt; t++) ic[t] = icpt.v[0];
+            for (size_t t = 0; t < L->nt; t++)
+                ic[t] = icpt.v[0];
         else if (icpt.n == L->nt)
             memcpy(ic, icpt.v, L->nt * sizeof(double));
         else
-            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu targets", c->m->cls,
-                              icpt.n, L->nt);
+            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu targets", c->m->cls, icpt.n,
+                              L->nt);
     }
     L->icpt = ic;
     *coef_2d = coef.ndim == 2;

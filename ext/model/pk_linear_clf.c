@@ -30,8 +30,10 @@ typedef struct pk_linclf {
     int proba;
 } pk_linclf;
 
+/* s[t] = x . coef_t + intercept_t, each dot summed left to right from 0.0 (pk_dot's order). */
 static void scores(const pk_linclf *L, const double *x, double *s) {
-    for (size_t t = 0; t < L->nt; t++) s[t] = pk_dot(x, L->coef + t * L->nf, L->nf) + L->icpt[t];
+    for (size_t t = 0; t < L->nt; t++)
+        s[t] = pk_dot(x, L->coef + t * L->nf, L->nf) + L->icpt[t];
 }
 
 static pk_code clf_decision(const pk_model *m, const double *x, double *scratch, double *out,
@@ -75,9 +77,11 @@ static pk_code clf_proba(const pk_model *m, const double *x, double *scratch, do
         double mx = out[0];
         for (size_t t = 1; t < k; t++)
             if (out[t] > mx) mx = out[t];
-        for (size_t t = 0; t < k; t++) out[t] = exp(out[t] - mx);
+        for (size_t t = 0; t < k; t++)
+            out[t] = exp(out[t] - mx);
         double sum = pk_np_sum(out, k);
-        for (size_t t = 0; t < k; t++) out[t] /= sum;
+        for (size_t t = 0; t < k; t++)
+            out[t] /= sum;
         return PK_OK;
     }
     if (L->proba == PROBA_OVR) {
@@ -87,9 +91,11 @@ static pk_code clf_proba(const pk_model *m, const double *x, double *scratch, do
             out[1] = p;
             return PK_OK;
         }
-        for (size_t t = 0; t < k; t++) out[t] = pk_expit(scratch[t]);
+        for (size_t t = 0; t < k; t++)
+            out[t] = pk_expit(scratch[t]);
         double sum = pk_np_sum(out, k);
-        for (size_t t = 0; t < k; t++) out[t] /= sum;
+        for (size_t t = 0; t < k; t++)
+            out[t] /= sum;
         return PK_OK;
     }
     /* modified huber */
@@ -110,10 +116,12 @@ static pk_code clf_proba(const pk_model *m, const double *x, double *scratch, do
     }
     double sum = pk_np_sum(out, k);
     if (sum == 0) {
-        for (size_t t = 0; t < k; t++) out[t] = 1;
+        for (size_t t = 0; t < k; t++)
+            out[t] = 1;
         sum = (double)k;
     }
-    for (size_t t = 0; t < k; t++) out[t] /= sum;
+    for (size_t t = 0; t < k; t++)
+        out[t] /= sum;
     return PK_OK;
 }
 
@@ -157,12 +165,13 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     if (!ic) return c->err->code;
     if (icpt.v) {
         if (icpt.n == 1)
-            for (size_t t = 0; t < L->nt; t++) ic[t] = icpt.v[0];
+            for (size_t t = 0; t < L->nt; t++)
+                ic[t] = icpt.v[0];
         else if (icpt.n == L->nt)
             memcpy(ic, icpt.v, L->nt * sizeof(double));
         else
-            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu score columns", cls,
-                              icpt.n, L->nt);
+            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu score columns", cls, icpt.n,
+                              L->nt);
     }
     L->icpt = ic;
 
@@ -171,9 +180,8 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
         const char *mc = pk_mc_str(c, "multi_class");
         const char *solver = pk_mc_str(c, "solver");
         int ovr = str_is(mc, "ovr") || str_is(mc, "warn") ||
-                  ((!mc || str_is(mc, "auto")) &&
-                   (L->ncls <= 2 || str_is(solver, "liblinear") ||
-                    str_is(solver, "newton-cholesky")));
+                  ((!mc || str_is(mc, "auto")) && (L->ncls <= 2 || str_is(solver, "liblinear") ||
+                                                   str_is(solver, "newton-cholesky")));
         L->proba = ovr ? PROBA_OVR : PROBA_SOFTMAX;
     } else if (strcmp(cls, "SGDClassifier") == 0) {
         const char *loss = pk_mc_str(c, "loss");

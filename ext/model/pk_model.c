@@ -32,11 +32,16 @@ const char *pk_method_name(pk_method method) {
 
 const char *pk_model_kind_name(pk_model_kind kind) {
     switch (kind) {
-    case PK_MODEL_CLASSIFIER: return "classifier";
-    case PK_MODEL_REGRESSOR: return "regressor";
-    case PK_MODEL_CLUSTERER: return "clusterer";
-    case PK_MODEL_TRANSFORMER: return "transformer";
-    case PK_MODEL_OUTLIER: return "outlier detector";
+    case PK_MODEL_CLASSIFIER:
+        return "classifier";
+    case PK_MODEL_REGRESSOR:
+        return "regressor";
+    case PK_MODEL_CLUSTERER:
+        return "clusterer";
+    case PK_MODEL_TRANSFORMER:
+        return "transformer";
+    case PK_MODEL_OUTLIER:
+        return "outlier detector";
     }
     return "?";
 }
@@ -205,23 +210,21 @@ pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model 
         if (isfinite(v)) continue;
         const char *what = isnan(v) ? "NULL" : "infinite";
         if (isnan(v) && m->nan_ok) continue;
-        const char *name = names && names->feature_names && i < names->n_features
-                               ? names->feature_names[i]
-                               : NULL;
+        const char *name =
+            names && names->feature_names && i < names->n_features ? names->feature_names[i] : NULL;
         const char *head = isnan(v) ? "cannot take missing values" : "cannot take infinities";
         if (name)
-            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s %s: feature %zu ('%s') is %s",
-                              m->cls, head, i + 1, name, what);
-        return pk_err_set(err, PK_EFEATURE, -1, -1, "%s %s: feature %zu is %s", m->cls, head,
-                          i + 1, what);
+            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s %s: feature %zu ('%s') is %s", m->cls,
+                              head, i + 1, name, what);
+        return pk_err_set(err, PK_EFEATURE, -1, -1, "%s %s: feature %zu is %s", m->cls, head, i + 1,
+                          what);
     }
     return PK_OK;
 }
 
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err) {
-    if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE ||
-        !m->fn[method]) {
+    if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE || !m->fn[method]) {
         if ((unsigned)method < PK_METHOD_COUNT && m->why_not[method])
             return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s: %s", m->cls,
                               pk_method_name(method), m->why_not[method]);
@@ -235,17 +238,21 @@ pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, doubl
 double pk_np_sum(const double *a, size_t n) {
     if (n < 8) {
         double res = 0.0;
-        for (size_t i = 0; i < n; i++) res += a[i];
+        for (size_t i = 0; i < n; i++)
+            res += a[i];
         return res;
     }
     if (n <= 128) {
         double r[8];
         size_t i;
-        for (i = 0; i < 8; i++) r[i] = a[i];
+        for (i = 0; i < 8; i++)
+            r[i] = a[i];
         for (i = 8; i < n - (n % 8); i += 8)
-            for (size_t j = 0; j < 8; j++) r[j] += a[i + j];
+            for (size_t j = 0; j < 8; j++)
+                r[j] += a[i + j];
         double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
+        for (; i < n; i++)
+            res += a[i];
         return res;
     }
     size_t n2 = n / 2;

@@ -79,27 +79,27 @@ typedef pk_code (*pk_model_fn)(const pk_model *m, const double *x, double *scrat
                                pk_err *err);
 
 struct pk_model {
-    char cls[128];         /* class name, e.g. "KMeans"                              */
-    char module[128];      /* its module, e.g. "sklearn.cluster._kmeans"             */
+    char cls[128];    /* class name, e.g. "KMeans"                              */
+    char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
     pk_model_kind kind;
-    size_t n_features;     /* n_features_in_                                          */
-    char **feature_names;  /* feature_names_in_ (n_features strings) or NULL          */
+    size_t n_features;    /* n_features_in_                                          */
+    char **feature_names; /* feature_names_in_ (n_features strings) or NULL          */
 
     pk_label_type label_type;
-    size_t n_classes;      /* 0 when the model has no classes_                        */
-    int64_t *class_i;      /* PK_LABELS_INT / PK_LABELS_BOOL                          */
-    double *class_f;       /* PK_LABELS_FLOAT                                         */
-    char **class_s;        /* PK_LABELS_STR (NUL-terminated UTF-8)                    */
+    size_t n_classes; /* 0 when the model has no classes_                        */
+    int64_t *class_i; /* PK_LABELS_INT / PK_LABELS_BOOL                          */
+    double *class_f;  /* PK_LABELS_FLOAT                                         */
+    char **class_s;   /* PK_LABELS_STR (NUL-terminated UTF-8)                    */
 
     pk_out_shape shape[PK_METHOD_COUNT];
     size_t width[PK_METHOD_COUNT]; /* values written to out by each method            */
     pk_model_fn fn[PK_METHOD_COUNT];
     const char *why_not[PK_METHOD_COUNT]; /* optional reason when shape is PK_OUT_NONE */
 
-    int nan_ok;            /* the model's first step takes NaN (missing) values        */
-    size_t scratch;        /* doubles of scratch each method may use                  */
-    void *impl;            /* family data (in the arena)                              */
-    pk_arena *arena;       /* owns impl, names, classes (and sub-models)              */
+    int nan_ok;      /* the model's first step takes NaN (missing) values        */
+    size_t scratch;  /* doubles of scratch each method may use                  */
+    void *impl;      /* family data (in the arena)                              */
+    pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a

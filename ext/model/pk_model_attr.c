@@ -47,8 +47,8 @@ pk_code pk_mc_not_fitted(pk_mc *c, const char *attr) {
 pk_code pk_mc_features(pk_mc *c, size_t n) {
     if (n == 0) return pk_mc_fail(c, "%s has no features", c->m->cls);
     if (c->m->n_features && c->m->n_features != n)
-        return pk_mc_fail(c, "%s: n_features_in_ is %zu but its arrays have %zu columns",
-                          c->m->cls, c->m->n_features, n);
+        return pk_mc_fail(c, "%s: n_features_in_ is %zu but its arrays have %zu columns", c->m->cls,
+                          c->m->n_features, n);
     c->m->n_features = n;
     return PK_OK;
 }
@@ -69,8 +69,8 @@ pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr 
     if (v->kind == PK_NDARRAY) {
         const pk_ndarray *a = v->u.arr;
         if (!a->complete || a->objects || a->ndim > 2)
-            return pk_mc_fail(c, "%s.%s is not a numeric array of at most 2 dimensions",
-                              c->m->cls, what);
+            return pk_mc_fail(c, "%s.%s is not a numeric array of at most 2 dimensions", c->m->cls,
+                              what);
         size_t n = pk_ndarray_size(a);
         out->v = pk_mc_alloc(c, n ? n : 1, sizeof(double));
         if (!out->v) return c->err->code;
@@ -92,8 +92,8 @@ pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr 
     }
     if (v->kind == PK_LIST || v->kind == PK_TUPLE) {
         size_t rows = v->u.seq.len, cols = 0;
-        int two = rows > 0 && (v->u.seq.items[0]->kind == PK_LIST ||
-                               v->u.seq.items[0]->kind == PK_TUPLE);
+        int two =
+            rows > 0 && (v->u.seq.items[0]->kind == PK_LIST || v->u.seq.items[0]->kind == PK_TUPLE);
         if (two) cols = v->u.seq.items[0]->u.seq.len;
         size_t n;
         if (pk_mul_overflow(rows, two ? cols : 1, &n))
@@ -192,8 +192,9 @@ static char *ucs4_label(pk_mc *c, const uint8_t *p, size_t itemsize, int big) {
     size_t len = 0;
     for (size_t i = 0; i < nch; i++) {
         const uint8_t *q = p + 4 * i;
-        uint32_t cp = big ? ((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3])
-                          : ((uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 | q[0]);
+        uint32_t cp =
+            big ? ((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3])
+                : ((uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 | q[0]);
         size_t k = utf8_put(s + len, cp);
         if (!k) {
             pk_mc_fail(c, "%s.classes_ holds an invalid character", c->m->cls);
@@ -208,10 +209,14 @@ static char *ucs4_label(pk_mc *c, const uint8_t *p, size_t itemsize, int big) {
 /* Label type of a Python value in an object array or list. */
 static pk_label_type value_label_type(const pk_value *v) {
     switch (v->kind) {
-    case PK_STR: return PK_LABELS_STR;
-    case PK_BOOL: return PK_LABELS_BOOL;
-    case PK_INT: return PK_LABELS_INT;
-    case PK_FLOAT: return PK_LABELS_FLOAT;
+    case PK_STR:
+        return PK_LABELS_STR;
+    case PK_BOOL:
+        return PK_LABELS_BOOL;
+    case PK_INT:
+        return PK_LABELS_INT;
+    case PK_FLOAT:
+        return PK_LABELS_FLOAT;
     case PK_NPSCALAR: {
         const pk_dtype *dt = v->u.sc.dtype ? v->u.sc.dtype->u.dt : NULL;
         if (!dt) return PK_LABELS_NONE;
@@ -220,7 +225,8 @@ static pk_label_type value_label_type(const pk_value *v) {
         if (dt->kind == 'f') return PK_LABELS_FLOAT;
         return PK_LABELS_NONE;
     }
-    default: return PK_LABELS_NONE;
+    default:
+        return PK_LABELS_NONE;
     }
 }
 
@@ -230,8 +236,10 @@ static pk_code classes_from_values(pk_mc *c, const pk_value *const *items, size_
     pk_label_type t = PK_LABELS_NONE;
     for (size_t i = 0; i < n; i++) {
         pk_label_type ti = items[i] ? value_label_type(items[i]) : PK_LABELS_NONE;
-        if (ti == PK_LABELS_NONE) return pk_mc_fail(c, "%s.classes_ holds a label of an unsupported type", m->cls);
-        if (t == PK_LABELS_NONE) t = ti;
+        if (ti == PK_LABELS_NONE)
+            return pk_mc_fail(c, "%s.classes_ holds a label of an unsupported type", m->cls);
+        if (t == PK_LABELS_NONE)
+            t = ti;
         else if (t != ti) {
             /* numbers of mixed kinds become floats, like numpy would make them */
             if ((t == PK_LABELS_INT || t == PK_LABELS_FLOAT) &&
@@ -253,7 +261,8 @@ static pk_code classes_from_values(pk_mc *c, const pk_value *const *items, size_
     } else if (t == PK_LABELS_FLOAT) {
         m->class_f = pk_mc_alloc(c, n ? n : 1, sizeof(double));
         if (!m->class_f) return c->err->code;
-        for (size_t i = 0; i < n; i++) pk_as_f64(items[i], &m->class_f[i]);
+        for (size_t i = 0; i < n; i++)
+            pk_as_f64(items[i], &m->class_f[i]);
     } else {
         m->class_i = pk_mc_alloc(c, n ? n : 1, sizeof(int64_t));
         if (!m->class_i) return c->err->code;

@@ -23,10 +23,10 @@
 
 /* The compile job. */
 typedef struct pk_mc {
-    pk_model *m;          /* the model being filled (already allocated, names set)  */
-    const pk_value *obj;  /* the estimator object                                   */
+    pk_model *m;         /* the model being filled (already allocated, names set)  */
+    const pk_value *obj; /* the estimator object                                   */
     pk_err *err;
-    int depth;            /* nesting of pipelines (capped)                          */
+    int depth; /* nesting of pipelines (capped)                          */
 } pk_mc;
 
 typedef pk_code (*pk_model_compile_fn)(pk_mc *c);
@@ -102,7 +102,8 @@ pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model 
  * reference machine (checked bit for bit against numpy 1.24's X @ w). */
 static inline double pk_dot(const double *x, const double *w, size_t n) {
     double s = 0.0;
-    for (size_t j = 0; j < n; j++) s += x[j] * w[j];
+    for (size_t j = 0; j < n; j++)
+        s += x[j] * w[j];
     return s;
 }
 
@@ -118,16 +119,16 @@ static inline double pk_expit(double x) {
 
 /* ---- family compile functions (one per file) ---------------------------------------------- */
 
-pk_code pk_compile_kmeans(pk_mc *c);          /* pk_kmeans.c                                   */
-pk_code pk_compile_linear_regressor(pk_mc *c); /* pk_linear.c                                  */
-pk_code pk_compile_glm(pk_mc *c);             /* pk_linear.c: Poisson/Gamma/Tweedie           */
+pk_code pk_compile_kmeans(pk_mc *c);            /* pk_kmeans.c                                   */
+pk_code pk_compile_linear_regressor(pk_mc *c);  /* pk_linear.c                                  */
+pk_code pk_compile_glm(pk_mc *c);               /* pk_linear.c: Poisson/Gamma/Tweedie           */
 pk_code pk_compile_linear_classifier(pk_mc *c); /* pk_linear_clf.c                           */
-pk_code pk_compile_scaler(pk_mc *c);          /* pk_preprocess.c: Standard/MinMax/MaxAbs/Robust */
-pk_code pk_compile_normalizer(pk_mc *c);      /* pk_preprocess.c                               */
-pk_code pk_compile_binarizer(pk_mc *c);       /* pk_preprocess.c                               */
-pk_code pk_compile_imputer(pk_mc *c);         /* pk_impute.c                                   */
-pk_code pk_compile_poly(pk_mc *c);            /* pk_poly.c                                     */
-pk_code pk_compile_decomposition(pk_mc *c);   /* pk_decomp.c: PCA, TruncatedSVD                */
-pk_code pk_compile_pipeline(pk_mc *c);        /* pk_pipeline.c                                 */
+pk_code pk_compile_scaler(pk_mc *c);            /* pk_preprocess.c: Standard/MinMax/MaxAbs/Robust */
+pk_code pk_compile_normalizer(pk_mc *c);        /* pk_preprocess.c                               */
+pk_code pk_compile_binarizer(pk_mc *c);         /* pk_preprocess.c                               */
+pk_code pk_compile_imputer(pk_mc *c);           /* pk_impute.c                                   */
+pk_code pk_compile_poly(pk_mc *c);              /* pk_poly.c                                     */
+pk_code pk_compile_decomposition(pk_mc *c);     /* pk_decomp.c: PCA, TruncatedSVD                */
+pk_code pk_compile_pipeline(pk_mc *c);          /* pk_pipeline.c                                 */
 
 #endif /* PK_MODEL_IMPL_H */

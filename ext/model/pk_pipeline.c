@@ -17,7 +17,7 @@
 #define PIPE_MAX_STEPS 64
 
 typedef struct pk_pipe {
-    size_t nsteps;   /* compiled steps (passthrough removed) */
+    size_t nsteps; /* compiled steps (passthrough removed) */
     pk_model **steps;
     int final_is_est; /* the last compiled step is the final estimator (not passthrough) */
     size_t maxw;
@@ -31,7 +31,8 @@ static pk_code pipe_prefix(const pk_model *m, const pk_pipe *P, size_t upto, con
     for (size_t i = 0; i < upto; i++) {
         const pk_model *s = P->steps[i];
         if (i > 0) {
-            pk_code rc = pk_model_check_input(s, in, s->n_features == m->n_features ? m : NULL, err);
+            pk_code rc =
+                pk_model_check_input(s, in, s->n_features == m->n_features ? m : NULL, err);
             if (rc) return rc;
         }
         double *outb = scratch + (i % 2) * P->maxw;
@@ -67,8 +68,7 @@ static pk_code pipe_proba(const pk_model *m, const double *x, double *s, double 
 static pk_code pipe_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return pipe_method(m, PK_DECISION, x, s, o, e);
 }
-static pk_code pipe_transform(const pk_model *m, const double *x, double *s, double *o,
-                              pk_err *e) {
+static pk_code pipe_transform(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     const pk_pipe *P = m->impl;
     if (P->final_is_est) return pipe_method(m, PK_TRANSFORM, x, s, o, e);
     const double *row;
@@ -114,9 +114,10 @@ pk_code pk_compile_pipeline(pk_mc *c) {
             if (prev->shape[PK_TRANSFORM] == PK_OUT_NONE)
                 return pk_mc_fail(c, "Pipeline step '%s' (%s) cannot transform", nm, prev->cls);
             if (prev->width[PK_TRANSFORM] != s->n_features)
-                return pk_mc_fail(c, "Pipeline step '%s' (%s) expects %zu features, the step "
-                                     "before gives %zu", nm, s->cls, s->n_features,
-                                  prev->width[PK_TRANSFORM]);
+                return pk_mc_fail(c,
+                                  "Pipeline step '%s' (%s) expects %zu features, the step "
+                                  "before gives %zu",
+                                  nm, s->cls, s->n_features, prev->width[PK_TRANSFORM]);
         }
         P->steps[P->nsteps++] = s;
         if (i == n - 1) P->final_is_est = 1;
@@ -148,8 +149,8 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->class_i = fin->class_i;
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
-        static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba,
-                                                         pipe_transform, pipe_decision};
+        static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba, pipe_transform,
+                                                         pipe_decision};
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             m->why_not[k] = fin->why_not[k];
             if (fin->shape[k] != PK_OUT_NONE)

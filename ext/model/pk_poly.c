@@ -40,7 +40,8 @@ static pk_code poly_transform(const pk_model *m, const double *x, double *scratc
         for (size_t b = 0; b < P->nblocks; b++) {
             const poly_block *B = &P->blocks[b];
             double v = x[B->feat];
-            for (size_t t = 0; t < B->len; t++) xp[B->dst + t] = xp[B->src + t] * v;
+            for (size_t t = 0; t < B->len; t++)
+                xp[B->dst + t] = xp[B->src + t] * v;
         }
     }
     if (!direct) {
@@ -79,7 +80,8 @@ pk_code pk_compile_poly(pk_mc *c) {
     if (!blocks) return c->err->code;
     size_t cur = P->bias ? 1 : 0;
     if (P->max_degree > 0) {
-        for (size_t f = 0; f < n; f++) index[f] = cur + f;
+        for (size_t f = 0; f < n; f++)
+            index[f] = cur + f;
         cur += n;
         index[n] = cur;
         size_t ilen = n + 1;

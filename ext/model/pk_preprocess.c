@@ -93,14 +93,16 @@ pk_code pk_compile_scaler(pk_mc *c) {
         rc = vec(c, "scale_", 1, &S->div, &n);
     } else { /* RobustScaler */
         fitted = "center_";
-        if (!pk_attr(c->obj, "center_") && !pk_attr(c->obj, "scale_")) return pk_mc_not_fitted(c, fitted);
+        if (!pk_attr(c->obj, "center_") && !pk_attr(c->obj, "scale_"))
+            return pk_mc_not_fitted(c, fitted);
         rc = vec(c, "center_", pk_mc_bool(c, "with_centering", 1), &S->sub, &n);
         if (!rc) rc = vec(c, "scale_", pk_mc_bool(c, "with_scaling", 1), &S->div, &n);
         fitted = NULL;
     }
     if (rc) return rc;
     if (fitted && !pk_attr(c->obj, fitted)) return pk_mc_not_fitted(c, fitted);
-    if (fitted && strcmp(fitted, "scale_") == 0 && !S->mul && !S->div) return pk_mc_not_fitted(c, fitted);
+    if (fitted && strcmp(fitted, "scale_") == 0 && !S->mul && !S->div)
+        return pk_mc_not_fitted(c, fitted);
     rc = pk_mc_features(c, n);
     if (rc) return rc;
     S->n = n;
@@ -126,7 +128,8 @@ static pk_code normalizer_transform(const pk_model *m, const double *x, double *
     const pk_normalizer *N = m->impl;
     double norm;
     if (N->norm == NORM_L1) {
-        for (size_t j = 0; j < N->n; j++) scratch[j] = fabs(x[j]);
+        for (size_t j = 0; j < N->n; j++)
+            scratch[j] = fabs(x[j]);
         norm = pk_np_sum(scratch, N->n);
     } else if (N->norm == NORM_L2) {
         norm = sqrt(pk_dot(x, x, N->n));
@@ -136,7 +139,8 @@ static pk_code normalizer_transform(const pk_model *m, const double *x, double *
             if (fabs(x[j]) > norm) norm = fabs(x[j]);
     }
     if (norm < 10 * DBL_EPSILON) norm = 1.0;
-    for (size_t j = 0; j < N->n; j++) out[j] = x[j] / norm;
+    for (size_t j = 0; j < N->n; j++)
+        out[j] = x[j] / norm;
     return PK_OK;
 }
 
@@ -169,12 +173,13 @@ typedef struct pk_binarizer {
     double threshold;
 } pk_binarizer;
 
-static pk_code binarizer_transform(const pk_model *m, const double *x, double *scratch,
-                                   double *out, pk_err *err) {
+static pk_code binarizer_transform(const pk_model *m, const double *x, double *scratch, double *out,
+                                   pk_err *err) {
     (void)scratch;
     (void)err;
     const pk_binarizer *B = m->impl;
-    for (size_t j = 0; j < B->n; j++) out[j] = x[j] > B->threshold ? 1.0 : 0.0;
+    for (size_t j = 0; j < B->n; j++)
+        out[j] = x[j] > B->threshold ? 1.0 : 0.0;
     return PK_OK;
 }
 

@@ -53,7 +53,7 @@ typedef struct mc_entry {
     size_t key_len;
     uint64_t hash;
     int64_t gen;
-    size_t bytes; /* what the entry keeps alive, for the cache's byte cap */
+    size_t bytes;                 /* what the entry keeps alive, for the cache's byte cap */
     struct mc_entry *prev, *next; /* LRU list, most recent first */
 } mc_entry;
 
@@ -77,10 +77,14 @@ static void entry_unref(void *p) {
 }
 
 static void cache_unlink(mc_cache *c, mc_entry *e) {
-    if (e->prev) e->prev->next = e->next;
-    else c->head = e->next;
-    if (e->next) e->next->prev = e->prev;
-    else c->tail = e->prev;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
     e->prev = e->next = NULL;
     c->count--;
     c->bytes -= e->bytes;
@@ -141,8 +145,8 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n) {
     return h;
 }
 
-static mc_entry *cache_find(mc_cache *c, int is_name, const uint8_t *key, size_t n,
-                            uint64_t hash, int64_t gen) {
+static mc_entry *cache_find(mc_cache *c, int is_name, const uint8_t *key, size_t n, uint64_t hash,
+                            int64_t gen) {
     if (!c) return NULL;
     for (mc_entry *e = c->head; e; e = e->next) {
         if (e->is_name != is_name || e->key_len != n || e->hash != hash) continue;
@@ -191,8 +195,7 @@ static void model_error(sqlite3_context *ctx, const char *fname, const pk_err *e
 
 /* Decodes a model argument into a document: a BLOB as is, TEXT through the registry. Returns
  * NULL (error reported) on failure; *is_null for SQL NULL. */
-static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value *v,
-                         int *is_null) {
+static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value *v, int *is_null) {
     *is_null = 0;
     int t = sqlite3_value_type(v);
     if (t == SQLITE_NULL) {
@@ -222,11 +225,12 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
         size_t n = 0;
         int64_t version = 0;
         char *msg = NULL;
-        int rc = pk_registry_fetch(sqlite3_context_db_handle(ctx), name, &blob, &n, &version,
-                                   &msg);
+        int rc = pk_registry_fetch(sqlite3_context_db_handle(ctx), name, &blob, &n, &version, &msg);
         if (rc != SQLITE_OK) {
-            if (rc == SQLITE_NOMEM && !msg) sqlite3_result_error_nomem(ctx);
-            else pk_sql_errorf(ctx, fname, "%s", msg ? msg : sqlite3_errstr(rc));
+            if (rc == SQLITE_NOMEM && !msg)
+                sqlite3_result_error_nomem(ctx);
+            else
+                pk_sql_errorf(ctx, fname, "%s", msg ? msg : sqlite3_errstr(rc));
             sqlite3_free(msg);
             sqlite3_free(blob);
             return NULL;
@@ -401,9 +405,15 @@ static int read_features(sqlite3_context *ctx, const char *fname, mc_entry *e, i
     for (size_t j = 0; j < given; j++) {
         sqlite3_value *v = argv[j + 1];
         switch (sqlite3_value_type(v)) {
-        case SQLITE_FLOAT: e->x[j] = sqlite3_value_double(v); break;
-        case SQLITE_INTEGER: e->x[j] = (double)sqlite3_value_int64(v); break;
-        case SQLITE_NULL: e->x[j] = NAN; break;
+        case SQLITE_FLOAT:
+            e->x[j] = sqlite3_value_double(v);
+            break;
+        case SQLITE_INTEGER:
+            e->x[j] = (double)sqlite3_value_int64(v);
+            break;
+        case SQLITE_NULL:
+            e->x[j] = NAN;
+            break;
         default: {
             const char *kind = sqlite3_value_type(v) == SQLITE_TEXT ? "TEXT" : "a BLOB";
             if (m->feature_names)
@@ -426,16 +436,22 @@ static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
     }
     switch (m->label_type) {
     case PK_LABELS_INT:
-    case PK_LABELS_BOOL: sqlite3_result_int64(ctx, m->class_i[idx]); return;
+    case PK_LABELS_BOOL:
+        sqlite3_result_int64(ctx, m->class_i[idx]);
+        return;
     case PK_LABELS_FLOAT:
-        if (isnan(m->class_f[idx])) sqlite3_result_null(ctx);
-        else sqlite3_result_double(ctx, m->class_f[idx]);
+        if (isnan(m->class_f[idx]))
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_double(ctx, m->class_f[idx]);
         return;
     case PK_LABELS_STR:
         /* copied: a later call in the same row may evict and free this entry */
         sqlite3_result_text(ctx, m->class_s[idx], -1, SQLITE_TRANSIENT);
         return;
-    case PK_LABELS_NONE: sqlite3_result_int64(ctx, (sqlite3_int64)idx); return;
+    case PK_LABELS_NONE:
+        sqlite3_result_int64(ctx, (sqlite3_int64)idx);
+        return;
     }
 }
 
@@ -477,14 +493,24 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
             pk_sql_error(ctx, fname, &err);
         } else {
             switch (m->shape[meth]) {
-            case PK_OUT_LABEL: result_label(ctx, m, (size_t)e->out[0]); break;
-            case PK_OUT_CLUSTER: sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]); break;
-            case PK_OUT_SCALAR:
-                if (isnan(e->out[0])) sqlite3_result_null(ctx);
-                else sqlite3_result_double(ctx, e->out[0]);
+            case PK_OUT_LABEL:
+                result_label(ctx, m, (size_t)e->out[0]);
                 break;
-            case PK_OUT_ARRAY: result_array(ctx, e, e->out, m->width[meth]); break;
-            case PK_OUT_NONE: sqlite3_result_null(ctx); break;
+            case PK_OUT_CLUSTER:
+                sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
+                break;
+            case PK_OUT_SCALAR:
+                if (isnan(e->out[0]))
+                    sqlite3_result_null(ctx);
+                else
+                    sqlite3_result_double(ctx, e->out[0]);
+                break;
+            case PK_OUT_ARRAY:
+                result_array(ctx, e, e->out, m->width[meth]);
+                break;
+            case PK_OUT_NONE:
+                sqlite3_result_null(ctx);
+                break;
             }
         }
     }
@@ -526,8 +552,7 @@ static const char *guess_kind(const pk_value *root) {
         return "outlier detector";
     if (strncmp(mod, "sklearn.cluster", 15) == 0) return "clusterer";
     if (strncmp(mod, "sklearn.preprocessing", 21) == 0 ||
-        strncmp(mod, "sklearn.decomposition", 21) == 0 ||
-        strncmp(mod, "sklearn.impute", 14) == 0 ||
+        strncmp(mod, "sklearn.decomposition", 21) == 0 || strncmp(mod, "sklearn.impute", 14) == 0 ||
         strncmp(mod, "sklearn.feature_selection", 25) == 0 ||
         strncmp(mod, "sklearn.compose", 15) == 0)
         return "transformer";
@@ -540,11 +565,20 @@ static void json_labels(pk_buf *b, const pk_model *m) {
     for (size_t i = 0; i < m->n_classes; i++) {
         if (i) pk_buf_putc(b, ',');
         switch (m->label_type) {
-        case PK_LABELS_INT: pk_buf_printf(b, "%lld", (long long)m->class_i[i]); break;
-        case PK_LABELS_BOOL: pk_buf_puts(b, m->class_i[i] ? "true" : "false"); break;
-        case PK_LABELS_FLOAT: pk_json_double(b, m->class_f[i]); break;
-        case PK_LABELS_STR: pk_json_string(b, m->class_s[i], strlen(m->class_s[i])); break;
-        case PK_LABELS_NONE: break;
+        case PK_LABELS_INT:
+            pk_buf_printf(b, "%lld", (long long)m->class_i[i]);
+            break;
+        case PK_LABELS_BOOL:
+            pk_buf_puts(b, m->class_i[i] ? "true" : "false");
+            break;
+        case PK_LABELS_FLOAT:
+            pk_json_double(b, m->class_f[i]);
+            break;
+        case PK_LABELS_STR:
+            pk_json_string(b, m->class_s[i], strlen(m->class_s[i]));
+            break;
+        case PK_LABELS_NONE:
+            break;
         }
     }
     pk_buf_putc(b, ']');
@@ -601,11 +635,15 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_json_string(&b, tn, strlen(tn));
     pk_buf_puts(&b, ",\"kind\":");
     const char *kind = m ? pk_model_kind_name(m->kind) : guess_kind(root);
-    if (kind) pk_json_string(&b, kind, strlen(kind));
-    else pk_buf_puts(&b, "null");
+    if (kind)
+        pk_json_string(&b, kind, strlen(kind));
+    else
+        pk_buf_puts(&b, "null");
     pk_buf_puts(&b, ",\"n_features_in_\":");
-    if (m) pk_buf_printf(&b, "%zu", m->n_features);
-    else json_attr(&b, root, "n_features_in_", &lim);
+    if (m)
+        pk_buf_printf(&b, "%zu", m->n_features);
+    else
+        json_attr(&b, root, "n_features_in_", &lim);
     pk_buf_puts(&b, ",\"feature_names_in_\":");
     if (m && m->feature_names) {
         pk_buf_putc(&b, '[');
@@ -620,13 +658,18 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         json_attr(&b, root, "feature_names_in_", &lim);
     }
     pk_buf_puts(&b, ",\"classes_\":");
-    if (m && m->n_classes) json_labels(&b, m);
-    else if (m) pk_buf_puts(&b, "null");
-    else json_attr(&b, root, "classes_", &lim);
+    if (m && m->n_classes)
+        json_labels(&b, m);
+    else if (m)
+        pk_buf_puts(&b, "null");
+    else
+        json_attr(&b, root, "classes_", &lim);
     pk_buf_puts(&b, ",\"sklearn_version\":");
     const pk_value *ver = root->kind == PK_OBJECT ? pk_attr(root, "_sklearn_version") : NULL;
-    if (ver && ver->kind == PK_STR) pk_json_string(&b, ver->u.s.ptr, ver->u.s.len);
-    else pk_buf_puts(&b, "null");
+    if (ver && ver->kind == PK_STR)
+        pk_json_string(&b, ver->u.s.ptr, ver->u.s.len);
+    else
+        pk_buf_puts(&b, "null");
     if (m) {
         pk_buf_puts(&b, ",\"methods\":[");
         int first = 1;
@@ -647,8 +690,10 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     size_t len;
     uint8_t *text = pk_buf_take(&b, &len);
     if (!text) {
-        if (b.failed == PK_ELIMIT) sqlite3_result_error_toobig(ctx);
-        else sqlite3_result_error_nomem(ctx);
+        if (b.failed == PK_ELIMIT)
+            sqlite3_result_error_toobig(ctx);
+        else
+            sqlite3_result_error_nomem(ctx);
         pk_buf_free(&b);
         return;
     }

@@ -50,21 +50,24 @@ static pk_value *str(const char *s) {
 static pk_value *vec(const double *v, size_t n) {
     pk_value *l = pk_new_seq(&AR, PK_LIST, n);
     pk_err err;
-    for (size_t i = 0; i < n; i++) pk_seq_append(&AR, l, pk_new_float(&AR, v[i]), &err);
+    for (size_t i = 0; i < n; i++)
+        pk_seq_append(&AR, l, pk_new_float(&AR, v[i]), &err);
     return l;
 }
 
 static pk_value *ivec(const int64_t *v, size_t n) {
     pk_value *l = pk_new_seq(&AR, PK_LIST, n);
     pk_err err;
-    for (size_t i = 0; i < n; i++) pk_seq_append(&AR, l, pk_new_int(&AR, v[i]), &err);
+    for (size_t i = 0; i < n; i++)
+        pk_seq_append(&AR, l, pk_new_int(&AR, v[i]), &err);
     return l;
 }
 
 static pk_value *mat(const double *v, size_t r, size_t c) {
     pk_value *l = pk_new_seq(&AR, PK_LIST, r);
     pk_err err;
-    for (size_t i = 0; i < r; i++) pk_seq_append(&AR, l, vec(v + i * c, c), &err);
+    for (size_t i = 0; i < r; i++)
+        pk_seq_append(&AR, l, vec(v + i * c, c), &err);
     return l;
 }
 
@@ -353,7 +356,8 @@ static void test_polynomial(void **state) {
     run_ok(m, PK_TRANSFORM, x, out);
     assert_int_equal(m->width[PK_TRANSFORM], 6);
     const double want[] = {1, 2, 3, 4, 6, 9};
-    for (int i = 0; i < 6; i++) assert_true(out[i] == want[i]);
+    for (int i = 0; i < 6; i++)
+        assert_true(out[i] == want[i]);
     pk_model_free(m);
 
     pk_value *o3 = est("sklearn.preprocessing._polynomial", "PolynomialFeatures");
@@ -366,7 +370,8 @@ static void test_polynomial(void **state) {
     run_ok(m, PK_TRANSFORM, x, out);
     const double want3[] = {2, 3, 5, 6, 10, 15, 30};
     assert_int_equal(m->width[PK_TRANSFORM], 7);
-    for (int i = 0; i < 7; i++) assert_true(out[i] == want3[i]);
+    for (int i = 0; i < 7; i++)
+        assert_true(out[i] == want3[i]);
     pk_model_free(m);
 
     /* degree (2, 3) with a bias: 1, then the degree 2 and 3 terms only */
@@ -377,7 +382,8 @@ static void test_polynomial(void **state) {
     run_ok(m, PK_TRANSFORM, x, out);
     const double want23[] = {1, 4, 6, 9, 8, 12, 18, 27};
     assert_int_equal(m->width[PK_TRANSFORM], 8);
-    for (int i = 0; i < 8; i++) assert_true(out[i] == want23[i]);
+    for (int i = 0; i < 8; i++)
+        assert_true(out[i] == want23[i]);
     pk_model_free(m);
 }
 
@@ -482,7 +488,8 @@ static void test_compile_out_of_memory(void **state) {
     set(poly, "_max_degree", pk_new_int(&AR, 2));
     pk_value *lr = est("sklearn.linear_model._logistic", "LogisticRegression");
     double w[20];
-    for (int i = 0; i < 20; i++) w[i] = i * 0.1;
+    for (int i = 0; i < 20; i++)
+        w[i] = i * 0.1;
     const int64_t cls[] = {0, 1};
     set(lr, "coef_", mat(w, 1, 10));
     set(lr, "intercept_", pk_new_float(&AR, 0.5));

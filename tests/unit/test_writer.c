@@ -22,6 +22,7 @@
 #include "pk_buf.h"
 #include "pk_doc.h"
 #include "pk_edit.h"
+#include "pk_json.h"
 #include "pk_jsonread.h"
 #include "pk_value.h"
 #include "pk_writer.h"
@@ -382,6 +383,65 @@ static void test_global_names(void **state) {
     pk_buf_free(&b);
 }
 
+/* Inputs found by fuzzing the writer (decode -> write -> decode must agree, tests/fuzz/
+ * fuzz_writer.c): an OBJ on an allowlisted callable (must stay OBJ/INST, not become a REDUCE the
+ * decoder would interpret), and objects whose class reaches back to themselves (their items
+ * must not be written twice). */
+static const char FUZZ_OBJ_FROMBUFFER[] =
+    "\x5d\x71\x5d\x71\x01\x28\x4b\x65\x68\x01\x28\x63\x6e\x75\x6d\x70\x79\x2e\x63\x6f\x72\x65"
+    "\x2e\x6e\x75\x6d\x65\x72\x69\x63\x0a\x5f\x66\x72\x6f\x6d\x62\x75\x66\x66\x65\x72\x0a\x68"
+    "\x01\x6f\x71\x04\x65\x2e";
+static const char FUZZ_SELF_CLASS[] =
+    "\x5d\x71\x5d\x71\x01\x28\x4b\x65\x68\x01\x30\x5d\x71\x01\x65\x68\x01\x28\x68\x01\x6f\x71"
+    "\x04\x71\x01\x28\x4b\x65\x68\x01\x28\x68\x01\x6f\x71\x04\x71\x01\x28\x4b\x4b\x65\x68\x01"
+    "\x28\x68\x01\x6f\x71\x04\x71\x04\x71\x01\x65\x68\x01\x28\x68\x01\x6f\x71\x65\x2e";
+
+static char *json_of(const pk_value *v) {
+    pk_buf b;
+    pk_buf_init(&b, &COUNTING, 0);
+    pk_limits lim;
+    pk_limits_default(&lim);
+    pk_err e;
+    pk_err_clear(&e);
+    if (pk_json_write(&b, v, "$", &lim, &e)) fail_msg("json: %s", e.msg);
+    size_t n;
+    return (char *)pk_buf_take(&b, &n);
+}
+
+static void rewrite_agrees(const char *in, size_t n) {
+    pk_err e;
+    pk_err_clear(&e);
+    pk_doc *doc = pk_doc_decode(&COUNTING, NULL, (const uint8_t *)in, n, PK_DOC_COPY, &e);
+    if (!doc) fail_msg("decode: %s", e.msg);
+    char *j1 = json_of(doc->root);
+    for (int p = 0; p <= 5; p++) {
+        pk_buf b;
+        pk_buf_init(&b, &COUNTING, 0);
+        pk_write_opts o = {p, 0, 0};
+        pk_err_clear(&e);
+        pk_code c = pk_pickle_write(&b, doc->root, &o, &e);
+        if (c == PK_OK) {
+            pk_doc *d2 = pk_doc_decode(&COUNTING, NULL, b.data, b.len, PK_DOC_COPY, &e);
+            if (!d2) fail_msg("protocol %d: re-decode: %s", p, e.msg);
+            char *j2 = json_of(d2->root);
+            assert_string_equal(j1, j2);
+            pk_free(&COUNTING, j2);
+            pk_doc_free(d2);
+        } else {
+            assert_int_equal(c, PK_EENCODE);
+        }
+        pk_buf_free(&b);
+    }
+    pk_free(&COUNTING, j1);
+    pk_doc_free(doc);
+}
+
+static void test_fuzz_regressions(void **state) {
+    (void)state;
+    rewrite_agrees(FUZZ_OBJ_FROMBUFFER, sizeof FUZZ_OBJ_FROMBUFFER - 1);
+    rewrite_agrees(FUZZ_SELF_CLASS, sizeof FUZZ_SELF_CLASS - 1);
+}
+
 static void test_utf8_check(void **state) {
     (void)state;
     assert_int_equal(pk_utf8_check("abc", 3), 3);
@@ -506,6 +566,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_objects_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_global_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fuzz_regressions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_errors, setup, teardown),
