@@ -4,7 +4,8 @@
  * Load with `.load ./dist/pickle_ext` (entry point sqlite3_pickleext_init). Functions that read a
  * pickle are DETERMINISTIC (same bytes, same answer) and INNOCUOUS (no side effects, safe in
  * views, triggers and schema). Functions that may read registry tables (model_* given a name)
- * are neither, and get the connection's state (conn = 1) for their caches.
+ * are neither. Every function receives the connection's state (limits set with
+ * pickle_ext_limit); conn = 1 marks those that also keep caches in it.
  */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -27,6 +28,8 @@ static const pk_sql_func pk_functions[] = {
     {"pickle_valid", 1, PURE, 0, pk_fn_valid, NULL, NULL},
     {"pickle_error", 1, PURE, 0, pk_fn_error, NULL, NULL},
     {"pickle_ext_version", 0, PURE, 0, pk_fn_version, NULL, NULL},
+    {"pickle_ext_limit", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_limit, NULL, NULL},
+    {"pickle_ext_limit", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_limit, NULL, NULL},
     /* sql_write.c: JSON-subtyped TEXT arguments are read as JSON, hence SQLITE_SUBTYPE */
     {"pickle_dump", 1, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
     {"pickle_dump", 2, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
@@ -80,6 +83,7 @@ int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routi
     if (!st) return SQLITE_NOMEM;
     memset(st, 0, sizeof *st);
     st->db = db;
+    pk_limits_default(&st->limits);
     /* The state is freed with the connection through this one registration's destructor;
      * the other registrations share the pointer without a destructor. */
     int rc = sqlite3_create_function_v2(db, "pickle_ext_version", 0, PURE, st, pk_fn_version,
@@ -91,8 +95,8 @@ int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routi
     for (size_t i = 0; i < sizeof pk_functions / sizeof pk_functions[0]; i++) {
         const pk_sql_func *f = &pk_functions[i];
         if (strcmp(f->name, "pickle_ext_version") == 0) continue;
-        rc = sqlite3_create_function_v2(db, f->name, f->nargs, f->flags, f->conn ? st : NULL,
-                                        f->xFunc, f->xStep, f->xFinal, NULL);
+        rc = sqlite3_create_function_v2(db, f->name, f->nargs, f->flags, st, f->xFunc, f->xStep,
+                                        f->xFinal, NULL);
         if (rc != SQLITE_OK) {
             if (pzErrMsg)
                 *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register %s/%d: %s", f->name,
@@ -100,7 +104,7 @@ int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routi
             return rc;
         }
     }
-    rc = pk_register_each(db);
+    rc = pk_register_each(db, st);
     if (rc != SQLITE_OK) {
         if (pzErrMsg)
             *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register pickle_each/pickle_tree: %s",

@@ -1,28 +1,53 @@
 #!/usr/bin/python3
-"""make bench: speed of in-SQL scoring beside a plain scan and beside Python (DESIGN.md §6).
+"""make bench: speed and memory of pickle_ext beside Python (DESIGN.md §6, issues 3, 4, 5, 7).
 
-Run with Debian's /usr/bin/python3 (scikit-learn, numpy). Prints a table and writes
-BENCHMARKS.md (results + the machine they ran on).
+Run with Debian's /usr/bin/python3 (scikit-learn, numpy, joblib). Prints every table as it goes
+and, when all sections run, writes BENCHMARKS.md: the machine, then each section's tables and
+ratios, all from this one run.
 
-Structure: a Bench context (database, data, timing helpers, result rows) and a list of section
-functions, SECTIONS, each adding rows and ratio lines. Later sections (trees, decode, zstd) are
-added as functions and appended to SECTIONS; nothing else changes.
+  scripts/bench.py                     all sections, writes BENCHMARKS.md (what `make bench` does)
+  scripts/bench.py trees decode        only those sections; prints, writes nothing unless --out
+  scripts/bench.py --decode-mb 50      a smaller array for the decode section (small machines)
 
-  PICKLE_EXT_SO   the extension (default dist/pickle_ext.so)
-  BENCH_ROWS      rows of the scan table (default 1,000,000)
-  BENCH_UDF_ROWS  rows scored by the per-row Python UDF (default 2,000)
-  BENCH_REPEAT    timing repetitions, best kept (default 5)
-  BENCH_OUT       output file (default BENCHMARKS.md)
+Sections (one function each, in SECTIONS):
+  scoring  issue 4: linear models, KMeans, a pipeline over a 1M-row table
+  trees    issue 5: random forest and histogram boosting over 200,000 rows; decode+compile time
+  decode   issue 3: one element of a 200 MB float64 array; peak RSS of the reading process
+  storage  issue 7: stored size and decode time of a model zoo, raw / zstd levels / joblib
 
-Owner: the model-scoring helper (issue 4); other sections by their helpers.
+Environment (defaults in brackets):
+  PICKLE_EXT_SO   the extension [dist/pickle_ext.so]
+  BENCH_ROWS      rows of the scoring table [1,000,000]
+  BENCH_TREE_ROWS rows of the trees table [200,000]
+  BENCH_UDF_ROWS  rows scored by the per-row Python UDF of the scoring section [2,000]
+  BENCH_REPEAT    repetitions of throughput timings, best kept [5]
+  BENCH_DECODE_MB size of the decode section's array in MB [200] (or --decode-mb)
+  BENCH_OUT       output file [BENCHMARKS.md] (or --out)
+
+Timing conventions: throughput rows (ns/row) keep the best of BENCH_REPEAT runs; decode times
+keep the median of many runs. Python's garbage collector is off while Python code is timed (as
+timeit does), and scikit-learn runs single-threaded (OMP_NUM_THREADS=1 and threadpoolctl), as
+SQLite does. A statement executed again decodes again: SQLite drops a statement's auxdata
+when it is reset, so only model_predict's per-connection model cache survives between
+executions (the decode timings therefore use model_info / pickle_type, which do not use it).
+
+Owner: the benchmark helper (all sections; issue 4's section written by the model-scoring helper).
 """
-import datetime
 import os
+
+os.environ["OMP_NUM_THREADS"] = "1"  # before numpy/sklearn load their thread pools
+
+import argparse
+import datetime
+import gc
+import io
 import pickle
 import platform
 import sqlite3
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -31,17 +56,26 @@ import numpy as np
 warnings.filterwarnings("ignore")
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+NS_COLS = ("measurement", "ns/row", "rows")
+
+
+def so_path():
+    return os.path.abspath(os.environ.get("PICKLE_EXT_SO") or
+                           os.path.join(REPO, "dist", "pickle_ext.so"))
 
 
 class Bench:
-    def __init__(self):
-        self.so = os.path.abspath(os.environ.get("PICKLE_EXT_SO") or
-                                  os.path.join(REPO, "dist", "pickle_ext.so"))
+    """Shared state: the extension, a database, timing helpers, and the results by section."""
+
+    def __init__(self, args):
+        self.so = so_path()
         self.n = int(os.environ.get("BENCH_ROWS", "1000000"))
+        self.tree_rows = int(os.environ.get("BENCH_TREE_ROWS", "200000"))
         self.udf_rows = int(os.environ.get("BENCH_UDF_ROWS", "2000"))
         self.repeat = int(os.environ.get("BENCH_REPEAT", "5"))
-        self.rows = []    # (section, what, ns per row, rows timed)
-        self.ratios = []  # (section, text, value, target text, met: bool or None)
+        self.decode_mb = args.decode_mb
+        self.load_start = os.getloadavg()
+        self.sections = {}  # title -> {"notes": [...], "tables": {columns: [rows]}, "ratios": [...]}
         self.db = self.connect()
         self._table = None
 
@@ -63,41 +97,82 @@ class Bench:
             self._table = X
         return self._table
 
-    def best(self, fn):
-        """Best wall time of fn() over self.repeat runs (seconds) and its last result."""
+    # -- timing --
+
+    def best(self, fn, repeat=None):
+        """Best wall time of fn() over `repeat` runs (seconds; default self.repeat), last result."""
         best, out = None, None
-        for _ in range(self.repeat):
-            t0 = time.perf_counter()
-            out = fn()
-            dt = time.perf_counter() - t0
+        for _ in range(repeat or self.repeat):
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                out = fn()
+                dt = time.perf_counter() - t0
+            finally:
+                gc.enable()
             best = dt if best is None else min(best, dt)
         return best, out
 
-    def sql_ns(self, sql, params=(), rows=None):
-        secs, out = self.best(lambda: self.db.execute(sql, params).fetchall())
+    @staticmethod
+    def median(fn, repeat):
+        """Median wall time of fn() over `repeat` runs (seconds), after one untimed warm-up run."""
+        fn()
+        times = []
+        for _ in range(repeat):
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+        return statistics.median(times)
+
+    def sql_ns(self, sql, params=(), rows=None, repeat=None):
+        secs, out = self.best(lambda: self.db.execute(sql, params).fetchall(), repeat)
         return secs * 1e9 / (rows or self.n), out
 
+    # -- results --
+
+    def _sec(self, section):
+        return self.sections.setdefault(section, {"notes": [], "tables": {}, "ratios": []})
+
+    def note(self, section, text):
+        self._sec(section)["notes"].append(text)
+
     def add(self, section, what, ns, rows):
-        self.rows.append((section, what, ns, rows))
-        print("  %-70s %12.1f ns/row  (%d rows)" % (what, ns, rows), flush=True)
+        """A throughput row: ns per row over `rows` rows."""
+        self._sec(section)["tables"].setdefault(NS_COLS, []).append((what, "%.1f" % ns, str(rows)))
+        print("  %-80s %12.1f ns/row  (%d rows)" % (what, ns, rows), flush=True)
+
+    def row(self, section, columns, values):
+        """A row of a section-specific table (values already formatted as strings)."""
+        self._sec(section)["tables"].setdefault(tuple(columns), []).append(tuple(values))
+        print("  " + " | ".join("%s=%s" % cv for cv in zip(columns, values)), flush=True)
 
     def ratio(self, section, text, value, target=None, met=None):
-        self.ratios.append((section, text, value, target, met))
+        self._sec(section)["ratios"].append((text, value, target, met))
         t = "" if target is None else "  target %s: %s" % (target, "met" if met else "NOT met")
-        print("  %-70s %10.2fx%s" % (text, value, t), flush=True)
+        print("  %-80s %10.2fx%s" % (text, value, t), flush=True)
 
 
-# ---- sections ---------------------------------------------------------------------------------
+def ms(secs):
+    return "%.3f" % (secs * 1e3)
 
-def section_linear_kmeans(b):
+
+# ---- section: scoring (issue 4) ----------------------------------------------------------------
+
+def section_scoring(b):
     """Issue 4: sum(model_predict(...)) over 1M rows vs a plain scan, batch sklearn, per-row UDF."""
     from sklearn.cluster import KMeans
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    sec = "Scoring (1M rows x 5 REAL columns)"
-    print(sec)
+    sec = "Scoring (%s rows x 5 REAL columns)" % format(b.n, ",")
+    print(sec, flush=True)
+    b.note(sec, "(b) and (a) alternate, best of each kept, so the ratio compares runs under the "
+                "same load. (c) includes fetching the rows into numpy.")
     X = b.table5()
     fit = X[:20000]
     y = (fit[:, 0] + 0.5 * fit[:, 1] - fit[:, 3] * 0.3 + np.sin(fit[:, 2]) > 0.2).astype(int)
@@ -114,8 +189,6 @@ def section_linear_kmeans(b):
     measured = []
     for name, m in models:
         blob = pickle.dumps(m, protocol=4)
-        # the scan and the scoring alternate, best of each kept: the ratio then compares runs
-        # under the same machine load
         ns = None
         for _ in range(b.repeat):
             scan_ns = min(scan_ns, b.sql_ns(scan_sql)[0])
@@ -146,12 +219,328 @@ def section_linear_kmeans(b):
         b.ratio(sec, "%s: (d) UDF / (b)" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
 
 
-SECTIONS = [section_linear_kmeans]
+# ---- section: trees (issue 5) ------------------------------------------------------------------
+
+def section_trees(b):
+    """Issue 5: RF (100 trees, depth 10, 20 features) and HGB (100 iterations) over 200,000 rows;
+    decode+compile of the forest's pickle beside pickle.loads."""
+    import json
+
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from threadpoolctl import threadpool_limits
+
+    n = b.tree_rows
+    sec = "Trees (%s rows x 20 REAL columns)" % format(n, ",")
+    print(sec, flush=True)
+    udf_k = min(1000, n)
+    b.note(sec, "(a)/(a') best of %d; (b) is scikit-learn's predict_proba on the numpy array "
+                "(no fetch), n_jobs=1 and one OpenMP/BLAS thread; (c) one run over the first %d "
+                "rows. (e) and (f) are medians: (e) `SELECT model_info(?)` decodes and compiles "
+                "on every execution (it has no cache); (f) is the first model_predict on a new "
+                "connection (empty model cache), i.e. decode + compile + one row."
+           % (b.repeat, udf_k))
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
+    Xt = np.random.default_rng(1).normal(size=(n, 20)) * 1.5
+    names = ["c%d" % i for i in range(1, 21)]
+    cols = ", ".join(names)
+    b.db.execute("CREATE TABLE tt(%s)" % ", ".join("%s REAL" % c for c in names))
+    b.db.executemany("INSERT INTO tt VALUES (%s)" % ", ".join("?" * 20), Xt.tolist())
+    b.db.commit()
+    models = [
+        ("RandomForestClassifier(100 trees, max_depth=10)",
+         RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=1)),
+        ("HistGradientBoostingClassifier(max_iter=100)",
+         HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=0)),
+    ]
+    proba_sql = "SELECT sum(length(model_predict_proba(?, %s))) FROM tt" % cols
+    pred_sql = "SELECT sum(model_predict(?, %s)) FROM tt" % cols
+    for name, m in models:
+        with threadpool_limits(1):
+            m.fit(X, y)
+        blob = pickle.dumps(m, protocol=4)
+        # correctness first: labels over every row, probabilities on a sample, exactly
+        with threadpool_limits(1):
+            want_labels = int(m.predict(Xt).sum())
+            want_p = m.predict_proba(Xt[:2000])
+        ns_p, out = b.sql_ns(pred_sql, (blob,), rows=n)
+        assert out[0][0] == want_labels, (name, out, want_labels)
+        got_p = [json.loads(r[0]) for r in b.db.execute(
+            "SELECT model_predict_proba(?, %s) FROM tt WHERE rowid <= 2000" % cols, (blob,))]
+        diff = float(np.max(np.abs(np.array(got_p) - want_p)))
+        b.note(sec, "%s: predict_proba on the first 2,000 rows %s scikit-learn's%s." % (
+            name, "equals" if diff == 0 else "differs from",
+            "" if diff == 0 else " (max abs difference %.3g)" % diff))
+        ns_pp, _ = b.sql_ns(proba_sql, (blob,), rows=n)
+
+        def batch():
+            with threadpool_limits(1):
+                return m.predict_proba(Xt)
+        batch_s, _ = b.best(batch)
+        batch_ns = batch_s * 1e9 / n
+
+        def py_tree(*r):  # OMP_NUM_THREADS=1 already: no per-call threadpool_limits cost
+            return float(m.predict_proba(np.array([r], dtype=float))[0, 1])
+        b.db.create_function("py_tree", 20, py_tree)
+        ns_udf, _ = b.sql_ns("SELECT sum(py_tree(%s)) FROM tt WHERE rowid <= %d" % (cols, udf_k),
+                             rows=udf_k, repeat=1)
+        b.add(sec, "(a) sum(length(model_predict_proba(m, c1..c20))) %s" % name, ns_pp, n)
+        b.add(sec, "(a') sum(model_predict(m, c1..c20)) %s" % name, ns_p, n)
+        b.add(sec, "(b) scikit-learn predict_proba, batch on numpy, %s" % name, batch_ns, n)
+        b.add(sec, "(c) Python UDF calling predict_proba per row, %s" % name, ns_udf, udf_k)
+        b.ratio(sec, "%s: (b) sklearn batch / (a) SQL predict_proba" % name, batch_ns / ns_pp,
+                "> 1", batch_ns > ns_pp)
+        b.ratio(sec, "%s: (c) UDF / (a) SQL predict_proba" % name, ns_udf / ns_pp)
+        if name.startswith("RandomForest"):
+            forest = blob
+    tree_decode(b, sec, forest, Xt[0], cols)
 
 
-# ---- report -----------------------------------------------------------------------------------
+def tree_decode(b, sec, blob, x, cols):
+    """Issue 5: decode + compile of the forest's pickle beside pickle.loads (medians)."""
+    reps = 31
+    loads_s = b.median(lambda: pickle.loads(blob), reps)
+    info_s = b.median(lambda: b.db.execute("SELECT model_info(?)", (blob,)).fetchall(), reps)
+    type_s = b.median(lambda: b.db.execute("SELECT pickle_type(?)", (blob,)).fetchall(), reps)
+    fresh = []
+    for _ in range(15):
+        db = b.connect()
+        db.execute("CREATE TABLE one(%s)" % cols)
+        db.execute("INSERT INTO one VALUES (%s)" % ", ".join("?" * len(x)), x.tolist())
+        sql = "SELECT model_predict(?, %s) FROM one" % cols
+        gc.disable()
+        t0 = time.perf_counter()
+        db.execute(sql, (blob,)).fetchall()
+        fresh.append(time.perf_counter() - t0)
+        gc.enable()
+        db.close()
+    fresh_s = statistics.median(fresh)
+    cols_d = ("forest pickle (%s bytes, protocol 4)" % format(len(blob), ","), "median ms")
+    b.row(sec, cols_d, ("(d) Python pickle.loads", ms(loads_s)))
+    b.row(sec, cols_d, ("(e) SELECT model_info(?): decode + compile", ms(info_s)))
+    b.row(sec, cols_d, ("(f) new connection, first model_predict on a 1-row table", ms(fresh_s)))
+    b.row(sec, cols_d, ("(g) SELECT pickle_type(?): decode only", ms(type_s)))
+    b.ratio(sec, "forest: (e) decode+compile / (d) pickle.loads", info_s / loads_s, "< 0.5",
+            info_s < 0.5 * loads_s)
+    b.ratio(sec, "forest: (f) first predict on a new connection / (d) pickle.loads",
+            fresh_s / loads_s)
+    b.ratio(sec, "forest: (g) decode only / (d) pickle.loads", type_s / loads_s)
 
-def machine_info():
+
+# ---- section: decode (issue 3) -----------------------------------------------------------------
+
+_RSS_CHILD = r"""
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.enable_load_extension(True)
+db.load_extension(sys.argv[2])
+print(db.execute(sys.argv[3]).fetchone()[0])
+hwm = [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+print(int(hwm[0]) * 1024 if hwm else -1)
+"""
+
+# A small launcher between this (large) process and the measured one: a child created by
+# vfork/exec inherits its parent's RSS high-water mark in ru_maxrss, so the measured process must
+# be the child of a small process, which reports RUSAGE_CHILDREN.
+_RSS_LAUNCHER = r"""
+import resource, subprocess, sys
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stdout.write(p.stdout)
+sys.stderr.write(p.stderr)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+sys.exit(p.returncode)
+"""
+
+
+def child_rss(dbfile, so, sql):
+    """Runs sql in a fresh Python (sqlite3 only, no numpy) on dbfile; returns (its output, its
+    peak RSS in bytes from RUSAGE_CHILDREN ru_maxrss, its VmHWM in bytes)."""
+    p = subprocess.run([sys.executable, "-c", _RSS_LAUNCHER,
+                        sys.executable, "-c", _RSS_CHILD, dbfile, so, sql],
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError("child failed: %s" % p.stderr)
+    out, hwm, maxrss = p.stdout.split()
+    return out, int(maxrss), int(hwm)
+
+
+def section_decode(b):
+    """Issue 3: one element of a big float64 array: pickle_get vs pickle.loads; peak RSS."""
+    mb = b.decode_mb
+    count = max(123457, int(mb * 1e6) // 8)
+    sec = "Decode (a %s MB float64 array, %s elements)" % (format(count * 8 / 1e6, ".0f"),
+                                                           format(count, ","))
+    print(sec, flush=True)
+    b.note(sec, "Times are medians of 7 runs. (a) binds the blob as a parameter (Python's "
+                "sqlite3 copies it into SQLite: that copy is shown alone as (c)); (b) reads it "
+                "from a table row of an in-memory database. Peak RSS: a fresh Python process "
+                "(sqlite3 only, no numpy) opens a database file holding the blob and runs the "
+                "query; its peak RSS is ru_maxrss of RUSAGE_CHILDREN in a small launcher process "
+                "(VmHWM from /proc, read by the process itself, shown beside it). The baseline "
+                "process runs `SELECT pickle_ext_version()` on the same "
+                "file.")
+    so = b.so[:-3] if b.so.endswith(".so") else b.so
+    arr = np.random.default_rng(3).normal(size=count)
+    want = float(arr[123456])
+    path = "$[123456]"
+    cols = ("protocol", "blob MB", "(a) pickle_get(?) ms", "(b) pickle_get(row) ms",
+            "(c) SELECT length(?) ms", "(d) pickle.loads ms", "peak RSS MB", "VmHWM MB",
+            "baseline RSS MB", "peak / blob")
+    for proto in (4, 5):
+        blob = pickle.dumps(arr, protocol=proto)
+        got = b.db.execute("SELECT pickle_get(?, ?)", (blob, path)).fetchone()[0]
+        assert got == want, (proto, got, want)
+        get_s = b.median(lambda: b.db.execute("SELECT pickle_get(?, ?)", (blob, path)).fetchall(),
+                         7)
+        len_s = b.median(lambda: b.db.execute("SELECT length(?)", (blob,)).fetchall(), 7)
+        b.db.execute("CREATE TABLE big(p BLOB)")
+        b.db.execute("INSERT INTO big VALUES (?)", (blob,))
+        row_s = b.median(lambda: b.db.execute("SELECT pickle_get(p, ?) FROM big",
+                                              (path,)).fetchall(), 7)
+        b.db.execute("DROP TABLE big")
+        loads_s = b.median(lambda: pickle.loads(blob), 7)
+        with tempfile.TemporaryDirectory() as tmp:
+            dbfile = os.path.join(tmp, "big.db")
+            fdb = sqlite3.connect(dbfile)
+            fdb.execute("CREATE TABLE big(p BLOB)")
+            fdb.execute("INSERT INTO big VALUES (?)", (blob,))
+            fdb.commit()
+            fdb.close()
+            out, peak, hwm = child_rss(dbfile, so,
+                                       "SELECT pickle_get(p, '%s') FROM big" % path)
+            assert float(out) == want, (out, want)
+            _, base, _ = child_rss(dbfile, so, "SELECT pickle_ext_version()")
+        size = len(blob)
+        b.row(sec, cols, (str(proto), "%.1f" % (size / 1e6), ms(get_s), ms(row_s), ms(len_s),
+                          ms(loads_s), "%.1f" % (peak / 1e6), "%.1f" % (hwm / 1e6),
+                          "%.1f" % (base / 1e6),
+                          "%.2f" % (peak / size)))
+        b.ratio(sec, "protocol %d: (a) pickle_get(?) / (d) pickle.loads" % proto,
+                get_s / loads_s, "comparable or better (<= 1.5)", get_s <= 1.5 * loads_s)
+        b.ratio(sec, "protocol %d: (b) pickle_get(row) / (d) pickle.loads" % proto,
+                row_s / loads_s)
+        b.ratio(sec, "protocol %d: peak RSS of the reading process / blob size" % proto,
+                peak / size, "< 3", peak < 3 * size)
+        blob = None  # free the 200 MB before the next protocol
+
+
+# ---- section: storage (issue 7) ----------------------------------------------------------------
+
+def model_zoo():
+    """Eight fitted models (fixed seeds) of the kinds people store."""
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import make_classification, make_regression
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import (GradientBoostingClassifier, HistGradientBoostingClassifier,
+                                  RandomForestClassifier)
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(n_samples=3000, n_features=20, n_informative=8, n_classes=3,
+                               random_state=0)
+    Xr, yr = make_regression(n_samples=3000, n_features=20, noise=1.0, random_state=0)
+    return [
+        ("LogisticRegression", LogisticRegression(max_iter=2000).fit(X, y)),
+        ("KMeans(8)", KMeans(8, n_init=3, random_state=0).fit(X)),
+        ("Pipeline(StandardScaler, LogisticRegression)",
+         make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)),
+        ("RandomForestClassifier(100)",
+         RandomForestClassifier(100, random_state=0, n_jobs=1).fit(X, y)),
+        ("HistGradientBoostingClassifier",
+         HistGradientBoostingClassifier(max_iter=100, early_stopping=False,
+                                        random_state=0).fit(X, y)),
+        ("GradientBoostingClassifier(100)",
+         GradientBoostingClassifier(n_estimators=100, random_state=0).fit(X, y)),
+        ("PCA(10)", PCA(10, random_state=0).fit(X)),
+        ("Ridge", Ridge().fit(Xr, yr)),
+    ]
+
+
+def section_storage(b):
+    """Issue 7: stored size and decode time per model for raw, zstd levels and joblib."""
+    import joblib
+    from threadpoolctl import threadpool_limits
+
+    sec = "Storage (model zoo: size and decode time)"
+    print(sec, flush=True)
+    reps = 15
+    b.note(sec, "Decode = median of %d executions of `SELECT pickle_type(?)` (a full decode of "
+                "the blob, inflating it first when compressed; each execution decodes anew). "
+                "Python load = median of pickle.loads (raw) or joblib.load from memory (joblib "
+                "files); this Python has no zstd module. Raw pickles are protocol 4; zstd frames are "
+                "`pickle_compress(raw, level)`; joblib files are `joblib.dump(model, f, "
+                "compress=...)`. The last row of each table sums over the zoo."
+           % reps)
+    with threadpool_limits(1):
+        zoo = model_zoo()
+    formats = ["raw pickle", "zstd 1", "zstd 3", "zstd 9 (default)", "zstd 19",
+               "joblib compress=3 (zlib)", "joblib compress=('xz', 3)"]
+    py_formats = ["raw pickle", "joblib compress=3 (zlib)", "joblib compress=('xz', 3)"]
+    size_cols = ("stored bytes (ratio to raw)",) + tuple(formats)
+    dec_cols = ("decode ms, SQL pickle_type",) + tuple(formats)
+    py_cols = ("load ms, Python",) + tuple(py_formats)
+    sizes, decs, pys = [], [], []  # per model: {format: value}
+    for name, m in zoo:
+        raw = pickle.dumps(m, protocol=4)
+        blobs = {"raw pickle": raw}
+        for level in (1, 3, 9, 19):
+            z = b.db.execute("SELECT pickle_compress(?, ?)", (raw, level)).fetchone()[0]
+            blobs["zstd %d%s" % (level, " (default)" if level == 9 else "")] = z
+        for label, comp in (("joblib compress=3 (zlib)", 3),
+                            ("joblib compress=('xz', 3)", ("xz", 3))):
+            f = io.BytesIO()
+            joblib.dump(m, f, compress=comp)
+            blobs[label] = f.getvalue()
+        want = b.db.execute("SELECT pickle_type(?)", (raw,)).fetchone()[0]
+        size, dec, py = {}, {}, {}
+        for fmt in formats:
+            blob = blobs[fmt]
+            got = b.db.execute("SELECT pickle_type(?)", (blob,)).fetchone()[0]
+            assert got == want, (name, fmt, got, want)
+            size[fmt] = len(blob)
+            dec[fmt] = b.median(
+                lambda: b.db.execute("SELECT pickle_type(?)", (blob,)).fetchall(), reps)
+            if fmt == "raw pickle":
+                py[fmt] = b.median(lambda: pickle.loads(blob), reps)
+            elif fmt in py_formats:
+                py[fmt] = b.median(lambda: joblib.load(io.BytesIO(blob)), reps)
+        print("  %s: sizes %s" % (name, [size[f] for f in formats]), flush=True)
+        b.row(sec, size_cols, (name,) + tuple(
+            "%s (%.3f)" % (format(size[f], ","), size[f] / size["raw pickle"]) for f in formats))
+        b.row(sec, dec_cols, (name,) + tuple(ms(dec[f]) for f in formats))
+        b.row(sec, py_cols, (name,) + tuple(ms(py[f]) for f in py_formats))
+        sizes.append(size)
+        decs.append(dec)
+        pys.append(py)
+    tot = {f: sum(x[f] for x in sizes) for f in formats}
+    tdec = {f: sum(x[f] for x in decs) for f in formats}
+    tpy = {f: sum(x[f] for x in pys) for f in py_formats}
+    label = "**all %d models**" % len(zoo)
+    b.row(sec, size_cols, (label,) + tuple(
+        "%s (%.3f)" % (format(tot[f], ","), tot[f] / tot["raw pickle"]) for f in formats))
+    b.row(sec, dec_cols, (label,) + tuple(ms(tdec[f]) for f in formats))
+    b.row(sec, py_cols, (label,) + tuple(ms(tpy[f]) for f in py_formats))
+    for fmt in formats[1:]:
+        b.ratio(sec, "zoo total: %s size / raw size" % fmt, tot[fmt] / tot["raw pickle"])
+    for fmt in formats[1:]:
+        b.ratio(sec, "zoo total: %s decode / raw decode (SQL)" % fmt,
+                tdec[fmt] / tdec["raw pickle"])
+    for fmt in py_formats:
+        b.ratio(sec, "zoo total: %s, SQL decode / Python load" % fmt, tdec[fmt] / tpy[fmt])
+
+
+SECTIONS = [
+    ("scoring", section_scoring),
+    ("trees", section_trees),
+    ("decode", section_decode),
+    ("storage", section_storage),
+]
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+def machine_info(b):
     cpu = platform.processor() or "?"
     try:
         with open("/proc/cpuinfo") as f:
@@ -167,59 +556,96 @@ def machine_info():
         cc = cc.splitlines()[0] if cc else "?"
     except OSError:
         cc = "?"
+    try:
+        nproc = len(os.sched_getaffinity(0))
+    except AttributeError:
+        nproc = os.cpu_count() or 0
     return [
         ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-        ("cpu", "%s, %d logical CPUs" % (cpu, os.cpu_count() or 0)),
+        ("nproc", str(nproc)),
+        ("cpu", cpu),
+        ("load average at start (1, 5, 15 min)", "%.2f, %.2f, %.2f" % b.load_start),
+        ("load average at end (1, 5, 15 min)", "%.2f, %.2f, %.2f" % os.getloadavg()),
         ("os", "%s %s" % (platform.system(), platform.release())),
-        ("load average at the end (1, 5, 15 min)", "%.2f, %.2f, %.2f" % os.getloadavg()),
         ("python", platform.python_version()),
         ("sqlite (python module)", sqlite3.sqlite_version),
         ("numpy / scikit-learn", "%s / %s" % (np.__version__, sklearn.__version__)),
         ("compiler", cc),
-        ("extension", os.path.relpath(Bench_so(), REPO)),
+        ("extension", os.path.relpath(b.so, REPO)),
     ]
 
 
-def Bench_so():
-    return os.path.abspath(os.environ.get("PICKLE_EXT_SO") or
-                           os.path.join(REPO, "dist", "pickle_ext.so"))
-
-
-def write_report(b, path):
+def write_report(b, path, elapsed):
     out = ["# Benchmarks", "",
-           "Written by `make bench` (scripts/bench.py); every number below comes from one run.",
-           "ns/row is wall time divided by the rows processed, best of %d runs." % b.repeat, "",
-           "## Machine", ""]
-    out += ["- %s: %s" % kv for kv in machine_info()]
-    sections = []
-    for r in b.rows + b.ratios:
-        if r[0] not in sections:
-            sections.append(r[0])
-    for sec in sections:
-        out += ["", "## " + sec, "", "| measurement | ns/row | rows |", "|---|---:|---:|"]
-        out += ["| %s | %.1f | %d |" % (w, ns, n) for s, w, ns, n in b.rows if s == sec]
-        rs = [r for r in b.ratios if r[0] == sec]
-        if rs:
+           "Written by `make bench` (scripts/bench.py). **Every number below comes from one "
+           "run** (%.0f s in all). The machine was shared with other work during the run (see "
+           "the load averages), so the numbers are noisy: treat ratios near a target as "
+           "inconclusive, and rerun `make bench` on an idle machine for firm figures." % elapsed,
+           "",
+           "Throughput rows (ns/row) are wall time divided by the rows processed, best of %d "
+           "runs; decode times are medians. scikit-learn runs single-threaded, as SQLite does."
+           % b.repeat, "", "## Machine", ""]
+    out += ["- %s: %s" % kv for kv in machine_info(b)]
+    for title, s in b.sections.items():
+        out += ["", "## " + title]
+        for text in s["notes"]:
+            out += ["", text]
+        for columns, rows in s["tables"].items():
+            align = ["---"] + ["---:" if all(_numeric(r[i]) for r in rows) else "---"
+                               for i in range(1, len(columns))]
+            out += ["", "| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
+            out += ["| " + " | ".join(r) + " |" for r in rows]
+        if s["ratios"]:
             out += ["", "| ratio | value | target |", "|---|---:|---|"]
-            for _, text, v, target, met in rs:
-                t = "" if target is None else "%s (%s)" % (target, "met" if met else "not met")
-                out.append("| %s | %.2fx | %s |" % (text, v, t))
+            for text, v, target, met in s["ratios"]:
+                t = "" if target is None else "%s (%s)" % (target, "met" if met else "**not met**")
+                out.append("| %s | %s | %s |" % (text, fmt_ratio(v), t))
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 
 
+def fmt_ratio(v):
+    return ("%.0fx" if v >= 100 else "%.3gx") % v
+
+
+def _numeric(s):
+    try:
+        float(s.replace(",", ""))
+        return True
+    except ValueError:
+        return s == "-"
+
+
 def main():
-    b = Bench()
+    names = [n for n, _ in SECTIONS]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("sections", nargs="*", metavar="SECTION",
+                    help="sections to run (%s); default all" % ", ".join(names))
+    ap.add_argument("--decode-mb", type=float,
+                    default=float(os.environ.get("BENCH_DECODE_MB", "200")),
+                    help="size of the decode section's array in MB (default 200)")
+    ap.add_argument("--out", default=None,
+                    help="write the report here (default BENCHMARKS.md when all sections run, "
+                         "nothing otherwise)")
+    args = ap.parse_args()
+    bad = [s for s in args.sections if s not in names]
+    if bad:
+        ap.error("unknown section %s (choose from %s)" % (", ".join(bad), ", ".join(names)))
+    t0 = time.perf_counter()
+    b = Bench(args)
     if not os.path.exists(b.so):
         sys.exit("extension not built: %s (run make)" % b.so)
-    names = sys.argv[1:]
-    for fn in SECTIONS:
-        if names and fn.__name__ not in names:
-            continue
-        fn(b)
-    path = os.environ.get("BENCH_OUT", os.path.join(REPO, "BENCHMARKS.md"))
-    write_report(b, path)
-    print("wrote %s" % os.path.relpath(path, os.getcwd()))
+    for name, fn in SECTIONS:
+        if not args.sections or name in args.sections:
+            fn(b)
+    path = args.out or os.environ.get("BENCH_OUT")
+    if not path and not args.sections:
+        path = os.path.join(REPO, "BENCHMARKS.md")
+    elapsed = time.perf_counter() - t0
+    print("total %.0f s" % elapsed)
+    if path:
+        write_report(b, path, elapsed)
+        print("wrote %s" % os.path.relpath(path, os.getcwd()))
 
 
 if __name__ == "__main__":

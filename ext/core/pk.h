@@ -27,7 +27,9 @@
 #define PK_DEFAULT_MAX_MEMO 1000000        /* distinct memo entries                           */
 #define PK_DEFAULT_ALLOC_FACTOR 48         /* arena budget = factor * input size + slack      */
 #define PK_DEFAULT_ALLOC_SLACK (1u << 20)  /* 1 MiB of budget for tiny inputs                 */
-#define PK_DEFAULT_MAX_INFLATE (1u << 30)  /* 1 GiB: largest decompressed stream               */
+#define PK_DEFAULT_MAX_INFLATE (256u << 20) /* 256 MiB: largest decompressed stream           */
+#define PK_DEFAULT_MAX_ALLOC (512u << 20)  /* 512 MiB: largest decoded graph (arrays borrowed) */
+#define PK_DEFAULT_MAX_ROWS 100000000u     /* rows pickle_tree may produce (shared expanded)   */
 #define PK_DEFAULT_MAX_OUTPUT (1u << 30)   /* 1 GiB: largest text or blob an encoder produces */
 #define PK_MAX_DIMS 32                     /* numpy's NPY_MAXDIMS                             */
 #define PK_MAX_BIGINT_BYTES 8192           /* ints wider than this are refused (~19,700 digits) */
@@ -41,6 +43,8 @@ typedef struct pk_limits {
     uint64_t alloc_slack;
     uint64_t max_inflate; /* also capped by the caller (SQLite's SQLITE_LIMIT_LENGTH)      */
     uint64_t max_output;
+    uint64_t max_alloc; /* absolute cap of the arena budget (compressed inputs inflate first) */
+    uint64_t max_rows;  /* pickle_tree rows, counting shared nodes at every place they occur */
 } pk_limits;
 
 /* Fills *l with the defaults above. */

@@ -44,6 +44,8 @@ void pk_limits_default(pk_limits *l) {
     l->alloc_slack = PK_DEFAULT_ALLOC_SLACK;
     l->max_inflate = PK_DEFAULT_MAX_INFLATE;
     l->max_output = PK_DEFAULT_MAX_OUTPUT;
+    l->max_alloc = PK_DEFAULT_MAX_ALLOC;
+    l->max_rows = PK_DEFAULT_MAX_ROWS;
 }
 
 void *pk_malloc(const pk_alloc *a, size_t n) {

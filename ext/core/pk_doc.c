@@ -104,6 +104,8 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     if (pk_mul_overflow(n, doc->limits.alloc_factor, &budget) ||
         pk_add_overflow(budget, (size_t)doc->limits.alloc_slack, &budget))
         budget = SIZE_MAX;
+    if (doc->limits.max_alloc && budget > doc->limits.max_alloc)
+        budget = (size_t)doc->limits.max_alloc;
     doc->arena.budget = budget;
 
     if (n == 0) {

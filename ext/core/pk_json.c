@@ -38,6 +38,8 @@
  */
 #include "pk_json.h"
 
+#include "pk_expand.h"
+
 #include "pk_ndarray.h"
 #include "pk_path.h"
 
@@ -857,6 +859,18 @@ pk_code pk_json_write(pk_buf *out, const pk_value *v, const char *path, const pk
     w.lim = lim;
     w.err = err;
     w.out_start = out->len;
+    /* Shared nodes are written at every place they occur: measure the expansion first (linear
+     * time) so a memo bomb is refused at once rather than after printing max_output bytes. */
+    if (lim->max_output) {
+        pk_expand ex;
+        pk_code mrc = pk_expand_measure(out->alloc, v, lim->max_output + 1, lim->max_depth, &ex);
+        if (mrc == PK_ENOMEM) return pk_err_nomem(err, -1);
+        if (mrc == PK_OK && ex.bytes > lim->max_output)
+            return pk_err_set(err, PK_ELIMIT, -1, -1,
+                              "limit exceeded: JSON text longer than max_output (%llu bytes): "
+                              "shared objects expand to at least that much",
+                              (unsigned long long)lim->max_output);
+    }
     pk_buf_init(&w.path, out->alloc, 0);
     pk_buf_puts(&w.path, path && *path ? path : "$");
     pk_code rc = w.path.failed ? w.path.failed : write_value(&w, v);

@@ -29,10 +29,12 @@
 static pk_code nomem(pk_vm *vm) {
     if (vm->ar->over_budget)
         return FAIL(vm, PK_ELIMIT,
-                    "the decoded objects would need more than %zu bytes (the limit is %u times "
-                    "the pickle's size plus %llu bytes)",
+                    "over the allocation limit: the decoded objects would need more than %zu "
+                    "bytes (the limit is %u times "
+                    "the pickle's size plus %llu bytes, at most max_alloc = %llu)",
                     vm->ar->budget, vm->lim->alloc_factor,
-                    (unsigned long long)vm->lim->alloc_slack);
+                    (unsigned long long)vm->lim->alloc_slack,
+                    (unsigned long long)vm->lim->max_alloc);
     return pk_err_nomem(vm->err, vm->r.base + (int64_t)vm->r.op_pos);
 }
 
@@ -449,6 +451,8 @@ static pk_code push_global(pk_vm *vm, const uint8_t *m, size_t mlen, const uint8
     if (utf8_check(m, mlen) != mlen || utf8_check(nm, nlen) != nlen)
         return FAIL(vm, PK_EVALUE, "module or class name is not valid UTF-8");
     if (mlen == 0 || nlen == 0) return FAIL(vm, PK_EVALUE, "empty module or class name");
+    if (memchr(m, 0, mlen) || memchr(nm, 0, nlen))
+        return FAIL(vm, PK_EVALUE, "module or class name contains a NUL byte");
     pk_value *g = pk_new_global(vm->ar, (const char *)m, mlen, (const char *)nm, nlen);
     if (!g) return nomem(vm);
     if (vm->proto < 3) {
@@ -487,6 +491,10 @@ pk_code pk_vm_position_error(pk_vm *vm) {
     do {                                                                                           \
         pk_code rc_ = (expr);                                                                      \
         if (rc_ != PK_OK) {                                                                        \
+            if (rc_ == PK_ENOMEM && vm->ar->over_budget) {                                         \
+                pk_err_clear(vm->err);                                                             \
+                return nomem(vm);                                                                  \
+            }                                                                                      \
             if (vm->err->code == PK_OK) return FAIL(vm, rc_, "%s", pk_code_label(rc_));            \
             return pk_vm_position_error(vm);                                                       \
         }                                                                                          \

@@ -37,6 +37,7 @@ SQLITE_EXTENSION_INIT3
 #include "pk_buf.h"
 #include "pk_json.h"
 #include "pk_ndarray.h"
+#include "pk_expand.h"
 #include "pk_path.h"
 
 #include <string.h>
@@ -58,6 +59,7 @@ typedef struct each_vtab {
     sqlite3_vtab base;
     sqlite3 *db;
     int tree;
+    const pk_conn_state *st; /* the connection's limits */
 } each_vtab;
 
 typedef struct each_frame {
@@ -382,7 +384,9 @@ static int each_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
     if (!vt) return SQLITE_NOMEM;
     memset(vt, 0, sizeof *vt);
     vt->db = db;
-    vt->tree = aux != NULL;
+    const pk_each_aux *ea = aux;
+    vt->tree = ea->tree;
+    vt->st = ea->st;
     sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
     *out = &vt->base;
     return SQLITE_OK;
@@ -455,15 +459,6 @@ static int each_close(sqlite3_vtab_cursor *cur) {
     return SQLITE_OK;
 }
 
-static void cursor_limits(each_cursor *c, sqlite3 *db) {
-    pk_limits_default(&c->lim);
-    int maxlen = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1);
-    if (maxlen > 0) {
-        if (c->lim.max_inflate > (uint64_t)maxlen * 4) c->lim.max_inflate = (uint64_t)maxlen * 4;
-        if (c->lim.max_output > (uint64_t)maxlen) c->lim.max_output = (uint64_t)maxlen;
-    }
-}
-
 static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
                        sqlite3_value **argv) {
     (void)idxStr;
@@ -496,7 +491,7 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     int n = sqlite3_value_bytes(pv);
     if (!buf && n == 0) buf = (const uint8_t *)"";
     if (!buf) return SQLITE_NOMEM;
-    cursor_limits(c, vt->db);
+    pk_sql_limits_db(vt->db, vt->st, &c->lim);
     pk_err err;
     pk_err_clear(&err);
     c->doc = pk_doc_decode(&pk_sql_alloc, &c->lim, buf, (size_t)n, PK_DOC_BORROW, &err);
@@ -504,6 +499,19 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     pk_value *root = NULL;
     if (pk_path_eval(&c->doc->arena, c->doc->root, path, plen, &root, &err) != PK_OK)
         return cursor_error(c, &err);
+    if (c->tree && c->lim.max_rows) {
+        /* shared nodes are listed at every place: refuse an exponential walk before it starts */
+        pk_expand ex;
+        if (pk_expand_measure(&pk_sql_alloc, root, c->lim.max_rows + 1, c->lim.max_depth, &ex) ==
+                PK_OK &&
+            ex.nodes > c->lim.max_rows) {
+            pk_err_set(&err, PK_ELIMIT, -1, -1,
+                       "limit exceeded: the walk would produce more than max_rows (%llu) rows: "
+                       "shared objects are listed at every place they occur",
+                       (unsigned long long)c->lim.max_rows);
+            return cursor_error(c, &err);
+        }
+    }
     /* the root's own key (json_tree reports it) and the path of its container */
     size_t parent_len;
     int is_index;
@@ -610,8 +618,11 @@ static const sqlite3_module each_module = {
     .xRowid = each_rowid,
 };
 
-int pk_register_each(sqlite3 *db) {
-    int rc = sqlite3_create_module(db, "pickle_each", &each_module, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "pickle_tree", &each_module, (void *)1);
+int pk_register_each(sqlite3 *db, pk_conn_state *st) {
+    st->each_aux[0].st = st->each_aux[1].st = st;
+    st->each_aux[0].tree = 0;
+    st->each_aux[1].tree = 1;
+    int rc = sqlite3_create_module(db, "pickle_each", &each_module, &st->each_aux[0]);
+    if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "pickle_tree", &each_module, &st->each_aux[1]);
     return rc;
 }

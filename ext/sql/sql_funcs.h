@@ -16,6 +16,9 @@ void pk_fn_valid(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_error(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
+/* sql_limits.c: pickle_ext_limit(name [, value]) */
+void pk_fn_limit(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* sql_registry.c: the model registry (schema sql/registry.sql) and its trigger helpers */
 void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv);
@@ -42,6 +45,6 @@ void pk_fn_compress(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_decompress(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* sql_each.c: the table-valued pickle_each / pickle_tree */
-int pk_register_each(sqlite3 *db);
+int pk_register_each(sqlite3 *db, pk_conn_state *st);
 
 #endif /* SQL_FUNCS_H */

@@ -28,14 +28,20 @@ static void sql_free(void *ctx, void *p) {
 
 const pk_alloc pk_sql_alloc = {sql_malloc, sql_realloc, sql_free, NULL};
 
-void pk_sql_limits(sqlite3_context *ctx, pk_limits *lim) {
-    pk_limits_default(lim);
-    sqlite3 *db = sqlite3_context_db_handle(ctx);
+void pk_sql_limits_db(sqlite3 *db, const pk_conn_state *st, pk_limits *lim) {
+    if (st)
+        *lim = st->limits;
+    else
+        pk_limits_default(lim);
     int maxlen = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1);
     if (maxlen > 0) {
         if (lim->max_inflate > (uint64_t)maxlen * 4) lim->max_inflate = (uint64_t)maxlen * 4;
         if (lim->max_output > (uint64_t)maxlen) lim->max_output = (uint64_t)maxlen;
     }
+}
+
+void pk_sql_limits(sqlite3_context *ctx, pk_limits *lim) {
+    pk_sql_limits_db(sqlite3_context_db_handle(ctx), sqlite3_user_data(ctx), lim);
 }
 
 void pk_sql_error(sqlite3_context *ctx, const char *fname, const pk_err *err) {

@@ -17,9 +17,13 @@
 /* The allocator handed to the core: sqlite3_malloc64 / sqlite3_realloc64 / sqlite3_free. */
 extern const pk_alloc pk_sql_alloc;
 
-/* Core limits for a connection: the defaults, with max_inflate and max_output capped by the
- * connection's SQLITE_LIMIT_LENGTH. */
+/* Core limits for a call: the connection's limits (pickle_ext_limit; the core defaults until
+ * changed), with max_inflate and max_output capped by the connection's SQLITE_LIMIT_LENGTH. */
 void pk_sql_limits(sqlite3_context *ctx, pk_limits *lim);
+
+/* The same for code without a function context (virtual tables): `st` may be NULL. */
+struct pk_conn_state;
+void pk_sql_limits_db(sqlite3 *db, const struct pk_conn_state *st, pk_limits *lim);
 
 /* Reports err as the SQL function's error: "<fname>: <err->msg>", with SQLITE_NOMEM for
  * PK_ENOMEM and SQLITE_TOOBIG for output limits. */
@@ -63,11 +67,20 @@ void pk_sql_result_json(sqlite3_context *ctx, uint8_t *text, size_t len);
 #define PK_JSON_SUBTYPE 74
 
 /* Per-connection state, created when the extension is loaded into a connection and freed when
- * the connection closes. Functions registered with `conn = 1` receive it as
- * sqlite3_user_data(ctx). Each subsystem owns its slot and its free function. */
+ * the connection closes. Every function receives it as sqlite3_user_data(ctx) (the table's
+ * `conn` flag documents which ones depend on it beyond the limits). Each subsystem owns its slot
+ * and its free function. */
+/* The client data of the pickle_each / pickle_tree virtual-table modules. */
+typedef struct pk_each_aux {
+    struct pk_conn_state *st;
+    int tree;
+} pk_each_aux;
+
 typedef struct pk_conn_state {
     sqlite3 *db;
+    pk_limits limits;                      /* set with pickle_ext_limit() */
     void *model_cache;                     /* owned by sql_model.c */
+    pk_each_aux each_aux[2];               /* sql_each.c: pickle_each / pickle_tree modules */
     void (*model_cache_free)(void *cache); /* called on close when model_cache != NULL */
 } pk_conn_state;
 

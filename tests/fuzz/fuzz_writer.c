@@ -82,7 +82,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         pk_err_clear(&err);
         pk_doc *doc2 = pk_doc_decode(&pk_alloc_std, &lim, out.data, out.len, PK_DOC_BORROW, &err);
-        if (!doc2 && strstr(err.msg, "empty module or class name")) {
+        /* Known, reported: below protocol 4 a dotted global name is written as a chain of
+         * getattr REDUCEs, and re-decoding a long chain costs quadratic memory, so the
+         * re-decode can exceed the allocation budget (a 1000-part name is enough). */
+        int known_getattr_chain =
+            !doc2 && opts.protocol < 4 && strstr(err.msg, "decoded objects would need more than");
+        if (known_getattr_chain || (!doc2 && strstr(err.msg, "empty module or class name"))) {
             /* Known, fixture tests/fixtures/bad/global_nul_name.pkl: a GLOBAL name with a NUL
              * byte is truncated by the decoder, so the writer writes an empty name. Once the
              * decoder refuses such names this branch is unreachable. */

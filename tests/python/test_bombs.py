@@ -35,6 +35,12 @@ PY = "/usr/bin/python3"
 ASAN = bool(os.environ.get("PICKLE_EXT_ASAN"))  # `make asan`: sanitizer overheads
 FAST = 10.0 if ASAN else 1.0     # seconds: the issue's "fails fast"
 RSS_MB = 1000 if ASAN else 200   # peak RSS of the child (CPython itself is ~12 MB)
+# At the default limits a bomb may legitimately inflate up to PK_DEFAULT_MAX_INFLATE (256 MiB,
+# pk.h) before it is refused: memory is bounded by that cap, and producing 256 MiB takes about
+# half a second of zlib/xz on an idle machine (2 s allowed: CI machines are shared).
+DEFAULT_INFLATE_MB = 256
+DEFAULT_RSS_MB = (3000 if ASAN else DEFAULT_INFLATE_MB + 64)
+DEFAULT_FAST = 10 * FAST if ASAN else 2.0
 KILL_AFTER = 30     # seconds
 SMALL_LIMIT = 8_000_000  # SQLITE_LIMIT_LENGTH for the lowered-limit cases (inflate cap 4x)
 
@@ -415,7 +421,8 @@ def test_decompression_bomb_at_default_limits(so_copy, tmp_path, kind):
     """The default inflate cap (pk.h PK_DEFAULT_MAX_INFLATE) must itself fail fast."""
     so_path = so_copy
     res = run_child(so_path, tmp_path, BOMBS[kind](), "SELECT pickle_type(?)")
-    assert_refused(res, "limit exceeded", "inflates past the limit")
+    assert_refused(res, "limit exceeded", "inflates past the limit", fast=DEFAULT_FAST,
+                   rss=DEFAULT_RSS_MB)
 
 
 def test_compressed_valid_pickle_memory_follows_the_limits(so_copy, tmp_path):
@@ -430,9 +437,9 @@ def test_compressed_valid_pickle_memory_follows_the_limits(so_copy, tmp_path):
 
 
 def test_compressed_valid_pickle_graph_bomb_at_default_limits(so_copy, tmp_path):
-    """600 KB of zlib holding a valid 512 MB pickle, at the default limits: the inflate cap
-    (1 GiB) lets the stream through and the allocation budget scales with the stream (48x: up
-    to 24 GB here), so only an absolute cap can make this fail fast with bounded memory."""
+    """600 KB of zlib holding a valid 512 MB pickle, at the default limits: the allocation budget
+    scales with the stream (48x), so the absolute caps (max_inflate 256 MiB, max_alloc 512 MiB)
+    are what make it fail fast with bounded memory."""
     so_path = so_copy
     res = run_child(so_path, tmp_path, compressed_valid_pickle(512), "SELECT pickle_type(?)")
-    assert_refused(res)
+    assert_refused(res, "limit exceeded", fast=DEFAULT_FAST, rss=DEFAULT_RSS_MB + 512)
