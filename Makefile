@@ -102,7 +102,7 @@ memcheck: $(SO)
 fuzz:
 	sh scripts/run_fuzz.sh $(FUZZ_TIME)
 
-bench: $(SO)
+bench: $(SO) $(BUILD)/libpkcore.a
 	$(PYTHON) scripts/bench.py
 
 demo: deps

@@ -80,19 +80,22 @@ static pk_code add_child(walk *w, const pk_value *c, uint32_t depth, uint64_t ex
     return PK_OK;
 }
 
-static pk_code add_seq(walk *w, const pk_value *s, uint32_t depth, pk_expand *acc) {
+/* Items print with a comma between them (lead: a comma before the first too, as inside an
+ * object after its "py/object" member). */
+static pk_code add_seq(walk *w, const pk_value *s, uint32_t depth, int lead, pk_expand *acc) {
     for (size_t i = 0; i < s->u.seq.len; i++) {
-        pk_code rc = add_child(w, s->u.seq.items[i], depth, 1, acc);
+        pk_code rc = add_child(w, s->u.seq.items[i], depth, (i || lead) ? 1 : 0, acc);
         if (rc) return rc;
         if (full(w, acc)) break;
     }
     return PK_OK;
 }
 
-static pk_code add_dict(walk *w, const pk_value *d, uint32_t depth, pk_expand *acc) {
+static pk_code add_dict(walk *w, const pk_value *d, uint32_t depth, int lead, pk_expand *acc) {
     for (size_t i = 0; i < d->u.d.len; i++) {
-        /* a key prints at least 2 quotes, a colon and a comma; its own measure is not needed */
-        pk_code rc = add_child(w, d->u.d.vals[i], depth, 4, acc);
+        /* a key prints at least 2 quotes and a colon, entries a comma between them; the key's
+         * own measure is not needed */
+        pk_code rc = add_child(w, d->u.d.vals[i], depth, (i || lead) ? 4 : 3, acc);
         if (rc) return rc;
         if (full(w, acc)) break;
     }
@@ -105,27 +108,28 @@ static pk_code measure_children(walk *w, const pk_value *v, uint32_t depth, pk_e
     case PK_LIST:
     case PK_TUPLE:
     case PK_SET:
-    case PK_FROZENSET: return add_seq(w, v, depth, m);
-    case PK_DICT: return add_dict(w, v, depth, m);
+    case PK_FROZENSET: return add_seq(w, v, depth, 0, m);
+    case PK_DICT: return add_dict(w, v, depth, 0, m);
     case PK_OBJECT: {
         const pk_object *o = &v->u.o;
         m->bytes = sat_add(m->bytes, 14, w->limit); /* {"py/object":} */
         if (o->state) {
             if (o->state->kind == PK_DICT)
-                rc = add_dict(w, o->state, depth, m);
+                rc = add_dict(w, o->state, depth, 1, m);
             else
                 rc = add_child(w, o->state, depth, 1, m);
         }
-        if (!rc && o->args) rc = add_seq(w, o->args, depth, m);
-        if (!rc && o->items) rc = add_seq(w, o->items, depth, m);
-        if (!rc && o->dictitems) rc = add_dict(w, o->dictitems, depth, m);
+        if (!rc && o->args) rc = add_seq(w, o->args, depth, 1, m);
+        if (!rc && o->items) rc = add_seq(w, o->items, depth, 1, m);
+        if (!rc && o->dictitems) rc = add_dict(w, o->dictitems, depth, 1, m);
         return rc;
     }
     case PK_NDARRAY: {
         const pk_ndarray *a = v->u.arr;
         uint64_t n = a->complete ? pk_ndarray_size(a) : 0;
         m->nodes = sat_add(m->nodes, n, w->limit);
-        m->bytes = sat_add(m->bytes, sat_mul(n, 2, w->limit), w->limit); /* a digit and a comma */
+        /* a digit each and commas between */
+        m->bytes = sat_add(m->bytes, n ? sat_mul(n, 2, w->limit) - 1 : 0, w->limit);
         const pk_dtype *dt = a->dtype ? a->dtype->u.dt : NULL;
         if (a->complete && dt && dt->kind == 'O' && a->form != PK_ARR_VIEW && a->objects &&
             a->nobjects == n)
