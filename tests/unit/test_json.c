@@ -50,66 +50,15 @@ static const pk_alloc CA = {ca_malloc, ca_realloc, ca_free, NULL};
 /* ---- builders ----------------------------------------------------------------------------------
  */
 
-static pk_arena AR;
-static pk_err ERR;
+#include "ut_build.h"
 
 static int setup(void **state) {
-    (void)state;
-    pk_arena_init(&AR, &pk_alloc_std, 0);
-    pk_err_clear(&ERR);
     LIVE = 0;
-    return 0;
+    return ut_build_setup(state);
 }
 
 static int teardown(void **state) {
-    (void)state;
-    pk_arena_free(&AR);
-    return 0;
-}
-
-static pk_value *S(const char *s) {
-    return pk_new_str(&AR, s, strlen(s));
-}
-static pk_value *SN(const char *s, size_t n) {
-    return pk_new_str(&AR, s, n);
-}
-static pk_value *I(int64_t i) {
-    return pk_new_int(&AR, i);
-}
-static pk_value *F(double d) {
-    return pk_new_float(&AR, d);
-}
-static pk_value *NONE(void) {
-    return pk_new_none(&AR);
-}
-static pk_value *G(const char *m, const char *n) {
-    return pk_new_global(&AR, m, strlen(m), n, strlen(n));
-}
-
-static pk_value *SEQ(pk_kind kind, int n, ...) {
-    pk_value *t = pk_new_seq(&AR, kind, (size_t)n);
-    va_list ap;
-    va_start(ap, n);
-    for (int k = 0; k < n; k++)
-        assert_int_equal(pk_seq_append(&AR, t, va_arg(ap, pk_value *), &ERR), PK_OK);
-    va_end(ap);
-    return t;
-}
-#define L(...) SEQ(PK_LIST, __VA_ARGS__)
-#define T(...) SEQ(PK_TUPLE, __VA_ARGS__)
-
-/* dict of n key/value pairs */
-static pk_value *D(int n, ...) {
-    pk_value *d = pk_new_dict(&AR, (size_t)n);
-    va_list ap;
-    va_start(ap, n);
-    for (int k = 0; k < n; k++) {
-        pk_value *key = va_arg(ap, pk_value *);
-        pk_value *val = va_arg(ap, pk_value *);
-        assert_int_equal(pk_dict_set(&AR, d, key, val, &ERR), PK_OK);
-    }
-    va_end(ap);
-    return d;
+    return ut_build_teardown(state);
 }
 
 /* JSON text of v (with limits lim, may be NULL); asserts success and no leak. */

@@ -24,44 +24,14 @@
 /* ---- value builders ---------------------------------------------------------------------------
  */
 
-static pk_arena AR;
-static pk_err ERR;
+#include "ut_build.h"
 
 static int setup(void **state) {
-    (void)state;
-    pk_arena_init(&AR, &pk_alloc_std, 0);
-    pk_err_clear(&ERR);
-    return 0;
+    return ut_build_setup(state);
 }
 
 static int teardown(void **state) {
-    (void)state;
-    pk_arena_free(&AR);
-    return 0;
-}
-
-static pk_value *S(const char *s) {
-    return pk_new_str(&AR, s, strlen(s));
-}
-static pk_value *I(int64_t i) {
-    return pk_new_int(&AR, i);
-}
-static pk_value *NONE(void) {
-    return pk_new_none(&AR);
-}
-static pk_value *B(const void *p, size_t n) {
-    return pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)p, n, 0);
-}
-
-/* A tuple of n values. */
-static pk_value *T(int n, ...) {
-    pk_value *t = pk_new_seq(&AR, PK_TUPLE, (size_t)n);
-    va_list ap;
-    va_start(ap, n);
-    for (int k = 0; k < n; k++)
-        assert_int_equal(pk_seq_append(&AR, t, va_arg(ap, pk_value *), &ERR), PK_OK);
-    va_end(ap);
-    return t;
+    return ut_build_teardown(state);
 }
 
 /* numpy.dtype(typestr, False, True) + BUILD of a version-3 state for a simple type. */
