@@ -17,31 +17,21 @@
 #include "pk_doc.h"
 #include "pk_zstd.h"
 
-static long LIVE;
-static void *c_malloc(void *ctx, size_t n) {
-    (void)ctx;
-    size_t *p = malloc(n + sizeof(size_t));
-    if (!p) return NULL;
-    LIVE++;
-    return p + 1;
-}
-static void c_free(void *ctx, void *p) {
-    (void)ctx;
-    if (!p) return;
-    LIVE--;
-    free((size_t *)p - 1);
-}
-static const pk_alloc COUNTING = {c_malloc, NULL, c_free, NULL};
+#include "unit_util.h"
+
+/* Every allocation goes through the counting allocator: teardown checks nothing leaked. */
+static ut_alloc UA;
+#define COUNTING (UA.a)
 
 static int setup(void **state) {
     (void)state;
-    LIVE = 0;
+    ut_alloc_init(&UA, 0, 0);
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    assert_int_equal(LIVE, 0);
+    ut_alloc_assert_clean(&UA);
     return 0;
 }
 
