@@ -82,20 +82,24 @@ static double rd_f64(const uint8_t *p) {
 }
 
 /* Temporary arrays of one tree (freed by tmp_free; not zero-filled: each is written before it
- * is read). */
+ * is read), and where its node records are: build() reads the record fields in place (the
+ * span of all records was checked against the array's bytes). */
 typedef struct tree_tmp {
     const pk_alloc *a;
-    int64_t *left, *right, *feat, *nsamp;
-    double *thr, *values;
-    uint8_t *ml;
+    int64_t *nsamp;
+    double *values;
     uint32_t *queue, *depth, *leaf_orig, *leaf_depth;
     uint8_t *seen;
     int64_t *ncls;
+    const uint8_t *rec; /* node i's record: rec + i * stride */
+    size_t stride;
+    size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when has_m */
+    int has_m;
 } tree_tmp;
 
 static void tmp_free(tree_tmp *t) {
-    void *ps[] = {t->left, t->right, t->feat, t->nsamp, t->thr, t->values, t->ml, t->queue,
-                  t->depth, t->leaf_orig, t->leaf_depth, t->seen, t->ncls};
+    void *ps[] = {t->nsamp, t->values, t->queue, t->depth, t->leaf_orig, t->leaf_depth, t->seen,
+                  t->ncls};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) pk_free(t->a, ps[i]);
 }
 
@@ -191,22 +195,18 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     if (pk_mul_overflow(n - 1, (size_t)(stride > 0 ? stride : 0), &span) ||
         pk_add_overflow(span, dt->itemsize, &span) || span > na->nbytes || !na->data)
         return pk_mc_fail(c, "%s: %s.nodes is shorter than its shape", cls, what);
-    t->left = tmp_alloc(c, t, n, sizeof(int64_t));
-    t->right = tmp_alloc(c, t, n, sizeof(int64_t));
-    t->feat = tmp_alloc(c, t, n, sizeof(int64_t));
+    t->rec = na->data;
+    t->stride = (size_t)stride;
+    t->off_l = fl.off;
+    t->off_r = fr.off;
+    t->off_f = ff.off;
+    t->off_t = ft.off;
+    t->off_m = fm.off;
+    t->has_m = fm.present;
     t->nsamp = tmp_alloc(c, t, n, sizeof(int64_t));
-    t->thr = tmp_alloc(c, t, n, sizeof(double));
-    t->ml = tmp_alloc(c, t, n, 1);
-    if (!t->left || !t->right || !t->feat || !t->nsamp || !t->thr || !t->ml) return c->err->code;
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *r = na->data + i * (size_t)stride;
-        t->left[i] = rd_i64(r + fl.off);
-        t->right[i] = rd_i64(r + fr.off);
-        t->feat[i] = rd_i64(r + ff.off);
-        t->thr[i] = rd_f64(r + ft.off);
-        t->nsamp[i] = fs.present ? rd_i64(r + fs.off) : 0;
-        t->ml[i] = fm.present ? r[fm.off] : 0;
-    }
+    if (!t->nsamp) return c->err->code;
+    for (size_t i = 0; i < n; i++)
+        t->nsamp[i] = fs.present ? rd_i64(na->data + i * (size_t)stride + fs.off) : 0;
     *has_ml = fm.present;
     raw->n_node_samples = t->nsamp;
 
@@ -241,7 +241,18 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
 static float f32_floor(double d) {
     if (isnan(d)) return -INFINITY;
     float f = (float)d;
-    if ((double)f > d) f = nextafterf(f, -INFINITY);
+    if ((double)f > d) {
+        /* the next float32 toward -infinity (f is not -inf here: -inf > d is impossible) */
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        if ((u & 0x7fffffffu) == 0)
+            u = 0x80000001u; /* +-0 -> the smallest negative subnormal */
+        else if (u & 0x80000000u)
+            u++; /* negative: larger magnitude */
+        else
+            u--; /* positive (incl. +inf -> FLT_MAX): smaller magnitude */
+        memcpy(&f, &u, sizeof f);
+    }
     return f;
 }
 
@@ -259,15 +270,19 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
         return c->err->code;
     memset(t->seen, 0, n);
     t->depth[0] = 0;
-    pk_tnode *nodes = pk_mc_alloc(c, n, sizeof *nodes);
-    if (!nodes) return c->err->code;
+    /* not zero-filled: nodes [0, count) are all written below and n_nodes = count */
+    size_t nbytes;
+    if (pk_mul_overflow(n, sizeof(pk_tnode), &nbytes)) return pk_mc_fail(c, "%s: tree too large", cls);
+    pk_tnode *nodes = pk_arena_alloc(c->m->arena, nbytes);
+    if (!nodes) return pk_err_nomem(c->err, -1);
     size_t count = 1, leaves = 0;
     uint32_t maxd = 0;
     t->queue[0] = 0;
     t->seen[0] = 1;
     for (size_t h = 0; h < count; h++) {
         uint32_t o = t->queue[h];
-        int64_t l = t->left[o], r = t->right[o];
+        const uint8_t *rec = t->rec + (size_t)o * t->stride;
+        int64_t l = rd_i64(rec + t->off_l), r = rd_i64(rec + t->off_r);
         pk_tnode *nd = &nodes[h];
         if (l == -1 || r == -1) {
             if (l != r)
@@ -291,14 +306,14 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
             return pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or "
                               "a shared child)",
                               cls, what, o);
-        int64_t f = t->feat[o];
+        int64_t f = rd_i64(rec + t->off_f);
         if (f < 0 || (uint64_t)f >= raw->n_features)
             return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
                               (long long)f, raw->n_features);
         t->seen[l] = t->seen[r] = 1;
-        nd->thr = f32_floor(t->thr[o]);
+        nd->thr = f32_floor(rd_f64(rec + t->off_t));
         nd->feat = (uint32_t)f;
-        nd->aux = has_ml && t->ml[o] ? PK_TNODE_MLEFT : 0;
+        nd->aux = has_ml && rec[t->off_m] ? PK_TNODE_MLEFT : 0;
         nd->kid = (uint32_t)count;
         t->queue[count] = (uint32_t)l;
         t->queue[count + 1] = (uint32_t)r;
