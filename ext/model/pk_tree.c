@@ -523,36 +523,43 @@ typedef struct dtree_model {
     double **labels; /* multi-output classifier: numeric labels per output, or NULL */
 } dtree_model;
 
-static pk_code dt_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                        pk_err *err) {
+/* The leaf payload row x reaches (x cast to float32 in scratch, as scikit-learn does). */
+static pk_code dt_leaf(const pk_model *m, const double *x, double *scratch, const double **leaf,
+                       pk_err *err) {
     const dtree_model *D = m->impl;
     float *xf = (float *)scratch;
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    if (rc == PK_OK) *leaf = pk_tree_leaf(&D->d.t, xf, nan);
+    return rc;
+}
+
+static pk_code dt_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    const dtree_model *D = m->impl;
+    const double *v;
+    pk_code rc = dt_leaf(m, x, scratch, &v, err);
     if (rc != PK_OK) return rc;
-    pk_tree_normalize(pk_tree_leaf(&D->d.t, xf, nan), D->d.n_classes[0], out);
+    pk_tree_normalize(v, D->d.n_classes[0], out);
     return PK_OK;
 }
 
 static pk_code dt_predict_label(const pk_model *m, const double *x, double *scratch, double *out,
                                 pk_err *err) {
     const dtree_model *D = m->impl;
-    float *xf = (float *)scratch;
-    int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    const double *v;
+    pk_code rc = dt_leaf(m, x, scratch, &v, err);
     if (rc != PK_OK) return rc;
-    out[0] = (double)pk_argmax(pk_tree_leaf(&D->d.t, xf, nan), D->d.n_classes[0]);
+    out[0] = (double)pk_argmax(v, D->d.n_classes[0]);
     return PK_OK;
 }
 
 static pk_code dt_predict_multi_label(const pk_model *m, const double *x, double *scratch,
                                       double *out, pk_err *err) {
     const dtree_model *D = m->impl;
-    float *xf = (float *)scratch;
-    int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    const double *v;
+    pk_code rc = dt_leaf(m, x, scratch, &v, err);
     if (rc != PK_OK) return rc;
-    const double *v = pk_tree_leaf(&D->d.t, xf, nan);
     for (size_t o = 0; o < D->d.n_outputs; o++)
         out[o] = D->labels[o][pk_argmax(v + o * D->d.n_cls_max, D->d.n_classes[o])];
     return PK_OK;
@@ -561,11 +568,9 @@ static pk_code dt_predict_multi_label(const pk_model *m, const double *x, double
 static pk_code dt_predict_value(const pk_model *m, const double *x, double *scratch, double *out,
                                 pk_err *err) {
     const dtree_model *D = m->impl;
-    float *xf = (float *)scratch;
-    int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    const double *v;
+    pk_code rc = dt_leaf(m, x, scratch, &v, err);
     if (rc != PK_OK) return rc;
-    const double *v = pk_tree_leaf(&D->d.t, xf, nan);
     for (size_t o = 0; o < D->d.n_outputs; o++) out[o] = v[o];
     return PK_OK;
 }

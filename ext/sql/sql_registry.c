@@ -192,15 +192,9 @@ void pk_fn_pickle_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     int t = sqlite3_value_type(argv[0]);
     if (t == SQLITE_NULL) return;
-    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
-        pk_sql_errorf(ctx, "pickle_sha256", "argument 1 is %s, not a pickle BLOB",
-                      t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
-        return;
-    }
-    const uint8_t *buf =
-        t == SQLITE_BLOB ? sqlite3_value_blob(argv[0]) : sqlite3_value_text(argv[0]);
-    size_t n = (size_t)sqlite3_value_bytes(argv[0]);
-    if (!buf) buf = (const uint8_t *)"";
+    const uint8_t *buf;
+    size_t n;
+    if (!pk_sql_bytes_arg(ctx, "pickle_sha256", argv[0], 1, "a pickle BLOB", &buf, &n)) return;
     const uint8_t *content;
     size_t len;
     uint8_t *owned;

@@ -71,6 +71,26 @@ void pk_sql_errorf(sqlite3_context *ctx, const char *fname, const char *fmt, ...
     sqlite3_free(msg);
 }
 
+int pk_sql_bytes_arg(sqlite3_context *ctx, const char *fname, sqlite3_value *v, int argno,
+                     const char *noun, const uint8_t **buf, size_t *n) {
+    int t = sqlite3_value_type(v);
+    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
+        pk_sql_errorf(ctx, fname, "argument %d is %s, not %s", argno,
+                      t == SQLITE_INTEGER ? "an INTEGER" : t == SQLITE_FLOAT ? "a REAL" : "NULL",
+                      noun);
+        return 0;
+    }
+    const uint8_t *b = t == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+    int len = sqlite3_value_bytes(v);
+    if (!b && len > 0) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+    }
+    *buf = b ? b : (const uint8_t *)"";
+    *n = (size_t)len;
+    return 1;
+}
+
 static void doc_destroy(void *p) {
     pk_doc_free(p);
 }
@@ -86,18 +106,9 @@ pk_doc *pk_sql_doc_arg(sqlite3_context *ctx, const char *fname, sqlite3_value **
     }
     pk_doc *doc = sqlite3_get_auxdata(ctx, arg);
     if (doc) return doc;
-    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
-        pk_sql_errorf(ctx, fname, "argument %d is %s, not a pickle BLOB", arg + 1,
-                      t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
-        return NULL;
-    }
-    const uint8_t *buf = t == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
-    int n = sqlite3_value_bytes(v);
-    if (!buf && n == 0) buf = (const uint8_t *)"";
-    if (!buf) {
-        sqlite3_result_error_nomem(ctx);
-        return NULL;
-    }
+    const uint8_t *buf;
+    size_t n;
+    if (!pk_sql_bytes_arg(ctx, fname, v, arg + 1, "a pickle BLOB", &buf, &n)) return NULL;
     pk_limits lim;
     pk_sql_limits(ctx, &lim);
     pk_err err;

@@ -36,6 +36,12 @@ void pk_sql_errorf(sqlite3_context *ctx, const char *fname, const char *fmt, ...
 #endif
     ;
 
+/* The bytes of a non-NULL BLOB (or TEXT, taken as its bytes) argument v. Returns 1 with *buf
+ * (never NULL) and *n set, or 0 after reporting "<fname>: argument <argno> is an INTEGER, not
+ * <noun>" (noun: "a pickle BLOB", "a BLOB") or out of memory. */
+int pk_sql_bytes_arg(sqlite3_context *ctx, const char *fname, sqlite3_value *v, int argno,
+                     const char *noun, const uint8_t **buf, size_t *n);
+
 /* Inputs up to this size are copied (and cached for the statement); larger ones are borrowed. */
 #define PK_SQL_COPY_MAX (1u << 20)
 

@@ -215,17 +215,12 @@ void pk_fn_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_result_null(ctx);
         return;
     }
-    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
-        pk_sql_errorf(ctx, fname, "argument 1 is %s, not a pickle BLOB",
-                      t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
-        return;
-    }
-    const uint8_t *buf = t == SQLITE_BLOB ? sqlite3_value_blob(argv[0])
-                                          : (const uint8_t *)sqlite3_value_text(argv[0]);
-    int n = sqlite3_value_bytes(argv[0]);
+    const uint8_t *buf;
+    size_t n;
+    if (!pk_sql_bytes_arg(ctx, fname, argv[0], 1, "a pickle BLOB", &buf, &n)) return;
     const char *path = (const char *)sqlite3_value_text(argv[1]);
     int plen = sqlite3_value_bytes(argv[1]);
-    if ((!buf && n > 0) || !path) {
+    if (!path) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
@@ -278,19 +273,9 @@ void pk_fn_compress(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
         level = (int)l;
     }
-    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
-        pk_sql_errorf(ctx, fname, "argument 1 is %s, not a pickle BLOB",
-                      t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
-        return;
-    }
-    const uint8_t *buf = t == SQLITE_BLOB ? sqlite3_value_blob(argv[0])
-                                          : (const uint8_t *)sqlite3_value_text(argv[0]);
-    int n = sqlite3_value_bytes(argv[0]);
-    if (!buf && n > 0) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    if (!buf) buf = (const uint8_t *)"";
+    const uint8_t *buf;
+    size_t n;
+    if (!pk_sql_bytes_arg(ctx, fname, argv[0], 1, "a pickle BLOB", &buf, &n)) return;
     if (pk_zstd_is_frame(buf, (size_t)n)) {
         sqlite3_result_blob64(ctx, buf, (sqlite3_uint64)n, SQLITE_TRANSIENT); /* already zstd */
         return;
@@ -317,19 +302,9 @@ void pk_fn_decompress(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_result_null(ctx);
         return;
     }
-    if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
-        pk_sql_errorf(ctx, fname, "argument 1 is %s, not a BLOB",
-                      t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
-        return;
-    }
-    const uint8_t *buf = t == SQLITE_BLOB ? sqlite3_value_blob(argv[0])
-                                          : (const uint8_t *)sqlite3_value_text(argv[0]);
-    int n = sqlite3_value_bytes(argv[0]);
-    if (!buf && n > 0) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    if (!buf) buf = (const uint8_t *)"";
+    const uint8_t *buf;
+    size_t n;
+    if (!pk_sql_bytes_arg(ctx, fname, argv[0], 1, "a BLOB", &buf, &n)) return;
     if (!pk_zstd_is_frame(buf, (size_t)n)) {
         sqlite3_result_blob64(ctx, buf, (sqlite3_uint64)n, SQLITE_TRANSIENT); /* not compressed */
         return;
