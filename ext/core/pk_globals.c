@@ -441,7 +441,7 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
             return latin1(vm, a[0], PK_BYTES, out);
         return inert(vm, callable, args, PK_HOW_REDUCE, out);
     case I_NP_RECONSTRUCT:
-        *out = pk_np_reconstruct(vm->ar, args, vm->err);
+        *out = pk_np_reconstruct(vm->ar, args, &vm->np_placeholder, vm->err);
         return *out ? PK_OK : (vm->err->code ? vm->err->code : pk_err_nomem(vm->err, -1));
     case I_NP_FROMBUFFER:
         *out = pk_np_frombuffer(vm->ar, args, vm->err);

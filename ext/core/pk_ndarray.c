@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #define PK_DTYPE_MAX_NEST 32
@@ -124,8 +125,9 @@ static pk_code raw_bytes(pk_arena *ar, const pk_value *v, const uint8_t **out, s
 
 static pk_dtype *new_dtype(pk_arena *ar, pk_value **val) {
     pk_value *v = pk_new(ar, PK_DTYPE);
-    pk_dtype *dt = pk_arena_calloc(ar, 1, sizeof *dt);
+    pk_dtype *dt = pk_arena_alloc(ar, sizeof *dt);
     if (!v || !dt) return NULL;
+    memset(dt, 0, offsetof(pk_dtype, sub_shape)); /* sub_shape: [0, sub_ndim) written first */
     dt->alignment = -1;
     dt->nest = 1;
     v->u.dt = dt;
@@ -750,7 +752,8 @@ static pk_code layout(pk_ndarray *a, size_t unit, size_t itemsize, int fortran, 
 
 static pk_value *new_array(pk_arena *ar, pk_err *err) {
     pk_value *v = pk_new(ar, PK_NDARRAY);
-    pk_ndarray *a = pk_arena_calloc(ar, 1, sizeof *a);
+    pk_ndarray *a = pk_arena_alloc(ar, sizeof *a);
+    if (a) memset(a, 0, offsetof(pk_ndarray, shape)); /* shape, strides: see pk_ndarray.h */
     if (!v || !a) {
         pk_err_nomem(err, -1);
         return NULL;
@@ -772,25 +775,31 @@ static const pk_dtype *array_dtype(const pk_value *d, pk_err *err) {
     return dt;
 }
 
-pk_value *pk_np_reconstruct(pk_arena *ar, pk_value *args, pk_err *err) {
+pk_value *pk_np_reconstruct(pk_arena *ar, pk_value *args, pk_value **placeholder, pk_err *err) {
     if (!args || args->kind != PK_TUPLE || args->u.seq.len < 1) {
         np_fail(err, PK_ENUMPY, "_reconstruct expects (subtype, shape, dtype)");
         return NULL;
     }
-    pk_value *v = new_array(ar, err), *dv;
+    pk_value *v = new_array(ar, err), *dv = placeholder ? *placeholder : NULL;
     if (!v) return NULL;
     pk_ndarray *a = v->u.arr;
-    pk_dtype *dt = new_dtype(ar, &dv);
-    if (!dt) {
-        pk_err_nomem(err, -1);
-        return NULL;
+    if (!dv) {
+        /* numpy creates an empty int8 array of shape (0,) until BUILD gives the real state;
+         * its dtype is never changed (BUILD replaces it), so one serves every array */
+        pk_dtype *dt = new_dtype(ar, &dv);
+        if (!dt) {
+            pk_err_nomem(err, -1);
+            return NULL;
+        }
+        dt->kind = 'i';
+        dt->itemsize = 1;
+        dt->byteorder = '|';
+        if (placeholder) *placeholder = dv;
     }
-    /* numpy creates an empty int8 array of shape (0,) until BUILD gives the real state */
-    dt->kind = 'i';
-    dt->itemsize = 1;
-    dt->byteorder = '|';
     a->dtype = dv;
     a->ndim = 1;
+    a->shape[0] = 0;
+    a->strides[0] = 0;
     a->data = (const uint8_t *)"";
     a->subclass = args->u.seq.items[0];
     a->reduce_args = args;

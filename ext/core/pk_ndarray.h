@@ -39,9 +39,8 @@ struct pk_dtype {
     pk_value *type_global; /* when the first argument was a type object (numpy.record) */
     size_t nfields;        /* structured dtypes: fields in `names` order               */
     pk_dtfield *fields;
-    pk_value *sub_base; /* subarray dtype: base dtype (PK_DTYPE) and shape            */
+    pk_value *sub_base; /* subarray dtype: base dtype (PK_DTYPE) and shape (sub_shape)  */
     int sub_ndim;
-    int64_t sub_shape[PK_MAX_DIMS];
     char unit[16]; /* datetime64/timedelta64 unit ("ns", "D", "generic"), else "" */
     int64_t unit_num;
     int32_t flags;
@@ -49,6 +48,7 @@ struct pk_dtype {
     pk_value *args;  /* constructor argument tuple, kept for re-encoding */
     pk_value *state; /* BUILD state, kept for re-encoding (or NULL)      */
     int nest;        /* nesting depth of fields/subarrays: 1 for a leaf dtype (capped) */
+    int64_t sub_shape[PK_MAX_DIMS]; /* last: only [0, sub_ndim) is ever written or read   */
 };
 
 typedef enum pk_arrform {
@@ -60,9 +60,7 @@ typedef enum pk_arrform {
 
 struct pk_ndarray {
     pk_value *dtype; /* PK_DTYPE */
-    int ndim;
-    int64_t shape[PK_MAX_DIMS];
-    int64_t strides[PK_MAX_DIMS];
+    int ndim;          /* shape and strides (at the end) hold ndim entries       */
     const uint8_t *data; /* non-object dtypes */
     size_t nbytes;
     pk_value **objects; /* object dtype: flat C-order elements */
@@ -74,11 +72,17 @@ struct pk_ndarray {
     pk_value *subclass;    /* the ndarray type global given to _reconstruct, or NULL */
     pk_value *reduce_args; /* kept for re-encoding                               */
     pk_value *state;       /* BUILD state kept for re-encoding                  */
+    /* last, so that a new array zero-fills only the fields above: entries [0, ndim) are
+     * always written before they are read, the rest never are */
+    int64_t shape[PK_MAX_DIMS];
+    int64_t strides[PK_MAX_DIMS];
 };
 
 /* ---- construction (called by the unpickler) ------------------------------------------------ */
 
-pk_value *pk_np_reconstruct(pk_arena *ar, pk_value *args, pk_err *err);
+/* placeholder: the caller's slot for the int8 dtype all incomplete arrays share (made on first
+ * use), or NULL to make one for this array. */
+pk_value *pk_np_reconstruct(pk_arena *ar, pk_value *args, pk_value **placeholder, pk_err *err);
 pk_code pk_np_array_setstate(pk_arena *ar, pk_value *arr, pk_value *state, pk_err *err);
 pk_value *pk_np_frombuffer(pk_arena *ar, pk_value *args, pk_err *err);
 pk_value *pk_np_dtype_new(pk_arena *ar, pk_value *args, pk_err *err);

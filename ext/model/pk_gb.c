@@ -68,13 +68,14 @@ typedef struct scale_ctx {
     double lr;
 } scale_ctx;
 
-static pk_code gb_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node, size_t depth,
-                       double *payload) {
+static pk_code gb_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const double *value,
+                       size_t node, size_t depth, double *payload) {
+    (void)node;
     (void)depth;
     const scale_ctx *s = ctx;
     if (raw->n_outputs != 1)
         return pk_mc_fail(c, "%s: a stage tree has %zu outputs", c->m->cls, raw->n_outputs);
-    payload[0] = s->lr * raw->values[node * raw->n_cls_max];
+    payload[0] = s->lr * value[0];
     return PK_OK;
 }
 

@@ -13,6 +13,12 @@
  * Compilation walks the reachable nodes breadth first with an explicit queue (no recursion),
  * checks each one (see pk_trees.h) and renumbers them so a split's children are adjacent and
  * always after it: descent is a loop whose index only grows, so it ends within n_nodes steps.
+ * Compile speed (a forest is compiled on first use): node records and, when they are native
+ * float64 in C order, value rows are read where they lie in the pickle (no copy of either
+ * array); a leaf's payload is written when the walk meets it; the common payloads (one output,
+ * or the raw row) are copied without a callback and normalized in one pass; nothing the walk
+ * writes is zero-filled first. See BENCHMARKS.md (trees) for decode + compile beside
+ * pickle.loads.
  *
  * Exactness: X is cast to float32 (scikit-learn's DTYPE); scikit-learn compares it as a double
  * with the float64 threshold, `x <= threshold` going left. The compiled node holds the largest
@@ -81,26 +87,24 @@ static double rd_f64(const uint8_t *p) {
     return v;
 }
 
-/* Temporary arrays of one tree (freed by tmp_free; not zero-filled: each is written before it
- * is read), and where its node records are: build() reads the record fields in place (the
- * span of all records was checked against the array's bytes). */
+/* What compile keeps of one tree between reading and building it. The node records and, when
+ * they are native little-endian float64 in C order, the value rows are read in place (spans
+ * checked against the arrays' bytes); other value dtypes are converted once into `values`. */
 typedef struct tree_tmp {
     const pk_alloc *a;
-    int64_t *nsamp;
-    double *values;
-    uint32_t *queue, *depth, *leaf_orig, *leaf_depth;
-    uint8_t *seen;
     int64_t *ncls;
-    const uint8_t *rec; /* node i's record: rec + i * stride */
-    size_t stride;
+    double *values;        /* converted tree_.value, or NULL when read in place          */
+    void *work;            /* build's queue, seen flags and row buffer (one allocation)    */
+    const uint8_t *vbytes; /* node i's value row at vbytes + i * vrow                       */
+    size_t vrow;           /* bytes per value row: n_outputs * n_cls_max * 8              */
     size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when has_m */
     int has_m;
 } tree_tmp;
 
 static void tmp_free(tree_tmp *t) {
-    void *ps[] = {t->nsamp, t->values, t->queue, t->depth, t->leaf_orig, t->leaf_depth, t->seen,
-                  t->ncls};
-    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) pk_free(t->a, ps[i]);
+    pk_free(t->a, t->ncls);
+    pk_free(t->a, t->values);
+    pk_free(t->a, t->work);
 }
 
 static void *tmp_alloc(pk_mc *c, tree_tmp *t, size_t count, size_t size) {
@@ -112,6 +116,25 @@ static void *tmp_alloc(pk_mc *c, tree_tmp *t, size_t count, size_t size) {
     void *p = pk_malloc(t->a, n);
     if (!p) pk_err_nomem(c->err, -1);
     return p;
+}
+
+/* 1 when the value array's bytes are native float64 in C order covering `total` elements, so
+ * rows can be read where they are. */
+static int values_in_place(const pk_ndarray *va, size_t total) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const pk_dtype *dt = va->dtype && va->dtype->kind == PK_DTYPE ? va->dtype->u.dt : NULL;
+    if (!dt || dt->kind != 'f' || dt->itemsize != 8 || dt->byteorder != '<' || !va->data ||
+        dt->sub_ndim != 0 || dt->nfields != 0)
+        return 0;
+    if (va->strides[2] != 8 || va->strides[1] != 8 * va->shape[2] ||
+        va->strides[0] != va->strides[1] * va->shape[1])
+        return 0;
+    return total <= va->nbytes / 8;
+#else
+    (void)va;
+    (void)total;
+    return 0;
+#endif
 }
 
 static pk_code get_int(const pk_value *v, int64_t *out) {
@@ -195,20 +218,17 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     if (pk_mul_overflow(n - 1, (size_t)(stride > 0 ? stride : 0), &span) ||
         pk_add_overflow(span, dt->itemsize, &span) || span > na->nbytes || !na->data)
         return pk_mc_fail(c, "%s: %s.nodes is shorter than its shape", cls, what);
-    t->rec = na->data;
-    t->stride = (size_t)stride;
+    raw->rec = na->data;
+    raw->stride = (size_t)stride;
+    raw->off_nsamp = fs.off;
+    raw->has_nsamp = fs.present;
     t->off_l = fl.off;
     t->off_r = fr.off;
     t->off_f = ff.off;
     t->off_t = ft.off;
     t->off_m = fm.off;
     t->has_m = fm.present;
-    t->nsamp = tmp_alloc(c, t, n, sizeof(int64_t));
-    if (!t->nsamp) return c->err->code;
-    for (size_t i = 0; i < n; i++)
-        t->nsamp[i] = fs.present ? rd_i64(na->data + i * (size_t)stride + fs.off) : 0;
     *has_ml = fm.present;
-    raw->n_node_samples = t->nsamp;
 
     /* values */
     const pk_value *vv = pk_attr(tree, "values");
@@ -223,16 +243,23 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
                           cls, what, (long long)va->shape[0], (long long)va->shape[1],
                           (long long)va->shape[2], n, (long long)no);
     raw->n_cls_max = (size_t)va->shape[2];
+    int64_t ncmax = 1;
     for (size_t o = 0; o < (size_t)no; o++)
-        if ((size_t)t->ncls[o] > raw->n_cls_max)
-            return pk_mc_fail(c, "%s: %s.values has %zu columns for %lld classes", cls, what,
-                              raw->n_cls_max, (long long)t->ncls[o]);
+        if (t->ncls[o] > ncmax) ncmax = t->ncls[o];
+    if ((uint64_t)ncmax != (uint64_t)raw->n_cls_max)
+        return pk_mc_fail(c, "%s: %s.values has %zu columns for at most %lld classes", cls, what,
+                          raw->n_cls_max, (long long)ncmax);
     size_t nv_total = pk_ndarray_size(va);
+    t->vrow = (size_t)no * raw->n_cls_max * sizeof(double); /* <= nv_total * 8: no overflow */
+    if (values_in_place(va, nv_total)) {
+        t->vbytes = va->data;
+        return PK_OK;
+    }
     t->values = tmp_alloc(c, t, nv_total, sizeof(double));
     if (!t->values) return c->err->code;
     if (pk_ndarray_to_f64(va, t->values, nv_total) != PK_OK)
         return pk_mc_fail(c, "%s: %s.values is not numeric", cls, what);
-    raw->values = t->values;
+    t->vbytes = (const uint8_t *)t->values;
     return PK_OK;
 }
 
@@ -256,83 +283,127 @@ static float f32_floor(double d) {
     return f;
 }
 
-/* Breadth-first check and renumbering of the reachable nodes. */
+/* The error for original node o, from its record: the first of build's checks it fails (the
+ * walk only detects a failure; this cold path re-reads the raw values for the message). */
+static pk_code node_error(pk_mc *c, const char *what, const tree_tmp *t, const pk_tree_raw *raw,
+                          const uint8_t *seen, uint32_t o) {
+    const char *cls = c->m->cls;
+    const uint8_t *rec = raw->rec + (size_t)o * raw->stride;
+    int64_t l = rd_i64(rec + t->off_l), r = rd_i64(rec + t->off_r), f = rd_i64(rec + t->off_f);
+    size_t n = raw->n;
+    if (l == -1 || r == -1)
+        return pk_mc_fail(c, "%s: %s node %u has one child (left %lld, right %lld)", cls, what, o,
+                          (long long)l, (long long)r);
+    if (l < 0 || (uint64_t)l >= n || r < 0 || (uint64_t)r >= n)
+        return pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes (left %lld, "
+                          "right %lld)",
+                          cls, what, o, n, (long long)l, (long long)r);
+    if (seen[l] || seen[r] || l == r)
+        return pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or a "
+                          "shared child)",
+                          cls, what, o);
+    return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
+                      (long long)f, raw->n_features);
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* Breadth-first check and renumbering of the reachable nodes; each leaf's payload is filled as
+ * the leaf is met. Nodes at one depth are consecutive in the queue, so the depth is a counter
+ * bumped when the walk passes the end of a level. */
 static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw *raw, int has_ml,
                      size_t vw, pk_leaf_fn leaf, void *ctx, pk_tree *out) {
     const char *cls = c->m->cls;
-    size_t n = raw->n;
-    t->queue = tmp_alloc(c, t, n, sizeof(uint32_t));
-    t->depth = tmp_alloc(c, t, n, sizeof(uint32_t));
-    t->leaf_orig = tmp_alloc(c, t, n, sizeof(uint32_t));
-    t->leaf_depth = tmp_alloc(c, t, n, sizeof(uint32_t));
-    t->seen = tmp_alloc(c, t, n, 1);
-    if (!t->queue || !t->depth || !t->leaf_orig || !t->leaf_depth || !t->seen)
-        return c->err->code;
-    memset(t->seen, 0, n);
-    t->depth[0] = 0;
-    /* not zero-filled: nodes [0, count) are all written below and n_nodes = count */
-    size_t nbytes;
-    if (pk_mul_overflow(n, sizeof(pk_tnode), &nbytes)) return pk_mc_fail(c, "%s: tree too large", cls);
+    size_t n = raw->n; /* < 2^31: the sizes below cannot overflow */
+    size_t rowd = t->vrow / sizeof(double);
+    if (!leaf && vw > rowd)
+        return pk_mc_fail(c, "%s: %s.values rows have %zu doubles, %zu needed", cls, what, rowd,
+                          vw);
+    size_t qbytes = (n * sizeof(uint32_t) + 7) & ~(size_t)7;
+    t->work = tmp_alloc(c, t, 1, qbytes + (rowd ? rowd : 1) * sizeof(double) + n);
+    if (!t->work) return c->err->code;
+    uint32_t *queue = t->work;
+    double *rowbuf = (double *)((char *)t->work + qbytes);
+    uint8_t *seen = (uint8_t *)(rowbuf + (rowd ? rowd : 1));
+    memset(seen, 0, n);
+    /* a full binary tree of count <= n nodes has (count + 1) / 2 leaves; neither array is
+     * zero-filled: nodes [0, count) and leaf rows [0, leaves) are all written below */
+    size_t wv = vw ? vw : 1, max_leaves = n / 2 + 1, nbytes, lbytes;
+    if (pk_mul_overflow(n, sizeof(pk_tnode), &nbytes) ||
+        pk_mul_overflow(max_leaves, wv * sizeof(double), &lbytes))
+        return pk_mc_fail(c, "%s: tree too large", cls);
     pk_tnode *nodes = pk_arena_alloc(c->m->arena, nbytes);
-    if (!nodes) return pk_err_nomem(c->err, -1);
-    size_t count = 1, leaves = 0;
-    uint32_t maxd = 0;
-    t->queue[0] = 0;
-    t->seen[0] = 1;
+    double *payload = nodes ? pk_arena_alloc(c->m->arena, lbytes) : NULL;
+    if (!payload) return pk_err_nomem(c->err, -1);
+
+    const uint8_t *rec0 = raw->rec, *vbytes = t->vbytes;
+    const size_t stride = raw->stride, vrow = t->vrow;
+    const size_t off_l = t->off_l, off_r = t->off_r;
+    const int aligned = ((uintptr_t)vbytes % _Alignof(double)) == 0;
+    size_t count = 1, leaves = 0, level_end = 1;
+    uint32_t d = 0;
+    queue[0] = 0;
+    seen[0] = 1;
     for (size_t h = 0; h < count; h++) {
-        uint32_t o = t->queue[h];
-        const uint8_t *rec = t->rec + (size_t)o * t->stride;
-        int64_t l = rd_i64(rec + t->off_l), r = rd_i64(rec + t->off_r);
+        if (h == level_end) {
+            d++;
+            level_end = count;
+        }
+        uint32_t o = queue[h];
+        const uint8_t *rec = rec0 + (size_t)o * stride;
+        int64_t l = rd_i64(rec + off_l), r = rd_i64(rec + off_r);
         pk_tnode *nd = &nodes[h];
-        if (l == -1 || r == -1) {
-            if (l != r)
-                return pk_mc_fail(c, "%s: %s node %u has one child (left %lld, right %lld)", cls,
-                                  what, o, (long long)l, (long long)r);
+        if (l == -1 && r == -1) {
             nd->feat = 0;
             nd->thr = INFINITY;
             nd->kid = (uint32_t)h;
             nd->aux = (uint32_t)leaves;
-            if (t->depth[h] > maxd) maxd = t->depth[h];
-            t->leaf_orig[leaves] = o;
-            t->leaf_depth[leaves] = t->depth[h];
+            const uint8_t *vr = vbytes + (size_t)o * vrow;
+            double *dst = payload + leaves * vw;
             leaves++;
+            if (leaf) {
+                const double *row = (const double *)(const void *)vr;
+                if (!aligned) row = memcpy(rowbuf, vr, vrow);
+                pk_code rc = leaf(c, ctx, raw, row, o, d, dst);
+                if (rc != PK_OK) return rc;
+            } else if (vw == 2) { /* the row's first vw doubles (vw <= its length, checked) */
+                dst[0] = rd_f64(vr);
+                dst[1] = rd_f64(vr + sizeof(double));
+            } else {
+                for (size_t k = 0; k < vw; k++) dst[k] = rd_f64(vr + k * sizeof(double));
+            }
             continue;
         }
-        if (l < 0 || (uint64_t)l >= n || r < 0 || (uint64_t)r >= n)
-            return pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes (left %lld, "
-                              "right %lld)",
-                              cls, what, o, n, (long long)l, (long long)r);
-        if (t->seen[l] || t->seen[r] || l == r)
-            return pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or "
-                              "a shared child)",
-                              cls, what, o);
         int64_t f = rd_i64(rec + t->off_f);
-        if (f < 0 || (uint64_t)f >= raw->n_features)
-            return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
-                              (long long)f, raw->n_features);
-        t->seen[l] = t->seen[r] = 1;
+        if ((uint64_t)l >= n || (uint64_t)r >= n || seen[l] || seen[r] || l == r ||
+            (uint64_t)f >= raw->n_features)
+            return node_error(c, what, t, raw, seen, o);
+        seen[l] = seen[r] = 1;
+        /* both are read a while later (FIFO): fetch their records and value rows now */
+        PREFETCH(rec0 + (size_t)l * stride);
+        PREFETCH(rec0 + (size_t)r * stride);
+        PREFETCH(vbytes + (size_t)l * vrow);
+        PREFETCH(vbytes + (size_t)r * vrow);
         nd->thr = f32_floor(rd_f64(rec + t->off_t));
         nd->feat = (uint32_t)f;
         nd->aux = has_ml && rec[t->off_m] ? PK_TNODE_MLEFT : 0;
         nd->kid = (uint32_t)count;
-        t->queue[count] = (uint32_t)l;
-        t->queue[count + 1] = (uint32_t)r;
-        t->depth[count] = t->depth[count + 1] = t->depth[h] + 1;
+        queue[count] = (uint32_t)l;
+        queue[count + 1] = (uint32_t)r;
         count += 2; /* each node enters the queue at most once: count <= n */
     }
     out->nodes = nodes;
     out->n_nodes = count;
     out->n_leaves = leaves;
     out->vw = vw;
+    out->leaf = payload;
     out->n_features = raw->n_features;
     out->has_missing = has_ml;
-    out->depth = maxd;
-    out->leaf = pk_mc_alloc(c, leaves * (vw ? vw : 1), sizeof(double));
-    if (!out->leaf) return c->err->code;
-    for (size_t i = 0; i < leaves; i++) {
-        pk_code rc = leaf(c, ctx, raw, t->leaf_orig[i], t->leaf_depth[i], out->leaf + i * vw);
-        if (rc != PK_OK) return rc;
-    }
+    out->depth = d;
     return PK_OK;
 }
 
@@ -412,12 +483,6 @@ size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const
     return n;
 }
 
-void pk_tree_normalize(const double *v, size_t n, double *out) {
-    double s = pk_np_sum(v, n);
-    if (s == 0.0) s = 1.0;
-    for (size_t i = 0; i < n; i++) out[i] = v[i] / s;
-}
-
 pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr,
                         const pk_value *const **items, size_t *n) {
     if (!v || v->kind == PK_NONE) return pk_mc_not_fitted(c, attr);
@@ -445,12 +510,12 @@ typedef struct dtree_ctx {
     const size_t *n_classes; /* per output */
 } dtree_ctx;
 
-static pk_code dtree_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node,
-                          size_t depth, double *payload) {
+static pk_code dtree_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const double *v,
+                          size_t node, size_t depth, double *payload) {
     (void)c;
+    (void)node;
     (void)depth;
     const dtree_ctx *d = ctx;
-    const double *v = raw->values + node * raw->n_outputs * raw->n_cls_max;
     switch (d->pay) {
     case PK_TP_RAW: memcpy(payload, v, raw->n_outputs * raw->n_cls_max * sizeof(double)); break;
     case PK_TP_PROBA: /* each output's value[:n_classes_k] / its sum, concatenated */
@@ -501,7 +566,10 @@ pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tre
     const pk_value *tree = pk_attr(est, "tree_");
     if (!tree || tree->kind == PK_NONE)
         return pk_mc_fail(c, "%s: %s is not fitted (no tree_)", c->m->cls, what);
-    snprintf(w, sizeof w, "%s.tree_", what);
+    size_t lw = strlen(what);
+    if (lw + sizeof ".tree_" > sizeof w) lw = sizeof w - sizeof ".tree_"; /* truncated name */
+    memcpy(w, what, lw);
+    memcpy(w + lw, ".tree_", sizeof ".tree_");
     pk_code rc = tree_shape(c, tree, w, &out->n_outputs, &out->n_classes, &out->n_cls_max);
     if (rc != PK_OK) return rc;
     dtree_ctx d = {pay, out->n_classes};
@@ -513,7 +581,23 @@ pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tre
         break;
     case PK_TP_VALUE: vw = out->n_outputs; break;
     }
-    return pk_tree_compile(c, tree, w, vw, dtree_leaf, &d, &out->t);
+    /* one output, or the raw rows: each leaf's payload is the start of its value row, then
+     * probabilities are normalized in place; several outputs go through dtree_leaf */
+    int direct = out->n_outputs == 1 || pay == PK_TP_RAW;
+    rc = pk_tree_compile(c, tree, w, vw, direct ? NULL : dtree_leaf, &d, &out->t);
+    if (rc != PK_OK || !direct || pay != PK_TP_PROBA) return rc;
+    double *p = out->t.leaf;
+    if (vw == 2) { /* binary: pk_tree_normalize unrolled (the sum is 0.0 + p0 + p1) */
+        for (size_t i = 0; i < out->t.n_leaves; i++, p += 2) {
+            double s = (0.0 + p[0]) + p[1];
+            if (s == 0.0) s = 1.0;
+            p[0] /= s;
+            p[1] /= s;
+        }
+        return PK_OK;
+    }
+    for (size_t i = 0; i < out->t.n_leaves; i++, p += vw) pk_tree_normalize(p, vw, p);
+    return PK_OK;
 }
 
 /* ---- DecisionTreeClassifier / Regressor, ExtraTreeClassifier / Regressor ------------------ */

@@ -23,6 +23,7 @@
 #include "pk_model_impl.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Packed 16-byte node. Splits: x goes left when (float)x <= thr, i.e. to kid, else to kid + 1
  * (kid > this node's index: breadth-first numbering). thr is the largest float32 <= the double
@@ -49,22 +50,34 @@ typedef struct pk_tree {
     uint32_t depth;       /* edges from the root to the deepest leaf                  */
 } pk_tree;
 
-/* The leaf-payload callback: fills vw doubles for original node `node` (a leaf at `depth`,
- * the root being depth 0) from the raw tree data. */
+/* What a leaf-payload callback may read of the raw tree besides the node's value row. */
 typedef struct pk_tree_raw {
     size_t n;                    /* node_count                                          */
     size_t n_outputs, n_cls_max; /* values is n x n_outputs x n_cls_max                 */
-    const double *values;
-    const int64_t *n_node_samples;
     size_t n_features;
     const int64_t *n_classes;    /* n_outputs entries (from the Tree's arguments)       */
+    const uint8_t *rec;          /* node i's record at rec + i * stride (in the array)  */
+    size_t stride;
+    size_t off_nsamp;            /* n_node_samples' offset in a record, when has_nsamp  */
+    int has_nsamp;
 } pk_tree_raw;
 
-typedef pk_code (*pk_leaf_fn)(pk_mc *c, void *ctx, const pk_tree_raw *raw, size_t node,
-                              size_t depth, double *payload);
+/* n_node_samples of node i (< raw->n) into *out; 0 when the records have no such field. */
+static inline int pk_tree_nsamples(const pk_tree_raw *raw, size_t i, int64_t *out) {
+    if (!raw->has_nsamp) return 0;
+    memcpy(out, raw->rec + i * raw->stride + raw->off_nsamp, sizeof *out);
+    return 1;
+}
+
+/* The leaf-payload callback: fills vw doubles for original node `node` (a leaf at `depth`,
+ * the root being depth 0) from value, the node's row of tree_.value (n_outputs x n_cls_max
+ * doubles, C order), and the raw tree data. Called once per leaf, in the compiled leaf order. */
+typedef pk_code (*pk_leaf_fn)(pk_mc *c, void *ctx, const pk_tree_raw *raw, const double *value,
+                              size_t node, size_t depth, double *payload);
 
 /* Compiles `tree_obj` (an sklearn.tree._tree.Tree object) with `vw` payload doubles per leaf
- * filled by `leaf`. `what` names the tree in messages ("estimators_[3].tree_"). */
+ * filled by `leaf`, or, when leaf is NULL, copied from the start of the leaf's value row (vw
+ * must not exceed the row). `what` names the tree in messages ("estimators_[3].tree_"). */
 pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
                         pk_leaf_fn leaf, void *ctx, pk_tree *out);
 
@@ -153,8 +166,18 @@ pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, si
                       const char *what);
 
 /* value/value.sum() over n items exactly as scikit-learn's predict_proba does (a zero sum
- * leaves the values unchanged). */
-void pk_tree_normalize(const double *v, size_t n, double *out);
+ * leaves the values unchanged). out may be v. */
+static inline void pk_tree_normalize(const double *v, size_t n, double *out) {
+    double s;
+    if (n < 8) { /* pk_np_sum's short case, inline: most trees have few classes */
+        s = 0.0;
+        for (size_t i = 0; i < n; i++) s += v[i];
+    } else {
+        s = pk_np_sum(v, n);
+    }
+    if (s == 0.0) s = 1.0;
+    for (size_t i = 0; i < n; i++) out[i] = v[i] / s;
+}
 
 /* argmax, first maximum (numpy's). */
 static inline size_t pk_argmax(const double *v, size_t n) {

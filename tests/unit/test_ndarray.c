@@ -48,7 +48,7 @@ static pk_value *dtype_simple(const char *typestr, const char *order) {
 static pk_value *array_of(pk_value *dtype, pk_value *shape, int fortran, pk_value *raw,
                           pk_code want) {
     pk_value *a = pk_np_reconstruct(
-        &AR, T(3, pk_new_global(&AR, "numpy", 5, "ndarray", 7), T(1, I(0)), S("b")), &ERR);
+        &AR, T(3, pk_new_global(&AR, "numpy", 5, "ndarray", 7), T(1, I(0)), S("b")), NULL, &ERR);
     assert_non_null(a);
     pk_code rc = pk_np_array_setstate(
         &AR, a, T(5, I(1), shape, dtype, pk_new_bool(&AR, fortran), raw), &ERR);
@@ -270,7 +270,7 @@ static void test_setstate_sizes(void **state) {
     assert_int_equal(pk_ndarray_size(e->u.arr), 0);
     assert_string_equal(json_of(e), "[]");
     /* the 4-tuple (version-less) form and version 7 */
-    pk_value *r = pk_np_reconstruct(&AR, T(3, NONE(), T(1, I(0)), S("b")), &ERR);
+    pk_value *r = pk_np_reconstruct(&AR, T(3, NONE(), T(1, I(0)), S("b")), NULL, &ERR);
     assert_int_equal(
         pk_np_array_setstate(&AR, r, T(4, T(1, I(2)), f8, pk_new_bool(&AR, 0), B(vals, 16)), &ERR),
         PK_OK);

@@ -94,6 +94,63 @@ static void test_both_layouts_predict(void **state) {
     }
 }
 
+static void compile_fails(const pk_value *o, const char *needle);
+
+/* The sample classifier with tree_.value replaced by CLF_VALUES stored another way: kind/size
+ * of the element ('f' 8 or 'f' 4), byte order, and a data pointer `skew` bytes off alignment.
+ * The compiler reads native float64 rows where they lie (aligned or not) and converts others. */
+static pk_value *sample_with_values(char kind, size_t size, char order, size_t skew,
+                                    int64_t ncols) {
+    pk_value *est = sample_clf(0, 0.5, 0, 0);
+    pk_value *tree = pk_attr(est, "tree_");
+    size_t n = 5 * (size_t)ncols, nb = n * size;
+    uint8_t *buf = pk_arena_alloc(&AR, nb + 8);
+    assert_non_null(buf);
+    uint8_t *d = buf + skew;
+    for (size_t i = 0; i < n; i++) {
+        size_t node = i / (size_t)ncols, k = i % (size_t)ncols;
+        double v = k < 2 ? CLF_VALUES[node * 2 + k] : 9.0;
+        uint8_t b[8];
+        if (size == 8) {
+            memcpy(b, &v, 8);
+        } else {
+            float f = (float)v;
+            memcpy(b, &f, 4);
+        }
+        for (size_t j = 0; j < size; j++) d[i * size + j] = order == '>' ? b[size - 1 - j] : b[j];
+    }
+    pk_value *dt = tg_prim(&AR, kind, size);
+    dt->u.dt->byteorder = order;
+    int64_t shape[3] = {5, 1, ncols};
+    pk_err err;
+    pk_err_clear(&err);
+    pk_value *vals = pk_np_array_from_data(&AR, dt, 3, shape, 0, d, nb, &err);
+    assert_non_null(vals);
+    tg_set(&AR, tree, "values", vals);
+    return est;
+}
+
+static void test_value_layouts(void **state) {
+    (void)state;
+    struct {
+        char kind;
+        size_t size;
+        char order;
+        size_t skew;
+    } cases[] = {{'f', 8, '<', 0}, {'f', 8, '<', 3}, {'f', 8, '>', 0}, {'f', 8, '>', 5},
+                 {'f', 4, '<', 0}, {'f', 4, '>', 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pk_model *m = compile_ok(
+            sample_with_values(cases[i].kind, cases[i].size, cases[i].order, cases[i].skew, 2));
+        proba_is(m, 0.2, 5.0, 0.75, 0.25);
+        proba_is(m, 0.7, -1.0, 0.0, 1.0);
+        proba_is(m, 0.7, 3.0, 0.5, 0.5);
+        pk_model_free(m);
+    }
+    /* a third value column for a two-class tree: not scikit-learn's layout */
+    compile_fails(sample_with_values('f', 8, '<', 0, 3), "values has 3 columns for at most 2");
+}
+
 /* (float)0.1 > 0.1: scikit-learn's float32 cast sends 0.1 right of a 0.1 threshold. */
 static void test_float32_threshold(void **state) {
     (void)state;
@@ -260,6 +317,7 @@ static void test_corrupt(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_both_layouts_predict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_value_layouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_float32_threshold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_chain_regressor, setup, teardown),
