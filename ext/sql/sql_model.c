@@ -124,20 +124,42 @@ static mc_cache *conn_cache(sqlite3_context *ctx) {
     return st->model_cache;
 }
 
-/* A 64-bit hash of the blob, 8 bytes at a time (the key check is a full memcmp anyway). */
-static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+static uint64_t mix64(uint64_t h, uint64_t w) {
+    h ^= w;
+    h *= 0xFF51AFD7ED558CCDull;
+    return h ^ (h >> 32);
+}
+
+static uint64_t hash_run(uint64_t h, const uint8_t *p, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        h ^= w;
-        h *= 0xFF51AFD7ED558CCDull;
-        h ^= h >> 32;
+        h = mix64(h, w);
     }
-    for (; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001B3ull;
+    for (; i < n; i++) h = mix64(h, p[i]);
+    return h;
+}
+
+/* A 64-bit hash of the key. Up to 1 KiB every byte counts; a longer key (a pickle blob) is
+ * hashed from its length, its first and last 512 bytes and 64 words spread between: the key check
+ * in cache_find is a full memcmp anyway, and a model passed as a row value or a subquery (no
+ * auxdata: looked up on every row) would otherwise pay a byte-by-byte hash of the whole blob
+ * per row, several times the cost of that memcmp. */
+static uint64_t hash_bytes(const uint8_t *p, size_t n) {
+    const size_t edge = 512;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    if (n <= 2 * edge) {
+        h = hash_run(h, p, n);
+    } else {
+        h = hash_run(h, p, edge);
+        h = hash_run(h, p + n - edge, edge);
+        size_t step = (n - 2 * edge) / 64;
+        for (size_t k = 0; k < 64; k++) {
+            uint64_t w;
+            memcpy(&w, p + edge + k * step, 8);
+            h = mix64(h, w);
+        }
     }
     h ^= h >> 29;
     h *= 0xC4CEB9FE1A85EC53ull;

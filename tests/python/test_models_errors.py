@@ -55,6 +55,47 @@ def test_per_row_models_join(db):
         np.testing.assert_allclose(json.loads(tr), m.transform(X[i:i + 1])[0], rtol=1e-12)
 
 
+def _sampled(blob):
+    """The bytes the connection cache's hash reads of a blob over 1 KiB (hash_bytes in
+    ext/sql/sql_model.c): the first and last 512 and 64 words spread between."""
+    n, edge = len(blob), 512
+    step = (n - 2 * edge) // 64
+    return (blob[:edge] + blob[-edge:] +
+            b"".join(blob[edge + k * step:edge + k * step + 8] for k in range(64)))
+
+
+def test_per_row_models_differing_only_in_the_middle(db):
+    """Blobs that agree on every byte the cache's hash reads (a collision by construction) and
+    differ elsewhere must still be told apart by the full comparison."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 600))
+    y = (X[:, 0] > 0).astype(int)
+    base = L.LinearRegression().fit(X, y)
+
+    def variant(j, k):
+        m = L.LinearRegression().fit(X, y)
+        m.coef_ = base.coef_.copy()
+        m.coef_[j] += k
+        return m
+
+    j = next(j for j in range(100, 500)
+             if _sampled(dumps(variant(j, 1))) == _sampled(dumps(variant(j, 0))))
+    coefs = [variant(j, k) for k in range(3)]
+    blobs = [dumps(m) for m in coefs]
+    assert len(set(blobs)) == 3 and len({_sampled(b) for b in blobs}) == 1
+    db.execute("CREATE TABLE ms(id INTEGER PRIMARY KEY, blob BLOB)")
+    db.executemany("INSERT INTO ms VALUES (?, ?)", list(enumerate(blobs)))
+    db.execute("CREATE TABLE rows(id INTEGER PRIMARY KEY, x TEXT)")  # 600 features: JSON form
+    db.executemany("INSERT INTO rows VALUES (?, ?)",
+                   [(i + 1, json.dumps(list(map(float, X[i])))) for i in range(6)])
+    q = ("SELECT model_predict(ms.blob, rows.x) FROM rows JOIN ms ON ms.id = rows.id % 3 "
+         "ORDER BY rows.id")
+    got = [r[0] for r in db.execute(q)]
+    want = [float(coefs[(i + 1) % 3].predict(X[i:i + 1])[0]) for i in range(6)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert len(set(np.round(got, 6))) == 6
+
+
 def test_bound_model_reused_and_results_stable(db):
     X, y = datasets.load_wine(return_X_y=True)
     m = L.LogisticRegression(max_iter=3000).fit(X, y)
