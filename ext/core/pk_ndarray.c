@@ -914,7 +914,7 @@ pk_value *pk_np_frombuffer(pk_arena *ar, pk_value *args, pk_err *err) {
             np_fail(err, PK_ENUMPY, "_frombuffer axis order does not match the shape");
             return NULL;
         }
-        int64_t shp[PK_MAX_DIMS], str[PK_MAX_DIMS];
+        int64_t shp[PK_MAX_DIMS] = {0}, str[PK_MAX_DIMS] = {0};
         int seen[PK_MAX_DIMS] = {0};
         for (int k = 0; k < a->ndim; k++) {
             int64_t ax;

@@ -254,7 +254,7 @@ pk_code pk_path_eval(pk_arena *ar, pk_value *root, const char *path, size_t path
     }
     pk_value *v = root;
     size_t i = 1;
-    char namebuf[NAME_INLINE];
+    char namebuf[NAME_INLINE] = {0};
     while (i < path_len) {
         step st;
         pk_code rc = next_step(path, path_len, &i, &st, err);

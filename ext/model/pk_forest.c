@@ -188,7 +188,7 @@ static pk_code read_labels(pk_mc *c, ens *E) {
 static pk_code forest_mean(const pk_model *m, const double *x, double *scratch, double *acc,
                            pk_err *err) {
     const ens *E = m->impl;
-    float *xf = (float *)scratch;
+    float *xf = pk_tree_xf(scratch);
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
@@ -317,7 +317,7 @@ static double iforest_score(const pk_model *m, const float *xf, int nan) {
 
 static pk_code iforest_score_samples(const pk_model *m, const double *x, double *scratch,
                                      double *out, pk_err *err) {
-    float *xf = (float *)scratch;
+    float *xf = pk_tree_xf(scratch);
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
@@ -386,7 +386,7 @@ pk_code pk_compile_iforest(pk_mc *c) {
 static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc,
                        pk_err *err) {
     const ens *E = m->impl;
-    float *xf = (float *)scratch;
+    float *xf = pk_tree_xf(scratch);
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
@@ -534,7 +534,7 @@ static void ada_pred(const pk_model *m, const float *xf, int nan, double *pred) 
 static pk_code ada_decision(const pk_model *m, const double *x, double *scratch, double *out,
                             pk_err *err) {
     size_t K = m->n_classes;
-    float *xf = (float *)scratch;
+    float *xf = pk_tree_xf(scratch);
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;
@@ -616,7 +616,7 @@ static pk_code ada_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const doubl
 static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scratch, double *out,
                                pk_err *err) {
     const ens *E = m->impl;
-    float *xf = (float *)scratch;
+    float *xf = pk_tree_xf(scratch);
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc != PK_OK) return rc;

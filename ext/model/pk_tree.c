@@ -327,7 +327,7 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     t->work = tmp_alloc(c, t, 1, qbytes + (rowd ? rowd : 1) * sizeof(double) + n);
     if (!t->work) return c->err->code;
     uint32_t *queue = t->work;
-    double *rowbuf = (double *)((char *)t->work + qbytes);
+    double *rowbuf = (double *)(void *)((char *)t->work + qbytes);
     uint8_t *seen = (uint8_t *)(rowbuf + (rowd ? rowd : 1));
     memset(seen, 0, n);
     /* a full binary tree of count <= n nodes has (count + 1) / 2 leaves; neither array is
@@ -611,7 +611,7 @@ typedef struct dtree_model {
 static pk_code dt_leaf(const pk_model *m, const double *x, double *scratch, const double **leaf,
                        pk_err *err) {
     const dtree_model *D = m->impl;
-    float *xf = (float *)scratch;
+    float *xf = pk_tree_xf(scratch);
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
     if (rc == PK_OK) *leaf = pk_tree_leaf(&D->d.t, xf, nan);

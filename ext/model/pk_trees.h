@@ -114,6 +114,12 @@ static inline const double *pk_tree_leaf(const pk_tree *t, const float *xf, int 
     return t->leaf + (size_t)t->nodes[i].aux * t->vw;
 }
 
+/* The float32 row buffer of a tree model: its scratch (m->scratch doubles >= n_features floats,
+ * allocated storage that tree models only ever use through this view). */
+static inline float *pk_tree_xf(double *scratch) {
+    return (float *)(void *)scratch;
+}
+
 /* Casts a row to float32 (as scikit-learn's check_array(dtype=float32) does), into xf; *nan is
  * set to 1 when the row holds a NaN. A finite value beyond float32's range becomes infinite
  * there: PK_EFEATURE, as scikit-learn refuses it. */
