@@ -97,8 +97,8 @@ typedef struct tree_tmp {
     void *work;            /* build's queue, seen flags and row buffer (one allocation)    */
     const uint8_t *vbytes; /* node i's value row at vbytes + i * vrow                       */
     size_t vrow;           /* bytes per value row: n_outputs * n_cls_max * 8              */
-    size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when has_m */
-    int has_m;
+    size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when the records
+                                                * have missing_go_to_left (has_ml)     */
 } tree_tmp;
 
 static void tmp_free(tree_tmp *t) {
@@ -227,7 +227,6 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     t->off_f = ff.off;
     t->off_t = ft.off;
     t->off_m = fm.off;
-    t->has_m = fm.present;
     *has_ml = fm.present;
 
     /* values */

@@ -137,7 +137,8 @@ static uint64_t hash_run(uint64_t h, const uint8_t *p, size_t n) {
         memcpy(&w, p + i, 8);
         h = mix64(h, w);
     }
-    for (; i < n; i++) h = mix64(h, p[i]);
+    for (; i < n; i++)
+        h = mix64(h, p[i]);
     return h;
 }
 
