@@ -152,7 +152,8 @@ static int all_nan_ok(pk_mc *c, const ens *E, const char *attr) {
     return 1;
 }
 
-/* Numeric labels per output of a multi-output classifier; NULL entries when not numeric. */
+/* classes_ of a single-output ensemble (checked against its trees), or the numeric labels per
+ * output of a multi-output one (E->labels NULL when not numeric). */
 static pk_code read_labels(pk_mc *c, ens *E) {
     const pk_value *cv = pk_attr(c->obj, "classes_");
     if (E->no == 1) {
@@ -163,23 +164,7 @@ static pk_code read_labels(pk_mc *c, ens *E) {
                               c->m->n_classes, E->ncls[0]);
         return PK_OK;
     }
-    if (!cv || (cv->kind != PK_LIST && cv->kind != PK_TUPLE) || cv->u.seq.len != E->no)
-        return pk_mc_fail(c, "%s.classes_ is not a list of %zu arrays", c->m->cls, E->no);
-    double **lab = pk_mc_alloc(c, E->no, sizeof *lab);
-    if (!lab) return c->err->code;
-    for (size_t o = 0; o < E->no; o++) {
-        const pk_value *v = cv->u.seq.items[o];
-        if (!v || v->kind != PK_NDARRAY || v->u.arr->objects ||
-            pk_ndarray_size(v->u.arr) != E->ncls[o])
-            return PK_OK;
-        const pk_dtype *dt = v->u.arr->dtype ? v->u.arr->dtype->u.dt : NULL;
-        if (!dt || !strchr("iufb", dt->kind) || !dt->kind) return PK_OK;
-        lab[o] = pk_mc_alloc(c, E->ncls[o], sizeof(double));
-        if (!lab[o]) return c->err->code;
-        if (pk_ndarray_to_f64(v->u.arr, lab[o], E->ncls[o]) != PK_OK) return PK_OK;
-    }
-    E->labels = lab;
-    return PK_OK;
+    return pk_tree_multi_labels(c, cv, E->no, E->ncls, &E->labels);
 }
 
 /* ---- RandomForest / ExtraTrees -------------------------------------------------------------- */
@@ -188,9 +173,9 @@ static pk_code read_labels(pk_mc *c, ens *E) {
 static pk_code forest_mean(const pk_model *m, const double *x, double *scratch, double *acc,
                            pk_err *err) {
     const ens *E = m->impl;
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     for (size_t k = 0; k < E->width; k++) acc[k] = 0.0;
     const double *lv[PK_TGROUP];
@@ -317,9 +302,9 @@ static double iforest_score(const pk_model *m, const float *xf, int nan) {
 
 static pk_code iforest_score_samples(const pk_model *m, const double *x, double *scratch,
                                      double *out, pk_err *err) {
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     out[0] = -iforest_score(m, xf, nan);
     return PK_OK;
@@ -386,9 +371,9 @@ pk_code pk_compile_iforest(pk_mc *c) {
 static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc,
                        pk_err *err) {
     const ens *E = m->impl;
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *chunk = scratch + m->n_features;
     for (size_t k = 0; k < E->width; k++) acc[k] = 0.0;
@@ -534,9 +519,9 @@ static void ada_pred(const pk_model *m, const float *xf, int nan, double *pred) 
 static pk_code ada_decision(const pk_model *m, const double *x, double *scratch, double *out,
                             pk_err *err) {
     size_t K = m->n_classes;
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *pred = scratch + m->n_features;
     ada_pred(m, xf, nan, pred);
@@ -616,9 +601,9 @@ static pk_code ada_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const doubl
 static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scratch, double *out,
                                pk_err *err) {
     const ens *E = m->impl;
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *pred = scratch + m->n_features;
     double *idx = pred + E->nt; /* indices as doubles, sorted by prediction (stable) */

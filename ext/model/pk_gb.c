@@ -82,9 +82,9 @@ static pk_code gb_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const double
 static pk_code gb_raw(const pk_model *m, const double *x, double *scratch, double *raw,
                       pk_err *err) {
     const gb *G = m->impl;
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     if (G->sub) {
         double *xd = scratch + m->n_features;

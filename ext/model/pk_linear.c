@@ -50,19 +50,8 @@ static pk_code linreg_read(pk_mc *c, pk_linreg **out, int *coef_2d) {
     L->coef = coef.v;
     rc = pk_mc_features(c, L->nf);
     if (rc) return rc;
-    double *ic = pk_mc_alloc(c, L->nt, sizeof(double));
-    if (!ic) return c->err->code;
-    if (icpt.v) {
-        if (icpt.n == 1)
-            for (size_t t = 0; t < L->nt; t++)
-                ic[t] = icpt.v[0];
-        else if (icpt.n == L->nt)
-            memcpy(ic, icpt.v, L->nt * sizeof(double));
-        else
-            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu targets", c->m->cls, icpt.n,
-                              L->nt);
-    }
-    L->icpt = ic;
+    rc = pk_mc_intercept(c, &icpt, L->nt, "targets", &L->icpt);
+    if (rc) return rc;
     *coef_2d = coef.ndim == 2;
     *out = L;
     return PK_OK;

@@ -161,19 +161,8 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     if (L->ncls < 2) return pk_mc_fail(c, "%s has fewer than 2 classes", cls);
     if (!(L->nt == 1 && L->ncls == 2) && L->nt != L->ncls)
         return pk_mc_fail(c, "%s has %zu coefficient rows for %zu classes", cls, L->nt, L->ncls);
-    double *ic = pk_mc_alloc(c, L->nt, sizeof(double));
-    if (!ic) return c->err->code;
-    if (icpt.v) {
-        if (icpt.n == 1)
-            for (size_t t = 0; t < L->nt; t++)
-                ic[t] = icpt.v[0];
-        else if (icpt.n == L->nt)
-            memcpy(ic, icpt.v, L->nt * sizeof(double));
-        else
-            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu score columns", cls, icpt.n,
-                              L->nt);
-    }
-    L->icpt = ic;
+    rc = pk_mc_intercept(c, &icpt, L->nt, "score columns", &L->icpt);
+    if (rc) return rc;
 
     L->proba = PROBA_NONE;
     if (strcmp(cls, "LogisticRegression") == 0 || strcmp(cls, "LogisticRegressionCV") == 0) {

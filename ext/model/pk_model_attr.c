@@ -64,6 +64,23 @@ static int is_number(const pk_value *v) {
     return v && v->kind != PK_NDARRAY && pk_as_f64(v, &d) == PK_OK;
 }
 
+pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *unit,
+                        const double **out) {
+    double *ic = pk_mc_alloc(c, n, sizeof(double));
+    if (!ic) return c->err->code;
+    if (icpt->v) {
+        if (icpt->n == 1)
+            for (size_t t = 0; t < n; t++) ic[t] = icpt->v[0];
+        else if (icpt->n == n)
+            memcpy(ic, icpt->v, n * sizeof(double));
+        else
+            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu %s", c->m->cls, icpt->n,
+                              n, unit);
+    }
+    *out = ic;
+    return PK_OK;
+}
+
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out) {
     memset(out, 0, sizeof *out);
     if (v->kind == PK_NDARRAY) {

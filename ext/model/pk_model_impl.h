@@ -63,6 +63,12 @@ pk_code pk_mc_array(pk_mc *c, const char *attr, int required, pk_mc_arr *out);
 /* The same for any value (what names it in messages). */
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out);
 
+/* intercept_ (as read by pk_mc_array, v NULL when absent) spread over n outputs: absent -> n
+ * zeros, one value -> repeated, n values -> copied; any other count is an error naming the
+ * outputs (`unit`: "targets", "score columns"). */
+pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *unit,
+                        const double **out);
+
 /* Scalar attribute as double / int / bool, `dflt` when absent or None. PK_EMODEL when present
  * but not a number. */
 pk_code pk_mc_num(pk_mc *c, const char *attr, double dflt, double *out);

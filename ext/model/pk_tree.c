@@ -422,8 +422,11 @@ pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, si
     return rc;
 }
 
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, float *xf, int *nan,
-                         pk_err *err) {
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp,
+                         int *nan, pk_err *err) {
+    size_t n = m->n_features;
+    float *xf = (float *)(void *)scratch;
+    *xfp = xf;
     int any = 0, big = 0;
     for (size_t j = 0; j < n; j++) {
         float f = (float)x[j];
@@ -610,9 +613,9 @@ typedef struct dtree_model {
 static pk_code dt_leaf(const pk_model *m, const double *x, double *scratch, const double **leaf,
                        pk_err *err) {
     const dtree_model *D = m->impl;
-    float *xf = pk_tree_xf(scratch);
+    float *xf;
     int nan;
-    pk_code rc = pk_tree_cast_row(m, x, m->n_features, xf, &nan, err);
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc == PK_OK) *leaf = pk_tree_leaf(&D->d.t, xf, nan);
     return rc;
 }
@@ -665,9 +668,8 @@ int pk_tree_est_nan_ok(const pk_value *est, const pk_tree *t) {
     return 1;
 }
 
-/* Numeric labels of each output of a multi-output classifier (NULL when some are not numbers). */
-static pk_code multi_labels(pk_mc *c, const pk_value *classes, size_t no, const size_t *ncls,
-                            double ***out) {
+pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const size_t *ncls,
+                             double ***out) {
     *out = NULL;
     const pk_value *const *items;
     size_t n;
@@ -718,7 +720,8 @@ pk_code pk_compile_dtree(pk_mc *c) {
             pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, dt_predict_label);
             pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, dt_proba);
         } else {
-            rc = multi_labels(c, pk_attr(c->obj, "classes_"), no, D->d.n_classes, &D->labels);
+            rc = pk_tree_multi_labels(c, pk_attr(c->obj, "classes_"), no, D->d.n_classes,
+                                      &D->labels);
             if (rc != PK_OK) return rc;
             if (D->labels)
                 pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, no, dt_predict_multi_label);

@@ -114,17 +114,13 @@ static inline const double *pk_tree_leaf(const pk_tree *t, const float *xf, int 
     return t->leaf + (size_t)t->nodes[i].aux * t->vw;
 }
 
-/* The float32 row buffer of a tree model: its scratch (m->scratch doubles >= n_features floats,
- * allocated storage that tree models only ever use through this view). */
-static inline float *pk_tree_xf(double *scratch) {
-    return (float *)(void *)scratch;
-}
-
-/* Casts a row to float32 (as scikit-learn's check_array(dtype=float32) does), into xf; *nan is
- * set to 1 when the row holds a NaN. A finite value beyond float32's range becomes infinite
- * there: PK_EFEATURE, as scikit-learn refuses it. */
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, size_t n, float *xf, int *nan,
-                         pk_err *err);
+/* Casts the row x (m->n_features values) to float32, as scikit-learn's check_array(dtype=
+ * float32) does, into the model's scratch (m->scratch doubles, allocated storage that tree
+ * models only ever use as floats) and points *xf at it; *nan is set to 1 when the row holds a
+ * NaN. A finite value beyond float32's range becomes infinite there: PK_EFEATURE, as
+ * scikit-learn refuses it. */
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xf,
+                         int *nan, pk_err *err);
 
 /* ---- many trees at once -------------------------------------------------------------------- */
 
@@ -196,6 +192,12 @@ static inline size_t pk_argmax(const double *v, size_t n) {
 /* 1 when a tree estimator takes NaN at predict time: its nodes know missing_go_to_left and it
  * uses the best splitter (scikit-learn >= 1.3's _support_missing_values). */
 int pk_tree_est_nan_ok(const pk_value *est, const pk_tree *t);
+
+/* Numeric labels of each output of a multi-output classifier from classes_ (a list of no
+ * arrays of ncls[o] labels); *out is NULL when some labels are not numbers (predict is then
+ * unavailable). */
+pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const size_t *ncls,
+                             double ***out);
 
 /* Reads an attribute that must be a list / 1-D object array of objects (estimators_). Returns
  * the items (borrowed) and count, or an error naming attr. */

@@ -38,6 +38,7 @@ SQLITE_EXTENSION_INIT3
 #endif
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PK_REG_NAME_MAX     200
@@ -426,15 +427,10 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 /* ---- ml_registry_init ------------------------------------------------------------------------ */
 
 static int64_t count_registry_objects(sqlite3 *db) {
-    sqlite3_stmt *st = NULL;
-    int64_t n = -1;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'ml\\_%' "
-                           "ESCAPE '\\'",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    char *t = query_text(
+        db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'ml\\_%' ESCAPE '\\'");
+    int64_t n = t ? (int64_t)strtoll(t, NULL, 10) : -1;
+    sqlite3_free(t);
     return n;
 }
 

@@ -139,16 +139,17 @@ static inline pk_value *tg_tree(pk_arena *ar, pk_value *dtype, const uint8_t *re
     return t;
 }
 
-/* The estimator around a Tree: classifier with classes 0..n_classes-1, or regressor. */
-static inline pk_value *tg_estimator(pk_arena *ar, int clf, pk_value *tree, int64_t n_features,
-                                     int64_t n_classes) {
-    const char *name = clf ? "DecisionTreeClassifier" : "DecisionTreeRegressor";
-    pk_value *cls = pk_new_global(ar, "sklearn.tree._classes", 21, name, strlen(name));
-    pk_value *o = cls && tree ? pk_new_object(ar, cls, NULL, PK_HOW_NEWOBJ) : NULL;
+/* A fitted estimator object of class module.name holding `member` under `key`, with the
+ * attributes both tree estimators and forests have: n_features_in_, n_outputs_ 1 and, for a
+ * classifier, classes_ 0..n_classes-1. */
+static inline pk_value *tg_fitted(pk_arena *ar, const char *module, const char *name, int clf,
+                                  const char *key, pk_value *member, int64_t n_features,
+                                  int64_t n_classes) {
+    pk_value *cls = pk_new_global(ar, module, strlen(module), name, strlen(name));
+    pk_value *o = cls && member ? pk_new_object(ar, cls, NULL, PK_HOW_NEWOBJ) : NULL;
     if (!o || !(o->u.o.state = pk_new_dict(ar, 8))) return NULL;
     tg_set(ar, o, "n_features_in_", pk_new_int(ar, n_features));
     tg_set(ar, o, "n_outputs_", pk_new_int(ar, 1));
-    tg_set(ar, o, "splitter", pk_new_str(ar, "best", 4));
     if (clf) {
         pk_value *l = pk_new_seq(ar, PK_LIST, (size_t)n_classes);
         pk_err err;
@@ -157,29 +158,26 @@ static inline pk_value *tg_estimator(pk_arena *ar, int clf, pk_value *tree, int6
         tg_set(ar, o, "classes_", l);
         tg_set(ar, o, "n_classes_", pk_new_int(ar, n_classes));
     }
-    tg_set(ar, o, "tree_", tree);
+    tg_set(ar, o, key, member);
+    return o;
+}
+
+/* The estimator around a Tree: classifier with classes 0..n_classes-1, or regressor. */
+static inline pk_value *tg_estimator(pk_arena *ar, int clf, pk_value *tree, int64_t n_features,
+                                     int64_t n_classes) {
+    pk_value *o = tg_fitted(ar, "sklearn.tree._classes",
+                            clf ? "DecisionTreeClassifier" : "DecisionTreeRegressor", clf,
+                            "tree_", tree, n_features, n_classes);
+    tg_set(ar, o, "splitter", pk_new_str(ar, "best", 4));
     return o;
 }
 
 /* A RandomForest{Classifier,Regressor} over a list of tree estimators. */
 static inline pk_value *tg_forest(pk_arena *ar, int clf, pk_value *estimators, int64_t n_features,
                                   int64_t n_classes) {
-    const char *name = clf ? "RandomForestClassifier" : "RandomForestRegressor";
-    pk_value *cls = pk_new_global(ar, "sklearn.ensemble._forest", 24, name, strlen(name));
-    pk_value *o = cls && estimators ? pk_new_object(ar, cls, NULL, PK_HOW_NEWOBJ) : NULL;
-    if (!o || !(o->u.o.state = pk_new_dict(ar, 8))) return NULL;
-    tg_set(ar, o, "n_features_in_", pk_new_int(ar, n_features));
-    tg_set(ar, o, "n_outputs_", pk_new_int(ar, 1));
-    if (clf) {
-        pk_value *l = pk_new_seq(ar, PK_LIST, (size_t)n_classes);
-        pk_err err;
-        if (!l) return NULL;
-        for (int64_t k = 0; k < n_classes; k++) pk_seq_append(ar, l, pk_new_int(ar, k), &err);
-        tg_set(ar, o, "classes_", l);
-        tg_set(ar, o, "n_classes_", pk_new_int(ar, n_classes));
-    }
-    tg_set(ar, o, "estimators_", estimators);
-    return o;
+    return tg_fitted(ar, "sklearn.ensemble._forest",
+                     clf ? "RandomForestClassifier" : "RandomForestRegressor", clf,
+                     "estimators_", estimators, n_features, n_classes);
 }
 
 #endif /* TREE_GRAPH_H */

@@ -464,6 +464,16 @@ static void test_compile_errors(void **state) {
     set(lr, "coef_", mat(w, 2, 2));
     set(lr, "classes_", ivec(cls, 3));
     expect_compile_error(lr, "LogisticRegression has 2 coefficient rows for 3 classes");
+    /* intercept_ neither one value nor one per output */
+    pk_value *rg = est("sklearn.linear_model._ridge", "Ridge");
+    set(rg, "coef_", mat(w, 2, 2));
+    set(rg, "intercept_", vec(w, 3));
+    expect_compile_error(rg, "Ridge.intercept_ has 3 values for 2 targets");
+    pk_value *lr3 = est("sklearn.linear_model._logistic", "LogisticRegression");
+    set(lr3, "coef_", mat(w, 2, 2));
+    set(lr3, "classes_", ivec(cls, 2));
+    set(lr3, "intercept_", vec(w, 3));
+    expect_compile_error(lr3, "LogisticRegression.intercept_ has 3 values for 2 score columns");
     pk_value *p = est("sklearn.pipeline", "Pipeline");
     pk_value *steps = pk_new_seq(&AR, PK_LIST, 1);
     pk_err err;
