@@ -34,15 +34,6 @@ static pk_code out_of_range(pk_err *err, int64_t i, const pk_value *v, size_t n)
                       pk_type_name(v, tn, sizeof tn), n);
 }
 
-static pk_value str_key(const char *s, size_t n) {
-    pk_value k;
-    memset(&k, 0, sizeof k);
-    k.kind = PK_STR;
-    k.u.s.ptr = s;
-    k.u.s.len = n;
-    return k;
-}
-
 /* Replaces the value of an existing key of d; 1 when found. */
 static int replace_existing(pk_value *d, const pk_value *key, pk_value *val) {
     if (!d || d->kind != PK_DICT) return 0;
@@ -66,7 +57,7 @@ static pk_code set_name(pk_arena *ar, pk_value *parent, const char *name, size_t
         return pk_err_set(err, PK_ENOTFOUND, -1, -1, "no such path: cannot set key '%.*s' on %s",
                           (int)(n > 60 ? 60 : n), name, pk_type_name(parent, tn, sizeof tn));
     pk_object *o = &parent->u.o;
-    pk_value k = str_key(name, n);
+    pk_value k = pk_str_view(name, n);
     pk_value *st = o->state;
     if (st && st->kind == PK_DICT && replace_existing(st, &k, val)) return PK_OK;
     if (st && st->kind == PK_TUPLE && st->u.seq.len == 2) {

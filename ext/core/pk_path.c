@@ -45,16 +45,6 @@ static pk_code not_found(pk_err *err, const char *path, size_t upto, const char 
                       upto > PATH_SHOW ? "..." : "");
 }
 
-/* A str key as a stack value (pk_dict_get compares by length, no NUL needed). */
-static pk_value str_key(const char *s, size_t n) {
-    pk_value k;
-    memset(&k, 0, sizeof k);
-    k.kind = PK_STR;
-    k.u.s.ptr = s;
-    k.u.s.len = n;
-    return k;
-}
-
 static int state_pair(const pk_value *st) {
     return st && st->kind == PK_TUPLE && st->u.seq.len == 2 &&
            (st->u.seq.items[0]->kind == PK_DICT || st->u.seq.items[0]->kind == PK_NONE) &&
@@ -63,7 +53,7 @@ static int state_pair(const pk_value *st) {
 
 /* name step. */
 static pk_value *lookup_name(pk_value *v, const char *name, size_t n) {
-    pk_value k = str_key(name, n);
+    pk_value k = pk_str_view(name, n);
     if (v->kind == PK_DICT) return pk_dict_get(v, &k);
     if (v->kind != PK_OBJECT) return NULL;
     const pk_object *o = &v->u.o;

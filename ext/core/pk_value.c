@@ -138,13 +138,22 @@ pk_value *pk_new_object(pk_arena *ar, pk_value *cls, pk_value *args, pk_objhow h
 
 /* ---- hashing and equality --------------------------------------------------------------------- */
 
-static uint64_t fnv(const void *p, size_t n, uint64_t h) {
+uint64_t pk_fnv1a(uint64_t h, const void *p, size_t n) {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++) {
         h ^= b[i];
-        h *= 1099511628211ull;
+        h *= 0x100000001b3ull;
     }
     return h;
+}
+
+pk_value pk_str_view(const char *s, size_t n) {
+    pk_value k;
+    memset(&k, 0, sizeof k);
+    k.kind = PK_STR;
+    k.u.s.ptr = s;
+    k.u.s.len = n;
+    return k;
 }
 
 static uint64_t mix(uint64_t h) {
@@ -184,7 +193,7 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
     double d;
     int64_t i;
     int is_int;
-    if (v->kind == PK_STR) return fnv(v->u.s.ptr, v->u.s.len, 14695981039346656037ull);
+    if (v->kind == PK_STR) return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
     if (depth > PK_HASH_DEPTH) return 0;
     if (numeric(v, &d, &i, &is_int)) {
         if (!is_int && d == floor(d) && fabs(d) < 9.2e18) {
@@ -199,9 +208,9 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
     }
     switch (v->kind) {
     case PK_NONE: return 0x9e3779b97f4a7c15ull;
-    case PK_STR: return fnv(v->u.s.ptr, v->u.s.len, 14695981039346656037ull);
-    case PK_BYTES: return fnv(v->u.s.ptr, v->u.s.len, 1469598103934665603ull);
-    case PK_BIGINT: return fnv(v->u.s.ptr, v->u.s.len, 0xcbf29ce484222325ull);
+    case PK_STR: return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
+    case PK_BYTES: return pk_fnv1a(1469598103934665603ull, v->u.s.ptr, v->u.s.len);
+    case PK_BIGINT: return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
     case PK_COMPLEX: {
         uint64_t a, b;
         memcpy(&a, &v->u.c.re, 8);
@@ -219,7 +228,7 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
         return mix(h);
     }
     case PK_GLOBAL:
-        return fnv(v->u.g.name, v->u.g.name_len, fnv(v->u.g.module, v->u.g.module_len, 7));
+        return pk_fnv1a(pk_fnv1a(7, v->u.g.module, v->u.g.module_len), v->u.g.name, v->u.g.name_len);
     default: {
         uintptr_t p = (uintptr_t)v;
         return mix((uint64_t)p);
@@ -401,11 +410,7 @@ pk_value *pk_dict_get(const pk_value *dict, const pk_value *key) {
 
 pk_value *pk_dict_get_str(const pk_value *dict, const char *key) {
     if (!dict || dict->kind != PK_DICT) return NULL;
-    pk_value k;
-    memset(&k, 0, sizeof k);
-    k.kind = PK_STR;
-    k.u.s.ptr = key;
-    k.u.s.len = strlen(key);
+    pk_value k = pk_str_view(key, strlen(key));
     return pk_dict_get(dict, &k);
 }
 

@@ -169,6 +169,13 @@ pk_code pk_dict_set(pk_arena *ar, pk_value *dict, pk_value *key, pk_value *val, 
 
 /* ---- inspection ---------------------------------------------------------------------------- */
 
+/* A str value on the caller's stack viewing s[0..n) (no copy, no NUL needed): a lookup key. */
+pk_value pk_str_view(const char *s, size_t n);
+
+/* FNV-1a (64 bits) over n bytes, continuing from h; start from PK_FNV_OFFSET. */
+#define PK_FNV_OFFSET 0xcbf29ce484222325ull
+uint64_t pk_fnv1a(uint64_t h, const void *p, size_t n);
+
 /* d[key] for a str key given as bytes; NULL when absent or dict is no PK_DICT. */
 pk_value *pk_dict_get_str(const pk_value *dict, const char *key);
 /* d[key] for any hashable key value; NULL when absent. */

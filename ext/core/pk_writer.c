@@ -139,22 +139,13 @@ static int py2str(const wr *w, const pk_value *v) {
     return w->proto < 3 && (v->flags & PK_VF_PY2STR) && (v->kind == PK_STR || v->kind == PK_BYTES);
 }
 
-static uint64_t fnv(const void *p, size_t n, uint64_t h) {
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static uint64_t key_hash(const pk_value *v) {
     uint64_t h = 14695981039346656037ull ^ (uint64_t)v->kind ^ ((v->flags & PK_VF_PY2STR) << 8);
-    if (v->kind == PK_STR || v->kind == PK_BYTES) return fnv(v->u.s.ptr, v->u.s.len, h);
+    if (v->kind == PK_STR || v->kind == PK_BYTES) return pk_fnv1a(h, v->u.s.ptr, v->u.s.len);
     if (v->kind == PK_GLOBAL) {
-        h = fnv(v->u.g.module, v->u.g.module_len, h);
-        h = fnv("\n", 1, h);
-        return fnv(v->u.g.name, v->u.g.name_len, h);
+        h = pk_fnv1a(h, v->u.g.module, v->u.g.module_len);
+        h = pk_fnv1a(h, "\n", 1);
+        return pk_fnv1a(h, v->u.g.name, v->u.g.name_len);
     }
     uint64_t p = (uint64_t)(uintptr_t)v;
     p ^= p >> 33;

@@ -641,15 +641,6 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
     return SQLITE_OK;
 }
 
-/* FNV-1a, 64 bits. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
-    const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
 
 int64_t pk_registry_generation(sqlite3 *db) {
     /* Every change that can alter what a reference resolves to (registration, alias set, move or
@@ -661,7 +652,7 @@ int64_t pk_registry_generation(sqlite3 *db) {
      * data_version with sqlite3_total_changes would miss a rollback and change on every
      * unrelated write.) */
     sqlite3_stmt *st = NULL;
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = PK_FNV_OFFSET;
     if (sqlite3_prepare_v2(db,
                            "SELECT id, name, version, alias, event, detail, at FROM main.ml_events "
                            "ORDER BY id DESC LIMIT 1",
@@ -674,8 +665,8 @@ int64_t pk_registry_generation(sqlite3 *db) {
             const unsigned char *t = sqlite3_column_text(st, i);
             int n = sqlite3_column_bytes(st, i);
             uint8_t sep[2] = {0x1f, (uint8_t)(t ? 1 : 0)};
-            h = fnv1a(h, sep, sizeof sep);
-            if (t && n > 0) h = fnv1a(h, t, (size_t)n);
+            h = pk_fnv1a(h, sep, sizeof sep);
+            if (t && n > 0) h = pk_fnv1a(h, t, (size_t)n);
         }
     }
     sqlite3_finalize(st);
