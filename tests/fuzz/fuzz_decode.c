@@ -36,14 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pk_limits lim;
-    fuzz_limits(&lim);
+    pk_doc *doc = fuzz_decode(data, size, &lim);
+    if (!doc) return 0;
     pk_err err;
-    pk_err_clear(&err);
-    pk_doc *doc = pk_doc_decode(&pk_alloc_std, &lim, data, size, PK_DOC_BORROW, &err);
-    if (!doc) {
-        fuzz_check_err(&err);
-        return 0;
-    }
     FUZZ_CHECK(doc->root != NULL);
 
     char *json = fuzz_json(doc->root, &lim, NULL);

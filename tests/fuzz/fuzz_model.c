@@ -58,11 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pk_limits lim;
-    fuzz_limits(&lim);
-    pk_err err;
-    pk_err_clear(&err);
-    pk_doc *doc = pk_doc_decode(&pk_alloc_std, &lim, data, size, PK_DOC_BORROW, &err);
+    pk_doc *doc = fuzz_decode(data, size, &lim);
     if (!doc) return 0;
+    pk_err err;
     pk_err_clear(&err);
     pk_model *m = pk_model_compile(&pk_alloc_std, doc->root, &err);
     pk_doc_free(doc); /* the model must not point into the graph */

@@ -49,6 +49,17 @@ static inline void fuzz_check_err(const pk_err *err) {
     FUZZ_CHECK(err->msg[0] != 0);
 }
 
+/* Decodes the input under the fuzz limits (stored in *lim). NULL when it does not decode; that
+ * failure must carry a proper error. */
+static inline pk_doc *fuzz_decode(const uint8_t *data, size_t size, pk_limits *lim) {
+    pk_err err;
+    fuzz_limits(lim);
+    pk_err_clear(&err);
+    pk_doc *doc = pk_doc_decode(&pk_alloc_std, lim, data, size, PK_DOC_BORROW, &err);
+    if (!doc) fuzz_check_err(&err);
+    return doc;
+}
+
 /* JSON text of v (NULL on failure, which must then carry a proper error). Caller frees. */
 static inline char *fuzz_json(const pk_value *v, const pk_limits *lim, size_t *len) {
     pk_buf b;

@@ -8,19 +8,11 @@
  * cannot express, e.g. a non-UTF-8 str) and PK_ELIMIT are accepted outcomes of the writer; any
  * other writer error, a re-decode error or a JSON difference is a finding.
  *
- * Until ext/core/pk_writer.h exists (the writer is issue 7's), the target builds as a no-op that
- * says so once.
- *
  * Owner: the hardening helper (issue 8).
  */
 #include "fuzz_util.h"
 
-#if defined(__has_include)
-#if __has_include("pk_writer.h")
-#define HAVE_WRITER 1
 #include "pk_writer.h"
-#endif
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * Python 2 module (GLOBAL '__builtin__ list') decodes unmapped, as CPython does; written back at
  * protocol < 3 the same name is mapped on reading (builtins.list). Such inputs are re-checked at
  * protocol 4 instead. */
-__attribute__((unused)) static int names_py2_module(const uint8_t *data, size_t size) {
+static int names_py2_module(const uint8_t *data, size_t size) {
     static const char *const names[] = {
         "__builtin__",  "copy_reg",     "exceptions", "UserDict", "UserList", "UserString",
         "cPickle",      "cStringIO",    "StringIO",   "Queue",    "thread",   "repr",
@@ -38,23 +30,11 @@ __attribute__((unused)) static int names_py2_module(const uint8_t *data, size_t 
     return 0;
 }
 
-#ifndef HAVE_WRITER
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static int said;
-    (void)data;
-    (void)size;
-    if (!said) fprintf(stderr, "fuzz_writer: pk_writer.h not present yet; nothing to fuzz\n");
-    said = 1;
-    return 0;
-}
-#else
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pk_limits lim;
-    fuzz_limits(&lim);
-    pk_err err;
-    pk_err_clear(&err);
-    pk_doc *doc = pk_doc_decode(&pk_alloc_std, &lim, data, size, PK_DOC_BORROW, &err);
+    pk_doc *doc = fuzz_decode(data, size, &lim);
     if (!doc) return 0;
+    pk_err err;
     size_t n1 = 0;
     char *j1 = fuzz_json(doc->root, &lim, &n1);
     if (!j1) {
@@ -112,4 +92,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pk_doc_free(doc);
     return 0;
 }
-#endif
