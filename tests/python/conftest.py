@@ -3,6 +3,7 @@
 Fixtures
   so_path  absolute path of the extension: $PICKLE_EXT_SO, default <repo>/dist/pickle_ext.so
   db       a fresh in-memory sqlite3 connection with the extension loaded; closed after the test
+  so_copy  (per module) a private copy of the extension, for long runs and child processes
 
 Helpers (import them: `from conftest import sql_call, sql_error`)
   sql_call(db, fn, blob, *args)   SELECT fn(blob, *args) -> the SQL value (raises on SQL error)
@@ -13,6 +14,7 @@ Run under Debian's /usr/bin/python3 (its sqlite3 module allows loading extension
 Ownership: the test helper of issue 2; other test files may add fixtures here with small edits.
 """
 import os
+import shutil
 import sqlite3
 import sys
 
@@ -46,6 +48,16 @@ def so_path():
     if not os.path.exists(path):
         pytest.fail("extension not built: %s (run `make`)" % path)
     return path
+
+
+@pytest.fixture(scope="module")
+def so_copy(so_path, tmp_path_factory):
+    """A private copy of the extension for this module's connections and child processes, so a
+    concurrent rebuild of dist/ (`make` in another shell) cannot break a long run midway."""
+    d = tmp_path_factory.mktemp("so")
+    dst = d / "pickle_ext.so"
+    shutil.copyfile(so_path, str(dst))
+    return str(dst)
 
 
 @pytest.fixture

@@ -71,16 +71,6 @@ print(json.dumps(res))
 """
 
 
-
-@pytest.fixture(scope="module")
-def so_copy(so_path, tmp_path_factory):
-    """A private copy of the extension for this module's connections and child processes, so a
-    concurrent rebuild of dist/ (`make` in another shell) cannot break a long run midway."""
-    d = tmp_path_factory.mktemp("so")
-    dst = d / "pickle_ext.so"
-    shutil.copyfile(so_path, str(dst))
-    return str(dst)
-
 def run_child(so_path, tmp_path, data, sql, limit=0):
     f = tmp_path / "bomb.bin"
     f.write_bytes(data)

@@ -22,7 +22,6 @@ import pickle
 import random
 import select
 import signal
-import shutil
 import sqlite3
 import subprocess
 import threading
@@ -37,16 +36,6 @@ REPEAT = int(os.environ.get("PK_STRESS_REPEAT", "1"))
 N_SCORERS = 8
 N_VERSIONS = 12
 
-
-
-@pytest.fixture(scope="module")
-def so_copy(so_path, tmp_path_factory):
-    """A private copy of the extension for this module's connections and child processes, so a
-    concurrent rebuild of dist/ (`make` in another shell) cannot break a long run midway."""
-    d = tmp_path_factory.mktemp("so")
-    dst = d / "pickle_ext.so"
-    shutil.copyfile(so_path, str(dst))
-    return str(dst)
 
 def model_pickle(k, pad=0):
     """A fitted-looking LinearRegression whose prediction is exactly k (plus `pad` float64s of
