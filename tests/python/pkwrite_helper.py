@@ -60,6 +60,14 @@ def _mutable(o):
         type(o), "__slots__")
 
 
+def same_extra(a, b, pairs, depth):
+    """Compares the instance attributes of list/tuple/dict subclasses (None when equal)."""
+    a_extra = getattr(a, "__dict__", None)
+    if a_extra is not None:
+        return same_graph(a_extra, b.__dict__, pairs, depth + 1)
+    return None
+
+
 def same_graph(a, b, pairs=None, depth=0):
     """Structural equality that also requires the same sharing: a mutable node of `a` must
     correspond to one node of `b` everywhere it occurs (cycles included). NaN equals NaN.
@@ -90,10 +98,7 @@ def same_graph(a, b, pairs=None, depth=0):
             m = same_graph(x, y, pairs, depth + 1)
             if m:
                 return m
-        a_extra = getattr(a, "__dict__", None)
-        if a_extra is not None:
-            return same_graph(a_extra, b.__dict__, pairs, depth + 1)
-        return None
+        return same_extra(a, b, pairs, depth)
     if isinstance(a, dict):
         if len(a) != len(b):
             return "dict size %d != %d" % (len(a), len(b))
@@ -103,10 +108,7 @@ def same_graph(a, b, pairs=None, depth=0):
             m = same_graph(a[k], b[k], pairs, depth + 1)
             if m:
                 return m
-        a_extra = getattr(a, "__dict__", None)
-        if a_extra is not None:
-            return same_graph(a_extra, b.__dict__, pairs, depth + 1)
-        return None
+        return same_extra(a, b, pairs, depth)
     if isinstance(a, (set, frozenset)):
         return None if a == b else "set %r != %r" % (a, b)
     if isinstance(a, (int_types, text_type, bytes, bytearray, complex, bool, type(None),
