@@ -369,10 +369,7 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
                 if (!aligned) row = memcpy(rowbuf, vr, vrow);
                 pk_code rc = leaf(c, ctx, raw, row, o, d, dst);
                 if (rc != PK_OK) return rc;
-            } else if (vw == 2) { /* the row's first vw doubles (vw <= its length, checked) */
-                dst[0] = rd_f64(vr);
-                dst[1] = rd_f64(vr + sizeof(double));
-            } else {
+            } else { /* the row's first vw doubles (vw <= its length, checked) */
                 for (size_t k = 0; k < vw; k++) dst[k] = rd_f64(vr + k * sizeof(double));
             }
             continue;
@@ -589,15 +586,6 @@ pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tre
     rc = pk_tree_compile(c, tree, w, vw, direct ? NULL : dtree_leaf, &d, &out->t);
     if (rc != PK_OK || !direct || pay != PK_TP_PROBA) return rc;
     double *p = out->t.leaf;
-    if (vw == 2) { /* binary: pk_tree_normalize unrolled (the sum is 0.0 + p0 + p1) */
-        for (size_t i = 0; i < out->t.n_leaves; i++, p += 2) {
-            double s = (0.0 + p[0]) + p[1];
-            if (s == 0.0) s = 1.0;
-            p[0] /= s;
-            p[1] /= s;
-        }
-        return PK_OK;
-    }
     for (size_t i = 0; i < out->t.n_leaves; i++, p += vw) pk_tree_normalize(p, vw, p);
     return PK_OK;
 }

@@ -171,6 +171,13 @@ pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, si
  * leaves the values unchanged). out may be v. */
 static inline void pk_tree_normalize(const double *v, size_t n, double *out) {
     double s;
+    if (n == 2) { /* binary, the common case: the short case below, unrolled */
+        s = (0.0 + v[0]) + v[1];
+        if (s == 0.0) s = 1.0;
+        out[0] = v[0] / s;
+        out[1] = v[1] / s;
+        return;
+    }
     if (n < 8) { /* pk_np_sum's short case, inline: most trees have few classes */
         s = 0.0;
         for (size_t i = 0; i < n; i++) s += v[i];
