@@ -194,7 +194,7 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
     double *value = pk_mc_alloc(c, n, sizeof *value);
     uint8_t *flags = pk_mc_alloc(c, n, 1);
     uint32_t *bidx = pk_mc_alloc(c, n, sizeof *bidx);
-    uint32_t *queue = pk_malloc(c->m->arena->alloc, n * sizeof(uint32_t) * 2);
+    uint32_t *queue = pk_malloc(c->m->arena->alloc, n * sizeof(uint32_t));
     uint8_t *seen = pk_malloc(c->m->arena->alloc, n);
     if (!nodes || !value || !flags || !bidx || !queue || !seen) {
         pk_free(c->m->arena->alloc, queue);
@@ -202,13 +202,18 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
         return c->err->code ? c->err->code : pk_err_nomem(c->err, -1);
     }
     memset(seen, 0, n);
-    uint32_t *depth = queue + n, maxd = 0;
-    size_t count = 1;
+    /* breadth first: the nodes at one depth are consecutive in the queue, so the depth is a
+     * counter bumped when the walk passes the end of a level; the last node is the deepest */
+    uint32_t d = 0;
+    size_t count = 1, level_end = 1;
     queue[0] = 0;
-    depth[0] = 0;
     seen[0] = 1;
     rc = PK_OK;
     for (size_t h = 0; h < count && rc == PK_OK; h++) {
+        if (h == level_end) {
+            d++;
+            level_end = count;
+        }
         uint32_t o = queue[h];
         const uint8_t *r = na->data + (size_t)o * (size_t)stride;
         hnode *nd = &nodes[h];
@@ -217,7 +222,6 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
             nd->thr = INFINITY;
             nd->kid = (uint32_t)h;
             value[h] = hget_f(r, &fv);
-            if (depth[h] > maxd) maxd = depth[h];
             continue;
         }
         int64_t l = hget_i(r, &fl), rr = hget_i(r, &fr), f = hget_i(r, &ff);
@@ -256,7 +260,6 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
         nd->kid = (uint32_t)count;
         queue[count] = (uint32_t)l;
         queue[count + 1] = (uint32_t)rr;
-        depth[count] = depth[count + 1] = depth[h] + 1;
         count += 2;
     }
     pk_free(c->m->arena->alloc, queue);
@@ -265,7 +268,7 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
     out->nodes = nodes;
     out->value = value;
     out->flags = flags;
-    out->depth = maxd;
+    out->depth = d;
     out->bitset = bidx;
     out->raw_bits = bits;
     out->n_nodes = count;
