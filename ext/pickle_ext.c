@@ -11,6 +11,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "sql_funcs.h"
+#include "sql_verdict.h"
 
 #include <string.h>
 
@@ -108,6 +109,13 @@ int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routi
     if (rc != SQLITE_OK) {
         if (pzErrMsg)
             *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register pickle_each/pickle_tree: %s",
+                                        sqlite3_errstr(rc));
+        return rc;
+    }
+    rc = pk_register_supported(db);
+    if (rc != SQLITE_OK) {
+        if (pzErrMsg)
+            *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register model_supported: %s",
                                         sqlite3_errstr(rc));
         return rc;
     }

@@ -11,10 +11,10 @@
  *   numpy array / dtype / scalar reconstructors (numpy.core and numpy._core) -> pk_ndarray.c
  *   joblib.numpy_pickle.NumpyArrayWrapper + BUILD              -> the array (pk_joblib.c)
  * Allowed (safe to load in Python) but kept inert: numpy.random state constructors and the
- * scikit-learn classes listed in pk_allow_sklearn.c.
+ * library classes of the catalogue (pk_catalogue.h).
  * Everything else becomes an inert PK_OBJECT; pickle_info lists it as unsafe.
  */
-#include "pk_allow.h"
+#include "pk_catalogue.h"
 #include "pk_ndarray.h"
 #include "pk_vm.h"
 
@@ -117,9 +117,13 @@ int pk_global_allowed(const char *module, const char *name) {
             strcmp(name + strlen(name) - 5, "DType") == 0)
             return 1;
     }
-    for (const pk_allow_entry *e = pk_allow_sklearn; e->module; e++)
-        if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return 1;
-    return 0;
+    return pk_catalogue_tier(module, name) != PK_TIER_UNKNOWN;
+}
+
+int pk_global_tier(const char *module, const char *name) {
+    pk_tier t = pk_catalogue_tier(module, name);
+    if (t != PK_TIER_UNKNOWN) return t;
+    return pk_global_allowed(module, name) ? PK_TIER_SAFE : PK_TIER_UNKNOWN;
 }
 
 /* Python 2 names: CPython's _compat_pickle.IMPORT_MAPPING (modules) and the NAME_MAPPING entries

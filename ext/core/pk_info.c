@@ -4,18 +4,23 @@
  *   {"format":"pickle"|"joblib","compression":"none"|"zlib"|...|"zstd+zlib",
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
- *    "unsafe_globals":["module.name",...],"safe":true|false}
+ *    "tiers":["scorable"|"safe"|"unknown",...],"unsafe_globals":["module.name",...],
+ *    "safe":true|false}
  *
  * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
  * in first-use order, as the decoder recorded them (doc->globals); "unsafe_globals" those outside
- * the allowlist; "safe" is true when there are none. "compression" names the zstd envelope and/or
+ * the catalogue (tier "unknown"); "safe" is true when there are none. "tiers" gives each global's
+ * tier (pk_catalogue.h), in the order of "globals": names the decoder interprets as data are
+ * "safe". "compression" names the zstd envelope and/or
  * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
  * array wrappers or came in a joblib compressed container.
  *
  * Owner: the JSON/path helper of issue 2.
  */
 #include "pk_doc.h"
+#include "pk_catalogue.h"
 #include "pk_json.h"
+#include "pk_vm.h"
 
 #include <string.h>
 
@@ -59,6 +64,13 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         if (i) pk_buf_putc(out, ',');
         write_global(out, &doc->globals[i]);
         if (!doc->globals[i].allowed) safe = 0;
+    }
+    pk_buf_puts(out, "],\"tiers\":[");
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        const pk_global_ref *g = &doc->globals[i];
+        pk_tier t = g->allowed ? (pk_tier)pk_global_tier(g->module, g->name) : PK_TIER_UNKNOWN;
+        if (g->allowed && t == PK_TIER_UNKNOWN) t = PK_TIER_SAFE;
+        pk_buf_printf(out, "%s\"%s\"", i ? "," : "", pk_tier_name(t));
     }
     pk_buf_puts(out, "],\"unsafe_globals\":[");
     int first = 1;

@@ -48,7 +48,7 @@ typedef struct pk_vm {
     int nesting; /* nested pickle streams (joblib object arrays) */
 
     pk_value *small_ints[PK_SMALL_INT_MAX - PK_SMALL_INT_MIN + 1]; /* shared, made on first use */
-    pk_value *consts[3];                                            /* None, False, True        */
+    pk_value *consts[3];                                           /* None, False, True        */
     pk_value *np_placeholder; /* the dtype of arrays between _reconstruct and BUILD (shared) */
 } pk_vm;
 
@@ -68,6 +68,10 @@ pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name);
 
 /* 1 when (module, name) is interpreted as data or is a model class the compiler knows. */
 int pk_global_allowed(const char *module, const char *name);
+
+/* The pk_tier (pk_catalogue.h) of a global: the catalogue's, else PK_TIER_SAFE for the names
+ * interpreted as data, else PK_TIER_UNKNOWN. */
+int pk_global_tier(const char *module, const char *name);
 
 /* Python 2 -> 3 module/name mapping for protocols < 3 (__builtin__ -> builtins, copy_reg ->
  * copyreg, ...). Returns the mapped names (static strings or the inputs). */

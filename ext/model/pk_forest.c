@@ -225,7 +225,7 @@ static pk_code forest_multi_label(const pk_model *m, const double *x, double *sc
 
 pk_code pk_compile_forest(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
     if (!E) return c->err->code;
     pk_code rc = compile_members(c, "estimators_", clf ? PK_TP_PROBA : PK_TP_VALUE, E);
@@ -428,7 +428,7 @@ static pk_code bag_chunks(pk_mc *c, ens *E) {
 
 pk_code pk_compile_bagging(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
     if (!E) return c->err->code;
     pk_code rc = compile_members(c, "estimators_", clf ? PK_TP_PROBA : PK_TP_VALUE, E);
@@ -633,7 +633,7 @@ static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scrat
 
 pk_code pk_compile_adaboost(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
     if (!E) return c->err->code;
     pk_mc_arr w;

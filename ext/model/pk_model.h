@@ -128,13 +128,8 @@ const char *pk_method_name(pk_method method);
 /* "classifier", "regressor", "clusterer", "transformer", "outlier detector". */
 const char *pk_model_kind_name(pk_model_kind kind);
 
-/* Appends the supported class names, comma-separated ("KMeans, MiniBatchKMeans, ..."), to out:
- * pk_err messages are too short for the whole list, so the glue appends it to the
- * "unsupported model class" message. */
-struct pk_buf;
-pk_code pk_model_supported_list(struct pk_buf *out);
-
-/* 1 when (module, name) is a class the compiler has a row for. */
+/* 1 when (module, name), under any of its module spellings, is a scorable catalogue row whose
+ * family has a compile function. */
 int pk_model_class_known(const char *module, const char *name);
 
 #endif /* PK_MODEL_H */

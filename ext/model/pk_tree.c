@@ -685,7 +685,7 @@ pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const
 
 pk_code pk_compile_dtree(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     dtree_model *D = pk_mc_alloc(c, 1, sizeof *D);
     if (!D) return c->err->code;
     pk_code rc = pk_dtree_compile(c, c->obj, "tree", clf ? PK_TP_RAW : PK_TP_VALUE, &D->d);

@@ -19,6 +19,7 @@
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
+#include "sql_verdict.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -341,8 +342,7 @@ static pk_code meta_json(pk_buf *out, const pk_doc *doc, const char *hex, size_t
     pk_buf_puts(out, ",\"params\":");
     pk_code c =
         estimator_class(root) ? params_json(out, root, lim, 0, err) : pk_buf_puts(out, "null");
-    if (c != PK_OK) return c;
-    return pk_buf_putc(out, '}');
+    return c;
 }
 
 /* ml_pickle_meta(p [, name]) -> JSON {"sha256", "size", "class", "n_features", "feature_names",
@@ -383,17 +383,10 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     }
     pk_buf out;
     pk_buf_init(&out, &pk_sql_alloc, lim.max_output);
-    if (!pk_doc_safe(doc)) {
-        for (size_t i = 0; i < doc->nglobals; i++) {
-            if (doc->globals[i].allowed) continue;
-            if (out.len) pk_buf_puts(&out, ", ");
-            pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
-        }
-        pk_buf_putc(&out, '\0');
-        pk_sql_errorf(ctx, "ml_registry",
-                      "cannot register model '%s': the pickle references "
-                      "globals outside the allowlist: %s",
-                      name, out.failed ? "(too many to list)" : (const char *)out.data);
+    const char *refusal = pk_sql_refusal(doc, &out);
+    if (refusal) {
+        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': the pickle %s", name,
+                      refusal);
         pk_buf_free(&out);
         pk_doc_free(doc);
         sqlite3_free(owned);
@@ -402,6 +395,7 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     char hex[PK_SHA256_HEX];
     pk_sha256_hex(content, len, hex);
     pk_code c = meta_json(&out, doc, hex, len, &lim, &err);
+    if (c == PK_OK) c = pk_sql_support_json(&out, doc);
     pk_doc_free(doc);
     sqlite3_free(owned);
     if (c == PK_OK && out.failed) c = out.failed;
@@ -640,7 +634,6 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
     *version = ver;
     return SQLITE_OK;
 }
-
 
 int64_t pk_registry_generation(sqlite3 *db) {
     /* Every change that can alter what a reference resolves to (registration, alias set, move or

@@ -48,3 +48,8 @@ SELECT model_predict(blob, 1, 2, 3) FROM m WHERE name = 'unfit';
 SELECT model_predict(X'80049501', 1);
 SELECT model_predict(42, 1);
 SELECT model_predict('nosuchmodel', 1, 2, 3);
+SELECT '-- model_supported(): the scorable classes of the catalogue';
+SELECT count(*) >= 58, count(DISTINCT class) FROM model_supported;
+SELECT class, module, spellings, kind, methods FROM model_supported()
+ WHERE class IN ('LogisticRegression', 'KMeans', 'Pipeline') ORDER BY class;
+SELECT count(*) FROM model_supported WHERE class = 'SVC';

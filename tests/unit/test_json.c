@@ -599,6 +599,7 @@ static void test_info_json(void **state) {
                         "{\"format\":\"pickle\",\"compression\":\"none\",\"protocol\":4,"
                         "\"size\":120,\"stream_size\":100,\"root_type\":\"os.system\","
                         "\"globals\":[\"builtins.set\",\"os.system\",\"my\\\"mod.f\"],"
+                        "\"tiers\":[\"safe\",\"unknown\",\"unknown\"],"
                         "\"unsafe_globals\":[\"os.system\",\"my\\\"mod.f\"],\"safe\":false}");
     pk_buf_free(&b);
     /* joblib in zstd, all safe */
@@ -609,10 +610,11 @@ static void test_info_json(void **state) {
     doc.root = L(0);
     pk_buf_init(&b, &CA, 0);
     assert_int_equal(pk_doc_info_json(&doc, &b), PK_OK);
-    assert_string_equal((char *)b.data,
-                        "{\"format\":\"joblib\",\"compression\":\"zstd+zlib\",\"protocol\":4,"
-                        "\"size\":120,\"stream_size\":100,\"root_type\":\"list\","
-                        "\"globals\":[\"builtins.set\"],\"unsafe_globals\":[],\"safe\":true}");
+    assert_string_equal(
+        (char *)b.data,
+        "{\"format\":\"joblib\",\"compression\":\"zstd+zlib\",\"protocol\":4,"
+        "\"size\":120,\"stream_size\":100,\"root_type\":\"list\","
+        "\"globals\":[\"builtins.set\"],\"tiers\":[\"safe\"],\"unsafe_globals\":[],\"safe\":true}");
     pk_buf_free(&b);
     assert_int_equal(LIVE, 0);
 }
