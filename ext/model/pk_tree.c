@@ -172,8 +172,7 @@ static int64_t rd_int(const uint8_t *p, size_t size) {
 /* Copies raw's n records (checked to lie in the array; some integer fields int32) into t->wide
  * as WIDE_* records and moves the field references to that layout. */
 static pk_code widen_records(pk_mc *c, tree_tmp *t, const pk_tree_raw *raw, fieldref *fl,
-                             fieldref *fr, fieldref *ff, fieldref *ft, fieldref *fs,
-                             fieldref *fm) {
+                             fieldref *fr, fieldref *ff, fieldref *ft, fieldref *fs, fieldref *fm) {
     t->wide = tmp_alloc(c, t, raw->n, WIDE_SIZE);
     if (!t->wide) return c->err->code;
     for (size_t i = 0; i < raw->n; i++) {
