@@ -19,8 +19,8 @@
  *   PK_OUT_NONE     the method is not available (m->why_not[method] says why)
  *
  * Adding a family (trees, ensembles): write pk_<family>.c with a compile function of type
- * pk_model_compile_fn (pk_model_impl.h), and add rows {module, class, compile} to the table in
- * pk_model_table.c. The compile function fills kind, labels, shape/width/fn per method, scratch
+ * pk_model_compile_fn (pk_model_impl.h), add its row {family, compile} to pk_model_table.c and
+ * map its classes to the family in the catalogue (scripts/gen_catalogue.py, docs/scoring.md). The compile function fills kind, labels, shape/width/fn per method, scratch
  * and impl (allocated in the model's arena with pk_mc_alloc). Nothing else changes: the SQL glue,
  * pipelines and caches work off this header.
  *
