@@ -20,9 +20,10 @@
  *
  * Adding a family (trees, ensembles): write pk_<family>.c with a compile function of type
  * pk_model_compile_fn (pk_model_impl.h), add its row {family, compile} to pk_model_table.c and
- * map its classes to the family in the catalogue (scripts/gen_catalogue.py, docs/scoring.md). The compile function fills kind, labels, shape/width/fn per method, scratch
- * and impl (allocated in the model's arena with pk_mc_alloc). Nothing else changes: the SQL glue,
- * pipelines and caches work off this header.
+ * map its classes to the family in the catalogue (scripts/gen_catalogue.py, docs/scoring.md). The
+ * compile function fills kind, labels, shape/width/fn per method, scratch and impl (allocated in
+ * the model's arena with pk_mc_alloc). Nothing else changes: the SQL glue, pipelines and caches
+ * work off this header.
  *
  * Ownership: the model owns everything it points to (one arena); pk_model_free releases it.
  * Owner of ext/model/pk_model*: the model-scoring helper (issue 4).

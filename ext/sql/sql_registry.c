@@ -349,8 +349,8 @@ static pk_code meta_json(pk_buf *out, const pk_doc *doc, const char *hex, size_t
 /* ml_pickle_meta(p [, name]) -> JSON {"sha256", "size", "class", "n_features", "feature_names",
  * "classes", "params", "supported", "reason"} of a pickle about to enter the registry (supported
  * and reason: sql_verdict.c). Fails, naming the model, when the pickle is NULL, does not decode,
- * or names globals the catalogue does not know (up to five named). The registry's triggers call it once per registration (and once more to check a
- * direct INSERT into ml_versions). */
+ * or names globals the catalogue does not know (up to five named). The registry's triggers call it
+ * once per registration (and once more to check a direct INSERT into ml_versions). */
 void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *name = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
     if (!name) name = "?";
