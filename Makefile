@@ -1,13 +1,16 @@
 # pickle_ext - SQLite extension that reads, writes and scores pickled models.
 #
 #   make            build dist/pickle_ext.so
-#   make test       unit (cmocka) + SQL golden + Python (pytest, scikit-learn oracle) tests
+#   make test       unit (cmocka) + SQL golden + documentation + Python (pytest, scikit-learn
+#                   oracle) tests
+#   make doctest    the SQL examples of README.md and docs/*.md, run and compared
 #   make asan       the same tests against an ASan+UBSan build
 #   make memcheck   SQL tests under valgrind
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
 #   make bench      benchmarks -> BENCHMARKS.md
 #   make demo       the seed scenario
-#   make deps       install the Debian packages the build and tests need
+#   make deps       install the Debian packages the build and tests need (DEPS=demo|test|all)
+#   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
 # `make check-core`); ext/sql and ext/pickle_ext.c are the glue.
@@ -37,8 +40,8 @@ SO        = $(DIST)/pickle_ext.so
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all test unit sqltest pytest asan memcheck fuzz bench demo deps clean fixtures check-core \
-        format lint
+.PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean fixtures check-core \
+        format lint help
 
 all: $(SO)
 
@@ -64,8 +67,9 @@ $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 
 # ---- tests ------------------------------------------------------------------------------------
 
-test: deps
-	$(MAKE) check-core unit sqltest pytest
+test:
+	$(MAKE) deps DEPS=test
+	$(MAKE) check-core unit sqltest doctest pytest
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t || fail=$$((fail + 1)); done; \
@@ -73,6 +77,9 @@ unit: $(UNIT_BIN)
 
 sqltest: $(SO)
 	SO=$(SO) SQLITE3=$(SQLITE3) SQL_RUNNER="$(SQL_RUNNER)" sh scripts/run_sql_tests.sh
+
+doctest: $(SO)
+	PICKLE_EXT_SO=$(SO) SQLITE3=$(SQLITE3) $(PYTHON) scripts/doctest_sql.py
 
 pytest: $(SO)
 	PICKLE_EXT_SO=$(abspath $(SO)) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)
@@ -105,12 +112,14 @@ fuzz:
 bench: $(SO) $(BUILD)/libpkcore.a
 	$(PYTHON) scripts/bench.py
 
-demo: deps
+demo:
+	$(MAKE) deps DEPS=demo
 	$(MAKE) $(SO)
 	sh scripts/demo.sh
 
+DEPS ?= test
 deps:
-	sh scripts/install-deps.sh
+	sh scripts/install-deps.sh $(DEPS)
 
 fixtures:
 	$(PYTHON) scripts/gen_fixtures.py
@@ -120,6 +129,9 @@ format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Iext/core -Iext/model ext
+
+help:
+	@sed -n '/^#   make /,/^#$$/{/^#$$/d;s/^#  //;p;}' Makefile
 
 clean:
 	rm -rf build dist
