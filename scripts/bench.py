@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make bench: speed and memory of pickle_ext beside Python (DESIGN.md §6, issues 3, 4, 5, 7).
+"""make bench: speed and memory of pickle_ext beside Python (docs/benchmarks.md).
 
 Run with Debian's /usr/bin/python3 (scikit-learn, numpy, joblib). Prints every table as it goes
 and, when all sections run, writes BENCHMARKS.md: the machine, then each section's tables and
@@ -30,8 +30,6 @@ timeit does), and scikit-learn runs single-threaded (OMP_NUM_THREADS=1 and threa
 SQLite does. A statement executed again decodes again: SQLite drops a statement's auxdata
 when it is reset, so only model_predict's per-connection model cache survives between
 executions (the decode timings therefore use model_info / pickle_type, which do not use it).
-
-Owner: the benchmark helper (all sections; issue 4's section written by the model-scoring helper).
 """
 import os
 

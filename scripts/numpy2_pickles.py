@@ -1,7 +1,7 @@
 """numpy2_pickles.py - build numpy pickles in the forms Debian's numpy 1.24 cannot write.
 
 Used by the tests (tests/python/test_numpy.py) to make, byte by byte, the pickles numpy 2.x
-writes (../shared/FORMATS.md §5):
+writes (docs/formats.md, "numpy arrays, dtypes and scalars"):
 
   protocols 2-4  numpy._core.multiarray._reconstruct(numpy.ndarray, (0,), b'b') + BUILD
                  (1, shape, dtype, is_fortran, raw)

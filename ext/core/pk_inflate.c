@@ -1,7 +1,7 @@
 /*
  * pk_inflate.c - recognise and inflate the containers a pickle may arrive in (see pk_inflate.h).
  *
- * How it works: pk_detect_compression looks at magic bytes only (../shared/FORMATS.md §4.2).
+ * How it works: pk_detect_compression looks at magic bytes only (docs/formats.md, "Compression").
  * pk_inflate runs the matching Debian library over the whole input into one growing buffer whose
  * size never exceeds max_out + 1 bytes: producing byte max_out + 1 is the proof that the stream
  * is too large (PK_ELIMIT), so a decompression bomb costs at most max_out bytes of memory. Streams

@@ -1,5 +1,5 @@
 /*
- * pk_json.c - a decoded value as JSON text (pk_json.h; the mapping of ../shared/DESIGN.md §3).
+ * pk_json.c - a decoded value as JSON text (pk_json.h; the mapping of docs/json.md).
  *
  * How it works: one recursive writer (struct jw) walks the graph and appends compact JSON to the
  * caller's pk_buf. It keeps
@@ -33,8 +33,6 @@
  * Limits: containers nested deeper than limits->max_depth and output longer than
  * limits->max_output are PK_ELIMIT errors naming the limit. The writer allocates only its path
  * and ancestor stack (through the output buffer's allocator), freed before returning.
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "pk_json.h"
 

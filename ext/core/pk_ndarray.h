@@ -8,7 +8,7 @@
  *   numpy.core.numeric._frombuffer(buf, dtype, shape, order[, axis_order]) -> pk_np_frombuffer
  *   numpy.dtype(typestr|type, align, copy) + BUILD state    -> pk_np_dtype_new / _setstate
  *   numpy.core.multiarray.scalar(dtype, raw|object)         -> pk_np_scalar
- * Formats: ../shared/FORMATS.md §5.
+ * Formats: docs/formats.md, "numpy arrays, dtypes and scalars".
  *
  * Array memory: `data` points at nbytes = prod(shape) * itemsize bytes, which usually borrow from
  * the input buffer (zero copy). Element (i0, i1, ...) lives at data + sum(ik * strides[k]); strides

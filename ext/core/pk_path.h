@@ -1,5 +1,5 @@
 /*
- * pk_path.h - path expressions into a decoded value (../shared/DESIGN.md §3).
+ * pk_path.h - path expressions into a decoded value (syntax in docs/sql-functions.md, "Paths").
  *
  *   $                 the root
  *   .name  ["name"]   a dict key (str) or an object attribute (state dict, then slots)

@@ -9,8 +9,6 @@
  *
  * Default level 9, chosen by measurement over scikit-learn model pickles (the table is at its
  * definition in pk_zstd.c and in README's pickle_compress section).
- *
- * Owner: the writer/compression helper (issue 7).
  */
 #ifndef PK_ZSTD_H
 #define PK_ZSTD_H

@@ -25,7 +25,6 @@
  *    Regressor: weighted median (stable sort, cumulative weights >= half the total).
  * libm's log/exp/pow are used where numpy uses its own SIMD kernels: IsolationForest scores,
  * SAMME.R and AdaBoost probabilities can differ from numpy's by an ulp (see the tests).
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 

@@ -18,7 +18,6 @@
  * argmax of the probabilities (exponential: raw >= 0).
  * libm's exp/log stand for numpy's SIMD ones (init log-odds, multiclass probabilities): these
  * can differ by an ulp; the tree sums are exact.
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 

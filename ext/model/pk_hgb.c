@@ -24,7 +24,6 @@
  * quantile) or exp (poisson, gamma). Binary log_loss: proba [1 - expit(raw), expit(raw)];
  * multiclass: softmax (max subtracted, exp, sum, divide); predict = argmax of proba.
  * libm's exp stands for numpy's SIMD exp in softmax and the log link (ulp-level).
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 

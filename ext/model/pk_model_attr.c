@@ -5,7 +5,6 @@
  * Accepted forms: numpy arrays (any numeric dtype, any memory order: pk_ndarray_to_f64 copies in
  * C order), numpy scalars, Python numbers, and (nested, rectangular, at most 2-D) lists/tuples of
  * numbers. String arrays: numpy 'U' (UCS-4, either byte order) and object arrays of str.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

@@ -6,7 +6,6 @@
  * pk_model_impl.h), so pickles from older scikit-learn releases whose private module names
  * differ still match. Adding a family = adding its file and its rows here (and its globals in
  * ext/core/pk_allow_sklearn.c).
- * Owner: the model-scoring helper (issue 4); the trees helper adds its rows.
  */
 #include "pk_model_impl.h"
 #include "pk_trees.h"

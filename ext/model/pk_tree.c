@@ -2,13 +2,14 @@
  * pk_tree.c - sklearn.tree._tree.Tree compiled into packed nodes (pk_trees.h), and the
  * DecisionTree/ExtraTree estimators on top of it.
  *
- * How a Tree is read (FORMATS.md §5.3, §6): the pickled object is REDUCE(Tree, (n_features,
- * n_classes, n_outputs)) + BUILD {max_depth, node_count, nodes, values}. `nodes` is a structured
- * array; its fields left_child, right_child, feature (int64), threshold (float64) and, when
- * present, missing_go_to_left (uint8) and n_node_samples (int64) are located by name and offset
- * in its dtype, so both the 56-byte record (scikit-learn <= 1.2) and the 64-byte one (>= 1.3)
- * decode. `values` is node_count x n_outputs x max_n_classes doubles: weighted counts up to
- * 1.4.0, fractions from 1.4.1 -- value/value.sum() gives the same probabilities for both.
+ * How a Tree is read (docs/formats.md, "scikit-learn internals that decide exact predictions"): the
+ * pickled object is REDUCE(Tree, (n_features, n_classes, n_outputs)) + BUILD {max_depth,
+ * node_count, nodes, values}. `nodes` is a structured array; its fields left_child, right_child,
+ * feature (int64), threshold (float64) and, when present, missing_go_to_left (uint8) and
+ * n_node_samples (int64) are located by name and offset in its dtype, so both the 56-byte record
+ * (scikit-learn <= 1.2) and the 64-byte one (>= 1.3) decode. `values` is node_count x n_outputs x
+ * max_n_classes doubles: weighted counts up to 1.4.0, fractions from 1.4.1 -- value/value.sum()
+ * gives the same probabilities for both.
  *
  * Compilation walks the reachable nodes breadth first with an explicit queue (no recursion),
  * checks each one (see pk_trees.h) and renumbers them so a split's children are adjacent and
@@ -28,7 +29,6 @@
  * in exactly `depth` branch-free steps, and pk_tset_group walks PK_TGROUP trees in lock step.
  * Probabilities: value[:n_classes] / sum (numpy's summation order), 0 sums left as they are.
  * Limits: node_count < 2^31, n_features < 2^30.
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 

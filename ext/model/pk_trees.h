@@ -15,7 +15,6 @@
  * shared children); split features < the tree's n_features. Descent is then a bounded loop.
  *
  * HistGradientBoosting's predictor nodes are a different record (pk_hgb.c), not this one.
- * Owner: the trees helper (issue 5).
  */
 #ifndef PK_TREES_H
 #define PK_TREES_H

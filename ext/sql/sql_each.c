@@ -27,8 +27,6 @@
  * elements and views made while walking are allocated in a scratch arena that is emptied whenever
  * no open frame depends on it, so walking a big array costs memory for one row (or one sub-array),
  * not for every element.
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "sql_funcs.h"
 

@@ -12,7 +12,6 @@
  * values, the thresholds themselves, +-0, NaN and huge values.
  * Invariants besides ASan/UBSan: a failed compile is PK_EMODEL with a message; a compiled
  * tree's probabilities lie in [0, 1]; a run ends (libFuzzer's -timeout catches an endless walk).
- * Owner: the trees helper (issue 5).
  */
 #include "fuzz_util.h"
 #include "pk_model.h"

@@ -12,7 +12,6 @@
  * n_node_samples i8, weighted_n_node_samples f8) or the 64-byte one of >= 1.3 (+
  * missing_go_to_left u1 at 56, padded). tg_node_dtype can also give a wrong field type, to test
  * the compiler's refusal. Builders return NULL only when the arena is exhausted.
- * Owner: the trees helper (issue 5).
  */
 #ifndef TREE_GRAPH_H
 #define TREE_GRAPH_H

@@ -15,7 +15,6 @@ integrity_check ok, versions numbered 1..max without gaps, exactly one `register
 version, every stored pickle decodes to the model that predicts its version number.
 
 Set PK_STRESS_REPEAT=20 to run each test 20 times in a row.
-Owner: the hardening helper (issue 8).
 """
 import os
 import pickle

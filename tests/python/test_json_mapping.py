@@ -1,4 +1,4 @@
-"""pickle_json's JSON mapping (DESIGN.md §3) checked against Python itself.
+"""pickle_json's JSON mapping (docs/json.md) checked against Python itself.
 
 For every object below and every protocol 0-5, the object is pickled, loaded back with
 pickle.loads (real classes, real values) and mapped to JSON by `reference()` -- an independent

@@ -7,7 +7,6 @@ compared bit for bit (exact doubles). Where scikit-learn goes through numpy's ow
 (AdaBoost SAMME.R/probabilities, GB multiclass probabilities, HGB softmax/log link,
 IsolationForest's log and 2**x) the C code uses libm, which may differ by an ulp: those
 columns are compared within REL_TOL (1e-14, absolute below 1).
-Owner: the trees helper (issue 5).
 """
 import json
 import pickle

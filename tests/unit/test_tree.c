@@ -5,7 +5,6 @@
  * a forest whose trees are walked in lock step (groups of 8 plus a tail), and corrupt trees
  * (child out of range, cycle, shared child, one child, feature beyond n_features_in_, wrong
  * node dtype, node_count mismatch) that must fail with PK_EMODEL and a clear message.
- * Owner: the trees helper (issue 5).
  */
 #include <setjmp.h>
 #include <stdarg.h>

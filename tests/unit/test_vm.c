@@ -626,8 +626,8 @@ static void test_memo_limit_exact(void **state) {
     assert_int_equal(err.code, PK_ELIMIT);
 }
 
-/* Contract (DESIGN.md §4): no opcode *argument* may cross a FRAME end either. Here the frame
- * holds only BININT1's opcode byte; its argument lies after the frame. */
+/* Contract (docs/formats.md, "Pickle opcodes", Frames): no opcode *argument* may cross a FRAME
+ * end either. Here the frame holds only BININT1's opcode byte; its argument follows the frame. */
 static void test_frame_argument_after_frame_end(void **state) {
     (void)state;
     pk_err err;
