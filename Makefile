@@ -10,6 +10,11 @@
 #   make bench      benchmarks -> BENCHMARKS.md
 #   make demo       the seed scenario
 #   make deps       install the Debian packages the build and tests need (DEPS=demo|test|all)
+#   make install    install the extension, the registry schema and the docs under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall removes them
+#   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)
+#   make format-check  fail when a C file does not follow .clang-format (make format applies it)
+#   make lint       cppcheck
 #   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
@@ -41,7 +46,7 @@ UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core \
-        format format-check lint help
+        format format-check lint help install uninstall dist
 
 all: $(SO)
 
@@ -132,6 +137,40 @@ format-check:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Iext/core -Iext/model ext
+
+# ---- install and release ----------------------------------------------------------------------
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+DATADIR ?= $(PREFIX)/share/pickle_ext
+DOCDIR  ?= $(PREFIX)/share/doc/pickle_ext
+VERSION  = $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' ext/core/pk.h)
+
+# lib/pickle_ext.so (load it as <LIBDIR>/pickle_ext), share/pickle_ext/registry.sql (the schema
+# ml_registry_init() creates, for reading or for tools), share/doc/pickle_ext/ (README.md,
+# LICENSE, BENCHMARKS.md and docs/, so the README's links keep working).
+install: $(SO)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/docs
+	install -m 0755 $(SO) $(DESTDIR)$(LIBDIR)/pickle_ext.so
+	install -m 0644 sql/registry.sql $(DESTDIR)$(DATADIR)/registry.sql
+	install -m 0644 README.md LICENSE BENCHMARKS.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/pickle_ext.so $(DESTDIR)$(DATADIR)/registry.sql
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE $(DESTDIR)$(DOCDIR)/BENCHMARKS.md
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(wildcard docs/*.md))
+	-rmdir $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# The release tarball: exactly the committed tree of HEAD (nothing generated, nothing
+# uncommitted), under the directory pickle_ext-<version>/.
+dist:
+	@mkdir -p $(DIST)
+	@if [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
+	  echo "make dist: note: uncommitted changes are not in the tarball (it is HEAD)"; fi
+	git archive --format=tar.gz --prefix=pickle_ext-$(VERSION)/ \
+	  -o $(DIST)/pickle_ext-$(VERSION).tar.gz HEAD
+	@echo "$(DIST)/pickle_ext-$(VERSION).tar.gz"
 
 help:
 	@sed -n '/^#   make /,/^#$$/{/^#$$/d;s/^#  //;p;}' Makefile
