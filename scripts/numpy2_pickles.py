@@ -19,7 +19,6 @@ and giving `_frombuffer` numpy 2.3's definition (reshape in C order, then transp
 order); the tests use it to check the bytes mean what we think they mean.
 
 Usage as a script: `python3 scripts/numpy2_pickles.py OUT_DIR` writes a few examples.
-Ownership: numpy/joblib helper (issue 3).
 """
 import struct
 import sys

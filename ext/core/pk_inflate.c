@@ -11,8 +11,6 @@
  * zstd frames must declare their content size (ZSTD_compress and pickle_compress do) and hold one
  * frame exactly; "ZF" (joblib < 0.9.3) is "ZF" + hex length + spaces + a zlib stream whose
  * inflated length must equal the declared one.
- *
- * Ownership: numpy/joblib helper (issue 3).
  */
 #include "pk_inflate.h"
 

@@ -13,8 +13,6 @@
  * treated as corruption; nested object pickles at most PK_JOBLIB_MAX_NESTING deep; the legacy
  * multi-file NDArrayWrapper / ZNDArrayWrapper (data in a sibling .npy file) cannot be decoded
  * from one blob: such a wrapper is left as the inert object it is, its state naming the file.
- *
- * Ownership: numpy/joblib helper (issue 3).
  */
 #include "pk_ndarray.h"
 #include "pk_vm.h"

@@ -15,7 +15,7 @@
  * values convert to double only where the host's long double is numpy's (x86 80-bit extended). A
  * dtype's field dtypes must be complete before its own BUILD, which rules out cyclic dtypes.
  *
- * Ownership: numpy/joblib helper (issue 3). Everything allocates in the caller's arena.
+ * Ownership: everything allocates in the caller's arena.
  */
 #include "pk_ndarray.h"
 

@@ -17,7 +17,7 @@ for real: those are the values the decoder interprets as data.
 sets come out as Unordered lists, compared order-insensitively by `diff()`. `expected_type`,
 `expected_get` give pickle_type's and pickle_get's answers.
 
-Ownership: the test helper of issue 2. Used by test_decode_diff.py and test_cpython_vectors.py.
+Used by test_decode_diff.py and test_cpython_vectors.py.
 """
 import _compat_pickle
 import base64

@@ -1,4 +1,4 @@
-"""Concurrency and durability of scoring by registry name (issue 8, item 5).
+"""Concurrency and durability of scoring by registry name.
 
 test_scoring_while_registering: 8 threads, each with its own connection to one WAL database,
 score with model_predict('m@production', ...), model_predict('m', ...) and 'm/1' while another

@@ -1,4 +1,4 @@
-"""Tree pickles in layouts Debian's scikit-learn 1.2.1 cannot write, and corrupt trees (issue 5).
+"""Tree pickles in layouts Debian's scikit-learn 1.2.1 cannot write, and corrupt trees.
 
 The fixture rewrites a 1.2.1 pickle's Tree state while pickling (Pickler.reducer_override),
 from the facts in docs/formats.md (dtypes; scikit-learn internals):

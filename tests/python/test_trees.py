@@ -1,4 +1,4 @@
-"""Trees and tree ensembles scored in SQL against scikit-learn 1.2.1 (issue 5).
+"""Trees and tree ensembles scored in SQL against scikit-learn 1.2.1.
 
 Every estimator is fitted with fixed seeds on several datasets and every row's predict,
 predict_proba and decision_function (score_samples for IsolationForest, exposed as

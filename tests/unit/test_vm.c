@@ -12,8 +12,6 @@
  * Every decode goes through the counting allocator of unit_util.h, so each case also checks that
  * everything allocated was freed. Prefixes are decoded from exact-size heap copies with
  * PK_DOC_BORROW, so a read past the end is caught by ASan (`make asan`).
- *
- * Ownership: the test helper of issue 2.
  */
 #include "unit_util.h"
 

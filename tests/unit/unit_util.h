@@ -20,7 +20,7 @@
  * Decoding helpers: ut_decode (a byte string -> pk_doc, PK_DOC_COPY so the input may be a
  * temporary), ut_json (a value -> malloc'ed JSON text, compact, "$" as its path).
  *
- * Ownership: the test helper of issue 2; other unit tests may add helpers here.
+ * Other unit tests may add helpers here.
  */
 #ifndef UNIT_UTIL_H
 #define UNIT_UTIL_H
