@@ -30,7 +30,10 @@ WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-proto
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT      ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -Iext/core -Iext/model -Iext/sql -Idist/gen $(CFLAGS)
-LIBS     = -lzstd -lz -lbz2 -llzma -llz4 -lm
+LIBS     = -lzstd -lz -lm
+# The rarely used joblib decompressors are opened with dlopen on first use (ext/core/pk_dl.c);
+# unit tests link them directly for their compressors.
+TEST_LIBS = $(LIBS) -lbz2 -llzma -llz4
 
 CORE_SRC  = $(sort $(wildcard ext/core/*.c) $(wildcard ext/model/*.c))
 GLUE_SRC  = $(sort $(wildcard ext/sql/*.c)) ext/pickle_ext.c
@@ -68,7 +71,7 @@ $(BUILD)/libpkcore.a: $(CORE_OBJ)
 
 $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libpkcore.a -lcmocka $(LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libpkcore.a -lcmocka $(TEST_LIBS) $(LDFLAGS)
 
 # ---- tests ------------------------------------------------------------------------------------
 
