@@ -46,8 +46,7 @@ pk_compression pk_detect_compression(const uint8_t *buf, size_t len) {
     return PK_COMP_NONE;
 }
 
-/* ---- output buffer ----------------------------------------------------------------------------
- */
+/* ---- output buffer --------------------------------------------------------------------------- */
 
 typedef struct outbuf {
     const pk_alloc *alloc;
@@ -259,8 +258,7 @@ static pk_code run_lz4(outbuf *o, const uint8_t *buf, size_t len) {
     const pk_dl_lz4 *lz = pk_dl_get_lz4(&lib);
     if (!lz) return absent_err(o, lib);
     LZ4F_dctx *dctx = NULL;
-    if (lz->is_error(lz->create_dctx(&dctx, LZ4F_VERSION)))
-        return pk_err_nomem(o->err, -1);
+    if (lz->is_error(lz->create_dctx(&dctx, LZ4F_VERSION))) return pk_err_nomem(o->err, -1);
     size_t pos = 0, hint = 1;
     pk_code rc = PK_OK;
     while (pos < len) {

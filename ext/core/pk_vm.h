@@ -48,7 +48,7 @@ typedef struct pk_vm {
     int nesting; /* nested pickle streams (joblib object arrays) */
 
     pk_value *small_ints[PK_SMALL_INT_MAX - PK_SMALL_INT_MIN + 1]; /* shared, made on first use */
-    pk_value *consts[3];                                            /* None, False, True        */
+    pk_value *consts[3];                                           /* None, False, True        */
     pk_value *np_placeholder; /* the dtype of arrays between _reconstruct and BUILD (shared) */
 } pk_vm;
 

@@ -621,6 +621,7 @@ int pk_register_each(sqlite3 *db, pk_conn_state *st) {
     st->each_aux[0].tree = 0;
     st->each_aux[1].tree = 1;
     int rc = sqlite3_create_module(db, "pickle_each", &each_module, &st->each_aux[0]);
-    if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "pickle_tree", &each_module, &st->each_aux[1]);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_module(db, "pickle_tree", &each_module, &st->each_aux[1]);
     return rc;
 }

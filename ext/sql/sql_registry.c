@@ -639,7 +639,6 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
     return SQLITE_OK;
 }
 
-
 int64_t pk_registry_generation(sqlite3 *db) {
     /* Every change that can alter what a reference resolves to (registration, alias set, move or
      * removal, delete, restore) appends a row to ml_events, in the same transaction: the last

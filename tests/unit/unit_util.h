@@ -169,10 +169,14 @@ static inline char *ut_decode_json(const uint8_t *data, size_t n, pk_err *err) {
 static inline const char *ut_hex(const uint8_t *p, size_t n) {
     static char buf[3 * 64 + 8];
     size_t k = 0;
-    for (size_t i = 0; i < n && i < 64; i++) k += (size_t)snprintf(buf + k, sizeof buf - k, "%02x ", p[i]);
-    if (n > 64) snprintf(buf + k, sizeof buf - k, "...");
-    else if (k) buf[k - 1] = '\0';
-    else buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 64; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%02x ", p[i]);
+    if (n > 64)
+        snprintf(buf + k, sizeof buf - k, "...");
+    else if (k)
+        buf[k - 1] = '\0';
+    else
+        buf[0] = '\0';
     return buf;
 }
 
