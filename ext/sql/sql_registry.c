@@ -14,8 +14,6 @@
  * "main" schema only. The sha256 of a stored pickle is that of its content: a zstd frame is
  * inflated first (bounded by the connection's length limit), so it matches
  * hashlib.sha256(open('model.pkl', 'rb').read()).
- *
- * Owner: registry helper.
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
