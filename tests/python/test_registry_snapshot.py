@@ -429,10 +429,16 @@ def test_upgrade_from_the_first_schema(so_path, tmp_path):
     conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(3),))
     with pytest.raises(sqlite3.IntegrityError, match="written by the registry only"):
         conn.execute("INSERT INTO ml_events(name, event) VALUES ('m', 'created')")
+    other = connect(path, so_path)
+    assert score(other, "m@production") == 1.0  # compiled and cached by the other connection
     conn.execute("INSERT OR REPLACE INTO ml_aliases VALUES ('m', 'production', 2)")
     assert conn.execute("SELECT event, detail FROM ml_events ORDER BY id DESC LIMIT 1"
                         ).fetchone() == ("alias_moved", '{"old":1,"new":2}')
     assert score(conn, "m@production") == 2.0 and score(conn) == 3.0
+    assert score(other, "m@production") == 2.0
+    assert other.execute("SELECT version FROM ml_alias_history WHERE alias = 'production' "
+                         "AND valid_to IS NULL").fetchone()[0] == 2
+    other.close()
     with pytest.raises(sqlite3.IntegrityError, match="metrics must be JSON"):
         conn.execute("UPDATE ml_versions SET metrics = 'nope' WHERE version = 1")
     conn.close()
@@ -441,3 +447,33 @@ def test_upgrade_from_the_first_schema(so_path, tmp_path):
     assert plain.execute("SELECT count(*) FROM ml_versions").fetchone()[0] == 3
     assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     plain.close()
+
+
+# ---- the BLOB-only forms ------------------------------------------------------------------------------
+
+def test_blob_forms_in_views_and_indexes(so_path, tmp_path):
+    conn = new_registry(tmp_path / "v.db", so_path)
+    conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(5),))
+    conn.executescript("""
+        CREATE TABLE rows(id INTEGER PRIMARY KEY, version INTEGER, a REAL, b REAL);
+        INSERT INTO rows(version, a, b) VALUES (1, 0, 0), (2, 1, 1), (2, 3, 4);
+        CREATE VIEW scored AS
+            SELECT r.id, pickle_predict(v.pickle, r.a, r.b) AS p,
+                   json_extract(pickle_model_info(v.pickle), '$.kind') AS kind
+              FROM rows r JOIN ml_versions v ON v.name = 'm' AND v.version = r.version;
+        CREATE TABLE stored(id INTEGER PRIMARY KEY, model BLOB, a REAL, b REAL);
+        INSERT INTO stored(model, a, b) SELECT pickle, 1, 2 FROM ml_versions;
+        CREATE INDEX stored_pred ON stored(pickle_predict(model, a, b));
+    """)
+    assert conn.execute("SELECT id, p, kind FROM scored ORDER BY id").fetchall() == \
+        [(1, 1.0, "regressor"), (2, 5.0, "regressor"), (3, 5.0, "regressor")]
+    # the index is used and agrees with the by-name form
+    plan = " ".join(r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM stored WHERE pickle_predict(model, a, b) = 5.0"))
+    assert "stored_pred" in plan
+    assert conn.execute("SELECT id FROM stored WHERE pickle_predict(model, a, b) = 5.0"
+                        ).fetchall() == [(2,)]
+    assert conn.execute("SELECT model_predict('m', 1, 2), model_predict('m/1', 1, 2)").fetchone() \
+        == (5.0, 1.0)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

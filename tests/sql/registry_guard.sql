@@ -58,6 +58,8 @@ UPDATE ml_models SET description = 'the churn model' WHERE name = 'churn';
 SELECT description FROM ml_models;
 INSERT INTO ml_models(name) VALUES ('fresh');
 SELECT name, event FROM ml_events WHERE name = 'fresh';
+UPDATE OR REPLACE ml_models SET name = 'churn' WHERE name = 'fresh';
+SELECT count(*) FROM ml_models;
 
 SELECT '-- ml_versions rows cannot be replaced either';
 INSERT OR REPLACE INTO ml_versions(name, version, pickle, sha256, size, stored_size)
@@ -71,9 +73,13 @@ PRAGMA recursive_triggers = ON;
 INSERT OR REPLACE INTO ml_aliases VALUES ('churn', 'production', 1);
 PRAGMA recursive_triggers = OFF;
 SELECT version, event, detail FROM ml_events ORDER BY id DESC LIMIT 2;
+INSERT INTO ml_aliases VALUES ('churn', 'staging', 2);
+UPDATE OR REPLACE ml_aliases SET alias = 'production' WHERE alias = 'staging';
+DELETE FROM ml_aliases WHERE alias = 'staging';
 INSERT OR IGNORE INTO ml_aliases VALUES ('churn', 'production', 2);
 INSERT OR REPLACE INTO ml_aliases VALUES ('churn', 'production', 1);
 SELECT count(*) FROM ml_events WHERE alias = 'production';
+SELECT alias, version FROM ml_aliases;
 SELECT '-- ml_alias_history agrees with ml_aliases';
 SELECT a.alias, a.version, h.version FROM ml_aliases a
   JOIN ml_alias_history h ON h.name = a.name AND h.alias = a.alias AND h.valid_to IS NULL;
