@@ -1,7 +1,7 @@
 /*
- * sql_registry.c - the model registry's glue: ml_registry_init(), the helper functions its
- * triggers call, pickle_sha256(), and resolving registry references for the model_* functions
- * (sql_registry.h).
+ * sql_registry.c - the model registry's glue: ml_registry_init() (with the upgrade of registries
+ * made by the first schema), the helper functions its triggers call, pickle_sha256(), the clock,
+ * and the re-entrancy guard shared with sql_resolve.c (references) and sql_events.c (history).
  *
  * How it works: the schema is sql/registry.sql, embedded at build time as pk_registry_sql
  * (dist/gen/registry_sql.h, made by scripts/embed.sh); ml_registry_init() runs it inside a
@@ -10,12 +10,9 @@
  * (ml_error: RAISE() takes only a literal before 3.47), name checks without REGEXP, a clock tests
  * can pin, and one decode of a pickle giving its hash and derived columns (ml_pickle_meta).
  *
- * Limits: names and aliases are at most 200 bytes. A registry reference is resolved against the
- * "main" schema only. The sha256 of a stored pickle is that of its content: a zstd frame is
- * inflated first (bounded by the connection's length limit), so it matches
- * hashlib.sha256(open('model.pkl', 'rb').read()).
- *
- * Owner: registry helper.
+ * Limits: names and aliases are at most 200 bytes. The sha256 of a stored pickle is that of its
+ * content: a zstd frame is inflated first (bounded by the connection's length limit), so it
+ * matches hashlib.sha256(open('model.pkl', 'rb').read()).
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"

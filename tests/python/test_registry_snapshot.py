@@ -51,17 +51,17 @@ def pk(k):
     return PICKLES[k]
 
 
-def connect(path, so_path, **kw):
+def connect(path, so_copy, **kw):
     conn = sqlite3.connect(str(path), isolation_level=None, **kw)
-    return load_ext(conn, so_path)
+    return load_ext(conn, so_copy)
 
 
 def score(conn, ref="m"):
     return conn.execute("SELECT model_predict(?, 0, 0)", (ref,)).fetchone()[0]
 
 
-def new_registry(path, so_path, first=1, wal=False):
-    conn = connect(path, so_path)
+def new_registry(path, so_copy, first=1, wal=False):
+    conn = connect(path, so_copy)
     if wal:
         conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("SELECT ml_registry_init()")
@@ -73,8 +73,8 @@ def new_registry(path, so_path, first=1, wal=False):
 # ---- rolled-back versions ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("pinned", [True, False])
-def test_rollback_loop_never_scores_a_rolled_back_version(so_path, tmp_path, pinned):
-    conn = new_registry(tmp_path / "r.db", so_path)
+def test_rollback_loop_never_scores_a_rolled_back_version(so_copy, tmp_path, pinned):
+    conn = new_registry(tmp_path / "r.db", so_copy)
     if pinned:
         conn.execute("CREATE TEMP TABLE ml_clock(now TEXT)")
         conn.execute("INSERT INTO ml_clock VALUES ('2026-03-01T09:00:00.000Z')")
@@ -94,10 +94,10 @@ def test_rollback_loop_never_scores_a_rolled_back_version(so_path, tmp_path, pin
     conn.close()
 
 
-def test_two_connections_synchronous_off(so_path, tmp_path):
+def test_two_connections_synchronous_off(so_copy, tmp_path):
     path = tmp_path / "s.db"
-    a = new_registry(path, so_path)
-    b = connect(path, so_path, timeout=10)
+    a = new_registry(path, so_copy)
+    b = connect(path, so_copy, timeout=10)
     for c in (a, b):
         c.execute("PRAGMA synchronous=OFF")
     committed, wrong = 1.0, []
@@ -122,12 +122,12 @@ def test_two_connections_synchronous_off(so_path, tmp_path):
     b.close()
 
 
-def two_files_same_history(tmp_path, so_path):
+def two_files_same_history(tmp_path, so_copy):
     """Two registries built by the same statements under the same pinned clock, differing only in
     the model's content: same ids, times and version numbers."""
     paths = []
     for name, k in (("one.db", 1), ("two.db", 7)):
-        conn = connect(tmp_path / name, so_path)
+        conn = connect(tmp_path / name, so_copy)
         conn.execute("CREATE TEMP TABLE ml_clock(now TEXT)")
         conn.execute("INSERT INTO ml_clock VALUES ('2026-03-01T09:00:00.000Z')")
         conn.execute("SELECT ml_registry_init()")
@@ -138,9 +138,9 @@ def two_files_same_history(tmp_path, so_path):
     return paths
 
 
-def test_restore_of_another_registry_file(so_path, tmp_path):
-    one, two = two_files_same_history(tmp_path, so_path)
-    conn = connect(one, so_path)
+def test_restore_of_another_registry_file(so_copy, tmp_path):
+    one, two = two_files_same_history(tmp_path, so_copy)
+    conn = connect(one, so_copy)
     assert score(conn) == 1.0 and score(conn, "m@production") == 1.0
     src = sqlite3.connect(str(two))
     src.backup(conn)  # what the shell's .restore does
@@ -149,9 +149,9 @@ def test_restore_of_another_registry_file(so_path, tmp_path):
     conn.close()
 
 
-def test_restore_from_the_shell(so_path, tmp_path):
-    one, two = two_files_same_history(tmp_path, so_path)
-    ext = so_path[:-3]
+def test_restore_from_the_shell(so_copy, tmp_path):
+    one, two = two_files_same_history(tmp_path, so_copy)
+    ext = so_copy[:-3]
     script = ("SELECT model_predict('m@production', 0, 0);\n.restore %s\n"
               "SELECT model_predict('m@production', 0, 0);\nSELECT model_predict('m', 0, 0);\n"
               % two)
@@ -163,12 +163,12 @@ def test_restore_from_the_shell(so_path, tmp_path):
 
 # ---- a failed lookup is an error ------------------------------------------------------------------
 
-def test_busy_lookup_is_an_error_not_a_cached_model(so_path, tmp_path):
+def test_busy_lookup_is_an_error_not_a_cached_model(so_copy, tmp_path):
     path = tmp_path / "b.db"
-    a = new_registry(path, so_path)  # rollback journal: an exclusive lock blocks readers
+    a = new_registry(path, so_copy)  # rollback journal: an exclusive lock blocks readers
     a.execute("PRAGMA busy_timeout=0")
     assert score(a, "m@production") == 1.0  # compiled and cached
-    b = connect(path, so_path, timeout=0)
+    b = connect(path, so_copy, timeout=0)
     b.execute("BEGIN EXCLUSIVE")
     b.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(2),))
     b.execute("UPDATE ml_aliases SET version = 2 WHERE alias = 'production'")
@@ -212,12 +212,12 @@ STATEMENTS = {
 }
 
 
-def test_per_row_references_with_a_concurrent_mover(so_path, tmp_path):
+def test_per_row_references_with_a_concurrent_mover(so_copy, tmp_path):
     path = tmp_path / "c.db"
-    conn = new_registry(path, so_path, wal=True)
+    conn = new_registry(path, so_copy, wal=True)
     conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(2),))
     seconds = 6.0
-    ext = so_path[:-3]
+    ext = so_copy[:-3]
     mover = subprocess.Popen(["/usr/bin/python3", "-c", MOVER, str(path), ext, str(seconds)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -253,17 +253,17 @@ def test_per_row_references_with_a_concurrent_mover(so_path, tmp_path):
 
 # ---- trusted_schema=OFF -----------------------------------------------------------------------------
 
-def registry_file(tmp_path, so_path):
+def registry_file(tmp_path, so_copy):
     path = tmp_path / "hardened.db"
-    conn = new_registry(path, so_path)
+    conn = new_registry(path, so_copy)
     conn.execute("INSERT INTO ml_registry(name, pickle, metrics) VALUES ('m', ?, '{\"auc\": 1}')",
                  (pk(2),))
     conn.close()
     return path
 
 
-def test_trusted_schema_off_python_without_and_with_extension(so_path, tmp_path):
-    path = registry_file(tmp_path, so_path)
+def test_trusted_schema_off_python_without_and_with_extension(so_copy, tmp_path):
+    path = registry_file(tmp_path, so_copy)
     plain = sqlite3.connect(str(path))
     plain.execute("PRAGMA trusted_schema=OFF")
     assert plain.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 20
@@ -276,7 +276,7 @@ def test_trusted_schema_off_python_without_and_with_extension(so_path, tmp_path)
     assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     plain.close()
 
-    conn = connect(path, so_path)
+    conn = connect(path, so_copy)
     conn.execute("PRAGMA trusted_schema=OFF")
     assert score(conn, "m@production") == 1.0 and score(conn) == 2.0
     assert conn.execute("SELECT ml_resolve('m')").fetchone()[0] == 2
@@ -294,8 +294,8 @@ def test_trusted_schema_off_python_without_and_with_extension(so_path, tmp_path)
     conn.close()
 
 
-def test_trusted_schema_off_sqlite3_shell(so_path, tmp_path):
-    path = registry_file(tmp_path, so_path)
+def test_trusted_schema_off_sqlite3_shell(so_copy, tmp_path):
+    path = registry_file(tmp_path, so_copy)
     read = ("PRAGMA trusted_schema=OFF;\nSELECT count(*) > 20 FROM sqlite_master;\n"
             "SELECT group_concat(version) FROM ml_versions;\n"
             "SELECT count(*) FROM ml_events;\nPRAGMA integrity_check;\n")
@@ -304,7 +304,7 @@ def test_trusted_schema_off_sqlite3_shell(so_path, tmp_path):
     assert (p.returncode, p.stderr) == (0, "")
     assert p.stdout.split() == ["1", "1,2", "4", "ok"]
     score_sql = read + "SELECT model_predict('m@production', 0, 0), model_predict('m', 0, 0);\n"
-    p = subprocess.run([SQLITE3, "-batch", "-cmd", ".load " + so_path[:-3], str(path)],
+    p = subprocess.run([SQLITE3, "-batch", "-cmd", ".load " + so_copy[:-3], str(path)],
                        input=score_sql, capture_output=True, text=True, timeout=60)
     assert (p.returncode, p.stderr) == (0, "")
     assert p.stdout.split() == ["1", "1,2", "4", "ok", "1.0|2.0"]
@@ -312,9 +312,9 @@ def test_trusted_schema_off_sqlite3_shell(so_path, tmp_path):
 
 # ---- ATTACHed untrusted schema ------------------------------------------------------------------
 
-def test_attached_trigger_cannot_read_the_registry(so_path, tmp_path):
-    main = new_registry(tmp_path / "main.db", so_path)
-    evil = connect(tmp_path / "evil.db", so_path)
+def test_attached_trigger_cannot_read_the_registry(so_copy, tmp_path):
+    main = new_registry(tmp_path / "main.db", so_copy)
+    evil = connect(tmp_path / "evil.db", so_copy)
     evil.executescript("""
         CREATE TABLE loot(what, v);
         CREATE TABLE t1(x);
@@ -371,9 +371,9 @@ for sql in ["SELECT model_predict('m@production', 0, 0)", "SELECT model_predict(
 
 
 @pytest.mark.parametrize("call", ["model_predict('m', 0, 0)", "ml_now()"])
-def test_crafted_registry_views_calling_the_extension(so_path, tmp_path, call):
+def test_crafted_registry_views_calling_the_extension(so_copy, tmp_path, call):
     path = tmp_path / "crafted.db"
-    conn = new_registry(path, so_path)
+    conn = new_registry(path, so_copy)
     conn.executescript("""
         PRAGMA writable_schema = ON;
         ALTER TABLE ml_events RENAME TO ml_events_t;
@@ -384,7 +384,7 @@ def test_crafted_registry_views_calling_the_extension(so_path, tmp_path, call):
         CREATE VIEW ml_versions AS SELECT * FROM ml_versions_t WHERE %(c)s IS NOT NULL;
     """ % {"c": call})
     conn.close()
-    p = subprocess.run(["/usr/bin/python3", "-c", CRAFTED, str(path), so_path[:-3]],
+    p = subprocess.run(["/usr/bin/python3", "-c", CRAFTED, str(path), so_copy[:-3]],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
     lines = p.stdout.splitlines()
@@ -395,9 +395,9 @@ def test_crafted_registry_views_calling_the_extension(so_path, tmp_path, call):
 
 # ---- upgrading a registry of the first schema -------------------------------------------------------
 
-def test_upgrade_from_the_first_schema(so_path, tmp_path):
+def test_upgrade_from_the_first_schema(so_copy, tmp_path):
     path = tmp_path / "old.db"
-    conn = connect(path, so_path)
+    conn = connect(path, so_copy)
     with open(os.path.join(HERE, "registry_schema_v1.sql")) as f:
         conn.executescript(f.read())
     conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
@@ -417,7 +417,7 @@ def test_upgrade_from_the_first_schema(so_path, tmp_path):
         plain.execute("SELECT count(*) FROM sqlite_master").fetchone()
     plain.close()
 
-    conn = connect(path, so_path)
+    conn = connect(path, so_copy)
     assert conn.execute("SELECT ml_registry_init()").fetchone()[0] >= 0
     ids = [r[0] for r in conn.execute("SELECT id FROM ml_events ORDER BY id")]
     assert ids == list(range(1, len(ids) + 1))
@@ -429,7 +429,7 @@ def test_upgrade_from_the_first_schema(so_path, tmp_path):
     conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(3),))
     with pytest.raises(sqlite3.IntegrityError, match="written by the registry only"):
         conn.execute("INSERT INTO ml_events(name, event) VALUES ('m', 'created')")
-    other = connect(path, so_path)
+    other = connect(path, so_copy)
     assert score(other, "m@production") == 1.0  # compiled and cached by the other connection
     conn.execute("INSERT OR REPLACE INTO ml_aliases VALUES ('m', 'production', 2)")
     assert conn.execute("SELECT event, detail FROM ml_events ORDER BY id DESC LIMIT 1"
@@ -451,8 +451,8 @@ def test_upgrade_from_the_first_schema(so_path, tmp_path):
 
 # ---- the BLOB-only forms ------------------------------------------------------------------------------
 
-def test_blob_forms_in_views_and_indexes(so_path, tmp_path):
-    conn = new_registry(tmp_path / "v.db", so_path)
+def test_blob_forms_in_views_and_indexes(so_copy, tmp_path):
+    conn = new_registry(tmp_path / "v.db", so_copy)
     conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(5),))
     conn.executescript("""
         CREATE TABLE rows(id INTEGER PRIMARY KEY, version INTEGER, a REAL, b REAL);
