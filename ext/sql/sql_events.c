@@ -4,7 +4,8 @@
  * ml_log(name, version, alias, event, detail): the only writer of ml_events. The registry's
  * triggers call it; it inserts one row with the id left to AUTOINCREMENT and the time taken
  * from the registry's clock (ml_now), raised to the previous event's time if the clock is
- * behind, so the history is ordered the same way by id and by time. While it inserts, the
+ * behind, so the history is ordered the same way by id and by time. It first checks that the
+ * event describes the main database's tables as they are (known_events). While it inserts, the
  * trigger ml_events_guard lets the row in (ml_log_guard); any other INSERT into ml_events, with
  * whatever id, time or conflict clause (REPLACE, UPSERT), is refused. ml_log itself refuses to
  * run outside a write transaction (a bare SELECT ml_log(...) is not a registry change).
@@ -24,13 +25,48 @@ SQLITE_EXTENSION_INIT3
 
 #include <string.h>
 
-static const char *const known_events[] = {
-    "created", "registered", "alias_set", "alias_moved", "alias_removed", "deleted", "restored"};
+/* Each event and the state of the main database's registry it records, checked before it is
+ * logged (?1 name, ?2 version, ?3 alias): the registry's AFTER triggers always find it; an event
+ * that does not describe the tables (a made-up call, or the triggers of a registry in an
+ * ATTACHed database, whose events would otherwise land in main's history) is refused. */
+static const struct {
+    const char *event;
+    const char *check;
+} known_events[] = {
+    {"created", "SELECT 1 FROM main.ml_models WHERE name = ?1"},
+    {"registered", "SELECT 1 FROM main.ml_versions WHERE name = ?1 AND version = ?2"},
+    {"alias_set", "SELECT 1 FROM main.ml_aliases WHERE name = ?1 AND alias = ?3 AND version = ?2"},
+    {"alias_moved",
+     "SELECT 1 FROM main.ml_aliases WHERE name = ?1 AND alias = ?3 AND version = ?2"},
+    {"alias_removed", "SELECT 1 WHERE ?2 IS NULL AND NOT EXISTS (SELECT 1 FROM main.ml_aliases "
+                      "WHERE name = ?1 AND alias = ?3)"},
+    {"deleted", "SELECT 1 FROM main.ml_versions WHERE name = ?1 AND version = ?2 "
+                "AND deleted_at IS NOT NULL"},
+    {"restored", "SELECT 1 FROM main.ml_versions WHERE name = ?1 AND version = ?2 "
+                 "AND deleted_at IS NULL"},
+};
 
-static int known_event(const char *e) {
+/* The state check of `event`, or NULL when it is not an event of the registry. */
+static const char *event_check(const char *event) {
     for (size_t i = 0; i < sizeof known_events / sizeof known_events[0]; i++)
-        if (e && strcmp(e, known_events[i]) == 0) return 1;
-    return 0;
+        if (event && strcmp(event, known_events[i].event) == 0) return known_events[i].check;
+    return NULL;
+}
+
+/* 1 when the check finds its row, 0 when not, -1 on error (left in db's error message). */
+static int event_matches(sqlite3 *db, const char *check, sqlite3_value **argv) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, check, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_value(st, 1, argv[0]);
+        sqlite3_bind_value(st, 2, argv[1]);
+        sqlite3_bind_value(st, 3, argv[2]);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return 1;
+    /* no registry in main: the event cannot be one of main's */
+    return rc == SQLITE_DONE || strstr(sqlite3_errmsg(db), "no such table") ? 0 : -1;
 }
 
 /* ml_log_guard() -> NULL while ml_log inserts; otherwise fails (ml_events_guard's body). */
@@ -56,18 +92,34 @@ void pk_fn_ml_log(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_conn_state *st = sqlite3_user_data(ctx);
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     const char *event = (const char *)sqlite3_value_text(argv[3]);
-    if (!known_event(event)) {
+    const char *check = event_check(event);
+    if (!check) {
         pk_sql_errorf(ctx, "ml_log", "unknown event %s", event ? event : "NULL");
         return;
     }
     if (sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
         pk_sql_errorf(ctx, "ml_log",
-                      "events are logged by the registry's triggers, inside the change they "
-                      "record");
+                      "events are logged by the registry's triggers, inside the change of the "
+                      "main database they record (a registry in an ATTACHed database cannot be "
+                      "written)");
         return;
     }
     if (!st || !pk_reg_enter(ctx, "ml_log")) {
         if (!st) sqlite3_result_error(ctx, "ml_log: no connection state", -1);
+        return;
+    }
+    int match = event_matches(db, check, argv);
+    if (match != 1) {
+        const char *name = (const char *)sqlite3_value_text(argv[0]);
+        if (match < 0)
+            pk_sql_errorf(ctx, "ml_log", "cannot check the event: %s", sqlite3_errmsg(db));
+        else
+            pk_sql_errorf(ctx, "ml_log",
+                          "'%s' of model '%s' is not what the main database's registry holds "
+                          "(events record changes made through its tables; a registry in an "
+                          "ATTACHed database cannot be written)",
+                          event, name ? name : "NULL");
+        pk_reg_leave(ctx);
         return;
     }
     char *now = pk_reg_now(db);

@@ -477,3 +477,29 @@ def test_blob_forms_in_views_and_indexes(so_copy, tmp_path):
         == (5.0, 1.0)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_a_registry_in_an_attached_database_is_not_written_through_main(so_copy, tmp_path):
+    other = new_registry(tmp_path / "other.db", so_copy)
+    other.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(2),))
+    other.close()
+    for with_registry in (False, True):
+        path = tmp_path / ("main%d.db" % with_registry)
+        main = new_registry(path, so_copy) if with_registry else connect(path, so_copy)
+        main.execute("ATTACH ? AS reg", (str(tmp_path / "other.db"),))
+        before = main.execute("SELECT count(*) FROM reg.ml_events").fetchone()[0]
+        with pytest.raises(sqlite3.OperationalError,
+                           match="ml_log: .*a registry in an ATTACHed database cannot be written"):
+            main.execute("UPDATE reg.ml_aliases SET version = 2 WHERE alias = 'production'")
+        assert main.execute("SELECT count(*) FROM reg.ml_events").fetchone()[0] == before
+        assert main.execute("SELECT version FROM reg.ml_aliases").fetchone()[0] == 1
+        if with_registry:
+            # inside a transaction that also wrote main: the event is checked against main
+            main.execute("BEGIN")
+            main.execute("UPDATE main.ml_models SET description = 'x'")
+            with pytest.raises(sqlite3.OperationalError, match="'alias_moved' of model 'm' is "
+                               "not what the main database's registry holds"):
+                main.execute("UPDATE reg.ml_aliases SET version = 2 WHERE alias = 'production'")
+            main.execute("ROLLBACK")
+            assert main.execute("SELECT count(*) FROM main.ml_events").fetchone()[0] == 3
+        main.close()
