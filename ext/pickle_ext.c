@@ -34,7 +34,8 @@ static const pk_sql_func pk_functions[] = {
     /* sql_write.c: JSON-subtyped TEXT arguments are read as JSON, hence SQLITE_SUBTYPE */
     {"pickle_dump", 1, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
     {"pickle_dump", 2, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
-    {"pickle_dump_agg", 1, PURE | SQLITE_SUBTYPE, 0, NULL, pk_fn_dump_agg_step, pk_fn_dump_agg_final},
+    {"pickle_dump_agg", 1, PURE | SQLITE_SUBTYPE, 0, NULL, pk_fn_dump_agg_step,
+     pk_fn_dump_agg_final},
     {"pickle_set", 3, PURE | SQLITE_SUBTYPE, 0, pk_fn_set, NULL, NULL},
     {"pickle_compress", 1, PURE, 0, pk_fn_compress, NULL, NULL},
     {"pickle_compress", 2, PURE, 0, pk_fn_compress, NULL, NULL},

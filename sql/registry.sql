@@ -43,8 +43,8 @@
 -- gives the same as intervals [valid_from, valid_to).
 --
 -- The extension functions used here: ml_now, ml_error, ml_check_name, ml_check_alias,
--- ml_pickle_meta, ml_log, ml_log_guard, ml_alias_prev (sql_registry.c, sql_events.c) and
--- pickle_compress (sql_write.c).
+-- ml_pickle_meta (ext/sql/sql_registry.c), ml_log, ml_log_guard, ml_alias_prev
+-- (ext/sql/sql_events.c) and pickle_compress (ext/sql/sql_write.c). Guarantees: docs/registry.md.
 
 CREATE TABLE IF NOT EXISTS ml_models (
     name        TEXT PRIMARY KEY NOT NULL

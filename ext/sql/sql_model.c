@@ -1,7 +1,7 @@
 /*
  * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
  * and model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
- * scikit-learn model.
+ * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
  * names only, TEXT naming a registry entry (sql_resolve.c). The pickle_predict, ... forms take
@@ -274,7 +274,7 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
     return NULL;
 }
 
-/* Safety: a pickle that references a global outside the allowlist is
+/* Safety (docs/security.md): a pickle that references a global outside the allowlist is
  * refused, naming the globals, even though nothing would be executed here: the same bytes loaded
  * by Python would run that code. Returns NULL when doc is safe, else a message in `b`'s memory
  * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)").

@@ -2,9 +2,9 @@
  * sql_registry.h - the model registry's glue shared by sql_registry.c (schema, trigger helpers),
  * sql_events.c (ml_events writer) and sql_resolve.c (registry references for model_*).
  *
- * A model argument given as TEXT names a registry entry: 'name' (latest live version), 'name/3',
- * 'name@alias', each optionally prefixed by 'models:/'. The registry tables are those of
- * sql/registry.sql (created by ml_registry_init()), always those of the "main" schema.
+ * A model argument given as TEXT names a registry entry (docs/registry.md): 'name' (latest live
+ * version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The registry tables are
+ * those of sql/registry.sql (created by ml_registry_init()), always those of the "main" schema.
  */
 #ifndef SQL_REGISTRY_H
 #define SQL_REGISTRY_H
