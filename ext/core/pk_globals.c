@@ -122,109 +122,6 @@ int pk_global_allowed(const char *module, const char *name) {
     return 0;
 }
 
-/* Python 2 names: CPython's _compat_pickle.IMPORT_MAPPING (modules) and the NAME_MAPPING entries
- * of its builtins, itertools, collections and socket names (fix_imports for protocols < 3). */
-void pk_global_map_py2(const char **module, const char **name) {
-    static const struct {
-        const char *m2, *n2, *m3, *n3;
-    } names[] = {
-        {"__builtin__", "xrange", "builtins", "range"},
-        {"__builtin__", "unicode", "builtins", "str"},
-        {"__builtin__", "basestring", "builtins", "str"},
-        {"__builtin__", "long", "builtins", "int"},
-        {"__builtin__", "unichr", "builtins", "chr"},
-        {"__builtin__", "reduce", "functools", "reduce"},
-        {"__builtin__", "intern", "sys", "intern"},
-        {"itertools", "izip", "builtins", "zip"},
-        {"itertools", "imap", "builtins", "map"},
-        {"itertools", "ifilter", "builtins", "filter"},
-        {"UserDict", "IterableUserDict", "collections", "UserDict"},
-        {"UserList", "UserList", "collections", "UserList"},
-        {"UserDict", "UserDict", "collections", "UserDict"},
-        {"exceptions", "StandardError", "builtins", "Exception"},
-        {"itertools", "ifilterfalse", "itertools", "filterfalse"},
-        {"itertools", "izip_longest", "itertools", "zip_longest"},
-        {"UserString", "UserString", "collections", "UserString"},
-        {"whichdb", "whichdb", "dbm", "whichdb"},
-        {"_socket", "fromfd", "socket", "fromfd"},
-        {"socket", "_socketobject", "socket", "SocketType"},
-        {"urllib", "quote", "urllib.parse", "quote"},
-        {"urllib", "unquote", "urllib.parse", "unquote"},
-        {"urllib", "urlencode", "urllib.parse", "urlencode"},
-    };
-    static const struct {
-        const char *m2, *m3;
-    } modules[] = {
-        {"__builtin__", "builtins"},
-        {"copy_reg", "copyreg"},
-        {"Queue", "queue"},
-        {"SocketServer", "socketserver"},
-        {"ConfigParser", "configparser"},
-        {"repr", "reprlib"},
-        {"tkFileDialog", "tkinter.filedialog"},
-        {"tkSimpleDialog", "tkinter.simpledialog"},
-        {"tkColorChooser", "tkinter.colorchooser"},
-        {"tkCommonDialog", "tkinter.commondialog"},
-        {"Dialog", "tkinter.dialog"},
-        {"Tkdnd", "tkinter.dnd"},
-        {"tkFont", "tkinter.font"},
-        {"tkMessageBox", "tkinter.messagebox"},
-        {"ScrolledText", "tkinter.scrolledtext"},
-        {"Tkconstants", "tkinter.constants"},
-        {"Tix", "tkinter.tix"},
-        {"ttk", "tkinter.ttk"},
-        {"Tkinter", "tkinter"},
-        {"markupbase", "_markupbase"},
-        {"_winreg", "winreg"},
-        {"thread", "_thread"},
-        {"dummy_thread", "_dummy_thread"},
-        {"dbhash", "dbm.bsd"},
-        {"dumbdbm", "dbm.dumb"},
-        {"dbm", "dbm.ndbm"},
-        {"gdbm", "dbm.gnu"},
-        {"xmlrpclib", "xmlrpc.client"},
-        {"SimpleXMLRPCServer", "xmlrpc.server"},
-        {"httplib", "http.client"},
-        {"htmlentitydefs", "html.entities"},
-        {"HTMLParser", "html.parser"},
-        {"Cookie", "http.cookies"},
-        {"cookielib", "http.cookiejar"},
-        {"BaseHTTPServer", "http.server"},
-        {"test.test_support", "test.support"},
-        {"commands", "subprocess"},
-        {"urlparse", "urllib.parse"},
-        {"robotparser", "urllib.robotparser"},
-        {"urllib2", "urllib.request"},
-        {"anydbm", "dbm"},
-        {"_abcoll", "collections.abc"},
-        {"cPickle", "pickle"},
-        {"_elementtree", "xml.etree.ElementTree"},
-        {"FileDialog", "tkinter.filedialog"},
-        {"SimpleDialog", "tkinter.simpledialog"},
-        {"DocXMLRPCServer", "xmlrpc.server"},
-        {"SimpleHTTPServer", "http.server"},
-        {"CGIHTTPServer", "http.server"},
-        {"UserDict", "collections"},
-        {"UserList", "collections"},
-        {"UserString", "collections"},
-        {"whichdb", "dbm"},
-        {"StringIO", "io"},
-        {"cStringIO", "io"},
-        {"exceptions", "builtins"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(*module, names[i].m2) == 0 && strcmp(*name, names[i].n2) == 0) {
-            *module = names[i].m3;
-            *name = names[i].n3;
-            return;
-        }
-    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
-        if (strcmp(*module, modules[i].m2) == 0) {
-            *module = modules[i].m3;
-            return;
-        }
-}
-
 /* The interpretation of a callable; the rule lookup is cached in the global node (a global
  * pushed once and fetched from the memo many times is looked up once). */
 static interp interp_of(const pk_value *callable) {
@@ -501,7 +398,8 @@ pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
         } else {
             obj->u.o.state = state;
         }
-        if (pk_joblib_is_wrapper(obj)) {
+        /* only joblib's own unpickler reads the array (not plain pickle, nor nested streams) */
+        if (vm->nesting == 0 && !vm->doc->plain_reading && pk_joblib_is_wrapper(obj)) {
             pk_value *arr = NULL;
             pk_code c = pk_joblib_read_array(vm, obj, &arr);
             if (c) return c;
