@@ -151,7 +151,7 @@ def dtype_object_flag(marker):
     n = len(pay)
     assert n < 256
     state = b"K" + bytes([n]) + b"K\x01K\x00t"  # elsize, alignment, flags 0, end of tuple
-    data = _joblib_bytes([np.zeros(1, dtype="V%d" % n), "after"], aligned=True)
+    data = _joblib_bytes([np.zeros(1, dtype="V%d" % n), "after"])
     assert data.count(state) == 1 and data.count(bytes(n)) >= 1
     data = data.replace(state, b"K" + bytes([n]) + b"K\x01K\x3ft")
     at = data.index(b"\x3ft") + 2

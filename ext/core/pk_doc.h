@@ -66,6 +66,7 @@ typedef struct pk_doc {
      * (where plain pickle.loads starts reading the same bytes differently), or SIZE_MAX. */
     size_t plain_diverge;
     int plain_reading; /* 1 while pk_scan_plain re-reads the stream as pickle.loads would */
+    uint64_t py_alloc; /* bytes the checked calls make Python allocate (pk_verdict.c)     */
 } pk_doc;
 
 #define PK_DOC_BORROW 0

@@ -8,6 +8,9 @@
  *   collections.OrderedDict / defaultdict                      -> PK_DICT with its class
  *   copyreg._reconstructor / __newobj__ / __newobj_ex__         -> the object they construct
  *   _codecs.encode(text, 'latin1')                              -> bytes
+ * Every call of an allowlisted global has its arguments checked first (pk_verdict.c): a call
+ * Python would not handle safely (unbounded allocation, other codecs, forged dtype flags...)
+ * makes the global unsafe and stays an inert object.
  *   numpy array / dtype / scalar reconstructors (numpy.core and numpy._core) -> pk_ndarray.c
  *   joblib.numpy_pickle.NumpyArrayWrapper + BUILD              -> the array (pk_joblib.c)
  * Allowed (safe to load in Python) but kept inert: numpy.random state constructors and the
@@ -16,6 +19,7 @@
  */
 #include "pk_allow.h"
 #include "pk_ndarray.h"
+#include "pk_verdict.h"
 #include "pk_vm.h"
 
 #include <string.h>
@@ -235,6 +239,10 @@ static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_defaul
 pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kwargs,
                           pk_value **out) {
     interp how = interp_of(cls);
+    int unsafe = 0;
+    pk_code vc = pk_verdict_check_call(vm, cls, args, 1, &unsafe);
+    if (vc) return vc;
+    if (unsafe) how = I_NONE; /* judged unsafe: kept inert */
     if (!kwargs || kwargs->u.d.len == 0) {
         switch (how) {
         case I_SET: return make_set(vm, PK_SET, args, out);
@@ -250,12 +258,19 @@ pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kw
 }
 
 pk_code pk_globals_inst(pk_vm *vm, pk_value *cls, pk_value *args, pk_value **out) {
+    int unsafe = 0;
+    pk_code vc = pk_verdict_check_call(vm, cls, args, 0, &unsafe);
+    if (vc) return vc;
     return inert(vm, cls, args, PK_HOW_INST, out);
 }
 
 pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_value **out) {
     size_t n = args->u.seq.len;
     pk_value **a = args->u.seq.items;
+    int unsafe = 0;
+    pk_code vc = pk_verdict_check_call(vm, callable, args, 0, &unsafe);
+    if (vc) return vc;
+    if (unsafe) return inert(vm, callable, args, PK_HOW_REDUCE, out); /* judged unsafe */
     switch (interp_of(callable)) {
     case I_SET: return make_set(vm, PK_SET, args, out);
     case I_FROZENSET: return make_set(vm, PK_FROZENSET, args, out);
@@ -389,7 +404,10 @@ pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
     char tn[96];
     switch (obj->kind) {
     case PK_NDARRAY: return pk_np_array_setstate(vm->ar, obj, state, vm->err);
-    case PK_DTYPE: return pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
+    case PK_DTYPE: {
+        pk_code c = pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
+        return c ? c : pk_verdict_check_dtype(vm, obj);
+    }
     case PK_OBJECT:
         if (obj->u.o.state && obj->u.o.state->kind == PK_DICT && state->kind == PK_DICT) {
             pk_value *m = merged_dict(vm, obj->u.o.state, state);
