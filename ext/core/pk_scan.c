@@ -38,8 +38,10 @@
 #include <string.h>
 
 /* V_STR: str of known text; V_STRX: str of unknown text; V_NOSTR: certainly not a str (a
- * literal number, bytes, container...); V_OTHER: a call's result or a global, could be anything */
-enum { V_OTHER, V_STR, V_STRX, V_NOSTR };
+ * literal number, bytes, container, an instance of an allowlisted class); V_GSAFE: an
+ * allowlisted global that is not a str and whose calls never return an exact str; V_OTHER: any
+ * other global or call result, could be anything */
+enum { V_OTHER, V_STR, V_STRX, V_NOSTR, V_GSAFE };
 
 typedef struct slot {
     const uint8_t *p; /* V_STR: UTF-8 text in the stream */
@@ -232,7 +234,30 @@ static int push_py2(scan *sc, const uint8_t *p, size_t len) {
 
 /* ---- globals --------------------------------------------------------------------------------- */
 
-static int report(scan *sc, const uint8_t *m, size_t mlen, const uint8_t *nm, size_t nlen) {
+/* Allowlisted callables that can return an exact str (str itself, copyreg's constructors given
+ * str as the class, _codecs.encode with a text codec). */
+static int may_make_str(const char *mod, const char *name) {
+    return (strcmp(mod, "builtins") == 0 && strcmp(name, "str") == 0) ||
+           strcmp(mod, "copyreg") == 0 || strcmp(mod, "_codecs") == 0;
+}
+
+/* A global the reading imports: *kind receives V_GSAFE or V_OTHER; past the threshold it is
+ * recorded as unsafe. */
+static int report(scan *sc, const uint8_t *m, size_t mlen, const uint8_t *nm, size_t nlen,
+                  int *kind) {
+    char mb[256], nb[256];
+    *kind = V_OTHER;
+    if (mlen < sizeof mb && nlen < sizeof nb) {
+        memcpy(mb, m, mlen);
+        mb[mlen] = 0;
+        memcpy(nb, nm, nlen);
+        nb[nlen] = 0;
+        const char *mod = mb, *name = nb;
+        if (sc->proto < 3) pk_global_map_py2(&mod, &name);
+        if (strlen(mod) == mlen && strlen(name) == nlen && pk_global_allowed(mod, name) &&
+            !may_make_str(mod, name))
+            *kind = V_GSAFE;
+    }
     if (sc->op_pos < sc->threshold) return GO; /* already judged by an unpickler run */
     pk_arena *ar = &sc->doc->arena;
     const char *mod = pk_arena_strndup(ar, (const char *)m, mlen);
@@ -247,7 +272,7 @@ static int report(scan *sc, const uint8_t *m, size_t mlen, const uint8_t *nm, si
     return GO;
 }
 
-static int global_text(scan *sc) {
+static int global_text(scan *sc, int *kind) {
     const uint8_t *m, *nm;
     size_t ml, nl;
     int r = line(sc, &m, &ml);
@@ -255,15 +280,17 @@ static int global_text(scan *sc) {
     if (r) return r;
     if (pk_utf8_check((const char *)m, ml) != ml || pk_utf8_check((const char *)nm, nl) != nl)
         return STOP;
-    return report(sc, m, ml, nm, nl);
+    return report(sc, m, ml, nm, nl, kind);
 }
 
 static int stack_global(scan *sc) {
     if (need(sc, 2)) return STOP;
     slot name = sc->stack[--sc->sp], mod = sc->stack[--sc->sp];
-    if (mod.kind == V_NOSTR || name.kind == V_NOSTR) return STOP; /* "requires str" */
+    int kind = V_OTHER;
+    if (mod.kind == V_NOSTR || name.kind == V_NOSTR || mod.kind == V_GSAFE || name.kind == V_GSAFE)
+        return STOP; /* "STACK_GLOBAL requires str" */
     if (mod.kind == V_STR && name.kind == V_STR) {
-        int r = report(sc, mod.p, mod.len, name.p, name.len);
+        int r = report(sc, mod.p, mod.len, name.p, name.len, &kind);
         if (r) return r;
     } else if (sc->op_pos >= sc->threshold) {
         if (pk_doc_mark_unsafe(sc->doc, "?", "?",
@@ -272,7 +299,12 @@ static int stack_global(scan *sc) {
                                sc->op_pos))
             return FAIL;
     }
-    return push(sc, V_OTHER, NULL, 0);
+    return push(sc, kind, NULL, 0);
+}
+
+/* What calling a value of kind `callable` returns. */
+static int result_of(int callable) {
+    return callable == V_GSAFE ? V_NOSTR : V_OTHER;
 }
 
 /* ---- the loop -------------------------------------------------------------------------------- */
@@ -470,30 +502,34 @@ static int step(scan *sc, uint8_t op) {
             return FAIL;
         return push(sc, V_OTHER, NULL, 0);
     }
-    case 'c':
-        if ((r = global_text(sc))) return r;
-        return push(sc, V_OTHER, NULL, 0);
+    case 'c': {
+        int kind;
+        if ((r = global_text(sc, &kind))) return r;
+        return push(sc, kind, NULL, 0);
+    }
     case 0x93:
         return stack_global(sc);
     case 'R':
     case 0x81:
         if (need(sc, 2)) return STOP;
-        return collapse(sc, sc->sp - 2, V_OTHER);
+        return collapse(sc, sc->sp - 2, result_of(sc->stack[sc->sp - 2].kind));
     case 0x92:
         if (need(sc, 3)) return STOP;
-        return collapse(sc, sc->sp - 3, V_OTHER);
+        return collapse(sc, sc->sp - 3, result_of(sc->stack[sc->sp - 3].kind));
     case 'b':
         if (need(sc, 2)) return STOP;
         sc->sp--;
         return GO;
-    case 'i': /* the MARK is looked up before the names are read */
+    case 'i': { /* the MARK is looked up before the names are read */
+        int kind;
         if ((r = pop_mark(sc, &start))) return r;
-        if ((r = global_text(sc))) return r;
-        return collapse(sc, start, V_OTHER);
+        if ((r = global_text(sc, &kind))) return r;
+        return collapse(sc, start, result_of(kind));
+    }
     case 'o':
         if ((r = pop_mark(sc, &start))) return r;
         if (sc->sp - start < 1) return STOP;
-        return collapse(sc, start, V_OTHER);
+        return collapse(sc, start, result_of(sc->stack[start].kind));
     case 0x80:
         if ((r = take(sc, 1, &p))) return r;
         if (p[0] > 5) return STOP;
