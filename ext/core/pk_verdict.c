@@ -282,8 +282,7 @@ pk_code pk_verdict_check_call(pk_vm *vm, const pk_value *callable, const pk_valu
     case K_CODECS:
         if (newobj || args->u.seq.len != 2 || args->u.seq.items[0]->kind != PK_STR ||
             !(text_is(args->u.seq.items[1], "latin1") || text_is(args->u.seq.items[1], "latin-1")))
-            return refuse(vm, callable, unsafe,
-                          "allowed only as encode(text, 'latin1')");
+            return refuse(vm, callable, unsafe, "allowed only as encode(text, 'latin1')");
         return PK_OK;
     case K_NDARRAY:
         return refuse(vm, callable, unsafe,
