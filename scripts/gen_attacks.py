@@ -21,8 +21,9 @@ LinearRegression's coef_, a forged padding length); a NumpyArrayWrapper inside t
 of an object array; forged dtype flags (an object flag that makes joblib read a nested pickle,
 a pointer flag that makes numpy.core.multiarray.scalar read memory); allowlisted callables with
 arguments that allocate without bound (list/tuple of a huge range, bytes.__new__ of a huge
-size, numpy.ndarray called directly, _reconstruct with a huge shape); _codecs.encode with
-another codec.
+size, numpy.ndarray called directly, _reconstruct with a huge shape, an object array BUILD whose
+shape is far larger than its list, directly and hidden in joblib array data); _codecs.encode
+with another codec.
 
 Built from opcodes by hand, or by Debian's /usr/bin/python3 (numpy 1.24, joblib 1.2,
 scikit-learn 1.2) for the joblib and model cases; nothing is ever loaded here.
@@ -195,6 +196,29 @@ def reconstruct_huge_shape():
             long1(1 << 34) + b"\x85" + b"C\x01b" + b"\x87R.")
 
 
+def object_build_ops(count):
+    """_reconstruct(ndarray, (0,), b'b') then BUILD (1, (count,), dtype('O'), False, []): numpy
+    allocates and zero-fills count pointers before it looks at the (empty) list. No STOP."""
+    dt = (g("numpy", "dtype") + b"X\x02\x00\x00\x00O8\x89\x88\x87R" +
+          b"(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tb")
+    return (g("numpy.core.multiarray", "_reconstruct") + g("numpy", "ndarray") +
+            b"K\x00\x85C\x01b\x87R" + b"(K\x01" + long1(count) + b"\x85" + dt + b"\x89]tb")
+
+
+def object_build_huge():
+    return P2 + object_build_ops(1 << 31) + b"."
+
+
+def raw_array_object_build():
+    """The same BUILD as joblib array data: only plain pickle.loads runs it."""
+    import numpy as np
+    pay = object_build_ops(1 << 31) + b"."
+    placeholder = bytes((i * 7 + 3) % 256 for i in range(len(pay)))
+    data = _joblib_bytes([np.frombuffer(placeholder, dtype="u1").copy(), "after"])
+    assert data.count(placeholder) == 1
+    return data.replace(placeholder, pay)
+
+
 def attacks(marker):
     """[dict(name, data, loader, proof, verdict, expect)] for a marker file path."""
     m = str(marker)
@@ -219,6 +243,10 @@ def attacks(marker):
     add("ndarray_direct", ndarray_direct(), "pickle", "memory", "unsafe", "numpy.ndarray")
     add("reconstruct_huge_shape", reconstruct_huge_shape(), "pickle", "memory", "unsafe",
         "_reconstruct")
+    add("object_build_huge", object_build_huge(), "pickle", "memory", "reject",
+        "object array list")
+    add("raw_array_object_build", raw_array_object_build(), "pickle", "memory", "unsafe",
+        "cannot check")
     return out
 
 

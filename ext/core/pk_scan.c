@@ -8,8 +8,10 @@
  *    reading; the value it builds is dropped. It ends at STOP, or where CPython raises too
  *    (an unknown opcode, truncated data, a missing MARK, a protocol above 5).
  * 2. If it ends on an error CPython might not raise (a feature or value this decoder refuses, a
- *    limit), the rest of the stream is walked by a linear opcode scan (below) that marks every
- *    global it could reach from that point on as unsafe: its arguments were never checked.
+ *    limit), the stream is walked by a linear opcode scan (below) that marks every global it
+ *    could reach from that point on as unsafe: its arguments were never checked. If that scan
+ *    goes past the failing opcode itself (CPython would execute it: e.g. a BUILD of an array
+ *    state the decoder refused), the verdict is unsafe as well.
  *
  * The linear scan reads bytes as the C unpickler does: it stops where that unpickler certainly
  * raises (an unknown opcode, truncated data, a stack underflow, a missing MARK or memo entry, a
@@ -546,8 +548,12 @@ static int step(scan *sc, uint8_t op) {
     }
 }
 
-/* Walks the stream from offset 0, marking globals at or after `threshold` unsafe. */
-static pk_code linear_scan(pk_doc *doc, size_t threshold, pk_err *err) {
+/* Walks the stream from offset 0, marking globals at or after `threshold` unsafe. When the
+ * opcode at `unchecked` (where the unpickler stopped on an error CPython might not raise) is one
+ * the C unpickler goes past, the verdict is unsafe too: Python runs it unchecked (`why` is the
+ * unpickler's error). */
+static pk_code linear_scan(pk_doc *doc, size_t threshold, size_t unchecked, const char *why,
+                           pk_err *err) {
     scan sc;
     memset(&sc, 0, sizeof sc);
     sc.doc = doc;
@@ -559,6 +565,13 @@ static pk_code linear_scan(pk_doc *doc, size_t threshold, pk_err *err) {
     while (r == GO && sc.pos < sc.n) {
         sc.op_pos = sc.pos;
         r = step(&sc, sc.s[sc.pos++]);
+        if (r == GO && sc.op_pos == unchecked &&
+            pk_doc_mark_unsafe(doc, "?", "?",
+                               "plain pickle.loads reads joblib's array data at offset %zu as "
+                               "opcodes and goes past offset %zu, which the decoder cannot "
+                               "check (%s)",
+                               doc->plain_diverge, unchecked, why))
+            r = FAIL;
     }
     pk_free(sc.alloc, sc.stack);
     pk_free(sc.alloc, sc.marks);
@@ -587,6 +600,7 @@ pk_code pk_scan_plain(pk_doc *doc, pk_err *err) {
     if (c == PK_OK || python_raises_too(c)) return PK_OK;
     if (c == PK_ENOMEM && !doc->arena.over_budget) return pk_err_nomem(err, -1);
     size_t at = e2.offset >= 0 ? (size_t)e2.offset : 0;
+    size_t unchecked = at >= doc->plain_diverge ? at : SIZE_MAX;
     if (at < doc->plain_diverge) at = doc->plain_diverge; /* read alike by both readings */
-    return linear_scan(doc, at, err);
+    return linear_scan(doc, at, unchecked, e2.msg, err);
 }
