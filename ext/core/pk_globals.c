@@ -8,14 +8,14 @@
  *   collections.OrderedDict / defaultdict                      -> PK_DICT with its class
  *   copyreg._reconstructor / __newobj__ / __newobj_ex__         -> the object they construct
  *   _codecs.encode(text, 'latin1')                              -> bytes
- * Every call of an allowlisted global has its arguments checked first (pk_verdict.c): a call
- * Python would not handle safely (unbounded allocation, other codecs, forged dtype flags...)
- * makes the global unsafe and stays an inert object.
  *   numpy array / dtype / scalar reconstructors (numpy.core and numpy._core) -> pk_ndarray.c
  *   joblib.numpy_pickle.NumpyArrayWrapper + BUILD              -> the array (pk_joblib.c)
  * Allowed (safe to load in Python) but kept inert: numpy.random state constructors and the
  * scikit-learn classes listed in pk_allow_sklearn.c.
  * Everything else becomes an inert PK_OBJECT; pickle_info lists it as unsafe.
+ * Every call of an allowlisted global has its arguments checked first (pk_verdict.c): a call
+ * Python would not handle safely (unbounded allocation, other codecs, forged dtype flags...)
+ * makes the global unsafe and stays an inert object.
  */
 #include "pk_allow.h"
 #include "pk_ndarray.h"
