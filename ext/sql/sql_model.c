@@ -277,29 +277,19 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
 /* Safety (docs/security.md): a pickle that references a global outside the allowlist is
  * refused, naming the globals, even though nothing would be executed here: the same bytes loaded
  * by Python would run that code. Returns NULL when doc is safe, else a message in `b`'s memory
- * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)").
+ * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)", or the
+ * reason an allowlisted global is unsafe in this pickle, see docs/security.md).
  * *only_sklearn is set when every such global is a scikit-learn name: then an unsupported
  * estimator class is reported as such (with the supported list) rather than as unsafe. */
 static const char *unsafe_reason(const pk_doc *doc, pk_buf *b, int *only_sklearn) {
     *only_sklearn = 1;
     if (pk_doc_safe(doc)) return NULL;
     for (size_t i = 0; i < doc->nglobals; i++)
-        if (!doc->globals[i].allowed && strncmp(doc->globals[i].module, "sklearn.", 8) != 0)
+        if (!doc->globals[i].allowed &&
+            (doc->globals[i].reason || strncmp(doc->globals[i].module, "sklearn.", 8) != 0))
             *only_sklearn = 0;
     pk_buf_puts(b, "refusing an unsafe pickle: it references ");
-    size_t shown = 0, more = 0;
-    for (size_t i = 0; i < doc->nglobals; i++) {
-        const pk_global_ref *g = &doc->globals[i];
-        if (g->allowed) continue;
-        if (shown == 5) {
-            more++;
-            continue;
-        }
-        pk_buf_printf(b, "%s%s.%s", shown ? ", " : "", g->module, g->name);
-        shown++;
-    }
-    if (more) pk_buf_printf(b, " and %zu more", more);
-    pk_buf_puts(b, " (not on the allowlist)");
+    pk_doc_unsafe_text(doc, b, 5);
     pk_buf_putc(b, 0);
     return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
 }

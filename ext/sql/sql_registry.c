@@ -407,15 +407,24 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     pk_buf out;
     pk_buf_init(&out, &pk_sql_alloc, lim.max_output);
     if (!pk_doc_safe(doc)) {
-        for (size_t i = 0; i < doc->nglobals; i++) {
-            if (doc->globals[i].allowed) continue;
-            if (out.len) pk_buf_puts(&out, ", ");
-            pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
+        int reasons = 0;
+        for (size_t i = 0; i < doc->nglobals; i++)
+            reasons |= doc->globals[i].reason != NULL;
+        if (reasons) {
+            /* an allowlisted global judged unsafe here: say why (docs/security.md) */
+            pk_doc_unsafe_text(doc, &out, 20);
+        } else {
+            for (size_t i = 0; i < doc->nglobals; i++) {
+                if (doc->globals[i].allowed) continue;
+                if (out.len) pk_buf_puts(&out, ", ");
+                pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
+            }
         }
         pk_buf_putc(&out, '\0');
         pk_sql_errorf(ctx, "ml_registry",
-                      "cannot register model '%s': the pickle references "
-                      "globals outside the allowlist: %s",
+                      reasons ? "cannot register model '%s': the pickle is unsafe: it references %s"
+                              : "cannot register model '%s': the pickle references "
+                                "globals outside the allowlist: %s",
                       name, out.failed ? "(too many to list)" : (const char *)out.data);
         pk_buf_free(&out);
         pk_doc_free(doc);
