@@ -75,6 +75,9 @@ class BuildLoadable(build_ext):
         # Given here, not to setup(): setuptools refuses absolute paths there, and relative ones
         # (../../ext) would put the objects outside build/.
         ext.sources = sources()
+        # Headers and the schema: a change to any of them rebuilds the library.
+        ext.depends = sorted(glob.glob(os.path.join(ROOT, "ext", "*", "*.h"))) + [
+            os.path.join(ROOT, "sql", "registry.sql")]
         super().build_extension(ext)
 
 
