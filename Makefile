@@ -1,7 +1,10 @@
 # pickle_ext - SQLite extension that reads, writes and scores pickled models.
 #
 #   make            build dist/pickle_ext.so
-#   make test       unit (cmocka) + SQL golden + Python (pytest, scikit-learn oracle) tests
+#   make test       unit (cmocka) + SQL golden + Python (pytest, scikit-learn oracle) tests, the
+#                   Python package in a fresh virtualenv and the registry report in Chromium
+#   make test-packaging  those two packaging tests plus the npm package (needs node, npm and the
+#                   npm registry; the first run compiles better-sqlite3, minutes)
 #   make asan       the same tests against an ASan+UBSan build
 #   make memcheck   SQL tests under valgrind
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
@@ -37,7 +40,7 @@ SO        = $(DIST)/pickle_ext.so
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all test unit sqltest pytest asan memcheck fuzz bench demo deps clean fixtures check-core \
+.PHONY: all test unit sqltest pytest test-packaging test-python-pkg test-report test-node-pkg asan memcheck fuzz bench demo deps clean fixtures check-core \
         format lint
 
 all: $(SO)
@@ -65,7 +68,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 # ---- tests ------------------------------------------------------------------------------------
 
 test: deps
-	$(MAKE) check-core unit sqltest pytest
+	$(MAKE) check-core unit sqltest pytest test-python-pkg test-report
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t || fail=$$((fail + 1)); done; \
@@ -76,6 +79,18 @@ sqltest: $(SO)
 
 pytest: $(SO)
 	PICKLE_EXT_SO=$(abspath $(SO)) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)
+
+# Packaging: the packages as users install them (tests/packaging/*.sh).
+test-packaging: test-python-pkg test-report test-node-pkg
+
+test-python-pkg:
+	PYTHON=$(PYTHON) sh tests/packaging/test_python_pkg.sh
+
+test-report: $(SO)
+	PYTHON=$(PYTHON) PICKLE_EXT_SO=$(abspath $(SO)) sh tests/packaging/test_report.sh
+
+test-node-pkg:
+	PYTHON=$(PYTHON) sh tests/packaging/test_node_pkg.sh
 
 check-core:
 	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
@@ -122,4 +137,5 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Iext/core -Iext/model ext
 
 clean:
-	rm -rf build dist
+	rm -rf build dist bindings/python/build bindings/python/csrc bindings/python/*.egg-info \
+	  bindings/node/build bindings/node/src

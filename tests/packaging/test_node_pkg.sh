@@ -7,7 +7,9 @@
 # better-sqlite3 is fetched from the npm registry (network needed) and compiled by npm's own
 # node-gyp when no prebuilt binary fits: npm_config_nodedir points at the system's Node headers
 # (/usr/include/node, from the nodejs package). NODE_SQLITE3=1 also installs and tests
-# node-sqlite3 (`sqlite3`), whose loadExtension is asynchronous.
+# node-sqlite3 (`sqlite3`), whose loadExtension is asynchronous. Compiling better-sqlite3 takes
+# minutes, so the project that installs it, build/packaging/node-app, is kept between runs (only
+# pickle-ext is reinstalled from the new tarball each time; `make clean` starts afresh).
 #
 #   PYTHON=/usr/bin/python3 (scikit-learn: makes the model and the expected predictions)
 set -eu
@@ -54,14 +56,22 @@ json.dump({"X": X.tolist(), "labels": m.predict(X).tolist(),
            "proba": m.predict_proba(X)[:, 1].tolist()}, open(sys.argv[1] + "/expected.json", "w"))
 PYEOF
 
-echo "== npm install the tarball + better-sqlite3@12 (builds the extension)"
-mkdir "$TMP/app"
-cd "$TMP/app"
-echo '{"name": "app", "version": "1.0.0", "private": true}' > package.json
+APP="$REPO/build/packaging/node-app"
 EXTRA=""
 [ "${NODE_SQLITE3:-0}" = 1 ] && EXTRA="sqlite3@5"
-# shellcheck disable=SC2086
-npm install --no-save --foreground-scripts "$TGZ" better-sqlite3@12 $EXTRA > "$TMP/install.log" 2>&1 ||
+mkdir -p "$APP"
+cd "$APP"
+[ -f package.json ] || echo '{"name": "app", "version": "1.0.0", "private": true}' > package.json
+export JOBS="${JOBS:-2}"   # node-gyp's parallel compile jobs for better-sqlite3
+for dep in better-sqlite3@12 $EXTRA; do
+    if [ ! -d "node_modules/${dep%@*}" ]; then
+        echo "== npm install $dep (compiled from source when no prebuilt binary can be fetched)"
+        npm install --save "$dep" > "$TMP/dep.log" 2>&1 || { tail -n 40 "$TMP/dep.log"; fail "npm install $dep"; }
+    fi
+done
+echo "== npm install the tarball (builds the extension)"
+rm -rf node_modules/pickle-ext shop.db
+npm install --no-save --foreground-scripts "$TGZ" > "$TMP/install.log" 2>&1 ||
     { tail -n 40 "$TMP/install.log"; fail "npm install"; }
 grep -q "pickle-ext: built .*node_modules/pickle-ext/build/pickle_ext.so" "$TMP/install.log" ||
     { tail -n 20 "$TMP/install.log"; fail "the install step did not build the extension"; }
@@ -80,7 +90,7 @@ const exp = JSON.parse(fs.readFileSync(tmp + '/expected.json'));
 
 const lib = pickleExt.getLoadablePath();
 assert.ok(lib.endsWith('node_modules/pickle-ext/build/pickle_ext.so'), lib);
-const db = new Database(tmp + '/app/shop.db');
+const db = new Database('shop.db');
 assert.strictEqual(pickleExt.load(db), db);
 assert.match(db.prepare('SELECT pickle_ext_version() AS v').get().v, /^\d+\.\d+\.\d+$/);
 db.prepare('SELECT ml_registry_init()').get();
@@ -99,7 +109,7 @@ db.close();
 
 if (process.argv[3] === 'sqlite3') {
   const sqlite3 = require('sqlite3');
-  const db2 = new sqlite3.Database(tmp + '/app/shop.db');
+  const db2 = new sqlite3.Database('shop.db');
   pickleExt.load(db2).then(() => {
     db2.all("SELECT model_predict('churn/1', a, b, d) AS label FROM c ORDER BY id", (err, r) => {
       assert.ifError(err);

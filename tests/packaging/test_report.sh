@@ -103,7 +103,7 @@ text = v["text"]
 for want in ['<script>console.error("injected script ran")</script>',
              "recency", "frequency", "monetary", "age",       # segments' features
              "churn stay", "k-means++", "sklearn.cluster._kmeans.KMeans",
-             "every global (7) is in the allowlist", "scorable in SQL: predict, transform",
+             "every global (7) is in the extension's allowlist", "scorable in SQL: predict, transform",
              "alias_moved", "alias_removed", "deleted"]:
     assert want in text, "the page does not show %r" % want
 with open(sys.argv[2], "rb") as f:

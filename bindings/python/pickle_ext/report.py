@@ -108,8 +108,8 @@ def _verdict(v):
     if "error" in info:
         return "bad", "cannot decode", info["error"]
     if info.get("safe"):
-        return ("ok", "safe", "every global (%d) is in the allowlist; the pickle can be read "
-                "without executing code" % len(info.get("globals") or []))
+        return ("ok", "safe", "every global (%d) is in the extension's allowlist"
+                % len(info.get("globals") or []))
     return ("bad", "unsafe", "globals outside the allowlist: "
             + ", ".join(info.get("unsafe_globals") or []))
 
