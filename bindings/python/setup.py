@@ -82,17 +82,23 @@ class BuildLoadable(build_ext):
 
 
 class SdistWithSources(sdist):
-    """Copies ext/ and sql/registry.sql into csrc/ so the sdist builds on its own."""
+    """Copies ext/ and sql/registry.sql into csrc/ so the sdist builds on its own; in a checkout
+    the copy is removed afterwards, so later builds there use the repository's current sources."""
 
     def run(self):
         dst = os.path.join(HERE, "csrc")
-        if ROOT != dst:
+        if ROOT == dst:
+            super().run()
+            return
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(os.path.join(ROOT, "ext"), os.path.join(dst, "ext"),
+                        ignore=shutil.ignore_patterns("*.o", "*.so"))
+        os.makedirs(os.path.join(dst, "sql"))
+        shutil.copy(os.path.join(ROOT, "sql", "registry.sql"), os.path.join(dst, "sql"))
+        try:
+            super().run()
+        finally:
             shutil.rmtree(dst, ignore_errors=True)
-            shutil.copytree(os.path.join(ROOT, "ext"), os.path.join(dst, "ext"),
-                            ignore=shutil.ignore_patterns("*.o", "*.so"))
-            os.makedirs(os.path.join(dst, "sql"))
-            shutil.copy(os.path.join(ROOT, "sql", "registry.sql"), os.path.join(dst, "sql"))
-        super().run()
 
 
 setup(

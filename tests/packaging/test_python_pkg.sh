@@ -3,8 +3,8 @@
 # `pip install ./bindings/python` (no index, no build isolation: Debian's setuptools and wheel;
 # without network access when user namespaces allow `unshare -rn`), then from outside the
 # repository: pickle_ext.load(conn) on a sqlite3.Connection, a model registered and scored
-# (labels and probabilities identical to scikit-learn's), the bulk import with its progress bar
-# and the `pickle-ext` command.
+# (labels and probabilities identical to scikit-learn's), the bulk import with its progress bar,
+# the `pickle-ext` command and the report page (its stylesheet is package data).
 #
 #   PYTHON=/usr/bin/python3 (needs scikit-learn, and sqlite3 with enable_load_extension)
 set -eu
@@ -91,6 +91,10 @@ grep -q "importing \[#*\] 3/3 100% done in" import.err || fail "no final progres
 [ "$(grep -c '^importing \[' import.err)" -eq 4 ] || fail "expected 4 progress lines: $(cat import.err)"
 "$TMP/venv/bin/pickle-ext" --db shop.db list batch > list.out || fail "pickle-ext list"
 [ "$(grep -c '^batch ' list.out)" -eq 3 ] || fail "list: $(cat list.out)"
+"$TMP/venv/bin/python" -m pickle_ext report shop.db -o report.html > report.out ||
+    fail "report: $(cat report.out)"
+grep -q "wrote report.html (2 models, 4 versions)" report.out || fail "report: $(cat report.out)"
+grep -q 'id="v-batch-3"' report.html && grep -q 'id="v-churn-1"' report.html || fail "report content"
 # The shipped library also loads in the sqlite3 shell.
 so=$("$TMP/venv/bin/python" -c 'import pickle_ext; print(pickle_ext.loadable_path())')
 [ "$(sqlite3 -cmd ".load $so" shop.db "SELECT count(*) FROM ml_registry")" = 4 ] || fail "sqlite3 .load"
