@@ -17,7 +17,8 @@ const LIB = path.join(__dirname, 'build', 'pickle_ext.so');
 function getLoadablePath() {
   if (!fs.existsSync(LIB)) {
     throw new Error('pickle-ext: ' + LIB + ' is missing: the install step did not build it ' +
-                    '(reinstall and read its output, or run `node scripts/build.js` in the package)');
+                    '(reinstall and read its output, or run `node scripts/build.js` in the ' +
+                    'package)');
   }
   return LIB;
 }

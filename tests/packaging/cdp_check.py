@@ -30,6 +30,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 class Browser:
     def __init__(self, binary, profile, timeout):
+        # Chromium's own log goes to a file: an unread pipe could fill up and stall it.
+        self.log = tempfile.TemporaryFile()
+        self.session = None
         to_chrome_r, self.to_chrome = os.pipe()
         self.from_chrome, from_chrome_w = os.pipe()
         # Chromium reads commands on fd 3 and writes replies and events on fd 4. The child
@@ -42,7 +45,7 @@ class Browser:
         self.proc = subprocess.Popen([binary] + FLAGS + ["--user-data-dir=" + profile,
                                                          "about:blank"],
                                      preexec_fn=fds, pass_fds=(3, 4),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self.buf = b""
@@ -56,8 +59,9 @@ class Browser:
                 raise TimeoutError("Chromium did not answer in time")
             chunk = os.read(self.from_chrome, 65536)
             if not chunk:
+                self.log.seek(0)
                 raise EOFError("Chromium exited: %s"
-                               % self.proc.stderr.read().decode(errors="replace")[-2000:])
+                               % self.log.read().decode(errors="replace")[-2000:])
             self.buf += chunk
         msg, self.buf = self.buf.split(b"\0", 1)
         return json.loads(msg)
@@ -110,7 +114,8 @@ def classify(events):
     for e in events:
         m, p = e.get("method"), e.get("params", {})
         if m == "Runtime.consoleAPICalled":
-            text = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+            text = " ".join(str(a.get("value", a.get("description", "")))
+                            for a in p.get("args", []))
             if p.get("type") in ("error", "assert"):
                 errors.append("console.%s: %s" % (p["type"], text))
             elif p.get("type") == "warning":
@@ -145,7 +150,8 @@ def main():
     b = Browser(binary, profile, a.timeout)
     try:
         target = b.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        b.session = b.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        b.session = b.call("Target.attachToTarget",
+                           {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Runtime", "Log", "Page"):
             b.call(domain + ".enable", {}, b.session)
         b.call("Page.navigate", {"url": "file://" + os.path.abspath(a.page)}, b.session)

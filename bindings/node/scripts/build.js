@@ -41,7 +41,8 @@ function run(args) {
 async function main() {
   const root = sourceRoot();
   const gen = path.join(BUILD, 'gen');
-  embed('pk_registry_sql', path.join(root, 'sql', 'registry.sql'), path.join(gen, 'registry_sql.h'));
+  embed('pk_registry_sql', path.join(root, 'sql', 'registry.sql'),
+        path.join(gen, 'registry_sql.h'));
   const includes = SRC_DIRS.map((d) => '-I' + path.join(root, d)).concat(['-I' + gen]);
   const cflags = ['-std=c11', '-D_GNU_SOURCE', '-O2', '-fPIC', '-fvisibility=hidden', '-Wall']
     .concat((process.env.CFLAGS || '').split(/\s+/).filter(Boolean));
@@ -52,7 +53,8 @@ async function main() {
     }
   }
   sources.push(path.join(root, 'ext', 'pickle_ext.c'));
-  const objs = sources.map((s) => path.join(BUILD, 'obj', path.relative(root, s).replace(/\.c$/, '.o')));
+  const objs = sources.map((s) =>
+    path.join(BUILD, 'obj', path.relative(root, s).replace(/\.c$/, '.o')));
   const jobs = Math.max(1, Number(process.env.PICKLE_EXT_JOBS) || Math.min(os.cpus().length, 4));
   console.log('pickle-ext: compiling ' + sources.length + ' files from ' + root + ' (' + jobs +
               ' at a time)');

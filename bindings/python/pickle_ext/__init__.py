@@ -31,7 +31,8 @@ def loadable_path():
         if os.path.isfile(path):
             return path
     raise LoadError("pickle_ext: the extension library is missing (expected %s; reinstall the "
-                    "package, or run `make` in the repository)" % os.path.join(_HERE, "pickle_ext.so"))
+                    "package, or run `make` in the repository)"
+                    % os.path.join(_HERE, "pickle_ext.so"))
 
 
 def load(conn, path=None):

@@ -1,6 +1,7 @@
 """python -m pickle_ext (also the `pickle-ext` command): the model registry from the shell.
 
-    python -m pickle_ext --db shop.db register churn model.pkl --metrics '{"auc": 0.91}' --alias staging
+    python -m pickle_ext --db shop.db register churn model.pkl --metrics '{"auc": 0.91}' \
+        --alias staging
     python -m pickle_ext --db shop.db import models/*.pkl [--name churn] [--progress]
     python -m pickle_ext --db shop.db list [churn] [--all] [--json]
     python -m pickle_ext --db shop.db alias churn production 3      # set or move
