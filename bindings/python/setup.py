@@ -19,7 +19,7 @@ from setuptools.command.sdist import sdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The libraries the extension links against (the Makefile's LIBS).
-LIBS = ["zstd", "z", "bz2", "lzma", "lz4", "m"]
+LIBS = ["zstd", "z", "m"]
 SRC_DIRS = ["ext/core", "ext/model", "ext/sql"]
 
 

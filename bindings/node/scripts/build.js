@@ -11,7 +11,7 @@ const os = require('os');
 const path = require('path');
 const { PKG, sourceRoot } = require('./sources');
 
-const LIBS = ['-lzstd', '-lz', '-lbz2', '-llzma', '-llz4', '-lm'];
+const LIBS = ['-lzstd', '-lz', '-lm'];
 const SRC_DIRS = ['ext/core', 'ext/model', 'ext/sql'];
 const CC = process.env.CC || 'cc';
 const BUILD = path.join(PKG, 'build');
