@@ -75,9 +75,10 @@ class BuildLoadable(build_ext):
         # Given here, not to setup(): setuptools refuses absolute paths there, and relative ones
         # (../../ext) would put the objects outside build/.
         ext.sources = sources()
-        # Headers and the schema: a change to any of them rebuilds the library.
+        # Headers, the schema and this file (flags, libraries): a change to any of them rebuilds
+        # the library.
         ext.depends = sorted(glob.glob(os.path.join(ROOT, "ext", "*", "*.h"))) + [
-            os.path.join(ROOT, "sql", "registry.sql")]
+            os.path.join(ROOT, "sql", "registry.sql"), os.path.abspath(__file__)]
         super().build_extension(ext)
 
 
