@@ -133,5 +133,11 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.tree._classes", "ExtraTreeClassifier"},
     {"sklearn.tree._classes", "ExtraTreeRegressor"},
     {"sklearn.tree._tree", "Tree"},
+    /* naive Bayes (pk_nb.c) */
+    {"sklearn.naive_bayes", "BernoulliNB"},
+    {"sklearn.naive_bayes", "CategoricalNB"},
+    {"sklearn.naive_bayes", "ComplementNB"},
+    {"sklearn.naive_bayes", "GaussianNB"},
+    {"sklearn.naive_bayes", "MultinomialNB"},
     {NULL, NULL},
 };

@@ -9,6 +9,7 @@
  * Owner: the model-scoring helper (issue 4); the trees helper adds its rows.
  */
 #include "pk_model_impl.h"
+#include "pk_families.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -82,5 +83,11 @@ const pk_model_row pk_model_table[] = {
      pk_compile_hgb},
     /* composition */
     {"sklearn.pipeline", "Pipeline", pk_compile_pipeline},
+    /* naive Bayes (pk_nb.c) */
+    {"sklearn.naive_bayes", "GaussianNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "MultinomialNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "ComplementNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "BernoulliNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "CategoricalNB", pk_compile_nb},
     {NULL, NULL, NULL},
 };
