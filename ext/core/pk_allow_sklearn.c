@@ -139,5 +139,16 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.naive_bayes", "ComplementNB"},
     {"sklearn.naive_bayes", "GaussianNB"},
     {"sklearn.naive_bayes", "MultinomialNB"},
+    /* support vector machines (pk_svm.c) */
+    {"sklearn.svm._classes", "NuSVC"},
+    {"sklearn.svm._classes", "NuSVR"},
+    {"sklearn.svm._classes", "OneClassSVM"},
+    {"sklearn.svm._classes", "SVC"},
+    {"sklearn.svm._classes", "SVR"},
+    {"sklearn.svm.classes", "NuSVC"}, /* scikit-learn < 0.22 */
+    {"sklearn.svm.classes", "NuSVR"},
+    {"sklearn.svm.classes", "OneClassSVM"},
+    {"sklearn.svm.classes", "SVC"},
+    {"sklearn.svm.classes", "SVR"},
     {NULL, NULL},
 };

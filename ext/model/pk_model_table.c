@@ -89,5 +89,11 @@ const pk_model_row pk_model_table[] = {
     {"sklearn.naive_bayes", "ComplementNB", pk_compile_nb},
     {"sklearn.naive_bayes", "BernoulliNB", pk_compile_nb},
     {"sklearn.naive_bayes", "CategoricalNB", pk_compile_nb},
+    /* support vector machines (pk_svm.c) */
+    {"sklearn.svm._classes", "SVC", pk_compile_svm},
+    {"sklearn.svm._classes", "NuSVC", pk_compile_svm},
+    {"sklearn.svm._classes", "SVR", pk_compile_svm},
+    {"sklearn.svm._classes", "NuSVR", pk_compile_svm},
+    {"sklearn.svm._classes", "OneClassSVM", pk_compile_svm},
     {NULL, NULL, NULL},
 };
