@@ -95,5 +95,8 @@ const pk_model_row pk_model_table[] = {
     {"sklearn.svm._classes", "SVR", pk_compile_svm},
     {"sklearn.svm._classes", "NuSVR", pk_compile_svm},
     {"sklearn.svm._classes", "OneClassSVM", pk_compile_svm},
+    /* nearest neighbours (pk_knn.c) */
+    {"sklearn.neighbors._classification", "KNeighborsClassifier", pk_compile_knn},
+    {"sklearn.neighbors._regression", "KNeighborsRegressor", pk_compile_knn},
     {NULL, NULL, NULL},
 };
