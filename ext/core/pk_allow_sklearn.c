@@ -164,5 +164,11 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.neighbors._kd_tree", "KDTree"},
     {"sklearn.neighbors._kd_tree", "newObj"},
     {"sklearn.neighbors._regression", "KNeighborsRegressor"},
+    /* multi-layer perceptrons (pk_mlp.c) and their fitted optimizers (plain classes: instance
+     * dict of numbers and arrays, no __setstate__) */
+    {"sklearn.neural_network._multilayer_perceptron", "MLPClassifier"},
+    {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor"},
+    {"sklearn.neural_network._stochastic_optimizers", "AdamOptimizer"},
+    {"sklearn.neural_network._stochastic_optimizers", "SGDOptimizer"},
     {NULL, NULL},
 };

@@ -98,5 +98,8 @@ const pk_model_row pk_model_table[] = {
     /* nearest neighbours (pk_knn.c) */
     {"sklearn.neighbors._classification", "KNeighborsClassifier", pk_compile_knn},
     {"sklearn.neighbors._regression", "KNeighborsRegressor", pk_compile_knn},
+    /* multi-layer perceptrons (pk_mlp.c) */
+    {"sklearn.neural_network._multilayer_perceptron", "MLPClassifier", pk_compile_mlp},
+    {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor", pk_compile_mlp},
     {NULL, NULL, NULL},
 };
