@@ -38,6 +38,7 @@
 #include <float.h>
 #include <math.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -397,22 +398,56 @@ static pk_code kn_predict_reg(const pk_model *m, const double *x, double *scratc
 
 /* ---- compile ---------------------------------------------------------------------------- */
 
-/* The thread count scikit-learn's OpenMP loops use: OMP_NUM_THREADS when set, else the CPUs
- * this process may run on (capped at 256). */
+/* A positive integer from the start of s, or 0. */
+static long kn_leading_int(const char *s) {
+    if (!s) return 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    return end != s && v > 0 ? v : 0;
+}
+
+/* ceil(quota / period) of the cgroup CPU bandwidth limit (v2 cpu.max, else v1), or 0. */
+static long kn_cgroup_cpus(void) {
+    char buf[64] = {0};
+    long q = 0, per = 0;
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (f) {
+        if (fgets(buf, sizeof buf, f)) {
+            char *sp = strchr(buf, ' ');
+            q = kn_leading_int(buf);
+            per = sp ? kn_leading_int(sp + 1) : 0;
+        }
+        fclose(f);
+    } else {
+        f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r");
+        if (f) {
+            if (fgets(buf, sizeof buf, f)) q = kn_leading_int(buf);
+            fclose(f);
+        }
+        f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_period_us", "r");
+        if (f) {
+            if (fgets(buf, sizeof buf, f)) per = kn_leading_int(buf);
+            fclose(f);
+        }
+    }
+    return q > 0 && per > 0 ? (q + per - 1) / per : 0;
+}
+
+/* The thread count of scikit-learn's OpenMP loops (_openmp_effective_n_threads): the first
+ * value of OMP_NUM_THREADS when set; else the CPUs this process may run on, lowered by a cgroup
+ * CPU quota and by LOKY_MAX_CPU_COUNT as joblib's cpu_count does. Capped at 256. */
 static size_t kn_threads(void) {
-    const char *env = getenv("OMP_NUM_THREADS");
-    if (env && *env) {
-        char *end;
-        long v = strtol(env, &end, 10);
-        if (v > 0 && v <= 256) return (size_t)v;
+    long n = kn_leading_int(getenv("OMP_NUM_THREADS"));
+    if (n <= 0) {
+        cpu_set_t set;
+        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+        if (n <= 0) n = sysconf(_SC_NPROCESSORS_ONLN);
+        long cg = kn_cgroup_cpus(), lk = kn_leading_int(getenv("LOKY_MAX_CPU_COUNT"));
+        if (cg > 0 && cg < n) n = cg;
+        if (lk > 0 && lk < n) n = lk;
     }
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n > 0) return n > 256 ? 256 : (size_t)n;
-    }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n <= 256 ? (size_t)n : 1;
+    if (n < 1) n = 1;
+    return n > 256 ? 256 : (size_t)n;
 }
 
 static int kn_metric_code(const char *s) {

@@ -305,7 +305,7 @@ static pk_code svm_classes(pk_mc *c, pk_svm *S) {
     if (rc) return rc;
     S->k = m->n_classes;
     if (S->k < 2) return pk_mc_fail(c, "%s has fewer than 2 classes", m->cls);
-    if (S->k > 4096) return pk_mc_fail(c, "%s has too many classes (%zu)", m->cls, S->k);
+    if (S->k > 1024) return pk_mc_fail(c, "%s has too many classes (%zu)", m->cls, S->k);
     S->npair = S->k * (S->k - 1) / 2;
     pk_mc_arr ns;
     rc = svm_array2(c, "_n_support", "n_support_", &ns);

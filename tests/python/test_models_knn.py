@@ -123,3 +123,21 @@ def test_refusals(db):
     assert "weighted minkowski" in msg, msg
     e = KNeighborsClassifier().fit(X, np.vstack([y, y]).T)
     assert "several outputs" in sql_error(db, "model_predict", dumps(e), *X[0])
+
+
+def test_brute_ties_across_chunks(db):
+    """900 rows on an integer grid (4 chunks of 256 dealt to the threads): equally distant rows
+    at the k-th place in several chunks, so the per-thread heaps and their merge decide."""
+    rng = np.random.RandomState(5)
+    X = rng.randint(0, 3, size=(900, 3)).astype(float)
+    y = rng.randint(0, 3, 900)
+    Q = queries(X[:200])
+    for weights in ("uniform", "distance"):
+        for nn in (3, 10, 25):
+            e = KNeighborsClassifier(n_neighbors=nn, algorithm="brute", weights=weights).fit(X, y)
+            score_and_compare(db, e, Q, "p4")
+            o = sql_scores(db, "model_predict_proba", dumps(e), load_table(db, Q))
+            assert np.array_equal(np.array([json.loads(v) for v in o]), e.predict_proba(Q))
+            r = KNeighborsRegressor(n_neighbors=nn, algorithm="brute", weights=weights).fit(
+                X, y * 0.3)
+            score_and_compare(db, r, Q, "p5")
