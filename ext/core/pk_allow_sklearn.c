@@ -158,6 +158,15 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.metrics._dist_metrics", "ManhattanDistance"},
     {"sklearn.metrics._dist_metrics", "MinkowskiDistance"},
     {"sklearn.metrics._dist_metrics", "newObj"},
+    {"sklearn.metrics._dist_metrics", "ChebyshevDistance64"}, /* scikit-learn >= 1.3 */
+    {"sklearn.metrics._dist_metrics", "EuclideanDistance64"},
+    {"sklearn.metrics._dist_metrics", "ManhattanDistance64"},
+    {"sklearn.metrics._dist_metrics", "MinkowskiDistance64"},
+    {"sklearn.neighbors._dist_metrics", "ChebyshevDistance"}, /* scikit-learn 0.22 - 1.0 */
+    {"sklearn.neighbors._dist_metrics", "EuclideanDistance"},
+    {"sklearn.neighbors._dist_metrics", "ManhattanDistance"},
+    {"sklearn.neighbors._dist_metrics", "MinkowskiDistance"},
+    {"sklearn.neighbors._dist_metrics", "newObj"},
     {"sklearn.neighbors._ball_tree", "BallTree"},
     {"sklearn.neighbors._ball_tree", "newObj"},
     {"sklearn.neighbors._classification", "KNeighborsClassifier"},

@@ -481,25 +481,32 @@ static pk_code kn_minkowski_p(pk_mc *c, pk_knn *K) {
     return PK_OK;
 }
 
-/* A field of a structured array element as a double (little- or big-endian i8/f8). */
+/* A field of a structured array element as a double: 4- or 8-byte integers (intp is 4 bytes
+ * in pickles made on Windows), 8-byte floats, either byte order. */
 static int kn_field(const pk_ndarray *a, size_t row, const pk_dtfield *f, double *out) {
     const pk_dtype *dt = f->dtype->u.dt;
-    if (dt->itemsize != 8 || (dt->kind != 'i' && dt->kind != 'f')) return 0;
+    size_t sz = dt->itemsize;
+    int isint = dt->kind == 'i' || dt->kind == 'u';
+    if (!((isint && (sz == 4 || sz == 8)) || (dt->kind == 'f' && sz == 8))) return 0;
     const uint8_t *p = a->data + (int64_t)row * a->strides[0] + f->offset;
     uint8_t b[8];
-    memcpy(b, p, 8);
+    memcpy(b, p, sz);
     if (dt->byteorder == '>')
-        for (int i = 0; i < 4; i++) {
+        for (size_t i = 0; i < sz / 2; i++) {
             uint8_t t = b[i];
-            b[i] = b[7 - i];
-            b[7 - i] = t;
+            b[i] = b[sz - 1 - i];
+            b[sz - 1 - i] = t;
         }
-    if (dt->kind == 'f')
+    if (dt->kind == 'f') {
         memcpy(out, b, 8);
-    else {
+    } else if (sz == 8) {
         int64_t v;
         memcpy(&v, b, 8);
-        *out = (double)v;
+        *out = dt->kind == 'u' ? (double)(uint64_t)v : (double)v;
+    } else {
+        int32_t v;
+        memcpy(&v, b, 4);
+        *out = dt->kind == 'u' ? (double)(uint32_t)v : (double)v;
     }
     return 1;
 }
@@ -517,8 +524,9 @@ static pk_code kn_nodes(pk_mc *c, pk_knn *K, const pk_value *v) {
         for (int j = 0; j < 4; j++)
             if (strcmp(dt->fields[i].name, want[j]) == 0) fs[j] = &dt->fields[i];
     for (int j = 0; j < 4; j++)
-        if (!fs[j] || fs[j]->offset + 8 > dt->itemsize)
-            return pk_mc_fail(c, "%s: the tree's node_data has no 8-byte field %s", cls, want[j]);
+        if (!fs[j] || !fs[j]->dtype || fs[j]->dtype->kind != PK_DTYPE ||
+            fs[j]->offset + fs[j]->dtype->u.dt->itemsize > dt->itemsize)
+            return pk_mc_fail(c, "%s: the tree's node_data has no field %s", cls, want[j]);
     K->n_nodes = (size_t)a->shape[0];
     if (K->n_nodes == 0 || K->n_nodes > ((size_t)1 << 40))
         return pk_mc_fail(c, "%s: the tree has no nodes", cls);
@@ -528,7 +536,8 @@ static pk_code kn_nodes(pk_mc *c, pk_knn *K, const pk_value *v) {
         double s, e, l, r;
         if (!kn_field(a, i, fs[0], &s) || !kn_field(a, i, fs[1], &e) ||
             !kn_field(a, i, fs[2], &l) || !kn_field(a, i, fs[3], &r))
-            return pk_mc_fail(c, "%s: the tree's node_data fields are not 8-byte numbers", cls);
+            return pk_mc_fail(c, "%s: the tree's node_data fields are not integers and floats",
+                              cls);
         kn_node *nd = &K->nodes[i];
         nd->leaf = l != 0;
         nd->radius = r;
@@ -607,11 +616,14 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
     const pk_value *dcls = kn_class_of(dm);
     if (!dcls) return pk_mc_fail(c, "%s: the tree has no distance metric", cls);
     const char *mn = dcls->u.g.name;
-    int tm = strcmp(mn, "EuclideanDistance") == 0   ? M_EUCLID
-             : strcmp(mn, "ManhattanDistance") == 0 ? M_MANHATTAN
-             : strcmp(mn, "ChebyshevDistance") == 0 ? M_CHEBYSHEV
-             : strcmp(mn, "MinkowskiDistance") == 0 ? M_MINKOWSKI
-                                                    : -1;
+    /* scikit-learn >= 1.3 names the float64 metrics EuclideanDistance64, ... */
+    size_t ml = strlen(mn);
+    if (ml > 2 && strcmp(mn + ml - 2, "64") == 0) ml -= 2;
+    int tm = ml == 17 && strncmp(mn, "EuclideanDistance", ml) == 0   ? M_EUCLID
+             : ml == 17 && strncmp(mn, "ManhattanDistance", ml) == 0 ? M_MANHATTAN
+             : ml == 17 && strncmp(mn, "ChebyshevDistance", ml) == 0 ? M_CHEBYSHEV
+             : ml == 17 && strncmp(mn, "MinkowskiDistance", ml) == 0 ? M_MINKOWSKI
+                                                                     : -1;
     if (tm < 0) return pk_mc_fail(c, "%s: the tree's metric %s is not supported", cls, mn);
     if (tm != K->metric)
         return pk_mc_fail(c, "%s: the tree's metric %s differs from effective_metric_", cls, mn);

@@ -141,3 +141,37 @@ def test_brute_ties_across_chunks(db):
             r = KNeighborsRegressor(n_neighbors=nn, algorithm="brute", weights=weights).fit(
                 X, y * 0.3)
             score_and_compare(db, r, Q, "p5")
+
+
+class _TreeAs:
+    """Pickles as newObj(KDTree/BallTree) + the given state: lets a test write the tree exactly
+    as another platform or release would (scikit-learn 1.2 itself refuses such state)."""
+
+    def __init__(self, tree, state):
+        self.tree, self.state = tree, state
+
+    def __reduce__(self):
+        r = self.tree.__reduce__()
+        return r[0], r[1], self.state
+
+
+def test_tree_with_windows_intp(db):
+    """Pickles made on Windows (numpy < 2) have 4-byte intp: idx_array and node_data's integer
+    fields are int32. They score like the originals."""
+    import copy
+    X, y = tie_sets()["grid"]
+    for alg in ("kd_tree", "ball_tree"):
+        e = KNeighborsClassifier(n_neighbors=4, algorithm=alg, leaf_size=5).fit(X, y)
+        st = list(e._tree.__getstate__())
+        nd = st[2]
+        nd32 = np.zeros(nd.shape, dtype=[("idx_start", "<i4"), ("idx_end", "<i4"),
+                                          ("is_leaf", "<i4"), ("radius", "<f8")])
+        for f in ("idx_start", "idx_end", "is_leaf", "radius"):
+            nd32[f] = nd[f]
+        st[1] = st[1].astype(np.int32)
+        st[2] = nd32
+        e2 = copy.copy(e)
+        e2._tree = _TreeAs(e._tree, tuple(st))
+        Q = queries(X)
+        o = sql_scores(db, "model_predict_proba", dumps(e2), load_table(db, Q))
+        assert np.array_equal(np.array([json.loads(v) for v in o]), e.predict_proba(Q))
