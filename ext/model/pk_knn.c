@@ -691,6 +691,17 @@ pk_code pk_compile_knn(pk_mc *c) {
         rc = pk_mc_array(c, "_fit_X", 1, &fx);
         if (rc) return rc;
         if (fx.ndim != 2 || fx.rows == 0) return pk_mc_fail(c, "%s._fit_X is not a 2-D array", cls);
+        /* float64 queries against other training dtypes leave ArgKmin for the chunked
+         * pairwise-distance path, whose ties (argpartition) we do not reproduce */
+        const pk_value *fxv = pk_attr(c->obj, "_fit_X");
+        if (fxv->kind == PK_NDARRAY) {
+            const pk_dtype *fdt = fxv->u.arr->dtype->u.dt;
+            if (fdt->kind != 'f' || fdt->itemsize != 8)
+                return pk_mc_fail(c,
+                                  "%s was fitted by brute force on %s data; only float64 is "
+                                  "supported",
+                                  cls, pk_dtype_scalar_name(fdt));
+        }
         K->n = fx.rows;
         K->nf = fx.cols;
         K->X = fx.v;

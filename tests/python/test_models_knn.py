@@ -175,3 +175,14 @@ def test_tree_with_windows_intp(db):
         Q = queries(X)
         o = sql_scores(db, "model_predict_proba", dumps(e2), load_table(db, Q))
         assert np.array_equal(np.array([json.loads(v) for v in o]), e.predict_proba(Q))
+
+
+def test_brute_float32_refused(db):
+    X, y = tie_sets()["iris"]
+    e = KNeighborsClassifier(algorithm="brute").fit(X.astype(np.float32), y)
+    assert sql_error(db, "model_predict", dumps(e), *X[0]) == (
+        "model_predict: KNeighborsClassifier was fitted by brute force on float32 data; only "
+        "float64 is supported")
+    # a tree converts its data to float64: scored
+    e = KNeighborsClassifier(algorithm="kd_tree").fit(X.astype(np.float32), y)
+    score_and_compare(db, e, X, "p4")
