@@ -61,8 +61,8 @@ typedef struct pk_svm {
     size_t *svidx; /* precomputed: the column of each support vector */
     int ovr, break_ties;
     double offset;
-    /* scratch layout (doubles): kv[l] | diff[nf] | dec[npair] | vote[k] | ovr[k] | work */
-    size_t o_diff, o_dec, o_vote, o_ovr, o_work;
+    /* scratch layout (doubles): kv[l] | dec[npair] | vote[k] | ovr[k] | work */
+    size_t o_dec, o_vote, o_ovr, o_work;
 } pk_svm;
 
 /* base ** times by squaring, as libsvm computes its polynomial kernel. */
@@ -75,7 +75,7 @@ static double svm_powi(double base, int times) {
     return r;
 }
 
-static void svm_kernels(const pk_svm *S, const double *x, double *kv, double *diff) {
+static void svm_kernels(const pk_svm *S, const double *x, double *kv) {
     size_t nf = S->nf;
     for (size_t i = 0; i < S->l; i++) {
         const double *s = S->sv + i * nf;
@@ -86,11 +86,16 @@ static void svm_kernels(const pk_svm *S, const double *x, double *kv, double *di
         case K_POLY:
             kv[i] = svm_powi(S->gamma * pk_dot(x, s, nf) + S->coef0, S->degree);
             break;
-        case K_RBF:
-            for (size_t j = 0; j < nf; j++)
-                diff[j] = x[j] - s[j];
-            kv[i] = exp(-S->gamma * pk_dot(diff, diff, nf));
+        case K_RBF: {
+            /* ddot(d, d) of d = x - s, summed left to right as it is formed */
+            double sum = 0.0;
+            for (size_t j = 0; j < nf; j++) {
+                double d = x[j] - s[j];
+                sum += d * d;
+            }
+            kv[i] = exp(-S->gamma * sum);
             break;
+        }
         case K_SIGMOID:
             kv[i] = tanh(S->gamma * pk_dot(x, s, nf) + S->coef0);
             break;
@@ -103,7 +108,7 @@ static void svm_kernels(const pk_svm *S, const double *x, double *kv, double *di
 
 /* Regression / one-class value: sum coef_i k_i - rho. */
 static double svm_single(const pk_svm *S, const double *x, double *scratch) {
-    svm_kernels(S, x, scratch, scratch + S->o_diff);
+    svm_kernels(S, x, scratch);
     double sum = 0;
     for (size_t i = 0; i < S->l; i++)
         sum += S->coef[i] * scratch[i];
@@ -114,7 +119,7 @@ static double svm_single(const pk_svm *S, const double *x, double *scratch) {
 /* Pair decision values into dec[npair]; returns libsvm's voted class. */
 static size_t svm_pairs(const pk_svm *S, const double *x, double *scratch, double *dec) {
     double *kv = scratch;
-    svm_kernels(S, x, kv, scratch + S->o_diff);
+    svm_kernels(S, x, kv);
     double *vote = scratch + S->o_vote;
     for (size_t c = 0; c < S->k; c++)
         vote[c] = 0;
@@ -445,8 +450,7 @@ pk_code pk_compile_svm(pk_mc *c) {
     for (size_t p = 0; p < S->npair; p++)
         S->rho[p] = -ic.v[p];
 
-    S->o_diff = S->l;
-    S->o_dec = S->o_diff + S->nf;
+    S->o_dec = S->l;
     S->o_vote = S->o_dec + S->npair;
     S->o_ovr = S->o_vote + S->k;
     S->o_work = S->o_ovr + S->k;
