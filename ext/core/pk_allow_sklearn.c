@@ -133,5 +133,14 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.tree._classes", "ExtraTreeClassifier"},
     {"sklearn.tree._classes", "ExtraTreeRegressor"},
     {"sklearn.tree._tree", "Tree"},
+    /* XGBoost (ext/model/pk_xgb.c). Booster.__setstate__ hands the `handle` bytes to the
+     * library's own deserializer (a model document: data, no code); the wrappers' state is
+     * plain parameters. */
+    {"xgboost.core", "Booster"},
+    {"xgboost.sklearn", "XGBClassifier"},
+    {"xgboost.sklearn", "XGBRFClassifier"},
+    {"xgboost.sklearn", "XGBRFRegressor"},
+    {"xgboost.sklearn", "XGBRanker"},
+    {"xgboost.sklearn", "XGBRegressor"},
     {NULL, NULL},
 };

@@ -82,5 +82,12 @@ const pk_model_row pk_model_table[] = {
      pk_compile_hgb},
     /* composition */
     {"sklearn.pipeline", "Pipeline", pk_compile_pipeline},
+    /* XGBoost (pk_xgb.c) */
+    {"xgboost.core", "Booster", pk_compile_xgb_booster},
+    {"xgboost.sklearn", "XGBClassifier", pk_compile_xgb_classifier},
+    {"xgboost.sklearn", "XGBRFClassifier", pk_compile_xgb_classifier},
+    {"xgboost.sklearn", "XGBRegressor", pk_compile_xgb_regressor},
+    {"xgboost.sklearn", "XGBRFRegressor", pk_compile_xgb_regressor},
+    {"xgboost.sklearn", "XGBRanker", pk_compile_xgb_regressor},
     {NULL, NULL, NULL},
 };

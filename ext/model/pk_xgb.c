@@ -1,0 +1,349 @@
+/*
+ * pk_xgb.c - XGBoost models: the pickled xgboost.core.Booster and the scikit-learn wrappers
+ * (XGBClassifier, XGBRegressor, XGBRFClassifier, XGBRFRegressor, XGBRanker), scored as
+ * XGBoost 1.7's CPU predictor does (docs/xgboost.md).
+ *
+ * A row is cast to float32; a value is missing when it is NaN or equals the wrapper's `missing`
+ * (compared as float32). Margin of output group g:
+ *   gbtree    base_margin, then += leaf of each tree of group g, in tree order (float adds)
+ *   dart      the same with each leaf weighted by weight_drop[t]; the wrappers' predict goes
+ *             through inplace_predict, which adds ((base_margin + leaf) - base_margin) * w,
+ *             Booster.predict(DMatrix) adds leaf * w (both in float)
+ *   gblinear  (bias[g] + base_margin), then += x[j] * w[j][g] over present features in order
+ * At a split, a missing value follows the default direction, else x < condition goes left.
+ * The objective's transform is then applied in float (sigmoid 1 / (1 + expf(-m)), expf,
+ * hinge, softmax). The wrappers' predict uses trees [0, (best_iteration + 1) * trees per
+ * iteration) when the Booster carries best_iteration; Booster.predict uses all trees.
+ */
+#include "pk_model_impl.h"
+#include "pk_xgb.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { XGB_BOOSTER, XGB_CLASSIFIER, XGB_REGRESSOR };
+
+typedef struct xgb_impl {
+    pk_xgb x;
+    size_t tree_end;  /* trees [0, tree_end) are used                            */
+    int dart_inplace; /* dart weighting of inplace_predict (the wrappers' path)  */
+    int custom_missing;
+    float missing;
+    int role; /* XGB_BOOSTER, XGB_CLASSIFIER, XGB_REGRESSOR              */
+} xgb_impl;
+
+/* The row as float32 with NaN for missing values, into fx. */
+static void row_f32(const xgb_impl *im, const double *x, size_t n, float *fx) {
+    for (size_t j = 0; j < n; j++) {
+        float v = (float)x[j];
+        if (im->custom_missing && v == im->missing) v = NAN;
+        fx[j] = v;
+    }
+}
+
+static float leaf_of(const pk_xgb_node *nodes, const float *fx) {
+    const pk_xgb_node *nd = nodes;
+    while (nd->left >= 0) {
+        float v = fx[nd->feature & ~PK_XGB_DEFAULT_LEFT];
+        int32_t next;
+        if (isnan(v))
+            next = (nd->feature & PK_XGB_DEFAULT_LEFT) ? nd->left : nd->right;
+        else
+            next = v < nd->value ? nd->left : nd->right;
+        nd = nodes + next;
+    }
+    return nd->value;
+}
+
+/* Margins of every output group into acc[0 .. n_groups). */
+static void margins(const xgb_impl *im, const float *fx, float *acc) {
+    const pk_xgb *x = &im->x;
+    const float base = x->base_margin;
+    if (x->booster == PK_XGB_GBLINEAR) {
+        const float *w = x->linear;
+        size_t ng = x->n_groups, nf = x->n_features;
+        for (size_t g = 0; g < ng; g++) {
+            float s = w[nf * ng + g] + base;
+            for (size_t j = 0; j < nf; j++)
+                if (!isnan(fx[j])) s += fx[j] * w[j * ng + g];
+            acc[g] = s;
+        }
+        return;
+    }
+    for (size_t g = 0; g < x->n_groups; g++)
+        acc[g] = base;
+    if (x->booster == PK_XGB_GBTREE) {
+        for (size_t t = 0; t < im->tree_end; t++)
+            acc[x->tree_group[t]] += leaf_of(x->nodes + x->tree_root[t], fx);
+    } else if (im->dart_inplace) {
+        for (size_t t = 0; t < im->tree_end; t++) {
+            float p = base + leaf_of(x->nodes + x->tree_root[t], fx);
+            acc[x->tree_group[t]] += (p - base) * x->weight_drop[t];
+        }
+    } else {
+        for (size_t t = 0; t < im->tree_end; t++)
+            acc[x->tree_group[t]] += leaf_of(x->nodes + x->tree_root[t], fx) * x->weight_drop[t];
+    }
+}
+
+static float sigmoid(float m) {
+    return 1.0f / (1.0f + expf(-m));
+}
+
+/* multi:softprob: max-shifted expf, summed left to right, each divided by the sum. */
+static void softmax(float *v, size_t n) {
+    float mx = v[0];
+    for (size_t i = 1; i < n; i++)
+        mx = fmaxf(v[i], mx);
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = expf(v[i] - mx);
+        sum += v[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] /= (float)sum;
+}
+
+static size_t argmax(const float *v, size_t n) {
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+/* Margins then the objective's transform, in place (acc has n_groups floats). */
+static void predict_values(const xgb_impl *im, const float *fx, float *acc) {
+    margins(im, fx, acc);
+    size_t ng = im->x.n_groups;
+    switch (im->x.transform) {
+    case PK_XGB_IDENTITY:
+        break;
+    case PK_XGB_SIGMOID:
+        for (size_t g = 0; g < ng; g++)
+            acc[g] = sigmoid(acc[g]);
+        break;
+    case PK_XGB_EXP:
+        for (size_t g = 0; g < ng; g++)
+            acc[g] = expf(acc[g]);
+        break;
+    case PK_XGB_HINGE:
+        for (size_t g = 0; g < ng; g++)
+            acc[g] = acc[g] > 0.0f ? 1.0f : 0.0f;
+        break;
+    case PK_XGB_SOFTPROB:
+        softmax(acc, ng);
+        break;
+    case PK_XGB_SOFTMAX:
+        acc[0] = (float)argmax(acc, ng);
+        break;
+    }
+}
+
+/* Scratch layout (doubles): the float32 row, then the group accumulators. */
+static float *row_buf(double *scratch) {
+    return (float *)scratch;
+}
+static float *acc_buf(const pk_model *m, double *scratch) {
+    return (float *)(scratch + (m->n_features + 1) / 2 + 1);
+}
+
+static pk_code xgb_margin(const pk_model *m, const double *x, double *scratch, double *out,
+                          pk_err *err) {
+    (void)err;
+    const xgb_impl *im = m->impl;
+    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, fx);
+    margins(im, fx, acc);
+    for (size_t g = 0; g < im->x.n_groups; g++)
+        out[g] = (double)acc[g];
+    return PK_OK;
+}
+
+static pk_code xgb_value(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    (void)err;
+    const xgb_impl *im = m->impl;
+    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, fx);
+    predict_values(im, fx, acc);
+    size_t w = im->x.transform == PK_XGB_SOFTMAX ? 1 : im->x.n_groups;
+    for (size_t g = 0; g < w; g++)
+        out[g] = (double)acc[g];
+    return PK_OK;
+}
+
+/* XGBClassifier.predict: argmax of softprob, the softmax index, else value > 0.5. */
+static pk_code xgb_label(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    (void)err;
+    const xgb_impl *im = m->impl;
+    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, fx);
+    predict_values(im, fx, acc);
+    if (im->x.transform == PK_XGB_SOFTPROB)
+        out[0] = (double)argmax(acc, im->x.n_groups);
+    else if (im->x.transform == PK_XGB_SOFTMAX)
+        out[0] = (double)acc[0];
+    else
+        out[0] = acc[0] > 0.5f ? 1.0 : 0.0;
+    return PK_OK;
+}
+
+/* XGBClassifier.predict_proba: softprob as is; multi:softmax scipy's softmax of the margins
+ * (float32); one output: [1 - v, v]. */
+static pk_code xgb_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    (void)err;
+    const xgb_impl *im = m->impl;
+    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, fx);
+    size_t ng = im->x.n_groups;
+    if (im->x.transform == PK_XGB_SOFTMAX) {
+        margins(im, fx, acc);
+        float mx = acc[0];
+        for (size_t g = 1; g < ng; g++)
+            if (acc[g] > mx) mx = acc[g];
+        float sum = 0.0f;
+        for (size_t g = 0; g < ng; g++) {
+            acc[g] = expf(acc[g] - mx);
+            sum += acc[g];
+        }
+        for (size_t g = 0; g < ng; g++)
+            out[g] = (double)(acc[g] / sum);
+        return PK_OK;
+    }
+    predict_values(im, fx, acc);
+    if (ng > 1) {
+        for (size_t g = 0; g < ng; g++)
+            out[g] = (double)acc[g];
+        return PK_OK;
+    }
+    out[0] = (double)(1.0f - acc[0]);
+    out[1] = (double)acc[0];
+    return PK_OK;
+}
+
+/* The bytes of a Booster object's `handle`. */
+static pk_code booster_bytes(pk_mc *c, const pk_value *bst, const uint8_t **buf, size_t *n) {
+    const pk_value *h = pk_attr(bst, "handle");
+    if (!h || h->kind == PK_NONE)
+        return pk_mc_fail(c, "%s is not fitted (no Booster handle)", c->m->cls);
+    if (h->kind != PK_BYTES && h->kind != PK_BYTEARRAY)
+        return pk_mc_fail(c, "%s: the Booster handle is not bytes", c->m->cls);
+    *buf = (const uint8_t *)h->u.s.ptr;
+    *n = h->u.s.len;
+    return PK_OK;
+}
+
+static pk_code load(pk_mc *c, xgb_impl *im, const uint8_t *buf, size_t n) {
+    size_t budget;
+    if (pk_mul_overflow(n, 64, &budget) || pk_add_overflow(budget, (size_t)1 << 20, &budget) ||
+        budget > ((size_t)512 << 20))
+        budget = (size_t)512 << 20;
+    pk_err lerr;
+    pk_err_clear(&lerr);
+    pk_code rc = pk_xgb_load(c->m->arena, c->m->arena->alloc, budget, 1000, buf, n, &im->x, &lerr);
+    if (rc) {
+        if (rc == PK_ENOMEM) return pk_err_nomem(c->err, -1);
+        return pk_mc_fail(c, "%s: %s", c->m->cls, lerr.msg);
+    }
+    im->tree_end = im->x.n_trees;
+    return PK_OK;
+}
+
+/* Trees of the first `iters` boosting iterations (all when that is more). */
+static void limit_iterations(xgb_impl *im, int64_t iters) {
+    if (iters <= 0 || im->x.booster == PK_XGB_GBLINEAR) return;
+    size_t per = im->x.num_parallel_tree * im->x.n_groups;
+    if ((uint64_t)iters > im->x.n_trees / (per ? per : 1) + 1) return;
+    size_t end = (size_t)iters * per;
+    if (end < im->tree_end) im->tree_end = end;
+}
+
+static pk_code finish(pk_mc *c, xgb_impl *im) {
+    pk_model *m = c->m;
+    pk_code rc = pk_mc_features(c, im->x.n_features);
+    if (rc) return rc;
+    if (!m->feature_names && im->x.feature_names) m->feature_names = im->x.feature_names;
+    m->impl = im;
+    m->nan_ok = 1;
+    m->scratch = (m->n_features + 1) / 2 + 1 + (im->x.n_groups + 1) / 2 + 1;
+    return PK_OK;
+}
+
+pk_code pk_compile_xgb_booster(pk_mc *c) {
+    xgb_impl *im = pk_mc_alloc(c, 1, sizeof *im);
+    if (!im) return c->err->code;
+    im->role = XGB_BOOSTER;
+    const uint8_t *buf;
+    size_t n;
+    pk_code rc = booster_bytes(c, c->obj, &buf, &n);
+    if (!rc) rc = load(c, im, buf, n);
+    if (!rc) rc = finish(c, im);
+    if (rc) return rc;
+    pk_model *m = c->m;
+    m->kind = PK_MODEL_REGRESSOR;
+    size_t ng = im->x.n_groups;
+    size_t w = im->x.transform == PK_XGB_SOFTMAX ? 1 : ng;
+    pk_mc_method(c, PK_PREDICT, w == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, w, xgb_value);
+    pk_mc_method(c, PK_DECISION, ng == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, ng, xgb_margin);
+    return PK_OK;
+}
+
+static pk_code compile_wrapper(pk_mc *c, int role) {
+    xgb_impl *im = pk_mc_alloc(c, 1, sizeof *im);
+    if (!im) return c->err->code;
+    im->role = role;
+    const pk_value *bst = pk_attr(c->obj, "_Booster");
+    if (!bst || bst->kind == PK_NONE) return pk_mc_not_fitted(c, "_Booster");
+    if (!pk_global_is(bst, "xgboost.core", "Booster"))
+        return pk_mc_fail(c, "%s: _Booster is not an xgboost.core.Booster", c->m->cls);
+    const uint8_t *buf;
+    size_t n;
+    pk_code rc = booster_bytes(c, bst, &buf, &n);
+    if (!rc) rc = load(c, im, buf, n);
+    if (rc) return rc;
+    double miss;
+    if ((rc = pk_mc_num(c, "missing", NAN, &miss)) != PK_OK) return rc;
+    if (!isnan(miss)) {
+        im->custom_missing = 1;
+        im->missing = (float)miss;
+    }
+    /* inplace_predict unless a predictor is named or the booster is gblinear */
+    const char *pred = pk_mc_str(c, "predictor");
+    im->dart_inplace = !pred || strcmp(pred, "auto") == 0;
+    /* best_iteration as the wrapper reads it: the Booster object's attribute */
+    const pk_value *bi = pk_attr(bst, "best_iteration");
+    if (bi && bi->kind == PK_INT && bi->u.i >= 0) limit_iterations(im, bi->u.i + 1);
+    if ((rc = finish(c, im)) != PK_OK) return rc;
+    pk_model *m = c->m;
+    size_t ng = im->x.n_groups;
+    pk_mc_method(c, PK_DECISION, ng == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, ng, xgb_margin);
+    if (role == XGB_REGRESSOR) {
+        m->kind = PK_MODEL_REGRESSOR;
+        size_t w = im->x.transform == PK_XGB_SOFTMAX ? 1 : ng;
+        pk_mc_method(c, PK_PREDICT, w == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, w, xgb_value);
+        return PK_OK;
+    }
+    m->kind = PK_MODEL_CLASSIFIER;
+    if ((rc = pk_mc_classes(c, pk_attr(c->obj, "classes_"))) != PK_OK) return rc;
+    int multi = im->x.transform == PK_XGB_SOFTPROB || im->x.transform == PK_XGB_SOFTMAX;
+    if (multi && m->n_classes != ng)
+        return pk_mc_fail(c, "%s: %zu classes but %zu output groups", m->cls, m->n_classes, ng);
+    if (multi && ng == 2)
+        return pk_mc_fail(c, "%s: multi-class objective with 2 classes is not supported", m->cls);
+    if (!multi && (ng != 1 || m->n_classes != 2))
+        return pk_mc_fail(c, "%s: objective %s with %zu classes is not supported", m->cls,
+                          im->x.objective, m->n_classes);
+    pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, xgb_label);
+    pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, xgb_proba);
+    return PK_OK;
+}
+
+pk_code pk_compile_xgb_classifier(pk_mc *c) {
+    return compile_wrapper(c, XGB_CLASSIFIER);
+}
+
+pk_code pk_compile_xgb_regressor(pk_mc *c) {
+    return compile_wrapper(c, XGB_REGRESSOR);
+}

@@ -1,0 +1,74 @@
+/*
+ * pk_xgb.h - an XGBoost model read from its serialized bytes (internal to ext/model).
+ *
+ * pk_xgb_load (pk_xgb_load.c) turns the bytes a Booster carries - the pickled Booster's
+ * `handle` (the serialization document {"Config": ..., "Model": ...}), or a file written by
+ * Booster.save_model / save_raw in JSON or UBJSON - into this flat structure; pk_xgb.c scores it.
+ * Layouts and arithmetic are described in docs/xgboost.md.
+ */
+#ifndef PK_XGB_H
+#define PK_XGB_H
+
+#include "pk.h"
+#include "pk_err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum pk_xgb_booster { PK_XGB_GBTREE, PK_XGB_DART, PK_XGB_GBLINEAR } pk_xgb_booster;
+
+/* How the objective turns a margin into the predicted value (its PredTransform). */
+typedef enum pk_xgb_transform {
+    PK_XGB_IDENTITY, /* reg:squarederror, rank:*, binary:logitraw, ...      */
+    PK_XGB_SIGMOID,  /* binary:logistic, reg:logistic                       */
+    PK_XGB_EXP,      /* count:poisson, reg:gamma, reg:tweedie, survival:cox */
+    PK_XGB_HINGE,    /* binary:hinge: 1 when the margin > 0, else 0         */
+    PK_XGB_SOFTPROB, /* multi:softprob: softmax over the groups             */
+    PK_XGB_SOFTMAX   /* multi:softmax: index of the largest margin          */
+} pk_xgb_transform;
+
+/* One tree node (16 bytes). A leaf has left == -1 and holds its value in `value`. */
+typedef struct pk_xgb_node {
+    int32_t left, right;
+    uint32_t feature; /* split feature; PK_XGB_DEFAULT_LEFT set when missing values go left */
+    float value;      /* split condition (go left when x < value), or the leaf value         */
+} pk_xgb_node;
+
+#define PK_XGB_DEFAULT_LEFT 0x80000000u
+
+typedef struct pk_xgb {
+    pk_xgb_booster booster;
+    char objective[64];
+    pk_xgb_transform transform;
+    size_t n_features;
+    size_t n_groups;   /* outputs per row: num_class for multi:*, else num_target (>= 1) */
+    float base_score;  /* as stored (the objective's output space)                       */
+    float base_margin; /* the objective's ProbToMargin(base_score), added to every margin */
+    int version[3];    /* the writer's XGBoost version, {0,0,0} when not recorded           */
+
+    /* gbtree / dart */
+    size_t n_trees;
+    size_t num_parallel_tree;
+    int32_t *tree_group; /* output group of each tree                                */
+    size_t *tree_root;   /* index of each tree's root in nodes                       */
+    pk_xgb_node *nodes;
+    size_t n_nodes;
+    size_t max_depth;   /* deepest leaf over all trees                              */
+    float *weight_drop; /* dart: weight of each tree                                */
+
+    /* gblinear: (n_features + 1) x n_groups, row-major, the bias row last */
+    float *linear;
+
+    int64_t best_iteration; /* from the model's attributes, -1 when absent           */
+    char **feature_names;   /* n_features names, or NULL                             */
+} pk_xgb;
+
+/* Reads a serialized model from buf[0..n): UBJSON or JSON, either the serialization document
+ * {"Config", "Model"} or a saved model {"learner", "version"}. Every array is copied into `ar`
+ * (buf may be freed afterwards). `scratch` is the allocator for the temporary document graph,
+ * whose size is capped by `budget` bytes. PK_EMODEL with a message on malformed or unsupported
+ * content ("XGBoost model: tree 3 node 7: child 90 out of range"). */
+pk_code pk_xgb_load(pk_arena *ar, const pk_alloc *scratch, size_t budget, uint32_t max_depth,
+                    const uint8_t *buf, size_t n, pk_xgb *out, pk_err *err);
+
+#endif /* PK_XGB_H */
