@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential libsqlite3-dev sqlite3 libzstd-dev zstd libcmocka-dev zlib1g-dev \
 liblzma-dev libbz2-dev liblz4-dev python3 python3-sklearn python3-joblib python3-pandas \
-python3-pytest python3-lz4 libpython3.11-testsuite clang libclang-rt-14-dev valgrind cppcheck"
+python3-pytest python3-lz4 python3-xgboost libpython3.11-testsuite clang libclang-rt-14-dev valgrind cppcheck"
 
 missing=""
 for p in $PKGS; do
