@@ -32,31 +32,33 @@ typedef struct xgb_impl {
     int role; /* XGB_BOOSTER, XGB_CLASSIFIER, XGB_REGRESSOR              */
 } xgb_impl;
 
-/* The row as float32 with NaN for missing values, into fx. */
-static void row_f32(const xgb_impl *im, const double *x, size_t n, float *fx) {
+/* The row cast to float32 (kept in doubles, which hold every float32 exactly), NaN for missing
+ * values, into fx. */
+static void row_f32(const xgb_impl *im, const double *x, size_t n, double *fx) {
     for (size_t j = 0; j < n; j++) {
         float v = (float)x[j];
         if (im->custom_missing && v == im->missing) v = NAN;
-        fx[j] = v;
+        fx[j] = (double)v;
     }
 }
 
-static float leaf_of(const pk_xgb_node *nodes, const float *fx) {
+static float leaf_of(const pk_xgb_node *nodes, const double *fx) {
     const pk_xgb_node *nd = nodes;
     while (nd->left >= 0) {
-        float v = fx[nd->feature & ~PK_XGB_DEFAULT_LEFT];
+        double v = fx[nd->feature & ~PK_XGB_DEFAULT_LEFT];
         int32_t next;
         if (isnan(v))
             next = (nd->feature & PK_XGB_DEFAULT_LEFT) ? nd->left : nd->right;
         else
-            next = v < nd->value ? nd->left : nd->right;
+            next = v < (double)nd->value ? nd->left : nd->right;
         nd = nodes + next;
     }
     return nd->value;
 }
 
-/* Margins of every output group into acc[0 .. n_groups). */
-static void margins(const xgb_impl *im, const float *fx, float *acc) {
+/* Margins of every output group into acc[0 .. n_groups). Every value is a float32 kept in a
+ * double; each addition and product is rounded to float32, as XGBoost computes them. */
+static void margins(const xgb_impl *im, const double *fx, double *acc) {
     const pk_xgb *x = &im->x;
     const float base = x->base_margin;
     if (x->booster == PK_XGB_GBLINEAR) {
@@ -65,24 +67,36 @@ static void margins(const xgb_impl *im, const float *fx, float *acc) {
         for (size_t g = 0; g < ng; g++) {
             float s = w[nf * ng + g] + base;
             for (size_t j = 0; j < nf; j++)
-                if (!isnan(fx[j])) s += fx[j] * w[j * ng + g];
-            acc[g] = s;
+                if (!isnan(fx[j])) s += (float)fx[j] * w[j * ng + g];
+            acc[g] = (double)s;
         }
         return;
     }
     for (size_t g = 0; g < x->n_groups; g++)
-        acc[g] = base;
+        acc[g] = (double)base;
     if (x->booster == PK_XGB_GBTREE) {
-        for (size_t t = 0; t < im->tree_end; t++)
-            acc[x->tree_group[t]] += leaf_of(x->nodes + x->tree_root[t], fx);
+        if (x->n_groups == 1) {
+            float s = base;
+            for (size_t t = 0; t < im->tree_end; t++)
+                s += leaf_of(x->nodes + x->tree_root[t], fx);
+            acc[0] = (double)s;
+            return;
+        }
+        for (size_t t = 0; t < im->tree_end; t++) {
+            double *a = &acc[x->tree_group[t]];
+            *a = (double)((float)*a + leaf_of(x->nodes + x->tree_root[t], fx));
+        }
     } else if (im->dart_inplace) {
         for (size_t t = 0; t < im->tree_end; t++) {
             float p = base + leaf_of(x->nodes + x->tree_root[t], fx);
-            acc[x->tree_group[t]] += (p - base) * x->weight_drop[t];
+            double *a = &acc[x->tree_group[t]];
+            *a = (double)((float)*a + (p - base) * x->weight_drop[t]);
         }
     } else {
-        for (size_t t = 0; t < im->tree_end; t++)
-            acc[x->tree_group[t]] += leaf_of(x->nodes + x->tree_root[t], fx) * x->weight_drop[t];
+        for (size_t t = 0; t < im->tree_end; t++) {
+            double *a = &acc[x->tree_group[t]];
+            *a = (double)((float)*a + leaf_of(x->nodes + x->tree_root[t], fx) * x->weight_drop[t]);
+        }
     }
 }
 
@@ -90,29 +104,31 @@ static float sigmoid(float m) {
     return 1.0f / (1.0f + expf(-m));
 }
 
-/* multi:softprob: max-shifted expf, summed left to right, each divided by the sum. */
-static void softmax(float *v, size_t n) {
-    float mx = v[0];
+/* multi:softprob: expf of each margin minus the largest, summed left to right in a double, each
+ * divided by that sum rounded to float32. */
+static void softmax(double *v, size_t n) {
+    float mx = (float)v[0];
     for (size_t i = 1; i < n; i++)
-        mx = fmaxf(v[i], mx);
+        mx = fmaxf((float)v[i], mx);
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
-        v[i] = expf(v[i] - mx);
+        v[i] = (double)expf((float)v[i] - mx);
         sum += v[i];
     }
     for (size_t i = 0; i < n; i++)
-        v[i] /= (float)sum;
+        v[i] = (double)((float)v[i] / (float)sum);
 }
 
-static size_t argmax(const float *v, size_t n) {
+/* Index of the first largest value. */
+static size_t argmax(const double *v, size_t n) {
     size_t best = 0;
     for (size_t i = 1; i < n; i++)
         if (v[i] > v[best]) best = i;
     return best;
 }
 
-/* Margins then the objective's transform, in place (acc has n_groups floats). */
-static void predict_values(const xgb_impl *im, const float *fx, float *acc) {
+/* Margins then the objective's transform, in place (acc has n_groups values). */
+static void predict_values(const xgb_impl *im, const double *fx, double *acc) {
     margins(im, fx, acc);
     size_t ng = im->x.n_groups;
     switch (im->x.transform) {
@@ -120,42 +136,36 @@ static void predict_values(const xgb_impl *im, const float *fx, float *acc) {
         break;
     case PK_XGB_SIGMOID:
         for (size_t g = 0; g < ng; g++)
-            acc[g] = sigmoid(acc[g]);
+            acc[g] = (double)sigmoid((float)acc[g]);
         break;
     case PK_XGB_EXP:
         for (size_t g = 0; g < ng; g++)
-            acc[g] = expf(acc[g]);
+            acc[g] = (double)expf((float)acc[g]);
         break;
     case PK_XGB_HINGE:
         for (size_t g = 0; g < ng; g++)
-            acc[g] = acc[g] > 0.0f ? 1.0f : 0.0f;
+            acc[g] = acc[g] > 0.0 ? 1.0 : 0.0;
         break;
     case PK_XGB_SOFTPROB:
         softmax(acc, ng);
         break;
     case PK_XGB_SOFTMAX:
-        acc[0] = (float)argmax(acc, ng);
+        acc[0] = (double)argmax(acc, ng);
         break;
     }
 }
 
-/* Scratch layout (doubles): the float32 row, then the group accumulators. */
-static float *row_buf(double *scratch) {
-    return (float *)scratch;
-}
-static float *acc_buf(const pk_model *m, double *scratch) {
-    return (float *)(scratch + (m->n_features + 1) / 2 + 1);
+/* Scratch layout (doubles): the float32 row (n_features), then the group values (n_groups). */
+static double *acc_buf(const pk_model *m, double *scratch) {
+    return scratch + m->n_features;
 }
 
 static pk_code xgb_margin(const pk_model *m, const double *x, double *scratch, double *out,
                           pk_err *err) {
     (void)err;
     const xgb_impl *im = m->impl;
-    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
-    row_f32(im, x, m->n_features, fx);
-    margins(im, fx, acc);
-    for (size_t g = 0; g < im->x.n_groups; g++)
-        out[g] = (double)acc[g];
+    row_f32(im, x, m->n_features, scratch);
+    margins(im, scratch, out);
     return PK_OK;
 }
 
@@ -163,12 +173,11 @@ static pk_code xgb_value(const pk_model *m, const double *x, double *scratch, do
                          pk_err *err) {
     (void)err;
     const xgb_impl *im = m->impl;
-    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
-    row_f32(im, x, m->n_features, fx);
-    predict_values(im, fx, acc);
+    double *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, scratch);
+    predict_values(im, scratch, acc);
     size_t w = im->x.transform == PK_XGB_SOFTMAX ? 1 : im->x.n_groups;
-    for (size_t g = 0; g < w; g++)
-        out[g] = (double)acc[g];
+    memcpy(out, acc, w * sizeof *out);
     return PK_OK;
 }
 
@@ -177,49 +186,48 @@ static pk_code xgb_label(const pk_model *m, const double *x, double *scratch, do
                          pk_err *err) {
     (void)err;
     const xgb_impl *im = m->impl;
-    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
-    row_f32(im, x, m->n_features, fx);
-    predict_values(im, fx, acc);
+    double *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, scratch);
+    predict_values(im, scratch, acc);
     if (im->x.transform == PK_XGB_SOFTPROB)
         out[0] = (double)argmax(acc, im->x.n_groups);
     else if (im->x.transform == PK_XGB_SOFTMAX)
-        out[0] = (double)acc[0];
+        out[0] = acc[0];
     else
-        out[0] = acc[0] > 0.5f ? 1.0 : 0.0;
+        out[0] = acc[0] > 0.5 ? 1.0 : 0.0;
     return PK_OK;
 }
 
 /* XGBClassifier.predict_proba: softprob as is; multi:softmax scipy's softmax of the margins
- * (float32); one output: [1 - v, v]. */
+ * (float32, expf standing for numpy's SIMD exp); one output: [1 - v, v]. */
 static pk_code xgb_proba(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
     (void)err;
     const xgb_impl *im = m->impl;
-    float *fx = row_buf(scratch), *acc = acc_buf(m, scratch);
-    row_f32(im, x, m->n_features, fx);
+    double *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, scratch);
     size_t ng = im->x.n_groups;
     if (im->x.transform == PK_XGB_SOFTMAX) {
-        margins(im, fx, acc);
-        float mx = acc[0];
+        margins(im, scratch, acc);
+        float mx = (float)acc[0];
         for (size_t g = 1; g < ng; g++)
-            if (acc[g] > mx) mx = acc[g];
+            if ((float)acc[g] > mx) mx = (float)acc[g];
         float sum = 0.0f;
         for (size_t g = 0; g < ng; g++) {
-            acc[g] = expf(acc[g] - mx);
-            sum += acc[g];
+            acc[g] = (double)expf((float)acc[g] - mx);
+            sum += (float)acc[g];
         }
         for (size_t g = 0; g < ng; g++)
-            out[g] = (double)(acc[g] / sum);
+            out[g] = (double)((float)acc[g] / sum);
         return PK_OK;
     }
-    predict_values(im, fx, acc);
+    predict_values(im, scratch, acc);
     if (ng > 1) {
-        for (size_t g = 0; g < ng; g++)
-            out[g] = (double)acc[g];
+        memcpy(out, acc, ng * sizeof *out);
         return PK_OK;
     }
-    out[0] = (double)(1.0f - acc[0]);
-    out[1] = (double)acc[0];
+    out[0] = (double)(1.0f - (float)acc[0]);
+    out[1] = acc[0];
     return PK_OK;
 }
 
@@ -267,7 +275,7 @@ static pk_code finish(pk_mc *c, xgb_impl *im) {
     if (!m->feature_names && im->x.feature_names) m->feature_names = im->x.feature_names;
     m->impl = im;
     m->nan_ok = 1;
-    m->scratch = (m->n_features + 1) / 2 + 1 + (im->x.n_groups + 1) / 2 + 1;
+    m->scratch = m->n_features + im->x.n_groups;
     return PK_OK;
 }
 
