@@ -60,12 +60,12 @@ static float leaf_of(const pk_xgb_node *nodes, const double *fx) {
  * double; each addition and product is rounded to float32, as XGBoost computes them. */
 static void margins(const xgb_impl *im, const double *fx, double *acc) {
     const pk_xgb *x = &im->x;
-    const float base = x->base_margin;
+    const float *base = x->base_margin;
     if (x->booster == PK_XGB_GBLINEAR) {
         const float *w = x->linear;
         size_t ng = x->n_groups, nf = x->n_features;
         for (size_t g = 0; g < ng; g++) {
-            float s = w[nf * ng + g] + base;
+            float s = w[nf * ng + g] + base[g];
             for (size_t j = 0; j < nf; j++)
                 if (!isnan(fx[j])) s += (float)fx[j] * w[j * ng + g];
             acc[g] = (double)s;
@@ -73,10 +73,10 @@ static void margins(const xgb_impl *im, const double *fx, double *acc) {
         return;
     }
     for (size_t g = 0; g < x->n_groups; g++)
-        acc[g] = (double)base;
+        acc[g] = (double)base[g];
     if (x->booster == PK_XGB_GBTREE) {
         if (x->n_groups == 1) {
-            float s = base;
+            float s = base[0];
             for (size_t t = 0; t < im->tree_end; t++)
                 s += leaf_of(x->nodes + x->tree_root[t], fx);
             acc[0] = (double)s;
@@ -88,9 +88,9 @@ static void margins(const xgb_impl *im, const double *fx, double *acc) {
         }
     } else if (im->dart_inplace) {
         for (size_t t = 0; t < im->tree_end; t++) {
-            float p = base + leaf_of(x->nodes + x->tree_root[t], fx);
-            double *a = &acc[x->tree_group[t]];
-            *a = (double)((float)*a + (p - base) * x->weight_drop[t]);
+            int32_t g = x->tree_group[t];
+            float p = base[g] + leaf_of(x->nodes + x->tree_root[t], fx);
+            acc[g] = (double)((float)acc[g] + (p - base[g]) * x->weight_drop[t]);
         }
     } else {
         for (size_t t = 0; t < im->tree_end; t++) {
@@ -100,8 +100,12 @@ static void margins(const xgb_impl *im, const double *fx, double *acc) {
     }
 }
 
-static float sigmoid(float m) {
-    return 1.0f / (1.0f + expf(-m));
+/* XGBoost 1.x: 1 / (1 + expf(-m)). 2.x and later clamp the exponent at 88.7 and add 1e-16 to
+ * the denominator (which changes nothing once the denominator is >= 1). */
+static float sigmoid(float m, int v2) {
+    if (!v2) return 1.0f / (1.0f + expf(-m));
+    float e = fminf(-m, 88.7f);
+    return 1.0f / (expf(e) + 1.0f + 1e-16f);
 }
 
 /* multi:softprob: expf of each margin minus the largest, summed left to right in a double, each
@@ -136,7 +140,7 @@ static void predict_values(const xgb_impl *im, const double *fx, double *acc) {
         break;
     case PK_XGB_SIGMOID:
         for (size_t g = 0; g < ng; g++)
-            acc[g] = (double)sigmoid((float)acc[g]);
+            acc[g] = (double)sigmoid((float)acc[g], im->x.version[0] >= 2);
         break;
     case PK_XGB_EXP:
         for (size_t g = 0; g < ng; g++)
@@ -298,6 +302,23 @@ pk_code pk_compile_xgb_booster(pk_mc *c) {
     return PK_OK;
 }
 
+/* classes_ (1.x), or 0 .. n_classes_ - 1 (2.x and later keep only n_classes_, and classes_
+ * is np.arange(n_classes_)). */
+static pk_code wrapper_classes(pk_mc *c) {
+    const pk_value *cls = pk_attr(c->obj, "classes_");
+    if (cls && cls->kind != PK_NONE) return pk_mc_classes(c, cls);
+    const pk_value *n = pk_attr(c->obj, "n_classes_");
+    if (!n || n->kind != PK_INT || n->u.i < 2 || n->u.i > (1 << 16))
+        return pk_mc_not_fitted(c, "classes_");
+    pk_value *list = pk_new_seq(c->m->arena, PK_LIST, (size_t)n->u.i);
+    if (!list) return pk_err_nomem(c->err, -1);
+    for (int64_t i = 0; i < n->u.i; i++) {
+        pk_value *v = pk_new_int(c->m->arena, i);
+        if (!v || pk_seq_append(c->m->arena, list, v, c->err)) return pk_err_nomem(c->err, -1);
+    }
+    return pk_mc_classes(c, list);
+}
+
 static pk_code compile_wrapper(pk_mc *c, int role) {
     xgb_impl *im = pk_mc_alloc(c, 1, sizeof *im);
     if (!im) return c->err->code;
@@ -320,9 +341,13 @@ static pk_code compile_wrapper(pk_mc *c, int role) {
     /* inplace_predict unless a predictor is named or the booster is gblinear */
     const char *pred = pk_mc_str(c, "predictor");
     im->dart_inplace = !pred || strcmp(pred, "auto") == 0;
-    /* best_iteration as the wrapper reads it: the Booster object's attribute */
+    /* best_iteration as the wrapper reads it: the Booster object's attribute (1.x pickles it
+     * with the Booster), else the model's own attribute (what 2.x and later read) */
     const pk_value *bi = pk_attr(bst, "best_iteration");
-    if (bi && bi->kind == PK_INT && bi->u.i >= 0) limit_iterations(im, bi->u.i + 1);
+    if (bi && bi->kind == PK_INT && bi->u.i >= 0)
+        limit_iterations(im, bi->u.i + 1);
+    else if (im->x.best_iteration >= 0)
+        limit_iterations(im, im->x.best_iteration + 1);
     if ((rc = finish(c, im)) != PK_OK) return rc;
     pk_model *m = c->m;
     size_t ng = im->x.n_groups;
@@ -334,7 +359,7 @@ static pk_code compile_wrapper(pk_mc *c, int role) {
         return PK_OK;
     }
     m->kind = PK_MODEL_CLASSIFIER;
-    if ((rc = pk_mc_classes(c, pk_attr(c->obj, "classes_"))) != PK_OK) return rc;
+    if ((rc = wrapper_classes(c)) != PK_OK) return rc;
     int multi = im->x.transform == PK_XGB_SOFTPROB || im->x.transform == PK_XGB_SOFTMAX;
     if (multi && m->n_classes != ng)
         return pk_mc_fail(c, "%s: %zu classes but %zu output groups", m->cls, m->n_classes, ng);

@@ -41,10 +41,10 @@ typedef struct pk_xgb {
     char objective[64];
     pk_xgb_transform transform;
     size_t n_features;
-    size_t n_groups;   /* outputs per row: num_class for multi:*, else num_target (>= 1) */
-    float base_score;  /* as stored (the objective's output space)                       */
-    float base_margin; /* the objective's ProbToMargin(base_score), added to every margin */
-    int version[3];    /* the writer's XGBoost version, {0,0,0} when not recorded           */
+    size_t n_groups;    /* outputs per row: num_class for multi:*, else num_target (>= 1) */
+    float base_score;   /* as stored (the objective's output space; the first of a list) */
+    float *base_margin; /* per output group: ProbToMargin(base_score), the starting margin */
+    int version[3];     /* the writer's XGBoost version, {0,0,0} when not recorded           */
 
     /* gbtree / dart */
     size_t n_trees;

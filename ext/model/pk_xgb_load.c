@@ -3,7 +3,8 @@
  *
  * The bytes are parsed into a temporary pk_value graph (pk_ubjson_read or pk_json_read), then
  * the learner is read from it:
- *   learner.learner_model_param   base_score (a float written as text), num_class, num_feature
+ *   learner.learner_model_param   base_score (a float written as text, or a list "[5E-1]" in
+ *                                 3.x), num_class, num_feature
  *   learner.objective.name        the objective, which fixes ProbToMargin and the transform
  *                                 (binary:logitraw keeps base_score as its margin, as 1.7 does)
  *   learner.gradient_booster      {"name": "gbtree", "model": {...}} |
@@ -133,27 +134,29 @@ static int item_float(const pk_seq *s, size_t i, float *out) {
     return 0;
 }
 
-static pk_code set_objective(ld *l, pk_xgb *x, const pk_value *learner) {
+enum { LINK_IDENTITY, LINK_LOGIT, LINK_LOG };
+
+/* The objective's transform and the link ProbToMargin applies to base_score. */
+static pk_code set_objective(ld *l, pk_xgb *x, const pk_value *learner, int *link) {
     const pk_value *name = get(get(learner, "objective"), "name");
     if (!name || name->kind != PK_STR || name->u.s.len >= sizeof x->objective)
         return bad(l, "no objective name");
     memcpy(x->objective, name->u.s.ptr, name->u.s.len + 1);
     const char *o = x->objective;
-    float bs = x->base_score;
     static const char *const identity[] = {
         "reg:squarederror",  "reg:linear",        "reg:squaredlogerror", "reg:pseudohubererror",
         "reg:absoluteerror", "reg:quantileerror", "binary:logitraw",     "rank:pairwise",
         "rank:ndcg",         "rank:map"};
-    x->base_margin = bs;
+    *link = LINK_IDENTITY;
     if (strcmp(o, "binary:logistic") == 0 || strcmp(o, "reg:logistic") == 0) {
         x->transform = PK_XGB_SIGMOID;
-        x->base_margin = -logf(1.0f / bs - 1.0f);
+        *link = LINK_LOGIT;
         return PK_OK;
     }
     if (strcmp(o, "count:poisson") == 0 || strcmp(o, "reg:gamma") == 0 ||
         strcmp(o, "reg:tweedie") == 0 || strcmp(o, "survival:cox") == 0) {
         x->transform = PK_XGB_EXP;
-        x->base_margin = logf(bs);
+        *link = LINK_LOG;
         return PK_OK;
     }
     if (strcmp(o, "binary:hinge") == 0) {
@@ -174,6 +177,43 @@ static pk_code set_objective(ld *l, pk_xgb *x, const pk_value *learner) {
             return PK_OK;
         }
     return bad(l, "objective '%s' is not supported", o);
+}
+
+/* base_score: a float as text ("5E-1", 1.x), or a list of them ("[5E-1]", 3.x; one per output
+ * group or one for all), turned into each group's starting margin. */
+static pk_code set_base(ld *l, pk_xgb *x, const pk_value *v, int link) {
+    x->base_margin = pk_arena_calloc(l->ar, x->n_groups, sizeof(float));
+    if (!x->base_margin) return pk_err_nomem(l->err, -1);
+    float vals[1];
+    size_t k = 0;
+    if (v && v->kind == PK_STR && v->u.s.len >= 2 && v->u.s.ptr[0] == '[') {
+        const char *p = v->u.s.ptr + 1, *end = v->u.s.ptr + v->u.s.len - 1;
+        if (*end != ']') return bad(l, "bad base_score list");
+        while (p < end) {
+            char *q;
+            float f = strtof(p, &q);
+            if (q == p || q > end) return bad(l, "bad base_score list");
+            if (k >= x->n_groups) return bad(l, "base_score has more values than outputs");
+            x->base_margin[k++] = f;
+            p = q;
+            while (p < end && (*p == ',' || *p == ' '))
+                p++;
+        }
+        if (k != 1 && k != x->n_groups)
+            return bad(l, "base_score has %zu values for %zu outputs", k, x->n_groups);
+    } else {
+        if (!numf(v, &vals[0])) return bad(l, "no base_score in learner_model_param");
+        x->base_margin[0] = vals[0];
+        k = 1;
+    }
+    x->base_score = x->base_margin[0];
+    for (size_t g = 0; g < x->n_groups; g++) {
+        float bs = x->base_margin[k == 1 ? 0 : g];
+        x->base_margin[g] = link == LINK_LOGIT ? -logf(1.0f / bs - 1.0f)
+                            : link == LINK_LOG ? logf(bs)
+                                               : bs;
+    }
+    return PK_OK;
 }
 
 /* Checks that tree t (nodes [base, base + n)) is a tree rooted at 0 and finds its depth.
@@ -335,8 +375,6 @@ static pk_code load_learner(ld *l, pk_xgb *x, const pk_value *doc, pk_arena *tmp
     }
     const pk_value *mp = get(learner, "learner_model_param");
     size_t ncls = 0, ntgt = 1;
-    if (!numf(get(mp, "base_score"), &x->base_score))
-        return bad(l, "no base_score in learner_model_param");
     if (!count(get(mp, "num_feature"), 1u << 24, &x->n_features))
         return bad(l, "no num_feature in learner_model_param");
     if (get(mp, "num_class") && !count(get(mp, "num_class"), 1u << 16, &ncls))
@@ -346,7 +384,9 @@ static pk_code load_learner(ld *l, pk_xgb *x, const pk_value *doc, pk_arena *tmp
     if (ncls > 0 && ntgt > 1) return bad(l, "multi-class with multiple targets");
     if (ntgt > 1) return bad(l, "multi-target models are not supported yet");
     x->n_groups = ncls > 0 ? ncls : 1;
-    pk_code c = set_objective(l, x, learner);
+    int link;
+    pk_code c = set_objective(l, x, learner, &link);
+    if (!c) c = set_base(l, x, get(mp, "base_score"), link);
     if (c) return c;
     if ((x->transform == PK_XGB_SOFTPROB || x->transform == PK_XGB_SOFTMAX) && ncls < 1)
         return bad(l, "%s without num_class", x->objective);

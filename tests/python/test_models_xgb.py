@@ -352,3 +352,43 @@ def test_categorical_splits_refused_clearly(db):
     m.fit(df, y)
     msg = error_of(db, pickle.dumps(m))
     assert "categorical splits are not supported yet" in msg, msg
+
+
+# ---- layouts of later XGBoost versions (only 1.7 is installable here) ---------------------------
+
+def as_3x_document(bst, per_group=1):
+    """A 1.7 model rewritten the way XGBoost 3.x writes it: version [3, 2, 0], base_score as a
+    list ("[5E-1]", one value per output group when per_group > 1), the 2.x iteration_indptr and
+    the 3.x (empty) category encoder. The trees are the same, so the margins must be too."""
+    d = json.loads(bytes(bst.save_raw("json")))
+    lrn = d["learner"]
+    bs = lrn["learner_model_param"]["base_score"]
+    lrn["learner_model_param"]["base_score"] = "[" + ",".join([bs] * per_group) + "]"
+    model = lrn["gradient_booster"]["model"]
+    model["iteration_indptr"] = list(range(0, len(model["trees"]) + 1, per_group))
+    model["cats"] = {"enc": [], "feature_segments": [], "sorted_idx": []}
+    d["version"] = [3, 2, 0]
+    return json.dumps(d).encode()
+
+
+@pytest.mark.parametrize("params,k", [
+    ({"objective": "reg:squarederror", "base_score": 0.3}, 1),
+    ({"objective": "binary:logistic", "max_depth": 3}, 1),
+    ({"objective": "multi:softprob", "num_class": 3}, 3),
+])
+def test_3x_layout(db, params, k):
+    X, z, rs = data(23)
+    obj = params["objective"]
+    y = labels(z, rs, 3) if obj.startswith("multi") else (
+        labels(z, rs, 2) if obj.startswith("binary") else 2 * z)
+    bst = xgb.train(dict(params, nthread=1), xgb.DMatrix(X, label=y), num_boost_round=12)
+    for per_group in sorted({1, k}):
+        # 3.x's sigmoid clamps the exponent: the same as 1.7's for these margins
+        booster_check(db, bst, as_3x_document(bst, per_group), X)
+
+
+def test_3x_wrapper_without_classes(db):
+    X, z, rs = data(24)
+    m = xgb.XGBClassifier(n_jobs=1, n_estimators=8).fit(X, labels(z, rs, 3))
+    del m.classes_  # 2.x and later pickle only n_classes_
+    check(db, m, X)
