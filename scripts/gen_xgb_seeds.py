@@ -1,5 +1,5 @@
-"""Seeds for the fuzz_ubjson target: small XGBoost models as UBJSON and JSON files (fixed
-seeds, Debian's /usr/bin/python3 with python3-xgboost).  Usage: gen_xgb_seeds.py OUT_DIR"""
+"""Seeds for the fuzz_ubjson target: small XGBoost models as UBJSON, JSON and legacy binary
+files (fixed seeds, Debian's /usr/bin/python3 with python3-xgboost).  Usage: gen_xgb_seeds.py OUT_DIR"""
 import os
 import pickle
 import sys
@@ -24,7 +24,7 @@ def main(out):
     for name, (params, y) in cases.items():
         params = dict(params, nthread=1, seed=0)
         bst = xgb.train(params, xgb.DMatrix(X, label=y), num_boost_round=2)
-        for fmt in ("ubj", "json"):
+        for fmt in ("ubj", "json", "deprecated"):
             with open(os.path.join(out, "%s.%s" % (name, fmt)), "wb") as f:
                 f.write(bytes(bst.save_raw(fmt)))
         with open(os.path.join(out, name + ".handle"), "wb") as f:

@@ -2,8 +2,9 @@
  * pk_xgb.h - an XGBoost model read from its serialized bytes (internal to ext/model).
  *
  * pk_xgb_load (pk_xgb_load.c) turns the bytes a Booster carries - the pickled Booster's
- * `handle` (the serialization document {"Config": ..., "Model": ...}), or a file written by
- * Booster.save_model / save_raw in JSON or UBJSON - into this flat structure; pk_xgb.c scores it.
+ * `handle` (the serialization document {"Config": ..., "Model": ...}, or the legacy binary
+ * format before 1.0), or a file written by Booster.save_model / save_raw in JSON, UBJSON or the
+ * legacy binary format - into this flat structure; pk_xgb.c scores it.
  * Layouts and arithmetic are described in docs/xgboost.md.
  */
 #ifndef PK_XGB_H
@@ -64,11 +65,34 @@ typedef struct pk_xgb {
 } pk_xgb;
 
 /* Reads a serialized model from buf[0..n): UBJSON or JSON, either the serialization document
- * {"Config", "Model"} or a saved model {"learner", "version"}. Every array is copied into `ar`
+ * {"Config", "Model"} or a saved model {"learner", "version"}; bytes that do not start with '{'
+ * go to pk_xgb_load_legacy. Every array is copied into `ar`
  * (buf may be freed afterwards). `scratch` is the allocator for the temporary document graph,
  * whose size is capped by `budget` bytes. PK_EMODEL with a message on malformed or unsupported
  * content ("XGBoost model: tree 3 node 7: child 90 out of range"). */
 pk_code pk_xgb_load(pk_arena *ar, const pk_alloc *scratch, size_t budget, uint32_t max_depth,
                     const uint8_t *buf, size_t n, pk_xgb *out, pk_err *err);
+
+/* The legacy binary format (pk_xgb_legacy.c): XGBoost 1.x's save_raw() / .bin files (after the
+ * "binf" magic) and the handle of pickles from XGBoost < 1.0 (no magic). Arrays go into `ar`. */
+pk_code pk_xgb_load_legacy(pk_arena *ar, const uint8_t *buf, size_t n, pk_xgb *out, pk_err *err);
+
+/* ---- shared by both loaders (pk_xgb_load.c) ---- */
+
+/* How ProbToMargin maps base_score to the starting margin. */
+enum { PK_XGB_LINK_IDENTITY, PK_XGB_LINK_LOGIT, PK_XGB_LINK_LOG };
+
+/* Sets objective/transform from the objective's name; *link receives its ProbToMargin.
+ * PK_EMODEL for an objective that is not supported. */
+pk_code pk_xgb_set_objective(pk_xgb *x, const char *name, size_t len, int *link, pk_err *err);
+
+/* ProbToMargin(bs) in float: -logf(1/bs - 1), logf(bs) or bs. */
+float pk_xgb_prob_to_margin(int link, float bs);
+
+/* Checks that nodes[0 .. n) (tree t, children already range-checked) form a tree rooted at 0 in
+ * which every node is reached at most once, and gives its depth. mark: n bytes of scratch;
+ * stack: 2n entries. */
+pk_code pk_xgb_check_tree(const pk_xgb_node *nodes, size_t n, size_t t, uint8_t *mark,
+                          size_t *stack, size_t *depth_out, pk_err *err);
 
 #endif /* PK_XGB_H */

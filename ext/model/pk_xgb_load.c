@@ -134,29 +134,27 @@ static int item_float(const pk_seq *s, size_t i, float *out) {
     return 0;
 }
 
-enum { LINK_IDENTITY, LINK_LOGIT, LINK_LOG };
-
-/* The objective's transform and the link ProbToMargin applies to base_score. */
-static pk_code set_objective(ld *l, pk_xgb *x, const pk_value *learner, int *link) {
-    const pk_value *name = get(get(learner, "objective"), "name");
-    if (!name || name->kind != PK_STR || name->u.s.len >= sizeof x->objective)
+pk_code pk_xgb_set_objective(pk_xgb *x, const char *name, size_t len, int *link, pk_err *err) {
+    ld lv = {NULL, err}, *l = &lv;
+    if (len == 0 || len >= sizeof x->objective || memchr(name, 0, len))
         return bad(l, "no objective name");
-    memcpy(x->objective, name->u.s.ptr, name->u.s.len + 1);
+    memcpy(x->objective, name, len);
+    x->objective[len] = 0;
     const char *o = x->objective;
     static const char *const identity[] = {
         "reg:squarederror",  "reg:linear",        "reg:squaredlogerror", "reg:pseudohubererror",
         "reg:absoluteerror", "reg:quantileerror", "binary:logitraw",     "rank:pairwise",
         "rank:ndcg",         "rank:map"};
-    *link = LINK_IDENTITY;
+    *link = PK_XGB_LINK_IDENTITY;
     if (strcmp(o, "binary:logistic") == 0 || strcmp(o, "reg:logistic") == 0) {
         x->transform = PK_XGB_SIGMOID;
-        *link = LINK_LOGIT;
+        *link = PK_XGB_LINK_LOGIT;
         return PK_OK;
     }
     if (strcmp(o, "count:poisson") == 0 || strcmp(o, "reg:gamma") == 0 ||
         strcmp(o, "reg:tweedie") == 0 || strcmp(o, "survival:cox") == 0) {
         x->transform = PK_XGB_EXP;
-        *link = LINK_LOG;
+        *link = PK_XGB_LINK_LOG;
         return PK_OK;
     }
     if (strcmp(o, "binary:hinge") == 0) {
@@ -207,19 +205,20 @@ static pk_code set_base(ld *l, pk_xgb *x, const pk_value *v, int link) {
         k = 1;
     }
     x->base_score = x->base_margin[0];
-    for (size_t g = 0; g < x->n_groups; g++) {
-        float bs = x->base_margin[k == 1 ? 0 : g];
-        x->base_margin[g] = link == LINK_LOGIT ? -logf(1.0f / bs - 1.0f)
-                            : link == LINK_LOG ? logf(bs)
-                                               : bs;
-    }
+    for (size_t g = 0; g < x->n_groups; g++)
+        x->base_margin[g] = pk_xgb_prob_to_margin(link, x->base_margin[k == 1 ? 0 : g]);
     return PK_OK;
 }
 
-/* Checks that tree t (nodes [base, base + n)) is a tree rooted at 0 and finds its depth.
- * `mark` is n bytes of scratch, `stack` n entries of (node, depth). */
-static pk_code check_tree(ld *l, const pk_xgb_node *nodes, size_t n, size_t t, uint8_t *mark,
-                          size_t *stack, size_t *depth_out) {
+float pk_xgb_prob_to_margin(int link, float bs) {
+    return link == PK_XGB_LINK_LOGIT ? -logf(1.0f / bs - 1.0f)
+           : link == PK_XGB_LINK_LOG ? logf(bs)
+                                     : bs;
+}
+
+pk_code pk_xgb_check_tree(const pk_xgb_node *nodes, size_t n, size_t t, uint8_t *mark,
+                          size_t *stack, size_t *depth_out, pk_err *err) {
+    ld lv = {NULL, err}, *l = &lv;
     memset(mark, 0, n);
     size_t sp = 0, maxd = 0;
     stack[sp++] = 0;
@@ -316,7 +315,7 @@ static pk_code load_trees(ld *l, pk_xgb *x, const pk_value *model, pk_arena *tmp
             nodes[i].value = v;
         }
         size_t depth = 0;
-        pk_code c = check_tree(l, nodes, n, t, mark, stack, &depth);
+        pk_code c = pk_xgb_check_tree(nodes, n, t, mark, stack, &depth, l->err);
         if (c) return c;
         if (depth > x->max_depth) x->max_depth = depth;
         x->tree_root[t] = at;
@@ -385,7 +384,9 @@ static pk_code load_learner(ld *l, pk_xgb *x, const pk_value *doc, pk_arena *tmp
     if (ntgt > 1) return bad(l, "multi-target models are not supported yet");
     x->n_groups = ncls > 0 ? ncls : 1;
     int link;
-    pk_code c = set_objective(l, x, learner, &link);
+    const pk_value *oname = get(get(learner, "objective"), "name");
+    if (!oname || oname->kind != PK_STR) return bad(l, "no objective name");
+    pk_code c = pk_xgb_set_objective(x, oname->u.s.ptr, oname->u.s.len, &link, l->err);
     if (!c) c = set_base(l, x, get(mp, "base_score"), link);
     if (c) return c;
     if ((x->transform == PK_XGB_SOFTPROB || x->transform == PK_XGB_SOFTMAX) && ncls < 1)
@@ -415,10 +416,8 @@ pk_code pk_xgb_load(pk_arena *ar, const pk_alloc *scratch, size_t budget, uint32
                     const uint8_t *buf, size_t n, pk_xgb *out, pk_err *err) {
     memset(out, 0, sizeof *out);
     ld l = {ar, err};
-    if (n >= 4 && memcmp(buf, "binf", 4) == 0)
-        return bad(&l, "the legacy binary model format is not supported yet; save the model as "
-                       "JSON or UBJSON");
-    if (n == 0 || buf[0] != '{') return bad(&l, "not a JSON or UBJSON model document");
+    if (n == 0) return bad(&l, "the model is empty");
+    if (buf[0] != '{') return pk_xgb_load_legacy(ar, buf, n, out, err);
     pk_arena tmp;
     pk_arena_init(&tmp, scratch, budget);
     pk_value *doc = NULL;

@@ -1,6 +1,7 @@
 /*
- * fuzz_ubjson.c - libFuzzer target: the UBJSON reader (pk_ubjson.c) and the XGBoost model loader
- * (pk_xgb_load.c) on fuzzed bytes; inputs that load are scored on a few fixed rows.
+ * fuzz_ubjson.c - libFuzzer target: the UBJSON reader (pk_ubjson.c) and the XGBoost model loaders
+ * (pk_xgb_load.c for JSON/UBJSON, pk_xgb_legacy.c for "binf" files) on fuzzed bytes; inputs that
+ * load are scored on a few fixed rows.
  *
  * Invariants besides ASan/UBSan:
  *   - pk_ubjson_read either gives a value or fails with a proper message (PK_EVALUE, PK_ENOMEM,

@@ -11,6 +11,8 @@ XGBoost's own files (save_raw / save_model, JSON and UBJSON) as BLOBs and in the
 The one value that is not bit-exact is multi:softmax's predict_proba: XGBClassifier computes it
 with scipy's softmax, whose float32 exp is numpy's SIMD one (CPU-dependent): checked within 4 ulps.
 """
+import ctypes
+import ctypes.util
 import io
 import json
 import math
@@ -255,6 +257,49 @@ def test_booster_pickle_and_files(db, tmp_path, params):
         booster_check(db, bst, path.read_bytes(), X)
 
 
+def pickled_with_handle(bst, handle):
+    """pickle.dumps(bst) with another `handle` in its state (as an older XGBoost wrote it)."""
+    cls = type(bst)
+    saved = cls.__getstate__
+    cls.__getstate__ = lambda self: {"handle": bytearray(handle)}
+    try:
+        return pickle.dumps(bst)
+    finally:
+        cls.__getstate__ = saved
+
+
+@pytest.mark.parametrize("params", [
+    {"objective": "binary:logistic", "max_depth": 4, "base_score": 0.3},
+    {"objective": "multi:softmax", "num_class": 3, "num_parallel_tree": 2},
+    {"objective": "reg:squarederror", "booster": "dart", "rate_drop": 0.3, "base_score": 0.7},
+    {"objective": "count:poisson", "booster": "gblinear"},
+])
+def test_legacy_binary(db, tmp_path, params):
+    X, z, rs = data(25)
+    obj = params["objective"]
+    y = labels(z, rs, 3) if obj.startswith("multi") else (
+        labels(z, rs, 2) if obj.startswith("binary") else np.abs(2 * z + rs.randn(N)))
+    bst = xgb.train(dict(params, nthread=1), xgb.DMatrix(X, label=y), num_boost_round=10)
+    raw = bytes(bst.save_raw())  # 1.7's default: the legacy binary format, "binf" first
+    assert raw[:4] == b"binf"
+    booster_check(db, bst, raw, X)
+    path = tmp_path / "m.bin"
+    bst.save_model(str(path))
+    booster_check(db, bst, path.read_bytes(), X)
+    # the pickled handle of XGBoost < 1.0: no magic, major version 0, base_score saved as the
+    # margin it stands for (-logf(1/b - 1) for logistic, logf(b) for poisson)
+    old = bytearray(raw[4:])
+    b = np.frombuffer(old[0:4], dtype="<f4")[0]
+    logf = ctypes.CDLL(ctypes.util.find_library("m")).logf
+    logf.restype, logf.argtypes = ctypes.c_float, [ctypes.c_float]
+    if obj == "binary:logistic":
+        old[0:4] = np.float32(-logf(np.float32(1) / b - np.float32(1))).tobytes()
+    elif obj == "count:poisson":
+        old[0:4] = np.float32(logf(b)).tobytes()
+    old[20:24] = b"\0\0\0\0"
+    booster_check(db, bst, pickled_with_handle(bst, bytes(old)), X)
+
+
 def test_native_files_in_registry_and_info(db):
     X, z, rs = data(17)
     m = xgb.XGBClassifier(n_jobs=1, n_estimators=10).fit(X, labels(z, rs, 2))
@@ -332,8 +377,10 @@ def test_bad_documents_refused(db):
     feats = list(tree["split_indices"])
     feats[0] = NF + 3
     assert "split feature out of range" in error_of(db, with_tree(split_indices=feats))
-    msg = error_of(db, bytes(bst.save_raw("deprecated")))
-    assert msg.startswith("model_predict:") and "legacy binary" in msg
+    raw = bytes(bst.save_raw("deprecated"))
+    for cut in (4, 100, 200, len(raw) // 2, len(raw) - 40):
+        msg = error_of(db, raw[:cut])
+        assert msg and msg.startswith("model_predict:") and "legacy binary" in msg, (cut, msg)
     ubj = bytes(bst.save_raw("ubj"))
     for cut in (1, 7, len(ubj) // 2, len(ubj) - 1):
         msg = error_of(db, ubj[:cut])
