@@ -31,6 +31,14 @@ def main(out):
             f.write(bytes(bst.__getstate__()["handle"]))
         with open(os.path.join(out, name + ".pkl"), "wb") as f:
             f.write(pickle.dumps(bst))
+    # a categorical split (code in the first column)
+    Xc = np.column_stack([rs.randint(0, 6, 60).astype(float), X[:, 1]])
+    d = xgb.DMatrix(Xc, label=(Xc[:, 0] % 2), feature_types=["c", "q"], enable_categorical=True)
+    bst = xgb.train({"tree_method": "hist", "max_cat_to_onehot": 1, "max_depth": 2, "nthread": 1},
+                    d, num_boost_round=2)
+    for fmt in ("ubj", "json"):
+        with open(os.path.join(out, "categorical." + fmt), "wb") as f:
+            f.write(bytes(bst.save_raw(fmt)))
 
 
 if __name__ == "__main__":

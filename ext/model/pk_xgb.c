@@ -42,13 +42,26 @@ static void row_f32(const xgb_impl *im, const double *x, size_t n, double *fx) {
     }
 }
 
-static float leaf_of(const pk_xgb_node *nodes, const double *fx) {
-    const pk_xgb_node *nd = nodes;
+/* 1 when the categorical node (index over all trees) sends value v right: its truncation to
+ * an integer is one of the node's categories (negative values never are). */
+static int cat_right(const pk_xgb *x, size_t node, double v) {
+    if (!(v >= 0.0) || v >= 2147483648.0) return 0;
+    int32_t c = (int32_t)v;
+    const int32_t *cs = x->cats + x->cat_beg[node];
+    for (uint32_t i = 0; i < x->cat_len[node]; i++)
+        if (cs[i] == c) return 1;
+    return 0;
+}
+
+static float leaf_of(const pk_xgb *x, size_t root, const double *fx) {
+    const pk_xgb_node *nodes = x->nodes + root, *nd = nodes;
     while (nd->left >= 0) {
-        double v = fx[nd->feature & ~PK_XGB_DEFAULT_LEFT];
+        double v = fx[nd->feature & PK_XGB_FEATURE_MASK];
         int32_t next;
         if (isnan(v))
             next = (nd->feature & PK_XGB_DEFAULT_LEFT) ? nd->left : nd->right;
+        else if (nd->feature & PK_XGB_CATEGORICAL)
+            next = cat_right(x, (size_t)(nd - x->nodes), v) ? nd->right : nd->left;
         else
             next = v < (double)nd->value ? nd->left : nd->right;
         nd = nodes + next;
@@ -78,24 +91,24 @@ static void margins(const xgb_impl *im, const double *fx, double *acc) {
         if (x->n_groups == 1) {
             float s = base[0];
             for (size_t t = 0; t < im->tree_end; t++)
-                s += leaf_of(x->nodes + x->tree_root[t], fx);
+                s += leaf_of(x, x->tree_root[t], fx);
             acc[0] = (double)s;
             return;
         }
         for (size_t t = 0; t < im->tree_end; t++) {
             double *a = &acc[x->tree_group[t]];
-            *a = (double)((float)*a + leaf_of(x->nodes + x->tree_root[t], fx));
+            *a = (double)((float)*a + leaf_of(x, x->tree_root[t], fx));
         }
     } else if (im->dart_inplace) {
         for (size_t t = 0; t < im->tree_end; t++) {
             int32_t g = x->tree_group[t];
-            float p = base[g] + leaf_of(x->nodes + x->tree_root[t], fx);
+            float p = base[g] + leaf_of(x, x->tree_root[t], fx);
             acc[g] = (double)((float)acc[g] + (p - base[g]) * x->weight_drop[t]);
         }
     } else {
         for (size_t t = 0; t < im->tree_end; t++) {
             double *a = &acc[x->tree_group[t]];
-            *a = (double)((float)*a + leaf_of(x->nodes + x->tree_root[t], fx) * x->weight_drop[t]);
+            *a = (double)((float)*a + leaf_of(x, x->tree_root[t], fx) * x->weight_drop[t]);
         }
     }
 }

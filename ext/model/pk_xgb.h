@@ -36,6 +36,11 @@ typedef struct pk_xgb_node {
 } pk_xgb_node;
 
 #define PK_XGB_DEFAULT_LEFT 0x80000000u
+/* A categorical split: go right when the value, truncated to an integer, is one of the node's
+ * categories (cats[cat_beg[node] .. + cat_len[node]), node counted over all trees), left for any
+ * other value including negative ones; missing values follow the default direction. */
+#define PK_XGB_CATEGORICAL  0x40000000u
+#define PK_XGB_FEATURE_MASK 0x3fffffffu
 
 typedef struct pk_xgb {
     pk_xgb_booster booster;
@@ -54,8 +59,11 @@ typedef struct pk_xgb {
     size_t *tree_root;   /* index of each tree's root in nodes                       */
     pk_xgb_node *nodes;
     size_t n_nodes;
-    size_t max_depth;   /* deepest leaf over all trees                              */
-    float *weight_drop; /* dart: weight of each tree                                */
+    size_t max_depth;            /* deepest leaf over all trees                              */
+    float *weight_drop;          /* dart: weight of each tree                                */
+    uint32_t *cat_beg, *cat_len; /* per node (all trees), NULL without categorical splits */
+    int32_t *cats;               /* every categorical node's categories, node after node  */
+    size_t n_cats;               /* room in cats                                         */
 
     /* gblinear: (n_features + 1) x n_groups, row-major, the bias row last */
     float *linear;

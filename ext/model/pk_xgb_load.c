@@ -246,6 +246,42 @@ pk_code pk_xgb_check_tree(const pk_xgb_node *nodes, size_t n, size_t t, uint8_t 
     return PK_OK;
 }
 
+/* catpos[i]: position of node i in the tree's categories_nodes, or -1. */
+static pk_code tree_categories(ld *l, const pk_value *tr, size_t t, size_t n, int64_t *catpos) {
+    for (size_t i = 0; i < n; i++)
+        catpos[i] = -1;
+    const pk_seq *cn = list(get(tr, "categories_nodes"));
+    for (size_t k = 0; cn && k < cn->len; k++) {
+        int64_t node;
+        if (!item_int(cn, k, &node) || node < 0 || (uint64_t)node >= n || catpos[node] >= 0)
+            return bad(l, "tree %zu: bad categories_nodes entry %zu", t, k);
+        catpos[node] = (int64_t)k;
+    }
+    return PK_OK;
+}
+
+/* Copies the categories of node i (tree t, entry k of categories_nodes) to x->cats. */
+static pk_code node_categories(ld *l, pk_xgb *x, const pk_value *tr, size_t t, size_t i, int64_t k,
+                               size_t global, size_t *cat_at) {
+    const pk_seq *seg = list(get(tr, "categories_segments")),
+                 *sz = list(get(tr, "categories_sizes")), *cs = list(get(tr, "categories"));
+    int64_t beg, len;
+    if (k < 0 || !seg || !sz || !cs || !x->cats || (size_t)k >= seg->len || (size_t)k >= sz->len ||
+        !item_int(seg, (size_t)k, &beg) || !item_int(sz, (size_t)k, &len) || beg < 0 || len < 0 ||
+        (uint64_t)beg > cs->len || (uint64_t)len > cs->len - (uint64_t)beg ||
+        (uint64_t)len > x->n_cats - *cat_at)
+        return bad(l, "tree %zu node %zu: categorical split without valid categories", t, i);
+    x->cat_beg[global] = (uint32_t)*cat_at;
+    x->cat_len[global] = (uint32_t)len;
+    for (int64_t j = 0; j < len; j++) {
+        int64_t v;
+        if (!item_int(cs, (size_t)(beg + j), &v) || v < 0 || v > INT32_MAX)
+            return bad(l, "tree %zu node %zu: bad category", t, i);
+        x->cats[(*cat_at)++] = (int32_t)v;
+    }
+    return PK_OK;
+}
+
 static pk_code load_trees(ld *l, pk_xgb *x, const pk_value *model, pk_arena *tmp) {
     const pk_seq *trees = list(get(model, "trees"));
     const pk_seq *info = list(get(model, "tree_info"));
@@ -257,21 +293,33 @@ static pk_code load_trees(ld *l, pk_xgb *x, const pk_value *model, pk_arena *tmp
     if (p && (!count(p, 1u << 20, &npt) || npt == 0)) return bad(l, "bad num_parallel_tree");
     x->num_parallel_tree = npt;
     x->n_trees = trees->len;
-    size_t total = 0, maxn = 1;
+    size_t total = 0, maxn = 1, ncats = 0;
     for (size_t t = 0; t < trees->len; t++) {
         const pk_seq *lc = list(get(trees->items[t], "left_children"));
+        const pk_seq *cs = list(get(trees->items[t], "categories"));
         if (!lc || lc->len == 0) return bad(l, "tree %zu has no nodes", t);
         if (pk_add_overflow(total, lc->len, &total) || total > INT32_MAX)
             return bad(l, "too many nodes");
         if (lc->len > maxn) maxn = lc->len;
+        if (cs && (pk_add_overflow(ncats, cs->len, &ncats) || ncats > INT32_MAX))
+            return bad(l, "too many categories");
     }
+    if (ncats) {
+        x->cat_beg = pk_arena_calloc(l->ar, total, sizeof(uint32_t));
+        x->cat_len = pk_arena_calloc(l->ar, total, sizeof(uint32_t));
+        x->cats = pk_arena_calloc(l->ar, ncats, sizeof(int32_t));
+        if (!x->cat_beg || !x->cat_len || !x->cats) return pk_err_nomem(l->err, -1);
+        x->n_cats = ncats;
+    }
+    size_t cat_at = 0;
     x->n_nodes = total;
     x->nodes = pk_arena_calloc(l->ar, total ? total : 1, sizeof *x->nodes);
     x->tree_root = pk_arena_calloc(l->ar, trees->len ? trees->len : 1, sizeof(size_t));
     x->tree_group = pk_arena_calloc(l->ar, trees->len ? trees->len : 1, sizeof(int32_t));
     uint8_t *mark = pk_arena_alloc(tmp, maxn);
+    int64_t *catpos = pk_arena_alloc(tmp, maxn * sizeof(int64_t));
     size_t *stack = pk_arena_alloc(tmp, 2 * maxn * sizeof(size_t));
-    if (!x->nodes || !x->tree_root || !x->tree_group || !mark || !stack)
+    if (!x->nodes || !x->tree_root || !x->tree_group || !mark || !stack || !catpos)
         return pk_err_nomem(l->err, -1);
     size_t at = 0;
     for (size_t t = 0; t < trees->len; t++) {
@@ -289,6 +337,8 @@ static pk_code load_trees(ld *l, pk_xgb *x, const pk_value *model, pk_arena *tmp
             return bad(l, "tree %zu: node arrays missing or of different lengths", t);
         if (st && st->len != n) return bad(l, "tree %zu: split_type length", t);
         pk_xgb_node *nodes = x->nodes + at;
+        pk_code c = tree_categories(l, tr, t, n, catpos);
+        if (c) return c;
         for (size_t i = 0; i < n; i++) {
             int64_t left, right, feat, dflt, stype = 0;
             float v;
@@ -304,18 +354,24 @@ static pk_code load_trees(ld *l, pk_xgb *x, const pk_value *model, pk_arena *tmp
             }
             if (left < 0 || (uint64_t)left >= n || right < 0 || (uint64_t)right >= n)
                 return bad(l, "tree %zu node %zu: child out of range", t, i);
-            if (stype != 0)
-                return bad(l, "tree %zu node %zu: categorical splits are not supported yet", t, i);
             if (feat < 0 || (uint64_t)feat >= x->n_features)
                 return bad(l, "tree %zu node %zu: split feature out of range", t, i);
-            if (isnan(v)) return bad(l, "tree %zu node %zu: NaN split condition", t, i);
             nodes[i].left = (int32_t)left;
             nodes[i].right = (int32_t)right;
             nodes[i].feature = (uint32_t)feat | (dflt ? PK_XGB_DEFAULT_LEFT : 0);
             nodes[i].value = v;
+            if (stype == 1) {
+                c = node_categories(l, x, tr, t, i, catpos[i], at + i, &cat_at);
+                if (c) return c;
+                nodes[i].feature |= PK_XGB_CATEGORICAL;
+            } else if (stype != 0) {
+                return bad(l, "tree %zu node %zu: unknown split type", t, i);
+            } else if (isnan(v)) {
+                return bad(l, "tree %zu node %zu: NaN split condition", t, i);
+            }
         }
         size_t depth = 0;
-        pk_code c = pk_xgb_check_tree(nodes, n, t, mark, stack, &depth, l->err);
+        c = pk_xgb_check_tree(nodes, n, t, mark, stack, &depth, l->err);
         if (c) return c;
         if (depth > x->max_depth) x->max_depth = depth;
         x->tree_root[t] = at;

@@ -390,15 +390,30 @@ def test_bad_documents_refused(db):
     assert "objective 'reg:made_up' is not supported" in error_of(db, json.dumps(d).encode())
 
 
-def test_categorical_splits_refused_clearly(db):
+@pytest.mark.parametrize("onehot", [1, 64])
+def test_categorical_splits(db, onehot):
     rs = np.random.RandomState(22)
-    df = pd.DataFrame({"c": pd.Categorical(rs.choice(["a", "b", "c", "d"], N)),
-                       "x": rs.randn(N)})
-    y = (df["c"].isin(["a", "c"])).astype(int) + 0.1 * rs.randn(N)
-    m = xgb.XGBRegressor(n_jobs=1, n_estimators=3, tree_method="hist", enable_categorical=True)
-    m.fit(df, y)
-    msg = error_of(db, pickle.dumps(m))
-    assert "categorical splits are not supported yet" in msg, msg
+    cat = pd.Categorical(rs.choice(list("abcdefghij"), N))
+    cat[rs.rand(N) < 0.1] = np.nan
+    df = pd.DataFrame({"c": cat, "x": rs.randn(N)})
+    y = df["c"].isin(["a", "c", "f", "g"]).astype(int) + df["x"] + 0.1 * rs.randn(N)
+    m = xgb.XGBRegressor(n_jobs=1, n_estimators=10, max_depth=4, tree_method="hist",
+                         enable_categorical=True, max_cat_to_onehot=onehot).fit(df, y)
+    doc = json.loads(bytes(m.get_booster().save_raw("json")))
+    assert any(1 in t["split_type"] for t in doc["learner"]["gradient_booster"]["model"]["trees"])
+    # in SQL a category is its code (pandas' codes, NULL when missing)
+    codes = np.where(df["c"].cat.codes < 0, np.nan, df["c"].cat.codes).astype(float)
+    X = np.column_stack([codes, df["x"]])
+    cols = load_table(db, X)
+    blob = pickle.dumps(m)
+    assert_f32_exact(sql_scores(db, "model_predict", blob, cols), m.predict(df), "categorical")
+    # a code no split lists (and a negative one) goes left, as XGBoost sends unknown categories
+    ref = m.get_booster().predict(xgb.DMatrix(np.array([[12.0, 0.3], [-3.0, 0.3]]),
+                                              feature_names=["c", "x"], feature_types=["c", "q"],
+                                              enable_categorical=True))
+    got = [db.execute("SELECT model_predict(?, ?, 0.3)", (blob, c)).fetchone()[0]
+           for c in (12.0, -3.0)]
+    assert np.array_equal(np.float32(got), ref), (got, ref)
 
 
 # ---- layouts of later XGBoost versions (only 1.7 is installable here) ---------------------------
