@@ -21,18 +21,18 @@
 /* ---- limits (all overridable through pk_limits) ------------------------------------------- */
 
 /* Default limits. Every one is a hard cap checked before the corresponding allocation. */
-#define PK_DEFAULT_MAX_DEPTH 1000          /* nesting depth of containers when traversed      */
-#define PK_DEFAULT_MAX_STACK 1000000       /* values on the unpickler stack                   */
-#define PK_DEFAULT_MAX_MARKS 100000        /* open MARKs                                      */
-#define PK_DEFAULT_MAX_MEMO 1000000        /* distinct memo entries                           */
-#define PK_DEFAULT_ALLOC_FACTOR 48         /* arena budget = factor * input size + slack      */
-#define PK_DEFAULT_ALLOC_SLACK (1u << 20)  /* 1 MiB of budget for tiny inputs                 */
-#define PK_DEFAULT_MAX_INFLATE (256u << 20) /* 256 MiB: largest decompressed stream           */
-#define PK_DEFAULT_MAX_ALLOC (512u << 20)  /* 512 MiB: largest decoded graph (arrays borrowed) */
-#define PK_DEFAULT_MAX_ROWS 100000000u     /* rows pickle_tree may produce (shared expanded)   */
-#define PK_DEFAULT_MAX_OUTPUT (1u << 30)   /* 1 GiB: largest text or blob an encoder produces */
-#define PK_MAX_DIMS 32                     /* numpy's NPY_MAXDIMS                             */
-#define PK_MAX_BIGINT_BYTES 8192           /* ints wider than this are refused (~19,700 digits) */
+#define PK_DEFAULT_MAX_DEPTH    1000         /* nesting depth of containers when traversed      */
+#define PK_DEFAULT_MAX_STACK    1000000      /* values on the unpickler stack                   */
+#define PK_DEFAULT_MAX_MARKS    100000       /* open MARKs                                      */
+#define PK_DEFAULT_MAX_MEMO     1000000      /* distinct memo entries                           */
+#define PK_DEFAULT_ALLOC_FACTOR 48           /* arena budget = factor * input size + slack      */
+#define PK_DEFAULT_ALLOC_SLACK  (1u << 20)   /* 1 MiB of budget for tiny inputs                 */
+#define PK_DEFAULT_MAX_INFLATE  (256u << 20) /* 256 MiB: largest decompressed stream           */
+#define PK_DEFAULT_MAX_ALLOC    (512u << 20) /* 512 MiB: largest decoded graph (arrays borrowed) */
+#define PK_DEFAULT_MAX_ROWS     100000000u   /* rows pickle_tree may produce (shared expanded)   */
+#define PK_DEFAULT_MAX_OUTPUT   (1u << 30)   /* 1 GiB: largest text or blob an encoder produces */
+#define PK_MAX_DIMS             32           /* numpy's NPY_MAXDIMS                             */
+#define PK_MAX_BIGINT_BYTES     8192         /* ints wider than this are refused (~19,700 digits) */
 
 typedef struct pk_limits {
     uint32_t max_depth;

@@ -10,7 +10,8 @@
  * pk_doc_decode recognises the container by its first bytes: a zstd frame (28 b5 2f fd), a
  * joblib compressed file (zlib 78, gzip 1f 8b, bz2 "BZh", xz, lzma-alone 5d 00, lz4 frame, legacy
  * "ZF"), an XGBoost model file (pk_native.h), or a raw pickle stream. It inflates (bounded by
- * limits->max_inflate), then runs the unpickler over the whole stream. A zstd frame may hold any of the other forms.
+ * limits->max_inflate), then runs the unpickler over the whole stream. A zstd frame may hold any of
+ * the other forms.
  *
  * Ownership: the doc owns its arena and any inflated buffer. With PK_DOC_COPY it copies the input
  * too; with PK_DOC_BORROW the caller's input must outlive the doc (values borrow bytes from it).
@@ -48,9 +49,9 @@ typedef struct pk_doc {
 
     const uint8_t *stream; /* the pickle bytes decoded (after inflating) */
     size_t stream_len;
-    size_t input_len;   /* size of what the caller passed */
-    uint8_t *owned;     /* input copy or inflated stream, freed with the doc */
-    uint8_t *owned2;    /* second stage of a two-stage inflate (zstd of a joblib .z) */
+    size_t input_len; /* size of what the caller passed */
+    uint8_t *owned;   /* input copy or inflated stream, freed with the doc */
+    uint8_t *owned2;  /* second stage of a two-stage inflate (zstd of a joblib .z) */
 
     pk_compression outer; /* PK_COMP_ZSTD when wrapped in a zstd frame, else NONE */
     pk_compression inner; /* joblib's compressor, or NONE                         */
@@ -63,7 +64,7 @@ typedef struct pk_doc {
 } pk_doc;
 
 #define PK_DOC_BORROW 0
-#define PK_DOC_COPY 1
+#define PK_DOC_COPY   1
 
 /* Decodes `len` bytes. limits may be NULL (defaults). Returns NULL with err set on failure (err
  * offsets are positions in the decoded stream). */

@@ -12,8 +12,6 @@
  * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
  * array wrappers or came in a joblib compressed container, "xgboost" for an XGBoost model file
  * (pk_native.h: its root is the xgboost.core.Booster it stands for).
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "pk_doc.h"
 #include "pk_json.h"
@@ -36,7 +34,7 @@ static pk_code write_global(pk_buf *out, const pk_global_ref *g) {
 }
 
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
-    const char *format = doc->xgboost                                    ? "xgboost"
+    const char *format = doc->xgboost                                  ? "xgboost"
                          : (doc->joblib || doc->inner != PK_COMP_NONE) ? "joblib"
                                                                        : "pickle";
     pk_buf_printf(out, "{\"format\":\"%s\",\"compression\":\"", format);

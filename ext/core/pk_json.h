@@ -1,5 +1,5 @@
 /*
- * pk_json.h - a decoded value as JSON text (the mapping of ../shared/DESIGN.md §3).
+ * pk_json.h - a decoded value as JSON text (the mapping of docs/json.md).
  *
  * None->null, bool->true/false, int->digits, float->Python repr (NaN, Infinity, -Infinity),
  * str->string, bytes/bytearray->{"py/bytes": base64}, complex->{"py/complex": [re, im]},

@@ -6,7 +6,6 @@
  * Memory: a compiled model is one pk_malloc'd box holding the pk_model and the arena that owns
  * everything the model points to (sub-models of pipelines included).
  * Limits: pipeline nesting depth PK_MODEL_MAX_DEPTH.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

@@ -10,8 +10,6 @@
  *
  * Output sizes are capped by the connection's SQLITE_LIMIT_LENGTH (pk_sql_limits): over it the
  * error is SQLITE_TOOBIG. Errors read "<function>: <message>".
- *
- * Owner: the writer/compression helper (issue 7).
  */
 #include "sql_funcs.h"
 

@@ -15,8 +15,6 @@ opcode; huge numpy shapes with little data (plain, protocol 5 and joblib); zstd 
 a terabyte or no size; zlib / gzip / xz / bz2 bombs (built by concatenation, so they cost
 milliseconds to make) under a lowered SQLITE_LIMIT_LENGTH and at the default limits; and a
 compressed *valid* pickle whose decoded graph would be huge.
-
-Owner: the hardening helper (issue 8).
 """
 import bz2
 import gzip
