@@ -14,7 +14,7 @@ Tiers:
   scorable  a family in ext/model compiles it (FAMILIES below);
   safe      a library class or function whose reconstruction in Python runs only library code
             on the pickled state: scikit-learn estimators and their internal helpers, pandas
-            indexes, scipy.sparse matrices, numpy masked arrays and random states, XGBoost and
+            indexes, scipy.sparse matrices, numpy masked arrays and random states, and
             LightGBM boosters;
   unknown   anything not in the table (user code, os, builtins.eval, functools.partial, ...).
 
@@ -127,7 +127,29 @@ FAMILIES = {
         "HistGradientBoostingRegressor": "hgb",
     },
     "sklearn.pipeline": {"Pipeline": "pipeline"},
+    "sklearn.naive_bayes": {
+        "GaussianNB": "nb",
+        "MultinomialNB": "nb",
+        "ComplementNB": "nb",
+        "BernoulliNB": "nb",
+        "CategoricalNB": "nb",
+    },
+    "sklearn.neighbors._classification": {"KNeighborsClassifier": "knn"},
+    "sklearn.neighbors._regression": {"KNeighborsRegressor": "knn"},
+    "sklearn.neural_network._multilayer_perceptron": {"MLPClassifier": "mlp", "MLPRegressor": "mlp"},
+    # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
+    "xgboost.core": {"Booster": "xgb_booster"},
+    "xgboost.sklearn": {
+        "XGBClassifier": "xgb_classifier",
+        "XGBRFClassifier": "xgb_classifier",
+        "XGBRegressor": "xgb_regressor",
+        "XGBRFRegressor": "xgb_regressor",
+        "XGBRanker": "xgb_regressor",
+    },
 }
+# the kernel SVMs share sklearn.svm._classes with LinearSVC/LinearSVR
+FAMILIES["sklearn.svm._classes"].update(
+    {"SVC": "svm", "NuSVC": "svm", "SVR": "svm", "NuSVR": "svm", "OneClassSVM": "svm"})
 
 # Methods each family scores, by kind (what the compile functions declare).
 METHODS = {
@@ -155,6 +177,18 @@ METHODS = {
     ("hgb", "classifier"): "predict, predict_proba, decision_function",
     ("hgb", "regressor"): "predict",
     ("pipeline", "estimator"): "those of its final step (transform when it is a transformer)",
+    ("nb", "classifier"): "predict, predict_proba",
+    ("svm", "classifier"): "predict, decision_function, predict_proba",
+    ("svm", "regressor"): "predict",
+    ("svm", "outlier"): "predict, decision_function, transform (score_samples)",
+    ("knn", "classifier"): "predict, predict_proba",
+    ("knn", "regressor"): "predict",
+    ("mlp", "classifier"): "predict, predict_proba",
+    ("mlp", "regressor"): "predict",
+    ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
+    ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
+    ("xgb_regressor", "regressor"): "predict, decision_function",
+    ("xgb_regressor", "estimator"): "predict, decision_function",
 }
 
 NOTES = {
@@ -163,6 +197,11 @@ NOTES = {
     "pipeline": "every step must be scorable",
     "dtree": "multi-output: predict only",
     "forest": "multi-output: predict only",
+    "svm": "not fitted on sparse input, no callable kernel",
+    "knn": "euclidean, manhattan, chebyshev and minkowski metrics",
+    "xgb_booster": "gbtree, dart and gblinear boosters",
+    "xgb_classifier": "gbtree, dart and gblinear boosters",
+    "xgb_regressor": "gbtree, dart and gblinear boosters",
 }
 
 # ---- scikit-learn internals that estimators pickle ----------------------------------------------
@@ -307,7 +346,7 @@ OTHER = [
     ("scipy.sparse._csr", "csr_array", "helper", ["scipy.sparse._arrays"], "scipy sparse array"),
     ("scipy.sparse._csc", "csc_array", "helper", ["scipy.sparse._arrays"], "scipy sparse array"),
     # XGBoost and LightGBM: the booster's state is its serialized model, read by the library
-    ("xgboost.core", "Booster", "helper", [], "XGBoost booster"),
+    ("xgboost.core", "Booster", "estimator", [], "XGBoost booster"),
     ("xgboost.sklearn", "XGBClassifier", "classifier", [], "XGBoost"),
     ("xgboost.sklearn", "XGBRegressor", "regressor", [], "XGBoost"),
     ("xgboost.sklearn", "XGBRanker", "estimator", [], "XGBoost"),

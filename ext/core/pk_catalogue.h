@@ -10,7 +10,7 @@
  *   PK_TIER_SAFE      a library class or function whose reconstruction in Python runs only
  *                     library code on the pickled state (estimators, their helpers, pandas
  *                     indexes, scipy.sparse matrices, numpy masked arrays and random states,
- *                     XGBoost/LightGBM boosters);
+ *                     LightGBM boosters);
  *   PK_TIER_UNKNOWN   anything else (user code, os.system, builtins.eval, ...).
  * The decoder's own data interpretations (builtins.set, numpy array reconstruction, ...) are
  * rules of pk_globals.c; pk_global_tier reports them as safe.

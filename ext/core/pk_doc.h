@@ -9,8 +9,9 @@
  *
  * pk_doc_decode recognises the container by its first bytes: a zstd frame (28 b5 2f fd), a
  * joblib compressed file (zlib 78, gzip 1f 8b, bz2 "BZh", xz, lzma-alone 5d 00, lz4 frame, legacy
- * "ZF"), or a raw pickle stream. It inflates (bounded by limits->max_inflate), then runs the
- * unpickler over the whole stream. A zstd frame may hold any of the other forms.
+ * "ZF"), an XGBoost model file (pk_native.h), or a raw pickle stream. It inflates (bounded by
+ * limits->max_inflate), then runs the unpickler over the whole stream. A zstd frame may hold any of
+ * the other forms.
  *
  * Ownership: the doc owns its arena and any inflated buffer. With PK_DOC_COPY it copies the input
  * too; with PK_DOC_BORROW the caller's input must outlive the doc (values borrow bytes from it).
@@ -23,9 +24,11 @@
 #include "pk_value.h"
 
 typedef struct pk_global_ref {
-    const char *module; /* NUL-terminated, arena-owned */
+    const char *module; /* NUL-terminated, arena-owned or static */
     const char *name;
-    int allowed; /* 1 when interpreted as data or a known model class */
+    int allowed;        /* 1 when interpreted as data or a known model class, and every call
+                           of it had arguments Python handles safely */
+    const char *reason; /* why an allowlisted global is unsafe here (arena), else NULL */
 } pk_global_ref;
 
 typedef enum pk_compression {
@@ -56,9 +59,16 @@ typedef struct pk_doc {
     pk_compression inner; /* joblib's compressor, or NONE                         */
     int joblib;           /* 1 when the stream holds joblib NumpyArrayWrappers     */
     int protocol;         /* highest PROTO seen; 0 when none                       */
+    int xgboost;          /* 1 for an XGBoost model file, not a pickle (pk_native.h) */
 
     pk_global_ref *globals; /* every global referenced, first-use order, unique */
     size_t nglobals, globals_cap;
+
+    /* Offset in `stream` of the first raw array data joblib reads after a NumpyArrayWrapper
+     * (where plain pickle.loads starts reading the same bytes differently), or SIZE_MAX. */
+    size_t plain_diverge;
+    int plain_reading; /* 1 while pk_scan_plain re-reads the stream as pickle.loads would */
+    uint64_t py_alloc; /* bytes the checked calls make Python allocate (pk_verdict.c)     */
 } pk_doc;
 
 #define PK_DOC_BORROW 0
@@ -72,14 +82,33 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
 /* Frees everything; NULL is accepted. */
 void pk_doc_free(pk_doc *doc);
 
-/* 1 when every global the stream references is allowlisted. */
+/* 1 when every global the stream references is allowlisted and was called with safe arguments
+ * under both readings of the bytes (see docs/security.md). */
 int pk_doc_safe(const pk_doc *doc);
+
+/* Records that the stream references module.name (unique, first-use order); `module` and `name`
+ * must outlive the doc (arena or static strings). allowed: the allowlist's verdict. *out (may be
+ * NULL) receives the entry. */
+pk_code pk_doc_note_global(pk_doc *doc, const char *module, const char *name, int allowed,
+                           pk_global_ref **out);
+
+/* Makes the verdict unsafe because of module.name (recorded if new), keeping the first reason
+ * given (printf format, copied into the arena). */
+pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Appends "module.name (why), ..." for up to `max` unsafe globals ("and N more" after them) to
+ * out: "(not on the allowlist)" or the recorded reason. */
+struct pk_buf;
+pk_code pk_doc_unsafe_text(const pk_doc *doc, struct pk_buf *out, size_t max);
 
 /* "none", "zstd", "zlib", ... */
 const char *pk_compression_name(pk_compression c);
 
 /* Appends pk_info's JSON object for doc to out (pk_info.c). */
-struct pk_buf;
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out);
 
 #endif /* PK_DOC_H */

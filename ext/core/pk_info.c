@@ -1,19 +1,23 @@
 /*
  * pk_info.c - pickle_info's JSON description of a decoded document (pk_doc_info_json, pk_doc.h).
  *
- *   {"format":"pickle"|"joblib","compression":"none"|"zlib"|...|"zstd+zlib",
+ *   {"format":"pickle"|"joblib"|"xgboost","compression":"none"|"zlib"|...|"zstd+zlib",
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
  *    "tiers":["scorable"|"safe"|"unknown",...],"unsafe_globals":["module.name",...],
- *    "safe":true|false}
+ *    "unsafe_reasons":["module.name: why",...],"safe":true|false}
  *
  * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
- * in first-use order, as the decoder recorded them (doc->globals); "unsafe_globals" those outside
- * the catalogue (tier "unknown"); "safe" is true when there are none. "tiers" gives each global's
- * tier (pk_catalogue.h), in the order of "globals": names the decoder interprets as data are
- * "safe". "compression" names the zstd envelope and/or
- * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
- * array wrappers or came in a joblib compressed container.
+ * in first-use order, as the decoder recorded them (doc->globals), plus those only plain
+ * pickle.loads would import from a joblib stream (pk_scan.c). "tiers" gives each global's tier
+ * (pk_catalogue.h), in the order of "globals": names the decoder interprets as data are "safe",
+ * and a global the verdict judged unsafe is "unknown". "unsafe_globals" lists those outside the
+ * catalogue and the allowlist or judged unsafe for their arguments (pk_verdict.h);
+ * "unsafe_reasons" says why for each of the latter ("module.name: reason"); "safe" is true when
+ * there are none (docs/security.md). "compression" names the zstd envelope and/or joblib's
+ * compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib array
+ * wrappers or came in a joblib compressed container, "xgboost" for an XGBoost model file
+ * (pk_native.h: its root is the xgboost.core.Booster it stands for).
  */
 #include "pk_doc.h"
 #include "pk_catalogue.h"
@@ -38,7 +42,9 @@ static pk_code write_global(pk_buf *out, const pk_global_ref *g) {
 }
 
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
-    const char *format = (doc->joblib || doc->inner != PK_COMP_NONE) ? "joblib" : "pickle";
+    const char *format = doc->xgboost                                  ? "xgboost"
+                         : (doc->joblib || doc->inner != PK_COMP_NONE) ? "joblib"
+                                                                       : "pickle";
     pk_buf_printf(out, "{\"format\":\"%s\",\"compression\":\"", format);
     if (doc->outer != PK_COMP_NONE && doc->inner != PK_COMP_NONE)
         pk_buf_printf(out, "%s+%s", pk_compression_name(doc->outer),
@@ -77,6 +83,22 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         if (!first) pk_buf_putc(out, ',');
         first = 0;
         write_global(out, &doc->globals[i]);
+    }
+    pk_buf_puts(out, "],\"unsafe_reasons\":[");
+    first = 1;
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        const pk_global_ref *g = &doc->globals[i];
+        if (g->allowed || !g->reason) continue;
+        if (!first) pk_buf_putc(out, ',');
+        first = 0;
+        pk_buf tmp;
+        pk_buf_init(&tmp, out->alloc, 0);
+        pk_buf_printf(&tmp, "%s.%s: %s", g->module, g->name, g->reason);
+        if (tmp.failed)
+            out->failed = tmp.failed;
+        else
+            pk_json_string(out, (const char *)tmp.data, tmp.len);
+        pk_buf_free(&tmp);
     }
     pk_buf_printf(out, "],\"safe\":%s}", safe ? "true" : "false");
     return out->failed;

@@ -73,8 +73,8 @@ int pk_global_allowed(const char *module, const char *name);
  * interpreted as data, else PK_TIER_UNKNOWN. */
 int pk_global_tier(const char *module, const char *name);
 
-/* Python 2 -> 3 module/name mapping for protocols < 3 (__builtin__ -> builtins, copy_reg ->
- * copyreg, ...). Returns the mapped names (static strings or the inputs). */
+/* Python 2 -> 3 module/name mapping for protocols < 3, exactly as CPython's find_class applies
+ * _compat_pickle (pk_compat.c). Returns the mapped names (static strings or the inputs). */
 void pk_global_map_py2(const char **module, const char **name);
 
 /* callable(*args) for REDUCE: interprets allowlisted callables, else builds an inert object.

@@ -5,6 +5,7 @@
  * family is its file, one row here and its catalogue rows.
  */
 #include "pk_model_impl.h"
+#include "pk_families.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -28,5 +29,12 @@ const pk_model_family pk_model_families[] = {
     {"gb", pk_compile_gb},
     {"hgb", pk_compile_hgb},
     {"pipeline", pk_compile_pipeline},
+    {"nb", pk_compile_nb},
+    {"svm", pk_compile_svm},
+    {"knn", pk_compile_knn},
+    {"mlp", pk_compile_mlp},
+    {"xgb_booster", pk_compile_xgb_booster},
+    {"xgb_classifier", pk_compile_xgb_classifier},
+    {"xgb_regressor", pk_compile_xgb_regressor},
     {NULL, NULL},
 };

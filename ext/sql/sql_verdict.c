@@ -31,22 +31,37 @@ SQLITE_EXTENSION_INIT3
 
 #define PK_VERDICT_SHOWN 5 /* unknown globals named in a message; the rest are counted */
 
-const char *pk_sql_refusal(const pk_doc *doc, pk_buf *b) {
-    size_t shown = 0, more = 0;
+/* Appends the globals of doc that are not allowed and have (with_reason = 1) or lack a verdict
+ * reason, after `intro`, counting those beyond *budget; returns how many were found. */
+static size_t list_globals(const pk_doc *doc, pk_buf *b, int with_reason, const char *intro,
+                           size_t *budget) {
+    size_t found = 0, more = 0;
     for (size_t i = 0; i < doc->nglobals; i++) {
         const pk_global_ref *g = &doc->globals[i];
-        if (g->allowed) continue;
-        if (shown == 0) pk_buf_puts(b, "names code that could run in Python: ");
-        if (shown == PK_VERDICT_SHOWN) {
+        if (g->allowed || (g->reason != NULL) != with_reason) continue;
+        if (found == 0) pk_buf_puts(b, intro);
+        if (*budget == 0) {
             more++;
-            continue;
+        } else {
+            pk_buf_printf(b, "%s%s.%s", found ? ", " : "", g->module, g->name);
+            if (with_reason) pk_buf_printf(b, " (%s)", g->reason);
+            --*budget;
         }
-        pk_buf_printf(b, "%s%s.%s", shown ? ", " : "", g->module, g->name);
-        shown++;
+        found++;
     }
-    if (shown == 0) return NULL;
     if (more) pk_buf_printf(b, " and %zu more", more);
-    pk_buf_puts(b, " (not known library classes)");
+    return found;
+}
+
+const char *pk_sql_refusal(const pk_doc *doc, pk_buf *b) {
+    size_t budget = PK_VERDICT_SHOWN;
+    size_t unknown = list_globals(doc, b, 0, "names code that could run in Python: ", &budget);
+    if (unknown) pk_buf_puts(b, " (not known library classes)");
+    size_t unsafe_calls = list_globals(doc, b, 1,
+                                       unknown ? "; it makes calls Python would not run safely: "
+                                               : "makes calls Python would not run safely: ",
+                                       &budget);
+    if (unknown + unsafe_calls == 0) return NULL;
     pk_buf_putc(b, 0);
     return b->failed == PK_OK ? (const char *)b->data
                               : "names code that could run in Python (not known library classes)";

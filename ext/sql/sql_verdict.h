@@ -10,9 +10,11 @@
 struct pk_buf;
 
 /* NULL when every global of doc is known (a catalogue row or a name the decoder interprets as
- * data); else the refusal appended to b, and b's whole text is returned: "names code that could
- * run in Python: os.system, builtins.eval (not known library classes)" (at most 5 named, then "and
- * N more"). */
+ * data) and no call was judged unsafe for its arguments (pk_verdict.h); else the refusal appended
+ * to b, and b's whole text is returned: "names code that could run in Python: os.system,
+ * builtins.eval (not known library classes)", and/or "makes calls Python would not run safely:
+ * builtins.bytearray (<the verdict's reason>)" (at most 5 globals named in all, then "and N
+ * more"). */
 const char *pk_sql_refusal(const pk_doc *doc, struct pk_buf *b);
 
 /* Appends ',"supported":0|1,"reason":"..."}' to out (the end of ml_pickle_meta's JSON): whether

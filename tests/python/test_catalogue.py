@@ -23,7 +23,7 @@ import sqlite3
 
 import numpy as np
 import pytest
-from sklearn import datasets, svm
+from sklearn import datasets, semi_supervised, svm
 from sklearn import linear_model as L
 from sklearn._loss import loss as sk_loss
 from sklearn.cluster import KMeans
@@ -230,51 +230,54 @@ def test_int32_tree_records_checked(db):
 def test_safe_unscorable_model_info_and_registry(db):
     import pandas as pd
     df = pd.DataFrame(X_IRIS, columns=["sl", "sw", "pl", "pw"])
-    svc = svm.SVC().fit(df, Y_IRIS)
-    blob = pickle.dumps(svc)
+    lp = semi_supervised.LabelPropagation(max_iter=2000).fit(df, Y_IRIS)
+    blob = pickle.dumps(lp)
+    lp_cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"
     info = json.loads(db.execute("SELECT model_info(?)", (blob,)).fetchone()[0])
     assert info["supported"] is False and info["kind"] == "classifier"
     assert info["n_features_in_"] == 4
     assert info["feature_names_in_"] == ["sl", "sw", "pl", "pw"]
     assert info["classes_"] == [0, 1, 2]
-    assert info["reason"] == "sklearn.svm._classes.SVC cannot be scored yet (see model_supported())"
+    assert info["reason"] == "%s cannot be scored yet (see model_supported())" % lp_cls
     db.execute("SELECT ml_registry_init()")
     lr = L.LogisticRegression(max_iter=500).fit(X_IRIS, Y_IRIS)
-    db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('svc', ?)", (blob,))
+    db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('lp', ?)", (blob,))
     db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('lr', ?)", (pickle.dumps(lr),))
     rows = db.execute("SELECT name, class, supported, reason, feature_names, classes "
                       "FROM ml_registry ORDER BY name").fetchall()
     assert rows == [
+        ("lp", lp_cls, 0, "%s cannot be scored yet (see model_supported())" % lp_cls,
+         '["sl","sw","pl","pw"]', "[0,1,2]"),
         ("lr", "sklearn.linear_model._logistic.LogisticRegression", 1,
          "LogisticRegression scores predict, predict_proba, decision_function", None,
          "[0,1,2]"),
-        ("svc", "sklearn.svm._classes.SVC", 0,
-         "sklearn.svm._classes.SVC cannot be scored yet (see model_supported())",
-         '["sl","sw","pl","pw"]', "[0,1,2]"),
     ]
-    msg = sql_error(db, "model_predict", "svc", 1.0, 2.0, 3.0, 4.0)
-    assert msg == "model_predict: sklearn.svm._classes.SVC cannot be scored yet " \
-                  "(see model_supported())"
+    msg = sql_error(db, "model_predict", "lp", 1.0, 2.0, 3.0, 4.0)
+    assert msg == "model_predict: %s cannot be scored yet (see model_supported())" % lp_cls
     assert db.execute("SELECT model_predict('lr', 5.1, 3.5, 1.4, 0.2)").fetchone()[0] == 0
     # unknown code is still refused, naming it
     with pytest.raises(sqlite3.Error) as e:
         db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('bad', ?)",
-                   (pickle.dumps({"m": svc, "f": copyreg._reconstructor, "g": print}),))
+                   (pickle.dumps({"m": lp, "f": copyreg._reconstructor, "g": print}),))
     assert str(e.value) == ("ml_registry: cannot register model 'bad': the pickle names code "
                             "that could run in Python: builtins.print (not known library "
                             "classes)")
 
 
 def test_pickle_info_tiers(db):
-    est = make_pipeline(StandardScaler(), svm.SVC()).fit(X_IRIS, Y_IRIS)
+    est = make_pipeline(StandardScaler(), semi_supervised.LabelPropagation(max_iter=2000))\
+        .fit(X_IRIS, Y_IRIS)
     info = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(est),)).fetchone()[0])
     tiers = dict(zip(info["globals"], info["tiers"]))
     assert len(info["tiers"]) == len(info["globals"])
     assert tiers["sklearn.pipeline.Pipeline"] == "scorable"
     assert tiers["sklearn.preprocessing._data.StandardScaler"] == "scorable"
-    assert tiers["sklearn.svm._classes.SVC"] == "safe"
+    assert tiers["sklearn.semi_supervised._label_propagation.LabelPropagation"] == "safe"
     assert tiers["numpy.core.multiarray._reconstruct"] == "safe"
     assert info["safe"] is True
+    svc = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(
+        svm.SVC().fit(X_IRIS, Y_IRIS)),)).fetchone()[0])
+    assert dict(zip(svc["globals"], svc["tiers"]))["sklearn.svm._classes.SVC"] == "scorable"
     bad = pickle.dumps([est, print])
     info = json.loads(db.execute("SELECT pickle_info(?)", (bad,)).fetchone()[0])
     assert dict(zip(info["globals"], info["tiers"]))["builtins.print"] == "unknown"
@@ -285,11 +288,29 @@ def test_model_supported_lists_what_scores(db):
     rows = db.execute("SELECT class, module, spellings, kind, methods FROM model_supported")\
         .fetchall()
     by = {(r[1], r[0]): r for r in rows}
-    assert len(by) == len(rows) >= 58
+    assert len(by) == len(rows) >= 78
     assert by[("sklearn.linear_model._logistic", "LogisticRegression")][2:] == \
         ("sklearn.linear_model.logistic", "classifier",
          "predict, decision_function, predict_proba")
-    assert ("sklearn.svm._classes", "SVC") not in by
+    assert ("sklearn.semi_supervised._label_propagation", "LabelPropagation") not in by
+    # the naive Bayes, SVM, nearest-neighbour, MLP and XGBoost families
+    kinds = {("sklearn.naive_bayes", "GaussianNB"): "classifier",
+             ("sklearn.svm._classes", "SVC"): "classifier",
+             ("sklearn.svm._classes", "NuSVR"): "regressor",
+             ("sklearn.svm._classes", "OneClassSVM"): "outlier detector",
+             ("sklearn.neighbors._classification", "KNeighborsClassifier"): "classifier",
+             ("sklearn.neighbors._regression", "KNeighborsRegressor"): "regressor",
+             ("sklearn.neural_network._multilayer_perceptron", "MLPClassifier"): "classifier",
+             ("sklearn.neural_network._multilayer_perceptron", "MLPRegressor"): "regressor",
+             ("xgboost.core", "Booster"): "estimator",
+             ("xgboost.sklearn", "XGBClassifier"): "classifier",
+             ("xgboost.sklearn", "XGBRFClassifier"): "classifier",
+             ("xgboost.sklearn", "XGBRegressor"): "regressor",
+             ("xgboost.sklearn", "XGBRFRegressor"): "regressor",
+             ("xgboost.sklearn", "XGBRanker"): "estimator"}
+    for key, kind in kinds.items():
+        assert by[key][3] == kind, (key, by.get(key))
+    assert by[("sklearn.svm._classes", "SVC")][2] == "sklearn.svm.classes"
     # every listed class compiles from a fitted pickle of its own kind in this test's sample
     for est in (L.Ridge().fit(X_IRIS, X_IRIS[:, 0]), KMeans(2, n_init=2).fit(X_IRIS)):
         key = (type(est).__module__, type(est).__name__)
