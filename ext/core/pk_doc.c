@@ -59,6 +59,16 @@ static pk_code unwrap(pk_doc *doc, const uint8_t **buf, size_t *len, pk_compress
     return PK_OK;
 }
 
+/* The arena budget of a stream of n bytes: alloc_factor * n + alloc_slack, at most max_alloc. */
+static size_t stream_budget(const pk_limits *l, size_t n) {
+    size_t budget;
+    if (pk_mul_overflow(n, l->alloc_factor, &budget) ||
+        pk_add_overflow(budget, (size_t)l->alloc_slack, &budget))
+        budget = SIZE_MAX;
+    if (l->max_alloc && budget > l->max_alloc) budget = (size_t)l->max_alloc;
+    return budget;
+}
+
 pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
                       size_t len, int copy, pk_err *err) {
     pk_doc *doc = pk_malloc(alloc, sizeof *doc);
@@ -100,13 +110,8 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     doc->stream = s;
     doc->stream_len = n;
 
-    size_t budget;
-    if (pk_mul_overflow(n, doc->limits.alloc_factor, &budget) ||
-        pk_add_overflow(budget, (size_t)doc->limits.alloc_slack, &budget))
-        budget = SIZE_MAX;
-    if (doc->limits.max_alloc && budget > doc->limits.max_alloc)
-        budget = (size_t)doc->limits.max_alloc;
-    doc->arena.budget = budget;
+    doc->arena.budget = stream_budget(&doc->limits, n);
+    doc->limits.max_expand = pk_limits_expand_cap(&doc->limits, n);
 
     if (n == 0) {
         pk_err_set(err, PK_ETRUNC, 0, -1, "truncated pickle: the input is empty");

@@ -59,6 +59,7 @@ typedef struct pk_doc {
 
     pk_global_ref *globals; /* every global referenced, first-use order, unique */
     size_t nglobals, globals_cap;
+
 } pk_doc;
 
 #define PK_DOC_BORROW 0

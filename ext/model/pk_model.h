@@ -109,6 +109,12 @@ struct pk_model {
  * The returned model owns all its memory; free it with pk_model_free. */
 pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err);
 
+/* The same under `lim` (NULL: the defaults; pk_model_compile uses them): the compiled model's
+ * memory is capped by lim->max_model_bytes, shared trees counted at every place they are used
+ * (PK_ELIMIT "limit exceeded: ... max_model_bytes ..."). */
+pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk_limits *lim,
+                               pk_err *err);
+
 /* Frees a model; NULL is accepted. */
 void pk_model_free(pk_model *m);
 

@@ -367,7 +367,8 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     pk_err err;
     pk_err_clear(&err);
     pk_model *m = NULL;
-    if (!unsafe || only_sklearn) m = pk_model_compile(&pk_sql_alloc, doc->root, &err);
+    if (!unsafe || only_sklearn)
+        m = pk_model_compile_lim(&pk_sql_alloc, doc->root, &doc->limits, &err);
     pk_doc_free(doc);
     if (unsafe && (m || !only_sklearn)) {
         pk_sql_errorf(ctx, fname, "%s", unsafe);
@@ -642,7 +643,7 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int only_sklearn;
     const char *unsafe = unsafe_reason(doc, &ub, &only_sklearn);
     pk_model *m = NULL;
-    if (!unsafe || only_sklearn) m = pk_model_compile(&pk_sql_alloc, root, &err);
+    if (!unsafe || only_sklearn) m = pk_model_compile_lim(&pk_sql_alloc, root, &lim, &err);
     if (unsafe && (m || !only_sklearn)) {
         pk_model_free(m);
         m = NULL;
