@@ -38,6 +38,7 @@ void pk_doc_free(pk_doc *doc) {
 }
 
 int pk_doc_safe(const pk_doc *doc) {
+    if (doc->ambiguous) return 0;
     for (size_t i = 0; i < doc->nglobals; i++)
         if (!doc->globals[i].allowed) return 0;
     return 1;
@@ -67,6 +68,49 @@ static size_t stream_budget(const pk_limits *l, size_t n) {
         budget = SIZE_MAX;
     if (l->max_alloc && budget > l->max_alloc) budget = (size_t)l->max_alloc;
     return budget;
+}
+
+/* Does buf[0..len), a compressed container, also decode as a pickle read from its first byte
+ * (what pickle.loads would do with the same bytes)? Failures that a Python loader might not
+ * share (limits, features this decoder does not support) count as decoding. Compressed data
+ * almost always fails at its first bytes: the zstd magic starts MARK then an unknown opcode,
+ * the other magics are no opcode at all; only skippable frames (0x50..0x5F = PERSID, REDUCE,
+ * SHORT_BINSTRING, ...) and bz2's BINBYTES can start a real pickle. */
+static int also_a_pickle(const pk_alloc *alloc, const pk_limits *lim, const uint8_t *buf,
+                         size_t len) {
+    pk_doc trial;
+    memset(&trial, 0, sizeof trial);
+    trial.alloc = alloc;
+    trial.limits = *lim;
+    trial.stream = buf;
+    trial.stream_len = len;
+    trial.input_len = len;
+    pk_arena_init(&trial.arena, alloc, stream_budget(lim, len));
+    pk_err e;
+    pk_err_clear(&e);
+    pk_reader r;
+    pk_reader_init(&r, buf, len, &e);
+    pk_value *root = NULL;
+    pk_code rc = pk_vm_run(&trial, &r, 0, &root);
+    pk_arena_free(&trial.arena); /* holds the graph and the globals list */
+    return rc == PK_OK || rc == PK_ELIMIT || rc == PK_ENOMEM || rc == PK_EUNSUPPORTED;
+}
+
+const char *pk_doc_ambiguous(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
+                             size_t len) {
+    pk_compression kind = pk_detect_compression(buf, len);
+    if (kind == PK_COMP_NONE) return NULL;
+    pk_limits def;
+    if (!limits) {
+        pk_limits_default(&def);
+        limits = &def;
+    }
+    if (!also_a_pickle(alloc, limits, buf, len)) return NULL;
+    return kind == PK_COMP_ZSTD
+               ? "ambiguous bytes: they are a zstd stream and also a pickle (pickle.loads would "
+                 "not load what zstd -d gives)"
+               : "ambiguous bytes: they are a compressed joblib container and also a pickle "
+                 "(pickle.loads would not load what joblib.load does)";
 }
 
 pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
@@ -120,6 +164,7 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     pk_reader r;
     pk_reader_init(&r, s, n, err);
     if (pk_vm_run(doc, &r, 0, &doc->root) != PK_OK) goto fail;
+    doc->ambiguous = pk_doc_ambiguous(alloc, &doc->limits, buf, len);
     return doc;
 fail:
     pk_doc_free(doc);

@@ -4,13 +4,14 @@
  *   {"format":"pickle"|"joblib","compression":"none"|"zlib"|...|"zstd+zlib",
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
- *    "unsafe_globals":["module.name",...],"safe":true|false}
+ *    "unsafe_globals":["module.name",...],"safe":true|false[,"reason":"..."]}
  *
  * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
  * in first-use order, as the decoder recorded them (doc->globals); "unsafe_globals" those outside
- * the allowlist; "safe" is true when there are none. "compression" names the zstd envelope and/or
- * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
- * array wrappers or came in a joblib compressed container.
+ * the allowlist; "safe" is true when there are none and the bytes are not ambiguous (a compressed
+ * container that is also a pickle: "reason" then says so). "compression" names the zstd envelope
+ * and/or joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held
+ * joblib array wrappers or came in a joblib compressed container.
  *
  * Owner: the JSON/path helper of issue 2.
  */
@@ -54,7 +55,7 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         strcpy(tn, "NoneType");
     pk_json_string(out, tn, strlen(tn));
     pk_buf_puts(out, ",\"globals\":[");
-    int safe = 1;
+    int safe = !doc->ambiguous;
     for (size_t i = 0; i < doc->nglobals; i++) {
         if (i) pk_buf_putc(out, ',');
         write_global(out, &doc->globals[i]);
@@ -68,6 +69,11 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         first = 0;
         write_global(out, &doc->globals[i]);
     }
-    pk_buf_printf(out, "],\"safe\":%s}", safe ? "true" : "false");
+    pk_buf_printf(out, "],\"safe\":%s", safe ? "true" : "false");
+    if (doc->ambiguous) {
+        pk_buf_puts(out, ",\"reason\":");
+        pk_json_string(out, doc->ambiguous, strlen(doc->ambiguous));
+    }
+    pk_buf_putc(out, '}');
     return out->failed;
 }

@@ -277,6 +277,12 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
 static const char *unsafe_reason(const pk_doc *doc, pk_buf *b, int *only_sklearn) {
     *only_sklearn = 1;
     if (pk_doc_safe(doc)) return NULL;
+    if (doc->ambiguous) {
+        *only_sklearn = 0;
+        pk_buf_printf(b, "refusing an unsafe pickle: %s", doc->ambiguous);
+        pk_buf_putc(b, 0);
+        return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
+    }
     for (size_t i = 0; i < doc->nglobals; i++)
         if (!doc->globals[i].allowed && strncmp(doc->globals[i].module, "sklearn.", 8) != 0)
             *only_sklearn = 0;

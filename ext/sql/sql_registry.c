@@ -383,6 +383,15 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     }
     pk_buf out;
     pk_buf_init(&out, &pk_sql_alloc, lim.max_output);
+    /* the registry decodes the zstd content itself: the bytes as given are checked here */
+    const char *ambiguous = doc->ambiguous;
+    if (!ambiguous) ambiguous = pk_doc_ambiguous(&pk_sql_alloc, &lim, buf, n);
+    if (ambiguous) {
+        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': %s", name, ambiguous);
+        pk_doc_free(doc);
+        sqlite3_free(owned);
+        return;
+    }
     if (!pk_doc_safe(doc)) {
         for (size_t i = 0; i < doc->nglobals; i++) {
             if (doc->globals[i].allowed) continue;
