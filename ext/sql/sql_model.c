@@ -641,6 +641,7 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     pk_limits lim;
     pk_sql_limits(ctx, &lim);
+    lim.max_expand = doc->limits.max_expand; /* the attributes' JSON: capped like pickle_json */
     const pk_value *root = doc->root;
     pk_err err;
     pk_err_clear(&err);
