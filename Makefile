@@ -1,13 +1,21 @@
 # pickle_ext - SQLite extension that reads, writes and scores pickled models.
 #
 #   make            build dist/pickle_ext.so
-#   make test       unit (cmocka) + SQL golden + Python (pytest, scikit-learn oracle) tests
+#   make test       unit (cmocka) + SQL golden + documentation + Python (pytest, scikit-learn
+#                   oracle) tests
+#   make doctest    the SQL examples of README.md and docs/*.md, run and compared
 #   make asan       the same tests against an ASan+UBSan build
 #   make memcheck   SQL tests under valgrind
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
 #   make bench      benchmarks -> BENCHMARKS.md
 #   make demo       the seed scenario
-#   make deps       install the Debian packages the build and tests need
+#   make deps       install the Debian packages the build and tests need (DEPS=demo|test|all)
+#   make install    install the extension, the registry schema and the docs under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall removes them
+#   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)
+#   make format-check  fail when a C file does not follow .clang-format (make format applies it)
+#   make lint       cppcheck
+#   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
 # `make check-core`); ext/sql and ext/pickle_ext.c are the glue.
@@ -22,7 +30,10 @@ WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-proto
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT      ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -Iext/core -Iext/model -Iext/sql -Idist/gen $(CFLAGS)
-LIBS     = -lzstd -lz -lbz2 -llzma -llz4 -lm
+LIBS     = -lzstd -lz -lm
+# The rarely used joblib decompressors are opened with dlopen on first use (ext/core/pk_dl.c);
+# unit tests link them directly for their compressors.
+TEST_LIBS = $(LIBS) -lbz2 -llzma -llz4
 
 CORE_SRC  = $(sort $(wildcard ext/core/*.c) $(wildcard ext/model/*.c))
 GLUE_SRC  = $(sort $(wildcard ext/sql/*.c)) ext/pickle_ext.c
@@ -37,8 +48,8 @@ SO        = $(DIST)/pickle_ext.so
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all test unit sqltest pytest asan memcheck fuzz bench demo deps clean fixtures check-core \
-        format lint
+.PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core \
+        format format-check lint help install uninstall dist
 
 all: $(SO)
 
@@ -60,12 +71,13 @@ $(BUILD)/libpkcore.a: $(CORE_OBJ)
 
 $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libpkcore.a -lcmocka $(LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libpkcore.a -lcmocka $(TEST_LIBS) $(LDFLAGS)
 
 # ---- tests ------------------------------------------------------------------------------------
 
-test: deps
-	$(MAKE) check-core unit sqltest pytest
+test:
+	$(MAKE) deps DEPS=test
+	$(MAKE) check-core unit sqltest doctest pytest
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t || fail=$$((fail + 1)); done; \
@@ -73,6 +85,9 @@ unit: $(UNIT_BIN)
 
 sqltest: $(SO)
 	SO=$(SO) SQLITE3=$(SQLITE3) SQL_RUNNER="$(SQL_RUNNER)" sh scripts/run_sql_tests.sh
+
+doctest: $(SO)
+	PICKLE_EXT_SO=$(SO) SQLITE3=$(SQLITE3) $(PYTHON) scripts/doctest_sql.py
 
 pytest: $(SO)
 	PICKLE_EXT_SO=$(abspath $(SO)) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)
@@ -105,21 +120,63 @@ fuzz:
 bench: $(SO) $(BUILD)/libpkcore.a
 	$(PYTHON) scripts/bench.py
 
-demo: deps
+demo:
+	$(MAKE) deps DEPS=demo
 	$(MAKE) $(SO)
 	sh scripts/demo.sh
 
+DEPS ?= test
 deps:
-	sh scripts/install-deps.sh
+	sh scripts/install-deps.sh $(DEPS)
 
-fixtures:
-	$(PYTHON) scripts/gen_fixtures.py
+FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c)
 
 format:
-	clang-format -i ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	clang-format -i $(FORMAT_SRC)
+
+# Fails (listing the differences) when a C file does not follow .clang-format; run by .ci/run.
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Iext/core -Iext/model ext
+
+# ---- install and release ----------------------------------------------------------------------
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+DATADIR ?= $(PREFIX)/share/pickle_ext
+DOCDIR  ?= $(PREFIX)/share/doc/pickle_ext
+VERSION  = $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' ext/core/pk.h)
+
+# lib/pickle_ext.so (load it as <LIBDIR>/pickle_ext), share/pickle_ext/registry.sql (the schema
+# ml_registry_init() creates, for reading or for tools), share/doc/pickle_ext/ (README.md,
+# LICENSE, BENCHMARKS.md and docs/, so the README's links keep working).
+install: $(SO)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/docs
+	install -m 0755 $(SO) $(DESTDIR)$(LIBDIR)/pickle_ext.so
+	install -m 0644 sql/registry.sql $(DESTDIR)$(DATADIR)/registry.sql
+	install -m 0644 README.md LICENSE BENCHMARKS.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/pickle_ext.so $(DESTDIR)$(DATADIR)/registry.sql
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE $(DESTDIR)$(DOCDIR)/BENCHMARKS.md
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(wildcard docs/*.md))
+	-rmdir $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# The release tarball: exactly the committed tree of HEAD (nothing generated, nothing
+# uncommitted), under the directory pickle_ext-<version>/.
+dist:
+	@mkdir -p $(DIST)
+	@if [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
+	  echo "make dist: note: uncommitted changes are not in the tarball (it is HEAD)"; fi
+	git archive --format=tar.gz --prefix=pickle_ext-$(VERSION)/ \
+	  -o $(DIST)/pickle_ext-$(VERSION).tar.gz HEAD
+	@echo "$(DIST)/pickle_ext-$(VERSION).tar.gz"
+
+help:
+	@sed -n '/^#   make /,/^#$$/{/^#$$/d;s/^#  //;p;}' Makefile
 
 clean:
 	rm -rf build dist

@@ -14,7 +14,6 @@
 --   age        years
 -- The population mixes four behaviours the segmentation model should find: frequent big
 -- spenders, regulars, customers drifting away, and new customers.
--- Owner: registry helper (the seed scenario).
 DROP TABLE IF EXISTS customers;
 CREATE TABLE customers (
     id        INTEGER PRIMARY KEY,

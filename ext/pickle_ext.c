@@ -34,7 +34,8 @@ static const pk_sql_func pk_functions[] = {
     /* sql_write.c: JSON-subtyped TEXT arguments are read as JSON, hence SQLITE_SUBTYPE */
     {"pickle_dump", 1, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
     {"pickle_dump", 2, PURE | SQLITE_SUBTYPE, 0, pk_fn_dump, NULL, NULL},
-    {"pickle_dump_agg", 1, PURE | SQLITE_SUBTYPE, 0, NULL, pk_fn_dump_agg_step, pk_fn_dump_agg_final},
+    {"pickle_dump_agg", 1, PURE | SQLITE_SUBTYPE, 0, NULL, pk_fn_dump_agg_step,
+     pk_fn_dump_agg_final},
     {"pickle_set", 3, PURE | SQLITE_SUBTYPE, 0, pk_fn_set, NULL, NULL},
     {"pickle_compress", 1, PURE, 0, pk_fn_compress, NULL, NULL},
     {"pickle_compress", 2, PURE, 0, pk_fn_compress, NULL, NULL},
@@ -42,9 +43,11 @@ static const pk_sql_func pk_functions[] = {
     /* models (sql_model.c): not deterministic (m may name a registry entry); conn = 1 for the
      * per-connection compiled-model cache */
     {"model_predict", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict, NULL, NULL},
-    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict_proba, NULL, NULL},
+    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict_proba, NULL,
+     NULL},
     {"model_transform", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_transform, NULL, NULL},
-    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_decision_function, NULL, NULL},
+    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1,
+     pk_fn_model_decision_function, NULL, NULL},
     {"model_info", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_model_info, NULL, NULL},
     /* registry (sql_registry.c); ml_registry_init writes the schema: direct calls only */
     {"ml_registry_init", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_registry_init, NULL, NULL},
@@ -71,14 +74,14 @@ __declspec(dllexport)
 #else
 __attribute__((visibility("default")))
 #endif
-int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
+    int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
 
 #ifdef _WIN32
 __declspec(dllexport)
 #else
 __attribute__((visibility("default")))
 #endif
-int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+    int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
     pk_conn_state *st = sqlite3_malloc64(sizeof *st);
     if (!st) return SQLITE_NOMEM;
@@ -87,8 +90,8 @@ int sqlite3_pickleext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routi
     pk_limits_default(&st->limits);
     /* The state is freed with the connection through this one registration's destructor;
      * the other registrations share the pointer without a destructor. */
-    int rc = sqlite3_create_function_v2(db, "pickle_ext_version", 0, PURE, st, pk_fn_version,
-                                        NULL, NULL, conn_state_free);
+    int rc = sqlite3_create_function_v2(db, "pickle_ext_version", 0, PURE, st, pk_fn_version, NULL,
+                                        NULL, conn_state_free);
     if (rc != SQLITE_OK) {
         if (pzErrMsg) *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register functions");
         return rc;

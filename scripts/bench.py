@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make bench: speed and memory of pickle_ext beside Python (DESIGN.md §6, issues 3, 4, 5, 7).
+"""make bench: speed and memory of pickle_ext beside Python (docs/benchmarks.md).
 
 Run with Debian's /usr/bin/python3 (scikit-learn, numpy, joblib). Prints every table as it goes
 and, when all sections run, writes BENCHMARKS.md: the machine, then each section's tables and
@@ -10,10 +10,10 @@ ratios, all from this one run.
   scripts/bench.py --decode-mb 50      a smaller array for the decode section (small machines)
 
 Sections (one function each, in SECTIONS):
-  scoring  issue 4: linear models, KMeans, a pipeline over a 1M-row table
-  trees    issue 5: random forest and histogram boosting over 200,000 rows; decode+compile time
-  decode   issue 3: one element of a 200 MB float64 array; peak RSS of the reading process
-  storage  issue 7: stored size and decode time of a model zoo, raw / zstd levels / joblib
+  scoring  linear models, KMeans, a pipeline over a 1M-row table
+  trees    random forest and histogram boosting over 200,000 rows; decode+compile time
+  decode   one element of a 200 MB float64 array; peak RSS of the reading process
+  storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
 
 Environment (defaults in brackets):
   PICKLE_EXT_SO   the extension [dist/pickle_ext.so]
@@ -30,8 +30,6 @@ timeit does), and scikit-learn runs single-threaded (OMP_NUM_THREADS=1 and threa
 SQLite does. A statement executed again decodes again: SQLite drops a statement's auxdata
 when it is reset, so only model_predict's per-connection model cache survives between
 executions (the decode timings therefore use model_info / pickle_type, which do not use it).
-
-Owner: the benchmark helper (all sections; issue 4's section written by the model-scoring helper).
 """
 import os
 
@@ -160,7 +158,7 @@ def ms(secs):
     return "%.3f" % (secs * 1e3)
 
 
-# ---- section: scoring (issue 4) ----------------------------------------------------------------
+# ---- section: scoring -------------------------------------------------------------------------
 
 def section_scoring(b):
     """Issue 4: sum(model_predict(...)) over 1M rows vs a plain scan, batch sklearn, per-row UDF."""
@@ -219,7 +217,7 @@ def section_scoring(b):
         b.ratio(sec, "%s: (d) UDF / (b)" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
 
 
-# ---- section: trees (issue 5) ------------------------------------------------------------------
+# ---- section: trees ---------------------------------------------------------------------------
 
 def section_trees(b):
     """Issue 5: RF (100 trees, depth 10, 20 features) and HGB (100 iterations) over 200,000 rows;
@@ -389,7 +387,7 @@ def tree_decode(b, sec, blob, x, cols):
     b.ratio(sec, "forest: (g) decode only / (d) pickle.loads", type_s / loads_s)
 
 
-# ---- section: decode (issue 3) -----------------------------------------------------------------
+# ---- section: decode --------------------------------------------------------------------------
 
 _RSS_CHILD = r"""
 import sqlite3, sys
@@ -486,7 +484,7 @@ def section_decode(b):
         blob = None  # free the 200 MB before the next protocol
 
 
-# ---- section: storage (issue 7) ----------------------------------------------------------------
+# ---- section: storage -------------------------------------------------------------------------
 
 def model_zoo():
     """Eight fitted models (fixed seeds) of the kinds people store."""

@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
     fclose(f);
     int reps = atoi(argv[2]);
     if (reps < 1 || reps > 100000) return 2;
-    double *dec = malloc(sizeof(double) * (size_t)reps), *all = malloc(sizeof(double) * (size_t)reps);
+    double *dec = malloc(sizeof(double) * (size_t)reps),
+           *all = malloc(sizeof(double) * (size_t)reps);
     if (!dec || !all) return 2;
     for (int i = 0; i < reps; i++) {
         pk_err err;

@@ -14,7 +14,6 @@
 #   8. prints the event history and answers "which version was production before the move?".
 #
 #   SQLITE3=sqlite3  SO=dist/pickle_ext.so  DEMO_DB=demo/shop.db   (overridable)
-# Owner: registry helper.
 set -eu
 cd "$(dirname "$0")/.."
 SQLITE3=${SQLITE3:-sqlite3}

@@ -18,7 +18,6 @@ u0..u7 in [0, 1), each an integer hash of (customer id i, column k):
 
 Every product stays below 2^63, so SQLite's 64-bit integers compute it exactly everywhere; the
 columns' correlations are below 0.01 over the 100,000 ids. Standard library only.
-Owner: registry helper (the seed scenario).
 """
 import os
 import sys
@@ -44,7 +43,6 @@ HEAD = """\
 --   age        years
 -- The population mixes four behaviours the segmentation model should find: frequent big
 -- spenders, regulars, customers drifting away, and new customers.
--- Owner: registry helper (the seed scenario).
 DROP TABLE IF EXISTS customers;
 CREATE TABLE customers (
     id        INTEGER PRIMARY KEY,

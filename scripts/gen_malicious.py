@@ -12,7 +12,7 @@ entry says which global(s) pickle_info must list as unsafe, how Python would loa
 expected verdict:
   "unsafe"  decodes; pickle_info lists the globals under unsafe_globals, safe is false
   "reject"  the decode itself fails (e.g. an argument straddling a FRAME boundary, which a
-            static parser must not follow -- FORMATS.md section 2, FRAME)
+            static parser must not follow -- docs/formats.md, "Pickle opcodes", Frames)
 
 Kinds: os.system, posix.system, subprocess.Popen, builtins.eval / exec / getattr /
 __import__ (also spelled __builtin__ in protocol 0), importlib.import_module, runpy._run_code,
@@ -23,7 +23,6 @@ fitted scikit-learn model carrying a payload in one attribute.
 
 Built by hand from opcodes (no object's __reduce__ is trusted to write what we want) with fixed
 content; Debian's /usr/bin/python3 (numpy, joblib, scikit-learn) for the joblib and model cases.
-Owner: the hardening helper (issue 8).
 """
 import io
 import json

@@ -14,8 +14,6 @@ protocol 5 out-of-band style BYTEARRAY8 and object arrays), joblib dumps plain a
 k-means, scaler, pipeline, trees, forests, gradient boosting), and zstd-wrapped copies made with
 /usr/bin/zstd when present. Small files only: libFuzzer's default max_len follows the corpus.
 Nothing here is a malicious payload (see scripts/gen_malicious.py for those).
-
-Owner: the hardening helper (issue 8).
 """
 import collections
 import io

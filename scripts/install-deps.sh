@@ -1,11 +1,33 @@
 #!/bin/sh
-# Installs the Debian packages pickle_ext needs to build, test, fuzz and run its demo, when they
-# are missing. Safe to run repeatedly: it only calls apt-get when something is absent.
+# Installs the Debian packages pickle_ext needs, when they are missing. Safe to run repeatedly:
+# it only calls apt-get when something is absent.
+#
+#   sh scripts/install-deps.sh demo   build the extension and run the demo (make demo)
+#   sh scripts/install-deps.sh test   the above + the test toolchain (make test)
+#   sh scripts/install-deps.sh all    the above + sanitizer, fuzzing and lint tools (.ci/run; default)
 set -eu
 
-PKGS="build-essential libsqlite3-dev sqlite3 libzstd-dev zstd libcmocka-dev zlib1g-dev \
-liblzma-dev libbz2-dev liblz4-dev python3 python3-sklearn python3-joblib python3-pandas \
-python3-pytest python3-lz4 libpython3.11-testsuite clang libclang-rt-14-dev valgrind cppcheck"
+# Build: a C compiler, SQLite's headers and the compression libraries the extension links;
+# the sqlite3 shell runs the demo.
+DEMO="build-essential libsqlite3-dev sqlite3 libzstd-dev zlib1g-dev liblzma-dev libbz2-dev \
+liblz4-dev"
+# Tests: cmocka (unit), Python with scikit-learn/numpy/joblib/pandas as the oracle, pytest,
+# lz4 and the zstd command (fixtures), CPython's pickle test vectors.
+TEST="libcmocka-dev zstd python3 python3-sklearn python3-joblib python3-pandas python3-pytest \
+python3-lz4 libpython3.11-testsuite"
+# CI only: clang + libFuzzer runtime (make fuzz), valgrind (make memcheck), cppcheck (make lint),
+# clang-format (make format-check).
+CI="clang libclang-rt-14-dev valgrind cppcheck clang-format"
+
+case "${1:-all}" in
+demo) PKGS="$DEMO" ;;
+test) PKGS="$DEMO $TEST" ;;
+all) PKGS="$DEMO $TEST $CI" ;;
+*)
+    echo "usage: $0 [demo|test|all]" >&2
+    exit 2
+    ;;
+esac
 
 missing=""
 for p in $PKGS; do

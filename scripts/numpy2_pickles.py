@@ -1,7 +1,7 @@
 """numpy2_pickles.py - build numpy pickles in the forms Debian's numpy 1.24 cannot write.
 
 Used by the tests (tests/python/test_numpy.py) to make, byte by byte, the pickles numpy 2.x
-writes (../shared/FORMATS.md §5):
+writes (docs/formats.md, "numpy arrays, dtypes and scalars"):
 
   protocols 2-4  numpy._core.multiarray._reconstruct(numpy.ndarray, (0,), b'b') + BUILD
                  (1, shape, dtype, is_fortran, raw)
@@ -19,7 +19,6 @@ and giving `_frombuffer` numpy 2.3's definition (reshape in C order, then transp
 order); the tests use it to check the bytes mean what we think they mean.
 
 Usage as a script: `python3 scripts/numpy2_pickles.py OUT_DIR` writes a few examples.
-Ownership: numpy/joblib helper (issue 3).
 """
 import struct
 import sys

@@ -22,7 +22,6 @@ Notebook:
     reg.set_alias(conn, "churn", "production", 3)
 
 Exit status: 0 on success, 1 on an error (the registry's message is printed on stderr).
-Owner: registry helper.
 """
 import argparse
 import hashlib

@@ -19,7 +19,6 @@
 #
 # Environment: CLANG (default clang-14), PYTHON (default /usr/bin/python3), FUZZ_JOBS (parallel
 # fuzzing processes per target, default 1), FUZZ_OUT (default build/fuzz).
-# Owner: the hardening helper (issue 8).
 set -u
 
 cd "$(dirname "$0")/.." || exit 2

@@ -17,7 +17,6 @@ files near 80 KB.)
 Beside each pickle, segments_vN.json holds the metrics the demo registers with it (inertia per
 customer, silhouette on a fixed 5,000-customer sample, training rows). Fixed seeds: rerunning with
 the same scikit-learn gives the same models. Needs Debian's python3-sklearn and python3-pandas.
-Owner: registry helper (the seed scenario).
 """
 import json
 import os

@@ -30,8 +30,8 @@
 -- (no row: the alias did not exist yet; NULL: it had been removed.) The view ml_alias_history
 -- gives the same as intervals [valid_from, valid_to).
 --
--- Owner: registry helper. The extension functions used here: ml_now, ml_error, ml_check_name,
--- ml_check_alias, ml_pickle_meta (sql_registry.c) and pickle_compress (sql_zstd.c).
+-- The extension functions used here: ml_now, ml_error, ml_check_name, ml_check_alias,
+-- ml_pickle_meta (ext/sql/sql_registry.c) and pickle_compress (ext/sql/sql_write.c).
 
 CREATE TABLE IF NOT EXISTS ml_models (
     name        TEXT PRIMARY KEY NOT NULL

@@ -82,7 +82,7 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.preprocessing._polynomial", "PolynomialFeatures"},
     {"sklearn.svm._classes", "LinearSVC"},
     {"sklearn.svm._classes", "LinearSVR"},
-    /* tree families (pk_tree.c, pk_forest.c, pk_gb.c, pk_hgb.c; the trees helper): estimator
+    /* tree families (pk_tree.c, pk_forest.c, pk_gb.c, pk_hgb.c): estimator
      * classes, Tree, GB loss objects, DummyClassifier/Regressor init, HGB predictors/losses */
     {"sklearn._loss._loss", "CyAbsoluteError"},
     {"sklearn._loss._loss", "CyHalfBinomialLoss"},

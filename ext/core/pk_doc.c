@@ -15,15 +15,24 @@
 
 const char *pk_compression_name(pk_compression c) {
     switch (c) {
-    case PK_COMP_NONE: return "none";
-    case PK_COMP_ZSTD: return "zstd";
-    case PK_COMP_ZLIB: return "zlib";
-    case PK_COMP_GZIP: return "gzip";
-    case PK_COMP_BZ2: return "bz2";
-    case PK_COMP_XZ: return "xz";
-    case PK_COMP_LZMA: return "lzma";
-    case PK_COMP_LZ4: return "lz4";
-    case PK_COMP_ZFILE: return "zlib (joblib ZF)";
+    case PK_COMP_NONE:
+        return "none";
+    case PK_COMP_ZSTD:
+        return "zstd";
+    case PK_COMP_ZLIB:
+        return "zlib";
+    case PK_COMP_GZIP:
+        return "gzip";
+    case PK_COMP_BZ2:
+        return "bz2";
+    case PK_COMP_XZ:
+        return "xz";
+    case PK_COMP_LZMA:
+        return "lzma";
+    case PK_COMP_LZ4:
+        return "lz4";
+    case PK_COMP_ZFILE:
+        return "zlib (joblib ZF)";
     }
     return "unknown";
 }
@@ -51,8 +60,8 @@ static pk_code unwrap(pk_doc *doc, const uint8_t **buf, size_t *len, pk_compress
     if (*kind == PK_COMP_NONE) return PK_OK;
     uint8_t *out = NULL;
     size_t out_len = 0;
-    pk_code c = pk_inflate(doc->alloc, *kind, *buf, *len, doc->limits.max_inflate, &out,
-                           &out_len, err);
+    pk_code c =
+        pk_inflate(doc->alloc, *kind, *buf, *len, doc->limits.max_inflate, &out, &out_len, err);
     if (c) return c;
     *owned = out;
     *buf = out;
@@ -137,7 +146,8 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
         doc->outer = PK_COMP_ZSTD;
         if (unwrap(doc, &s, &n, &kind, &doc->owned2, err)) goto fail;
         if (kind == PK_COMP_ZSTD) {
-            pk_err_set(err, PK_ECOMPRESS, 0, -1, "a zstd frame inside a zstd frame is not accepted");
+            pk_err_set(err, PK_ECOMPRESS, 0, -1,
+                       "a zstd frame inside a zstd frame is not accepted");
             goto fail;
         }
     }

@@ -49,9 +49,9 @@ typedef struct pk_doc {
 
     const uint8_t *stream; /* the pickle bytes decoded (after inflating) */
     size_t stream_len;
-    size_t input_len;   /* size of what the caller passed */
-    uint8_t *owned;     /* input copy or inflated stream, freed with the doc */
-    uint8_t *owned2;    /* second stage of a two-stage inflate (zstd of a joblib .z) */
+    size_t input_len; /* size of what the caller passed */
+    uint8_t *owned;   /* input copy or inflated stream, freed with the doc */
+    uint8_t *owned2;  /* second stage of a two-stage inflate (zstd of a joblib .z) */
 
     pk_compression outer; /* PK_COMP_ZSTD when wrapped in a zstd frame, else NONE */
     pk_compression inner; /* joblib's compressor, or NONE                         */
@@ -68,7 +68,7 @@ typedef struct pk_doc {
 } pk_doc;
 
 #define PK_DOC_BORROW 0
-#define PK_DOC_COPY 1
+#define PK_DOC_COPY   1
 
 /* Decodes `len` bytes. limits may be NULL (defaults). Returns NULL with err set on failure (err
  * offsets are positions in the decoded stream). */

@@ -16,8 +16,6 @@
  * The graph is modified in place: a node reached through several references changes at every
  * place, as mutating a shared Python object does. Array elements are written into the array's
  * data, so the caller must own that memory (decode with PK_DOC_COPY).
- *
- * Owner: the writer helper (issue 7).
  */
 #ifndef PK_EDIT_H
 #define PK_EDIT_H

@@ -18,27 +18,27 @@
 
 /* X(name, label). The label is how messages positioned in the input begin (pk_reader_fail):
  *   "<label>: <OPCODE> at offset <N>: <detail>". */
-#define PK_ERROR_LIST(X)                                                                          \
-    X(PK_OK, "no error")                                                                          \
-    X(PK_ENOMEM, "out of memory")                                                                 \
-    X(PK_ELIMIT, "limit exceeded")                                                                \
-    X(PK_ETRUNC, "truncated pickle")                                                              \
-    X(PK_EOPCODE, "unknown opcode")                                                               \
-    X(PK_ESTACK, "bad stack")                                                                     \
-    X(PK_EMARK, "bad mark")                                                                       \
-    X(PK_EMEMO, "bad memo reference")                                                             \
-    X(PK_EPROTO, "unsupported protocol")                                                          \
-    X(PK_EFRAME, "frame violation")                                                               \
-    X(PK_EVALUE, "bad argument")                                                                  \
-    X(PK_EUNSUPPORTED, "unsupported pickle feature")                                              \
-    X(PK_ENUMPY, "bad numpy data")                                                                \
-    X(PK_EJOBLIB, "bad joblib data")                                                              \
-    X(PK_ECOMPRESS, "bad compressed data")                                                        \
-    X(PK_EPATH, "bad path")                                                                       \
-    X(PK_ENOTFOUND, "no such path")                                                               \
-    X(PK_ETYPE, "wrong type")                                                                     \
-    X(PK_EMODEL, "unsupported model")                                                             \
-    X(PK_EFEATURE, "bad features")                                                                \
+#define PK_ERROR_LIST(X)                                                                           \
+    X(PK_OK, "no error")                                                                           \
+    X(PK_ENOMEM, "out of memory")                                                                  \
+    X(PK_ELIMIT, "limit exceeded")                                                                 \
+    X(PK_ETRUNC, "truncated pickle")                                                               \
+    X(PK_EOPCODE, "unknown opcode")                                                                \
+    X(PK_ESTACK, "bad stack")                                                                      \
+    X(PK_EMARK, "bad mark")                                                                        \
+    X(PK_EMEMO, "bad memo reference")                                                              \
+    X(PK_EPROTO, "unsupported protocol")                                                           \
+    X(PK_EFRAME, "frame violation")                                                                \
+    X(PK_EVALUE, "bad argument")                                                                   \
+    X(PK_EUNSUPPORTED, "unsupported pickle feature")                                               \
+    X(PK_ENUMPY, "bad numpy data")                                                                 \
+    X(PK_EJOBLIB, "bad joblib data")                                                               \
+    X(PK_ECOMPRESS, "bad compressed data")                                                         \
+    X(PK_EPATH, "bad path")                                                                        \
+    X(PK_ENOTFOUND, "no such path")                                                                \
+    X(PK_ETYPE, "wrong type")                                                                      \
+    X(PK_EMODEL, "unsupported model")                                                              \
+    X(PK_EFEATURE, "bad features")                                                                 \
     X(PK_EENCODE, "cannot encode")
 
 typedef enum pk_code {

@@ -40,7 +40,8 @@ static uint64_t sat_mul(uint64_t a, uint64_t b, uint64_t cap) {
 static size_t slot_of(const walk *w, const pk_value *v) {
     uintptr_t p = (uintptr_t)v;
     size_t h = (size_t)((p >> 4) * 0x9E3779B97F4A7C15ull) & (w->cap - 1);
-    while (w->tab[h].v && w->tab[h].v != v) h = (h + 1) & (w->cap - 1);
+    while (w->tab[h].v && w->tab[h].v != v)
+        h = (h + 1) & (w->cap - 1);
     return h;
 }
 
@@ -108,8 +109,10 @@ static pk_code measure_children(walk *w, const pk_value *v, uint32_t depth, pk_e
     case PK_LIST:
     case PK_TUPLE:
     case PK_SET:
-    case PK_FROZENSET: return add_seq(w, v, depth, 0, m);
-    case PK_DICT: return add_dict(w, v, depth, 0, m);
+    case PK_FROZENSET:
+        return add_seq(w, v, depth, 0, m);
+    case PK_DICT:
+        return add_dict(w, v, depth, 0, m);
     case PK_OBJECT: {
         const pk_object *o = &v->u.o;
         m->bytes = sat_add(m->bytes, 14, w->limit); /* {"py/object":} */
@@ -137,7 +140,8 @@ static pk_code measure_children(walk *w, const pk_value *v, uint32_t depth, pk_e
                 rc = add_child(w, a->objects[i], depth, 0, m);
         return rc;
     }
-    default: return PK_OK;
+    default:
+        return PK_OK;
     }
 }
 
@@ -157,7 +161,8 @@ static pk_code measure(walk *w, const pk_value *v, uint32_t depth, pk_expand *ou
     case PK_FROZENSET:
     case PK_DICT:
     case PK_OBJECT:
-    case PK_NDARRAY: break;
+    case PK_NDARRAY:
+        break;
     default:
         out->nodes = 1;
         out->bytes = 1;

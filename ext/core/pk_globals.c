@@ -107,10 +107,11 @@ int pk_global_allowed(const char *module, const char *name) {
     /* numpy scalar and dtype classes (numpy.float64, numpy.dtypes.Float64DType, ...) are data */
     if (strcmp(module, "numpy") == 0 || strcmp(module, "numpy.dtypes") == 0) {
         static const char *const np_types[] = {
-            "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-            "float16", "float32", "float64", "longdouble", "complex64", "complex128", "str_",
-            "bytes_", "void", "object_", "datetime64", "timedelta64", "record", "intc",
-            "uintc", "int_", "uint", "longlong", "ulonglong", "half", "single", "double"};
+            "bool_",      "int8",   "int16",   "int32",   "int64",   "uint8",      "uint16",
+            "uint32",     "uint64", "float16", "float32", "float64", "longdouble", "complex64",
+            "complex128", "str_",   "bytes_",  "void",    "object_", "datetime64", "timedelta64",
+            "record",     "intc",   "uintc",   "int_",    "uint",    "longlong",   "ulonglong",
+            "half",       "single", "double"};
         for (size_t i = 0; i < sizeof np_types / sizeof np_types[0]; i++)
             if (strcmp(name, np_types[i]) == 0) return 1;
         if (strcmp(module, "numpy.dtypes") == 0 && strlen(name) > 5 &&
@@ -303,8 +304,7 @@ static pk_code inert(pk_vm *vm, pk_value *cls, pk_value *args, pk_objhow how, pk
 }
 
 /* A dict-like: OrderedDict(pairs) / defaultdict(factory[, pairs]). */
-static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_default,
-                         pk_value **out) {
+static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_default, pk_value **out) {
     pk_value *d = pk_new_dict(vm->ar, 0);
     if (!d) return pk_err_nomem(vm->err, -1);
     d->u.d.cls = cls;
@@ -323,8 +323,8 @@ static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_defaul
                 pk_value *pair = src->u.seq.items[i];
                 if (!(pair->kind == PK_LIST || pair->kind == PK_TUPLE) || pair->u.seq.len != 2)
                     return bad(vm, "dict items must be (key, value) pairs");
-                pk_code c = pk_dict_set(vm->ar, d, pair->u.seq.items[0], pair->u.seq.items[1],
-                                        vm->err);
+                pk_code c =
+                    pk_dict_set(vm->ar, d, pair->u.seq.items[0], pair->u.seq.items[1], vm->err);
                 if (c) return c;
             }
         } else {
@@ -340,11 +340,16 @@ pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kw
     interp how = interp_of(cls);
     if (!kwargs || kwargs->u.d.len == 0) {
         switch (how) {
-        case I_SET: return make_set(vm, PK_SET, args, out);
-        case I_FROZENSET: return make_set(vm, PK_FROZENSET, args, out);
-        case I_ODICT: return make_dict(vm, cls, args, 0, out);
-        case I_DEFAULTDICT: return make_dict(vm, cls, args, 1, out);
-        default: break;
+        case I_SET:
+            return make_set(vm, PK_SET, args, out);
+        case I_FROZENSET:
+            return make_set(vm, PK_FROZENSET, args, out);
+        case I_ODICT:
+            return make_dict(vm, cls, args, 0, out);
+        case I_DEFAULTDICT:
+            return make_dict(vm, cls, args, 1, out);
+        default:
+            break;
         }
     }
     pk_code c = inert(vm, cls, args, PK_HOW_NEWOBJ, out);
@@ -360,8 +365,10 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
     size_t n = args->u.seq.len;
     pk_value **a = args->u.seq.items;
     switch (interp_of(callable)) {
-    case I_SET: return make_set(vm, PK_SET, args, out);
-    case I_FROZENSET: return make_set(vm, PK_FROZENSET, args, out);
+    case I_SET:
+        return make_set(vm, PK_SET, args, out);
+    case I_FROZENSET:
+        return make_set(vm, PK_FROZENSET, args, out);
     case I_BYTEARRAY:
     case I_BYTES: {
         pk_kind kind = interp_of(callable) == I_BYTES ? PK_BYTES : PK_BYTEARRAY;
@@ -401,8 +408,10 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
         *out = v;
         return PK_OK;
     }
-    case I_ODICT: return make_dict(vm, callable, args, 0, out);
-    case I_DEFAULTDICT: return make_dict(vm, callable, args, 1, out);
+    case I_ODICT:
+        return make_dict(vm, callable, args, 0, out);
+    case I_DEFAULTDICT:
+        return make_dict(vm, callable, args, 1, out);
     case I_RECONSTRUCTOR: {
         /* copyreg._reconstructor(cls, base, state): object.__new__(cls) when base is object,
          * else base.__new__(cls, state) + base.__init__(obj, state). */
@@ -466,7 +475,8 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
         *out = pk_new_global(vm->ar, g->module, g->module_len, qual, len);
         return *out ? PK_OK : pk_err_nomem(vm->err, -1);
     }
-    default: return inert(vm, callable, args, PK_HOW_REDUCE, out);
+    default:
+        return inert(vm, callable, args, PK_HOW_REDUCE, out);
     }
 }
 
@@ -491,8 +501,10 @@ pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
     pk_value *obj = *objp;
     char tn[96];
     switch (obj->kind) {
-    case PK_NDARRAY: return pk_np_array_setstate(vm->ar, obj, state, vm->err);
-    case PK_DTYPE: return pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
+    case PK_NDARRAY:
+        return pk_np_array_setstate(vm->ar, obj, state, vm->err);
+    case PK_DTYPE:
+        return pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
     case PK_OBJECT:
         if (obj->u.o.state && obj->u.o.state->kind == PK_DICT && state->kind == PK_DICT) {
             pk_value *m = merged_dict(vm, obj->u.o.state, state);

@@ -1,7 +1,7 @@
 /*
  * pk_inflate.c - recognise and inflate the containers a pickle may arrive in (see pk_inflate.h).
  *
- * How it works: pk_detect_compression looks at magic bytes only (../shared/FORMATS.md §4.2).
+ * How it works: pk_detect_compression looks at magic bytes only (docs/formats.md, "Compression").
  * pk_inflate runs the matching Debian library over the whole input into one growing buffer whose
  * size never exceeds max_out + 1 bytes: producing byte max_out + 1 is the proof that the stream
  * is too large (PK_ELIMIT), so a decompression bomb costs at most max_out bytes of memory. Streams
@@ -13,10 +13,9 @@
  * every frame must declare its content size (ZSTD_compress and pickle_compress do); "ZF" (joblib <
  * 0.9.3) is "ZF" + hex length + spaces + a zlib stream whose inflated length must equal the
  * declared one.
- *
- * Ownership: numpy/joblib helper (issue 3).
  */
 #include "pk_inflate.h"
+#include "pk_dl.h"
 
 #include <bzlib.h>
 #include <lz4frame.h>
@@ -56,8 +55,7 @@ pk_compression pk_detect_compression(const uint8_t *buf, size_t len) {
     return PK_COMP_NONE;
 }
 
-/* ---- output buffer ----------------------------------------------------------------------------
- */
+/* ---- output buffer --------------------------------------------------------------------------- */
 
 typedef struct outbuf {
     const pk_alloc *alloc;
@@ -97,6 +95,14 @@ static pk_code trunc_err(outbuf *o, size_t off) {
                       "bad compressed data: %s data truncated at offset %zu (the stream ends "
                       "before its end marker)",
                       o->what, off);
+}
+
+/* A container whose library is not installed (bz2, xz/lzma, lz4 are loaded on first use). */
+static pk_code absent_err(outbuf *o, const char *lib) {
+    return pk_err_set(o->err, PK_EUNSUPPORTED, 0, -1,
+                      "unsupported pickle feature: %s data needs the library %s, which cannot be "
+                      "loaded (install it to read such files)",
+                      o->what, lib);
 }
 
 static pk_code corrupt_err(outbuf *o, size_t off, const char *detail) {
@@ -161,12 +167,15 @@ static pk_code run_zlib(outbuf *o, const uint8_t *buf, size_t len, int wbits, si
 /* ---- bz2 ------------------------------------------------------------------------------------- */
 
 static pk_code run_bz2(outbuf *o, const uint8_t *buf, size_t len) {
+    const char *lib;
+    const pk_dl_bz2 *bz = pk_dl_get_bz2(&lib);
+    if (!bz) return absent_err(o, lib);
     size_t pos = 0;
     pk_code rc = PK_OK;
     while (rc == PK_OK && pos < len) {
         bz_stream b;
         memset(&b, 0, sizeof b);
-        if (BZ2_bzDecompressInit(&b, 0, 0) != BZ_OK) return pk_err_nomem(o->err, -1);
+        if (bz->decompress_init(&b, 0, 0) != BZ_OK) return pk_err_nomem(o->err, -1);
         int ended = 0;
         for (;;) {
             if (o->len == o->cap && (rc = out_grow(o, len * 4)) != PK_OK) break;
@@ -176,7 +185,7 @@ static pk_code run_bz2(outbuf *o, const uint8_t *buf, size_t len) {
             b.avail_in = (unsigned)in_chunk;
             b.next_out = (char *)(o->data + o->len);
             b.avail_out = (unsigned)out_chunk;
-            int br = BZ2_bzDecompress(&b);
+            int br = bz->decompress(&b);
             pos += in_chunk - b.avail_in;
             o->len += out_chunk - b.avail_out;
             if ((rc = out_check(o)) != PK_OK) break;
@@ -194,7 +203,7 @@ static pk_code run_bz2(outbuf *o, const uint8_t *buf, size_t len) {
                 break;
             }
         }
-        BZ2_bzDecompressEnd(&b);
+        bz->decompress_end(&b);
         if (rc == PK_OK && !ended) rc = trunc_err(o, pos);
     }
     return rc;
@@ -203,9 +212,12 @@ static pk_code run_bz2(outbuf *o, const uint8_t *buf, size_t len) {
 /* ---- xz / lzma-alone ------------------------------------------------------------------------- */
 
 static pk_code run_lzma(outbuf *o, const uint8_t *buf, size_t len, int alone) {
+    const char *lib;
+    const pk_dl_lzma *xz = pk_dl_get_lzma(&lib);
+    if (!xz) return absent_err(o, lib);
     lzma_stream s = LZMA_STREAM_INIT;
-    lzma_ret lr = alone ? lzma_alone_decoder(&s, PK_LZMA_MEMLIMIT)
-                        : lzma_stream_decoder(&s, PK_LZMA_MEMLIMIT, LZMA_CONCATENATED);
+    lzma_ret lr = alone ? xz->alone_decoder(&s, PK_LZMA_MEMLIMIT)
+                        : xz->stream_decoder(&s, PK_LZMA_MEMLIMIT, LZMA_CONCATENATED);
     if (lr != LZMA_OK) return pk_err_nomem(o->err, -1);
     pk_code rc = PK_OK;
     s.next_in = buf;
@@ -216,7 +228,7 @@ static pk_code run_lzma(outbuf *o, const uint8_t *buf, size_t len, int alone) {
         s.next_out = o->data + o->len;
         s.avail_out = o->cap - o->len;
         size_t before = s.avail_out;
-        lr = lzma_code(&s, LZMA_FINISH);
+        lr = xz->code(&s, LZMA_FINISH);
         o->len += before - s.avail_out;
         if ((rc = out_check(o)) != PK_OK) break;
         size_t pos = len - s.avail_in;
@@ -243,7 +255,7 @@ static pk_code run_lzma(outbuf *o, const uint8_t *buf, size_t len, int alone) {
         }
         break;
     }
-    lzma_end(&s);
+    xz->end(&s);
     if (rc == PK_OK && !ended) rc = trunc_err(o, len - s.avail_in);
     return rc;
 }
@@ -251,20 +263,22 @@ static pk_code run_lzma(outbuf *o, const uint8_t *buf, size_t len, int alone) {
 /* ---- lz4 frame ------------------------------------------------------------------------------- */
 
 static pk_code run_lz4(outbuf *o, const uint8_t *buf, size_t len) {
+    const char *lib;
+    const pk_dl_lz4 *lz = pk_dl_get_lz4(&lib);
+    if (!lz) return absent_err(o, lib);
     LZ4F_dctx *dctx = NULL;
-    if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
-        return pk_err_nomem(o->err, -1);
+    if (lz->is_error(lz->create_dctx(&dctx, LZ4F_VERSION))) return pk_err_nomem(o->err, -1);
     size_t pos = 0, hint = 1;
     pk_code rc = PK_OK;
     while (pos < len) {
         if (o->len == o->cap && (rc = out_grow(o, len * 4)) != PK_OK) break;
         size_t in_n = len - pos, out_n = o->cap - o->len;
-        size_t r = LZ4F_decompress(dctx, o->data + o->len, &out_n, buf + pos, &in_n, NULL);
+        size_t r = lz->decompress(dctx, o->data + o->len, &out_n, buf + pos, &in_n, NULL);
         pos += in_n;
         o->len += out_n;
         if ((rc = out_check(o)) != PK_OK) break;
-        if (LZ4F_isError(r)) {
-            rc = corrupt_err(o, pos, LZ4F_getErrorName(r));
+        if (lz->is_error(r)) {
+            rc = corrupt_err(o, pos, lz->error_name(r));
             break;
         }
         hint = r;
@@ -277,11 +291,11 @@ static pk_code run_lz4(outbuf *o, const uint8_t *buf, size_t len) {
     while (rc == PK_OK && hint != 0) {
         if (o->len == o->cap && (rc = out_grow(o, len * 4)) != PK_OK) break;
         size_t in_n = 0, out_n = o->cap - o->len;
-        size_t r = LZ4F_decompress(dctx, o->data + o->len, &out_n, NULL, &in_n, NULL);
+        size_t r = lz->decompress(dctx, o->data + o->len, &out_n, NULL, &in_n, NULL);
         o->len += out_n;
         if ((rc = out_check(o)) != PK_OK) break;
-        if (LZ4F_isError(r)) {
-            rc = corrupt_err(o, pos, LZ4F_getErrorName(r));
+        if (lz->is_error(r)) {
+            rc = corrupt_err(o, pos, lz->error_name(r));
             break;
         }
         if (out_n == 0) {
@@ -290,7 +304,7 @@ static pk_code run_lz4(outbuf *o, const uint8_t *buf, size_t len) {
         }
         hint = r;
     }
-    LZ4F_freeDecompressionContext(dctx);
+    lz->free_dctx(dctx);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * pk_inflate.h - the containers a pickle may arrive in: zstd frames and joblib's compressors.
  *
- * Detection is by magic bytes (../shared/FORMATS.md §4.2); inflating uses Debian's libraries
+ * Detection is by magic bytes (docs/formats.md, "Compression"); inflating uses Debian's libraries
  * (libzstd, zlib, libbz2, liblzma, liblz4). Every inflater stops with PK_ELIMIT as soon as the
  * output would exceed max_out, so a decompression bomb costs at most max_out bytes and the time
  * to produce them. Truncated or corrupt input is PK_ECOMPRESS with the byte offset where the

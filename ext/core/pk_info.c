@@ -12,8 +12,6 @@
  * container that is also a pickle: "reason" then says so). "compression" names the zstd envelope
  * and/or joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held
  * joblib array wrappers or came in a joblib compressed container.
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "pk_doc.h"
 #include "pk_json.h"

@@ -1,20 +1,18 @@
 /*
  * pk_joblib.c - joblib's NumpyArrayWrapper: the raw array bytes that follow its BUILD.
  *
- * How it works (../shared/FORMATS.md §4.1): joblib pickles a NumpyArrayWrapper (state: subclass,
- * shape, order, dtype, allow_mmap[, numpy_array_alignment_bytes]) and then, outside any pickle
- * frame, writes the array itself: for plain dtypes an optional pad-length byte, that many 0xFF
- * bytes and prod(shape) * itemsize data bytes in the array's memory order ('F' = Fortran); for
+ * How it works (docs/formats.md, "joblib files"): joblib pickles a NumpyArrayWrapper (state:
+ * subclass, shape, order, dtype, allow_mmap[, numpy_array_alignment_bytes]) and then, outside any
+ * pickle frame, writes the array itself: for plain dtypes an optional pad-length byte, that many
+ * 0xFF bytes and prod(shape) * itemsize data bytes in the array's memory order ('F' = Fortran); for
  * object dtypes a complete nested pickle of the array. The unpickler's BUILD hook calls
- * pk_joblib_read_array, which consumes exactly those bytes through the vm's reader (zero copy:
- * the array borrows them) and returns the array that replaces the wrapper.
+ * pk_joblib_read_array, which consumes exactly those bytes through the vm's reader (zero copy: the
+ * array borrows them) and returns the array that replaces the wrapper.
  *
  * Limits: pad length at most 16 (joblib writes 1..16) with every pad byte 0xFF, anything else is
  * treated as corruption; nested object pickles at most PK_JOBLIB_MAX_NESTING deep; the legacy
  * multi-file NDArrayWrapper / ZNDArrayWrapper (data in a sibling .npy file) cannot be decoded
  * from one blob: such a wrapper is left as the inert object it is, its state naming the file.
- *
- * Ownership: numpy/joblib helper (issue 3).
  */
 #include "pk_ndarray.h"
 #include "pk_vm.h"

@@ -1,5 +1,5 @@
 /*
- * pk_json.c - a decoded value as JSON text (pk_json.h; the mapping of ../shared/DESIGN.md §3).
+ * pk_json.c - a decoded value as JSON text (pk_json.h; the mapping of docs/json.md).
  *
  * How it works: one recursive writer (struct jw) walks the graph and appends compact JSON to the
  * caller's pk_buf. It keeps
@@ -33,8 +33,6 @@
  * Limits: containers nested deeper than limits->max_depth and output longer than
  * limits->max_output are PK_ELIMIT errors naming the limit. The writer allocates only its path
  * and ancestor stack (through the output buffer's allocator), freed before returning.
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "pk_json.h"
 
@@ -48,8 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- floats -----------------------------------------------------------------------------------
- */
+/* ---- floats ---------------------------------------------------------------------------------- */
 
 /* Decimal digits of a positive finite double: digits[0..ndig) (no leading/trailing zeros) and the
  * exponent of the first digit, value = d0.d1d2... * 10^exp10. */
@@ -298,8 +295,7 @@ pk_code pk_json_double_flags(pk_buf *out, double d, unsigned flags) {
     return pk_buf_append(out, tmp, (size_t)n);
 }
 
-/* ---- integers ---------------------------------------------------------------------------------
- */
+/* ---- integers -------------------------------------------------------------------------------- */
 
 pk_code pk_json_int(pk_buf *out, const pk_value *v) {
     if (v->kind == PK_INT) return pk_buf_printf(out, "%lld", (long long)v->u.i);
@@ -360,8 +356,7 @@ pk_code pk_json_int(pk_buf *out, const pk_value *v) {
     return out->failed;
 }
 
-/* ---- strings and base64 -----------------------------------------------------------------------
- */
+/* ---- strings and base64 ---------------------------------------------------------------------- */
 
 /* Length of the well-formed UTF-8 sequence at s[0..n) (1..4), 0 when ill-formed, or -3 for a lone
  * surrogate's 3-byte encoding. */
@@ -477,8 +472,7 @@ pk_code pk_base64(pk_buf *out, const uint8_t *data, size_t n) {
     return PK_OK;
 }
 
-/* ---- the graph writer -------------------------------------------------------------------------
- */
+/* ---- the graph writer ------------------------------------------------------------------------ */
 
 typedef struct jw_anc {
     const pk_value *node;

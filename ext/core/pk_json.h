@@ -1,5 +1,5 @@
 /*
- * pk_json.h - a decoded value as JSON text (the mapping of ../shared/DESIGN.md §3).
+ * pk_json.h - a decoded value as JSON text (the mapping of docs/json.md).
  *
  * None->null, bool->true/false, int->digits, float->Python repr (strict JSON by default: NaN ->
  * null, +-Infinity -> +-9e999 as SQLite writes them; with PK_JSON_NAN the NaN, Infinity and

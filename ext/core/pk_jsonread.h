@@ -15,8 +15,7 @@
  * int_max_str_digits), text of at most SIZE_MAX / 2 bytes. Errors are PK_EVALUE with the byte
  * offset in the text, e.g. "bad JSON at offset 7: expected ',' or '}'".
  *
- * Ownership: every node is allocated in `ar`; strings are copied. Owner: the writer helper
- * (issue 7).
+ * Ownership: every node is allocated in `ar`; strings are copied.
  */
 #ifndef PK_JSONREAD_H
 #define PK_JSONREAD_H

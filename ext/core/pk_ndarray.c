@@ -2,11 +2,12 @@
  * pk_ndarray.c - numpy arrays, dtypes and scalars decoded as data (see pk_ndarray.h).
  *
  * How it works: the unpickler hands us the arguments numpy's own reconstructors would receive
- * (../shared/FORMATS.md §5). We validate them the way numpy's array_setstate / arraydescr_setstate
- * / _frombuffer do, then describe the array by shape + byte strides over borrowed bytes: nothing
- * is copied except latin-1 text data (protocol 0-2 from Python 2) and object pointer lists.
- * Elements are read with memcpy (data borrowed from the input is unaligned) in the dtype's byte
- * order, so big-endian and Fortran-order arrays need no conversion step.
+ * (docs/formats.md, "numpy arrays, dtypes and scalars"). We validate them the way numpy's
+ * array_setstate / arraydescr_setstate / _frombuffer do, then describe the array by shape + byte
+ * strides over borrowed bytes: nothing is copied except latin-1 text data (protocols 0-2, Python
+ * 2) and object pointer lists. Elements are read with memcpy (data borrowed from the input is
+ * unaligned) in the dtype's byte order, so big-endian and Fortran-order arrays need no
+ * conversion step.
  *
  * Limits: at most PK_MAX_DIMS dimensions; dtypes nest at most PK_DTYPE_MAX_NEST levels; record
  * fields and subarrays must lie inside their record (checked, so element access never leaves the
@@ -14,7 +15,7 @@
  * values convert to double only where the host's long double is numpy's (x86 80-bit extended). A
  * dtype's field dtypes must be complete before its own BUILD, which rules out cyclic dtypes.
  *
- * Ownership: numpy/joblib helper (issue 3). Everything allocates in the caller's arena.
+ * Ownership: everything allocates in the caller's arena.
  */
 #include "pk_ndarray.h"
 

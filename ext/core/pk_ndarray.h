@@ -8,7 +8,7 @@
  *   numpy.core.numeric._frombuffer(buf, dtype, shape, order[, axis_order]) -> pk_np_frombuffer
  *   numpy.dtype(typestr|type, align, copy) + BUILD state    -> pk_np_dtype_new / _setstate
  *   numpy.core.multiarray.scalar(dtype, raw|object)         -> pk_np_scalar
- * Formats: ../shared/FORMATS.md §5.
+ * Formats: docs/formats.md, "numpy arrays, dtypes and scalars".
  *
  * Array memory: `data` points at nbytes = prod(shape) * itemsize bytes, which usually borrow from
  * the input buffer (zero copy). Element (i0, i1, ...) lives at data + sum(ik * strides[k]); strides
@@ -59,15 +59,15 @@ typedef enum pk_arrform {
 } pk_arrform;
 
 struct pk_ndarray {
-    pk_value *dtype; /* PK_DTYPE */
-    int ndim;          /* shape and strides (at the end) hold ndim entries       */
+    pk_value *dtype;     /* PK_DTYPE */
+    int ndim;            /* shape and strides (at the end) hold ndim entries       */
     const uint8_t *data; /* non-object dtypes */
     size_t nbytes;
     pk_value **objects; /* object dtype: flat C-order elements */
     size_t nobjects;
-    size_t obj_base;   /* object views: index of the first element in `objects` */
-    int fortran;       /* data was written in Fortran order                      */
-    int complete;      /* 0 between _reconstruct and its BUILD                   */
+    size_t obj_base; /* object views: index of the first element in `objects` */
+    int fortran;     /* data was written in Fortran order                      */
+    int complete;    /* 0 between _reconstruct and its BUILD                   */
     pk_arrform form;
     pk_value *subclass;    /* the ndarray type global given to _reconstruct, or NULL */
     pk_value *reduce_args; /* kept for re-encoding                               */
@@ -101,8 +101,7 @@ size_t pk_ndarray_size(const pk_ndarray *a);
 /* arr[i] along the first axis (negative i counts from the end): a view (PK_NDARRAY) when ndim > 1,
  * else the element as a value (PK_NPSCALAR for numbers, the object for 'O'). PK_ENOTFOUND when out
  * of range, PK_ETYPE for a 0-d array. */
-pk_code pk_ndarray_index(pk_arena *ar, const pk_value *arr, int64_t i, pk_value **out,
-                         pk_err *err);
+pk_code pk_ndarray_index(pk_arena *ar, const pk_value *arr, int64_t i, pk_value **out, pk_err *err);
 
 /* Element `flat` (C order) as a double; bool/int/uint/float/(complex: real part)/datetime.
  * PK_ETYPE for strings, records, objects. */

@@ -1,5 +1,6 @@
 /*
- * pk_path.c - path expressions into a decoded value (pk_path.h, ../shared/DESIGN.md §3).
+ * pk_path.c - path expressions into a decoded value (pk_path.h; the syntax is in
+ * docs/sql-functions.md, "Paths").
  *
  * Grammar (one left-to-right pass, no allocation except array views and names longer than
  * NAME_INLINE bytes that contain escapes):
@@ -17,8 +18,6 @@
  *          the integer key (no negative counting).
  * Errors: PK_EPATH "bad path: <what> at character <N> of '<path>'" (N counts from 1);
  *         PK_ENOTFOUND "no such path: <what> at '<path up to the failing step>'".
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "pk_path.h"
 

@@ -1,5 +1,5 @@
 /*
- * pk_path.h - path expressions into a decoded value (../shared/DESIGN.md §3).
+ * pk_path.h - path expressions into a decoded value (syntax in docs/sql-functions.md, "Paths").
  *
  *   $                 the root
  *   .name  ["name"]   a dict key (str) or an object attribute (state dict, then slots)
@@ -29,8 +29,8 @@ pk_code pk_path_append_index(struct pk_buf *out, int64_t i);
 
 /* Splits a path at its last step (for pickle_tree's first row, which, like json_tree's, reports
  * the key it was reached by): *parent_len is the length of the path before the last step (0 for
- * "$"), *is_index and *index describe an index step, else the step's name (unescaped) is appended to
- * `name`. PK_EPATH on a syntax error. */
+ * "$"), *is_index and *index describe an index step, else the step's name (unescaped) is appended
+ * to `name`. PK_EPATH on a syntax error. */
 pk_code pk_path_last_step(const char *path, size_t path_len, size_t *parent_len, int *is_index,
                           int64_t *index, struct pk_buf *name, pk_err *err);
 

@@ -84,7 +84,8 @@ pk_code pk_read_u64le(pk_reader *r, uint64_t *out) {
     pk_code c = pk_read_bytes(r, 8, &p);
     if (c == PK_OK) {
         uint64_t v = 0;
-        for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+        for (int i = 7; i >= 0; i--)
+            v = (v << 8) | p[i];
         *out = v;
     }
     return c;
@@ -95,7 +96,8 @@ pk_code pk_read_f64be(pk_reader *r, double *out) {
     pk_code c = pk_read_bytes(r, 8, &p);
     if (c == PK_OK) {
         uint64_t v = 0;
-        for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | p[i];
         memcpy(out, &v, sizeof v);
     }
     return c;
@@ -131,8 +133,7 @@ pk_code pk_reader_begin_frame(pk_reader *r, uint64_t n) {
                               "a new frame begins %zu bytes before the end of the current frame",
                               r->frame_end - r->pos);
     if (n > r->len - r->pos)
-        return pk_reader_fail(r, PK_ETRUNC,
-                              "the frame declares %llu bytes, %zu remain",
+        return pk_reader_fail(r, PK_ETRUNC, "the frame declares %llu bytes, %zu remain",
                               (unsigned long long)n, r->len - r->pos);
     if (n == 0) return PK_OK;
     r->in_frame = 1;

@@ -8,9 +8,9 @@
  *
  * Frames (protocol 4+): after pk_reader_begin_frame(n) the next n bytes form a frame. A read that
  * would cross the frame's end is a PK_EFRAME error (CPython can execute such "straddling" opcodes
- * differently from a static reader, so we refuse them); a FRAME opcode inside an unfinished frame is
- * an error too. The frame is left only by pk_reader_settle between opcodes, once its bytes are all
- * consumed; reads then continue unframed (joblib writes raw array bytes between frames).
+ * differently from a static reader, so we refuse them); a FRAME opcode inside an unfinished frame
+ * is an error too. The frame is left only by pk_reader_settle between opcodes, once its bytes are
+ * all consumed; reads then continue unframed (joblib writes raw array bytes between frames).
  *
  * Errors name the opcode being read: set r->op / r->op_pos before reading an opcode's argument.
  */
@@ -28,10 +28,10 @@ typedef struct pk_reader {
     size_t pos;
     size_t frame_end; /* valid when in_frame                          */
     int in_frame;
-    int op;         /* opcode whose argument is being read, or -1  */
-    size_t op_pos;  /* offset of that opcode                       */
-    int64_t base;   /* added to offsets in messages (nested streams) */
-    pk_err *err;    /* where errors go (borrowed)                  */
+    int op;        /* opcode whose argument is being read, or -1  */
+    size_t op_pos; /* offset of that opcode                       */
+    int64_t base;  /* added to offsets in messages (nested streams) */
+    pk_err *err;   /* where errors go (borrowed)                  */
 } pk_reader;
 
 void pk_reader_init(pk_reader *r, const uint8_t *buf, size_t len, pk_err *err);
@@ -94,7 +94,8 @@ pk_code pk_read_line(pk_reader *r, const uint8_t **line, size_t *n);
 /* Starts a frame of n bytes at the current position (FRAME opcode). */
 pk_code pk_reader_begin_frame(pk_reader *r, uint64_t n);
 
-/* Sets an error positioned at the current opcode, e.g. pk_reader_fail(r, PK_EVALUE, "bad %s", x). */
+/* Sets an error positioned at the current opcode, e.g. pk_reader_fail(r, PK_EVALUE, "bad %s", x).
+ */
 pk_code pk_reader_fail(pk_reader *r, pk_code code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

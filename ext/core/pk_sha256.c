@@ -2,7 +2,7 @@
  * pk_sha256.c - SHA-256 (FIPS 180-4), see pk_sha256.h.
  *
  * Bounds: update() consumes exactly n bytes of the caller's buffer, copying at most 64 into the
- * context's block; nothing is read past data + n. Owner: registry helper.
+ * context's block; nothing is read past data + n.
  */
 #include "pk_sha256.h"
 

@@ -7,7 +7,7 @@
  * pk_sha256_hex is what the SQL function pickle_sha256 uses.
  *
  * Limits: messages up to 2^64-1 bits (the length field of the padding). No allocation; the
- * context lives on the caller's stack. Owner: registry helper.
+ * context lives on the caller's stack.
  */
 #ifndef PK_SHA256_H
 #define PK_SHA256_H

@@ -76,7 +76,8 @@ pk_value *pk_new_long_le(pk_arena *ar, const uint8_t *data, size_t n) {
     /* trim redundant sign bytes */
     int neg = (data[n - 1] & 0x80) != 0;
     uint8_t fill = neg ? 0xFF : 0x00;
-    while (n > 1 && data[n - 1] == fill && ((data[n - 2] & 0x80) != 0) == neg) n--;
+    while (n > 1 && data[n - 1] == fill && ((data[n - 2] & 0x80) != 0) == neg)
+        n--;
     if (n <= 8) {
         uint64_t u = neg ? UINT64_MAX : 0;
         for (size_t i = 0; i < n; i++) {
@@ -136,7 +137,7 @@ pk_value *pk_new_object(pk_arena *ar, pk_value *cls, pk_value *args, pk_objhow h
     return v;
 }
 
-/* ---- hashing and equality --------------------------------------------------------------------- */
+/* ---- hashing and equality -------------------------------------------------------------------- */
 
 uint64_t pk_fnv1a(uint64_t h, const void *p, size_t n) {
     const uint8_t *b = p;
@@ -166,9 +167,20 @@ static uint64_t mix(uint64_t h) {
 /* Numeric view for hashing/equality: 1 when v is a number (bool, int, float, numeric scalar). */
 static int numeric(const pk_value *v, double *d, int64_t *i, int *is_int) {
     switch (v->kind) {
-    case PK_BOOL: *i = v->u.b; *is_int = 1; *d = (double)*i; return 1;
-    case PK_INT: *i = v->u.i; *is_int = 1; *d = (double)*i; return 1;
-    case PK_FLOAT: *d = v->u.f; *is_int = 0; return 1;
+    case PK_BOOL:
+        *i = v->u.b;
+        *is_int = 1;
+        *d = (double)*i;
+        return 1;
+    case PK_INT:
+        *i = v->u.i;
+        *is_int = 1;
+        *d = (double)*i;
+        return 1;
+    case PK_FLOAT:
+        *d = v->u.f;
+        *is_int = 0;
+        return 1;
     case PK_NPSCALAR: {
         const pk_dtype *dt = v->u.sc.dtype ? v->u.sc.dtype->u.dt : NULL;
         if (!dt || v->u.sc.object) return 0;
@@ -185,7 +197,8 @@ static int numeric(const pk_value *v, double *d, int64_t *i, int *is_int) {
         }
         return 0;
     }
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -207,10 +220,14 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
         return mix(bits);
     }
     switch (v->kind) {
-    case PK_NONE: return 0x9e3779b97f4a7c15ull;
-    case PK_STR: return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
-    case PK_BYTES: return pk_fnv1a(1469598103934665603ull, v->u.s.ptr, v->u.s.len);
-    case PK_BIGINT: return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
+    case PK_NONE:
+        return 0x9e3779b97f4a7c15ull;
+    case PK_STR:
+        return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
+    case PK_BYTES:
+        return pk_fnv1a(1469598103934665603ull, v->u.s.ptr, v->u.s.len);
+    case PK_BIGINT:
+        return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
     case PK_COMPLEX: {
         uint64_t a, b;
         memcpy(&a, &v->u.c.re, 8);
@@ -219,16 +236,19 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
     }
     case PK_TUPLE: {
         uint64_t h = 0x345678ull;
-        for (size_t k = 0; k < v->u.seq.len; k++) h = mix(h * 1000003ull ^ hash_rec(v->u.seq.items[k], depth + 1));
+        for (size_t k = 0; k < v->u.seq.len; k++)
+            h = mix(h * 1000003ull ^ hash_rec(v->u.seq.items[k], depth + 1));
         return h;
     }
     case PK_FROZENSET: {
         uint64_t h = 0x1f2e3d4cull;
-        for (size_t k = 0; k < v->u.seq.len; k++) h ^= hash_rec(v->u.seq.items[k], depth + 1);
+        for (size_t k = 0; k < v->u.seq.len; k++)
+            h ^= hash_rec(v->u.seq.items[k], depth + 1);
         return mix(h);
     }
     case PK_GLOBAL:
-        return pk_fnv1a(pk_fnv1a(7, v->u.g.module, v->u.g.module_len), v->u.g.name, v->u.g.name_len);
+        return pk_fnv1a(pk_fnv1a(7, v->u.g.module, v->u.g.module_len), v->u.g.name,
+                        v->u.g.name_len);
     default: {
         uintptr_t p = (uintptr_t)v;
         return mix((uint64_t)p);
@@ -252,12 +272,14 @@ static int equal_rec(const pk_value *a, const pk_value *b, int depth) {
     }
     if (a->kind != b->kind) return 0;
     switch (a->kind) {
-    case PK_NONE: return 1;
+    case PK_NONE:
+        return 1;
     case PK_STR:
     case PK_BYTES:
     case PK_BIGINT:
         return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
-    case PK_COMPLEX: return a->u.c.re == b->u.c.re && a->u.c.im == b->u.c.im;
+    case PK_COMPLEX:
+        return a->u.c.re == b->u.c.re && a->u.c.im == b->u.c.im;
     case PK_TUPLE:
         if (a->u.seq.len != b->u.seq.len) return 0;
         for (size_t k = 0; k < a->u.seq.len; k++)
@@ -274,7 +296,8 @@ static int equal_rec(const pk_value *a, const pk_value *b, int depth) {
         return 1;
     case PK_GLOBAL:
         return strcmp(a->u.g.module, b->u.g.module) == 0 && strcmp(a->u.g.name, b->u.g.name) == 0;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -289,12 +312,14 @@ static int hashable_rec(const pk_value *v, int depth) {
     case PK_DICT:
     case PK_SET:
     case PK_BYTEARRAY:
-    case PK_NDARRAY: return 0;
+    case PK_NDARRAY:
+        return 0;
     case PK_TUPLE:
         for (size_t k = 0; k < v->u.seq.len; k++)
             if (!hashable_rec(v->u.seq.items[k], depth + 1)) return 0;
         return 1;
-    default: return 1;
+    default:
+        return 1;
     }
 }
 
@@ -302,7 +327,7 @@ int pk_value_hashable(const pk_value *v) {
     return hashable_rec(v, 0);
 }
 
-/* ---- the shared index ------------------------------------------------------------------------- */
+/* ---- the shared index ------------------------------------------------------------------------ */
 
 /* Finds key among items[0..len) (via index when present). Returns the position or -1. */
 static ptrdiff_t index_find(pk_value **items, size_t len, const uint32_t *index, size_t icap,
@@ -323,7 +348,8 @@ static ptrdiff_t index_find(pk_value **items, size_t len, const uint32_t *index,
 
 static void index_put(uint32_t *index, size_t icap, const pk_value *key, size_t pos) {
     size_t mask = icap - 1, slot = (size_t)hash_rec(key, 0) & mask;
-    while (index[slot]) slot = (slot + 1) & mask;
+    while (index[slot])
+        slot = (slot + 1) & mask;
     index[slot] = (uint32_t)(pos + 1);
 }
 
@@ -334,10 +360,12 @@ static pk_code index_ensure(pk_arena *ar, pk_value **items, size_t len, uint32_t
     if (len + 1 >= UINT32_MAX / 4) return PK_ELIMIT;
     if (*index && (len + 1) * 2 <= *icap) return PK_OK;
     size_t cap = 16;
-    while (cap < (len + 1) * 2) cap *= 2;
+    while (cap < (len + 1) * 2)
+        cap *= 2;
     uint32_t *ix = pk_arena_calloc(ar, cap, sizeof *ix);
     if (!ix) return PK_ENOMEM;
-    for (size_t k = 0; k < len; k++) index_put(ix, cap, items[k], k);
+    for (size_t k = 0; k < len; k++)
+        index_put(ix, cap, items[k], k);
     *index = ix;
     *icap = cap;
     return PK_OK;
@@ -367,7 +395,9 @@ pk_code pk_seq_append(pk_arena *ar, pk_value *seq, pk_value *item, pk_err *err) 
         if (!pk_value_hashable(item)) return unhashable(err, item);
         if (index_find(s->items, s->len, s->index, s->index_cap, item) >= 0) return PK_OK;
         pk_code c = index_ensure(ar, s->items, s->len, &s->index, &s->index_cap);
-        if (c) return c == PK_ENOMEM ? pk_err_nomem(err, -1) : pk_err_set(err, c, -1, -1, "set too large");
+        if (c)
+            return c == PK_ENOMEM ? pk_err_nomem(err, -1)
+                                  : pk_err_set(err, c, -1, -1, "set too large");
         if (grow(ar, &s->items, s->len, &s->cap)) return pk_err_nomem(err, -1);
         if (s->index) index_put(s->index, s->index_cap, item, s->len);
         s->items[s->len++] = item;
@@ -387,7 +417,9 @@ pk_code pk_dict_set(pk_arena *ar, pk_value *dict, pk_value *key, pk_value *val, 
         return PK_OK;
     }
     pk_code c = index_ensure(ar, d->keys, d->len, &d->index, &d->index_cap);
-    if (c) return c == PK_ENOMEM ? pk_err_nomem(err, -1) : pk_err_set(err, c, -1, -1, "dict too large");
+    if (c)
+        return c == PK_ENOMEM ? pk_err_nomem(err, -1)
+                              : pk_err_set(err, c, -1, -1, "dict too large");
     if (d->len >= d->cap) {
         size_t cap = d->cap, cap2 = d->cap;
         if (grow(ar, &d->keys, d->len, &cap) || grow(ar, &d->vals, d->len, &cap2))
@@ -449,15 +481,16 @@ static const char *global_type_name(const pk_value *g, char *buf, size_t cap) {
 
 const char *pk_type_name(const pk_value *v, char *buf, size_t cap) {
     static const char *const names[PK_KIND_COUNT] = {
-        "NoneType", "bool", "int", "int", "float", "complex", "str", "bytes", "bytearray",
-        "list", "tuple", "set", "frozenset", "dict", "type", NULL, "numpy.ndarray", "numpy.dtype",
-        NULL};
+        "NoneType", "bool",      "int",           "int",         "float", "complex",   "str",
+        "bytes",    "bytearray", "list",          "tuple",       "set",   "frozenset", "dict",
+        "type",     NULL,        "numpy.ndarray", "numpy.dtype", NULL};
     if (cap == 0) return buf;
     switch (v->kind) {
     case PK_DICT:
         if (v->u.d.cls) return global_type_name(v->u.d.cls, buf, cap);
         break;
-    case PK_OBJECT: return global_type_name(v->u.o.cls, buf, cap);
+    case PK_OBJECT:
+        return global_type_name(v->u.o.cls, buf, cap);
     case PK_NDARRAY:
         if (v->u.arr->subclass && v->u.arr->subclass->kind == PK_GLOBAL &&
             strcmp(v->u.arr->subclass->u.g.name, "ndarray") != 0)
@@ -468,7 +501,8 @@ const char *pk_type_name(const pk_value *v, char *buf, size_t cap) {
         snprintf(buf, cap, "numpy.%s", dt ? pk_dtype_scalar_name(dt) : "generic");
         return buf;
     }
-    default: break;
+    default:
+        break;
     }
     snprintf(buf, cap, "%s", names[v->kind] ? names[v->kind] : "object");
     return buf;
@@ -476,16 +510,23 @@ const char *pk_type_name(const pk_value *v, char *buf, size_t cap) {
 
 pk_code pk_as_f64(const pk_value *v, double *out) {
     switch (v->kind) {
-    case PK_BOOL: *out = v->u.b; return PK_OK;
-    case PK_INT: *out = (double)v->u.i; return PK_OK;
-    case PK_FLOAT: *out = v->u.f; return PK_OK;
+    case PK_BOOL:
+        *out = v->u.b;
+        return PK_OK;
+    case PK_INT:
+        *out = (double)v->u.i;
+        return PK_OK;
+    case PK_FLOAT:
+        *out = v->u.f;
+        return PK_OK;
     case PK_BIGINT: {
         /* approximate: sum of bytes * 256^k, two's complement */
         const uint8_t *b = (const uint8_t *)v->u.s.ptr;
         size_t n = v->u.s.len;
         int neg = n && (b[n - 1] & 0x80);
         double d = 0;
-        for (size_t k = n; k-- > 0;) d = d * 256.0 + (neg ? (double)(uint8_t)~b[k] : (double)b[k]);
+        for (size_t k = n; k-- > 0;)
+            d = d * 256.0 + (neg ? (double)(uint8_t)~b[k] : (double)b[k]);
         *out = neg ? -(d + 1) : d;
         return PK_OK;
     }
@@ -495,14 +536,19 @@ pk_code pk_as_f64(const pk_value *v, double *out) {
     case PK_NDARRAY:
         if (v->u.arr->ndim == 0 && v->u.arr->complete) return pk_ndarray_get_f64(v->u.arr, 0, out);
         return PK_ETYPE;
-    default: return PK_ETYPE;
+    default:
+        return PK_ETYPE;
     }
 }
 
 pk_code pk_as_i64(const pk_value *v, int64_t *out) {
     switch (v->kind) {
-    case PK_BOOL: *out = v->u.b; return PK_OK;
-    case PK_INT: *out = v->u.i; return PK_OK;
+    case PK_BOOL:
+        *out = v->u.b;
+        return PK_OK;
+    case PK_INT:
+        *out = v->u.i;
+        return PK_OK;
     case PK_NPSCALAR: {
         if (v->u.sc.object) return pk_as_i64(v->u.sc.object, out);
         const pk_dtype *dt = v->u.sc.dtype ? v->u.sc.dtype->u.dt : NULL;
@@ -514,7 +560,8 @@ pk_code pk_as_i64(const pk_value *v, int64_t *out) {
         uint64_t u = 0;
         size_t n = dt->itemsize;
         int big = dt->byteorder == '>';
-        for (size_t k = 0; k < n; k++) u |= (uint64_t)p[big ? n - 1 - k : k] << (8 * k);
+        for (size_t k = 0; k < n; k++)
+            u |= (uint64_t)p[big ? n - 1 - k : k] << (8 * k);
         if (dt->kind != 'u' && dt->kind != 'b' && n < 8 && (u >> (8 * n - 1)) & 1)
             u |= ~(uint64_t)0 << (8 * n);
         if (dt->kind == 'u' && n == 8 && (u >> 63)) return PK_ETYPE;
@@ -523,7 +570,8 @@ pk_code pk_as_i64(const pk_value *v, int64_t *out) {
         *out = dt->kind == 'b' ? (u != 0) : i;
         return PK_OK;
     }
-    default: return PK_ETYPE;
+    default:
+        return PK_ETYPE;
     }
 }
 
@@ -532,13 +580,17 @@ size_t pk_child_count(const pk_value *v) {
     case PK_LIST:
     case PK_TUPLE:
     case PK_SET:
-    case PK_FROZENSET: return v->u.seq.len;
-    case PK_DICT: return v->u.d.len;
-    case PK_NDARRAY: return v->u.arr->ndim > 0 ? (size_t)v->u.arr->shape[0] : 0;
+    case PK_FROZENSET:
+        return v->u.seq.len;
+    case PK_DICT:
+        return v->u.d.len;
+    case PK_NDARRAY:
+        return v->u.arr->ndim > 0 ? (size_t)v->u.arr->shape[0] : 0;
     case PK_OBJECT: {
         const pk_value *st = v->u.o.state;
         return st && st->kind == PK_DICT ? st->u.d.len : 0;
     }
-    default: return 0;
+    default:
+        return 0;
     }
 }

@@ -29,8 +29,8 @@
 typedef enum pk_kind {
     PK_NONE,
     PK_BOOL,
-    PK_INT,       /* fits in int64                                                       */
-    PK_BIGINT,    /* u.s: little-endian two's complement bytes (minimal, as LONG1 writes) */
+    PK_INT,    /* fits in int64                                                       */
+    PK_BIGINT, /* u.s: little-endian two's complement bytes (minimal, as LONG1 writes) */
     PK_FLOAT,
     PK_COMPLEX,
     PK_STR,
@@ -40,12 +40,12 @@ typedef enum pk_kind {
     PK_TUPLE,
     PK_SET,
     PK_FROZENSET,
-    PK_DICT,      /* also OrderedDict / defaultdict (u.d.cls says which)                  */
-    PK_GLOBAL,    /* a class or function reference: module + qualified name               */
-    PK_OBJECT,    /* an instance of a class the decoder does not interpret                */
-    PK_NDARRAY,   /* numpy.ndarray                                                         */
-    PK_DTYPE,     /* numpy.dtype                                                           */
-    PK_NPSCALAR,  /* numpy scalar (numpy.float64(1.5), ...)                                */
+    PK_DICT,     /* also OrderedDict / defaultdict (u.d.cls says which)                  */
+    PK_GLOBAL,   /* a class or function reference: module + qualified name               */
+    PK_OBJECT,   /* an instance of a class the decoder does not interpret                */
+    PK_NDARRAY,  /* numpy.ndarray                                                         */
+    PK_DTYPE,    /* numpy.dtype                                                           */
+    PK_NPSCALAR, /* numpy scalar (numpy.float64(1.5), ...)                                */
     PK_KIND_COUNT
 } pk_kind;
 
@@ -69,16 +69,16 @@ typedef struct pk_dict {
     pk_value **vals;
     size_t len, cap;
     uint32_t *index;
-    size_t index_cap;        /* power of two, 0 when no index                     */
-    const pk_value *cls;     /* NULL for dict, else the GLOBAL (OrderedDict, ...) */
+    size_t index_cap;          /* power of two, 0 when no index                     */
+    const pk_value *cls;       /* NULL for dict, else the GLOBAL (OrderedDict, ...) */
     pk_value *default_factory; /* defaultdict's, else NULL                       */
 } pk_dict;
 
 /* How an object node came to be (affects pickle_set's re-encoding and JSON "py/args"). */
 typedef enum pk_objhow {
-    PK_HOW_REDUCE,  /* cls(*args)                                   */
-    PK_HOW_NEWOBJ,  /* cls.__new__(cls, *args [, **kwargs])         */
-    PK_HOW_INST     /* INST / OBJ / copyreg._reconstructor           */
+    PK_HOW_REDUCE, /* cls(*args)                                   */
+    PK_HOW_NEWOBJ, /* cls.__new__(cls, *args [, **kwargs])         */
+    PK_HOW_INST    /* INST / OBJ / copyreg._reconstructor           */
 } pk_objhow;
 
 typedef struct pk_object {
@@ -130,8 +130,8 @@ struct pk_value {
 };
 
 /* Value flags. */
-#define PK_VF_PY2STR 1u   /* str/bytes that came from a Python 2 STRING/BINSTRING opcode */
-#define PK_VF_HASHED 2u   /* internal */
+#define PK_VF_PY2STR   1u /* str/bytes that came from a Python 2 STRING/BINSTRING opcode */
+#define PK_VF_HASHED   2u /* internal */
 #define PK_VF_READONLY 4u /* READONLY_BUFFER was applied                                 */
 
 /* ---- construction (all allocate in `ar`; NULL when out of memory) ------------------------- */

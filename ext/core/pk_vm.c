@@ -24,7 +24,7 @@
         if (rc_ != PK_OK) return rc_;                                                              \
     } while (0)
 
-/* ---- stack ------------------------------------------------------------------------------------ */
+/* ---- stack ----------------------------------------------------------------------------------- */
 
 static pk_code nomem(pk_vm *vm) {
     if (vm->ar->over_budget)
@@ -32,8 +32,7 @@ static pk_code nomem(pk_vm *vm) {
                     "over the allocation limit: the decoded objects would need more than %zu "
                     "bytes (the limit is %u times "
                     "the pickle's size plus %llu bytes, at most max_alloc = %llu)",
-                    vm->ar->budget, vm->lim->alloc_factor,
-                    (unsigned long long)vm->lim->alloc_slack,
+                    vm->ar->budget, vm->lim->alloc_factor, (unsigned long long)vm->lim->alloc_slack,
                     (unsigned long long)vm->lim->max_alloc);
     return pk_err_nomem(vm->err, vm->r.base + (int64_t)vm->r.op_pos);
 }
@@ -111,18 +110,19 @@ static pk_code pop_mark(pk_vm *vm, size_t *start) {
     return PK_OK;
 }
 
-/* ---- memo ------------------------------------------------------------------------------------- */
+/* ---- memo ------------------------------------------------------------------------------------ */
 
 static size_t memo_slot(const pk_vm *vm, uint32_t key) {
     size_t mask = vm->memo_cap - 1;
     size_t h = (size_t)((key * 2654435761u) ^ (key >> 16)) & mask;
-    while (vm->memo[h].val && vm->memo[h].key != key) h = (h + 1) & mask;
+    while (vm->memo[h].val && vm->memo[h].key != key)
+        h = (h + 1) & mask;
     return h;
 }
 
 static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
-    if (key > UINT32_MAX) return FAIL(vm, PK_EMEMO, "memo key %llu is out of range",
-                                      (unsigned long long)key);
+    if (key > UINT32_MAX)
+        return FAIL(vm, PK_EMEMO, "memo key %llu is out of range", (unsigned long long)key);
     if (vm->memo_len >= vm->lim->max_memo &&
         !(vm->memo_cap && vm->memo[memo_slot(vm, (uint32_t)key)].val))
         return FAIL(vm, PK_ELIMIT, "more than %u memo entries", vm->lim->max_memo);
@@ -151,13 +151,15 @@ static pk_code memo_get(pk_vm *vm, uint64_t key) {
     return FAIL(vm, PK_EMEMO, "memo key %llu not found", (unsigned long long)key);
 }
 
-/* ---- text arguments --------------------------------------------------------------------------- */
+/* ---- text arguments -------------------------------------------------------------------------- */
 
 /* Parses an optionally signed decimal integer text (surrounding blanks allowed). Values beyond
  * int64 become a PK_BIGINT. Returns NULL with an error set on bad text. */
 static pk_value *parse_decimal(pk_vm *vm, const uint8_t *s, size_t n) {
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
-    while (n && (*s == ' ' || *s == '\t')) s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
     int neg = 0;
     if (n && (*s == '-' || *s == '+')) {
         neg = *s == '-';
@@ -217,7 +219,8 @@ static pk_value *parse_decimal(pk_vm *vm, const uint8_t *s, size_t n) {
         return NULL;
     }
     for (size_t k = 0; k < used; k++)
-        for (int j = 0; j < 4; j++) b[k * 4 + (size_t)j] = (uint8_t)(limb[k] >> (8 * j));
+        for (int j = 0; j < 4; j++)
+            b[k * 4 + (size_t)j] = (uint8_t)(limb[k] >> (8 * j));
     b[nb - 1] = 0;
     if (neg) {
         unsigned carry = 1;
@@ -266,10 +269,14 @@ static size_t utf8_check(const uint8_t *s, size_t n) {
         }
         size_t len;
         uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1Fu, min = 0x80;
-        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0Fu, min = 0x800;
-        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07u, min = 0x10000;
-        else return i;
+        if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1Fu, min = 0x80;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0Fu, min = 0x800;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07u, min = 0x10000;
+        else
+            return i;
         if (n - i < len) return i;
         for (size_t k = 1; k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80) return i;
@@ -283,8 +290,7 @@ static size_t utf8_check(const uint8_t *s, size_t n) {
 
 static pk_code push_utf8(pk_vm *vm, const uint8_t *s, size_t n) {
     size_t bad = utf8_check(s, n);
-    if (bad != n)
-        return FAIL(vm, PK_EVALUE, "invalid UTF-8 in string at byte %zu of %zu", bad, n);
+    if (bad != n) return FAIL(vm, PK_EVALUE, "invalid UTF-8 in string at byte %zu of %zu", bad, n);
     return push(vm, pk_new_str(vm->ar, (const char *)s, n));
 }
 
@@ -299,7 +305,8 @@ static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
         if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'u' || s[i + 1] == 'U')) {
             /* an even run of backslashes before it would make it literal */
             size_t bs = 0;
-            while (bs < i && s[i - 1 - bs] == '\\') bs++;
+            while (bs < i && s[i - 1 - bs] == '\\')
+                bs++;
             if (bs % 2 == 0) {
                 size_t digits = s[i + 1] == 'u' ? 4 : 8;
                 if (n - i - 2 < digits)
@@ -308,7 +315,7 @@ static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
                 uint32_t cp = 0;
                 for (size_t k = 0; k < digits; k++) {
                     uint8_t h = s[i + 2 + k];
-                    int d = h >= '0' && h <= '9' ? h - '0'
+                    int d = h >= '0' && h <= '9'   ? h - '0'
                             : h >= 'a' && h <= 'f' ? h - 'a' + 10
                             : h >= 'A' && h <= 'F' ? h - 'A' + 10
                                                    : -1;
@@ -338,7 +345,8 @@ static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
  * the original bytes. */
 static pk_code push_py2str(pk_vm *vm, const uint8_t *s, size_t n, int borrow) {
     int ascii = 1;
-    for (size_t i = 0; i < n && ascii; i++) ascii = s[i] < 0x80;
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = s[i] < 0x80;
     pk_value *v = ascii ? pk_new_str(vm->ar, (const char *)s, n)
                         : pk_new_bytes(vm->ar, PK_BYTES, s, n, borrow);
     if (v) v->flags |= PK_VF_PY2STR;
@@ -363,22 +371,43 @@ static pk_code load_string(pk_vm *vm, const uint8_t *s, size_t n) {
         uint8_t c = s[i + 1];
         i += 2;
         switch (c) {
-        case '\n': break;
-        case '\\': out[o++] = '\\'; break;
-        case '\'': out[o++] = '\''; break;
-        case '"': out[o++] = '"'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 'v': out[o++] = '\v'; break;
-        case 'a': out[o++] = '\a'; break;
+        case '\n':
+            break;
+        case '\\':
+            out[o++] = '\\';
+            break;
+        case '\'':
+            out[o++] = '\'';
+            break;
+        case '"':
+            out[o++] = '"';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 'v':
+            out[o++] = '\v';
+            break;
+        case 'a':
+            out[o++] = '\a';
+            break;
         case 'x': {
             int v = 0, k = 0;
             for (; k < 2 && i < n; k++, i++) {
                 uint8_t h = s[i];
-                int d = h >= '0' && h <= '9' ? h - '0'
+                int d = h >= '0' && h <= '9'   ? h - '0'
                         : h >= 'a' && h <= 'f' ? h - 'a' + 10
                         : h >= 'A' && h <= 'F' ? h - 'A' + 10
                                                : -1;
@@ -413,17 +442,19 @@ static pk_code load_float_text(pk_vm *vm, const uint8_t *s, size_t n) {
     char *end;
     errno = 0;
     double d = strtod(tmp, &end);
-    while (*end == ' ' || *end == '\r') end++;
+    while (*end == ' ' || *end == '\r')
+        end++;
     if (end == tmp || *end) {
         int printable = 1;
-        for (size_t i = 0; i < n && printable; i++) printable = s[i] >= 0x20 && s[i] < 0x7f;
+        for (size_t i = 0; i < n && printable; i++)
+            printable = s[i] >= 0x20 && s[i] < 0x7f;
         if (printable) return FAIL(vm, PK_EVALUE, "invalid float literal '%s'", tmp);
         return FAIL(vm, PK_EVALUE, "invalid float literal (%zu bytes, not printable text)", n);
     }
     return push(vm, pk_new_float(vm->ar, d));
 }
 
-/* ---- globals ----------------------------------------------------------------------------------- */
+/* ---- globals --------------------------------------------------------------------------------- */
 
 pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name) {
     pk_doc *d = vm->doc;
@@ -432,8 +463,8 @@ pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name) {
             return PK_OK;
     if (d->nglobals >= d->globals_cap) {
         size_t cap = d->globals_cap ? d->globals_cap * 2 : 16;
-        pk_global_ref *n = pk_arena_grow(vm->ar, d->globals, d->nglobals * sizeof *n,
-                                         cap * sizeof *n);
+        pk_global_ref *n =
+            pk_arena_grow(vm->ar, d->globals, d->nglobals * sizeof *n, cap * sizeof *n);
         if (!n) return nomem(vm);
         d->globals = n;
         d->globals_cap = cap;
@@ -527,7 +558,8 @@ static pk_code add_to_seq(pk_vm *vm, pk_value *target, size_t start, pk_kind dir
                     direct == PK_LIST ? "append to" : "add items to",
                     pk_type_name(target, tn, sizeof tn));
     }
-    for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err));
+    for (size_t i = 0; i < n; i++)
+        HELPER(pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err));
     vm->sp = start;
     return PK_OK;
 }
@@ -561,7 +593,8 @@ static pk_code seq_from_stack(pk_vm *vm, pk_kind kind, size_t start) {
         if (n) memcpy(s->u.seq.items, vm->stack + start, n * sizeof(pk_value *));
         s->u.seq.len = n;
     } else {
-        for (size_t i = 0; i < n; i++) HELPER(pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err));
+        for (size_t i = 0; i < n; i++)
+            HELPER(pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err));
     }
     vm->sp = start;
     return push(vm, s);
@@ -575,7 +608,7 @@ static pk_code unsupported_ext(pk_vm *vm, int64_t code) {
                 (long long)code);
 }
 
-/* ---- the loop ---------------------------------------------------------------------------------- */
+/* ---- the loop -------------------------------------------------------------------------------- */
 
 static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
     pk_reader *r = &vm->r;
@@ -605,9 +638,15 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         pk_value *v = parse_decimal(vm, p, n);
         return v ? push(vm, v) : vm->err->code;
     }
-    case 'J': TRY(pk_read_i32le(r, &i32)); return push(vm, vm_int(vm, i32));
-    case 'K': TRY(pk_read_u8(r, &u8)); return push(vm, vm_int(vm, u8));
-    case 'M': TRY(pk_read_u16le(r, &u16)); return push(vm, vm_int(vm, u16));
+    case 'J':
+        TRY(pk_read_i32le(r, &i32));
+        return push(vm, vm_int(vm, i32));
+    case 'K':
+        TRY(pk_read_u8(r, &u8));
+        return push(vm, vm_int(vm, u8));
+    case 'M':
+        TRY(pk_read_u16le(r, &u16));
+        return push(vm, vm_int(vm, u16));
     case 0x8a:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
@@ -622,11 +661,17 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return push(vm, pk_new_long_le(vm->ar, p, (size_t)i32));
 
     /* -- floats -- */
-    case 'F': TRY(pk_read_line(r, &p, &n)); return load_float_text(vm, p, n);
-    case 'G': TRY(pk_read_f64be(r, &d)); return push(vm, pk_new_float(vm->ar, d));
+    case 'F':
+        TRY(pk_read_line(r, &p, &n));
+        return load_float_text(vm, p, n);
+    case 'G':
+        TRY(pk_read_f64be(r, &d));
+        return push(vm, pk_new_float(vm->ar, d));
 
     /* -- strings and bytes -- */
-    case 'S': TRY(pk_read_line(r, &p, &n)); return load_string(vm, p, n);
+    case 'S':
+        TRY(pk_read_line(r, &p, &n));
+        return load_string(vm, p, n);
     case 'T':
         TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative BINSTRING length %d", i32);
@@ -647,12 +692,14 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
     case 0x8e:
     case 0x96:
         TRY(pk_read_u64le(r, &u64));
-        if (u64 > SIZE_MAX) return FAIL(vm, PK_ELIMIT, "length %llu is too large",
-                                        (unsigned long long)u64);
+        if (u64 > SIZE_MAX)
+            return FAIL(vm, PK_ELIMIT, "length %llu is too large", (unsigned long long)u64);
         TRY(pk_read_bytes(r, (size_t)u64, &p));
-        return push(vm, pk_new_bytes(vm->ar, op == 0x8e ? PK_BYTES : PK_BYTEARRAY, p,
-                                     (size_t)u64, 1));
-    case 'V': TRY(pk_read_line(r, &p, &n)); return push_raw_unicode(vm, p, n);
+        return push(vm,
+                    pk_new_bytes(vm->ar, op == 0x8e ? PK_BYTES : PK_BYTEARRAY, p, (size_t)u64, 1));
+    case 'V':
+        TRY(pk_read_line(r, &p, &n));
+        return push_raw_unicode(vm, p, n);
     case 0x8c:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
@@ -663,8 +710,8 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return push_utf8(vm, p, u32);
     case 0x8d:
         TRY(pk_read_u64le(r, &u64));
-        if (u64 > SIZE_MAX) return FAIL(vm, PK_ELIMIT, "length %llu is too large",
-                                        (unsigned long long)u64);
+        if (u64 > SIZE_MAX)
+            return FAIL(vm, PK_ELIMIT, "length %llu is too large", (unsigned long long)u64);
         TRY(pk_read_bytes(r, (size_t)u64, &p));
         return push_utf8(vm, p, (size_t)u64);
     case 0x97:
@@ -677,15 +724,22 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return PK_OK;
 
     /* -- constants -- */
-    case 'N': return push(vm, vm_const(vm, 0));
-    case 0x88: return push(vm, vm_const(vm, 2));
-    case 0x89: return push(vm, vm_const(vm, 1));
+    case 'N':
+        return push(vm, vm_const(vm, 0));
+    case 0x88:
+        return push(vm, vm_const(vm, 2));
+    case 0x89:
+        return push(vm, vm_const(vm, 1));
 
     /* -- containers -- */
-    case ']': return push(vm, pk_new_seq(vm->ar, PK_LIST, 0));
-    case ')': return push(vm, pk_new_seq(vm->ar, PK_TUPLE, 0));
-    case '}': return push(vm, pk_new_dict(vm->ar, 0));
-    case 0x8f: return push(vm, pk_new_seq(vm->ar, PK_SET, 0));
+    case ']':
+        return push(vm, pk_new_seq(vm->ar, PK_LIST, 0));
+    case ')':
+        return push(vm, pk_new_seq(vm->ar, PK_TUPLE, 0));
+    case '}':
+        return push(vm, pk_new_dict(vm->ar, 0));
+    case 0x8f:
+        return push(vm, pk_new_seq(vm->ar, PK_SET, 0));
     case 'a': {
         TRY(need(vm, 2));
         pk_value *item = pop(vm);
@@ -698,8 +752,12 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         if (start == 0 || start - 1 < vm->fence)
             return FAIL(vm, PK_ESTACK, "stack underflow: no list below the MARK");
         return add_to_seq(vm, vm->stack[start - 1], start, PK_LIST);
-    case 'l': TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_LIST, start);
-    case 't': TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_TUPLE, start);
+    case 'l':
+        TRY(pop_mark(vm, &start));
+        return seq_from_stack(vm, PK_LIST, start);
+    case 't':
+        TRY(pop_mark(vm, &start));
+        return seq_from_stack(vm, PK_TUPLE, start);
     case 0x85:
     case 0x86:
     case 0x87: {
@@ -728,7 +786,9 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         if (start == 0 || start - 1 < vm->fence)
             return FAIL(vm, PK_ESTACK, "stack underflow: no set below the MARK");
         return add_to_seq(vm, vm->stack[start - 1], start, PK_SET);
-    case 0x91: TRY(pop_mark(vm, &start)); return seq_from_stack(vm, PK_FROZENSET, start);
+    case 0x91:
+        TRY(pop_mark(vm, &start));
+        return seq_from_stack(vm, PK_FROZENSET, start);
 
     /* -- stack manipulation -- */
     case '0':
@@ -736,8 +796,11 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         TRY(need(vm, 1));
         vm->sp--;
         return PK_OK;
-    case '2': TRY(need(vm, 1)); return push(vm, top(vm));
-    case '(': return push_mark(vm);
+    case '2':
+        TRY(need(vm, 1));
+        return push(vm, top(vm));
+    case '(':
+        return push_mark(vm);
     case '1':
         TRY(pop_mark(vm, &start));
         vm->sp = start;
@@ -751,8 +814,12 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "memo key out of range");
         return memo_get(vm, (uint64_t)k->u.i);
     }
-    case 'h': TRY(pk_read_u8(r, &u8)); return memo_get(vm, u8);
-    case 'j': TRY(pk_read_u32le(r, &u32)); return memo_get(vm, u32);
+    case 'h':
+        TRY(pk_read_u8(r, &u8));
+        return memo_get(vm, u8);
+    case 'j':
+        TRY(pk_read_u32le(r, &u32));
+        return memo_get(vm, u32);
     case 'p': {
         TRY(pk_read_line(r, &p, &n));
         pk_value *k = parse_decimal(vm, p, n);
@@ -761,14 +828,28 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         TRY(need(vm, 1));
         return memo_put(vm, (uint64_t)k->u.i, top(vm));
     }
-    case 'q': TRY(pk_read_u8(r, &u8)); TRY(need(vm, 1)); return memo_put(vm, u8, top(vm));
-    case 'r': TRY(pk_read_u32le(r, &u32)); TRY(need(vm, 1)); return memo_put(vm, u32, top(vm));
-    case 0x94: TRY(need(vm, 1)); return memo_put(vm, vm->memo_len, top(vm));
+    case 'q':
+        TRY(pk_read_u8(r, &u8));
+        TRY(need(vm, 1));
+        return memo_put(vm, u8, top(vm));
+    case 'r':
+        TRY(pk_read_u32le(r, &u32));
+        TRY(need(vm, 1));
+        return memo_put(vm, u32, top(vm));
+    case 0x94:
+        TRY(need(vm, 1));
+        return memo_put(vm, vm->memo_len, top(vm));
 
     /* -- extension registry, persistent ids -- */
-    case 0x82: TRY(pk_read_u8(r, &u8)); return unsupported_ext(vm, u8);
-    case 0x83: TRY(pk_read_u16le(r, &u16)); return unsupported_ext(vm, u16);
-    case 0x84: TRY(pk_read_i32le(r, &i32)); return unsupported_ext(vm, i32);
+    case 0x82:
+        TRY(pk_read_u8(r, &u8));
+        return unsupported_ext(vm, u8);
+    case 0x83:
+        TRY(pk_read_u16le(r, &u16));
+        return unsupported_ext(vm, u16);
+    case 0x84:
+        TRY(pk_read_i32le(r, &i32));
+        return unsupported_ext(vm, i32);
     case 'P':
         TRY(pk_read_line(r, &p, &n));
         return FAIL(vm, PK_EUNSUPPORTED,
@@ -796,8 +877,7 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
     case 'R': {
         TRY(need(vm, 2));
         pk_value *args = pop(vm), *callable = pop(vm), *res = NULL;
-        if (args->kind != PK_TUPLE)
-            return FAIL(vm, PK_ESTACK, "REDUCE arguments must be a tuple");
+        if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "REDUCE arguments must be a tuple");
         HELPER(pk_globals_reduce(vm, callable, args, &res));
         return push(vm, res);
     }
@@ -903,6 +983,7 @@ pk_code pk_vm_run(pk_doc *doc, pk_reader *r, int nesting, pk_value **out) {
     r->pos = vm.r.pos;
     r->in_frame = vm.r.in_frame;
     r->frame_end = vm.r.frame_end;
-    if (rc != PK_OK && vm.err->code == PK_OK) pk_err_nomem(vm.err, vm.r.base + (int64_t)vm.r.op_pos);
+    if (rc != PK_OK && vm.err->code == PK_OK)
+        pk_err_nomem(vm.err, vm.r.base + (int64_t)vm.r.op_pos);
     return rc;
 }

@@ -1,9 +1,9 @@
 /*
  * pk_vm.h - the unpickler (internal to the core; used by pk_doc.c and pk_joblib.c).
  *
- * A stack machine over the opcodes of protocols 0-5 (../shared/FORMATS.md §1-§2) with CPython's
- * semantics and no execution: globals are names; REDUCE/NEWOBJ/BUILD on an allowlisted global
- * interpret it as data (pk_globals.c), on any other global build an inert PK_OBJECT.
+ * A stack machine over the opcodes of protocols 0-5 (docs/formats.md, "Pickle opcodes") with
+ * CPython's semantics and no execution: globals are names; REDUCE/NEWOBJ/BUILD on an allowlisted
+ * global interpret it as data (pk_globals.c), on any other global build an inert PK_OBJECT.
  *
  * Structure, after _pickle.c: one value stack plus an array of mark positions; the top mark is
  * the fence below which pops fail ("stack underflow"). The memo is sparse (an open-addressing hash
@@ -48,7 +48,7 @@ typedef struct pk_vm {
     int nesting; /* nested pickle streams (joblib object arrays) */
 
     pk_value *small_ints[PK_SMALL_INT_MAX - PK_SMALL_INT_MIN + 1]; /* shared, made on first use */
-    pk_value *consts[3];                                            /* None, False, True        */
+    pk_value *consts[3];                                           /* None, False, True        */
     pk_value *np_placeholder; /* the dtype of arrays between _reconstruct and BUILD (shared) */
 } pk_vm;
 

@@ -34,7 +34,7 @@
  * surrogatepass writes them); anything else is PK_EENCODE.
  *
  * Ownership: the writer never modifies the graph; its memo and scratch nodes are freed before it
- * returns. Owner: the writer/compression helper (issue 7).
+ * returns.
  */
 #ifndef PK_WRITER_H
 #define PK_WRITER_H

@@ -9,8 +9,7 @@
  * larger than the limit and corrupt data.
  *
  * Default level 9, chosen by measurement over scikit-learn model pickles (the table is at its
- * definition in pk_zstd.c and in README's pickle_compress section).
-
+ * definition in pk_zstd.c; make bench's storage section measures the levels again).
  */
 #ifndef PK_ZSTD_H
 #define PK_ZSTD_H

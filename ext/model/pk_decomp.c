@@ -4,7 +4,6 @@
  *   TruncatedSVD  x @ components_.T
  * Arithmetic in scikit-learn 1.2's order: the centred row first, each dot left to right, the
  * whitening division last (sqrt is correctly rounded in both numpy and libm).
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

@@ -2,7 +2,7 @@
  * pk_features.c - JSON features reader (see pk_features.h). A hand-written recursive-free scanner
  * over one array or object of scalars: nested arrays/objects are refused. Numbers are validated
  * against the JSON grammar, then converted with strtod on a bounded stack copy (at most 64
- * characters: longer numbers are refused). Owner: the model-scoring helper (issue 4).
+ * characters: longer numbers are refused).
  */
 #include "pk_features.h"
 

@@ -6,7 +6,7 @@
  * -Infinity as Python's json writes them), null (missing: NaN), true/false (1/0); a string value
  * is an error naming the feature (no categorical encoders are supported yet). Object keys are
  * compared with the model's feature names after decoding escapes; unknown, repeated and missing
- * keys are errors. Owner: the model-scoring helper (issue 4).
+ * keys are errors.
  */
 #ifndef PK_FEATURES_H
 #define PK_FEATURES_H

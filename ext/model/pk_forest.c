@@ -25,7 +25,6 @@
  *    Regressor: weighted median (stable sort, cumulative weights >= half the total).
  * libm's log/exp/pow are used where numpy uses its own SIMD kernels: IsolationForest scores,
  * SAMME.R and AdaBoost probabilities can differ from numpy's by an ulp (see the tests).
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 
@@ -42,19 +41,19 @@
 typedef struct ens {
     size_t nt;
     pk_dtree *trees;
-    double *w;          /* AdaBoost weights (nt)                                      */
-    double wsum;        /* AdaBoost: estimator_weights_.sum()                         */
-    size_t no;          /* outputs                                                    */
-    size_t *ncls;       /* classes per output                                         */
-    size_t width;       /* probability columns (sum of ncls) or outputs               */
-    double **labels;    /* multi-output numeric labels                                */
-    size_t **cmap;      /* bagging: per tree, tree class column -> ensemble column    */
-    size_t *chunk_end;  /* bagging: end of each n_jobs chunk                          */
+    double *w;         /* AdaBoost weights (nt)                                      */
+    double wsum;       /* AdaBoost: estimator_weights_.sum()                         */
+    size_t no;         /* outputs                                                    */
+    size_t *ncls;      /* classes per output                                         */
+    size_t width;      /* probability columns (sum of ncls) or outputs               */
+    double **labels;   /* multi-output numeric labels                                */
+    size_t **cmap;     /* bagging: per tree, tree class column -> ensemble column    */
+    size_t *chunk_end; /* bagging: end of each n_jobs chunk                          */
     size_t nchunks;
-    double divisor;     /* forests: tree count; bagging: n_estimators                 */
-    int samme_r;        /* AdaBoost                                                   */
+    double divisor;       /* forests: tree count; bagging: n_estimators                 */
+    int samme_r;          /* AdaBoost                                                   */
     double offset, denom; /* IsolationForest                                          */
-    pk_tset set;        /* forests, IsolationForest: the trees walked in lock step     */
+    pk_tset set;          /* forests, IsolationForest: the trees walked in lock step     */
 } ens;
 
 /* buf = "attr[i]" (the name of estimator i in messages). Formatted by hand: a forest names
@@ -62,14 +61,16 @@ typedef struct ens {
 static void tree_what(char *buf, size_t cap, const char *attr, size_t i) {
     char dig[24];
     size_t nd = 0, la = strlen(attr);
-    for (size_t v = i; nd == 0 || v; v /= 10) dig[nd++] = (char)('0' + v % 10);
+    for (size_t v = i; nd == 0 || v; v /= 10)
+        dig[nd++] = (char)('0' + v % 10);
     if (la + nd + 3 > cap) {
         snprintf(buf, cap, "%s[%zu]", attr, i);
         return;
     }
     memcpy(buf, attr, la);
     buf[la] = '[';
-    for (size_t k = 0; k < nd; k++) buf[la + 1 + k] = dig[nd - 1 - k];
+    for (size_t k = 0; k < nd; k++)
+        buf[la + 1 + k] = dig[nd - 1 - k];
     buf[la + 1 + nd] = ']';
     buf[la + 2 + nd] = '\0';
 }
@@ -89,7 +90,8 @@ static pk_code compile_members(pk_mc *c, const char *attr, pk_tree_payload pay, 
         if (!items[i] || items[i]->kind != PK_OBJECT || !items[i]->u.o.cls ||
             items[i]->u.o.cls->kind != PK_GLOBAL ||
             strcmp(items[i]->u.o.cls->u.g.module, "sklearn.tree._classes") != 0)
-            return pk_mc_fail(c, "%s: %s is not a scikit-learn decision tree (only tree base "
+            return pk_mc_fail(c,
+                              "%s: %s is not a scikit-learn decision tree (only tree base "
                               "estimators are supported)",
                               c->m->cls, w);
         if ((rc = pk_dtree_compile(c, items[i], w, pay, &E->trees[i])) != PK_OK) return rc;
@@ -122,21 +124,19 @@ static pk_code apply_features(pk_mc *c, ens *E, int use_map) {
         }
         const pk_value *f = fs[i];
         if (!f || f->kind != PK_NDARRAY || f->u.arr->objects || f->u.arr->ndim != 1)
-            return pk_mc_fail(c, "%s.estimators_features_[%zu] is not an index array",
-                              c->m->cls, i);
+            return pk_mc_fail(c, "%s.estimators_features_[%zu] is not an index array", c->m->cls,
+                              i);
         size_t k = pk_ndarray_size(f->u.arr);
         int64_t *map = pk_mc_alloc(c, k, sizeof *map);
         if (!map) return c->err->code;
         for (size_t j = 0; j < k; j++) {
             double d;
-            if (pk_ndarray_get_f64(f->u.arr, j, &d) != PK_OK || d != floor(d) || d < 0 ||
-                d > 1e12)
+            if (pk_ndarray_get_f64(f->u.arr, j, &d) != PK_OK || d != floor(d) || d < 0 || d > 1e12)
                 return pk_mc_fail(c, "%s.estimators_features_[%zu] is not an index array",
                                   c->m->cls, i);
             map[j] = (int64_t)d;
         }
-        if (c->m->n_features == 0)
-            return pk_mc_fail(c, "%s has no n_features_in_", c->m->cls);
+        if (c->m->n_features == 0) return pk_mc_fail(c, "%s has no n_features_in_", c->m->cls);
         pk_code rc = pk_tree_remap(c, t, map, k, c->m->n_features, w);
         if (rc != PK_OK) return rc;
     }
@@ -177,7 +177,8 @@ static pk_code forest_mean(const pk_model *m, const double *x, double *scratch, 
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
-    for (size_t k = 0; k < E->width; k++) acc[k] = 0.0;
+    for (size_t k = 0; k < E->width; k++)
+        acc[k] = 0.0;
     const double *lv[PK_TGROUP];
     for (size_t g = 0; g < E->nt; g += PK_TGROUP) {
         size_t n = pk_tset_group(&E->set, g, xf, nan, lv);
@@ -188,10 +189,12 @@ static pk_code forest_mean(const pk_model *m, const double *x, double *scratch, 
             }
         } else {
             for (size_t j = 0; j < n; j++)
-                for (size_t k = 0; k < E->width; k++) acc[k] += lv[j][k];
+                for (size_t k = 0; k < E->width; k++)
+                    acc[k] += lv[j][k];
         }
     }
-    for (size_t k = 0; k < E->width; k++) acc[k] /= E->divisor;
+    for (size_t k = 0; k < E->width; k++)
+        acc[k] /= E->divisor;
     return PK_OK;
 }
 
@@ -210,8 +213,8 @@ static pk_code forest_label(const pk_model *m, const double *x, double *scratch,
     return PK_OK;
 }
 
-static pk_code forest_multi_label(const pk_model *m, const double *x, double *scratch,
-                                  double *out, pk_err *err) {
+static pk_code forest_multi_label(const pk_model *m, const double *x, double *scratch, double *out,
+                                  pk_err *err) {
     const ens *E = m->impl;
     double *acc = scratch + m->n_features;
     pk_code rc = forest_mean(m, x, scratch, acc, err);
@@ -241,8 +244,7 @@ pk_code pk_compile_forest(pk_mc *c) {
                               m->cls, i);
         for (size_t o = 0; clf && o < E->no; o++)
             if (d->n_classes[o] != E->ncls[o])
-                return pk_mc_fail(c, "%s: estimators_[%zu] has a different class count", m->cls,
-                                  i);
+                return pk_mc_fail(c, "%s: estimators_[%zu] has a different class count", m->cls, i);
     }
     E->divisor = (double)E->nt;
     if ((rc = pk_tset_build(c, &E->set, &E->trees[0].t, sizeof(pk_dtree), E->nt)) != PK_OK)
@@ -257,14 +259,15 @@ pk_code pk_compile_forest(pk_mc *c) {
             pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, forest_label);
             pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, E->width, forest_proba);
         } else {
-            if (E->labels) pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, E->no, forest_multi_label);
-            else m->why_not[PK_PREDICT] = "multi-output class labels that are not numbers";
+            if (E->labels)
+                pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, E->no, forest_multi_label);
+            else
+                m->why_not[PK_PREDICT] = "multi-output class labels that are not numbers";
             m->why_not[PK_PREDICT_PROBA] = "multi-output probabilities are a list of arrays";
         }
     } else {
         m->kind = PK_MODEL_REGRESSOR;
-        pk_mc_method(c, PK_PREDICT, E->no == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, E->no,
-                     forest_proba);
+        pk_mc_method(c, PK_PREDICT, E->no == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, E->no, forest_proba);
     }
     return PK_OK;
 }
@@ -294,7 +297,8 @@ static double iforest_score(const pk_model *m, const float *xf, int nan) {
     const double *lv[PK_TGROUP];
     for (size_t g = 0; g < E->nt; g += PK_TGROUP) {
         size_t n = pk_tset_group(&E->set, g, xf, nan, lv);
-        for (size_t j = 0; j < n; j++) depths += lv[j][0];
+        for (size_t j = 0; j < n; j++)
+            depths += lv[j][0];
     }
     double q = E->denom != 0 ? depths / E->denom : 1.0;
     return pow(2.0, -q);
@@ -376,21 +380,27 @@ static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, doub
     pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
     double *chunk = scratch + m->n_features;
-    for (size_t k = 0; k < E->width; k++) acc[k] = 0.0;
+    for (size_t k = 0; k < E->width; k++)
+        acc[k] = 0.0;
     size_t i = 0;
     for (size_t ch = 0; ch < E->nchunks; ch++) {
-        for (size_t k = 0; k < E->width; k++) chunk[k] = 0.0;
+        for (size_t k = 0; k < E->width; k++)
+            chunk[k] = 0.0;
         for (; i < E->chunk_end[ch]; i++) {
             const pk_dtree *d = &E->trees[i];
             const double *v = pk_tree_leaf(&d->t, xf, nan);
             if (E->cmap)
-                for (size_t j = 0; j < d->t.vw; j++) chunk[E->cmap[i][j]] += v[j];
+                for (size_t j = 0; j < d->t.vw; j++)
+                    chunk[E->cmap[i][j]] += v[j];
             else
-                for (size_t k = 0; k < E->width; k++) chunk[k] += v[k];
+                for (size_t k = 0; k < E->width; k++)
+                    chunk[k] += v[k];
         }
-        for (size_t k = 0; k < E->width; k++) acc[k] += chunk[k];
+        for (size_t k = 0; k < E->width; k++)
+            acc[k] += chunk[k];
     }
-    for (size_t k = 0; k < E->width; k++) acc[k] /= E->divisor;
+    for (size_t k = 0; k < E->width; k++)
+        acc[k] /= E->divisor;
     return PK_OK;
 }
 
@@ -452,8 +462,8 @@ pk_code pk_compile_bagging(pk_mc *c) {
         if (!E->cmap) return c->err->code;
         const pk_value *const *items;
         size_t n;
-        if ((rc = pk_tree_objects(c, pk_attr(c->obj, "estimators_"), "estimators_", &items,
-                                  &n)) != PK_OK)
+        if ((rc = pk_tree_objects(c, pk_attr(c->obj, "estimators_"), "estimators_", &items, &n)) !=
+            PK_OK)
             return rc;
         for (size_t i = 0; i < E->nt; i++) {
             /* base estimators were fitted on the encoded labels 0..K-1 (a subset when a
@@ -464,14 +474,16 @@ pk_code pk_compile_bagging(pk_mc *c) {
             const pk_value *cv = pk_attr(items[i], "classes_");
             if (!cv || cv->kind != PK_NDARRAY || cv->u.arr->objects ||
                 pk_ndarray_size(cv->u.arr) != k)
-                return pk_mc_fail(c, "%s: estimators_[%zu].classes_ is not an array of %zu "
+                return pk_mc_fail(c,
+                                  "%s: estimators_[%zu].classes_ is not an array of %zu "
                                   "classes",
                                   m->cls, i, k);
             for (size_t j = 0; j < k; j++) {
                 double d;
                 if (pk_ndarray_get_f64(cv->u.arr, j, &d) != PK_OK || d != floor(d) || d < 0 ||
                     d >= (double)m->n_classes)
-                    return pk_mc_fail(c, "%s: estimators_[%zu].classes_ is not a subset of "
+                    return pk_mc_fail(c,
+                                      "%s: estimators_[%zu].classes_ is not a subset of "
                                       "0..%zu",
                                       m->cls, i, m->n_classes - 1);
                 E->cmap[i][j] = (size_t)d;
@@ -493,27 +505,33 @@ pk_code pk_compile_bagging(pk_mc *c) {
 
 /* SAMME.R leaf payload from the normalized probabilities (in place). */
 static void samme_r_payload(double *p, size_t k, double *tmp) {
-    for (size_t j = 0; j < k; j++) tmp[j] = log(p[j] < DBL_EPSILON ? DBL_EPSILON : p[j]);
+    for (size_t j = 0; j < k; j++)
+        tmp[j] = log(p[j] < DBL_EPSILON ? DBL_EPSILON : p[j]);
     double s = pk_np_sum(tmp, k);
     double inv = 1.0 / (double)k;
-    for (size_t j = 0; j < k; j++) p[j] = (double)(k - 1) * (tmp[j] - inv * s);
+    for (size_t j = 0; j < k; j++)
+        p[j] = (double)(k - 1) * (tmp[j] - inv * s);
 }
 
 /* decision_function into out (K columns for multiclass; out[0] for binary). pred scratch. */
 static void ada_pred(const pk_model *m, const float *xf, int nan, double *pred) {
     const ens *E = m->impl;
     size_t K = m->n_classes;
-    for (size_t k = 0; k < K; k++) pred[k] = 0.0;
+    for (size_t k = 0; k < K; k++)
+        pred[k] = 0.0;
     for (size_t i = 0; i < E->nt; i++) {
         const double *v = pk_tree_leaf(&E->trees[i].t, xf, nan);
         if (E->samme_r) {
-            for (size_t k = 0; k < K; k++) pred[k] += v[k];
+            for (size_t k = 0; k < K; k++)
+                pred[k] += v[k];
         } else {
             size_t cls = (size_t)v[0];
-            for (size_t k = 0; k < K; k++) pred[k] += (k == cls ? 1.0 : 0.0) * E->w[i];
+            for (size_t k = 0; k < K; k++)
+                pred[k] += (k == cls ? 1.0 : 0.0) * E->w[i];
         }
     }
-    for (size_t k = 0; k < K; k++) pred[k] /= E->wsum;
+    for (size_t k = 0; k < K; k++)
+        pred[k] /= E->wsum;
 }
 
 static pk_code ada_decision(const pk_model *m, const double *x, double *scratch, double *out,
@@ -529,7 +547,8 @@ static pk_code ada_decision(const pk_model *m, const double *x, double *scratch,
         out[0] = -pred[0] + pred[1];
         return PK_OK;
     }
-    for (size_t k = 0; k < K; k++) out[k] = pred[k];
+    for (size_t k = 0; k < K; k++)
+        out[k] = pred[k];
     return PK_OK;
 }
 
@@ -548,9 +567,11 @@ static void softmax_row(double *v, size_t k) {
     double mx = v[0];
     for (size_t j = 1; j < k; j++)
         if (v[j] > mx) mx = v[j];
-    for (size_t j = 0; j < k; j++) v[j] = exp(v[j] - mx);
+    for (size_t j = 0; j < k; j++)
+        v[j] = exp(v[j] - mx);
     double s = pk_np_sum(v, k);
-    for (size_t j = 0; j < k; j++) v[j] /= s;
+    for (size_t j = 0; j < k; j++)
+        v[j] /= s;
 }
 
 static pk_code ada_proba(const pk_model *m, const double *x, double *scratch, double *out,
@@ -567,7 +588,8 @@ static pk_code ada_proba(const pk_model *m, const double *x, double *scratch, do
         out[0] = -d[0] / 2;
         out[1] = d[0] / 2;
     } else {
-        for (size_t k = 0; k < K; k++) out[k] = d[k] / (double)(K - 1);
+        for (size_t k = 0; k < K; k++)
+            out[k] = d[k] / (double)(K - 1);
     }
     softmax_row(out, K);
     return PK_OK;
@@ -626,7 +648,8 @@ static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scrat
     }
     double half = 0.5 * cdf[E->nt - 1];
     size_t j = 0;
-    while (j + 1 < E->nt && !(cdf[j] >= half)) j++;
+    while (j + 1 < E->nt && !(cdf[j] >= half))
+        j++;
     out[0] = pred[(size_t)idx[j]];
     return PK_OK;
 }

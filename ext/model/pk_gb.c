@@ -18,7 +18,6 @@
  * argmax of the probabilities (exponential: raw >= 0).
  * libm's exp/log stand for numpy's SIMD ones (init log-odds, multiclass probabilities): these
  * can differ by an ulp; the tree sums are exact.
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 
@@ -31,12 +30,12 @@
 enum { GB_REG, GB_BINOMIAL, GB_MULTINOMIAL, GB_EXPONENTIAL };
 
 typedef struct gb {
-    size_t ns, K;       /* stages, columns                                       */
-    pk_tree *trees;     /* ns * K, C order                                        */
-    pk_tset set;        /* the same, walked in lock step                          */
+    size_t ns, K;   /* stages, columns                                       */
+    pk_tree *trees; /* ns * K, C order                                        */
+    pk_tset set;    /* the same, walked in lock step                          */
     int loss;
-    double *init;       /* K constant raw predictions, or NULL with sub           */
-    pk_model *sub;      /* a general init estimator                               */
+    double *init;  /* K constant raw predictions, or NULL with sub           */
+    pk_model *sub; /* a general init estimator                               */
 } gb;
 
 static double clip_eps(double p) {
@@ -48,7 +47,9 @@ static double clip_eps(double p) {
 /* Raw predictions of the init estimator from its probabilities / prediction. */
 static void init_from(const gb *G, const double *pred, double *raw) {
     switch (G->loss) {
-    case GB_REG: raw[0] = pred[0]; break;
+    case GB_REG:
+        raw[0] = pred[0];
+        break;
     case GB_BINOMIAL: {
         double p = clip_eps(pred[1]);
         raw[0] = log(p / (1 - p));
@@ -60,7 +61,8 @@ static void init_from(const gb *G, const double *pred, double *raw) {
         break;
     }
     default:
-        for (size_t k = 0; k < G->K; k++) raw[k] = log(clip_eps(pred[k]));
+        for (size_t k = 0; k < G->K; k++)
+            raw[k] = log(clip_eps(pred[k]));
     }
 }
 
@@ -88,7 +90,8 @@ static pk_code gb_raw(const pk_model *m, const double *x, double *scratch, doubl
     if (rc != PK_OK) return rc;
     if (G->sub) {
         double *xd = scratch + m->n_features;
-        for (size_t j = 0; j < m->n_features; j++) xd[j] = (double)xf[j];
+        for (size_t j = 0; j < m->n_features; j++)
+            xd[j] = (double)xf[j];
         double *sout = xd + m->n_features;
         double *sscr = sout + pk_model_out_len(G->sub);
         pk_method meth = G->loss == GB_REG ? PK_PREDICT : PK_PREDICT_PROBA;
@@ -96,7 +99,8 @@ static pk_code gb_raw(const pk_model *m, const double *x, double *scratch, doubl
         if (rc != PK_OK) return rc;
         init_from(G, sout, raw);
     } else {
-        for (size_t k = 0; k < G->K; k++) raw[k] = G->init[k];
+        for (size_t k = 0; k < G->K; k++)
+            raw[k] = G->init[k];
     }
     const double *lv[PK_TGROUP];
     size_t k = 0, K = G->K;
@@ -132,13 +136,16 @@ static pk_code gb_proba(const pk_model *m, const double *x, double *scratch, dou
     for (size_t k = 1; k < G->K; k++)
         if (raw[k] > mx) mx = raw[k];
     if (!isfinite(mx)) mx = 0;
-    for (size_t k = 0; k < G->K; k++) out[k] = exp(raw[k] - mx);
+    for (size_t k = 0; k < G->K; k++)
+        out[k] = exp(raw[k] - mx);
     double lse = log(pk_np_sum(out, G->K));
     lse += mx;
     for (size_t k = 0; k < G->K; k++) {
         double p = exp(raw[k] - lse);
-        if (isnan(p)) p = 0.0;
-        else if (isinf(p)) p = p > 0 ? DBL_MAX : -DBL_MAX;
+        if (isnan(p))
+            p = 0.0;
+        else if (isinf(p))
+            p = p > 0 ? DBL_MAX : -DBL_MAX;
         out[k] = p;
     }
     return PK_OK;
@@ -166,7 +173,8 @@ static int loss_kind(pk_mc *c, size_t n_classes, int clf) {
                            : NULL;
     const char *param = pk_mc_str(c, "loss");
     if (!clf) return GB_REG;
-    if ((name && strcmp(name, "ExponentialLoss") == 0) || (param && strcmp(param, "exponential") == 0))
+    if ((name && strcmp(name, "ExponentialLoss") == 0) ||
+        (param && strcmp(param, "exponential") == 0))
         return GB_EXPONENTIAL;
     if (name && strcmp(name, "MultinomialDeviance") == 0) return GB_MULTINOMIAL;
     if (name && strcmp(name, "BinomialDeviance") == 0) return GB_BINOMIAL;
@@ -204,8 +212,8 @@ static pk_code gb_init(pk_mc *c, gb *G, int clf) {
             pk_code rc = pk_mc_array_of(c, pv, "init_.class_prior_", &a);
             if (rc != PK_OK) return rc;
             if (a.n != m->n_classes)
-                return pk_mc_fail(c, "%s.init_.class_prior_ has %zu values for %zu classes",
-                                  m->cls, a.n, m->n_classes);
+                return pk_mc_fail(c, "%s.init_.class_prior_ has %zu values for %zu classes", m->cls,
+                                  a.n, m->n_classes);
             init_from(G, a.v, G->init);
             return PK_OK;
         }
@@ -215,8 +223,8 @@ static pk_code gb_init(pk_mc *c, gb *G, int clf) {
     if (!G->sub) return c->err->code;
     pk_method need = clf ? PK_PREDICT_PROBA : PK_PREDICT;
     if (G->sub->shape[need] == PK_OUT_NONE || G->sub->n_features != m->n_features)
-        return pk_mc_fail(c, "%s.init_ (%s) cannot give %s for %zu features", m->cls,
-                          G->sub->cls, pk_method_name(need), m->n_features);
+        return pk_mc_fail(c, "%s.init_ (%s) cannot give %s for %zu features", m->cls, G->sub->cls,
+                          pk_method_name(need), m->n_features);
     if (clf && G->sub->width[need] != m->n_classes)
         return pk_mc_fail(c, "%s.init_ gives %zu probabilities for %zu classes", m->cls,
                           G->sub->width[need], m->n_classes);
@@ -244,8 +252,8 @@ pk_code pk_compile_gb(pk_mc *c) {
         m->kind = PK_MODEL_CLASSIFIER;
         if ((rc = pk_mc_classes(c, pk_attr(c->obj, "classes_"))) != PK_OK) return rc;
         if (m->n_classes < 2 || (m->n_classes == 2 ? 1 : m->n_classes) != G->K)
-            return pk_mc_fail(c, "%s has %zu classes and %zu trees per stage", m->cls,
-                              m->n_classes, G->K);
+            return pk_mc_fail(c, "%s has %zu classes and %zu trees per stage", m->cls, m->n_classes,
+                              G->K);
     } else {
         m->kind = PK_MODEL_REGRESSOR;
         if (G->K != 1) return pk_mc_fail(c, "%s has %zu trees per stage", m->cls, G->K);
@@ -258,11 +266,10 @@ pk_code pk_compile_gb(pk_mc *c) {
     for (size_t i = 0; i < n; i++) {
         char w[80];
         snprintf(w, sizeof w, "estimators_[%zu, %zu].tree_", i / G->K, i % G->K);
-        const pk_value *tree = items[i] && items[i]->kind == PK_OBJECT ? pk_attr(items[i], "tree_")
-                                                                         : NULL;
+        const pk_value *tree =
+            items[i] && items[i]->kind == PK_OBJECT ? pk_attr(items[i], "tree_") : NULL;
         if (!tree) return pk_mc_fail(c, "%s: %s is missing", m->cls, w);
-        if ((rc = pk_tree_compile(c, tree, w, 1, gb_leaf, &s, &G->trees[i])) != PK_OK)
-            return rc;
+        if ((rc = pk_tree_compile(c, tree, w, 1, gb_leaf, &s, &G->trees[i])) != PK_OK) return rc;
         if (m->n_features == 0) m->n_features = G->trees[i].n_features;
         if (G->trees[i].n_features != m->n_features)
             return pk_mc_fail(c, "%s: %s has %zu features, the model %zu", m->cls, w,
@@ -272,8 +279,8 @@ pk_code pk_compile_gb(pk_mc *c) {
     m->impl = G;
     if ((rc = gb_init(c, G, clf)) != PK_OK) return rc;
     m->nan_ok = 0;
-    size_t sub = G->sub ? m->n_features + pk_model_out_len(G->sub) +
-                              pk_model_scratch_len(G->sub) : 0;
+    size_t sub =
+        G->sub ? m->n_features + pk_model_out_len(G->sub) + pk_model_scratch_len(G->sub) : 0;
     /* xf (float32) | [xf as doubles | sub-model out+scratch] | label probabilities (K + 2) |
      * raw (K) */
     m->scratch = m->n_features + sub + 2 * G->K + 2 + G->K;

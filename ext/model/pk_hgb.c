@@ -24,7 +24,6 @@
  * quantile) or exp (poisson, gamma). Binary log_loss: proba [1 - expit(raw), expit(raw)];
  * multiclass: softmax (max subtracted, exp, sum, divide); predict = argmax of proba.
  * libm's exp stands for numpy's SIMD exp in softmax and the log link (ulp-level).
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 
@@ -43,16 +42,16 @@ typedef struct hnode {
 } hnode;
 
 #define HN_MLEFT 1u
-#define HN_CAT 2u
+#define HN_CAT   2u
 
 typedef struct hgb_tree {
     hnode *nodes;
-    double *value;     /* per node: the leaf value (0 for splits)                       */
-    uint8_t *flags;    /* per node: HN_MLEFT, HN_CAT                                    */
-    uint32_t *bitset;  /* categorical splits: node -> row of raw_left_cat_bitsets       */
+    double *value;            /* per node: the leaf value (0 for splits)                       */
+    uint8_t *flags;           /* per node: HN_MLEFT, HN_CAT                                    */
+    uint32_t *bitset;         /* categorical splits: node -> row of raw_left_cat_bitsets       */
     const uint32_t *raw_bits; /* rows x 8                                               */
     size_t n_nodes, n_bits;
-    uint32_t depth;    /* edges to the deepest leaf                                     */
+    uint32_t depth; /* edges to the deepest leaf                                     */
 } hgb_tree;
 
 #define HGB_GROUP 8
@@ -64,10 +63,10 @@ typedef struct hgb {
     hgb_tree *trees; /* ni * K */
     double *baseline;
     int link;
-    uint32_t *known;    /* n_cat x 8                                           */
-    uint32_t *fmap;     /* feature -> row of known, or UINT32_MAX               */
-    int careful;        /* a categorical split or a NaN threshold somewhere       */
-    uint32_t *gdepth;   /* per group of HGB_GROUP trees: the deepest              */
+    uint32_t *known;  /* n_cat x 8                                           */
+    uint32_t *fmap;   /* feature -> row of known, or UINT32_MAX               */
+    int careful;      /* a categorical split or a NaN threshold somewhere       */
+    uint32_t *gdepth; /* per group of HGB_GROUP trees: the deepest              */
 } hgb;
 
 /* ---- reading the records ------------------------------------------------------------------- */
@@ -94,11 +93,10 @@ static pk_code hfind(pk_mc *c, const pk_dtype *dt, const char *what, const char 
             return pk_mc_fail(c, "%s: %s.nodes field '%s' has the wrong type", c->m->cls, what,
                               name);
         if (fd->byteorder == '>' && fd->itemsize > 1)
-            return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what,
-                              name);
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what, name);
         if (fl->offset > dt->itemsize || fd->itemsize > dt->itemsize - fl->offset)
-            return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls,
-                              what, name);
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls, what,
+                              name);
         f->off = fl->offset;
         f->size = fd->itemsize;
         f->kind = fd->kind;
@@ -114,7 +112,8 @@ static int64_t hget_i(const uint8_t *rec, const hfield *f) {
     if (!f->present) return 0;
     const uint8_t *p = rec + f->off;
     switch (f->size) {
-    case 1: return f->kind == 'i' ? (int8_t)p[0] : p[0];
+    case 1:
+        return f->kind == 'i' ? (int8_t)p[0] : p[0];
     case 2: {
         uint16_t u;
         memcpy(&u, p, 2);
@@ -140,8 +139,8 @@ static double hget_f(const uint8_t *rec, const hfield *f) {
     return d;
 }
 
-static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *what,
-                                 hgb_tree *out, int *careful) {
+static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *what, hgb_tree *out,
+                                 int *careful) {
     const char *cls = c->m->cls;
     const pk_value *nv = pred && pred->kind == PK_OBJECT ? pk_attr(pred, "nodes") : NULL;
     if (!nv || nv->kind != PK_NDARRAY || !nv->u.arr->complete || nv->u.arr->objects ||
@@ -226,12 +225,12 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
         }
         int64_t l = hget_i(r, &fl), rr = hget_i(r, &fr), f = hget_i(r, &ff);
         if (l < 0 || (uint64_t)l >= n || rr < 0 || (uint64_t)rr >= n) {
-            rc = pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes", cls, what, o,
-                            n);
+            rc = pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes", cls, what, o, n);
             break;
         }
         if (seen[l] || seen[rr] || l == rr) {
-            rc = pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or "
+            rc = pk_mc_fail(c,
+                            "%s: %s node %u links to a node already in the tree (a cycle or "
                             "a shared child)",
                             cls, what, o);
             break;
@@ -246,8 +245,8 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
         if (cat) {
             int64_t b = hget_i(r, &fbits);
             if (b < 0 || (uint64_t)b >= nbits) {
-                rc = pk_mc_fail(c, "%s: %s node %u uses categorical bitset %lld of %zu", cls,
-                                what, o, (long long)b, nbits);
+                rc = pk_mc_fail(c, "%s: %s node %u uses categorical bitset %lld of %zu", cls, what,
+                                o, (long long)b, nbits);
                 break;
             }
             bidx[h] = (uint32_t)b;
@@ -306,11 +305,13 @@ static double hgb_tree_value(const hgb *G, const hgb_tree *t, const double *x) {
                 right = !ml;
             } else {
                 uint8_t b = cat_byte(v);
-                if (in_bits(t->raw_bits + (size_t)t->bitset[i] * 8, b)) right = 0;
+                if (in_bits(t->raw_bits + (size_t)t->bitset[i] * 8, b))
+                    right = 0;
                 else if (G->fmap && G->fmap[f] != UINT32_MAX &&
                          in_bits(G->known + (size_t)G->fmap[f] * 8, b))
                     right = 1;
-                else right = !ml;
+                else
+                    right = !ml;
             }
         } else {
             right = !(v <= n->thr);
@@ -322,16 +323,19 @@ static double hgb_tree_value(const hgb *G, const hgb_tree *t, const double *x) {
 static void hgb_raw(const pk_model *m, const double *x, double *raw) {
     const hgb *G = m->impl;
     size_t K = G->K, nt = G->ni * G->K;
-    for (size_t k = 0; k < K; k++) raw[k] = 0.0 + G->baseline[k];
+    for (size_t k = 0; k < K; k++)
+        raw[k] = 0.0 + G->baseline[k];
     int careful = G->careful;
-    for (size_t j = 0; !careful && j < m->n_features; j++) careful = isnan(x[j]);
+    for (size_t j = 0; !careful && j < m->n_features; j++)
+        careful = isnan(x[j]);
     const hgb_tree *t = G->trees;
     size_t i = 0, k = 0;
     if (!careful) {
         /* HGB_GROUP trees in lock step, branch free: x <= thr exactly as !(x > thr) */
         for (; i + HGB_GROUP <= nt; i += HGB_GROUP) {
             uint32_t ix[HGB_GROUP];
-            for (size_t j = 0; j < HGB_GROUP; j++) ix[j] = 0;
+            for (size_t j = 0; j < HGB_GROUP; j++)
+                ix[j] = 0;
             uint32_t depth = G->gdepth[i / HGB_GROUP];
             for (uint32_t d = 0; d < depth; d++) {
 #if defined(__GNUC__) && !defined(__clang__)
@@ -388,9 +392,11 @@ static pk_code hgb_proba(const pk_model *m, const double *x, double *scratch, do
     double mx = out[0];
     for (size_t k = 1; k < K; k++)
         if (out[k] > mx) mx = out[k];
-    for (size_t k = 0; k < K; k++) out[k] = exp(out[k] - mx);
+    for (size_t k = 0; k < K; k++)
+        out[k] = exp(out[k] - mx);
     double s = pk_np_sum(out, K);
-    for (size_t k = 0; k < K; k++) out[k] /= s;
+    for (size_t k = 0; k < K; k++)
+        out[k] /= s;
     return PK_OK;
 }
 
@@ -417,10 +423,10 @@ static pk_code read_link(pk_mc *c, hgb *G, int clf) {
         G->link = G->K == 1 ? LINK_LOGIT : LINK_SOFTMAX;
         return PK_OK;
     }
-    const char *id[] = {"HalfSquaredError", "AbsoluteError", "PinballLoss", "squared_error",
-                        "absolute_error", "quantile", "least_squares", "least_absolute_deviation"};
-    const char *ex[] = {"HalfPoissonLoss", "HalfGammaLoss", "HalfTweedieLoss", "poisson",
-                        "gamma"};
+    const char *id[] = {"HalfSquaredError", "AbsoluteError",           "PinballLoss",
+                        "squared_error",    "absolute_error",          "quantile",
+                        "least_squares",    "least_absolute_deviation"};
+    const char *ex[] = {"HalfPoissonLoss", "HalfGammaLoss", "HalfTweedieLoss", "poisson", "gamma"};
     const char *name = ln ? ln : param;
     if (!name) return pk_mc_fail(c, "%s has no loss", c->m->cls);
     for (size_t i = 0; i < sizeof id / sizeof id[0]; i++)
@@ -462,13 +468,12 @@ static pk_code read_known(pk_mc *c, hgb *G) {
         if (pk_ndarray_get_f64(ic->u.arr, f, &d) != PK_OK || d == 0) continue;
         G->fmap[f] = ncat;
         if (f >= nth || !th[f] || th[f]->kind != PK_NDARRAY || th[f]->u.arr->objects)
-            return pk_mc_fail(c, "%s._bin_mapper.bin_thresholds_[%zu] is not an array",
-                              c->m->cls, f);
+            return pk_mc_fail(c, "%s._bin_mapper.bin_thresholds_[%zu] is not an array", c->m->cls,
+                              f);
         size_t k = pk_ndarray_size(th[f]->u.arr);
         for (size_t j = 0; j < k; j++) {
             double v;
-            if (pk_ndarray_get_f64(th[f]->u.arr, j, &v) != PK_OK || isnan(v) || v < 0)
-                continue;
+            if (pk_ndarray_get_f64(th[f]->u.arr, j, &v) != PK_OK || isnan(v) || v < 0) continue;
             uint8_t b = cat_byte(v);
             G->known[(size_t)ncat * 8 + (b >> 5)] |= 1u << (b & 31);
         }
@@ -485,7 +490,8 @@ pk_code pk_compile_hgb(pk_mc *c) {
     pk_code rc;
     if (m->n_features >= ((size_t)1 << 31)) return pk_mc_fail(c, "%s: too many features", m->cls);
     if (pk_attr(c->obj, "_preprocessor") && pk_attr(c->obj, "_preprocessor")->kind != PK_NONE)
-        return pk_mc_fail(c, "%s: categorical_features='from_dtype' (a _preprocessor) is not "
+        return pk_mc_fail(c,
+                          "%s: categorical_features='from_dtype' (a _preprocessor) is not "
                           "supported",
                           m->cls);
     const pk_value *pv = pk_attr(c->obj, "_predictors");

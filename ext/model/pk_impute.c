@@ -6,7 +6,6 @@
  * keep_empty_features; with add_indicator, indicator_.features_ columns follow as 1.0/0.0 flags of
  * the ORIGINAL row's missing mask. With a numeric missing_values, NaN input is refused (as
  * scikit-learn's force_all_finite=True does).
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

@@ -8,7 +8,6 @@
  * order of additions. Norms and dots are summed left to right (numpy's einsum and OpenBLAS give
  * the same for the sizes tested). Near-ties can only differ when two centres are equidistant to
  * within rounding, which scikit-learn itself resolves by the same arithmetic.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

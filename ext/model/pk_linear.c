@@ -9,7 +9,6 @@
  * TweedieRegressor (scikit-learn 1.2: link 'auto' is identity for power <= 0, else log; Poisson
  * and Gamma use log). intercept_ may be a scalar or an array; absent means 0.
  * Arithmetic: the dot product left to right (pk_dot), then + intercept, then exp for a log link.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

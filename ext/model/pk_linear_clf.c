@@ -13,7 +13,6 @@
  * ridge classifiers are refused.
  * Arithmetic: dot left to right (pk_dot), row sums in numpy's pairwise order (pk_np_sum), exp from
  * libm (numpy's own exp may differ by 1 ulp: probabilities agree within 1e-15 relative).
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

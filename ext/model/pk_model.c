@@ -7,7 +7,6 @@
  * everything the model points to (sub-models of pipelines included).
  * Limits: pipeline nesting depth PK_MODEL_MAX_DEPTH; the arena's budget is limits.max_model_bytes
  * (tree ensembles also check it before compiling their trees: pk_mc_reserve).
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

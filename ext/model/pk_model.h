@@ -25,7 +25,6 @@
  * pipelines and caches work off this header.
  *
  * Ownership: the model owns everything it points to (one arena); pk_model_free releases it.
- * Owner of ext/model/pk_model*: the model-scoring helper (issue 4).
  */
 #ifndef PK_MODEL_H
 #define PK_MODEL_H

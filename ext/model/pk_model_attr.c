@@ -5,7 +5,6 @@
  * Accepted forms: numpy arrays (any numeric dtype, any memory order: pk_ndarray_to_f64 copies in
  * C order), numpy scalars, Python numbers, and (nested, rectangular, at most 2-D) lists/tuples of
  * numbers. String arrays: numpy 'U' (UCS-4, either byte order) and object arrays of str.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 
@@ -87,12 +86,13 @@ pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *u
     if (!ic) return c->err->code;
     if (icpt->v) {
         if (icpt->n == 1)
-            for (size_t t = 0; t < n; t++) ic[t] = icpt->v[0];
+            for (size_t t = 0; t < n; t++)
+                ic[t] = icpt->v[0];
         else if (icpt->n == n)
             memcpy(ic, icpt->v, n * sizeof(double));
         else
-            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu %s", c->m->cls, icpt->n,
-                              n, unit);
+            return pk_mc_fail(c, "%s.intercept_ has %zu values for %zu %s", c->m->cls, icpt->n, n,
+                              unit);
     }
     *out = ic;
     return PK_OK;

@@ -11,8 +11,6 @@
  *
  * Attribute helpers accept numpy arrays and also plain (nested) lists/tuples of numbers and
  * Python scalars, so unit tests can hand-build estimators without numpy.
- *
- * Owner: the model-scoring helper (issue 4).
  */
 #ifndef PK_MODEL_IMPL_H
 #define PK_MODEL_IMPL_H

@@ -6,7 +6,6 @@
  * pk_model_impl.h), so pickles from older scikit-learn releases whose private module names
  * differ still match. Adding a family = adding its file and its rows here (and its globals in
  * ext/core/pk_allow_sklearn.c).
- * Owner: the model-scoring helper (issue 4); the trees helper adds its rows.
  */
 #include "pk_model_impl.h"
 #include "pk_trees.h"
@@ -60,7 +59,7 @@ const pk_model_row pk_model_table[] = {
     {"sklearn.impute._base", "SimpleImputer", pk_compile_imputer},
     {"sklearn.decomposition._pca", "PCA", pk_compile_decomposition},
     {"sklearn.decomposition._truncated_svd", "TruncatedSVD", pk_compile_decomposition},
-    /* trees (pk_tree.c, pk_forest.c, pk_gb.c, pk_hgb.c: the trees helper) */
+    /* trees (pk_tree.c, pk_forest.c, pk_gb.c, pk_hgb.c) */
     {"sklearn.tree._classes", "DecisionTreeClassifier", pk_compile_dtree},
     {"sklearn.tree._classes", "DecisionTreeRegressor", pk_compile_dtree},
     {"sklearn.tree._classes", "ExtraTreeClassifier", pk_compile_dtree},

@@ -8,7 +8,6 @@
  * kind and classes. Each later step checks its own input (a scaler passes NaN on; a linear model
  * after it refuses it, naming the feature when the step's input columns are the pipeline's).
  * Scratch: two buffers of the widest intermediate row plus the largest step scratch.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

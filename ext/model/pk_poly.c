@@ -8,7 +8,6 @@
  * last n_output_features_ columns are kept (after the bias column). The compile step turns this
  * into a plan of (destination, source, length, feature) blocks executed per row.
  * Limits: at most 1e6 output columns.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

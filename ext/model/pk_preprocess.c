@@ -10,7 +10,6 @@
  *   Binarizer       1 where x > threshold, else 0
  * The four scalers take NaN and pass it through (force_all_finite='allow-nan'); Normalizer and
  * Binarizer refuse it, as scikit-learn does.
- * Owner: the model-scoring helper (issue 4).
  */
 #include "pk_model_impl.h"
 

@@ -2,13 +2,14 @@
  * pk_tree.c - sklearn.tree._tree.Tree compiled into packed nodes (pk_trees.h), and the
  * DecisionTree/ExtraTree estimators on top of it.
  *
- * How a Tree is read (FORMATS.md §5.3, §6): the pickled object is REDUCE(Tree, (n_features,
- * n_classes, n_outputs)) + BUILD {max_depth, node_count, nodes, values}. `nodes` is a structured
- * array; its fields left_child, right_child, feature (int64), threshold (float64) and, when
- * present, missing_go_to_left (uint8) and n_node_samples (int64) are located by name and offset
- * in its dtype, so both the 56-byte record (scikit-learn <= 1.2) and the 64-byte one (>= 1.3)
- * decode. `values` is node_count x n_outputs x max_n_classes doubles: weighted counts up to
- * 1.4.0, fractions from 1.4.1 -- value/value.sum() gives the same probabilities for both.
+ * How a Tree is read (docs/formats.md, "scikit-learn internals that decide exact predictions"): the
+ * pickled object is REDUCE(Tree, (n_features, n_classes, n_outputs)) + BUILD {max_depth,
+ * node_count, nodes, values}. `nodes` is a structured array; its fields left_child, right_child,
+ * feature (int64), threshold (float64) and, when present, missing_go_to_left (uint8) and
+ * n_node_samples (int64) are located by name and offset in its dtype, so both the 56-byte record
+ * (scikit-learn <= 1.2) and the 64-byte one (>= 1.3) decode. `values` is node_count x n_outputs x
+ * max_n_classes doubles: weighted counts up to 1.4.0, fractions from 1.4.1 -- value/value.sum()
+ * gives the same probabilities for both.
  *
  * Compilation walks the reachable nodes breadth first with an explicit queue (no recursion),
  * checks each one (see pk_trees.h) and renumbers them so a split's children are adjacent and
@@ -28,7 +29,6 @@
  * in exactly `depth` branch-free steps, and pk_tset_group walks PK_TGROUP trees in lock step.
  * Probabilities: value[:n_classes] / sum (numpy's summation order), 0 sums left as they are.
  * Limits: node_count < 2^31, n_features < 2^30.
- * Owner: the trees helper (issue 5).
  */
 #include "pk_trees.h"
 
@@ -38,7 +38,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TREE_MAX_NODES ((size_t)1 << 31)
+#define TREE_MAX_NODES    ((size_t)1 << 31)
 #define TREE_MAX_FEATURES 0x3fffffff
 
 /* ---- reading the node records ------------------------------------------------------------- */
@@ -61,17 +61,15 @@ static pk_code find_field(pk_mc *c, const pk_dtype *dt, const char *what, const 
             return pk_mc_fail(c, "%s: %s.nodes field '%s' has the wrong type (expected %c%zu)",
                               c->m->cls, what, name, kind, size);
         if (fd->byteorder == '>' && size > 1)
-            return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what,
-                              name);
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what, name);
         if (fl->offset > dt->itemsize || size > dt->itemsize - fl->offset)
-            return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls,
-                              what, name);
+            return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls, what,
+                              name);
         f->off = fl->offset;
         f->present = 1;
         return PK_OK;
     }
-    if (required)
-        return pk_mc_fail(c, "%s: %s.nodes has no field '%s'", c->m->cls, what, name);
+    if (required) return pk_mc_fail(c, "%s: %s.nodes has no field '%s'", c->m->cls, what, name);
     return PK_OK;
 }
 
@@ -98,7 +96,7 @@ typedef struct tree_tmp {
     const uint8_t *vbytes; /* node i's value row at vbytes + i * vrow                       */
     size_t vrow;           /* bytes per value row: n_outputs * n_cls_max * 8              */
     size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when the records
-                                                * have missing_go_to_left (has_ml)     */
+                                               * have missing_go_to_left (has_ml)     */
 } tree_tmp;
 
 static void tmp_free(tree_tmp *t) {
@@ -237,7 +235,8 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     const pk_ndarray *va = vv->u.arr;
     if ((uint64_t)va->shape[0] != (uint64_t)n || (uint64_t)va->shape[1] != (uint64_t)no ||
         va->shape[2] <= 0)
-        return pk_mc_fail(c, "%s: %s.values has shape (%lld, %lld, %lld), expected (%zu, %lld, "
+        return pk_mc_fail(c,
+                          "%s: %s.values has shape (%lld, %lld, %lld), expected (%zu, %lld, "
                           "max_n_classes)",
                           cls, what, (long long)va->shape[0], (long long)va->shape[1],
                           (long long)va->shape[2], n, (long long)no);
@@ -294,15 +293,17 @@ static pk_code node_error(pk_mc *c, const char *what, const tree_tmp *t, const p
         return pk_mc_fail(c, "%s: %s node %u has one child (left %lld, right %lld)", cls, what, o,
                           (long long)l, (long long)r);
     if (l < 0 || (uint64_t)l >= n || r < 0 || (uint64_t)r >= n)
-        return pk_mc_fail(c, "%s: %s node %u has a child outside the %zu nodes (left %lld, "
+        return pk_mc_fail(c,
+                          "%s: %s node %u has a child outside the %zu nodes (left %lld, "
                           "right %lld)",
                           cls, what, o, n, (long long)l, (long long)r);
     if (seen[l] || seen[r] || l == r)
-        return pk_mc_fail(c, "%s: %s node %u links to a node already in the tree (a cycle or a "
+        return pk_mc_fail(c,
+                          "%s: %s node %u links to a node already in the tree (a cycle or a "
                           "shared child)",
                           cls, what, o);
-    return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o,
-                      (long long)f, raw->n_features);
+    return pk_mc_fail(c, "%s: %s node %u splits on feature %lld of %zu", cls, what, o, (long long)f,
+                      raw->n_features);
 }
 
 #if defined(__GNUC__)
@@ -370,7 +371,8 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
                 pk_code rc = leaf(c, ctx, raw, row, o, d, dst);
                 if (rc != PK_OK) return rc;
             } else { /* the row's first vw doubles (vw <= its length, checked) */
-                for (size_t k = 0; k < vw; k++) dst[k] = rd_f64(vr + k * sizeof(double));
+                for (size_t k = 0; k < vw; k++)
+                    dst[k] = rd_f64(vr + k * sizeof(double));
             }
             continue;
         }
@@ -419,8 +421,8 @@ pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, si
     return rc;
 }
 
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp,
-                         int *nan, pk_err *err) {
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp, int *nan,
+                         pk_err *err) {
     size_t n = m->n_features;
     float *xf = (float *)(void *)scratch;
     *xfp = xf;
@@ -436,8 +438,8 @@ pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, fl
         for (size_t j = 0; j < n; j++)
             if (isinf(xf[j]) && !isinf(x[j]))
                 return pk_err_set(err, PK_EFEATURE, -1, -1,
-                                  "%s: feature %zu (%g) is too large for float32", m->cls,
-                                  j + 1, x[j]);
+                                  "%s: feature %zu (%g) is too large for float32", m->cls, j + 1,
+                                  x[j]);
     return PK_OK;
 }
 
@@ -458,7 +460,8 @@ size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const
     const pk_tree *const *ts = s->trees + g;
     size_t n = s->nt - g < PK_TGROUP ? s->nt - g : PK_TGROUP;
     if (n < PK_TGROUP || nan) {
-        for (size_t j = 0; j < n; j++) out[j] = pk_tree_leaf(ts[j], xf, nan);
+        for (size_t j = 0; j < n; j++)
+            out[j] = pk_tree_leaf(ts[j], xf, nan);
         return n;
     }
     const pk_tnode *nd[PK_TGROUP];
@@ -521,14 +524,16 @@ typedef struct dtree_ctx {
     const size_t *n_classes; /* per output */
 } dtree_ctx;
 
-static pk_code dtree_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const double *v,
-                          size_t node, size_t depth, double *payload) {
+static pk_code dtree_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const double *v, size_t node,
+                          size_t depth, double *payload) {
     (void)c;
     (void)node;
     (void)depth;
     const dtree_ctx *d = ctx;
     switch (d->pay) {
-    case PK_TP_RAW: memcpy(payload, v, raw->n_outputs * raw->n_cls_max * sizeof(double)); break;
+    case PK_TP_RAW:
+        memcpy(payload, v, raw->n_outputs * raw->n_cls_max * sizeof(double));
+        break;
     case PK_TP_PROBA: /* each output's value[:n_classes_k] / its sum, concatenated */
         for (size_t o = 0; o < raw->n_outputs; o++) {
             pk_tree_normalize(v + o * raw->n_cls_max, d->n_classes[o], payload);
@@ -536,7 +541,8 @@ static pk_code dtree_leaf(pk_mc *c, void *ctx, const pk_tree_raw *raw, const dou
         }
         break;
     case PK_TP_VALUE:
-        for (size_t o = 0; o < raw->n_outputs; o++) payload[o] = v[o * raw->n_cls_max];
+        for (size_t o = 0; o < raw->n_outputs; o++)
+            payload[o] = v[o * raw->n_cls_max];
         break;
     }
     return PK_OK;
@@ -586,11 +592,16 @@ pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tre
     dtree_ctx d = {pay, out->n_classes};
     size_t vw = 0;
     switch (pay) {
-    case PK_TP_RAW: vw = out->n_outputs * out->n_cls_max; break;
-    case PK_TP_PROBA:
-        for (size_t o = 0; o < out->n_outputs; o++) vw += out->n_classes[o];
+    case PK_TP_RAW:
+        vw = out->n_outputs * out->n_cls_max;
         break;
-    case PK_TP_VALUE: vw = out->n_outputs; break;
+    case PK_TP_PROBA:
+        for (size_t o = 0; o < out->n_outputs; o++)
+            vw += out->n_classes[o];
+        break;
+    case PK_TP_VALUE:
+        vw = out->n_outputs;
+        break;
     }
     /* one output, or the raw rows: each leaf's payload is the start of its value row, then
      * probabilities are normalized in place; several outputs go through dtree_leaf */
@@ -598,7 +609,8 @@ pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tre
     rc = pk_tree_compile(c, tree, w, vw, direct ? NULL : dtree_leaf, &d, &out->t);
     if (rc != PK_OK || !direct || pay != PK_TP_PROBA) return rc;
     double *p = out->t.leaf;
-    for (size_t i = 0; i < out->t.n_leaves; i++, p += vw) pk_tree_normalize(p, vw, p);
+    for (size_t i = 0; i < out->t.n_leaves; i++, p += vw)
+        pk_tree_normalize(p, vw, p);
     return PK_OK;
 }
 
@@ -657,7 +669,8 @@ static pk_code dt_predict_value(const pk_model *m, const double *x, double *scra
     const double *v;
     pk_code rc = dt_leaf(m, x, scratch, &v, err);
     if (rc != PK_OK) return rc;
-    for (size_t o = 0; o < D->d.n_outputs; o++) out[o] = v[o];
+    for (size_t o = 0; o < D->d.n_outputs; o++)
+        out[o] = v[o];
     return PK_OK;
 }
 
@@ -677,12 +690,14 @@ pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const
         return pk_mc_fail(c, "%s.classes_ is not a list of arrays", c->m->cls);
     items = (const pk_value *const *)classes->u.seq.items;
     n = classes->u.seq.len;
-    if (n != no) return pk_mc_fail(c, "%s.classes_ has %zu arrays for %zu outputs", c->m->cls, n, no);
+    if (n != no)
+        return pk_mc_fail(c, "%s.classes_ has %zu arrays for %zu outputs", c->m->cls, n, no);
     double **lab = pk_mc_alloc(c, no, sizeof *lab);
     if (!lab) return c->err->code;
     for (size_t o = 0; o < no; o++) {
         const pk_value *v = items[o];
-        if (!v || v->kind != PK_NDARRAY || v->u.arr->objects || pk_ndarray_size(v->u.arr) != ncls[o])
+        if (!v || v->kind != PK_NDARRAY || v->u.arr->objects ||
+            pk_ndarray_size(v->u.arr) != ncls[o])
             return PK_OK; /* not numeric: predict is unavailable */
         const pk_dtype *dt = v->u.arr->dtype ? v->u.arr->dtype->u.dt : NULL;
         if (!dt || (dt->kind != 'i' && dt->kind != 'u' && dt->kind != 'f' && dt->kind != 'b'))
@@ -739,8 +754,8 @@ pk_code pk_compile_dtree(pk_mc *c) {
 pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, size_t n_total,
                       const char *what) {
     if (nmap != t->n_features)
-        return pk_mc_fail(c, "%s: %s uses %zu features but its tree has %zu", c->m->cls, what,
-                          nmap, t->n_features);
+        return pk_mc_fail(c, "%s: %s uses %zu features but its tree has %zu", c->m->cls, what, nmap,
+                          t->n_features);
     for (size_t j = 0; j < nmap; j++)
         if (fmap[j] < 0 || (uint64_t)fmap[j] >= n_total)
             return pk_mc_fail(c, "%s: %s names feature %lld of %zu", c->m->cls, what,

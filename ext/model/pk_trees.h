@@ -15,7 +15,6 @@
  * shared children); split features < the tree's n_features. Descent is then a bounded loop.
  *
  * HistGradientBoosting's predictor nodes are a different record (pk_hgb.c), not this one.
- * Owner: the trees helper (issue 5).
  */
 #ifndef PK_TREES_H
 #define PK_TREES_H
@@ -43,11 +42,11 @@ typedef struct pk_tnode {
 typedef struct pk_tree {
     pk_tnode *nodes;
     size_t n_nodes, n_leaves;
-    size_t vw;            /* payload doubles per leaf                                 */
-    double *leaf;         /* n_leaves * vw                                            */
-    size_t n_features;    /* the Tree's own n_features (columns it is applied to)     */
-    int has_missing;      /* the node record has missing_go_to_left (sklearn >= 1.3)  */
-    uint32_t depth;       /* edges from the root to the deepest leaf                  */
+    size_t vw;         /* payload doubles per leaf                                 */
+    double *leaf;      /* n_leaves * vw                                            */
+    size_t n_features; /* the Tree's own n_features (columns it is applied to)     */
+    int has_missing;   /* the node record has missing_go_to_left (sklearn >= 1.3)  */
+    uint32_t depth;    /* edges from the root to the deepest leaf                  */
 } pk_tree;
 
 /* What a leaf-payload callback may read of the raw tree besides the node's value row. */
@@ -55,10 +54,10 @@ typedef struct pk_tree_raw {
     size_t n;                    /* node_count                                          */
     size_t n_outputs, n_cls_max; /* values is n x n_outputs x n_cls_max                 */
     size_t n_features;
-    const int64_t *n_classes;    /* n_outputs entries (from the Tree's arguments)       */
-    const uint8_t *rec;          /* node i's record at rec + i * stride (in the array)  */
+    const int64_t *n_classes; /* n_outputs entries (from the Tree's arguments)       */
+    const uint8_t *rec;       /* node i's record at rec + i * stride (in the array)  */
     size_t stride;
-    size_t off_nsamp;            /* n_node_samples' offset in a record, when has_nsamp  */
+    size_t off_nsamp; /* n_node_samples' offset in a record, when has_nsamp  */
     int has_nsamp;
 } pk_tree_raw;
 
@@ -119,8 +118,8 @@ static inline const double *pk_tree_leaf(const pk_tree *t, const float *xf, int 
  * models only ever use as floats) and points *xf at it; *nan is set to 1 when the row holds a
  * NaN. A finite value beyond float32's range becomes infinite there: PK_EFEATURE, as
  * scikit-learn refuses it. */
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xf,
-                         int *nan, pk_err *err);
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xf, int *nan,
+                         pk_err *err);
 
 /* ---- many trees at once -------------------------------------------------------------------- */
 
@@ -130,8 +129,8 @@ pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, fl
 
 typedef struct pk_tset {
     size_t nt;
-    const pk_tree **trees;   /* nt                                                  */
-    uint32_t *gdepth;        /* per group: the deepest of its trees                  */
+    const pk_tree **trees; /* nt                                                  */
+    uint32_t *gdepth;      /* per group: the deepest of its trees                  */
 } pk_tset;
 
 /* Builds a set over nt trees found at `first`, `stride` bytes apart (in the model's arena). */
@@ -145,17 +144,17 @@ size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const
 
 /* What a tree estimator's compiled leaves hold. */
 typedef enum pk_tree_payload {
-    PK_TP_RAW,    /* value[leaf] as stored: n_outputs x n_cls_max doubles                 */
-    PK_TP_PROBA,  /* classifier: value/value.sum() per output (sum of n_classes doubles)    */
-    PK_TP_VALUE   /* regressor: value[leaf][o][0] for each output (n_outputs doubles)      */
+    PK_TP_RAW,   /* value[leaf] as stored: n_outputs x n_cls_max doubles                 */
+    PK_TP_PROBA, /* classifier: value/value.sum() per output (sum of n_classes doubles)    */
+    PK_TP_VALUE  /* regressor: value[leaf][o][0] for each output (n_outputs doubles)      */
 } pk_tree_payload;
 
-/* A decision-tree estimator object (DecisionTree or ExtraTree classes) compiled with the given payload.
- * n_outputs and n_classes (per output, 1 for regressors) describe the tree. */
+/* A decision-tree estimator object (DecisionTree or ExtraTree classes) compiled with the given
+ * payload. n_outputs and n_classes (per output, 1 for regressors) describe the tree. */
 typedef struct pk_dtree {
     pk_tree t;
     size_t n_outputs;
-    size_t *n_classes;   /* n_outputs entries                                              */
+    size_t *n_classes; /* n_outputs entries                                              */
     size_t n_cls_max;
 } pk_dtree;
 
@@ -180,12 +179,14 @@ static inline void pk_tree_normalize(const double *v, size_t n, double *out) {
     }
     if (n < 8) { /* pk_np_sum's short case, inline: most trees have few classes */
         s = 0.0;
-        for (size_t i = 0; i < n; i++) s += v[i];
+        for (size_t i = 0; i < n; i++)
+            s += v[i];
     } else {
         s = pk_np_sum(v, n);
     }
     if (s == 0.0) s = 1.0;
-    for (size_t i = 0; i < n; i++) out[i] = v[i] / s;
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[i] / s;
 }
 
 /* argmax, first maximum (numpy's). */
@@ -208,17 +209,17 @@ pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const
 
 /* Reads an attribute that must be a list / 1-D object array of objects (estimators_). Returns
  * the items (borrowed) and count, or an error naming attr. */
-pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr, const pk_value *const **items,
-                        size_t *n);
+pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr,
+                        const pk_value *const **items, size_t *n);
 
 /* ---- family compile functions -------------------------------------------------------------- */
 
-pk_code pk_compile_dtree(pk_mc *c);     /* pk_tree.c: DecisionTree*, ExtraTree*           */
-pk_code pk_compile_forest(pk_mc *c);    /* pk_forest.c: RandomForest*, ExtraTrees*        */
-pk_code pk_compile_iforest(pk_mc *c);   /* pk_forest.c: IsolationForest                   */
-pk_code pk_compile_bagging(pk_mc *c);   /* pk_forest.c: Bagging*                          */
-pk_code pk_compile_adaboost(pk_mc *c);  /* pk_forest.c: AdaBoost*                         */
-pk_code pk_compile_gb(pk_mc *c);        /* pk_gb.c: GradientBoosting*                     */
-pk_code pk_compile_hgb(pk_mc *c);       /* pk_hgb.c: HistGradientBoosting*                */
+pk_code pk_compile_dtree(pk_mc *c);    /* pk_tree.c: DecisionTree*, ExtraTree*           */
+pk_code pk_compile_forest(pk_mc *c);   /* pk_forest.c: RandomForest*, ExtraTrees*        */
+pk_code pk_compile_iforest(pk_mc *c);  /* pk_forest.c: IsolationForest                   */
+pk_code pk_compile_bagging(pk_mc *c);  /* pk_forest.c: Bagging*                          */
+pk_code pk_compile_adaboost(pk_mc *c); /* pk_forest.c: AdaBoost*                         */
+pk_code pk_compile_gb(pk_mc *c);       /* pk_gb.c: GradientBoosting*                     */
+pk_code pk_compile_hgb(pk_mc *c);      /* pk_hgb.c: HistGradientBoosting*                */
 
 #endif /* PK_TREES_H */

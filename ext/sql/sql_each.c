@@ -27,8 +27,6 @@
  * elements and views made while walking are allocated in a scratch arena that is emptied whenever
  * no open frame depends on it, so walking a big array costs memory for one row (or one sub-array),
  * not for every element.
- *
- * Owner: the JSON/path helper of issue 2.
  */
 #include "sql_funcs.h"
 
@@ -640,6 +638,7 @@ int pk_register_each(sqlite3 *db, pk_conn_state *st) {
     st->each_aux[0].tree = 0;
     st->each_aux[1].tree = 1;
     int rc = sqlite3_create_module(db, "pickle_each", &each_module, &st->each_aux[0]);
-    if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "pickle_tree", &each_module, &st->each_aux[1]);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_module(db, "pickle_tree", &each_module, &st->each_aux[1]);
     return rc;
 }

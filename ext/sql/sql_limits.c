@@ -22,12 +22,14 @@ typedef struct limit_field {
     int is32;      /* uint32_t field, else uint64_t */
 } limit_field;
 
-#define L32(f) {#f, offsetof(pk_limits, f), 1}
-#define L64(f) {#f, offsetof(pk_limits, f), 0}
+#define L32(f)                                                                                     \
+    { #f, offsetof(pk_limits, f), 1 }
+#define L64(f)                                                                                     \
+    { #f, offsetof(pk_limits, f), 0 }
 
 static const limit_field fields[] = {
-    L32(max_depth),  L32(max_stack),   L32(max_marks),  L32(max_memo),   L32(alloc_factor),
-    L64(alloc_slack), L64(max_inflate), L64(max_output), L64(max_alloc), L64(max_rows),
+    L32(max_depth),     L32(max_stack),    L32(max_marks),       L32(max_memo),  L32(alloc_factor),
+    L64(alloc_slack),   L64(max_inflate),  L64(max_output),      L64(max_alloc), L64(max_rows),
     L32(expand_factor), L64(expand_slack), L64(max_model_bytes),
 };
 

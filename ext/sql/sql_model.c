@@ -1,6 +1,6 @@
 /*
  * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
- * and model_info: scoring rows with a pickled scikit-learn model (DESIGN.md §3).
+ * and model_info: scoring rows with a pickled scikit-learn model (docs/scoring.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or TEXT naming a
  * registry entry (pk_registry_fetch). It is decoded and compiled once (pk_model_compile) into a
@@ -20,7 +20,6 @@
  * numbers, TEXT/BLOB refused), or one JSON array / JSON object text (pk_features.h).
  * Outputs (pk_model.h shapes): labels in the type of classes_, clusters INTEGER, regressors REAL
  * (NaN -> NULL), several values as a JSON array (JSON subtype).
- * Owner: the model-scoring helper (issue 4).
  */
 #include "sql_util.h"
 
@@ -268,7 +267,7 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
     return NULL;
 }
 
-/* Safety (DESIGN.md §4, issue 8): a pickle that references a global outside the allowlist is
+/* Safety (docs/security.md): a pickle that references a global outside the allowlist is
  * refused, naming the globals, even though nothing would be executed here: the same bytes loaded
  * by Python would run that code. Returns NULL when doc is safe, else a message in `b`'s memory
  * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)").

@@ -20,9 +20,8 @@ SQLITE_EXTENSION_INIT3
  * pk_sql_doc_done) or NULL after reporting an error or a NULL result. Views the path makes
  * (array slices) go into `scratch`, which the caller frees after using *v: the doc may be cached
  * for the whole statement and must not grow with every row. */
-static pk_doc *doc_at_path(sqlite3_context *ctx, const char *fname, int argc,
-                           sqlite3_value **argv, pk_value **v, const char **path,
-                           pk_arena *scratch) {
+static pk_doc *doc_at_path(sqlite3_context *ctx, const char *fname, int argc, sqlite3_value **argv,
+                           pk_value **v, const char **path, pk_arena *scratch) {
     pk_arena_init(scratch, &pk_sql_alloc, 0);
     int is_null;
     *path = "$";
@@ -140,8 +139,8 @@ void pk_fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* Decodes without the cache, returning the error (if any) in *err. */
 static int check(sqlite3_context *ctx, sqlite3_value *v, pk_err *err) {
-    const uint8_t *buf = sqlite3_value_type(v) == SQLITE_BLOB ? sqlite3_value_blob(v)
-                                                               : sqlite3_value_text(v);
+    const uint8_t *buf =
+        sqlite3_value_type(v) == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
     int n = sqlite3_value_bytes(v);
     if (!buf) buf = (const uint8_t *)"";
     pk_limits lim;

@@ -14,8 +14,6 @@
  * "main" schema only. The sha256 of a stored pickle is that of its content: a zstd frame is
  * inflated first (bounded by the connection's length limit), so it matches
  * hashlib.sha256(open('model.pkl', 'rb').read()).
- *
- * Owner: registry helper.
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
@@ -625,7 +623,6 @@ int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int6
     *version = ver;
     return SQLITE_OK;
 }
-
 
 int64_t pk_registry_generation(sqlite3 *db) {
     /* Every change that can alter what a reference resolves to (registration, alias set, move or

@@ -1,9 +1,9 @@
 /*
  * sql_registry.h - resolving registry model references (used by the model_* functions).
  *
- * A model argument given as TEXT names a registry entry (DESIGN.md §3): 'name' (latest live
- * version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The registry tables
- * are those of sql/registry.sql (created by ml_registry_init()).
+ * A model argument given as TEXT names a registry entry (docs/registry.md, "Scoring by name"):
+ * 'name' (latest live version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The
+ * registry tables are those of sql/registry.sql (created by ml_registry_init()).
  */
 #ifndef SQL_REGISTRY_H
 #define SQL_REGISTRY_H

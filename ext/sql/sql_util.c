@@ -76,7 +76,9 @@ int pk_sql_bytes_arg(sqlite3_context *ctx, const char *fname, sqlite3_value *v, 
     int t = sqlite3_value_type(v);
     if (t != SQLITE_BLOB && t != SQLITE_TEXT) {
         pk_sql_errorf(ctx, fname, "argument %d is %s, not %s", argno,
-                      t == SQLITE_INTEGER ? "an INTEGER" : t == SQLITE_FLOAT ? "a REAL" : "NULL",
+                      t == SQLITE_INTEGER ? "an INTEGER"
+                      : t == SQLITE_FLOAT ? "a REAL"
+                                          : "NULL",
                       noun);
         return 0;
     }
@@ -208,11 +210,21 @@ void pk_sql_result_as_json(sqlite3_context *ctx, const char *fname, const pk_val
 void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value *v,
                          const char *path, const pk_limits *lim) {
     switch (v->kind) {
-    case PK_NONE: sqlite3_result_null(ctx); return;
-    case PK_BOOL: sqlite3_result_int(ctx, v->u.b ? 1 : 0); return;
-    case PK_INT: sqlite3_result_int64(ctx, v->u.i); return;
-    case PK_FLOAT: result_double(ctx, v->u.f); return;
-    case PK_STR: result_str(ctx, v->u.s.ptr, v->u.s.len); return;
+    case PK_NONE:
+        sqlite3_result_null(ctx);
+        return;
+    case PK_BOOL:
+        sqlite3_result_int(ctx, v->u.b ? 1 : 0);
+        return;
+    case PK_INT:
+        sqlite3_result_int64(ctx, v->u.i);
+        return;
+    case PK_FLOAT:
+        result_double(ctx, v->u.f);
+        return;
+    case PK_STR:
+        result_str(ctx, v->u.s.ptr, v->u.s.len);
+        return;
     case PK_BYTES:
     case PK_BYTEARRAY:
         sqlite3_result_blob64(ctx, v->u.s.len ? v->u.s.ptr : "", v->u.s.len, SQLITE_TRANSIENT);
@@ -259,7 +271,8 @@ void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value
         if (dt && (dt->kind == 'S' || dt->kind == 'U')) break; /* JSON text of the string */
         break;
     }
-    default: break;
+    default:
+        break;
     }
     pk_sql_result_as_json(ctx, fname, v, path, lim, 0);
 }

@@ -55,8 +55,8 @@ pk_doc *pk_sql_doc_arg(sqlite3_context *ctx, const char *fname, sqlite3_value **
                        int *is_null);
 void pk_sql_doc_done(sqlite3_context *ctx, int arg, pk_doc *doc);
 
-/* Sets the result to the SQL form of a value (DESIGN.md §3 pickle_get): numbers, text, blobs,
- * NULL; containers and objects as JSON text with the JSON subtype. */
+/* Sets the result to the SQL form of a value (docs/sql-functions.md, pickle_get): numbers, text,
+ * blobs, NULL; containers and objects as JSON text with the JSON subtype. */
 void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value *v,
                          const char *path, const pk_limits *lim);
 

@@ -12,8 +12,6 @@
  * error is SQLITE_TOOBIG. Memory is capped by max_alloc (pickle_ext_limit): the nodes of the
  * value (pickle_dump_agg: of every row) and the writer's memo table together; over it the error
  * names max_alloc. Errors read "<function>: <message>".
- *
- * Owner: the writer/compression helper (issue 7).
  */
 #include "sql_funcs.h"
 

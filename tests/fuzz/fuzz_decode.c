@@ -10,7 +10,7 @@
  *   - JSON text never contains a raw NUL byte.
  * Leaks are reported by LeakSanitizer at exit of each run.
  *
- * Build and run: scripts/run_fuzz.sh (make fuzz). Owner: the hardening helper (issue 8).
+ * Build and run: scripts/run_fuzz.sh (make fuzz).
  */
 #include "fuzz_util.h"
 #include "pk_path.h"

@@ -10,8 +10,6 @@
  *   mode 1 (round trip): the payload is compressed with the real library (zstd, zlib, gzip, xz,
  *     bz2, lz4 frame) and pk_inflate must give back exactly the payload; with a cap below the
  *     payload size it must fail with PK_ELIMIT.
- *
- * Owner: the hardening helper (issue 8).
  */
 #include "fuzz_util.h"
 #include "pk_inflate.h"

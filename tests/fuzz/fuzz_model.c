@@ -11,8 +11,6 @@
  *   - pk_model_free releases everything (LeakSanitizer).
  * Models claiming more than 2^16 features are compiled and freed but not run (the buffers a row
  * needs are the caller's business; the SQL glue refuses the call with a feature-count error).
- *
- * Owner: the hardening helper (issue 8).
  */
 #include "fuzz_util.h"
 #include "pk_model.h"

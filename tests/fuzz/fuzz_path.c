@@ -10,8 +10,6 @@
  *     back into parent "$" and the name k (round trip), for any key without NUL bytes;
  *   - "$" + pk_path_append_index(i) splits back into the index i.
  * The path bytes are handed over with their exact length (no NUL terminator is promised).
- *
- * Owner: the hardening helper (issue 8).
  */
 #include "fuzz_util.h"
 #include "pk_path.h"

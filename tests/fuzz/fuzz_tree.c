@@ -12,7 +12,6 @@
  * values, the thresholds themselves, +-0, NaN and huge values.
  * Invariants besides ASan/UBSan: a failed compile is PK_EMODEL with a message; a compiled
  * tree's probabilities lie in [0, 1]; a run ends (libFuzzer's -timeout catches an endless walk).
- * Owner: the trees helper (issue 5).
  */
 #include "fuzz_util.h"
 #include "pk_model.h"
@@ -30,8 +29,10 @@ static void run_rows(const pk_model *m, const uint8_t *rec, size_t n, size_t rs,
     for (size_t r = 0; r < 12; r++) {
         for (size_t j = 0; j < nf; j++) {
             size_t k = (r * 7 + j * 3) % (n + 8);
-            if (k < n) memcpy(&x[j], rec + k * rs + 24, 8); /* a threshold of the input */
-            else x[j] = special[k - n];
+            if (k < n)
+                memcpy(&x[j], rec + k * rs + 24, 8); /* a threshold of the input */
+            else
+                x[j] = special[k - n];
             if (r % 3 == 0 && isnan(x[j])) x[j] = 0.25;
         }
         for (int meth = PK_PREDICT; meth <= PK_PREDICT_PROBA; meth++) {
@@ -85,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     memcpy(rec, data + 2, n * rs);
-    for (size_t i = 0; i < n * (size_t)ncls; i++) vals[i] = (double)((i * 2654435761u) % 7);
+    for (size_t i = 0; i < n * (size_t)ncls; i++)
+        vals[i] = (double)((i * 2654435761u) % 7);
     pk_value *dt = tg_node_dtype(&ar, rec64, 'f', 8);
     pk_value *tree = tg_tree(&ar, dt, rec, n, n * rs, (int64_t)nf, ncls, vals);
     pk_value *est = tg_estimator(&ar, clf, tree, (int64_t)nf, ncls);
@@ -93,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (forest && est) {
         pk_value *list = pk_new_seq(&ar, PK_LIST, NT_FOREST);
         pk_err err;
-        for (int i = 0; list && i < NT_FOREST; i++) pk_seq_append(&ar, list, est, &err);
+        for (int i = 0; list && i < NT_FOREST; i++)
+            pk_seq_append(&ar, list, est, &err);
         try_model(tg_forest(&ar, clf, list, (int64_t)nf, ncls), rec, n, rs, nf);
     }
     pk_arena_free(&ar);

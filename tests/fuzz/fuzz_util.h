@@ -9,8 +9,6 @@
  * Limits: the fuzzers use the default limits except for a smaller inflate and output cap
  * (64 MiB / 16 MiB), which keeps every run far below -rss_limit_mb=2048 while still exercising
  * the limit checks.
- *
- * Ownership: the hardening helper (issue 8).
  */
 #ifndef FUZZ_UTIL_H
 #define FUZZ_UTIL_H

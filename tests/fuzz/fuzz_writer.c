@@ -7,8 +7,6 @@
  * must be identical (pickle_json is the observable content). PK_EENCODE (a value the protocol
  * cannot express, e.g. a non-UTF-8 str) and PK_ELIMIT are accepted outcomes of the writer; any
  * other writer error, a re-decode error or a JSON difference is a finding.
- *
- * Owner: the hardening helper (issue 8).
  */
 #include "fuzz_util.h"
 

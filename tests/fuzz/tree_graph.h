@@ -12,7 +12,6 @@
  * n_node_samples i8, weighted_n_node_samples f8) or the 64-byte one of >= 1.3 (+
  * missing_go_to_left u1 at 56, padded). tg_node_dtype can also give a wrong field type, to test
  * the compiler's refusal. Builders return NULL only when the arena is exhausted.
- * Owner: the trees helper (issue 5).
  */
 #ifndef TREE_GRAPH_H
 #define TREE_GRAPH_H
@@ -47,8 +46,13 @@ static inline pk_value *tg_prim(pk_arena *ar, char kind, size_t size) {
 /* The node record dtype: 56 or 64 bytes. thr_kind/thr_size give the threshold field's type
  * ('f', 8 normally). */
 static inline pk_value *tg_node_dtype(pk_arena *ar, int rec64, char thr_kind, size_t thr_size) {
-    static const char *names[] = {"left_child", "right_child", "feature", "threshold",
-                                  "impurity", "n_node_samples", "weighted_n_node_samples",
+    static const char *names[] = {"left_child",
+                                  "right_child",
+                                  "feature",
+                                  "threshold",
+                                  "impurity",
+                                  "n_node_samples",
+                                  "weighted_n_node_samples",
                                   "missing_go_to_left"};
     static const char kinds[] = {'i', 'i', 'i', 'f', 'f', 'i', 'f', 'u'};
     static const size_t sizes[] = {8, 8, 8, 8, 8, 8, 8, 1};
@@ -110,9 +114,9 @@ static inline pk_value *tg_tuple3(pk_arena *ar, pk_value *a, pk_value *b, pk_val
 
 /* A Tree object over record bytes `rec` (nbytes of them, n_nodes records of `dtype`), with
  * values n_nodes x 1 x n_classes (n_classes 1 for a regressor). */
-static inline pk_value *tg_tree(pk_arena *ar, pk_value *dtype, const uint8_t *rec,
-                                size_t n_nodes, size_t nbytes, int64_t n_features,
-                                int64_t n_classes, const double *values) {
+static inline pk_value *tg_tree(pk_arena *ar, pk_value *dtype, const uint8_t *rec, size_t n_nodes,
+                                size_t nbytes, int64_t n_features, int64_t n_classes,
+                                const double *values) {
     pk_err err;
     pk_err_clear(&err);
     int64_t shape1[1] = {(int64_t)n_nodes};
@@ -154,7 +158,8 @@ static inline pk_value *tg_fitted(pk_arena *ar, const char *module, const char *
         pk_value *l = pk_new_seq(ar, PK_LIST, (size_t)n_classes);
         pk_err err;
         if (!l) return NULL;
-        for (int64_t k = 0; k < n_classes; k++) pk_seq_append(ar, l, pk_new_int(ar, k), &err);
+        for (int64_t k = 0; k < n_classes; k++)
+            pk_seq_append(ar, l, pk_new_int(ar, k), &err);
         tg_set(ar, o, "classes_", l);
         tg_set(ar, o, "n_classes_", pk_new_int(ar, n_classes));
     }
@@ -166,8 +171,8 @@ static inline pk_value *tg_fitted(pk_arena *ar, const char *module, const char *
 static inline pk_value *tg_estimator(pk_arena *ar, int clf, pk_value *tree, int64_t n_features,
                                      int64_t n_classes) {
     pk_value *o = tg_fitted(ar, "sklearn.tree._classes",
-                            clf ? "DecisionTreeClassifier" : "DecisionTreeRegressor", clf,
-                            "tree_", tree, n_features, n_classes);
+                            clf ? "DecisionTreeClassifier" : "DecisionTreeRegressor", clf, "tree_",
+                            tree, n_features, n_classes);
     tg_set(ar, o, "splitter", pk_new_str(ar, "best", 4));
     return o;
 }
@@ -176,8 +181,8 @@ static inline pk_value *tg_estimator(pk_arena *ar, int clf, pk_value *tree, int6
 static inline pk_value *tg_forest(pk_arena *ar, int clf, pk_value *estimators, int64_t n_features,
                                   int64_t n_classes) {
     return tg_fitted(ar, "sklearn.ensemble._forest",
-                     clf ? "RandomForestClassifier" : "RandomForestRegressor", clf,
-                     "estimators_", estimators, n_features, n_classes);
+                     clf ? "RandomForestClassifier" : "RandomForestRegressor", clf, "estimators_",
+                     estimators, n_features, n_classes);
 }
 
 #endif /* TREE_GRAPH_H */

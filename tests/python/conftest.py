@@ -12,7 +12,7 @@ Helpers (import them: `from conftest import sql_call, sql_error`)
   load_ext(conn, so_path)         loads the extension into any connection
 
 Run under Debian's /usr/bin/python3 (its sqlite3 module allows loading extensions).
-Ownership: the test helper of issue 2; other test files may add fixtures here with small edits.
+Other test files may add fixtures here.
 """
 import os
 import shutil

@@ -10,7 +10,6 @@ model_decision_function) and compares every row with scikit-learn's own answer:
     value near 0, a distance to a nearby centre), an absolute term of 1e-12 times the magnitude
     of the quantities being combined (|x|.|w| + |b|, ||x||^2 + ||c||^2), which is the rounding
     any reordering of the same sum may produce.
-Owner: the model-scoring helper (issue 4).
 """
 import io
 import json

@@ -9,15 +9,15 @@ would make of it. This module gets the same content from CPython's own pure-Pyth
   Obj(cls, args, how)  an instance built by REDUCE / NEWOBJ / INST / OBJ on a Ref, which records
                        BUILD's state, APPEND(S)ed items and SETITEM(S) pairs
 
-The short allowlist of DESIGN.md §4 (set, frozenset, bytes, bytearray, complex, slice, range,
+The short allowlist of docs/security.md (set, frozenset, bytes, bytearray, complex, slice, range,
 collections.OrderedDict/defaultdict, copyreg._reconstructor/__newobj__, _codecs.encode) is run
 for real: those are the values the decoder interprets as data.
 
-`expected_json(v)` maps such a value to what json.loads(pickle_json(p)) must give (DESIGN.md §3);
+`expected_json(v)` maps such a value to what json.loads(pickle_json(p)) must give (docs/json.md);
 sets come out as Unordered lists, compared order-insensitively by `diff()`. `expected_type`,
 `expected_get` give pickle_type's and pickle_get's answers.
 
-Ownership: the test helper of issue 2. Used by test_decode_diff.py and test_cpython_vectors.py.
+Used by test_decode_diff.py and test_cpython_vectors.py.
 """
 import _compat_pickle
 import base64
@@ -223,7 +223,7 @@ def ref_load(data):
     return v, u.globals_seen
 
 
-# ---- the JSON mapping (DESIGN.md §3) --------------------------------------------------------
+# ---- the JSON mapping (docs/json.md) ------------------------------------------------------------
 
 
 class Unordered(list):

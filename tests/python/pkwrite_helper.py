@@ -11,7 +11,7 @@ tests use (2.7 and 3.6-3.13: no f-strings, no keyword-only arguments).
         loads both pickles, sets z in the original's result, and compares the two by structure
         and sharing (same_graph): prints [[name, ok, message], ...].
 
-Input is JSON on stdin, output JSON on stdout. Ownership: the writer helper of issue 7.
+Input is JSON on stdin, output JSON on stdout.
 """
 from __future__ import print_function
 

@@ -10,7 +10,7 @@ depend on nothing random, so every Python pickles the same content (modulo its o
 its own str/bytes model). The classes live in this module, so pickles name them
 `pyobjects.<Class>`; the decoder never imports them, it only reads the names.
 
-Ownership: the test helper of issue 2. `python pyobjects.py PROTO...` prints a JSON document
+`python pyobjects.py PROTO...` prints a JSON document
 {"python": version, "highest": N, "items": [[name, proto, hex-or-null, error-or-null], ...]}
 -- the producer that test_decode_diff.py runs under every Python.
 """

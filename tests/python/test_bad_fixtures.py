@@ -4,7 +4,6 @@ with a <name>.expected holding the prefix of the error pickle_error must give.
 Files land here from triaged fuzzer findings (scripts/run_fuzz.sh copies each finding as
 fuzz-<target>-<kind>-<sha>.pkl; whoever fixes it writes the .expected) and from hand-made cases.
 A .pkl without .expected is an untriaged finding and fails the test.
-Owner: the hardening helper (issue 8).
 """
 import glob
 import os

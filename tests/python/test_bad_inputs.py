@@ -222,9 +222,9 @@ def test_frames_back_to_back(db):
 
 def test_sparse_memo_index(db):
     data = b"\x80\x02Nr\xff\xff\xff\xffj\xff\xff\xff\xff\x86."
-    t0 = time.time()
+    t0 = time.process_time()
     assert sql_call(db, "pickle_json", data) == "[null,null]"
-    assert time.time() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     data = b"(K\x01p4294967295\ng4294967295\nt."
     assert sql_call(db, "pickle_json", data) == "[1,1]"
 
@@ -241,17 +241,17 @@ def test_memo_bomb_linear(db):
     memo = b"\x80\x02Nq\x00" + b"h\x00h\x00\x86q\x00" * 200 + b"."
     db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 5_000_000)
     for data in (dup, memo):
-        t0 = time.time()
+        t0 = time.process_time()
         assert sql_call(db, "pickle_valid", data) == 1
         assert sql_call(db, "pickle_type", data) == "tuple"
         assert sql_call(db, "pickle_type", data, "$" + "[1]" * 200) == "NoneType"
         assert sql_call(db, "pickle_get", data, "$" + "[0]" * 150 + "[1]" * 50) is None
-        assert time.time() - t0 < 2.0
-        t0 = time.time()
+        assert time.process_time() - t0 < 2.0
+        t0 = time.process_time()
         e = sql_error(db, "pickle_json", data)
         assert e is not None and e.startswith("pickle_json: "), e
         assert "limit" in e or "too big" in e or "big" in e, e
-        assert time.time() - t0 < 10.0
+        assert time.process_time() - t0 < 10.0
 
 
 # ---- huge declared lengths: errors before anything is allocated ------------------------------
@@ -268,9 +268,9 @@ def test_memo_bomb_linear(db):
     (b"T\x00\x00\x00\x7fabc.", "BINSTRING"),
 ])
 def test_huge_declared_length(db, data, opcode):
-    t0 = time.time()
+    t0 = time.process_time()
     assert_clean_error(db, data, opcode=opcode)
-    assert time.time() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
 
 
 def test_huge_long_within_input_is_limited(db):

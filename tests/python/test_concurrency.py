@@ -1,4 +1,4 @@
-"""Concurrency and durability of scoring by registry name (issue 8, item 5).
+"""Concurrency and durability of scoring by registry name.
 
 test_scoring_while_registering: 8 threads, each with its own connection to one WAL database,
 score with model_predict('m@production', ...), model_predict('m', ...) and 'm/1' while another
@@ -15,7 +15,6 @@ integrity_check ok, versions numbered 1..max without gaps, exactly one `register
 version, every stored pickle decodes to the model that predicts its version number.
 
 Set PK_STRESS_REPEAT=20 to run each test 20 times in a row.
-Owner: the hardening helper (issue 8).
 """
 import os
 import pickle

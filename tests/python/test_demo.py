@@ -2,7 +2,7 @@
 every step ran, the segment sizes computed in SQL equal scikit-learn's predictions for the same
 customers with the committed pickles, the alias move took effect, the refusals name their reasons,
 and the history and point-in-time answer are right. The demo database goes to a temporary
-directory (DEMO_DB), so demo/shop.db is left alone. Owner: registry helper.
+directory (DEMO_DB), so demo/shop.db is left alone.
 """
 import collections
 import os

@@ -6,7 +6,6 @@ and loaded back:
     bytes CPython's pickle.dumps writes;
   - by every pyenv Python present, in one subprocess per Python (pkwrite_helper.py canon):
     Python 2.7 for protocols <= 2, 3.6/3.7 for <= 4, the others for all six.
-Ownership: the writer helper of issue 7.
 """
 import binascii
 import glob

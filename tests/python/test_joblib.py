@@ -105,7 +105,7 @@ def test_joblib_file_on_disk(db, tmp_path):
 
 
 class NoTell:
-    """A write-only file: joblib then writes no alignment padding (FORMATS.md §4.1)."""
+    """A write-only file: joblib then writes no alignment padding (docs/formats.md, joblib)."""
 
     def __init__(self):
         self.buf = io.BytesIO()

@@ -1,4 +1,4 @@
-"""pickle_json's JSON mapping (DESIGN.md §3) checked against Python itself.
+"""pickle_json's JSON mapping (docs/json.md) checked against Python itself.
 
 For every object below and every protocol 0-5, the object is pickled, loaded back with
 pickle.loads (real classes, real values) and mapped to JSON by `reference()` -- an independent
@@ -8,8 +8,6 @@ Floats compare by repr (so -0.0 and NaN are checked exactly); sets compare as mu
 
 Also: pickle_json with a path (py/ref paths are relative to the caller's path), pickle_each /
 pickle_tree rows against the same reference, and pickle_info's fields.
-
-Ownership: the JSON/path helper of issue 2.
 """
 import base64
 import collections

@@ -12,7 +12,6 @@ scikit-learn model):
   * model_predict refuses it and the error names the global;
   * the registry (INSERT INTO ml_registry) refuses it naming the global;
   * after every SQL function has been called on it, its marker file does not exist.
-Owner: the hardening helper (issue 8).
 """
 import json
 import os

@@ -1,6 +1,5 @@
 """model_* functions: error messages that need Python-made models, the compiled-model caches
 (per statement, per connection LRU, registry names) and model_info.
-Owner: the model-scoring helper (issue 4).
 """
 import json
 import warnings

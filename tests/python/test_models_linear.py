@@ -2,7 +2,7 @@
 
 Each estimator is fitted with fixed seeds on several datasets; the pickle form rotates through
 protocols 2-5, joblib and compressed joblib (test_models_forms.py checks one model in every
-form). Owner: the model-scoring helper (issue 4).
+form).
 """
 import warnings
 

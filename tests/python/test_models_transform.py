@@ -1,7 +1,7 @@
 """KMeans, transformers and pipelines scored in SQL against scikit-learn, every row.
 
 Also: missing values (SQL NULL) through scalers and imputers, DataFrame models with JSON-object
-features, and one model in every pickle form. Owner: the model-scoring helper (issue 4).
+features, and one model in every pickle form.
 """
 import json
 import warnings

@@ -1,6 +1,6 @@
 """numpy arrays, dtypes and scalars decoded by the extension, compared with numpy's own values.
 
-Matrix: every dtype of issue 3 (bool, int8..int64, uint8..uint64, float16/32/64, complex64/128,
+Matrix: every dtype (bool, int8..int64, uint8..uint64, float16/32/64, complex64/128,
 S, U, O, structured V with nested and subarray fields, datetime64/timedelta64 with units, and
 big-endian variants) x shapes (0-d, empty, 1-d, 3-d, Fortran 2-d and 3-d, a transposed view)
 x protocols 0-5 via pickle.dumps, plus numpy's own ndarray.dumps(), plus numpy-2 forms built by

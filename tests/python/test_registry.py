@@ -2,7 +2,6 @@
 derived columns against scikit-learn, scoring by name in every reference form, the compiled-model
 cache following alias moves, registrations and deletes (same connection, between statements, and
 from a second connection), the point-in-time query, and scripts/pickle_registry.py (API and CLI).
-Owner: registry helper.
 """
 import hashlib
 import json

@@ -9,7 +9,6 @@
   - numpy arrays of many dtypes and layouts, element edits of arrays;
   - scikit-learn models (plain pickles, joblib files, zstd-wrapped): n_jobs / verbose edited, the
     edited model predicts the same in Python and in SQL.
-Ownership: the writer helper of issue 7.
 """
 import binascii
 import copy
@@ -334,7 +333,7 @@ def test_joblib_and_zstd_inputs(db, models):
     np.testing.assert_array_equal(rf.predict(X), m2.predict(X))
 
 
-# ---- the numpy matrix of issue 3 (every dtype x shape x protocol, numpy 2 spellings) ----------
+# ---- the numpy matrix (every dtype x shape x protocol, numpy 2 spellings) ----------------------
 
 def _np_matrix():
     import test_numpy as tn

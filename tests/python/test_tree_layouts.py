@@ -1,7 +1,7 @@
-"""Tree pickles in layouts Debian's scikit-learn 1.2.1 cannot write, and corrupt trees (issue 5).
+"""Tree pickles in layouts Debian's scikit-learn 1.2.1 cannot write, and corrupt trees.
 
 The fixture rewrites a 1.2.1 pickle's Tree state while pickling (Pickler.reducer_override),
-from the facts in FORMATS.md §5.3/§6:
+from the facts in docs/formats.md (dtypes; scikit-learn internals):
   - scikit-learn >= 1.3 node record: the 7 fields of 1.2 plus missing_go_to_left (u1), itemsize
     64 (fields at the same offsets, the new one at 56);
   - scikit-learn >= 1.4.1 `values`: weighted fractions (each row divided by its sum) instead of
@@ -10,7 +10,6 @@ Expectations are computed by hand here (a plain Python descent implementing the 
 rule: NaN goes left iff missing_go_to_left, else float32(x) <= threshold), not by scikit-learn.
 Corrupt trees (child out of range, a cycle, a feature beyond n_features, a wrong field type)
 must fail at compile time with a clean error.
-Owner: the trees helper (issue 5).
 """
 import io
 import json

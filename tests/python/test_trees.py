@@ -1,4 +1,4 @@
-"""Trees and tree ensembles scored in SQL against scikit-learn 1.2.1 (issue 5).
+"""Trees and tree ensembles scored in SQL against scikit-learn 1.2.1.
 
 Every estimator is fitted with fixed seeds on several datasets and every row's predict,
 predict_proba and decision_function (score_samples for IsolationForest, exposed as
@@ -7,7 +7,6 @@ compared bit for bit (exact doubles). Where scikit-learn goes through numpy's ow
 (AdaBoost SAMME.R/probabilities, GB multiclass probabilities, HGB softmax/log link,
 IsolationForest's log and 2**x) the C code uses libm, which may differ by an ulp: those
 columns are compared within REL_TOL (1e-14, absolute below 1).
-Owner: the trees helper (issue 5).
 """
 import json
 import pickle

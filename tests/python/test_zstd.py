@@ -3,7 +3,6 @@
 Round trips of pickles of many sizes and every level class; the frame format (content size
 declared, checksum, one frame); every reading function on a compressed pickle giving what it gives
 on the raw one; corrupt, truncated, sizeless and oversized frames giving clean errors.
-Ownership: the writer helper of issue 7.
 """
 import io
 import pickle

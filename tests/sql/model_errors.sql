@@ -1,4 +1,4 @@
--- model_* functions: results and error messages (owner: the model-scoring helper, issue 4).
+-- model_* functions: results and error messages.
 -- The models are real scikit-learn 1.2.1 pickles (protocol 4) of tiny fits, made with:
 --   km    = KMeans(2, n_init=1, random_state=0).fit([[0,0,0],[0,1,0],[10,10,10],[10,11,10]])
 --   lr    = LogisticRegression().fit(DataFrame(age=[20,30,40,50], income=[1,2,3,4]), [0,0,1,1])

@@ -1,6 +1,6 @@
 -- registry.sql - the registry's rules through plain SQL: schema creation, registration and the
 -- derived columns, version numbering with deletes, immutability, soft deletes, unsafe and broken
--- pickles, names, direct inserts into ml_versions, tags. Owner: registry helper.
+-- pickles, names, direct inserts into ml_versions, tags.
 .mode list
 .headers off
 CREATE TEMP TABLE ml_clock(now TEXT);

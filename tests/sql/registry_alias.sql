@@ -1,6 +1,6 @@
 -- registry_alias.sql - aliases: reserved and invalid names, set / move / remove with their
 -- history (old and new version), aliases removed with a deleted version, the point-in-time query
--- and ml_alias_history. The clock is pinned through TEMP table ml_clock. Owner: registry helper.
+-- and ml_alias_history. The clock is pinned through TEMP table ml_clock.
 .mode list
 .headers off
 CREATE TEMP TABLE ml_clock(now TEXT);

@@ -1,6 +1,6 @@
 -- registry_resolve.sql - how model references resolve (ml_resolve uses the same code as the model_*
 -- functions): name, name/N, name/latest, name@alias, name@latest, name@vN, models:/ prefix, and
--- the error for each missing piece. Owner: registry helper.
+-- the error for each missing piece.
 CREATE TEMP TABLE pk(k TEXT PRIMARY KEY, v BLOB);
 INSERT INTO pk VALUES ('v1', x'80034b012e'), ('v2', x'80034b022e'), ('v3', x'80034b032e');
 select ml_resolve('churn');

@@ -1,4 +1,4 @@
--- pickle_dump, pickle_dump_agg, pickle_set, pickle_compress, pickle_decompress (issue 7).
+-- pickle_dump, pickle_dump_agg, pickle_set, pickle_compress, pickle_decompress.
 -- Byte-exact outputs are CPython 3.11's pickle.dumps of the same values.
 .mode list
 SELECT 'dump int', hex(pickle_dump(1));

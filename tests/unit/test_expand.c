@@ -36,11 +36,10 @@ static void test_plain_values(void **state) {
     (void)state;
     size_t len;
     /* [1, 'abc', {'k': [2, 3]}] protocol 2 */
-    pk_expand ex = measure_pickle(
-        UT_BYTES("\x80\x02]q\x00(K\x01X\x03\x00\x00\x00"
-                 "abcq\x01}q\x02X\x01\x00\x00\x00kq\x03]q\x04(K\x02K\x03"
-                 "ese."),
-        &len);
+    pk_expand ex = measure_pickle(UT_BYTES("\x80\x02]q\x00(K\x01X\x03\x00\x00\x00"
+                                           "abcq\x01}q\x02X\x01\x00\x00\x00kq\x03]q\x04(K\x02K\x03"
+                                           "ese."),
+                                  &len);
     /* list, 1, 'abc', dict, [2,3], 2, 3 */
     assert_int_equal(ex.nodes, 7);
     assert_true(ex.bytes <= len); /* a lower bound of the JSON text */
@@ -87,7 +86,9 @@ static void test_cycle_counts_once(void **state) {
     (void)state;
     size_t len;
     /* l = [1]; l.append(l) */
-    pk_expand ex = measure_pickle(UT_BYTES("\x80\x02]q\x00(K\x01h\x00" "e."), &len);
+    pk_expand ex = measure_pickle(UT_BYTES("\x80\x02]q\x00(K\x01h\x00"
+                                           "e."),
+                                  &len);
     assert_int_equal(ex.nodes, 3); /* the list, 1, the reference */
     assert_true(ex.bytes <= len);
 }

@@ -40,8 +40,7 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* ---- compressors (the libraries' own, as Python's modules use them) ----------------------------
- */
+/* ---- compressors (the libraries' own, as Python's modules use them) -------------------------- */
 
 static size_t c_zlib(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int wbits) {
     z_stream z;
@@ -162,8 +161,7 @@ static const pk_compression ALL[] = {PK_COMP_ZLIB, PK_COMP_GZIP, PK_COMP_BZ2,  P
                                      PK_COMP_LZMA, PK_COMP_LZ4,  PK_COMP_ZSTD, PK_COMP_ZFILE};
 #define NALL (sizeof ALL / sizeof ALL[0])
 
-/* ---- tests ------------------------------------------------------------------------------------
- */
+/* ---- tests ----------------------------------------------------------------------------------- */
 
 static void test_detect(void **state) {
     (void)state;

@@ -23,8 +23,7 @@
 #include "pk_json.h"
 #include "pk_value.h"
 
-/* ---- counting allocator ------------------------------------------------------------------------
- */
+/* ---- counting allocator ---------------------------------------------------------------------- */
 
 static long LIVE; /* blocks currently allocated through CA */
 
@@ -47,8 +46,7 @@ static void ca_free(void *ctx, void *p) {
 }
 static const pk_alloc CA = {ca_malloc, ca_realloc, ca_free, NULL};
 
-/* ---- builders ----------------------------------------------------------------------------------
- */
+/* ---- builders -------------------------------------------------------------------------------- */
 
 #include "ut_build.h"
 
@@ -99,8 +97,7 @@ static const char *repr(double d) {
     return buf;
 }
 
-/* ---- floats ------------------------------------------------------------------------------------
- */
+/* ---- floats ---------------------------------------------------------------------------------- */
 
 static void test_float_repr_cases(void **state) {
     (void)state;
@@ -245,8 +242,7 @@ static void test_float_repr_vs_python(void **state) {
     assert_int_equal(bad, 0);
 }
 
-/* ---- integers ----------------------------------------------------------------------------------
- */
+/* ---- integers -------------------------------------------------------------------------------- */
 
 static const char *int_text(const pk_value *v) {
     static char buf[8192];
@@ -325,8 +321,7 @@ static void test_bigint_vs_python(void **state) {
     assert_int_equal(count, 3000);
 }
 
-/* ---- strings and bytes -------------------------------------------------------------------------
- */
+/* ---- strings and bytes ----------------------------------------------------------------------- */
 
 static const char *str_json(const char *s, size_t n) {
     static char buf[1024];
@@ -389,8 +384,7 @@ static void test_bytes_base64(void **state) {
                         "{\"py/bytes\":\"AP/+gA==\"}");
 }
 
-/* ---- containers, keys, objects -----------------------------------------------------------------
- */
+/* ---- containers, keys, objects --------------------------------------------------------------- */
 
 static void test_scalars_and_containers(void **state) {
     (void)state;
@@ -485,8 +479,7 @@ static void test_objects(void **state) {
     assert_string_equal(json_of(OBJ(S("weird"), T(0), NULL)), "{\"py/object\":\"weird\"}");
 }
 
-/* ---- sharing and cycles ------------------------------------------------------------------------
- */
+/* ---- sharing and cycles ---------------------------------------------------------------------- */
 
 static void test_shared_and_cycles(void **state) {
     (void)state;
@@ -595,8 +588,7 @@ static void test_alloc_failures(void **state) {
     }
 }
 
-/* ---- pickle_info -------------------------------------------------------------------------------
- */
+/* ---- pickle_info ----------------------------------------------------------------------------- */
 
 static void test_info_json(void **state) {
     (void)state;

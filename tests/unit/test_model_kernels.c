@@ -2,7 +2,6 @@
  * test_model_kernels.c - the model compiler and kernels on hand-built estimators (no numpy, no
  * pickle: objects are built with pk_value constructors, arrays as nested lists), the JSON
  * features reader, numpy's pairwise sum, compile errors, and allocation balance.
- * Owner: the model-scoring helper (issue 4).
  */
 #include <setjmp.h>
 #include <stdarg.h>

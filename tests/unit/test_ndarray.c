@@ -3,7 +3,7 @@
  * (pk_joblib.c, through pk_doc_decode).
  *
  * Values are built by hand in an arena, the way the unpickler would hand them to pk_ndarray.c;
- * joblib streams are assembled byte by byte from ../shared/FORMATS.md §4.1.
+ * joblib streams are assembled byte by byte from docs/formats.md ("joblib files").
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +21,7 @@
 #include "pk_json.h"
 #include "pk_ndarray.h"
 
-/* ---- value builders ---------------------------------------------------------------------------
- */
+/* ---- value builders -------------------------------------------------------------------------- */
 
 #include "ut_build.h"
 

@@ -257,8 +257,7 @@ static void test_ndarray_index(void **state) {
     assert_true(d == 2.5);
 }
 
-/* ---- path building -----------------------------------------------------------------------------
- */
+/* ---- path building --------------------------------------------------------------------------- */
 
 static const char *built(void (*fn)(pk_buf *)) {
     static char text[256];

@@ -60,7 +60,8 @@ static void test_truncated_message(void **state) {
     assert_int_equal(r.pos, 8);
     pk_err_clear(&err);
     assert_int_equal(pk_read_bytes(&r, 300, &p), PK_ETRUNC);
-    assert_string_equal(err.msg, "truncated pickle: BINUNICODE at offset 3 needs 300 bytes, 12 remain");
+    assert_string_equal(err.msg,
+                        "truncated pickle: BINUNICODE at offset 3 needs 300 bytes, 12 remain");
 }
 
 static void test_frame_boundaries(void **state) {
@@ -104,7 +105,7 @@ static void test_arena_budget(void **state) {
     void *a = pk_arena_alloc(&ar, 100);
     assert_non_null(a);
     assert_int_equal((uintptr_t)a % 8, 0);
-    assert_null(pk_arena_alloc(&ar, 1u << 20)); /* over budget */
+    assert_null(pk_arena_alloc(&ar, 1u << 20));         /* over budget */
     assert_null(pk_arena_calloc(&ar, SIZE_MAX / 2, 4)); /* overflow */
     char *s = pk_arena_strndup(&ar, "abc", 3);
     assert_string_equal(s, "abc");
@@ -137,9 +138,9 @@ static void test_error_first_wins(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reads_in_bounds),   cmocka_unit_test(test_truncated_message),
-        cmocka_unit_test(test_frame_boundaries),  cmocka_unit_test(test_arena_budget),
-        cmocka_unit_test(test_size_arithmetic),   cmocka_unit_test(test_error_first_wins),
+        cmocka_unit_test(test_reads_in_bounds),  cmocka_unit_test(test_truncated_message),
+        cmocka_unit_test(test_frame_boundaries), cmocka_unit_test(test_arena_budget),
+        cmocka_unit_test(test_size_arithmetic),  cmocka_unit_test(test_error_first_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,6 @@
 /*
  * test_sha256.c - SHA-256 against digests printed by Python's hashlib (FIPS 180-4 vectors plus
  * lengths around the 55/56/64-byte padding boundaries and streaming in uneven pieces).
- * Owner: registry helper.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -5,7 +5,6 @@
  * a forest whose trees are walked in lock step (groups of 8 plus a tail), and corrupt trees
  * (child out of range, cycle, shared child, one child, feature beyond n_features_in_, wrong
  * node dtype, node_count mismatch) that must fail with PK_EMODEL and a clear message.
- * Owner: the trees helper (issue 5).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,7 +87,7 @@ static void test_both_layouts_predict(void **state) {
         proba_is(m, 0.5, 5.0, 0.75, 0.25); /* x <= threshold goes left */
         proba_is(m, 0.7, -1.0, 0.0, 1.0);
         proba_is(m, 0.7, -3.5, 0.0, 1.0);
-        proba_is(m, 0.7, 3.0, 0.5, 0.5);   /* a tie predicts the first class */
+        proba_is(m, 0.7, 3.0, 0.5, 0.5); /* a tie predicts the first class */
         proba_is(m, 1e30, -1e30, 0.0, 1.0);
         pk_model_free(m);
     }
@@ -117,7 +116,8 @@ static pk_value *sample_with_values(char kind, size_t size, char order, size_t s
             float f = (float)v;
             memcpy(b, &f, 4);
         }
-        for (size_t j = 0; j < size; j++) d[i * size + j] = order == '>' ? b[size - 1 - j] : b[j];
+        for (size_t j = 0; j < size; j++)
+            d[i * size + j] = order == '>' ? b[size - 1 - j] : b[j];
     }
     pk_value *dt = tg_prim(&AR, kind, size);
     dt->u.dt->byteorder = order;
@@ -137,8 +137,8 @@ static void test_value_layouts(void **state) {
         size_t size;
         char order;
         size_t skew;
-    } cases[] = {{'f', 8, '<', 0}, {'f', 8, '<', 3}, {'f', 8, '>', 0}, {'f', 8, '>', 5},
-                 {'f', 4, '<', 0}, {'f', 4, '>', 1}};
+    } cases[] = {{'f', 8, '<', 0}, {'f', 8, '<', 3}, {'f', 8, '>', 0},
+                 {'f', 8, '>', 5}, {'f', 4, '<', 0}, {'f', 4, '>', 1}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pk_model *m = compile_ok(
             sample_with_values(cases[i].kind, cases[i].size, cases[i].order, cases[i].skew, 2));
@@ -227,8 +227,8 @@ static void test_forest_lock_step(void **state) {
         thr[i] = 0.1 * i;
         tg_node nd[3] = {{1, 2, 0, thr[i], 3, 0}, {-1, -1, -2, -2, 1, 0}, {-1, -1, -2, -2, 2, 0}};
         double v[6] = {0, 0, (double)i + 1, 1, 1, (double)i + 1};
-        pk_value *t = tg_tree(&AR, tg_node_dtype(&AR, i % 2, 'f', 8),
-                              tg_records(&AR, nd, 3, i % 2), 3, 3 * (i % 2 ? 64u : 56u), 2, 2, v);
+        pk_value *t = tg_tree(&AR, tg_node_dtype(&AR, i % 2, 'f', 8), tg_records(&AR, nd, 3, i % 2),
+                              3, 3 * (i % 2 ? 64u : 56u), 2, 2, v);
         assert_int_equal(pk_seq_append(&AR, list, tg_estimator(&AR, 1, t, 2, 2), &err), PK_OK);
     }
     pk_value *o = tg_forest(&AR, 1, list, 2, 2);
@@ -265,7 +265,8 @@ static void compile_fails(const pk_value *o, const char *needle) {
 
 static pk_value *clf_with(const tg_node *nd, size_t n, int64_t n_features, int rec64) {
     double vals[64] = {0};
-    for (size_t i = 0; i < 2 * n && i < 64; i++) vals[i] = 1;
+    for (size_t i = 0; i < 2 * n && i < 64; i++)
+        vals[i] = 1;
     pk_value *tree = tg_tree(&AR, tg_node_dtype(&AR, rec64, 'f', 8), tg_records(&AR, nd, n, rec64),
                              n, n * (rec64 ? 64u : 56u), n_features, 2, vals);
     return tg_estimator(&AR, 1, tree, n_features, 2);
@@ -283,7 +284,8 @@ static void test_corrupt(void **state) {
         compile_fails(clf_with(cycle, 3, 2, rec64), "a cycle or a shared child");
         tg_node self[3] = {{0, 1, 0, 0.5, 2, 0}, L, L};
         compile_fails(clf_with(self, 3, 2, rec64), "a cycle or a shared child");
-        tg_node shared[5] = {{1, 2, 0, 0.5, 2, 0}, {3, 4, 1, 0.5, 1, 0}, {3, 4, 1, 0.5, 1, 0}, L, L};
+        tg_node shared[5] = {
+            {1, 2, 0, 0.5, 2, 0}, {3, 4, 1, 0.5, 1, 0}, {3, 4, 1, 0.5, 1, 0}, L, L};
         compile_fails(clf_with(shared, 5, 2, rec64), "a cycle or a shared child");
         tg_node one_child[3] = {{1, -1, 0, 0.5, 2, 0}, L, L};
         compile_fails(clf_with(one_child, 3, 2, rec64), "has one child");
@@ -295,8 +297,8 @@ static void test_corrupt(void **state) {
     /* wrong dtype: threshold stored as int64, or as float32 */
     tg_node ok[3] = {{1, 2, 0, 0.5, 2, 0}, L, L};
     double vals[6] = {1, 1, 1, 1, 1, 1};
-    pk_value *t = tg_tree(&AR, tg_node_dtype(&AR, 0, 'i', 8), tg_records(&AR, ok, 3, 0), 3, 168,
-                          2, 2, vals);
+    pk_value *t =
+        tg_tree(&AR, tg_node_dtype(&AR, 0, 'i', 8), tg_records(&AR, ok, 3, 0), 3, 168, 2, 2, vals);
     compile_fails(tg_estimator(&AR, 1, t, 2, 2), "field 'threshold' has the wrong type");
     pk_value *dt4 = tg_node_dtype(&AR, 1, 'f', 4);
     t = tg_tree(&AR, dt4, tg_records(&AR, ok, 3, 1), 3, 192, 2, 2, vals);

@@ -12,8 +12,6 @@
  * Every decode goes through the counting allocator of unit_util.h, so each case also checks that
  * everything allocated was freed. Prefixes are decoded from exact-size heap copies with
  * PK_DOC_BORROW, so a read past the end is caught by ASan (`make asan`).
- *
- * Ownership: the test helper of issue 2.
  */
 #include "unit_util.h"
 
@@ -35,160 +33,101 @@ typedef struct bad_case {
     const char *msg;
 } bad_case;
 
-#define G(name, lit, json) {name, lit, sizeof(lit) - 1, json}
-#define B(name, lit, code, off, msg) {name, lit, sizeof(lit) - 1, code, off, msg}
+#define G(name, lit, json)                                                                         \
+    { name, lit, sizeof(lit) - 1, json }
+#define B(name, lit, code, off, msg)                                                               \
+    { name, lit, sizeof(lit) - 1, code, off, msg }
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const good_case GOOD[] = {
-    G("INT", "I5\012.",
-      "5"),
-    G("INT_neg", "I-7\012.",
-      "-7"),
-    G("INT_true", "I01\012.",
-      "true"),
-    G("INT_false", "I00\012.",
-      "false"),
-    G("INT_big", "I123456789012345678901234567890\012.",
-      "123456789012345678901234567890"),
-    G("LONG", "L12345678901234567890L\012.",
-      "12345678901234567890"),
-    G("LONG_neg", "L-5\012.",
-      "-5"),
-    G("LONG_noL", "L42\012.",
-      "42"),
-    G("STRING", "S'ab\134n'\012.",
-      "\042ab\134n\042"),
-    G("STRING_dq", "S\042it's\042\012.",
-      "\042it's\042"),
-    G("STRING_bytes", "S'\134xff\134x00'\012.",
-      "{\042py/bytes\042:\042/wA=\042}"),
-    G("UNICODE", "V\134u20ac\134U0001f600x\012.",
-      "\042\342\202\254\360\237\230\200x\042"),
-    G("UNICODE_latin1", "V\351\012.",
-      "\042\303\251\042"),
-    G("FLOAT", "F1.5\012.",
-      "1.5"),
-    G("FLOAT_exp", "F-1e-300\012.",
-      "-1e-300"),
-    G("FLOAT_inf", "Finf\012.",
-      "9e999"),
-    G("FLOAT_nan", "Fnan\012.",
-      "null"),
-    G("NONE", "N.",
-      "null"),
-    G("LIST", "(I1\012I2\012l.",
-      "[1,2]"),
-    G("TUPLE", "(I1\012Va\012t.",
-      "[1,\042a\042]"),
-    G("DICT", "(Va\012I1\012Vb\012Nd.",
-      "{\042a\042:1,\042b\042:null}"),
-    G("APPEND", "(lI1\012aI2\012a.",
-      "[1,2]"),
-    G("SETITEM", "(dVk\012I1\012s.",
-      "{\042k\042:1}"),
-    G("POP", "I1\012I2\0120.",
-      "1"),
-    G("DUP", "(I1\0122t.",
-      "[1,1]"),
-    G("GET_PUT", "(lp0\012g0\012a.",
-      "[{\042py/ref\042:\042$\042}]"),
-    G("PUT_GET_shared", "(Vx\012p7\012g7\012t.",
-      "[\042x\042,\042x\042]"),
-    G("GLOBAL", "cmod\012name\012.",
-      "{\042py/type\042:\042mod.name\042}"),
-    G("GLOBAL_py2", "c__builtin__\012len\012.",
-      "{\042py/type\042:\042builtins.len\042}"),
-    G("REDUCE", "cmod\012f\012(I1\012tR.",
-      "{\042py/object\042:\042mod.f\042,\042py/args\042:[1]}"),
-    G("BUILD", "cmod\012C\012)R(dVa\012I1\012sb.",
-      "{\042py/object\042:\042mod.C\042,\042a\042:1}"),
-    G("INST", "(imod\012C\012(dVa\012I1\012sb.",
-      "{\042py/object\042:\042mod.C\042,\042a\042:1}"),
+    G("INT", "I5\012.", "5"),
+    G("INT_neg", "I-7\012.", "-7"),
+    G("INT_true", "I01\012.", "true"),
+    G("INT_false", "I00\012.", "false"),
+    G("INT_big", "I123456789012345678901234567890\012.", "123456789012345678901234567890"),
+    G("LONG", "L12345678901234567890L\012.", "12345678901234567890"),
+    G("LONG_neg", "L-5\012.", "-5"),
+    G("LONG_noL", "L42\012.", "42"),
+    G("STRING", "S'ab\134n'\012.", "\042ab\134n\042"),
+    G("STRING_dq", "S\042it's\042\012.", "\042it's\042"),
+    G("STRING_bytes", "S'\134xff\134x00'\012.", "{\042py/bytes\042:\042/wA=\042}"),
+    G("UNICODE", "V\134u20ac\134U0001f600x\012.", "\042\342\202\254\360\237\230\200x\042"),
+    G("UNICODE_latin1", "V\351\012.", "\042\303\251\042"),
+    G("FLOAT", "F1.5\012.", "1.5"),
+    G("FLOAT_exp", "F-1e-300\012.", "-1e-300"),
+    G("FLOAT_inf", "Finf\012.", "9e999"),
+    G("FLOAT_nan", "Fnan\012.", "null"),
+    G("NONE", "N.", "null"),
+    G("LIST", "(I1\012I2\012l.", "[1,2]"),
+    G("TUPLE", "(I1\012Va\012t.", "[1,\042a\042]"),
+    G("DICT", "(Va\012I1\012Vb\012Nd.", "{\042a\042:1,\042b\042:null}"),
+    G("APPEND", "(lI1\012aI2\012a.", "[1,2]"),
+    G("SETITEM", "(dVk\012I1\012s.", "{\042k\042:1}"),
+    G("POP", "I1\012I2\0120.", "1"),
+    G("DUP", "(I1\0122t.", "[1,1]"),
+    G("GET_PUT", "(lp0\012g0\012a.", "[{\042py/ref\042:\042$\042}]"),
+    G("PUT_GET_shared", "(Vx\012p7\012g7\012t.", "[\042x\042,\042x\042]"),
+    G("GLOBAL", "cmod\012name\012.", "{\042py/type\042:\042mod.name\042}"),
+    G("GLOBAL_py2", "c__builtin__\012len\012.", "{\042py/type\042:\042builtins.len\042}"),
+    G("REDUCE", "cmod\012f\012(I1\012tR.", "{\042py/object\042:\042mod.f\042,\042py/args\042:[1]}"),
+    G("BUILD", "cmod\012C\012)R(dVa\012I1\012sb.", "{\042py/object\042:\042mod.C\042,\042a\042:1}"),
+    G("INST", "(imod\012C\012(dVa\012I1\012sb.", "{\042py/object\042:\042mod.C\042,\042a\042:1}"),
     G("INST_args", "(I1\012imod\012C\012.",
       "{\042py/object\042:\042mod.C\042,\042py/args\042:[1]}"),
-    G("BININT", "J\377\377\377\377.",
-      "-1"),
-    G("BININT_max", "J\377\377\377\177.",
-      "2147483647"),
-    G("BININT1", "K\377.",
-      "255"),
-    G("BININT2", "M\377\377.",
-      "65535"),
-    G("BINSTRING", "T\002\000\000\000ab.",
-      "\042ab\042"),
-    G("SHORT_BINSTRING", "U\002\303\251.",
-      "{\042py/bytes\042:\042w6k=\042}"),
-    G("SHORT_BINSTRING_bytes", "U\001\377.",
-      "{\042py/bytes\042:\042/w==\042}"),
-    G("BINUNICODE", "X\003\000\000\000\342\202\254.",
-      "\042\342\202\254\042"),
-    G("BINUNICODE_surrogate", "X\003\000\000\000\355\240\200.",
-      "\042\134ud800\042"),
-    G("BINFLOAT", "G\077\370\000\000\000\000\000\000.",
-      "1.5"),
-    G("BINFLOAT_negzero", "G\200\000\000\000\000\000\000\000.",
-      "-0.0"),
-    G("BINFLOAT_subnormal", "G\000\000\000\000\000\000\000\001.",
-      "5e-324"),
-    G("EMPTY_LIST", "].",
-      "[]"),
-    G("APPENDS", "](K\001K\002e.",
-      "[1,2]"),
-    G("APPENDS_empty", "](e.",
-      "[]"),
-    G("EMPTY_TUPLE", ").",
-      "[]"),
-    G("EMPTY_DICT", "}.",
-      "{}"),
-    G("SETITEMS", "}(K\001K\002K\003K\004u.",
-      "{\0421\042:2,\0423\042:4}"),
-    G("POP_MARK", "K\007(K\001K\0021.",
-      "7"),
-    G("BINPUT_BINGET", "(]q\377h\377t.",
-      "[[],[]]"),
-    G("LONG_BINPUT_BINGET", "(]r\000\000\001\000j\000\000\001\000t.",
-      "[[],[]]"),
-    G("OBJ", "(cmod\012C\012K\001o.",
-      "{\042py/object\042:\042mod.C\042,\042py/args\042:[1]}"),
+    G("BININT", "J\377\377\377\377.", "-1"),
+    G("BININT_max", "J\377\377\377\177.", "2147483647"),
+    G("BININT1", "K\377.", "255"),
+    G("BININT2", "M\377\377.", "65535"),
+    G("BINSTRING", "T\002\000\000\000ab.", "\042ab\042"),
+    G("SHORT_BINSTRING", "U\002\303\251.", "{\042py/bytes\042:\042w6k=\042}"),
+    G("SHORT_BINSTRING_bytes", "U\001\377.", "{\042py/bytes\042:\042/w==\042}"),
+    G("BINUNICODE", "X\003\000\000\000\342\202\254.", "\042\342\202\254\042"),
+    G("BINUNICODE_surrogate", "X\003\000\000\000\355\240\200.", "\042\134ud800\042"),
+    G("BINFLOAT", "G\077\370\000\000\000\000\000\000.", "1.5"),
+    G("BINFLOAT_negzero", "G\200\000\000\000\000\000\000\000.", "-0.0"),
+    G("BINFLOAT_subnormal", "G\000\000\000\000\000\000\000\001.", "5e-324"),
+    G("EMPTY_LIST", "].", "[]"),
+    G("APPENDS", "](K\001K\002e.", "[1,2]"),
+    G("APPENDS_empty", "](e.", "[]"),
+    G("EMPTY_TUPLE", ").", "[]"),
+    G("EMPTY_DICT", "}.", "{}"),
+    G("SETITEMS", "}(K\001K\002K\003K\004u.", "{\0421\042:2,\0423\042:4}"),
+    G("POP_MARK", "K\007(K\001K\0021.", "7"),
+    G("BINPUT_BINGET", "(]q\377h\377t.", "[[],[]]"),
+    G("LONG_BINPUT_BINGET", "(]r\000\000\001\000j\000\000\001\000t.", "[[],[]]"),
+    G("OBJ", "(cmod\012C\012K\001o.", "{\042py/object\042:\042mod.C\042,\042py/args\042:[1]}"),
     G("OBJ_noargs", "(cmod\012C\012o}(U\001aK\001ub.",
       "{\042py/object\042:\042mod.C\042,\042a\042:1}"),
     G("dict_int_keys", "}(K\001U\001aJ\377\377\377\377Nu.",
       "{\0421\042:\042a\042,\042-1\042:null}"),
-    G("PROTO", "\200\002N.",
-      "null"),
-    G("NEWOBJ", "\200\002cmod\012C\012)\201.",
-      "{\042py/object\042:\042mod.C\042}"),
+    G("PROTO", "\200\002N.", "null"),
+    G("NEWOBJ", "\200\002cmod\012C\012)\201.", "{\042py/object\042:\042mod.C\042}"),
     G("NEWOBJ_args", "\200\002cmod\012C\012K\001\205\201.",
       "{\042py/object\042:\042mod.C\042,\042py/args\042:[1]}"),
-    G("TUPLE1", "\200\002K\001\205.",
-      "[1]"),
-    G("TUPLE2", "\200\002K\001K\002\206.",
-      "[1,2]"),
-    G("TUPLE3", "\200\002K\001K\002K\003\207.",
-      "[1,2,3]"),
-    G("NEWTRUE", "\200\002\210.",
-      "true"),
-    G("NEWFALSE", "\200\002\211.",
-      "false"),
-    G("LONG1", "\200\002\212\001\377.",
-      "-1"),
-    G("LONG1_zero", "\200\002\212\000.",
-      "0"),
+    G("TUPLE1", "\200\002K\001\205.", "[1]"),
+    G("TUPLE2", "\200\002K\001K\002\206.", "[1,2]"),
+    G("TUPLE3", "\200\002K\001K\002K\003\207.", "[1,2,3]"),
+    G("NEWTRUE", "\200\002\210.", "true"),
+    G("NEWFALSE", "\200\002\211.", "false"),
+    G("LONG1", "\200\002\212\001\377.", "-1"),
+    G("LONG1_zero", "\200\002\212\000.", "0"),
     G("LONG1_2_64", "\200\002\212\011\000\000\000\000\000\000\000\000\001.",
       "18446744073709551616"),
-    G("LONG1_min64", "\200\002\212\010\000\000\000\000\000\000\000\200.",
-      "-9223372036854775808"),
+    G("LONG1_min64", "\200\002\212\010\000\000\000\000\000\000\000\200.", "-9223372036854775808"),
     G("LONG1_neg_2_64", "\200\002\212\011\000\000\000\000\000\000\000\000\377.",
       "-18446744073709551616"),
     G("LONG4", "\200\002\213\011\000\000\000\377\377\377\377\377\377\377\377\000.",
       "18446744073709551615"),
-    G("set_reduce", "\200\002c__builtin__\012set\012]K\003a\205R.",
-      "[3]"),
-    G("complex", "\200\002cbuiltins\012complex\012G\077\370\000\000\000\000\000\000G\300\000\000\000\000\000\000\000\206R.",
+    G("set_reduce", "\200\002c__builtin__\012set\012]K\003a\205R.", "[3]"),
+    G("complex",
+      "\200\002cbuiltins\012complex\012G\077\370\000\000\000\000\000\000G\300\000\000\000\000\000"
+      "\000\000\206R.",
       "{\042py/complex\042:[1.5,-2.0]}"),
-    G("reconstructor", "ccopy_reg\012_reconstructor\012(cmod\012C\012c__builtin__\012object\012NtR}(U\001xK\001ub.",
+    G("reconstructor",
+      "ccopy_reg\012_reconstructor\012(cmod\012C\012c__builtin__\012object\012NtR}(U\001xK\001ub.",
       "{\042py/object\042:\042mod.C\042,\042x\042:1}"),
-    G("codecs_bytes", "\200\002c_codecs\012encode\012X\002\000\000\000\303\277X\006\000\000\000latin1\206R.",
+    G("codecs_bytes",
+      "\200\002c_codecs\012encode\012X\002\000\000\000\303\277X\006\000\000\000latin1\206R.",
       "{\042py/bytes\042:\042/w==\042}"),
     G("slots_state", "\200\002cmod\012C\012)\201N}U\001sK\002s\206b.",
       "{\042py/object\042:\042mod.C\042,\042s\042:2}"),
@@ -196,42 +135,29 @@ static const good_case GOOD[] = {
       "{\042py/object\042:\042mod.L\042,\042py/items\042:[1,2]}"),
     G("dict_subclass", "\200\002cmod\012D\012)\201U\001kK\001s.",
       "{\042py/object\042:\042mod.D\042,\042py/dictitems\042:{\042k\042:1}}"),
-    G("recursive_dict", "\200\002}q\000U\001sh\000s.",
-      "{\042s\042:{\042py/ref\042:\042$\042}}"),
-    G("BINBYTES", "\200\003B\003\000\000\000a\000\377.",
-      "{\042py/bytes\042:\042YQD/\042}"),
-    G("SHORT_BINBYTES", "\200\003C\000.",
-      "{\042py/bytes\042:\042\042}"),
-    G("SHORT_BINUNICODE", "\200\004\214\002hi.",
-      "\042hi\042"),
-    G("BINUNICODE8", "\200\004\215\002\000\000\000\000\000\000\000hi.",
-      "\042hi\042"),
+    G("recursive_dict", "\200\002}q\000U\001sh\000s.", "{\042s\042:{\042py/ref\042:\042$\042}}"),
+    G("BINBYTES", "\200\003B\003\000\000\000a\000\377.", "{\042py/bytes\042:\042YQD/\042}"),
+    G("SHORT_BINBYTES", "\200\003C\000.", "{\042py/bytes\042:\042\042}"),
+    G("SHORT_BINUNICODE", "\200\004\214\002hi.", "\042hi\042"),
+    G("BINUNICODE8", "\200\004\215\002\000\000\000\000\000\000\000hi.", "\042hi\042"),
     G("BINBYTES8", "\200\004\216\001\000\000\000\000\000\000\000z.",
       "{\042py/bytes\042:\042eg==\042}"),
-    G("EMPTY_SET", "\200\004\217.",
-      "[]"),
-    G("ADDITEMS", "\200\004\217(K\001K\002K\001\220.",
-      "[1,2]"),
-    G("FROZENSET", "\200\004(K\003\221.",
-      "[3]"),
+    G("EMPTY_SET", "\200\004\217.", "[]"),
+    G("ADDITEMS", "\200\004\217(K\001K\002K\001\220.", "[1,2]"),
+    G("FROZENSET", "\200\004(K\003\221.", "[3]"),
     G("NEWOBJ_EX", "\200\004\214\003mod\214\001C\223K\001\205}\222.",
       "{\042py/object\042:\042mod.C\042,\042py/args\042:[1]}"),
     G("STACK_GLOBAL", "\200\004\214\003mod\224\214\005A.B.C\224\223.",
       "{\042py/type\042:\042mod.A.B.C\042}"),
-    G("MEMOIZE", "\200\004]\224h\000\205.",
-      "[[]]"),
-    G("FRAME", "\200\004\225\005\000\000\000\000\000\000\000\214\001a\224.",
-      "\042a\042"),
-    G("FRAME_empty", "\200\004\225\000\000\000\000\000\000\000\000N.",
-      "null"),
+    G("MEMOIZE", "\200\004]\224h\000\205.", "[[]]"),
+    G("FRAME", "\200\004\225\005\000\000\000\000\000\000\000\214\001a\224.", "\042a\042"),
+    G("FRAME_empty", "\200\004\225\000\000\000\000\000\000\000\000N.", "null"),
     G("BYTEARRAY8", "\200\005\226\002\000\000\000\000\000\000\000\001\002.",
       "{\042py/bytes\042:\042AQI=\042}"),
-    G("READONLY_BUFFER", "\200\005C\001a\230.",
-      "{\042py/bytes\042:\042YQ==\042}"),
+    G("READONLY_BUFFER", "\200\005C\001a\230.", "{\042py/bytes\042:\042YQ==\042}"),
 };
 static const bad_case BAD[] = {
-    B("empty", "", PK_ETRUNC, -1,
-      "truncated pickle: the input is empty"),
+    B("empty", "", PK_ETRUNC, -1, "truncated pickle: the input is empty"),
     B("no_stop", "N", PK_ETRUNC, 1,
       "truncated pickle: no STOP opcode before the end of the data at offset 1"),
     B("unknown_opcode", "N\377.", PK_EOPCODE, 1,
@@ -240,10 +166,8 @@ static const bad_case BAD[] = {
       "bad stack: POP at offset 0: stack underflow: needs 1 value, found 0"),
     B("TUPLE2_underflow", "\200\002N\206.", PK_ESTACK, 3,
       "bad stack: TUPLE2 at offset 3: stack underflow: needs 2 values, found 1"),
-    B("TUPLE_nomark", "Nt.", PK_EMARK, 1,
-      "bad mark: TUPLE at offset 1: could not find MARK"),
-    B("APPENDS_nomark", "]Ne.", PK_EMARK, 2,
-      "bad mark: APPENDS at offset 2: could not find MARK"),
+    B("TUPLE_nomark", "Nt.", PK_EMARK, 1, "bad mark: TUPLE at offset 1: could not find MARK"),
+    B("APPENDS_nomark", "]Ne.", PK_EMARK, 2, "bad mark: APPENDS at offset 2: could not find MARK"),
     B("DUP_above_mark", "(2", PK_ESTACK, 1,
       "bad stack: DUP at offset 1: stack underflow: needs 1 value above the MARK, found none"),
     B("BINGET_miss", "h\005.", PK_EMEMO, 0,
@@ -269,9 +193,13 @@ static const bad_case BAD[] = {
     B("BINBYTES8_huge", "\200\004\216\000\000\000\000\000\000\000\200abc.", PK_ETRUNC, 2,
       "truncated pickle: BINBYTES8 at offset 2 needs 9223372036854775808 bytes, 4 remain"),
     B("FRAME_straddle", "\200\004\225\003\000\000\000\000\000\000\000\214\003abc.", PK_EFRAME, 11,
-      "frame violation: SHORT_BINUNICODE at offset 11 needs 3 bytes, but the frame ends after 1, at offset 14"),
-    B("FRAME_in_frame", "\200\004\225\014\000\000\000\000\000\000\000N\225\002\000\000\000\000\000\000\000N.", PK_EFRAME, 12,
-      "frame violation: FRAME at offset 12: a new frame begins 2 bytes before the end of the current frame"),
+      "frame violation: SHORT_BINUNICODE at offset 11 needs 3 bytes, but the frame ends after 1, "
+      "at offset 14"),
+    B("FRAME_in_frame",
+      "\200\004\225\014\000\000\000\000\000\000\000N\225\002\000\000\000\000\000\000\000N.",
+      PK_EFRAME, 12,
+      "frame violation: FRAME at offset 12: a new frame begins 2 bytes before the end of the "
+      "current frame"),
     B("FRAME_too_long", "\200\004\225d\000\000\000\000\000\000\000N.", PK_ETRUNC, 2,
       "truncated pickle: FRAME at offset 2: the frame declares 100 bytes, 2 remain"),
     B("STACK_GLOBAL_not_str", "\200\004K\001K\002\223.", PK_ESTACK, 6,
@@ -293,13 +221,17 @@ static const bad_case BAD[] = {
     B("set_unhashable", "\200\004\217(]\220.", PK_ETYPE, 5,
       "wrong type: ADDITEMS at offset 5: unhashable type: 'list'"),
     B("PERSID", "Pabc\012.", PK_EUNSUPPORTED, 0,
-      "unsupported pickle feature: PERSID at offset 0: persistent IDs are not supported (the pickle needs its writer's persistent_load)"),
+      "unsupported pickle feature: PERSID at offset 0: persistent IDs are not supported (the "
+      "pickle needs its writer's persistent_load)"),
     B("BINPERSID", "\200\002K\001Q.", PK_EUNSUPPORTED, 4,
-      "unsupported pickle feature: BINPERSID at offset 4: persistent IDs are not supported (the pickle needs its writer's persistent_load)"),
+      "unsupported pickle feature: BINPERSID at offset 4: persistent IDs are not supported (the "
+      "pickle needs its writer's persistent_load)"),
     B("EXT1", "\200\002\202\001.", PK_EUNSUPPORTED, 2,
-      "unsupported pickle feature: EXT1 at offset 2: extension code 1 refers to Python's copyreg registry, which a pickle read without Python cannot resolve"),
+      "unsupported pickle feature: EXT1 at offset 2: extension code 1 refers to Python's copyreg "
+      "registry, which a pickle read without Python cannot resolve"),
     B("NEXT_BUFFER", "\200\005\227.", PK_EUNSUPPORTED, 2,
-      "unsupported pickle feature: NEXT_BUFFER at offset 2: out-of-band buffers are not supported (the pickle was written with a buffer_callback; its data is not in the stream)"),
+      "unsupported pickle feature: NEXT_BUFFER at offset 2: out-of-band buffers are not supported "
+      "(the pickle was written with a buffer_callback; its data is not in the stream)"),
 };
 
 /* The exact-size input copy of the last decode_exact call (the doc borrows it). */
@@ -332,8 +264,7 @@ static void test_good_cases(void **state) {
         if (!doc) fail_msg("%s: decode failed: %s", c->name, err.msg);
         char *js = ut_json(doc->root, &err);
         if (!js) fail_msg("%s: json failed: %s", c->name, err.msg);
-        if (strcmp(js, c->json) != 0)
-            fail_msg("%s: got %s, expected %s", c->name, js, c->json);
+        if (strcmp(js, c->json) != 0) fail_msg("%s: got %s, expected %s", c->name, js, c->json);
         free(js);
         free_exact(doc);
         ut_alloc_assert_clean(&ua);
@@ -473,8 +404,8 @@ static void test_allocation_failures(void **state) {
                     if (err.code != PK_ENOMEM) {
                         if (wrong++ < 20)
                             print_message("%s: allocation %zu of %zu failed (sticky %d) -> %s "
-                                          "(expected PK_ENOMEM)\n", c->name, k, total, sticky,
-                                          err.msg);
+                                          "(expected PK_ENOMEM)\n",
+                                          c->name, k, total, sticky, err.msg);
                     }
                     nomem++;
                 } else {
@@ -496,8 +427,8 @@ static void test_allocation_failures(void **state) {
 static void test_json_allocation_failures(void **state) {
     (void)state;
     pk_err err;
-    pk_doc *doc = ut_decode(NULL, UT_BYTES("\200\002}(U\001a]K\001aU\001bG?\370\000\000\000\000\000\000u."),
-                            &err);
+    pk_doc *doc = ut_decode(
+        NULL, UT_BYTES("\200\002}(U\001a]K\001aU\001bG?\370\000\000\000\000\000\000u."), &err);
     assert_non_null(doc);
     pk_limits lim;
     pk_limits_default(&lim);
@@ -542,7 +473,8 @@ static void test_memo_bomb(void **state) {
     char *p = malloc(n);
     assert_non_null(p);
     memcpy(p, "\200\002N", 3);
-    for (size_t i = 0; i < 300; i++) memcpy(p + 3 + 2 * i, "2\206", 2);
+    for (size_t i = 0; i < 300; i++)
+        memcpy(p + 3 + 2 * i, "2\206", 2);
     p[n - 1] = '.';
     ut_alloc ua;
     ut_alloc_init(&ua, 0, 0);
@@ -626,12 +558,13 @@ static void test_memo_limit_exact(void **state) {
     assert_int_equal(err.code, PK_ELIMIT);
 }
 
-/* Contract (DESIGN.md §4): no opcode *argument* may cross a FRAME end either. Here the frame
- * holds only BININT1's opcode byte; its argument lies after the frame. */
+/* Contract (docs/formats.md, "Pickle opcodes", Frames): no opcode *argument* may cross a FRAME
+ * end either. Here the frame holds only BININT1's opcode byte; its argument follows the frame. */
 static void test_frame_argument_after_frame_end(void **state) {
     (void)state;
     pk_err err;
-    pk_doc *doc = ut_decode(NULL, UT_BYTES("\200\004\225\001\000\000\000\000\000\000\000K\005."), &err);
+    pk_doc *doc =
+        ut_decode(NULL, UT_BYTES("\200\004\225\001\000\000\000\000\000\000\000K\005."), &err);
     if (doc) {
         pk_doc_free(doc);
         fail_msg("BININT1 whose argument lies outside its frame was accepted");

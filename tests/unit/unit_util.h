@@ -20,7 +20,7 @@
  * Decoding helpers: ut_decode (a byte string -> pk_doc, PK_DOC_COPY so the input may be a
  * temporary), ut_json (a value -> malloc'ed JSON text, compact, "$" as its path).
  *
- * Ownership: the test helper of issue 2; other unit tests may add helpers here.
+ * Other unit tests may add helpers here.
  */
 #ifndef UNIT_UTIL_H
 #define UNIT_UTIL_H
@@ -169,10 +169,14 @@ static inline char *ut_decode_json(const uint8_t *data, size_t n, pk_err *err) {
 static inline const char *ut_hex(const uint8_t *p, size_t n) {
     static char buf[3 * 64 + 8];
     size_t k = 0;
-    for (size_t i = 0; i < n && i < 64; i++) k += (size_t)snprintf(buf + k, sizeof buf - k, "%02x ", p[i]);
-    if (n > 64) snprintf(buf + k, sizeof buf - k, "...");
-    else if (k) buf[k - 1] = '\0';
-    else buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 64; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%02x ", p[i]);
+    if (n > 64)
+        snprintf(buf + k, sizeof buf - k, "...");
+    else if (k)
+        buf[k - 1] = '\0';
+    else
+        buf[0] = '\0';
     return buf;
 }
 
