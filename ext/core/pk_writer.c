@@ -170,8 +170,8 @@ static int key_eq(const pk_value *a, const pk_value *b) {
 /* The writer's memory (memo table, scratch nodes) would pass opts->max_mem. */
 static pk_code mem_limit(const wr *w) {
     return pk_err_set(w->err, PK_ELIMIT, -1, -1,
-                      "limit exceeded: writing the pickle needs more than max_alloc (%llu bytes) "
-                      "of memory",
+                      "limit exceeded: writing the pickle needs more than the %llu bytes of "
+                      "memory that max_alloc leaves for it",
                       (unsigned long long)w->max_mem);
 }
 

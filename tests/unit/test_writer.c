@@ -554,8 +554,29 @@ static void test_edit(void **state) {
     assert_int_equal(obj->u.o.state->u.d.len, 1);
 }
 
+/* pk_write_opts.max_mem caps the memo table: 10,000 lists each memoized need ~390 KB of it */
+static void test_writer_memory_cap(void **state) {
+    (void)state;
+    pk_value *outer = pk_new_seq(&AR, PK_LIST, 0);
+    for (int i = 0; i < 10000; i++)
+        assert_int_equal(pk_seq_append(&AR, outer, pk_new_seq(&AR, PK_LIST, 0), &ERR), PK_OK);
+    pk_buf b;
+    pk_buf_init(&b, &COUNTING, 0);
+    pk_write_opts o = {4, 0, 0, 100000};
+    assert_int_equal(pk_pickle_write(&b, outer, &o, &ERR), PK_ELIMIT);
+    assert_string_equal(ERR.msg, "limit exceeded: writing the pickle needs more than the 100000 "
+                                 "bytes of memory that max_alloc leaves for it");
+    pk_buf_free(&b);
+    pk_err_clear(&ERR);
+    o.max_mem = 1u << 20; /* enough: the same value is written */
+    pk_buf_init(&b, &COUNTING, 0);
+    assert_int_equal(pk_pickle_write(&b, outer, &o, &ERR), PK_OK);
+    pk_buf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_writer_memory_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atoms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bigint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bytes, setup, teardown),
