@@ -54,10 +54,13 @@ def sandbox_loads(data, marker):
     if os.path.exists(marker):
         os.unlink(marker)
     code = "import pickle, sys\ntry:\n    pickle.loads(sys.stdin.buffer.read())\nexcept Exception:\n    pass\n"
+    # plain Python: no sanitizer runtime preloaded (`make asan` sets LD_PRELOAD for this process;
+    # ASan's shadow memory cannot live under the address-space cap)
+    env = dict((k, v) for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS"))
     subprocess.run(["unshare", "-rn", "timeout", "10", "sh", "-c",
                     "ulimit -v 1000000; exec %s -c \"$0\"" % PY, code],
                    input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True,
-                   cwd=os.path.dirname(marker))
+                   cwd=os.path.dirname(marker), env=env)
     return os.path.exists(marker)
 
 
