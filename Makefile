@@ -2,8 +2,11 @@
 #
 #   make            build dist/pickle_ext.so
 #   make test       unit (cmocka) + SQL golden + documentation + Python (pytest, scikit-learn
-#                   oracle) tests
+#                   oracle) tests, the Python package in a fresh virtualenv and the registry
+#                   report in Chromium
 #   make doctest    the SQL examples of README.md and docs/*.md, run and compared
+#   make test-packaging  the two packaging tests of make test plus the npm package (needs node,
+#                   npm and the npm registry; the first run compiles better-sqlite3, minutes)
 #   make asan       the same tests against an ASan+UBSan build
 #   make memcheck   SQL tests under valgrind
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
@@ -49,7 +52,8 @@ UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core \
-        format format-check lint help install uninstall dist
+        format format-check lint help install uninstall dist test-packaging test-python-pkg \
+        test-report test-node-pkg
 
 all: $(SO)
 
@@ -77,7 +81,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 
 test:
 	$(MAKE) deps DEPS=test
-	$(MAKE) check-core unit sqltest doctest pytest
+	$(MAKE) check-core unit sqltest doctest pytest test-python-pkg test-report
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t || fail=$$((fail + 1)); done; \
@@ -91,6 +95,18 @@ doctest: $(SO)
 
 pytest: $(SO)
 	PICKLE_EXT_SO=$(abspath $(SO)) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)
+
+# Packaging: the packages as users install them (tests/packaging/*.sh).
+test-packaging: test-python-pkg test-report test-node-pkg
+
+test-python-pkg:
+	PYTHON=$(PYTHON) sh tests/packaging/test_python_pkg.sh
+
+test-report: $(SO)
+	PYTHON=$(PYTHON) PICKLE_EXT_SO=$(abspath $(SO)) sh tests/packaging/test_report.sh
+
+test-node-pkg:
+	PYTHON=$(PYTHON) sh tests/packaging/test_node_pkg.sh
 
 check-core:
 	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
@@ -179,4 +195,5 @@ help:
 	@sed -n '/^#   make /,/^#$$/{/^#$$/d;s/^#  //;p;}' Makefile
 
 clean:
-	rm -rf build dist
+	rm -rf build dist bindings/python/build bindings/python/csrc bindings/python/*.egg-info \
+	  bindings/node/build bindings/node/src

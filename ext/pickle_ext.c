@@ -3,9 +3,10 @@
  *
  * Load with `.load ./dist/pickle_ext` (entry point sqlite3_pickleext_init). Functions that read a
  * pickle are DETERMINISTIC (same bytes, same answer) and INNOCUOUS (no side effects, safe in
- * views, triggers and schema). Functions that may read registry tables (model_* given a name)
- * are neither. Every function receives the connection's state (limits set with
- * pickle_ext_limit); conn = 1 marks those that also keep caches in it.
+ * views, triggers and schema). Functions that may read registry tables by name (model_*,
+ * ml_resolve) are DIRECTONLY; their BLOB-only forms (pickle_predict, ...) are PURE. Every function
+ * receives the connection's state (limits set with pickle_ext_limit); conn = 1 marks those that
+ * also keep caches in it.
  */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -40,16 +41,29 @@ static const pk_sql_func pk_functions[] = {
     {"pickle_compress", 1, PURE, 0, pk_fn_compress, NULL, NULL},
     {"pickle_compress", 2, PURE, 0, pk_fn_compress, NULL, NULL},
     {"pickle_decompress", 1, PURE, 0, pk_fn_decompress, NULL, NULL},
-    /* models (sql_model.c): not deterministic (m may name a registry entry); conn = 1 for the
-     * per-connection compiled-model cache */
-    {"model_predict", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict, NULL, NULL},
-    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_predict_proba, NULL,
+    /* models (sql_model.c). model_* take a pickle BLOB or a registry name: reading the registry
+     * by name, they are DIRECTONLY (never callable from a view, trigger, CHECK, index or
+     * generated column, so no schema, e.g. an ATTACHed untrusted database's trigger, can make
+     * them read the main registry; and an answer that changes when an alias moves never lands in
+     * an index). pickle_predict, ... take BLOBs only and read no table: PURE, usable in views and
+     * indexes. conn = 1 for the per-connection compiled-model cache. */
+    {"model_predict", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_predict, NULL, NULL},
+    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_predict_proba, NULL,
      NULL},
-    {"model_transform", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1, pk_fn_model_transform, NULL, NULL},
-    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 1,
+    {"model_transform", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_transform, NULL, NULL},
+    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
      pk_fn_model_decision_function, NULL, NULL},
-    {"model_info", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_model_info, NULL, NULL},
-    /* registry (sql_registry.c); ml_registry_init writes the schema: direct calls only */
+    {"model_info", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_model_info, NULL, NULL},
+    {"pickle_predict", -1, PURE, 1, pk_fn_pickle_predict, NULL, NULL},
+    {"pickle_predict_proba", -1, PURE, 1, pk_fn_pickle_predict_proba, NULL, NULL},
+    {"pickle_transform", -1, PURE, 1, pk_fn_pickle_transform, NULL, NULL},
+    {"pickle_decision_function", -1, PURE, 1, pk_fn_pickle_decision_function, NULL, NULL},
+    {"pickle_model_info", 1, PURE, 0, pk_fn_pickle_model_info, NULL, NULL},
+    /* registry (sql_registry.c, sql_resolve.c, sql_events.c). ml_registry_init writes the schema
+     * and ml_resolve reads the registry by name: direct calls only. ml_log (the only writer of
+     * ml_events) and ml_alias_prev (per-connection memory) are called by the registry's
+     * triggers, so they cannot be DIRECTONLY; they have side effects, so they are not INNOCUOUS
+     * (with trusted_schema=OFF no schema can call them). */
     {"ml_registry_init", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_registry_init, NULL, NULL},
     {"ml_pickle_meta", 1, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
     {"ml_pickle_meta", 2, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
@@ -58,13 +72,18 @@ static const pk_sql_func pk_functions[] = {
     {"ml_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_ml_error, NULL, NULL},
     {"ml_now", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_ml_now, NULL, NULL},
     {"pickle_sha256", 1, PURE, 0, pk_fn_pickle_sha256, NULL, NULL},
-    {"ml_resolve", 1, SQLITE_UTF8, 0, pk_fn_ml_resolve, NULL, NULL},
+    {"ml_resolve", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_resolve, NULL, NULL},
+    {"ml_log", 5, SQLITE_UTF8, 0, pk_fn_ml_log, NULL, NULL},
+    {"ml_log_guard", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_ml_log_guard, NULL, NULL},
+    {"ml_alias_prev", 2, SQLITE_UTF8, 0, pk_fn_ml_alias_prev, NULL, NULL},
+    {"ml_alias_prev", 3, SQLITE_UTF8, 0, pk_fn_ml_alias_prev, NULL, NULL},
 };
 
 static void conn_state_free(void *p) {
     pk_conn_state *st = p;
     if (!st) return;
     if (st->model_cache && st->model_cache_free) st->model_cache_free(st->model_cache);
+    sqlite3_free(st->alias_prev_key);
     sqlite3_free(st);
 }
 

@@ -12,6 +12,7 @@ ratios, all from this one run.
 Sections (one function each, in SECTIONS):
   scoring  linear models, KMeans, a pipeline over a 1M-row table
   trees    random forest and histogram boosting over 200,000 rows; decode+compile time
+  families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows
   decode   one element of a 200 MB float64 array; peak RSS of the reading process
   storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
 
@@ -20,6 +21,7 @@ Environment (defaults in brackets):
   BENCH_ROWS      rows of the scoring table [1,000,000]
   BENCH_TREE_ROWS rows of the trees table [200,000]
   BENCH_UDF_ROWS  rows scored by the per-row Python UDF of the scoring section [2,000]
+  BENCH_FAMILY_ROWS rows of the families table [20,000]
   BENCH_REPEAT    repetitions of throughput timings, best kept [5]
   BENCH_DECODE_MB size of the decode section's array in MB [200] (or --decode-mb)
   BENCH_OUT       output file [BENCHMARKS.md] (or --out)
@@ -590,9 +592,96 @@ def section_storage(b):
         b.ratio(sec, "zoo total: %s, SQL decode / Python load" % fmt, tdec[fmt] / tpy[fmt])
 
 
+# ---- section: families (naive Bayes, SVM, nearest neighbours, MLP) ----------------------------
+
+def section_families(b):
+    """GaussianNB, SVC(rbf, probability=True, ~500 support vectors), KNeighborsClassifier on
+    10,000 training rows (kd_tree and brute), MLPClassifier(64, 32): SQL per row beside
+    scikit-learn's batch call on a numpy array and a per-row Python UDF."""
+    import json
+
+    from sklearn.datasets import make_classification
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+    from threadpoolctl import threadpool_limits
+
+    n = int(os.environ.get("BENCH_FAMILY_ROWS", "20000"))
+    nf = 10
+    sec = "Families (%s rows x %d REAL columns)" % (format(n, ","), nf)
+    print(sec, flush=True)
+    udf_k = min(500, n)
+    b.note(sec, "(a) best of %d; (b) scikit-learn on the numpy array (no fetch), one thread; "
+                "(c) one run over the first %d rows. (a') includes writing each row's "
+                "probabilities as JSON text. Every SQL result is checked against "
+                "scikit-learn's first." % (
+                    b.repeat, udf_k))
+    X, y = make_classification(n_samples=10000, n_features=nf, n_informative=6, n_classes=3,
+                               flip_y=0.05, random_state=0)
+    Xt = np.random.default_rng(2).normal(size=(n, nf)) * 1.5
+    names = ["f%d" % i for i in range(nf)]
+    cols = ", ".join(names)
+    b.db.execute("CREATE TABLE ft(%s)" % ", ".join("%s REAL" % c for c in names))
+    b.db.executemany("INSERT INTO ft VALUES (%s)" % ", ".join("?" * nf), Xt.tolist())
+    b.db.commit()
+    with threadpool_limits(1):
+        svc = SVC(kernel="rbf", probability=True, C=0.5, random_state=0).fit(X[:1000], y[:1000])
+        models = [
+            ("GaussianNB", GaussianNB().fit(X, y), (1, ">")),
+            ("SVC(rbf, probability=True, %d support vectors)" % svc.support_.size, svc,
+             (0.5, ">=")),
+            ("KNeighborsClassifier(5, kd_tree, 10,000 rows)",
+             KNeighborsClassifier(algorithm="kd_tree").fit(X, y), (0.5, ">=")),
+            ("KNeighborsClassifier(5, brute, 10,000 rows)",
+             KNeighborsClassifier(algorithm="brute").fit(X, y), (0.5, ">=")),
+            ("MLPClassifier(64, 32)", MLPClassifier((64, 32), max_iter=60, random_state=0)
+             .fit(X, y), (1, ">")),
+        ]
+    proba_sql = "SELECT model_predict_proba(?, %s) FROM ft" % cols
+    for name, m, (target, op) in models:
+        blob = pickle.dumps(m, protocol=4)
+        with threadpool_limits(1):
+            want = m.predict_proba(Xt)
+            want_labels = float(m.predict(Xt).sum())
+        got = np.array([json.loads(r[0]) for r in b.db.execute(proba_sql, (blob,))])
+        diff = float(np.max(np.abs(got - want)))
+        assert diff <= 1e-9, (name, diff)
+        b.note(sec, "%s: predict_proba over all rows %s scikit-learn's%s." % (
+            name, "equals" if diff == 0 else "agrees with",
+            "" if diff == 0 else " (max abs difference %.3g)" % diff))
+        ns, out = b.sql_ns("SELECT sum(model_predict(?, %s)) FROM ft" % cols, (blob,), rows=n)
+        assert out[0][0] == want_labels, (name, out, want_labels)
+        ns_p, _ = b.sql_ns("SELECT sum(length(model_predict_proba(?, %s))) FROM ft" % cols,
+                           (blob,), rows=n)
+
+        def batch(meth):
+            with threadpool_limits(1):
+                return getattr(m, meth)(Xt)
+        batch_ns = b.best(lambda: batch("predict"))[0] * 1e9 / n
+        batch_p_ns = b.best(lambda: batch("predict_proba"))[0] * 1e9 / n
+
+        def py_predict(*r):
+            return m.predict(np.array([r], dtype=float))[0].item()
+        b.db.create_function("py_predict_f", nf, py_predict)
+        ns_udf, _ = b.sql_ns("SELECT sum(py_predict_f(%s)) FROM ft WHERE rowid <= %d"
+                             % (cols, udf_k), rows=udf_k, repeat=1)
+        b.add(sec, "(a) sum(model_predict(m, f0..f9)) %s" % name, ns, n)
+        b.add(sec, "(a') sum(length(model_predict_proba(m, f0..f9))) %s" % name, ns_p, n)
+        b.add(sec, "(b) scikit-learn predict, batch on numpy, %s" % name, batch_ns, n)
+        b.add(sec, "(b') scikit-learn predict_proba, batch on numpy, %s" % name, batch_p_ns, n)
+        b.add(sec, "(c) Python UDF calling predict per row, %s" % name, ns_udf, udf_k)
+        r = batch_ns / ns
+        b.ratio(sec, "%s: (b) sklearn batch / (a) SQL" % name, r, "%s %g" % (op, target),
+                r > target if op == ">" else r >= target)
+        b.ratio(sec, "%s: (b') / (a') predict_proba" % name, batch_p_ns / ns_p)
+        b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
+
+
 SECTIONS = [
     ("scoring", section_scoring),
     ("trees", section_trees),
+    ("families", section_families),
     ("decode", section_decode),
     ("storage", section_storage),
 ]

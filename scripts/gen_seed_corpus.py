@@ -149,6 +149,10 @@ def models():
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import MinMaxScaler, StandardScaler
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+        from sklearn.naive_bayes import CategoricalNB, GaussianNB
+        from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+        from sklearn.neural_network import MLPClassifier
+        from sklearn.svm import SVC, OneClassSVM
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -172,6 +176,15 @@ def models():
         "gb": GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0).fit(X, y % 2),
         "hgb": HistGradientBoostingRegressor(max_iter=3, random_state=0).fit(Xr, yr),
         "iforest": IsolationForest(n_estimators=3, random_state=0).fit(X),
+        "gnb": GaussianNB().fit(X, y),
+        "catnb": CategoricalNB().fit((X > 0).astype(int), y),
+        "svc": SVC(probability=True, random_state=0).fit(X[:30], y[:30]),
+        "ocsvm": OneClassSVM(kernel="poly", degree=2).fit(X[:20]),
+        "knn_kd": KNeighborsClassifier(3, leaf_size=4).fit(X, y),
+        "knn_ball": KNeighborsRegressor(3, algorithm="ball_tree", leaf_size=4,
+                                        weights="distance").fit(Xr, yr),
+        "knn_brute": KNeighborsClassifier(4, algorithm="brute", p=1).fit(X, y),
+        "mlp": MLPClassifier((4,), max_iter=20, random_state=0).fit(X, y),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

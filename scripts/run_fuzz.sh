@@ -10,6 +10,9 @@
 # runs start where earlier ones stopped) and is seeded from tests/fixtures and from
 # scripts/gen_seed_corpus.py (fixed seeds, Debian's /usr/bin/python3).
 #
+# Time budget: decode and verdict (the two-readings target, which decodes every input too) share
+# one slot: when both run, each gets SECONDS/2, so adding verdict kept the total unchanged.
+#
 # A finding (crash, sanitizer report, leak, timeout, out-of-memory) makes the script exit 1 after
 # the other targets ran; each artifact is copied to tests/fixtures/bad/fuzz-<target>-<kind>-<sha>
 # (.pkl for inputs that are pickles, .bin for inflate selector+payload and path texts). Triage
@@ -85,7 +88,7 @@ for t in $TARGETS; do
     case $t in
         inflate) seeds="$OUT/seeds/inflate"; ext=bin ;;
         path) seeds="$OUT/seeds/paths"; ext=bin ;;
-        decode|model|writer) seeds="$OUT/seeds/pickles $OUT/seeds/fixtures"; ext=pkl ;;
+        decode|model|writer|verdict) seeds="$OUT/seeds/pickles $OUT/seeds/fixtures"; ext=pkl ;;
         *) seeds=""; ext=bin ;;  # targets with their own input format start from their corpus
     esac
     corpus=$OUT/corpus/$t
@@ -95,10 +98,14 @@ for t in $TARGETS; do
     par=""
     # libFuzzer's -jobs writes fuzz-<N>.log into the current directory: run those from $OUT.
     [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
-    echo "== fuzz_$t: run ${TIME}s"
+    t_time=$TIME
+    case " $TARGETS " in *" decode "*) case " $TARGETS " in *" verdict "*)
+        case $t in decode|verdict) t_time=$(( TIME / 2 > 0 ? TIME / 2 : 1 )) ;; esac ;;
+    esac ;; esac
+    echo "== fuzz_$t: run ${t_time}s"
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$bin" -dict=tests/fuzz/pickle.dict -max_total_time="$TIME" -rss_limit_mb=2048 -timeout=10 \
+    "$bin" -dict=tests/fuzz/pickle.dict -max_total_time="$t_time" -rss_limit_mb=2048 -timeout=10 \
         -max_len=65536 -print_final_stats=1 $par \
         -artifact_prefix="$art/" "$corpus" $seeds >"$OUT/run_$t.log" 2>&1
     rc=$?

@@ -14,8 +14,20 @@
 --   * versions are immutable: name, version, pickle, sha256 and the columns derived from the
 --     pickle never change; only metrics, description, source and deleted_at may be updated;
 --   * DELETE is a soft delete (deleted_at is set; the aliases on the version are removed);
---   * ml_events is append-only: registrations, alias set/moved/removed (old and new version),
---     deletes and restores, each with its time.
+--   * ml_events is append-only and written by the registry only: registrations, alias
+--     set/moved/removed (old and new version), deletes and restores. Its rows come from the
+--     triggers through ml_log(), which assigns the id (AUTOINCREMENT) and the time; any other
+--     INSERT (explicit id or time, REPLACE, UPSERT), UPDATE or DELETE is refused. Times never go
+--     backwards: an event is stamped max(clock, time of the previous event);
+--   * ml_models rows cannot be replaced (INSERT OR REPLACE / REPLACE / UPSERT of an existing
+--     name is refused: REPLACE's implicit delete fires no DELETE trigger);
+--   * alias events take the previous version from ml_aliases itself (OLD.version, or for
+--     INSERT OR REPLACE the row read before the insert), never from the history.
+--
+-- No CHECK constraint calls a function that is not innocuous (JSON validation is in triggers),
+-- so the database opens and its tables read under PRAGMA trusted_schema=OFF, with or without the
+-- extension. Writing needs trusted_schema=ON (the default): the triggers call the extension and
+-- SQLite's JSON functions, which SQLite 3.40 does not flag innocuous.
 --
 -- Timestamps are UTC ISO-8601 text with milliseconds ('2026-03-01T12:00:00.000Z') from
 -- ml_now(); a test may pin the clock: CREATE TEMP TABLE ml_clock(now TEXT) holding one row.
@@ -31,7 +43,8 @@
 -- gives the same as intervals [valid_from, valid_to).
 --
 -- The extension functions used here: ml_now, ml_error, ml_check_name, ml_check_alias,
--- ml_pickle_meta (ext/sql/sql_registry.c) and pickle_compress (ext/sql/sql_write.c).
+-- ml_pickle_meta (ext/sql/sql_registry.c), ml_log, ml_log_guard, ml_alias_prev
+-- (ext/sql/sql_events.c) and pickle_compress (ext/sql/sql_write.c). Guarantees: docs/registry.md.
 
 CREATE TABLE IF NOT EXISTS ml_models (
     name        TEXT PRIMARY KEY NOT NULL
@@ -53,7 +66,7 @@ CREATE TABLE IF NOT EXISTS ml_versions (
     feature_names TEXT,                -- JSON array of feature_names_in_, or NULL
     classes       TEXT,                -- JSON array of classes_, or NULL
     params        TEXT,                -- JSON object: the estimator's constructor parameters
-    metrics       TEXT CHECK (metrics IS NULL OR json_valid(metrics)),
+    metrics       TEXT,                -- JSON object, or NULL (checked by the triggers)
     description   TEXT,
     source        TEXT,                -- where it came from: notebook, run id, git commit, file
     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
@@ -90,7 +103,14 @@ CREATE TABLE IF NOT EXISTS ml_events (
 );
 CREATE INDEX IF NOT EXISTS ml_events_alias ON ml_events(name, alias, at);
 
--- ---- ml_events: append-only ------------------------------------------------------------------
+-- ---- ml_events: append-only, written by the registry only ---------------------------------------
+
+-- ml_log() inserts with this guard open; every other INSERT (whatever its id, time or conflict
+-- clause) is refused before any row is touched.
+CREATE TRIGGER IF NOT EXISTS ml_events_guard BEFORE INSERT ON ml_events
+BEGIN
+    SELECT ml_log_guard();
+END;
 
 CREATE TRIGGER IF NOT EXISTS ml_events_no_update BEFORE UPDATE ON ml_events
 BEGIN
@@ -104,14 +124,18 @@ END;
 
 -- ---- ml_models --------------------------------------------------------------------------------
 
+-- An existing name is refused here, before the conflict clause is looked at: INSERT OR REPLACE
+-- would otherwise delete the row without firing ml_models_soft_delete.
 CREATE TRIGGER IF NOT EXISTS ml_models_insert BEFORE INSERT ON ml_models
 BEGIN
     SELECT ml_check_name(NEW.name);
+    SELECT ml_error(printf('ml_models: model ''%s'' exists; its row cannot be replaced (UPDATE its description instead)', NEW.name))
+     WHERE EXISTS (SELECT 1 FROM ml_models WHERE name = NEW.name);
 END;
 
 CREATE TRIGGER IF NOT EXISTS ml_models_created AFTER INSERT ON ml_models
 BEGIN
-    INSERT INTO ml_events(at, name, event) VALUES (ml_now(), NEW.name, 'created');
+    SELECT ml_log(NEW.name, NULL, NULL, 'created', NULL);
 END;
 
 CREATE TRIGGER IF NOT EXISTS ml_models_no_rename BEFORE UPDATE OF name ON ml_models
@@ -134,6 +158,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS ml_versions_insert BEFORE INSERT ON ml_versions
 BEGIN
     SELECT ml_check_name(NEW.name);
+    SELECT ml_error('ml_versions: metrics must be JSON (e.g. ''{"auc": 0.91}'') or NULL')
+     WHERE NEW.metrics IS NOT NULL AND NOT json_valid(NEW.metrics);
     SELECT ml_error(printf('ml_versions: the next version of model ''%s'' is %d, not %s (insert into ml_registry to have it numbered)',
                            NEW.name, n.next, quote(NEW.version)))
       FROM (SELECT 1 + ifnull(max(v), 0) AS next
@@ -159,10 +185,9 @@ END;
 
 CREATE TRIGGER IF NOT EXISTS ml_versions_registered AFTER INSERT ON ml_versions
 BEGIN
-    INSERT INTO ml_events(at, name, version, event, detail)
-        VALUES (ml_now(), NEW.name, NEW.version, 'registered',
-                json_object('sha256', NEW.sha256, 'class', NEW.class, 'size', NEW.size,
-                            'source', NEW.source));
+    SELECT ml_log(NEW.name, NEW.version, NULL, 'registered',
+                  json_object('sha256', NEW.sha256, 'class', NEW.class, 'size', NEW.size,
+                              'source', NEW.source));
     UPDATE ml_models SET updated_at = ml_now() WHERE name = NEW.name;
 END;
 
@@ -179,6 +204,12 @@ BEGIN
     SELECT RAISE(ABORT, 'ml_versions: versions are immutable: name, version, pickle, sha256 and the columns derived from the pickle cannot change (register a new version instead)');
 END;
 
+CREATE TRIGGER IF NOT EXISTS ml_versions_metrics BEFORE UPDATE OF metrics ON ml_versions
+WHEN NEW.metrics IS NOT NULL AND NOT json_valid(NEW.metrics)
+BEGIN
+    SELECT RAISE(ABORT, 'ml_versions: metrics must be JSON (e.g. ''{"auc": 0.91}'') or NULL');
+END;
+
 CREATE TRIGGER IF NOT EXISTS ml_versions_soft_delete BEFORE DELETE ON ml_versions
 BEGIN
     UPDATE ml_versions SET deleted_at = ml_now()
@@ -190,39 +221,40 @@ CREATE TRIGGER IF NOT EXISTS ml_versions_deleted AFTER UPDATE OF deleted_at ON m
 WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL
 BEGIN
     DELETE FROM ml_aliases WHERE name = NEW.name AND version = NEW.version;
-    INSERT INTO ml_events(at, name, version, event) VALUES (NEW.deleted_at, NEW.name, NEW.version, 'deleted');
+    SELECT ml_log(NEW.name, NEW.version, NULL, 'deleted', NULL);
     UPDATE ml_models SET updated_at = ml_now() WHERE name = NEW.name;
 END;
 
 CREATE TRIGGER IF NOT EXISTS ml_versions_restored AFTER UPDATE OF deleted_at ON ml_versions
 WHEN OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL
 BEGIN
-    INSERT INTO ml_events(at, name, version, event) VALUES (ml_now(), NEW.name, NEW.version, 'restored');
+    SELECT ml_log(NEW.name, NEW.version, NULL, 'restored', NULL);
     UPDATE ml_models SET updated_at = ml_now() WHERE name = NEW.name;
 END;
 
 -- ---- ml_aliases -------------------------------------------------------------------------------
 
+-- The row the insert may replace is read here, before the conflict clause runs: INSERT OR
+-- REPLACE deletes it without firing ml_aliases_removed (unless recursive_triggers is on), so
+-- ml_aliases_set learns the previous version from ml_alias_prev (one slot per connection, set
+-- by each row's BEFORE trigger and taken by its AFTER trigger), not from the history.
 CREATE TRIGGER IF NOT EXISTS ml_aliases_insert BEFORE INSERT ON ml_aliases
 BEGIN
     SELECT ml_check_alias(NEW.alias);
     SELECT ml_error(printf('ml_aliases: model ''%s'' has no live version %s', NEW.name, quote(NEW.version)))
      WHERE NOT EXISTS (SELECT 1 FROM ml_versions
                         WHERE name = NEW.name AND version = NEW.version AND deleted_at IS NULL);
+    SELECT ml_alias_prev(NEW.name, NEW.alias,
+                         (SELECT version FROM ml_aliases WHERE name = NEW.name AND alias = NEW.alias));
 END;
 
--- The previous version comes from the history itself, so INSERT OR REPLACE (whose implicit delete
--- fires no trigger) is logged as a move like an UPDATE is.
 CREATE TRIGGER IF NOT EXISTS ml_aliases_set AFTER INSERT ON ml_aliases
 BEGIN
-    INSERT INTO ml_events(at, name, version, alias, event, detail)
-        SELECT ml_now(), NEW.name, NEW.version, NEW.alias,
-               CASE WHEN o.old IS NULL THEN 'alias_set' ELSE 'alias_moved' END,
-               json_object('old', o.old, 'new', NEW.version)
-          FROM (SELECT (SELECT version FROM ml_events
-                         WHERE name = NEW.name AND alias = NEW.alias
-                         ORDER BY id DESC LIMIT 1) AS old) AS o
-         WHERE o.old IS NOT NEW.version;
+    SELECT ml_log(NEW.name, NEW.version, NEW.alias,
+                  CASE WHEN o.old IS NULL THEN 'alias_set' ELSE 'alias_moved' END,
+                  json_object('old', o.old, 'new', NEW.version))
+      FROM (SELECT ml_alias_prev(NEW.name, NEW.alias) AS old) AS o
+     WHERE o.old IS NOT NEW.version;
     UPDATE ml_models SET updated_at = ml_now() WHERE name = NEW.name;
 END;
 
@@ -238,17 +270,16 @@ END;
 CREATE TRIGGER IF NOT EXISTS ml_aliases_moved AFTER UPDATE OF version ON ml_aliases
 WHEN NEW.version IS NOT OLD.version
 BEGIN
-    INSERT INTO ml_events(at, name, version, alias, event, detail)
-        VALUES (ml_now(), NEW.name, NEW.version, NEW.alias, 'alias_moved',
-                json_object('old', OLD.version, 'new', NEW.version));
+    SELECT ml_log(NEW.name, NEW.version, NEW.alias, 'alias_moved',
+                  json_object('old', OLD.version, 'new', NEW.version));
     UPDATE ml_models SET updated_at = ml_now() WHERE name = NEW.name;
 END;
 
 CREATE TRIGGER IF NOT EXISTS ml_aliases_removed AFTER DELETE ON ml_aliases
 BEGIN
-    INSERT INTO ml_events(at, name, version, alias, event, detail)
-        VALUES (ml_now(), OLD.name, NULL, OLD.alias, 'alias_removed',
-                json_object('old', OLD.version, 'new', NULL));
+    SELECT ml_alias_prev(OLD.name, OLD.alias, NULL);
+    SELECT ml_log(OLD.name, NULL, OLD.alias, 'alias_removed',
+                  json_object('old', OLD.version, 'new', NULL));
     UPDATE ml_models SET updated_at = ml_now() WHERE name = OLD.name;
 END;
 

@@ -133,5 +133,51 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.tree._classes", "ExtraTreeClassifier"},
     {"sklearn.tree._classes", "ExtraTreeRegressor"},
     {"sklearn.tree._tree", "Tree"},
+    /* naive Bayes (pk_nb.c) */
+    {"sklearn.naive_bayes", "BernoulliNB"},
+    {"sklearn.naive_bayes", "CategoricalNB"},
+    {"sklearn.naive_bayes", "ComplementNB"},
+    {"sklearn.naive_bayes", "GaussianNB"},
+    {"sklearn.naive_bayes", "MultinomialNB"},
+    /* support vector machines (pk_svm.c) */
+    {"sklearn.svm._classes", "NuSVC"},
+    {"sklearn.svm._classes", "NuSVR"},
+    {"sklearn.svm._classes", "OneClassSVM"},
+    {"sklearn.svm._classes", "SVC"},
+    {"sklearn.svm._classes", "SVR"},
+    {"sklearn.svm.classes", "NuSVC"}, /* scikit-learn < 0.22 */
+    {"sklearn.svm.classes", "NuSVR"},
+    {"sklearn.svm.classes", "OneClassSVM"},
+    {"sklearn.svm.classes", "SVC"},
+    {"sklearn.svm.classes", "SVR"},
+    /* nearest neighbours (pk_knn.c) and what their pickles hold: KDTree/BallTree (state: arrays,
+     * ints and a DistanceMetric), the metrics without Python callables (state: p and arrays),
+     * and newObj(cls) = cls.__new__(cls), with which both are rebuilt */
+    {"sklearn.metrics._dist_metrics", "ChebyshevDistance"},
+    {"sklearn.metrics._dist_metrics", "EuclideanDistance"},
+    {"sklearn.metrics._dist_metrics", "ManhattanDistance"},
+    {"sklearn.metrics._dist_metrics", "MinkowskiDistance"},
+    {"sklearn.metrics._dist_metrics", "newObj"},
+    {"sklearn.metrics._dist_metrics", "ChebyshevDistance64"}, /* scikit-learn >= 1.3 */
+    {"sklearn.metrics._dist_metrics", "EuclideanDistance64"},
+    {"sklearn.metrics._dist_metrics", "ManhattanDistance64"},
+    {"sklearn.metrics._dist_metrics", "MinkowskiDistance64"},
+    {"sklearn.neighbors._dist_metrics", "ChebyshevDistance"}, /* scikit-learn 0.22 - 1.0 */
+    {"sklearn.neighbors._dist_metrics", "EuclideanDistance"},
+    {"sklearn.neighbors._dist_metrics", "ManhattanDistance"},
+    {"sklearn.neighbors._dist_metrics", "MinkowskiDistance"},
+    {"sklearn.neighbors._dist_metrics", "newObj"},
+    {"sklearn.neighbors._ball_tree", "BallTree"},
+    {"sklearn.neighbors._ball_tree", "newObj"},
+    {"sklearn.neighbors._classification", "KNeighborsClassifier"},
+    {"sklearn.neighbors._kd_tree", "KDTree"},
+    {"sklearn.neighbors._kd_tree", "newObj"},
+    {"sklearn.neighbors._regression", "KNeighborsRegressor"},
+    /* multi-layer perceptrons (pk_mlp.c) and their fitted optimizers (plain classes: instance
+     * dict of numbers and arrays, no __setstate__) */
+    {"sklearn.neural_network._multilayer_perceptron", "MLPClassifier"},
+    {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor"},
+    {"sklearn.neural_network._stochastic_optimizers", "AdamOptimizer"},
+    {"sklearn.neural_network._stochastic_optimizers", "SGDOptimizer"},
     {NULL, NULL},
 };

@@ -8,9 +8,13 @@
  */
 #include "pk_doc.h"
 
+#include "pk_buf.h"
 #include "pk_inflate.h"
+#include "pk_scan.h"
 #include "pk_vm.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *pk_compression_name(pk_compression c) {
@@ -51,6 +55,64 @@ int pk_doc_safe(const pk_doc *doc) {
     for (size_t i = 0; i < doc->nglobals; i++)
         if (!doc->globals[i].allowed) return 0;
     return 1;
+}
+
+pk_code pk_doc_note_global(pk_doc *doc, const char *module, const char *name, int allowed,
+                           pk_global_ref **out) {
+    for (size_t i = 0; i < doc->nglobals; i++)
+        if (strcmp(doc->globals[i].module, module) == 0 &&
+            strcmp(doc->globals[i].name, name) == 0) {
+            if (out) *out = &doc->globals[i];
+            return PK_OK;
+        }
+    if (doc->nglobals >= doc->globals_cap) {
+        size_t cap = doc->globals_cap ? doc->globals_cap * 2 : 16;
+        pk_global_ref *n =
+            pk_arena_grow(&doc->arena, doc->globals, doc->nglobals * sizeof *n, cap * sizeof *n);
+        if (!n) return PK_ENOMEM;
+        doc->globals = n;
+        doc->globals_cap = cap;
+    }
+    pk_global_ref *g = &doc->globals[doc->nglobals++];
+    g->module = module;
+    g->name = name;
+    g->allowed = allowed;
+    g->reason = NULL;
+    if (out) *out = g;
+    return PK_OK;
+}
+
+pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, const char *fmt,
+                           ...) {
+    pk_global_ref *g;
+    pk_code c = pk_doc_note_global(doc, module, name, 0, &g);
+    if (c) return c;
+    g->allowed = 0;
+    if (g->reason) return PK_OK;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    g->reason = pk_arena_strndup(&doc->arena, msg, strlen(msg));
+    return g->reason ? PK_OK : PK_ENOMEM;
+}
+
+pk_code pk_doc_unsafe_text(const pk_doc *doc, pk_buf *out, size_t max) {
+    size_t shown = 0, more = 0;
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        const pk_global_ref *g = &doc->globals[i];
+        if (g->allowed) continue;
+        if (shown == max) {
+            more++;
+            continue;
+        }
+        pk_buf_printf(out, "%s%s.%s (%s)", shown ? ", " : "", g->module, g->name,
+                      g->reason ? g->reason : "not on the allowlist");
+        shown++;
+    }
+    if (more) pk_buf_printf(out, " and %zu more", more);
+    return out->failed;
 }
 
 /* Inflates (*buf, *len) in place when it starts with a known container magic. */
@@ -94,6 +156,7 @@ static int also_a_pickle(const pk_alloc *alloc, const pk_limits *lim, const uint
     trial.stream = buf;
     trial.stream_len = len;
     trial.input_len = len;
+    trial.plain_diverge = SIZE_MAX;
     pk_arena_init(&trial.arena, alloc, stream_budget(lim, len));
     pk_err e;
     pk_err_clear(&e);
@@ -136,6 +199,7 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     else
         pk_limits_default(&doc->limits);
     doc->input_len = len;
+    doc->plain_diverge = SIZE_MAX;
     pk_arena_init(&doc->arena, alloc, 0);
 
     const uint8_t *s = buf;
@@ -174,6 +238,8 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     pk_reader r;
     pk_reader_init(&r, s, n, err);
     if (pk_vm_run(doc, &r, 0, &doc->root) != PK_OK) goto fail;
+    /* joblib read raw array bytes: plain pickle.loads reads them as opcodes (docs/security.md) */
+    if (doc->plain_diverge != SIZE_MAX && pk_scan_plain(doc, err) != PK_OK) goto fail;
     doc->ambiguous = pk_doc_ambiguous(alloc, &doc->limits, buf, len);
     return doc;
 fail:

@@ -24,9 +24,11 @@
 #include "pk_value.h"
 
 typedef struct pk_global_ref {
-    const char *module; /* NUL-terminated, arena-owned */
+    const char *module; /* NUL-terminated, arena-owned or static */
     const char *name;
-    int allowed; /* 1 when interpreted as data or a known model class */
+    int allowed;        /* 1 when interpreted as data or a known model class, and every call
+                           of it had arguments Python handles safely */
+    const char *reason; /* why an allowlisted global is unsafe here (arena), else NULL */
 } pk_global_ref;
 
 typedef enum pk_compression {
@@ -65,6 +67,12 @@ typedef struct pk_doc {
      * the first byte as a pickle, also decode: Python's pickle.loads and a decompressor would
      * load different things, so the verdict is unsafe whatever either reading holds. */
     const char *ambiguous;
+
+    /* Offset in `stream` of the first raw array data joblib reads after a NumpyArrayWrapper
+     * (where plain pickle.loads starts reading the same bytes differently), or SIZE_MAX. */
+    size_t plain_diverge;
+    int plain_reading; /* 1 while pk_scan_plain re-reads the stream as pickle.loads would */
+    uint64_t py_alloc; /* bytes the checked calls make Python allocate (pk_verdict.c)     */
 } pk_doc;
 
 #define PK_DOC_BORROW 0
@@ -84,15 +92,34 @@ const char *pk_doc_ambiguous(const pk_alloc *alloc, const pk_limits *limits, con
 /* Frees everything; NULL is accepted. */
 void pk_doc_free(pk_doc *doc);
 
-/* 1 when every global the stream references is allowlisted and the bytes are not ambiguous
+/* 1 when every global the stream references is allowlisted and was called with safe arguments
+ * under both readings of the bytes (see docs/security.md), and the bytes are not ambiguous
  * (doc->ambiguous). */
 int pk_doc_safe(const pk_doc *doc);
+
+/* Records that the stream references module.name (unique, first-use order); `module` and `name`
+ * must outlive the doc (arena or static strings). allowed: the allowlist's verdict. *out (may be
+ * NULL) receives the entry. */
+pk_code pk_doc_note_global(pk_doc *doc, const char *module, const char *name, int allowed,
+                           pk_global_ref **out);
+
+/* Makes the verdict unsafe because of module.name (recorded if new), keeping the first reason
+ * given (printf format, copied into the arena). */
+pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Appends "module.name (why), ..." for up to `max` unsafe globals ("and N more" after them) to
+ * out: "(not on the allowlist)" or the recorded reason. */
+struct pk_buf;
+pk_code pk_doc_unsafe_text(const pk_doc *doc, struct pk_buf *out, size_t max);
 
 /* "none", "zstd", "zlib", ... */
 const char *pk_compression_name(pk_compression c);
 
 /* Appends pk_info's JSON object for doc to out (pk_info.c). */
-struct pk_buf;
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out);
 
 #endif /* PK_DOC_H */

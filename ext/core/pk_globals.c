@@ -13,9 +13,13 @@
  * Allowed (safe to load in Python) but kept inert: numpy.random state constructors and the
  * scikit-learn classes listed in pk_allow_sklearn.c.
  * Everything else becomes an inert PK_OBJECT; pickle_info lists it as unsafe.
+ * Every call of an allowlisted global has its arguments checked first (pk_verdict.c): a call
+ * Python would not handle safely (unbounded allocation, other codecs, forged dtype flags...)
+ * makes the global unsafe and stays an inert object.
  */
 #include "pk_allow.h"
 #include "pk_ndarray.h"
+#include "pk_verdict.h"
 #include "pk_vm.h"
 
 #include <string.h>
@@ -121,109 +125,6 @@ int pk_global_allowed(const char *module, const char *name) {
     for (const pk_allow_entry *e = pk_allow_sklearn; e->module; e++)
         if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return 1;
     return 0;
-}
-
-/* Python 2 names: CPython's _compat_pickle.IMPORT_MAPPING (modules) and the NAME_MAPPING entries
- * of its builtins, itertools, collections and socket names (fix_imports for protocols < 3). */
-void pk_global_map_py2(const char **module, const char **name) {
-    static const struct {
-        const char *m2, *n2, *m3, *n3;
-    } names[] = {
-        {"__builtin__", "xrange", "builtins", "range"},
-        {"__builtin__", "unicode", "builtins", "str"},
-        {"__builtin__", "basestring", "builtins", "str"},
-        {"__builtin__", "long", "builtins", "int"},
-        {"__builtin__", "unichr", "builtins", "chr"},
-        {"__builtin__", "reduce", "functools", "reduce"},
-        {"__builtin__", "intern", "sys", "intern"},
-        {"itertools", "izip", "builtins", "zip"},
-        {"itertools", "imap", "builtins", "map"},
-        {"itertools", "ifilter", "builtins", "filter"},
-        {"UserDict", "IterableUserDict", "collections", "UserDict"},
-        {"UserList", "UserList", "collections", "UserList"},
-        {"UserDict", "UserDict", "collections", "UserDict"},
-        {"exceptions", "StandardError", "builtins", "Exception"},
-        {"itertools", "ifilterfalse", "itertools", "filterfalse"},
-        {"itertools", "izip_longest", "itertools", "zip_longest"},
-        {"UserString", "UserString", "collections", "UserString"},
-        {"whichdb", "whichdb", "dbm", "whichdb"},
-        {"_socket", "fromfd", "socket", "fromfd"},
-        {"socket", "_socketobject", "socket", "SocketType"},
-        {"urllib", "quote", "urllib.parse", "quote"},
-        {"urllib", "unquote", "urllib.parse", "unquote"},
-        {"urllib", "urlencode", "urllib.parse", "urlencode"},
-    };
-    static const struct {
-        const char *m2, *m3;
-    } modules[] = {
-        {"__builtin__", "builtins"},
-        {"copy_reg", "copyreg"},
-        {"Queue", "queue"},
-        {"SocketServer", "socketserver"},
-        {"ConfigParser", "configparser"},
-        {"repr", "reprlib"},
-        {"tkFileDialog", "tkinter.filedialog"},
-        {"tkSimpleDialog", "tkinter.simpledialog"},
-        {"tkColorChooser", "tkinter.colorchooser"},
-        {"tkCommonDialog", "tkinter.commondialog"},
-        {"Dialog", "tkinter.dialog"},
-        {"Tkdnd", "tkinter.dnd"},
-        {"tkFont", "tkinter.font"},
-        {"tkMessageBox", "tkinter.messagebox"},
-        {"ScrolledText", "tkinter.scrolledtext"},
-        {"Tkconstants", "tkinter.constants"},
-        {"Tix", "tkinter.tix"},
-        {"ttk", "tkinter.ttk"},
-        {"Tkinter", "tkinter"},
-        {"markupbase", "_markupbase"},
-        {"_winreg", "winreg"},
-        {"thread", "_thread"},
-        {"dummy_thread", "_dummy_thread"},
-        {"dbhash", "dbm.bsd"},
-        {"dumbdbm", "dbm.dumb"},
-        {"dbm", "dbm.ndbm"},
-        {"gdbm", "dbm.gnu"},
-        {"xmlrpclib", "xmlrpc.client"},
-        {"SimpleXMLRPCServer", "xmlrpc.server"},
-        {"httplib", "http.client"},
-        {"htmlentitydefs", "html.entities"},
-        {"HTMLParser", "html.parser"},
-        {"Cookie", "http.cookies"},
-        {"cookielib", "http.cookiejar"},
-        {"BaseHTTPServer", "http.server"},
-        {"test.test_support", "test.support"},
-        {"commands", "subprocess"},
-        {"urlparse", "urllib.parse"},
-        {"robotparser", "urllib.robotparser"},
-        {"urllib2", "urllib.request"},
-        {"anydbm", "dbm"},
-        {"_abcoll", "collections.abc"},
-        {"cPickle", "pickle"},
-        {"_elementtree", "xml.etree.ElementTree"},
-        {"FileDialog", "tkinter.filedialog"},
-        {"SimpleDialog", "tkinter.simpledialog"},
-        {"DocXMLRPCServer", "xmlrpc.server"},
-        {"SimpleHTTPServer", "http.server"},
-        {"CGIHTTPServer", "http.server"},
-        {"UserDict", "collections"},
-        {"UserList", "collections"},
-        {"UserString", "collections"},
-        {"whichdb", "dbm"},
-        {"StringIO", "io"},
-        {"cStringIO", "io"},
-        {"exceptions", "builtins"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(*module, names[i].m2) == 0 && strcmp(*name, names[i].n2) == 0) {
-            *module = names[i].m3;
-            *name = names[i].n3;
-            return;
-        }
-    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
-        if (strcmp(*module, modules[i].m2) == 0) {
-            *module = modules[i].m3;
-            return;
-        }
 }
 
 /* The interpretation of a callable; the rule lookup is cached in the global node (a global
@@ -338,6 +239,10 @@ static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_defaul
 pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kwargs,
                           pk_value **out) {
     interp how = interp_of(cls);
+    int unsafe = 0;
+    pk_code vc = pk_verdict_check_call(vm, cls, args, 1, &unsafe);
+    if (vc) return vc;
+    if (unsafe) how = I_NONE; /* judged unsafe: kept inert */
     if (!kwargs || kwargs->u.d.len == 0) {
         switch (how) {
         case I_SET:
@@ -358,12 +263,19 @@ pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kw
 }
 
 pk_code pk_globals_inst(pk_vm *vm, pk_value *cls, pk_value *args, pk_value **out) {
+    int unsafe = 0;
+    pk_code vc = pk_verdict_check_call(vm, cls, args, 0, &unsafe);
+    if (vc) return vc;
     return inert(vm, cls, args, PK_HOW_INST, out);
 }
 
 pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_value **out) {
     size_t n = args->u.seq.len;
     pk_value **a = args->u.seq.items;
+    int unsafe = 0;
+    pk_code vc = pk_verdict_check_call(vm, callable, args, 0, &unsafe);
+    if (vc) return vc;
+    if (unsafe) return inert(vm, callable, args, PK_HOW_REDUCE, out); /* judged unsafe */
     switch (interp_of(callable)) {
     case I_SET:
         return make_set(vm, PK_SET, args, out);
@@ -503,8 +415,10 @@ pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
     switch (obj->kind) {
     case PK_NDARRAY:
         return pk_np_array_setstate(vm->ar, obj, state, vm->err);
-    case PK_DTYPE:
-        return pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
+    case PK_DTYPE: {
+        pk_code c = pk_np_dtype_setstate(vm->ar, obj, state, vm->err);
+        return c ? c : pk_verdict_check_dtype(vm, obj);
+    }
     case PK_OBJECT:
         if (obj->u.o.state && obj->u.o.state->kind == PK_DICT && state->kind == PK_DICT) {
             pk_value *m = merged_dict(vm, obj->u.o.state, state);
@@ -513,7 +427,8 @@ pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
         } else {
             obj->u.o.state = state;
         }
-        if (pk_joblib_is_wrapper(obj)) {
+        /* only joblib's own unpickler reads the array (not plain pickle, nor nested streams) */
+        if (vm->nesting == 0 && !vm->doc->plain_reading && pk_joblib_is_wrapper(obj)) {
             pk_value *arr = NULL;
             pk_code c = pk_joblib_read_array(vm, obj, &arr);
             if (c) return c;

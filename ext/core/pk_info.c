@@ -4,14 +4,20 @@
  *   {"format":"pickle"|"joblib","compression":"none"|"zlib"|...|"zstd+zlib",
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
- *    "unsafe_globals":["module.name",...],"safe":true|false[,"reason":"..."]}
+ *    "unsafe_globals":["module.name",...],"unsafe_reasons":["module.name: why",...],
+ *    "safe":true|false[,"reason":"..."]}
  *
  * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
- * in first-use order, as the decoder recorded them (doc->globals); "unsafe_globals" those outside
- * the allowlist; "safe" is true when there are none and the bytes are not ambiguous (a compressed
- * container that is also a pickle: "reason" then says so). "compression" names the zstd envelope
- * and/or joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held
- * joblib array wrappers or came in a joblib compressed container.
+ * in first-use order, as the decoder recorded them (doc->globals), plus those only plain
+ * pickle.loads would import from a joblib stream (pk_scan.c); "unsafe_globals" those outside the
+ * allowlist or judged unsafe for their arguments; "unsafe_reasons" says why for each of the
+ * latter ("module.name: reason"); "safe" is true when there are none (docs/security.md) and
+ * the bytes are not ambiguous (a compressed container that is also a pickle: "reason" then says
+ * so).
+ * "compression" names the zstd envelope and/or joblib's compressor ("zstd+zlib" when both).
+ * "format" is "joblib" when the stream held joblib array wrappers or came in a joblib compressed
+ * container.
+ *
  */
 #include "pk_doc.h"
 #include "pk_json.h"
@@ -66,6 +72,22 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         if (!first) pk_buf_putc(out, ',');
         first = 0;
         write_global(out, &doc->globals[i]);
+    }
+    pk_buf_puts(out, "],\"unsafe_reasons\":[");
+    first = 1;
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        const pk_global_ref *g = &doc->globals[i];
+        if (g->allowed || !g->reason) continue;
+        if (!first) pk_buf_putc(out, ',');
+        first = 0;
+        pk_buf tmp;
+        pk_buf_init(&tmp, out->alloc, 0);
+        pk_buf_printf(&tmp, "%s.%s: %s", g->module, g->name, g->reason);
+        if (tmp.failed)
+            out->failed = tmp.failed;
+        else
+            pk_json_string(out, (const char *)tmp.data, tmp.len);
+        pk_buf_free(&tmp);
     }
     pk_buf_printf(out, "],\"safe\":%s", safe ? "true" : "false");
     if (doc->ambiguous) {

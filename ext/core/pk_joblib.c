@@ -13,6 +13,10 @@
  * treated as corruption; nested object pickles at most PK_JOBLIB_MAX_NESTING deep; the legacy
  * multi-file NDArrayWrapper / ZNDArrayWrapper (data in a sibling .npy file) cannot be decoded
  * from one blob: such a wrapper is left as the inert object it is, its state naming the file.
+ *
+ * Only the outermost stream is read this way: joblib loads the nested pickle of an object array
+ * with plain pickle.load, so inside it a NumpyArrayWrapper is an ordinary object (pk_globals.c
+ * reads arrays only at nesting 0) and the bytes after it are opcodes.
  */
 #include "pk_ndarray.h"
 #include "pk_vm.h"
@@ -130,8 +134,13 @@ pk_code pk_joblib_read_array(pk_vm *vm, const pk_value *wrapper, pk_value **out)
     else if (order && !(order->kind == PK_STR && strcmp(order->u.s.ptr, "C") == 0))
         return jfail(vm, PK_EJOBLIB, at, "wrapper order is not 'C' or 'F'");
     vm->doc->joblib = 1;
+    /* from here on joblib reads raw bytes where plain pickle.loads reads opcodes (pk_scan.c) */
+    if (vm->nesting == 0 && vm->r.pos < vm->doc->plain_diverge) vm->doc->plain_diverge = vm->r.pos;
 
     pk_value *arr = NULL;
+    if (dtype->u.dt->kind != 'O' && pk_dtype_has_object(dtype->u.dt))
+        return jfail(vm, PK_EUNSUPPORTED, at,
+                     "structured dtype with object fields (joblib would read a nested pickle)");
     if (dtype->u.dt->kind == 'O') {
         pk_code rc = read_nested(vm, &arr);
         if (rc != PK_OK) return rc;

@@ -299,11 +299,11 @@ pk_value *pk_np_dtype_new(pk_arena *ar, pk_value *args, pk_err *err) {
     return v;
 }
 
-static int dtype_has_object(const pk_dtype *dt) {
+int pk_dtype_has_object(const pk_dtype *dt) {
     if (dt->kind == 'O') return 1;
     for (size_t k = 0; k < dt->nfields; k++)
-        if (dtype_has_object(dt->fields[k].dtype->u.dt)) return 1;
-    if (dt->sub_base && dtype_has_object(dt->sub_base->u.dt)) return 1;
+        if (pk_dtype_has_object(dt->fields[k].dtype->u.dt)) return 1;
+    if (dt->sub_base && pk_dtype_has_object(dt->sub_base->u.dt)) return 1;
     return 0;
 }
 
@@ -769,7 +769,7 @@ static const pk_dtype *array_dtype(const pk_value *d, pk_err *err) {
         return NULL;
     }
     const pk_dtype *dt = d->u.dt;
-    if (dt->kind != 'O' && dtype_has_object(dt)) {
+    if (dt->kind != 'O' && pk_dtype_has_object(dt)) {
         np_fail(err, PK_EUNSUPPORTED, "structured dtype with object fields");
         return NULL;
     }
@@ -1009,7 +1009,7 @@ pk_value *pk_np_scalar(pk_arena *ar, pk_value *args, pk_err *err) {
         v->u.sc.data = NULL;
         return v;
     }
-    if (dtype_has_object(dt)) {
+    if (pk_dtype_has_object(dt)) {
         np_fail(err, PK_EUNSUPPORTED, "numpy scalar of a structured dtype with object fields");
         return NULL;
     }

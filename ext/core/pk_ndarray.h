@@ -93,6 +93,9 @@ pk_value *pk_np_scalar(pk_arena *ar, pk_value *args, pk_err *err);
 pk_value *pk_np_array_from_data(pk_arena *ar, pk_value *dtype, int ndim, const int64_t *shape,
                                 int fortran, const uint8_t *data, size_t nbytes, pk_err *err);
 
+/* 1 when the dtype holds Python objects: kind 'O', or a field or subarray base that does. */
+int pk_dtype_has_object(const pk_dtype *dt);
+
 /* ---- access -------------------------------------------------------------------------------- */
 
 /* Total element count (product of the shape; checked at construction so it cannot overflow). */

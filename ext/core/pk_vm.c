@@ -457,22 +457,8 @@ static pk_code load_float_text(pk_vm *vm, const uint8_t *s, size_t n) {
 /* ---- globals --------------------------------------------------------------------------------- */
 
 pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name) {
-    pk_doc *d = vm->doc;
-    for (size_t i = 0; i < d->nglobals; i++)
-        if (strcmp(d->globals[i].module, module) == 0 && strcmp(d->globals[i].name, name) == 0)
-            return PK_OK;
-    if (d->nglobals >= d->globals_cap) {
-        size_t cap = d->globals_cap ? d->globals_cap * 2 : 16;
-        pk_global_ref *n =
-            pk_arena_grow(vm->ar, d->globals, d->nglobals * sizeof *n, cap * sizeof *n);
-        if (!n) return nomem(vm);
-        d->globals = n;
-        d->globals_cap = cap;
-    }
-    pk_global_ref *g = &d->globals[d->nglobals++];
-    g->module = module;
-    g->name = name;
-    g->allowed = pk_global_allowed(module, name);
+    if (pk_doc_note_global(vm->doc, module, name, pk_global_allowed(module, name), NULL))
+        return nomem(vm);
     return PK_OK;
 }
 

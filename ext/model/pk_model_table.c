@@ -8,6 +8,7 @@
  * ext/core/pk_allow_sklearn.c).
  */
 #include "pk_model_impl.h"
+#include "pk_families.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -81,5 +82,23 @@ const pk_model_row pk_model_table[] = {
      pk_compile_hgb},
     /* composition */
     {"sklearn.pipeline", "Pipeline", pk_compile_pipeline},
+    /* naive Bayes (pk_nb.c) */
+    {"sklearn.naive_bayes", "GaussianNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "MultinomialNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "ComplementNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "BernoulliNB", pk_compile_nb},
+    {"sklearn.naive_bayes", "CategoricalNB", pk_compile_nb},
+    /* support vector machines (pk_svm.c) */
+    {"sklearn.svm._classes", "SVC", pk_compile_svm},
+    {"sklearn.svm._classes", "NuSVC", pk_compile_svm},
+    {"sklearn.svm._classes", "SVR", pk_compile_svm},
+    {"sklearn.svm._classes", "NuSVR", pk_compile_svm},
+    {"sklearn.svm._classes", "OneClassSVM", pk_compile_svm},
+    /* nearest neighbours (pk_knn.c) */
+    {"sklearn.neighbors._classification", "KNeighborsClassifier", pk_compile_knn},
+    {"sklearn.neighbors._regression", "KNeighborsRegressor", pk_compile_knn},
+    /* multi-layer perceptrons (pk_mlp.c) */
+    {"sklearn.neural_network._multilayer_perceptron", "MLPClassifier", pk_compile_mlp},
+    {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor", pk_compile_mlp},
     {NULL, NULL, NULL},
 };

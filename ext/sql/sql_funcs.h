@@ -27,7 +27,14 @@ void pk_fn_ml_check_alias(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_ml_error(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_ml_now(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* sql_resolve.c: registry references */
 void pk_fn_ml_resolve(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* sql_events.c: the ml_events writer and the alias triggers' memory */
+void pk_fn_ml_log(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_log_guard(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_ml_alias_prev(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* sql_model.c: scoring with compiled scikit-learn models (registered with conn = 1) */
 void pk_fn_model_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
@@ -35,6 +42,12 @@ void pk_fn_model_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **a
 void pk_fn_model_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* the same for pickle BLOBs only (never the registry): deterministic and innocuous */
+void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* sql_write.c: writing pickles, zstd */
 void pk_fn_dump(sqlite3_context *ctx, int argc, sqlite3_value **argv);

@@ -1,18 +1,25 @@
 /*
  * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
- * and model_info: scoring rows with a pickled scikit-learn model (docs/scoring.md).
+ * and model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
+ * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
  *
- * The model argument is a pickle BLOB (any container pk_doc_decode reads) or TEXT naming a
- * registry entry (pk_registry_fetch). It is decoded and compiled once (pk_model_compile) into a
- * cache entry that also holds the per-row buffers (features, scratch, output, JSON text), so
- * scoring a row allocates nothing but SQLite's copy of the result. Two caches:
+ * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
+ * names only, TEXT naming a registry entry (sql_resolve.c). The pickle_predict, ... forms take
+ * BLOBs only: they read no table, so they are DETERMINISTIC and INNOCUOUS (usable in views,
+ * triggers and indexes); model_* may read the registry, so they are DIRECTONLY (pickle_ext.c).
+ * A model is decoded and compiled once (pk_model_compile) into a cache entry that also holds
+ * the per-row buffers (features, scratch, output, JSON text), so scoring a row allocates nothing
+ * but SQLite's copy of the result. Two caches:
  *   - per statement: the entry is the auxdata of argument 0 (kept by SQLite for a constant or
- *     bound model argument). sqlite3_set_auxdata is always the function's last call: its
- *     destructor may run at once.
+ *     bound model argument): a constant registry reference is resolved once per statement, at
+ *     its first row. sqlite3_set_auxdata is always the function's last call: its destructor may
+ *     run at once.
  *   - per connection: an LRU of PK_MODEL_CACHE_SIZE entries (pk_conn_state.model_cache), keyed by
  *     the blob's content (length + 64-bit hash, then a full memcmp against a kept copy) or, for
- *     registry names, by (name, pk_registry_generation(db)). A model stored per row (a join of
- *     customers to per-segment models) is therefore compiled once per distinct blob.
+ *     registry references, by the SHA-256 of the version's content the reference resolved to
+ *     (never by the reference text or anything derived from the history: a rolled-back version
+ *     has its own hash, and a failed lookup is an error, not a cache hit). A model stored per
+ *     row (a join of customers to per-segment models) is compiled once per distinct blob.
  * Entries are reference counted (LRU + auxdata holders); a connection is used by one thread at a
  * time, so plain integers suffice.
  *
@@ -48,10 +55,9 @@ typedef struct mc_entry {
     pk_buf text; /* reused for JSON results */
     /* key */
     int is_name;
-    uint8_t *key; /* blob copy or the registry name */
+    uint8_t *key; /* blob copy, or the hex SHA-256 of a registry version's content */
     size_t key_len;
     uint64_t hash;
-    int64_t gen;
     size_t bytes;                 /* what the entry keeps alive, for the cache's byte cap */
     struct mc_entry *prev, *next; /* LRU list, most recent first */
 } mc_entry;
@@ -167,12 +173,10 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n) {
     return h;
 }
 
-static mc_entry *cache_find(mc_cache *c, int is_name, const uint8_t *key, size_t n, uint64_t hash,
-                            int64_t gen) {
+static mc_entry *cache_find(mc_cache *c, int is_name, const uint8_t *key, size_t n, uint64_t hash) {
     if (!c) return NULL;
     for (mc_entry *e = c->head; e; e = e->next) {
         if (e->is_name != is_name || e->key_len != n || e->hash != hash) continue;
-        if (is_name && e->gen != gen) continue;
         if (n && memcmp(e->key, key, n) != 0) continue;
         if (e != c->head) {
             cache_unlink(c, e);
@@ -215,9 +219,11 @@ static void model_error(sqlite3_context *ctx, const char *fname, const pk_err *e
     pk_sql_error(ctx, fname, err);
 }
 
-/* Decodes a model argument into a document: a BLOB as is, TEXT through the registry. Returns
- * NULL (error reported) on failure; *is_null for SQL NULL. */
-static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value *v, int *is_null) {
+/* Decodes a model argument into a document: a BLOB as is, TEXT through the registry (unless
+ * blob_only). `hit` is the reference's resolution when the caller already has it, else NULL.
+ * Returns NULL (error reported) on failure; *is_null for SQL NULL. */
+static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value *v, int blob_only,
+                         const pk_reg_hit *hit, int *is_null) {
     *is_null = 0;
     int t = sqlite3_value_type(v);
     if (t == SQLITE_NULL) {
@@ -237,40 +243,42 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
         if (!doc) pk_sql_error(ctx, fname, &err);
         return doc;
     }
+    if (t == SQLITE_TEXT && blob_only) {
+        pk_sql_errorf(ctx, fname,
+                      "argument 1 is TEXT, not a pickle BLOB (to score by registry name use "
+                      "the model_* form, e.g. model_predict('churn@production', ...))");
+        return NULL;
+    }
     if (t == SQLITE_TEXT) {
         const char *name = (const char *)sqlite3_value_text(v);
         if (!name) {
             sqlite3_result_error_nomem(ctx);
             return NULL;
         }
+        pk_reg_hit own;
+        if (!hit) {
+            if (!pk_registry_resolve(ctx, fname, name, &own)) return NULL;
+            hit = &own;
+        }
         void *blob = NULL;
         size_t n = 0;
-        int64_t version = 0;
-        char *msg = NULL;
-        int rc = pk_registry_fetch(sqlite3_context_db_handle(ctx), name, &blob, &n, &version, &msg);
-        if (rc != SQLITE_OK) {
-            if (rc == SQLITE_NOMEM && !msg)
-                sqlite3_result_error_nomem(ctx);
-            else
-                pk_sql_errorf(ctx, fname, "%s", msg ? msg : sqlite3_errstr(rc));
-            sqlite3_free(msg);
-            sqlite3_free(blob);
-            return NULL;
-        }
-        doc = pk_doc_decode(&pk_sql_alloc, &lim, blob ? blob : "", n, PK_DOC_COPY, &err);
+        if (!pk_registry_load(ctx, fname, name, hit, &blob, &n)) return NULL;
+        doc = pk_doc_decode(&pk_sql_alloc, &lim, blob, n, PK_DOC_COPY, &err);
         sqlite3_free(blob);
         if (!doc) pk_sql_error(ctx, fname, &err);
         return doc;
     }
-    pk_sql_errorf(ctx, fname, "argument 1 is %s, not a model (a pickle BLOB or a registry name)",
-                  t == SQLITE_INTEGER ? "an INTEGER" : "a REAL");
+    pk_sql_errorf(ctx, fname, "argument 1 is %s, not a model (a pickle BLOB%s)",
+                  t == SQLITE_INTEGER ? "an INTEGER" : "a REAL",
+                  blob_only ? "" : " or a registry name");
     return NULL;
 }
 
 /* Safety (docs/security.md): a pickle that references a global outside the allowlist is
  * refused, naming the globals, even though nothing would be executed here: the same bytes loaded
  * by Python would run that code. Returns NULL when doc is safe, else a message in `b`'s memory
- * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)").
+ * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)", or the
+ * reason an allowlisted global is unsafe in this pickle, see docs/security.md).
  * *only_sklearn is set when every such global is a scikit-learn name: then an unsupported
  * estimator class is reported as such (with the supported list) rather than as unsafe. */
 static const char *unsafe_reason(const pk_doc *doc, pk_buf *b, int *only_sklearn) {
@@ -283,22 +291,11 @@ static const char *unsafe_reason(const pk_doc *doc, pk_buf *b, int *only_sklearn
         return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
     }
     for (size_t i = 0; i < doc->nglobals; i++)
-        if (!doc->globals[i].allowed && strncmp(doc->globals[i].module, "sklearn.", 8) != 0)
+        if (!doc->globals[i].allowed &&
+            (doc->globals[i].reason || strncmp(doc->globals[i].module, "sklearn.", 8) != 0))
             *only_sklearn = 0;
     pk_buf_puts(b, "refusing an unsafe pickle: it references ");
-    size_t shown = 0, more = 0;
-    for (size_t i = 0; i < doc->nglobals; i++) {
-        const pk_global_ref *g = &doc->globals[i];
-        if (g->allowed) continue;
-        if (shown == 5) {
-            more++;
-            continue;
-        }
-        pk_buf_printf(b, "%s%s.%s", shown ? ", " : "", g->module, g->name);
-        shown++;
-    }
-    if (more) pk_buf_printf(b, " and %zu more", more);
-    pk_buf_puts(b, " (not on the allowlist)");
+    pk_doc_unsafe_text(doc, b, 5);
     pk_buf_putc(b, 0);
     return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
 }
@@ -330,7 +327,7 @@ static mc_entry *entry_new(sqlite3_context *ctx, pk_model *m) {
 /* Finds or builds the entry for argv[0]. Returns it with one reference owned by the caller
  * (*from_aux = 1 when it is the statement's auxdata: then the caller holds no reference). */
 static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_value *v,
-                             int *is_null, int *from_aux) {
+                             int blob_only, int *is_null, int *from_aux) {
     *is_null = 0;
     *from_aux = 0;
     mc_entry *e = sqlite3_get_auxdata(ctx, 0);
@@ -343,27 +340,36 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
         *is_null = 1;
         return NULL;
     }
+    if (t != SQLITE_BLOB && (t != SQLITE_TEXT || blob_only)) {
+        model_doc(ctx, fname, v, blob_only, NULL, is_null); /* reports the error */
+        return NULL;
+    }
     mc_cache *cache = conn_cache(ctx);
     const uint8_t *key = NULL;
     size_t n = 0;
-    int64_t gen = 0;
     int is_name = t == SQLITE_TEXT;
+    pk_reg_hit hit;
     if (t == SQLITE_BLOB) {
         key = sqlite3_value_blob(v);
         n = (size_t)sqlite3_value_bytes(v);
-    } else if (t == SQLITE_TEXT) {
-        key = sqlite3_value_text(v);
-        n = (size_t)sqlite3_value_bytes(v);
-        gen = pk_registry_generation(sqlite3_context_db_handle(ctx));
+    } else {
+        const char *ref = (const char *)sqlite3_value_text(v);
+        if (!ref) {
+            sqlite3_result_error_nomem(ctx);
+            return NULL;
+        }
+        if (!pk_registry_resolve(ctx, fname, ref, &hit)) return NULL;
+        key = (const uint8_t *)hit.sha256;
+        n = PK_SHA256_HEX - 1;
     }
     if (!key) key = (const uint8_t *)"";
     uint64_t hash = hash_bytes(key, n);
-    e = cache_find(cache, is_name, key, n, hash, gen);
+    e = cache_find(cache, is_name, key, n, hash);
     if (e) {
         e->refs++;
         return e;
     }
-    pk_doc *doc = model_doc(ctx, fname, v, is_null);
+    pk_doc *doc = model_doc(ctx, fname, v, blob_only, is_name ? &hit : NULL, is_null);
     if (!doc) return NULL;
     pk_buf ub;
     pk_buf_init(&ub, &pk_sql_alloc, 0);
@@ -398,7 +404,6 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     e->key_len = n;
     e->hash = hash;
     e->is_name = is_name;
-    e->gen = gen;
     e->bytes = n + e->model->arena->used;
     cache_insert(cache, e);
     return e;
@@ -503,13 +508,13 @@ static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, siz
 }
 
 static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_method meth,
-                       const char *fname) {
+                       const char *fname, int blob_only) {
     if (argc < 1) {
         pk_sql_errorf(ctx, fname, "expects a model and its features");
         return;
     }
     int is_null, from_aux;
-    mc_entry *e = model_entry(ctx, fname, argv[0], &is_null, &from_aux);
+    mc_entry *e = model_entry(ctx, fname, argv[0], blob_only, &is_null, &from_aux);
     if (!e) {
         if (is_null) sqlite3_result_null(ctx);
         return;
@@ -548,19 +553,35 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
 }
 
 void pk_fn_model_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    model_call(ctx, argc, argv, PK_PREDICT, "model_predict");
+    model_call(ctx, argc, argv, PK_PREDICT, "model_predict", 0);
 }
 
 void pk_fn_model_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    model_call(ctx, argc, argv, PK_PREDICT_PROBA, "model_predict_proba");
+    model_call(ctx, argc, argv, PK_PREDICT_PROBA, "model_predict_proba", 0);
 }
 
 void pk_fn_model_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    model_call(ctx, argc, argv, PK_TRANSFORM, "model_transform");
+    model_call(ctx, argc, argv, PK_TRANSFORM, "model_transform", 0);
 }
 
 void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    model_call(ctx, argc, argv, PK_DECISION, "model_decision_function");
+    model_call(ctx, argc, argv, PK_DECISION, "model_decision_function", 0);
+}
+
+void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT, "pickle_predict", 1);
+}
+
+void pk_fn_pickle_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_PROBA, "pickle_predict_proba", 1);
+}
+
+void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_TRANSFORM, "pickle_transform", 1);
+}
+
+void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
 }
 
 /* ---- model_info ---------------------------------------------------------------------------- */
@@ -629,11 +650,10 @@ static void json_attr(pk_buf *b, const pk_value *root, const char *name, const p
     }
 }
 
-void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    (void)argc;
-    const char *fname = "model_info";
+static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *fname,
+                       int blob_only) {
     int is_null;
-    pk_doc *doc = model_doc(ctx, fname, argv[0], &is_null);
+    pk_doc *doc = model_doc(ctx, fname, argv[0], blob_only, NULL, &is_null);
     if (!doc) {
         if (is_null) sqlite3_result_null(ctx);
         return;
@@ -728,4 +748,14 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     pk_sql_result_json(ctx, text, len);
+}
+
+void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    model_info(ctx, argv, "model_info", 0);
+}
+
+void pk_fn_pickle_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    model_info(ctx, argv, "pickle_model_info", 1);
 }

@@ -1,7 +1,7 @@
 /*
- * sql_registry.c - the model registry's glue: ml_registry_init(), the helper functions its
- * triggers call, pickle_sha256(), and resolving registry references for the model_* functions
- * (sql_registry.h).
+ * sql_registry.c - the model registry's glue: ml_registry_init() (with the upgrade of registries
+ * made by the first schema), the helper functions its triggers call, pickle_sha256(), the clock,
+ * and the re-entrancy guard shared with sql_resolve.c (references) and sql_events.c (history).
  *
  * How it works: the schema is sql/registry.sql, embedded at build time as pk_registry_sql
  * (dist/gen/registry_sql.h, made by scripts/embed.sh); ml_registry_init() runs it inside a
@@ -10,10 +10,9 @@
  * (ml_error: RAISE() takes only a literal before 3.47), name checks without REGEXP, a clock tests
  * can pin, and one decode of a pickle giving its hash and derived columns (ml_pickle_meta).
  *
- * Limits: names and aliases are at most 200 bytes. A registry reference is resolved against the
- * "main" schema only. The sha256 of a stored pickle is that of its content: a zstd frame is
- * inflated first (bounded by the connection's length limit), so it matches
- * hashlib.sha256(open('model.pkl', 'rb').read()).
+ * Limits: names and aliases are at most 200 bytes. The sha256 of a stored pickle is that of its
+ * content: a zstd frame is inflated first (bounded by the connection's length limit), so it
+ * matches hashlib.sha256(open('model.pkl', 'rb').read()).
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
@@ -45,7 +44,7 @@ SQLITE_EXTENSION_INIT3
 /* ---- names ------------------------------------------------------------------------------- */
 
 /* 1 when s[0..n) is 1..200 bytes of [A-Za-z0-9_-], plus '.' when allow_dot. */
-static int valid_ident(const char *s, size_t n, int allow_dot) {
+int pk_reg_valid_ident(const char *s, size_t n, int allow_dot) {
     if (n == 0 || n > PK_REG_NAME_MAX) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -58,7 +57,7 @@ static int valid_ident(const char *s, size_t n, int allow_dot) {
 
 /* 1 when s[0..n) is a reserved alias: 'latest' or v<digits> (any case). Sets *version for the
  * latter (0 when the digits overflow). */
-static int reserved_alias(const char *s, size_t n, int64_t *version) {
+int pk_reg_reserved_alias(const char *s, size_t n, int64_t *version) {
     *version = -1;
     if (n == 6 && sqlite3_strnicmp(s, "latest", 6) == 0) return 1;
     if (n >= 2 && (s[0] == 'v' || s[0] == 'V')) {
@@ -86,7 +85,7 @@ void pk_fn_ml_check_name(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_result_error(ctx, "ml_registry: a model name is required", -1);
         return;
     }
-    if (!valid_ident(s, n, 1)) {
+    if (!pk_reg_valid_ident(s, n, 1)) {
         char *m = sqlite3_mprintf("ml_registry: invalid model name '%q': a name is 1 to %d "
                                   "letters, digits, '_', '.' or '-'",
                                   s, PK_REG_NAME_MAX);
@@ -106,11 +105,11 @@ void pk_fn_ml_check_alias(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     int64_t v;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || !s)
         m = sqlite3_mprintf("ml_aliases: an alias is required");
-    else if (!valid_ident(s, n, 0))
+    else if (!pk_reg_valid_ident(s, n, 0))
         m = sqlite3_mprintf("ml_aliases: invalid alias '%q': an alias is 1 to %d letters, "
                             "digits, '_' or '-'",
                             s, PK_REG_NAME_MAX);
-    else if (reserved_alias(s, n, &v))
+    else if (pk_reg_reserved_alias(s, n, &v))
         m = sqlite3_mprintf("ml_aliases: '%q' is a reserved alias ('latest' is the newest live "
                             "version, v<N> is version N)",
                             s);
@@ -133,7 +132,7 @@ void pk_fn_ml_error(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* ---- clock -------------------------------------------------------------------------------- */
 
 /* Runs a one-value query; returns a sqlite3_malloc'd copy of its text, or NULL. */
-static char *query_text(sqlite3 *db, const char *sql) {
+char *pk_reg_query_text(sqlite3 *db, const char *sql) {
     sqlite3_stmt *st = NULL;
     char *out = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -146,14 +145,40 @@ static char *query_text(sqlite3 *db, const char *sql) {
     return out;
 }
 
+/* ---- re-entrancy --------------------------------------------------------------------------- */
+
+int pk_reg_enter(sqlite3_context *ctx, const char *fname) {
+    pk_conn_state *st = sqlite3_user_data(ctx);
+    if (!st) return 1;
+    if (st->reg_depth > 0) {
+        pk_sql_errorf(ctx, fname,
+                      "the registry was re-entered: a registry table or view calls the extension's "
+                      "functions while the extension reads it (a crafted schema?)");
+        return 0;
+    }
+    st->reg_depth++;
+    return 1;
+}
+
+void pk_reg_leave(sqlite3_context *ctx) {
+    pk_conn_state *st = sqlite3_user_data(ctx);
+    if (st) st->reg_depth--;
+}
+
+char *pk_reg_now(sqlite3 *db) {
+    char *t = pk_reg_query_text(db, "SELECT now FROM temp.ml_clock LIMIT 1");
+    if (!t) t = pk_reg_query_text(db, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+    return t;
+}
+
 /* ml_now() -> 'YYYY-MM-DDTHH:MM:SS.SSSZ' (UTC), or the value in TEMP table ml_clock(now) when a
  * test created one. */
 void pk_fn_ml_now(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
-    sqlite3 *db = sqlite3_context_db_handle(ctx);
-    char *t = query_text(db, "SELECT now FROM temp.ml_clock LIMIT 1");
-    if (!t) t = query_text(db, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+    if (!pk_reg_enter(ctx, "ml_now")) return;
+    char *t = pk_reg_now(sqlite3_context_db_handle(ctx));
+    pk_reg_leave(ctx);
     if (!t) {
         sqlite3_result_error(ctx, "ml_now: cannot read the clock", -1);
         return;
@@ -166,7 +191,7 @@ void pk_fn_ml_now(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* The bytes a user registered: a zstd frame (how the registry stores pickles) is inflated, any
  * other input is itself. On success *content points at buf or at *owned (free it with
  * sqlite3_free). Returns 0, or reports the error on ctx and returns 1. */
-static int pickle_content(sqlite3_context *ctx, const char *fname, const uint8_t *buf, size_t n,
+int pk_reg_pickle_content(sqlite3_context *ctx, const char *fname, const uint8_t *buf, size_t n,
                           const uint8_t **content, size_t *len, uint8_t **owned) {
     *owned = NULL;
     *content = buf;
@@ -197,7 +222,7 @@ void pk_fn_pickle_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const uint8_t *content;
     size_t len;
     uint8_t *owned;
-    if (pickle_content(ctx, "pickle_sha256", buf, n, &content, &len, &owned)) return;
+    if (pk_reg_pickle_content(ctx, "pickle_sha256", buf, n, &content, &len, &owned)) return;
     char hex[PK_SHA256_HEX];
     pk_sha256_hex(content, len, hex);
     sqlite3_free(owned);
@@ -339,7 +364,7 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     const uint8_t *content;
     size_t len;
     uint8_t *owned;
-    if (pickle_content(ctx, "ml_registry", buf, n, &content, &len, &owned)) return;
+    if (pk_reg_pickle_content(ctx, "ml_registry", buf, n, &content, &len, &owned)) return;
 
     pk_limits lim;
     pk_sql_limits(ctx, &lim);
@@ -366,15 +391,24 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         return;
     }
     if (!pk_doc_safe(doc)) {
-        for (size_t i = 0; i < doc->nglobals; i++) {
-            if (doc->globals[i].allowed) continue;
-            if (out.len) pk_buf_puts(&out, ", ");
-            pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
+        int reasons = 0;
+        for (size_t i = 0; i < doc->nglobals; i++)
+            reasons |= doc->globals[i].reason != NULL;
+        if (reasons) {
+            /* an allowlisted global judged unsafe here: say why (docs/security.md) */
+            pk_doc_unsafe_text(doc, &out, 20);
+        } else {
+            for (size_t i = 0; i < doc->nglobals; i++) {
+                if (doc->globals[i].allowed) continue;
+                if (out.len) pk_buf_puts(&out, ", ");
+                pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
+            }
         }
         pk_buf_putc(&out, '\0');
         pk_sql_errorf(ctx, "ml_registry",
-                      "cannot register model '%s': the pickle references "
-                      "globals outside the allowlist: %s",
+                      reasons ? "cannot register model '%s': the pickle is unsafe: it references %s"
+                              : "cannot register model '%s': the pickle references "
+                                "globals outside the allowlist: %s",
                       name, out.failed ? "(too many to list)" : (const char *)out.data);
         pk_buf_free(&out);
         pk_doc_free(doc);
@@ -410,22 +444,109 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 /* ---- ml_registry_init ------------------------------------------------------------------------ */
 
 static int64_t count_registry_objects(sqlite3 *db) {
-    char *t = query_text(
+    char *t = pk_reg_query_text(
         db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'ml\\_%' ESCAPE '\\'");
     int64_t n = t ? (int64_t)strtoll(t, NULL, 10) : -1;
     sqlite3_free(t);
     return n;
 }
 
+/* An upgrade of a registry made by an earlier schema (ml_events exists, its guard trigger does
+ * not): the triggers and views are dropped (registry.sql creates the current ones), the
+ * json_valid() CHECK on ml_versions.metrics is removed (it made the database unreadable under
+ * trusted_schema=OFF; a trigger checks metrics now), and ml_events is rebuilt with ids 1..n in
+ * their old order (a written id such as 9223372036854775807 would exhaust AUTOINCREMENT).
+ * Removing a CHECK constraint changes no stored data: it is done by editing the table's CREATE
+ * statement with writable_schema, as SQLite documents for such changes. Runs inside the
+ * caller's savepoint. */
+static const char pk_registry_upgrade_sql[] =
+    "CREATE TEMP TABLE ml_upgrade_drop AS SELECT type, name FROM main.sqlite_master "
+    " WHERE type IN ('trigger', 'view') AND name LIKE 'ml\\_%' ESCAPE '\\';"
+    "CREATE TEMP TABLE ml_upgrade_events AS SELECT at, name, version, alias, event, detail "
+    "  FROM main.ml_events ORDER BY id;"
+    "DROP TABLE main.ml_events;"
+    "CREATE TABLE main.ml_events (\n"
+    "    id      INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
+    "    name    TEXT NOT NULL,\n"
+    "    version INTEGER,\n"
+    "    alias   TEXT,\n"
+    "    event   TEXT NOT NULL,\n"
+    "    detail  TEXT\n"
+    ");"
+    "INSERT INTO main.ml_events(at, name, version, alias, event, detail) "
+    "  SELECT at, name, version, alias, event, detail FROM temp.ml_upgrade_events ORDER BY rowid;"
+    "DROP TABLE temp.ml_upgrade_events;";
+
+static int exec_each_drop(sqlite3 *db, char **msg) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT type, name FROM temp.ml_upgrade_drop", -1, &st, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        char *sql = sqlite3_mprintf("DROP %s IF EXISTS main.\"%w\"",
+                                    (const char *)sqlite3_column_text(st, 0),
+                                    (const char *)sqlite3_column_text(st, 1));
+        rc = sql ? sqlite3_exec(db, sql, NULL, NULL, msg) : SQLITE_NOMEM;
+        sqlite3_free(sql);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "DROP TABLE temp.ml_upgrade_drop", NULL, NULL, msg);
+    return rc;
+}
+
+static int remove_metrics_check(sqlite3 *db, char **msg) {
+    static const char old_check[] = "TEXT CHECK (metrics IS NULL OR json_valid(metrics))";
+    char *sql = pk_reg_query_text(
+        db, "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = 'ml_versions'");
+    if (!sql) return SQLITE_OK;
+    int rc = SQLITE_OK;
+    char *at = strstr(sql, old_check);
+    if (at) {
+        char *fixed = sqlite3_mprintf("%.*sTEXT%s", (int)(at - sql), sql, at + strlen(old_check));
+        char *ver = pk_reg_query_text(db, "PRAGMA main.schema_version");
+        char *upd = fixed && ver ? sqlite3_mprintf("PRAGMA writable_schema = ON;"
+                                                   "UPDATE main.sqlite_master SET sql = %Q "
+                                                   " WHERE type = 'table' AND name = 'ml_versions';"
+                                                   "PRAGMA main.schema_version = %lld;"
+                                                   "PRAGMA writable_schema = OFF;",
+                                                   fixed, (long long)strtoll(ver, NULL, 10) + 1)
+                                 : NULL;
+        rc = upd ? sqlite3_exec(db, upd, NULL, NULL, msg) : SQLITE_NOMEM;
+        if (rc != SQLITE_OK) sqlite3_exec(db, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
+        sqlite3_free(upd);
+        sqlite3_free(ver);
+        sqlite3_free(fixed);
+    }
+    sqlite3_free(sql);
+    return rc;
+}
+
+static int needs_upgrade(sqlite3 *db) {
+    char *t = pk_reg_query_text(
+        db, "SELECT (SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = "
+            "'ml_events') AND NOT (SELECT count(*) FROM main.sqlite_master WHERE type = "
+            "'trigger' AND name = 'ml_events_guard')");
+    int up = t && strcmp(t, "1") == 0;
+    sqlite3_free(t);
+    return up;
+}
+
 /* ml_registry_init() -> the number of schema objects it created (0 when the registry already
- * existed). Runs sql/registry.sql in a savepoint: all of it or nothing. */
+ * existed). Runs sql/registry.sql in a savepoint: all of it or nothing. A registry made by an
+ * earlier schema is upgraded first (see pk_registry_upgrade_sql). */
 void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
     sqlite3 *db = sqlite3_context_db_handle(ctx);
+    if (!pk_reg_enter(ctx, "ml_registry_init")) return;
+    int upgrade = needs_upgrade(db);
     int64_t before = count_registry_objects(db);
     char *msg = NULL;
     int rc = sqlite3_exec(db, "SAVEPOINT ml_registry_init", NULL, NULL, &msg);
+    if (rc == SQLITE_OK && upgrade) {
+        rc = sqlite3_exec(db, pk_registry_upgrade_sql, NULL, NULL, &msg);
+        if (rc == SQLITE_OK) rc = exec_each_drop(db, &msg);
+        if (rc == SQLITE_OK) rc = remove_metrics_check(db, &msg);
+    }
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, pk_registry_sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) {
         rc = sqlite3_exec(db, "RELEASE ml_registry_init", NULL, NULL, &msg);
@@ -433,254 +554,13 @@ void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv
         sqlite3_exec(db, "ROLLBACK TO ml_registry_init; RELEASE ml_registry_init", NULL, NULL,
                      NULL);
     }
+    pk_reg_leave(ctx);
     if (rc != SQLITE_OK) {
-        pk_sql_errorf(ctx, "ml_registry_init", "%s", msg ? msg : sqlite3_errstr(rc));
+        pk_sql_errorf(ctx, "ml_registry_init", "%s%s", upgrade ? "upgrading the registry: " : "",
+                      msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return;
     }
     int64_t after = count_registry_objects(db);
     sqlite3_result_int64(ctx, before >= 0 && after >= before ? after - before : 0);
-}
-
-/* ---- references ------------------------------------------------------------------------------ */
-
-static int set_err(char **errmsg, int rc, char *msg) {
-    *errmsg = msg;
-    return msg ? rc : SQLITE_NOMEM;
-}
-
-/* A parsed reference: name[0..name_len), and which version. */
-typedef struct reg_ref {
-    const char *name;
-    size_t name_len;
-    const char *alias; /* NULL unless name@alias with a non-reserved alias */
-    size_t alias_len;
-    int64_t version; /* > 0: that version; 0: latest live */
-} reg_ref;
-
-static int parse_ref(const char *ref, reg_ref *r, char **errmsg) {
-    memset(r, 0, sizeof *r);
-    const char *s = ref;
-    if (strncmp(s, "models:/", 8) == 0) s += 8;
-    size_t n = strlen(s);
-    const char *at = memchr(s, '@', n);
-    const char *slash = at ? NULL : strrchr(s, '/');
-    r->name = s;
-    r->name_len = at ? (size_t)(at - s) : slash ? (size_t)(slash - s) : n;
-    if (!valid_ident(r->name, r->name_len, 1))
-        return set_err(errmsg, SQLITE_ERROR,
-                       sqlite3_mprintf("'%q' is not a model reference: use 'name', "
-                                       "'name/<version>', 'name@<alias>' (optionally "
-                                       "prefixed by 'models:/')",
-                                       ref));
-    if (at) {
-        const char *a = at + 1;
-        size_t alen = n - (size_t)(a - s);
-        int64_t v;
-        if (reserved_alias(a, alen, &v)) {
-            r->version = v < 0 ? 0 : v;
-            if (v == 0)
-                return set_err(errmsg, SQLITE_ERROR,
-                               sqlite3_mprintf("model reference '%q': no version 0", ref));
-            return SQLITE_OK;
-        }
-        if (!valid_ident(a, alen, 0))
-            return set_err(errmsg, SQLITE_ERROR,
-                           sqlite3_mprintf("model reference '%q': invalid alias", ref));
-        r->alias = a;
-        r->alias_len = alen;
-        return SQLITE_OK;
-    }
-    if (slash) {
-        const char *v = slash + 1;
-        size_t vlen = n - (size_t)(v - s);
-        if (vlen == 6 && strncmp(v, "latest", 6) == 0) return SQLITE_OK;
-        int64_t num = 0;
-        int ok = vlen > 0 && vlen <= 18;
-        for (size_t i = 0; ok && i < vlen; i++) {
-            if (v[i] < '0' || v[i] > '9')
-                ok = 0;
-            else
-                num = num * 10 + (v[i] - '0');
-        }
-        if (!ok || num == 0)
-            return set_err(errmsg, SQLITE_ERROR,
-                           sqlite3_mprintf("model reference '%q': the version must be a "
-                                           "positive number or 'latest'",
-                                           ref));
-        r->version = num;
-    }
-    return SQLITE_OK;
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char **errmsg) {
-    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    if (rc == SQLITE_OK) return rc;
-    const char *e = sqlite3_errmsg(db);
-    if (strstr(e, "no such table"))
-        return set_err(errmsg, SQLITE_ERROR,
-                       sqlite3_mprintf("the registry is not initialised: run SELECT "
-                                       "ml_registry_init()"));
-    return set_err(errmsg, rc, sqlite3_mprintf("registry lookup failed: %s", e));
-}
-
-int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int64_t *version,
-                      char **errmsg) {
-    *blob = NULL;
-    *n = 0;
-    *version = 0;
-    *errmsg = NULL;
-    if (!ref) return set_err(errmsg, SQLITE_MISUSE, sqlite3_mprintf("no model reference"));
-    reg_ref r;
-    int rc = parse_ref(ref, &r, errmsg);
-    if (rc != SQLITE_OK) return rc;
-    int name_len = (int)r.name_len;
-    sqlite3_stmt *st = NULL;
-
-    if (r.alias) {
-        rc = prepare(db, "SELECT version FROM main.ml_aliases WHERE name = ?1 AND alias = ?2", &st,
-                     errmsg);
-        if (rc != SQLITE_OK) return rc;
-        sqlite3_bind_text(st, 1, r.name, name_len, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, r.alias, (int)r.alias_len, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) r.version = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return set_err(errmsg, rc, sqlite3_mprintf("%s", sqlite3_errmsg(db)));
-        if (rc == SQLITE_DONE) {
-            /* Say which is missing: the model or the alias. */
-            rc = prepare(db, "SELECT 1 FROM main.ml_models WHERE name = ?1", &st, errmsg);
-            if (rc != SQLITE_OK) return rc;
-            sqlite3_bind_text(st, 1, r.name, name_len, SQLITE_STATIC);
-            int exists = sqlite3_step(st) == SQLITE_ROW;
-            sqlite3_finalize(st);
-            if (!exists)
-                return set_err(
-                    errmsg, SQLITE_ERROR,
-                    sqlite3_mprintf("no model named '%.*q' in the registry", name_len, r.name));
-            return set_err(errmsg, SQLITE_ERROR,
-                           sqlite3_mprintf("model '%.*q' has no alias '%.*q'", name_len, r.name,
-                                           (int)r.alias_len, r.alias));
-        }
-    }
-
-    if (r.version > 0)
-        rc = prepare(db,
-                     "SELECT version, pickle, deleted_at FROM main.ml_versions "
-                     "WHERE name = ?1 AND version = ?2",
-                     &st, errmsg);
-    else
-        rc = prepare(db,
-                     "SELECT version, pickle, deleted_at FROM main.ml_versions "
-                     "WHERE name = ?1 AND deleted_at IS NULL ORDER BY version DESC LIMIT 1",
-                     &st, errmsg);
-    if (rc != SQLITE_OK) return rc;
-    sqlite3_bind_text(st, 1, r.name, name_len, SQLITE_STATIC);
-    if (r.version > 0) sqlite3_bind_int64(st, 2, r.version);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        rc = prepare(db, "SELECT 1 FROM main.ml_models WHERE name = ?1", &st, errmsg);
-        if (rc != SQLITE_OK) return rc;
-        sqlite3_bind_text(st, 1, r.name, name_len, SQLITE_STATIC);
-        int exists = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-        if (!exists)
-            return set_err(
-                errmsg, SQLITE_ERROR,
-                sqlite3_mprintf("no model named '%.*q' in the registry", name_len, r.name));
-        if (r.version > 0)
-            return set_err(errmsg, SQLITE_ERROR,
-                           sqlite3_mprintf("model '%.*q' has no version %lld", name_len, r.name,
-                                           (long long)r.version));
-        return set_err(errmsg, SQLITE_ERROR,
-                       sqlite3_mprintf("model '%.*q' has no live version", name_len, r.name));
-    }
-    if (rc != SQLITE_ROW) {
-        char *m = sqlite3_mprintf("%s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return set_err(errmsg, rc, m);
-    }
-    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-        sqlite3_finalize(st);
-        return set_err(errmsg, SQLITE_ERROR,
-                       sqlite3_mprintf("version %lld of model '%.*q' was deleted",
-                                       (long long)r.version, name_len, r.name));
-    }
-    int64_t ver = sqlite3_column_int64(st, 0);
-    const void *p = sqlite3_column_blob(st, 1);
-    int len = sqlite3_column_bytes(st, 1);
-    void *copy = sqlite3_malloc64(len > 0 ? (sqlite3_uint64)len : 1);
-    if (!copy) {
-        sqlite3_finalize(st);
-        return set_err(errmsg, SQLITE_NOMEM, NULL);
-    }
-    if (len > 0) memcpy(copy, p, (size_t)len);
-    sqlite3_finalize(st);
-    *blob = copy;
-    *n = (size_t)len;
-    *version = ver;
-    return SQLITE_OK;
-}
-
-int64_t pk_registry_generation(sqlite3 *db) {
-    /* Every change that can alter what a reference resolves to (registration, alias set, move or
-     * removal, delete, restore) appends a row to ml_events, in the same transaction: the last
-     * event identifies the registry's state. Its hash moves with this connection's writes
-     * (committed or not), other connections' commits (the query runs in the current read
-     * transaction, or starts one that sees them), and moves back on ROLLBACK; writes elsewhere
-     * in the database leave it alone, so they do not invalidate compiled models. (PRAGMA
-     * data_version with sqlite3_total_changes would miss a rollback and change on every
-     * unrelated write.) */
-    sqlite3_stmt *st = NULL;
-    uint64_t h = PK_FNV_OFFSET;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, version, alias, event, detail, at FROM main.ml_events "
-                           "ORDER BY id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return 0; /* no registry: pk_registry_fetch reports it */
-    }
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        for (int i = 0; i < 7; i++) {
-            const unsigned char *t = sqlite3_column_text(st, i);
-            int n = sqlite3_column_bytes(st, i);
-            uint8_t sep[2] = {0x1f, (uint8_t)(t ? 1 : 0)};
-            h = pk_fnv1a(h, sep, sizeof sep);
-            if (t && n > 0) h = pk_fnv1a(h, t, (size_t)n);
-        }
-    }
-    sqlite3_finalize(st);
-    return (int64_t)(h >> 1) + 1; /* positive, never 0 */
-}
-
-/* ml_resolve(ref) -> the version number `ref` ('churn', 'churn/3', 'churn@production',
- * 'models:/churn@production') resolves to, as the model_* functions resolve it; an error naming
- * what is missing otherwise. NULL for NULL. Reads the registry: neither deterministic nor
- * innocuous. */
-void pk_fn_ml_resolve(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    (void)argc;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
-    const char *ref = (const char *)sqlite3_value_text(argv[0]);
-    if (!ref) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    void *blob;
-    size_t n;
-    int64_t version;
-    char *msg;
-    int rc = pk_registry_fetch(sqlite3_context_db_handle(ctx), ref, &blob, &n, &version, &msg);
-    if (rc != SQLITE_OK) {
-        if (rc == SQLITE_NOMEM && !msg) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-        pk_sql_errorf(ctx, "ml_resolve", "%s", msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
-        return;
-    }
-    sqlite3_free(blob);
-    sqlite3_result_int64(ctx, version);
 }

@@ -1,31 +1,49 @@
 /*
- * sql_registry.h - resolving registry model references (used by the model_* functions).
+ * sql_registry.h - the model registry's glue shared by sql_registry.c (schema, trigger helpers),
+ * sql_events.c (ml_events writer) and sql_resolve.c (registry references for model_*).
  *
- * A model argument given as TEXT names a registry entry (docs/registry.md, "Scoring by name"):
- * 'name' (latest live version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The
- * registry tables are those of sql/registry.sql (created by ml_registry_init()).
+ * A model argument given as TEXT names a registry entry (docs/registry.md): 'name' (latest live
+ * version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The registry tables are
+ * those of sql/registry.sql (created by ml_registry_init()), always those of the "main" schema.
  */
 #ifndef SQL_REGISTRY_H
 #define SQL_REGISTRY_H
 
+#include "pk_sha256.h"
 #include "sql_util.h"
 
-/* Looks up `ref` in the registry of db. On success returns SQLITE_OK and sets *blob (allocated
- * with sqlite3_malloc64, owned by the caller: sqlite3_free it), *n (its size: the stored pickle,
- * possibly zstd-compressed; pk_doc_decode accepts both), and *version (the resolved version).
- * On failure returns an SQLite code and sets *errmsg (sqlite3_malloc'd, e.g. "no model named
- * 'churn' in the registry", "model 'churn' has no alias 'production'", "the registry is not
- * initialised: run SELECT ml_registry_init()").
- * `data_version` receives PRAGMA data_version-like state so callers can cache by
- * (ref, data_version): see pk_registry_generation. */
-int pk_registry_fetch(sqlite3 *db, const char *ref, void **blob, size_t *n, int64_t *version,
-                      char **errmsg);
+/* A resolved reference: the version and the SHA-256 (hex) of its pickle's content. */
+typedef struct pk_reg_hit {
+    int64_t version;
+    char sha256[PK_SHA256_HEX];
+} pk_reg_hit;
 
-/* A number that changes whenever the registry may have changed, for this connection's own
- * writes and other connections' commits alike. Compiled-model caches keyed by registry name
- * compare it. (Implementation: a hash of the last ml_events row, which every registry change
- * appends in its own transaction; so it also moves back on ROLLBACK and ignores writes to other
- * tables. 0 when there is no registry.) */
-int64_t pk_registry_generation(sqlite3 *db);
+/* Resolves `ref` with one SELECT (alias, version and model read in one snapshot) to a live
+ * version and its content hash. Returns 1, or 0 after reporting on ctx "<fname>: <why>" (no such
+ * model / alias / version, deleted, registry not initialised, the lookup failed: BUSY,
+ * interrupt, I/O error...). Refuses to run while the extension is already reading the registry
+ * on this connection (pk_reg_enter). */
+int pk_registry_resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_reg_hit *hit);
+
+/* Loads the stored pickle of a resolved reference and checks that its content hashes to
+ * hit->sha256. Returns 1 with *blob (sqlite3_malloc'd, the stored bytes: possibly a zstd frame)
+ * and *n, or 0 after reporting on ctx. */
+int pk_registry_load(sqlite3_context *ctx, const char *fname, const char *ref,
+                     const pk_reg_hit *hit, void **blob, size_t *n);
+
+/* Re-entrancy guard for every function that runs SQL of its own on the registry: returns 1 and
+ * marks the connection busy, or 0 after reporting "<fname>: the registry was re-entered ..."
+ * when it already is (a crafted schema whose registry tables call the extension). Pair each
+ * success with pk_reg_leave. */
+int pk_reg_enter(sqlite3_context *ctx, const char *fname);
+void pk_reg_leave(sqlite3_context *ctx);
+
+/* Helpers of sql_registry.c used by the other registry files. */
+int pk_reg_valid_ident(const char *s, size_t n, int allow_dot);
+int pk_reg_reserved_alias(const char *s, size_t n, int64_t *version);
+char *pk_reg_query_text(sqlite3 *db, const char *sql);
+char *pk_reg_now(sqlite3 *db);
+int pk_reg_pickle_content(sqlite3_context *ctx, const char *fname, const uint8_t *buf, size_t n,
+                          const uint8_t **content, size_t *len, uint8_t **owned);
 
 #endif /* SQL_REGISTRY_H */

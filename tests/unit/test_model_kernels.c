@@ -448,8 +448,10 @@ static void expect_compile_error(const pk_value *o, const char *msg) {
 
 static void test_compile_errors(void **state) {
     (void)state;
-    expect_compile_error(est("sklearn.svm._classes", "SVC"),
-                         "unsupported model class sklearn.svm._classes.SVC");
+    expect_compile_error(est("sklearn.semi_supervised._label_propagation", "LabelPropagation"),
+                         "unsupported model class "
+                         "sklearn.semi_supervised._label_propagation.LabelPropagation");
+    expect_compile_error(est("sklearn.svm._classes", "SVC"), "SVC is not fitted (no _gamma)");
     pk_value *km = est("sklearn.cluster._kmeans", "KMeans");
     set(km, "n_clusters", pk_new_int(&AR, 8));
     expect_compile_error(km, "KMeans is not fitted (no cluster_centers_)");
@@ -476,9 +478,13 @@ static void test_compile_errors(void **state) {
     pk_value *p = est("sklearn.pipeline", "Pipeline");
     pk_value *steps = pk_new_seq(&AR, PK_LIST, 1);
     pk_err err;
-    pk_seq_append(&AR, steps, tuple2(str("svc"), est("sklearn.svm._classes", "SVC")), &err);
+    pk_seq_append(
+        &AR, steps,
+        tuple2(str("lp"), est("sklearn.semi_supervised._label_propagation", "LabelPropagation")),
+        &err);
     set(p, "steps", steps);
-    expect_compile_error(p, "unsupported model class sklearn.svm._classes.SVC");
+    expect_compile_error(p, "unsupported model class "
+                            "sklearn.semi_supervised._label_propagation.LabelPropagation");
     /* an older module path of a known class still matches */
     assert_true(pk_model_class_known("sklearn.linear_model.logistic", "LogisticRegression"));
     assert_false(pk_model_class_known("mylib.linear_model", "LogisticRegression"));

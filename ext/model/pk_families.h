@@ -1,0 +1,16 @@
+/*
+ * pk_families.h - compile functions of the naive Bayes, SVM, nearest-neighbour and MLP families
+ * (one file each), listed in pk_model_table.c.
+ */
+#ifndef PK_FAMILIES_H
+#define PK_FAMILIES_H
+
+#include "pk_model_impl.h"
+
+pk_code
+pk_compile_nb(pk_mc *c); /* pk_nb.c: GaussianNB, Multinomial/Complement/Bernoulli/CategoricalNB */
+pk_code pk_compile_svm(pk_mc *c); /* pk_svm.c: SVC, NuSVC, SVR, NuSVR, OneClassSVM         */
+pk_code pk_compile_knn(pk_mc *c); /* pk_knn.c: KNeighborsClassifier/Regressor              */
+pk_code pk_compile_mlp(pk_mc *c); /* pk_mlp.c: MLPClassifier/MLPRegressor                  */
+
+#endif /* PK_FAMILIES_H */
