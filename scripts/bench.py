@@ -676,12 +676,69 @@ def section_families(b):
                 r > target if op == ">" else r >= target)
         b.ratio(sec, "%s: (b') / (a') predict_proba" % name, batch_p_ns / ns_p)
         b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
+def section_xgboost(b):
+    """XGBClassifier (300 trees, depth 6, 20 features) over the trees table's rows: SQL per row
+    beside XGBoost's own predict_proba on the numpy array (n_jobs=1) and a per-row Python UDF;
+    decode+compile of the pickle beside pickle.loads. Outputs are checked bit for bit first."""
+    import xgboost as xgb
+    from sklearn.datasets import make_classification
+
+    n = b.tree_rows
+    sec = "XGBoost (%s rows x 20 REAL columns)" % format(n, ",")
+    print(sec, flush=True)
+    udf_k = min(1000, n)
+    b.note(sec, "(a) best of %d; (b) is XGBClassifier.predict_proba on the numpy array (no "
+                "fetch), n_jobs=1; (c) one run over the first %d rows; (e) medians of "
+                "`SELECT model_info(?)` (decode + compile, no cache) and of pickle.loads."
+           % (b.repeat, udf_k))
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
+    Xt = np.random.default_rng(2).normal(size=(n, 20)) * 1.5
+    names = ["x%d" % i for i in range(1, 21)]
+    cols = ", ".join(names)
+    b.db.execute("CREATE TABLE tx(%s)" % ", ".join("%s REAL" % c for c in names))
+    b.db.executemany("INSERT INTO tx VALUES (%s)" % ", ".join("?" * 20), Xt.tolist())
+    b.db.commit()
+    name = "XGBClassifier(300 trees, max_depth=6)"
+    m = xgb.XGBClassifier(n_estimators=300, max_depth=6, n_jobs=1, random_state=0).fit(X, y)
+    blob = pickle.dumps(m, protocol=4)
+    want = m.predict_proba(Xt[:2000])[:, 1]
+    got = np.array([r[0] for r in b.db.execute(
+        "SELECT model_predict_proba(?, %s) ->> 1 FROM tx WHERE rowid <= 2000" % cols, (blob,))])
+    same = np.array_equal(got, want.astype(np.float64))
+    b.note(sec, "%s: predict_proba on the first 2,000 rows %s XGBoost's (float32 bits)." % (
+        name, "equals" if same else "DIFFERS from"))
+    ns_m, _ = b.sql_ns("SELECT sum(model_decision_function(?, %s)) FROM tx" % cols, (blob,),
+                       rows=n)
+    ns_pp, _ = b.sql_ns("SELECT sum(model_predict_proba(?, %s) ->> 1) FROM tx" % cols, (blob,),
+                        rows=n)
+    batch_s, _ = b.best(lambda: m.predict_proba(Xt))
+    batch_ns = batch_s * 1e9 / n
+
+    def py_xgb(*r):
+        return float(m.predict_proba(np.array([r], dtype=float))[0, 1])
+    b.db.create_function("py_xgb", 20, py_xgb)
+    ns_udf, _ = b.sql_ns("SELECT sum(py_xgb(%s)) FROM tx WHERE rowid <= %d" % (cols, udf_k),
+                         rows=udf_k, repeat=1)
+    b.add(sec, "(a) sum(model_predict_proba(m, x1..x20) ->> 1) %s" % name, ns_pp, n)
+    b.add(sec, "(a') sum(model_decision_function(m, x1..x20)) %s" % name, ns_m, n)
+    b.add(sec, "(b) XGBoost predict_proba, batch on numpy, n_jobs=1", batch_ns, n)
+    b.add(sec, "(c) Python UDF calling predict_proba per row", ns_udf, udf_k)
+    b.ratio(sec, "(b) XGBoost batch / (a) SQL predict_proba", batch_ns / ns_pp, ">= 1",
+            batch_ns >= ns_pp)
+    b.ratio(sec, "(c) UDF / (a) SQL predict_proba", ns_udf / ns_pp, ">= 300", ns_udf >= 300 * ns_pp)
+    reps = 15
+    loads_s = b.median(lambda: pickle.loads(blob), reps)
+    info_s = b.median(lambda: b.db.execute("SELECT model_info(?)", (blob,)).fetchall(), reps)
+    b.note(sec, "(e) %s pickle (%s bytes): decode + compile %.2f ms, pickle.loads %.2f ms "
+                "(ratio %.2f)." % (name, format(len(blob), ","), info_s * 1e3, loads_s * 1e3,
+                                   info_s / loads_s))
 
 
 SECTIONS = [
     ("scoring", section_scoring),
     ("trees", section_trees),
     ("families", section_families),
+    ("xgboost", section_xgboost),
     ("decode", section_decode),
     ("storage", section_storage),
 ]

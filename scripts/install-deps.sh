@@ -12,14 +12,15 @@ set -eu
 DEMO="build-essential libsqlite3-dev sqlite3 libzstd-dev zlib1g-dev liblzma-dev libbz2-dev \
 liblz4-dev"
 # Tests: cmocka (unit), Python with scikit-learn/numpy/joblib/pandas as the oracle, pytest,
-# lz4 and the zstd command (fixtures), CPython's pickle test vectors; the packaging tests:
+# lz4 and the zstd command (fixtures), CPython's pickle test vectors, XGBoost (the oracle of the
+# XGBoost models); the packaging tests:
 # venv, pip, setuptools and wheel (offline `pip install ./bindings/python`), chromium (the report
 # page). Node.js and npm (the npm package's test) are not installed here: Debian's npm, node-gyp
 # and libnode-dev conflict with the NodeSource nodejs, which also carries the Node headers in
 # /usr/include/node; tests/packaging/test_node_pkg.sh says when node or npm is missing.
 TEST="libcmocka-dev zstd python3 python3-sklearn python3-joblib python3-pandas python3-pytest \
-python3-lz4 libpython3.11-testsuite python3-venv python3-pip python3-setuptools python3-wheel \
-chromium"
+python3-lz4 libpython3.11-testsuite python3-xgboost python3-venv python3-pip python3-setuptools \
+python3-wheel chromium"
 # CI only: clang + libFuzzer runtime (make fuzz), valgrind (make memcheck), cppcheck (make lint),
 # clang-format (make format-check).
 CI="clang libclang-rt-14-dev valgrind cppcheck clang-format"

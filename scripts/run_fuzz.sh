@@ -1,5 +1,7 @@
 #!/bin/sh
 # run_fuzz.sh - build and run the libFuzzer targets of tests/fuzz (`make fuzz FUZZ_TIME=N`).
+# (fuzz_ubjson runs a third of SECONDS with tests/fuzz/ubjson.dict, seeded by
+# scripts/gen_xgb_seeds.py.)
 #
 #   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer ...
 #
@@ -65,6 +67,10 @@ if [ ! -f "$OUT/seeds/.stamp" ] || [ scripts/gen_seed_corpus.py -nt "$OUT/seeds/
     $PYTHON scripts/gen_seed_corpus.py --path-doc "$OUT/gen/fuzz_path_doc.h" &&
     touch "$OUT/seeds/.stamp" || { echo "run_fuzz: seed generation failed"; exit 2; }
 fi
+if [ ! -f "$OUT/seeds/ubjson/.stamp" ] || [ scripts/gen_xgb_seeds.py -nt "$OUT/seeds/ubjson/.stamp" ]; then
+    $PYTHON scripts/gen_xgb_seeds.py "$OUT/seeds/ubjson" && touch "$OUT/seeds/ubjson/.stamp" ||
+        { echo "run_fuzz: XGBoost seed generation failed"; exit 2; }
+fi
 # Committed fixtures (good and bad) seed the pickle-shaped targets too.
 mkdir -p "$OUT/seeds/fixtures"
 find tests/fixtures -type f ! -name '*.expected' ! -name '*.json' ! -name '*.md' ! -name '*.txt' \
@@ -89,8 +95,12 @@ for t in $TARGETS; do
         inflate) seeds="$OUT/seeds/inflate"; ext=bin ;;
         path) seeds="$OUT/seeds/paths"; ext=bin ;;
         decode|model|writer|verdict) seeds="$OUT/seeds/pickles $OUT/seeds/fixtures"; ext=pkl ;;
+        ubjson) seeds="$OUT/seeds/ubjson"; ext=bin ;;
         *) seeds=""; ext=bin ;;  # targets with their own input format start from their corpus
     esac
+    # the UBJSON reader is small: a third of the time, with its own dictionary
+    ttime=$TIME dict=tests/fuzz/pickle.dict
+    [ "$t" = ubjson ] && ttime=$(( (TIME + 2) / 3 )) dict=tests/fuzz/ubjson.dict
     corpus=$OUT/corpus/$t
     mkdir -p "$corpus"
     art=$OUT/artifacts/$t
@@ -98,14 +108,13 @@ for t in $TARGETS; do
     par=""
     # libFuzzer's -jobs writes fuzz-<N>.log into the current directory: run those from $OUT.
     [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
-    t_time=$TIME
     case " $TARGETS " in *" decode "*) case " $TARGETS " in *" verdict "*)
-        case $t in decode|verdict) t_time=$(( TIME / 2 > 0 ? TIME / 2 : 1 )) ;; esac ;;
+        case $t in decode|verdict) ttime=$(( TIME / 2 > 0 ? TIME / 2 : 1 )) ;; esac ;;
     esac ;; esac
-    echo "== fuzz_$t: run ${t_time}s"
+    echo "== fuzz_$t: run ${ttime}s"
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$bin" -dict=tests/fuzz/pickle.dict -max_total_time="$t_time" -rss_limit_mb=2048 -timeout=10 \
+    "$bin" -dict="$dict" -max_total_time="$ttime" -rss_limit_mb=2048 -timeout=10 \
         -max_len=65536 -print_final_stats=1 $par \
         -artifact_prefix="$art/" "$corpus" $seeds >"$OUT/run_$t.log" 2>&1
     rc=$?

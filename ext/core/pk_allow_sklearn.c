@@ -179,5 +179,14 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor"},
     {"sklearn.neural_network._stochastic_optimizers", "AdamOptimizer"},
     {"sklearn.neural_network._stochastic_optimizers", "SGDOptimizer"},
+    /* XGBoost (ext/model/pk_xgb.c). Booster.__setstate__ hands the `handle` bytes to the
+     * library's own deserializer (a model document: data, no code); the wrappers' state is
+     * plain parameters. */
+    {"xgboost.core", "Booster"},
+    {"xgboost.sklearn", "XGBClassifier"},
+    {"xgboost.sklearn", "XGBRFClassifier"},
+    {"xgboost.sklearn", "XGBRFRegressor"},
+    {"xgboost.sklearn", "XGBRanker"},
+    {"xgboost.sklearn", "XGBRegressor"},
     {NULL, NULL},
 };

@@ -11,6 +11,7 @@
 #include "pk_buf.h"
 #include "pk_inflate.h"
 #include "pk_scan.h"
+#include "pk_native.h"
 #include "pk_vm.h"
 
 #include <stdarg.h>
@@ -234,6 +235,11 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     if (n == 0) {
         pk_err_set(err, PK_ETRUNC, 0, -1, "truncated pickle: the input is empty");
         goto fail;
+    }
+    if (pk_native_is_xgb(s, n)) {
+        if (pk_native_xgb_root(doc, err) != PK_OK) goto fail;
+        doc->ambiguous = pk_doc_ambiguous(alloc, &doc->limits, buf, len);
+        return doc;
     }
     pk_reader r;
     pk_reader_init(&r, s, n, err);

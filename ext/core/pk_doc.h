@@ -9,9 +9,10 @@
  *
  * pk_doc_decode recognises the container by its first bytes: a zstd frame (28 b5 2f fd), a
  * joblib compressed file (zlib 78, gzip 1f 8b, bz2 "BZh", xz, lzma-alone 5d 00, lz4 frame, legacy
- * "ZF"), or a raw pickle stream. It inflates (bounded by limits->max_inflate), then runs the
- * unpickler over the whole stream. A zstd frame may hold any of the other forms. Compressed
- * input is also tried as a raw pickle: when that decodes too, doc->ambiguous is set.
+ * "ZF"), an XGBoost model file (pk_native.h), or a raw pickle stream. It inflates (bounded by
+ * limits->max_inflate), then runs the unpickler over the whole stream. A zstd frame may hold any of
+ * the other forms. Compressed input is also tried as a raw pickle: when that decodes too,
+ * doc->ambiguous is set.
  *
  * Ownership: the doc owns its arena and any inflated buffer. With PK_DOC_COPY it copies the input
  * too; with PK_DOC_BORROW the caller's input must outlive the doc (values borrow bytes from it).
@@ -59,6 +60,7 @@ typedef struct pk_doc {
     pk_compression inner; /* joblib's compressor, or NONE                         */
     int joblib;           /* 1 when the stream holds joblib NumpyArrayWrappers     */
     int protocol;         /* highest PROTO seen; 0 when none                       */
+    int xgboost;          /* 1 for an XGBoost model file, not a pickle (pk_native.h) */
 
     pk_global_ref *globals; /* every global referenced, first-use order, unique */
     size_t nglobals, globals_cap;

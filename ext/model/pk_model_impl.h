@@ -140,5 +140,8 @@ pk_code pk_compile_imputer(pk_mc *c);           /* pk_impute.c                  
 pk_code pk_compile_poly(pk_mc *c);              /* pk_poly.c                                     */
 pk_code pk_compile_decomposition(pk_mc *c);     /* pk_decomp.c: PCA, TruncatedSVD                */
 pk_code pk_compile_pipeline(pk_mc *c);          /* pk_pipeline.c                                 */
+pk_code pk_compile_xgb_booster(pk_mc *c);       /* pk_xgb.c: xgboost.core.Booster                */
+pk_code pk_compile_xgb_classifier(pk_mc *c);    /* pk_xgb.c: XGBClassifier, XGBRFClassifier      */
+pk_code pk_compile_xgb_regressor(pk_mc *c); /* pk_xgb.c: XGBRegressor, XGBRFRegressor, XGBRanker */
 
 #endif /* PK_MODEL_IMPL_H */

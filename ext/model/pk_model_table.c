@@ -100,5 +100,12 @@ const pk_model_row pk_model_table[] = {
     /* multi-layer perceptrons (pk_mlp.c) */
     {"sklearn.neural_network._multilayer_perceptron", "MLPClassifier", pk_compile_mlp},
     {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor", pk_compile_mlp},
+    /* XGBoost (pk_xgb.c) */
+    {"xgboost.core", "Booster", pk_compile_xgb_booster},
+    {"xgboost.sklearn", "XGBClassifier", pk_compile_xgb_classifier},
+    {"xgboost.sklearn", "XGBRFClassifier", pk_compile_xgb_classifier},
+    {"xgboost.sklearn", "XGBRegressor", pk_compile_xgb_regressor},
+    {"xgboost.sklearn", "XGBRFRegressor", pk_compile_xgb_regressor},
+    {"xgboost.sklearn", "XGBRanker", pk_compile_xgb_regressor},
     {NULL, NULL, NULL},
 };

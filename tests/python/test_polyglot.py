@@ -156,3 +156,26 @@ def test_frames_are_concatenated_as_zstd_does(db, tmp_path):
                               stderr=subprocess.PIPE).returncode != 0
         assert error_of(db, "SELECT pickle_decompress(?)", bad).startswith("pickle_decompress: ")
         assert error_of(db, "SELECT pickle_info(?)", bad).startswith("pickle_info: ")
+
+
+def test_xgboost_model_file_behind_a_pickle(db, tmp_path):
+    """An XGBoost model file is read natively (no pickle): a zstd stream holding one is still
+    ambiguous when the same bytes also decode as a pickle."""
+    import numpy as np
+    import xgboost as xgb
+    X = np.random.RandomState(0).rand(50, 3)
+    model = xgb.XGBClassifier(n_estimators=2, max_depth=2).fit(X, X[:, 0] > 0.5)
+    path = tmp_path / "m.json"
+    model.save_model(str(path))
+    frame = compress(db, path.read_bytes())
+    assert info(db, frame)["safe"] is True and info(db, frame)["format"] == "xgboost"
+    marker = str(tmp_path / "ran")
+    blob = polyglot(b"A" * 36 + b"0" + system_pickle("touch ran"), frame)
+    assert sandbox_loads(blob, marker)
+    os.unlink(marker)
+    got = info(db, blob)
+    assert got["format"] == "xgboost" and got["safe"] is False
+    assert got["reason"].startswith("ambiguous bytes")
+    msg = error_of(db, "SELECT model_predict(?, 0.1, 0.2, 0.3)", blob)
+    assert msg.startswith("model_predict: refusing an unsafe pickle: ambiguous bytes"), msg
+    assert not os.path.exists(marker)
