@@ -24,6 +24,7 @@ static const pk_sql_func pk_functions[] = {
     {"pickle_get", 2, PURE, 0, pk_fn_get, NULL, NULL},
     {"pickle_json", 1, PURE, 0, pk_fn_json, NULL, NULL},
     {"pickle_json", 2, PURE, 0, pk_fn_json, NULL, NULL},
+    {"pickle_json", 3, PURE, 0, pk_fn_json, NULL, NULL},
     {"pickle_type", 1, PURE, 0, pk_fn_type, NULL, NULL},
     {"pickle_type", 2, PURE, 0, pk_fn_type, NULL, NULL},
     {"pickle_info", 1, PURE, 0, pk_fn_info, NULL, NULL},

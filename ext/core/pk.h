@@ -21,18 +21,21 @@
 /* ---- limits (all overridable through pk_limits) ------------------------------------------- */
 
 /* Default limits. Every one is a hard cap checked before the corresponding allocation. */
-#define PK_DEFAULT_MAX_DEPTH    1000         /* nesting depth of containers when traversed      */
-#define PK_DEFAULT_MAX_STACK    1000000      /* values on the unpickler stack                   */
-#define PK_DEFAULT_MAX_MARKS    100000       /* open MARKs                                      */
-#define PK_DEFAULT_MAX_MEMO     1000000      /* distinct memo entries                           */
-#define PK_DEFAULT_ALLOC_FACTOR 48           /* arena budget = factor * input size + slack      */
-#define PK_DEFAULT_ALLOC_SLACK  (1u << 20)   /* 1 MiB of budget for tiny inputs                 */
-#define PK_DEFAULT_MAX_INFLATE  (256u << 20) /* 256 MiB: largest decompressed stream           */
-#define PK_DEFAULT_MAX_ALLOC    (512u << 20) /* 512 MiB: largest decoded graph (arrays borrowed) */
-#define PK_DEFAULT_MAX_ROWS     100000000u   /* rows pickle_tree may produce (shared expanded)   */
-#define PK_DEFAULT_MAX_OUTPUT   (1u << 30)   /* 1 GiB: largest text or blob an encoder produces */
-#define PK_MAX_DIMS             32           /* numpy's NPY_MAXDIMS                             */
-#define PK_MAX_BIGINT_BYTES     8192         /* ints wider than this are refused (~19,700 digits) */
+#define PK_DEFAULT_MAX_DEPTH       1000       /* nesting depth of containers when traversed      */
+#define PK_DEFAULT_MAX_STACK       1000000    /* values on the unpickler stack                   */
+#define PK_DEFAULT_MAX_MARKS       100000     /* open MARKs                                      */
+#define PK_DEFAULT_MAX_MEMO        1000000    /* distinct memo entries                           */
+#define PK_DEFAULT_ALLOC_FACTOR    48         /* arena budget = factor * input size + slack      */
+#define PK_DEFAULT_ALLOC_SLACK     (1u << 20) /* 1 MiB of budget for tiny inputs                 */
+#define PK_DEFAULT_MAX_INFLATE     (256u << 20) /* 256 MiB: largest decompressed stream           */
+#define PK_DEFAULT_MAX_ALLOC       (512u << 20) /* 512 MiB: largest decoded graph (arrays borrowed) */
+#define PK_DEFAULT_MAX_ROWS        100000000u /* rows pickle_tree may produce (shared expanded)   */
+#define PK_DEFAULT_MAX_OUTPUT      (1u << 30) /* 1 GiB: largest text or blob an encoder produces */
+#define PK_DEFAULT_EXPAND_FACTOR   1000       /* expanded output <= factor * pickle size + slack  */
+#define PK_DEFAULT_EXPAND_SLACK    (64u << 20)  /* 64 MiB                                        */
+#define PK_DEFAULT_MAX_MODEL_BYTES (256u << 20) /* 256 MiB: largest compiled model        */
+#define PK_MAX_DIMS                32   /* numpy's NPY_MAXDIMS                             */
+#define PK_MAX_BIGINT_BYTES        8192 /* ints wider than this are refused (~19,700 digits) */
 
 typedef struct pk_limits {
     uint32_t max_depth;
@@ -43,9 +46,18 @@ typedef struct pk_limits {
     uint64_t alloc_slack;
     uint64_t max_inflate; /* also capped by the caller (SQLite's SQLITE_LIMIT_LENGTH)      */
     uint64_t max_output;
-    uint64_t max_alloc; /* absolute cap of the arena budget (compressed inputs inflate first) */
-    uint64_t max_rows;  /* pickle_tree rows, counting shared nodes at every place they occur */
+    uint64_t max_alloc;     /* absolute cap of the arena budget (compressed inputs inflate first) */
+    uint64_t max_rows;      /* pickle_tree rows, counting shared nodes at every place they occur */
+    uint32_t expand_factor; /* JSON text / tree walks of a pickle (shared nodes written out at */
+    uint64_t expand_slack;  /* every place): at most expand_factor * stream size + slack      */
+    uint64_t max_model_bytes; /* memory of one compiled model, shared trees counted each time  */
+    /* Derived, not a setting: the expansion cap of one decoded pickle (pk_doc_decode sets it
+     * from expand_factor, expand_slack and the stream size; 0 = no expansion cap). */
+    uint64_t max_expand;
 } pk_limits;
+
+/* expand_slack + expand_factor * stream_len, saturated. */
+uint64_t pk_limits_expand_cap(const pk_limits *l, size_t stream_len);
 
 /* Fills *l with the defaults above. */
 void pk_limits_default(pk_limits *l);

@@ -46,6 +46,16 @@ void pk_limits_default(pk_limits *l) {
     l->max_output = PK_DEFAULT_MAX_OUTPUT;
     l->max_alloc = PK_DEFAULT_MAX_ALLOC;
     l->max_rows = PK_DEFAULT_MAX_ROWS;
+    l->expand_factor = PK_DEFAULT_EXPAND_FACTOR;
+    l->expand_slack = PK_DEFAULT_EXPAND_SLACK;
+    l->max_model_bytes = PK_DEFAULT_MAX_MODEL_BYTES;
+    l->max_expand = 0;
+}
+
+uint64_t pk_limits_expand_cap(const pk_limits *l, size_t stream_len) {
+    uint64_t f = l->expand_factor, n = stream_len;
+    if (f && n > (UINT64_MAX - l->expand_slack) / f) return UINT64_MAX;
+    return l->expand_slack + f * n;
 }
 
 void *pk_malloc(const pk_alloc *a, size_t n) {

@@ -52,6 +52,7 @@ void pk_doc_free(pk_doc *doc) {
 }
 
 int pk_doc_safe(const pk_doc *doc) {
+    if (doc->ambiguous) return 0;
     for (size_t i = 0; i < doc->nglobals; i++)
         if (!doc->globals[i].allowed) return 0;
     return 1;
@@ -131,6 +132,60 @@ static pk_code unwrap(pk_doc *doc, const uint8_t **buf, size_t *len, pk_compress
     return PK_OK;
 }
 
+/* The arena budget of a stream of n bytes: alloc_factor * n + alloc_slack, at most max_alloc. */
+static size_t stream_budget(const pk_limits *l, size_t n) {
+    size_t budget;
+    if (pk_mul_overflow(n, l->alloc_factor, &budget) ||
+        pk_add_overflow(budget, (size_t)l->alloc_slack, &budget))
+        budget = SIZE_MAX;
+    if (l->max_alloc && budget > l->max_alloc) budget = (size_t)l->max_alloc;
+    return budget;
+}
+
+/* Does buf[0..len), a compressed container, also decode as a pickle read from its first byte
+ * (what pickle.loads would do with the same bytes)? Failures that a Python loader might not
+ * share (limits, features this decoder does not support) count as decoding. Compressed data
+ * almost always fails at its first bytes: the zstd magic starts MARK then an unknown opcode,
+ * the other magics are no opcode at all; only skippable frames (0x50..0x5F = PERSID, REDUCE,
+ * SHORT_BINSTRING, ...) and bz2's BINBYTES can start a real pickle. */
+static int also_a_pickle(const pk_alloc *alloc, const pk_limits *lim, const uint8_t *buf,
+                         size_t len) {
+    pk_doc trial;
+    memset(&trial, 0, sizeof trial);
+    trial.alloc = alloc;
+    trial.limits = *lim;
+    trial.stream = buf;
+    trial.stream_len = len;
+    trial.input_len = len;
+    trial.plain_diverge = SIZE_MAX;
+    pk_arena_init(&trial.arena, alloc, stream_budget(lim, len));
+    pk_err e;
+    pk_err_clear(&e);
+    pk_reader r;
+    pk_reader_init(&r, buf, len, &e);
+    pk_value *root = NULL;
+    pk_code rc = pk_vm_run(&trial, &r, 0, &root);
+    pk_arena_free(&trial.arena); /* holds the graph and the globals list */
+    return rc == PK_OK || rc == PK_ELIMIT || rc == PK_ENOMEM || rc == PK_EUNSUPPORTED;
+}
+
+const char *pk_doc_ambiguous(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
+                             size_t len) {
+    pk_compression kind = pk_detect_compression(buf, len);
+    if (kind == PK_COMP_NONE) return NULL;
+    pk_limits def;
+    if (!limits) {
+        pk_limits_default(&def);
+        limits = &def;
+    }
+    if (!also_a_pickle(alloc, limits, buf, len)) return NULL;
+    return kind == PK_COMP_ZSTD
+               ? "ambiguous bytes: they are a zstd stream and also a pickle (pickle.loads would "
+                 "not load what zstd -d gives)"
+               : "ambiguous bytes: they are a compressed joblib container and also a pickle "
+                 "(pickle.loads would not load what joblib.load does)";
+}
+
 pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
                       size_t len, int copy, pk_err *err) {
     pk_doc *doc = pk_malloc(alloc, sizeof *doc);
@@ -174,13 +229,8 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     doc->stream = s;
     doc->stream_len = n;
 
-    size_t budget;
-    if (pk_mul_overflow(n, doc->limits.alloc_factor, &budget) ||
-        pk_add_overflow(budget, (size_t)doc->limits.alloc_slack, &budget))
-        budget = SIZE_MAX;
-    if (doc->limits.max_alloc && budget > doc->limits.max_alloc)
-        budget = (size_t)doc->limits.max_alloc;
-    doc->arena.budget = budget;
+    doc->arena.budget = stream_budget(&doc->limits, n);
+    doc->limits.max_expand = pk_limits_expand_cap(&doc->limits, n);
 
     if (n == 0) {
         pk_err_set(err, PK_ETRUNC, 0, -1, "truncated pickle: the input is empty");
@@ -188,6 +238,7 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     }
     if (pk_native_is_xgb(s, n)) {
         if (pk_native_xgb_root(doc, err) != PK_OK) goto fail;
+        doc->ambiguous = pk_doc_ambiguous(alloc, &doc->limits, buf, len);
         return doc;
     }
     pk_reader r;
@@ -195,6 +246,7 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
     if (pk_vm_run(doc, &r, 0, &doc->root) != PK_OK) goto fail;
     /* joblib read raw array bytes: plain pickle.loads reads them as opcodes (docs/security.md) */
     if (doc->plain_diverge != SIZE_MAX && pk_scan_plain(doc, err) != PK_OK) goto fail;
+    doc->ambiguous = pk_doc_ambiguous(alloc, &doc->limits, buf, len);
     return doc;
 fail:
     pk_doc_free(doc);

@@ -11,7 +11,8 @@
  * joblib compressed file (zlib 78, gzip 1f 8b, bz2 "BZh", xz, lzma-alone 5d 00, lz4 frame, legacy
  * "ZF"), an XGBoost model file (pk_native.h), or a raw pickle stream. It inflates (bounded by
  * limits->max_inflate), then runs the unpickler over the whole stream. A zstd frame may hold any of
- * the other forms.
+ * the other forms. Compressed input is also tried as a raw pickle: when that decodes too,
+ * doc->ambiguous is set.
  *
  * Ownership: the doc owns its arena and any inflated buffer. With PK_DOC_COPY it copies the input
  * too; with PK_DOC_BORROW the caller's input must outlive the doc (values borrow bytes from it).
@@ -64,6 +65,11 @@ typedef struct pk_doc {
     pk_global_ref *globals; /* every global referenced, first-use order, unique */
     size_t nglobals, globals_cap;
 
+    /* Set (a static message) when the input is a compressed container whose bytes, read from
+     * the first byte as a pickle, also decode: Python's pickle.loads and a decompressor would
+     * load different things, so the verdict is unsafe whatever either reading holds. */
+    const char *ambiguous;
+
     /* Offset in `stream` of the first raw array data joblib reads after a NumpyArrayWrapper
      * (where plain pickle.loads starts reading the same bytes differently), or SIZE_MAX. */
     size_t plain_diverge;
@@ -79,11 +85,18 @@ typedef struct pk_doc {
 pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
                       size_t len, int copy, pk_err *err);
 
+/* When buf[0..len) starts with a container's magic (pk_detect_compression) and the same bytes
+ * also decode as a pickle read from the first byte, a static message saying so; else NULL.
+ * pk_doc_decode stores it in doc->ambiguous. limits may be NULL (defaults). */
+const char *pk_doc_ambiguous(const pk_alloc *alloc, const pk_limits *limits, const uint8_t *buf,
+                             size_t len);
+
 /* Frees everything; NULL is accepted. */
 void pk_doc_free(pk_doc *doc);
 
 /* 1 when every global the stream references is allowlisted and was called with safe arguments
- * under both readings of the bytes (see docs/security.md). */
+ * under both readings of the bytes (see docs/security.md), and the bytes are not ambiguous
+ * (doc->ambiguous). */
 int pk_doc_safe(const pk_doc *doc);
 
 /* Records that the stream references module.name (unique, first-use order); `module` and `name`

@@ -8,9 +8,11 @@
  * that joblib's readers accept concatenated (gzip members, bz2/xz streams, lz4 frames) are
  * accepted concatenated here too. Errors carry the compressed offset where decoding stopped.
  *
- * zstd frames must declare their content size (ZSTD_compress and pickle_compress do) and hold one
- * frame exactly; "ZF" (joblib < 0.9.3) is "ZF" + hex length + spaces + a zlib stream whose
- * inflated length must equal the declared one.
+ * zstd input is read as `zstd -d` reads it: one or more frames, decoded and concatenated, with
+ * skippable frames (magic 0x184D2A50..5F, which the zstd and lz4 frame formats define) skipped;
+ * every frame must declare its content size (ZSTD_compress and pickle_compress do); "ZF" (joblib <
+ * 0.9.3) is "ZF" + hex length + spaces + a zlib stream whose inflated length must equal the
+ * declared one.
  */
 #include "pk_inflate.h"
 #include "pk_dl.h"
@@ -21,13 +23,20 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define PK_LZMA_MEMLIMIT ((uint64_t)1 << 28) /* 256 MiB of decoder state at most */
 
+int pk_zstd_magic(const uint8_t *buf, size_t len) {
+    if (!buf || len < 4) return 0;
+    if (buf[0] == 0x28 && buf[1] == 0xb5 && buf[2] == 0x2f && buf[3] == 0xfd) return 1;
+    /* skippable frame: 0x184D2A50..0x184D2A5F little-endian */
+    return (buf[0] & 0xF0) == 0x50 && buf[1] == 0x2a && buf[2] == 0x4d && buf[3] == 0x18;
+}
+
 pk_compression pk_detect_compression(const uint8_t *buf, size_t len) {
     if (!buf) return PK_COMP_NONE;
-    if (len >= 4 && buf[0] == 0x28 && buf[1] == 0xb5 && buf[2] == 0x2f && buf[3] == 0xfd)
-        return PK_COMP_ZSTD;
+    if (pk_zstd_magic(buf, len)) return PK_COMP_ZSTD;
     if (len >= 2 && buf[0] == 0x78 && ((unsigned)buf[0] << 8 | buf[1]) % 31 == 0)
         return PK_COMP_ZLIB;
     if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) return PK_COMP_GZIP;
@@ -301,20 +310,44 @@ static pk_code run_lz4(outbuf *o, const uint8_t *buf, size_t len) {
 
 /* ---- zstd ------------------------------------------------------------------------------------ */
 
+/* What `zstd -d` does with the input: every frame decoded and the contents concatenated,
+ * skippable frames (magic 0x184D2A50..5F) skipped. Frames must declare their content size, so
+ * the total is known (and checked against the limit) before a byte is inflated. */
 static pk_code run_zstd(outbuf *o, const uint8_t *buf, size_t len) {
-    unsigned long long size = ZSTD_getFrameContentSize(buf, len);
-    if (size == ZSTD_CONTENTSIZE_UNKNOWN)
-        return pk_err_set(o->err, PK_ECOMPRESS, 0, -1,
-                          "bad compressed data: zstd frame does not declare its content size");
-    if (size == ZSTD_CONTENTSIZE_ERROR) return corrupt_err(o, 0, "bad zstd frame header");
-    if (size > o->max)
-        return pk_err_set(
-            o->err, PK_ELIMIT, 0, -1,
-            "limit exceeded: zstd frame declares %llu bytes, more than the limit of %llu", size,
-            (unsigned long long)o->max);
-    size_t csize = ZSTD_findFrameCompressedSize(buf, len);
-    if (ZSTD_isError(csize)) return trunc_err(o, len);
-    if (csize != len) return corrupt_err(o, csize, "trailing bytes after the zstd frame");
+    unsigned long long size = 0;
+    size_t pos = 0;
+    while (pos < len) {
+        const uint8_t *f = buf + pos;
+        size_t fs = ZSTD_findFrameCompressedSize(f, len - pos);
+        if (ZSTD_isError(fs)) {
+            if (pos > 0 && !pk_zstd_magic(f, len - pos))
+                return corrupt_err(o, pos, "trailing bytes after the last zstd frame");
+            return ZSTD_getErrorCode(fs) == ZSTD_error_srcSize_wrong
+                       ? trunc_err(o, len)
+                       : corrupt_err(o, pos, "bad zstd frame header");
+        }
+        if (f[0] != 0x28) { /* a skippable frame: no content */
+            pos += fs;
+            continue;
+        }
+        unsigned long long cs = ZSTD_getFrameContentSize(f, fs);
+        if (cs == ZSTD_CONTENTSIZE_UNKNOWN)
+            return pos ? pk_err_set(o->err, PK_ECOMPRESS, (int64_t)pos, -1,
+                                    "bad compressed data: zstd frame at offset %zu does not "
+                                    "declare its content size",
+                                    pos)
+                       : pk_err_set(o->err, PK_ECOMPRESS, 0, -1,
+                                    "bad compressed data: zstd frame does not declare its "
+                                    "content size");
+        if (cs == ZSTD_CONTENTSIZE_ERROR) return corrupt_err(o, pos, "bad zstd frame header");
+        size = size + cs < size ? ~0ull : size + cs;
+        if (size > o->max)
+            return pk_err_set(
+                o->err, PK_ELIMIT, (int64_t)pos, -1,
+                "limit exceeded: zstd frame declares %llu bytes%s, more than the limit of %llu", cs,
+                size > cs ? " (more with the frames before it)" : "", (unsigned long long)o->max);
+        pos += fs;
+    }
     o->data = pk_malloc(o->alloc, (size_t)size + 1);
     if (!o->data) return pk_err_nomem(o->err, -1);
     o->cap = (size_t)size;

@@ -12,8 +12,13 @@
 
 #include "pk_doc.h"
 
-/* The container of buf: PK_COMP_NONE for a raw pickle (or anything unrecognised). */
+/* The container of buf: PK_COMP_NONE for a raw pickle (or anything unrecognised). A zstd
+ * stream may start with a skippable frame (pk_zstd_magic). */
 pk_compression pk_detect_compression(const uint8_t *buf, size_t len);
+
+/* 1 when buf starts with a zstd frame's magic (28 b5 2f fd) or a skippable frame's
+ * (0x184D2A50..0x184D2A5F, little-endian): what `zstd -d` reads as a zstd stream. */
+int pk_zstd_magic(const uint8_t *buf, size_t len);
 
 /* Inflates buf (which starts with c's magic) into a new buffer allocated with alloc, owned by the
  * caller (*out, *out_len; *out is NUL-padded by one byte). */

@@ -5,7 +5,7 @@
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
  *    "tiers":["scorable"|"safe"|"unknown",...],"unsafe_globals":["module.name",...],
- *    "unsafe_reasons":["module.name: why",...],"safe":true|false}
+ *    "unsafe_reasons":["module.name: why",...],"safe":true|false[,"reason":"..."]}
  *
  * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
  * in first-use order, as the decoder recorded them (doc->globals), plus those only plain
@@ -14,9 +14,10 @@
  * and a global the verdict judged unsafe is "unknown". "unsafe_globals" lists those outside the
  * catalogue and the allowlist or judged unsafe for their arguments (pk_verdict.h);
  * "unsafe_reasons" says why for each of the latter ("module.name: reason"); "safe" is true when
- * there are none (docs/security.md). "compression" names the zstd envelope and/or joblib's
- * compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib array
- * wrappers or came in a joblib compressed container, "xgboost" for an XGBoost model file
+ * there are none (docs/security.md) and the bytes are not ambiguous (a compressed container that
+ * is also a pickle: "reason" then says so). "compression" names the zstd envelope and/or
+ * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
+ * array wrappers or came in a joblib compressed container, "xgboost" for an XGBoost model file
  * (pk_native.h: its root is the xgboost.core.Booster it stands for).
  */
 #include "pk_doc.h"
@@ -63,7 +64,7 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         strcpy(tn, "NoneType");
     pk_json_string(out, tn, strlen(tn));
     pk_buf_puts(out, ",\"globals\":[");
-    int safe = 1;
+    int safe = !doc->ambiguous;
     for (size_t i = 0; i < doc->nglobals; i++) {
         if (i) pk_buf_putc(out, ',');
         write_global(out, &doc->globals[i]);
@@ -100,6 +101,11 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
             pk_json_string(out, (const char *)tmp.data, tmp.len);
         pk_buf_free(&tmp);
     }
-    pk_buf_printf(out, "],\"safe\":%s}", safe ? "true" : "false");
+    pk_buf_printf(out, "],\"safe\":%s", safe ? "true" : "false");
+    if (doc->ambiguous) {
+        pk_buf_puts(out, ",\"reason\":");
+        pk_json_string(out, doc->ambiguous, strlen(doc->ambiguous));
+    }
+    pk_buf_putc(out, '}');
     return out->failed;
 }

@@ -279,8 +279,17 @@ int pk_float_repr(double d, char *buf, size_t cap) {
 }
 
 pk_code pk_json_double(pk_buf *out, double d) {
-    if (isnan(d)) return pk_buf_puts(out, "NaN");
-    if (isinf(d)) return pk_buf_puts(out, d < 0 ? "-Infinity" : "Infinity");
+    return pk_json_double_flags(out, d, 0);
+}
+
+pk_code pk_json_double_flags(pk_buf *out, double d, unsigned flags) {
+    if (flags & PK_JSON_NAN) {
+        if (isnan(d)) return pk_buf_puts(out, "NaN");
+        if (isinf(d)) return pk_buf_puts(out, d < 0 ? "-Infinity" : "Infinity");
+    } else {
+        if (isnan(d)) return pk_buf_puts(out, "null");
+        if (isinf(d)) return pk_buf_puts(out, d < 0 ? "-9e999" : "9e999");
+    }
     char tmp[48];
     int n = pk_float_repr(d, tmp, sizeof tmp);
     return pk_buf_append(out, tmp, (size_t)n);
@@ -474,6 +483,8 @@ typedef struct jw {
     pk_buf *out;
     const pk_limits *lim;
     pk_err *err;
+    unsigned flags; /* PK_JSON_NAN */
+    uint64_t cap;   /* output cap: the smaller of max_output and max_expand (0 = none) */
     size_t out_start;
     pk_buf path; /* path of the innermost container being written */
     jw_anc *anc;
@@ -501,8 +512,7 @@ static int is_container(const pk_value *v) {
 /* Checks the output cap; returns the buffer's state otherwise. */
 static pk_code jw_check(jw *w) {
     if (w->out->failed) return w->out->failed;
-    if (w->lim->max_output && w->out->len - w->out_start > w->lim->max_output)
-        return w->out->failed = PK_ELIMIT;
+    if (w->cap && w->out->len - w->out_start > w->cap) return w->out->failed = PK_ELIMIT;
     return PK_OK;
 }
 
@@ -549,12 +559,12 @@ static pk_code key_text(jw *w, const pk_value *k, pk_buf *text) {
     case PK_NONE:
         return pk_buf_puts(text, "null");
     case PK_FLOAT:
-        return pk_json_double(text, k->u.f);
+        return pk_json_double_flags(text, k->u.f, PK_JSON_NAN);
     case PK_NPSCALAR: {
         const pk_dtype *dt = k->u.sc.dtype ? k->u.sc.dtype->u.dt : NULL;
         if (!k->u.sc.object && dt && dt->kind == 'f' && dt->itemsize == 8 &&
             pk_npscalar_f64(k, &d) == PK_OK)
-            return pk_json_double(text, d); /* numpy.float64 is a float subclass */
+            return pk_json_double_flags(text, d, PK_JSON_NAN); /* a float subclass */
         break;
     }
     default:
@@ -795,7 +805,7 @@ static pk_code write_container(jw *w, const pk_value *v) {
         rc = write_object(w, v);
         break;
     default:
-        rc = pk_np_write_json(w->out, v, np_element_cb, w);
+        rc = pk_np_write_json(w->out, v, w->flags, np_element_cb, w);
         break;
     }
     w->nanc--;
@@ -815,12 +825,12 @@ static pk_code write_value(jw *w, const pk_value *v) {
     case PK_BIGINT:
         return pk_json_int(w->out, v);
     case PK_FLOAT:
-        return pk_json_double(w->out, v->u.f);
+        return pk_json_double_flags(w->out, v->u.f, w->flags);
     case PK_COMPLEX:
         pk_buf_puts(w->out, "{\"py/complex\":[");
-        pk_json_double(w->out, v->u.c.re);
+        pk_json_double_flags(w->out, v->u.c.re, w->flags);
         pk_buf_putc(w->out, ',');
-        pk_json_double(w->out, v->u.c.im);
+        pk_json_double_flags(w->out, v->u.c.im, w->flags);
         return pk_buf_puts(w->out, "]}");
     case PK_STR:
         return pk_json_string(w->out, v->u.s.ptr, v->u.s.len);
@@ -842,6 +852,31 @@ static pk_code write_value(jw *w, const pk_value *v) {
 
 pk_code pk_json_write(pk_buf *out, const pk_value *v, const char *path, const pk_limits *lim,
                       pk_err *err) {
+    return pk_json_write_flags(out, v, path, lim, 0, err);
+}
+
+/* The error for output over the cap: names the limit that set it. */
+static pk_code cap_error(const pk_limits *lim, uint64_t cap, int measured, pk_err *err) {
+    const char *why = measured ? ": shared objects expand to at least that much" : "";
+    if (lim->max_expand && cap == lim->max_expand && cap != lim->max_output)
+        return pk_err_set(err, PK_ELIMIT, -1, -1,
+                          "limit exceeded: JSON text longer than the expansion limit (%llu bytes "
+                          "= expand_slack %llu + expand_factor %u x the pickle's size)%s",
+                          (unsigned long long)cap, (unsigned long long)lim->expand_slack,
+                          (unsigned)lim->expand_factor, why);
+    return pk_err_set(err, PK_ELIMIT, -1, -1,
+                      "limit exceeded: JSON text longer than max_output (%llu bytes)%s",
+                      (unsigned long long)cap, why);
+}
+
+uint64_t pk_json_cap(const pk_limits *lim) {
+    uint64_t cap = lim->max_output;
+    if (lim->max_expand && (!cap || lim->max_expand < cap)) cap = lim->max_expand;
+    return cap;
+}
+
+pk_code pk_json_write_flags(pk_buf *out, const pk_value *v, const char *path, const pk_limits *lim,
+                            unsigned flags, pk_err *err) {
     pk_limits deflim;
     if (!lim) {
         pk_limits_default(&deflim);
@@ -852,18 +887,16 @@ pk_code pk_json_write(pk_buf *out, const pk_value *v, const char *path, const pk
     w.out = out;
     w.lim = lim;
     w.err = err;
+    w.flags = flags;
+    w.cap = pk_json_cap(lim);
     w.out_start = out->len;
     /* Shared nodes are written at every place they occur: measure the expansion first (linear
-     * time) so a memo bomb is refused at once rather than after printing max_output bytes. */
-    if (lim->max_output) {
+     * time) so a memo bomb is refused at once rather than after printing up to the cap. */
+    if (w.cap) {
         pk_expand ex;
-        pk_code mrc = pk_expand_measure(out->alloc, v, lim->max_output + 1, lim->max_depth, &ex);
+        pk_code mrc = pk_expand_measure(out->alloc, v, w.cap + 1, lim->max_depth, &ex);
         if (mrc == PK_ENOMEM) return pk_err_nomem(err, -1);
-        if (mrc == PK_OK && ex.bytes > lim->max_output)
-            return pk_err_set(err, PK_ELIMIT, -1, -1,
-                              "limit exceeded: JSON text longer than max_output (%llu bytes): "
-                              "shared objects expand to at least that much",
-                              (unsigned long long)lim->max_output);
+        if (mrc == PK_OK && ex.bytes > w.cap) return cap_error(lim, w.cap, 1, err);
     }
     pk_buf_init(&w.path, out->alloc, 0);
     pk_buf_puts(&w.path, path && *path ? path : "$");
@@ -871,9 +904,7 @@ pk_code pk_json_write(pk_buf *out, const pk_value *v, const char *path, const pk
     if (rc == PK_OK) rc = jw_check(&w);
     if (rc != PK_OK && err->code == PK_OK) {
         if (rc == PK_ELIMIT)
-            pk_err_set(err, PK_ELIMIT, -1, -1,
-                       "limit exceeded: JSON text longer than max_output (%llu bytes)",
-                       (unsigned long long)lim->max_output);
+            cap_error(lim, w.cap, 0, err);
         else if (rc == PK_ENOMEM)
             pk_err_nomem(err, -1);
         else

@@ -1089,6 +1089,7 @@ typedef struct json_ctx {
     pk_buf *out;
     pk_json_value_fn write_value;
     void *ctx;
+    unsigned flags; /* pk_json.h's PK_JSON_NAN */
 } json_ctx;
 
 static pk_code put_utf8(pk_buf *b, uint32_t c) {
@@ -1179,15 +1180,15 @@ static pk_code write_elem(json_ctx *jc, const pk_dtype *dt, const uint8_t *p) {
         return pk_buf_printf(out, "%" PRIu64, load_uint(p, dt->itemsize, big));
     case 'f':
         if (load_float(p, dt->itemsize, big, &d) != PK_OK) return PK_EUNSUPPORTED;
-        return pk_json_double(out, d);
+        return pk_json_double_flags(out, d, jc->flags);
     case 'c':
         if (load_float(p, dt->itemsize / 2, big, &d) != PK_OK ||
             load_float(p + dt->itemsize / 2, dt->itemsize / 2, big, &im) != PK_OK)
             return PK_EUNSUPPORTED;
         pk_buf_puts(out, "{\"py/complex\":[");
-        pk_json_double(out, d);
+        pk_json_double_flags(out, d, jc->flags);
         pk_buf_putc(out, ',');
-        pk_json_double(out, im);
+        pk_json_double_flags(out, im, jc->flags);
         return pk_buf_puts(out, "]}");
     case 'S': {
         size_t n = dt->itemsize;
@@ -1233,8 +1234,9 @@ static pk_code write_dims(json_ctx *jc, const pk_ndarray *a, int dim, int64_t of
     return pk_buf_putc(jc->out, ']');
 }
 
-pk_code pk_np_write_json(pk_buf *out, const pk_value *v, pk_json_value_fn write_value, void *ctx) {
-    json_ctx jc = {out, write_value, ctx};
+pk_code pk_np_write_json(pk_buf *out, const pk_value *v, unsigned flags,
+                         pk_json_value_fn write_value, void *ctx) {
+    json_ctx jc = {out, write_value, ctx, flags};
     pk_code rc;
     if (v->kind == PK_NPSCALAR) {
         if (v->u.sc.object) return write_value(ctx, v->u.sc.object);

@@ -122,8 +122,10 @@ const char *pk_dtype_scalar_name(const pk_dtype *dt);
 
 /* JSON text of an array (nested lists following its shape; records as objects keyed by field
  * name) or a numpy scalar, appended to out. Object elements are written with `write_value`,
- * the generic writer (pk_json.c), so that cycles and depth are tracked by it. */
+ * the generic writer (pk_json.c), so that cycles and depth are tracked by it. flags: those of
+ * pk_json_write_flags (how non-finite floats are written). */
 typedef pk_code (*pk_json_value_fn)(void *ctx, const pk_value *v);
-pk_code pk_np_write_json(pk_buf *out, const pk_value *v, pk_json_value_fn write_value, void *ctx);
+pk_code pk_np_write_json(pk_buf *out, const pk_value *v, unsigned flags,
+                         pk_json_value_fn write_value, void *ctx);
 
 #endif /* PK_NDARRAY_H */

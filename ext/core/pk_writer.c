@@ -43,6 +43,7 @@ typedef struct wr {
     int proto;
     int numpy2;
     uint32_t max_depth;
+    uint64_t max_mem; /* memo table + scratch (opts->max_mem); 0 = none */
     pk_arena scratch;
     memo_ent *memo;
     size_t memo_cap, memo_len;
@@ -166,6 +167,14 @@ static int key_eq(const pk_value *a, const pk_value *b) {
     return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
 }
 
+/* The writer's memory (memo table, scratch nodes) would pass opts->max_mem. */
+static pk_code mem_limit(const wr *w) {
+    return pk_err_set(w->err, PK_ELIMIT, -1, -1,
+                      "limit exceeded: writing the pickle needs more than the %llu bytes of "
+                      "memory that max_alloc leaves for it",
+                      (unsigned long long)w->max_mem);
+}
+
 /* Index of v in the memo, or -1. */
 static int64_t memo_find(const wr *w, const pk_value *v) {
     if (!w->memo_cap) return -1;
@@ -182,6 +191,8 @@ static pk_code memo_insert(wr *w, const pk_value *v) {
     if ((w->memo_len + 1) * 2 > w->memo_cap) {
         size_t ncap = w->memo_cap ? w->memo_cap * 2 : 64, bytes;
         if (pk_mul_overflow(ncap, sizeof(memo_ent), &bytes)) return pk_err_nomem(w->err, -1);
+        if (w->max_mem && (bytes > w->max_mem || w->scratch.used > w->max_mem - bytes))
+            return mem_limit(w);
         memo_ent *t = pk_malloc(w->out->alloc, bytes);
         if (!t) return pk_err_nomem(w->err, -1);
         memset(t, 0, bytes);
@@ -1295,7 +1306,8 @@ pk_code pk_pickle_write(pk_buf *out, const pk_value *v, const pk_write_opts *opt
     w.numpy2 = opts->numpy2;
     w.max_depth = opts->max_depth ? opts->max_depth : 3 * PK_DEFAULT_MAX_DEPTH;
     w.frame_start = NO_FRAME;
-    pk_arena_init(&w.scratch, out->alloc, 0);
+    w.max_mem = opts->max_mem;
+    pk_arena_init(&w.scratch, out->alloc, (size_t)opts->max_mem);
     pk_code c = PK_OK;
     if (w.proto >= 2) {
         uint8_t h[2] = {0x80, (uint8_t)w.proto};
@@ -1307,6 +1319,11 @@ pk_code pk_pickle_write(pk_buf *out, const pk_value *v, const pk_write_opts *opt
     if (!c) commit_frame(&w);
     pk_arena_free(&w.scratch);
     pk_free(out->alloc, w.memo);
-    if (c && err->code == PK_OK) pk_err_set(err, c, -1, -1, "%s", pk_code_label(c));
+    if (c && w.scratch.over_budget) {
+        pk_err_clear(err); /* a scratch allocation refused by the budget, not out of memory */
+        c = mem_limit(&w);
+    } else if (c && err->code == PK_OK) {
+        pk_err_set(err, c, -1, -1, "%s", pk_code_label(c));
+    }
     return c;
 }

@@ -49,6 +49,8 @@ typedef struct pk_write_opts {
     int protocol;       /* 0..5                                                            */
     int numpy2;         /* 1: name numpy's reconstructors numpy._core.* (numpy 2 spelling)  */
     uint32_t max_depth; /* nesting cap; 0 = 3 * PK_DEFAULT_MAX_DEPTH                         */
+    uint64_t max_mem;   /* cap on the writer's own memory (memo table and scratch nodes, not
+                         * the output); 0 = none. Over it: PK_ELIMIT naming max_alloc        */
 } pk_write_opts;
 
 /* Appends the pickle of v (PROTO ... STOP) to out. Scratch memory comes from out->alloc.

@@ -44,7 +44,7 @@ void pk_zstd_level_range(int *min, int *max) {
 }
 
 int pk_zstd_is_frame(const uint8_t *buf, size_t len) {
-    return len >= 4 && buf[0] == 0x28 && buf[1] == 0xB5 && buf[2] == 0x2F && buf[3] == 0xFD;
+    return pk_zstd_magic(buf, len);
 }
 
 pk_code pk_zstd_compress(const pk_alloc *alloc, const uint8_t *src, size_t n, int level,

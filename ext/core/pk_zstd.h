@@ -4,8 +4,9 @@
  * Compression writes one zstd frame that declares its content size and carries a checksum
  * (libzstd's ZSTD_compress2 with contentSizeFlag = 1, checksumFlag = 1), so that every reader
  * (pk_doc_decode, via pk_inflate) can check the size against its limit before inflating.
- * Decompression is pk_inflate's (pk_inflate.c): it refuses frames without a content size, frames
- * larger than the limit, several frames and corrupt data.
+ * Decompression is pk_inflate's (pk_inflate.c), read as `zstd -d` reads it: every frame decoded
+ * and concatenated, skippable frames skipped; it refuses frames without a content size, content
+ * larger than the limit and corrupt data.
  *
  * Default level 9, chosen by measurement over scikit-learn model pickles (the table is at its
  * definition in pk_zstd.c; make bench's storage section measures the levels again).
@@ -25,7 +26,8 @@ int pk_zstd_default_level(void);
 /* The accepted level range (libzstd's ZSTD_minCLevel() .. ZSTD_maxCLevel()). */
 void pk_zstd_level_range(int *min, int *max);
 
-/* 1 when buf starts with a zstd frame's magic number (28 b5 2f fd). */
+/* 1 when buf starts with a zstd frame's magic number (28 b5 2f fd) or a skippable frame's
+ * (pk_inflate.h's pk_zstd_magic): what `zstd -d` decodes. */
 int pk_zstd_is_frame(const uint8_t *buf, size_t len);
 
 /* Compresses src[0..n) at `level` into a new buffer (alloc, owned by the caller). PK_EVALUE for

@@ -524,6 +524,21 @@ pk_code pk_compile_hgb(pk_mc *c) {
     if (pk_mul_overflow(G->ni, G->K, &total)) return pk_mc_fail(c, "%s: too many trees", m->cls);
     G->trees = pk_mc_alloc(c, total ? total : 1, sizeof *G->trees);
     if (!G->trees) return c->err->code;
+    /* every predictor is compiled on its own even when shared: count their nodes first */
+    uint64_t nodes = 0;
+    for (size_t i = 0; i < G->ni; i++) {
+        const pk_value *it = pv->u.seq.items[i];
+        if (!it || (it->kind != PK_LIST && it->kind != PK_TUPLE)) continue;
+        for (size_t k = 0; k < it->u.seq.len; k++) {
+            const pk_value *p = it->u.seq.items[k];
+            const pk_value *nv = p && p->kind == PK_OBJECT ? pk_attr(p, "nodes") : NULL;
+            if (nv && nv->kind == PK_NDARRAY && nv->u.arr->complete)
+                nodes += pk_ndarray_size(nv->u.arr);
+        }
+    }
+    if ((rc = pk_mc_reserve(c, nodes * (sizeof(hnode) + sizeof(double) + 1 + sizeof(uint32_t)),
+                            nodes, "nodes")) != PK_OK)
+        return rc;
     for (size_t i = 0; i < G->ni; i++) {
         const pk_value *it = pv->u.seq.items[i];
         if (!it || (it->kind != PK_LIST && it->kind != PK_TUPLE) || it->u.seq.len != G->K)

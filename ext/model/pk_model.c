@@ -5,7 +5,8 @@
  *
  * Memory: a compiled model is one pk_malloc'd box holding the pk_model and the arena that owns
  * everything the model points to (sub-models of pipelines included).
- * Limits: pipeline nesting depth PK_MODEL_MAX_DEPTH.
+ * Limits: pipeline nesting depth PK_MODEL_MAX_DEPTH; the arena's budget is limits.max_model_bytes
+ * (tree ensembles also check it before compiling their trees: pk_mc_reserve).
  */
 #include "pk_model_impl.h"
 
@@ -155,12 +156,22 @@ pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj) {
 }
 
 pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err) {
+    return pk_model_compile_lim(a, root, NULL, err);
+}
+
+pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk_limits *lim,
+                               pk_err *err) {
+    pk_limits def;
+    if (!lim) {
+        pk_limits_default(&def);
+        lim = &def;
+    }
     pk_model_box *box = pk_malloc(a, sizeof *box);
     if (!box) {
         pk_err_nomem(err, -1);
         return NULL;
     }
-    pk_arena_init(&box->ar, a, 0);
+    pk_arena_init(&box->ar, a, (size_t)lim->max_model_bytes);
     pk_model *m = compile_in(&box->ar, root, 0, err);
     if (!m) {
         pk_arena_free(&box->ar);

@@ -103,11 +103,18 @@ struct pk_model {
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a
- * supported fitted estimator: "unsupported model class sklearn.svm._classes.SVC" (the glue
- * appends the supported list), "KMeans is not fitted (no cluster_centers_)", "a list is not a
- * scikit-learn estimator".
+ * supported fitted estimator: "sklearn.semi_supervised._label_propagation.LabelPropagation
+ * cannot be scored yet (see model_supported())" (a catalogue class without a scoring family),
+ * "unsupported model class mylib.Model (not in the catalogue)", "KMeans is not fitted (no
+ * cluster_centers_)", "a list is not a scikit-learn estimator".
  * The returned model owns all its memory; free it with pk_model_free. */
 pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err);
+
+/* The same under `lim` (NULL: the defaults; pk_model_compile uses them): the compiled model's
+ * memory is capped by lim->max_model_bytes, shared trees counted at every place they are used
+ * (PK_ELIMIT "limit exceeded: ... max_model_bytes ..."). */
+pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk_limits *lim,
+                               pk_err *err);
 
 /* Frees a model; NULL is accepted. */
 void pk_model_free(pk_model *m);

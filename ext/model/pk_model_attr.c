@@ -21,8 +21,25 @@ void *pk_mc_alloc(pk_mc *c, size_t count, size_t size) {
         return NULL;
     }
     void *p = pk_arena_calloc(c->m->arena, count, size);
-    if (!p) pk_err_nomem(c->err, -1);
+    if (!p && c->m->arena->over_budget)
+        pk_err_set(c->err, PK_ELIMIT, -1, -1,
+                   "limit exceeded: %s compiled would need more than max_model_bytes (%zu bytes)",
+                   c->m->cls, c->m->arena->budget);
+    else if (!p)
+        pk_err_nomem(c->err, -1);
     return p;
+}
+
+pk_code pk_mc_reserve(pk_mc *c, uint64_t bytes, uint64_t units, const char *unit) {
+    const pk_arena *ar = c->m->arena;
+    if (!ar->budget) return PK_OK;
+    uint64_t left = ar->budget > ar->used ? ar->budget - ar->used : 0;
+    if (bytes <= left) return PK_OK;
+    return pk_err_set(c->err, PK_ELIMIT, -1, -1,
+                      "limit exceeded: %s compiled would need more than max_model_bytes (%zu "
+                      "bytes): its trees hold %llu %s, counting a shared tree at every place it "
+                      "is used",
+                      c->m->cls, ar->budget, (unsigned long long)units, unit);
 }
 
 char *pk_mc_strdup(pk_mc *c, const char *s, size_t n) {

@@ -50,6 +50,12 @@ pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj);
 void *pk_mc_alloc(pk_mc *c, size_t count, size_t size);
 char *pk_mc_strdup(pk_mc *c, const char *s, size_t n);
 
+/* Checked before compiling many trees: PK_ELIMIT naming max_model_bytes when `bytes` (an
+ * estimate that never exceeds what compiling will take: `units` `unit`s, e.g. 120000000
+ * "nodes", counted at every place a shared tree is used) would not fit in what is left of the
+ * model's budget. So a forest listing one tree 20,000 times is refused before it allocates. */
+pk_code pk_mc_reserve(pk_mc *c, uint64_t bytes, uint64_t units, const char *unit);
+
 /* A numeric attribute copied as doubles, C order. ndim 0 (scalar), 1 or 2; rows/cols describe a
  * 2-D array (a 1-D array has rows = 1, cols = n; a scalar rows = cols = n = 1). */
 typedef struct pk_mc_arr {

@@ -553,7 +553,19 @@ pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr,
         return pk_mc_fail(c, "%s.%s is not a list of estimators", c->m->cls, attr);
     }
     if (*n == 0) return pk_mc_fail(c, "%s.%s is empty", c->m->cls, attr);
-    return PK_OK;
+    /* Every entry is compiled on its own, even when several are the same shared object: count
+     * the nodes of every entry (the records of tree_.nodes, or .nodes) before compiling any. A
+     * compiled node takes 16 bytes and at least 4 more of leaf payload on average (a leaf per
+     * two nodes, a double or more each). */
+    uint64_t nodes = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const pk_value *e = (*items)[i];
+        const pk_value *t = e && e->kind == PK_OBJECT ? pk_attr(e, "tree_") : NULL;
+        const pk_value *nv = t && t->kind == PK_OBJECT ? pk_attr(t, "nodes") : NULL;
+        if (nv && nv->kind == PK_NDARRAY && nv->u.arr->complete)
+            nodes += pk_ndarray_size(nv->u.arr);
+    }
+    return nodes ? pk_mc_reserve(c, nodes * 20, nodes, "nodes") : PK_OK;
 }
 
 /* ---- decision-tree estimators ------------------------------------------------------------- */

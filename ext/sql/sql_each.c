@@ -497,17 +497,34 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     pk_value *root = NULL;
     if (pk_path_eval(&c->doc->arena, c->doc->root, path, plen, &root, &err) != PK_OK)
         return cursor_error(c, &err);
-    if (c->tree && c->lim.max_rows) {
-        /* shared nodes are listed at every place: refuse an exponential walk before it starts */
+    /* Shared nodes are listed (and their values written) at every place they occur: refuse an
+     * exponential walk before it starts. pickle_tree's rows are bounded by max_rows; the values
+     * of either function by the expansion cap of this pickle (their JSON text: pickle_tree's
+     * rows hold at least as much). */
+    c->lim.max_expand = c->doc->limits.max_expand;
+    uint64_t cap = pk_json_cap(&c->lim), rows = c->tree ? c->lim.max_rows : 0;
+    if (cap || rows) {
         pk_expand ex;
-        if (pk_expand_measure(&pk_sql_alloc, root, c->lim.max_rows + 1, c->lim.max_depth, &ex) ==
-                PK_OK &&
-            ex.nodes > c->lim.max_rows) {
-            pk_err_set(&err, PK_ELIMIT, -1, -1,
-                       "limit exceeded: the walk would produce more than max_rows (%llu) rows: "
-                       "shared objects are listed at every place they occur",
-                       (unsigned long long)c->lim.max_rows);
-            return cursor_error(c, &err);
+        uint64_t scale = (cap > rows ? cap : rows) + 1;
+        if (pk_expand_measure(&pk_sql_alloc, root, scale, c->lim.max_depth, &ex) == PK_OK) {
+            if (rows && ex.nodes > rows) {
+                pk_err_set(&err, PK_ELIMIT, -1, -1,
+                           "limit exceeded: the walk would produce more than max_rows (%llu) "
+                           "rows: shared objects are listed at every place they occur",
+                           (unsigned long long)rows);
+                return cursor_error(c, &err);
+            }
+            if (cap && ex.bytes > cap) {
+                pk_err_set(&err, PK_ELIMIT, -1, -1,
+                           "limit exceeded: the walk's values would exceed %s (%llu bytes of "
+                           "JSON%s): shared objects are listed at every place they occur",
+                           cap == c->lim.max_expand ? "the expansion limit" : "max_output",
+                           (unsigned long long)cap,
+                           cap == c->lim.max_expand
+                               ? " = expand_slack + expand_factor x the pickle's size"
+                               : "");
+                return cursor_error(c, &err);
+            }
         }
     }
     /* the root's own key (json_tree reports it) and the path of its container */

@@ -5,6 +5,7 @@
  *   SELECT pickle_ext_limit('max_alloc');                -- the current value
  *   SELECT pickle_ext_limit('max_alloc', 4294967296);    -- set it, returns the previous value
  *
+ * The names are the fields of pk_limits (docs/limits.md lists them with their defaults).
  * Values are positive integers; 0 restores the default. max_inflate and max_output are further
  * capped by SQLITE_LIMIT_LENGTH at each call. DIRECTONLY: a view or trigger cannot change them.
  */
@@ -12,6 +13,7 @@
 
 SQLITE_EXTENSION_INIT3
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct limit_field {
@@ -26,8 +28,9 @@ typedef struct limit_field {
     { #f, offsetof(pk_limits, f), 0 }
 
 static const limit_field fields[] = {
-    L32(max_depth),   L32(max_stack),   L32(max_marks),  L32(max_memo),  L32(alloc_factor),
-    L64(alloc_slack), L64(max_inflate), L64(max_output), L64(max_alloc), L64(max_rows),
+    L32(max_depth),     L32(max_stack),    L32(max_marks),       L32(max_memo),  L32(alloc_factor),
+    L64(alloc_slack),   L64(max_inflate),  L64(max_output),      L64(max_alloc), L64(max_rows),
+    L32(expand_factor), L64(expand_slack), L64(max_model_bytes),
 };
 
 static uint64_t get_field(const pk_limits *l, const limit_field *f) {
@@ -59,10 +62,14 @@ void pk_fn_limit(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     for (size_t i = 0; name && i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].name, name) == 0) f = &fields[i];
     if (!f) {
-        pk_sql_errorf(ctx, "pickle_ext_limit",
-                      "unknown limit '%s' (known: max_depth, max_stack, max_marks, max_memo, "
-                      "alloc_factor, alloc_slack, max_inflate, max_output, max_alloc, max_rows)",
-                      name ? name : "NULL");
+        char known[512];
+        size_t k = 0;
+        known[0] = '\0';
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "",
+                                  fields[i].name);
+        pk_sql_errorf(ctx, "pickle_ext_limit", "unknown limit '%s' (known: %s)",
+                      name ? name : "NULL", known);
         return;
     }
     uint64_t old = get_field(&st->limits, f);

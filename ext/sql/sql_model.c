@@ -263,9 +263,15 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
 /* Safety (docs/security.md, docs/scoring.md): a pickle that names a global outside the
  * catalogue, or makes a call the verdict judged unsafe for its arguments, is refused, naming the
  * globals (sql_verdict.c), even though nothing would be executed here: the same bytes loaded by
- * Python would run that code. Returns NULL when doc is safe, else the message in `b`'s memory
- * ("refusing the pickle: it names code that could run in Python: posix.system (...)"). */
+ * Python would run that code. So are ambiguous bytes (a compressed container that is also a
+ * pickle). Returns NULL when doc is safe, else the message in `b`'s memory ("refusing the
+ * pickle: it names code that could run in Python: posix.system (...)"). */
 static const char *unsafe_reason(const pk_doc *doc, pk_buf *b) {
+    if (doc->ambiguous) {
+        pk_buf_printf(b, "refusing the pickle: %s", doc->ambiguous);
+        pk_buf_putc(b, 0);
+        return b->failed == PK_OK ? (const char *)b->data : "refusing the pickle: ambiguous bytes";
+    }
     pk_buf_puts(b, "refusing the pickle: it ");
     return pk_sql_refusal(doc, b);
 }
@@ -353,7 +359,7 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     pk_buf_free(&ub);
     pk_err err;
     pk_err_clear(&err);
-    pk_model *m = pk_model_compile(&pk_sql_alloc, doc->root, &err);
+    pk_model *m = pk_model_compile_lim(&pk_sql_alloc, doc->root, &doc->limits, &err);
     pk_doc_free(doc);
     if (!m) {
         model_error(ctx, fname, &err);
@@ -612,6 +618,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     }
     pk_limits lim;
     pk_sql_limits(ctx, &lim);
+    lim.max_expand = doc->limits.max_expand; /* the attributes' JSON: capped like pickle_json */
     const pk_value *root = doc->root;
     pk_err err;
     pk_err_clear(&err);
@@ -622,7 +629,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     if (unsafe)
         pk_err_set(&err, PK_EMODEL, -1, -1, "%.*s", PK_ERR_MSG_MAX - 1, unsafe);
     else
-        m = pk_model_compile(&pk_sql_alloc, root, &err);
+        m = pk_model_compile_lim(&pk_sql_alloc, root, &lim, &err);
     pk_buf_free(&ub);
     pk_buf b;
     pk_buf_init(&b, &pk_sql_alloc, lim.max_output);

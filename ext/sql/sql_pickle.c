@@ -69,16 +69,36 @@ void pk_fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_arena_free(&scratch);
 }
 
+/* pickle_json's third argument: 'strict' (the default: NaN -> null, +-Infinity -> +-9e999, what
+ * SQLite's JSON functions accept) or 'nan' (NaN / Infinity / -Infinity, as Python's json module
+ * writes them: lossless, read back by pickle_dump / pickle_set). Returns 0 after reporting. */
+static int json_mode_arg(sqlite3_context *ctx, sqlite3_value *a, unsigned *flags) {
+    const char *m = (const char *)sqlite3_value_text(a);
+    if (sqlite3_value_type(a) == SQLITE_TEXT && m && strcmp(m, "strict") == 0) {
+        *flags = 0;
+        return 1;
+    }
+    if (sqlite3_value_type(a) == SQLITE_TEXT && m && strcmp(m, "nan") == 0) {
+        *flags = PK_JSON_NAN;
+        return 1;
+    }
+    pk_sql_errorf(ctx, "pickle_json", "argument 3 must be 'strict' or 'nan', not %s%s%s",
+                  m ? "'" : "", m ? m : "NULL", m ? "'" : "");
+    return 0;
+}
+
 void pk_fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pk_value *v;
     const char *path;
     pk_arena scratch;
+    unsigned flags = 0;
+    if (argc > 2 && !json_mode_arg(ctx, argv[2], &flags)) return;
     pk_doc *doc = doc_at_path(ctx, "pickle_json", argc, argv, &v, &path, &scratch);
     if (!doc) {
         pk_arena_free(&scratch);
         return;
     }
-    pk_sql_result_as_json(ctx, "pickle_json", v, path, &doc->limits);
+    pk_sql_result_as_json(ctx, "pickle_json", v, path, &doc->limits, flags);
     pk_sql_doc_done(ctx, 0, doc);
     pk_arena_free(&scratch);
 }

@@ -233,35 +233,10 @@ void pk_fn_pickle_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* ---- derived columns ------------------------------------------------------------------------- */
 
-/* Appends v's JSON, standard JSON only: text holding NaN/Infinity tokens (which SQLite's JSON
- * functions refuse) is written as a JSON string instead. */
+/* Appends v's JSON: pk_json_write's strict form (NaN as null, infinities as +-9e999), which
+ * SQLite's JSON functions accept in the derived columns. */
 static pk_code json_strict(pk_buf *out, const pk_value *v, const pk_limits *lim, pk_err *err) {
-    pk_buf tmp;
-    pk_buf_init(&tmp, out->alloc, lim->max_output);
-    pk_code c = pk_json_write(&tmp, v, "$", lim, err);
-    if (c != PK_OK) {
-        pk_buf_free(&tmp);
-        return c;
-    }
-    int in_str = 0, odd = 0;
-    for (size_t i = 0; i < tmp.len; i++) {
-        uint8_t ch = tmp.data[i];
-        if (in_str) {
-            if (ch == '\\' && i + 1 < tmp.len)
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == 'N' || ch == 'I') {
-            odd = 1;
-            break;
-        }
-    }
-    c = odd ? pk_json_string(out, (const char *)tmp.data, tmp.len)
-            : pk_buf_append(out, tmp.data, tmp.len);
-    pk_buf_free(&tmp);
-    return c;
+    return pk_json_write(out, v, "$", lim, err);
 }
 
 /* The name of v's class when v is an instance with a dict state (an estimator), else NULL. */
@@ -408,6 +383,15 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     }
     pk_buf out;
     pk_buf_init(&out, &pk_sql_alloc, lim.max_output);
+    /* the registry decodes the zstd content itself: the bytes as given are checked here */
+    const char *ambiguous = doc->ambiguous;
+    if (!ambiguous) ambiguous = pk_doc_ambiguous(&pk_sql_alloc, &lim, buf, n);
+    if (ambiguous) {
+        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': %s", name, ambiguous);
+        pk_doc_free(doc);
+        sqlite3_free(owned);
+        return;
+    }
     const char *refusal = pk_sql_refusal(doc, &out);
     if (refusal) {
         pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': the pickle %s", name,
@@ -419,6 +403,7 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     }
     char hex[PK_SHA256_HEX];
     pk_sha256_hex(content, len, hex);
+    lim.max_expand = doc->limits.max_expand; /* parameters of shared objects: capped too */
     pk_code c = meta_json(&out, doc, hex, len, &lim, &err);
     if (c == PK_OK) c = pk_sql_support_json(&out, doc);
     pk_doc_free(doc);

@@ -185,12 +185,12 @@ void pk_sql_result_buf_json(sqlite3_context *ctx, pk_buf *b) {
 }
 
 void pk_sql_result_as_json(sqlite3_context *ctx, const char *fname, const pk_value *v,
-                           const char *path, const pk_limits *lim) {
+                           const char *path, const pk_limits *lim, unsigned flags) {
     pk_buf b;
     pk_err err;
     pk_err_clear(&err);
     pk_buf_init(&b, &pk_sql_alloc, lim->max_output);
-    pk_code c = pk_json_write(&b, v, path, lim, &err);
+    pk_code c = pk_json_write_flags(&b, v, path, lim, flags, &err);
     if (c != PK_OK) {
         pk_buf_free(&b);
         if (err.code == PK_OK) {
@@ -274,5 +274,5 @@ void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value
     default:
         break;
     }
-    pk_sql_result_as_json(ctx, fname, v, path, lim);
+    pk_sql_result_as_json(ctx, fname, v, path, lim, 0);
 }

@@ -60,9 +60,10 @@ void pk_sql_doc_done(sqlite3_context *ctx, int arg, pk_doc *doc);
 void pk_sql_result_value(sqlite3_context *ctx, const char *fname, const pk_value *v,
                          const char *path, const pk_limits *lim);
 
-/* Sets the result to the JSON text of v (pickle_json), or the error. */
+/* Sets the result to the JSON text of v (pickle_json), or the error. flags: pk_json_write_flags'
+ * (0: strict JSON). */
 void pk_sql_result_as_json(sqlite3_context *ctx, const char *fname, const pk_value *v,
-                           const char *path, const pk_limits *lim);
+                           const char *path, const pk_limits *lim, unsigned flags);
 
 /* Hands b's content to SQLite as JSON text (b is left empty), or reports out of memory. */
 struct pk_buf;

@@ -70,7 +70,7 @@ const char *pk_sql_refusal(const pk_doc *doc, pk_buf *b) {
 pk_code pk_sql_support_json(pk_buf *out, const pk_doc *doc) {
     pk_err err;
     pk_err_clear(&err);
-    pk_model *m = pk_model_compile(&pk_sql_alloc, doc->root, &err);
+    pk_model *m = pk_model_compile_lim(&pk_sql_alloc, doc->root, &doc->limits, &err);
     if (!m && err.code == PK_ENOMEM) return PK_ENOMEM;
     pk_buf_printf(out, ",\"supported\":%d,\"reason\":", m ? 1 : 0);
     if (m) {

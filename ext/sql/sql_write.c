@@ -9,7 +9,9 @@
  * wraps zstd.
  *
  * Output sizes are capped by the connection's SQLITE_LIMIT_LENGTH (pk_sql_limits): over it the
- * error is SQLITE_TOOBIG. Errors read "<function>: <message>".
+ * error is SQLITE_TOOBIG. Memory is capped by max_alloc (pickle_ext_limit): the nodes of the
+ * value (pickle_dump_agg: of every row) and the writer's memo table together; over it the error
+ * names max_alloc. Errors read "<function>: <message>".
  */
 #include "sql_funcs.h"
 
@@ -28,6 +30,15 @@ static void report(sqlite3_context *ctx, const char *fname, const pk_err *err) {
     pk_sql_error(ctx, fname, err);
     if (err->code == PK_ELIMIT && strstr(err->msg, "output limit"))
         sqlite3_result_error_code(ctx, SQLITE_TOOBIG);
+}
+
+/* An arena whose budget refused an allocation reports that limit instead of "out of memory". */
+static pk_code budget_error(const pk_arena *ar, const pk_limits *lim, pk_code c, pk_err *err) {
+    if (c == PK_OK || !ar->over_budget) return c;
+    pk_err_clear(err);
+    return pk_err_set(err, PK_ELIMIT, -1, -1,
+                      "limit exceeded: the value needs more than max_alloc (%llu bytes) of memory",
+                      (unsigned long long)lim->max_alloc);
 }
 
 /* The node for one SQL value, allocated in ar (blob and text bytes are copied). */
@@ -55,7 +66,7 @@ static pk_code sql_to_value(sqlite3_value *sv, pk_arena *ar, const pk_limits *li
         if (!t) return pk_err_nomem(err, -1);
         if (sqlite3_value_subtype(sv) == PK_JSON_SUBTYPE) {
             pk_code c = pk_json_read(ar, t, (size_t)n, lim->max_depth, out, err);
-            if (c) return c;
+            if (c) return budget_error(ar, lim, c, err);
             break;
         }
         size_t bad = pk_utf8_check(t, (size_t)n);
@@ -65,7 +76,7 @@ static pk_code sql_to_value(sqlite3_value *sv, pk_arena *ar, const pk_limits *li
         break;
     }
     }
-    return *out ? PK_OK : pk_err_nomem(err, -1);
+    return *out ? PK_OK : budget_error(ar, lim, pk_err_nomem(err, -1), err);
 }
 
 /* Writes v as a pickle and sets it as the result (zstd-compressed when compress is set). */
@@ -120,22 +131,32 @@ static int protocol_arg(sqlite3_context *ctx, const char *fname, sqlite3_value *
     return 1;
 }
 
+/* What remains of max_alloc for the writer once the value's nodes take `used` bytes (at least
+ * 1 MiB, so a value that just fits can still be written). */
+static uint64_t writer_mem(const pk_limits *lim, size_t used) {
+    if (!lim->max_alloc) return 0;
+    uint64_t left = lim->max_alloc > used ? lim->max_alloc - used : 0;
+    return left < (1u << 20) ? (1u << 20) : left;
+}
+
 /* ---- pickle_dump(value [, protocol]) ------------------------------------------------------- */
 
 void pk_fn_dump(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    pk_write_opts opts = {PK_WRITE_DEFAULT_PROTOCOL, 0, 0};
+    pk_write_opts opts = {PK_WRITE_DEFAULT_PROTOCOL, 0, 0, 0};
     if (argc > 1 && !protocol_arg(ctx, "pickle_dump", argv[1], &opts.protocol)) return;
     pk_limits lim;
     pk_sql_limits(ctx, &lim);
     pk_arena ar;
-    pk_arena_init(&ar, &pk_sql_alloc, 0);
+    pk_arena_init(&ar, &pk_sql_alloc, (size_t)lim.max_alloc);
     pk_err err;
     pk_err_clear(&err);
     pk_value *v;
-    if (sql_to_value(argv[0], &ar, &lim, &v, &err) != PK_OK)
+    if (sql_to_value(argv[0], &ar, &lim, &v, &err) != PK_OK) {
         report(ctx, "pickle_dump", &err);
-    else
+    } else {
+        opts.max_mem = writer_mem(&lim, ar.used);
         result_pickle(ctx, "pickle_dump", v, &opts, &lim, 0);
+    }
     pk_arena_free(&ar);
 }
 
@@ -162,8 +183,8 @@ void pk_fn_dump_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!a->started) {
         a->started = 1;
         pk_sql_limits(ctx, &a->lim);
-        /* nodes are a small multiple of the values' size: cap memory like the output */
-        pk_arena_init(&a->ar, &pk_sql_alloc, (size_t)a->lim.max_output * 4 + (1u << 20));
+        /* the rows' nodes are held until the final step: capped like any decoded graph */
+        pk_arena_init(&a->ar, &pk_sql_alloc, (size_t)a->lim.max_alloc);
         a->list = pk_new_seq(&a->ar, PK_LIST, 0);
         if (!a->list) {
             a->failed = 1;
@@ -172,8 +193,10 @@ void pk_fn_dump_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
     }
     pk_value *v;
-    if (sql_to_value(argv[0], &a->ar, &a->lim, &v, &err) != PK_OK ||
-        pk_seq_append(&a->ar, a->list, v, &err) != PK_OK) {
+    pk_code c = sql_to_value(argv[0], &a->ar, &a->lim, &v, &err);
+    if (c == PK_OK)
+        c = budget_error(&a->ar, &a->lim, pk_seq_append(&a->ar, a->list, v, &err), &err);
+    if (c != PK_OK) {
         a->failed = 1;
         report(ctx, "pickle_dump_agg", &err);
     }
@@ -181,7 +204,7 @@ void pk_fn_dump_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 void pk_fn_dump_agg_final(sqlite3_context *ctx) {
     dump_agg *a = sqlite3_aggregate_context(ctx, 0);
-    pk_write_opts opts = {PK_WRITE_DEFAULT_PROTOCOL, 0, 0};
+    pk_write_opts opts = {PK_WRITE_DEFAULT_PROTOCOL, 0, 0, 0};
     if (!a || !a->started) {
         /* no rows: an empty list */
         pk_limits lim;
@@ -192,6 +215,7 @@ void pk_fn_dump_agg_final(sqlite3_context *ctx) {
         result_pickle(ctx, "pickle_dump_agg", &empty, &opts, &lim, 0);
         return;
     }
+    opts.max_mem = writer_mem(&a->lim, a->ar.used);
     if (!a->failed) result_pickle(ctx, "pickle_dump_agg", a->list, &opts, &a->lim, 0);
     pk_arena_free(&a->ar);
 }
@@ -233,17 +257,20 @@ void pk_fn_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         report(ctx, fname, &err);
         return;
     }
-    /* room in the document's arena for the new value (a small multiple of its SQL size) */
-    if (doc->arena.budget)
-        doc->arena.budget += (size_t)sqlite3_value_bytes(argv[2]) * 16 + (1u << 20);
+    /* the new value's nodes go into the document's arena: the whole graph within max_alloc */
+    doc->arena.budget = (size_t)lim.max_alloc;
     pk_value *v;
-    if (sql_to_value(argv[2], &doc->arena, &lim, &v, &err) != PK_OK ||
-        pk_edit_set(&doc->arena, &doc->root, path, (size_t)plen, v, &err) != PK_OK) {
+    pk_code c = sql_to_value(argv[2], &doc->arena, &lim, &v, &err);
+    if (c == PK_OK)
+        c = budget_error(&doc->arena, &lim,
+                         pk_edit_set(&doc->arena, &doc->root, path, (size_t)plen, v, &err), &err);
+    if (c != PK_OK) {
         report(ctx, fname, &err);
         pk_doc_free(doc);
         return;
     }
-    pk_write_opts opts = {doc->protocol ? doc->protocol : 2, uses_numpy2(doc), 0};
+    pk_write_opts opts = {doc->protocol ? doc->protocol : 2, uses_numpy2(doc), 0,
+                          writer_mem(&lim, doc->arena.used)};
     result_pickle(ctx, fname, doc->root, &opts, &lim, doc->outer == PK_COMP_ZSTD);
     pk_doc_free(doc);
 }

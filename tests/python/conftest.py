@@ -6,7 +6,8 @@ Fixtures
   so_copy  (per module) a private copy of the extension, for long runs and child processes
 
 Helpers (import them: `from conftest import sql_call, sql_error`)
-  sql_call(db, fn, blob, *args)   SELECT fn(blob, *args) -> the SQL value (raises on SQL error)
+  sql_call(db, fn, blob, *args)   SELECT fn(blob, *args) -> the SQL value (raises on SQL error;
+                                  asserts json_valid of every strict pickle_json text)
   sql_error(db, fn, blob, *args)  the error text of that call, or None when it succeeds
   load_ext(conn, so_path)         loads the extension into any connection
 
@@ -71,9 +72,14 @@ def db(so_path):
 
 
 def sql_call(db, fn, blob, *args):
-    """SELECT fn(blob, args...) and return the single value."""
+    """SELECT fn(blob, args...) and return the single value. Every pickle_json text in its
+    default (strict) form is also checked with SQLite's json_valid: the strict form must be
+    JSON that SQLite's JSON functions accept, whatever pickle a test made."""
     marks = ", ".join(["?"] * (1 + len(args)))
-    return db.execute("SELECT %s(%s)" % (fn, marks), (blob,) + tuple(args)).fetchone()[0]
+    value = db.execute("SELECT %s(%s)" % (fn, marks), (blob,) + tuple(args)).fetchone()[0]
+    if fn == "pickle_json" and isinstance(value, str) and (len(args) < 2 or args[1] != "nan"):
+        assert db.execute("SELECT json_valid(?)", (value,)).fetchone()[0] == 1, value[:200]
+    return value
 
 
 def sql_error(db, fn, blob, *args):

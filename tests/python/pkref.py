@@ -256,6 +256,12 @@ def float_text(f):
     return repr(f)
 
 
+def strict_float(f):
+    """A float as json.loads reads pickle_json's strict JSON: NaN is null, infinities are
+    +-9e999 (which json.loads reads back as +-inf)."""
+    return None if math.isnan(f) else f
+
+
 def json_key(k):
     """A dict key as the decoder writes it: json.dumps's rules, else compact JSON text."""
     if isinstance(k, str):
@@ -298,11 +304,11 @@ def expected_json(v, path="$", anc=None):
     if isinstance(v, int):
         return int(v)
     if isinstance(v, float):
-        return v
+        return strict_float(v)
     if isinstance(v, (bytes, bytearray)):
         return {"py/bytes": base64.b64encode(bytes(v)).decode("ascii")}
     if isinstance(v, complex):
-        return {"py/complex": [v.real, v.imag]}
+        return {"py/complex": [strict_float(v.real), strict_float(v.imag)]}
     if isinstance(v, Ref):
         return {"py/type": v.qualname}
     if isinstance(v, slice):

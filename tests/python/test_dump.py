@@ -204,11 +204,20 @@ def test_json_sources(db):
         json.loads(big)
     # plain TEXT stays a str even when it looks like JSON
     assert pickle.loads(db.execute("SELECT pickle_dump('[1, 2]')").fetchone()[0]) == "[1, 2]"
-    # NaN / Infinity from pickle_json come back as floats
-    nan = db.execute("SELECT pickle_dump(pickle_json(?))",
-                     (pickle.dumps([float("nan"), float("-inf")]),)).fetchone()[0]
-    got = pickle.loads(nan)
-    assert math.isnan(got[0]) and got[1] == float("-inf")
+    # non-finite floats: the strict form (the default) gives NaN back as None (JSON null) and
+    # the infinities as floats (+-9e999); the lossless form ('nan') gives all of them back
+    src = pickle.dumps([float("nan"), float("-inf"), float("inf"), 1.5])
+    got = pickle.loads(db.execute("SELECT pickle_dump(pickle_json(?))", (src,)).fetchone()[0])
+    assert got[0] is None and got[1:] == [float("-inf"), float("inf"), 1.5]
+    got = pickle.loads(db.execute("SELECT pickle_dump(pickle_json(?, '$', 'nan'))",
+                                  (src,)).fetchone()[0])
+    assert math.isnan(got[0]) and got[1:] == [float("-inf"), float("inf"), 1.5]
+    # pickle_set takes either form as the new value
+    for mode, first in (("strict", None), ("nan", "nan")):
+        out = db.execute("SELECT pickle_set(?, '$.k', pickle_json(?, '$', ?))",
+                         (pickle.dumps({"k": 0}, 2), src, mode)).fetchone()[0]
+        k = pickle.loads(out)["k"]
+        assert (k[0] is None if first is None else math.isnan(k[0])) and k[1] == float("-inf")
 
 
 def test_default_and_highest_protocol(db):

@@ -265,11 +265,11 @@ def reference(v, proto, path="$", anc=None):
     if type(v) is int:
         return v
     if type(v) is float:
-        return v
+        return None if math.isnan(v) else v  # strict JSON: NaN is null
     if type(v) in (bytes, bytearray):
         return {"py/bytes": base64.b64encode(bytes(v)).decode("ascii")}
     if type(v) is complex:
-        return {"py/complex": [v.real, v.imag]}
+        return {"py/complex": [None if math.isnan(x) else x for x in (v.real, v.imag)]}
     if isinstance(v, (type, types.FunctionType, types.BuiltinFunctionType)):
         mod = v.__module__
         return {"py/type": "%s.%s" % (mod, v.__qualname__)}

@@ -350,7 +350,8 @@ def test_numpy_matrix(db, proto):
             got = pickle.loads(pset(db, p, "$.z", 1))
             expect = pickle.loads(p)
             assert got["z"] == 1
-            tn.same(tn.expect(got["a"]), tn.expect(expect["a"]), "%s/%s/p%d" % (dt, label, proto))
+            tn.same(tn.expect(got["a"]), tn.expect(expect["a"]), "%s/%s/p%d" % (dt, label, proto),
+                    lossless=True)
             assert got["a"].dtype == expect["a"].dtype and got["a"].shape == expect["a"].shape
             n += 1
     assert n >= 8 * len(tn.DTYPES)

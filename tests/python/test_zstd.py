@@ -132,9 +132,9 @@ def test_corrupt_and_truncated_frames(db):
         except sqlite3.Error as e:
             assert str(e).startswith("pickle_decompress: ")
         checked += 1
-    # trailing garbage, two frames
+    # trailing garbage is refused; two frames are read as `zstd -d` reads them: concatenated
     assert err(db, "SELECT pickle_decompress(?)", z + b"xx").startswith("pickle_decompress: ")
-    assert err(db, "SELECT pickle_decompress(?)", z + z).startswith("pickle_decompress: ")
+    assert one(db, "SELECT pickle_decompress(?)", z + z) == p + p
     assert checked >= 60
 
 

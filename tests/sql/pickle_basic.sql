@@ -27,6 +27,10 @@ SELECT 'info', pickle_info(p) FROM t WHERE id = 1;
 SELECT 'bigint', pickle_get(x'80028a090000000000000000402e'), typeof(pickle_get(x'80028a090000000000000000402e'));
 SELECT 'nan', pickle_get(x'8002477ff80000000000002e'), pickle_json(x'8002477ff80000000000002e');
 SELECT 'negzero', pickle_json(x'80024780000000000000002e'), pickle_json(x'8002477ff00000000000002e');
+-- strict JSON by default (SQLite's JSON functions read it); 'nan' keeps Python's tokens
+SELECT 'strict', json_valid(pickle_json(x'80024780000000000000002e')), pickle_json(x'8002477ff00000000000002e') ->> '$', json_valid(pickle_json(x'8002477ff80000000000002e'));
+SELECT 'nanmode', pickle_json(x'8002477ff80000000000002e', '$', 'nan'), pickle_json(x'8002477ff00000000000002e', '$', 'nan'), pickle_json(x'8002477ff00000000000002e', '$', 'strict');
+SELECT 'badmode', pickle_json(x'8002477ff80000000000002e', '$', 'python');
 SELECT 'none', pickle_get(x'4e2e') IS NULL, pickle_json(x'4e2e'), pickle_type(x'4e2e');
 SELECT 'bool', pickle_get(x'882e'), pickle_json(x'892e'), pickle_type(x'4930310a2e'), pickle_json(x'4930300a2e');
 -- an object: copyreg-free protocol 2 NEWOBJ of mod.C with state {'x': 1}

@@ -150,7 +150,24 @@ static void test_float_repr_cases(void **state) {
 static void test_json_double_nonfinite(void **state) {
     (void)state;
     pk_value *l = L(4, F(NAN), F(INFINITY), F(-INFINITY), F(-0.0));
-    assert_string_equal(json_of(l), "[NaN,Infinity,-Infinity,-0.0]");
+    /* strict by default: what SQLite's JSON functions accept (9e999 is how SQLite writes inf) */
+    assert_string_equal(json_of(l), "[null,9e999,-9e999,-0.0]");
+    /* PK_JSON_NAN: Python's json module tokens, lossless */
+    pk_buf b;
+    pk_buf_init(&b, &CA, 0);
+    pk_err_clear(&ERR);
+    assert_int_equal(pk_json_write_flags(&b, l, "$", NULL, PK_JSON_NAN, &ERR), PK_OK);
+    assert_string_equal((const char *)b.data, "[NaN,Infinity,-Infinity,-0.0]");
+    pk_buf_free(&b);
+    /* complex parts follow the same rule; dict keys stay json.dumps' key strings */
+    pk_value *c = pk_new(&AR, PK_COMPLEX);
+    c->u.c.re = NAN;
+    c->u.c.im = -INFINITY;
+    assert_string_equal(json_of(c), "{\"py/complex\":[null,-9e999]}");
+    pk_value *d = pk_new_dict(&AR, 1);
+    assert_int_equal(pk_dict_set(&AR, d, F(INFINITY), I(1), &ERR), PK_OK);
+    assert_string_equal(json_of(d), "{\"Infinity\":1}");
+    assert_int_equal(LIVE, 0);
 }
 
 /* Runs python code, returns its stdout (malloc'd) or NULL when python is missing. */

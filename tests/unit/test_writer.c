@@ -142,7 +142,7 @@ static pk_value *BIGINT_LE(const uint8_t *b, size_t n) {
 static void expect_pickle(const pk_value *v, int p, const char *exp, size_t n) {
     pk_buf b;
     pk_buf_init(&b, &COUNTING, 0);
-    pk_write_opts o = {p, 0, 0};
+    pk_write_opts o = {p, 0, 0, 0};
     pk_err e;
     pk_err_clear(&e);
     pk_code c = pk_pickle_write(&b, v, &o, &e);
@@ -163,7 +163,7 @@ static void expect_pickle(const pk_value *v, int p, const char *exp, size_t n) {
 static pk_doc *round_trip(const pk_value *v, int p) {
     pk_buf b;
     pk_buf_init(&b, &COUNTING, 0);
-    pk_write_opts o = {p, 0, 0};
+    pk_write_opts o = {p, 0, 0, 0};
     pk_err e;
     pk_err_clear(&e);
     if (pk_pickle_write(&b, v, &o, &e)) fail_msg("write failed: %s", e.msg);
@@ -243,7 +243,7 @@ static void test_frames(void **state) {
         assert_int_equal(pk_seq_append(&AR, l, I(i), &ERR), PK_OK);
     pk_buf b;
     pk_buf_init(&b, &COUNTING, 0);
-    pk_write_opts o = {4, 0, 0};
+    pk_write_opts o = {4, 0, 0, 0};
     assert_int_equal(pk_pickle_write(&b, l, &o, &ERR), PK_OK);
     assert_int_equal(b.len, 89827);
     assert_int_equal(b.data[2], 0x95);
@@ -319,7 +319,7 @@ static void test_objects_round_trip(void **state) {
 static void test_write_errors(void **state) {
     (void)state;
     pk_buf b;
-    pk_write_opts o = {6, 0, 0};
+    pk_write_opts o = {6, 0, 0, 0};
     pk_buf_init(&b, &COUNTING, 0);
     assert_int_equal(pk_pickle_write(&b, I(1), &o, &ERR), PK_EVALUE);
     assert_string_equal(ERR.msg, "pickle protocol must be 0 to 5, not 6");
@@ -368,7 +368,7 @@ static void test_global_names(void **state) {
      * there (only a protocol >= 3 stream can hold it) */
     pk_buf b;
     pk_buf_init(&b, &COUNTING, 0);
-    pk_write_opts o = {2, 0, 0};
+    pk_write_opts o = {2, 0, 0, 0};
     assert_int_equal(
         pk_pickle_write(&b, pk_new_global(&AR, "__builtin__", 11, "list", 4), &o, &ERR),
         PK_EENCODE);
@@ -417,7 +417,7 @@ static void rewrite_agrees(const char *in, size_t n) {
     for (int p = 0; p <= 5; p++) {
         pk_buf b;
         pk_buf_init(&b, &COUNTING, 0);
-        pk_write_opts o = {p, 0, 0};
+        pk_write_opts o = {p, 0, 0, 0};
         pk_err_clear(&e);
         pk_code c = pk_pickle_write(&b, doc->root, &o, &e);
         if (c == PK_OK) {
@@ -554,8 +554,29 @@ static void test_edit(void **state) {
     assert_int_equal(obj->u.o.state->u.d.len, 1);
 }
 
+/* pk_write_opts.max_mem caps the memo table: 10,000 lists each memoized need ~390 KB of it */
+static void test_writer_memory_cap(void **state) {
+    (void)state;
+    pk_value *outer = pk_new_seq(&AR, PK_LIST, 0);
+    for (int i = 0; i < 10000; i++)
+        assert_int_equal(pk_seq_append(&AR, outer, pk_new_seq(&AR, PK_LIST, 0), &ERR), PK_OK);
+    pk_buf b;
+    pk_buf_init(&b, &COUNTING, 0);
+    pk_write_opts o = {4, 0, 0, 100000};
+    assert_int_equal(pk_pickle_write(&b, outer, &o, &ERR), PK_ELIMIT);
+    assert_string_equal(ERR.msg, "limit exceeded: writing the pickle needs more than the 100000 "
+                                 "bytes of memory that max_alloc leaves for it");
+    pk_buf_free(&b);
+    pk_err_clear(&ERR);
+    o.max_mem = 1u << 20; /* enough: the same value is written */
+    pk_buf_init(&b, &COUNTING, 0);
+    assert_int_equal(pk_pickle_write(&b, outer, &o, &ERR), PK_OK);
+    pk_buf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_writer_memory_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atoms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bigint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bytes, setup, teardown),
