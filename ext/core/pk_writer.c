@@ -1281,6 +1281,12 @@ static pk_code save(wr *w, const pk_value *v, uint32_t depth) {
     case PK_GLOBAL:
         return save_global(w, v, depth);
     case PK_OBJECT:
+        /* a joblib array wrapper still standing as an object was not followed by its array
+         * bytes; written back, joblib (and the decoder) would read the bytes after it as the
+         * array, so the stream would mean something else */
+        if (pk_joblib_is_wrapper(v))
+            return pk_err_set(w->err, PK_EENCODE, -1, -1,
+                              "a joblib array wrapper without its array data cannot be written");
         return save_object(w, v, depth);
     case PK_NDARRAY:
         return save_ndarray(w, v, depth);

@@ -397,3 +397,17 @@ def test_sklearn_sql_scores_unchanged(db, models, form):
             assert mc.sql_scores(db, fn, edited, cols) == before, (type(m).__name__, fn)
             compared += 1
     assert compared >= len(ms)
+
+
+def test_inert_joblib_wrapper_is_not_written_back(db):
+    # A joblib NumpyArrayWrapper that stays an object (here: called as a class, found by
+    # fuzz_writer) has no array data after it. Written back, the bytes after it would be read by
+    # joblib and by the decoder as its array, so the writer refuses instead of changing meaning.
+    from conftest import sql_error
+    path = os.path.join(HERE, "..", "fixtures", "writer", "joblib_wrapper_as_callable.pkl")
+    with open(path, "rb") as f:
+        data = f.read()
+    assert db.execute("SELECT pickle_valid(?)", (data,)).fetchone()[0] == 1
+    msg = sql_error(db, "pickle_set", data, "$.py/args[0]", "z")
+    assert msg == ("pickle_set: a joblib array wrapper without its array data cannot be "
+                   "written"), msg
