@@ -100,6 +100,14 @@ const pk_model_row pk_model_table[] = {
     /* multi-layer perceptrons (pk_mlp.c) */
     {"sklearn.neural_network._multilayer_perceptron", "MLPClassifier", pk_compile_mlp},
     {"sklearn.neural_network._multilayer_perceptron", "MLPRegressor", pk_compile_mlp},
+    /* dummy baselines (pk_dummy.c) */
+    {"sklearn.dummy", "DummyClassifier", pk_compile_dummy},
+    {"sklearn.dummy", "DummyRegressor", pk_compile_dummy},
+    /* discriminant analysis (pk_da.c) */
+    {"sklearn.discriminant_analysis", "LinearDiscriminantAnalysis", pk_compile_da},
+    {"sklearn.discriminant_analysis", "QuadraticDiscriminantAnalysis", pk_compile_da},
+    /* nearest centroid (pk_ncentroid.c) */
+    {"sklearn.neighbors._nearest_centroid", "NearestCentroid", pk_compile_ncentroid},
     /* XGBoost (pk_xgb.c) */
     {"xgboost.core", "Booster", pk_compile_xgb_booster},
     {"xgboost.sklearn", "XGBClassifier", pk_compile_xgb_classifier},
