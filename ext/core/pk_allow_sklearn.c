@@ -103,6 +103,7 @@ const pk_allow_entry pk_allow_sklearn[] = {
     {"sklearn.discriminant_analysis", "LinearDiscriminantAnalysis"},
     {"sklearn.discriminant_analysis", "QuadraticDiscriminantAnalysis"},
     {"sklearn.neighbors._nearest_centroid", "NearestCentroid"},
+    {"sklearn.mixture._gaussian_mixture", "GaussianMixture"},
     {"sklearn.ensemble._bagging", "BaggingClassifier"},
     {"sklearn.ensemble._bagging", "BaggingRegressor"},
     {"sklearn.ensemble._forest", "ExtraTreesClassifier"},

@@ -108,6 +108,8 @@ const pk_model_row pk_model_table[] = {
     {"sklearn.discriminant_analysis", "QuadraticDiscriminantAnalysis", pk_compile_da},
     /* nearest centroid (pk_ncentroid.c) */
     {"sklearn.neighbors._nearest_centroid", "NearestCentroid", pk_compile_ncentroid},
+    /* Gaussian mixtures (pk_mixture.c) */
+    {"sklearn.mixture._gaussian_mixture", "GaussianMixture", pk_compile_gmm},
     /* XGBoost (pk_xgb.c) */
     {"xgboost.core", "Booster", pk_compile_xgb_booster},
     {"xgboost.sklearn", "XGBClassifier", pk_compile_xgb_classifier},
