@@ -103,12 +103,15 @@ static pk_code dm_classifier(pk_mc *c, pk_dummy *D) {
                           cls);
     const pk_value *classes = pk_attr(c->obj, "classes_");
     if (!classes || classes->kind == PK_NONE) return pk_mc_not_fitted(c, "classes_");
-    if (classes->kind == PK_LIST)
+    double nout = 1;
+    pk_code rc = pk_mc_num(c, "n_outputs_", 1, &nout);
+    if (rc) return rc;
+    if (nout != 1)
         return pk_mc_fail(c,
                           "%s has several outputs: its predict_proba is a list of arrays, "
                           "which SQL scoring does not produce",
                           cls);
-    pk_code rc = pk_mc_classes(c, classes);
+    rc = pk_mc_classes(c, classes);
     if (rc) return rc;
     size_t k = m->n_classes;
     if (k == 0) return pk_mc_fail(c, "%s has no classes", cls);
