@@ -137,6 +137,13 @@ FAMILIES = {
     "sklearn.neighbors._classification": {"KNeighborsClassifier": "knn"},
     "sklearn.neighbors._regression": {"KNeighborsRegressor": "knn"},
     "sklearn.neural_network._multilayer_perceptron": {"MLPClassifier": "mlp", "MLPRegressor": "mlp"},
+    "sklearn.dummy": {"DummyClassifier": "dummy", "DummyRegressor": "dummy"},
+    "sklearn.discriminant_analysis": {
+        "LinearDiscriminantAnalysis": "lda",
+        "QuadraticDiscriminantAnalysis": "qda",
+    },
+    "sklearn.neighbors._nearest_centroid": {"NearestCentroid": "ncentroid"},
+    "sklearn.mixture._gaussian_mixture": {"GaussianMixture": "gmm"},
     # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
     "xgboost.core": {"Booster": "xgb_booster"},
     "xgboost.sklearn": {
@@ -185,12 +192,20 @@ METHODS = {
     ("knn", "regressor"): "predict",
     ("mlp", "classifier"): "predict, predict_proba",
     ("mlp", "regressor"): "predict",
+    ("dummy", "classifier"): "predict, predict_proba",
+    ("dummy", "regressor"): "predict",
+    ("lda", "classifier"): "predict, predict_proba, decision_function, transform",
+    ("qda", "classifier"): "predict, predict_proba, decision_function",
+    ("ncentroid", "classifier"): "predict",
+    ("gmm", "clusterer"): "predict, predict_proba",
+    ("gmm", "estimator"): "predict, predict_proba",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
     ("xgb_regressor", "estimator"): "predict, decision_function",
 }
 
+# Notes by family, or by class name where the classes of one family differ.
 NOTES = {
     "linear_classifier": "predict_proba for LogisticRegression(CV) and SGDClassifier with "
     "log_loss/modified_huber",
@@ -199,6 +214,10 @@ NOTES = {
     "forest": "multi-output: predict only",
     "svm": "not fitted on sparse input, no callable kernel",
     "knn": "euclidean, manhattan, chebyshev and minkowski metrics",
+    "DummyClassifier": "strategy 'stratified' refused, 'uniform' has predict_proba only "
+    "(random draws); one output",
+    "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
+    "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
@@ -408,7 +427,7 @@ def main():
         methods = ""
         if fam:
             methods = METHODS[(fam, kind)]
-            note = NOTES.get(fam, note)
+            note = NOTES.get(name, NOTES.get(fam, note))
         rows[key] = dict(module=module, name=name, kind=kind, family=fam, methods=methods,
                          note=note, spell=spell if spell is not None else spellings(module, name))
 

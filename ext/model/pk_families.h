@@ -1,6 +1,7 @@
 /*
- * pk_families.h - compile functions of the naive Bayes, SVM, nearest-neighbour and MLP families
- * (one file each), listed in pk_model_table.c.
+ * pk_families.h - compile functions of the naive Bayes, SVM, nearest-neighbour, MLP, dummy,
+ * discriminant analysis, nearest-centroid and Gaussian mixture families (one file each), listed in
+ * pk_model_table.c.
  */
 #ifndef PK_FAMILIES_H
 #define PK_FAMILIES_H
@@ -9,8 +10,12 @@
 
 pk_code
 pk_compile_nb(pk_mc *c); /* pk_nb.c: GaussianNB, Multinomial/Complement/Bernoulli/CategoricalNB */
-pk_code pk_compile_svm(pk_mc *c); /* pk_svm.c: SVC, NuSVC, SVR, NuSVR, OneClassSVM         */
-pk_code pk_compile_knn(pk_mc *c); /* pk_knn.c: KNeighborsClassifier/Regressor              */
-pk_code pk_compile_mlp(pk_mc *c); /* pk_mlp.c: MLPClassifier/MLPRegressor                  */
+pk_code pk_compile_svm(pk_mc *c);       /* pk_svm.c: SVC, NuSVC, SVR, NuSVR, OneClassSVM         */
+pk_code pk_compile_knn(pk_mc *c);       /* pk_knn.c: KNeighborsClassifier/Regressor              */
+pk_code pk_compile_mlp(pk_mc *c);       /* pk_mlp.c: MLPClassifier/MLPRegressor                  */
+pk_code pk_compile_dummy(pk_mc *c);     /* pk_dummy.c: DummyClassifier, DummyRegressor       */
+pk_code pk_compile_da(pk_mc *c);        /* pk_da.c: Linear/QuadraticDiscriminantAnalysis     */
+pk_code pk_compile_ncentroid(pk_mc *c); /* pk_ncentroid.c: NearestCentroid                   */
+pk_code pk_compile_gmm(pk_mc *c);       /* pk_mixture.c: GaussianMixture                     */
 
 #endif /* PK_FAMILIES_H */

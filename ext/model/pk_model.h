@@ -97,6 +97,8 @@ struct pk_model {
     const char *why_not[PK_METHOD_COUNT]; /* optional reason when shape is PK_OUT_NONE */
 
     int nan_ok;      /* the model's first step takes NaN (missing) values        */
+    int any_width;   /* the row is never read (Dummy*): a pipeline step before it may
+                        give any number of features                             */
     size_t scratch;  /* doubles of scratch each method may use                  */
     void *impl;      /* family data (in the arena)                              */
     pk_arena *arena; /* owns impl, names, classes (and sub-models)              */

@@ -112,7 +112,7 @@ pk_code pk_compile_pipeline(pk_mc *c) {
             const pk_model *prev = P->steps[P->nsteps - 1];
             if (prev->shape[PK_TRANSFORM] == PK_OUT_NONE)
                 return pk_mc_fail(c, "Pipeline step '%s' (%s) cannot transform", nm, prev->cls);
-            if (prev->width[PK_TRANSFORM] != s->n_features)
+            if (prev->width[PK_TRANSFORM] != s->n_features && !s->any_width)
                 return pk_mc_fail(c,
                                   "Pipeline step '%s' (%s) expects %zu features, the step "
                                   "before gives %zu",
