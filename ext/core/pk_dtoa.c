@@ -113,9 +113,11 @@ int pk_dtoa_shortest(double x, char digits[17], int *exp10) {
         int i = -e2 - q;
         int k = pow5bits(i) - TABLE_BITS;
         int j = q - k;
-        vr = mul_shift(mv, pk_dtoa_pow5[i], j);
-        vp = mul_shift(mv + 2, pk_dtoa_pow5[i], j);
-        vm = mul_shift(mv - 1 - (uint64_t)mm_shift, pk_dtoa_pow5[i], j);
+        /* 0 <= i < 326: q <= log10(5^-e2) < -e2, and -e2 <= 1076 */
+        const uint64_t *mul = pk_dtoa_pow5[i]; /* cppcheck-suppress negativeIndex */
+        vr = mul_shift(mv, mul, j);
+        vp = mul_shift(mv + 2, mul, j);
+        vm = mul_shift(mv - 1 - (uint64_t)mm_shift, mul, j);
         if (q <= 1) {
             /* mv has at least two trailing zero bits; mp one; mm one iff mm_shift */
             vr_zeros = 1;
