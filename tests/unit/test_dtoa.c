@@ -1,10 +1,8 @@
 /*
  * test_dtoa.c - shortest round-trip digits (pk_dtoa.c) and their layout (pk_float_repr).
  *
- * The reference is the slow, obviously-correct method, kept only here: the nearest p-digit
- * decimal from glibc's correctly rounded printf("%.*e"), checked with strtod for each precision p
- * (and its neighbour on the other side of x, which can read back where the nearest does not when
- * the rounding interval is asymmetric, just above a power of two). pk_dtoa_shortest must give the
+ * The reference is the slow, obviously-correct method of dtoa_ref.h (printf and strtod, kept only
+ * in the tests). pk_dtoa_shortest must give the
  * same digits and exponent on edge doubles, on every power of two and ten and their neighbours,
  * on short decimals and integers (the exact-tail paths), and on a million random bit patterns.
  */
@@ -19,85 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtoa_ref.h"
 #include "pk_dtoa.h"
 #include "pk_json.h"
-
-/* ---- reference ------------------------------------------------------------------------------- */
-
-/* A decimal sig * 10^scale. */
-typedef struct ref_dec {
-    uint64_t sig;
-    int scale;
-} ref_dec;
-
-static ref_dec ref_nearest(double x, int p) {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.*e", p - 1, x);
-    ref_dec r = {0, 0};
-    const char *s = tmp;
-    for (; *s && *s != 'e'; s++)
-        if (*s >= '0' && *s <= '9') r.sig = r.sig * 10 + (uint64_t)(*s - '0');
-    r.scale = atoi(s + 1) - (p - 1);
-    return r;
-}
-
-static double ref_value(ref_dec r) {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%llue%d", (unsigned long long)r.sig, r.scale);
-    return strtod(tmp, NULL);
-}
-
-/* Shortest p-digit decimal reading back as x, p the first precision where one exists. */
-static int ref_try(double x, int p, ref_dec *out) {
-    ref_dec r = ref_nearest(x, p);
-    double back = ref_value(r);
-    if (back == x) {
-        *out = r;
-        return 1;
-    }
-    ref_dec alt = r;
-    if (back > x) {
-        if (alt.sig == 0) return 0;
-        alt.sig--;
-    } else {
-        alt.sig++;
-    }
-    if (alt.sig != 0 && ref_value(alt) == x) {
-        *out = alt;
-        return 1;
-    }
-    return 0;
-}
-
-static int ref_shortest(double x, char digits[24], int *exp10) {
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int pow2 = (bits & 0xFFFFFFFFFFFFFull) == 0 && ((bits >> 52) & 0x7FF) > 1;
-    ref_dec r = {0, 0};
-    if (pow2) {
-        int p = 1;
-        while (!ref_try(x, p, &r))
-            p++;
-    } else {
-        /* symmetric interval: nearest(p) reads back => nearest(p + 1) does: binary search */
-        int lo = 1, hi = 17;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (ref_try(x, mid, &r))
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        assert_true(ref_try(x, lo, &r));
-    }
-    while (r.sig % 10 == 0) {
-        r.sig /= 10;
-        r.scale++;
-    }
-    int n = snprintf(digits, 24, "%llu", (unsigned long long)r.sig);
-    *exp10 = r.scale + n - 1;
-    return n;
-}
 
 /* ---- comparison ------------------------------------------------------------------------------ */
 
@@ -109,6 +31,7 @@ static void check_one(double x) {
     char want[24], got[17];
     int we, ge;
     int wn = ref_shortest(x, want, &we);
+    assert_true(wn > 0);
     int gn = pk_dtoa_shortest(x, got, &ge);
     if (gn != wn || ge != we || memcmp(got, want, (size_t)wn) != 0) {
         print_error("x=%.17g (%a): want %.*s e%d, got %.*s e%d\n", x, x, wn, want, we, gn, got, ge);
