@@ -29,7 +29,7 @@ static void check_one(double x) {
     x = fabs(x);
     if (x == 0 || !isfinite(x)) return;
     char want[24], got[17];
-    int we, ge;
+    int we = 0, ge = 0;
     int wn = ref_shortest(x, want, &we);
     assert_true(wn > 0);
     int gn = pk_dtoa_shortest(x, got, &ge);
