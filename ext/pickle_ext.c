@@ -12,6 +12,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "sql_funcs.h"
+#include "sql_verdict.h"
 
 #include <string.h>
 
@@ -131,6 +132,13 @@ __attribute__((visibility("default")))
     if (rc != SQLITE_OK) {
         if (pzErrMsg)
             *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register pickle_each/pickle_tree: %s",
+                                        sqlite3_errstr(rc));
+        return rc;
+    }
+    rc = pk_register_supported(db);
+    if (rc != SQLITE_OK) {
+        if (pzErrMsg)
+            *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register model_supported: %s",
                                         sqlite3_errstr(rc));
         return rc;
     }

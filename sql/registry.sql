@@ -9,8 +9,10 @@
 --     reserved aliases (they mean "the newest live version" and "version <digits>");
 --   * a version number is 1 + the highest ever used for that name (deleted versions included):
 --     numbers are never reused;
---   * a pickle that does not decode, or that references a global outside the allowlist, is
---     refused (the error names the globals);
+--   * a pickle that does not decode, or that names a global outside the catalogue (code that
+--     could run when Python loads it), is refused (the error names the globals); every pickle
+--     naming only known library classes is accepted, and `supported`/`reason` record whether
+--     model_predict & co. can score it;
 --   * versions are immutable: name, version, pickle, sha256 and the columns derived from the
 --     pickle never change; only metrics, description, source and deleted_at may be updated;
 --   * DELETE is a soft delete (deleted_at is set; the aliases on the version are removed);
@@ -66,6 +68,9 @@ CREATE TABLE IF NOT EXISTS ml_versions (
     feature_names TEXT,                -- JSON array of feature_names_in_, or NULL
     classes       TEXT,                -- JSON array of classes_, or NULL
     params        TEXT,                -- JSON object: the estimator's constructor parameters
+    supported     INTEGER,             -- 1 when the model functions can score it, else 0 (NULL
+                                       -- when a direct insert into ml_versions left it out)
+    reason        TEXT,                -- one line: what it scores, or why it cannot be scored
     metrics       TEXT,                -- JSON object, or NULL (checked by the triggers)
     description   TEXT,
     source        TEXT,                -- where it came from: notebook, run id, git commit, file
@@ -168,7 +173,7 @@ BEGIN
                     SELECT max(version) FROM ml_events
                      WHERE name = NEW.name AND event = 'registered')) AS n
      WHERE NEW.version IS NOT n.next;
-    SELECT ml_error('ml_versions: the derived columns (sha256, size, stored_size, class, n_features, feature_names, classes, params) do not match the pickle; register through ml_registry: INSERT INTO ml_registry(name, pickle) VALUES (...)')
+    SELECT ml_error('ml_versions: the derived columns (sha256, size, stored_size, class, n_features, feature_names, classes, params, supported, reason) do not match the pickle; register through ml_registry: INSERT INTO ml_registry(name, pickle) VALUES (...)')
       FROM (WITH m(j) AS MATERIALIZED (SELECT ml_pickle_meta(NEW.pickle, NEW.name)) SELECT j FROM m)
      WHERE NEW.sha256 IS NOT json_extract(j, '$.sha256')
         OR NEW.size IS NOT json_extract(j, '$.size')
@@ -177,7 +182,9 @@ BEGIN
         OR NEW.n_features IS NOT json_extract(j, '$.n_features')
         OR NEW.feature_names IS NOT json_extract(j, '$.feature_names')
         OR NEW.classes IS NOT json_extract(j, '$.classes')
-        OR NEW.params IS NOT json_extract(j, '$.params');
+        OR NEW.params IS NOT json_extract(j, '$.params')
+        OR (NEW.supported IS NOT NULL AND NEW.supported IS NOT json_extract(j, '$.supported'))
+        OR (NEW.reason IS NOT NULL AND NEW.reason IS NOT json_extract(j, '$.reason'));
     INSERT INTO ml_models(name, created_at, updated_at)
         SELECT NEW.name, ml_now(), ml_now()
          WHERE NOT EXISTS (SELECT 1 FROM ml_models WHERE name = NEW.name);
@@ -193,13 +200,14 @@ END;
 
 CREATE TRIGGER IF NOT EXISTS ml_versions_immutable
 BEFORE UPDATE OF name, version, pickle, sha256, size, stored_size, class, n_features,
-                 feature_names, classes, params, created_at ON ml_versions
+                 feature_names, classes, params, supported, reason, created_at ON ml_versions
 WHEN NEW.name IS NOT OLD.name OR NEW.version IS NOT OLD.version
   OR NEW.pickle IS NOT OLD.pickle OR NEW.sha256 IS NOT OLD.sha256
   OR NEW.size IS NOT OLD.size OR NEW.stored_size IS NOT OLD.stored_size
   OR NEW.class IS NOT OLD.class OR NEW.n_features IS NOT OLD.n_features
   OR NEW.feature_names IS NOT OLD.feature_names OR NEW.classes IS NOT OLD.classes
-  OR NEW.params IS NOT OLD.params OR NEW.created_at IS NOT OLD.created_at
+  OR NEW.params IS NOT OLD.params OR NEW.supported IS NOT OLD.supported
+  OR NEW.reason IS NOT OLD.reason OR NEW.created_at IS NOT OLD.created_at
 BEGIN
     SELECT RAISE(ABORT, 'ml_versions: versions are immutable: name, version, pickle, sha256 and the columns derived from the pickle cannot change (register a new version instead)');
 END;
@@ -301,7 +309,7 @@ END;
 -- source; DELETE soft-deletes.
 CREATE VIEW IF NOT EXISTS ml_registry AS
 SELECT v.name, v.version, v.pickle, v.sha256, v.size, v.stored_size, v.class, v.n_features,
-       v.feature_names, v.classes, v.params, v.metrics, v.description, v.source, v.created_at,
+       v.feature_names, v.classes, v.params, v.supported, v.reason, v.metrics, v.description, v.source, v.created_at,
        (SELECT json_group_array(alias)
           FROM (SELECT alias FROM ml_aliases a
                  WHERE a.name = v.name AND a.version = v.version ORDER BY alias)) AS aliases,
@@ -325,8 +333,8 @@ BEGIN
     SELECT ml_error('ml_registry: metrics must be a JSON object, e.g. ''{"auc": 0.91}''')
      WHERE NEW.metrics IS NOT NULL AND (json_valid(NEW.metrics) = 0 OR json_type(NEW.metrics) <> 'object');
     INSERT INTO ml_versions(name, version, pickle, sha256, size, stored_size, class, n_features,
-                            feature_names, classes, params, metrics, description, source,
-                            created_at)
+                            feature_names, classes, params, supported, reason, metrics,
+                            description, source, created_at)
     WITH m(meta, stored, next) AS MATERIALIZED (
         SELECT ml_pickle_meta(NEW.pickle, NEW.name), pickle_compress(NEW.pickle),
                1 + ifnull((SELECT max(v) FROM (
@@ -337,7 +345,8 @@ BEGIN
     SELECT NEW.name, next, stored, json_extract(meta, '$.sha256'), json_extract(meta, '$.size'),
            length(stored), json_extract(meta, '$.class'), json_extract(meta, '$.n_features'),
            json_extract(meta, '$.feature_names'), json_extract(meta, '$.classes'),
-           json_extract(meta, '$.params'), json(NEW.metrics), NEW.description, NEW.source,
+           json_extract(meta, '$.params'), json_extract(meta, '$.supported'),
+           json_extract(meta, '$.reason'), json(NEW.metrics), NEW.description, NEW.source,
            ml_now()
       FROM m;
     INSERT INTO ml_aliases(name, alias, version)
@@ -358,7 +367,8 @@ BEGIN
        SET name = NEW.name, version = NEW.version, pickle = NEW.pickle, sha256 = NEW.sha256,
            size = NEW.size, stored_size = NEW.stored_size, class = NEW.class,
            n_features = NEW.n_features, feature_names = NEW.feature_names,
-           classes = NEW.classes, params = NEW.params, created_at = NEW.created_at,
+           classes = NEW.classes, params = NEW.params, supported = NEW.supported,
+           reason = NEW.reason, created_at = NEW.created_at,
            metrics = NEW.metrics, description = NEW.description, source = NEW.source
      WHERE name = OLD.name AND version = OLD.version;
 END;

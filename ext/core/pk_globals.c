@@ -11,13 +11,13 @@
  *   numpy array / dtype / scalar reconstructors (numpy.core and numpy._core) -> pk_ndarray.c
  *   joblib.numpy_pickle.NumpyArrayWrapper + BUILD              -> the array (pk_joblib.c)
  * Allowed (safe to load in Python) but kept inert: numpy.random state constructors and the
- * scikit-learn classes listed in pk_allow_sklearn.c.
+ * library classes of the catalogue (pk_catalogue.h).
  * Everything else becomes an inert PK_OBJECT; pickle_info lists it as unsafe.
  * Every call of an allowlisted global has its arguments checked first (pk_verdict.c): a call
  * Python would not handle safely (unbounded allocation, other codecs, forged dtype flags...)
  * makes the global unsafe and stays an inert object.
  */
-#include "pk_allow.h"
+#include "pk_catalogue.h"
 #include "pk_ndarray.h"
 #include "pk_verdict.h"
 #include "pk_vm.h"
@@ -122,9 +122,13 @@ int pk_global_allowed(const char *module, const char *name) {
             strcmp(name + strlen(name) - 5, "DType") == 0)
             return 1;
     }
-    for (const pk_allow_entry *e = pk_allow_sklearn; e->module; e++)
-        if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return 1;
-    return 0;
+    return pk_catalogue_tier(module, name) != PK_TIER_UNKNOWN;
+}
+
+int pk_global_tier(const char *module, const char *name) {
+    pk_tier t = pk_catalogue_tier(module, name);
+    if (t != PK_TIER_UNKNOWN) return t;
+    return pk_global_allowed(module, name) ? PK_TIER_SAFE : PK_TIER_UNKNOWN;
 }
 
 /* The interpretation of a callable; the rule lookup is cached in the global node (a global

@@ -4,23 +4,26 @@
  *   {"format":"pickle"|"joblib"|"xgboost","compression":"none"|"zlib"|...|"zstd+zlib",
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
- *    "unsafe_globals":["module.name",...],"unsafe_reasons":["module.name: why",...],
- *    "safe":true|false[,"reason":"..."]}
+ *    "tiers":["scorable"|"safe"|"unknown",...],"unsafe_globals":["module.name",...],
+ *    "unsafe_reasons":["module.name: why",...],"safe":true|false[,"reason":"..."]}
  *
  * "globals" lists every global the stream references (GLOBAL, STACK_GLOBAL, INST, OBJ), unique,
  * in first-use order, as the decoder recorded them (doc->globals), plus those only plain
- * pickle.loads would import from a joblib stream (pk_scan.c); "unsafe_globals" those outside the
- * allowlist or judged unsafe for their arguments; "unsafe_reasons" says why for each of the
- * latter ("module.name: reason"); "safe" is true when there are none (docs/security.md) and
- * the bytes are not ambiguous (a compressed container that is also a pickle: "reason" then says
- * so).
- * "compression" names the zstd envelope and/or joblib's compressor ("zstd+zlib" when both).
- * "format" is "joblib" when the stream held joblib array wrappers or came in a joblib compressed
- * container, "xgboost" for an XGBoost model file (pk_native.h: its root is the
- * xgboost.core.Booster it stands for).
+ * pickle.loads would import from a joblib stream (pk_scan.c). "tiers" gives each global's tier
+ * (pk_catalogue.h), in the order of "globals": names the decoder interprets as data are "safe",
+ * and a global the verdict judged unsafe is "unknown". "unsafe_globals" lists those outside the
+ * catalogue and the allowlist or judged unsafe for their arguments (pk_verdict.h);
+ * "unsafe_reasons" says why for each of the latter ("module.name: reason"); "safe" is true when
+ * there are none (docs/security.md) and the bytes are not ambiguous (a compressed container that
+ * is also a pickle: "reason" then says so). "compression" names the zstd envelope and/or
+ * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
+ * array wrappers or came in a joblib compressed container, "xgboost" for an XGBoost model file
+ * (pk_native.h: its root is the xgboost.core.Booster it stands for).
  */
 #include "pk_doc.h"
+#include "pk_catalogue.h"
 #include "pk_json.h"
+#include "pk_vm.h"
 
 #include <string.h>
 
@@ -66,6 +69,13 @@ pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
         if (i) pk_buf_putc(out, ',');
         write_global(out, &doc->globals[i]);
         if (!doc->globals[i].allowed) safe = 0;
+    }
+    pk_buf_puts(out, "],\"tiers\":[");
+    for (size_t i = 0; i < doc->nglobals; i++) {
+        const pk_global_ref *g = &doc->globals[i];
+        pk_tier t = g->allowed ? (pk_tier)pk_global_tier(g->module, g->name) : PK_TIER_UNKNOWN;
+        if (g->allowed && t == PK_TIER_UNKNOWN) t = PK_TIER_SAFE;
+        pk_buf_printf(out, "%s\"%s\"", i ? "," : "", pk_tier_name(t));
     }
     pk_buf_puts(out, "],\"unsafe_globals\":[");
     int first = 1;

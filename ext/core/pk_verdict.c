@@ -15,6 +15,10 @@
  *   and the dtype must not hold objects or carry the object/pointer flags numpy would follow.
  *   A dtype's BUILD: the flags numpy takes from the pickle (kinds S, U, V, M, m) must be those
  *   it computes for the layout (pk_verdict_dtype_flags).
+ *   xgboost.core.Booster called with arguments (REDUCE, INST or OBJ), or as the base of
+ *   copyreg._reconstructor: Booster(params, cache, model_file) runs Booster.__init__, which
+ *   reads the model file the pickle names (any path) -> unsafe. XGBoost's own pickles rebuild
+ *   it without calling it (NEWOBJ / __newobj__: object.__new__, then __setstate__).
  */
 #include "pk_verdict.h"
 
@@ -152,7 +156,8 @@ typedef enum kind {
     K_NDARRAY,
     K_RECONSTRUCT,
     K_SCALAR,
-    K_RECONSTRUCTOR
+    K_RECONSTRUCTOR,
+    K_XGB_BOOSTER
 } kind;
 
 static kind kind_of(const pk_value *c) {
@@ -175,6 +180,7 @@ static kind kind_of(const pk_value *c) {
         if (!strcmp(n, "_reconstruct")) return K_RECONSTRUCT;
         if (!strcmp(n, "scalar")) return K_SCALAR;
     }
+    if (strcmp(m, "xgboost.core") == 0 && strcmp(n, "Booster") == 0) return K_XGB_BOOSTER;
     return K_NONE;
 }
 
@@ -292,6 +298,13 @@ pk_code pk_verdict_check_call(pk_vm *vm, const pk_value *callable, const pk_valu
         return newobj ? PK_OK : check_reconstruct(vm, callable, args, unsafe);
     case K_SCALAR:
         return newobj ? PK_OK : check_scalar(vm, callable, args, unsafe);
+    case K_XGB_BOOSTER:
+        /* Booster.__new__ is object.__new__: it ignores its arguments and runs no __init__ */
+        if (newobj || args->u.seq.len == 0) return PK_OK;
+        return refuse(vm, callable, unsafe,
+                      "xgboost.core.Booster called with constructor arguments makes Python run "
+                      "Booster.__init__, which can read any model file named in the pickle "
+                      "(XGBoost's pickles never pass arguments)");
     case K_RECONSTRUCTOR: {
         /* base.__new__(cls, state) and base.__init__(obj, state) */
         if (newobj || args->u.seq.len != 3) return PK_OK;
@@ -307,6 +320,10 @@ pk_code pk_verdict_check_call(pk_vm *vm, const pk_value *callable, const pk_valu
             return refuse(vm, base, unsafe,
                           "numpy.ndarray constructed by copyreg._reconstructor "
                           "of an uninitialised array");
+        if (bk == K_XGB_BOOSTER)
+            return refuse(vm, base, unsafe,
+                          "xgboost.core.Booster as the base of copyreg._reconstructor makes "
+                          "Python run Booster.__init__ with the pickled state as its arguments");
         return PK_OK;
     }
     default:

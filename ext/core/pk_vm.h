@@ -69,6 +69,10 @@ pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name);
 /* 1 when (module, name) is interpreted as data or is a model class the compiler knows. */
 int pk_global_allowed(const char *module, const char *name);
 
+/* The pk_tier (pk_catalogue.h) of a global: the catalogue's, else PK_TIER_SAFE for the names
+ * interpreted as data, else PK_TIER_UNKNOWN. */
+int pk_global_tier(const char *module, const char *name);
+
 /* Python 2 -> 3 module/name mapping for protocols < 3, exactly as CPython's find_class applies
  * _compat_pickle (pk_compat.c). Returns the mapped names (static strings or the inputs). */
 void pk_global_map_py2(const char **module, const char **name);

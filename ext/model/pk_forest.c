@@ -87,9 +87,12 @@ static pk_code compile_members(pk_mc *c, const char *attr, pk_tree_payload pay, 
     for (size_t i = 0; i < n; i++) {
         char w[64];
         tree_what(w, sizeof w, attr, i);
-        if (!items[i] || items[i]->kind != PK_OBJECT || !items[i]->u.o.cls ||
-            items[i]->u.o.cls->kind != PK_GLOBAL ||
-            strcmp(items[i]->u.o.cls->u.g.module, "sklearn.tree._classes") != 0)
+        const pk_cat_row *row =
+            items[i] && items[i]->kind == PK_OBJECT && items[i]->u.o.cls &&
+                    items[i]->u.o.cls->kind == PK_GLOBAL
+                ? pk_catalogue_find(items[i]->u.o.cls->u.g.module, items[i]->u.o.cls->u.g.name)
+                : NULL;
+        if (!row || !row->family || strcmp(row->family, "dtree") != 0)
             return pk_mc_fail(c,
                               "%s: %s is not a scikit-learn decision tree (only tree base "
                               "estimators are supported)",
@@ -228,7 +231,7 @@ static pk_code forest_multi_label(const pk_model *m, const double *x, double *sc
 
 pk_code pk_compile_forest(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
     if (!E) return c->err->code;
     pk_code rc = compile_members(c, "estimators_", clf ? PK_TP_PROBA : PK_TP_VALUE, E);
@@ -438,7 +441,7 @@ static pk_code bag_chunks(pk_mc *c, ens *E) {
 
 pk_code pk_compile_bagging(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
     if (!E) return c->err->code;
     pk_code rc = compile_members(c, "estimators_", clf ? PK_TP_PROBA : PK_TP_VALUE, E);
@@ -656,7 +659,7 @@ static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scrat
 
 pk_code pk_compile_adaboost(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
     if (!E) return c->err->code;
     pk_mc_arr w;
@@ -686,8 +689,10 @@ pk_code pk_compile_adaboost(pk_mc *c) {
     if ((rc = pk_mc_classes(c, pk_attr(c->obj, "classes_"))) != PK_OK) return rc;
     size_t K = m->n_classes;
     const char *alg = pk_mc_str(c, "algorithm");
+    /* scikit-learn >= 1.6 removed SAMME.R: its algorithm parameter defaults to 'deprecated'
+     * and the model is fitted and scored with SAMME */
     E->samme_r = !alg || strcmp(alg, "SAMME.R") == 0;
-    if (alg && !E->samme_r && strcmp(alg, "SAMME") != 0)
+    if (alg && !E->samme_r && strcmp(alg, "SAMME") != 0 && strcmp(alg, "deprecated") != 0)
         return pk_mc_fail(c, "%s: unknown algorithm '%s'", m->cls, alg);
     E->trees = pk_mc_alloc(c, n, sizeof *E->trees);
     if (!E->trees) return c->err->code;

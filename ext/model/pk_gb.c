@@ -234,7 +234,7 @@ static pk_code gb_init(pk_mc *c, gb *G, int clf) {
 
 pk_code pk_compile_gb(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     gb *G = pk_mc_alloc(c, 1, sizeof *G);
     if (!G) return c->err->code;
     pk_code rc;

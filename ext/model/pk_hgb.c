@@ -484,7 +484,7 @@ static pk_code read_known(pk_mc *c, hgb *G) {
 
 pk_code pk_compile_hgb(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     hgb *G = pk_mc_alloc(c, 1, sizeof *G);
     if (!G) return c->err->code;
     pk_code rc;

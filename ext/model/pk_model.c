@@ -46,34 +46,16 @@ const char *pk_model_kind_name(pk_model_kind kind) {
     return "?";
 }
 
-/* Length of the first two dotted components ("sklearn.linear_model" of
- * "sklearn.linear_model._logistic"). */
-static size_t package_len(const char *module) {
-    const char *dot = strchr(module, '.');
-    if (!dot) return strlen(module);
-    const char *dot2 = strchr(dot + 1, '.');
-    return dot2 ? (size_t)(dot2 - module) : strlen(module);
-}
-
-static const pk_model_row *find_row(const char *module, const char *name) {
-    size_t pl = package_len(module);
-    for (const pk_model_row *r = pk_model_table; r->name; r++) {
-        if (strcmp(r->name, name) != 0) continue;
-        if (package_len(r->module) == pl && strncmp(r->module, module, pl) == 0) return r;
-    }
+pk_model_compile_fn pk_model_family_fn(const char *family) {
+    if (!family) return NULL;
+    for (const pk_model_family *f = pk_model_families; f->family; f++)
+        if (strcmp(f->family, family) == 0) return f->compile;
     return NULL;
 }
 
 int pk_model_class_known(const char *module, const char *name) {
-    return module && name && find_row(module, name) != NULL;
-}
-
-pk_code pk_model_supported_list(struct pk_buf *out) {
-    for (const pk_model_row *r = pk_model_table; r->name; r++) {
-        if (r != pk_model_table) pk_buf_puts(out, ", ");
-        pk_buf_puts(out, r->name);
-    }
-    return out->failed;
+    const pk_cat_row *row = pk_catalogue_find(module, name);
+    return row && row->tier == PK_TIER_SCORABLE && pk_model_family_fn(row->family) != NULL;
 }
 
 /* Generic attributes every estimator may have: n_features_in_ and feature_names_in_. */
@@ -129,9 +111,16 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
         return NULL;
     }
     const pk_global *g = &obj->u.o.cls->u.g;
-    const pk_model_row *row = find_row(g->module, g->name);
-    if (!row) {
-        pk_err_set(err, PK_EMODEL, -1, -1, "unsupported model class %s.%s", g->module, g->name);
+    const pk_cat_row *row = pk_catalogue_find(g->module, g->name);
+    pk_model_compile_fn compile =
+        row && row->tier == PK_TIER_SCORABLE ? pk_model_family_fn(row->family) : NULL;
+    if (!compile) {
+        if (row)
+            pk_err_set(err, PK_EMODEL, -1, -1, "%s.%s cannot be scored yet (see model_supported())",
+                       row->module, row->name);
+        else
+            pk_err_set(err, PK_EMODEL, -1, -1,
+                       "unsupported model class %s.%s (not in the catalogue)", g->module, g->name);
         return NULL;
     }
     pk_model *m = pk_arena_calloc(ar, 1, sizeof *m);
@@ -142,13 +131,13 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
     m->arena = ar;
     snprintf(m->cls, sizeof m->cls, "%s", g->name);
     snprintf(m->module, sizeof m->module, "%s", g->module);
-    pk_mc c = {m, obj, err, depth};
+    pk_mc c = {m, obj, err, depth, row->kind};
     if (obj->u.o.state == NULL && obj->u.o.dictitems == NULL) {
         pk_err_set(err, PK_EMODEL, -1, -1, "%s is not fitted (it has no state)", m->cls);
         return NULL;
     }
     if (read_generic(&c) != PK_OK) return NULL;
-    if (row->compile(&c) != PK_OK) {
+    if (compile(&c) != PK_OK) {
         if (err->code == PK_OK) pk_err_set(err, PK_EMODEL, -1, -1, "cannot compile %s", m->cls);
         return NULL;
     }

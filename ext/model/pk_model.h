@@ -19,10 +19,11 @@
  *   PK_OUT_NONE     the method is not available (m->why_not[method] says why)
  *
  * Adding a family (trees, ensembles): write pk_<family>.c with a compile function of type
- * pk_model_compile_fn (pk_model_impl.h), and add rows {module, class, compile} to the table in
- * pk_model_table.c. The compile function fills kind, labels, shape/width/fn per method, scratch
- * and impl (allocated in the model's arena with pk_mc_alloc). Nothing else changes: the SQL glue,
- * pipelines and caches work off this header.
+ * pk_model_compile_fn (pk_model_impl.h), add its row {family, compile} to pk_model_table.c and
+ * map its classes to the family in the catalogue (scripts/gen_catalogue.py, docs/scoring.md). The
+ * compile function fills kind, labels, shape/width/fn per method, scratch and impl (allocated in
+ * the model's arena with pk_mc_alloc). Nothing else changes: the SQL glue, pipelines and caches
+ * work off this header.
  *
  * Ownership: the model owns everything it points to (one arena); pk_model_free releases it.
  */
@@ -102,9 +103,10 @@ struct pk_model {
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a
- * supported fitted estimator: "unsupported model class sklearn.svm._classes.SVC" (the glue
- * appends the supported list), "KMeans is not fitted (no cluster_centers_)", "a list is not a
- * scikit-learn estimator".
+ * supported fitted estimator: "sklearn.semi_supervised._label_propagation.LabelPropagation
+ * cannot be scored yet (see model_supported())" (a catalogue class without a scoring family),
+ * "unsupported model class mylib.Model (not in the catalogue)", "KMeans is not fitted (no
+ * cluster_centers_)", "a list is not a scikit-learn estimator".
  * The returned model owns all its memory; free it with pk_model_free. */
 pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err);
 
@@ -133,13 +135,8 @@ const char *pk_method_name(pk_method method);
 /* "classifier", "regressor", "clusterer", "transformer", "outlier detector". */
 const char *pk_model_kind_name(pk_model_kind kind);
 
-/* Appends the supported class names, comma-separated ("KMeans, MiniBatchKMeans, ..."), to out:
- * pk_err messages are too short for the whole list, so the glue appends it to the
- * "unsupported model class" message. */
-struct pk_buf;
-pk_code pk_model_supported_list(struct pk_buf *out);
-
-/* 1 when (module, name) is a class the compiler has a row for. */
+/* 1 when (module, name), under any of its module spellings, is a scorable catalogue row whose
+ * family has a compile function. */
 int pk_model_class_known(const char *module, const char *name);
 
 #endif /* PK_MODEL_H */

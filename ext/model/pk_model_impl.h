@@ -2,12 +2,13 @@
  * pk_model_impl.h - what an estimator family's compiler uses (internal to ext/model).
  *
  * A family file (pk_linear.c, pk_kmeans.c, ...) provides compile functions of type
- * pk_model_compile_fn, listed in pk_model_table.c. pk_model_compile finds the row for the
- * object's class, allocates the pk_model in a fresh arena, fills cls/module, n_features
- * (n_features_in_) and feature_names (feature_names_in_) from the generic attributes, then calls
- * the row's function with a pk_mc describing the job. The function reads fitted attributes with
- * the pk_mc_* helpers below (which copy into the model's arena and word errors uniformly),
- * sets kind/labels, declares each method with pk_mc_method, sets scratch and impl.
+ * pk_model_compile_fn, listed by family name in pk_model_table.c. pk_model_compile finds the
+ * object's class in the catalogue (pk_catalogue.h: any module spelling), takes the compile
+ * function of the row's family, allocates the pk_model in a fresh arena, fills cls/module,
+ * n_features (n_features_in_) and feature_names (feature_names_in_) from the generic attributes,
+ * then calls the row's function with a pk_mc describing the job. The function reads fitted
+ * attributes with the pk_mc_* helpers below (which copy into the model's arena and word errors
+ * uniformly), sets kind/labels, declares each method with pk_mc_method, sets scratch and impl.
  *
  * Attribute helpers accept numpy arrays and also plain (nested) lists/tuples of numbers and
  * Python scalars, so unit tests can hand-build estimators without numpy.
@@ -15,6 +16,7 @@
 #ifndef PK_MODEL_IMPL_H
 #define PK_MODEL_IMPL_H
 
+#include "pk_catalogue.h"
 #include "pk_model.h"
 
 #include <math.h>
@@ -24,21 +26,22 @@ typedef struct pk_mc {
     pk_model *m;         /* the model being filled (already allocated, names set)  */
     const pk_value *obj; /* the estimator object                                   */
     pk_err *err;
-    int depth; /* nesting of pipelines (capped)                          */
+    int depth;        /* nesting of pipelines (capped)                          */
+    pk_cat_kind kind; /* the catalogue's kind of the class (classifier, ...)      */
 } pk_mc;
 
 typedef pk_code (*pk_model_compile_fn)(pk_mc *c);
 
-typedef struct pk_model_row {
-    const char *module; /* scikit-learn 1.2's module, e.g. "sklearn.cluster._kmeans"       */
-    const char *name;   /* the class name                                                   */
+typedef struct pk_model_family {
+    const char *family; /* the catalogue rows' family name, e.g. "kmeans"                  */
     pk_model_compile_fn compile;
-} pk_model_row;
+} pk_model_family;
 
-/* The dispatch table (pk_model_table.c), ended by a {NULL, NULL, NULL} row. A class matches a
- * row when the names are equal and the module's first two dotted components are equal (so the
- * older public paths such as sklearn.linear_model.logistic match too). */
-extern const pk_model_row pk_model_table[];
+/* The families (pk_model_table.c), ended by a {NULL, NULL} row. */
+extern const pk_model_family pk_model_families[];
+
+/* The compile function of a family name; NULL when no family has that name. */
+pk_model_compile_fn pk_model_family_fn(const char *family);
 
 /* Compiles a nested estimator (pipeline step) into the same arena. NULL with c->err set. */
 pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj);

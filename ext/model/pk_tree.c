@@ -5,7 +5,8 @@
  * How a Tree is read (docs/formats.md, "scikit-learn internals that decide exact predictions"): the
  * pickled object is REDUCE(Tree, (n_features, n_classes, n_outputs)) + BUILD {max_depth,
  * node_count, nodes, values}. `nodes` is a structured array; its fields left_child, right_child,
- * feature (int64), threshold (float64) and, when present, missing_go_to_left (uint8) and
+ * feature (int64; int32 from 32-bit Python, widened once into int64 records), threshold
+ * (float64) and, when present, missing_go_to_left (uint8) and
  * n_node_samples (int64) are located by name and offset in its dtype, so both the 56-byte record
  * (scikit-learn <= 1.2) and the 64-byte one (>= 1.3) decode. `values` is node_count x n_outputs x
  * max_n_classes doubles: weighted counts up to 1.4.0, fractions from 1.4.1 -- value/value.sum()
@@ -45,10 +46,13 @@
 
 typedef struct fieldref {
     size_t off;
+    size_t size; /* bytes: 8, or 4 for the int32 node fields of 32-bit builds */
     int present;
 } fieldref;
 
-/* Locates field `name` of the record dtype, checking its kind and size. */
+/* Locates field `name` of the record dtype, checking its kind and size. Integer fields may also
+ * be 4 bytes: on 32-bit Python scikit-learn's SIZE_t (intp) is int32, so left_child,
+ * right_child, feature and n_node_samples are '<i4' there. */
 static pk_code find_field(pk_mc *c, const pk_dtype *dt, const char *what, const char *name,
                           char kind, size_t size, int required, fieldref *f) {
     f->present = 0;
@@ -56,16 +60,18 @@ static pk_code find_field(pk_mc *c, const pk_dtype *dt, const char *what, const 
         const pk_dtfield *fl = &dt->fields[i];
         if (!fl->name || strcmp(fl->name, name) != 0) continue;
         const pk_dtype *fd = fl->dtype && fl->dtype->kind == PK_DTYPE ? fl->dtype->u.dt : NULL;
-        if (!fd || fd->kind != kind || fd->itemsize != size || fd->sub_ndim != 0 ||
-            fd->nfields != 0)
+        int size_ok = fd && (fd->itemsize == size || (kind == 'i' && fd->itemsize == 4));
+        if (!fd || fd->kind != kind || !size_ok || fd->sub_ndim != 0 || fd->nfields != 0)
             return pk_mc_fail(c, "%s: %s.nodes field '%s' has the wrong type (expected %c%zu)",
                               c->m->cls, what, name, kind, size);
+        size = fd->itemsize;
         if (fd->byteorder == '>' && size > 1)
             return pk_mc_fail(c, "%s: %s.nodes field '%s' is big-endian", c->m->cls, what, name);
         if (fl->offset > dt->itemsize || size > dt->itemsize - fl->offset)
             return pk_mc_fail(c, "%s: %s.nodes field '%s' lies outside the record", c->m->cls, what,
                               name);
         f->off = fl->offset;
+        f->size = size;
         f->present = 1;
         return PK_OK;
     }
@@ -93,6 +99,7 @@ typedef struct tree_tmp {
     int64_t *ncls;
     double *values;        /* converted tree_.value, or NULL when read in place          */
     void *work;            /* build's queue, seen flags and row buffer (one allocation)    */
+    uint8_t *wide;         /* int32 node records widened to WIDE_* records, or NULL        */
     const uint8_t *vbytes; /* node i's value row at vbytes + i * vrow                       */
     size_t vrow;           /* bytes per value row: n_outputs * n_cls_max * 8              */
     size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when the records
@@ -103,6 +110,7 @@ static void tmp_free(tree_tmp *t) {
     pk_free(t->a, t->ncls);
     pk_free(t->a, t->values);
     pk_free(t->a, t->work);
+    pk_free(t->a, t->wide);
 }
 
 static void *tmp_alloc(pk_mc *c, tree_tmp *t, size_t count, size_t size) {
@@ -146,6 +154,43 @@ static pk_code get_int(const pk_value *v, int64_t *out) {
         return PK_OK;
     }
     return pk_as_i64(v, out);
+}
+
+/* The widened record: left, right, feature, n_node_samples (int64), threshold (float64),
+ * missing_go_to_left (uint8). */
+enum { WIDE_L = 0, WIDE_R = 8, WIDE_F = 16, WIDE_S = 24, WIDE_T = 32, WIDE_M = 40, WIDE_SIZE = 48 };
+
+static int64_t rd_int(const uint8_t *p, size_t size) {
+    if (size == 8) return rd_i64(p);
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Copies raw's n records (checked to lie in the array; some integer fields int32) into t->wide
+ * as WIDE_* records and moves the field references to that layout. */
+static pk_code widen_records(pk_mc *c, tree_tmp *t, const pk_tree_raw *raw, fieldref *fl,
+                             fieldref *fr, fieldref *ff, fieldref *ft, fieldref *fs, fieldref *fm) {
+    t->wide = tmp_alloc(c, t, raw->n, WIDE_SIZE);
+    if (!t->wide) return c->err->code;
+    for (size_t i = 0; i < raw->n; i++) {
+        const uint8_t *src = raw->rec + i * raw->stride;
+        uint8_t *dst = t->wide + i * WIDE_SIZE;
+        int64_t v[4] = {rd_int(src + fl->off, fl->size), rd_int(src + fr->off, fr->size),
+                        rd_int(src + ff->off, ff->size),
+                        fs->present ? rd_int(src + fs->off, fs->size) : 0};
+        memcpy(dst, v, sizeof v);
+        memcpy(dst + WIDE_T, src + ft->off, 8);
+        memset(dst + WIDE_M, 0, WIDE_SIZE - WIDE_M);
+        if (fm->present) dst[WIDE_M] = src[fm->off];
+    }
+    fl->off = WIDE_L;
+    fr->off = WIDE_R;
+    ff->off = WIDE_F;
+    fs->off = WIDE_S;
+    ft->off = WIDE_T;
+    fm->off = WIDE_M;
+    return PK_OK;
 }
 
 /* Reads the Tree's arguments and state into tmp. */
@@ -218,6 +263,12 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
         return pk_mc_fail(c, "%s: %s.nodes is shorter than its shape", cls, what);
     raw->rec = na->data;
     raw->stride = (size_t)stride;
+    if (fl.size == 4 || fr.size == 4 || ff.size == 4 || (fs.present && fs.size == 4)) {
+        /* int32 fields: copy the records once into int64 ones, so the walk reads one layout */
+        if ((rc = widen_records(c, t, raw, &fl, &fr, &ff, &ft, &fs, &fm)) != PK_OK) return rc;
+        raw->rec = t->wide;
+        raw->stride = WIDE_SIZE;
+    }
     raw->off_nsamp = fs.off;
     raw->has_nsamp = fs.present;
     t->off_l = fl.off;
@@ -712,7 +763,7 @@ pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const
 
 pk_code pk_compile_dtree(pk_mc *c) {
     pk_model *m = c->m;
-    int clf = strstr(m->cls, "Classifier") != NULL;
+    int clf = c->kind == PK_CAT_CLASSIFIER;
     dtree_model *D = pk_mc_alloc(c, 1, sizeof *D);
     if (!D) return c->err->code;
     pk_code rc = pk_dtree_compile(c, c->obj, "tree", clf ? PK_TP_RAW : PK_TP_VALUE, &D->d);

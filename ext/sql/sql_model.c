@@ -33,10 +33,12 @@
 SQLITE_EXTENSION_INIT3
 
 #include "pk_buf.h"
+#include "pk_catalogue.h"
 #include "pk_features.h"
 #include "pk_json.h"
 #include "pk_model.h"
 #include "sql_funcs.h"
+#include "sql_verdict.h"
 #include "sql_registry.h"
 
 #include <math.h>
@@ -198,24 +200,8 @@ static void cache_insert(mc_cache *c, mc_entry *e) {
     }
 }
 
-/* Reports a compile/decode error, appending the supported classes to "unsupported model class". */
+/* Reports a compile/decode error. */
 static void model_error(sqlite3_context *ctx, const char *fname, const pk_err *err) {
-    if (err->code == PK_EMODEL && strncmp(err->msg, "unsupported model class", 23) == 0) {
-        pk_buf b;
-        pk_buf_init(&b, &pk_sql_alloc, 0);
-        pk_buf_printf(&b, "%s: %s (supported: ", fname, err->msg);
-        pk_model_supported_list(&b);
-        pk_buf_puts(&b, ")");
-        size_t len;
-        uint8_t *t = pk_buf_take(&b, &len);
-        if (!t) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-        sqlite3_result_error(ctx, (const char *)t, (int)len);
-        sqlite3_free(t);
-        return;
-    }
     pk_sql_error(ctx, fname, err);
 }
 
@@ -274,30 +260,20 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
     return NULL;
 }
 
-/* Safety (docs/security.md): a pickle that references a global outside the allowlist is
- * refused, naming the globals, even though nothing would be executed here: the same bytes loaded
- * by Python would run that code. Returns NULL when doc is safe, else a message in `b`'s memory
- * ("refusing an unsafe pickle: it references posix.system (not on the allowlist)", or the
- * reason an allowlisted global is unsafe in this pickle, see docs/security.md).
- * *only_sklearn is set when every such global is a scikit-learn name: then an unsupported
- * estimator class is reported as such (with the supported list) rather than as unsafe. */
-static const char *unsafe_reason(const pk_doc *doc, pk_buf *b, int *only_sklearn) {
-    *only_sklearn = 1;
-    if (pk_doc_safe(doc)) return NULL;
+/* Safety (docs/security.md, docs/scoring.md): a pickle that names a global outside the
+ * catalogue, or makes a call the verdict judged unsafe for its arguments, is refused, naming the
+ * globals (sql_verdict.c), even though nothing would be executed here: the same bytes loaded by
+ * Python would run that code. So are ambiguous bytes (a compressed container that is also a
+ * pickle). Returns NULL when doc is safe, else the message in `b`'s memory ("refusing the
+ * pickle: it names code that could run in Python: posix.system (...)"). */
+static const char *unsafe_reason(const pk_doc *doc, pk_buf *b) {
     if (doc->ambiguous) {
-        *only_sklearn = 0;
-        pk_buf_printf(b, "refusing an unsafe pickle: %s", doc->ambiguous);
+        pk_buf_printf(b, "refusing the pickle: %s", doc->ambiguous);
         pk_buf_putc(b, 0);
-        return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
+        return b->failed == PK_OK ? (const char *)b->data : "refusing the pickle: ambiguous bytes";
     }
-    for (size_t i = 0; i < doc->nglobals; i++)
-        if (!doc->globals[i].allowed &&
-            (doc->globals[i].reason || strncmp(doc->globals[i].module, "sklearn.", 8) != 0))
-            *only_sklearn = 0;
-    pk_buf_puts(b, "refusing an unsafe pickle: it references ");
-    pk_doc_unsafe_text(doc, b, 5);
-    pk_buf_putc(b, 0);
-    return b->failed == PK_OK ? (const char *)b->data : "refusing an unsafe pickle";
+    pk_buf_puts(b, "refusing the pickle: it ");
+    return pk_sql_refusal(doc, b);
 }
 
 /* A new entry for a compiled model (buffers allocated once). */
@@ -373,21 +349,18 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     if (!doc) return NULL;
     pk_buf ub;
     pk_buf_init(&ub, &pk_sql_alloc, 0);
-    int only_sklearn;
-    const char *unsafe = unsafe_reason(doc, &ub, &only_sklearn);
-    pk_err err;
-    pk_err_clear(&err);
-    pk_model *m = NULL;
-    if (!unsafe || only_sklearn)
-        m = pk_model_compile_lim(&pk_sql_alloc, doc->root, &doc->limits, &err);
-    pk_doc_free(doc);
-    if (unsafe && (m || !only_sklearn)) {
+    const char *unsafe = unsafe_reason(doc, &ub);
+    if (unsafe) {
         pk_sql_errorf(ctx, fname, "%s", unsafe);
         pk_buf_free(&ub);
-        pk_model_free(m);
+        pk_doc_free(doc);
         return NULL;
     }
     pk_buf_free(&ub);
+    pk_err err;
+    pk_err_clear(&err);
+    pk_model *m = pk_model_compile_lim(&pk_sql_alloc, doc->root, &doc->limits, &err);
+    pk_doc_free(doc);
     if (!m) {
         model_error(ctx, fname, &err);
         return NULL;
@@ -586,28 +559,13 @@ void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_valu
 
 /* ---- model_info ---------------------------------------------------------------------------- */
 
-/* Kind guessed from the class for estimators the compiler does not know. */
-static const char *guess_kind(const pk_value *root) {
+/* The catalogue's kind of an estimator the compiler did not compile; NULL when the class is not
+ * a catalogued estimator. */
+static const char *catalogue_kind(const pk_value *root) {
     if (!root || root->kind != PK_OBJECT || !root->u.o.cls || root->u.o.cls->kind != PK_GLOBAL)
         return NULL;
-    const char *mod = root->u.o.cls->u.g.module, *name = root->u.o.cls->u.g.name;
-    if (strstr(name, "Classifier") || strcmp(name, "SVC") == 0 || strcmp(name, "NuSVC") == 0 ||
-        strstr(name, "NB") || strstr(name, "DiscriminantAnalysis"))
-        return "classifier";
-    if (strstr(name, "Regressor") || strstr(name, "Regression") || strcmp(name, "SVR") == 0 ||
-        strcmp(name, "NuSVR") == 0 || strcmp(name, "KernelRidge") == 0)
-        return "regressor";
-    if (strcmp(name, "IsolationForest") == 0 || strcmp(name, "LocalOutlierFactor") == 0 ||
-        strcmp(name, "OneClassSVM") == 0 || strcmp(name, "EllipticEnvelope") == 0)
-        return "outlier detector";
-    if (strncmp(mod, "sklearn.cluster", 15) == 0) return "clusterer";
-    if (strncmp(mod, "sklearn.preprocessing", 21) == 0 ||
-        strncmp(mod, "sklearn.decomposition", 21) == 0 || strncmp(mod, "sklearn.impute", 14) == 0 ||
-        strncmp(mod, "sklearn.feature_selection", 25) == 0 ||
-        strncmp(mod, "sklearn.compose", 15) == 0)
-        return "transformer";
-    if (pk_attr(root, "classes_")) return "classifier";
-    return NULL;
+    const pk_cat_row *row = pk_catalogue_find(root->u.o.cls->u.g.module, root->u.o.cls->u.g.name);
+    return row && row->kind != PK_CAT_HELPER ? pk_cat_kind_name(row->kind) : NULL;
 }
 
 static void json_labels(pk_buf *b, const pk_model *m) {
@@ -666,16 +624,12 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     pk_err_clear(&err);
     pk_buf ub;
     pk_buf_init(&ub, &pk_sql_alloc, 0);
-    int only_sklearn;
-    const char *unsafe = unsafe_reason(doc, &ub, &only_sklearn);
+    const char *unsafe = unsafe_reason(doc, &ub);
     pk_model *m = NULL;
-    if (!unsafe || only_sklearn) m = pk_model_compile_lim(&pk_sql_alloc, root, &lim, &err);
-    if (unsafe && (m || !only_sklearn)) {
-        pk_model_free(m);
-        m = NULL;
-        pk_err_clear(&err);
+    if (unsafe)
         pk_err_set(&err, PK_EMODEL, -1, -1, "%.*s", PK_ERR_MSG_MAX - 1, unsafe);
-    }
+    else
+        m = pk_model_compile_lim(&pk_sql_alloc, root, &lim, &err);
     pk_buf_free(&ub);
     pk_buf b;
     pk_buf_init(&b, &pk_sql_alloc, lim.max_output);
@@ -684,7 +638,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     pk_type_name(root, tn, sizeof tn);
     pk_json_string(&b, tn, strlen(tn));
     pk_buf_puts(&b, ",\"kind\":");
-    const char *kind = m ? pk_model_kind_name(m->kind) : guess_kind(root);
+    const char *kind = m ? pk_model_kind_name(m->kind) : catalogue_kind(root);
     if (kind)
         pk_json_string(&b, kind, strlen(kind));
     else

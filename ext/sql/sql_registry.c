@@ -1,7 +1,8 @@
 /*
- * sql_registry.c - the model registry's glue: ml_registry_init() (with the upgrade of registries
- * made by the first schema), the helper functions its triggers call, pickle_sha256(), the clock,
- * and the re-entrancy guard shared with sql_resolve.c (references) and sql_events.c (history).
+ * sql_registry.c - the model registry's glue: ml_registry_init() (the upgrade of registries made
+ * by earlier schemas is sql_upgrade.c), the helper functions its triggers call, pickle_sha256(),
+ * the clock, and the re-entrancy guard shared with sql_resolve.c (references) and sql_events.c
+ * (history).
  *
  * How it works: the schema is sql/registry.sql, embedded at build time as pk_registry_sql
  * (dist/gen/registry_sql.h, made by scripts/embed.sh); ml_registry_init() runs it inside a
@@ -16,6 +17,7 @@
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
+#include "sql_verdict.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -311,7 +313,8 @@ static const pk_value *model_attr(const pk_value *root, const char *name, int la
     return estimator_class(est) ? model_attr(est, name, last_step) : NULL;
 }
 
-/* Writes the JSON object of ml_pickle_meta for a decoded, safe document. */
+/* Writes the JSON object of ml_pickle_meta for a decoded, safe document, up to "params" (the
+ * caller appends the rest and the closing brace). */
 static pk_code meta_json(pk_buf *out, const pk_doc *doc, const char *hex, size_t size,
                          const pk_limits *lim, pk_err *err) {
     char tn[512];
@@ -339,15 +342,14 @@ static pk_code meta_json(pk_buf *out, const pk_doc *doc, const char *hex, size_t
     pk_buf_puts(out, ",\"params\":");
     pk_code c =
         estimator_class(root) ? params_json(out, root, lim, 0, err) : pk_buf_puts(out, "null");
-    if (c != PK_OK) return c;
-    return pk_buf_putc(out, '}');
+    return c;
 }
 
 /* ml_pickle_meta(p [, name]) -> JSON {"sha256", "size", "class", "n_features", "feature_names",
- * "classes", "params"} of a pickle about to enter the registry. Fails, naming the model, when the
- * pickle is NULL, does not decode, or references globals outside the allowlist (all of them are
- * named). The registry's triggers call it once per registration (and once more to check a
- * direct INSERT into ml_versions). */
+ * "classes", "params", "supported", "reason"} of a pickle about to enter the registry (supported
+ * and reason: sql_verdict.c). Fails, naming the model, when the pickle is NULL, does not decode,
+ * or names globals the catalogue does not know (up to five named). The registry's triggers call it
+ * once per registration (and once more to check a direct INSERT into ml_versions). */
 void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *name = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
     if (!name) name = "?";
@@ -390,26 +392,10 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         sqlite3_free(owned);
         return;
     }
-    if (!pk_doc_safe(doc)) {
-        int reasons = 0;
-        for (size_t i = 0; i < doc->nglobals; i++)
-            reasons |= doc->globals[i].reason != NULL;
-        if (reasons) {
-            /* an allowlisted global judged unsafe here: say why (docs/security.md) */
-            pk_doc_unsafe_text(doc, &out, 20);
-        } else {
-            for (size_t i = 0; i < doc->nglobals; i++) {
-                if (doc->globals[i].allowed) continue;
-                if (out.len) pk_buf_puts(&out, ", ");
-                pk_buf_printf(&out, "%s.%s", doc->globals[i].module, doc->globals[i].name);
-            }
-        }
-        pk_buf_putc(&out, '\0');
-        pk_sql_errorf(ctx, "ml_registry",
-                      reasons ? "cannot register model '%s': the pickle is unsafe: it references %s"
-                              : "cannot register model '%s': the pickle references "
-                                "globals outside the allowlist: %s",
-                      name, out.failed ? "(too many to list)" : (const char *)out.data);
+    const char *refusal = pk_sql_refusal(doc, &out);
+    if (refusal) {
+        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': the pickle %s", name,
+                      refusal);
         pk_buf_free(&out);
         pk_doc_free(doc);
         sqlite3_free(owned);
@@ -419,6 +405,7 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     pk_sha256_hex(content, len, hex);
     lim.max_expand = doc->limits.max_expand; /* parameters of shared objects: capped too */
     pk_code c = meta_json(&out, doc, hex, len, &lim, &err);
+    if (c == PK_OK) c = pk_sql_support_json(&out, doc);
     pk_doc_free(doc);
     sqlite3_free(owned);
     if (c == PK_OK && out.failed) c = out.failed;
@@ -451,102 +438,19 @@ static int64_t count_registry_objects(sqlite3 *db) {
     return n;
 }
 
-/* An upgrade of a registry made by an earlier schema (ml_events exists, its guard trigger does
- * not): the triggers and views are dropped (registry.sql creates the current ones), the
- * json_valid() CHECK on ml_versions.metrics is removed (it made the database unreadable under
- * trusted_schema=OFF; a trigger checks metrics now), and ml_events is rebuilt with ids 1..n in
- * their old order (a written id such as 9223372036854775807 would exhaust AUTOINCREMENT).
- * Removing a CHECK constraint changes no stored data: it is done by editing the table's CREATE
- * statement with writable_schema, as SQLite documents for such changes. Runs inside the
- * caller's savepoint. */
-static const char pk_registry_upgrade_sql[] =
-    "CREATE TEMP TABLE ml_upgrade_drop AS SELECT type, name FROM main.sqlite_master "
-    " WHERE type IN ('trigger', 'view') AND name LIKE 'ml\\_%' ESCAPE '\\';"
-    "CREATE TEMP TABLE ml_upgrade_events AS SELECT at, name, version, alias, event, detail "
-    "  FROM main.ml_events ORDER BY id;"
-    "DROP TABLE main.ml_events;"
-    "CREATE TABLE main.ml_events (\n"
-    "    id      INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-    "    at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
-    "    name    TEXT NOT NULL,\n"
-    "    version INTEGER,\n"
-    "    alias   TEXT,\n"
-    "    event   TEXT NOT NULL,\n"
-    "    detail  TEXT\n"
-    ");"
-    "INSERT INTO main.ml_events(at, name, version, alias, event, detail) "
-    "  SELECT at, name, version, alias, event, detail FROM temp.ml_upgrade_events ORDER BY rowid;"
-    "DROP TABLE temp.ml_upgrade_events;";
-
-static int exec_each_drop(sqlite3 *db, char **msg) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT type, name FROM temp.ml_upgrade_drop", -1, &st, NULL);
-    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        char *sql = sqlite3_mprintf("DROP %s IF EXISTS main.\"%w\"",
-                                    (const char *)sqlite3_column_text(st, 0),
-                                    (const char *)sqlite3_column_text(st, 1));
-        rc = sql ? sqlite3_exec(db, sql, NULL, NULL, msg) : SQLITE_NOMEM;
-        sqlite3_free(sql);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "DROP TABLE temp.ml_upgrade_drop", NULL, NULL, msg);
-    return rc;
-}
-
-static int remove_metrics_check(sqlite3 *db, char **msg) {
-    static const char old_check[] = "TEXT CHECK (metrics IS NULL OR json_valid(metrics))";
-    char *sql = pk_reg_query_text(
-        db, "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = 'ml_versions'");
-    if (!sql) return SQLITE_OK;
-    int rc = SQLITE_OK;
-    char *at = strstr(sql, old_check);
-    if (at) {
-        char *fixed = sqlite3_mprintf("%.*sTEXT%s", (int)(at - sql), sql, at + strlen(old_check));
-        char *ver = pk_reg_query_text(db, "PRAGMA main.schema_version");
-        char *upd = fixed && ver ? sqlite3_mprintf("PRAGMA writable_schema = ON;"
-                                                   "UPDATE main.sqlite_master SET sql = %Q "
-                                                   " WHERE type = 'table' AND name = 'ml_versions';"
-                                                   "PRAGMA main.schema_version = %lld;"
-                                                   "PRAGMA writable_schema = OFF;",
-                                                   fixed, (long long)strtoll(ver, NULL, 10) + 1)
-                                 : NULL;
-        rc = upd ? sqlite3_exec(db, upd, NULL, NULL, msg) : SQLITE_NOMEM;
-        if (rc != SQLITE_OK) sqlite3_exec(db, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
-        sqlite3_free(upd);
-        sqlite3_free(ver);
-        sqlite3_free(fixed);
-    }
-    sqlite3_free(sql);
-    return rc;
-}
-
-static int needs_upgrade(sqlite3 *db) {
-    char *t = pk_reg_query_text(
-        db, "SELECT (SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = "
-            "'ml_events') AND NOT (SELECT count(*) FROM main.sqlite_master WHERE type = "
-            "'trigger' AND name = 'ml_events_guard')");
-    int up = t && strcmp(t, "1") == 0;
-    sqlite3_free(t);
-    return up;
-}
-
 /* ml_registry_init() -> the number of schema objects it created (0 when the registry already
  * existed). Runs sql/registry.sql in a savepoint: all of it or nothing. A registry made by an
- * earlier schema is upgraded first (see pk_registry_upgrade_sql). */
+ * earlier schema is upgraded first (sql_upgrade.c). */
 void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     if (!pk_reg_enter(ctx, "ml_registry_init")) return;
-    int upgrade = needs_upgrade(db);
+    int upgrade = pk_reg_needs_upgrade(db);
     int64_t before = count_registry_objects(db);
     char *msg = NULL;
     int rc = sqlite3_exec(db, "SAVEPOINT ml_registry_init", NULL, NULL, &msg);
-    if (rc == SQLITE_OK && upgrade) {
-        rc = sqlite3_exec(db, pk_registry_upgrade_sql, NULL, NULL, &msg);
-        if (rc == SQLITE_OK) rc = exec_each_drop(db, &msg);
-        if (rc == SQLITE_OK) rc = remove_metrics_check(db, &msg);
-    }
+    if (rc == SQLITE_OK && upgrade) rc = pk_reg_upgrade(db, upgrade, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, pk_registry_sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) {
         rc = sqlite3_exec(db, "RELEASE ml_registry_init", NULL, NULL, &msg);

@@ -1,6 +1,7 @@
 /*
  * sql_registry.h - the model registry's glue shared by sql_registry.c (schema, trigger helpers),
- * sql_events.c (ml_events writer) and sql_resolve.c (registry references for model_*).
+ * sql_upgrade.c (upgrades of older registries), sql_events.c (ml_events writer) and
+ * sql_resolve.c (registry references for model_*).
  *
  * A model argument given as TEXT names a registry entry (docs/registry.md): 'name' (latest live
  * version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The registry tables are
@@ -37,6 +38,14 @@ int pk_registry_load(sqlite3_context *ctx, const char *fname, const char *ref,
  * success with pk_reg_leave. */
 int pk_reg_enter(sqlite3_context *ctx, const char *fname);
 void pk_reg_leave(sqlite3_context *ctx);
+
+/* Upgrades of a registry made by an earlier schema (sql_upgrade.c): pk_reg_needs_upgrade gives
+ * the set of PK_REG_UPGRADE_* the main database's registry needs (0: none), pk_reg_upgrade
+ * applies them (inside the caller's savepoint; on failure *msg may be set, sqlite3_malloc'd). */
+#define PK_REG_UPGRADE_EVENTS  1 /* ml_events without its guard, metrics with a json_valid CHECK */
+#define PK_REG_UPGRADE_COLUMNS 2 /* ml_versions without supported/reason                        */
+int pk_reg_needs_upgrade(sqlite3 *db);
+int pk_reg_upgrade(sqlite3 *db, int what, char **msg);
 
 /* Helpers of sql_registry.c used by the other registry files. */
 int pk_reg_valid_ident(const char *s, size_t n, int allow_dot);

@@ -83,7 +83,7 @@ def assert_refused_everywhere(db, blob, marker):
     assert got["safe"] is False
     assert got["reason"].startswith("ambiguous bytes: they are a zstd stream and also a pickle")
     msg = error_of(db, "SELECT model_predict(?, 1.0)", blob)
-    assert msg.startswith("model_predict: refusing an unsafe pickle: ambiguous bytes"), msg
+    assert msg.startswith("model_predict: refusing the pickle: ambiguous bytes"), msg
     db.execute("SELECT ml_registry_init()")
     msg = error_of(db, "INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", blob)
     assert "cannot register model 'm': ambiguous bytes" in msg, msg
@@ -177,5 +177,5 @@ def test_xgboost_model_file_behind_a_pickle(db, tmp_path):
     assert got["format"] == "xgboost" and got["safe"] is False
     assert got["reason"].startswith("ambiguous bytes")
     msg = error_of(db, "SELECT model_predict(?, 0.1, 0.2, 0.3)", blob)
-    assert msg.startswith("model_predict: refusing an unsafe pickle: ambiguous bytes"), msg
+    assert msg.startswith("model_predict: refusing the pickle: ambiguous bytes"), msg
     assert not os.path.exists(marker)

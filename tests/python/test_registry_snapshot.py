@@ -15,7 +15,8 @@ and hardened databases stay readable.
 - an ATTACHed database's trigger cannot call the by-name functions, nor ml_log;
 - a crafted file whose registry tables call the extension gets an error, not a crash;
 - ml_registry_init() upgrades a registry made by the first schema (json_valid CHECK, events
-  with a written largest id and a back-filled row).
+  with a written largest id and a back-filled row) and one made by the schema before the
+  catalogue (no supported/reason columns: added and filled for every stored version).
 """
 import os
 import pickle
@@ -430,6 +431,10 @@ def test_upgrade_from_the_first_schema(so_copy, tmp_path):
     assert conn.execute("SELECT ml_registry_init()").fetchone()[0] >= 0
     ids = [r[0] for r in conn.execute("SELECT id FROM ml_events ORDER BY id")]
     assert ids == list(range(1, len(ids) + 1))
+    # the columns of the catalogue, filled as a registration fills them
+    assert conn.execute("SELECT version, supported, reason FROM ml_versions ORDER BY version"
+                        ).fetchall() == [(1, 1, "LinearRegression scores predict"),
+                                         (2, 1, "LinearRegression scores predict")]
     events = [r[0] for r in conn.execute("SELECT event FROM ml_events ORDER BY id")]
     # renumbered in their old order: the back-filled row (id -5) first, the largest id last
     assert events == ["alias_set", "created", "registered", "alias_set", "registered", "created"]
@@ -454,6 +459,71 @@ def test_upgrade_from_the_first_schema(so_copy, tmp_path):
     plain = sqlite3.connect(str(path))
     plain.execute("PRAGMA trusted_schema=OFF")
     assert plain.execute("SELECT count(*) FROM ml_versions").fetchone()[0] == 3
+    assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    plain.close()
+
+
+def test_upgrade_from_the_schema_before_the_catalogue(so_copy, tmp_path):
+    """A registry of the schema without supported/reason: ml_registry_init() adds both columns,
+    fills them for every version (live, deleted, and one the current verdict refuses), keeps the
+    history, and the current triggers then guard them."""
+    import numpy as np
+    from sklearn.semi_supervised import LabelPropagation
+    path = tmp_path / "v2.db"
+    conn = connect(path, so_copy)
+    with open(os.path.join(HERE, "registry_schema_v2.sql")) as f:
+        conn.executescript(f.read())
+    assert "supported" not in [r[1] for r in conn.execute("PRAGMA table_info(ml_versions)")]
+    lp = LabelPropagation().fit(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]]),
+                                np.array([0, 0, 1, 1]))
+    conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
+                 (pk(1),))
+    conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)",
+                 (pickle.dumps(lp, protocol=4),))
+    conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(3),))
+    conn.execute("DELETE FROM ml_registry WHERE name = 'm' AND version = 3")
+    # a stored pickle the verdict refuses (written past the triggers, as a hand-edited file could)
+    evil = b"\x80\x02cposix\nsystem\nX\x04\x00\x00\x00true\x85R."
+    conn.executescript("DROP TRIGGER ml_versions_insert; DROP TRIGGER ml_versions_registered;")
+    conn.execute("INSERT INTO ml_models(name) VALUES ('evil')")
+    conn.execute("INSERT INTO ml_versions(name, version, pickle, sha256, size, stored_size) "
+                 "VALUES ('evil', 1, ?, 'x', 1, 1)", (evil,))
+    events_before = conn.execute("SELECT id, at, name, version, alias, event, detail "
+                                 "FROM ml_events ORDER BY id").fetchall()
+    conn.close()
+
+    conn = connect(path, so_copy)
+    assert conn.execute("SELECT ml_registry_init()").fetchone()[0] > 0  # the dropped triggers
+    rows = conn.execute("SELECT name, version, supported, reason, deleted_at IS NOT NULL "
+                        "FROM ml_versions ORDER BY name, version").fetchall()
+    lp_cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"
+    assert rows == [
+        ("evil", 1, 0, "the pickle names code that could run in Python: posix.system "
+                       "(not known library classes)", 0),
+        ("m", 1, 1, "LinearRegression scores predict", 0),
+        ("m", 2, 0, "%s cannot be scored yet (see model_supported())" % lp_cls, 0),
+        ("m", 3, 1, "LinearRegression scores predict", 1),
+    ]
+    assert conn.execute("SELECT ml_registry_init()").fetchone()[0] == 0
+    assert conn.execute("SELECT id, at, name, version, alias, event, detail FROM ml_events "
+                        "ORDER BY id").fetchall() == events_before
+    # the view shows the columns, new registrations fill them, the triggers guard them
+    conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(4),))
+    assert conn.execute("SELECT version, supported, reason FROM ml_registry WHERE name = 'm' "
+                        "ORDER BY version").fetchall() == [
+        (1, 1, "LinearRegression scores predict"),
+        (2, 0, "%s cannot be scored yet (see model_supported())" % lp_cls),
+        (4, 1, "LinearRegression scores predict")]
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        conn.execute("UPDATE ml_versions SET supported = 1 WHERE name = 'm' AND version = 2")
+    with pytest.raises(sqlite3.IntegrityError, match="written by the registry only"):
+        conn.execute("INSERT INTO ml_events(name, event) VALUES ('m', 'created')")
+    assert score(conn, "m@production") == 1.0 and score(conn) == 4.0
+    conn.close()
+    plain = sqlite3.connect(str(path))
+    plain.execute("PRAGMA trusted_schema=OFF")
+    assert plain.execute("SELECT count(*) FROM ml_versions WHERE supported IS NOT NULL"
+                         ).fetchone()[0] == 5
     assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     plain.close()
 

@@ -605,12 +605,13 @@ static void test_info_json(void **state) {
     pk_buf b;
     pk_buf_init(&b, &CA, 0);
     assert_int_equal(pk_doc_info_json(&doc, &b), PK_OK);
-    assert_string_equal(
-        (char *)b.data,
-        "{\"format\":\"pickle\",\"compression\":\"none\",\"protocol\":4,"
-        "\"size\":120,\"stream_size\":100,\"root_type\":\"os.system\","
-        "\"globals\":[\"builtins.set\",\"os.system\",\"my\\\"mod.f\"],"
-        "\"unsafe_globals\":[\"os.system\",\"my\\\"mod.f\"],\"unsafe_reasons\":[],\"safe\":false}");
+    assert_string_equal((char *)b.data,
+                        "{\"format\":\"pickle\",\"compression\":\"none\",\"protocol\":4,"
+                        "\"size\":120,\"stream_size\":100,\"root_type\":\"os.system\","
+                        "\"globals\":[\"builtins.set\",\"os.system\",\"my\\\"mod.f\"],"
+                        "\"tiers\":[\"safe\",\"unknown\",\"unknown\"],"
+                        "\"unsafe_globals\":[\"os.system\",\"my\\\"mod.f\"],"
+                        "\"unsafe_reasons\":[],\"safe\":false}");
     pk_buf_free(&b);
     /* joblib in zstd, all safe */
     doc.nglobals = 1;
@@ -623,8 +624,8 @@ static void test_info_json(void **state) {
     assert_string_equal((char *)b.data,
                         "{\"format\":\"joblib\",\"compression\":\"zstd+zlib\",\"protocol\":4,"
                         "\"size\":120,\"stream_size\":100,\"root_type\":\"list\","
-                        "\"globals\":[\"builtins.set\"],\"unsafe_globals\":[],\"unsafe_reasons\":[]"
-                        ",\"safe\":true}");
+                        "\"globals\":[\"builtins.set\"],\"tiers\":[\"safe\"],\"unsafe_globals\":[],"
+                        "\"unsafe_reasons\":[],\"safe\":true}");
     pk_buf_free(&b);
     assert_int_equal(LIVE, 0);
 }
