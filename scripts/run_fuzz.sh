@@ -1,7 +1,7 @@
 #!/bin/sh
 # run_fuzz.sh - build and run the libFuzzer targets of tests/fuzz (`make fuzz FUZZ_TIME=N`).
 # (fuzz_ubjson runs a third of SECONDS with tests/fuzz/ubjson.dict, seeded by
-# scripts/gen_xgb_seeds.py.)
+# scripts/gen_xgb_seeds.py; fuzz_dtoa, doubles checked against a slow reference, a sixth.)
 #
 #   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer ...
 #
@@ -101,6 +101,8 @@ for t in $TARGETS; do
     # the UBJSON reader is small: a third of the time, with its own dictionary
     ttime=$TIME dict=tests/fuzz/pickle.dict
     [ "$t" = ubjson ] && ttime=$(( (TIME + 2) / 3 )) dict=tests/fuzz/ubjson.dict
+    # the float formatter has no input structure to learn: a sixth of the time, no dictionary
+    [ "$t" = dtoa ] && ttime=$(( (TIME + 5) / 6 )) dict=""
     corpus=$OUT/corpus/$t
     mkdir -p "$corpus"
     art=$OUT/artifacts/$t
@@ -114,7 +116,7 @@ for t in $TARGETS; do
     echo "== fuzz_$t: run ${ttime}s"
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$bin" -dict="$dict" -max_total_time="$ttime" -rss_limit_mb=2048 -timeout=10 \
+    "$bin" ${dict:+-dict="$dict"} -max_total_time="$ttime" -rss_limit_mb=2048 -timeout=10 \
         -max_len=65536 -print_final_stats=1 $par \
         -artifact_prefix="$art/" "$corpus" $seeds >"$OUT/run_$t.log" 2>&1
     rc=$?

@@ -14,9 +14,9 @@
  * Numbers: ints exactly (PK_BIGINT by repeated division of 32-bit limbs by 10^9); floats as
  * Python's repr: the shortest digits that read back to the same double (the nearest such when
  * several), written in Python's layout (exponent form below 1e-4 and from 1e16: "1e-05",
- * "1e+16"; else "100.0", "0.001"). How: printf's correctly rounded "%.25e" once, rounded to each
- * precision tried, each candidate checked with strtod (see shortest_digits); NaN/Infinity/
- * -Infinity as Python's json module writes them.
+ * "1e+16"; else "100.0", "0.001"). The digits come from pk_dtoa_shortest (pk_dtoa.c, exact
+ * integer arithmetic, no printf or strtod); NaN/Infinity/-Infinity as Python's json module
+ * writes them.
  *
  * Paths used in py/ref: a dict's str key ".name" or ["..."], int keys and indexes "[N]", an
  * object's state entries and dictitems by key (as on a dict), its appended items by index ("[N]"
@@ -36,6 +36,7 @@
  */
 #include "pk_json.h"
 
+#include "pk_dtoa.h"
 #include "pk_expand.h"
 
 #include "pk_ndarray.h"
@@ -51,181 +52,15 @@
 /* Decimal digits of a positive finite double: digits[0..ndig) (no leading/trailing zeros) and the
  * exponent of the first digit, value = d0.d1d2... * 10^exp10. */
 typedef struct dec_digits {
-    char digits[32]; /* up to EXP_DIGITS */
+    char digits[17];
     int ndig;
     int exp10;
 } dec_digits;
 
-/* Nearest p-significant-digit decimal of x (printf rounds correctly in glibc). */
-static void nearest_digits(double x, int p, dec_digits *o) {
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "%.*e", p - 1, x);
-    o->ndig = 0;
-    const char *s = tmp;
-    for (; *s && *s != 'e'; s++)
-        if (*s >= '0' && *s <= '9') o->digits[o->ndig++] = *s;
-    o->exp10 = (*s == 'e') ? atoi(s + 1) : 0;
-}
-
-/* The first EXP_DIGITS significant digits of x, correctly rounded: printed once per double, then
- * rounded to each precision tried (rounding_digits), so the search costs one printf. */
-#define EXP_DIGITS 26
-
-static void expand_digits(double x, dec_digits *e) {
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "%.25e", x); /* a literal format: much faster than "%.*e" */
-    e->ndig = 0;
-    const char *s = tmp;
-    for (; *s && *s != 'e'; s++)
-        if (*s >= '0' && *s <= '9' && e->ndig < EXP_DIGITS) e->digits[e->ndig++] = *s;
-    e->exp10 = (*s == 'e') ? atoi(s + 1) : 0;
-}
-
-/* Nearest p-digit decimal of x (p < EXP_DIGITS) from its expansion e. Rounding the rounded
- * expansion again is exact unless its tail is exactly 5000...0 (x may lie on either side of, or
- * on, the midpoint): then printf rounds x itself. */
-static void round_digits(double x, const dec_digits *e, int p, dec_digits *o) {
-    const char *tail = e->digits + p;
-    int n = e->ndig - p, exact_half = tail[0] == '5';
-    for (int i = 1; i < n && exact_half; i++)
-        exact_half = tail[i] == '0';
-    if (exact_half) {
-        nearest_digits(x, p, o);
-        return;
-    }
-    memcpy(o->digits, e->digits, (size_t)p);
-    o->ndig = p;
-    o->exp10 = e->exp10;
-    if (tail[0] >= '5') {
-        int i = p - 1;
-        while (i >= 0 && o->digits[i] == '9')
-            o->digits[i--] = '0';
-        if (i >= 0) {
-            o->digits[i]++;
-        } else {
-            o->digits[0] = '1';
-            o->exp10++;
-        }
-    }
-}
-
-/* Strips trailing zeros (keeps at least one digit). */
-static void trim_digits(dec_digits *o) {
-    while (o->ndig > 1 && o->digits[o->ndig - 1] == '0')
-        o->ndig--;
-}
-
-/* Reads digits back as a double: "0.<digits>e<exp10 + 1>". */
-static double digits_value(const dec_digits *o) {
-    char tmp[64];
-    int n = 0;
-    tmp[n++] = '0';
-    tmp[n++] = '.';
-    memcpy(tmp + n, o->digits, (size_t)o->ndig);
-    n += o->ndig;
-    tmp[n++] = 'e';
-    int e = o->exp10 + 1;
-    if (e < 0) {
-        tmp[n++] = '-';
-        e = -e;
-    }
-    char rev[8];
-    int k = 0;
-    do {
-        rev[k++] = (char)('0' + e % 10);
-        e /= 10;
-    } while (e);
-    while (k)
-        tmp[n++] = rev[--k];
-    tmp[n] = 0;
-    return strtod(tmp, NULL);
-}
-
-/* Adds (dir = +1) or subtracts (dir = -1) one unit in the last digit. Returns 0 when the result
- * would need a different digit count handling it cannot express (it then leaves o unusable). */
-static int step_digits(dec_digits *o, int dir) {
-    int i = o->ndig - 1;
-    if (dir > 0) {
-        while (i >= 0 && o->digits[i] == '9')
-            o->digits[i--] = '0';
-        if (i < 0) { /* 99..9 + 1 = 100..0: one digit more at a higher exponent */
-            o->digits[0] = '1';
-            for (int k = 1; k < o->ndig; k++)
-                o->digits[k] = '0';
-            o->exp10++;
-            return 1;
-        }
-        o->digits[i]++;
-        return 1;
-    }
-    while (i >= 0 && o->digits[i] == '0')
-        o->digits[i--] = '9';
-    if (i < 0) return 0;
-    o->digits[i]--;
-    if (o->digits[0] == '0') { /* 10..0 - 1 = 09..9: drop the leading zero */
-        if (o->ndig == 1) return 0;
-        memmove(o->digits, o->digits + 1, (size_t)o->ndig - 1);
-        o->digits[o->ndig - 1] = '9';
-        o->exp10--;
-    }
-    return 1;
-}
-
-/* Does some p-digit decimal read back as x? Tries the nearest one, and when that misses, its
- * neighbour on the other side of x (possible only where the rounding interval is asymmetric, at
- * powers of two). Stores the hit in *o. */
-static int roundtrip_digits(double x, const dec_digits *e, int p, dec_digits *o) {
-    round_digits(x, e, p, o);
-    double back = digits_value(o);
-    if (back == x) return 1;
-    dec_digits alt = *o;
-    if (!step_digits(&alt, back > x ? -1 : +1)) return 0;
-    if (digits_value(&alt) == x) {
-        *o = alt;
-        return 1;
-    }
-    return 0;
-}
-
 /* Shortest digits of a positive finite x that read back as x; among several, the nearest
- * (what Python's repr, David Gay's dtoa mode 0, returns). */
+ * (what Python's repr, David Gay's dtoa mode 0, returns): pk_dtoa.c. */
 static void shortest_digits(double x, dec_digits *o) {
-    dec_digits e;
-    expand_digits(x, &e);
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int pow2 = (bits & 0xFFFFFFFFFFFFFull) == 0 && ((bits >> 52) & 0x7FF) > 1;
-    if (pow2) {
-        /* asymmetric interval: "nearest round-trips" is not monotone in p, scan upwards */
-        for (int p = 1; p <= 17; p++)
-            if (roundtrip_digits(x, &e, p, o)) break;
-    } else {
-        /* symmetric interval: nearest(p) round-trips => nearest(p+1) does, so search. Most
-         * doubles need 16 or 17 digits: try those first, then binary-search 1..15. */
-        round_digits(x, &e, 16, o);
-        if (digits_value(o) != x) {
-            round_digits(x, &e, 17, o);
-        } else {
-            round_digits(x, &e, 15, o);
-            if (digits_value(o) != x) {
-                round_digits(x, &e, 16, o);
-            } else {
-                /* nearest(15) with its trailing zeros stripped reads back too: search below */
-                trim_digits(o);
-                int lo = 1, hi = o->ndig;
-                while (lo < hi) {
-                    int mid = (lo + hi) / 2;
-                    round_digits(x, &e, mid, o);
-                    if (digits_value(o) == x)
-                        hi = mid;
-                    else
-                        lo = mid + 1;
-                }
-                round_digits(x, &e, lo, o);
-            }
-        }
-    }
-    trim_digits(o);
+    o->ndig = pk_dtoa_shortest(x, o->digits, &o->exp10);
 }
 
 int pk_float_repr(double d, char *buf, size_t cap) {
@@ -249,8 +84,13 @@ int pk_float_repr(double d, char *buf, size_t cap) {
                 for (int i = 1; i < g.ndig; i++)
                     tmp[n++] = g.digits[i];
             }
-            n += snprintf(tmp + n, sizeof tmp - (size_t)n, "e%c%02d", e < 0 ? '-' : '+',
-                          e < 0 ? -e : e);
+            /* "e%c%02d": sign always, at least two exponent digits */
+            int ae = e < 0 ? -e : e;
+            tmp[n++] = 'e';
+            tmp[n++] = e < 0 ? '-' : '+';
+            if (ae >= 100) tmp[n++] = (char)('0' + ae / 100);
+            tmp[n++] = (char)('0' + ae / 10 % 10);
+            tmp[n++] = (char)('0' + ae % 10);
         } else if (e < 0) {
             tmp[n++] = '0';
             tmp[n++] = '.';

@@ -1,0 +1,192 @@
+/*
+ * pk_dtoa.c - shortest round-trip digits of a double (pk_dtoa.h), after Ulf Adams' Ryu (PLDI
+ * 2018), written from the published description.
+ *
+ * A positive double is x = m2 * 2^e2 (here scaled by 4 so that the halfway points to both
+ * neighbours are integers too: mv = 4*m2, mp = mv + 2 the upper halfway point, mm = mv - 1 or
+ * mv - 2 the lower one, the interval being narrower below a power of two). Every decimal strictly
+ * between mm and mp (and on them when m2 is even: strtod rounds ties to even) reads back as x.
+ *
+ * One multiplication by a 125-bit approximation of 2^e2 / 10^q (from the tables of
+ * pk_dtoa_table.h, where q is chosen so that the results keep at least ~17 digits) gives
+ * vm, vr, vp = floor(mm, mv, mp * 2^e2 / 10^q); Ryu's analysis shows those floors are exact with
+ * this precision. Then digits are removed from all three while vp/10 > vm/10 (a shorter decimal
+ * still lies in the interval); vr's removed digits decide rounding to the nearest. Whether the
+ * removed parts were exactly zero (the bounds being exact decimals, which matters for including
+ * a bound and for ties) is known from the factors of 2 and 5 of mv, mm, mp when q is small, and
+ * impossible when q is large.
+ */
+#include "pk_dtoa.h"
+
+#include "pk_dtoa_table.h"
+
+#include <stdint.h>
+#include <string.h>
+
+__extension__ typedef unsigned __int128 u128; /* gcc and clang; -Wpedantic */
+
+#define MANT_BITS  52
+#define EXP_BIAS   1023
+#define TABLE_BITS 125
+
+/* ceil(log2(5^e)) for 0 < e <= 3528, and 1 for e = 0. */
+static inline int pow5bits(int e) {
+    return (int)(((uint32_t)e * 1217359u) >> 19) + 1;
+}
+
+/* floor(log10(2^e)) for 0 <= e <= 1650. */
+static inline int log10pow2(int e) {
+    return (int)(((uint32_t)e * 78913u) >> 18);
+}
+
+/* floor(log10(5^e)) for 0 <= e <= 2620. */
+static inline int log10pow5(int e) {
+    return (int)(((uint32_t)e * 732923u) >> 20);
+}
+
+static inline int pow5_factor(uint64_t v) {
+    int n = 0;
+    while (v % 5 == 0) {
+        v /= 5;
+        n++;
+    }
+    return n;
+}
+
+static inline int multiple_of_pow5(uint64_t v, int p) {
+    return pow5_factor(v) >= p;
+}
+
+static inline int multiple_of_pow2(uint64_t v, int p) {
+    return p < 64 && (v & ((1ull << p) - 1)) == 0;
+}
+
+/* floor(m * mul / 2^j), mul a 128-bit number {low, high}, j >= 64. */
+static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int j) {
+    u128 lo = (u128)m * mul[0];
+    u128 hi = (u128)m * mul[1];
+    return (uint64_t)(((lo >> 64) + hi) >> (j - 64));
+}
+
+int pk_dtoa_shortest(double x, char digits[17], int *exp10) {
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint64_t mant = bits & ((1ull << MANT_BITS) - 1);
+    int bexp = (int)((bits >> MANT_BITS) & 0x7FF);
+
+    int e2;
+    uint64_t m2;
+    if (bexp == 0) {
+        e2 = 1 - EXP_BIAS - MANT_BITS - 2;
+        m2 = mant;
+    } else {
+        e2 = bexp - EXP_BIAS - MANT_BITS - 2;
+        m2 = mant | (1ull << MANT_BITS);
+    }
+    int even = (m2 & 1) == 0;
+    uint64_t mv = 4 * m2;
+    int mm_shift = mant != 0 || bexp <= 1; /* 0 only at a power of two: narrower below */
+
+    uint64_t vr, vp, vm;
+    int e10;
+    int vm_zeros = 0, vr_zeros = 0; /* the dropped parts of vm, vr are exactly zero */
+    if (e2 >= 0) {
+        int q = log10pow2(e2) - (e2 > 3);
+        e10 = q;
+        int k = TABLE_BITS + pow5bits(q) - 1;
+        int i = -e2 + q + k;
+        vr = mul_shift(mv, pk_dtoa_pow5_inv[q], i);
+        vp = mul_shift(mv + 2, pk_dtoa_pow5_inv[q], i);
+        vm = mul_shift(mv - 1 - (uint64_t)mm_shift, pk_dtoa_pow5_inv[q], i);
+        if (q <= 21) {
+            /* at most one of mm, mv, mp is a multiple of 5 */
+            if (mv % 5 == 0)
+                vr_zeros = multiple_of_pow5(mv, q);
+            else if (even)
+                vm_zeros = multiple_of_pow5(mv - 1 - (uint64_t)mm_shift, q);
+            else
+                vp -= (uint64_t)multiple_of_pow5(mv + 2, q); /* mp itself excluded */
+        }
+    } else {
+        int q = log10pow5(-e2) - (-e2 > 1);
+        e10 = q + e2;
+        int i = -e2 - q;
+        int k = pow5bits(i) - TABLE_BITS;
+        int j = q - k;
+        /* 0 <= i < 326: q <= log10(5^-e2) < -e2, and -e2 <= 1076 */
+        const uint64_t *mul = pk_dtoa_pow5[i]; /* cppcheck-suppress negativeIndex */
+        vr = mul_shift(mv, mul, j);
+        vp = mul_shift(mv + 2, mul, j);
+        vm = mul_shift(mv - 1 - (uint64_t)mm_shift, mul, j);
+        if (q <= 1) {
+            /* mv has at least two trailing zero bits; mp one; mm one iff mm_shift */
+            vr_zeros = 1;
+            if (even)
+                vm_zeros = mm_shift == 1;
+            else
+                vp--;
+        } else if (q < 63) {
+            /* exact iff mv * 5^i has q factors of 2 (it has >= q factors of 5) */
+            vr_zeros = multiple_of_pow2(mv, q);
+        }
+    }
+
+    int removed = 0;
+    int last = 0; /* the last digit removed from vr */
+    uint64_t out;
+    if (vm_zeros || vr_zeros) {
+        while (vp / 10 > vm / 10) {
+            vm_zeros &= vm % 10 == 0;
+            vr_zeros &= last == 0;
+            last = (int)(vr % 10);
+            vr /= 10;
+            vp /= 10;
+            vm /= 10;
+            removed++;
+        }
+        if (vm_zeros) {
+            /* the lower bound is an exact, included decimal: shorter ones may end on it */
+            while (vm % 10 == 0) {
+                vr_zeros &= last == 0;
+                last = (int)(vr % 10);
+                vr /= 10;
+                vp /= 10;
+                vm /= 10;
+                removed++;
+            }
+        }
+        if (vr_zeros && last == 5 && vr % 2 == 0) last = 4; /* exact tie: to even */
+        out = vr + ((vr == vm && (!even || !vm_zeros)) || last >= 5);
+    } else {
+        int round_up = 0;
+        if (vp / 100 > vm / 100) {
+            round_up = vr % 100 >= 50;
+            vr /= 100;
+            vp /= 100;
+            vm /= 100;
+            removed += 2;
+        }
+        while (vp / 10 > vm / 10) {
+            round_up = vr % 10 >= 5;
+            vr /= 10;
+            vp /= 10;
+            vm /= 10;
+            removed++;
+        }
+        out = vr + (vr == vm || round_up);
+    }
+
+    char rev[20];
+    int n = 0;
+    do {
+        rev[n++] = (char)('0' + out % 10);
+        out /= 10;
+    } while (out);
+    for (int i = 0; i < n; i++)
+        digits[i] = rev[n - 1 - i];
+    int exp = e10 + removed + n - 1;
+    while (n > 1 && digits[n - 1] == '0') /* trailing zeros carry no information */
+        n--;
+    *exp10 = exp;
+    return n;
+}
