@@ -217,3 +217,44 @@ def test_older_registry_gains_the_allow_column(so_path, tmp_path, user_pickle):
     assert c.execute("SELECT model_predict('lin', json_array(1.0, 0.0, 0.0))").fetchone()[0] \
         == pytest.approx(1.0)
     c.close()
+
+
+def _cli(so_path, db, *args):
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "bindings", "python"),
+               PICKLE_EXT_SO=so_path)
+    return subprocess.run([PY, "-m", "pickle_ext", "--db", str(db)] + list(args),
+                          capture_output=True, env=env, timeout=60)
+
+
+def test_cli_export_writes_the_verdict_and_needs_allow_for_an_unsafe_version(so_path, tmp_path,
+                                                                            user_pickle):
+    db, pkl = tmp_path / "r.db", tmp_path / "m.pkl"
+    pkl.write_bytes(user_pickle)
+    r = _cli(so_path, db, "register", "churn", str(pkl))
+    assert r.returncode == 1 and b"__main__.clean_text" in r.stderr
+    allow = sum((["--allow", g] for g in ALLOW), [])
+    assert _cli(so_path, db, "register", "churn", str(pkl), *allow).returncode == 0
+    out = tmp_path / "out.pkl"
+    r = _cli(so_path, db, "export", "churn", str(out))
+    assert r.returncode == 1 and not out.exists()
+    assert r.stderr.decode().startswith("pickle_ext: churn version 1 is not safe: it names ")
+    r = _cli(so_path, db, "export", "churn", str(out), "--allow", ALLOW[0])
+    assert r.returncode == 1 and b"__main__.CatFeaturesDummies" in r.stderr
+    assert b"__main__.clean_text," not in r.stderr and not out.exists()
+    r = _cli(so_path, db, "export", "churn", str(out), *allow)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == user_pickle
+    side = json.loads((tmp_path / "out.pkl.json").read_text())
+    assert side["name"] == "churn" and side["version"] == 1 and side["safe"] is False
+    assert side["sha256"] == __import__("hashlib").sha256(user_pickle).hexdigest()
+    assert side["allow"] == ALLOW and sorted(side["unsafe_globals"]) == sorted(ALLOW)
+    tiers = {g["global"]: g["tier"] for g in side["globals"]}
+    assert tiers["sklearn.pipeline.Pipeline"] == "scorable"
+    assert tiers["__main__.clean_text"] == "unknown"
+    # a safe version exports without --allow, its sidecar says so
+    from sklearn.linear_model import LinearRegression
+    pkl.write_bytes(__import__("pickle").dumps(LinearRegression().fit(np.eye(3), [1., 2., 3.])))
+    assert _cli(so_path, db, "register", "lin", str(pkl)).returncode == 0
+    assert _cli(so_path, db, "export", "lin", str(out)).returncode == 0
+    side = json.loads((tmp_path / "out.pkl.json").read_text())
+    assert side["safe"] is True and side["allow"] is None and side["unsafe_globals"] == []

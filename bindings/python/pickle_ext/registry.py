@@ -164,6 +164,29 @@ def export(conn, ref):
     return version, bytes(blob)
 
 
+def _ref_name(ref):
+    name = ref[len("models:/"):] if ref.startswith("models:/") else ref
+    return name.split("@")[0].split("/")[0]
+
+
+def verdict(conn, ref):
+    """(version, pickle bytes, sidecar dict) of a reference: the bytes as export() gives them and
+    what the extension says about them: {"name", "version", "sha256", "size", "safe", "globals":
+    [{"global", "tier"}...], "unsafe_globals", "allow"} (allow: the version's recorded allowance,
+    or None)."""
+    version, blob = export(conn, ref)
+    name = _ref_name(ref)
+    info = json.loads(_run(conn, "SELECT pickle_info(?)", (blob,))[0][0])
+    recorded = allowance(conn, name, version)
+    side = {"name": name, "version": version, "sha256": hashlib.sha256(blob).hexdigest(),
+            "size": len(blob), "safe": bool(info.get("safe")),
+            "globals": [{"global": g, "tier": t}
+                        for g, t in zip(info.get("globals") or [], info.get("tiers") or [])],
+            "unsafe_globals": info.get("unsafe_globals") or [],
+            "allow": recorded or None}
+    return version, blob, side
+
+
 def register_files(conn, files, name=None, metrics=None, aliases=None, progress=None):
     """Bulk import: registers each file in `files` (paths of pickle or joblib files) as a new
     version of `name`, or of the model named after the file (its name without extension) when
@@ -208,8 +231,7 @@ def load(conn, ref, allow=()):
     recorded allowance. Anything else raises (RegistryError) before its module is imported.
     The safe replacement for pickle.loads on registry models."""
     version, blob = export(conn, ref)
-    name = ref[len("models:/"):] if ref.startswith("models:/") else ref
-    name = name.split("@")[0].split("/")[0]
+    name = _ref_name(ref)
     info_text, data = _run(conn, "SELECT pickle_info(?1), pickle_decompress(?1)", (blob,))[0]
     info = json.loads(info_text)
     recorded = allowance(conn, name, version)
