@@ -68,6 +68,7 @@ static const pk_sql_func pk_functions[] = {
     {"ml_registry_init", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_registry_init, NULL, NULL},
     {"ml_pickle_meta", 1, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
     {"ml_pickle_meta", 2, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
+    {"ml_pickle_meta", 3, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
     {"ml_check_name", 1, PURE, 0, pk_fn_ml_check_name, NULL, NULL},
     {"ml_check_alias", 1, PURE, 0, pk_fn_ml_check_alias, NULL, NULL},
     {"ml_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, 0, pk_fn_ml_error, NULL, NULL},

@@ -76,6 +76,9 @@ CREATE TABLE IF NOT EXISTS ml_versions (
     source        TEXT,                -- where it came from: notebook, run id, git commit, file
     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     deleted_at    TEXT,
+    allow         TEXT,                -- JSON array of the globals outside the catalogue the
+                                       -- registration vouched for (docs/registry.md, Allowances),
+                                       -- or NULL: the version is safe
     PRIMARY KEY (name, version)
 );
 
@@ -174,7 +177,7 @@ BEGIN
                      WHERE name = NEW.name AND event = 'registered')) AS n
      WHERE NEW.version IS NOT n.next;
     SELECT ml_error('ml_versions: the derived columns (sha256, size, stored_size, class, n_features, feature_names, classes, params, supported, reason) do not match the pickle; register through ml_registry: INSERT INTO ml_registry(name, pickle) VALUES (...)')
-      FROM (WITH m(j) AS MATERIALIZED (SELECT ml_pickle_meta(NEW.pickle, NEW.name)) SELECT j FROM m)
+      FROM (WITH m(j) AS MATERIALIZED (SELECT ml_pickle_meta(NEW.pickle, NEW.name, NEW.allow)) SELECT j FROM m)
      WHERE NEW.sha256 IS NOT json_extract(j, '$.sha256')
         OR NEW.size IS NOT json_extract(j, '$.size')
         OR NEW.stored_size IS NOT length(NEW.pickle)
@@ -184,7 +187,8 @@ BEGIN
         OR NEW.classes IS NOT json_extract(j, '$.classes')
         OR NEW.params IS NOT json_extract(j, '$.params')
         OR (NEW.supported IS NOT NULL AND NEW.supported IS NOT json_extract(j, '$.supported'))
-        OR (NEW.reason IS NOT NULL AND NEW.reason IS NOT json_extract(j, '$.reason'));
+        OR (NEW.reason IS NOT NULL AND NEW.reason IS NOT json_extract(j, '$.reason'))
+        OR NEW.allow IS NOT json_extract(j, '$.allow');
     INSERT INTO ml_models(name, created_at, updated_at)
         SELECT NEW.name, ml_now(), ml_now()
          WHERE NOT EXISTS (SELECT 1 FROM ml_models WHERE name = NEW.name);
@@ -193,14 +197,17 @@ END;
 CREATE TRIGGER IF NOT EXISTS ml_versions_registered AFTER INSERT ON ml_versions
 BEGIN
     SELECT ml_log(NEW.name, NEW.version, NULL, 'registered',
-                  json_object('sha256', NEW.sha256, 'class', NEW.class, 'size', NEW.size,
-                              'source', NEW.source));
+                  CASE WHEN NEW.allow IS NULL
+                       THEN json_object('sha256', NEW.sha256, 'class', NEW.class, 'size', NEW.size,
+                                        'source', NEW.source)
+                       ELSE json_object('sha256', NEW.sha256, 'class', NEW.class, 'size', NEW.size,
+                                        'source', NEW.source, 'allow', json(NEW.allow)) END);
     UPDATE ml_models SET updated_at = ml_now() WHERE name = NEW.name;
 END;
 
 CREATE TRIGGER IF NOT EXISTS ml_versions_immutable
 BEFORE UPDATE OF name, version, pickle, sha256, size, stored_size, class, n_features,
-                 feature_names, classes, params, supported, reason, created_at ON ml_versions
+                 feature_names, classes, params, supported, reason, created_at, allow ON ml_versions
 WHEN NEW.name IS NOT OLD.name OR NEW.version IS NOT OLD.version
   OR NEW.pickle IS NOT OLD.pickle OR NEW.sha256 IS NOT OLD.sha256
   OR NEW.size IS NOT OLD.size OR NEW.stored_size IS NOT OLD.stored_size
@@ -208,6 +215,7 @@ WHEN NEW.name IS NOT OLD.name OR NEW.version IS NOT OLD.version
   OR NEW.feature_names IS NOT OLD.feature_names OR NEW.classes IS NOT OLD.classes
   OR NEW.params IS NOT OLD.params OR NEW.supported IS NOT OLD.supported
   OR NEW.reason IS NOT OLD.reason OR NEW.created_at IS NOT OLD.created_at
+  OR NEW.allow IS NOT OLD.allow
 BEGIN
     SELECT RAISE(ABORT, 'ml_versions: versions are immutable: name, version, pickle, sha256 and the columns derived from the pickle cannot change (register a new version instead)');
 END;
@@ -320,13 +328,15 @@ SELECT v.name, v.version, v.pickle, v.sha256, v.size, v.stored_size, v.class, v.
           FROM (SELECT key, value FROM ml_tags t
                  WHERE t.name = v.name AND t.version IS NULL ORDER BY key)) AS model_tags,
        v.version = (SELECT max(version) FROM ml_versions l
-                     WHERE l.name = v.name AND l.deleted_at IS NULL) AS is_latest
+                     WHERE l.name = v.name AND l.deleted_at IS NULL) AS is_latest,
+       v.allow, v.allow IS NULL AS safe
   FROM ml_versions v
  WHERE v.deleted_at IS NULL;
 
--- INSERT INTO ml_registry(name, pickle [, metrics, description, source, aliases, tags]):
+-- INSERT INTO ml_registry(name, pickle [, metrics, description, source, aliases, tags, allow]):
 -- aliases is a JSON array of aliases (or one alias as text) to point at the new version, tags a
--- JSON object.
+-- JSON object, allow the allowance (a JSON array of the globals outside the catalogue the
+-- registration vouches for; docs/registry.md, Allowances).
 CREATE TRIGGER IF NOT EXISTS ml_registry_insert INSTEAD OF INSERT ON ml_registry
 BEGIN
     SELECT ml_check_name(NEW.name);
@@ -334,9 +344,9 @@ BEGIN
      WHERE NEW.metrics IS NOT NULL AND (json_valid(NEW.metrics) = 0 OR json_type(NEW.metrics) <> 'object');
     INSERT INTO ml_versions(name, version, pickle, sha256, size, stored_size, class, n_features,
                             feature_names, classes, params, supported, reason, metrics,
-                            description, source, created_at)
+                            description, source, created_at, allow)
     WITH m(meta, stored, next) AS MATERIALIZED (
-        SELECT ml_pickle_meta(NEW.pickle, NEW.name), pickle_compress(NEW.pickle),
+        SELECT ml_pickle_meta(NEW.pickle, NEW.name, NEW.allow), pickle_compress(NEW.pickle),
                1 + ifnull((SELECT max(v) FROM (
                              SELECT max(version) AS v FROM ml_versions WHERE name = NEW.name
                              UNION ALL
@@ -347,7 +357,7 @@ BEGIN
            json_extract(meta, '$.feature_names'), json_extract(meta, '$.classes'),
            json_extract(meta, '$.params'), json_extract(meta, '$.supported'),
            json_extract(meta, '$.reason'), json(NEW.metrics), NEW.description, NEW.source,
-           ml_now()
+           ml_now(), json_extract(meta, '$.allow')
       FROM m;
     INSERT INTO ml_aliases(name, alias, version)
         SELECT NEW.name, a.value, (SELECT max(version) FROM ml_versions WHERE name = NEW.name)
@@ -368,7 +378,7 @@ BEGIN
            size = NEW.size, stored_size = NEW.stored_size, class = NEW.class,
            n_features = NEW.n_features, feature_names = NEW.feature_names,
            classes = NEW.classes, params = NEW.params, supported = NEW.supported,
-           reason = NEW.reason, created_at = NEW.created_at,
+           reason = NEW.reason, created_at = NEW.created_at, allow = NEW.allow,
            metrics = NEW.metrics, description = NEW.description, source = NEW.source
      WHERE name = OLD.name AND version = OLD.version;
 END;

@@ -17,6 +17,8 @@
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
+
+#include "pk_allow.h"
 #include "sql_verdict.h"
 
 SQLITE_EXTENSION_INIT3
@@ -345,6 +347,45 @@ static pk_code meta_json(pk_buf *out, const pk_doc *doc, const char *hex, size_t
     return c;
 }
 
+/* The allowance argument of ml_pickle_meta, parsed (sqlite3_malloc'd), or NULL after setting the
+ * error: not text, malformed, or naming a global that can never be allowed. */
+static pk_allow *allow_arg(sqlite3_context *ctx, const char *name, sqlite3_value *v) {
+    if (sqlite3_value_type(v) != SQLITE_TEXT) {
+        pk_sql_errorf(ctx, "ml_registry",
+                      "cannot register model '%s': the allowance must be JSON text (a JSON array "
+                      "of \"module.name\" strings)",
+                      name);
+        return NULL;
+    }
+    pk_allow *a = sqlite3_malloc((int)sizeof *a);
+    if (!a) {
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    char why[512];
+    const char *text = (const char *)sqlite3_value_text(v);
+    if (pk_allow_parse(text ? text : "", (size_t)sqlite3_value_bytes(v), a, why, sizeof why)) {
+        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': %s", name, why);
+        sqlite3_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* ',"safe":false,"allow":[...],"supported":0,"reason":"..."}': the end of ml_pickle_meta's JSON
+ * for a pickle stored under an allowance (its user code would have to run to score it). */
+static pk_code allowance_json(pk_buf *out, const pk_allow *a) {
+    pk_buf_puts(out, ",\"safe\":false,\"allow\":[");
+    for (size_t i = 0; i < a->n; i++)
+        pk_buf_printf(out, "%s\"%s\"", i ? "," : "", a->names[i]);
+    pk_buf_puts(out, "],\"supported\":0,\"reason\":\"uses code outside the catalogue, allowed at "
+                     "registration: ");
+    for (size_t i = 0; i < a->n; i++)
+        pk_buf_printf(out, "%s%s", i ? ", " : "", a->names[i]);
+    pk_buf_puts(out, " (it would have to run in Python, so the version is not scored)\"}");
+    return out->failed;
+}
+
 /* ml_pickle_meta(p [, name]) -> JSON {"sha256", "size", "class", "n_features", "feature_names",
  * "classes", "params", "supported", "reason"} of a pickle about to enter the registry (supported
  * and reason: sql_verdict.c). Fails, naming the model, when the pickle is NULL, does not decode,
@@ -366,7 +407,14 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     const uint8_t *content;
     size_t len;
     uint8_t *owned;
-    if (pk_reg_pickle_content(ctx, "ml_registry", buf, n, &content, &len, &owned)) return;
+    pk_allow *allow = NULL;
+    if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL &&
+        !(allow = allow_arg(ctx, name, argv[2])))
+        return;
+    if (pk_reg_pickle_content(ctx, "ml_registry", buf, n, &content, &len, &owned)) {
+        sqlite3_free(allow);
+        return;
+    }
 
     pk_limits lim;
     pk_sql_limits(ctx, &lim);
@@ -374,6 +422,7 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     pk_err_clear(&err);
     pk_doc *doc = pk_doc_decode(&pk_sql_alloc, &lim, content, len, PK_DOC_BORROW, &err);
     if (!doc) {
+        sqlite3_free(allow);
         pk_sql_errorf(ctx, "ml_registry",
                       "cannot register model '%s': the pickle does not "
                       "decode: %s",
@@ -386,28 +435,41 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     /* the registry decodes the zstd content itself: the bytes as given are checked here */
     const char *ambiguous = doc->ambiguous;
     if (!ambiguous) ambiguous = pk_doc_ambiguous(&pk_sql_alloc, &lim, buf, n);
-    if (ambiguous) {
-        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': %s", name, ambiguous);
-        pk_doc_free(doc);
-        sqlite3_free(owned);
-        return;
-    }
-    const char *refusal = pk_sql_refusal(doc, &out);
+    const char *refusal = ambiguous;
+    if (!refusal) refusal = pk_sql_refusal_allow(doc, &out, allow);
     if (refusal) {
-        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': the pickle %s", name,
-                      refusal);
+        pk_sql_errorf(ctx, "ml_registry", "cannot register model '%s': %s%s", name,
+                      ambiguous ? "" : "the pickle ", refusal);
         pk_buf_free(&out);
         pk_doc_free(doc);
         sqlite3_free(owned);
+        sqlite3_free(allow);
         return;
     }
+    for (size_t i = 0; allow && i < allow->n; i++)
+        if (!allow->used[i]) {
+            pk_sql_errorf(ctx, "ml_registry",
+                          "cannot register model '%s': the allowance names %s, which the pickle "
+                          "does not use outside the catalogue (name only the globals it needs)",
+                          name, allow->names[i]);
+            pk_buf_free(&out);
+            pk_doc_free(doc);
+            sqlite3_free(owned);
+            sqlite3_free(allow);
+            return;
+        }
     char hex[PK_SHA256_HEX];
     pk_sha256_hex(content, len, hex);
     lim.max_expand = doc->limits.max_expand; /* parameters of shared objects: capped too */
     pk_code c = meta_json(&out, doc, hex, len, &lim, &err);
-    if (c == PK_OK) c = pk_sql_support_json(&out, doc);
+    if (c == PK_OK && allow)
+        c = allowance_json(&out, allow);
+    else if (c == PK_OK)
+        c = pk_buf_puts(&out, ",\"safe\":true,\"allow\":null");
+    if (c == PK_OK && !allow) c = pk_sql_support_json(&out, doc);
     pk_doc_free(doc);
     sqlite3_free(owned);
+    sqlite3_free(allow);
     if (c == PK_OK && out.failed) c = out.failed;
     if (c != PK_OK) {
         pk_buf_free(&out);

@@ -44,6 +44,7 @@ void pk_reg_leave(sqlite3_context *ctx);
  * applies them (inside the caller's savepoint; on failure *msg may be set, sqlite3_malloc'd). */
 #define PK_REG_UPGRADE_EVENTS  1 /* ml_events without its guard, metrics with a json_valid CHECK */
 #define PK_REG_UPGRADE_COLUMNS 2 /* ml_versions without supported/reason                        */
+#define PK_REG_UPGRADE_ALLOW   4 /* ml_versions without allow                                   */
 int pk_reg_needs_upgrade(sqlite3 *db);
 int pk_reg_upgrade(sqlite3 *db, int what, char **msg);
 

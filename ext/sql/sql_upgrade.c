@@ -13,6 +13,8 @@
  *                           catalogue): they are added and filled for every stored version from
  *                           ml_pickle_meta, as a registration would have. A stored pickle the
  *                           current verdict refuses keeps supported = 0 and the refusal as reason.
+ *   PK_REG_UPGRADE_ALLOW    ml_versions lacks the allow column (schemas before allowances): it is
+ *                           added, NULL for every stored version (none was stored under one).
  * Either way the registry's triggers and views are dropped first (registry.sql creates the
  * current ones, which refer to the new columns). Removing a CHECK constraint changes no stored
  * data: it is done by editing the table's CREATE statement with writable_schema, as SQLite
@@ -117,6 +119,10 @@ int pk_reg_needs_upgrade(sqlite3 *db) {
                        "name = 'ml_versions'") &&
         (!has_column(db, "supported") || !has_column(db, "reason")))
         up |= PK_REG_UPGRADE_COLUMNS;
+    if (query_true(db, "SELECT count(*) > 0 FROM main.sqlite_master WHERE type = 'table' AND "
+                       "name = 'ml_versions'") &&
+        !has_column(db, "allow"))
+        up |= PK_REG_UPGRADE_ALLOW;
     return up;
 }
 
@@ -204,6 +210,9 @@ int pk_reg_upgrade(sqlite3 *db, int what, char **msg) {
                               msg);
         if (rc == SQLITE_OK) rc = fill_support(db, msg);
     }
+    if (rc == SQLITE_OK && (what & PK_REG_UPGRADE_ALLOW) && !has_column(db, "allow"))
+        rc =
+            sqlite3_exec(db, "ALTER TABLE main.ml_versions ADD COLUMN allow TEXT", NULL, NULL, msg);
     if (rc == SQLITE_OK) rc = remove_metrics_check(db, msg);
     return rc;
 }

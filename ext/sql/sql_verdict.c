@@ -18,6 +18,7 @@
  */
 #include "sql_verdict.h"
 
+#include "pk_allow.h"
 #include "pk_buf.h"
 #include "pk_catalogue.h"
 #include "pk_json.h"
@@ -34,11 +35,18 @@ SQLITE_EXTENSION_INIT3
 /* Appends the globals of doc that are not allowed and have (with_reason = 1) or lack a verdict
  * reason, after `intro`, counting those beyond *budget; returns how many were found. */
 static size_t list_globals(const pk_doc *doc, pk_buf *b, int with_reason, const char *intro,
-                           size_t *budget) {
+                           size_t *budget, pk_allow *allow) {
     size_t found = 0, more = 0;
     for (size_t i = 0; i < doc->nglobals; i++) {
         const pk_global_ref *g = &doc->globals[i];
         if (g->allowed || (g->reason != NULL) != with_reason) continue;
+        if (!with_reason && allow) {
+            int k = pk_allow_find(allow, g->module, g->name);
+            if (k >= 0) {
+                allow->used[k] = 1;
+                continue;
+            }
+        }
         if (found == 0) pk_buf_puts(b, intro);
         if (*budget == 0) {
             more++;
@@ -54,13 +62,18 @@ static size_t list_globals(const pk_doc *doc, pk_buf *b, int with_reason, const 
 }
 
 const char *pk_sql_refusal(const pk_doc *doc, pk_buf *b) {
+    return pk_sql_refusal_allow(doc, b, NULL);
+}
+
+const char *pk_sql_refusal_allow(const pk_doc *doc, pk_buf *b, pk_allow *allow) {
     size_t budget = PK_VERDICT_SHOWN;
-    size_t unknown = list_globals(doc, b, 0, "names code that could run in Python: ", &budget);
+    size_t unknown =
+        list_globals(doc, b, 0, "names code that could run in Python: ", &budget, allow);
     if (unknown) pk_buf_puts(b, " (not known library classes)");
     size_t unsafe_calls = list_globals(doc, b, 1,
                                        unknown ? "; it makes calls Python would not run safely: "
                                                : "makes calls Python would not run safely: ",
-                                       &budget);
+                                       &budget, allow);
     if (unknown + unsafe_calls == 0) return NULL;
     pk_buf_putc(b, 0);
     return b->failed == PK_OK ? (const char *)b->data

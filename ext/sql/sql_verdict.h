@@ -17,6 +17,12 @@ struct pk_buf;
  * more"). */
 const char *pk_sql_refusal(const pk_doc *doc, struct pk_buf *b);
 
+/* pk_sql_refusal, except that globals outside the catalogue named by `allow` (when not NULL) are
+ * accepted; each entry that matched is marked in allow->used. Calls judged unsafe for their
+ * arguments are refused whatever the allowance. */
+struct pk_allow;
+const char *pk_sql_refusal_allow(const pk_doc *doc, struct pk_buf *b, struct pk_allow *allow);
+
 /* Appends ',"supported":0|1,"reason":"..."}' to out (the end of ml_pickle_meta's JSON): whether
  * doc's root compiles into a scorable model, and in one line why not ("sklearn.svm._classes.SVC
  * cannot be scored yet (see model_supported())") or what it scores ("LogisticRegression scores

@@ -7,7 +7,8 @@
     python -m pickle_ext --db shop.db alias churn production 3      # set or move
     python -m pickle_ext --db shop.db alias churn production --remove
     python -m pickle_ext --db shop.db history churn [--alias production] [--at '2026-03-01 12:00']
-    python -m pickle_ext --db shop.db export churn@production model.pkl
+    python -m pickle_ext --db shop.db export churn@production model.pkl   # + model.pkl.json
+    python -m pickle_ext --db shop.db register churn model.pkl --allow __main__.Scaler
     python -m pickle_ext report shop.db -o report.html            # one self-contained HTML page
 
 Exit status: 0 on success, 1 on an error (the registry's message is printed on stderr).
@@ -19,8 +20,8 @@ import os
 import sys
 
 from pickle_ext.progress import ProgressBar
-from pickle_ext.registry import (RegistryError, alias_at, alias_version, connect, export,
-                                 history, register, register_files, remove_alias, set_alias,
+from pickle_ext.registry import (RegistryError, alias_at, alias_version, connect, history,
+                                 register, register_files, remove_alias, set_alias, verdict,
                                  versions)
 
 def _print_table(rows, cols):
@@ -39,7 +40,7 @@ def _cmd_register(conn, a):
     metrics = json.loads(a.metrics) if a.metrics else None
     v = register(conn, a.name, data, metrics=metrics, description=a.description,
                  source=a.source or (None if a.file == "-" else os.path.basename(a.file)),
-                 aliases=a.alias, tags=tags)
+                 aliases=a.alias, tags=tags, allow=a.allow)
     print("registered %s version %d (sha256 %s)"
           % (a.name, v, hashlib.sha256(data).hexdigest()))
 
@@ -99,13 +100,25 @@ def _cmd_history(conn, a):
 
 
 def _cmd_export(conn, a):
-    version, blob = export(conn, a.ref)
+    version, blob, side = verdict(conn, a.ref)
+    if not side["safe"]:
+        given = set(a.allow or ())
+        missing = [g for g in side["unsafe_globals"] if g not in given]
+        if missing:
+            raise RegistryError("%s version %d is not safe: it names %s, outside the catalogue%s; "
+                                "export it only with --allow naming each of them"
+                                % (side["name"], version, ", ".join(missing),
+                                   " (allowed at registration)" if side["allow"] else ""))
     if a.out == "-":
         sys.stdout.buffer.write(blob)
     else:
         with open(a.out, "wb") as f:
             f.write(blob)
-        print("wrote %s (version %d, %d bytes, sha256 verified)" % (a.out, version, len(blob)))
+        with open(a.out + ".json", "w") as f:
+            json.dump(side, f, indent=2)
+            f.write("\n")
+        print("wrote %s and %s.json (version %d, %d bytes, sha256 verified)"
+              % (a.out, a.out, version, len(blob)))
 
 
 def _cmd_import(conn, a):
@@ -154,6 +167,9 @@ def main(argv=None):
     r.add_argument("--source", help="default: the file name")
     r.add_argument("--alias", action="append", help="point this alias at the new version")
     r.add_argument("--tag", action="append", help="key=value")
+    r.add_argument("--allow", action="append", metavar="MODULE.NAME",
+                   help="a global outside the catalogue this registration vouches for "
+                        "(repeat for each; docs/registry.md, Allowances)")
     r = sub.add_parser("import", help="bulk import: register many pickle files (progress bar)")
     r.add_argument("files", nargs="+", help="pickle/joblib files or directories")
     r.add_argument("--name", help="register every file as a version of this model (default: "
@@ -182,7 +198,9 @@ def main(argv=None):
                                 "pointed to then")
     r = sub.add_parser("export", help="write a version's pickle to a file")
     r.add_argument("ref", help="name, name/3, name@alias")
-    r.add_argument("out", help="output file ('-': stdout)")
+    r.add_argument("out", help="output file ('-': stdout); the verdict goes to OUT.json")
+    r.add_argument("--allow", action="append", metavar="MODULE.NAME",
+                   help="export an unsafe version: name each of its globals outside the catalogue")
     a = p.parse_args(argv)
     if a.cmd == "report":
         a.db_file = a.db_file or a.db

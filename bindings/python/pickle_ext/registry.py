@@ -20,6 +20,7 @@ import sqlite3
 import urllib.parse
 
 import pickle_ext
+from pickle_ext import safeload
 
 
 class RegistryError(Exception):
@@ -61,16 +62,18 @@ def _run(conn, sql, params=()):
 
 
 def register(conn, name, model, metrics=None, description=None, source=None, aliases=None,
-             tags=None):
+             tags=None, allow=None):
     """Registers a new version of `name`. `model` is the pickle bytes, or any object (pickled
-    here with pickle.dumps). Returns the new version number."""
+    here with pickle.dumps). `allow`: the globals outside the catalogue this registration vouches
+    for ("module.name" strings; docs/registry.md, Allowances). Returns the new version number."""
     blob = model if isinstance(model, (bytes, bytearray, memoryview)) else pickle.dumps(model)
     _run(conn,
-         "INSERT INTO ml_registry(name, pickle, metrics, description, source, aliases, tags) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+         "INSERT INTO ml_registry(name, pickle, metrics, description, source, aliases, tags, allow)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
          (name, bytes(blob), json.dumps(metrics) if metrics is not None else None, description,
           source, json.dumps(list(aliases)) if aliases else None,
-          json.dumps(dict(tags)) if tags else None))
+          json.dumps(dict(tags)) if tags else None,
+          json.dumps(list(allow)) if allow else None))
     return _run(conn, "SELECT max(version) FROM ml_versions WHERE name = ?", (name,))[0][0]
 
 
@@ -161,6 +164,29 @@ def export(conn, ref):
     return version, bytes(blob)
 
 
+def _ref_name(ref):
+    name = ref[len("models:/"):] if ref.startswith("models:/") else ref
+    return name.split("@")[0].split("/")[0]
+
+
+def verdict(conn, ref):
+    """(version, pickle bytes, sidecar dict) of a reference: the bytes as export() gives them and
+    what the extension says about them: {"name", "version", "sha256", "size", "safe", "globals":
+    [{"global", "tier"}...], "unsafe_globals", "allow"} (allow: the version's recorded allowance,
+    or None)."""
+    version, blob = export(conn, ref)
+    name = _ref_name(ref)
+    info = json.loads(_run(conn, "SELECT pickle_info(?)", (blob,))[0][0])
+    recorded = allowance(conn, name, version)
+    side = {"name": name, "version": version, "sha256": hashlib.sha256(blob).hexdigest(),
+            "size": len(blob), "safe": bool(info.get("safe")),
+            "globals": [{"global": g, "tier": t}
+                        for g, t in zip(info.get("globals") or [], info.get("tiers") or [])],
+            "unsafe_globals": info.get("unsafe_globals") or [],
+            "allow": recorded or None}
+    return version, blob, side
+
+
 def register_files(conn, files, name=None, metrics=None, aliases=None, progress=None):
     """Bulk import: registers each file in `files` (paths of pickle or joblib files) as a new
     version of `name`, or of the model named after the file (its name without extension) when
@@ -184,3 +210,37 @@ def register_files(conn, files, name=None, metrics=None, aliases=None, progress=
     if progress:
         progress(len(files), len(files), None)
     return results
+
+
+def allowance(conn, name, version):
+    """The allowance recorded with a version (a list of 'module.name'), [] when it has none (or the
+    registry predates allowances)."""
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(ml_versions)")]
+    if "allow" not in cols:
+        return []
+    rows = _run(conn, "SELECT allow FROM ml_versions WHERE name = ? AND version = ?",
+                (name, version))
+    return json.loads(rows[0][0]) if rows and rows[0][0] else []
+
+
+def load(conn, ref, allow=()):
+    """The Python object of a registry model ('churn', 'churn/3', 'churn@production'), unpickled
+    safely: the stored sha256 is checked, the extension's verdict (pickle_info) is taken on the
+    bytes, and the restricted unpickler (pickle's, or joblib's for joblib files) admits only the
+    catalogue's scorable/safe globals plus the globals named both in `allow` and in the version's
+    recorded allowance. Anything else raises (RegistryError) before its module is imported.
+    The safe replacement for pickle.loads on registry models."""
+    version, blob = export(conn, ref)
+    name = _ref_name(ref)
+    info_text, data = _run(conn, "SELECT pickle_info(?1), pickle_decompress(?1)", (blob,))[0]
+    info = json.loads(info_text)
+    recorded = allowance(conn, name, version)
+    extra = [g for g in (allow or ()) if g in recorded]
+    if extra:
+        # the extension checks the allowance again (the forbidden list, every global outside the
+        # catalogue covered, no unsafe call): a database edited by hand gains nothing
+        _run(conn, "SELECT ml_pickle_meta(?, ?, ?)", (blob, name, json.dumps(extra)))
+    try:
+        return safeload.loads(bytes(data), info, allow=extra, recorded=recorded)
+    except safeload.UnsafeGlobal as e:
+        raise RegistryError("%s version %d: %s" % (name, version, e)) from None
