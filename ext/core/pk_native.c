@@ -25,6 +25,7 @@ pk_code pk_native_xgb_root(pk_doc *doc, pk_err *err) {
     pk_code c = pk_dict_set(ar, state, key, val, err);
     if (c) return c;
     obj->u.o.state = state;
+    memset(g, 0, sizeof *g); /* arena memory is not zeroed: no reason, nothing else set */
     g->module = cls->u.g.module;
     g->name = cls->u.g.name;
     g->allowed = pk_global_allowed(mod, name);
