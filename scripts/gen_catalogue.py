@@ -97,6 +97,8 @@ FAMILIES = {
         "Binarizer": "binarizer",
     },
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly"},
+    "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},
+    "sklearn.preprocessing._discretization": {"KBinsDiscretizer": "kbins"},
     "sklearn.impute._base": {"SimpleImputer": "imputer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
@@ -169,6 +171,14 @@ METHODS = {
     ("binarizer", "transformer"): "transform",
     ("poly", "transformer"): "transform",
     ("imputer", "transformer"): "transform",
+    ("function", "transformer"): "transform",
+    ("kbins", "transformer"): "transform",
+    ("power", "transformer"): "transform",
+    ("quantile", "transformer"): "transform",
+    ("spline", "transformer"): "transform",
+    ("selector", "transformer"): "transform (RFE, RFECV: also those of estimator_)",
+    ("union", "transformer"): "transform",
+    ("target", "regressor"): "predict",
     ("decomposition", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
@@ -210,6 +220,10 @@ NOTES = {
     "linear_classifier": "predict_proba for LogisticRegression(CV) and SGDClassifier with "
     "log_loss/modified_huber",
     "pipeline": "every step must be scorable",
+    "union": "every transformer must be scorable",
+    "function": "func and inverse_func None or a numpy ufunc of one argument, no kw_args",
+    "SelectFromModel": "estimator_ with coef_ or a stored feature_importances_",
+    "target": "regressor_ scorable; transformer_ a FunctionTransformer or a scaler",
     "dtree": "multi-output: predict only",
     "forest": "multi-output: predict only",
     "svm": "not fitted on sparse input, no callable kernel",
@@ -313,6 +327,15 @@ MOVED = {
         "sklearn.preprocessing.data", "sklearn.preprocessing._data"],
     ("sklearn.preprocessing._encoders", "OneHotEncoder"): ["sklearn.preprocessing.data"],
 }
+
+# numpy ufuncs a FunctionTransformer or TransformedTargetRegressor names as func/inverse_func:
+# pickled by name (numpy >= 1.21: the ufunc's module found by pickle's whichmodule; numpy 2 moved
+# numpy.core to numpy._core). Interpreted by name in ext/model/pk_function.c, never imported.
+UFUNCS = ["log1p", "expm1", "log", "exp", "exp2", "log2", "log10", "sqrt", "cbrt", "square",
+          "reciprocal", "negative", "positive", "absolute", "fabs", "sign", "rint", "floor", "ceil",
+          "trunc", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+          "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg", "radians", "degrees"]
+UFUNC_SPELLINGS = ["numpy._core._multiarray_umath", "numpy.core.umath", "numpy._core.umath", "numpy"]
 
 # ---- other libraries ---------------------------------------------------------------------------
 # (module, name, kind, spellings, note). Containers read as data, random states, boosters.
@@ -463,6 +486,9 @@ def main():
         add(module, name, kind, note)
     for module, name, kind, spell, note in OTHER:
         add(module, name, kind, note, spell)
+    for name in UFUNCS:
+        add("numpy.core._multiarray_umath", name, "helper", "numpy ufunc (interpreted, never imported)",
+            UFUNC_SPELLINGS)
 
     missing = [(m, n) for m, ns in FAMILIES.items() for n in ns if (m, n) not in rows]
     if missing:

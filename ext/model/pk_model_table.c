@@ -6,6 +6,7 @@
  */
 #include "pk_model_impl.h"
 #include "pk_families.h"
+#include "pk_preproc.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -20,6 +21,8 @@ const pk_model_family pk_model_families[] = {
     {"binarizer", pk_compile_binarizer},
     {"poly", pk_compile_poly},
     {"imputer", pk_compile_imputer},
+    {"function", pk_compile_function},
+    {"kbins", pk_compile_kbins},
     {"decomposition", pk_compile_decomposition},
     {"dtree", pk_compile_dtree},
     {"forest", pk_compile_forest},
