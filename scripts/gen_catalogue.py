@@ -45,6 +45,7 @@ import inspect
 import sys
 
 import sklearn
+from sklearn import feature_selection as fs
 from sklearn.base import ClusterMixin, OutlierMixin, TransformerMixin, is_classifier, is_regressor
 from sklearn.utils import all_estimators
 
@@ -99,6 +100,18 @@ FAMILIES = {
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly"},
     "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},
     "sklearn.preprocessing._discretization": {"KBinsDiscretizer": "kbins"},
+    "sklearn.feature_selection._variance_threshold": {"VarianceThreshold": "selector"},
+    "sklearn.feature_selection._univariate_selection": {
+        "SelectKBest": "selector",
+        "SelectPercentile": "selector",
+        "GenericUnivariateSelect": "selector",
+        "SelectFpr": "selector",
+        "SelectFdr": "selector",
+        "SelectFwe": "selector",
+    },
+    "sklearn.feature_selection._from_model": {"SelectFromModel": "selector"},
+    "sklearn.feature_selection._rfe": {"RFE": "selector", "RFECV": "selector"},
+    "sklearn.feature_selection._sequential": {"SequentialFeatureSelector": "selector"},
     "sklearn.impute._base": {"SimpleImputer": "imputer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
@@ -128,7 +141,7 @@ FAMILIES = {
         "HistGradientBoostingClassifier": "hgb",
         "HistGradientBoostingRegressor": "hgb",
     },
-    "sklearn.pipeline": {"Pipeline": "pipeline"},
+    "sklearn.pipeline": {"Pipeline": "pipeline", "FeatureUnion": "union"},
     "sklearn.naive_bayes": {
         "GaussianNB": "nb",
         "MultinomialNB": "nb",
@@ -281,6 +294,11 @@ EXTRA_SKLEARN = [
     ("sklearn.metrics._scorer", "_passthrough_scorer", "helper", "scorer function"),
 ]
 
+# The score functions univariate feature selectors keep (score_func): library functions pickled by
+# reference, never called when scoring (the selector's scores_ are stored).
+SCORE_FUNCS = [fs.chi2, fs.f_classif, fs.f_regression, fs.r_regression, fs.f_oneway,
+               fs.mutual_info_classif, fs.mutual_info_regression]
+
 PRIVATE_FROM_START = {
     "sklearn._loss._loss", "sklearn._loss.link", "sklearn._loss.loss",
     "sklearn.compose._column_transformer", "sklearn.compose._target",
@@ -320,6 +338,7 @@ RENAMED = {
     "sklearn.mixture._gaussian_mixture": ["sklearn.mixture.gaussian_mixture"],
     "sklearn.mixture._bayesian_mixture": ["sklearn.mixture.bayesian_mixture"],
     "sklearn.utils._bunch": ["sklearn.utils"],
+    "sklearn.feature_selection._mutual_info": ["sklearn.feature_selection.mutual_info_"],
 }
 
 MOVED = {
@@ -482,6 +501,8 @@ def main():
     for sc in sorted({(s._score_func.__module__, s._score_func.__name__)
                       for s in sklearn.metrics._scorer._SCORERS.values()}):
         add(sc[0], sc[1], "helper", "metric used by a scorer")
+    for fn in SCORE_FUNCS:
+        add(fn.__module__, fn.__name__, "helper", "score function of a univariate feature selector")
     for module, name, kind, note in EXTRA_SKLEARN:
         add(module, name, kind, note)
     for module, name, kind, spell, note in OTHER:

@@ -23,6 +23,8 @@ const pk_model_family pk_model_families[] = {
     {"imputer", pk_compile_imputer},
     {"function", pk_compile_function},
     {"kbins", pk_compile_kbins},
+    {"selector", pk_compile_selector},
+    {"union", pk_compile_union},
     {"decomposition", pk_compile_decomposition},
     {"dtree", pk_compile_dtree},
     {"forest", pk_compile_forest},

@@ -42,9 +42,14 @@ def sql_rows(db, est, X, fn="model_transform", form="p4"):
                        for r in out], dtype=float)
 
 
+def dense(ref):
+    """scikit-learn's result as a dense float array (sparse outputs: their values)."""
+    return np.asarray(ref.toarray() if hasattr(ref, "toarray") else ref, dtype=float)
+
+
 def assert_bits(ours, ref, what):
     """Every value bit-identical (NaN where scikit-learn has NaN)."""
-    ref = np.asarray(ref, dtype=float)
+    ref = dense(ref)
     ours = np.asarray(ours, dtype=float).reshape(ref.shape)
     nan = np.isnan(ref)
     assert np.array_equal(nan, np.isnan(ours)), "%s: NaN positions differ" % what
@@ -57,7 +62,7 @@ def assert_bits(ours, ref, what):
 
 def assert_close(ours, ref, what, rtol=1e-12):
     """Every value within rtol relative (absolute rtol near 0), NaN where scikit-learn has NaN."""
-    ref = np.asarray(ref, dtype=float)
+    ref = dense(ref)
     ours = np.asarray(ours, dtype=float).reshape(ref.shape)
     nan = np.isnan(ref)
     assert np.array_equal(nan, np.isnan(ours)), "%s: NaN positions differ" % what
