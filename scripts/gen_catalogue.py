@@ -96,6 +96,8 @@ FAMILIES = {
         "RobustScaler": "scaler",
         "Normalizer": "normalizer",
         "Binarizer": "binarizer",
+        "PowerTransformer": "power",
+        "QuantileTransformer": "quantile",
     },
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly"},
     "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},

@@ -25,6 +25,8 @@ const pk_model_family pk_model_families[] = {
     {"kbins", pk_compile_kbins},
     {"selector", pk_compile_selector},
     {"union", pk_compile_union},
+    {"power", pk_compile_power},
+    {"quantile", pk_compile_quantile},
     {"decomposition", pk_compile_decomposition},
     {"dtree", pk_compile_dtree},
     {"forest", pk_compile_forest},

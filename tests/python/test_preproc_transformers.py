@@ -171,3 +171,83 @@ def test_kbins_legacy_rule(db):
         [1.0], [1.0], [0.0], [3.0], [2.0]]
     assert [json.loads(db.execute(q, (blob, v)).fetchone()[0]) for v in Xt[:, 0]] == \
         e.transform(Xt).tolist() == [[0.0], [1.0], [0.0], [3.0], [2.0]]
+
+
+POWER = [P.PowerTransformer(), P.PowerTransformer(standardize=False),
+         P.PowerTransformer(method="box-cox"), P.PowerTransformer(method="box-cox",
+                                                                  standardize=False)]
+
+
+@pytest.mark.parametrize("est", POWER, ids=_id)
+def test_power_transformer(db, est):
+    """Within 1e-12 relative: box-cox goes through cephes' expm1 (libm's here, within an ulp),
+    yeo-johnson through numpy's power/log1p (AVX-512 kernels here, within an ulp of libm)."""
+    for k, (name, (X, y)) in enumerate(sorted(numeric_sets().items())):
+        if est.method == "box-cox":
+            X = X - X.min(axis=0) + 0.5
+        Xn = with_nans(X, k)
+        e = type(est)(**est.get_params()).fit(Xn)
+        ours = sql_rows(db, e, Xn, form=FORMS[k % len(FORMS)])
+        assert_close(ours, e.transform(Xn), name)
+    Xn[0, 0] = np.nan  # and special lambdas: 0 and 2 take the log1p branches
+    e = P.PowerTransformer(method=est.method, standardize=est.standardize).fit(Xn)
+    e.lambdas_[:3] = [0.0, 2.0, 1.0]
+    assert_close(sql_rows(db, e, Xn), e.transform(Xn), "special lambdas")
+
+
+def test_power_transformer_box_cox_refuses_non_positive(db):
+    X = numeric_sets()["iris"][0]
+    e = P.PowerTransformer(method="box-cox").fit(X)
+    msg = sql_error(db, "model_transform", dumps(e), 5.0, 0.0, 1.0, 1.0)
+    assert msg == ("model_transform: PowerTransformer (box-cox) takes strictly positive values: "
+                   "feature 2 is 0")
+
+
+def test_power_transformer_in_pipeline(db):
+    X, y = numeric_sets()["diabetes"]
+    p = pipeline.make_pipeline(P.PowerTransformer(), L.Ridge()).fit(X, y)
+    score_and_compare(db, p, X, "joblib-zlib")
+
+
+QUANTILE = [P.QuantileTransformer(n_quantiles=100), P.QuantileTransformer(n_quantiles=50,
+                                                                          output_distribution="normal"),
+            P.QuantileTransformer(), P.QuantileTransformer(output_distribution="normal")]
+
+
+@pytest.mark.parametrize("est", QUANTILE, ids=_id)
+def test_quantile_transformer(db, est):
+    """uniform: bit-identical; normal: ndtri within 1e-12 relative (observed <= 8.2e-16)."""
+    for k, (name, (X, y)) in enumerate(sorted(numeric_sets().items())):
+        X = np.round(X, 1)  # repeated values: repeated quantiles
+        e = type(est)(**dict(est.get_params(), n_quantiles=min(est.n_quantiles, len(X)))).fit(
+            with_nans(X, k))
+        Xt = np.vstack([with_nans(X, k + 1), X.min(axis=0) - 1, X.max(axis=0) + 1,
+                        e.quantiles_[0] + 5e-8, e.quantiles_[-1] - 5e-8, e.quantiles_[3]])
+        ours = sql_rows(db, e, Xt, form=FORMS[k % len(FORMS)])
+        if est.output_distribution == "uniform":
+            assert_bits(ours, e.transform(Xt), name)
+        else:
+            assert_close(ours, e.transform(Xt), name)
+
+
+def test_quantile_transformer_in_pipeline(db):
+    X, y = numeric_sets()["wine"]
+    p = pipeline.make_pipeline(P.QuantileTransformer(n_quantiles=60, output_distribution="normal"),
+                               L.LogisticRegression(max_iter=2000)).fit(X, y)
+    score_and_compare(db, p, X, "p5")
+
+
+def test_ndtri_against_scipy(db):
+    """The inverse normal CDF through a one-feature QuantileTransformer whose quantiles and
+    references are the identity: output = clip(ndtri(p))."""
+    from scipy.special import ndtri
+    e = P.QuantileTransformer(n_quantiles=2, output_distribution="normal").fit([[0.0], [1.0]])
+    rng = np.random.RandomState(0)
+    p = np.concatenate([rng.uniform(1e-7, 1 - 1e-7, 3000), 0.5 + rng.uniform(-1e-9, 1e-9, 500),
+                        10 ** rng.uniform(-6.9, -1, 500), 1 - 10 ** rng.uniform(-6.9, -1, 500)])
+    ours = sql_rows(db, e, p.reshape(-1, 1))[:, 0]
+    # the probability ndtri receives: the uniform output of the same quantiles
+    u = P.QuantileTransformer(n_quantiles=2).fit([[0.0], [1.0]]).transform(p.reshape(-1, 1))
+    ref = np.clip(ndtri(u[:, 0]), ndtri(1e-7 - np.spacing(1)), ndtri(1 - (1e-7 - np.spacing(1))))
+    assert_close(ours, ref, "ndtri", rtol=1e-15)
+    assert_close(ours, e.transform(p.reshape(-1, 1))[:, 0], "QuantileTransformer", rtol=1e-15)
