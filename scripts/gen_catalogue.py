@@ -114,6 +114,7 @@ FAMILIES = {
     "sklearn.feature_selection._from_model": {"SelectFromModel": "selector"},
     "sklearn.feature_selection._rfe": {"RFE": "selector", "RFECV": "selector"},
     "sklearn.feature_selection._sequential": {"SequentialFeatureSelector": "selector"},
+    "sklearn.compose._target": {"TransformedTargetRegressor": "target"},
     "sklearn.impute._base": {"SimpleImputer": "imputer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},

@@ -391,7 +391,7 @@ const pk_cat_row pk_catalogue_rows[] = {
     {"TfidfVectorizer", "sklearn.feature_extraction.text", "", PK_TIER_SAFE, PK_CAT_ESTIMATOR, NULL, "", ""},
     {"TheilSenRegressor", "sklearn.linear_model._theil_sen", "sklearn.linear_model.theil_sen", PK_TIER_SCORABLE, PK_CAT_REGRESSOR, "linear_regressor", "predict", ""},
     {"TimeSeriesSplit", "sklearn.model_selection._split", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
-    {"TransformedTargetRegressor", "sklearn.compose._target", "", PK_TIER_SAFE, PK_CAT_REGRESSOR, NULL, "", ""},
+    {"TransformedTargetRegressor", "sklearn.compose._target", "", PK_TIER_SCORABLE, PK_CAT_REGRESSOR, "target", "predict", "regressor_ scorable; transformer_ a FunctionTransformer or a scaler"},
     {"Tree", "sklearn.tree._tree", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"TreeBuilder", "sklearn.tree._tree", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"TreePredictor", "sklearn.ensemble._hist_gradient_boosting.predictor", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},

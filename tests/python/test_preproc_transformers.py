@@ -251,3 +251,43 @@ def test_ndtri_against_scipy(db):
     ref = np.clip(ndtri(u[:, 0]), ndtri(1e-7 - np.spacing(1)), ndtri(1 - (1e-7 - np.spacing(1))))
     assert_close(ours, ref, "ndtri", rtol=1e-15)
     assert_close(ours, e.transform(p.reshape(-1, 1))[:, 0], "QuantileTransformer", rtol=1e-15)
+
+
+def _ttrs():
+    from sklearn import compose, ensemble, neighbors
+    T = compose.TransformedTargetRegressor
+    return [
+        T(L.Ridge(), func=np.log1p, inverse_func=np.expm1),
+        T(L.LinearRegression(), func=np.sqrt, inverse_func=np.square),
+        T(ensemble.RandomForestRegressor(10, random_state=0), func=np.log, inverse_func=np.exp),
+        T(pipeline.make_pipeline(P.StandardScaler(), L.Ridge()), transformer=P.StandardScaler()),
+        T(L.Lasso(alpha=0.1), transformer=P.MinMaxScaler(feature_range=(-1, 3))),
+        T(neighbors.KNeighborsRegressor(), transformer=P.MaxAbsScaler()),
+        T(L.Ridge(), transformer=P.RobustScaler()),
+        T(L.Ridge(), transformer=P.StandardScaler(with_mean=False)),
+        T(L.Ridge()),
+        T(ensemble.HistGradientBoostingRegressor(max_iter=20), func=np.log1p,
+          inverse_func=np.expm1),
+    ]
+
+
+@pytest.mark.parametrize("k", range(len(_ttrs())))
+def test_transformed_target_regressor(db, k):
+    """The regressor's exactness, then the inverse: ufuncs within 1e-12 relative (libm),
+    scalers' inverses bit-identical operations."""
+    X, y = numeric_sets()["diabetes"]
+    if k == 9:
+        X = with_nans(X, 1)
+    e = _ttrs()[k].fit(X, y)
+    ours = sql_rows(db, e, X, fn="model_predict", form=FORMS[k % len(FORMS)])
+    assert_close(ours, e.predict(X), repr(e))
+
+
+def test_transformed_target_regressor_refused(db):
+    from sklearn import compose
+    X, y = numeric_sets()["diabetes"]
+    e = compose.TransformedTargetRegressor(L.Ridge(), transformer=P.QuantileTransformer(
+        n_quantiles=50)).fit(X, y)
+    msg = sql_error(db, "model_predict", dumps(e), *map(float, X[0]))
+    assert msg == ("model_predict: TransformedTargetRegressor: the inverse of transformer_ "
+                   "QuantileTransformer is not supported (FunctionTransformer or a scaler)")
