@@ -14,8 +14,9 @@ Tiers:
   scorable  a family in ext/model compiles it (FAMILIES below);
   safe      a library class or function whose reconstruction in Python runs only library code
             on the pickled state: scikit-learn estimators and their internal helpers, pandas
-            indexes, scipy.sparse matrices, numpy masked arrays and random states, and
-            LightGBM boosters;
+            indexes, scipy.sparse matrices, numpy masked arrays and random states,
+            LightGBM boosters, and numpy ufuncs of one argument (UFUNCS: interpreted by name
+            when a FunctionTransformer names them);
   unknown   anything not in the table (user code, os, builtins.eval, functools.partial, ...).
 
 What is deliberately NOT safe although it belongs to a library: anything that calls a callable

@@ -153,6 +153,7 @@ def models():
         from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC, OneClassSVM
+        from sklearn import compose, feature_selection, pipeline as skpipe, preprocessing as pre
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -185,6 +186,16 @@ def models():
                                         weights="distance").fit(Xr, yr),
         "knn_brute": KNeighborsClassifier(4, algorithm="brute", p=1).fit(X, y),
         "mlp": MLPClassifier((4,), max_iter=20, random_state=0).fit(X, y),
+        "kbins": pre.KBinsDiscretizer(3).fit(X),
+        "quantile": pre.QuantileTransformer(n_quantiles=20, output_distribution="normal").fit(X),
+        "power": pre.PowerTransformer().fit(X),
+        "func": pre.FunctionTransformer(np.log1p, np.expm1).fit(np.abs(X)),
+        "kbest": feature_selection.SelectKBest(k=2).fit(X, y),
+        "rfe": feature_selection.RFE(LogisticRegression(), n_features_to_select=2).fit(X, y),
+        "sfm": feature_selection.SelectFromModel(LogisticRegression()).fit(X, y),
+        "union": skpipe.FeatureUnion([("s", StandardScaler()), ("p", "passthrough")]).fit(X),
+        "ttr": compose.TransformedTargetRegressor(Ridge(), func=np.log1p,
+                                                  inverse_func=np.expm1).fit(Xr, np.abs(yr)),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):
