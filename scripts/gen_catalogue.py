@@ -144,6 +144,13 @@ FAMILIES = {
     },
     "sklearn.neighbors._nearest_centroid": {"NearestCentroid": "ncentroid"},
     "sklearn.mixture._gaussian_mixture": {"GaussianMixture": "gmm"},
+    "sklearn.ensemble._voting": {"VotingClassifier": "voting", "VotingRegressor": "voting"},
+    "sklearn.ensemble._stacking": {"StackingClassifier": "stacking", "StackingRegressor": "stacking"},
+    "sklearn.model_selection._search": {"GridSearchCV": "search", "RandomizedSearchCV": "search"},
+    "sklearn.model_selection._search_successive_halving": {
+        "HalvingGridSearchCV": "search",
+        "HalvingRandomSearchCV": "search",
+    },
     # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
     "xgboost.core": {"Booster": "xgb_booster"},
     "xgboost.sklearn": {
@@ -199,6 +206,12 @@ METHODS = {
     ("ncentroid", "classifier"): "predict",
     ("gmm", "clusterer"): "predict, predict_proba",
     ("gmm", "estimator"): "predict, predict_proba",
+    ("voting", "classifier"): "predict, predict_proba (soft voting), transform",
+    ("voting", "regressor"): "predict, transform",
+    ("stacking", "classifier"): "predict, predict_proba, decision_function (those of the final "
+    "estimator), transform",
+    ("stacking", "regressor"): "predict, transform",
+    ("search", "estimator"): "those of best_estimator_",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
@@ -218,6 +231,9 @@ NOTES = {
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
+    "voting": "any scorable members",
+    "stacking": "any scorable members and final estimator; not multilabel",
+    "search": "refit=True (best_estimator_); any scorable best estimator",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
@@ -435,7 +451,10 @@ def main():
         add(cls.__module__, name, kind_of(cls))
     # meta-estimators all_estimators() leaves out in some releases
     for mod, name in [("sklearn.pipeline", "Pipeline"), ("sklearn.pipeline", "FeatureUnion"),
-                      ("sklearn.compose._column_transformer", "ColumnTransformer")]:
+                      ("sklearn.compose._column_transformer", "ColumnTransformer"),
+                      ("sklearn.model_selection._search_successive_halving", "HalvingGridSearchCV"),
+                      ("sklearn.model_selection._search_successive_halving",
+                       "HalvingRandomSearchCV")]:
         add(mod, name, kind_of(getattr(importlib.import_module(mod), name)))
     for modname in INTERNAL_MODULES:
         mod = importlib.import_module(modname)

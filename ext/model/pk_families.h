@@ -18,4 +18,9 @@ pk_code pk_compile_da(pk_mc *c);        /* pk_da.c: Linear/QuadraticDiscriminant
 pk_code pk_compile_ncentroid(pk_mc *c); /* pk_ncentroid.c: NearestCentroid                   */
 pk_code pk_compile_gmm(pk_mc *c);       /* pk_mixture.c: GaussianMixture                     */
 
+/* meta-estimators (pk_meta.h) */
+pk_code pk_compile_voting(pk_mc *c);   /* pk_voting.c: VotingClassifier/Regressor           */
+pk_code pk_compile_stacking(pk_mc *c); /* pk_stacking.c: StackingClassifier/Regressor       */
+pk_code pk_compile_search(pk_mc *c);   /* pk_meta.c: Grid/Randomized/Halving*SearchCV       */
+
 #endif /* PK_FAMILIES_H */

@@ -130,6 +130,14 @@ static inline double pk_expit(double x) {
     return 1.0 / (1.0 + exp(-x));
 }
 
+/* argmax, first maximum (numpy's: the first NaN counts as the maximum). */
+static inline size_t pk_argmax(const double *v, size_t n) {
+    size_t b = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > v[b] || (isnan(v[i]) && !isnan(v[b]))) b = i;
+    return b;
+}
+
 /* ---- family compile functions (one per file) ---------------------------------------------- */
 
 pk_code pk_compile_kmeans(pk_mc *c);            /* pk_kmeans.c                                   */
