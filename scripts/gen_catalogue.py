@@ -151,6 +151,8 @@ FAMILIES = {
         "HalvingGridSearchCV": "search",
         "HalvingRandomSearchCV": "search",
     },
+    "sklearn.calibration": {"CalibratedClassifierCV": "calibrated"},
+    "sklearn.isotonic": {"IsotonicRegression": "isotonic"},
     # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
     "xgboost.core": {"Booster": "xgb_booster"},
     "xgboost.sklearn": {
@@ -212,6 +214,8 @@ METHODS = {
     "estimator), transform",
     ("stacking", "regressor"): "predict, transform",
     ("search", "estimator"): "those of best_estimator_",
+    ("calibrated", "classifier"): "predict, predict_proba",
+    ("isotonic", "regressor"): "predict, transform",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
@@ -234,6 +238,8 @@ NOTES = {
     "voting": "any scorable members",
     "stacking": "any scorable members and final estimator; not multilabel",
     "search": "refit=True (best_estimator_); any scorable best estimator",
+    "calibrated": "sigmoid and isotonic, ensemble True/False, any scorable base estimator",
+    "isotonic": "out_of_bounds nan, clip and raise (an SQL error outside the range)",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",

@@ -73,4 +73,24 @@ pk_code pk_meta_bin_run(const pk_meta_bin *b, const double *x, double *buf, doub
 pk_code pk_meta_values(const pk_model *s, pk_method meth, const double *labels, const double *x,
                        double *buf, double *scratch, double *out, pk_err *err);
 
+/* ---- isotonic calibration (pk_isotonic.c) ------------------------------------------------ */
+
+enum { PK_ISO_NAN, PK_ISO_CLIP, PK_ISO_RAISE };
+
+/* A fitted IsotonicRegression's interpolation (X_thresholds_, y_thresholds_, out_of_bounds). */
+typedef struct pk_iso {
+    size_t n;
+    const double *x, *y;
+    int oob;           /* PK_ISO_*                                */
+    double xmin, xmax; /* X_min_, X_max_ (the clip range)         */
+} pk_iso;
+
+/* Reads the IsotonicRegression `obj`; `what` ("calibrators[0]." or "") prefixes attribute names
+ * in messages. */
+pk_code pk_iso_read(pk_mc *c, const pk_value *obj, const char *what, pk_iso *iso);
+
+/* f_(t) as scikit-learn computes it; out_of_bounds='raise' outside the range is a PK_EFEATURE
+ * naming `cls`. */
+pk_code pk_iso_eval(const pk_iso *iso, const char *cls, double t, double *out, pk_err *err);
+
 #endif /* PK_META_H */

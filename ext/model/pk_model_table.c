@@ -41,6 +41,8 @@ const pk_model_family pk_model_families[] = {
     {"voting", pk_compile_voting},
     {"stacking", pk_compile_stacking},
     {"search", pk_compile_search},
+    {"calibrated", pk_compile_calibrated},
+    {"isotonic", pk_compile_isotonic},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},
