@@ -153,6 +153,17 @@ FAMILIES = {
     },
     "sklearn.calibration": {"CalibratedClassifierCV": "calibrated"},
     "sklearn.isotonic": {"IsotonicRegression": "isotonic"},
+    "sklearn.multiclass": {
+        "OneVsRestClassifier": "multiclass",
+        "OneVsOneClassifier": "multiclass",
+        "OutputCodeClassifier": "multiclass",
+    },
+    "sklearn.multioutput": {
+        "MultiOutputClassifier": "multioutput",
+        "MultiOutputRegressor": "multioutput",
+        "ClassifierChain": "multioutput",
+        "RegressorChain": "multioutput",
+    },
     # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
     "xgboost.core": {"Booster": "xgb_booster"},
     "xgboost.sklearn": {
@@ -216,6 +227,11 @@ METHODS = {
     ("search", "estimator"): "those of best_estimator_",
     ("calibrated", "classifier"): "predict, predict_proba",
     ("isotonic", "regressor"): "predict, transform",
+    ("multiclass", "classifier"): "predict, predict_proba, decision_function (as its "
+    "estimators have them; OutputCode: predict)",
+    ("multioutput", "classifier"): "predict (one number per output); chains: predict_proba, "
+    "decision_function",
+    ("multioutput", "regressor"): "predict",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
@@ -240,6 +256,8 @@ NOTES = {
     "search": "refit=True (best_estimator_); any scorable best estimator",
     "calibrated": "sigmoid and isotonic, ensemble True/False, any scorable base estimator",
     "isotonic": "out_of_bounds nan, clip and raise (an SQL error outside the range)",
+    "multiclass": "any scorable binary estimators; OneVsRest also multilabel",
+    "multioutput": "numeric classes; MultiOutputClassifier.predict_proba (a list) refused",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
@@ -259,6 +277,7 @@ INTERNAL_MODULES = [
     "sklearn.ensemble._hist_gradient_boosting.binning",
     "sklearn.ensemble._hist_gradient_boosting.predictor",
     "sklearn.gaussian_process.kernels",
+    "sklearn.multiclass",
     "sklearn.linear_model._sgd_fast",
     "sklearn.metrics._dist_metrics",
     "sklearn.metrics._scorer",

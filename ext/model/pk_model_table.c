@@ -43,6 +43,8 @@ const pk_model_family pk_model_families[] = {
     {"search", pk_compile_search},
     {"calibrated", pk_compile_calibrated},
     {"isotonic", pk_compile_isotonic},
+    {"multiclass", pk_compile_multiclass},
+    {"multioutput", pk_compile_multioutput},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},
