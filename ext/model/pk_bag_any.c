@@ -191,6 +191,14 @@ static pk_code bag_members(pk_mc *c, bag *B, int bagging, size_t acc) {
     return PK_OK;
 }
 
+/* Regressors: every member predicts one value. */
+static pk_code bag_one_value(pk_mc *c, const bag *B) {
+    for (size_t i = 0; i < B->n; i++)
+        if (B->mem[i].s->shape[PK_PREDICT] != PK_OUT_SCALAR)
+            return pk_mc_fail(c, "%s.estimators_[%zu] does not predict one value", c->m->cls, i);
+    return PK_OK;
+}
+
 pk_code pk_compile_bagging_any(pk_mc *c) {
     pk_model *m = c->m;
     int clf = c->kind == PK_CAT_CLASSIFIER;
@@ -205,9 +213,7 @@ pk_code pk_compile_bagging_any(pk_mc *c) {
     if ((rc = pk_mc_num(c, "n_estimators", (double)B->n, &B->divisor)) != PK_OK) return rc;
     if ((rc = bag_chunks(c, B)) != PK_OK) return rc;
     if (!clf) {
-        for (size_t i = 0; i < B->n; i++)
-            if (B->mem[i].s->shape[PK_PREDICT] != PK_OUT_SCALAR)
-                return pk_mc_fail(c, "%s.estimators_[%zu] does not predict one value", m->cls, i);
+        if ((rc = bag_one_value(c, B)) != PK_OK) return rc;
         m->kind = PK_MODEL_REGRESSOR;
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, bagr_predict);
         return PK_OK;
@@ -366,9 +372,7 @@ pk_code pk_compile_adaboost_any(pk_mc *c) {
     B->w = w.v;
     B->divisor = pk_np_sum(w.v, w.n);
     if (!clf) {
-        for (size_t i = 0; i < B->n; i++)
-            if (B->mem[i].s->shape[PK_PREDICT] != PK_OUT_SCALAR)
-                return pk_mc_fail(c, "%s.estimators_[%zu] does not predict one value", m->cls, i);
+        if ((rc = bag_one_value(c, B)) != PK_OK) return rc;
         m->kind = PK_MODEL_REGRESSOR;
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, ada_median);
         return PK_OK;
