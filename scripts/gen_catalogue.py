@@ -163,6 +163,26 @@ FAMILIES = {
     },
     "sklearn.neighbors._nearest_centroid": {"NearestCentroid": "ncentroid"},
     "sklearn.mixture._gaussian_mixture": {"GaussianMixture": "gmm"},
+    "sklearn.ensemble._voting": {"VotingClassifier": "voting", "VotingRegressor": "voting"},
+    "sklearn.ensemble._stacking": {"StackingClassifier": "stacking", "StackingRegressor": "stacking"},
+    "sklearn.model_selection._search": {"GridSearchCV": "search", "RandomizedSearchCV": "search"},
+    "sklearn.model_selection._search_successive_halving": {
+        "HalvingGridSearchCV": "search",
+        "HalvingRandomSearchCV": "search",
+    },
+    "sklearn.calibration": {"CalibratedClassifierCV": "calibrated"},
+    "sklearn.isotonic": {"IsotonicRegression": "isotonic"},
+    "sklearn.multiclass": {
+        "OneVsRestClassifier": "multiclass",
+        "OneVsOneClassifier": "multiclass",
+        "OutputCodeClassifier": "multiclass",
+    },
+    "sklearn.multioutput": {
+        "MultiOutputClassifier": "multioutput",
+        "MultiOutputRegressor": "multioutput",
+        "ClassifierChain": "multioutput",
+        "RegressorChain": "multioutput",
+    },
     # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
     "xgboost.core": {"Booster": "xgb_booster"},
     "xgboost.sklearn": {
@@ -226,6 +246,19 @@ METHODS = {
     ("ncentroid", "classifier"): "predict",
     ("gmm", "clusterer"): "predict, predict_proba",
     ("gmm", "estimator"): "predict, predict_proba",
+    ("voting", "classifier"): "predict, predict_proba (soft voting), transform",
+    ("voting", "regressor"): "predict, transform",
+    ("stacking", "classifier"): "predict, predict_proba, decision_function (those of the final "
+    "estimator), transform",
+    ("stacking", "regressor"): "predict, transform",
+    ("search", "estimator"): "those of best_estimator_",
+    ("calibrated", "classifier"): "predict, predict_proba",
+    ("isotonic", "regressor"): "predict, transform",
+    ("multiclass", "classifier"): "predict, predict_proba, decision_function (as its "
+    "estimators have them; OutputCode: predict)",
+    ("multioutput", "classifier"): "predict (one number per output); chains: predict_proba, "
+    "decision_function",
+    ("multioutput", "regressor"): "predict",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
@@ -249,6 +282,13 @@ NOTES = {
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
+    "voting": "any scorable members",
+    "stacking": "any scorable members and final estimator; not multilabel",
+    "search": "refit=True (best_estimator_); any scorable best estimator",
+    "calibrated": "sigmoid and isotonic, ensemble True/False, any scorable base estimator",
+    "isotonic": "out_of_bounds nan, clip and raise (an SQL error outside the range)",
+    "multiclass": "any scorable binary estimators; OneVsRest also multilabel",
+    "multioutput": "numeric classes; MultiOutputClassifier.predict_proba (a list) refused",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
@@ -268,6 +308,7 @@ INTERNAL_MODULES = [
     "sklearn.ensemble._hist_gradient_boosting.binning",
     "sklearn.ensemble._hist_gradient_boosting.predictor",
     "sklearn.gaussian_process.kernels",
+    "sklearn.multiclass",
     "sklearn.linear_model._sgd_fast",
     "sklearn.metrics._dist_metrics",
     "sklearn.metrics._scorer",
@@ -481,7 +522,10 @@ def main():
         add(cls.__module__, name, kind_of(cls))
     # meta-estimators all_estimators() leaves out in some releases
     for mod, name in [("sklearn.pipeline", "Pipeline"), ("sklearn.pipeline", "FeatureUnion"),
-                      ("sklearn.compose._column_transformer", "ColumnTransformer")]:
+                      ("sklearn.compose._column_transformer", "ColumnTransformer"),
+                      ("sklearn.model_selection._search_successive_halving", "HalvingGridSearchCV"),
+                      ("sklearn.model_selection._search_successive_halving",
+                       "HalvingRandomSearchCV")]:
         add(mod, name, kind_of(getattr(importlib.import_module(mod), name)))
     for modname in INTERNAL_MODULES:
         mod = importlib.import_module(modname)

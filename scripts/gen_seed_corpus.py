@@ -154,6 +154,13 @@ def models():
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC, OneClassSVM
         from sklearn import compose, feature_selection, pipeline as skpipe, preprocessing as pre
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import (AdaBoostClassifier, BaggingRegressor, StackingClassifier,
+                                      VotingClassifier)
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.model_selection import GridSearchCV
+        from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier, OutputCodeClassifier
+        from sklearn.multioutput import ClassifierChain
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -196,6 +203,22 @@ def models():
         "union": skpipe.FeatureUnion([("s", StandardScaler()), ("p", "passthrough")]).fit(X),
         "ttr": compose.TransformedTargetRegressor(Ridge(), func=np.log1p,
                                                   inverse_func=np.expm1).fit(Xr, np.abs(yr)),
+        # meta-estimators: members compiled as sub-models
+        "vote": VotingClassifier([("a", GaussianNB()), ("b", LogisticRegression())],
+                                 voting="soft", weights=[1, 2]).fit(X, y),
+        "stack": StackingClassifier([("a", GaussianNB()), ("b", SVC())], cv=2,
+                                    passthrough=True).fit(X, y),
+        "calib": CalibratedClassifierCV(SVC(), method="isotonic", cv=2).fit(X, y),
+        "ovr": OneVsRestClassifier(GaussianNB()).fit(X, y),
+        "ovo": OneVsOneClassifier(LogisticRegression()).fit(X, y),
+        "occ": OutputCodeClassifier(LogisticRegression(), random_state=0).fit(X, y),
+        "chain": ClassifierChain(LogisticRegression(), order="random", random_state=0).fit(
+            X, (X[:, :3] > 0).astype(int)),
+        "grid": GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=2).fit(Xr, yr),
+        "bag_any": BaggingRegressor(Ridge(), n_estimators=3, max_features=2,
+                                    random_state=0).fit(Xr, yr),
+        "ada_any": AdaBoostClassifier(GaussianNB(), n_estimators=3, random_state=0).fit(X, y),
+        "iso": IsotonicRegression(out_of_bounds="clip").fit(Xr[:, 0], yr),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

@@ -258,3 +258,14 @@ double pk_np_sum(const double *a, size_t n) {
     n2 -= n2 % 8;
     return pk_np_sum(a, n2) + pk_np_sum(a + n2, n - n2);
 }
+
+void pk_softmax_row(double *v, size_t n) {
+    double mx = v[0];
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > mx || isnan(v[i])) mx = v[i];
+    for (size_t i = 0; i < n; i++)
+        v[i] = exp(v[i] - mx);
+    double s = pk_np_sum(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] /= s;
+}

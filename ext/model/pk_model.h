@@ -96,12 +96,16 @@ struct pk_model {
     pk_model_fn fn[PK_METHOD_COUNT];
     const char *why_not[PK_METHOD_COUNT]; /* optional reason when shape is PK_OUT_NONE */
 
-    int nan_ok;      /* the model's first step takes NaN (missing) values        */
-    int any_width;   /* the row is never read (Dummy*): a pipeline step before it may
-                        give any number of features                             */
-    size_t scratch;  /* doubles of scratch each method may use                  */
-    void *impl;      /* family data (in the arena)                              */
-    pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
+    unsigned not_python; /* bit (1u << method): a method this compiled model offers that the
+                            Python estimator has not (XGBClassifier's output margin as
+                            decision_function); meta-estimators choosing a method by
+                            hasattr() skip it                                      */
+    int nan_ok;          /* the model's first step takes NaN (missing) values        */
+    int any_width;       /* the row is never read (Dummy*): a pipeline step before it may
+                            give any number of features                             */
+    size_t scratch;      /* doubles of scratch each method may use                  */
+    void *impl;          /* family data (in the arena)                              */
+    pk_arena *arena;     /* owns impl, names, classes (and sub-models)              */
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a

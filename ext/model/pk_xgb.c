@@ -365,6 +365,7 @@ static pk_code compile_wrapper(pk_mc *c, int role) {
     pk_model *m = c->m;
     size_t ng = im->x.n_groups;
     pk_mc_method(c, PK_DECISION, ng == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, ng, xgb_margin);
+    m->not_python = 1u << PK_DECISION; /* the wrappers have no decision_function */
     if (role == XGB_REGRESSOR) {
         m->kind = PK_MODEL_REGRESSOR;
         size_t w = im->x.transform == PK_XGB_SOFTMAX ? 1 : ng;
