@@ -166,7 +166,7 @@ DOCDIR  ?= $(PREFIX)/share/doc/pickle_ext
 VERSION  = $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' ext/core/pk.h)
 
 # lib/pickle_ext.so (load it as <LIBDIR>/pickle_ext), share/pickle_ext/registry.sql (the schema
-# ml_registry_init() creates, for reading or for tools), share/doc/pickle_ext/ (README.md,
+# ml_registry_sql() returns, for reading or for tools), share/doc/pickle_ext/ (README.md,
 # LICENSE, BENCHMARKS.md and docs/, so the README's links keep working).
 install: $(SO)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/docs
