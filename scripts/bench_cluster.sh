@@ -111,6 +111,15 @@ for n in $HOSTS; do
     echo "N=$n: hosts $h ms wall, $hcpu ms CPU ($sh of one); cluster $c ms wall, leader $ccpu ms CPU ($sc of one)"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
+busy=""
+if awk -v l="${load0%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+    busy="
+
+**This run is not conclusive for wall time:** the load average (${load0%% *}) exceeded the
+$(nproc) cores, so most of each wall time is waiting for a core, and CPU times are noisy too.
+Rerun \`make bench-cluster\` on an idle machine with at least 4 cores for the wall-time
+speed-up."
+fi
 
 section="## Scale-out scoring (N scoring hosts vs N clients of the cluster)
 
@@ -134,7 +143,7 @@ machine with $(nproc) cores, so wall time and speed-up show that only while N <=
 the CPU column shows the work itself: N x that of one, spread over N processes. Through the
 cluster, the CPU of every query is spent by the leader process (dqlite runs queries on the
 leader): N clients cost the leader N x the CPU of one, so the cluster scores at most what one
-node can, however many clients ask."
+node can, however many clients ask.$busy"
 
 if [ -f "$OUT" ] && grep -q '^## Scale-out scoring' "$OUT"; then
     # replace the section (up to the next "## " heading or the end)
