@@ -5,12 +5,19 @@ import (
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
 	"github.com/canonical/go-dqlite/client"
 	"github.com/canonical/go-dqlite/driver"
 )
+
+// clusterFlags declares the options of every command that is a client of the cluster.
+func clusterFlags(fs *flag.FlagSet) (cluster, db *string) {
+	return fs.String("cluster", "", "comma-separated HOST:PORT of cluster nodes"),
+		fs.String("db", "registry", "name of the registry's database in the cluster")
+}
 
 // openCluster opens database `name` of the cluster whose nodes include `addrs`: statements go
 // to the leader, found through any node that answers.

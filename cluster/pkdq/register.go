@@ -17,8 +17,7 @@ import (
 // no duplicate.
 func runRegister(args []string) error {
 	fs := flag.NewFlagSet("pkdq register", flag.ContinueOnError)
-	cluster := fs.String("cluster", "", "comma-separated HOST:PORT of cluster nodes")
-	dbName := fs.String("db", "registry", "name of the registry's database in the cluster")
+	cluster, dbName := clusterFlags(fs)
 	name := fs.String("name", "", "model name")
 	alias := fs.String("alias", "", "alias to point at the version (optional)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up on a file after this long")

@@ -42,8 +42,7 @@ type syncStats struct {
 // of the cluster. Tags and the cluster's event history are not copied.
 func runSync(args []string) error {
 	fs := flag.NewFlagSet("pkdq sync", flag.ContinueOnError)
-	cluster := fs.String("cluster", "", "comma-separated HOST:PORT of cluster nodes")
-	dbName := fs.String("db", "registry", "name of the registry's database in the cluster")
+	cluster, dbName := clusterFlags(fs)
 	to := fs.String("to", "", "the local SQLite file to update (created when missing)")
 	ext := fs.String("ext", "dist/pickle_ext.so", "path of the pickle_ext extension")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")

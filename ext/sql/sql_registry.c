@@ -548,6 +548,20 @@ static int compare_schema(sqlite3 *db, int *total, int *missing, int *stale, cha
     return rc;
 }
 
+/* What compare_schema() and pk_reg_needs_upgrade() say about main's registry. */
+typedef struct reg_state {
+    int total, missing, stale; /* see compare_schema */
+    int upgrade;               /* PK_REG_UPGRADE_* */
+} reg_state;
+
+static int registry_state(sqlite3 *db, reg_state *st, char **msg) {
+    int rc = compare_schema(db, &st->total, &st->missing, &st->stale, msg);
+    st->upgrade = 0;
+    if (rc == SQLITE_OK)
+        st->upgrade = pk_reg_needs_upgrade(db) | (st->stale ? PK_REG_UPGRADE_TRIGGERS : 0);
+    return rc;
+}
+
 /* ml_registry_sql() -> the script that creates the registry in the main database, or brings one
  * made by an earlier schema up to date (sql_upgrade.c), in one savepoint: every statement of
  * sql/registry.sql is CREATE ... IF NOT EXISTS, so running it again is harmless. Reads only. */
@@ -556,11 +570,10 @@ void pk_fn_ml_registry_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argv;
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     if (!pk_reg_enter(ctx, "ml_registry_sql")) return;
-    int total, missing, stale;
+    reg_state st;
     char *msg = NULL;
-    int rc = compare_schema(db, &total, &missing, &stale, &msg);
-    int upgrade = 0;
-    if (rc == SQLITE_OK) upgrade = pk_reg_needs_upgrade(db) | (stale ? PK_REG_UPGRADE_TRIGGERS : 0);
+    int rc = registry_state(db, &st, &msg);
+    int upgrade = st.upgrade;
     sqlite3_str *out = sqlite3_str_new(db);
     sqlite3_str_appendall(out, "SAVEPOINT ml_registry;\n");
     if (rc == SQLITE_OK && upgrade) rc = pk_reg_upgrade_sql(db, upgrade, out, &msg);
@@ -592,24 +605,23 @@ void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv
     (void)argv;
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     if (!pk_reg_enter(ctx, "ml_registry_init")) return;
-    int total, missing, stale;
+    reg_state st;
     char *msg = NULL;
-    int rc = compare_schema(db, &total, &missing, &stale, &msg);
-    int upgrade = rc == SQLITE_OK ? pk_reg_needs_upgrade(db) : 0;
+    int rc = registry_state(db, &st, &msg);
     pk_reg_leave(ctx);
     if (rc != SQLITE_OK) {
         pk_sql_errorf(ctx, "ml_registry_init", "%s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return;
     }
-    if (!missing && !stale && !upgrade) {
+    if (!st.missing && !st.upgrade) {
         sqlite3_result_int(ctx, 0);
         return;
     }
     pk_sql_errorf(ctx, "ml_registry_init",
                   "the registry is %s, and a query must not write it: run the statements that "
                   "SELECT ml_registry_sql() returns (docs/registry.md, Create it)",
-                  missing == total   ? "not initialised"
-                  : stale || upgrade ? "of an earlier schema"
-                                     : "incomplete");
+                  st.missing == st.total ? "not initialised"
+                  : st.upgrade           ? "of an earlier schema"
+                                         : "incomplete");
 }
