@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 from modelcheck import compare_labels, load_table, sql_scores
+from conftest import init_registry
 
 N = 300
 NF = 6
@@ -310,7 +311,7 @@ def test_native_files_in_registry_and_info(db):
     minfo = json.loads(db.execute("SELECT model_info(?)", (ubj,)).fetchone()[0])
     assert minfo["supported"] is True and minfo["n_features_in_"] == NF
     assert minfo["methods"] == ["predict", "decision_function"]
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('xgb', ?)", (ubj,))
     ref = m.get_booster().predict(xgb.DMatrix(X[:5]))
     for i in range(5):
