@@ -113,6 +113,13 @@ FAMILIES = {
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly"},
     "sklearn.impute._base": {"SimpleImputer": "imputer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
+    "sklearn.decomposition._incremental_pca": {"IncrementalPCA": "decomposition"},
+    "sklearn.decomposition._fastica": {"FastICA": "decomposition"},
+    "sklearn.decomposition._factor_analysis": {"FactorAnalysis": "factor_analysis"},
+    "sklearn.random_projection": {
+        "GaussianRandomProjection": "decomposition",
+        "SparseRandomProjection": "sparse_projection",
+    },
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
     "sklearn.tree._classes": {
         "DecisionTreeClassifier": "dtree",
@@ -184,6 +191,8 @@ METHODS = {
     ("poly", "transformer"): "transform",
     ("imputer", "transformer"): "transform",
     ("decomposition", "transformer"): "transform",
+    ("sparse_projection", "transformer"): "transform",
+    ("factor_analysis", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
     ("forest", "classifier"): "predict, predict_proba",

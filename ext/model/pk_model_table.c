@@ -6,6 +6,7 @@
  */
 #include "pk_model_impl.h"
 #include "pk_families.h"
+#include "pk_more_families.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -38,6 +39,8 @@ const pk_model_family pk_model_families[] = {
     {"qda", pk_compile_da},
     {"ncentroid", pk_compile_ncentroid},
     {"gmm", pk_compile_gmm},
+    {"sparse_projection", pk_compile_sparse_projection},
+    {"factor_analysis", pk_compile_factor_analysis},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},

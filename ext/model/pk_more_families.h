@@ -1,0 +1,14 @@
+/*
+ * pk_more_families.h - compile functions of the decomposition, kernel-approximation, clustering,
+ * outlier and semi-supervised families beyond pk_families.h (one file each), listed in
+ * pk_model_table.c.
+ */
+#ifndef PK_MORE_FAMILIES_H
+#define PK_MORE_FAMILIES_H
+
+#include "pk_model_impl.h"
+
+pk_code pk_compile_sparse_projection(pk_mc *c); /* pk_randproj.c: SparseRandomProjection   */
+pk_code pk_compile_factor_analysis(pk_mc *c);   /* pk_factor.c: FactorAnalysis               */
+
+#endif /* PK_MORE_FAMILIES_H */
