@@ -116,6 +116,13 @@ FAMILIES = {
     "sklearn.decomposition._incremental_pca": {"IncrementalPCA": "decomposition"},
     "sklearn.decomposition._fastica": {"FastICA": "decomposition"},
     "sklearn.decomposition._factor_analysis": {"FactorAnalysis": "factor_analysis"},
+    "sklearn.decomposition._kernel_pca": {"KernelPCA": "kernel_pca"},
+    "sklearn.kernel_approximation": {
+        "RBFSampler": "kernel_approx",
+        "SkewedChi2Sampler": "kernel_approx",
+        "AdditiveChi2Sampler": "kernel_approx",
+        "Nystroem": "kernel_approx",
+    },
     "sklearn.random_projection": {
         "GaussianRandomProjection": "decomposition",
         "SparseRandomProjection": "sparse_projection",
@@ -193,6 +200,8 @@ METHODS = {
     ("decomposition", "transformer"): "transform",
     ("sparse_projection", "transformer"): "transform",
     ("factor_analysis", "transformer"): "transform",
+    ("kernel_pca", "transformer"): "transform",
+    ("kernel_approx", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
     ("forest", "classifier"): "predict, predict_proba",
@@ -240,6 +249,9 @@ NOTES = {
     "DummyClassifier": "strategy 'stratified' refused, 'uniform' has predict_proba only "
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
+    "kernel_pca": "kernels linear, poly, rbf, sigmoid, cosine, precomputed",
+    "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
+    "precomputed; no kernel_params",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",

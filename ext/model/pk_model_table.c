@@ -41,6 +41,8 @@ const pk_model_family pk_model_families[] = {
     {"gmm", pk_compile_gmm},
     {"sparse_projection", pk_compile_sparse_projection},
     {"factor_analysis", pk_compile_factor_analysis},
+    {"kernel_pca", pk_compile_kernel_pca},
+    {"kernel_approx", pk_compile_kernel_approx},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},

@@ -11,4 +11,8 @@
 pk_code pk_compile_sparse_projection(pk_mc *c); /* pk_randproj.c: SparseRandomProjection   */
 pk_code pk_compile_factor_analysis(pk_mc *c);   /* pk_factor.c: FactorAnalysis               */
 
+pk_code pk_compile_kernel_pca(pk_mc *c);    /* pk_kpca.c: KernelPCA                      */
+pk_code pk_compile_kernel_approx(pk_mc *c); /* pk_kernel_approx.c: RBFSampler, Nystroem,
+                                               Skewed/AdditiveChi2Sampler               */
+
 #endif /* PK_MORE_FAMILIES_H */
