@@ -51,6 +51,10 @@ from sklearn.utils import all_estimators
 # ---- scorable classes: class -> family (the compile function in ext/model/pk_model_table.c) ----
 FAMILIES = {
     "sklearn.cluster._kmeans": {"KMeans": "kmeans", "MiniBatchKMeans": "kmeans"},
+    "sklearn.cluster._affinity_propagation": {"AffinityPropagation": "centres"},
+    "sklearn.cluster._mean_shift": {"MeanShift": "centres"},
+    "sklearn.cluster._birch": {"Birch": "birch"},
+    "sklearn.cluster._agglomerative": {"FeatureAgglomeration": "agglomeration"},
     "sklearn.linear_model._base": {"LinearRegression": "linear_regressor"},
     "sklearn.linear_model._ridge": {
         "Ridge": "linear_regressor",
@@ -201,6 +205,9 @@ METHODS = {
     ("sparse_projection", "transformer"): "transform",
     ("factor_analysis", "transformer"): "transform",
     ("kernel_pca", "transformer"): "transform",
+    ("centres", "clusterer"): "predict",
+    ("birch", "clusterer"): "predict, transform",
+    ("agglomeration", "clusterer"): "transform",
     ("kernel_approx", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
@@ -252,6 +259,9 @@ NOTES = {
     "kernel_pca": "kernels linear, poly, rbf, sigmoid, cosine, precomputed",
     "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
     "precomputed; no kernel_params",
+    "birch": "transform: distances to the subcluster centres",
+    "AffinityPropagation": "not fitted with affinity='precomputed'",
+    "agglomeration": "pooling_func numpy.mean",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
@@ -267,6 +277,7 @@ INTERNAL_MODULES = [
     "sklearn._loss.link",
     "sklearn._loss.loss",
     "sklearn.calibration",
+    "sklearn.cluster._birch",
     "sklearn.compose._column_transformer",
     "sklearn.ensemble._gb_losses",
     "sklearn.ensemble._hist_gradient_boosting.binning",
@@ -300,6 +311,8 @@ EXTRA_SKLEARN = [
     ("sklearn.preprocessing.imputation", "Imputer", "transformer", "scikit-learn < 0.22"),
     ("sklearn.neighbors._binary_tree", "newObj", "helper", "scikit-learn < 1.3"),
     ("sklearn.metrics._scorer", "_passthrough_scorer", "helper", "scorer function"),
+    ("sklearn.cluster._kmeans", "_kmeans_single_lloyd", "helper", "BisectingKMeans's k-means run"),
+    ("sklearn.cluster._kmeans", "_kmeans_single_elkan", "helper", "BisectingKMeans's k-means run"),
 ]
 
 PRIVATE_FROM_START = {
@@ -355,6 +368,8 @@ OTHER = [
     # joblib (pk_joblib.c reads the array that follows the wrapper)
     ("joblib.numpy_pickle", "NumpyArrayWrapper", "helper", ["sklearn.externals.joblib.numpy_pickle"],
      "joblib array wrapper"),
+    # FeatureAgglomeration's default pooling_func (a reference to the function, not a call)
+    ("numpy", "mean", "helper", ["numpy.core.fromnumeric"], "FeatureAgglomeration pooling_func"),
     # numpy masked arrays
     ("numpy.ma.core", "MaskedArray", "helper", [], "numpy masked array"),
     ("numpy.ma.core", "_mareconstruct", "helper", [], "numpy masked array"),

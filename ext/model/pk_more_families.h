@@ -15,4 +15,8 @@ pk_code pk_compile_kernel_pca(pk_mc *c);    /* pk_kpca.c: KernelPCA             
 pk_code pk_compile_kernel_approx(pk_mc *c); /* pk_kernel_approx.c: RBFSampler, Nystroem,
                                                Skewed/AdditiveChi2Sampler               */
 
+pk_code pk_compile_centres(pk_mc *c);       /* pk_kmeans.c: AffinityPropagation, MeanShift,
+                                               Birch                                     */
+pk_code pk_compile_agglomeration(pk_mc *c); /* pk_agglo.c: FeatureAgglomeration          */
+
 #endif /* PK_MORE_FAMILIES_H */
