@@ -80,7 +80,7 @@ def test_affinity_propagation_without_centres(db):
 def test_precomputed_affinity_has_no_predict(db):
     X = sets()["iris"]
     est = cluster.AffinityPropagation(affinity="precomputed", random_state=0).fit(-X @ X.T)
-    err = sql_error(db, "model_predict", dumps(est), *([1.0] * 150))
+    err = sql_error(db, "model_predict", dumps(est), "[" + ", ".join(["1.0"] * 150) + "]")
     assert "no predict in scikit-learn" in err, err
 
 
