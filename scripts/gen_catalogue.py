@@ -95,7 +95,10 @@ FAMILIES = {
     "sklearn.linear_model._stochastic_gradient": {
         "SGDRegressor": "linear_regressor",
         "SGDClassifier": "linear_classifier",
+        "SGDOneClassSVM": "sgd_ocsvm",
     },
+    "sklearn.linear_model._ransac": {"RANSACRegressor": "wrapped"},
+    "sklearn.semi_supervised._self_training": {"SelfTrainingClassifier": "wrapped"},
     "sklearn.linear_model._passive_aggressive": {
         "PassiveAggressiveRegressor": "linear_regressor",
         "PassiveAggressiveClassifier": "linear_classifier",
@@ -205,6 +208,9 @@ METHODS = {
     ("sparse_projection", "transformer"): "transform",
     ("factor_analysis", "transformer"): "transform",
     ("kernel_pca", "transformer"): "transform",
+    ("sgd_ocsvm", "outlier"): "predict, decision_function, transform (score_samples)",
+    ("wrapped", "regressor"): "predict (the fitted estimator_'s)",
+    ("wrapped", "classifier"): "those of the fitted base_estimator_",
     ("centres", "clusterer"): "predict",
     ("birch", "clusterer"): "predict, transform",
     ("agglomeration", "clusterer"): "transform",
@@ -262,6 +268,7 @@ NOTES = {
     "birch": "transform: distances to the subcluster centres",
     "AffinityPropagation": "not fitted with affinity='precomputed'",
     "agglomeration": "pooling_func numpy.mean",
+    "wrapped": "the inner estimator must be scorable",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",

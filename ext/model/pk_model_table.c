@@ -46,6 +46,8 @@ const pk_model_family pk_model_families[] = {
     {"centres", pk_compile_centres},
     {"birch", pk_compile_centres},
     {"agglomeration", pk_compile_agglomeration},
+    {"sgd_ocsvm", pk_compile_sgd_ocsvm},
+    {"wrapped", pk_compile_wrapped},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},

@@ -19,4 +19,8 @@ pk_code pk_compile_centres(pk_mc *c);       /* pk_kmeans.c: AffinityPropagation,
                                                Birch                                     */
 pk_code pk_compile_agglomeration(pk_mc *c); /* pk_agglo.c: FeatureAgglomeration          */
 
+pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */
+pk_code pk_compile_wrapped(pk_mc *c);   /* pk_wrapped.c: RANSACRegressor,
+                                           SelfTrainingClassifier                   */
+
 #endif /* PK_MORE_FAMILIES_H */
