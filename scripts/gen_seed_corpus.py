@@ -153,6 +153,8 @@ def models():
         from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC, OneClassSVM
+        from sklearn import cluster, decomposition, kernel_approximation, random_projection
+        from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -185,6 +187,15 @@ def models():
                                         weights="distance").fit(Xr, yr),
         "knn_brute": KNeighborsClassifier(4, algorithm="brute", p=1).fit(X, y),
         "mlp": MLPClassifier((4,), max_iter=20, random_state=0).fit(X, y),
+        "srp": random_projection.SparseRandomProjection(3, random_state=0).fit(X),
+        "fa": decomposition.FactorAnalysis(2).fit(X),
+        "kpca": decomposition.KernelPCA(2, kernel="rbf").fit(X[:10]),
+        "nystroem": kernel_approximation.Nystroem(n_components=5, random_state=0).fit(X),
+        "chi2": kernel_approximation.AdditiveChi2Sampler().fit(abs(X)),
+        "birch": cluster.Birch(n_clusters=2).fit(X[:20]),
+        "agglo": cluster.FeatureAgglomeration(2).fit(X),
+        "ocsgd": SGDOneClassSVM(random_state=0).fit(X),
+        "ransac": RANSACRegressor(random_state=0).fit(Xr, yr),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):
