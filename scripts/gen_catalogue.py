@@ -53,6 +53,10 @@ from sklearn.utils import all_estimators
 # ---- scorable classes: class -> family (the compile function in ext/model/pk_model_table.c) ----
 FAMILIES = {
     "sklearn.cluster._kmeans": {"KMeans": "kmeans", "MiniBatchKMeans": "kmeans"},
+    "sklearn.cluster._affinity_propagation": {"AffinityPropagation": "centres"},
+    "sklearn.cluster._mean_shift": {"MeanShift": "centres"},
+    "sklearn.cluster._birch": {"Birch": "birch"},
+    "sklearn.cluster._agglomerative": {"FeatureAgglomeration": "agglomeration"},
     "sklearn.linear_model._base": {"LinearRegression": "linear_regressor"},
     "sklearn.linear_model._ridge": {
         "Ridge": "linear_regressor",
@@ -65,8 +69,22 @@ FAMILIES = {
         "LassoCV": "linear_regressor",
         "ElasticNet": "linear_regressor",
         "ElasticNetCV": "linear_regressor",
+        "MultiTaskLasso": "linear_regressor",
+        "MultiTaskLassoCV": "linear_regressor",
+        "MultiTaskElasticNet": "linear_regressor",
+        "MultiTaskElasticNetCV": "linear_regressor",
     },
-    "sklearn.linear_model._least_angle": {"Lars": "linear_regressor", "LassoLars": "linear_regressor"},
+    "sklearn.linear_model._least_angle": {
+        "Lars": "linear_regressor",
+        "LassoLars": "linear_regressor",
+        "LarsCV": "linear_regressor",
+        "LassoLarsCV": "linear_regressor",
+        "LassoLarsIC": "linear_regressor",
+    },
+    "sklearn.linear_model._omp": {
+        "OrthogonalMatchingPursuit": "linear_regressor",
+        "OrthogonalMatchingPursuitCV": "linear_regressor",
+    },
     "sklearn.linear_model._bayes": {"BayesianRidge": "linear_regressor", "ARDRegression": "linear_regressor"},
     "sklearn.linear_model._huber": {"HuberRegressor": "linear_regressor"},
     "sklearn.linear_model._quantile": {"QuantileRegressor": "linear_regressor"},
@@ -79,7 +97,10 @@ FAMILIES = {
     "sklearn.linear_model._stochastic_gradient": {
         "SGDRegressor": "linear_regressor",
         "SGDClassifier": "linear_classifier",
+        "SGDOneClassSVM": "sgd_ocsvm",
     },
+    "sklearn.linear_model._ransac": {"RANSACRegressor": "wrapped"},
+    "sklearn.semi_supervised._self_training": {"SelfTrainingClassifier": "wrapped"},
     "sklearn.linear_model._passive_aggressive": {
         "PassiveAggressiveRegressor": "linear_regressor",
         "PassiveAggressiveClassifier": "linear_classifier",
@@ -118,6 +139,20 @@ FAMILIES = {
     "sklearn.compose._target": {"TransformedTargetRegressor": "target"},
     "sklearn.impute._base": {"SimpleImputer": "imputer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
+    "sklearn.decomposition._incremental_pca": {"IncrementalPCA": "decomposition"},
+    "sklearn.decomposition._fastica": {"FastICA": "decomposition"},
+    "sklearn.decomposition._factor_analysis": {"FactorAnalysis": "factor_analysis"},
+    "sklearn.decomposition._kernel_pca": {"KernelPCA": "kernel_pca"},
+    "sklearn.kernel_approximation": {
+        "RBFSampler": "kernel_approx",
+        "SkewedChi2Sampler": "kernel_approx",
+        "AdditiveChi2Sampler": "kernel_approx",
+        "Nystroem": "kernel_approx",
+    },
+    "sklearn.random_projection": {
+        "GaussianRandomProjection": "decomposition",
+        "SparseRandomProjection": "sparse_projection",
+    },
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
     "sklearn.tree._classes": {
         "DecisionTreeClassifier": "dtree",
@@ -217,6 +252,16 @@ METHODS = {
     ("union", "transformer"): "transform",
     ("target", "regressor"): "predict",
     ("decomposition", "transformer"): "transform",
+    ("sparse_projection", "transformer"): "transform",
+    ("factor_analysis", "transformer"): "transform",
+    ("kernel_pca", "transformer"): "transform",
+    ("sgd_ocsvm", "outlier"): "predict, decision_function, transform (score_samples)",
+    ("wrapped", "regressor"): "predict (the fitted estimator_'s)",
+    ("wrapped", "classifier"): "those of the fitted base_estimator_",
+    ("centres", "clusterer"): "predict",
+    ("birch", "clusterer"): "predict, transform",
+    ("agglomeration", "clusterer"): "transform",
+    ("kernel_approx", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
     ("forest", "classifier"): "predict, predict_proba",
@@ -281,6 +326,13 @@ NOTES = {
     "DummyClassifier": "strategy 'stratified' refused, 'uniform' has predict_proba only "
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
+    "kernel_pca": "kernels linear, poly, rbf, sigmoid, cosine, precomputed",
+    "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
+    "precomputed; no kernel_params",
+    "birch": "transform: distances to the subcluster centres",
+    "AffinityPropagation": "not fitted with affinity='precomputed'",
+    "agglomeration": "pooling_func numpy.mean",
+    "wrapped": "the inner estimator must be scorable",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
     "voting": "any scorable members",
     "stacking": "any scorable members and final estimator; not multilabel",
@@ -303,6 +355,7 @@ INTERNAL_MODULES = [
     "sklearn._loss.link",
     "sklearn._loss.loss",
     "sklearn.calibration",
+    "sklearn.cluster._birch",
     "sklearn.compose._column_transformer",
     "sklearn.ensemble._gb_losses",
     "sklearn.ensemble._hist_gradient_boosting.binning",
@@ -337,6 +390,8 @@ EXTRA_SKLEARN = [
     ("sklearn.preprocessing.imputation", "Imputer", "transformer", "scikit-learn < 0.22"),
     ("sklearn.neighbors._binary_tree", "newObj", "helper", "scikit-learn < 1.3"),
     ("sklearn.metrics._scorer", "_passthrough_scorer", "helper", "scorer function"),
+    ("sklearn.cluster._kmeans", "_kmeans_single_lloyd", "helper", "BisectingKMeans's k-means run"),
+    ("sklearn.cluster._kmeans", "_kmeans_single_elkan", "helper", "BisectingKMeans's k-means run"),
 ]
 
 # The score functions univariate feature selectors keep (score_func): library functions pickled by
@@ -407,6 +462,8 @@ OTHER = [
     # joblib (pk_joblib.c reads the array that follows the wrapper)
     ("joblib.numpy_pickle", "NumpyArrayWrapper", "helper", ["sklearn.externals.joblib.numpy_pickle"],
      "joblib array wrapper"),
+    # FeatureAgglomeration's default pooling_func (a reference to the function, not a call)
+    ("numpy", "mean", "helper", ["numpy.core.fromnumeric"], "FeatureAgglomeration pooling_func"),
     # numpy masked arrays
     ("numpy.ma.core", "MaskedArray", "helper", [], "numpy masked array"),
     ("numpy.ma.core", "_mareconstruct", "helper", [], "numpy masked array"),
@@ -503,7 +560,34 @@ def spellings(module, name):
     return [s for i, s in enumerate(out) if s != module and s not in out[:i]]
 
 
-def main():
+# Why an estimator without a scoring family cannot score (the note of its row; model_info and
+# scoring errors give it): inference scikit-learn does not have, or input that is not a row.
+NO_PREDICT = "no predict in scikit-learn: it only labels its training data (fit_predict); labels_ " \
+    "is readable with pickle_get"
+NO_TRANSFORM = "no transform in scikit-learn: it only embeds its training data (fit_transform); " \
+    "embedding_ is readable with pickle_get"
+COVARIANCE = "no predict/transform/score_samples in scikit-learn (mahalanobis and score only); " \
+    "location_ and precision_ are readable with pickle_get"
+REASONS = {
+    "DBSCAN": NO_PREDICT, "OPTICS": NO_PREDICT, "AgglomerativeClustering": NO_PREDICT,
+    "SpectralClustering": NO_PREDICT,
+    "SpectralBiclustering": "no predict in scikit-learn: rows_ and columns_ are readable with "
+    "pickle_get",
+    "SpectralCoclustering": "no predict in scikit-learn: rows_ and columns_ are readable with "
+    "pickle_get",
+    "TSNE": NO_TRANSFORM, "MDS": NO_TRANSFORM, "SpectralEmbedding": NO_TRANSFORM,
+    "EmpiricalCovariance": COVARIANCE, "MinCovDet": COVARIANCE, "LedoitWolf": COVARIANCE,
+    "OAS": COVARIANCE, "ShrunkCovariance": COVARIANCE, "GraphicalLasso": COVARIANCE,
+    "GraphicalLassoCV": COVARIANCE,
+    "PatchExtractor": "it transforms images, not rows of features",
+    "LabelEncoder": "it transforms targets (y), not rows of features",
+    "LabelBinarizer": "it transforms targets (y), not rows of features",
+    "MultiLabelBinarizer": "it transforms targets (y), not rows of features",
+}
+
+
+def build_rows():
+    """The catalogue rows: {(module, name): row dict}."""
     rows = {}
 
     def add(module, name, kind, note="", spell=None):
@@ -515,6 +599,8 @@ def main():
         if fam:
             methods = METHODS[(fam, kind)]
             note = NOTES.get(name, NOTES.get(fam, note))
+        elif module.startswith("sklearn.") and name in REASONS:
+            note = REASONS[name]
         rows[key] = dict(module=module, name=name, kind=kind, family=fam, methods=methods,
                          note=note, spell=spell if spell is not None else spellings(module, name))
 
@@ -570,6 +656,11 @@ def main():
                 sys.exit("%s.%s is a spelling of two rows (%s and %s)" % (m, name, seen[(m, name)], module))
             seen[(m, name)] = module
 
+    return rows
+
+
+def main():
+    rows = build_rows()
     out = sys.stdout
     out.write("/*\n * pk_catalogue_data.c - GENERATED by scripts/gen_catalogue.py from scikit-learn %s; "
               "do not edit.\n" % sklearn.__version__)

@@ -161,6 +161,8 @@ def models():
         from sklearn.model_selection import GridSearchCV
         from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier, OutputCodeClassifier
         from sklearn.multioutput import ClassifierChain
+        from sklearn import cluster, decomposition, kernel_approximation, random_projection
+        from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -219,6 +221,15 @@ def models():
                                     random_state=0).fit(Xr, yr),
         "ada_any": AdaBoostClassifier(GaussianNB(), n_estimators=3, random_state=0).fit(X, y),
         "iso": IsotonicRegression(out_of_bounds="clip").fit(Xr[:, 0], yr),
+        "srp": random_projection.SparseRandomProjection(3, random_state=0).fit(X),
+        "fa": decomposition.FactorAnalysis(2).fit(X),
+        "kpca": decomposition.KernelPCA(2, kernel="rbf").fit(X[:10]),
+        "nystroem": kernel_approximation.Nystroem(n_components=5, random_state=0).fit(X),
+        "chi2": kernel_approximation.AdditiveChi2Sampler().fit(abs(X)),
+        "birch": cluster.Birch(n_clusters=2).fit(X[:20]),
+        "agglo": cluster.FeatureAgglomeration(2).fit(X),
+        "ocsgd": SGDOneClassSVM(random_state=0).fit(X),
+        "ransac": RANSACRegressor(random_state=0).fit(Xr, yr),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

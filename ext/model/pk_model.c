@@ -115,7 +115,10 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
     pk_model_compile_fn compile =
         row && row->tier == PK_TIER_SCORABLE ? pk_model_family_fn(row->family) : NULL;
     if (!compile) {
-        if (row)
+        if (row && row->note && row->note[0])
+            pk_err_set(err, PK_EMODEL, -1, -1, "%s.%s cannot be scored: %s", row->module, row->name,
+                       row->note);
+        else if (row)
             pk_err_set(err, PK_EMODEL, -1, -1, "%s.%s cannot be scored yet (see model_supported())",
                        row->module, row->name);
         else

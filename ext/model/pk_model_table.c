@@ -7,6 +7,7 @@
 #include "pk_model_impl.h"
 #include "pk_families.h"
 #include "pk_preproc.h"
+#include "pk_more_families.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -53,6 +54,15 @@ const pk_model_family pk_model_families[] = {
     {"isotonic", pk_compile_isotonic},
     {"multiclass", pk_compile_multiclass},
     {"multioutput", pk_compile_multioutput},
+    {"sparse_projection", pk_compile_sparse_projection},
+    {"factor_analysis", pk_compile_factor_analysis},
+    {"kernel_pca", pk_compile_kernel_pca},
+    {"kernel_approx", pk_compile_kernel_approx},
+    {"centres", pk_compile_centres},
+    {"birch", pk_compile_centres},
+    {"agglomeration", pk_compile_agglomeration},
+    {"sgd_ocsvm", pk_compile_sgd_ocsvm},
+    {"wrapped", pk_compile_wrapped},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},
