@@ -18,7 +18,8 @@
  * Uint8Array, another typed array or an ArrayBuffer -> BLOB (its bytes). Results: NULL -> null,
  * INTEGER -> number (bigint beyond 2^53), REAL -> number, TEXT -> string, BLOB -> Uint8Array (a
  * copy). With {raw: true} every value is [type, value] with type 'null', 'integer' (value a
- * bigint), 'real', 'text' (value a string) or 'blob'. An SQL error throws an Error whose message
+ * bigint), 'real', 'text' (value a string; with {textBytes: true} too, a Uint8Array of the UTF-8
+ * bytes SQLite holds) or 'blob'. An SQL error throws an Error whose message
  * is SQLite's (e.g. "pickle_get: bad path ..."), with .code the SQLite result code.
  */
 (function (root, factory) {
@@ -153,7 +154,7 @@
             }
         }
 
-        _value(stmt, i, raw) {
+        _value(stmt, i, raw, textBytes) {
             const C = this.C, M = this.M;
             switch (C.columnType(stmt, i)) {
             case SQLITE_INTEGER: {
@@ -167,7 +168,8 @@
             }
             case SQLITE_TEXT: {
                 const p = C.columnText(stmt, i), n = C.columnBytes(stmt, i);
-                const v = utf8.decode(M.HEAPU8.subarray(p, p + n));
+                const b = M.HEAPU8.subarray(p, p + n);
+                const v = textBytes ? b.slice() : utf8.decode(b);
                 return raw ? ['text', v] : v;
             }
             case SQLITE_BLOB: {
@@ -185,6 +187,7 @@
         query(sql, params, options) {
             if (!this.db) throw new SqlError('the database is closed', 21);
             const raw = !!(options && options.raw);
+            const textBytes = !!(options && options.textBytes);
             const C = this.C, M = this.M;
             const bytes = utf8enc.encode(sql);
             const text = M._malloc(bytes.length + 1);
@@ -213,7 +216,7 @@
                             if (s === SQLITE_DONE) break;
                             if (s !== SQLITE_ROW) throw new SqlError(C.errmsg(this.db), s);
                             const row = new Array(ncol);
-                            for (let i = 0; i < ncol; i++) row[i] = this._value(stmt, i, raw);
+                            for (let i = 0; i < ncol; i++) row[i] = this._value(stmt, i, raw, textBytes);
                             rows.push(row);
                         }
                         if (ncol) result = { columns, rows };

@@ -146,7 +146,7 @@ $(WOUT)/%: web/%
 # ---- tests ----------------------------------------------------------------------------------------
 
 wasm-test: wasm $(SO)
-	PICKLE_EXT_SO=$(abspath $(SO)) WASM_DIR=$(WOUT) $(PYTHON) scripts/wasm_compare.py
+	PICKLE_EXT_SO=$(abspath $(SO)) WASM_DIR=$(WOUT) $(PYTHON) tests/wasm/compare.py build/wasm-test
 
 wasm-browser-test: wasm
 	$(PYTHON) tests/wasm/browser_test.py $(WOUT) build/wasm-browser
