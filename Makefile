@@ -21,7 +21,7 @@
 #   make check-m32  every C file of ext/ compiles warning-free for 32-bit x86 (gcc -m32)
 #   make wasm       dist/wasm/: the WebAssembly module, its JS API and the page (docs/wasm.md);
 #                   make wasm-test compares it with the native build, make wasm-browser-test
-#                   runs the page in headless Chromium
+#                   runs the page in headless Chromium, make wasm-bench times it
 #   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by

@@ -22,8 +22,9 @@ TEST="libcmocka-dev zstd python3 python3-sklearn python3-joblib python3-pandas p
 python3-lz4 libpython3.11-testsuite python3-xgboost python3-venv python3-pip python3-setuptools \
 python3-wheel chromium"
 # CI only: clang + libFuzzer runtime (make fuzz), valgrind (make memcheck), cppcheck (make lint),
-# clang-format (make format-check).
-CI="clang libclang-rt-14-dev valgrind cppcheck clang-format"
+# clang-format (make format-check), gcc-multilib (make check-m32), emscripten and bzip2 (make
+# wasm: npm fetches the C sources, see docs/wasm.md; bzip2 unpacks liblzma's sources).
+CI="clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib emscripten bzip2"
 
 case "${1:-all}" in
 demo) PKGS="$DEMO" ;;

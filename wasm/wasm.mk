@@ -84,7 +84,7 @@ wasm_empty :=
 wasm_space := $(wasm_empty) $(wasm_empty)
 WEB_FILES = $(wildcard web/*)
 
-.PHONY: wasm wasm-build wasm-sources wasm-test wasm-browser-test
+.PHONY: wasm wasm-build wasm-sources wasm-test wasm-browser-test wasm-bench
 
 # The sources are fetched first, in their own make run, so the pattern rules below see them.
 wasm: wasm-sources
@@ -150,3 +150,7 @@ wasm-test: wasm $(SO)
 
 wasm-browser-test: wasm
 	$(PYTHON) tests/wasm/browser_test.py $(WOUT) build/wasm-browser
+
+# Size and speed next to the native build: the "WebAssembly" section of BENCHMARKS.md.
+wasm-bench: wasm $(SO)
+	PICKLE_EXT_SO=$(abspath $(SO)) WASM_DIR=$(WOUT) $(PYTHON) tests/wasm/bench.py BENCHMARKS.md
