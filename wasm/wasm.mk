@@ -9,9 +9,8 @@
 # wasm/sources.lock (scripts/wasm_sources.sh); emscripten's own ports are not used. Debian's
 # emscripten needs NODE_PATH=/usr/share/nodejs to run its JS tools.
 
-EMCC      ?= emcc
-WASM_NODE ?= node
-export NODE_PATH := $(if $(NODE_PATH),$(NODE_PATH):,)/usr/share/nodejs
+EMCC_BIN  ?= emcc
+EMCC       = NODE_PATH=$(if $(NODE_PATH),$(NODE_PATH):,)/usr/share/nodejs $(EMCC_BIN)
 
 WB   = build/wasm
 WSRC = $(WB)/src

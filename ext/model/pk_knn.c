@@ -433,17 +433,23 @@ static long kn_cgroup_cpus(void) {
     return q > 0 && per > 0 ? (q + per - 1) / per : 0;
 }
 
+/* The CPUs this process may run on (sched_getaffinity on Linux), else those online (1 in
+ * WebAssembly). */
+static long kn_cpus(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* The thread count of scikit-learn's OpenMP loops (_openmp_effective_n_threads): the first
  * value of OMP_NUM_THREADS when set; else the CPUs this process may run on, lowered by a cgroup
  * CPU quota and by LOKY_MAX_CPU_COUNT as joblib's cpu_count does. Capped at 256. */
 static size_t kn_threads(void) {
     long n = kn_leading_int(getenv("OMP_NUM_THREADS"));
     if (n <= 0) {
-#ifdef __linux__
-        cpu_set_t set;
-        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-#endif
-        if (n <= 0) n = sysconf(_SC_NPROCESSORS_ONLN); /* 1 in WebAssembly */
+        n = kn_cpus();
         long cg = kn_cgroup_cpus(), lk = kn_leading_int(getenv("LOKY_MAX_CPU_COUNT"));
         if (cg > 0 && cg < n) n = cg;
         if (lk > 0 && lk < n) n = lk;
