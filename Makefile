@@ -21,6 +21,10 @@
 #   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)
 #   make format-check  fail when a C file does not follow .clang-format (make format applies it)
 #   make lint       cppcheck
+#   make check-m32  every C file of ext/ compiles warning-free for 32-bit x86 (gcc -m32)
+#   make wasm       dist/wasm/: the WebAssembly module, its JS API and the page (docs/wasm.md);
+#                   make wasm-test compares it with the native build, make wasm-browser-test
+#                   runs the page in headless Chromium, make wasm-bench times it
 #   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
@@ -56,7 +60,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core \
         format format-check lint help install uninstall dist test-packaging test-python-pkg \
-        test-report test-node-pkg test-cluster pkdq bench-cluster
+        test-report test-node-pkg test-cluster pkdq bench-cluster check-m32
 
 all: $(SO)
 
@@ -170,7 +174,7 @@ DEPS ?= test
 deps:
 	sh scripts/install-deps.sh $(DEPS)
 
-FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c)
+FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c wasm/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -215,6 +219,20 @@ dist:
 	git archive --format=tar.gz --prefix=pickle_ext-$(VERSION)/ \
 	  -o $(DIST)/pickle_ext-$(VERSION).tar.gz HEAD
 	@echo "$(DIST)/pickle_ext-$(VERSION).tar.gz"
+
+# 32-bit check: the whole of ext/ compiled for i386 with the same warnings, as errors (gcc -m32,
+# Debian's gcc-multilib). Compile only: the 32-bit compression libraries are not installed.
+# tests/unit/test_dtoa_portable.c tests the one code path that differs (64x64-bit products).
+M32_OBJ = $(CORE_SRC:%.c=build/m32/%.o) $(GLUE_SRC:%.c=build/m32/%.o)
+
+check-m32: $(M32_OBJ)
+	@echo "check-m32: $(words $(M32_OBJ)) files compile for i386 without warnings"
+
+build/m32/%.o: %.c $(HDRS) dist/gen/registry_sql.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CSTD) -O2 $(WARN) -Iext/core -Iext/model -Iext/sql -Idist/gen -c $< -o $@
+
+include wasm/wasm.mk
 
 help:
 	@sed -n '/^#   make /,/^#$$/{/^#$$/d;s/^#  //;p;}' Makefile

@@ -28,8 +28,9 @@ python3-wheel chromium"
 # stock `dqlite` shell the test talks to the cluster with.
 CLUSTER="golang-go golang-github-canonical-go-dqlite-dev libdqlite-dev go-dqlite"
 # CI only: clang + libFuzzer runtime (make fuzz), valgrind (make memcheck), cppcheck (make lint),
-# clang-format (make format-check).
-CI="clang libclang-rt-14-dev valgrind cppcheck clang-format"
+# clang-format (make format-check), gcc-multilib (make check-m32), emscripten and bzip2 (make
+# wasm: npm fetches the C sources, see docs/wasm.md; bzip2 unpacks liblzma's sources).
+CI="clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib emscripten bzip2"
 
 case "${1:-all}" in
 demo) PKGS="$DEMO" ;;
