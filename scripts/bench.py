@@ -896,12 +896,15 @@ def write_report(b, path, elapsed):
             for text, v, target, met in s["ratios"]:
                 t = "" if target is None else "%s (%s)" % (target, "met" if met else "**not met**")
                 out.append("| %s | %s | %s |" % (text, fmt_ratio(v), t))
-    # the scale-out section is written by `make bench-cluster` (scripts/bench_cluster.sh): kept
+    # sections written by other tools are kept: "Scale-out scoring" (`make bench-cluster`,
+    # scripts/bench_cluster.sh) and "WebAssembly" (`make wasm-bench`, tests/wasm/bench.py)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            m = re.search(r"^## Scale-out scoring.*?(?=^## |\Z)", f.read(), re.S | re.M)
-        if m:
-            out += [""] + m.group(0).rstrip("\n").split("\n")
+            text = f.read()
+        for title in ("Scale-out scoring", "WebAssembly"):
+            m = re.search(r"^## " + title + r".*?(?=^## |\Z)", text, re.S | re.M)
+            if m:
+                out += [""] + m.group(0).rstrip("\n").split("\n")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 
