@@ -112,7 +112,7 @@ pk_code pk_compile_kbins(pk_mc *c) {
                 return pk_mc_fail(c, "KBinsDiscretizer.bin_edges_[%zu] is not sorted", j);
         K->edges[j] = a.v;
         K->nedges[j] = a.n;
-        if (K->offset[j] > (size_t)1 << 40)
+        if (K->offset[j] > (size_t)1 << 30)
             return pk_mc_fail(c, "KBinsDiscretizer has too many bins");
         K->offset[j + 1] = K->offset[j] + (a.n - 1);
     }

@@ -34,8 +34,8 @@ static pk_code csr_part(pk_mc *c, const pk_value *mat, const char *what, const c
 }
 
 /* An index stored as a double (read from an int32/int64 array) below `bound`. */
-static int index_ok(double v, size_t bound) {
-    return v >= 0 && v < (double)bound && v == floor(v);
+static int index_ok(double v, double bound) {
+    return v >= 0 && v < bound && v == floor(v);
 }
 
 /* Reads the csr_matrix attribute `what` of c->obj. */
@@ -53,8 +53,7 @@ static pk_code csr_read(pk_mc *c, const char *what, pk_csr *S) {
     pk_mc_arr shape, data, indices, indptr;
     pk_code rc = csr_part(c, mat, what, "_shape", &shape);
     if (rc) return rc;
-    if (shape.n != 2 || !index_ok(shape.v[0], (size_t)1 << 40) ||
-        !index_ok(shape.v[1], (size_t)1 << 40))
+    if (shape.n != 2 || !index_ok(shape.v[0], 0x1p40) || !index_ok(shape.v[1], 0x1p40))
         return pk_mc_fail(c, "%s.%s has no valid _shape", c->m->cls, what);
     if ((rc = csr_part(c, mat, what, "data", &data)) ||
         (rc = csr_part(c, mat, what, "indices", &indices)) ||
