@@ -1,0 +1,158 @@
+"""Typed and named inputs: TEXT read as numbers exactly as Python's float() reads it, the
+json_object call form, and the errors of typed scoring (unknown categories, missing names,
+values that are not numbers), checked against Python and scikit-learn."""
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from conftest import sql_call, sql_error
+from modelcheck import dumps
+from tabular import frame, target
+
+# Texts Python's float() accepts or refuses; the SQL side must agree on each one.
+TEXTS = [
+    "3.5", " 42 ", "1e3", "1E-3", "-0", "+7", ".5", "5.", "1_000", "1_000.000_1", "1e1_0",
+    "nan", "NaN", "-nan", "+nAn", "inf", "-inf", "Infinity", "-INFINITY", "infinit", "in f",
+    "\t3.5\n", "\u00a03\u2003", "\u0661\u0662", "\uff11\uff12.5", "1.7976931348623159e308",
+    "1e-400", "00012", "0_0", "", "  ", ".", "1e", "1e+", "e3", "0x10", "1__0", "_1", "1_",
+    "1_.5", "1._5", "1,5", "abc", "1 2", "--1", "+-1", "1e3.5", "١٫٥", "3\x00", "12" * 200,
+    "0." + "0" * 300 + "1", "123456789012345678901234567890", "4.9e-324", "2.4703282292062328e-324",
+    "0.1", "0.30000000000000004", "9007199254740993",
+]
+
+
+def py_float(t):
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def identity():
+    sc = StandardScaler(with_mean=False, with_std=False).fit(np.zeros((2, 1)))
+    return dumps(sc, "p4")
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_text_reads_like_python_float(db, identity, text):
+    want = py_float(text)
+    if len(text.encode()) > 512 and want is not None:
+        want = None  # documented: longer texts are refused (pk_pyfloat.h)
+    if want is None:
+        err = sql_error(db, "model_transform", identity, text)
+        assert err is not None and "not a number" in err, err
+        return
+    if want in (float("inf"), float("-inf")):  # read as an infinity, refused like sklearn
+        assert sql_error(db, "model_transform", identity, text) == (
+            "model_transform: StandardScaler cannot take infinities: feature 1 is infinite")
+        return
+    got = sql_call(db, "model_transform", identity, text)
+    if want != want:
+        assert got == "[null]"  # JSON results write NaN as null
+    else:
+        import json
+        v = json.loads(got)[0]
+        assert v == want and str(v) == str(want), (text, got, want)
+
+
+def test_numpy_object_column_agrees():
+    # what scikit-learn does with a DataFrame column of numeric strings
+    col = np.array(["1_000", " 4 ", "\u0661", "1e3", "-inf"], dtype=object)
+    assert col.astype(float).tolist() == [py_float(t) for t in col]
+
+
+@pytest.fixture(scope="module")
+def churn():
+    df = frame(600, 5)
+    ct = ColumnTransformer([("c", OneHotEncoder(), ["country", "plan"]),
+                            ("o", OrdinalEncoder(), ["grade"]),
+                            ("n", make_pipeline(SimpleImputer(), StandardScaler()), ["age", "income"])])
+    df = df[df["country"].notna()]
+    model = make_pipeline(ct, LogisticRegression(max_iter=1000)).fit(
+        df[["country", "plan", "grade", "age", "income"]], target(df))
+    return model, dumps(model, "p5")
+
+
+def test_named_and_positional_forms_agree(db, churn):
+    model, blob = churn
+    row = pd.DataFrame({"country": ["fr"], "plan": ["pro"], "grade": [3], "age": [41],
+                        "income": [52000.5]})
+    want = model.predict_proba(row)[0].tolist()
+    pos = sql_call(db, "model_predict_proba", blob, "fr", "pro", 3, 41, 52000.5)
+    named = db.execute("SELECT model_predict_proba(?, json_object('income', 52000.5, 'age', 41, "
+                       "'plan', 'pro', 'grade', 3, 'country', 'fr'))", (blob,)).fetchone()[0]
+    text = sql_call(db, "model_predict_proba", blob, "fr", "pro", "3", " 41", "52_000.5")
+    import json
+    for got in (pos, named, text):
+        assert json.loads(got) == pytest.approx(want, rel=1e-12)
+    # a JSON array in training order, and JSON text passed as a plain string
+    arr = sql_call(db, "model_predict_proba", blob, '["fr", "pro", 3, 41, 52000.5]')
+    assert json.loads(arr) == pytest.approx(want, rel=1e-12)
+    # the pickle_* form (BLOB only) reads the same arguments
+    assert db.execute("SELECT pickle_predict(?, json_object('income', 52000.5, 'age', 41, "
+                      "'plan', 'pro', 'grade', 3, 'country', 'fr'))", (blob,)).fetchone()[0] == \
+        model.predict(row)[0]
+
+
+def test_typed_errors(db, churn):
+    _, blob = churn
+    e = lambda *a: sql_error(db, "model_predict", blob, *a)  # noqa: E731
+    assert e("xx", "pro", 3, 41, 1.0) == (
+        "model_predict: OneHotEncoder: feature 1 ('country') has the unknown category 'xx' "
+        "(fitted categories: 'br', 'de', 'es', 'fr', 'it' and 5 more)")
+    assert e("fr", "pro", 7, 41, 1.0) == (
+        "model_predict: OrdinalEncoder: feature 1 ('grade') has the unknown category 7 "
+        "(fitted categories: 1, 2, 3, 4)")
+    assert e(None, "pro", 3, 41, 1.0) == (
+        "model_predict: OneHotEncoder: feature 1 ('country') has the unknown category NULL "
+        "(fitted categories: 'br', 'de', 'es', 'fr', 'it' and 5 more)")
+    assert e("fr", "pro", 3, "forty", 1.0) == "model_predict: feature 4 ('age') is 'forty', not a number"
+    assert e("fr", "pro", 3, 41) == ("model_predict: Pipeline expects 5 features (country, plan, "
+                                     "grade, age, income), got 4")
+    assert e("fr", "pro", 3, 41, b"\x00") == ("model_predict: feature 5 ('income') is a BLOB: "
+                                              "Pipeline takes numbers and text")
+    names = "'country', 'plan', 'grade', 'age', 'income'"
+    err = db.execute
+    with pytest.raises(sqlite3.OperationalError) as ex:
+        err("SELECT model_predict(?, json_object('country', 'fr', 'plan', 'pro', 'grade', 3, "
+            "'age', 41, 'salary', 1))", (blob,)).fetchone()
+    assert str(ex.value) == "model_predict: unknown feature 'salary' (Pipeline expects %s)" % names
+    with pytest.raises(sqlite3.OperationalError) as ex:
+        err("SELECT model_predict(?, json_object('country', 'fr', 'plan', 'pro', 'grade', 3, "
+            "'age', 41))", (blob,)).fetchone()
+    assert str(ex.value) == "model_predict: missing feature 'income' (Pipeline expects %s)" % names
+    # numeric models: NULL where missing values are refused names the feature
+    lr = dumps(LogisticRegression().fit(pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [1.0, 0, 1, 0]}),
+                                        [0, 1, 0, 1]))
+    assert sql_error(db, "model_predict", lr, 1, None) == (
+        "model_predict: LogisticRegression cannot take missing values: feature 2 ('b') is NULL")
+    assert sql_error(db, "model_predict", lr, "1", "x") == "model_predict: feature 2 ('b') is 'x', not a number"
+
+
+def test_many_names_are_truncated(db):
+    cols = ["feature_%02d" % i for i in range(20)]
+    X = pd.DataFrame(np.arange(80.0).reshape(4, 20), columns=cols)
+    blob = dumps(StandardScaler().fit(X))
+    err = sql_error(db, "model_transform", blob, '{"nope": 1}')
+    assert err == ("model_transform: unknown feature 'nope' (StandardScaler expects "
+                   "'feature_00', 'feature_01', 'feature_02', 'feature_03', 'feature_04', "
+                   "'feature_05', 'feature_06', 'feature_07', ... (20 names))")
+    assert sql_error(db, "model_transform", blob, 1, 2).startswith(
+        "model_transform: StandardScaler expects 20 features (feature_00, feature_01, ")
+
+
+def test_object_imputer_alone(db):
+    df = pd.DataFrame({"c": ["a", np.nan, "b", "a"], "d": ["x", "y", np.nan, "y"]})
+    imp = SimpleImputer(strategy="most_frequent").fit(df)
+    blob = dumps(imp)
+    assert sql_call(db, "model_transform", blob, None, "q") == '["a","q"]'
+    assert sql_call(db, "model_transform", blob, "b", None) == '["b","y"]'
+    assert sql_error(db, "model_predict", blob, "b", None) == "model_predict: SimpleImputer has no predict"
