@@ -64,6 +64,9 @@ static const pk_sql_func pk_functions[] = {
     {"pickle_decision_function", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_decision_function, NULL,
      NULL},
     {"pickle_model_info", 1, PURE, 0, pk_fn_pickle_model_info, NULL, NULL},
+    {"model_inverse_transform", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
+     pk_fn_model_inverse_transform, NULL, NULL},
+    {"pickle_inverse_transform", 2, PURE, 1, pk_fn_pickle_inverse_transform, NULL, NULL},
     /* registry (sql_registry.c, sql_resolve.c, sql_events.c). ml_registry_init writes the schema
      * and ml_resolve reads the registry by name: direct calls only. ml_log (the only writer of
      * ml_events) and ml_alias_prev (per-connection memory) are called by the registry's

@@ -100,6 +100,8 @@ FAMILIES = {
     "sklearn.impute._base": {"SimpleImputer": "imputer", "MissingIndicator": "missing_indicator"},
     "sklearn.compose._column_transformer": {"ColumnTransformer": "coltrans"},
     "sklearn.preprocessing._encoders": {"OneHotEncoder": "onehot", "OrdinalEncoder": "ordinal"},
+    "sklearn.preprocessing._label": {"LabelEncoder": "label_encoder",
+                                     "LabelBinarizer": "label_binarizer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
     "sklearn.tree._classes": {
@@ -175,6 +177,8 @@ METHODS = {
     ("coltrans", "transformer"): "transform",
     ("onehot", "transformer"): "transform",
     ("ordinal", "transformer"): "transform",
+    ("label_encoder", "transformer"): "transform, inverse (model_inverse_transform)",
+    ("label_binarizer", "transformer"): "transform, inverse (model_inverse_transform)",
     ("decomposition", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",

@@ -130,6 +130,11 @@ typedef pk_code (*pk_model_cell_fn)(const pk_model *m, const pk_cell *row, doubl
 typedef pk_code (*pk_model_cmap_fn)(const pk_model *m, const pk_cell *row, pk_cell *out,
                                     pk_err *err);
 
+/* The inverse of a label encoder's transform: the class index (into classes_) that y[0..n)
+ * encodes (LabelEncoder: one code; LabelBinarizer: a row of its output). */
+typedef pk_code (*pk_model_inverse_fn)(const pk_model *m, const double *y, size_t n, size_t *cls,
+                                       pk_err *err);
+
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
     char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
@@ -153,6 +158,8 @@ struct pk_model {
     pk_model_cell_fn cfn[PK_METHOD_COUNT]; /* typed kernels (col_kind != NULL)         */
     pk_model_cmap_fn cmap;                 /* cells -> cells transform, or NULL        */
     size_t cmap_width;                     /* cells cmap writes                        */
+    pk_model_inverse_fn inverse;           /* label encoders: model_inverse_transform  */
+    size_t inverse_width;                  /* values inverse reads                     */
 
     int nan_ok;      /* the model's first step takes NaN (missing) values        */
     int any_width;   /* the row is never read (Dummy*): a pipeline step before it may

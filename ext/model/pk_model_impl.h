@@ -166,6 +166,8 @@ pk_code pk_compile_onehot(pk_mc *c);            /* pk_encoders.c                
 pk_code pk_compile_ordinal(pk_mc *c);           /* pk_encoders.c                                 */
 pk_code pk_compile_object_imputer(pk_mc *c);    /* pk_impute_cat.c: SimpleImputer on objects     */
 pk_code pk_compile_missing_indicator(pk_mc *c); /* pk_impute_cat.c                               */
+pk_code pk_compile_label_encoder(pk_mc *c);     /* pk_label.c: LabelEncoder                      */
+pk_code pk_compile_label_binarizer(pk_mc *c);   /* pk_label.c: LabelBinarizer                    */
 /* 1 when a SimpleImputer's statistics_ is an object array (pk_impute_cat.c). */
 int pk_imputer_is_object(const pk_value *obj);
 pk_code pk_compile_xgb_booster(pk_mc *c);    /* pk_xgb.c: xgboost.core.Booster                */

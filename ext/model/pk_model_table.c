@@ -33,6 +33,8 @@ const pk_model_family pk_model_families[] = {
     {"onehot", pk_compile_onehot},
     {"ordinal", pk_compile_ordinal},
     {"missing_indicator", pk_compile_missing_indicator},
+    {"label_encoder", pk_compile_label_encoder},
+    {"label_binarizer", pk_compile_label_binarizer},
     {"nb", pk_compile_nb},
     {"svm", pk_compile_svm},
     {"knn", pk_compile_knn},

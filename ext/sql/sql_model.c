@@ -1,6 +1,7 @@
 /*
- * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
- * and model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
+ * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function,
+ * model_inverse_transform (label encoders) and model_info (and their BLOB-only forms
+ * pickle_predict, ...): scoring rows with a pickled
  * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
@@ -56,8 +57,8 @@ typedef struct mc_entry {
     int refs;
     pk_model *model;
     double *x, *scratch, *out;
-    pk_cell *cells; /* a typed row (n_features), and a cell map's output (cmap_width) */
-    pk_cell *cout;
+    pk_cell *cells; /* a typed row (n_features)                                      */
+    pk_cell *cout;  /* a cell map's output (cmap_width) or an inverse's input (inverse_width) */
     unsigned char *seen;
     pk_buf text;    /* reused for JSON results */
     pk_buf strings; /* reused for the decoded strings of JSON features */
@@ -300,7 +301,8 @@ static mc_entry *entry_new(sqlite3_context *ctx, pk_model *m) {
     pk_buf_init(&e->strings, &pk_sql_alloc, 0);
     e->x = sqlite3_malloc64(m->n_features * sizeof(double));
     e->cells = sqlite3_malloc64(m->n_features * sizeof(pk_cell));
-    e->cout = sqlite3_malloc64((m->cmap_width ? m->cmap_width : 1) * sizeof(pk_cell));
+    size_t nc = m->cmap_width > m->inverse_width ? m->cmap_width : m->inverse_width;
+    e->cout = sqlite3_malloc64((nc ? nc : 1) * sizeof(pk_cell));
     e->scratch = sqlite3_malloc64(pk_model_scratch_len(m) * sizeof(double));
     e->out = sqlite3_malloc64(pk_model_out_len(m) * sizeof(double));
     e->seen = sqlite3_malloc64(m->n_features);
@@ -693,6 +695,97 @@ void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
+}
+
+/* ---- model_inverse_transform ------------------------------------------------------------- */
+
+/* Reads the encoded value of model_inverse_transform into e->out: a number, numeric TEXT, or a
+ * JSON array of numbers (a LabelBinarizer row). */
+static int read_encoded(sqlite3_context *ctx, const char *fname, mc_entry *e, sqlite3_value *v,
+                        size_t *n) {
+    const pk_model *m = e->model;
+    pk_err err;
+    pk_err_clear(&err);
+    int t = sqlite3_value_type(v);
+    if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+        e->out[0] = sqlite3_value_double(v);
+        *n = 1;
+        return 1;
+    }
+    if (t != SQLITE_TEXT) {
+        pk_sql_errorf(ctx, fname, "argument 2 is %s, not an encoded value",
+                      t == SQLITE_NULL ? "NULL" : "a BLOB");
+        return 0;
+    }
+    const char *s = (const char *)sqlite3_value_text(v);
+    size_t len = (size_t)sqlite3_value_bytes(v);
+    if (!s) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+    }
+    pk_cell one = {PK_CELL_TEXT, 0, s, len};
+    if (!pk_features_is_json(s, len)) {
+        if (pk_cell_number(NULL, 1, &one, &e->out[0], &err) != PK_OK) {
+            pk_sql_errorf(ctx, fname, "argument 2 is '%.40s', not a number", s);
+            return 0;
+        }
+        *n = 1;
+        return 1;
+    }
+    /* a JSON array of inverse_width numbers, read as the features of a model that wide */
+    pk_model shape = *m;
+    shape.n_features = m->inverse_width;
+    shape.feature_names = NULL;
+    pk_buf *sb = &e->strings;
+    sb->len = 0;
+    sb->failed = PK_OK;
+    if (pk_buf_reserve(sb, len + 1) != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+    }
+    if (pk_features_from_json(&shape, s, len, e->cout, e->seen, (char *)sb->data, &err) != PK_OK ||
+        pk_model_cells_to_x(NULL, e->cout, m->inverse_width, NULL, e->out, &err) != PK_OK) {
+        pk_sql_error(ctx, fname, &err);
+        return 0;
+    }
+    *n = m->inverse_width;
+    return 1;
+}
+
+static void inverse_call(sqlite3_context *ctx, sqlite3_value **argv, const char *fname,
+                         int blob_only) {
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, fname, argv[0], blob_only, &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    const pk_model *m = e->model;
+    size_t n, cls;
+    if (!m->inverse) {
+        pk_sql_errorf(ctx, fname, "%s has no inverse (LabelEncoder and LabelBinarizer have one)",
+                      m->cls);
+    } else if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+    } else if (read_encoded(ctx, fname, e, argv[1], &n)) {
+        pk_err err;
+        pk_err_clear(&err);
+        if (m->inverse(m, e->out, n, &cls, &err) != PK_OK)
+            pk_sql_error(ctx, fname, &err);
+        else
+            result_label(ctx, m, cls);
+    }
+    if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
+}
+
+void pk_fn_model_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    inverse_call(ctx, argv, "model_inverse_transform", 0);
+}
+
+void pk_fn_pickle_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    inverse_call(ctx, argv, "pickle_inverse_transform", 1);
 }
 
 /* ---- model_info ---------------------------------------------------------------------------- */
