@@ -56,8 +56,8 @@ static double rand_value(void) {
     }
 }
 
-static const char *const TEXTS[] = {"",   "fr",     "1",         " 2.5 ", "nan", "-inf",
-                                     "zz", "\xff\xfe", "\xd9\xa1", "1_000", "None", "missing"};
+static const char *const TEXTS[] = {"",   "fr",       "1",        " 2.5 ", "nan",  "-inf",
+                                    "zz", "\xff\xfe", "\xd9\xa1", "1_000", "None", "missing"};
 
 static void rand_cell(pk_cell *c) {
     uint64_t r = next_rand();
@@ -100,7 +100,8 @@ static void run_typed(pk_model *m, double *x, double *scratch, double *out, size
                 fuzz_check_err(&err);
                 continue;
             }
-            if (m->shape[k] == PK_OUT_LABEL) FUZZ_CHECK(out[0] >= 0 && out[0] < (double)m->n_classes);
+            if (m->shape[k] == PK_OUT_LABEL)
+                FUZZ_CHECK(out[0] >= 0 && out[0] < (double)m->n_classes);
         }
         if (m->cmap) {
             pk_err_clear(&err);

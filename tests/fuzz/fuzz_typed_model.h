@@ -1,13 +1,15 @@
 /* fuzz_typed_model.h - the DataFrame pipeline fuzz_typed.c scores: scikit-learn 1.2.1,
  * protocol 4, made by this code (rng = numpy.random.default_rng(0), n = 200):
- *   df = DataFrame(country=rng.choice(['fr','de','us','uk','es'], n), plan=rng.choice(['a','b'], n),
- *                  age=rng.integers(18, 80, n), grade=rng.choice([1,2,3], n), income=rng.normal(size=n))
+ *   df = DataFrame(country=rng.choice(['fr','de','us','uk','es'], n), plan=rng.choice(['a','b'],
+ * n), age=rng.integers(18, 80, n), grade=rng.choice([1,2,3], n), income=rng.normal(size=n))
  *   df.loc[::7, 'country'] = nan; df.loc[::5, 'income'] = nan
- *   ct = ColumnTransformer([('c', make_pipeline(SimpleImputer(strategy='constant', fill_value='na'),
- *          OneHotEncoder(handle_unknown='infrequent_if_exist', min_frequency=30, drop='first')), ['country']),
+ *   ct = ColumnTransformer([('c', make_pipeline(SimpleImputer(strategy='constant',
+ * fill_value='na'), OneHotEncoder(handle_unknown='infrequent_if_exist', min_frequency=30,
+ * drop='first')), ['country']),
  *        ('p', OneHotEncoder(handle_unknown='ignore'), ['plan']),
  *        ('o', OrdinalEncoder(handle_unknown='use_encoded_value', unknown_value=-1), ['grade']),
- *        ('n', make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), ['age', 'income']),
+ *        ('n', make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), ['age',
+ * 'income']),
  *        ('m', MissingIndicator(), ['income'])])
  *   make_pipeline(ct, LogisticRegression(max_iter=500)).fit(df, rng.integers(0, 3, n))
  */
