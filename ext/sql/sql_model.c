@@ -446,6 +446,38 @@ static int read_json_row(sqlite3_context *ctx, const char *fname, mc_entry *e, c
     return ROW_CELLS;
 }
 
+/* One SQL value as a cell (TEXT points at SQLite's copy, valid for this call); 0 with the error
+ * reported for a BLOB or out of memory. */
+static int value_cell(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j,
+                      sqlite3_value *v, pk_cell *c) {
+    memset(c, 0, sizeof *c);
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_FLOAT:
+        c->type = PK_CELL_NUM;
+        c->num = sqlite3_value_double(v);
+        return 1;
+    case SQLITE_INTEGER:
+        c->type = PK_CELL_NUM;
+        c->num = (double)sqlite3_value_int64(v);
+        return 1;
+    case SQLITE_NULL:
+        c->type = PK_CELL_NULL;
+        return 1;
+    case SQLITE_TEXT:
+        c->type = PK_CELL_TEXT;
+        c->s = (const char *)sqlite3_value_text(v);
+        c->len = (size_t)sqlite3_value_bytes(v);
+        if (!c->s) {
+            sqlite3_result_error_nomem(ctx);
+            return 0;
+        }
+        return 1;
+    default:
+        blob_error(ctx, fname, m, j);
+        return 0;
+    }
+}
+
 /* Reads the features of argv[1..argc): positional values in training order, or one JSON array
  * or object. A numeric model's positional row goes straight into e->x (the fast path: REAL and
  * INTEGER copied, TEXT read as Python's float(), NULL as NaN); a typed model's row and any JSON
@@ -486,57 +518,22 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
             case SQLITE_NULL:
                 e->x[j] = NAN;
                 break;
-            case SQLITE_TEXT: {
-                pk_cell c = {PK_CELL_TEXT, 0, (const char *)sqlite3_value_text(v),
-                             (size_t)sqlite3_value_bytes(v)};
-                if (!c.s) {
-                    sqlite3_result_error_nomem(ctx);
-                    return ROW_ERROR;
-                }
+            default: { /* TEXT read as a number; BLOB refused */
+                pk_cell c;
+                if (!value_cell(ctx, fname, m, j, v, &c)) return ROW_ERROR;
                 pk_err err;
                 pk_err_clear(&err);
                 if (pk_cell_number(m, j, &c, &e->x[j], &err) != PK_OK) {
                     pk_sql_error(ctx, fname, &err);
                     return ROW_ERROR;
                 }
-                break;
             }
-            default:
-                blob_error(ctx, fname, m, j);
-                return ROW_ERROR;
             }
         }
         return ROW_X;
     }
-    for (size_t j = 0; j < given; j++) {
-        sqlite3_value *v = argv[j + 1];
-        pk_cell *c = &e->cells[j];
-        switch (sqlite3_value_type(v)) {
-        case SQLITE_FLOAT:
-            c->type = PK_CELL_NUM;
-            c->num = sqlite3_value_double(v);
-            break;
-        case SQLITE_INTEGER:
-            c->type = PK_CELL_NUM;
-            c->num = (double)sqlite3_value_int64(v);
-            break;
-        case SQLITE_NULL:
-            c->type = PK_CELL_NULL;
-            break;
-        case SQLITE_TEXT:
-            c->type = PK_CELL_TEXT;
-            c->s = (const char *)sqlite3_value_text(v);
-            c->len = (size_t)sqlite3_value_bytes(v);
-            if (!c->s) {
-                sqlite3_result_error_nomem(ctx);
-                return ROW_ERROR;
-            }
-            break;
-        default:
-            blob_error(ctx, fname, m, j);
-            return ROW_ERROR;
-        }
-    }
+    for (size_t j = 0; j < given; j++)
+        if (!value_cell(ctx, fname, m, j, argv[j + 1], &e->cells[j])) return ROW_ERROR;
     return ROW_CELLS;
 }
 

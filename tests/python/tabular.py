@@ -9,11 +9,12 @@ score(db, blob, method, cols, form) runs one method over the table in one of the
   "json"  model_x(blob, json_object('c2', c2, 'c1', c1, ...))   (names in reverse order)
 compare(ours, ref) checks labels exactly and floats within RTOL relative.
 """
-import json
 import math
 
 import numpy as np
 import pandas as pd
+
+from modelcheck import _as_float_array as as_floats
 
 RTOL = 1e-12
 
@@ -84,15 +85,6 @@ def score(db, blob, fn, cols, form="pos", name="t"):
         args = "json_object(%s)" % ", ".join("'%s', \"%s\"" % (c, c) for c in reversed(cols))
     q = "SELECT %s(?, %s) FROM %s ORDER BY rowid" % (fn, args, name)
     return [r[0] for r in db.execute(q, (blob,))]
-
-
-def as_floats(vals):
-    out = []
-    for v in vals:
-        if isinstance(v, str):
-            v = json.loads(v)
-        out.append(np.nan if v is None else v)
-    return np.asarray(out, dtype=float)
 
 
 def compare_floats(ours, ref, what):
