@@ -150,5 +150,12 @@ __attribute__((visibility("default")))
                                         sqlite3_errstr(rc));
         return rc;
     }
+    rc = pk_register_score(db);
+    if (rc != SQLITE_OK) {
+        if (pzErrMsg)
+            *pzErrMsg =
+                sqlite3_mprintf("pickle_ext: cannot register model_score: %s", sqlite3_errstr(rc));
+        return rc;
+    }
     return SQLITE_OK;
 }

@@ -156,3 +156,54 @@ def test_object_imputer_alone(db):
     assert sql_call(db, "model_transform", blob, None, "q") == '["a","q"]'
     assert sql_call(db, "model_transform", blob, "b", None) == '["b","y"]'
     assert sql_error(db, "model_predict", blob, "b", None) == "model_predict: SimpleImputer has no predict"
+
+
+def test_model_score_whole_table(db):
+    """model_score(m, 'table') matches columns by name (any order, extra columns ignored) and
+    gives scikit-learn's labels and probabilities with the rows' keys."""
+    import json
+    from tabular import load_frame
+    train, test = frame(600, 7), frame(600, 8, unseen=True)
+    cols = ["country", "plan", "age", "income"]
+    ct = ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore"), ["country", "plan"]),
+                            ("n", make_pipeline(SimpleImputer(), StandardScaler()), ["age", "income"])])
+    model = make_pipeline(ct, LogisticRegression(max_iter=1000)).fit(train[cols], target(train))
+    blob = dumps(model, "joblib")
+    shuffled = test[["income", "score", "plan", "age", "country"]]  # other order, extra column
+    load_frame(db, shuffled, name="src")
+    rows = db.execute("SELECT key, prediction, probabilities FROM model_score(?, 'src') "
+                      "ORDER BY key", (blob,)).fetchall()
+    assert [r[0] for r in rows] == list(range(1, len(test) + 1))
+    assert [r[1] for r in rows] == model.predict(test[cols]).tolist()
+    ours = np.array([json.loads(r[2]) for r in rows])
+    ref = model.predict_proba(test[cols])
+    assert np.all(np.abs(ours - ref) <= 1e-12 * np.abs(ref))
+    # a single-column primary key is the key; a regressor has no probabilities
+    db.execute("CREATE TABLE pk(code TEXT PRIMARY KEY, age, income, plan, country)")
+    db.execute("INSERT INTO pk VALUES ('a1', 30, 1000.0, 'pro', 'fr'), ('b2', 50, NULL, 'basic', NULL)")
+    got = db.execute("SELECT key, prediction FROM model_score(?, 'pk') ORDER BY key", (blob,)).fetchall()
+    assert [g[0] for g in got] == ["a1", "b2"]
+    from sklearn.linear_model import Ridge
+    reg = dumps(make_pipeline(ct, Ridge()).fit(train[cols], train["visits"]))
+    got = db.execute("SELECT prediction, probabilities FROM model_score(?, 'pk') ORDER BY key", (reg,)).fetchall()
+    assert got[0][1] is None and isinstance(got[0][0], float)
+    # errors
+    with pytest.raises(sqlite3.OperationalError) as ex:
+        db.execute("SELECT * FROM model_score(?, 'nope')", (blob,)).fetchall()
+    assert str(ex.value) == "model_score: no such table: nope"
+    db.execute("CREATE TABLE few(age, income)")
+    with pytest.raises(sqlite3.OperationalError) as ex:
+        db.execute("SELECT * FROM model_score(?, 'few')", (blob,)).fetchall()
+    assert str(ex.value) == "model_score: table few has no column 'country', 'plan'"
+    plain = dumps(LogisticRegression().fit(np.eye(3), [0, 1, 1]))
+    with pytest.raises(sqlite3.OperationalError) as ex:
+        db.execute("SELECT * FROM model_score(?, 'few')", (plain,)).fetchall()
+    assert "has no feature_names_in_" in str(ex.value)
+    with pytest.raises(sqlite3.OperationalError):
+        db.execute("SELECT * FROM model_score").fetchall()
+    assert db.execute("SELECT count(*) FROM model_score(NULL, 'pk')").fetchone()[0] == 0
+    # DIRECTONLY: a view cannot use it
+    db.execute("CREATE VIEW v AS SELECT * FROM model_score(x'00', 'pk')")
+    with pytest.raises(sqlite3.OperationalError) as ex:
+        db.execute("SELECT * FROM v").fetchall()
+    assert "unsafe use of virtual table" in str(ex.value)

@@ -33,3 +33,9 @@ SELECT model_transform(blob, 'tokyo'), model_inverse_transform(blob, 2), model_i
 SELECT model_transform(blob, 'berlin') FROM m WHERE name = 'le';
 SELECT model_inverse_transform(blob, 3) FROM m WHERE name = 'le';
 SELECT model_inverse_transform(blob, 1) FROM m WHERE name = 'pipe';
+-- model_score: the whole table, columns matched by name
+CREATE TABLE customers(id INTEGER PRIMARY KEY, grade INTEGER, age REAL, country TEXT, note TEXT);
+INSERT INTO customers VALUES (10, 2, 25, 'fr', 'x'), (11, 1, 45.5, 'us', NULL), (12, 2, 60, NULL, NULL);
+SELECT key, prediction, round(json_extract(probabilities, '$[1]'), 9) FROM model_score((SELECT blob FROM m WHERE name = 'pipe'), 'customers');
+SELECT * FROM model_score((SELECT blob FROM m WHERE name = 'pipe'), 'm');
+SELECT * FROM model_score((SELECT blob FROM m WHERE name = 'le'), 'customers');
