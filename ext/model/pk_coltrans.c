@@ -8,7 +8,8 @@
  * integer (negative counts from the end), a slice of integers (Python's rules) or of names
  * (inclusive, as pandas' .loc), a boolean mask, a list/tuple/array of any of names or integers,
  * a pandas Index (pandas.core.indexes.base._new_Index), or the remainder's _RemainderColsList
- * (scikit-learn >= 1.5). Names are resolved against feature_names_in_ once, at compile time.
+ * (scikit-learn >= 1.5). Names are resolved against feature_names_in_ (_feature_names_in or
+ * _df_columns before scikit-learn 1.0) once, at compile time.
  * Empty selections are skipped, as scikit-learn skips them in transform.
  *
  * Transformers: 'drop' (nothing), 'passthrough' (the columns as numbers: TEXT read by Python's
@@ -297,6 +298,33 @@ static pk_code select_columns(pk_mc *c, const pk_value *v, colsel *s) {
 
 /* ---- compile ------------------------------------------------------------------------------ */
 
+/* scikit-learn < 1.0 kept the DataFrame's column names privately: _feature_names_in (an object
+ * array) or _df_columns (a pandas Index). They name the columns like feature_names_in_. */
+static pk_code legacy_names(pk_mc *c) {
+    pk_model *m = c->m;
+    const pk_value *v = pk_attr(c->obj, "_feature_names_in");
+    if (!v || v->kind == PK_NONE) v = pk_attr(c->obj, "_df_columns");
+    if (v && v->kind == PK_OBJECT && v->u.o.args && v->u.o.args->kind == PK_TUPLE &&
+        v->u.o.args->u.seq.len >= 2)
+        v = pk_dict_get_str(v->u.o.args->u.seq.items[1], "data");
+    if (!v || v->kind != PK_NDARRAY || !v->u.arr->objects || v->u.arr->ndim != 1) return PK_OK;
+    const pk_ndarray *a = v->u.arr;
+    size_t n = (size_t)a->shape[0];
+    if (n != m->n_features || a->obj_base > a->nobjects || a->nobjects - a->obj_base < n ||
+        (n > 1 && a->strides[0] != 1))
+        return PK_OK;
+    char **names = pk_mc_alloc(c, n, sizeof *names);
+    if (!names) return c->err->code;
+    for (size_t j = 0; j < n; j++) {
+        const pk_value *s = a->objects[a->obj_base + j];
+        if (!s || s->kind != PK_STR) return PK_OK; /* non-string names: columns by index only */
+        names[j] = pk_mc_strdup(c, s->u.s.ptr, s->u.s.len);
+        if (!names[j]) return c->err->code;
+    }
+    m->feature_names = names;
+    return PK_OK;
+}
+
 static int is_str(const pk_value *v, const char *s) {
     return v && v->kind == PK_STR && strcmp(v->u.s.ptr, s) == 0;
 }
@@ -309,6 +337,10 @@ pk_code pk_compile_coltrans(pk_mc *c) {
         if (rc) return rc;
         if (!(nf >= 1 && nf < 1e9)) return pk_mc_not_fitted(c, "n_features_in_");
         m->n_features = (size_t)nf;
+    }
+    if (!m->feature_names) {
+        pk_code rc = legacy_names(c);
+        if (rc) return rc;
     }
     const pk_value *tr = pk_attr(c->obj, "transformers_");
     if (!tr || tr->kind == PK_NONE) return pk_mc_not_fitted(c, "transformers_");

@@ -207,3 +207,25 @@ def test_model_score_whole_table(db):
     with pytest.raises(sqlite3.OperationalError) as ex:
         db.execute("SELECT * FROM v").fetchall()
     assert "unsafe use of virtual table" in str(ex.value)
+
+
+@pytest.mark.parametrize("attr", ["_feature_names_in", "_df_columns"])
+def test_column_names_of_scikit_learn_before_1_0(db, attr):
+    """scikit-learn 0.2x kept the DataFrame's columns as _feature_names_in / _df_columns."""
+    df = frame(600, 9)
+    df = df[df["country"].notna()]
+    cols = ["country", "plan", "age", "visits"]
+    ct = ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore"), ["country", "plan"]),
+                            ("n", StandardScaler(), ["age", "visits"])])
+    model = make_pipeline(ct, LogisticRegression(max_iter=1000)).fit(df[cols], target(df))
+    want = model.predict_proba(df[cols][:50])[:, 1]
+    del ct.feature_names_in_  # the Pipeline's is a property reading its first step's
+    ct.__dict__[attr] = pd.Index(cols) if attr == "_df_columns" else np.array(cols, dtype=object)
+    blob = dumps(model, "p2")
+    import json
+    got = [json.loads(sql_call(db, "model_predict_proba", blob, *r))[1]
+           for r in df[cols][:50].itertuples(index=False)]
+    assert got == pytest.approx(list(want), rel=1e-12)
+    named = db.execute("SELECT model_predict(?, json_object('visits', 3, 'age', 40, 'plan', 'pro', "
+                       "'country', 'fr'))", (blob,)).fetchone()[0]
+    assert named in (0, 1)
