@@ -160,6 +160,8 @@ struct pk_model {
     size_t cmap_width;                     /* cells cmap writes                        */
     pk_model_inverse_fn inverse;           /* label encoders: model_inverse_transform  */
     size_t inverse_width;                  /* values inverse reads                     */
+    /* a typed composite's own kernels, run by its cfn with a row handle (pk_meta.h) */
+    pk_model_fn tfn[PK_METHOD_COUNT];
 
     unsigned not_python; /* bit (1u << method): a method this compiled model offers that the
                             Python estimator has not (XGBClassifier's output margin as
