@@ -47,19 +47,26 @@ static const pk_sql_func pk_functions[] = {
      * generated column, so no schema, e.g. an ATTACHed untrusted database's trigger, can make
      * them read the main registry; and an answer that changes when an alias moves never lands in
      * an index). pickle_predict, ... take BLOBs only and read no table: PURE, usable in views and
-     * indexes. conn = 1 for the per-connection compiled-model cache. */
-    {"model_predict", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_predict, NULL, NULL},
-    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_predict_proba, NULL,
-     NULL},
-    {"model_transform", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_transform, NULL, NULL},
-    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
+     * indexes. conn = 1 for the per-connection compiled-model cache. SQLITE_SUBTYPE: a single
+     * JSON-subtyped argument (json_object(...)) is read as named features. */
+    {"model_predict", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1, pk_fn_model_predict,
+     NULL, NULL},
+    {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
+     pk_fn_model_predict_proba, NULL, NULL},
+    {"model_transform", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
+     pk_fn_model_transform, NULL, NULL},
+    {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
      pk_fn_model_decision_function, NULL, NULL},
     {"model_info", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_model_info, NULL, NULL},
-    {"pickle_predict", -1, PURE, 1, pk_fn_pickle_predict, NULL, NULL},
-    {"pickle_predict_proba", -1, PURE, 1, pk_fn_pickle_predict_proba, NULL, NULL},
-    {"pickle_transform", -1, PURE, 1, pk_fn_pickle_transform, NULL, NULL},
-    {"pickle_decision_function", -1, PURE, 1, pk_fn_pickle_decision_function, NULL, NULL},
+    {"pickle_predict", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict, NULL, NULL},
+    {"pickle_predict_proba", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict_proba, NULL, NULL},
+    {"pickle_transform", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_transform, NULL, NULL},
+    {"pickle_decision_function", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_decision_function, NULL,
+     NULL},
     {"pickle_model_info", 1, PURE, 0, pk_fn_pickle_model_info, NULL, NULL},
+    {"model_inverse_transform", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
+     pk_fn_model_inverse_transform, NULL, NULL},
+    {"pickle_inverse_transform", 2, PURE, 1, pk_fn_pickle_inverse_transform, NULL, NULL},
     /* registry (sql_registry.c, sql_resolve.c, sql_events.c). ml_registry_sql and
      * ml_registry_init read the schema and ml_resolve reads the registry by name: direct calls
      * only. ml_log (the only writer of
@@ -143,6 +150,13 @@ __attribute__((visibility("default")))
         if (pzErrMsg)
             *pzErrMsg = sqlite3_mprintf("pickle_ext: cannot register model_supported: %s",
                                         sqlite3_errstr(rc));
+        return rc;
+    }
+    rc = pk_register_score(db);
+    if (rc != SQLITE_OK) {
+        if (pzErrMsg)
+            *pzErrMsg =
+                sqlite3_mprintf("pickle_ext: cannot register model_score: %s", sqlite3_errstr(rc));
         return rc;
     }
     return SQLITE_OK;

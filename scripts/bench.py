@@ -11,6 +11,8 @@ ratios, all from this one run.
 
 Sections (one function each, in SECTIONS):
   scoring  linear models, KMeans, a pipeline over a 1M-row table
+  tabular  ColumnTransformer(OneHotEncoder + StandardScaler) + LogisticRegression over 200,000
+           rows of 3 TEXT and 4 REAL columns
   trees    random forest and histogram boosting over 200,000 rows; decode+compile time
   families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows
   transforms KernelPCA, Nystroem, FactorAnalysis, sparse projection, FeatureAgglomeration, Birch,
@@ -22,7 +24,9 @@ Environment (defaults in brackets):
   PICKLE_EXT_SO   the extension [dist/pickle_ext.so]
   BENCH_ROWS      rows of the scoring table [1,000,000]
   BENCH_TREE_ROWS rows of the trees table [200,000]
-  BENCH_UDF_ROWS  rows scored by the per-row Python UDF of the scoring section [2,000]
+  BENCH_UDF_ROWS  rows scored by the per-row Python UDF of the scoring section [2,000]; the
+                  tabular section's UDF scores a tenth of them
+  BENCH_TABULAR_ROWS rows of the tabular section's table [200,000]
   BENCH_FAMILY_ROWS rows of the families table [20,000]
   BENCH_REPEAT    repetitions of throughput timings, best kept [5]
   BENCH_DECODE_MB size of the decode section's array in MB [200] (or --decode-mb)
@@ -43,6 +47,7 @@ import argparse
 import datetime
 import gc
 import io
+import json
 import pickle
 import platform
 import re
@@ -75,6 +80,7 @@ class Bench:
         self.n = int(os.environ.get("BENCH_ROWS", "1000000"))
         self.tree_rows = int(os.environ.get("BENCH_TREE_ROWS", "200000"))
         self.udf_rows = int(os.environ.get("BENCH_UDF_ROWS", "2000"))
+        self.tabular_rows = int(os.environ.get("BENCH_TABULAR_ROWS", "200000"))
         self.repeat = int(os.environ.get("BENCH_REPEAT", "5"))
         self.decode_mb = args.decode_mb
         self.load_start = os.getloadavg()
@@ -823,8 +829,87 @@ def section_xgboost(b):
                                    info_s / loads_s))
 
 
+# ---- section: tabular -------------------------------------------------------------------------
+
+def section_tabular(b):
+    """Issue 14: ColumnTransformer(OneHotEncoder + StandardScaler) + LogisticRegression over a
+    table of 3 TEXT and 4 REAL columns vs predict_proba on the DataFrame and a per-row UDF."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    n = b.tabular_rows
+    sec = "DataFrame pipeline (%s rows x 3 TEXT + 4 REAL columns)" % format(n, ",")
+    print(sec, flush=True)
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({
+        "country": rng.choice(["de", "fr", "us", "uk", "es", "it", "nl", "pl"], n),
+        "plan": rng.choice(["basic", "plus", "pro"], n),
+        "channel": rng.choice(["web", "store", "phone", "partner"], n),
+        "age": rng.integers(18, 80, n).astype(float), "income": rng.normal(5e4, 1.5e4, n),
+        "visits": rng.integers(0, 30, n).astype(float), "tenure": rng.exponential(3.0, n)})
+    y = ((df["plan"] == "pro") + df["age"] / 60 + rng.normal(0, 0.5, n) > 1).astype(int)
+    cats, nums = ["country", "plan", "channel"], ["age", "income", "visits", "tenure"]
+    model = make_pipeline(ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore"), cats),
+                                             ("n", StandardScaler(), nums)]),
+                          LogisticRegression(max_iter=1000)).fit(df[:20000], y[:20000])
+    blob = pickle.dumps(model, protocol=4)
+    db = b.db
+    db.execute("DROP TABLE IF EXISTS customers")
+    db.execute("CREATE TABLE customers(country TEXT, plan TEXT, channel TEXT, age REAL, "
+               "income REAL, visits REAL, tenure REAL)")
+    db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   df.itertuples(index=False, name=None))
+    db.commit()
+    args = "country, plan, channel, age, income, visits, tenure"
+    scan_ns = b.sql_ns("SELECT count(country || plan || channel), sum(age + income + visits + "
+                       "tenure) FROM customers", rows=n)[0]
+    sql = "SELECT count(model_predict_proba(?, %s)) FROM customers" % args
+    ns, _ = b.sql_ns(sql, (blob,), rows=n)
+    named = "SELECT count(model_predict_proba(?, json_object(%s))) FROM customers" % ", ".join(
+        "'%s', %s" % (c, c) for c in cats + nums)
+    ns_json, _ = b.sql_ns(named, (blob,), rows=n)
+    ns_label, _ = b.sql_ns("SELECT sum(model_predict(?, %s)) FROM customers" % args, (blob,),
+                           rows=n)
+    secs, _ = b.best(lambda: model.predict(df))
+    batch_label_ns = secs * 1e9 / n
+    # the SQL answers are scikit-learn's
+    got = [json.loads(r[0])[1] for r in db.execute(
+        "SELECT model_predict_proba(?, %s) FROM customers WHERE rowid <= 1000" % args, (blob,))]
+    want = model.predict_proba(df[:1000])[:, 1]
+    assert np.allclose(got, want, rtol=1e-12, atol=0), "tabular answers differ"
+    secs, _ = b.best(lambda: model.predict_proba(df))
+    batch_ns = secs * 1e9 / n
+    secs, _ = b.best(lambda: model.predict_proba(
+        pd.DataFrame(db.execute("SELECT %s FROM customers" % args).fetchall(),
+                     columns=cats + nums)))
+    fetch_ns = secs * 1e9 / n
+    cols = cats + nums
+    b.db.create_function("py_proba", 7, lambda *r: float(
+        model.predict_proba(pd.DataFrame([r], columns=cols))[0, 1]))
+    k = b.udf_rows // 10
+    ns_udf, _ = b.sql_ns("SELECT sum(py_proba(%s)) FROM customers WHERE rowid <= %d" % (args, k),
+                         rows=k, repeat=1)
+    b.add(sec, "(a) scan of the 7 columns", scan_ns, n)
+    b.add(sec, "(b) count(model_predict_proba(m, 7 columns))", ns, n)
+    b.add(sec, "(b') the same with json_object(name, value, ...)", ns_json, n)
+    b.add(sec, "(e) sum(model_predict(m, 7 columns)) (a label: no JSON text per row)", ns_label, n)
+    b.add(sec, "(c) Python: pipeline.predict_proba(DataFrame) (batch)", batch_ns, n)
+    b.add(sec, "(f) Python: pipeline.predict(DataFrame) (batch)", batch_label_ns, n)
+    b.add(sec, "(c') Python: fetch rows into a DataFrame + predict_proba", fetch_ns, n)
+    b.add(sec, "(d) Python UDF: predict_proba of a one-row DataFrame per row", ns_udf, k)
+    b.ratio(sec, "(c) batch / (b)", batch_ns / ns, ">= 5", batch_ns / ns >= 5)
+    b.ratio(sec, "(c') fetch + batch / (b)", fetch_ns / ns)
+    b.ratio(sec, "(f) batch predict / (e)", batch_label_ns / ns_label, ">= 5",
+            batch_label_ns / ns_label >= 5)
+    b.ratio(sec, "(d) UDF / (b)", ns_udf / ns, ">= 300", ns_udf / ns >= 300)
+
+
 SECTIONS = [
     ("scoring", section_scoring),
+    ("tabular", section_tabular),
     ("trees", section_trees),
     ("families", section_families),
     ("transforms", section_transforms),

@@ -181,6 +181,8 @@ static pk_code bag_members(pk_mc *c, bag *B, int bagging, size_t acc) {
             PK_OK)
             return rc;
         e->s = one.m[0];
+        /* members read their estimators_features_ columns of the row: numbers only */
+        if ((rc = pk_meta_numeric(c, e->s, what)) != PK_OK) return rc;
         if (one.scratch > sc) sc = one.scratch;
         if (one.out > ol) ol = one.out;
     }

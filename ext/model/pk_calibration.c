@@ -46,7 +46,7 @@ static pk_code cal_member_proba(const pk_model *m, const cal_member *e, const do
                                 double *scratch, double *p, pk_err *err) {
     const calib *C = m->impl;
     double *buf = scratch;
-    pk_code rc = e->s->fn[e->meth](e->s, x, scratch + C->o_sub, buf, err);
+    pk_code rc = pk_meta_run(m, e->s, e->meth, x, scratch + C->o_sub, buf, err);
     if (rc) return rc;
     size_t k = C->k;
     for (size_t j = 0; j < k; j++)
@@ -204,5 +204,9 @@ pk_code pk_compile_calibrated(pk_mc *c) {
     m->impl = C;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, cal_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, C->k, cal_proba);
-    return PK_OK;
+    const pk_model **mem = pk_mc_alloc(c, n, sizeof *mem);
+    if (!mem) return c->err->code;
+    for (size_t i = 0; i < n; i++)
+        mem[i] = C->mem[i].s;
+    return pk_meta_typed(c, mem, n);
 }

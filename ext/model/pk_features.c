@@ -1,17 +1,23 @@
 /*
  * pk_features.c - JSON features reader (see pk_features.h). A hand-written recursive-free scanner
- * over one array or object of scalars: nested arrays/objects are refused. Numbers are validated
- * against the JSON grammar, then converted with strtod on a bounded stack copy (at most 64
- * characters: longer numbers are refused).
+ * over one array or object of scalars into cells: nested arrays/objects are refused. Numbers are
+ * validated against the JSON grammar, then converted with strtod on a bounded stack copy (at most
+ * 64 characters: longer numbers are refused).
  */
 #include "pk_features.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NUM_MAX 64
 #define KEY_MAX 512
+
+typedef struct strspace {
+    char *buf;
+    size_t used, cap;
+} strspace;
 
 typedef struct jr {
     const char *s;
@@ -43,8 +49,8 @@ static int digit(jr *r) {
     return r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9';
 }
 
-/* Appends code point cp as UTF-8 to buf (at *len, cap KEY_MAX); 0 when it does not fit. */
-static int put_utf8(char *buf, size_t *len, uint32_t cp) {
+/* Appends code point cp as UTF-8 to buf (at *len, capacity cap); 0 when it does not fit. */
+static int put_utf8(char *buf, size_t *len, size_t cap, uint32_t cp) {
     char t[4];
     size_t k;
     if (cp < 0x80) {
@@ -66,7 +72,7 @@ static int put_utf8(char *buf, size_t *len, uint32_t cp) {
         t[3] = (char)(0x80 | (cp & 0x3F));
         k = 4;
     }
-    if (*len + k > KEY_MAX) return 0;
+    if (*len + k > cap) return 0;
     memcpy(buf + *len, t, k);
     *len += k;
     return 1;
@@ -89,8 +95,9 @@ static int hex4(jr *r, uint32_t *out) {
     return 1;
 }
 
-/* Reads a string (at '"') into buf (decoded, NUL-terminated; truncation is an error). */
-static pk_code string(jr *r, char *buf, size_t *len) {
+/* Reads a string (at '"') into buf (decoded, NUL-terminated, at most cap bytes before the NUL;
+ * truncation is an error). */
+static pk_code string(jr *r, char *buf, size_t cap, size_t *len) {
     *len = 0;
     r->i++; /* opening quote */
     while (r->i < r->n) {
@@ -102,7 +109,7 @@ static pk_code string(jr *r, char *buf, size_t *len) {
         }
         if (ch < 0x20) return bad(r, "control character in a string");
         if (ch != '\\') {
-            if (*len + 1 > KEY_MAX) return bad(r, "string too long");
+            if (*len + 1 > cap) return bad(r, "string too long");
             buf[(*len)++] = (char)ch;
             r->i++;
             continue;
@@ -152,46 +159,51 @@ static pk_code string(jr *r, char *buf, size_t *len) {
         default:
             return bad(r, "bad escape");
         }
-        if (!put_utf8(buf, len, cp)) return bad(r, "string too long");
+        if (!put_utf8(buf, len, cap, cp)) return bad(r, "string too long");
     }
     return bad(r, "unterminated string");
 }
 
-/* Reads one scalar value: number, null, true, false, NaN, Infinity. *is_str set for strings
- * (skipped). */
-static pk_code scalar(jr *r, double *out, int *is_str) {
-    *is_str = 0;
+/* Reads one scalar value into a cell: number, null, true, false, NaN, Infinity, or a string
+ * (decoded into the string space sb, which the caller sized to hold every string of the text). */
+static pk_code scalar(jr *r, pk_cell *out, strspace *sb) {
+    memset(out, 0, sizeof *out);
+    out->type = PK_CELL_NUM;
     ws(r);
     if (r->i >= r->n) return bad(r, "expected a value");
     char ch = r->s[r->i];
     if (ch == '"') {
-        char tmp[KEY_MAX + 1];
         size_t len;
-        *is_str = 1;
-        return string(r, tmp, &len);
+        pk_code rc = string(r, sb->buf + sb->used, sb->cap - sb->used, &len);
+        if (rc) return rc;
+        out->type = PK_CELL_TEXT;
+        out->s = sb->buf + sb->used;
+        out->len = len;
+        sb->used += len + 1;
+        return PK_OK;
     }
     if (lit(r, "null")) {
-        *out = NAN;
+        out->type = PK_CELL_NULL;
         return PK_OK;
     }
     if (lit(r, "true")) {
-        *out = 1;
+        out->num = 1;
         return PK_OK;
     }
     if (lit(r, "false")) {
-        *out = 0;
+        out->num = 0;
         return PK_OK;
     }
     if (lit(r, "NaN")) {
-        *out = NAN;
+        out->num = NAN;
         return PK_OK;
     }
     if (lit(r, "Infinity")) {
-        *out = INFINITY;
+        out->num = INFINITY;
         return PK_OK;
     }
     if (lit(r, "-Infinity")) {
-        *out = -INFINITY;
+        out->num = -INFINITY;
         return PK_OK;
     }
     if (ch == '[' || ch == '{') return bad(r, "nested arrays and objects are not features");
@@ -221,7 +233,7 @@ static pk_code scalar(jr *r, double *out, int *is_str) {
     char num[NUM_MAX];
     memcpy(num, r->s + start, k);
     num[k] = 0;
-    *out = strtod(num, NULL);
+    out->num = strtod(num, NULL);
     return PK_OK;
 }
 
@@ -232,15 +244,20 @@ int pk_features_is_json(const char *text, size_t len) {
     return i < len && (text[i] == '[' || text[i] == '{');
 }
 
-static pk_code text_feature(const pk_model *m, size_t j, pk_err *err) {
-    if (m->feature_names)
-        return pk_err_set(err, PK_EFEATURE, -1, -1, "feature %zu ('%s') is TEXT: %s takes numbers",
-                          j + 1, m->feature_names[j], m->cls);
-    return pk_err_set(err, PK_EFEATURE, -1, -1, "feature %zu is TEXT: %s takes numbers", j + 1,
-                      m->cls);
+/* "'a', 'b', 'c', ... (12 names)" into buf. */
+static void expected_names(const pk_model *m, char *buf, size_t cap) {
+    size_t len = 0, shown = m->n_features < 8 ? m->n_features : 8;
+    buf[0] = 0;
+    for (size_t j = 0; j < shown && len < cap; j++) {
+        int w = snprintf(buf + len, cap - len, "%s'%s'", j ? ", " : "", m->feature_names[j]);
+        if (w < 0) return;
+        len += (size_t)w;
+    }
+    if (m->n_features > shown && len < cap)
+        snprintf(buf + len, cap - len, ", ... (%zu names)", m->n_features);
 }
 
-static pk_code read_array(const pk_model *m, jr *r, double *x) {
+static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, strspace *sb) {
     size_t count = 0;
     r->i++;
     ws(r);
@@ -248,12 +265,10 @@ static pk_code read_array(const pk_model *m, jr *r, double *x) {
         r->i++;
     } else {
         for (;;) {
-            double v;
-            int is_str;
-            pk_code rc = scalar(r, &v, &is_str);
+            pk_cell v;
+            pk_code rc = scalar(r, &v, sb);
             if (rc) return rc;
-            if (is_str && count < m->n_features) return text_feature(m, count, r->err);
-            if (count < m->n_features) x[count] = v;
+            if (count < m->n_features) cells[count] = v;
             count++;
             ws(r);
             if (r->i < r->n && r->s[r->i] == ',') {
@@ -275,7 +290,8 @@ static pk_code read_array(const pk_model *m, jr *r, double *x) {
     return PK_OK;
 }
 
-static pk_code read_object(const pk_model *m, jr *r, double *x, unsigned char *seen) {
+static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned char *seen,
+                           strspace *sb) {
     if (!m->feature_names)
         return pk_err_set(r->err, PK_EFEATURE, -1, -1,
                           "%s was not fitted with feature names: pass the features positionally "
@@ -292,7 +308,7 @@ static pk_code read_object(const pk_model *m, jr *r, double *x, unsigned char *s
             if (r->i >= r->n || r->s[r->i] != '"') return bad(r, "expected a key");
             char key[KEY_MAX + 1];
             size_t klen;
-            pk_code rc = string(r, key, &klen);
+            pk_code rc = string(r, key, KEY_MAX, &klen);
             if (rc) return rc;
             ws(r);
             if (r->i >= r->n || r->s[r->i] != ':') return bad(r, "expected ':'");
@@ -301,19 +317,17 @@ static pk_code read_object(const pk_model *m, jr *r, double *x, unsigned char *s
             while (j < m->n_features && !(strlen(m->feature_names[j]) == klen &&
                                           memcmp(m->feature_names[j], key, klen) == 0))
                 j++;
-            if (j == m->n_features)
+            if (j == m->n_features) {
+                char names[400];
+                expected_names(m, names, sizeof names);
                 return pk_err_set(r->err, PK_EFEATURE, -1, -1,
-                                  "unknown feature '%s' (%s was fitted on %zu named features)", key,
-                                  m->cls, m->n_features);
+                                  "unknown feature '%.100s' (%s expects %s)", key, m->cls, names);
+            }
             if (seen[j])
                 return pk_err_set(r->err, PK_EFEATURE, -1, -1, "feature '%s' given twice", key);
             seen[j] = 1;
-            double v;
-            int is_str;
-            rc = scalar(r, &v, &is_str);
+            rc = scalar(r, &cells[j], sb);
             if (rc) return rc;
-            if (is_str) return text_feature(m, j, r->err);
-            x[j] = v;
             ws(r);
             if (r->i < r->n && r->s[r->i] == ',') {
                 r->i++;
@@ -329,17 +343,21 @@ static pk_code read_object(const pk_model *m, jr *r, double *x, unsigned char *s
     ws(r);
     if (r->i != r->n) return bad(r, "text after the object");
     for (size_t j = 0; j < m->n_features; j++)
-        if (!seen[j])
-            return pk_err_set(r->err, PK_EFEATURE, -1, -1, "missing feature '%s'",
-                              m->feature_names[j]);
+        if (!seen[j]) {
+            char names[400];
+            expected_names(m, names, sizeof names);
+            return pk_err_set(r->err, PK_EFEATURE, -1, -1, "missing feature '%s' (%s expects %s)",
+                              m->feature_names[j], m->cls, names);
+        }
     return PK_OK;
 }
 
-pk_code pk_features_from_json(const pk_model *m, const char *text, size_t len, double *x,
-                              unsigned char *seen, pk_err *err) {
+pk_code pk_features_from_json(const pk_model *m, const char *text, size_t len, pk_cell *cells,
+                              unsigned char *seen, char *strings, pk_err *err) {
     jr r = {text, len, 0, err};
+    strspace sb = {strings, 0, len + 1};
     ws(&r);
-    if (r.i < r.n && r.s[r.i] == '[') return read_array(m, &r, x);
-    if (r.i < r.n && r.s[r.i] == '{') return read_object(m, &r, x, seen);
+    if (r.i < r.n && r.s[r.i] == '[') return read_array(m, &r, cells, &sb);
+    if (r.i < r.n && r.s[r.i] == '{') return read_object(m, &r, cells, seen, &sb);
     return bad(&r, "expected '[' or '{'");
 }

@@ -1,5 +1,6 @@
 /*
- * pk_impute.c - SimpleImputer with numeric statistics (mean, median, most_frequent, constant).
+ * pk_impute.c - SimpleImputer with numeric statistics (mean, median, most_frequent, constant);
+ * statistics_ of objects (strings) go to pk_impute_cat.c.
  *
  * transform (scikit-learn 1.2): a value equal to missing_values (NaN: isnan) is replaced by
  * statistics_[j]; columns whose statistic is NaN are dropped unless strategy == 'constant' or
@@ -41,6 +42,7 @@ static pk_code imputer_transform(const pk_model *m, const double *x, double *scr
 
 pk_code pk_compile_imputer(pk_mc *c) {
     pk_model *m = c->m;
+    if (pk_imputer_is_object(c->obj)) return pk_compile_object_imputer(c);
     pk_mc_arr st;
     pk_code rc = pk_mc_array(c, "statistics_", 1, &st);
     if (rc) return rc;

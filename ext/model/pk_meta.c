@@ -70,7 +70,77 @@ pk_code pk_meta_compile_set(pk_mc *c, const pk_value *const *items, size_t n, co
 }
 
 int pk_meta_has(const pk_model *s, pk_method meth) {
-    return s->shape[meth] != PK_OUT_NONE && s->fn[meth] && !(s->not_python & (1u << meth));
+    return s->shape[meth] != PK_OUT_NONE &&
+           (s->col_kind ? s->cfn[meth] != NULL : s->fn[meth] != NULL) &&
+           !(s->not_python & (1u << meth));
+}
+
+static pk_code through(const pk_model *m, pk_method meth, const pk_cell *row, double *scratch,
+                       double *out, pk_err *err) {
+    pk_meta_row r = {row, scratch + (m->scratch - m->n_features), m};
+    return m->tfn[meth](m, (const double *)(const void *)&r, scratch, out, err);
+}
+static pk_code through_predict(const pk_model *m, const pk_cell *x, double *s, double *o,
+                               pk_err *e) {
+    return through(m, PK_PREDICT, x, s, o, e);
+}
+static pk_code through_proba(const pk_model *m, const pk_cell *x, double *s, double *o, pk_err *e) {
+    return through(m, PK_PREDICT_PROBA, x, s, o, e);
+}
+static pk_code through_transform(const pk_model *m, const pk_cell *x, double *s, double *o,
+                                 pk_err *e) {
+    return through(m, PK_TRANSFORM, x, s, o, e);
+}
+static pk_code through_decision(const pk_model *m, const pk_cell *x, double *s, double *o,
+                                pk_err *e) {
+    return through(m, PK_DECISION, x, s, o, e);
+}
+
+pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n) {
+    pk_model *m = c->m;
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        if (members[i] && members[i]->col_kind) any = 1;
+    if (!any) return PK_OK;
+    for (size_t i = 0; i < n && !m->n_features; i++)
+        if (members[i] && members[i]->col_kind) m->n_features = members[i]->n_features;
+    m->col_kind = pk_mc_alloc(c, m->n_features ? m->n_features : 1, 1);
+    if (!m->col_kind) return c->err->code;
+    memset(m->col_kind, PK_COL_NUM, m->n_features);
+    for (size_t i = 0; i < n; i++) {
+        const pk_model *s = members[i];
+        if (!s || !s->col_kind) continue;
+        if (s->n_features != m->n_features)
+            return pk_mc_fail(c, "%s: a member (%s) takes %zu typed columns, not %zu", m->cls,
+                              s->cls, s->n_features, m->n_features);
+        for (size_t j = 0; j < m->n_features; j++)
+            if (s->col_kind[j] > m->col_kind[j]) m->col_kind[j] = s->col_kind[j];
+    }
+    static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {through_predict, through_proba,
+                                                           through_transform, through_decision};
+    for (int k = 0; k < PK_METHOD_COUNT; k++) {
+        m->tfn[k] = m->fn[k];
+        m->cfn[k] = m->fn[k] ? cfns[k] : NULL;
+        m->fn[k] = NULL;
+    }
+    m->scratch += m->n_features;
+    return PK_OK;
+}
+
+pk_code pk_meta_run(const pk_model *m, const pk_model *s, pk_method meth, const double *x,
+                    double *scratch, double *out, pk_err *err) {
+    if (!m->col_kind) return s->fn[meth](s, x, scratch, out, err);
+    const pk_meta_row *r = (const pk_meta_row *)(const void *)x;
+    return pk_model_step(s, meth, r->cells, r->xbuf, scratch, out,
+                         s->n_features == m->n_features ? r->names : NULL, NULL, err);
+}
+
+pk_code pk_meta_numeric(pk_mc *c, const pk_model *s, const char *what) {
+    if (!s || !s->col_kind) return PK_OK;
+    return pk_mc_fail(c,
+                      "%s.%s (%s) takes typed inputs (text or categories); %s runs it on numbers "
+                      "only",
+                      c->m->cls, what, s->cls, c->m->cls);
 }
 
 pk_code pk_meta_label_values(pk_mc *c, const pk_model *s, const char *what, const double **vals) {
@@ -164,20 +234,20 @@ pk_code pk_meta_bin_init(pk_mc *c, const pk_value *obj, const char *what, pk_met
     return PK_OK;
 }
 
-pk_code pk_meta_bin_run(const pk_meta_bin *b, const double *x, double *buf, double *scratch,
-                        double *v, pk_err *err) {
+pk_code pk_meta_bin_run(const pk_model *m, const pk_meta_bin *b, const double *x, double *buf,
+                        double *scratch, double *v, pk_err *err) {
     if (!b->s) {
         *v = b->constant;
         return PK_OK;
     }
-    pk_code rc = b->s->fn[b->meth](b->s, x, scratch, buf, err);
+    pk_code rc = pk_meta_run(m, b->s, b->meth, x, scratch, buf, err);
     if (rc == PK_OK) *v = buf[b->col];
     return rc;
 }
 
-pk_code pk_meta_values(const pk_model *s, pk_method meth, const double *labels, const double *x,
-                       double *buf, double *scratch, double *out, pk_err *err) {
-    pk_code rc = s->fn[meth](s, x, scratch, buf, err);
+pk_code pk_meta_values(const pk_model *m, const pk_model *s, pk_method meth, const double *labels,
+                       const double *x, double *buf, double *scratch, double *out, pk_err *err) {
+    pk_code rc = pk_meta_run(m, s, meth, x, scratch, buf, err);
     if (rc) return rc;
     if (s->shape[meth] == PK_OUT_LABEL)
         out[0] = labels[(size_t)buf[0]];
@@ -191,7 +261,7 @@ pk_code pk_meta_values(const pk_model *s, pk_method meth, const double *labels, 
 static pk_code best_run(const pk_model *m, pk_method meth, const double *x, double *scratch,
                         double *out, pk_err *err) {
     const pk_model *s = m->impl;
-    return s->fn[meth](s, x, scratch, out, err);
+    return pk_meta_run(m, s, meth, x, scratch, out, err);
 }
 static pk_code best_predict(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return best_run(m, PK_PREDICT, x, s, o, e);
@@ -241,8 +311,9 @@ pk_code pk_compile_search(pk_mc *c) {
                                                      best_decision};
     for (int k = 0; k < PK_METHOD_COUNT; k++) {
         m->why_not[k] = s->why_not[k];
-        if (s->shape[k] != PK_OUT_NONE && s->fn[k])
+        if (s->shape[k] != PK_OUT_NONE && (s->col_kind ? s->cfn[k] != NULL : s->fn[k] != NULL))
             pk_mc_method(c, (pk_method)k, s->shape[k], s->width[k], fns[k]);
     }
-    return PK_OK;
+    const pk_model *one = s;
+    return pk_meta_typed(c, &one, 1);
 }

@@ -40,6 +40,35 @@ pk_code pk_meta_compile_set(pk_mc *c, const pk_value *const *items, size_t n, co
 /* 1 when s offers `meth` as the Python estimator does (hasattr(est, meth)). */
 int pk_meta_has(const pk_model *s, pk_method meth);
 
+/* ---- typed members ---------------------------------------------------------------------------
+ * A composite that hands each member the same input row (a search, VotingClassifier,
+ * StackingClassifier's estimators, CalibratedClassifierCV, OneVsRest, ...) takes typed members
+ * (a Pipeline starting with a ColumnTransformer) by passing the typed cells through: once its
+ * members are compiled, pk_meta_typed makes it typed when one of them is (col_kind: per column
+ * the strongest need of its typed members); its kernels move to tfn and its cfn call them with
+ * `x` pointing at a pk_meta_row, not at doubles. Its kernels run members with pk_meta_run,
+ * which hands each member the cells (pk_model_step: a numeric member gets them as numbers) or,
+ * in a numeric composite, the doubles. A composite's kernels must then never read x
+ * themselves: those that do (stacking's passthrough, chains, bagging's feature subsets, feature
+ * selection) refuse typed members with pk_meta_numeric. */
+typedef struct pk_meta_row {
+    const pk_cell *cells;  /* the row, n_features cells                            */
+    double *xbuf;          /* n_features doubles for a numeric member's input      */
+    const pk_model *names; /* the composite (feature names in messages)            */
+} pk_meta_row;
+
+/* Makes c->m typed when one of the n members is (see above); adds n_features doubles of
+ * scratch for pk_meta_row.xbuf. Call after the kernels are set (pk_mc_method). */
+pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n);
+
+/* Runs member s of composite m on the row `x` (doubles, or a pk_meta_row when m is typed). */
+pk_code pk_meta_run(const pk_model *m, const pk_model *s, pk_method meth, const double *x,
+                    double *scratch, double *out, pk_err *err);
+
+/* PK_EMODEL "<Class>.<what> (<member class>) takes typed inputs (text or categories); <Class>
+ * ... numbers only" when s is typed: for composites whose kernels read the row themselves. */
+pk_code pk_meta_numeric(pk_mc *c, const pk_model *s, const char *what);
+
 /* s's labels as numbers (int, bool, float classes); a PK_EMODEL naming `what` for text labels
  * or a model without classes. */
 pk_code pk_meta_label_values(pk_mc *c, const pk_model *s, const char *what, const double **vals);
@@ -64,14 +93,14 @@ typedef struct pk_meta_bin {
 pk_code pk_meta_bin_init(pk_mc *c, const pk_value *obj, const char *what, pk_meta_bin *b);
 
 /* The score of one row; buf has room for the sub-model's output, scratch for its scratch. */
-pk_code pk_meta_bin_run(const pk_meta_bin *b, const double *x, double *buf, double *scratch,
-                        double *v, pk_err *err);
+pk_code pk_meta_bin_run(const pk_model *m, const pk_meta_bin *b, const double *x, double *buf,
+                        double *scratch, double *v, pk_err *err);
 
 /* The output of s's `meth` as numbers: a label becomes its numeric value (labels[] from
  * pk_meta_label_values), a scalar or array is copied. Writes s->width[meth] values (1 for
  * a label) to out; buf holds the raw output. */
-pk_code pk_meta_values(const pk_model *s, pk_method meth, const double *labels, const double *x,
-                       double *buf, double *scratch, double *out, pk_err *err);
+pk_code pk_meta_values(const pk_model *m, const pk_model *s, pk_method meth, const double *labels,
+                       const double *x, double *buf, double *scratch, double *out, pk_err *err);
 
 /* ---- isotonic calibration (pk_isotonic.c) ------------------------------------------------ */
 

@@ -12,6 +12,7 @@
 
 #include "pk_buf.h"
 #include "pk_ndarray.h"
+#include "pk_pyfloat.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -146,7 +147,9 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
     }
     int any = 0;
     for (int k = 0; k < PK_METHOD_COUNT; k++)
-        if (m->shape[k] != PK_OUT_NONE && m->fn[k]) any = 1;
+        if (m->shape[k] != PK_OUT_NONE && (m->col_kind ? m->cfn[k] != NULL : m->fn[k] != NULL))
+            any = 1;
+    if (m->cmap) any = 1;
     if (!any || m->n_features == 0) {
         pk_err_set(err, PK_EMODEL, -1, -1, "%s has nothing to score with", m->cls);
         return NULL;
@@ -205,6 +208,8 @@ size_t pk_model_out_len(const pk_model *m) {
     return w;
 }
 
+static pk_code no_method(const pk_model *m, pk_method method, pk_err *err);
+
 pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,
                              pk_err *err) {
     for (size_t i = 0; i < m->n_features; i++) {
@@ -227,14 +232,86 @@ pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model 
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err) {
     if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE || !m->fn[method]) {
-        if ((unsigned)method < PK_METHOD_COUNT && m->why_not[method])
-            return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s: %s", m->cls,
-                              pk_method_name(method), m->why_not[method]);
-        return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s", m->cls, pk_method_name(method));
+        if (m->col_kind && (unsigned)method < PK_METHOD_COUNT && m->cfn[method])
+            return pk_err_set(err, PK_EMODEL, -1, -1, "%s takes typed rows (pk_model_run_cells)",
+                              m->cls);
+        return no_method(m, method, err);
     }
     pk_code rc = pk_model_check_input(m, x, m, err);
     if (rc != PK_OK) return rc;
     return m->fn[method](m, x, scratch, out, err);
+}
+
+/* "feature 3 ('age')" or "feature 3" into buf. */
+static const char *feature_label(const pk_model *names, size_t j, char *buf, size_t cap) {
+    if (names && names->feature_names && j < names->n_features)
+        snprintf(buf, cap, "feature %zu ('%s')", j + 1, names->feature_names[j]);
+    else
+        snprintf(buf, cap, "feature %zu", j + 1);
+    return buf;
+}
+
+pk_code pk_cell_number(const pk_model *names, size_t j, const pk_cell *c, double *out,
+                       pk_err *err) {
+    switch (c->type) {
+    case PK_CELL_NUM:
+        *out = c->num;
+        return PK_OK;
+    case PK_CELL_NULL:
+        *out = NAN;
+        return PK_OK;
+    case PK_CELL_TEXT:
+        if (pk_pyfloat(c->s, c->len, out)) return PK_OK;
+        break;
+    }
+    char lab[200];
+    int shown = c->len > 40 ? 40 : (int)c->len;
+    return pk_err_set(err, PK_EFEATURE, -1, -1, "%s is '%.*s%s', not a number",
+                      feature_label(names, j, lab, sizeof lab), shown, c->s,
+                      c->len > 40 ? "..." : "");
+}
+
+pk_code pk_model_cells_to_x(const pk_model *names, const pk_cell *row, size_t n,
+                            const size_t *col_index, double *x, pk_err *err) {
+    for (size_t j = 0; j < n; j++) {
+        if (row[j].type == PK_CELL_NUM) { /* the common case first */
+            x[j] = row[j].num;
+            continue;
+        }
+        pk_code rc = pk_cell_number(names, col_index ? col_index[j] : j, &row[j], &x[j], err);
+        if (rc) return rc;
+    }
+    return PK_OK;
+}
+
+static pk_code no_method(const pk_model *m, pk_method method, pk_err *err) {
+    if ((unsigned)method < PK_METHOD_COUNT && m->why_not[method])
+        return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s: %s", m->cls,
+                          pk_method_name(method), m->why_not[method]);
+    return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s", m->cls, pk_method_name(method));
+}
+
+pk_code pk_model_step(const pk_model *s, pk_method meth, const pk_cell *row, double *xbuf,
+                      double *scratch, double *out, const pk_model *names, const size_t *col_index,
+                      pk_err *err) {
+    if (s->col_kind) return s->cfn[meth](s, row, scratch, out, err);
+    pk_code rc = pk_model_cells_to_x(names, row, s->n_features, col_index, xbuf, err);
+    if (rc) return rc;
+    rc = pk_model_check_input(s, xbuf, s->feature_names ? s : NULL, err);
+    if (rc) return rc;
+    return s->fn[meth](s, xbuf, scratch, out, err);
+}
+
+pk_code pk_model_run_cells(const pk_model *m, pk_method method, const pk_cell *row, double *x,
+                           double *scratch, double *out, pk_err *err) {
+    if (!m->col_kind) {
+        pk_code rc = pk_model_cells_to_x(m, row, m->n_features, NULL, x, err);
+        if (rc) return rc;
+        return pk_model_run(m, method, x, scratch, out, err);
+    }
+    if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE || !m->cfn[method])
+        return no_method(m, method, err);
+    return m->cfn[method](m, row, scratch, out, err);
 }
 
 double pk_np_sum(const double *a, size_t n) {

@@ -11,6 +11,27 @@
  * and calls pk_model_run(m, method, x, scratch, out, err) per row; nothing is allocated per row.
  * x holds m->n_features doubles, NaN for a missing value.
  *
+ * Typed rows. A row may also be given as m->n_features cells (pk_cell: NULL, a number or a
+ * text) with pk_model_run_cells; that is the only way to score a model with typed inputs
+ * (m->col_kind != NULL: a ColumnTransformer, an encoder, a text vectorizer, or a pipeline that
+ * starts with one). m->col_kind[j] says what input column j needs:
+ *   PK_COL_NUM   a number: NUM as is, NULL = NaN (missing), TEXT read as Python's float(str)
+ *                does (pk_pyfloat.h); non-numeric TEXT is an error naming the feature and value
+ *   PK_COL_CAT   a category: TEXT or NUM compared with the fitted categories, NULL = missing
+ *   PK_COL_TEXT  a document (text vectorizers): TEXT, NULL = missing
+ * Numeric models (col_kind == NULL) run on doubles through the unchanged fast path; for them
+ * pk_model_run_cells converts the cells into the caller's x buffer (pk_model_cells_to_x) first.
+ * Typed kernels (m->cfn) read cells; anything they need besides the out buffer (cells gathered for
+ * a sub-transformer, intermediate rows) is carved from the same double scratch, so a typed model
+ * allocates nothing per row either (pk_cell_scratch gives cell space inside scratch). Text cells
+ * point into the caller's memory (an SQL value, a JSON text) and are only read during the call.
+ *
+ * Composition: a sub-estimator of a Pipeline or ColumnTransformer is run by pk_model_step: a
+ * typed step gets its cells, a numeric step gets them converted to doubles. So a transformer
+ * family that reads doubles (scalers, discretizers, ...) plugs into a ColumnTransformer with no
+ * change, and a family that reads text (a vectorizer declaring col_kind {PK_COL_TEXT} and a cfn
+ * for transform) plugs in as a column transformer of a text column.
+ *
  * What a method writes into out (m->shape[method] says how to present it):
  *   PK_OUT_LABEL    out[0] is an index into the classes (pk_model_label_* gives the label)
  *   PK_OUT_CLUSTER  out[0] is the cluster number (an integer-valued double)
@@ -72,11 +93,47 @@ typedef enum pk_out_shape {
 
 typedef struct pk_model pk_model;
 
+/* One input value as SQL gives it. */
+typedef enum pk_cell_type { PK_CELL_NULL = 0, PK_CELL_NUM, PK_CELL_TEXT } pk_cell_type;
+
+typedef struct pk_cell {
+    pk_cell_type type;
+    double num;    /* PK_CELL_NUM                                                 */
+    const char *s; /* PK_CELL_TEXT: UTF-8 bytes s[0..len), not necessarily NUL-ended */
+    size_t len;
+} pk_cell;
+
+/* What an input column needs (m->col_kind). */
+typedef enum pk_col_kind { PK_COL_NUM = 0, PK_COL_CAT, PK_COL_TEXT } pk_col_kind;
+
+/* Doubles of scratch one pk_cell takes (cells are carved from the double scratch). */
+#define PK_CELL_DOUBLES ((sizeof(pk_cell) + sizeof(double) - 1) / sizeof(double))
+
+/* Cell space at scratch[at] (at counted in doubles). */
+static inline pk_cell *pk_cell_scratch(double *scratch, size_t at) {
+    return (pk_cell *)(void *)(scratch + at);
+}
+
 /* One method's kernel: reads x (m->n_features values), may use scratch
  * (pk_model_scratch_len(m) doubles), writes m->width[method] values to out. Returns PK_OK or an
  * error (a missing value reaching a step that cannot take it). */
 typedef pk_code (*pk_model_fn)(const pk_model *m, const double *x, double *scratch, double *out,
                                pk_err *err);
+
+/* A typed method's kernel: the same contract as pk_model_fn with the row given as
+ * m->n_features cells. */
+typedef pk_code (*pk_model_cell_fn)(const pk_model *m, const pk_cell *row, double *scratch,
+                                    double *out, pk_err *err);
+
+/* A transform whose output is cells again (SimpleImputer on strings): writes m->cmap_width cells
+ * to out, which may point into row's texts or the model's own strings. */
+typedef pk_code (*pk_model_cmap_fn)(const pk_model *m, const pk_cell *row, pk_cell *out,
+                                    pk_err *err);
+
+/* The inverse of a label encoder's transform: the class index (into classes_) that y[0..n)
+ * encodes (LabelEncoder: one code; LabelBinarizer: a row of its output). */
+typedef pk_code (*pk_model_inverse_fn)(const pk_model *m, const double *y, size_t n, size_t *cls,
+                                       pk_err *err);
 
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
@@ -95,6 +152,16 @@ struct pk_model {
     size_t width[PK_METHOD_COUNT]; /* values written to out by each method            */
     pk_model_fn fn[PK_METHOD_COUNT];
     const char *why_not[PK_METHOD_COUNT]; /* optional reason when shape is PK_OUT_NONE */
+
+    /* typed inputs (see the header comment); all NULL/0 for numeric models */
+    unsigned char *col_kind;               /* n_features pk_col_kind values, or NULL    */
+    pk_model_cell_fn cfn[PK_METHOD_COUNT]; /* typed kernels (col_kind != NULL)         */
+    pk_model_cmap_fn cmap;                 /* cells -> cells transform, or NULL        */
+    size_t cmap_width;                     /* cells cmap writes                        */
+    pk_model_inverse_fn inverse;           /* label encoders: model_inverse_transform  */
+    size_t inverse_width;                  /* values inverse reads                     */
+    /* a typed composite's own kernels, run by its cfn with a row handle (pk_meta.h) */
+    pk_model_fn tfn[PK_METHOD_COUNT];
 
     unsigned not_python; /* bit (1u << method): a method this compiled model offers that the
                             Python estimator has not (XGBClassifier's output margin as
@@ -134,6 +201,27 @@ size_t pk_model_out_len(const pk_model *m);
  * missing values: feature 2 ('petal width (cm)') is NULL". */
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err);
+
+/* Scores one row given as m->n_features cells (typed or numeric models). `x` is caller space
+ * of m->n_features doubles used for numeric models. Errors as pk_model_run, plus PK_EFEATURE
+ * "feature 2 ('age') is 'abc', not a number" and the encoders' "unknown category". */
+pk_code pk_model_run_cells(const pk_model *m, pk_method method, const pk_cell *row, double *x,
+                           double *scratch, double *out, pk_err *err);
+
+/* Converts cells to doubles for a numeric model (NULL -> NaN, TEXT by pk_pyfloat).
+ * PK_EFEATURE naming the feature (from `names`, the outermost model, may be NULL) and the value
+ * when a TEXT is not a number. col_index maps row positions to the outer feature numbers used
+ * in messages (NULL: identity). */
+pk_code pk_model_cells_to_x(const pk_model *names, const pk_cell *row, size_t n,
+                            const size_t *col_index, double *x, pk_err *err);
+
+/* One cell as a number (see pk_model_cells_to_x); j is the outer feature index. */
+pk_code pk_cell_number(const pk_model *names, size_t j, const pk_cell *c, double *out, pk_err *err);
+
+/* 1 when the model needs typed rows (pk_model_run_cells). */
+static inline int pk_model_typed(const pk_model *m) {
+    return m->col_kind != NULL;
+}
 
 /* "predict", "predict_proba", "transform", "decision_function". */
 const char *pk_method_name(pk_method method);

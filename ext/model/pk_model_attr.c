@@ -75,6 +75,21 @@ void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk
     c->m->fn[meth] = fn;
 }
 
+void pk_mc_cell_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width,
+                       pk_model_cell_fn fn) {
+    c->m->shape[meth] = shape;
+    c->m->width[meth] = width;
+    c->m->cfn[meth] = fn;
+}
+
+pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind) {
+    pk_model *m = c->m;
+    m->col_kind = pk_mc_alloc(c, m->n_features ? m->n_features : 1, 1);
+    if (!m->col_kind) return c->err->code;
+    memset(m->col_kind, (int)kind, m->n_features);
+    return PK_OK;
+}
+
 static int is_number(const pk_value *v) {
     double d;
     return v && v->kind != PK_NDARRAY && pk_as_f64(v, &d) == PK_OK;
@@ -238,6 +253,10 @@ static char *ucs4_label(pk_mc *c, const uint8_t *p, size_t itemsize, int big) {
     }
     s[len] = 0;
     return s;
+}
+
+char *pk_mc_ucs4(pk_mc *c, const uint8_t *p, size_t itemsize, int big) {
+    return ucs4_label(c, p, itemsize, big);
 }
 
 /* Label type of a Python value in an object array or list. */

@@ -88,6 +88,9 @@ const char *pk_mc_str(pk_mc *c, const char *attr);
  * object array / list of str, int, float, bool). */
 pk_code pk_mc_classes(pk_mc *c, const pk_value *classes);
 
+/* One element of a numpy 'U' array as UTF-8 in the model's arena (NULL with c->err set). */
+char *pk_mc_ucs4(pk_mc *c, const uint8_t *p, size_t itemsize, int big);
+
 /* Error helpers: "<Class> is not fitted (no <attr>)" and a formatted PK_EMODEL prefixed by
  * nothing (callers write the class name themselves). */
 pk_code pk_mc_not_fitted(pk_mc *c, const char *attr);
@@ -104,10 +107,25 @@ pk_code pk_mc_features(pk_mc *c, size_t n);
 /* Declares a method. */
 void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk_model_fn fn);
 
+/* Declares a typed method (the model also sets col_kind, e.g. with pk_mc_col_kinds). */
+void pk_mc_cell_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width,
+                       pk_model_cell_fn fn);
+
+/* Makes the model typed with every one of its n_features columns of `kind`. */
+pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind);
+
 /* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
  * feature names for the message (the outermost model; may be m). */
 pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,
                              pk_err *err);
+
+/* Runs step s's `meth` on s->n_features cells: a typed step reads them (s->cfn), a numeric step
+ * gets them converted into xbuf (s->n_features doubles; TEXT read as numbers, errors naming the
+ * feature through `names` and col_index, the outer feature number of each cell, NULL: identity)
+ * and checked for missing values. What a Pipeline or ColumnTransformer calls for each step. */
+pk_code pk_model_step(const pk_model *s, pk_method meth, const pk_cell *row, double *xbuf,
+                      double *scratch, double *out, const pk_model *names, const size_t *col_index,
+                      pk_err *err);
 
 /* ---- arithmetic in numpy's order ----------------------------------------------------------- */
 
@@ -155,8 +173,17 @@ pk_code pk_compile_imputer(pk_mc *c);           /* pk_impute.c                  
 pk_code pk_compile_poly(pk_mc *c);              /* pk_poly.c                                     */
 pk_code pk_compile_decomposition(pk_mc *c);     /* pk_decomp.c: PCA, TruncatedSVD                */
 pk_code pk_compile_pipeline(pk_mc *c);          /* pk_pipeline.c                                 */
-pk_code pk_compile_xgb_booster(pk_mc *c);       /* pk_xgb.c: xgboost.core.Booster                */
-pk_code pk_compile_xgb_classifier(pk_mc *c);    /* pk_xgb.c: XGBClassifier, XGBRFClassifier      */
-pk_code pk_compile_xgb_regressor(pk_mc *c); /* pk_xgb.c: XGBRegressor, XGBRFRegressor, XGBRanker */
+pk_code pk_compile_coltrans(pk_mc *c);          /* pk_coltrans.c: ColumnTransformer              */
+pk_code pk_compile_onehot(pk_mc *c);            /* pk_encoders.c                                 */
+pk_code pk_compile_ordinal(pk_mc *c);           /* pk_encoders.c                                 */
+pk_code pk_compile_object_imputer(pk_mc *c);    /* pk_impute_cat.c: SimpleImputer on objects     */
+pk_code pk_compile_missing_indicator(pk_mc *c); /* pk_impute_cat.c                               */
+pk_code pk_compile_label_encoder(pk_mc *c);     /* pk_label.c: LabelEncoder                      */
+pk_code pk_compile_label_binarizer(pk_mc *c);   /* pk_label.c: LabelBinarizer                    */
+/* 1 when a SimpleImputer's statistics_ is an object array (pk_impute_cat.c). */
+int pk_imputer_is_object(const pk_value *obj);
+pk_code pk_compile_xgb_booster(pk_mc *c);    /* pk_xgb.c: xgboost.core.Booster                */
+pk_code pk_compile_xgb_classifier(pk_mc *c); /* pk_xgb.c: XGBClassifier, XGBRFClassifier      */
+pk_code pk_compile_xgb_regressor(pk_mc *c);  /* pk_xgb.c: XGBRegressor, XGBRFRegressor, XGBRanker */
 
 #endif /* PK_MODEL_IMPL_H */

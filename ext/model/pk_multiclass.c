@@ -46,7 +46,7 @@ static pk_code mc_scores(const pk_model *m, const double *x, double *scratch, do
                          pk_err *err) {
     const mc *M = m->impl;
     for (size_t i = 0; i < M->n; i++) {
-        pk_code rc = pk_meta_bin_run(&M->bin[i], x, scratch, scratch + M->o_sub, &v[i], err);
+        pk_code rc = pk_meta_bin_run(m, &M->bin[i], x, scratch, scratch + M->o_sub, &v[i], err);
         if (rc) return rc;
     }
     return PK_OK;
@@ -61,7 +61,7 @@ static pk_code mc_member(const pk_model *m, size_t i, pk_method meth, size_t col
         *v = b->constant;
         return PK_OK;
     }
-    pk_code rc = b->s->fn[meth](b->s, x, scratch + M->o_sub, scratch, err);
+    pk_code rc = pk_meta_run(m, b->s, meth, x, scratch + M->o_sub, scratch, err);
     if (rc == PK_OK) *v = meth == PK_PREDICT ? M->pred_labels[i][(size_t)scratch[0]] : scratch[col];
     return rc;
 }
@@ -138,7 +138,7 @@ static pk_code ovo_votes(const pk_model *m, const double *x, double *scratch, do
             double p, cf;
             pk_code rc = mc_member(m, e, PK_PREDICT, 0, x, scratch, &p, err);
             if (rc == PK_OK)
-                rc = pk_meta_bin_run(&M->bin[e], x, scratch, scratch + M->o_sub, &cf, err);
+                rc = pk_meta_bin_run(m, &M->bin[e], x, scratch, scratch + M->o_sub, &cf, err);
             if (rc) return rc;
             conf[i] -= cf;
             conf[j] += cf;
@@ -359,7 +359,17 @@ pk_code pk_compile_multiclass(pk_mc *c) {
     mc *M = pk_mc_alloc(c, 1, sizeof *M);
     if (!M) return c->err->code;
     c->m->impl = M;
-    if (strcmp(c->m->cls, "OneVsRestClassifier") == 0) return compile_ovr(c, M);
-    if (strcmp(c->m->cls, "OneVsOneClassifier") == 0) return compile_ovo(c, M);
-    return compile_occ(c, M);
+    pk_code rc;
+    if (strcmp(c->m->cls, "OneVsRestClassifier") == 0)
+        rc = compile_ovr(c, M);
+    else if (strcmp(c->m->cls, "OneVsOneClassifier") == 0)
+        rc = compile_ovo(c, M);
+    else
+        rc = compile_occ(c, M);
+    if (rc) return rc;
+    const pk_model **mem = pk_mc_alloc(c, M->n, sizeof *mem);
+    if (!mem) return c->err->code;
+    for (size_t i = 0; i < M->n; i++)
+        mem[i] = M->bin[i].s;
+    return pk_meta_typed(c, mem, M->n);
 }

@@ -29,7 +29,7 @@ static pk_code mo_pred(const pk_model *m, size_t i, const double *x, double *scr
                        pk_err *err) {
     const mo *M = m->impl;
     const pk_model *s = M->set.m[i];
-    pk_code rc = s->fn[PK_PREDICT](s, x, scratch + M->o_sub, scratch, err);
+    pk_code rc = pk_meta_run(m, s, PK_PREDICT, x, scratch + M->o_sub, scratch, err);
     if (rc == PK_OK) *v = M->labels ? M->labels[i][(size_t)scratch[0]] : scratch[0];
     return rc;
 }
@@ -164,7 +164,13 @@ pk_code pk_compile_multioutput(pk_mc *c) {
         if (clf)
             m->why_not[PK_PREDICT_PROBA] = "its predict_proba is a list of arrays (one per "
                                            "output)";
-        return PK_OK;
+        return pk_meta_typed(c, (const pk_model *const *)M->set.m, n);
+    }
+    /* a chain appends the earlier predictions to the row: numbers only */
+    for (size_t i = 0; i < n; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "estimators_[%zu]", i);
+        if ((rc = pk_meta_numeric(c, M->set.m[i], what)) != PK_OK) return rc;
     }
     pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, n, chain_predict);
     if (!clf) return PK_OK;

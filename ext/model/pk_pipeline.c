@@ -8,6 +8,12 @@
  * kind and classes. Each later step checks its own input (a scaler passes NaN on; a linear model
  * after it refuses it, naming the feature when the step's input columns are the pipeline's).
  * Scratch: two buffers of the widest intermediate row plus the largest step scratch.
+ *
+ * Typed pipelines (the first step takes typed cells: a ColumnTransformer, an encoder, an imputer
+ * of strings): the leading steps that map cells to cells (SimpleImputer on strings) run first,
+ * then the one step that reads cells (pk_model_step: an encoder reads categories, a numeric step
+ * reads the cells as numbers), then the numeric rest as above. Scratch then also holds a buffer
+ * for the cells converted to numbers and two cell rows.
  */
 #include "pk_model_impl.h"
 
@@ -19,22 +25,27 @@ typedef struct pk_pipe {
     size_t nsteps; /* compiled steps (passthrough removed) */
     pk_model **steps;
     int final_is_est; /* the last compiled step is the final estimator (not passthrough) */
-    size_t maxw;
+    size_t maxw;      /* widest row a step reads or writes                           */
+    /* typed pipelines: steps[0 .. ncmap) map cells to cells, steps[ncmap] reads cells */
+    size_t ncmap;
+    size_t cellw;   /* widest cell row between the leading steps                 */
+    size_t cell_at; /* scratch offset (doubles) of the two cell rows              */
+    size_t sub_at;  /* scratch offset of the steps' own scratch                   */
 } pk_pipe;
 
-/* Runs steps [0, upto) as transforms; returns the row entering step `upto` (x or a buffer). */
-static pk_code pipe_prefix(const pk_model *m, const pk_pipe *P, size_t upto, const double *x,
-                           double *scratch, const double **row, pk_err *err) {
-    const double *in = x;
-    double *sub = scratch + 2 * P->maxw;
-    for (size_t i = 0; i < upto; i++) {
+/* Runs steps [from, upto) as transforms on `in`; the results alternate between the two row
+ * buffers at the start of scratch. Returns the row entering step `upto`. */
+static pk_code pipe_chain(const pk_model *m, const pk_pipe *P, size_t from, size_t upto,
+                          const double *in, double *scratch, const double **row, pk_err *err) {
+    double *sub = scratch + P->sub_at;
+    for (size_t i = from; i < upto; i++) {
         const pk_model *s = P->steps[i];
         if (i > 0) {
             pk_code rc =
                 pk_model_check_input(s, in, s->n_features == m->n_features ? m : NULL, err);
             if (rc) return rc;
         }
-        double *outb = scratch + (i % 2) * P->maxw;
+        double *outb = in == scratch ? scratch + P->maxw : scratch;
         pk_code rc = s->fn[PK_TRANSFORM](s, in, sub, outb, err);
         if (rc) return rc;
         in = outb;
@@ -43,19 +54,59 @@ static pk_code pipe_prefix(const pk_model *m, const pk_pipe *P, size_t upto, con
     return PK_OK;
 }
 
+/* The final step's `meth` on the row entering it (or, when the pipeline ends with a
+ * passthrough, that row itself as the transform). */
+static pk_code pipe_final(const pk_model *m, const pk_pipe *P, pk_method meth, const double *row,
+                          double *scratch, double *out, pk_err *err) {
+    if (!P->final_is_est) {
+        size_t w = P->steps[P->nsteps - 1]->width[PK_TRANSFORM];
+        memcpy(out, row, w * sizeof(double));
+        return PK_OK;
+    }
+    const pk_model *s = P->steps[P->nsteps - 1];
+    if (P->nsteps > 1) {
+        pk_code rc = pk_model_check_input(s, row, s->n_features == m->n_features ? m : NULL, err);
+        if (rc) return rc;
+    }
+    return s->fn[meth](s, row, scratch + P->sub_at, out, err);
+}
+
 static pk_code pipe_method(const pk_model *m, pk_method meth, const double *x, double *scratch,
                            double *out, pk_err *err) {
     const pk_pipe *P = m->impl;
-    size_t last = P->nsteps - 1;
+    size_t ntrans = P->final_is_est ? P->nsteps - 1 : P->nsteps;
     const double *row;
-    pk_code rc = pipe_prefix(m, P, last, x, scratch, &row, err);
+    pk_code rc = pipe_chain(m, P, 0, ntrans, x, scratch, &row, err);
     if (rc) return rc;
-    const pk_model *s = P->steps[last];
-    if (last > 0) {
-        rc = pk_model_check_input(s, row, s->n_features == m->n_features ? m : NULL, err);
+    return pipe_final(m, P, meth, row, scratch, out, err);
+}
+
+/* Typed pipelines: the leading cell maps, the step reading cells, then the numeric rest. */
+static pk_code pipe_cell_method(const pk_model *m, pk_method meth, const pk_cell *row,
+                                double *scratch, double *out, pk_err *err) {
+    const pk_pipe *P = m->impl;
+    pk_cell *cb = pk_cell_scratch(scratch, P->cell_at);
+    const pk_cell *in = row;
+    size_t i;
+    for (i = 0; i < P->ncmap; i++) {
+        const pk_model *s = P->steps[i];
+        pk_cell *o = cb + (i % 2) * P->cellw;
+        pk_code rc = s->cmap(s, in, o, err);
         if (rc) return rc;
+        in = o;
     }
-    return s->fn[meth](s, row, scratch + 2 * P->maxw, out, err);
+    const pk_model *s = P->steps[i];
+    const pk_model *names = s->n_features == m->n_features ? m : NULL;
+    double *xconv = scratch + 2 * P->maxw, *sub = scratch + P->sub_at;
+    size_t ntrans = P->final_is_est ? P->nsteps - 1 : P->nsteps;
+    if (i >= ntrans) /* the step reading cells is the final estimator */
+        return pk_model_step(s, meth, in, xconv, sub, out, names, NULL, err);
+    pk_code rc = pk_model_step(s, PK_TRANSFORM, in, xconv, sub, scratch, names, NULL, err);
+    if (rc) return rc;
+    const double *r;
+    rc = pipe_chain(m, P, i + 1, ntrans, scratch, scratch, &r, err);
+    if (rc) return rc;
+    return pipe_final(m, P, meth, r, scratch, out, err);
 }
 
 static pk_code pipe_predict(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
@@ -68,14 +119,29 @@ static pk_code pipe_decision(const pk_model *m, const double *x, double *s, doub
     return pipe_method(m, PK_DECISION, x, s, o, e);
 }
 static pk_code pipe_transform(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
-    const pk_pipe *P = m->impl;
-    if (P->final_is_est) return pipe_method(m, PK_TRANSFORM, x, s, o, e);
-    const double *row;
-    pk_code rc = pipe_prefix(m, P, P->nsteps, x, s, &row, e);
-    if (rc) return rc;
-    size_t w = P->steps[P->nsteps - 1]->width[PK_TRANSFORM];
-    memcpy(o, row, w * sizeof(double));
-    return PK_OK;
+    return pipe_method(m, PK_TRANSFORM, x, s, o, e);
+}
+static pk_code pipe_cpredict(const pk_model *m, const pk_cell *x, double *s, double *o, pk_err *e) {
+    return pipe_cell_method(m, PK_PREDICT, x, s, o, e);
+}
+static pk_code pipe_cproba(const pk_model *m, const pk_cell *x, double *s, double *o, pk_err *e) {
+    return pipe_cell_method(m, PK_PREDICT_PROBA, x, s, o, e);
+}
+static pk_code pipe_cdecision(const pk_model *m, const pk_cell *x, double *s, double *o,
+                              pk_err *e) {
+    return pipe_cell_method(m, PK_DECISION, x, s, o, e);
+}
+static pk_code pipe_ctransform(const pk_model *m, const pk_cell *x, double *s, double *o,
+                               pk_err *e) {
+    return pipe_cell_method(m, PK_TRANSFORM, x, s, o, e);
+}
+
+/* What a step hands on: its transform's width, or its cell map's. */
+static int step_transforms(const pk_model *s) {
+    return s->shape[PK_TRANSFORM] != PK_OUT_NONE || s->cmap != NULL;
+}
+static size_t step_width(const pk_model *s) {
+    return s->shape[PK_TRANSFORM] != PK_OUT_NONE ? s->width[PK_TRANSFORM] : s->cmap_width;
 }
 
 static int is_passthrough(const pk_value *est) {
@@ -110,36 +176,62 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         if (!s) return c->err->code;
         if (P->nsteps > 0) {
             const pk_model *prev = P->steps[P->nsteps - 1];
-            if (prev->shape[PK_TRANSFORM] == PK_OUT_NONE)
+            if (!step_transforms(prev))
                 return pk_mc_fail(c, "Pipeline step '%s' (%s) cannot transform", nm, prev->cls);
-            if (prev->width[PK_TRANSFORM] != s->n_features && !s->any_width)
+            if (step_width(prev) != s->n_features && !s->any_width)
                 return pk_mc_fail(c,
                                   "Pipeline step '%s' (%s) expects %zu features, the step "
                                   "before gives %zu",
-                                  nm, s->cls, s->n_features, prev->width[PK_TRANSFORM]);
+                                  nm, s->cls, s->n_features, step_width(prev));
+            /* cells flow only through the leading steps: cell maps, then one step reading
+             * cells; every later step reads numbers */
+            int prev_cells = prev->cmap != NULL && prev->shape[PK_TRANSFORM] == PK_OUT_NONE;
+            if (s->col_kind && !prev_cells)
+                return pk_mc_fail(c,
+                                  "Pipeline step '%s' (%s) takes categories or text, but the "
+                                  "step before gives numbers",
+                                  nm, s->cls);
+        }
+        if (s->cmap && s->shape[PK_TRANSFORM] == PK_OUT_NONE) {
+            if (P->nsteps != P->ncmap)
+                return pk_mc_fail(c,
+                                  "Pipeline step '%s' (%s) takes categories after a step "
+                                  "giving numbers",
+                                  nm, s->cls);
+            P->ncmap++;
         }
         P->steps[P->nsteps++] = s;
         if (i == n - 1) P->final_is_est = 1;
     }
     if (P->nsteps == 0) return pk_mc_fail(c, "Pipeline has only passthrough steps");
+    if (P->ncmap == P->nsteps)
+        return pk_mc_fail(c, "Pipeline of %s gives categories, not numbers",
+                          P->steps[P->nsteps - 1]->cls);
     if (!P->final_is_est && P->steps[P->nsteps - 1]->shape[PK_TRANSFORM] == PK_OUT_NONE)
         return pk_mc_fail(c, "Pipeline step %s before a passthrough cannot transform",
                           P->steps[P->nsteps - 1]->cls);
     const pk_model *first = P->steps[0];
     const pk_model *fin = P->steps[P->nsteps - 1];
-    size_t maxw = first->n_features, sub = 0;
+    size_t maxw = first->n_features, sub = 0, cellw = first->n_features;
     for (size_t i = 0; i < P->nsteps; i++) {
         const pk_model *s = P->steps[i];
         if (s->width[PK_TRANSFORM] > maxw) maxw = s->width[PK_TRANSFORM];
+        if (s->n_features > maxw) maxw = s->n_features;
+        if (s->cmap_width > cellw) cellw = s->cmap_width;
         if (s->scratch > sub) sub = s->scratch;
     }
     P->maxw = maxw;
+    int typed = first->col_kind != NULL;
+    P->cellw = cellw;
+    P->cell_at = 3 * maxw;
+    P->sub_at = typed ? P->cell_at + 2 * cellw * PK_CELL_DOUBLES : 2 * maxw;
     if (m->n_features && m->n_features != first->n_features)
         return pk_mc_fail(c, "Pipeline.n_features_in_ does not match its first step");
     m->n_features = first->n_features;
     if (!m->feature_names) m->feature_names = first->feature_names;
     m->nan_ok = first->nan_ok;
-    m->scratch = 2 * maxw + sub;
+    m->col_kind = first->col_kind;
+    m->scratch = P->sub_at + sub;
     m->impl = P;
     if (P->final_is_est) {
         m->kind = fin->kind;
@@ -151,14 +243,23 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->not_python = fin->not_python;
         static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba, pipe_transform,
                                                          pipe_decision};
+        static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {pipe_cpredict, pipe_cproba,
+                                                               pipe_ctransform, pipe_cdecision};
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             m->why_not[k] = fin->why_not[k];
-            if (fin->shape[k] != PK_OUT_NONE)
+            if (fin->shape[k] == PK_OUT_NONE) continue;
+            if (typed)
+                pk_mc_cell_method(c, (pk_method)k, fin->shape[k], fin->width[k], cfns[k]);
+            else
                 pk_mc_method(c, (pk_method)k, fin->shape[k], fin->width[k], fns[k]);
         }
     } else {
         m->kind = PK_MODEL_TRANSFORMER;
-        pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, fin->width[PK_TRANSFORM], pipe_transform);
+        if (typed)
+            pk_mc_cell_method(c, PK_TRANSFORM, PK_OUT_ARRAY, fin->width[PK_TRANSFORM],
+                              pipe_ctransform);
+        else
+            pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, fin->width[PK_TRANSFORM], pipe_transform);
     }
     return PK_OK;
 }

@@ -22,6 +22,7 @@
  * selectors refuse them; the model-based ones follow their estimator (HistGradientBoosting takes
  * them, RFE's estimator_ as compiled).
  */
+#include "pk_meta.h"
 #include "pk_preproc.h"
 
 #include <float.h>
@@ -467,6 +468,9 @@ pk_code pk_compile_selector(pk_mc *c) {
         if (!ev || ev->kind == PK_NONE) return pk_mc_not_fitted(c, "estimator_");
         S->est = pk_mc_submodel(c, ev);
         if (!S->est) return c->err->code;
+        /* estimator_ reads the selected columns: numbers only */
+        pk_code trc = pk_meta_numeric(c, S->est, "estimator_");
+        if (trc) return trc;
         if (S->est->n_features != S->n_out && !S->est->any_width)
             return pk_mc_fail(c, "%s.estimator_ expects %zu features, support_ selects %zu", m->cls,
                               S->est->n_features, S->n_out);

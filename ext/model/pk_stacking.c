@@ -39,7 +39,7 @@ static pk_code stack_row(const pk_model *m, const double *x, double *scratch, pk
     size_t at = 0;
     for (size_t i = 0; i < S->n; i++) {
         const stack_member *e = &S->mem[i];
-        pk_code rc = e->s->fn[e->meth](e->s, x, sub, buf, err);
+        pk_code rc = pk_meta_run(m, e->s, e->meth, x, sub, buf, err);
         if (rc) return rc;
         if (e->labels)
             row[at] = e->labels[(size_t)buf[0]];
@@ -137,7 +137,7 @@ static pk_code stack_members(pk_mc *c, stack *S, const pk_meta_set *set, int clf
     return PK_OK;
 }
 
-pk_code pk_compile_stacking(pk_mc *c) {
+static pk_code compile_stacking(pk_mc *c) {
     pk_model *m = c->m;
     int clf = c->kind == PK_CAT_CLASSIFIER;
     stack *S = pk_mc_alloc(c, 1, sizeof *S);
@@ -168,6 +168,7 @@ pk_code pk_compile_stacking(pk_mc *c) {
     if (!fv || fv->kind == PK_NONE) return pk_mc_not_fitted(c, "final_estimator_");
     pk_model *fin = pk_meta_sub(c, fv, "final_estimator_");
     if (!fin) return c->err->code;
+    if ((rc = pk_meta_numeric(c, fin, "final_estimator_")) != PK_OK) return rc;
     if (fin->n_features != S->width && !fin->any_width)
         return pk_mc_fail(c, "%s.final_estimator_ takes %zu features, the stacked row has %zu",
                           m->cls, fin->n_features, S->width);
@@ -206,4 +207,23 @@ pk_code pk_compile_stacking(pk_mc *c) {
     else
         m->why_not[PK_DECISION] = fin->why_not[PK_DECISION];
     return PK_OK;
+}
+
+/* Typed estimators_ get the typed row (passthrough would hand it on to the final estimator:
+ * refused, as scikit-learn cannot stack text columns with the predictions either). */
+pk_code pk_compile_stacking(pk_mc *c) {
+    pk_code rc = compile_stacking(c);
+    if (rc) return rc;
+    const stack *S = c->m->impl;
+    const pk_model **mem = pk_mc_alloc(c, S->n, sizeof *mem);
+    if (!mem) return c->err->code;
+    for (size_t i = 0; i < S->n; i++) {
+        mem[i] = S->mem[i].s;
+        if (S->passthrough && mem[i]->col_kind)
+            return pk_mc_fail(c,
+                              "%s.estimators_[%zu] (%s) takes typed inputs (text or categories): "
+                              "passthrough=True cannot hand them to the final estimator",
+                              c->m->cls, i, mem[i]->cls);
+    }
+    return pk_meta_typed(c, mem, S->n);
 }

@@ -12,6 +12,7 @@
  * Exactness: the regressor's, then the same elementwise operations (the ufunc's, see
  * pk_function.c). Multi-output targets are refused.
  */
+#include "pk_meta.h"
 #include "pk_preproc.h"
 
 #include <string.h>
@@ -26,7 +27,7 @@ static pk_code target_predict(const pk_model *m, const double *x, double *scratc
                               pk_err *err) {
     const pk_target *T = m->impl;
     double y;
-    pk_code rc = T->reg->fn[PK_PREDICT](T->reg, x, scratch, &y, err);
+    pk_code rc = pk_meta_run(m, T->reg, PK_PREDICT, x, scratch, &y, err);
     if (rc) return rc;
     if (T->func) return pk_function_inverse(T->func, y, out, err);
     y -= T->sub;
@@ -107,7 +108,7 @@ pk_code pk_compile_target(pk_mc *c) {
     if (strcmp(tcls, "FunctionTransformer") == 0) {
         T->func = pk_mc_submodel(c, tv);
         if (!T->func) return c->err->code;
-        rc = PK_OK;
+        rc = pk_meta_numeric(c, T->func, "transformer_");
     } else {
         rc = scaler_inverse(c, tv, tcls, T);
     }
@@ -123,5 +124,6 @@ pk_code pk_compile_target(pk_mc *c) {
     m->scratch = T->reg->scratch;
     m->impl = T;
     pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, target_predict);
-    return PK_OK;
+    const pk_model *reg = T->reg;
+    return pk_meta_typed(c, &reg, 1);
 }

@@ -6,6 +6,7 @@
  * checks the row itself, so a branch that cannot take missing values refuses them while a
  * passthrough or a scaler passes them on, as in scikit-learn.
  */
+#include "pk_meta.h"
 #include "pk_preproc.h"
 
 #include <string.h>
@@ -32,6 +33,9 @@ static pk_code union_transform(const pk_model *m, const double *x, double *scrat
         double *o = out + p->offset;
         if (!p->m) {
             memcpy(o, x, U->n_in * sizeof(double));
+        } else if (m->col_kind) { /* typed union: pk_model_step checks each input */
+            pk_code rc = pk_meta_run(m, p->m, PK_TRANSFORM, x, scratch, o, err);
+            if (rc) return rc;
         } else {
             pk_code rc = pk_model_check_input(p->m, x, m, err);
             if (!rc) rc = p->m->fn[PK_TRANSFORM](p->m, x, scratch, o, err);
@@ -122,5 +126,16 @@ pk_code pk_compile_union(pk_mc *c) {
     m->nan_ok = 1; /* each transformer checks its input */
     m->scratch = sub;
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, width, union_transform);
-    return PK_OK;
+    const pk_model **mem = pk_mc_alloc(c, U->nparts, sizeof *mem);
+    if (!mem) return c->err->code;
+    int passthrough = 0;
+    for (size_t i = 0; i < U->nparts; i++) {
+        mem[i] = U->parts[i].m;
+        if (!mem[i]) passthrough = 1;
+    }
+    pk_code trc = pk_meta_typed(c, mem, U->nparts);
+    if (trc == PK_OK && m->col_kind && passthrough)
+        return pk_mc_fail(c, "FeatureUnion: 'passthrough' of typed inputs (text or categories) "
+                             "cannot be scored; only its transformers' outputs can");
+    return trc;
 }

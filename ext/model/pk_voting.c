@@ -36,7 +36,7 @@ static pk_code vote_proba(const pk_model *m, const double *x, double *scratch, d
     double *buf = scratch, *sub = scratch + V->o_sub;
     for (size_t i = 0; i < V->set.n; i++) {
         const pk_model *s = V->set.m[i];
-        pk_code rc = s->fn[PK_PREDICT_PROBA](s, x, sub, buf, err);
+        pk_code rc = pk_meta_run(m, s, PK_PREDICT_PROBA, x, sub, buf, err);
         if (rc) return rc;
         double wi = V->w ? V->w[i] : 1.0;
         for (size_t j = 0; j < V->k; j++) {
@@ -67,7 +67,7 @@ static pk_code vote_hard_label(const pk_model *m, const double *x, double *scrat
         votes[j] = 0.0;
     for (size_t i = 0; i < V->set.n; i++) {
         const pk_model *s = V->set.m[i];
-        pk_code rc = s->fn[PK_PREDICT](s, x, sub, buf, err);
+        pk_code rc = pk_meta_run(m, s, PK_PREDICT, x, sub, buf, err);
         if (rc) return rc;
         size_t cls = (size_t)V->labels[i][(size_t)buf[0]];
         votes[cls] += V->w ? V->w[i] : 1.0;
@@ -86,7 +86,7 @@ static pk_code vote_transform(const pk_model *m, const double *x, double *scratc
         const pk_model *s = V->set.m[i];
         pk_method meth = V->labels || s->kind == PK_MODEL_REGRESSOR ? PK_PREDICT : PK_PREDICT_PROBA;
         pk_code rc =
-            pk_meta_values(s, meth, V->labels ? V->labels[i] : NULL, x, buf, sub, out + at, err);
+            pk_meta_values(m, s, meth, V->labels ? V->labels[i] : NULL, x, buf, sub, out + at, err);
         if (rc) return rc;
         at += meth == PK_PREDICT_PROBA ? V->k : 1;
     }
@@ -100,7 +100,7 @@ static pk_code vote_regress(const pk_model *m, const double *x, double *scratch,
     double acc = 0.0;
     for (size_t i = 0; i < V->set.n; i++) {
         const pk_model *s = V->set.m[i];
-        pk_code rc = s->fn[PK_PREDICT](s, x, sub, buf, err);
+        pk_code rc = pk_meta_run(m, s, PK_PREDICT, x, sub, buf, err);
         if (rc) return rc;
         double p = V->w ? buf[0] * V->w[i] : buf[0];
         acc = i == 0 ? p : acc + p;
@@ -142,7 +142,7 @@ static pk_code vote_weights(pk_mc *c, vote *V) {
     return PK_OK;
 }
 
-pk_code pk_compile_voting(pk_mc *c) {
+static pk_code compile_voting(pk_mc *c) {
     pk_model *m = c->m;
     int clf = c->kind == PK_CAT_CLASSIFIER;
     vote *V = pk_mc_alloc(c, 1, sizeof *V);
@@ -222,4 +222,11 @@ pk_code pk_compile_voting(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, vote_hard_label);
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, n, vote_transform);
     return PK_OK;
+}
+
+pk_code pk_compile_voting(pk_mc *c) {
+    pk_code rc = compile_voting(c);
+    if (rc) return rc;
+    const vote *V = c->m->impl;
+    return pk_meta_typed(c, (const pk_model *const *)V->set.m, V->set.n);
 }

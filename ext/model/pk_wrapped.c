@@ -29,11 +29,13 @@ pk_code pk_compile_wrapped(pk_mc *c) {
     m->feature_names = keep.feature_names ? keep.feature_names : sub->feature_names;
     if (ransac) {
         for (int k = 0; k < PK_METHOD_COUNT; k++)
-            if (k != PK_PREDICT) m->shape[k] = PK_OUT_NONE, m->fn[k] = NULL;
+            if (k != PK_PREDICT) m->shape[k] = PK_OUT_NONE, m->fn[k] = NULL, m->cfn[k] = NULL;
         m->kind = PK_MODEL_REGRESSOR;
     } else {
         m->shape[PK_TRANSFORM] = PK_OUT_NONE;
         m->fn[PK_TRANSFORM] = NULL;
+        m->cfn[PK_TRANSFORM] = NULL;
     }
+    m->cmap = NULL; /* a wrapper is an estimator, never a cell-to-cell pipeline step */
     return PK_OK;
 }

@@ -48,6 +48,10 @@ void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* model_score(model, source): the table-valued function of sql_score.c. */
+int pk_register_score(sqlite3 *db);
+void pk_fn_model_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* sql_write.c: writing pickles, zstd */

@@ -1,6 +1,7 @@
 /*
- * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
- * and model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
+ * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function,
+ * model_inverse_transform (label encoders) and model_info (and their BLOB-only forms
+ * pickle_predict, ...): scoring rows with a pickled
  * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
@@ -23,8 +24,10 @@
  * Entries are reference counted (LRU + auxdata holders); a connection is used by one thread at a
  * time, so plain integers suffice.
  *
- * Features: positional SQL values in training order (NULL = missing = NaN, INTEGER/REAL as
- * numbers, TEXT/BLOB refused), or one JSON array / JSON object text (pk_features.h).
+ * Features: positional SQL values in training order, or one JSON array / JSON object text
+ * (pk_features.h; an object is matched by feature_names_in_). A numeric model reads INTEGER/REAL
+ * as numbers, NULL as NaN (missing) and TEXT as Python's float() reads it; a typed model
+ * (pk_model.h: ColumnTransformer, encoders, ...) gets the values as cells. BLOBs are refused.
  * Outputs (pk_model.h shapes): labels in the type of classes_, clusters INTEGER, regressors REAL
  * (NaN -> NULL), several values as a JSON array (JSON subtype).
  */
@@ -42,6 +45,7 @@ SQLITE_EXTENSION_INIT3
 #include "sql_registry.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PK_MODEL_CACHE_SIZE 16
@@ -53,8 +57,11 @@ typedef struct mc_entry {
     int refs;
     pk_model *model;
     double *x, *scratch, *out;
+    pk_cell *cells; /* a typed row (n_features)                                      */
+    pk_cell *cout;  /* a cell map's output (cmap_width) or an inverse's input (inverse_width) */
     unsigned char *seen;
-    pk_buf text; /* reused for JSON results */
+    pk_buf text;    /* reused for JSON results */
+    pk_buf strings; /* reused for the decoded strings of JSON features */
     /* key */
     int is_name;
     uint8_t *key; /* blob copy, or the hex SHA-256 of a registry version's content */
@@ -78,7 +85,10 @@ static void entry_unref(void *p) {
     sqlite3_free(e->scratch);
     sqlite3_free(e->out);
     sqlite3_free(e->seen);
+    sqlite3_free(e->cells);
+    sqlite3_free(e->cout);
     pk_buf_free(&e->text);
+    pk_buf_free(&e->strings);
     sqlite3_free(e->key);
     sqlite3_free(e);
 }
@@ -288,11 +298,15 @@ static mc_entry *entry_new(sqlite3_context *ctx, pk_model *m) {
     e->refs = 1;
     e->model = m;
     pk_buf_init(&e->text, &pk_sql_alloc, 0);
+    pk_buf_init(&e->strings, &pk_sql_alloc, 0);
     e->x = sqlite3_malloc64(m->n_features * sizeof(double));
+    e->cells = sqlite3_malloc64(m->n_features * sizeof(pk_cell));
+    size_t nc = m->cmap_width > m->inverse_width ? m->cmap_width : m->inverse_width;
+    e->cout = sqlite3_malloc64((nc ? nc : 1) * sizeof(pk_cell));
     e->scratch = sqlite3_malloc64(pk_model_scratch_len(m) * sizeof(double));
     e->out = sqlite3_malloc64(pk_model_out_len(m) * sizeof(double));
     e->seen = sqlite3_malloc64(m->n_features);
-    if (!e->x || !e->scratch || !e->out || !e->seen) {
+    if (!e->x || !e->scratch || !e->out || !e->seen || !e->cells || !e->cout) {
         entry_unref(e);
         sqlite3_result_error_nomem(ctx);
         return NULL;
@@ -382,58 +396,169 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     return e;
 }
 
-/* Fills e->x from argv[1..argc). (SQLite's printf has no %zu: sizes are cast to long long.) */
-static int read_features(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
-                         sqlite3_value **argv) {
+/* How read_row left the row. */
+enum { ROW_ERROR, ROW_X, ROW_CELLS };
+
+/* "expects 4 features (country, age, income, visits), got 3": the names, the first 8. */
+static void count_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t given) {
+    char names[400];
+    size_t len = 0;
+    names[0] = 0;
+    if (m->feature_names) {
+        size_t shown = m->n_features < 8 ? m->n_features : 8;
+        len += (size_t)snprintf(names, sizeof names, " (");
+        for (size_t j = 0; j < shown && len < sizeof names; j++)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", j ? ", " : "",
+                                    m->feature_names[j]);
+        if (len < sizeof names)
+            snprintf(names + len, sizeof names - len, "%s)", m->n_features > shown ? ", ..." : "");
+    }
+    pk_sql_errorf(ctx, fname, "%s expects %llu features%s, got %llu", m->cls,
+                  (unsigned long long)m->n_features, names, (unsigned long long)given);
+}
+
+static void blob_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j) {
+    const char *takes = m->col_kind ? "numbers and text" : "numbers";
+    if (m->feature_names)
+        pk_sql_errorf(ctx, fname, "feature %llu ('%s') is a BLOB: %s takes %s",
+                      (unsigned long long)(j + 1), m->feature_names[j], m->cls, takes);
+    else
+        pk_sql_errorf(ctx, fname, "feature %llu is a BLOB: %s takes %s",
+                      (unsigned long long)(j + 1), m->cls, takes);
+}
+
+/* One JSON text of features into e->cells. */
+static int read_json_row(sqlite3_context *ctx, const char *fname, mc_entry *e, const char *t,
+                         size_t n) {
+    pk_buf *sb = &e->strings;
+    sb->len = 0;
+    sb->failed = PK_OK;
+    if (pk_buf_reserve(sb, n + 1) != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return ROW_ERROR;
+    }
+    pk_err err;
+    pk_err_clear(&err);
+    if (pk_features_from_json(e->model, t, n, e->cells, e->seen, (char *)sb->data, &err) != PK_OK) {
+        pk_sql_error(ctx, fname, &err);
+        return ROW_ERROR;
+    }
+    return ROW_CELLS;
+}
+
+/* One SQL value as a cell (TEXT points at SQLite's copy, valid for this call); 0 with the error
+ * reported for a BLOB or out of memory. */
+static int value_cell(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j,
+                      sqlite3_value *v, pk_cell *c) {
+    memset(c, 0, sizeof *c);
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_FLOAT:
+        c->type = PK_CELL_NUM;
+        c->num = sqlite3_value_double(v);
+        return 1;
+    case SQLITE_INTEGER:
+        c->type = PK_CELL_NUM;
+        c->num = (double)sqlite3_value_int64(v);
+        return 1;
+    case SQLITE_NULL:
+        c->type = PK_CELL_NULL;
+        return 1;
+    case SQLITE_TEXT:
+        c->type = PK_CELL_TEXT;
+        c->s = (const char *)sqlite3_value_text(v);
+        c->len = (size_t)sqlite3_value_bytes(v);
+        if (!c->s) {
+            sqlite3_result_error_nomem(ctx);
+            return 0;
+        }
+        return 1;
+    default:
+        blob_error(ctx, fname, m, j);
+        return 0;
+    }
+}
+
+/* Reads the features of argv[1..argc): positional values in training order, or one JSON array
+ * or object. A numeric model's positional row goes straight into e->x (the fast path: REAL and
+ * INTEGER copied, TEXT read as Python's float(), NULL as NaN); a typed model's row and any JSON
+ * row become cells. A single TEXT argument is JSON when it starts with '[' or '{' — unless the
+ * model takes one category or text column, where only a JSON-subtyped value (json_object(...))
+ * is read as JSON, so that a document starting with '{' stays a document. (SQLite's printf has no
+ * %zu: sizes are cast to long long.) */
+static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
+                    sqlite3_value **argv) {
     const pk_model *m = e->model;
     size_t given = (size_t)(argc - 1);
-    pk_err err;
     if (given == 1 && sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
         const char *t = (const char *)sqlite3_value_text(argv[1]);
         size_t n = (size_t)sqlite3_value_bytes(argv[1]);
         if (!t) {
             sqlite3_result_error_nomem(ctx);
-            return 0;
+            return ROW_ERROR;
         }
-        if (pk_features_is_json(t, n)) {
-            pk_err_clear(&err);
-            if (pk_features_from_json(m, t, n, e->x, e->seen, &err) != PK_OK) {
-                pk_sql_error(ctx, fname, &err);
-                return 0;
-            }
-            return 1;
-        }
+        int one_value = m->n_features == 1 && m->col_kind && m->col_kind[0] != PK_COL_NUM;
+        int json = one_value ? sqlite3_value_subtype(argv[1]) == PK_JSON_SUBTYPE
+                             : pk_features_is_json(t, n);
+        if (json) return read_json_row(ctx, fname, e, t, n);
     }
     if (given != m->n_features) {
-        pk_sql_errorf(ctx, fname, "%s expects %llu features, got %llu", m->cls,
-                      (unsigned long long)m->n_features, (unsigned long long)given);
-        return 0;
+        count_error(ctx, fname, m, given);
+        return ROW_ERROR;
     }
-    for (size_t j = 0; j < given; j++) {
-        sqlite3_value *v = argv[j + 1];
-        switch (sqlite3_value_type(v)) {
-        case SQLITE_FLOAT:
-            e->x[j] = sqlite3_value_double(v);
-            break;
-        case SQLITE_INTEGER:
-            e->x[j] = (double)sqlite3_value_int64(v);
-            break;
-        case SQLITE_NULL:
-            e->x[j] = NAN;
-            break;
-        default: {
-            const char *kind = sqlite3_value_type(v) == SQLITE_TEXT ? "TEXT" : "a BLOB";
-            if (m->feature_names)
-                pk_sql_errorf(ctx, fname, "feature %llu ('%s') is %s: %s takes numbers",
-                              (unsigned long long)(j + 1), m->feature_names[j], kind, m->cls);
-            else
-                pk_sql_errorf(ctx, fname, "feature %llu is %s: %s takes numbers",
-                              (unsigned long long)(j + 1), kind, m->cls);
-            return 0;
+    if (!m->col_kind) {
+        for (size_t j = 0; j < given; j++) {
+            sqlite3_value *v = argv[j + 1];
+            switch (sqlite3_value_type(v)) {
+            case SQLITE_FLOAT:
+                e->x[j] = sqlite3_value_double(v);
+                break;
+            case SQLITE_INTEGER:
+                e->x[j] = (double)sqlite3_value_int64(v);
+                break;
+            case SQLITE_NULL:
+                e->x[j] = NAN;
+                break;
+            default: { /* TEXT read as a number; BLOB refused */
+                pk_cell c;
+                if (!value_cell(ctx, fname, m, j, v, &c)) return ROW_ERROR;
+                pk_err err;
+                pk_err_clear(&err);
+                if (pk_cell_number(m, j, &c, &e->x[j], &err) != PK_OK) {
+                    pk_sql_error(ctx, fname, &err);
+                    return ROW_ERROR;
+                }
+            }
+            }
         }
-        }
+        return ROW_X;
     }
-    return 1;
+    for (size_t j = 0; j < given; j++)
+        if (!value_cell(ctx, fname, m, j, argv[j + 1], &e->cells[j])) return ROW_ERROR;
+    return ROW_CELLS;
+}
+
+/* A cell map's output (SimpleImputer on strings alone) as a JSON array. */
+static void result_cells(sqlite3_context *ctx, mc_entry *e, const pk_cell *v, size_t n) {
+    pk_buf *b = &e->text;
+    b->len = 0;
+    b->failed = PK_OK;
+    pk_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) pk_buf_putc(b, ',');
+        if (v[i].type == PK_CELL_TEXT)
+            pk_json_string(b, v[i].s, v[i].len);
+        else if (v[i].type == PK_CELL_NUM)
+            pk_json_double(b, v[i].num);
+        else
+            pk_buf_puts(b, "null");
+    }
+    pk_buf_putc(b, ']');
+    if (b->failed != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
 static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
@@ -493,11 +618,23 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
         return;
     }
     const pk_model *m = e->model;
-    if (read_features(ctx, fname, e, argc, argv)) {
+    int how = read_row(ctx, fname, e, argc, argv);
+    if (how != ROW_ERROR) {
         pk_err err;
         pk_err_clear(&err);
-        if (pk_model_run(m, meth, e->x, e->scratch, e->out, &err) != PK_OK) {
+        pk_code rc;
+        int cells_out = how == ROW_CELLS && meth == PK_TRANSFORM && m->cmap &&
+                        m->shape[PK_TRANSFORM] == PK_OUT_NONE;
+        if (cells_out)
+            rc = m->cmap(m, e->cells, e->cout, &err);
+        else if (how == ROW_CELLS)
+            rc = pk_model_run_cells(m, meth, e->cells, e->x, e->scratch, e->out, &err);
+        else
+            rc = pk_model_run(m, meth, e->x, e->scratch, e->out, &err);
+        if (rc != PK_OK) {
             pk_sql_error(ctx, fname, &err);
+        } else if (cells_out) {
+            result_cells(ctx, e, e->cout, m->cmap_width);
         } else {
             switch (m->shape[meth]) {
             case PK_OUT_LABEL:
@@ -555,6 +692,97 @@ void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
+}
+
+/* ---- model_inverse_transform ------------------------------------------------------------- */
+
+/* Reads the encoded value of model_inverse_transform into e->out: a number, numeric TEXT, or a
+ * JSON array of numbers (a LabelBinarizer row). */
+static int read_encoded(sqlite3_context *ctx, const char *fname, mc_entry *e, sqlite3_value *v,
+                        size_t *n) {
+    const pk_model *m = e->model;
+    pk_err err;
+    pk_err_clear(&err);
+    int t = sqlite3_value_type(v);
+    if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+        e->out[0] = sqlite3_value_double(v);
+        *n = 1;
+        return 1;
+    }
+    if (t != SQLITE_TEXT) {
+        pk_sql_errorf(ctx, fname, "argument 2 is %s, not an encoded value",
+                      t == SQLITE_NULL ? "NULL" : "a BLOB");
+        return 0;
+    }
+    const char *s = (const char *)sqlite3_value_text(v);
+    size_t len = (size_t)sqlite3_value_bytes(v);
+    if (!s) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+    }
+    pk_cell one = {PK_CELL_TEXT, 0, s, len};
+    if (!pk_features_is_json(s, len)) {
+        if (pk_cell_number(NULL, 1, &one, &e->out[0], &err) != PK_OK) {
+            pk_sql_errorf(ctx, fname, "argument 2 is '%.40s', not a number", s);
+            return 0;
+        }
+        *n = 1;
+        return 1;
+    }
+    /* a JSON array of inverse_width numbers, read as the features of a model that wide */
+    pk_model shape = *m;
+    shape.n_features = m->inverse_width;
+    shape.feature_names = NULL;
+    pk_buf *sb = &e->strings;
+    sb->len = 0;
+    sb->failed = PK_OK;
+    if (pk_buf_reserve(sb, len + 1) != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+    }
+    if (pk_features_from_json(&shape, s, len, e->cout, e->seen, (char *)sb->data, &err) != PK_OK ||
+        pk_model_cells_to_x(NULL, e->cout, m->inverse_width, NULL, e->out, &err) != PK_OK) {
+        pk_sql_error(ctx, fname, &err);
+        return 0;
+    }
+    *n = m->inverse_width;
+    return 1;
+}
+
+static void inverse_call(sqlite3_context *ctx, sqlite3_value **argv, const char *fname,
+                         int blob_only) {
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, fname, argv[0], blob_only, &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    const pk_model *m = e->model;
+    size_t n, cls;
+    if (!m->inverse) {
+        pk_sql_errorf(ctx, fname, "%s has no inverse (LabelEncoder and LabelBinarizer have one)",
+                      m->cls);
+    } else if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+    } else if (read_encoded(ctx, fname, e, argv[1], &n)) {
+        pk_err err;
+        pk_err_clear(&err);
+        if (m->inverse(m, e->out, n, &cls, &err) != PK_OK)
+            pk_sql_error(ctx, fname, &err);
+        else
+            result_label(ctx, m, cls);
+    }
+    if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
+}
+
+void pk_fn_model_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    inverse_call(ctx, argv, "model_inverse_transform", 0);
+}
+
+void pk_fn_pickle_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    inverse_call(ctx, argv, "pickle_inverse_transform", 1);
 }
 
 /* ---- model_info ---------------------------------------------------------------------------- */

@@ -177,8 +177,8 @@ def _sql_arg(row, form):
         return row
     if form == "dict":
         return json.dumps(row)
-    if form == "label":
-        return json.dumps([row.item() if hasattr(row, "item") else row])
+    if form == "label":  # label encoders take the bare label (docs/tabular.md)
+        return row.item() if hasattr(row, "item") else row
     if form == "labels":
         return json.dumps([list(map(int, row))])
     vals = np.asarray(row).ravel().tolist()

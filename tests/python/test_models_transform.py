@@ -209,14 +209,14 @@ def test_json_features_errors(db):
     X, y = iris_frame()
     blob = dumps(L.LogisticRegression(max_iter=1000).fit(X, y))
     e = lambda arg: sql_error(db, "model_predict", blob, arg)  # noqa: E731
+    names = "'sepal_length', 'sepal_width', 'petal_length', 'petal_width'"
     assert e('{"sepal_length": 1, "sepal_width": 2, "petal_length": 3}') == \
-        "model_predict: missing feature 'petal_width'"
+        "model_predict: missing feature 'petal_width' (LogisticRegression expects %s)" % names
     assert e('{"sepal_length": 1, "sepal_width": 2, "petal_length": 3, "petal_width": 4, '
-             '"x": 1}') == ("model_predict: unknown feature 'x' (LogisticRegression was "
-                            "fitted on 4 named features)")
+             '"x": 1}') == ("model_predict: unknown feature 'x' (LogisticRegression expects %s)"
+                            % names)
     assert e('[1, 2, 3]') == "model_predict: LogisticRegression expects 4 features, got 3"
-    assert e('[1, "a", 3, 4]') == ("model_predict: feature 2 ('sepal_width') is TEXT: "
-                                   "LogisticRegression takes numbers")
+    assert e('[1, "a", 3, 4]') == "model_predict: feature 2 ('sepal_width') is 'a', not a number"
     assert e('[1, 2, 3, 4') .startswith("model_predict: bad JSON features at offset 11")
     assert e('[1, null, 3, 4]') == ("model_predict: LogisticRegression cannot take missing "
                                     "values: feature 2 ('sepal_width') is NULL")

@@ -555,23 +555,39 @@ static void test_json_features(void **state) {
     set(lr, "feature_names_in_", names);
     pk_model *m = compile_ok(lr);
     double x[3];
+    pk_cell cells[3];
     unsigned char seen[3];
+    char strings[128];
     const char *t = " [1, -2.5e1, null] ";
     pk_err_clear(&err);
     assert_true(pk_features_is_json(t, strlen(t)));
-    assert_int_equal(pk_features_from_json(m, t, strlen(t), x, seen, &err), PK_OK);
+    assert_int_equal(pk_features_from_json(m, t, strlen(t), cells, seen, strings, &err), PK_OK);
+    assert_int_equal(pk_model_cells_to_x(m, cells, 3, NULL, x, &err), PK_OK);
     assert_true(x[0] == 1 && x[1] == -25 && isnan(x[2]));
     t = "{\"\\u00e9t\\u00e9\": 3, \"a\": 0.5, \"b\\\"q\": true}";
-    assert_int_equal(pk_features_from_json(m, t, strlen(t), x, seen, &err), PK_OK);
+    assert_int_equal(pk_features_from_json(m, t, strlen(t), cells, seen, strings, &err), PK_OK);
+    assert_int_equal(pk_model_cells_to_x(m, cells, 3, NULL, x, &err), PK_OK);
     assert_true(x[0] == 0.5 && x[1] == 1 && x[2] == 3);
+    /* strings are read as Python's float() reads them where a number is needed */
+    t = "[\" 1_000 \", \"1e3\", \"-inf\"]";
+    assert_int_equal(pk_features_from_json(m, t, strlen(t), cells, seen, strings, &err), PK_OK);
+    assert_int_equal(cells[0].type, PK_CELL_TEXT);
+    assert_int_equal(pk_model_cells_to_x(m, cells, 3, NULL, x, &err), PK_OK);
+    assert_true(x[0] == 1000 && x[1] == 1000 && isinf(x[2]) && x[2] < 0);
+    t = "[1, \"x\", 3]";
+    assert_int_equal(pk_features_from_json(m, t, strlen(t), cells, seen, strings, &err), PK_OK);
+    assert_int_equal(pk_model_cells_to_x(m, cells, 3, NULL, x, &err), PK_EFEATURE);
+    assert_string_equal(err.msg, "feature 2 ('b\"q') is 'x', not a number");
     const struct {
         const char *in, *msg;
     } bad[] = {
         {"[1, 2]", "LinearRegression expects 3 features, got 2"},
         {"[1, 2, 3, 4]", "LinearRegression expects 3 features, got 4"},
-        {"[1, \"x\", 3]", "feature 2 ('b\"q') is TEXT: LinearRegression takes numbers"},
         {"{\"a\": 1, \"a\": 2}", "feature 'a' given twice"},
-        {"{\"a\": 1}", "missing feature 'b\"q'"},
+        {"{\"a\": 1}",
+         "missing feature 'b\"q' (LinearRegression expects 'a', 'b\"q', '\xc3\xa9t\xc3\xa9')"},
+        {"{\"zz\": 1}",
+         "unknown feature 'zz' (LinearRegression expects 'a', 'b\"q', '\xc3\xa9t\xc3\xa9')"},
         {"[1, 2, 03]", "bad JSON features at offset 8: expected ',' or ']'"},
         {"[1, 2, [3]]", "bad JSON features at offset 7: nested arrays and objects are not "
                         "features"},
@@ -579,8 +595,9 @@ static void test_json_features(void **state) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pk_err_clear(&err);
-        assert_int_equal(pk_features_from_json(m, bad[i].in, strlen(bad[i].in), x, seen, &err),
-                         PK_EFEATURE);
+        assert_int_equal(
+            pk_features_from_json(m, bad[i].in, strlen(bad[i].in), cells, seen, strings, &err),
+            PK_EFEATURE);
         assert_string_equal(err.msg, bad[i].msg);
     }
     pk_model_free(m);
