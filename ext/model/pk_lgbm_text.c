@@ -20,7 +20,8 @@
 typedef struct lx {
     const char *s;
     size_t n, pos;
-    size_t line;     /* number of the line last read (1-based)        */
+    size_t cur;      /* number of the line last read (1-based)        */
+    size_t line;     /* the line a message names (usually cur)        */
     const char *ctx; /* "header", "Tree=3", ...: named in messages    */
     char ctx_buf[32];
     pk_arena *ar;
@@ -64,7 +65,7 @@ static int next_line(lx *x, const char **l, size_t *len) {
     if (k && p[k - 1] == '\r') k--;
     *l = p;
     *len = k;
-    x->line++;
+    x->line = ++x->cur;
     return 1;
 }
 
@@ -664,7 +665,7 @@ pk_code pk_lgbm_parse(pk_arena *ar, const char *s, size_t n, pk_lgbm *out, pk_er
     if (c || (c = header_values(&x, out, h))) return c;
 
     /* count the trees first ("Tree=" lines up to "end of trees"), then read them */
-    size_t start = x.pos, start_line = x.line, ntrees = 0;
+    size_t start = x.pos, start_line = x.cur, ntrees = 0;
     int ended = 0;
     while (next_line(&x, &l, &len)) {
         if (line_is(l, len, "end of trees")) {
@@ -699,7 +700,8 @@ pk_code pk_lgbm_parse(pk_arena *ar, const char *s, size_t n, pk_lgbm *out, pk_er
     if (!out->trees) return nomem(&x);
     memset(out->trees, 0, (ntrees ? ntrees : 1) * sizeof *out->trees);
     x.pos = start;
-    x.line = start_line;
+    x.cur = start_line;
+    x.ctx = "trees";
     size_t t = 0, block = 0;
     while (next_line(&x, &l, &len)) {
         size_t here = (size_t)(l - s);
@@ -728,7 +730,7 @@ pk_code pk_lgbm_parse(pk_arena *ar, const char *s, size_t n, pk_lgbm *out, pk_er
         out->n_linear += tr->is_linear ? 1 : 0;
         if (tr->depth > out->max_depth) out->max_depth = tr->depth;
         t++;
-        x.ctx = "after the trees";
+        x.ctx = "trees";
     }
     out->n_trees = t;
     x.ctx = "after the trees";
