@@ -159,6 +159,10 @@ static void predict_values(const xgb_impl *im, const double *fx, double *acc) {
         for (size_t g = 0; g < ng; g++)
             acc[g] = (double)expf((float)acc[g]);
         break;
+    case PK_XGB_EXP_F64:
+        for (size_t g = 0; g < ng; g++)
+            acc[g] = (double)(float)exp(acc[g]);
+        break;
     case PK_XGB_HINGE:
         for (size_t g = 0; g < ng; g++)
             acc[g] = acc[g] > 0.0 ? 1.0 : 0.0;
