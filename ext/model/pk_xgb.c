@@ -219,6 +219,20 @@ static pk_code xgb_label(const pk_model *m, const double *x, double *scratch, do
     return PK_OK;
 }
 
+/* XGBClassifier.predict of a multi-label model (one sigmoid output per label, XGBoost >= 1.6):
+ * 1 for each label whose value is > 0.5, else 0 (floats, as XGBoost returns them). */
+static pk_code xgb_multilabel(const pk_model *m, const double *x, double *scratch, double *out,
+                              pk_err *err) {
+    (void)err;
+    const xgb_impl *im = m->impl;
+    double *acc = acc_buf(m, scratch);
+    row_f32(im, x, m->n_features, scratch);
+    predict_values(im, scratch, acc);
+    for (size_t g = 0; g < im->x.n_groups; g++)
+        out[g] = acc[g] > 0.5 ? 1.0 : 0.0;
+    return PK_OK;
+}
+
 /* XGBClassifier.predict_proba: softprob as is; multi:softmax scipy's softmax of the margins
  * (float32, expf standing for numpy's SIMD exp); one output: [1 - v, v]. */
 static pk_code xgb_proba(const pk_model *m, const double *x, double *scratch, double *out,
@@ -383,6 +397,11 @@ static pk_code compile_wrapper(pk_mc *c, int role) {
         return pk_mc_fail(c, "%s: %zu classes but %zu output groups", m->cls, m->n_classes, ng);
     if (multi && ng == 2)
         return pk_mc_fail(c, "%s: multi-class objective with 2 classes is not supported", m->cls);
+    if (!multi && ng > 1 && m->n_classes == 2) { /* multi-label: an array of 0/1 per label */
+        pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, ng, xgb_multilabel);
+        pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, ng, xgb_value);
+        return PK_OK;
+    }
     if (!multi && (ng != 1 || m->n_classes != 2))
         return pk_mc_fail(c, "%s: objective %s with %zu classes is not supported", m->cls,
                           im->x.objective, m->n_classes);

@@ -154,3 +154,25 @@ def test_refused_with_reasons(db):
     raw = bytearray(bst.save_raw("deprecated"))
     raw[4 + 28:4 + 32] = (1 << 20).to_bytes(4, "little")
     assert "bad num_target" in error_of(db, bytes(raw))
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_multi_label_classifier(db, k):
+    """XGBClassifier on a 2-D 0/1 y (multi-label, 1.6+): predict is an array of 0/1 floats,
+    predict_proba one sigmoid per label, the margin one value per label."""
+    X, z, rs = data(40 + k)
+    T = np.column_stack([targets(z, rs, 4), np.nan_to_num(X[:, 2])])[:, :k]
+    Y = (T + 0.3 * rs.randn(N, k) > 0.5).astype(int)
+    m = xgb.XGBClassifier(n_jobs=1, n_estimators=15, max_depth=3, tree_method="hist").fit(X, Y)
+    assert m.predict_proba(X).shape == (N, Y.shape[1])
+    cols = load_table(db, X)
+    for form in ("p4", "joblib-zlib"):
+        blob = dumps(m, form)
+        got = np.array([json.loads(v) for v in sql_scores(db, "model_predict", blob, cols)])
+        assert np.array_equal(got, m.predict(X)), form
+        assert_f32_exact(sql_scores(db, "model_predict_proba", blob, cols), m.predict_proba(X),
+                         "multi-label predict_proba")
+        assert_f32_exact(sql_scores(db, "model_decision_function", blob, cols),
+                         m.predict(X, output_margin=True), "multi-label margin")
+    info = json.loads(db.execute("SELECT model_info(?)", (dumps(m),)).fetchone()[0])
+    assert info["kind"] == "classifier" and info["classes_"] == [0, 1]
