@@ -252,16 +252,23 @@ static pk_code one_int(lx *x, const kv *f, int64_t lo, int64_t hi, int64_t *out)
     return PK_OK;
 }
 
-/* Reads key=value lines up to an empty line (or the end) into the fields named in f[0..nf);
- * lines with other keys are skipped, at most max_lines lines. */
-static pk_code read_block(lx *x, kv *f, size_t nf, size_t max_lines) {
+/* Reads key=value lines up to an empty line into the fields named in f[0..nf); lines with
+ * other keys are skipped, at most max_lines lines. `where` names the block in messages. In the
+ * header (average_output non-NULL) the bare line "average_output" sets *average_output, and the
+ * text must not end before the empty line. */
+static pk_code read_block(lx *x, kv *f, size_t nf, size_t max_lines, const char *where,
+                          int *average_output) {
     const char *l;
     size_t len, k = 0;
     while (next_line(x, &l, &len)) {
         if (len == 0) return PK_OK;
-        if (++k > max_lines) return failf(x, "more than %zu lines in one tree", max_lines);
+        if (++k > max_lines) return failf(x, "more than %zu lines in %s", max_lines, where);
+        if (average_output && line_is(l, len, "average_output")) {
+            *average_output = 1;
+            continue;
+        }
         const char *eq = memchr(l, '=', len);
-        if (!eq) return failf(x, "a line without '=' in a tree");
+        if (!eq) return failf(x, "a line without '=' in %s", where);
         size_t kl = (size_t)(eq - l);
         for (size_t i = 0; i < nf; i++) {
             if (strlen(f[i].key) != kl || memcmp(f[i].key, l, kl) != 0) continue;
@@ -272,7 +279,7 @@ static pk_code read_block(lx *x, kv *f, size_t nf, size_t max_lines) {
             f[i].line = x->line;
         }
     }
-    return PK_OK;
+    return average_output ? failf(x, "the text ends in the header") : PK_OK;
 }
 
 /* ---- trees ----------------------------------------------------------------------------------- */
@@ -384,7 +391,7 @@ static pk_code read_tree(lx *x, pk_lgbm *m, pk_lgbm_tree *t) {
     for (int i = 0; i < T_COUNT; i++)
         f[i].key = TREE_KEYS[i];
     size_t head = x->line;
-    pk_code c = read_block(x, f, T_COUNT, 64);
+    pk_code c = read_block(x, f, T_COUNT, 64, "a tree", NULL);
     if (c) return c;
     x->line = head;
     int64_t v;
@@ -535,31 +542,6 @@ static const char *const HEAD_KEYS[H_COUNT] = {
     "version",   "num_class",     "num_tree_per_iteration", "label_index", "max_feature_idx",
     "objective", "feature_names", "feature_infos",          "tree_sizes"};
 
-static pk_code read_header(lx *x, pk_lgbm *m, kv *f) {
-    const char *l;
-    size_t len, k = 0;
-    while (next_line(x, &l, &len)) {
-        if (len == 0) return PK_OK;
-        if (++k > 64) return failf(x, "more than 64 lines in the header");
-        if (line_is(l, len, "average_output")) {
-            m->average_output = 1;
-            continue;
-        }
-        const char *eq = memchr(l, '=', len);
-        if (!eq) return failf(x, "a header line without '='");
-        size_t kl = (size_t)(eq - l);
-        for (size_t i = 0; i < H_COUNT; i++) {
-            if (strlen(f[i].key) != kl || memcmp(f[i].key, l, kl) != 0) continue;
-            if (f[i].seen) return failf(x, "%s given twice", f[i].key);
-            f[i].seen = 1;
-            f[i].v = eq + 1;
-            f[i].len = len - kl - 1;
-            f[i].line = x->line;
-        }
-    }
-    return failf(x, "the text ends in the header");
-}
-
 static pk_code header_values(lx *x, pk_lgbm *m, kv *f) {
     pk_code c;
     int64_t v;
@@ -661,7 +643,7 @@ pk_code pk_lgbm_parse(pk_arena *ar, const char *s, size_t n, pk_lgbm *out, pk_er
     memset(h, 0, sizeof h);
     for (int i = 0; i < H_COUNT; i++)
         h[i].key = HEAD_KEYS[i];
-    pk_code c = read_header(&x, out, h);
+    pk_code c = read_block(&x, h, H_COUNT, 64, "the header", &out->average_output);
     if (c || (c = header_values(&x, out, h))) return c;
 
     /* count the trees first ("Tree=" lines up to "end of trees"), then read them */

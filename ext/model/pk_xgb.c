@@ -223,14 +223,10 @@ static pk_code xgb_label(const pk_model *m, const double *x, double *scratch, do
  * 1 for each label whose value is > 0.5, else 0 (floats, as XGBoost returns them). */
 static pk_code xgb_multilabel(const pk_model *m, const double *x, double *scratch, double *out,
                               pk_err *err) {
-    (void)err;
-    const xgb_impl *im = m->impl;
-    double *acc = acc_buf(m, scratch);
-    row_f32(im, x, m->n_features, scratch);
-    predict_values(im, scratch, acc);
-    for (size_t g = 0; g < im->x.n_groups; g++)
-        out[g] = acc[g] > 0.5 ? 1.0 : 0.0;
-    return PK_OK;
+    pk_code c = xgb_value(m, x, scratch, out, err);
+    for (size_t g = 0; g < m->width[PK_PREDICT]; g++)
+        out[g] = out[g] > 0.5 ? 1.0 : 0.0;
+    return c;
 }
 
 /* XGBClassifier.predict_proba: softprob as is; multi:softmax scipy's softmax of the margins
