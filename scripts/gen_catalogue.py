@@ -468,6 +468,9 @@ UFUNC_SPELLINGS = ["numpy._core._multiarray_umath", "numpy.core.umath", "numpy._
 
 # ---- other libraries ---------------------------------------------------------------------------
 # (module, name, kind, spellings, note). Containers read as data, random states, boosters.
+# LightGBM models are read (model_info describes them: docs/lightgbm.md) but not scored.
+LGBM_NOTE = "LightGBM scoring is not verified against LightGBM here (model_info lists its trees)"
+
 OTHER = [
     # joblib (pk_joblib.c reads the array that follows the wrapper)
     ("joblib.numpy_pickle", "NumpyArrayWrapper", "helper", ["sklearn.externals.joblib.numpy_pickle"],
@@ -527,11 +530,11 @@ OTHER = [
     ("xgboost.sklearn", "XGBRFRegressor", "regressor", [], "XGBoost"),
     ("xgboost.sklearn", "XGBModel", "estimator", [], "XGBoost"),
     ("xgboost.compat", "XGBoostLabelEncoder", "transformer", [], "XGBoost < 1.6"),
-    ("lightgbm.basic", "Booster", "helper", [], "LightGBM booster"),
-    ("lightgbm.sklearn", "LGBMClassifier", "classifier", [], "LightGBM"),
-    ("lightgbm.sklearn", "LGBMRegressor", "regressor", [], "LightGBM"),
-    ("lightgbm.sklearn", "LGBMRanker", "estimator", [], "LightGBM"),
-    ("lightgbm.sklearn", "LGBMModel", "estimator", [], "LightGBM"),
+    ("lightgbm.basic", "Booster", "helper", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMClassifier", "classifier", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMRegressor", "regressor", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMRanker", "estimator", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMModel", "estimator", [], LGBM_NOTE),
     ("lightgbm.sklearn", "_LGBMLabelEncoder", "transformer", [], "LightGBM"),
 ]
 

@@ -11,6 +11,7 @@
 #include "pk_model_impl.h"
 
 #include "pk_buf.h"
+#include "pk_lgbm.h"
 #include "pk_ndarray.h"
 #include "pk_pyfloat.h"
 
@@ -187,6 +188,10 @@ pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk
     box->m = *m; /* the top-level model lives in the box; sub-models stay in the arena */
     box->m.arena = &box->ar;
     return &box->m;
+}
+
+void pk_model_describe(pk_buf *b, const pk_value *root, const pk_limits *lim, const pk_alloc *a) {
+    pk_lgbm_describe(b, root, lim, a);
 }
 
 void pk_model_free(pk_model *m) {

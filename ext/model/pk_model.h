@@ -52,6 +52,7 @@
 #define PK_MODEL_H
 
 #include "pk.h"
+#include "pk_buf.h"
 #include "pk_err.h"
 #include "pk_value.h"
 
@@ -188,6 +189,11 @@ pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err)
  * (PK_ELIMIT "limit exceeded: ... max_model_bytes ..."). */
 pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk_limits *lim,
                                pk_err *err);
+
+/* For a model that cannot be scored but whose content can be read (a LightGBM Booster or
+ * wrapper: pk_lgbm.h), appends `,"<library>":{...}` describing it to b (model_info's extra
+ * member); appends nothing for any other root. Memory comes from `a` under lim->max_model_bytes. */
+void pk_model_describe(pk_buf *b, const pk_value *root, const pk_limits *lim, const pk_alloc *a);
 
 /* Frees a model; NULL is accepted. */
 void pk_model_free(pk_model *m);

@@ -913,6 +913,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
         }
         pk_buf_puts(&b, "],\"supported\":true}");
     } else {
+        pk_model_describe(&b, root, &lim, &pk_sql_alloc); /* e.g. a LightGBM model's content */
         pk_buf_puts(&b, ",\"supported\":false,\"reason\":");
         pk_json_string(&b, err.msg, strlen(err.msg));
         pk_buf_putc(&b, '}');
