@@ -214,9 +214,9 @@ def _build_census(cls_name, all_est):
     cls = all_est[cls_name]
     make = census._construct().get(cls_name, lambda c: c())
     fit_args, rows, form = census._inputs(cls_name, cls, census._data())
-    if form != "num":
+    if form not in ("num", "label"):
         raise ValueError("scored with %s input, covered by the native tests" % form)
-    return make(cls).fit(*fit_args), np.asarray(rows, dtype=float)
+    return make(cls).fit(*fit_args), np.asarray(rows, dtype=float), form
 
 
 FUNCS = {"predict": "pickle_predict", "predict_proba": "pickle_predict_proba",
@@ -238,6 +238,8 @@ def _model_stmts(data, X, methods):
 
 def models(supported):
     import joblib
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.utils import all_estimators
     all_est = dict(all_estimators())
     missing = []
@@ -250,9 +252,17 @@ def models(supported):
             # estimators that need constructor arguments or other inputs: the census's
             # typical instance (tests/python/census.py), scored on its numeric rows
             try:
-                est, X = _build_census(cls_name, all_est)
+                est, X, form = _build_census(cls_name, all_est)
             except Exception as exc2:
                 missing.append("%s (%s; %s)" % (cls_name, exc, exc2))
+                continue
+            if form == "label":
+                # label encoders take one label per call
+                data = pickle.dumps(est, 4)
+                labels = json.dumps([int(v) for v in X[:8]])
+                item("model/" + cls_name, [
+                    ("SELECT pickle_model_info(?1)", [data]), ("SELECT model_info(?1)", [data]),
+                    ("SELECT key, pickle_transform(?1, value) FROM json_each(?2)", [data, labels])])
                 continue
         if cls_name == "Pipeline":
             meths = ["predict", "predict_proba", "decision_function"]
