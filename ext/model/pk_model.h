@@ -78,6 +78,27 @@ typedef struct pk_model pk_model;
 typedef pk_code (*pk_model_fn)(const pk_model *m, const double *x, double *scratch, double *out,
                                pk_err *err);
 
+/* A sparse row as scikit-learn holds one CSR row: nnz (column, value) pairs in its data order
+ * (which decides the order of its sums; not always ascending: pk_vectorizer.c). */
+typedef struct pk_sparse {
+    size_t nnz;
+    uint32_t *idx;
+    double *val;
+    int f32; /* the values are float32 (a vectorizer's dtype) */
+} pk_sparse;
+
+/* A method's kernel on a sparse row (families that have one: pk_linear_clf.c, pk_nb.c, ...). */
+typedef pk_code (*pk_sparse_fn)(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                                pk_err *err);
+/* A sparse -> sparse transform in place (TfidfTransformer, SelectKBest); may reorder. */
+typedef pk_code (*pk_sparse_tf)(const pk_model *m, pk_sparse *x, pk_err *err);
+
+struct pk_text_ws;
+/* A text model's entry point (pk_model_run_text). */
+typedef pk_code (*pk_text_fn)(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                              struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                              pk_err *err);
+
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
     char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
@@ -96,12 +117,19 @@ struct pk_model {
     pk_model_fn fn[PK_METHOD_COUNT];
     const char *why_not[PK_METHOD_COUNT]; /* optional reason when shape is PK_OUT_NONE */
 
-    int nan_ok;      /* the model's first step takes NaN (missing) values        */
-    int any_width;   /* the row is never read (Dummy*): a pipeline step before it may
-                        give any number of features                             */
-    size_t scratch;  /* doubles of scratch each method may use                  */
-    void *impl;      /* family data (in the arena)                              */
-    pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
+    int nan_ok;     /* the model's first step takes NaN (missing) values        */
+    int any_width;  /* the row is never read (Dummy*): a pipeline step before it may
+                       give any number of features                             */
+    size_t scratch; /* doubles of scratch each method may use                  */
+
+    /* text and sparse rows (pk_vectorizer.c, docs/text.md) */
+    int text_input;                    /* takes one document: pk_model_run_text          */
+    int sparse_out;                    /* its transform is a sparse row (*sv)            */
+    pk_text_fn text_fn;                /* set when text_input                            */
+    pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
+    pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
+    void *impl;                        /* family data (in the arena)                              */
+    pk_arena *arena;                   /* owns impl, names, classes (and sub-models)              */
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a
@@ -130,6 +158,16 @@ size_t pk_model_out_len(const pk_model *m);
  * missing values: feature 2 ('petal width (cm)') is NULL". */
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err);
+
+/* Scores one document (UTF-8 doc[0..n)) with a text model (m->text_input: a vectorizer, or a
+ * pipeline starting with one). ws is the caller's reusable workspace (pk_text.h; its buffers
+ * grow to the largest document, capped by the model's max_model_bytes). Writes out as
+ * pk_model_run does; for a model with sparse_out, transform fills *sv instead (pointing into
+ * ws, columns ascending). Errors: PK_EMODEL (not a text model, method missing), PK_EFEATURE
+ * ("the document is not valid UTF-8 ..."), PK_ELIMIT, PK_ENOMEM. */
+pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                          struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                          pk_err *err);
 
 /* "predict", "predict_proba", "transform", "decision_function". */
 const char *pk_method_name(pk_method method);

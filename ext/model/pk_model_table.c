@@ -29,6 +29,8 @@ const pk_model_family pk_model_families[] = {
     {"gb", pk_compile_gb},
     {"hgb", pk_compile_hgb},
     {"pipeline", pk_compile_pipeline},
+    {"vectorizer", pk_compile_vectorizer},
+    {"tfidf", pk_compile_tfidf},
     {"nb", pk_compile_nb},
     {"svm", pk_compile_svm},
     {"knn", pk_compile_knn},

@@ -122,6 +122,8 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         if (i == n - 1) P->final_is_est = 1;
     }
     if (P->nsteps == 0) return pk_mc_fail(c, "Pipeline has only passthrough steps");
+    if (P->steps[0]->text_input) /* a text pipeline: pk_vectorizer.c */
+        return pk_text_pipeline(c, P->steps, P->nsteps, P->final_is_est);
     if (!P->final_is_est && P->steps[P->nsteps - 1]->shape[PK_TRANSFORM] == PK_OUT_NONE)
         return pk_mc_fail(c, "Pipeline step %s before a passthrough cannot transform",
                           P->steps[P->nsteps - 1]->cls);

@@ -40,6 +40,7 @@ SQLITE_EXTENSION_INIT3
 #include "sql_funcs.h"
 #include "sql_verdict.h"
 #include "sql_registry.h"
+#include "sql_text.h"
 
 #include <math.h>
 #include <string.h>
@@ -54,7 +55,8 @@ typedef struct mc_entry {
     pk_model *model;
     double *x, *scratch, *out;
     unsigned char *seen;
-    pk_buf text; /* reused for JSON results */
+    pk_buf text;            /* reused for JSON results */
+    struct pk_text_ws *tws; /* text models' workspace (sql_text.c), made on first use */
     /* key */
     int is_name;
     uint8_t *key; /* blob copy, or the hex SHA-256 of a registry version's content */
@@ -79,6 +81,7 @@ static void entry_unref(void *p) {
     sqlite3_free(e->out);
     sqlite3_free(e->seen);
     pk_buf_free(&e->text);
+    pk_sql_text_ws_free(e->tws);
     sqlite3_free(e->key);
     sqlite3_free(e);
 }
@@ -480,6 +483,30 @@ static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, siz
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
+/* Sets the result of method meth from e->out (pk_model.h shapes). */
+static void result_out(sqlite3_context *ctx, mc_entry *e, const pk_model *m, pk_method meth) {
+    switch (m->shape[meth]) {
+    case PK_OUT_LABEL:
+        result_label(ctx, m, (size_t)e->out[0]);
+        break;
+    case PK_OUT_CLUSTER:
+        sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
+        break;
+    case PK_OUT_SCALAR:
+        if (isnan(e->out[0]))
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_double(ctx, e->out[0]);
+        break;
+    case PK_OUT_ARRAY:
+        result_array(ctx, e, e->out, m->width[meth]);
+        break;
+    case PK_OUT_NONE:
+        sqlite3_result_null(ctx);
+        break;
+    }
+}
+
 static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_method meth,
                        const char *fname, int blob_only) {
     if (argc < 1) {
@@ -493,33 +520,17 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
         return;
     }
     const pk_model *m = e->model;
-    if (read_features(ctx, fname, e, argc, argv)) {
+    if (m->text_input) {
+        /* one document (sql_text.c); a sparse row is its own result */
+        if (pk_sql_text_run(ctx, fname, m, meth, argc, argv, &e->tws, e->scratch, e->out, &e->text))
+            result_out(ctx, e, m, meth);
+    } else if (read_features(ctx, fname, e, argc, argv)) {
         pk_err err;
         pk_err_clear(&err);
-        if (pk_model_run(m, meth, e->x, e->scratch, e->out, &err) != PK_OK) {
+        if (pk_model_run(m, meth, e->x, e->scratch, e->out, &err) != PK_OK)
             pk_sql_error(ctx, fname, &err);
-        } else {
-            switch (m->shape[meth]) {
-            case PK_OUT_LABEL:
-                result_label(ctx, m, (size_t)e->out[0]);
-                break;
-            case PK_OUT_CLUSTER:
-                sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
-                break;
-            case PK_OUT_SCALAR:
-                if (isnan(e->out[0]))
-                    sqlite3_result_null(ctx);
-                else
-                    sqlite3_result_double(ctx, e->out[0]);
-                break;
-            case PK_OUT_ARRAY:
-                result_array(ctx, e, e->out, m->width[meth]);
-                break;
-            case PK_OUT_NONE:
-                sqlite3_result_null(ctx);
-                break;
-            }
-        }
+        else
+            result_out(ctx, e, m, meth);
     }
     /* last: the destructor may run at once (non-constant argument) */
     if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
@@ -675,6 +686,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     else
         pk_buf_puts(&b, "null");
     if (m) {
+        if (m->text_input) pk_buf_puts(&b, ",\"input\":\"text\"");
         pk_buf_puts(&b, ",\"methods\":[");
         int first = 1;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
