@@ -722,9 +722,10 @@ static int is_word(const pk_regex *re, uint32_t c) {
 
 static int class_has(const pk_regex *re, const rx_class *k, uint32_t c) {
     int in = 0;
-    const uint32_t *r = re->ranges + k->lo_off;
-    for (uint32_t j = 0; j < k->count && !in; j++)
-        in = c >= r[2 * j] && c <= r[2 * j + 1];
+    for (uint32_t j = 0; j < k->count && !in; j++) {
+        const uint32_t *r = re->ranges + k->lo_off + 2 * j;
+        in = c >= r[0] && c <= r[1];
+    }
     if (!in && k->cats) {
         unsigned f = pk_uc_flags(c);
         if (re->ascii && c >= 128) f = 0;

@@ -23,6 +23,12 @@ static uint64_t str_hash(const char *p, size_t n) {
     return h ? h : 1;
 }
 
+static pk_strmap_slot *new_slots(const pk_alloc *a, size_t cap) {
+    pk_strmap_slot *s = pk_malloc(a, cap * sizeof *s);
+    if (s) memset(s, 0, cap * sizeof *s);
+    return s;
+}
+
 int pk_strmap_init(pk_strmap *m, const pk_alloc *a, size_t expected) {
     memset(m, 0, sizeof *m);
     m->alloc = a;
@@ -31,54 +37,25 @@ int pk_strmap_init(pk_strmap *m, const pk_alloc *a, size_t expected) {
         if (cap > ((size_t)1 << 40)) return 0;
         cap *= 2;
     }
-    m->hashes = pk_malloc(a, cap * sizeof(uint64_t));
-    m->off = pk_malloc(a, cap * sizeof(uint32_t));
-    m->len = pk_malloc(a, cap * sizeof(uint32_t));
-    m->val = pk_malloc(a, cap * sizeof(uint32_t));
-    if (!m->hashes || !m->off || !m->len || !m->val) {
-        pk_strmap_free(m);
-        return 0;
-    }
-    memset(m->hashes, 0, cap * sizeof(uint64_t));
+    m->slots = new_slots(a, cap);
+    if (!m->slots) return 0;
     m->mask = cap - 1;
     return 1;
 }
 
 static int rehash(pk_strmap *m) {
     size_t cap = (m->mask + 1) * 2;
-    pk_strmap n;
-    memset(&n, 0, sizeof n);
-    n.alloc = m->alloc;
-    n.hashes = pk_malloc(m->alloc, cap * sizeof(uint64_t));
-    n.off = pk_malloc(m->alloc, cap * sizeof(uint32_t));
-    n.len = pk_malloc(m->alloc, cap * sizeof(uint32_t));
-    n.val = pk_malloc(m->alloc, cap * sizeof(uint32_t));
-    if (!n.hashes || !n.off || !n.len || !n.val) {
-        pk_free(m->alloc, n.hashes);
-        pk_free(m->alloc, n.off);
-        pk_free(m->alloc, n.len);
-        pk_free(m->alloc, n.val);
-        return 0;
-    }
-    memset(n.hashes, 0, cap * sizeof(uint64_t));
+    pk_strmap_slot *n = new_slots(m->alloc, cap);
+    if (!n) return 0;
     for (size_t i = 0; i <= m->mask; i++) {
-        if (!m->hashes[i]) continue;
-        size_t j = m->hashes[i] & (cap - 1);
-        while (n.hashes[j])
+        if (!m->slots[i].hash) continue;
+        size_t j = m->slots[i].hash & (cap - 1);
+        while (n[j].hash)
             j = (j + 1) & (cap - 1);
-        n.hashes[j] = m->hashes[i];
-        n.off[j] = m->off[i];
-        n.len[j] = m->len[i];
-        n.val[j] = m->val[i];
+        n[j] = m->slots[i];
     }
-    pk_free(m->alloc, m->hashes);
-    pk_free(m->alloc, m->off);
-    pk_free(m->alloc, m->len);
-    pk_free(m->alloc, m->val);
-    m->hashes = n.hashes;
-    m->off = n.off;
-    m->len = n.len;
-    m->val = n.val;
+    pk_free(m->alloc, m->slots);
+    m->slots = n;
     m->mask = cap - 1;
     return 1;
 }
@@ -88,9 +65,9 @@ int pk_strmap_put(pk_strmap *m, const char *key, size_t n, uint32_t val) {
     if ((m->count + 1) * 2 > m->mask + 1 && !rehash(m)) return 0;
     uint64_t h = str_hash(key, n);
     size_t j = h & m->mask;
-    while (m->hashes[j]) {
-        if (m->hashes[j] == h && m->len[j] == n && memcmp(m->keys + m->off[j], key, n) == 0)
-            return 1;
+    while (m->slots[j].hash) {
+        const pk_strmap_slot *s = &m->slots[j];
+        if (s->hash == h && s->len == n && memcmp(m->keys + s->off, key, n) == 0) return 1;
         j = (j + 1) & m->mask;
     }
     if (m->keys_len + n > m->keys_cap) {
@@ -103,22 +80,24 @@ int pk_strmap_put(pk_strmap *m, const char *key, size_t n, uint32_t val) {
         m->keys_cap = nc;
     }
     if (n) memcpy(m->keys + m->keys_len, key, n);
-    m->hashes[j] = h;
-    m->off[j] = (uint32_t)m->keys_len;
-    m->len[j] = (uint32_t)n;
-    m->val[j] = val;
+    pk_strmap_slot *s = &m->slots[j];
+    s->hash = h;
+    s->off = (uint32_t)m->keys_len;
+    s->len = (uint32_t)n;
+    s->val = val;
     m->keys_len += n;
     m->count++;
     return 1;
 }
 
 int pk_strmap_get(const pk_strmap *m, const char *key, size_t n, uint32_t *val) {
-    if (!m->hashes) return 0;
+    if (!m->slots) return 0;
     uint64_t h = str_hash(key, n);
     size_t j = h & m->mask;
-    while (m->hashes[j]) {
-        if (m->hashes[j] == h && m->len[j] == n && memcmp(m->keys + m->off[j], key, n) == 0) {
-            *val = m->val[j];
+    while (m->slots[j].hash) {
+        const pk_strmap_slot *s = &m->slots[j];
+        if (s->hash == h && s->len == n && memcmp(m->keys + s->off, key, n) == 0) {
+            *val = s->val;
             return 1;
         }
         j = (j + 1) & m->mask;
@@ -128,16 +107,12 @@ int pk_strmap_get(const pk_strmap *m, const char *key, size_t n, uint32_t *val) 
 
 void pk_strmap_free(pk_strmap *m) {
     if (!m || !m->alloc) return;
-    pk_free(m->alloc, m->hashes);
-    pk_free(m->alloc, m->off);
-    pk_free(m->alloc, m->len);
-    pk_free(m->alloc, m->val);
+    pk_free(m->alloc, m->slots);
     pk_free(m->alloc, m->keys);
-    m->hashes = NULL;
-    m->off = m->len = m->val = NULL;
+    m->slots = NULL;
     m->keys = NULL;
 }
 
 size_t pk_strmap_bytes(const pk_strmap *m) {
-    return (m->mask + 1) * (sizeof(uint64_t) + 3 * sizeof(uint32_t)) + m->keys_cap;
+    return (m->mask + 1) * sizeof(pk_strmap_slot) + m->keys_cap;
 }

@@ -13,10 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One slot: a lookup touches one slot (then the key bytes), not four arrays. */
+typedef struct pk_strmap_slot {
+    uint64_t hash; /* 0: empty (hashes are forced non-zero) */
+    uint32_t off, len, val, pad;
+} pk_strmap_slot;
+
 typedef struct pk_strmap {
     const pk_alloc *alloc;
-    uint64_t *hashes; /* 0: empty slot (hashes are forced non-zero) */
-    uint32_t *off, *len, *val;
+    pk_strmap_slot *slots;
     size_t mask, count;
     char *keys;
     size_t keys_len, keys_cap;
