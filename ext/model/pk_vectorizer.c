@@ -9,8 +9,8 @@
  *                sort_indices); binary -> 1; values in `dtype` (float32 rounds).
  *   Hashing      MurmurHash3 (seed 0) of each feature's UTF-8 as a signed 32-bit h; column
  *                |h| mod n_features (|-2^31| taken as 2^31), value -1 when alternate_sign and h
- *                < 0, else 1; sum_duplicates (columns ascending, zero sums dropped); binary -> 1
- *                (after the sums); then norm.
+ *                < 0, else 1; sum_duplicates (columns ascending; a zero sum stays an explicit
+ *                entry); binary -> 1 (after the sums, so a cancelled entry becomes 1); norm.
  *   TfidfTransformer (alone, or TfidfVectorizer._tfidf): sublinear_tf -> log(v) + 1; use_idf ->
  *                v * idf: with _idf_diag (a pickled csr diagonal matrix, scikit-learn 1.2-1.4)
  *                that is scipy's csr_matmat, which writes the row's columns in reverse order and
@@ -93,7 +93,7 @@ static void normalize(pk_sparse *x, int norm) {
 }
 
 static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, pk_err *err) {
-    if (x->nnz && x->idx[x->nnz - 1] >= T->n)
+    if (T->use_idf && x->nnz && x->idx[x->nnz - 1] >= T->n)
         return pk_err_set(err, PK_EFEATURE, -1, -1,
                           "TfidfTransformer: column %u is beyond its %zu features",
                           x->idx[x->nnz - 1], T->n);
@@ -202,7 +202,7 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
             sum += V->hashing && (ws->feat[i] & 1) ? -1.0 : 1.0;
             i++;
         }
-        if (sum == 0) continue; /* alternate signs cancelled: sum_duplicates drops it */
+        /* alternate signs may cancel: sum_duplicates keeps the explicit 0 (binary makes it 1) */
         ws->idx[k] = col;
         ws->val[k++] = V->binary ? 1.0 : rnd(sum, f32);
     }
