@@ -157,10 +157,7 @@ static pk_code nb_predict(const pk_model *m, const double *x, double *scratch, d
     const pk_nb *N = m->impl;
     pk_code rc = nb_jll(m, x, scratch, scratch + N->k, err);
     if (rc) return rc;
-    size_t best = 0;
-    for (size_t c = 1; c < N->k; c++)
-        if (!isnan(scratch[best]) && (scratch[c] > scratch[best] || isnan(scratch[c]))) best = c;
-    out[0] = (double)best;
+    out[0] = (double)nb_argmax(scratch, N->k);
     return PK_OK;
 }
 
@@ -170,16 +167,7 @@ static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, dou
     size_t k = N->k;
     pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
     if (rc) return rc;
-    double mx = scratch[0];
-    for (size_t c = 1; c < k; c++)
-        if (scratch[c] > mx || isnan(scratch[c])) mx = scratch[c];
-    if (!isfinite(mx)) mx = 0;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - mx);
-    double lse = log(pk_np_sum(out, k));
-    lse += mx;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - lse);
+    nb_proba_from(scratch, k, out);
     return PK_OK;
 }
 
