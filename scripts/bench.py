@@ -17,6 +17,7 @@ Sections (one function each, in SECTIONS):
   families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows
   decode   one element of a 200 MB float64 array; peak RSS of the reading process
   storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
+  text     TfidfVectorizer(1-2 grams, 50k terms) + LinearSVC / MultinomialNB over 100,000 documents
 
 Environment (defaults in brackets):
   PICKLE_EXT_SO   the extension [dist/pickle_ext.so]
@@ -26,6 +27,7 @@ Environment (defaults in brackets):
                   tabular section's UDF scores a tenth of them
   BENCH_TABULAR_ROWS rows of the tabular section's table [200,000]
   BENCH_FAMILY_ROWS rows of the families table [20,000]
+  BENCH_TEXT_ROWS documents of the text table [100,000]
   BENCH_REPEAT    repetitions of throughput timings, best kept [5]
   BENCH_DECODE_MB size of the decode section's array in MB [200] (or --decode-mb)
   BENCH_OUT       output file [BENCHMARKS.md] (or --out)
@@ -818,12 +820,89 @@ def section_tabular(b):
     b.ratio(sec, "(d) UDF / (b)", ns_udf / ns, ">= 300", ns_udf / ns >= 300)
 
 
+# ---- section: text ----------------------------------------------------------------------------
+
+def section_text(b):
+    """TfidfVectorizer(ngram_range=(1, 2), max_features=50,000) + LinearSVC and + MultinomialNB on
+    BENCH_TEXT_ROWS short documents (~40 words from a Zipf-distributed vocabulary of 30,000
+    words): SQL per document beside scikit-learn's batch predict on a list of strings and a
+    per-row Python UDF (docs/text.md)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+    from threadpoolctl import threadpool_limits
+
+    n = int(os.environ.get("BENCH_TEXT_ROWS", "100000"))
+    udf_k = min(2000, n)
+    sec = "Text (%s documents of ~40 words)" % format(n, ",")
+    print(sec, flush=True)
+    rng = np.random.default_rng(5)
+    vocab = np.array(["w%x%s" % (i, "aeiouy"[i % 6]) for i in range(30000)])
+    ranks = np.arange(1, vocab.size + 1, dtype=float)
+    p = 1.0 / ranks ** 1.05
+    p /= p.sum()
+
+    def docs(k):
+        lens = rng.integers(30, 50, size=k)
+        words = rng.choice(vocab, size=int(lens.sum()), p=p)
+        out, pos = [], 0
+        for ln in lens:
+            out.append(" ".join(words[pos:pos + ln]))
+            pos += ln
+        return out
+    train = docs(30000)
+    y = ["spam" if ("w1e" in d.split()[:10]) or (i % 3 == 0) else "ham"
+         for i, d in enumerate(train)]
+    test = docs(n)
+    b.db.execute("CREATE TABLE docs(body TEXT)")
+    b.db.executemany("INSERT INTO docs VALUES (?)", [(d,) for d in test])
+    b.db.commit()
+    b.note(sec, "(a) best of %d; (b) scikit-learn's predict on the list of strings, one thread; "
+                "(c) one run over the first %d documents. Every SQL label is checked against "
+                "scikit-learn's." % (b.repeat, udf_k))
+    with threadpool_limits(1):
+        models = [("LinearSVC", make_pipeline(
+                      TfidfVectorizer(ngram_range=(1, 2), max_features=50000),
+                      LinearSVC(random_state=0)).fit(train, y)),
+                  ("MultinomialNB", make_pipeline(
+                      TfidfVectorizer(ngram_range=(1, 2), max_features=50000),
+                      MultinomialNB()).fit(train, y))]
+    for name, m in models:
+        b.note(sec, "%s: vocabulary of %d terms." % (name, len(m[0].vocabulary_)))
+        blob = pickle.dumps(m, protocol=4)
+        with threadpool_limits(1):
+            want = list(m.predict(test))
+        got = [r[0] for r in b.db.execute("SELECT model_predict(?, body) FROM docs", (blob,))]
+        assert got == want, name
+        ns, _ = b.sql_ns("SELECT count(*) FROM docs WHERE model_predict(?, body) = 'spam'",
+                         (blob,), rows=n)
+
+        def batch():
+            with threadpool_limits(1):
+                return m.predict(test)
+        batch_ns = b.best(batch)[0] * 1e9 / n
+
+        def py_predict(d):
+            return m.predict([d])[0]
+        b.db.create_function("py_predict_t", 1, py_predict)
+        ns_udf, _ = b.sql_ns("SELECT count(*) FROM docs WHERE rowid <= %d AND "
+                             "py_predict_t(body) = 'spam'" % udf_k, rows=udf_k, repeat=1)
+        b.add(sec, "(a) model_predict(m, body), Tfidf(1-2 grams) + %s" % name, ns, n)
+        b.add(sec, "(b) scikit-learn predict on a list of strings, %s" % name, batch_ns, n)
+        b.add(sec, "(c) Python UDF calling predict per document, %s" % name, ns_udf, udf_k)
+        b.ratio(sec, "%s: (b) sklearn batch / (a) SQL" % name, batch_ns / ns, ">= 5",
+                batch_ns / ns >= 5)
+        b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
+
+
 SECTIONS = [
     ("scoring", section_scoring),
     ("tabular", section_tabular),
     ("trees", section_trees),
     ("families", section_families),
     ("xgboost", section_xgboost),
+    ("text", section_text),
     ("decode", section_decode),
     ("storage", section_storage),
 ]

@@ -311,6 +311,16 @@ pk_code pk_model_run_cells(const pk_model *m, pk_method method, const pk_cell *r
     return m->cfn[method](m, row, scratch, out, err);
 }
 
+pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                          struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                          pk_err *err) {
+    if (!m->text_input || !m->text_fn)
+        return pk_err_set(err, PK_EMODEL, -1, -1, "%s takes numbers, not a document", m->cls);
+    if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE)
+        return no_method(m, method, err);
+    return m->text_fn(m, method, doc, n, ws, scratch + PK_WS_DOUBLES, out, sv, err);
+}
+
 double pk_np_sum(const double *a, size_t n) {
     if (n < 8) {
         double res = 0.0;

@@ -57,6 +57,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum pk_method {
     PK_PREDICT,
@@ -135,6 +136,27 @@ typedef pk_code (*pk_model_cmap_fn)(const pk_model *m, const pk_cell *row, pk_ce
 typedef pk_code (*pk_model_inverse_fn)(const pk_model *m, const double *y, size_t n, size_t *cls,
                                        pk_err *err);
 
+/* A sparse row as scikit-learn holds one CSR row: nnz (column, value) pairs in its data order
+ * (which decides the order of its sums; not always ascending: pk_vectorizer.c). */
+typedef struct pk_sparse {
+    size_t nnz;
+    uint32_t *idx;
+    double *val;
+    int f32; /* the values are float32 (a vectorizer's dtype) */
+} pk_sparse;
+
+/* A method's kernel on a sparse row (families that have one: pk_linear_clf.c, pk_nb.c, ...). */
+typedef pk_code (*pk_sparse_fn)(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                                pk_err *err);
+/* A sparse -> sparse transform in place (TfidfTransformer, SelectKBest); may reorder. */
+typedef pk_code (*pk_sparse_tf)(const pk_model *m, pk_sparse *x, pk_err *err);
+
+struct pk_text_ws;
+/* A text model's entry point (pk_model_run_text). */
+typedef pk_code (*pk_text_fn)(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                              struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                              pk_err *err);
+
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
     char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
@@ -161,10 +183,20 @@ struct pk_model {
     pk_model_inverse_fn inverse;           /* label encoders: model_inverse_transform  */
     size_t inverse_width;                  /* values inverse reads                     */
 
-    int nan_ok;      /* the model's first step takes NaN (missing) values        */
-    int any_width;   /* the row is never read (Dummy*): a pipeline step before it may
-                        give any number of features                             */
-    size_t scratch;  /* doubles of scratch each method may use                  */
+    int nan_ok;     /* the model's first step takes NaN (missing) values        */
+    int any_width;  /* the row is never read (Dummy*): a pipeline step before it may
+                       give any number of features                             */
+    size_t scratch; /* doubles of scratch each method may use                  */
+
+    /* text and sparse rows (pk_vectorizer.c, docs/text.md) */
+    int text_input;                    /* a vectorizer or a pipeline starting with one:
+                                          one PK_COL_TEXT column, pk_model_run_text      */
+    int text_ws;                       /* reads a text workspace from scratch (below)    */
+    int sparse_out;                    /* its transform is a sparse row (*sv)            */
+    pk_text_fn text_fn;                /* set when text_input                            */
+    pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
+    pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
+
     void *impl;      /* family data (in the arena)                              */
     pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
 };
@@ -212,10 +244,46 @@ pk_code pk_model_cells_to_x(const pk_model *names, const pk_cell *row, size_t n,
 /* One cell as a number (see pk_model_cells_to_x); j is the outer feature index. */
 pk_code pk_cell_number(const pk_model *names, size_t j, const pk_cell *c, double *out, pk_err *err);
 
+/* Text workspaces. Analysing a document needs buffers that grow to the largest document
+ * (pk_text.h's pk_text_ws), so they belong to the caller, not to the shared compiled model. A
+ * model with m->text_ws (a text vectorizer or text pipeline, or a ColumnTransformer / Pipeline
+ * holding one) reads a pk_text_ws pointer from the first PK_WS_DOUBLES doubles of its scratch:
+ * the caller stores it there once with pk_scratch_set_ws (the kernels never overwrite it) and a
+ * composite copies it into each child's scratch that needs it. Text cells reach such a model
+ * through pk_model_run_cells / pk_model_step like any typed column (col_kind PK_COL_TEXT). */
+#define PK_WS_DOUBLES ((sizeof(void *) + sizeof(double) - 1) / sizeof(double))
+
+static inline void pk_scratch_set_ws(double *scratch, struct pk_text_ws *ws) {
+    memcpy(scratch, &ws, sizeof ws);
+}
+
+static inline struct pk_text_ws *pk_scratch_ws(const double *scratch) {
+    struct pk_text_ws *ws;
+    memcpy(&ws, scratch, sizeof ws);
+    return ws;
+}
+
 /* 1 when the model needs typed rows (pk_model_run_cells). */
 static inline int pk_model_typed(const pk_model *m) {
     return m->col_kind != NULL;
 }
+
+/* Scores one document (UTF-8 doc[0..n)) with a text model (m->text_input: a vectorizer, or a
+ * pipeline starting with one); scratch is the model's whole scratch (its workspace slot is not
+ * read: ws is given). ws is the caller's reusable workspace (pk_text.h; its buffers
+ * grow to the largest document, capped by the model's max_model_bytes). Writes out as
+ * pk_model_run does; for a model with sparse_out, transform fills *sv instead (pointing into
+ * ws, columns ascending). Errors: PK_EMODEL (not a text model, method missing), PK_EFEATURE
+ * ("the document is not valid UTF-8 ..."), PK_ELIMIT, PK_ENOMEM. */
+pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                          struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                          pk_err *err);
+
+/* The same with the document as a cell and the workspace from the scratch slot (the typed
+ * kernels use it): PK_EFEATURE "the document is NULL: Pipeline takes TEXT" for a cell that is
+ * not TEXT. */
+pk_code pk_model_run_text_cell(const pk_model *m, pk_method meth, const pk_cell *doc,
+                               double *scratch, double *out, pk_sparse *sv, pk_err *err);
 
 /* "predict", "predict_proba", "transform", "decision_function". */
 const char *pk_method_name(pk_method method);

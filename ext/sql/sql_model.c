@@ -43,6 +43,7 @@ SQLITE_EXTENSION_INIT3
 #include "sql_funcs.h"
 #include "sql_verdict.h"
 #include "sql_registry.h"
+#include "sql_text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -60,8 +61,9 @@ typedef struct mc_entry {
     pk_cell *cells; /* a typed row (n_features)                                      */
     pk_cell *cout;  /* a cell map's output (cmap_width) or an inverse's input (inverse_width) */
     unsigned char *seen;
-    pk_buf text;    /* reused for JSON results */
-    pk_buf strings; /* reused for the decoded strings of JSON features */
+    pk_buf text;            /* reused for JSON results */
+    pk_buf strings;         /* reused for the decoded strings of JSON features */
+    struct pk_text_ws *tws; /* text models' workspace (sql_text.c), made on first use */
     /* key */
     int is_name;
     uint8_t *key; /* blob copy, or the hex SHA-256 of a registry version's content */
@@ -89,6 +91,7 @@ static void entry_unref(void *p) {
     sqlite3_free(e->cout);
     pk_buf_free(&e->text);
     pk_buf_free(&e->strings);
+    pk_sql_text_ws_free(e->tws);
     sqlite3_free(e->key);
     sqlite3_free(e);
 }
@@ -418,7 +421,9 @@ static void count_error(sqlite3_context *ctx, const char *fname, const pk_model 
 }
 
 static void blob_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j) {
-    const char *takes = m->col_kind ? "numbers and text" : "numbers";
+    const char *takes = !m->col_kind                                          ? "numbers"
+                        : m->n_features == 1 && m->col_kind[0] == PK_COL_TEXT ? "TEXT"
+                                                                              : "numbers and text";
     if (m->feature_names)
         pk_sql_errorf(ctx, fname, "feature %llu ('%s') is a BLOB: %s takes %s",
                       (unsigned long long)(j + 1), m->feature_names[j], m->cls, takes);
@@ -605,6 +610,30 @@ static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, siz
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
+/* Sets the result of method meth from e->out (pk_model.h shapes). */
+static void result_out(sqlite3_context *ctx, mc_entry *e, const pk_model *m, pk_method meth) {
+    switch (m->shape[meth]) {
+    case PK_OUT_LABEL:
+        result_label(ctx, m, (size_t)e->out[0]);
+        break;
+    case PK_OUT_CLUSTER:
+        sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
+        break;
+    case PK_OUT_SCALAR:
+        if (isnan(e->out[0]))
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_double(ctx, e->out[0]);
+        break;
+    case PK_OUT_ARRAY:
+        result_array(ctx, e, e->out, m->width[meth]);
+        break;
+    case PK_OUT_NONE:
+        sqlite3_result_null(ctx);
+        break;
+    }
+}
+
 static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_method meth,
                        const char *fname, int blob_only) {
     if (argc < 1) {
@@ -619,7 +648,12 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
     }
     const pk_model *m = e->model;
     int how = read_row(ctx, fname, e, argc, argv);
-    if (how != ROW_ERROR) {
+    if (how == ROW_CELLS && m->text_ws && !pk_sql_text_ws(ctx, &e->tws, e->scratch))
+        how = ROW_ERROR;
+    if (how == ROW_CELLS && m->text_input && meth == PK_TRANSFORM && m->sparse_out) {
+        /* a vectorizer's row stays sparse: a JSON object (sql_text.c) */
+        pk_sql_text_sparse(ctx, fname, m, e->cells, e->scratch, e->out, &e->text);
+    } else if (how != ROW_ERROR) {
         pk_err err;
         pk_err_clear(&err);
         pk_code rc;
@@ -631,32 +665,12 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
             rc = pk_model_run_cells(m, meth, e->cells, e->x, e->scratch, e->out, &err);
         else
             rc = pk_model_run(m, meth, e->x, e->scratch, e->out, &err);
-        if (rc != PK_OK) {
+        if (rc != PK_OK)
             pk_sql_error(ctx, fname, &err);
-        } else if (cells_out) {
+        else if (cells_out)
             result_cells(ctx, e, e->cout, m->cmap_width);
-        } else {
-            switch (m->shape[meth]) {
-            case PK_OUT_LABEL:
-                result_label(ctx, m, (size_t)e->out[0]);
-                break;
-            case PK_OUT_CLUSTER:
-                sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
-                break;
-            case PK_OUT_SCALAR:
-                if (isnan(e->out[0]))
-                    sqlite3_result_null(ctx);
-                else
-                    sqlite3_result_double(ctx, e->out[0]);
-                break;
-            case PK_OUT_ARRAY:
-                result_array(ctx, e, e->out, m->width[meth]);
-                break;
-            case PK_OUT_NONE:
-                sqlite3_result_null(ctx);
-                break;
-            }
-        }
+        else
+            result_out(ctx, e, m, meth);
     }
     /* last: the destructor may run at once (non-constant argument) */
     if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
@@ -903,6 +917,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     else
         pk_buf_puts(&b, "null");
     if (m) {
+        if (m->text_input) pk_buf_puts(&b, ",\"input\":\"text\"");
         pk_buf_puts(&b, ",\"methods\":[");
         int first = 1;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
