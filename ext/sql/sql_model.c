@@ -466,17 +466,13 @@ static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, siz
     pk_buf *b = &e->text;
     b->len = 0;
     b->failed = PK_OK;
-    pk_buf_putc(b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) pk_buf_putc(b, ',');
-        pk_json_double(b, v[i]);
-    }
-    pk_buf_putc(b, ']');
-    if (b->failed != PK_OK) {
+    /* the bound pk_json_double_array needs; reserved once, the first row (n is the model's) */
+    if (pk_buf_reserve(b, 2 + n * (PK_JSON_DOUBLE_MAX + 1)) != PK_OK) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    size_t len = pk_json_double_array((char *)b->data, v, n);
+    sqlite3_result_text64(ctx, (const char *)b->data, len, SQLITE_TRANSIENT, SQLITE_UTF8);
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
