@@ -221,15 +221,29 @@ pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model 
     return PK_OK;
 }
 
-pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
-                     double *out, pk_err *err) {
+/* PK_OK when `method` is available, else its error. */
+static pk_code method_available(const pk_model *m, pk_method method, pk_err *err) {
     if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE || !m->fn[method]) {
         if ((unsigned)method < PK_METHOD_COUNT && m->why_not[method])
             return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s: %s", m->cls,
                               pk_method_name(method), m->why_not[method]);
         return pk_err_set(err, PK_EMODEL, -1, -1, "%s has no %s", m->cls, pk_method_name(method));
     }
-    pk_code rc = pk_model_check_input(m, x, m, err);
+    return PK_OK;
+}
+
+pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
+                     double *out, pk_err *err) {
+    pk_code rc = method_available(m, method, err);
+    if (rc != PK_OK) return rc;
+    rc = pk_model_check_input(m, x, m, err);
+    if (rc != PK_OK) return rc;
+    return m->fn[method](m, x, scratch, out, err);
+}
+
+pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x, double *scratch,
+                            double *out, pk_err *err) {
+    pk_code rc = method_available(m, method, err);
     if (rc != PK_OK) return rc;
     return m->fn[method](m, x, scratch, out, err);
 }

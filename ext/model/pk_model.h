@@ -131,6 +131,11 @@ size_t pk_model_out_len(const pk_model *m);
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err);
 
+/* pk_model_run for a row the caller knows holds only finite values (it read them: no NULL, no
+ * infinity): the same result without scanning the row again. */
+pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x, double *scratch,
+                            double *out, pk_err *err);
+
 /* "predict", "predict_proba", "transform", "decision_function". */
 const char *pk_method_name(pk_method method);
 

@@ -382,7 +382,9 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
     return e;
 }
 
-/* Fills e->x from argv[1..argc). (SQLite's printf has no %zu: sizes are cast to long long.) */
+/* Fills e->x from argv[1..argc). Returns 0 after reporting an error, 2 when every value is a
+ * finite number (the model then skips its own scan for NULL and infinities), else 1. (SQLite's
+ * printf has no %zu: sizes are cast to long long.) */
 static int read_features(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
                          sqlite3_value **argv) {
     const pk_model *m = e->model;
@@ -409,17 +411,20 @@ static int read_features(sqlite3_context *ctx, const char *fname, mc_entry *e, i
                       (unsigned long long)m->n_features, (unsigned long long)given);
         return 0;
     }
+    int finite = 1;
     for (size_t j = 0; j < given; j++) {
         sqlite3_value *v = argv[j + 1];
         switch (sqlite3_value_type(v)) {
         case SQLITE_FLOAT:
             e->x[j] = sqlite3_value_double(v);
+            finite &= isfinite(e->x[j]) != 0;
             break;
         case SQLITE_INTEGER:
             e->x[j] = (double)sqlite3_value_int64(v);
             break;
         case SQLITE_NULL:
             e->x[j] = NAN;
+            finite = 0;
             break;
         default: {
             const char *kind = sqlite3_value_type(v) == SQLITE_TEXT ? "TEXT" : "a BLOB";
@@ -433,7 +438,7 @@ static int read_features(sqlite3_context *ctx, const char *fname, mc_entry *e, i
         }
         }
     }
-    return 1;
+    return finite ? 2 : 1;
 }
 
 static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
@@ -489,10 +494,13 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
         return;
     }
     const pk_model *m = e->model;
-    if (read_features(ctx, fname, e, argc, argv)) {
+    int got = read_features(ctx, fname, e, argc, argv);
+    if (got) {
         pk_err err;
         pk_err_clear(&err);
-        if (pk_model_run(m, meth, e->x, e->scratch, e->out, &err) != PK_OK) {
+        pk_code rc = got == 2 ? pk_model_run_finite(m, meth, e->x, e->scratch, e->out, &err)
+                              : pk_model_run(m, meth, e->x, e->scratch, e->out, &err);
+        if (rc != PK_OK) {
             pk_sql_error(ctx, fname, &err);
         } else {
             switch (m->shape[meth]) {
@@ -551,6 +559,118 @@ void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
+}
+
+/* ---- one class's probability (REAL), all of them as a float64 BLOB ------------------------- */
+
+/* The column of `label` in m's probabilities (its position in classes_), or -1 when no class has
+ * that label. Labels compare by value: numbers (INTEGER or REAL) with int, float and bool (0/1)
+ * labels, TEXT with str labels. */
+static long class_index(const pk_model *m, sqlite3_value *label) {
+    int t = sqlite3_value_type(label);
+    for (size_t i = 0; i < m->n_classes; i++) {
+        switch (m->label_type) {
+        case PK_LABELS_INT:
+        case PK_LABELS_BOOL:
+            if (t == SQLITE_INTEGER && sqlite3_value_int64(label) == m->class_i[i]) return (long)i;
+            if (t == SQLITE_FLOAT && sqlite3_value_double(label) == (double)m->class_i[i])
+                return (long)i;
+            break;
+        case PK_LABELS_FLOAT:
+            if ((t == SQLITE_INTEGER || t == SQLITE_FLOAT) &&
+                sqlite3_value_double(label) == m->class_f[i])
+                return (long)i;
+            break;
+        case PK_LABELS_STR:
+            if (t == SQLITE_TEXT) {
+                const char *s = (const char *)sqlite3_value_text(label);
+                if (s && strcmp(s, m->class_s[i]) == 0 &&
+                    (size_t)sqlite3_value_bytes(label) == strlen(s))
+                    return (long)i;
+            }
+            break;
+        case PK_LABELS_NONE:
+            break;
+        }
+    }
+    return -1;
+}
+
+typedef enum proba_form { PROBA_OF_CLASS, PROBA_BLOB } proba_form;
+
+/* model_proba(m, class, x...) -> REAL and model_predict_proba_blob(m, x...) -> BLOB: predict_proba
+ * without JSON text. */
+static void proba_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, const char *fname,
+                       int blob_only, proba_form form) {
+    int skip = form == PROBA_OF_CLASS; /* arguments between the model and the features */
+    if (argc < 1 + skip) {
+        pk_sql_errorf(ctx, fname, "%s",
+                      form == PROBA_OF_CLASS ? "expects a model, a class label and the features"
+                                             : "expects a model and its features");
+        return;
+    }
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, fname, argv[0], blob_only, &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    const pk_model *m = e->model;
+    long col = 0;
+    if (m->shape[PK_PREDICT_PROBA] != PK_OUT_ARRAY) {
+        pk_err err;
+        pk_err_clear(&err);
+        pk_model_run(m, PK_PREDICT_PROBA, e->x, e->scratch, e->out, &err); /* words the reason */
+        if (err.code == PK_OK)
+            pk_sql_errorf(ctx, fname, "%s has no predict_proba", m->cls);
+        else
+            pk_sql_error(ctx, fname, &err);
+    } else if (form == PROBA_OF_CLASS && m->width[PK_PREDICT_PROBA] != m->n_classes) {
+        pk_sql_errorf(ctx, fname, "%s gives several outputs' probabilities: use %s", m->cls,
+                      blob_only ? "pickle_predict_proba" : "model_predict_proba");
+    } else if (form == PROBA_OF_CLASS && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+    } else if (form == PROBA_OF_CLASS && (col = class_index(m, argv[1])) < 0) {
+        const char *t = (const char *)sqlite3_value_text(argv[1]);
+        pk_sql_errorf(ctx, fname, "%s has no class '%s' (see model_info(...) ->> '$.classes_')",
+                      m->cls, t ? t : "");
+    } else {
+        int got = read_features(ctx, fname, e, argc - skip, argv + skip);
+        if (got) {
+            pk_err err;
+            pk_err_clear(&err);
+            pk_code rc =
+                got == 2 ? pk_model_run_finite(m, PK_PREDICT_PROBA, e->x, e->scratch, e->out, &err)
+                         : pk_model_run(m, PK_PREDICT_PROBA, e->x, e->scratch, e->out, &err);
+            if (rc != PK_OK)
+                pk_sql_error(ctx, fname, &err);
+            else if (form == PROBA_BLOB)
+                sqlite3_result_blob64(ctx, e->out, m->width[PK_PREDICT_PROBA] * sizeof(double),
+                                      SQLITE_TRANSIENT);
+            else if (isnan(e->out[col]))
+                sqlite3_result_null(ctx);
+            else
+                sqlite3_result_double(ctx, e->out[col]);
+        }
+    }
+    /* last: the destructor may run at once (non-constant argument) */
+    if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
+}
+
+void pk_fn_model_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "model_proba", 0, PROBA_OF_CLASS);
+}
+
+void pk_fn_model_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "model_predict_proba_blob", 0, PROBA_BLOB);
+}
+
+void pk_fn_pickle_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "pickle_proba", 1, PROBA_OF_CLASS);
+}
+
+void pk_fn_pickle_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "pickle_predict_proba_blob", 1, PROBA_BLOB);
 }
 
 /* ---- model_info ---------------------------------------------------------------------------- */
