@@ -248,6 +248,56 @@ pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x
     return m->fn[method](m, x, scratch, out, err);
 }
 
+size_t pk_model_block_scratch_len(const pk_model *m) {
+    size_t s = pk_model_scratch_len(m);
+    return m->block_scratch > s ? m->block_scratch : s;
+}
+
+int pk_model_has_block(const pk_model *m, pk_method method) {
+    return (unsigned)method < PK_METHOD_COUNT && m->block_fn[method] != NULL &&
+           m->shape[method] != PK_OUT_NONE;
+}
+
+pk_code pk_model_run_block(const pk_model *m, pk_method method, const double *X, size_t n,
+                           double *scratch, double *out, size_t *bad, pk_err *err) {
+    *bad = 0;
+    pk_code rc = method_available(m, method, err);
+    if (rc != PK_OK) return rc;
+    size_t nf = m->n_features, w = m->width[method];
+    for (size_t r0 = 0; r0 < n; r0 += PK_BLOCK_ROWS) {
+        size_t k = n - r0 < PK_BLOCK_ROWS ? n - r0 : PK_BLOCK_ROWS;
+        const double *Xb = X + r0 * nf;
+        double *ob = out + r0 * w;
+        size_t r = 0;
+        for (; r < k; r++) { /* the row kernel's input check, row by row */
+            rc = pk_model_check_input(m, Xb + r * nf, m, err);
+            if (rc != PK_OK) break;
+        }
+        size_t good = r;
+        if (good && m->block_fn[method]) {
+            size_t b = 0;
+            pk_code brc = m->block_fn[method](m, Xb, good, scratch, ob, &b, err);
+            if (brc != PK_OK) {
+                *bad = r0 + b;
+                return brc;
+            }
+        } else {
+            for (size_t i = 0; i < good; i++) {
+                pk_code frc = m->fn[method](m, Xb + i * nf, scratch, ob + i * w, err);
+                if (frc != PK_OK) {
+                    *bad = r0 + i;
+                    return frc;
+                }
+            }
+        }
+        if (rc != PK_OK) {
+            *bad = r0 + good;
+            return rc;
+        }
+    }
+    return PK_OK;
+}
+
 double pk_np_sum(const double *a, size_t n) {
     if (n < 8) {
         double res = 0.0;

@@ -78,6 +78,16 @@ typedef struct pk_model pk_model;
 typedef pk_code (*pk_model_fn)(const pk_model *m, const double *x, double *scratch, double *out,
                                pk_err *err);
 
+/* Rows scored together: a block kernel takes up to PK_BLOCK_ROWS rows at once. */
+#define PK_BLOCK_ROWS 64
+
+/* One method's block kernel: scores rows X[0 .. n) (n <= PK_BLOCK_ROWS, row-major, each
+ * m->n_features values already checked by pk_model_check_input) into out (row r at
+ * out + r * m->width[method]), with m->block_scratch doubles of scratch. Results equal the
+ * row kernel's bit for bit. On an error *bad is the failing row (rows before it are written). */
+typedef pk_code (*pk_model_block_fn)(const pk_model *m, const double *X, size_t n, double *scratch,
+                                     double *out, size_t *bad, pk_err *err);
+
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
     char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
@@ -96,12 +106,14 @@ struct pk_model {
     pk_model_fn fn[PK_METHOD_COUNT];
     const char *why_not[PK_METHOD_COUNT]; /* optional reason when shape is PK_OUT_NONE */
 
-    int nan_ok;      /* the model's first step takes NaN (missing) values        */
-    int any_width;   /* the row is never read (Dummy*): a pipeline step before it may
-                        give any number of features                             */
-    size_t scratch;  /* doubles of scratch each method may use                  */
-    void *impl;      /* family data (in the arena)                              */
-    pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
+    int nan_ok;     /* the model's first step takes NaN (missing) values        */
+    int any_width;  /* the row is never read (Dummy*): a pipeline step before it may
+                       give any number of features                             */
+    size_t scratch; /* doubles of scratch each method may use                  */
+    pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
+    size_t block_scratch; /* doubles of scratch the block kernels use              */
+    void *impl;           /* family data (in the arena)                              */
+    pk_arena *arena;      /* owns impl, names, classes (and sub-models)              */
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a
@@ -130,6 +142,23 @@ size_t pk_model_out_len(const pk_model *m);
  * missing values: feature 2 ('petal width (cm)') is NULL". */
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err);
+
+/* Scores n rows at once: X holds n rows of m->n_features values (row-major), out receives row r
+ * at out + r * m->width[method]; scratch holds pk_model_block_scratch_len(m) doubles. Families
+ * with a block kernel (tree ensembles: RandomForest / ExtraTrees, GradientBoosting,
+ * HistGradientBoosting) walk each tree for a block of rows before the next tree, several rows
+ * in lock step, so a large ensemble is read from memory once per block instead of once per row;
+ * every other model is scored row by row. Results equal pk_model_run's on each row, bit for bit.
+ * On an error (a row that pk_model_run would refuse) *bad is that row's index, the rows before
+ * it are scored, and err says why; nothing is allocated. */
+pk_code pk_model_run_block(const pk_model *m, pk_method method, const double *X, size_t n,
+                           double *scratch, double *out, size_t *bad, pk_err *err);
+
+/* Doubles of scratch pk_model_run_block needs (>= pk_model_scratch_len(m)). */
+size_t pk_model_block_scratch_len(const pk_model *m);
+
+/* 1 when `method` of m has a block kernel (pk_model_run_block is then faster than a row loop). */
+int pk_model_has_block(const pk_model *m, pk_method method);
 
 /* pk_model_run for a row the caller knows holds only finite values (it read them: no NULL, no
  * infinity): the same result without scanning the row again. */

@@ -104,6 +104,9 @@ pk_code pk_mc_features(pk_mc *c, size_t n);
 /* Declares a method. */
 void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk_model_fn fn);
 
+/* Adds a block kernel to a declared method, needing `scratch` doubles (pk_model.h). */
+void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch);
+
 /* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
  * feature names for the message (the outermost model; may be m). */
 pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,
