@@ -217,13 +217,14 @@ static pk_code forest_label(const pk_model *m, const double *x, double *scratch,
 }
 
 /* forest_mean over a block of rows: acc holds n rows of width sums, in the row kernel's order
- * (tree after tree from 0, then divided). */
-static pk_code forest_mean_block(const pk_model *m, const double *X, size_t n, pk_tblock *b,
+ * (tree after tree from 0, then divided). A row refused by the cast ends the block there: the
+ * rows before it are scored and *n becomes their count. */
+static pk_code forest_mean_block(const pk_model *m, const double *X, size_t *np, pk_tblock *b,
                                  double *acc, size_t *bad, pk_err *err) {
     const ens *E = m->impl;
-    pk_code rc = pk_tree_cast_rows(m, X, n, b, bad, err);
-    if (rc != PK_OK) return rc;
-    size_t W = E->width;
+    pk_code rc = pk_tree_cast_rows(m, X, *np, b, bad, err);
+    if (rc != PK_OK) *np = *bad;
+    size_t n = *np, W = E->width;
     for (size_t k = 0; k < n * W; k++)
         acc[k] = 0.0;
     for (size_t i = 0; i < E->nt; i++) {
@@ -241,14 +242,14 @@ static pk_code forest_mean_block(const pk_model *m, const double *X, size_t n, p
     }
     for (size_t k = 0; k < n * W; k++)
         acc[k] /= E->divisor;
-    return PK_OK;
+    return rc;
 }
 
 static pk_code forest_proba_block(const pk_model *m, const double *X, size_t n, double *scratch,
                                   double *out, size_t *bad, pk_err *err) {
     pk_tblock b;
     pk_tblock_carve(scratch, m->n_features, 0, &b);
-    return forest_mean_block(m, X, n, &b, out, bad, err);
+    return forest_mean_block(m, X, &n, &b, out, bad, err);
 }
 
 static pk_code forest_label_block(const pk_model *m, const double *X, size_t n, double *scratch,
@@ -256,11 +257,10 @@ static pk_code forest_label_block(const pk_model *m, const double *X, size_t n, 
     const ens *E = m->impl;
     pk_tblock b;
     pk_tblock_carve(scratch, m->n_features, E->width, &b);
-    pk_code rc = forest_mean_block(m, X, n, &b, b.acc, bad, err);
-    if (rc != PK_OK) return rc;
+    pk_code rc = forest_mean_block(m, X, &n, &b, b.acc, bad, err);
     for (size_t r = 0; r < n; r++)
         out[r] = (double)pk_argmax(b.acc + r * E->width, E->ncls[0]);
-    return PK_OK;
+    return rc;
 }
 
 static pk_code forest_multi_label(const pk_model *m, const double *x, double *scratch, double *out,

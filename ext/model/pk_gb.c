@@ -176,13 +176,15 @@ static pk_code gb_label(const pk_model *m, const double *x, double *scratch, dou
 
 /* ---- blocks of rows (models with a constant init only) ------------------------------------- */
 
-/* gb_raw over a block: raw holds n rows of K values, summed in the row kernel's order. */
-static pk_code gb_raw_block(const pk_model *m, const double *X, size_t n, pk_tblock *b, double *raw,
-                            size_t *bad, pk_err *err) {
+/* gb_raw over a block: raw holds n rows of K values, summed in the row kernel's order. A row
+ * refused by the cast ends the block there: the rows before it are scored and *np becomes their
+ * count. */
+static pk_code gb_raw_block(const pk_model *m, const double *X, size_t *np, pk_tblock *b,
+                            double *raw, size_t *bad, pk_err *err) {
     const gb *G = m->impl;
-    pk_code rc = pk_tree_cast_rows(m, X, n, b, bad, err);
-    if (rc != PK_OK) return rc;
-    size_t K = G->K;
+    pk_code rc = pk_tree_cast_rows(m, X, *np, b, bad, err);
+    if (rc != PK_OK) *np = *bad;
+    size_t n = *np, K = G->K;
     for (size_t r = 0; r < n; r++)
         for (size_t k = 0; k < K; k++)
             raw[r * K + k] = G->init[k];
@@ -192,14 +194,14 @@ static pk_code gb_raw_block(const pk_model *m, const double *X, size_t n, pk_tbl
         for (size_t r = 0; r < n; r++)
             raw[r * K + k] += b->lv[r][0];
     }
-    return PK_OK;
+    return rc;
 }
 
 static pk_code gb_decision_block(const pk_model *m, const double *X, size_t n, double *scratch,
                                  double *out, size_t *bad, pk_err *err) {
     pk_tblock b;
     pk_tblock_carve(scratch, m->n_features, 0, &b);
-    return gb_raw_block(m, X, n, &b, out, bad, err);
+    return gb_raw_block(m, X, &n, &b, out, bad, err);
 }
 
 static pk_code gb_proba_block(const pk_model *m, const double *X, size_t n, double *scratch,
@@ -207,11 +209,10 @@ static pk_code gb_proba_block(const pk_model *m, const double *X, size_t n, doub
     const gb *G = m->impl;
     pk_tblock b;
     pk_tblock_carve(scratch, m->n_features, G->K, &b);
-    pk_code rc = gb_raw_block(m, X, n, &b, b.acc, bad, err);
-    if (rc != PK_OK) return rc;
+    pk_code rc = gb_raw_block(m, X, &n, &b, b.acc, bad, err);
     for (size_t r = 0; r < n; r++)
         gb_proba_of(G, b.acc + r * G->K, out + r * m->n_classes);
-    return PK_OK;
+    return rc;
 }
 
 static pk_code gb_label_block(const pk_model *m, const double *X, size_t n, double *scratch,
@@ -219,12 +220,11 @@ static pk_code gb_label_block(const pk_model *m, const double *X, size_t n, doub
     const gb *G = m->impl;
     pk_tblock b;
     pk_tblock_carve(scratch, m->n_features, G->K, &b);
-    pk_code rc = gb_raw_block(m, X, n, &b, b.acc, bad, err);
-    if (rc != PK_OK) return rc;
+    pk_code rc = gb_raw_block(m, X, &n, &b, b.acc, bad, err);
     double *p = scratch + pk_tblock_scratch(m->n_features, G->K); /* n_classes + 2 more */
     for (size_t r = 0; r < n; r++)
         out[r] = gb_label_of(m, b.acc + r * G->K, p);
-    return PK_OK;
+    return rc;
 }
 
 /* The loss from _loss's class (or the loss parameter). */
