@@ -225,7 +225,10 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
         const uint8_t *buf = sqlite3_value_blob(v);
         int n = sqlite3_value_bytes(v);
         if (!buf) buf = (const uint8_t *)"";
-        doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_COPY, &err);
+        /* borrowed: the document lives only while this call compiles or describes the model
+         * (a compiled model points into no document), and a copy of a large pickle costs as
+         * much as decoding it (page faults included) */
+        doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_BORROW, &err);
         if (!doc) pk_sql_error(ctx, fname, &err);
         return doc;
     }
