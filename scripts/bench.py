@@ -1018,7 +1018,7 @@ def machine_info(b):
         ("numpy / scikit-learn", "%s / %s" % (np.__version__, sklearn.__version__)),
         ("compiler", cc),
         ("extension", os.path.relpath(b.so, REPO)),
-    ]
+    ] + ([("baseline extension (speed section)", b.baseline)] if b.baseline else [])
 
 
 def write_report(b, path, elapsed):
