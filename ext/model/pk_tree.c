@@ -472,11 +472,10 @@ pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, si
     return rc;
 }
 
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp, int *nan,
-                         pk_err *err) {
+/* x cast to float32 into xf (m->n_features values); *nan = 1 when it holds a NaN. A finite
+ * value beyond float32's range is PK_EFEATURE, as scikit-learn refuses it. */
+static pk_code cast_into(const pk_model *m, const double *x, float *xf, int *nan, pk_err *err) {
     size_t n = m->n_features;
-    float *xf = (float *)(void *)scratch;
-    *xfp = xf;
     int any = 0, big = 0;
     for (size_t j = 0; j < n; j++) {
         float f = (float)x[j];
@@ -492,6 +491,12 @@ pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, fl
                                   "%s: feature %zu (%g) is too large for float32", m->cls, j + 1,
                                   x[j]);
     return PK_OK;
+}
+
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp, int *nan,
+                         pk_err *err) {
+    *xfp = (float *)(void *)scratch;
+    return cast_into(m, x, *xfp, nan, err);
 }
 
 pk_code pk_tset_build(pk_mc *c, pk_tset *s, const pk_tree *first, size_t stride, size_t nt) {
@@ -849,24 +854,13 @@ pk_code pk_tree_cast_rows(const pk_model *m, const double *X, size_t n, pk_tbloc
                           pk_err *err) {
     size_t nf = m->n_features;
     for (size_t r = 0; r < n; r++) {
-        const double *x = X + r * nf;
-        float *xf = b->xf + r * nf;
-        int any = 0, big = 0;
-        for (size_t j = 0; j < nf; j++) {
-            float f = (float)x[j];
-            any |= isnan(f);
-            big |= isinf(f);
-            xf[j] = f;
+        int nan;
+        pk_code rc = cast_into(m, X + r * nf, b->xf + r * nf, &nan, err);
+        if (rc != PK_OK) {
+            *bad = r;
+            return rc;
         }
-        b->nanrow[r] = any != 0;
-        if (big)
-            for (size_t j = 0; j < nf; j++)
-                if (isinf(xf[j]) && !isinf(x[j])) {
-                    *bad = r;
-                    return pk_err_set(err, PK_EFEATURE, -1, -1,
-                                      "%s: feature %zu (%g) is too large for float32", m->cls,
-                                      j + 1, x[j]);
-                }
+        b->nanrow[r] = (unsigned char)nan;
     }
     return PK_OK;
 }

@@ -484,6 +484,20 @@ static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, siz
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
+/* Reads the features from argv[1..argc) and runs `meth` into e->out. Returns 1, or 0 after
+ * reporting the error. */
+static int score_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
+                     sqlite3_value **argv, pk_method meth) {
+    int got = read_features(ctx, fname, e, argc, argv);
+    if (!got) return 0;
+    pk_err err;
+    pk_err_clear(&err);
+    pk_code rc = got == 2 ? pk_model_run_finite(e->model, meth, e->x, e->scratch, e->out, &err)
+                          : pk_model_run(e->model, meth, e->x, e->scratch, e->out, &err);
+    if (rc != PK_OK) pk_sql_error(ctx, fname, &err);
+    return rc == PK_OK;
+}
+
 static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_method meth,
                        const char *fname, int blob_only) {
     if (argc < 1) {
@@ -497,35 +511,26 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
         return;
     }
     const pk_model *m = e->model;
-    int got = read_features(ctx, fname, e, argc, argv);
-    if (got) {
-        pk_err err;
-        pk_err_clear(&err);
-        pk_code rc = got == 2 ? pk_model_run_finite(m, meth, e->x, e->scratch, e->out, &err)
-                              : pk_model_run(m, meth, e->x, e->scratch, e->out, &err);
-        if (rc != PK_OK) {
-            pk_sql_error(ctx, fname, &err);
-        } else {
-            switch (m->shape[meth]) {
-            case PK_OUT_LABEL:
-                result_label(ctx, m, (size_t)e->out[0]);
-                break;
-            case PK_OUT_CLUSTER:
-                sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
-                break;
-            case PK_OUT_SCALAR:
-                if (isnan(e->out[0]))
-                    sqlite3_result_null(ctx);
-                else
-                    sqlite3_result_double(ctx, e->out[0]);
-                break;
-            case PK_OUT_ARRAY:
-                result_array(ctx, e, e->out, m->width[meth]);
-                break;
-            case PK_OUT_NONE:
+    if (score_row(ctx, fname, e, argc, argv, meth)) {
+        switch (m->shape[meth]) {
+        case PK_OUT_LABEL:
+            result_label(ctx, m, (size_t)e->out[0]);
+            break;
+        case PK_OUT_CLUSTER:
+            sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
+            break;
+        case PK_OUT_SCALAR:
+            if (isnan(e->out[0]))
                 sqlite3_result_null(ctx);
-                break;
-            }
+            else
+                sqlite3_result_double(ctx, e->out[0]);
+            break;
+        case PK_OUT_ARRAY:
+            result_array(ctx, e, e->out, m->width[meth]);
+            break;
+        case PK_OUT_NONE:
+            sqlite3_result_null(ctx);
+            break;
         }
     }
     /* last: the destructor may run at once (non-constant argument) */
@@ -638,16 +643,8 @@ static void proba_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, con
         pk_sql_errorf(ctx, fname, "%s has no class '%s' (see model_info(...) ->> '$.classes_')",
                       m->cls, t ? t : "");
     } else {
-        int got = read_features(ctx, fname, e, argc - skip, argv + skip);
-        if (got) {
-            pk_err err;
-            pk_err_clear(&err);
-            pk_code rc =
-                got == 2 ? pk_model_run_finite(m, PK_PREDICT_PROBA, e->x, e->scratch, e->out, &err)
-                         : pk_model_run(m, PK_PREDICT_PROBA, e->x, e->scratch, e->out, &err);
-            if (rc != PK_OK)
-                pk_sql_error(ctx, fname, &err);
-            else if (form == PROBA_BLOB)
+        if (score_row(ctx, fname, e, argc - skip, argv + skip, PK_PREDICT_PROBA)) {
+            if (form == PROBA_BLOB)
                 sqlite3_result_blob64(ctx, e->out, m->width[PK_PREDICT_PROBA] * sizeof(double),
                                       SQLITE_TRANSIENT);
             else if (isnan(e->out[col]))

@@ -8,32 +8,12 @@ held by BEGIN in WAL mode (the old version until COMMIT), a deleted version, a r
 backup API, a read-only statement that holds a read transaction on main, more references than
 the cache has slots, and spellings of one reference.
 """
-import pickle
 import sqlite3
 
 import pytest
 
 from conftest import load_ext
-
-
-def model_pickle(k):
-    """A fitted LinearRegression whose prediction is exactly k (any 2 features)."""
-    import numpy as np
-    from sklearn.linear_model import LinearRegression
-    m = LinearRegression().fit(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]),
-                               np.array([1.0, 2.0, 3.0]))
-    m.coef_ = np.zeros(2)
-    m.intercept_ = float(k)
-    return pickle.dumps(m, protocol=4)
-
-
-PICKLES = {}
-
-
-def pk(k):
-    if k not in PICKLES:
-        PICKLES[k] = model_pickle(k)
-    return PICKLES[k]
+from test_registry_snapshot import pk
 
 
 def connect(path, so, **kw):
