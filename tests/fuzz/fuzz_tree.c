@@ -31,8 +31,8 @@
 
 /* Scores the rows X (ROWS x nf) with pk_model_run_block, restarting after each refused row,
  * and checks outputs and codes against the row kernel's (want, codes). */
-static void check_block(const pk_model *m, int meth, const double *X, size_t nf,
-                        const double *want, const pk_code *codes) {
+static void check_block(const pk_model *m, int meth, const double *X, size_t nf, const double *want,
+                        const pk_code *codes) {
     size_t w = m->width[meth];
     double *scratch = malloc(pk_model_block_scratch_len(m) * sizeof(double));
     double out[ROWS * 64];
