@@ -82,6 +82,7 @@ class Bench:
         self.tabular_rows = int(os.environ.get("BENCH_TABULAR_ROWS", "200000"))
         self.repeat = int(os.environ.get("BENCH_REPEAT", "5"))
         self.decode_mb = args.decode_mb
+        self.baseline = os.path.abspath(args.baseline) if args.baseline else None
         self.load_start = os.getloadavg()
         self.sections = {}  # title -> {"notes": [...], "tables": {columns: [rows]}, "ratios": [...]}
         self.db = self.connect()
@@ -158,10 +159,12 @@ class Bench:
         self._sec(section)["tables"].setdefault(tuple(columns), []).append(tuple(values))
         print("  " + " | ".join("%s=%s" % cv for cv in zip(columns, values)), flush=True)
 
-    def ratio(self, section, text, value, target=None, met=None):
-        self._sec(section)["ratios"].append((text, value, target, met))
+    def ratio(self, section, text, value, target=None, met=None, unit="x"):
+        """A ratio (unit "x") or a difference in the unit named (e.g. "ns")."""
+        self._sec(section)["ratios"].append((text, value, target, met, unit))
         t = "" if target is None else "  target %s: %s" % (target, "met" if met else "NOT met")
-        print("  %-80s %10.2fx%s" % (text, value, t), flush=True)
+        print("  %-80s %10.2f%s%s" % (text, value, unit if unit == "x" else " " + unit, t),
+              flush=True)
 
 
 def ms(secs):
@@ -896,6 +899,242 @@ def section_text(b):
         b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
 
 
+# ---- section: speed (per-row overheads, probabilities, single requests, blocks) ---------------
+
+def build_c(name, src, lib=None, extra=()):
+    """Compiles scripts/<src> into build/<name> (with the core library when lib)."""
+    exe = os.path.join(REPO, "build", name)
+    cmd = ["cc", "-O2", "-o", exe, os.path.join(REPO, "scripts", src)]
+    if lib:
+        cmd[2:2] = ["-I" + os.path.join(REPO, "ext", "core"), "-I" + os.path.join(REPO, "ext", "model")]
+        cmd += [os.path.join(REPO, "build", "release", "libpkcore.a"), "-lzstd", "-lz", "-lbz2",
+                "-llzma", "-llz4", "-lm"]
+    cmd += list(extra)
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+def speed_connect(so, noop):
+    db = sqlite3.connect(":memory:")
+    db.enable_load_extension(True)
+    db.load_extension(so[:-3] if so.endswith(".so") else so)
+    db.load_extension(noop[:-3])  # entry point sqlite3_benchnoop_init, from the name
+    db.enable_load_extension(False)
+    return db
+
+
+def cpu_ns(db, sql, params, rows, repeat):
+    """Best process CPU time of a query (ns per row): a machine shared with other jobs disturbs
+    CPU time less than wall time."""
+    best = None
+    for _ in range(repeat):
+        gc.disable()
+        try:
+            t0 = time.process_time()
+            db.execute(sql, params).fetchall()
+            dt = time.process_time() - t0
+        finally:
+            gc.enable()
+        best = dt if best is None else min(best, dt)
+    return best * 1e9 / rows
+
+
+def section_speed(b):
+    """Issue 15: per-row overhead over a no-op C function, probabilities beside labels (JSON
+    text, one class as REAL, a float64 BLOB), single requests by registry name, blocks of rows
+    through the core, the first prediction on a new connection; this build beside the baseline
+    build (--baseline) when given."""
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import (GradientBoostingClassifier, HistGradientBoostingClassifier,
+                                  RandomForestClassifier)
+    from sklearn.linear_model import LogisticRegression
+    import xgboost as xgb
+
+    sec = "Speed: overheads, probabilities, single requests, blocks"
+    print(sec, flush=True)
+    builds = [("this build", b.so)] + ([("baseline", b.baseline)] if b.baseline else [])
+    noop_so = os.path.join(REPO, "build", "benchnoop.so")
+    subprocess.run(["cc", "-O2", "-fPIC", "-shared", "-o", noop_so,
+                    os.path.join(REPO, "scripts", "bench_noop.c")], check=True)
+    rep = b.repeat
+    b.note(sec, "Times are process CPU time (best of %d), not wall time, so other jobs on the "
+                "machine disturb them less. 'baseline' is the build given with --baseline "
+                "(the code before these changes), measured in the same run, alternating with "
+                "this build; '-' where the baseline lacks the function. The floor is "
+                "bench_noop (scripts/bench_noop.c): a C function of the same arguments that "
+                "reads none and returns 0. Probabilities are consumed by count(), which reads "
+                "nothing of the text (sum(length(...)) counts its characters)." % rep)
+    n5 = min(b.n, 300000)
+    rng = np.random.default_rng(0)
+    X5 = rng.normal(size=(n5, 5))
+    y5 = (X5[:, 0] + X5[:, 1] > 0).astype(int) + (X5[:, 4] > 1)
+    lr = pickle.dumps(LogisticRegression(max_iter=1000).fit(X5[:20000], y5[:20000]), protocol=4)
+    km = pickle.dumps(KMeans(8, n_init=3, random_state=0).fit(X5[:20000]), protocol=4)
+    nt = min(b.tree_rows, 50000)
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
+    Xt = np.random.default_rng(1).normal(size=(nt, 20)) * 1.5
+    trees = [
+        ("RandomForest(100, depth 10)",
+         RandomForestClassifier(100, max_depth=10, random_state=0, n_jobs=1).fit(X, y)),
+        ("GradientBoosting(100)", GradientBoostingClassifier(n_estimators=100,
+                                                             random_state=0).fit(X, y)),
+        ("HistGradientBoosting(100)",
+         HistGradientBoostingClassifier(max_iter=100, early_stopping=False,
+                                        random_state=0).fit(X, y)),
+    ]
+    tblobs = [(name, pickle.dumps(m, protocol=4)) for name, m in trees]
+    dbs = {}
+    for label, so in builds:
+        db = speed_connect(so, noop_so)
+        db.execute("CREATE TABLE t5(a REAL, b REAL, c REAL, d REAL, e REAL)")
+        db.executemany("INSERT INTO t5 VALUES (?, ?, ?, ?, ?)", X5.tolist())
+        db.execute("CREATE TABLE t20(%s)" % ", ".join("c%d REAL" % i for i in range(20)))
+        db.executemany("INSERT INTO t20 VALUES (%s)" % ", ".join("?" * 20), Xt.tolist())
+        db.commit()
+        dbs[label] = db
+    c5 = "a, b, c, d, e"
+    c20 = ", ".join("c%d" % i for i in range(20))
+    rows = [  # (label, sql, params, rows, key)
+        ("floor: sum(bench_noop(m, a..e))", "SELECT sum(bench_noop(?, %s)) FROM t5" % c5, (lr,),
+         n5, "noop5"),
+        ("LogisticRegression (3 classes): sum(model_predict)",
+         "SELECT sum(model_predict(?, %s)) FROM t5" % c5, (lr,), n5, "lr_p"),
+        ("LogisticRegression: count(model_predict_proba) (JSON text)",
+         "SELECT count(model_predict_proba(?, %s)) FROM t5" % c5, (lr,), n5, "lr_pp"),
+        ("LogisticRegression: sum(model_proba(m, 1, ...)) (REAL)",
+         "SELECT sum(model_proba(?, 1, %s)) FROM t5" % c5, (lr,), n5, "lr_p1"),
+        ("LogisticRegression: count(model_predict_proba_blob) (float64 BLOB)",
+         "SELECT count(model_predict_proba_blob(?, %s)) FROM t5" % c5, (lr,), n5, "lr_pb"),
+        ("KMeans(8): sum(model_predict)", "SELECT sum(model_predict(?, %s)) FROM t5" % c5, (km,),
+         n5, "km_p"),
+    ]
+    for name, blob in tblobs:
+        rows += [
+            ("%s (2 classes): sum(model_predict)" % name,
+             "SELECT sum(model_predict(?, %s)) FROM t20" % c20, (blob,), nt, name + "_p"),
+            ("%s: count(model_predict_proba)" % name,
+             "SELECT count(model_predict_proba(?, %s)) FROM t20" % c20, (blob,), nt, name + "_pp"),
+            ("%s: sum(model_proba(m, 1, ...))" % name,
+             "SELECT sum(model_proba(?, 1, %s)) FROM t20" % c20, (blob,), nt, name + "_p1"),
+        ]
+    res = {label: {} for label, _ in builds}
+    for _ in range(rep):  # every measurement once per round: compared rows see the same load
+        for what, sql, params, n, key in rows:
+            for label, _ in builds:
+                try:
+                    t = cpu_ns(dbs[label], sql, params, n, 1)
+                except sqlite3.OperationalError:
+                    t = None
+                old = res[label].get(key)
+                res[label][key] = t if old is None or t is None else min(old, t)
+    cols = ("measurement (ns/row, CPU)",) + tuple(label for label, _ in builds) + ("rows",)
+    for what, sql, params, n, key in rows:
+        b.row(sec, cols, (what,) + tuple("-" if res[l][key] is None else "%.1f" % res[l][key]
+                                         for l, _ in builds) + (str(n),))
+    r = res["this build"]
+    for name, key in (("LogisticRegression", "lr_p"), ("KMeans(8)", "km_p")):
+        over = r[key] - r["noop5"]
+        b.ratio(sec, "%s: model_predict - floor" % name, over, "<= 40 ns", over <= 40, "ns")
+    for name, key, k in [("LogisticRegression", "lr", 3)] + [(nm, nm, 2) for nm, _ in tblobs]:
+        over = (r[key + "_pp"] - r[key + "_p"]) / k
+        b.ratio(sec, "%s: (predict_proba - predict) per class" % name, over, "<= 40 ns",
+                over <= 40, "ns")
+
+    # single requests: bench_serve (prepared once, stepped again and again from C)
+    serve = build_c("bench_serve", "bench_serve.c", extra=["-lsqlite3"])
+    with tempfile.TemporaryDirectory() as tmp:
+        pk_path = os.path.join(tmp, "lr.pkl")
+        with open(pk_path, "wb") as f:
+            f.write(lr)
+        scols = ("single request, ns per call (CPU)",) + tuple(
+            "%s: %s" % (label, k) for label, _ in builds for k in ("blob", "by name", "by name in BEGIN"))
+        got = {}
+        for dbk, dbpath in ((":memory:", ":memory:"), ("file, rollback journal", "f.db"),
+                            ("file, WAL", "wal:w.db")):
+            vals = []
+            for label, so in builds:
+                for f_ in os.listdir(tmp):
+                    if f_.endswith((".db", "-wal", "-shm", "-journal")):
+                        os.unlink(os.path.join(tmp, f_))
+                path = dbpath if dbpath == ":memory:" else (
+                    "wal:" + os.path.join(tmp, dbpath[4:]) if dbpath.startswith("wal:")
+                    else os.path.join(tmp, dbpath))
+                out = subprocess.run([serve, so, pk_path, "5", path, "2000"], check=True,
+                                     stdout=subprocess.PIPE, text=True).stdout
+                d = dict((ln.split()[0], float(ln.split()[1])) for ln in out.splitlines())
+                got[(dbk, label)] = d
+                vals += ["%.0f" % d["blob"], "%.0f" % d["name"], "%.0f" % d["name_txn"]]
+            b.row(sec, scols, (dbk,) + tuple(vals))
+        d = got[(":memory:", "this build")]
+        b.ratio(sec, "single request by name - by blob, in-memory registry",
+                (d["name"] - d["blob"]) / 1e3, "<= 3 us", d["name"] - d["blob"] <= 3000, "us")
+        d = got[("file, rollback journal", "this build")]
+        b.ratio(sec, "single request by name - by blob, file, inside BEGIN",
+                (d["name_txn"] - d["blob_txn"]) / 1e3, "<= 3 us",
+                d["name_txn"] - d["blob_txn"] <= 3000, "us")
+        d = got[("file, rollback journal", "this build")]
+        b.ratio(sec, "single request by name - by blob, file, autocommit",
+                (d["name"] - d["blob"]) / 1e3, "<= 3 us", d["name"] - d["blob"] <= 3000, "us")
+        b.note(sec, "Single requests: scripts/bench_serve.c prepares `SELECT model_predict(<m>, "
+                    "?, ?, ?, ?, ?)` once and steps and resets it again and again, the model a "
+                    "bound BLOB (LogisticRegression, found in the connection's model cache by "
+                    "content) or 'm@production'. Outside a transaction every call of a statement "
+                    "that reads the database file starts a read transaction (file locks: "
+                    "system calls, slow on this virtual machine); inside BEGIN ... COMMIT the "
+                    "snapshot is held and a name costs no more than a blob.")
+
+        # blocks of rows through the core
+        bb = build_c("bench_block", "bench_block.c", lib=True)
+        xf = os.path.join(tmp, "x.f64")
+        Xt[:20000].astype(np.float64).tofile(xf)
+        xgbm = xgb.XGBClassifier(n_estimators=300, max_depth=6, n_jobs=1,
+                                 random_state=0).fit(X, y)
+        bcols = ("core, 20,000 rows", "row by row ns/row", "blocks ns/row", "same output",
+                 "block kernel")
+        for name, blob in tblobs + [("XGBClassifier(300, depth 6)", pickle.dumps(xgbm))]:
+            pkf = os.path.join(tmp, "m.pkl")
+            with open(pkf, "wb") as f:
+                f.write(blob)
+            for meth in ("predict", "predict_proba"):
+                out = subprocess.run([bb, pkf, xf, meth, str(rep)], stdout=subprocess.PIPE,
+                                     text=True).stdout.split()
+                kv = dict(zip(out[0::2], out[1::2]))
+                rn, bn = float(kv["row_ns"]), float(kv["block_ns"])
+                b.row(sec, bcols, ("%s %s" % (name, meth), "%.1f" % rn, "%.1f" % bn,
+                                   "yes" if kv["same"] == "1" else "NO",
+                                   "yes" if kv["has_block"] == "1" else "no (row loop)"))
+                if kv["has_block"] == "1":
+                    b.ratio(sec, "%s %s: row by row / blocks" % (name, meth), rn / bn, ">= 1.5",
+                            rn >= 1.5 * bn)
+
+    # first prediction on a new connection, blob bound, allocator warm (see the trees section)
+    forest = tblobs[0][1]
+    fcols = ("first model_predict on a new connection (RandomForest, %s bytes), median ms"
+             % format(len(forest), ","),) + tuple(label for label, _ in builds) + ("pickle.loads",)
+    warm = np.ones(16 << 17)  # free one 16 MiB block: the allocator state of the trees section
+    del warm
+    med = {}
+    for label, so in builds:
+        ts = []
+        for _ in range(15):
+            db = speed_connect(so, noop_so)
+            gc.disable()
+            t0 = time.perf_counter()
+            db.execute("SELECT model_predict(?, %s)" % ", ".join(["0.5"] * 20),
+                       (forest,)).fetchall()
+            ts.append(time.perf_counter() - t0)
+            gc.enable()
+            db.close()
+        med[label] = statistics.median(ts)
+    loads = b.median(lambda: pickle.loads(forest), 15)
+    b.row(sec, fcols, ("median",) + tuple(ms(med[l]) for l, _ in builds) + (ms(loads),))
+    b.ratio(sec, "first prediction / pickle.loads", med["this build"] / loads, "<= 0.5",
+            med["this build"] <= 0.5 * loads)
+    for db in dbs.values():
+        db.close()
+
+
 SECTIONS = [
     ("scoring", section_scoring),
     ("tabular", section_tabular),
@@ -903,6 +1142,7 @@ SECTIONS = [
     ("families", section_families),
     ("xgboost", section_xgboost),
     ("text", section_text),
+    ("speed", section_speed),
     ("decode", section_decode),
     ("storage", section_storage),
 ]
@@ -942,7 +1182,7 @@ def machine_info(b):
         ("numpy / scikit-learn", "%s / %s" % (np.__version__, sklearn.__version__)),
         ("compiler", cc),
         ("extension", os.path.relpath(b.so, REPO)),
-    ]
+    ] + ([("baseline extension (speed section)", b.baseline)] if b.baseline else [])
 
 
 def write_report(b, path, elapsed):
@@ -967,9 +1207,10 @@ def write_report(b, path, elapsed):
             out += ["| " + " | ".join(r) + " |" for r in rows]
         if s["ratios"]:
             out += ["", "| ratio | value | target |", "|---|---:|---|"]
-            for text, v, target, met in s["ratios"]:
+            for text, v, target, met, unit in s["ratios"]:
                 t = "" if target is None else "%s (%s)" % (target, "met" if met else "**not met**")
-                out.append("| %s | %s | %s |" % (text, fmt_ratio(v), t))
+                shown = fmt_ratio(v) if unit == "x" else "%.2f %s" % (v, unit)
+                out.append("| %s | %s | %s |" % (text, shown, t))
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 
@@ -994,6 +1235,9 @@ def main():
     ap.add_argument("--decode-mb", type=float,
                     default=float(os.environ.get("BENCH_DECODE_MB", "200")),
                     help="size of the decode section's array in MB (default 200)")
+    ap.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"),
+                    help="another build of the extension measured beside this one in the speed "
+                         "section (e.g. the previous commit's dist/pickle_ext.so)")
     ap.add_argument("--out", default=None,
                     help="write the report here (default BENCHMARKS.md when all sections run, "
                          "nothing otherwise)")

@@ -157,6 +157,16 @@ typedef pk_code (*pk_text_fn)(const pk_model *m, pk_method method, const uint8_t
                               struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
                               pk_err *err);
 
+/* Rows scored together: a block kernel takes up to PK_BLOCK_ROWS rows at once. */
+#define PK_BLOCK_ROWS 64
+
+/* One method's block kernel: scores rows X[0 .. n) (n <= PK_BLOCK_ROWS, row-major, each
+ * m->n_features values already checked by pk_model_check_input) into out (row r at
+ * out + r * m->width[method]), with m->block_scratch doubles of scratch. Results equal the
+ * row kernel's bit for bit. On an error *bad is the failing row (rows before it are written). */
+typedef pk_code (*pk_model_block_fn)(const pk_model *m, const double *X, size_t n, double *scratch,
+                                     double *out, size_t *bad, pk_err *err);
+
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
     char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
@@ -196,6 +206,9 @@ struct pk_model {
     pk_text_fn text_fn;                /* set when text_input                            */
     pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
     pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
+
+    pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
+    size_t block_scratch; /* doubles of scratch the block kernels use              */
 
     void *impl;      /* family data (in the arena)                              */
     pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
@@ -284,6 +297,28 @@ pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *do
  * not TEXT. */
 pk_code pk_model_run_text_cell(const pk_model *m, pk_method meth, const pk_cell *doc,
                                double *scratch, double *out, pk_sparse *sv, pk_err *err);
+
+/* Scores n rows at once: X holds n rows of m->n_features values (row-major), out receives row r
+ * at out + r * m->width[method]; scratch holds pk_model_block_scratch_len(m) doubles. Families
+ * with a block kernel (tree ensembles: RandomForest / ExtraTrees, GradientBoosting,
+ * HistGradientBoosting) walk each tree for a block of rows before the next tree, several rows
+ * in lock step, so a large ensemble is read from memory once per block instead of once per row;
+ * every other model is scored row by row. Results equal pk_model_run's on each row, bit for bit.
+ * On an error (a row that pk_model_run would refuse) *bad is that row's index, the rows before
+ * it are scored, and err says why; nothing is allocated. */
+pk_code pk_model_run_block(const pk_model *m, pk_method method, const double *X, size_t n,
+                           double *scratch, double *out, size_t *bad, pk_err *err);
+
+/* Doubles of scratch pk_model_run_block needs (>= pk_model_scratch_len(m)). */
+size_t pk_model_block_scratch_len(const pk_model *m);
+
+/* 1 when `method` of m has a block kernel (pk_model_run_block is then faster than a row loop). */
+int pk_model_has_block(const pk_model *m, pk_method method);
+
+/* pk_model_run for a row the caller knows holds only finite values (it read them: no NULL, no
+ * infinity): the same result without scanning the row again. */
+pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x, double *scratch,
+                            double *out, pk_err *err);
 
 /* "predict", "predict_proba", "transform", "decision_function". */
 const char *pk_method_name(pk_method method);

@@ -90,6 +90,11 @@ pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind) {
     return PK_OK;
 }
 
+void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch) {
+    c->m->block_fn[meth] = fn;
+    if (scratch > c->m->block_scratch) c->m->block_scratch = scratch;
+}
+
 static int is_number(const pk_value *v) {
     double d;
     return v && v->kind != PK_NDARRAY && pk_as_f64(v, &d) == PK_OK;

@@ -122,6 +122,9 @@ void pk_mc_cell_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t widt
 /* Makes the model typed with every one of its n_features columns of `kind`. */
 pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind);
 
+/* Adds a block kernel to a declared method, needing `scratch` doubles (pk_model.h). */
+void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch);
+
 /* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
  * feature names for the message (the outermost model; may be m). */
 pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,

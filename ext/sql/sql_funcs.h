@@ -45,6 +45,10 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* the same for pickle BLOBs only (never the registry): deterministic and innocuous */
 void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* model_score(model, source): the table-valued function of sql_score.c. */
