@@ -63,6 +63,9 @@ static const pk_sql_func pk_functions[] = {
     {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
      pk_fn_model_decision_function, NULL, NULL},
     {"model_info", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_model_info, NULL, NULL},
+    /* model_score's access to the compiled model (a pointer value, NULL to SQL) */
+    {"model_score_handle", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_score_handle, NULL,
+     NULL},
     {"pickle_predict", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict, NULL, NULL},
     {"pickle_predict_proba", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict_proba, NULL, NULL},
     {"pickle_proba", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_proba, NULL, NULL},

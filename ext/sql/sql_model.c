@@ -600,8 +600,7 @@ static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
     }
 }
 
-static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, size_t n) {
-    pk_buf *b = &e->text;
+static void result_array(sqlite3_context *ctx, pk_buf *b, const double *v, size_t n) {
     b->len = 0;
     b->failed = PK_OK;
     /* the bound pk_json_double_array needs; reserved once, the first row (n is the model's) */
@@ -614,23 +613,23 @@ static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, siz
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
-/* Sets the result of method meth from e->out (pk_model.h shapes). */
-static void result_out(sqlite3_context *ctx, mc_entry *e, const pk_model *m, pk_method meth) {
+void pk_sql_result_out(sqlite3_context *ctx, const pk_model *m, pk_method meth, const double *out,
+                       pk_buf *text) {
     switch (m->shape[meth]) {
     case PK_OUT_LABEL:
-        result_label(ctx, m, (size_t)e->out[0]);
+        result_label(ctx, m, (size_t)out[0]);
         break;
     case PK_OUT_CLUSTER:
-        sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
+        sqlite3_result_int64(ctx, (sqlite3_int64)out[0]);
         break;
     case PK_OUT_SCALAR:
-        if (isnan(e->out[0]))
+        if (isnan(out[0]))
             sqlite3_result_null(ctx);
         else
-            sqlite3_result_double(ctx, e->out[0]);
+            sqlite3_result_double(ctx, out[0]);
         break;
     case PK_OUT_ARRAY:
-        result_array(ctx, e, e->out, m->width[meth]);
+        result_array(ctx, text, out, m->width[meth]);
         break;
     case PK_OUT_NONE:
         sqlite3_result_null(ctx);
@@ -689,7 +688,8 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
         return;
     }
     const pk_model *m = e->model;
-    if (score_row(ctx, fname, e, argc, argv, meth)) result_out(ctx, e, m, meth);
+    if (score_row(ctx, fname, e, argc, argv, meth))
+        pk_sql_result_out(ctx, m, meth, e->out, &e->text);
     /* last: the destructor may run at once (non-constant argument) */
     if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
 }
@@ -919,6 +919,37 @@ void pk_fn_pickle_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 void pk_fn_pickle_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     proba_call(ctx, argc, argv, "pickle_predict_proba_blob", 1, PROBA_BLOB);
+}
+
+/* ---- model_score's block path (sql_score.c) ----------------------------------------------- */
+
+/* The pointer type of model_score_handle's result (sqlite3_result_pointer: NULL to SQL). */
+static const char entry_ptr_type[] = "pickle_ext.model_entry";
+
+void pk_fn_model_score_handle(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, "model_predict", argv[0], 0, &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    /* no auxdata here: the reference model_entry took goes with the pointer */
+    sqlite3_result_pointer(ctx, e, entry_ptr_type, entry_unref);
+}
+
+struct mc_entry *pk_sql_entry_hold(sqlite3_value *v) {
+    mc_entry *e = sqlite3_value_pointer(v, entry_ptr_type);
+    if (e) e->refs++;
+    return e;
+}
+
+void pk_sql_entry_release(struct mc_entry *e) {
+    entry_unref(e);
+}
+
+const pk_model *pk_sql_entry_model(const struct mc_entry *e) {
+    return e->model;
 }
 
 /* ---- model_info ---------------------------------------------------------------------------- */
