@@ -54,11 +54,17 @@ static const pk_sql_func pk_functions[] = {
     {"model_transform", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_transform, NULL, NULL},
     {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
      pk_fn_model_decision_function, NULL, NULL},
+    {"model_predict_log_proba", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
+     pk_fn_model_predict_log_proba, NULL, NULL},
+    {"model_score_samples", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_score_samples, NULL,
+     NULL},
     {"model_info", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_model_info, NULL, NULL},
     {"pickle_predict", -1, PURE, 1, pk_fn_pickle_predict, NULL, NULL},
     {"pickle_predict_proba", -1, PURE, 1, pk_fn_pickle_predict_proba, NULL, NULL},
     {"pickle_transform", -1, PURE, 1, pk_fn_pickle_transform, NULL, NULL},
     {"pickle_decision_function", -1, PURE, 1, pk_fn_pickle_decision_function, NULL, NULL},
+    {"pickle_predict_log_proba", -1, PURE, 1, pk_fn_pickle_predict_log_proba, NULL, NULL},
+    {"pickle_score_samples", -1, PURE, 1, pk_fn_pickle_score_samples, NULL, NULL},
     {"pickle_model_info", 1, PURE, 0, pk_fn_pickle_model_info, NULL, NULL},
     /* registry (sql_registry.c, sql_resolve.c, sql_events.c). ml_registry_sql and
      * ml_registry_init read the schema and ml_resolve reads the registry by name: direct calls

@@ -205,6 +205,12 @@ static pk_code best_transform(const pk_model *m, const double *x, double *s, dou
 static pk_code best_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return best_run(m, PK_DECISION, x, s, o, e);
 }
+static pk_code best_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return best_run(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code best_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return best_run(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
 
 pk_code pk_compile_search(pk_mc *c) {
     pk_model *m = c->m;
@@ -237,8 +243,8 @@ pk_code pk_compile_search(pk_mc *c) {
     m->not_python = s->not_python;
     m->scratch = pk_model_scratch_len(s);
     m->impl = s;
-    static const pk_model_fn fns[PK_METHOD_COUNT] = {best_predict, best_proba, best_transform,
-                                                     best_decision};
+    static const pk_model_fn fns[PK_METHOD_COUNT] = {best_predict,  best_proba,     best_transform,
+                                                     best_decision, best_log_proba, best_score};
     for (int k = 0; k < PK_METHOD_COUNT; k++) {
         m->why_not[k] = s->why_not[k];
         if (s->shape[k] != PK_OUT_NONE && s->fn[k])

@@ -42,6 +42,9 @@ typedef enum pk_method {
     PK_PREDICT_PROBA,
     PK_TRANSFORM,
     PK_DECISION,
+    PK_PREDICT_LOG_PROBA, /* predict_log_proba, as the estimator computes it (not always log of
+                             predict_proba: naive Bayes normalises its joint log likelihood)  */
+    PK_SCORE_SAMPLES,     /* score_samples (outlier detectors, mixtures): one value per row   */
     PK_METHOD_COUNT
 } pk_method;
 
@@ -135,7 +138,8 @@ size_t pk_model_out_len(const pk_model *m);
 pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
                      double *out, pk_err *err);
 
-/* "predict", "predict_proba", "transform", "decision_function". */
+/* "predict", "predict_proba", "transform", "decision_function", "predict_log_proba",
+ * "score_samples". */
 const char *pk_method_name(pk_method method);
 
 /* "classifier", "regressor", "clusterer", "transformer", "outlier detector". */

@@ -10,6 +10,7 @@
 
 #include "pk_ndarray.h"
 
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +74,31 @@ void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk
     c->m->shape[meth] = shape;
     c->m->width[meth] = width;
     c->m->fn[meth] = fn;
+}
+
+static pk_code log_of_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    pk_code rc = m->fn[PK_PREDICT_PROBA](m, x, scratch, out, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < m->width[PK_PREDICT_PROBA]; i++)
+        out[i] = log(out[i]);
+    return PK_OK;
+}
+
+static pk_code log_of_proba_tiny(const pk_model *m, const double *x, double *scratch, double *out,
+                                 pk_err *err) {
+    pk_code rc = m->fn[PK_PREDICT_PROBA](m, x, scratch, out, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < m->width[PK_PREDICT_PROBA]; i++)
+        out[i] = log(out[i] == 0.0 ? DBL_MIN : out[i]);
+    return PK_OK;
+}
+
+void pk_mc_log_proba(pk_mc *c, int tiny) {
+    pk_model *m = c->m;
+    if (m->shape[PK_PREDICT_PROBA] == PK_OUT_NONE || !m->fn[PK_PREDICT_PROBA]) return;
+    pk_mc_method(c, PK_PREDICT_LOG_PROBA, m->shape[PK_PREDICT_PROBA], m->width[PK_PREDICT_PROBA],
+                 tiny ? log_of_proba_tiny : log_of_proba);
 }
 
 static int is_number(const pk_value *v) {

@@ -104,6 +104,11 @@ pk_code pk_mc_features(pk_mc *c, size_t n);
 /* Declares a method. */
 void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk_model_fn fn);
 
+/* Declares predict_log_proba as the log of the declared predict_proba (scikit-learn's
+ * np.log(self.predict_proba(X)); tiny: zeros first raised to the smallest normal double, as
+ * LinearDiscriminantAnalysis does). Nothing when predict_proba is not declared. */
+void pk_mc_log_proba(pk_mc *c, int tiny);
+
 /* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
  * feature names for the message (the outermost model; may be m). */
 pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model *names,

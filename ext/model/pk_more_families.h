@@ -19,6 +19,11 @@ pk_code pk_compile_centres(pk_mc *c);       /* pk_kmeans.c: AffinityPropagation,
                                                Birch                                     */
 pk_code pk_compile_agglomeration(pk_mc *c); /* pk_agglo.c: FeatureAgglomeration          */
 
+pk_code pk_compile_kernel_ridge(pk_mc *c); /* pk_kridge.c: KernelRidge                   */
+pk_code pk_compile_pls(pk_mc *c);          /* pk_pls.c: PLSRegression, PLSCanonical, CCA,
+                                              PLSSVD                                    */
+pk_code pk_compile_rbm(pk_mc *c);          /* pk_rbm.c: BernoulliRBM                    */
+
 pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */
 pk_code pk_compile_wrapped(pk_mc *c);   /* pk_wrapped.c: RANSACRegressor,
                                            SelfTrainingClassifier                   */

@@ -125,6 +125,26 @@ static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, dou
     return PK_OK;
 }
 
+/* jll - logsumexp(jll) (_BaseNB.predict_log_proba). */
+static pk_code nb_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    const pk_nb *N = m->impl;
+    size_t k = N->k;
+    pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
+    if (rc) return rc;
+    double mx = scratch[0];
+    for (size_t c = 1; c < k; c++)
+        if (scratch[c] > mx || isnan(scratch[c])) mx = scratch[c];
+    if (!isfinite(mx)) mx = 0;
+    for (size_t c = 0; c < k; c++)
+        out[c] = exp(scratch[c] - mx);
+    double lse = log(pk_np_sum(out, k));
+    lse += mx;
+    for (size_t c = 0; c < k; c++)
+        out[c] = scratch[c] - lse;
+    return PK_OK;
+}
+
 /* A k x nf array attribute. */
 static pk_code nb_matrix(pk_mc *c, const char *attr, size_t k, pk_mc_arr *a) {
     pk_code rc = pk_mc_array(c, attr, 1, a);
@@ -251,5 +271,6 @@ pk_code pk_compile_nb(pk_mc *c) {
     m->scratch = k + N->nf;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, nb_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, nb_proba);
+    pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, k, nb_log_proba);
     return PK_OK;
 }

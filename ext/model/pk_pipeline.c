@@ -67,6 +67,12 @@ static pk_code pipe_proba(const pk_model *m, const double *x, double *s, double 
 static pk_code pipe_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return pipe_method(m, PK_DECISION, x, s, o, e);
 }
+static pk_code pipe_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return pipe_method(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code pipe_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return pipe_method(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
 static pk_code pipe_transform(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     const pk_pipe *P = m->impl;
     if (P->final_is_est) return pipe_method(m, PK_TRANSFORM, x, s, o, e);
@@ -149,8 +155,8 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
         m->not_python = fin->not_python;
-        static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba, pipe_transform,
-                                                         pipe_decision};
+        static const pk_model_fn fns[PK_METHOD_COUNT] = {
+            pipe_predict, pipe_proba, pipe_transform, pipe_decision, pipe_log_proba, pipe_score};
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             m->why_not[k] = fin->why_not[k];
             if (fin->shape[k] != PK_OUT_NONE)

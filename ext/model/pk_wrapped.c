@@ -32,8 +32,8 @@ pk_code pk_compile_wrapped(pk_mc *c) {
             if (k != PK_PREDICT) m->shape[k] = PK_OUT_NONE, m->fn[k] = NULL;
         m->kind = PK_MODEL_REGRESSOR;
     } else {
-        m->shape[PK_TRANSFORM] = PK_OUT_NONE;
-        m->fn[PK_TRANSFORM] = NULL;
+        m->shape[PK_TRANSFORM] = m->shape[PK_SCORE_SAMPLES] = PK_OUT_NONE;
+        m->fn[PK_TRANSFORM] = m->fn[PK_SCORE_SAMPLES] = NULL;
     }
     return PK_OK;
 }

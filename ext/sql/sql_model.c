@@ -541,6 +541,14 @@ void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value
     model_call(ctx, argc, argv, PK_DECISION, "model_decision_function", 0);
 }
 
+void pk_fn_model_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_LOG_PROBA, "model_predict_log_proba", 0);
+}
+
+void pk_fn_model_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_SCORE_SAMPLES, "model_score_samples", 0);
+}
+
 void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_PREDICT, "pickle_predict", 1);
 }
@@ -555,6 +563,14 @@ void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
+}
+
+void pk_fn_pickle_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_LOG_PROBA, "pickle_predict_log_proba", 1);
+}
+
+void pk_fn_pickle_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_SCORE_SAMPLES, "pickle_score_samples", 1);
 }
 
 /* ---- model_info ---------------------------------------------------------------------------- */
