@@ -203,6 +203,9 @@ FAMILIES = {
     "sklearn.cross_decomposition._pls": {"PLSRegression": "pls", "PLSCanonical": "pls", "CCA": "pls",
                                          "PLSSVD": "pls"},
     "sklearn.neural_network._rbm": {"BernoulliRBM": "rbm"},
+    "sklearn.gaussian_process._gpr": {"GaussianProcessRegressor": "gpr"},
+    "sklearn.gaussian_process._gpc": {"GaussianProcessClassifier": "gpc",
+                                      "_BinaryGaussianProcessClassifierLaplace": "gpc"},
     "sklearn.ensemble._voting": {"VotingClassifier": "voting", "VotingRegressor": "voting"},
     "sklearn.ensemble._stacking": {"StackingClassifier": "stacking", "StackingRegressor": "stacking"},
     "sklearn.model_selection._search": {"GridSearchCV": "search", "RandomizedSearchCV": "search"},
@@ -300,6 +303,8 @@ METHODS = {
     ("pls", "regressor"): "predict, transform",
     ("pls", "transformer"): "transform",
     ("rbm", "transformer"): "transform",
+    ("gpr", "regressor"): "predict (the posterior mean)",
+    ("gpc", "classifier"): "predict, predict_proba (one_vs_one: predict)",
     ("voting", "classifier"): "predict, predict_proba (soft voting), transform",
     ("voting", "regressor"): "predict, transform",
     ("stacking", "classifier"): "predict, predict_proba, decision_function (those of the final "
@@ -386,6 +391,8 @@ DENY = {"PyFuncDistance", "PyFuncDistance32", "_MultimetricScorer"}
 
 # Names scikit-learn 1.2 does not have (older or newer releases), with where they come from.
 EXTRA_SKLEARN = [
+    ("sklearn.gaussian_process._gpc", "_BinaryGaussianProcessClassifierLaplace", "classifier",
+     "the binary classifier a GaussianProcessClassifier fits"),
     ("sklearn.compose._column_transformer", "_RemainderColsList", "helper", "scikit-learn >= 1.5"),
     ("sklearn.ensemble._hist_gradient_boosting.loss", "BinaryCrossEntropy", "helper", "scikit-learn < 1.1"),
     ("sklearn.ensemble._hist_gradient_boosting.loss", "CategoricalCrossEntropy", "helper",

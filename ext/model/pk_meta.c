@@ -134,6 +134,9 @@ pk_code pk_meta_bin_init(pk_mc *c, const pk_value *obj, const char *what, pk_met
     }
     const pk_model *s = pk_meta_sub(c, obj, what);
     if (!s) return c->err->code;
+    /* a wrapper built inside another estimator (GaussianProcessClassifier's OneVsRest) has no
+     * n_features_in_: its estimators' count is the count */
+    if (!c->m->n_features && !s->any_width) c->m->n_features = s->n_features;
     if (s->n_features != c->m->n_features && !s->any_width)
         return pk_mc_fail(c, "%s.%s takes %zu features, not %zu", c->m->cls, what, s->n_features,
                           c->m->n_features);

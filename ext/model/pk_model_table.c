@@ -65,6 +65,8 @@ const pk_model_family pk_model_families[] = {
     {"kernel_ridge", pk_compile_kernel_ridge},
     {"pls", pk_compile_pls},
     {"rbm", pk_compile_rbm},
+    {"gpr", pk_compile_gpr},
+    {"gpc", pk_compile_gpc},
     {"wrapped", pk_compile_wrapped},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
