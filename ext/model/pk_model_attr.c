@@ -333,6 +333,15 @@ static pk_code classes_from_values(pk_mc *c, const pk_value *const *items, size_
     return PK_OK;
 }
 
+const char *pk_mc_label_str(pk_mc *c, const pk_value *v) {
+    if (!v) return NULL;
+    if (v->kind == PK_STR) return pk_mc_strdup(c, v->u.s.ptr, v->u.s.len);
+    if (v->kind != PK_NPSCALAR || !v->u.sc.dtype || v->u.sc.dtype->kind != PK_DTYPE) return NULL;
+    const pk_dtype *dt = v->u.sc.dtype->u.dt;
+    if (dt->kind != 'U' || dt->itemsize % 4 || !v->u.sc.data) return NULL;
+    return ucs4_label(c, v->u.sc.data, dt->itemsize, dt->byteorder == '>');
+}
+
 pk_code pk_mc_classes(pk_mc *c, const pk_value *v) {
     pk_model *m = c->m;
     if (!v || v->kind == PK_NONE) return pk_mc_not_fitted(c, "classes_");

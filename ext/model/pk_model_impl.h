@@ -88,6 +88,10 @@ const char *pk_mc_str(pk_mc *c, const char *attr);
  * object array / list of str, int, float, bool). */
 pk_code pk_mc_classes(pk_mc *c, const pk_value *classes);
 
+/* A label value as UTF-8 (a str, or a numpy str_ scalar), copied into the arena; NULL when v is
+ * neither (or on allocation failure, with c->err set). */
+const char *pk_mc_label_str(pk_mc *c, const pk_value *v);
+
 /* Error helpers: "<Class> is not fitted (no <attr>)" and a formatted PK_EMODEL prefixed by
  * nothing (callers write the class name themselves). */
 pk_code pk_mc_not_fitted(pk_mc *c, const char *attr);

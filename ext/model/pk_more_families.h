@@ -25,6 +25,10 @@ pk_code pk_compile_pls(pk_mc *c);          /* pk_pls.c: PLSRegression, PLSCanoni
 pk_code pk_compile_gpr(pk_mc *c);          /* pk_gp.c: GaussianProcessRegressor          */
 pk_code pk_compile_gpc(pk_mc *c);          /* pk_gp.c: GaussianProcessClassifier (and its
                                               binary Laplace estimators)                */
+pk_code pk_compile_neighbors(pk_mc *c);    /* pk_neighbors.c: NearestNeighbors,
+                                              K/RadiusNeighborsTransformer,
+                                              RadiusNeighborsClassifier/Regressor,
+                                              LocalOutlierFactor                       */
 pk_code pk_compile_rbm(pk_mc *c);          /* pk_rbm.c: BernoulliRBM                    */
 
 pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */
