@@ -65,6 +65,7 @@ const pk_model_family pk_model_families[] = {
     {"kernel_ridge", pk_compile_kernel_ridge},
     {"pls", pk_compile_pls},
     {"rbm", pk_compile_rbm},
+    {"envelope", pk_compile_envelope},
     {"neighbors", pk_compile_neighbors},
     {"gpr", pk_compile_gpr},
     {"gpc", pk_compile_gpc},

@@ -29,6 +29,7 @@ pk_code pk_compile_neighbors(pk_mc *c);    /* pk_neighbors.c: NearestNeighbors,
                                               K/RadiusNeighborsTransformer,
                                               RadiusNeighborsClassifier/Regressor,
                                               LocalOutlierFactor                       */
+pk_code pk_compile_envelope(pk_mc *c);     /* pk_envelope.c: EllipticEnvelope          */
 pk_code pk_compile_rbm(pk_mc *c);          /* pk_rbm.c: BernoulliRBM                    */
 
 pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */

@@ -1,7 +1,8 @@
 /*
- * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function
- * and model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
- * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
+ * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function,
+ * model_predict_log_proba, model_score_samples and model_info (and their BLOB-only forms
+ * pickle_predict, ...): scoring rows with a pickled scikit-learn model (docs/scoring.md; flags and
+ * registry references: docs/registry.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
  * names only, TEXT naming a registry entry (sql_resolve.c). The pickle_predict, ... forms take

@@ -142,3 +142,18 @@ def test_methods_missing(db):
     info = json.loads(db.execute("SELECT model_info(?)", (dumps(GaussianNB().fit(X, y)),))
                       .fetchone()[0])
     assert info["methods"] == ["predict", "predict_proba", "predict_log_proba"]
+
+
+@pytest.mark.parametrize("contamination", [0.1, 0.25])
+def test_elliptic_envelope(db, contamination):
+    from sklearn.covariance import EllipticEnvelope
+
+    X, _ = datasets.load_iris(return_X_y=True)
+    Q = np.vstack([X, X[:10] * 2 - 1])
+    e = EllipticEnvelope(contamination=contamination, random_state=0).fit(X)
+    for meth, fn in [("score_samples", "model_score_samples"),
+                     ("decision_function", "model_decision_function")]:
+        _check(db, e, Q, meth, "p4", fn=fn)
+    ours = [db.execute("SELECT model_predict(?, ?)", (dumps(e), json.dumps(r.tolist())))
+            .fetchone()[0] for r in Q]
+    assert ours == e.predict(Q).tolist()
