@@ -66,6 +66,16 @@ typedef struct pk_gp {
 
 /* ---- kernels -------------------------------------------------------------------------------- */
 
+/* cdist's sqeuclidean: sum (a_j - b_j)^2 left to right. */
+static double gk_sqdist(const double *a, const double *b, size_t nf) {
+    double s = 0;
+    for (size_t j = 0; j < nf; j++) {
+        double d = a[j] - b[j];
+        s += d * d;
+    }
+    return s;
+}
+
 /* out[0..n) = k(x, t_i); tmp holds (depth + 1) * n + nf doubles. */
 static void gk_row(const gk_node *k, const pk_gp *G, const double *x, double *out, double *tmp) {
     size_t n = G->n, nf = G->nf;
@@ -76,12 +86,7 @@ static void gk_row(const gk_node *k, const pk_gp *G, const double *x, double *ou
         for (size_t j = 0; j < nf; j++)
             xs[j] = x[j] / k->ls[k->aniso ? j : 0];
         for (size_t i = 0; i < n; i++) {
-            const double *t = k->t + i * nf;
-            double s = 0;
-            for (size_t j = 0; j < nf; j++) {
-                double d = xs[j] - t[j];
-                s += d * d;
-            }
+            double s = gk_sqdist(xs, k->t + i * nf, nf);
             if (k->type == GK_RBF) {
                 out[i] = exp(-0.5 * s);
                 continue;
@@ -104,12 +109,7 @@ static void gk_row(const gk_node *k, const pk_gp *G, const double *x, double *ou
     case GK_RQ:
     case GK_ESS:
         for (size_t i = 0; i < n; i++) {
-            const double *t = G->xt + i * nf;
-            double s = 0;
-            for (size_t j = 0; j < nf; j++) {
-                double d = x[j] - t[j];
-                s += d * d;
-            }
+            double s = gk_sqdist(x, G->xt + i * nf, nf);
             if (k->type == GK_RQ) {
                 out[i] = pow(1 + s / k->p0, -k->p1);
             } else {
@@ -415,20 +415,8 @@ static pk_code gpc_binary(pk_mc *c) {
 pk_code pk_compile_gpc(pk_mc *c) {
     pk_model *m = c->m;
     if (strcmp(m->cls, "GaussianProcessClassifier") != 0) return gpc_binary(c);
-    const pk_value *inner = pk_attr(c->obj, "base_estimator_");
-    if (!inner || inner->kind == PK_NONE) return pk_mc_not_fitted(c, "base_estimator_");
-    pk_model *sub = pk_mc_submodel(c, inner);
-    if (!sub) return c->err->code;
-    if (m->n_features && sub->n_features != m->n_features)
-        return pk_mc_fail(c, "%s.base_estimator_ expects %zu features, the classifier %zu", m->cls,
-                          sub->n_features, m->n_features);
-    pk_model keep = *m;
-    *m = *sub;
-    memcpy(m->cls, keep.cls, sizeof m->cls);
-    memcpy(m->module, keep.module, sizeof m->module);
-    m->arena = keep.arena;
-    m->n_features = keep.n_features ? keep.n_features : sub->n_features;
-    m->feature_names = keep.feature_names ? keep.feature_names : sub->feature_names;
+    pk_code rc = pk_mc_take_inner(c, "base_estimator_");
+    if (rc) return rc;
     if (m->shape[PK_DECISION] != PK_OUT_NONE) {
         m->shape[PK_DECISION] = PK_OUT_NONE;
         m->fn[PK_DECISION] = NULL;

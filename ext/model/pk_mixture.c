@@ -99,18 +99,6 @@ static pk_code gm_predict(const pk_model *m, const double *x, double *scratch, d
     return PK_OK;
 }
 
-/* scipy's logsumexp of w[0..k); tmp holds k doubles. */
-static double gm_logsumexp(const double *w, size_t k, double *tmp) {
-    double mx = w[0];
-    for (size_t c = 1; c < k; c++)
-        if (w[c] > mx || isnan(w[c])) mx = w[c];
-    if (!isfinite(mx)) mx = 0;
-    for (size_t c = 0; c < k; c++)
-        tmp[c] = exp(w[c] - mx);
-    double lse = log(pk_np_sum(tmp, k));
-    return lse + mx;
-}
-
 static pk_code gm_proba(const pk_model *m, const double *x, double *scratch, double *out,
                         pk_err *err) {
     (void)err;
@@ -118,7 +106,7 @@ static pk_code gm_proba(const pk_model *m, const double *x, double *scratch, dou
     size_t k = G->k;
     double *w = scratch;
     gm_wlp(G, x, w, scratch + k);
-    double lse = gm_logsumexp(w, k, out);
+    double lse = pk_logsumexp(w, k, out);
     for (size_t c = 0; c < k; c++)
         out[c] = exp(w[c] - lse);
     return PK_OK;
@@ -130,7 +118,7 @@ static pk_code gm_score(const pk_model *m, const double *x, double *scratch, dou
     const pk_gmm *G = m->impl;
     size_t k = G->k;
     gm_wlp(G, x, scratch, scratch + k);
-    out[0] = gm_logsumexp(scratch, k, scratch + k);
+    out[0] = pk_logsumexp(scratch, k, scratch + k);
     return PK_OK;
 }
 

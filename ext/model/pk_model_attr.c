@@ -76,6 +76,17 @@ void pk_mc_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t width, pk
     c->m->fn[meth] = fn;
 }
 
+double pk_logsumexp(const double *v, size_t n, double *tmp) {
+    double mx = v[0];
+    for (size_t c = 1; c < n; c++)
+        if (v[c] > mx || isnan(v[c])) mx = v[c];
+    if (!isfinite(mx)) mx = 0;
+    for (size_t c = 0; c < n; c++)
+        tmp[c] = exp(v[c] - mx);
+    double lse = log(pk_np_sum(tmp, n));
+    return lse + mx;
+}
+
 static pk_code log_of_proba(const pk_model *m, const double *x, double *scratch, double *out,
                             pk_err *err) {
     pk_code rc = m->fn[PK_PREDICT_PROBA](m, x, scratch, out, err);

@@ -134,6 +134,10 @@ static inline double pk_dot(const double *x, const double *w, size_t n) {
  * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
 double pk_np_sum(const double *a, size_t n);
 
+/* scipy.special.logsumexp of v[0..n): the maximum (0 when not finite; a NaN is the maximum)
+ * plus the log of the pairwise sum of exp(v - max); tmp holds n doubles. */
+double pk_logsumexp(const double *v, size_t n, double *tmp);
+
 /* sklearn.utils.extmath.softmax of one row, in place: exp(v - max) (a NaN is the maximum)
  * divided by their pk_np_sum. */
 void pk_softmax_row(double *v, size_t n);

@@ -106,43 +106,27 @@ static pk_code nb_predict(const pk_model *m, const double *x, double *scratch, d
     return PK_OK;
 }
 
-static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                        pk_err *err) {
+/* probabilities (log_out 0) or their logs (1): jll - logsumexp(jll), as _BaseNB. */
+static pk_code nb_norm(const pk_model *m, const double *x, double *scratch, double *out,
+                       pk_err *err, int log_out) {
     const pk_nb *N = m->impl;
     size_t k = N->k;
     pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
     if (rc) return rc;
-    double mx = scratch[0];
-    for (size_t c = 1; c < k; c++)
-        if (scratch[c] > mx || isnan(scratch[c])) mx = scratch[c];
-    if (!isfinite(mx)) mx = 0;
+    double lse = pk_logsumexp(scratch, k, out);
     for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - mx);
-    double lse = log(pk_np_sum(out, k));
-    lse += mx;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - lse);
+        out[c] = log_out ? scratch[c] - lse : exp(scratch[c] - lse);
     return PK_OK;
 }
 
-/* jll - logsumexp(jll) (_BaseNB.predict_log_proba). */
+static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    return nb_norm(m, x, scratch, out, err, 0);
+}
+
 static pk_code nb_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
                             pk_err *err) {
-    const pk_nb *N = m->impl;
-    size_t k = N->k;
-    pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
-    if (rc) return rc;
-    double mx = scratch[0];
-    for (size_t c = 1; c < k; c++)
-        if (scratch[c] > mx || isnan(scratch[c])) mx = scratch[c];
-    if (!isfinite(mx)) mx = 0;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - mx);
-    double lse = log(pk_np_sum(out, k));
-    lse += mx;
-    for (size_t c = 0; c < k; c++)
-        out[c] = scratch[c] - lse;
-    return PK_OK;
+    return nb_norm(m, x, scratch, out, err, 1);
 }
 
 /* A k x nf array attribute. */
