@@ -4,8 +4,9 @@ powers, normalize_y, several targets, binary and multi-class (one_vs_rest, one_v
 
 Bounds (documented in ext/model/pk_gp.c): the regressor's mean within 1e-12 relative
 (modelcheck.RTOL, with its absolute term for values cancelling towards 0); the classifier's
-probabilities within 1e-9 (scikit-learn solves the triangular system with a general LU solver);
-labels identical.
+probabilities within 1e-9 relative or 1e-12 absolute (scikit-learn solves the triangular system
+with a general LU solver, and its five-term erf sum cancels terms of size ~3500); labels
+identical.
 """
 import json
 
