@@ -154,6 +154,14 @@ FAMILIES = {
         "SparseRandomProjection": "sparse_projection",
     },
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
+    "sklearn.neighbors._nca": {"NeighborhoodComponentsAnalysis": "decomposition"},
+    "sklearn.decomposition._sparse_pca": {"SparsePCA": "sparse_pca", "MiniBatchSparsePCA": "sparse_pca"},
+    "sklearn.covariance._elliptic_envelope": {"EllipticEnvelope": "covariance"},
+    "sklearn.covariance._empirical_covariance": {"EmpiricalCovariance": "covariance"},
+    "sklearn.covariance._robust_covariance": {"MinCovDet": "covariance"},
+    "sklearn.covariance._shrunk_covariance": {
+        "ShrunkCovariance": "covariance", "LedoitWolf": "covariance", "OAS": "covariance"},
+    "sklearn.covariance._graph_lasso": {"GraphicalLasso": "covariance", "GraphicalLassoCV": "covariance"},
     "sklearn.tree._classes": {
         "DecisionTreeClassifier": "dtree",
         "DecisionTreeRegressor": "dtree",
@@ -255,6 +263,9 @@ METHODS = {
     ("sparse_projection", "transformer"): "transform",
     ("factor_analysis", "transformer"): "transform",
     ("kernel_pca", "transformer"): "transform",
+    ("sparse_pca", "transformer"): "transform",
+    ("covariance", "outlier"): "predict, decision_function, transform (score_samples)",
+    ("covariance", "estimator"): "transform (mahalanobis)",
     ("sgd_ocsvm", "outlier"): "predict, decision_function, transform (score_samples)",
     ("wrapped", "regressor"): "predict (the fitted estimator_'s)",
     ("wrapped", "classifier"): "those of the fitted base_estimator_",
@@ -329,6 +340,8 @@ NOTES = {
     "kernel_pca": "kernels linear, poly, rbf, sigmoid, cosine, precomputed",
     "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
     "precomputed; no kernel_params",
+    "covariance": "store_precision=True (precision_ stored); the covariance estimators' transform "
+    "is their mahalanobis (squared distances), which scikit-learn has under that name only",
     "birch": "transform: distances to the subcluster centres",
     "AffinityPropagation": "not fitted with affinity='precomputed'",
     "agglomeration": "pooling_func numpy.mean",
@@ -566,8 +579,6 @@ NO_PREDICT = "no predict in scikit-learn: it only labels its training data (fit_
     "is readable with pickle_get"
 NO_TRANSFORM = "no transform in scikit-learn: it only embeds its training data (fit_transform); " \
     "embedding_ is readable with pickle_get"
-COVARIANCE = "no predict/transform/score_samples in scikit-learn (mahalanobis and score only); " \
-    "location_ and precision_ are readable with pickle_get"
 REASONS = {
     "DBSCAN": NO_PREDICT, "OPTICS": NO_PREDICT, "AgglomerativeClustering": NO_PREDICT,
     "SpectralClustering": NO_PREDICT,
@@ -576,9 +587,6 @@ REASONS = {
     "SpectralCoclustering": "no predict in scikit-learn: rows_ and columns_ are readable with "
     "pickle_get",
     "TSNE": NO_TRANSFORM, "MDS": NO_TRANSFORM, "SpectralEmbedding": NO_TRANSFORM,
-    "EmpiricalCovariance": COVARIANCE, "MinCovDet": COVARIANCE, "LedoitWolf": COVARIANCE,
-    "OAS": COVARIANCE, "ShrunkCovariance": COVARIANCE, "GraphicalLasso": COVARIANCE,
-    "GraphicalLassoCV": COVARIANCE,
     "PatchExtractor": "it transforms images, not rows of features",
     "LabelEncoder": "it transforms targets (y), not rows of features",
     "LabelBinarizer": "it transforms targets (y), not rows of features",

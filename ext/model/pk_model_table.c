@@ -63,6 +63,8 @@ const pk_model_family pk_model_families[] = {
     {"agglomeration", pk_compile_agglomeration},
     {"sgd_ocsvm", pk_compile_sgd_ocsvm},
     {"wrapped", pk_compile_wrapped},
+    {"covariance", pk_compile_covariance},
+    {"sparse_pca", pk_compile_sparse_pca},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},

@@ -23,4 +23,8 @@ pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM       
 pk_code pk_compile_wrapped(pk_mc *c);   /* pk_wrapped.c: RANSACRegressor,
                                            SelfTrainingClassifier                   */
 
+pk_code pk_compile_covariance(pk_mc *c); /* pk_covariance.c: EllipticEnvelope and the
+                                            covariance estimators (mahalanobis)      */
+pk_code pk_compile_sparse_pca(pk_mc *c); /* pk_sparse_pca.c: (MiniBatch)SparsePCA     */
+
 #endif /* PK_MORE_FAMILIES_H */
