@@ -156,6 +156,8 @@ FAMILIES = {
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
     "sklearn.neighbors._nca": {"NeighborhoodComponentsAnalysis": "decomposition"},
     "sklearn.decomposition._sparse_pca": {"SparsePCA": "sparse_pca", "MiniBatchSparsePCA": "sparse_pca"},
+    "sklearn.semi_supervised._label_propagation": {
+        "LabelPropagation": "label_prop", "LabelSpreading": "label_prop"},
     "sklearn.covariance._elliptic_envelope": {"EllipticEnvelope": "covariance"},
     "sklearn.covariance._empirical_covariance": {"EmpiricalCovariance": "covariance"},
     "sklearn.covariance._robust_covariance": {"MinCovDet": "covariance"},
@@ -264,6 +266,7 @@ METHODS = {
     ("factor_analysis", "transformer"): "transform",
     ("kernel_pca", "transformer"): "transform",
     ("sparse_pca", "transformer"): "transform",
+    ("label_prop", "classifier"): "predict, predict_proba",
     ("covariance", "outlier"): "predict, decision_function, transform (score_samples)",
     ("covariance", "estimator"): "transform (mahalanobis)",
     ("sgd_ocsvm", "outlier"): "predict, decision_function, transform (score_samples)",
@@ -342,6 +345,7 @@ NOTES = {
     "precomputed; no kernel_params",
     "covariance": "store_precision=True (precision_ stored); the covariance estimators' transform "
     "is their mahalanobis (squared distances), which scikit-learn has under that name only",
+    "label_prop": "kernel rbf (knn refused)",
     "birch": "transform: distances to the subcluster centres",
     "AffinityPropagation": "not fitted with affinity='precomputed'",
     "agglomeration": "pooling_func numpy.mean",

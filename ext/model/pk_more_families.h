@@ -26,5 +26,7 @@ pk_code pk_compile_wrapped(pk_mc *c);   /* pk_wrapped.c: RANSACRegressor,
 pk_code pk_compile_covariance(pk_mc *c); /* pk_covariance.c: EllipticEnvelope and the
                                             covariance estimators (mahalanobis)      */
 pk_code pk_compile_sparse_pca(pk_mc *c); /* pk_sparse_pca.c: (MiniBatch)SparsePCA     */
+pk_code pk_compile_label_prop(pk_mc *c); /* pk_label_prop.c: LabelPropagation,
+                                            LabelSpreading (rbf kernel)              */
 
 #endif /* PK_MORE_FAMILIES_H */
