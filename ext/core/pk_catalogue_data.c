@@ -318,7 +318,7 @@ const pk_cat_row pk_catalogue_rows[] = {
     {"RandomForestClassifier", "sklearn.ensemble._forest", "sklearn.ensemble.forest", PK_TIER_SCORABLE, PK_CAT_CLASSIFIER, "forest", "predict, predict_proba", "multi-output: predict only"},
     {"RandomForestRegressor", "sklearn.ensemble._forest", "sklearn.ensemble.forest", PK_TIER_SCORABLE, PK_CAT_REGRESSOR, "forest", "predict", "multi-output: predict only"},
     {"RandomState", "numpy.random.mtrand", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", "numpy random state"},
-    {"RandomTreesEmbedding", "sklearn.ensemble._forest", "sklearn.ensemble.forest", PK_TIER_SAFE, PK_CAT_TRANSFORMER, NULL, "", ""},
+    {"RandomTreesEmbedding", "sklearn.ensemble._forest", "sklearn.ensemble.forest", PK_TIER_SCORABLE, PK_CAT_TRANSFORMER, "trees_embedding", "transform (the one-hot leaves, dense)", ""},
     {"RandomizedSearchCV", "sklearn.model_selection._search", "", PK_TIER_SCORABLE, PK_CAT_ESTIMATOR, "search", "those of best_estimator_", "refit=True (best_estimator_); any scorable best estimator"},
     {"RangeIndex", "pandas.core.indexes.range", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", "pandas index"},
     {"RationalQuadratic", "sklearn.gaussian_process.kernels", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
