@@ -56,6 +56,7 @@ FAMILIES = {
     "sklearn.cluster._affinity_propagation": {"AffinityPropagation": "centres"},
     "sklearn.cluster._mean_shift": {"MeanShift": "centres"},
     "sklearn.cluster._birch": {"Birch": "birch"},
+    "sklearn.cluster._bisect_k_means": {"BisectingKMeans": "bisecting_kmeans"},
     "sklearn.cluster._agglomerative": {"FeatureAgglomeration": "agglomeration"},
     "sklearn.linear_model._base": {"LinearRegression": "linear_regressor"},
     "sklearn.linear_model._ridge": {
@@ -268,6 +269,7 @@ METHODS = {
     ("kernel_pca", "transformer"): "transform",
     ("sparse_pca", "transformer"): "transform",
     ("label_prop", "classifier"): "predict, predict_proba",
+    ("bisecting_kmeans", "clusterer"): "predict (down its bisecting tree), transform",
     ("trees_embedding", "transformer"): "transform (the one-hot leaves, dense)",
     ("covariance", "outlier"): "predict, decision_function, transform (score_samples)",
     ("covariance", "estimator"): "transform (mahalanobis)",
@@ -375,6 +377,7 @@ INTERNAL_MODULES = [
     "sklearn._loss.loss",
     "sklearn.calibration",
     "sklearn.cluster._birch",
+    "sklearn.cluster._bisect_k_means",
     "sklearn.compose._column_transformer",
     "sklearn.ensemble._gb_losses",
     "sklearn.ensemble._hist_gradient_boosting.binning",

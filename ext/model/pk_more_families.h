@@ -23,11 +23,12 @@ pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM       
 pk_code pk_compile_wrapped(pk_mc *c);   /* pk_wrapped.c: RANSACRegressor,
                                            SelfTrainingClassifier                   */
 
-pk_code pk_compile_covariance(pk_mc *c);      /* pk_covariance.c: EllipticEnvelope and the
-                                                 covariance estimators (mahalanobis)      */
-pk_code pk_compile_sparse_pca(pk_mc *c);      /* pk_sparse_pca.c: (MiniBatch)SparsePCA     */
-pk_code pk_compile_label_prop(pk_mc *c);      /* pk_label_prop.c: LabelPropagation,
-                                                 LabelSpreading (rbf kernel)              */
-pk_code pk_compile_trees_embedding(pk_mc *c); /* pk_trees_embed.c: RandomTreesEmbedding */
+pk_code pk_compile_covariance(pk_mc *c);       /* pk_covariance.c: EllipticEnvelope and the
+                                                  covariance estimators (mahalanobis)      */
+pk_code pk_compile_sparse_pca(pk_mc *c);       /* pk_sparse_pca.c: (MiniBatch)SparsePCA     */
+pk_code pk_compile_label_prop(pk_mc *c);       /* pk_label_prop.c: LabelPropagation,
+                                                  LabelSpreading (rbf kernel)              */
+pk_code pk_compile_trees_embedding(pk_mc *c);  /* pk_trees_embed.c: RandomTreesEmbedding */
+pk_code pk_compile_bisecting_kmeans(pk_mc *c); /* pk_kmeans.c: BisectingKMeans      */
 
 #endif /* PK_MORE_FAMILIES_H */
