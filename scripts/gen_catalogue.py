@@ -159,6 +159,9 @@ FAMILIES = {
     "sklearn.decomposition._sparse_pca": {"SparsePCA": "sparse_pca", "MiniBatchSparsePCA": "sparse_pca"},
     "sklearn.semi_supervised._label_propagation": {
         "LabelPropagation": "label_prop", "LabelSpreading": "label_prop"},
+    "sklearn.decomposition._dict_learning": {
+        "DictionaryLearning": "sparse_code", "MiniBatchDictionaryLearning": "sparse_code",
+        "SparseCoder": "sparse_code"},
     "sklearn.covariance._elliptic_envelope": {"EllipticEnvelope": "covariance"},
     "sklearn.covariance._empirical_covariance": {"EmpiricalCovariance": "covariance"},
     "sklearn.covariance._robust_covariance": {"MinCovDet": "covariance"},
@@ -269,6 +272,7 @@ METHODS = {
     ("kernel_pca", "transformer"): "transform",
     ("sparse_pca", "transformer"): "transform",
     ("label_prop", "classifier"): "predict, predict_proba",
+    ("sparse_code", "transformer"): "transform",
     ("bisecting_kmeans", "clusterer"): "predict (down its bisecting tree), transform",
     ("trees_embedding", "transformer"): "transform (the one-hot leaves, dense)",
     ("covariance", "outlier"): "predict, decision_function, transform (score_samples)",
@@ -349,6 +353,7 @@ NOTES = {
     "precomputed; no kernel_params",
     "covariance": "store_precision=True (precision_ stored); the covariance estimators' transform "
     "is their mahalanobis (squared distances), which scikit-learn has under that name only",
+    "sparse_code": "transform_algorithm omp and threshold (lasso_lars, lasso_cd, lars refused)",
     "label_prop": "kernel rbf (knn refused)",
     "birch": "transform: distances to the subcluster centres",
     "AffinityPropagation": "not fitted with affinity='precomputed'",

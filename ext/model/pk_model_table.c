@@ -66,6 +66,7 @@ const pk_model_family pk_model_families[] = {
     {"covariance", pk_compile_covariance},
     {"sparse_pca", pk_compile_sparse_pca},
     {"label_prop", pk_compile_label_prop},
+    {"sparse_code", pk_compile_sparse_code},
     {"bisecting_kmeans", pk_compile_bisecting_kmeans},
     {"trees_embedding", pk_compile_trees_embedding},
     {"xgb_booster", pk_compile_xgb_booster},

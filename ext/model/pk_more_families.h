@@ -30,5 +30,7 @@ pk_code pk_compile_label_prop(pk_mc *c);       /* pk_label_prop.c: LabelPropagat
                                                   LabelSpreading (rbf kernel)              */
 pk_code pk_compile_trees_embedding(pk_mc *c);  /* pk_trees_embed.c: RandomTreesEmbedding */
 pk_code pk_compile_bisecting_kmeans(pk_mc *c); /* pk_kmeans.c: BisectingKMeans      */
+pk_code pk_compile_sparse_code(pk_mc *c);      /* pk_sparse_code.c: DictionaryLearning,
+                                                  MiniBatchDictionaryLearning, SparseCoder  */
 
 #endif /* PK_MORE_FAMILIES_H */
