@@ -23,7 +23,7 @@ import sqlite3
 
 import numpy as np
 import pytest
-from sklearn import datasets, semi_supervised, svm
+from sklearn import datasets, neighbors, svm
 from sklearn import linear_model as L
 from sklearn._loss import loss as sk_loss
 from sklearn.cluster import KMeans
@@ -230,9 +230,9 @@ def test_int32_tree_records_checked(db):
 def test_safe_unscorable_model_info_and_registry(db):
     import pandas as pd
     df = pd.DataFrame(X_IRIS, columns=["sl", "sw", "pl", "pw"])
-    lp = semi_supervised.LabelPropagation(max_iter=2000).fit(df, Y_IRIS)
+    lp = neighbors.RadiusNeighborsClassifier().fit(df, Y_IRIS)
     blob = pickle.dumps(lp)
-    lp_cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"
+    lp_cls = "sklearn.neighbors._classification.RadiusNeighborsClassifier"
     info = json.loads(db.execute("SELECT model_info(?)", (blob,)).fetchone()[0])
     assert info["supported"] is False and info["kind"] == "classifier"
     assert info["n_features_in_"] == 4
@@ -265,14 +265,14 @@ def test_safe_unscorable_model_info_and_registry(db):
 
 
 def test_pickle_info_tiers(db):
-    est = make_pipeline(StandardScaler(), semi_supervised.LabelPropagation(max_iter=2000))\
+    est = make_pipeline(StandardScaler(), neighbors.RadiusNeighborsClassifier())\
         .fit(X_IRIS, Y_IRIS)
     info = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(est),)).fetchone()[0])
     tiers = dict(zip(info["globals"], info["tiers"]))
     assert len(info["tiers"]) == len(info["globals"])
     assert tiers["sklearn.pipeline.Pipeline"] == "scorable"
     assert tiers["sklearn.preprocessing._data.StandardScaler"] == "scorable"
-    assert tiers["sklearn.semi_supervised._label_propagation.LabelPropagation"] == "safe"
+    assert tiers["sklearn.neighbors._classification.RadiusNeighborsClassifier"] == "safe"
     assert tiers["numpy.core.multiarray._reconstruct"] == "safe"
     assert info["safe"] is True
     svc = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(
@@ -292,7 +292,7 @@ def test_model_supported_lists_what_scores(db):
     assert by[("sklearn.linear_model._logistic", "LogisticRegression")][2:] == \
         ("sklearn.linear_model.logistic", "classifier",
          "predict, decision_function, predict_proba")
-    assert ("sklearn.semi_supervised._label_propagation", "LabelPropagation") not in by
+    assert ("sklearn.neighbors._classification", "RadiusNeighborsClassifier") not in by
     # the naive Bayes, SVM, nearest-neighbour, MLP and XGBoost families
     kinds = {("sklearn.naive_bayes", "GaussianNB"): "classifier",
              ("sklearn.svm._classes", "SVC"): "classifier",

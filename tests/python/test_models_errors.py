@@ -5,7 +5,7 @@ import json
 import warnings
 
 import numpy as np
-from sklearn import cluster, datasets, linear_model as L, semi_supervised
+from sklearn import cluster, datasets, linear_model as L, neighbors
 from sklearn.exceptions import ConvergenceWarning
 
 from conftest import sql_error, init_registry
@@ -18,8 +18,8 @@ def test_unscorable_safe_class_one_line(db):
     """A known library class without a scoring family: one short line pointing at
     model_supported(), never the list of supported classes."""
     X, y = datasets.load_iris(return_X_y=True)
-    lp = semi_supervised.LabelPropagation().fit(X, y)
-    cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"
+    lp = neighbors.RadiusNeighborsClassifier().fit(X, y)
+    cls = "sklearn.neighbors._classification.RadiusNeighborsClassifier"
     msg = sql_error(db, "model_predict", dumps(lp), 1.0, 2.0, 3.0, 4.0)
     assert msg == "model_predict: %s cannot be scored yet (see model_supported())" % cls
     assert len(msg) < 200 and "\n" not in msg

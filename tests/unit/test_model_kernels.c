@@ -449,12 +449,12 @@ static void expect_compile_error(const pk_value *o, const char *msg) {
 static void test_compile_errors(void **state) {
     (void)state;
     expect_compile_error(
-        est("sklearn.semi_supervised._label_propagation", "LabelPropagation"),
-        "sklearn.semi_supervised._label_propagation.LabelPropagation cannot be scored yet (see "
+        est("sklearn.neighbors._classification", "RadiusNeighborsClassifier"),
+        "sklearn.neighbors._classification.RadiusNeighborsClassifier cannot be scored yet (see "
         "model_supported())");
     /* an old module spelling names the canonical class */
-    expect_compile_error(est("sklearn.semi_supervised.label_propagation", "LabelPropagation"),
-                         "sklearn.semi_supervised._label_propagation.LabelPropagation cannot be "
+    expect_compile_error(est("sklearn.neighbors.classification", "RadiusNeighborsClassifier"),
+                         "sklearn.neighbors._classification.RadiusNeighborsClassifier cannot be "
                          "scored yet (see model_supported())");
     expect_compile_error(est("mylib.models", "SVC"),
                          "unsupported model class mylib.models.SVC (not in the catalogue)");
@@ -489,10 +489,10 @@ static void test_compile_errors(void **state) {
     pk_err err;
     pk_seq_append(
         &AR, steps,
-        tuple2(str("lp"), est("sklearn.semi_supervised._label_propagation", "LabelPropagation")),
+        tuple2(str("lp"), est("sklearn.neighbors._classification", "RadiusNeighborsClassifier")),
         &err);
     set(p, "steps", steps);
-    expect_compile_error(p, "sklearn.semi_supervised._label_propagation.LabelPropagation cannot "
+    expect_compile_error(p, "sklearn.neighbors._classification.RadiusNeighborsClassifier cannot "
                             "be scored yet (see model_supported())");
     /* an older module path of a known class still matches */
     assert_true(pk_model_class_known("sklearn.linear_model.logistic", "LogisticRegression"));
