@@ -163,6 +163,7 @@ def models():
         from sklearn.multioutput import ClassifierChain
         from sklearn import cluster, decomposition, kernel_approximation, random_projection
         from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
+        from sklearn import covariance, ensemble, semi_supervised
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -230,6 +231,13 @@ def models():
         "agglo": cluster.FeatureAgglomeration(2).fit(X),
         "ocsgd": SGDOneClassSVM(random_state=0).fit(X),
         "ransac": RANSACRegressor(random_state=0).fit(Xr, yr),
+        "ellenv": covariance.EllipticEnvelope(random_state=0).fit(X),
+        "spca": decomposition.SparsePCA(2, random_state=0).fit(X),
+        "dictl": decomposition.DictionaryLearning(3, transform_n_nonzero_coefs=2, max_iter=5,
+                                                  random_state=0).fit(X),
+        "lprop": semi_supervised.LabelSpreading().fit(X[:20], y[:20]),
+        "rte": ensemble.RandomTreesEmbedding(2, max_depth=2, random_state=0).fit(X),
+        "bisect": cluster.BisectingKMeans(3, random_state=0).fit(X),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

@@ -147,7 +147,8 @@ pk_code pk_compile_sparse_code(pk_mc *c) {
     if (rc) return rc;
     if (d.ndim != 2 || d.rows == 0 || d.cols == 0)
         return pk_mc_fail(c, "%s.%s is not a 2-D array", m->cls, attr);
-    if (d.rows > 4096) return pk_mc_fail(c, "%s: %zu atoms are more than scored", m->cls, d.rows);
+    if (d.rows > 1024) /* omp copies the k x k Gram into the scratch of every row */
+        return pk_mc_fail(c, "%s: %zu atoms are more than scored (1024)", m->cls, d.rows);
     if ((rc = pk_mc_features(c, d.cols))) return rc;
     const char *alg = pk_mc_str(c, "transform_algorithm");
     if (!alg) alg = "omp";
