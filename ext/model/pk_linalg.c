@@ -23,17 +23,17 @@ int pk_cholesky(double *a, size_t n) {
     return 0;
 }
 
-void pk_cholesky_solve(const double *l, size_t n, double *b) {
+void pk_cholesky_solve(const double *l, size_t n, size_t ld, double *b) {
     for (size_t i = 0; i < n; i++) { /* L z = b */
         double s = b[i];
         for (size_t k = 0; k < i; k++)
-            s -= l[i * n + k] * b[k];
-        b[i] = s / l[i * n + i];
+            s -= l[i * ld + k] * b[k];
+        b[i] = s / l[i * ld + i];
     }
     for (size_t i = n; i-- > 0;) { /* L^T y = z */
         double s = b[i];
         for (size_t k = i + 1; k < n; k++)
-            s -= l[k * n + i] * b[k];
-        b[i] = s / l[i * n + i];
+            s -= l[k * ld + i] * b[k];
+        b[i] = s / l[i * ld + i];
     }
 }

@@ -13,7 +13,9 @@
  * by column, each pivot's sum subtracted left to right, as LAPACK's unblocked dpotf2 does. */
 int pk_cholesky(double *a, size_t n);
 
-/* Solves L L^T y = b in place (b: n values) with the factor from pk_cholesky. */
-void pk_cholesky_solve(const double *l, size_t n, double *b);
+/* Solves L L^T y = b in place (b: n values) with the factor from pk_cholesky, whose rows are
+ * `ld` doubles apart (n for a factor of its own; more for the leading block of a larger one):
+ * forward then backward substitution, as LAPACK's potrs. */
+void pk_cholesky_solve(const double *l, size_t n, size_t ld, double *b);
 
 #endif /* PK_LINALG_H */

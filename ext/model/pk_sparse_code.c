@@ -18,6 +18,7 @@
  * Dots are summed left to right; scikit-learn's BLAS (dgemm for Gram and Xy, dnrm2's scaled
  * norm) may round differently in the last bits, so values agree within 1e-12 relative.
  */
+#include "pk_linalg.h"
 #include "pk_more_families.h"
 
 #include <float.h>
@@ -83,18 +84,8 @@ static void sc_omp(const pk_scode *S, double *xy, double *scratch, double *code)
             xy[lam] = t;
         }
         na++;
-        for (size_t i = 0; i < na; i++) { /* potrs: L z = Xy[:na] */
-            double s = xy[i];
-            for (size_t t = 0; t < i; t++)
-                s -= L[i * nmax + t] * g[t];
-            g[i] = s / L[i * nmax + i];
-        }
-        for (size_t i = na; i-- > 0;) { /* L^T gamma = z */
-            double s = g[i];
-            for (size_t t = i + 1; t < na; t++)
-                s -= L[t * nmax + i] * g[t];
-            g[i] = s / L[i * nmax + i];
-        }
+        memcpy(g, xy, na * sizeof *g); /* potrs: L L^T gamma = Xy[:na] */
+        pk_cholesky_solve(L, na, nmax, g);
         if (na == nmax) break;
         for (size_t i = 0; i < k; i++) {
             double b = 0.0;

@@ -32,10 +32,10 @@ static pk_code spca_transform(const pk_model *m, const double *x, double *scratc
     if (!S->dual) {
         for (size_t c = 0; c < k; c++)
             out[c] = pk_dot(S->comp + c * nf, v, nf);
-        pk_cholesky_solve(S->chol, k, out);
+        pk_cholesky_solve(S->chol, k, k, out);
         return PK_OK;
     }
-    pk_cholesky_solve(S->chol, nf, v);
+    pk_cholesky_solve(S->chol, nf, nf, v);
     for (size_t c = 0; c < k; c++)
         out[c] = pk_dot(S->comp + c * nf, v, nf);
     return PK_OK;
