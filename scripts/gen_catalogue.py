@@ -121,7 +121,7 @@ FAMILIES = {
         "PowerTransformer": "power",
         "QuantileTransformer": "quantile",
     },
-    "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly"},
+    "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly", "SplineTransformer": "spline"},
     "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},
     "sklearn.preprocessing._discretization": {"KBinsDiscretizer": "kbins"},
     "sklearn.feature_selection._variance_threshold": {"VarianceThreshold": "selector"},
@@ -498,6 +498,8 @@ OTHER = [
     ("pandas._libs.internals", "_unpickle_block", "helper", [], "pandas data frame"),
     ("pandas.core.arrays.categorical", "Categorical", "helper", [], "pandas categorical"),
     ("pandas.core.dtypes.dtypes", "CategoricalDtype", "helper", [], "pandas categorical"),
+    # scipy's B-spline objects (SplineTransformer.bsplines_): knots and coefficients read as data
+    ("scipy.interpolate._bsplines", "BSpline", "helper", [], "scipy B-spline"),
     # scipy.sparse (scipy >= 1.8 moved the classes to private modules)
     ("scipy.sparse._csr", "csr_matrix", "helper", ["scipy.sparse.csr"], "scipy sparse matrix"),
     ("scipy.sparse._csc", "csc_matrix", "helper", ["scipy.sparse.csc"], "scipy sparse matrix"),

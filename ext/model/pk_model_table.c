@@ -28,6 +28,7 @@ const pk_model_family pk_model_families[] = {
     {"union", pk_compile_union},
     {"power", pk_compile_power},
     {"quantile", pk_compile_quantile},
+    {"spline", pk_compile_spline},
     {"target", pk_compile_target},
     {"decomposition", pk_compile_decomposition},
     {"dtree", pk_compile_dtree},
