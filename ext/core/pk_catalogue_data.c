@@ -168,7 +168,7 @@ const pk_cat_row pk_catalogue_rows[] = {
     {"KDTree", "sklearn.neighbors._kd_tree", "sklearn.neighbors.kd_tree", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"KFold", "sklearn.model_selection._split", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"KMeans", "sklearn.cluster._kmeans", "sklearn.cluster.k_means_", PK_TIER_SCORABLE, PK_CAT_CLUSTERER, "kmeans", "predict, transform", ""},
-    {"KNNImputer", "sklearn.impute._knn", "", PK_TIER_SAFE, PK_CAT_TRANSFORMER, NULL, "", ""},
+    {"KNNImputer", "sklearn.impute._knn", "", PK_TIER_SCORABLE, PK_CAT_TRANSFORMER, "knn_imputer", "transform", ""},
     {"KNeighborsClassifier", "sklearn.neighbors._classification", "sklearn.neighbors.classification", PK_TIER_SCORABLE, PK_CAT_CLASSIFIER, "knn", "predict, predict_proba", "euclidean, manhattan, chebyshev and minkowski metrics"},
     {"KNeighborsRegressor", "sklearn.neighbors._regression", "sklearn.neighbors.regression", PK_TIER_SCORABLE, PK_CAT_REGRESSOR, "knn", "predict", "euclidean, manhattan, chebyshev and minkowski metrics"},
     {"KNeighborsTransformer", "sklearn.neighbors._graph", "sklearn.neighbors.graph", PK_TIER_SAFE, PK_CAT_TRANSFORMER, NULL, "", ""},
