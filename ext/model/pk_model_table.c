@@ -23,6 +23,7 @@ const pk_model_family pk_model_families[] = {
     {"poly", pk_compile_poly},
     {"imputer", pk_compile_imputer},
     {"knn_imputer", pk_compile_knn_imputer},
+    {"iterative_imputer", pk_compile_iterative_imputer},
     {"function", pk_compile_function},
     {"kbins", pk_compile_kbins},
     {"selector", pk_compile_selector},
