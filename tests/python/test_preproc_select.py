@@ -139,11 +139,75 @@ def test_select_from_model_hgb_takes_missing_values(db):
     assert_bits(sql_rows(db, e, Xn), e.transform(Xn), "hgb")
 
 
-def test_select_from_model_tree_refused(db):
+def _tree_models():
+    E = ensemble
+    return [
+        tree.DecisionTreeClassifier(max_depth=5, random_state=0),
+        tree.DecisionTreeRegressor(max_depth=6, random_state=0),
+        tree.ExtraTreeClassifier(random_state=0),
+        E.RandomForestClassifier(12, max_depth=4, random_state=0),
+        E.RandomForestRegressor(9, random_state=0),
+        E.RandomForestClassifier(8, min_impurity_decrease=0.09, random_state=1),  # stumps too
+        E.ExtraTreesClassifier(10, random_state=0),
+        E.ExtraTreesRegressor(7, max_depth=5, random_state=0),
+        E.GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=0),
+        E.GradientBoostingRegressor(n_estimators=25, subsample=0.7, random_state=0),
+        E.AdaBoostClassifier(n_estimators=12, random_state=0),
+        E.AdaBoostClassifier(n_estimators=8, algorithm="SAMME", random_state=0),
+        E.AdaBoostRegressor(tree.DecisionTreeRegressor(max_depth=3), n_estimators=9,
+                            random_state=0),
+    ]
+
+
+@pytest.mark.parametrize("k", range(len(_tree_models())))
+def test_select_from_model_tree_importances(db, k):
+    """feature_importances_ computed from the trees at compile time: a threshold equal to each
+    feature's importance keeps exactly the features scikit-learn keeps, which a difference of
+    one ulp in any importance would change."""
+    for j, (X, y) in enumerate([tied_data(0), numeric_sets()["wine"]]):
+        if k == 4 or k == 7 or k == 9 or k == 12:
+            y = X[:, 1] * 2 + X[:, 3] + y
+        e0 = _tree_models()[k].fit(X, y)
+        imp = e0.feature_importances_
+        thresholds = [None, "median", "0.7*mean"] + sorted(set(imp.tolist()))
+        for t in thresholds:
+            e = FS.SelectFromModel(e0, threshold=t, prefit=True).fit(X, y)
+            if not e.get_support().any():
+                continue
+            assert_bits(sql_rows(db, e, X[:40], form=FORMS[(k + j) % len(FORMS)]),
+                        e.transform(X[:40]), "%r threshold %r" % (e0, t))
+        e = FS.SelectFromModel(e0, max_features=4, threshold=-np.inf, prefit=True).fit(X, y)
+        assert_bits(sql_rows(db, e, X), e.transform(X), "max_features")
+
+
+def test_select_from_model_trees_in_pipelines(db):
+    X, y = numeric_sets()["wine"]
+    p = pipeline.make_pipeline(
+        FS.SelectFromModel(ensemble.ExtraTreesClassifier(20, random_state=0)),
+        P.StandardScaler(), L.LogisticRegression(max_iter=3000)).fit(X, y)
+    score_and_compare(db, p, X, "joblib")
+    X, y = numeric_sets()["diabetes"]
+    p = pipeline.make_pipeline(
+        FS.SelectFromModel(ensemble.GradientBoostingRegressor(n_estimators=30, random_state=0),
+                           threshold="median"),
+        ensemble.RandomForestRegressor(10, random_state=0)).fit(X, y)
+    score_and_compare(db, p, X, "p2")
+
+
+def test_select_from_model_importance_refused(db):
     X, y = tied_data(0)
-    e = FS.SelectFromModel(ensemble.RandomForestClassifier(5, random_state=0)).fit(X, y)
+    from sklearn import neighbors
+    e = FS.SelectFromModel(ensemble.RandomForestClassifier(3, random_state=0),
+                           importance_getter="coef_")
+    e.estimator_ = ensemble.RandomForestClassifier(3, random_state=0).fit(X, y)
     msg = sql_error(db, "model_transform", dumps(e), *map(float, X[0]))
-    assert "stores neither coef_ nor feature_importances_" in msg
+    assert msg == "model_transform: SelectFromModel: estimator_ RandomForestClassifier has no coef_"
+    e.importance_getter = "auto"
+    e.estimator_ = neighbors.KNeighborsClassifier().fit(X, y)
+    msg = sql_error(db, "model_transform", dumps(e), *map(float, X[0]))
+    assert msg == ("model_transform: SelectFromModel: the feature_importances_ of "
+                   "KNeighborsClassifier are not supported (trees, forests, gradient boosting "
+                   "and AdaBoost are)")
 
 
 def test_selectors_in_pipelines(db):
