@@ -41,5 +41,8 @@ typedef pk_code (*pk_inverse_fn)(const pk_model *m, double y, double *out, pk_er
 
 /* FunctionTransformer's inverse_func applied to one value (identity when None). */
 pk_code pk_function_inverse(const pk_model *m, double y, double *out, pk_err *err);
+/* PowerTransformer's / QuantileTransformer's inverse_transform of feature 0's value. */
+pk_code pk_power_inverse(const pk_model *m, double y, double *out, pk_err *err);
+pk_code pk_quantile_inverse(const pk_model *m, double y, double *out, pk_err *err);
 
 #endif /* PK_PREPROC_H */
