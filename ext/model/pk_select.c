@@ -21,7 +21,8 @@
  * RFE and RFECV also predict, predict_proba and decision_function through estimator_ on the
  * selected columns. Missing values: VarianceThreshold passes them (allow_nan); the univariate
  * selectors refuse them; the model-based ones follow their estimator (HistGradientBoosting takes
- * them, RFE's estimator_ as compiled).
+ * them, RFE's estimator_ as compiled; SequentialFeatureSelector's unfitted estimator's
+ * allow_nan tag, set only for HistGradientBoosting).
  */
 #include "pk_preproc.h"
 #include "pk_trees.h"
@@ -427,9 +428,17 @@ static pk_code compute_mask(pk_mc *c, uint8_t **mask, size_t *n) {
         return PK_OK;
     }
     if (strcmp(cls, "SelectFromModel") == 0) return mask_from_model(c, mask, n);
-    if (strcmp(cls, "RFE") == 0 || strcmp(cls, "RFECV") == 0 ||
-        strcmp(cls, "SequentialFeatureSelector") == 0)
+    if (strcmp(cls, "RFE") == 0 || strcmp(cls, "RFECV") == 0) return mask_support(c, mask, n);
+    if (strcmp(cls, "SequentialFeatureSelector") == 0) {
+        /* missing values pass when its (unfitted) estimator's allow_nan tag is set */
+        const pk_value *e = pk_attr(c->obj, "estimator");
+        const pk_cat_row *row =
+            e && e->kind == PK_OBJECT && e->u.o.cls && e->u.o.cls->kind == PK_GLOBAL
+                ? pk_catalogue_find(e->u.o.cls->u.g.module, e->u.o.cls->u.g.name)
+                : NULL;
+        c->m->nan_ok = row && row->family && strcmp(row->family, "hgb") == 0;
         return mask_support(c, mask, n);
+    }
     const char *kind;
     const pk_value *param;
     if (strcmp(cls, "GenericUnivariateSelect") == 0) {

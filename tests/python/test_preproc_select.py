@@ -210,6 +210,29 @@ def test_select_from_model_importance_refused(db):
                    "and AdaBoost are)")
 
 
+def test_sequential_selector_missing_values(db):
+    """SequentialFeatureSelector takes NaN when its estimator's allow_nan tag is set."""
+    X, y = tied_data(4)
+    X = X[:, 2:8]
+    Xn = with_nans(X, 6)
+    sfs = FS.SequentialFeatureSelector(L.LogisticRegression(max_iter=500),
+                                       n_features_to_select=2, cv=2).fit(X, y)
+    # transform reads only support_ and the estimator's tags: a HistGradientBoosting estimator
+    # (what fitting on NaN data needs, slowly) makes it take missing values
+    sfs.estimator = ensemble.HistGradientBoostingClassifier(max_iter=3, random_state=0)
+    assert_bits(sql_rows(db, sfs, Xn, form="joblib"), sfs.transform(Xn), "sfs nan")
+    p = pipeline.make_pipeline(sfs, ensemble.HistGradientBoostingClassifier(
+        max_iter=10, random_state=0)).fit(Xn, y)
+    score_and_compare(db, p, Xn, "p4")
+    sfs = FS.SequentialFeatureSelector(L.LogisticRegression(max_iter=500),
+                                       n_features_to_select=2, cv=2).fit(X, y)
+    msg = sql_error(db, "model_transform", dumps(sfs), *([None] + [1.0] * 5))
+    assert msg == ("model_transform: SequentialFeatureSelector cannot take missing values: "
+                   "feature 1 is NULL")
+    with pytest.raises(ValueError):
+        sfs.transform(Xn)
+
+
 def test_selectors_in_pipelines(db):
     X, y = datasets.load_breast_cancer(return_X_y=True)
     pipes = [
