@@ -321,8 +321,11 @@ NOTES = {
     "pipeline": "every step must be scorable",
     "union": "every transformer must be scorable",
     "function": "func and inverse_func None or a numpy ufunc of one argument, no kw_args",
-    "SelectFromModel": "estimator_ with coef_ or a stored feature_importances_",
-    "target": "regressor_ scorable; transformer_ a FunctionTransformer or a scaler",
+    "SelectFromModel": "estimator_ with coef_, a stored feature_importances_, or a tree model",
+    "target": "regressor_ scorable; transformer_ a FunctionTransformer, a scaler, "
+    "PowerTransformer or QuantileTransformer",
+    "knn_imputer": "metric nan_euclidean, weights uniform or distance",
+    "iterative_imputer": "sample_posterior=False, keep_empty_features=False; scorable estimators",
     "dtree": "multi-output: predict only",
     "forest": "multi-output: predict only",
     "svm": "not fitted on sparse input, no callable kernel",
