@@ -51,10 +51,9 @@ pk_code pk_compile_imputer(pk_mc *c) {
     if (!I) return c->err->code;
     I->n_in = st.n;
     I->stat = st.v;
-    const pk_value *mv = pk_attr(c->obj, "missing_values");
-    double miss = NAN;
-    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, &miss) != PK_OK)
-        return pk_mc_fail(c, "SimpleImputer with non-numeric missing_values is not supported");
+    double miss;
+    rc = pk_mc_missing_values(c, &miss);
+    if (rc) return rc;
     I->miss_nan = isnan(miss);
     I->miss = miss;
     const char *strategy = pk_mc_str(c, "strategy");
@@ -91,5 +90,13 @@ pk_code pk_mc_indicator(pk_mc *c, size_t n, size_t **ind, size_t *n_ind) {
             return pk_mc_fail(c, "%s.indicator_.features_ is out of range", c->m->cls);
         (*ind)[k] = (size_t)f.v[k];
     }
+    return PK_OK;
+}
+
+pk_code pk_mc_missing_values(pk_mc *c, double *miss) {
+    const pk_value *mv = pk_attr(c->obj, "missing_values");
+    *miss = NAN;
+    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, miss) != PK_OK)
+        return pk_mc_fail(c, "%s with non-numeric missing_values is not supported", c->m->cls);
     return PK_OK;
 }

@@ -177,10 +177,9 @@ pk_code pk_compile_iterative_imputer(pk_mc *c) {
                           "IterativeImputer.initial_imputer_ keeps %zu columns, statistics_ "
                           "%zu",
                           I->nv, nv);
-    const pk_value *mv = pk_attr(c->obj, "missing_values");
-    double miss = NAN;
-    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, &miss) != PK_OK)
-        return pk_mc_fail(c, "IterativeImputer with non-numeric missing_values is not supported");
+    double miss;
+    rc = pk_mc_missing_values(c, &miss);
+    if (rc) return rc;
     I->miss_nan = isnan(miss);
     I->miss = miss;
     double n_iter;

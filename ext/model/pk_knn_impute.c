@@ -235,10 +235,9 @@ pk_code pk_compile_knn_imputer(pk_mc *c) {
     rc = pk_mc_num(c, "n_neighbors", 5, &nn);
     if (rc) return rc;
     if (!(nn >= 1 && nn == floor(nn))) return pk_mc_fail(c, "KNNImputer.n_neighbors is %g", nn);
-    const pk_value *mv = pk_attr(c->obj, "missing_values");
-    double miss = NAN;
-    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, &miss) != PK_OK)
-        return pk_mc_fail(c, "KNNImputer with non-numeric missing_values is not supported");
+    double miss;
+    rc = pk_mc_missing_values(c, &miss);
+    if (rc) return rc;
     K->miss_nan = isnan(miss);
     K->miss = miss;
     K->nf = fx.cols;

@@ -29,6 +29,9 @@ pk_code pk_compile_iterative_imputer(pk_mc *c); /* pk_iter_impute.c: IterativeIm
 /* add_indicator: the columns of indicator_.features_ (each < n), for SimpleImputer, KNNImputer
  * and IterativeImputer (pk_impute.c). */
 pk_code pk_mc_indicator(pk_mc *c, size_t n, size_t **ind, size_t *n_ind);
+/* The imputers' missing_values as a number: NaN when absent, None or NaN; PK_EMODEL naming the
+ * class when it is not numeric (a string marker). */
+pk_code pk_mc_missing_values(pk_mc *c, double *miss);
 
 /* np.argpartition(v, kth) of n values (pk_argpart.c): idx receives the indices 0..n-1 (as
  * doubles) permuted exactly as numpy 1.24's introselect permutes them. */

@@ -113,8 +113,8 @@ static void bspline_eval(const pk_spline *S, const pk_spline_feat *F, double x, 
 
 /* numpy's np.remainder for doubles (npy_divmod's modulus): the sign of the divisor. */
 static double np_remainder(double a, double b) {
+    if (b == 0) return NAN; /* fmod(a, 0) */
     double mod = fmod(a, b);
-    if (!b) return mod;
     if (mod) {
         if ((b < 0) != (mod < 0)) mod += b;
     } else {
