@@ -18,6 +18,19 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Trees times features summed, at most: a pickle listing one tree many times with a huge
+ * n_features_in_ is refused rather than summed for minutes. */
+#define IMPORTANCE_MAX_WORK 200000000.0
+
+static pk_code check_work(pk_mc *c, size_t trees, size_t nf) {
+    if ((double)trees * (double)nf > IMPORTANCE_MAX_WORK)
+        return pk_mc_fail(c,
+                          "SelectFromModel: %zu trees of %zu features are too many to compute "
+                          "feature_importances_ from",
+                          trees, nf);
+    return PK_OK;
+}
+
 /* node_count of est.tree_ (0 when unreadable: the importance reader then reports it). */
 static int64_t node_count(const pk_value *est) {
     const pk_value *t = est && est->kind == PK_OBJECT ? pk_attr(est, "tree_") : NULL;
@@ -34,6 +47,7 @@ static pk_code ensemble_mean(pk_mc *c, const pk_value *est, int normalize, size_
     size_t n, used = 0;
     pk_code rc =
         pk_meta_items(c, pk_attr(est, "estimators_"), "estimator_.estimators_", &items, &n);
+    if (!rc) rc = check_work(c, n, nf);
     if (rc) return rc;
     double *t = pk_mc_alloc(c, nf, sizeof *t);
     if (!t) return c->err->code;
@@ -78,6 +92,7 @@ static pk_code adaboost(pk_mc *c, const pk_value *est, size_t nf, double *imp) {
     size_t n;
     pk_code rc =
         pk_meta_items(c, pk_attr(est, "estimators_"), "estimator_.estimators_", &items, &n);
+    if (!rc) rc = check_work(c, n, nf);
     if (rc) return rc;
     pk_mc_arr w;
     rc = pk_mc_array_of(c, pk_attr(est, "estimator_weights_"), "estimator_.estimator_weights_", &w);

@@ -90,7 +90,8 @@ static pk_code read_step(pk_mc *c, pk_iter_imp *I, size_t s, const pk_value *t) 
     pk_code rc = pk_mc_array_of(c, f[0], "feat_idx", &fi);
     if (!rc) rc = pk_mc_array_of(c, f[1], "neighbor_feat_idx", &nb);
     if (rc) return rc;
-    if (fi.n != 1 || !(fi.v[0] >= 0 && fi.v[0] < (double)I->nv) || nb.ndim > 1)
+    if (fi.n != 1 || !(fi.v[0] >= 0 && fi.v[0] < (double)I->nv) || fi.v[0] != floor(fi.v[0]) ||
+        nb.ndim > 1)
         return pk_mc_fail(c, "IterativeImputer.imputation_sequence_[%zu] has a bad feat_idx", s);
     S->feat = (size_t)fi.v[0];
     S->nnb = nb.n;

@@ -5,6 +5,7 @@ _get_support_mask does (ties included), so their transform is bit-identical; RFE
 through estimator_ on the selected columns with that estimator's own exactness. FeatureUnion
 concatenates its transformers' outputs (times their weights): bit-identical when they are.
 """
+import json
 import warnings
 
 import numpy as np
@@ -192,6 +193,18 @@ def test_select_from_model_trees_in_pipelines(db):
                            threshold="median"),
         ensemble.RandomForestRegressor(10, random_state=0)).fit(X, y)
     score_and_compare(db, p, X, "p2")
+
+
+def test_select_from_model_importances_bounded(db):
+    """A forest listing one tree 200,001 times over 1,000 features is refused, not summed."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(6, 1000), np.array([0, 1, 0, 1, 0, 1])
+    f = ensemble.RandomForestClassifier(2, random_state=0).fit(X, y)
+    f.estimators_ = [f.estimators_[0]] * 200001
+    e = FS.SelectFromModel(f, prefit=True).fit(X, y)
+    msg = sql_error(db, "model_transform", dumps(e), json.dumps(X[0].tolist()))
+    assert msg == ("model_transform: SelectFromModel: 200001 trees of 1000 features are too many "
+                   "to compute feature_importances_ from")
 
 
 def test_select_from_model_importance_refused(db):
