@@ -13,7 +13,7 @@
 #   make asan       the same tests against an ASan+UBSan build
 #   make memcheck   SQL tests under valgrind
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
-#   make bench      benchmarks -> BENCHMARKS.md
+#   make bench      benchmarks -> BENCHMARKS.md (BASELINE=other.so: that build beside this one)
 #   make demo       the seed scenario
 #   make deps       install the Debian packages the build and tests need (DEPS=demo|test|cluster|all)
 #   make install    install the extension, the registry schema and the docs under
@@ -163,7 +163,7 @@ fuzz:
 	sh scripts/run_fuzz.sh $(FUZZ_TIME)
 
 bench: $(SO) $(BUILD)/libpkcore.a
-	$(PYTHON) scripts/bench.py
+	$(PYTHON) scripts/bench.py $(if $(BASELINE),--baseline $(BASELINE),)
 
 demo:
 	$(MAKE) deps DEPS=demo

@@ -12,6 +12,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "sql_funcs.h"
+#include "sql_registry.h"
 #include "sql_verdict.h"
 
 #include <string.h>
@@ -53,13 +54,23 @@ static const pk_sql_func pk_functions[] = {
      NULL, NULL},
     {"model_predict_proba", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
      pk_fn_model_predict_proba, NULL, NULL},
+    {"model_proba", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1, pk_fn_model_proba,
+     NULL, NULL},
+    {"model_predict_proba_blob", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
+     pk_fn_model_predict_proba_blob, NULL, NULL},
     {"model_transform", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
      pk_fn_model_transform, NULL, NULL},
     {"model_decision_function", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY | SQLITE_SUBTYPE, 1,
      pk_fn_model_decision_function, NULL, NULL},
     {"model_info", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_model_info, NULL, NULL},
+    /* model_score's access to the compiled model (a pointer value, NULL to SQL) */
+    {"model_score_handle", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1, pk_fn_model_score_handle, NULL,
+     NULL},
     {"pickle_predict", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict, NULL, NULL},
     {"pickle_predict_proba", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict_proba, NULL, NULL},
+    {"pickle_proba", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_proba, NULL, NULL},
+    {"pickle_predict_proba_blob", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_predict_proba_blob,
+     NULL, NULL},
     {"pickle_transform", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_transform, NULL, NULL},
     {"pickle_decision_function", -1, PURE | SQLITE_SUBTYPE, 1, pk_fn_pickle_decision_function, NULL,
      NULL},
@@ -94,6 +105,7 @@ static void conn_state_free(void *p) {
     pk_conn_state *st = p;
     if (!st) return;
     if (st->model_cache && st->model_cache_free) st->model_cache_free(st->model_cache);
+    pk_resolve_cache_free(st->resolve_cache);
     sqlite3_free(st->alias_prev_key);
     sqlite3_free(st);
 }

@@ -19,6 +19,7 @@ Sections (one function each, in SECTIONS):
            SGDOneClassSVM, RANSAC over the families table's shape
   decode   one element of a 200 MB float64 array; peak RSS of the reading process
   storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
+  text     TfidfVectorizer(1-2 grams, 50k terms) + LinearSVC / MultinomialNB over 100,000 documents
 
 Environment (defaults in brackets):
   PICKLE_EXT_SO   the extension [dist/pickle_ext.so]
@@ -28,6 +29,7 @@ Environment (defaults in brackets):
                   tabular section's UDF scores a tenth of them
   BENCH_TABULAR_ROWS rows of the tabular section's table [200,000]
   BENCH_FAMILY_ROWS rows of the families table [20,000]
+  BENCH_TEXT_ROWS documents of the text table [100,000]
   BENCH_REPEAT    repetitions of throughput timings, best kept [5]
   BENCH_DECODE_MB size of the decode section's array in MB [200] (or --decode-mb)
   BENCH_OUT       output file [BENCHMARKS.md] (or --out)
@@ -83,6 +85,7 @@ class Bench:
         self.tabular_rows = int(os.environ.get("BENCH_TABULAR_ROWS", "200000"))
         self.repeat = int(os.environ.get("BENCH_REPEAT", "5"))
         self.decode_mb = args.decode_mb
+        self.baseline = os.path.abspath(args.baseline) if args.baseline else None
         self.load_start = os.getloadavg()
         self.sections = {}  # title -> {"notes": [...], "tables": {columns: [rows]}, "ratios": [...]}
         self.db = self.connect()
@@ -159,10 +162,12 @@ class Bench:
         self._sec(section)["tables"].setdefault(tuple(columns), []).append(tuple(values))
         print("  " + " | ".join("%s=%s" % cv for cv in zip(columns, values)), flush=True)
 
-    def ratio(self, section, text, value, target=None, met=None):
-        self._sec(section)["ratios"].append((text, value, target, met))
+    def ratio(self, section, text, value, target=None, met=None, unit="x"):
+        """A ratio (unit "x") or a difference in the unit named (e.g. "ns")."""
+        self._sec(section)["ratios"].append((text, value, target, met, unit))
         t = "" if target is None else "  target %s: %s" % (target, "met" if met else "NOT met")
-        print("  %-80s %10.2fx%s" % (text, value, t), flush=True)
+        print("  %-80s %10.2f%s%s" % (text, value, unit if unit == "x" else " " + unit, t),
+              flush=True)
 
 
 def ms(secs):
@@ -907,6 +912,318 @@ def section_tabular(b):
     b.ratio(sec, "(d) UDF / (b)", ns_udf / ns, ">= 300", ns_udf / ns >= 300)
 
 
+# ---- section: text ----------------------------------------------------------------------------
+
+def section_text(b):
+    """TfidfVectorizer(ngram_range=(1, 2), max_features=50,000) + LinearSVC and + MultinomialNB on
+    BENCH_TEXT_ROWS short documents (~40 words from a Zipf-distributed vocabulary of 30,000
+    words): SQL per document beside scikit-learn's batch predict on a list of strings and a
+    per-row Python UDF (docs/text.md)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+    from threadpoolctl import threadpool_limits
+
+    n = int(os.environ.get("BENCH_TEXT_ROWS", "100000"))
+    udf_k = min(2000, n)
+    sec = "Text (%s documents of ~40 words)" % format(n, ",")
+    print(sec, flush=True)
+    rng = np.random.default_rng(5)
+    vocab = np.array(["w%x%s" % (i, "aeiouy"[i % 6]) for i in range(30000)])
+    ranks = np.arange(1, vocab.size + 1, dtype=float)
+    p = 1.0 / ranks ** 1.05
+    p /= p.sum()
+
+    def docs(k):
+        lens = rng.integers(30, 50, size=k)
+        words = rng.choice(vocab, size=int(lens.sum()), p=p)
+        out, pos = [], 0
+        for ln in lens:
+            out.append(" ".join(words[pos:pos + ln]))
+            pos += ln
+        return out
+    train = docs(30000)
+    y = ["spam" if ("w1e" in d.split()[:10]) or (i % 3 == 0) else "ham"
+         for i, d in enumerate(train)]
+    test = docs(n)
+    b.db.execute("CREATE TABLE docs(body TEXT)")
+    b.db.executemany("INSERT INTO docs VALUES (?)", [(d,) for d in test])
+    b.db.commit()
+    b.note(sec, "(a) best of %d; (b) scikit-learn's predict on the list of strings, one thread; "
+                "(c) one run over the first %d documents. Every SQL label is checked against "
+                "scikit-learn's." % (b.repeat, udf_k))
+    with threadpool_limits(1):
+        models = [("LinearSVC", make_pipeline(
+                      TfidfVectorizer(ngram_range=(1, 2), max_features=50000),
+                      LinearSVC(random_state=0)).fit(train, y)),
+                  ("MultinomialNB", make_pipeline(
+                      TfidfVectorizer(ngram_range=(1, 2), max_features=50000),
+                      MultinomialNB()).fit(train, y))]
+    for name, m in models:
+        b.note(sec, "%s: vocabulary of %d terms." % (name, len(m[0].vocabulary_)))
+        blob = pickle.dumps(m, protocol=4)
+        with threadpool_limits(1):
+            want = list(m.predict(test))
+        got = [r[0] for r in b.db.execute("SELECT model_predict(?, body) FROM docs", (blob,))]
+        assert got == want, name
+        ns, _ = b.sql_ns("SELECT count(*) FROM docs WHERE model_predict(?, body) = 'spam'",
+                         (blob,), rows=n)
+
+        def batch():
+            with threadpool_limits(1):
+                return m.predict(test)
+        batch_ns = b.best(batch)[0] * 1e9 / n
+
+        def py_predict(d):
+            return m.predict([d])[0]
+        b.db.create_function("py_predict_t", 1, py_predict)
+        ns_udf, _ = b.sql_ns("SELECT count(*) FROM docs WHERE rowid <= %d AND "
+                             "py_predict_t(body) = 'spam'" % udf_k, rows=udf_k, repeat=1)
+        b.add(sec, "(a) model_predict(m, body), Tfidf(1-2 grams) + %s" % name, ns, n)
+        b.add(sec, "(b) scikit-learn predict on a list of strings, %s" % name, batch_ns, n)
+        b.add(sec, "(c) Python UDF calling predict per document, %s" % name, ns_udf, udf_k)
+        b.ratio(sec, "%s: (b) sklearn batch / (a) SQL" % name, batch_ns / ns, ">= 5",
+                batch_ns / ns >= 5)
+        b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
+
+
+# ---- section: speed (per-row overheads, probabilities, single requests, blocks) ---------------
+
+def build_c(name, src, lib=None, extra=()):
+    """Compiles scripts/<src> into build/<name> (with the core library when lib)."""
+    exe = os.path.join(REPO, "build", name)
+    cmd = ["cc", "-O2", "-o", exe, os.path.join(REPO, "scripts", src)]
+    if lib:
+        cmd[2:2] = ["-I" + os.path.join(REPO, "ext", "core"), "-I" + os.path.join(REPO, "ext", "model")]
+        cmd += [os.path.join(REPO, "build", "release", "libpkcore.a"), "-lzstd", "-lz", "-lbz2",
+                "-llzma", "-llz4", "-lm"]
+    cmd += list(extra)
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+def speed_connect(so, noop):
+    db = sqlite3.connect(":memory:")
+    db.enable_load_extension(True)
+    db.load_extension(so[:-3] if so.endswith(".so") else so)
+    db.load_extension(noop[:-3])  # entry point sqlite3_benchnoop_init, from the name
+    db.enable_load_extension(False)
+    return db
+
+
+def cpu_ns(db, sql, params, rows, repeat):
+    """Best process CPU time of a query (ns per row): a machine shared with other jobs disturbs
+    CPU time less than wall time."""
+    best = None
+    for _ in range(repeat):
+        gc.disable()
+        try:
+            t0 = time.process_time()
+            db.execute(sql, params).fetchall()
+            dt = time.process_time() - t0
+        finally:
+            gc.enable()
+        best = dt if best is None else min(best, dt)
+    return best * 1e9 / rows
+
+
+def section_speed(b):
+    """Issue 15: per-row overhead over a no-op C function, probabilities beside labels (JSON
+    text, one class as REAL, a float64 BLOB), single requests by registry name, blocks of rows
+    through the core, the first prediction on a new connection; this build beside the baseline
+    build (--baseline) when given."""
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import (GradientBoostingClassifier, HistGradientBoostingClassifier,
+                                  RandomForestClassifier)
+    from sklearn.linear_model import LogisticRegression
+    import xgboost as xgb
+
+    sec = "Speed: overheads, probabilities, single requests, blocks"
+    print(sec, flush=True)
+    builds = [("this build", b.so)] + ([("baseline", b.baseline)] if b.baseline else [])
+    noop_so = os.path.join(REPO, "build", "benchnoop.so")
+    subprocess.run(["cc", "-O2", "-fPIC", "-shared", "-o", noop_so,
+                    os.path.join(REPO, "scripts", "bench_noop.c")], check=True)
+    rep = b.repeat
+    b.note(sec, "Times are process CPU time (best of %d), not wall time, so other jobs on the "
+                "machine disturb them less. 'baseline' is the build given with --baseline "
+                "(the code before these changes), measured in the same run, alternating with "
+                "this build; '-' where the baseline lacks the function. The floor is "
+                "bench_noop (scripts/bench_noop.c): a C function of the same arguments that "
+                "reads none and returns 0. Probabilities are consumed by count(), which reads "
+                "nothing of the text (sum(length(...)) counts its characters)." % rep)
+    n5 = min(b.n, 300000)
+    rng = np.random.default_rng(0)
+    X5 = rng.normal(size=(n5, 5))
+    y5 = (X5[:, 0] + X5[:, 1] > 0).astype(int) + (X5[:, 4] > 1)
+    lr = pickle.dumps(LogisticRegression(max_iter=1000).fit(X5[:20000], y5[:20000]), protocol=4)
+    km = pickle.dumps(KMeans(8, n_init=3, random_state=0).fit(X5[:20000]), protocol=4)
+    nt = min(b.tree_rows, 50000)
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
+    Xt = np.random.default_rng(1).normal(size=(nt, 20)) * 1.5
+    trees = [
+        ("RandomForest(100, depth 10)",
+         RandomForestClassifier(100, max_depth=10, random_state=0, n_jobs=1).fit(X, y)),
+        ("GradientBoosting(100)", GradientBoostingClassifier(n_estimators=100,
+                                                             random_state=0).fit(X, y)),
+        ("HistGradientBoosting(100)",
+         HistGradientBoostingClassifier(max_iter=100, early_stopping=False,
+                                        random_state=0).fit(X, y)),
+    ]
+    tblobs = [(name, pickle.dumps(m, protocol=4)) for name, m in trees]
+    dbs = {}
+    for label, so in builds:
+        db = speed_connect(so, noop_so)
+        db.execute("CREATE TABLE t5(a REAL, b REAL, c REAL, d REAL, e REAL)")
+        db.executemany("INSERT INTO t5 VALUES (?, ?, ?, ?, ?)", X5.tolist())
+        db.execute("CREATE TABLE t20(%s)" % ", ".join("c%d REAL" % i for i in range(20)))
+        db.executemany("INSERT INTO t20 VALUES (%s)" % ", ".join("?" * 20), Xt.tolist())
+        db.commit()
+        dbs[label] = db
+    c5 = "a, b, c, d, e"
+    c20 = ", ".join("c%d" % i for i in range(20))
+    rows = [  # (label, sql, params, rows, key)
+        ("floor: sum(bench_noop(m, a..e))", "SELECT sum(bench_noop(?, %s)) FROM t5" % c5, (lr,),
+         n5, "noop5"),
+        ("LogisticRegression (3 classes): sum(model_predict)",
+         "SELECT sum(model_predict(?, %s)) FROM t5" % c5, (lr,), n5, "lr_p"),
+        ("LogisticRegression: count(model_predict_proba) (JSON text)",
+         "SELECT count(model_predict_proba(?, %s)) FROM t5" % c5, (lr,), n5, "lr_pp"),
+        ("LogisticRegression: sum(model_proba(m, 1, ...)) (REAL)",
+         "SELECT sum(model_proba(?, 1, %s)) FROM t5" % c5, (lr,), n5, "lr_p1"),
+        ("LogisticRegression: count(model_predict_proba_blob) (float64 BLOB)",
+         "SELECT count(model_predict_proba_blob(?, %s)) FROM t5" % c5, (lr,), n5, "lr_pb"),
+        ("KMeans(8): sum(model_predict)", "SELECT sum(model_predict(?, %s)) FROM t5" % c5, (km,),
+         n5, "km_p"),
+    ]
+    for name, blob in tblobs:
+        rows += [
+            ("%s (2 classes): sum(model_predict)" % name,
+             "SELECT sum(model_predict(?, %s)) FROM t20" % c20, (blob,), nt, name + "_p"),
+            ("%s: count(model_predict_proba)" % name,
+             "SELECT count(model_predict_proba(?, %s)) FROM t20" % c20, (blob,), nt, name + "_pp"),
+            ("%s: sum(model_proba(m, 1, ...))" % name,
+             "SELECT sum(model_proba(?, 1, %s)) FROM t20" % c20, (blob,), nt, name + "_p1"),
+        ]
+    res = {label: {} for label, _ in builds}
+    for _ in range(rep):  # every measurement once per round: compared rows see the same load
+        for what, sql, params, n, key in rows:
+            for label, _ in builds:
+                try:
+                    t = cpu_ns(dbs[label], sql, params, n, 1)
+                except sqlite3.OperationalError:
+                    t = None
+                old = res[label].get(key)
+                res[label][key] = t if old is None or t is None else min(old, t)
+    cols = ("measurement (ns/row, CPU)",) + tuple(label for label, _ in builds) + ("rows",)
+    for what, sql, params, n, key in rows:
+        b.row(sec, cols, (what,) + tuple("-" if res[l][key] is None else "%.1f" % res[l][key]
+                                         for l, _ in builds) + (str(n),))
+    r = res["this build"]
+    for name, key in (("LogisticRegression", "lr_p"), ("KMeans(8)", "km_p")):
+        over = r[key] - r["noop5"]
+        b.ratio(sec, "%s: model_predict - floor" % name, over, "<= 40 ns", over <= 40, "ns")
+    for name, key, k in [("LogisticRegression", "lr", 3)] + [(nm, nm, 2) for nm, _ in tblobs]:
+        over = (r[key + "_pp"] - r[key + "_p"]) / k
+        b.ratio(sec, "%s: (predict_proba - predict) per class" % name, over, "<= 40 ns",
+                over <= 40, "ns")
+
+    # single requests: bench_serve (prepared once, stepped again and again from C)
+    serve = build_c("bench_serve", "bench_serve.c", extra=["-lsqlite3"])
+    with tempfile.TemporaryDirectory() as tmp:
+        pk_path = os.path.join(tmp, "lr.pkl")
+        with open(pk_path, "wb") as f:
+            f.write(lr)
+        scols = ("single request, ns per call (CPU)",) + tuple(
+            "%s: %s" % (label, k) for label, _ in builds for k in ("blob", "by name", "by name in BEGIN"))
+        got = {}
+        for dbk, dbpath in ((":memory:", ":memory:"), ("file, rollback journal", "f.db"),
+                            ("file, WAL", "wal:w.db")):
+            vals = []
+            for label, so in builds:
+                for f_ in os.listdir(tmp):
+                    if f_.endswith((".db", "-wal", "-shm", "-journal")):
+                        os.unlink(os.path.join(tmp, f_))
+                path = dbpath if dbpath == ":memory:" else (
+                    "wal:" + os.path.join(tmp, dbpath[4:]) if dbpath.startswith("wal:")
+                    else os.path.join(tmp, dbpath))
+                out = subprocess.run([serve, so, pk_path, "5", path, "2000"], check=True,
+                                     stdout=subprocess.PIPE, text=True).stdout
+                d = dict((ln.split()[0], float(ln.split()[1])) for ln in out.splitlines())
+                got[(dbk, label)] = d
+                vals += ["%.0f" % d["blob"], "%.0f" % d["name"], "%.0f" % d["name_txn"]]
+            b.row(sec, scols, (dbk,) + tuple(vals))
+        d = got[(":memory:", "this build")]
+        b.ratio(sec, "single request by name - by blob, in-memory registry",
+                (d["name"] - d["blob"]) / 1e3, "<= 3 us", d["name"] - d["blob"] <= 3000, "us")
+        d = got[("file, rollback journal", "this build")]
+        b.ratio(sec, "single request by name - by blob, file, inside BEGIN",
+                (d["name_txn"] - d["blob_txn"]) / 1e3, "<= 3 us",
+                d["name_txn"] - d["blob_txn"] <= 3000, "us")
+        d = got[("file, rollback journal", "this build")]
+        b.ratio(sec, "single request by name - by blob, file, autocommit",
+                (d["name"] - d["blob"]) / 1e3, "<= 3 us", d["name"] - d["blob"] <= 3000, "us")
+        b.note(sec, "Single requests: scripts/bench_serve.c prepares `SELECT model_predict(<m>, "
+                    "?, ?, ?, ?, ?)` once and steps and resets it again and again, the model a "
+                    "bound BLOB (LogisticRegression, found in the connection's model cache by "
+                    "content) or 'm@production'. Outside a transaction every call of a statement "
+                    "that reads the database file starts a read transaction (file locks: "
+                    "system calls, slow on this virtual machine); inside BEGIN ... COMMIT the "
+                    "snapshot is held and a name costs no more than a blob.")
+
+        # blocks of rows through the core
+        bb = build_c("bench_block", "bench_block.c", lib=True)
+        xf = os.path.join(tmp, "x.f64")
+        Xt[:20000].astype(np.float64).tofile(xf)
+        xgbm = xgb.XGBClassifier(n_estimators=300, max_depth=6, n_jobs=1,
+                                 random_state=0).fit(X, y)
+        bcols = ("core, 20,000 rows", "row by row ns/row", "blocks ns/row", "same output",
+                 "block kernel")
+        for name, blob in tblobs + [("XGBClassifier(300, depth 6)", pickle.dumps(xgbm))]:
+            pkf = os.path.join(tmp, "m.pkl")
+            with open(pkf, "wb") as f:
+                f.write(blob)
+            for meth in ("predict", "predict_proba"):
+                out = subprocess.run([bb, pkf, xf, meth, str(rep)], stdout=subprocess.PIPE,
+                                     text=True).stdout.split()
+                kv = dict(zip(out[0::2], out[1::2]))
+                rn, bn = float(kv["row_ns"]), float(kv["block_ns"])
+                b.row(sec, bcols, ("%s %s" % (name, meth), "%.1f" % rn, "%.1f" % bn,
+                                   "yes" if kv["same"] == "1" else "NO",
+                                   "yes" if kv["has_block"] == "1" else "no (row loop)"))
+                if kv["has_block"] == "1":
+                    b.ratio(sec, "%s %s: row by row / blocks" % (name, meth), rn / bn, ">= 1.5",
+                            rn >= 1.5 * bn)
+
+    # first prediction on a new connection, blob bound, allocator warm (see the trees section)
+    forest = tblobs[0][1]
+    fcols = ("first model_predict on a new connection (RandomForest, %s bytes), median ms"
+             % format(len(forest), ","),) + tuple(label for label, _ in builds) + ("pickle.loads",)
+    warm = np.ones(16 << 17)  # free one 16 MiB block: the allocator state of the trees section
+    del warm
+    med = {}
+    for label, so in builds:
+        ts = []
+        for _ in range(15):
+            db = speed_connect(so, noop_so)
+            gc.disable()
+            t0 = time.perf_counter()
+            db.execute("SELECT model_predict(?, %s)" % ", ".join(["0.5"] * 20),
+                       (forest,)).fetchall()
+            ts.append(time.perf_counter() - t0)
+            gc.enable()
+            db.close()
+        med[label] = statistics.median(ts)
+    loads = b.median(lambda: pickle.loads(forest), 15)
+    b.row(sec, fcols, ("median",) + tuple(ms(med[l]) for l, _ in builds) + (ms(loads),))
+    b.ratio(sec, "first prediction / pickle.loads", med["this build"] / loads, "<= 0.5",
+            med["this build"] <= 0.5 * loads)
+    for db in dbs.values():
+        db.close()
+
+
 SECTIONS = [
     ("scoring", section_scoring),
     ("tabular", section_tabular),
@@ -914,6 +1231,8 @@ SECTIONS = [
     ("families", section_families),
     ("transforms", section_transforms),
     ("xgboost", section_xgboost),
+    ("text", section_text),
+    ("speed", section_speed),
     ("decode", section_decode),
     ("storage", section_storage),
 ]
@@ -953,7 +1272,7 @@ def machine_info(b):
         ("numpy / scikit-learn", "%s / %s" % (np.__version__, sklearn.__version__)),
         ("compiler", cc),
         ("extension", os.path.relpath(b.so, REPO)),
-    ]
+    ] + ([("baseline extension (speed section)", b.baseline)] if b.baseline else [])
 
 
 def write_report(b, path, elapsed):
@@ -978,9 +1297,10 @@ def write_report(b, path, elapsed):
             out += ["| " + " | ".join(r) + " |" for r in rows]
         if s["ratios"]:
             out += ["", "| ratio | value | target |", "|---|---:|---|"]
-            for text, v, target, met in s["ratios"]:
+            for text, v, target, met, unit in s["ratios"]:
                 t = "" if target is None else "%s (%s)" % (target, "met" if met else "**not met**")
-                out.append("| %s | %s | %s |" % (text, fmt_ratio(v), t))
+                shown = fmt_ratio(v) if unit == "x" else "%.2f %s" % (v, unit)
+                out.append("| %s | %s | %s |" % (text, shown, t))
     # sections written by other tools are kept: "Scale-out scoring" (`make bench-cluster`,
     # scripts/bench_cluster.sh) and "WebAssembly" (`make wasm-bench`, tests/wasm/bench.py)
     if os.path.exists(path):
@@ -1014,6 +1334,9 @@ def main():
     ap.add_argument("--decode-mb", type=float,
                     default=float(os.environ.get("BENCH_DECODE_MB", "200")),
                     help="size of the decode section's array in MB (default 200)")
+    ap.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"),
+                    help="another build of the extension measured beside this one in the speed "
+                         "section (e.g. the previous commit's dist/pickle_ext.so)")
     ap.add_argument("--out", default=None,
                     help="write the report here (default BENCHMARKS.md when all sections run, "
                          "nothing otherwise)")

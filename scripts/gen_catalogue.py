@@ -185,6 +185,12 @@ FAMILIES = {
         "HistGradientBoostingRegressor": "hgb",
     },
     "sklearn.pipeline": {"Pipeline": "pipeline", "FeatureUnion": "union"},
+    "sklearn.feature_extraction.text": {
+        "CountVectorizer": "vectorizer",
+        "TfidfVectorizer": "vectorizer",
+        "HashingVectorizer": "vectorizer",
+        "TfidfTransformer": "tfidf",
+    },
     "sklearn.naive_bayes": {
         "GaussianNB": "nb",
         "MultinomialNB": "nb",
@@ -285,6 +291,9 @@ METHODS = {
     ("gb", "regressor"): "predict",
     ("hgb", "classifier"): "predict, predict_proba, decision_function",
     ("hgb", "regressor"): "predict",
+    ("vectorizer", "transformer"): "transform (a document in, a sparse row out as a JSON object)",
+    ("vectorizer", "estimator"): "transform (a document in, a sparse row out as a JSON object)",
+    ("tfidf", "transformer"): "transform",
     ("pipeline", "estimator"): "those of its final step (transform when it is a transformer)",
     ("nb", "classifier"): "predict, predict_proba",
     ("svm", "classifier"): "predict, decision_function, predict_proba",

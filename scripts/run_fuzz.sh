@@ -2,7 +2,8 @@
 # run_fuzz.sh - build and run the libFuzzer targets of tests/fuzz (`make fuzz FUZZ_TIME=N`).
 # (fuzz_ubjson runs a third of SECONDS with tests/fuzz/ubjson.dict, seeded by
 # scripts/gen_xgb_seeds.py; fuzz_lgbm a third with tests/fuzz/lgbm.dict, seeded by the text
-# models of scripts/gen_lgbm_fixtures.py; fuzz_dtoa, doubles checked against a slow reference, a sixth.)
+# models of scripts/gen_lgbm_fixtures.py; fuzz_dtoa, doubles checked against a slow reference, a sixth;
+# fuzz_text, token patterns and analyzers, a third with tests/fuzz/text.dict.)
 #
 #   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer ...
 #
@@ -112,6 +113,8 @@ for t in $TARGETS; do
     [ "$t" = lgbm ] && ttime=$(( (TIME + 2) / 3 )) dict=tests/fuzz/lgbm.dict
     # the float formatter has no input structure to learn: a sixth of the time, no dictionary
     [ "$t" = dtoa ] && ttime=$(( (TIME + 5) / 6 )) dict=""
+    # token patterns and documents: a third of the time, regex and Unicode fragments
+    [ "$t" = text ] && ttime=$(( (TIME + 2) / 3 )) dict=tests/fuzz/text.dict
     corpus=$OUT/corpus/$t
     mkdir -p "$corpus"
     art=$OUT/artifacts/$t

@@ -98,6 +98,93 @@ static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int j) {
 }
 #endif
 
+/* Decimal digits of v, 1 <= v < 10^17 (the digits of a double never need more): from the bit
+ * length (log10(2) ~ 1233 / 4096), corrected by one comparison. */
+static inline int decimal_length(uint64_t v) {
+    static const uint64_t p10[18] = {1ull,
+                                     10ull,
+                                     100ull,
+                                     1000ull,
+                                     10000ull,
+                                     100000ull,
+                                     1000000ull,
+                                     10000000ull,
+                                     100000000ull,
+                                     1000000000ull,
+                                     10000000000ull,
+                                     100000000000ull,
+                                     1000000000000ull,
+                                     10000000000000ull,
+                                     100000000000000ull,
+                                     1000000000000000ull,
+                                     10000000000000000ull,
+                                     100000000000000000ull};
+    int bits = 64 - __builtin_clzll(v | 1);
+    int t = (bits * 1233) >> 12; /* floor(log10(2^bits)): v < 2^bits, so digits are t or t + 1 */
+    return t + (v >= p10[t]);
+}
+
+/* "00" "01" ... "99": two digits per lookup. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930"
+    "31323334353637383940414243444546474849505152535455565758596061"
+    "62636465666768697071727374757677787980818283848586878889909192"
+    "93949596979899";
+
+/* Writes the decimal digits of v backwards, ending just before `end`: eight digits at a time
+ * in 32-bit arithmetic, two per table lookup (a chain of 64-bit divisions by 10, one per digit,
+ * was most of the routine's time). */
+static inline void write_digits(uint64_t v, char *end) {
+    char *p = end;
+    while (v >= 100000000u) {
+        uint32_t c = (uint32_t)(v % 100000000u);
+        v /= 100000000u;
+        uint32_t hi = c / 10000u, lo = c % 10000u;
+        memcpy(p - 2, digit_pairs + 2 * (lo % 100u), 2);
+        memcpy(p - 4, digit_pairs + 2 * (lo / 100u), 2);
+        memcpy(p - 6, digit_pairs + 2 * (hi % 100u), 2);
+        memcpy(p - 8, digit_pairs + 2 * (hi / 100u), 2);
+        p -= 8;
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100u) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (w % 100u), 2);
+        w /= 100u;
+    }
+    if (w >= 10u) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * w, 2);
+    } else {
+        *--p = (char)('0' + w);
+    }
+}
+
+/* The three scaled values while digits are removed, and what the removed digits were. */
+typedef struct dtoa_state {
+    uint64_t vr, vp, vm;
+    int vm_zeros, vr_zeros; /* the digits removed from vm (vr: but the last) were all zero */
+    int last;               /* the last digit removed from vr */
+    int removed;
+} dtoa_state;
+
+/* Removes k digits (p = 10^k, a constant after inlining: a division by a constant is a
+ * multiplication) when a shorter decimal still lies between the bounds; returns 1 if it did.
+ * Removing k digits at once is k single steps: vm's removed digits were zero iff
+ * vm % 10^k == 0; vr's, except the last, iff vr % 10^(k-1) == 0; the last is vr's digit k-1. */
+static inline int drop_digits(dtoa_state *s, uint64_t p, int k) {
+    if (s->vp / p <= s->vm / p) return 0;
+    uint64_t below = p / 10;
+    s->vm_zeros &= s->vm % p == 0;
+    s->vr_zeros &= s->last == 0 && s->vr % below == 0;
+    s->last = (int)(s->vr / below % 10);
+    s->vr /= p;
+    s->vp /= p;
+    s->vm /= p;
+    s->removed += k;
+    return 1;
+}
+
 int pk_dtoa_shortest(double x, char digits[17], int *exp10) {
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
@@ -164,9 +251,25 @@ int pk_dtoa_shortest(double x, char digits[17], int *exp10) {
     int removed = 0;
     int last = 0; /* the last digit removed from vr */
     uint64_t out;
-    if (vm_zeros || vr_zeros) {
-        while (vp / 10 > vm / 10) {
-            vm_zeros &= vm % 10 == 0;
+    /* Digits are removed while a shorter decimal still lies between the bounds, as many as
+     * possible at once (vp / 10^k > vm / 10^k holds for every k up to the largest that works): a
+     * short decimal such as 0.53 sheds 15 digits. */
+    dtoa_state st = {vr, vp, vm, vm_zeros, vr_zeros, 0, 0};
+    while (drop_digits(&st, 100000000u, 8))
+        ;
+    drop_digits(&st, 10000u, 4); /* after the 10^8 steps each smaller one fits at most once */
+    drop_digits(&st, 100u, 2);
+    drop_digits(&st, 10u, 1);
+    vr = st.vr;
+    vp = st.vp;
+    vm = st.vm;
+    vm_zeros = st.vm_zeros;
+    vr_zeros = st.vr_zeros;
+    last = st.last;
+    removed = st.removed;
+    if (vm_zeros) {
+        /* the lower bound is an exact, included decimal: shorter ones may end on it */
+        while (vm % 10 == 0) {
             vr_zeros &= last == 0;
             last = (int)(vr % 10);
             vr /= 10;
@@ -174,49 +277,16 @@ int pk_dtoa_shortest(double x, char digits[17], int *exp10) {
             vm /= 10;
             removed++;
         }
-        if (vm_zeros) {
-            /* the lower bound is an exact, included decimal: shorter ones may end on it */
-            while (vm % 10 == 0) {
-                vr_zeros &= last == 0;
-                last = (int)(vr % 10);
-                vr /= 10;
-                vp /= 10;
-                vm /= 10;
-                removed++;
-            }
-        }
-        if (vr_zeros && last == 5 && vr % 2 == 0) last = 4; /* exact tie: to even */
-        out = vr + ((vr == vm && (!even || !vm_zeros)) || last >= 5);
-    } else {
-        int round_up = 0;
-        if (vp / 100 > vm / 100) {
-            round_up = vr % 100 >= 50;
-            vr /= 100;
-            vp /= 100;
-            vm /= 100;
-            removed += 2;
-        }
-        while (vp / 10 > vm / 10) {
-            round_up = vr % 10 >= 5;
-            vr /= 10;
-            vp /= 10;
-            vm /= 10;
-            removed++;
-        }
-        out = vr + (vr == vm || round_up);
     }
+    if (vr_zeros && last == 5 && vr % 2 == 0) last = 4; /* exact tie: to even */
+    out = vr + ((vr == vm && (!even || !vm_zeros)) || last >= 5);
 
-    char rev[20];
-    int n = 0;
-    do {
-        rev[n++] = (char)('0' + out % 10);
+    int n = decimal_length(out);
+    *exp10 = e10 + removed + n - 1;
+    while (n > 1 && out % 10 == 0) { /* trailing zeros carry no information */
         out /= 10;
-    } while (out);
-    for (int i = 0; i < n; i++)
-        digits[i] = rev[n - 1 - i];
-    int exp = e10 + removed + n - 1;
-    while (n > 1 && digits[n - 1] == '0') /* trailing zeros carry no information */
         n--;
-    *exp10 = exp;
+    }
+    write_digits(out, digits + n);
     return n;
 }

@@ -49,18 +49,53 @@
 
 /* ---- floats ---------------------------------------------------------------------------------- */
 
-/* Decimal digits of a positive finite double: digits[0..ndig) (no leading/trailing zeros) and the
- * exponent of the first digit, value = d0.d1d2... * 10^exp10. */
-typedef struct dec_digits {
-    char digits[17];
-    int ndig;
-    int exp10;
-} dec_digits;
-
-/* Shortest digits of a positive finite x that read back as x; among several, the nearest
- * (what Python's repr, David Gay's dtoa mode 0, returns): pk_dtoa.c. */
-static void shortest_digits(double x, dec_digits *o) {
-    o->ndig = pk_dtoa_shortest(x, o->digits, &o->exp10);
+/* Python's repr of a finite, nonzero d written at p (at most PK_JSON_DOUBLE_MAX bytes), from the
+ * shortest digits that read back as d (pk_dtoa.c: among several, the nearest; David Gay's dtoa
+ * mode 0, as Python's repr). The digits are produced in place and moved at most once. Returns
+ * the length. */
+static int repr_finite(double d, char *p) {
+    char *q = p;
+    if (d < 0) *q++ = '-';
+    int e;
+    /* digits at q + 1: room to insert the decimal point after the first one */
+    int nd = pk_dtoa_shortest(fabs(d), q + 1, &e);
+    if (e < -4 || e >= 16) {
+        /* d.ddde-XX: "e%c%02d", sign always, at least two exponent digits */
+        q[0] = q[1];
+        if (nd > 1) {
+            q[1] = '.';
+            q += nd + 1;
+        } else {
+            q += 1;
+        }
+        int ae = e < 0 ? -e : e;
+        *q++ = 'e';
+        *q++ = e < 0 ? '-' : '+';
+        if (ae >= 100) *q++ = (char)('0' + ae / 100);
+        *q++ = (char)('0' + ae / 10 % 10);
+        *q++ = (char)('0' + ae % 10);
+    } else if (e < 0) {
+        /* 0.000ddd: the digits move right by the zeros and "0." */
+        int z = -e - 1;
+        memmove(q + 2 + z, q + 1, (size_t)nd);
+        q[0] = '0';
+        q[1] = '.';
+        memset(q + 2, '0', (size_t)z);
+        q += 2 + z + nd;
+    } else if (nd > e + 1) {
+        /* ddd.ddd: the integer digits move left by one, the point goes after them */
+        memmove(q, q + 1, (size_t)e + 1);
+        q[e + 1] = '.';
+        q += nd + 1;
+    } else {
+        /* ddd000.0 */
+        memmove(q, q + 1, (size_t)nd);
+        memset(q + nd, '0', (size_t)(e + 1 - nd));
+        q += e + 1;
+        *q++ = '.';
+        *q++ = '0';
+    }
+    return (int)(q - p);
 }
 
 int pk_float_repr(double d, char *buf, size_t cap) {
@@ -73,42 +108,12 @@ int pk_float_repr(double d, char *buf, size_t cap) {
     } else if (d == 0) {
         n = snprintf(tmp, sizeof tmp, "%s", signbit(d) ? "-0.0" : "0.0");
     } else {
-        dec_digits g;
-        shortest_digits(fabs(d), &g);
-        if (d < 0) tmp[n++] = '-';
-        int e = g.exp10;
-        if (e < -4 || e >= 16) {
-            tmp[n++] = g.digits[0];
-            if (g.ndig > 1) {
-                tmp[n++] = '.';
-                for (int i = 1; i < g.ndig; i++)
-                    tmp[n++] = g.digits[i];
-            }
-            /* "e%c%02d": sign always, at least two exponent digits */
-            int ae = e < 0 ? -e : e;
-            tmp[n++] = 'e';
-            tmp[n++] = e < 0 ? '-' : '+';
-            if (ae >= 100) tmp[n++] = (char)('0' + ae / 100);
-            tmp[n++] = (char)('0' + ae / 10 % 10);
-            tmp[n++] = (char)('0' + ae % 10);
-        } else if (e < 0) {
-            tmp[n++] = '0';
-            tmp[n++] = '.';
-            for (int i = 0; i < -e - 1; i++)
-                tmp[n++] = '0';
-            for (int i = 0; i < g.ndig; i++)
-                tmp[n++] = g.digits[i];
-        } else {
-            int point = e + 1; /* digits before the decimal point */
-            for (int i = 0; i < point; i++)
-                tmp[n++] = i < g.ndig ? g.digits[i] : '0';
-            tmp[n++] = '.';
-            if (g.ndig > point)
-                for (int i = point; i < g.ndig; i++)
-                    tmp[n++] = g.digits[i];
-            else
-                tmp[n++] = '0';
+        if (cap > PK_JSON_DOUBLE_MAX) {
+            n = repr_finite(d, buf);
+            buf[n] = 0;
+            return n;
         }
+        n = repr_finite(d, tmp);
         tmp[n] = 0;
     }
     if (cap == 0) return n;
@@ -116,6 +121,42 @@ int pk_float_repr(double d, char *buf, size_t cap) {
     memcpy(buf, tmp, m);
     buf[m] = 0;
     return (int)m;
+}
+
+/* One double as strict JSON at p (at most PK_JSON_DOUBLE_MAX bytes); returns the length. */
+static size_t json_double_at(double d, char *p) {
+    if (d == 0) {
+        if (signbit(d)) {
+            memcpy(p, "-0.0", 4);
+            return 4;
+        }
+        memcpy(p, "0.0", 3);
+        return 3;
+    }
+    if (isnan(d)) {
+        memcpy(p, "null", 4);
+        return 4;
+    }
+    if (isinf(d)) {
+        if (d < 0) {
+            memcpy(p, "-9e999", 6);
+            return 6;
+        }
+        memcpy(p, "9e999", 5);
+        return 5;
+    }
+    return (size_t)repr_finite(d, p);
+}
+
+size_t pk_json_double_array(char *dst, const double *v, size_t n) {
+    char *p = dst;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i) *p++ = ',';
+        p += json_double_at(v[i], p);
+    }
+    *p++ = ']';
+    return (size_t)(p - dst);
 }
 
 pk_code pk_json_double(pk_buf *out, double d) {
@@ -126,13 +167,10 @@ pk_code pk_json_double_flags(pk_buf *out, double d, unsigned flags) {
     if (flags & PK_JSON_NAN) {
         if (isnan(d)) return pk_buf_puts(out, "NaN");
         if (isinf(d)) return pk_buf_puts(out, d < 0 ? "-Infinity" : "Infinity");
-    } else {
-        if (isnan(d)) return pk_buf_puts(out, "null");
-        if (isinf(d)) return pk_buf_puts(out, d < 0 ? "-9e999" : "9e999");
     }
-    char tmp[48];
-    int n = pk_float_repr(d, tmp, sizeof tmp);
-    return pk_buf_append(out, tmp, (size_t)n);
+    char tmp[PK_JSON_DOUBLE_MAX];
+    size_t n = json_double_at(d, tmp);
+    return pk_buf_append(out, tmp, n);
 }
 
 /* ---- integers -------------------------------------------------------------------------------- */

@@ -42,6 +42,14 @@ pk_code pk_json_string(pk_buf *out, const char *s, size_t n);
  * the length written into buf (cap >= 32). */
 int pk_float_repr(double d, char *buf, size_t cap);
 
+/* Most bytes one double takes as JSON or repr ("-2.2250738585072014e-308" is 24). */
+#define PK_JSON_DOUBLE_MAX 25
+
+/* Writes the doubles v[0..n) as a JSON array ("[0.25,0.75]", non-finite values as
+ * pk_json_double writes them) at dst, which holds at least 2 + n * (PK_JSON_DOUBLE_MAX + 1)
+ * bytes; returns the length (not terminated). No allocation: for per-row results. */
+size_t pk_json_double_array(char *dst, const double *v, size_t n);
+
 /* Appends a double as JSON: Python repr; null / 9e999 / -9e999 for the non-finite, or with
  * flags & PK_JSON_NAN NaN / Infinity / -Infinity. pk_json_double is the strict form. */
 pk_code pk_json_double(pk_buf *out, double d);

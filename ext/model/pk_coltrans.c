@@ -20,7 +20,8 @@
  * A ColumnTransformer is always a typed model: col_kind[j] is what the transformers using
  * column j need (a category if any of them does, else a number).
  * Scratch: one gathered cell row and one number row of the widest selection, plus the largest
- * transformer scratch.
+ * transformer scratch; with a text transformer (a vectorizer on a text column, whose dense
+ * block is its whole vocabulary) the text workspace slot in front (pk_model.h).
  */
 #include "pk_model_impl.h"
 
@@ -48,6 +49,11 @@ typedef struct pk_ct {
 static pk_code ct_transform(const pk_model *m, const pk_cell *row, double *scratch, double *out,
                             pk_err *err) {
     const pk_ct *T = m->impl;
+    struct pk_text_ws *ws = NULL;
+    if (m->text_ws) { /* the workspace slot first, handed to the text transformers */
+        ws = pk_scratch_ws(scratch);
+        scratch += PK_WS_DOUBLES;
+    }
     pk_cell *cells = pk_cell_scratch(scratch, 0);
     double *x = scratch + T->x_at, *sub = scratch + T->sub_at;
     for (size_t p = 0; p < T->nparts; p++) {
@@ -61,6 +67,7 @@ static pk_code ct_transform(const pk_model *m, const pk_cell *row, double *scrat
         } else {
             for (size_t k = 0; k < P->ncols; k++)
                 cells[k] = row[P->cols[k]];
+            if (P->est->text_ws) pk_scratch_set_ws(sub, ws);
             pk_code rc = pk_model_step(P->est, PK_TRANSFORM, cells, x, sub, o, m, P->cols, err);
             if (rc) return rc;
         }
@@ -395,6 +402,7 @@ pk_code pk_compile_coltrans(pk_mc *c) {
             P->est = e;
             P->width = e->width[PK_TRANSFORM];
             if (e->scratch > sub) sub = e->scratch;
+            if (e->text_ws) m->text_ws = 1;
         }
         for (size_t k = 0; k < s.n; k++) {
             unsigned char kind = P->est && P->est->col_kind ? P->est->col_kind[k] : PK_COL_NUM;
@@ -408,7 +416,7 @@ pk_code pk_compile_coltrans(pk_mc *c) {
     if (T->width == 0) return pk_mc_fail(c, "ColumnTransformer gives no columns");
     T->x_at = T->maxcols * PK_CELL_DOUBLES;
     T->sub_at = T->x_at + T->maxcols;
-    m->scratch = T->sub_at + sub;
+    m->scratch = T->sub_at + sub + (m->text_ws ? PK_WS_DOUBLES : 0);
     m->kind = PK_MODEL_TRANSFORMER;
     m->impl = T;
     m->nan_ok = 1;

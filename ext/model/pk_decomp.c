@@ -48,6 +48,22 @@ static int ica_whitened(pk_mc *c) {
     return pk_mc_bool(c, attr, 1);
 }
 
+/* TruncatedSVD on a sparse row: safe_sparse_dot(X, components_.T), csr_matvecs' order. */
+static pk_code decomp_stransform(const pk_model *m, const pk_sparse *x, double *scratch,
+                                 double *out, pk_err *err) {
+    (void)scratch;
+    (void)err;
+    const pk_decomp *D = m->impl;
+    for (size_t c = 0; c < D->k; c++) {
+        const double *w = D->comp + c * D->nf;
+        double acc = 0.0;
+        for (size_t i = 0; i < x->nnz; i++)
+            acc += x->val[i] * w[x->idx[i]];
+        out[c] = acc;
+    }
+    return PK_OK;
+}
+
 pk_code pk_compile_decomposition(pk_mc *c) {
     pk_model *m = c->m;
     pk_mc_arr comp, mean;
@@ -87,5 +103,7 @@ pk_code pk_compile_decomposition(pk_mc *c) {
     m->impl = D;
     m->scratch = D->nf;
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, D->k, decomp_transform);
+    /* sparse rows: TruncatedSVD and GaussianRandomProjection (FastICA refuses sparse X) */
+    if (!D->mean && strcmp(m->cls, "FastICA") != 0) m->sfn[PK_TRANSFORM] = decomp_stransform;
     return PK_OK;
 }

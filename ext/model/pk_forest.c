@@ -218,6 +218,53 @@ static pk_code forest_label(const pk_model *m, const double *x, double *scratch,
     return PK_OK;
 }
 
+/* forest_mean over a block of rows: acc holds n rows of width sums, in the row kernel's order
+ * (tree after tree from 0, then divided). A row refused by the cast ends the block there: the
+ * rows before it are scored and *n becomes their count. */
+static pk_code forest_mean_block(const pk_model *m, const double *X, size_t *np, pk_tblock *b,
+                                 double *acc, size_t *bad, pk_err *err) {
+    const ens *E = m->impl;
+    pk_code rc = pk_tree_cast_rows(m, X, *np, b, bad, err);
+    if (rc != PK_OK) *np = *bad;
+    size_t n = *np, W = E->width;
+    for (size_t k = 0; k < n * W; k++)
+        acc[k] = 0.0;
+    for (size_t i = 0; i < E->nt; i++) {
+        pk_tree_leaves_rows(&E->trees[i].t, b, m->n_features, n);
+        if (W == 2) {
+            for (size_t r = 0; r < n; r++) {
+                acc[2 * r] += b->lv[r][0];
+                acc[2 * r + 1] += b->lv[r][1];
+            }
+        } else {
+            for (size_t r = 0; r < n; r++)
+                for (size_t k = 0; k < W; k++)
+                    acc[r * W + k] += b->lv[r][k];
+        }
+    }
+    for (size_t k = 0; k < n * W; k++)
+        acc[k] /= E->divisor;
+    return rc;
+}
+
+static pk_code forest_proba_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                                  double *out, size_t *bad, pk_err *err) {
+    pk_tblock b;
+    pk_tblock_carve(scratch, m->n_features, 0, &b);
+    return forest_mean_block(m, X, &n, &b, out, bad, err);
+}
+
+static pk_code forest_label_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                                  double *out, size_t *bad, pk_err *err) {
+    const ens *E = m->impl;
+    pk_tblock b;
+    pk_tblock_carve(scratch, m->n_features, E->width, &b);
+    pk_code rc = forest_mean_block(m, X, &n, &b, b.acc, bad, err);
+    for (size_t r = 0; r < n; r++)
+        out[r] = (double)pk_argmax(b.acc + r * E->width, E->ncls[0]);
+    return rc;
+}
+
 static pk_code forest_multi_label(const pk_model *m, const double *x, double *scratch, double *out,
                                   pk_err *err) {
     const ens *E = m->impl;
@@ -263,6 +310,9 @@ pk_code pk_compile_forest(pk_mc *c) {
         if (E->no == 1) {
             pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, forest_label);
             pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, E->width, forest_proba);
+            size_t bs = pk_tblock_scratch(m->n_features, E->width);
+            pk_mc_block(c, PK_PREDICT, forest_label_block, bs);
+            pk_mc_block(c, PK_PREDICT_PROBA, forest_proba_block, bs);
         } else {
             if (E->labels)
                 pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, E->no, forest_multi_label);
@@ -273,6 +323,7 @@ pk_code pk_compile_forest(pk_mc *c) {
     } else {
         m->kind = PK_MODEL_REGRESSOR;
         pk_mc_method(c, PK_PREDICT, E->no == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, E->no, forest_proba);
+        pk_mc_block(c, PK_PREDICT, forest_proba_block, pk_tblock_scratch(m->n_features, 0));
     }
     return PK_OK;
 }

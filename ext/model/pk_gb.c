@@ -120,17 +120,13 @@ static pk_code gb_decision(const pk_model *m, const double *x, double *scratch, 
     return gb_raw(m, x, scratch, out, err);
 }
 
-static pk_code gb_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                        pk_err *err) {
-    const gb *G = m->impl;
-    double *raw = scratch + m->scratch - G->K;
-    pk_code rc = gb_raw(m, x, scratch, raw, err);
-    if (rc != PK_OK) return rc;
+/* Probabilities from the raw predictions (K values) into out (n_classes values). */
+static void gb_proba_of(const gb *G, const double *raw, double *out) {
     if (G->loss == GB_BINOMIAL || G->loss == GB_EXPONENTIAL) {
         double p = pk_expit(G->loss == GB_BINOMIAL ? raw[0] : 2.0 * raw[0]);
         out[1] = p;
         out[0] = 1.0 - p;
-        return PK_OK;
+        return;
     }
     /* scipy.special.logsumexp then exp(raw - lse), nan_to_num */
     double mx = raw[0];
@@ -149,6 +145,23 @@ static pk_code gb_proba(const pk_model *m, const double *x, double *scratch, dou
             p = p > 0 ? DBL_MAX : -DBL_MAX;
         out[k] = p;
     }
+}
+
+/* The predicted class index from the raw predictions; p holds n_classes doubles of room. */
+static double gb_label_of(const pk_model *m, const double *raw, double *p) {
+    const gb *G = m->impl;
+    if (G->loss == GB_EXPONENTIAL) return raw[0] >= 0 ? 1.0 : 0.0;
+    gb_proba_of(G, raw, p);
+    return (double)pk_argmax(p, m->n_classes);
+}
+
+static pk_code gb_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    const gb *G = m->impl;
+    double *raw = scratch + m->scratch - G->K;
+    pk_code rc = gb_raw(m, x, scratch, raw, err);
+    if (rc != PK_OK) return rc;
+    gb_proba_of(G, raw, out);
     return PK_OK;
 }
 
@@ -156,13 +169,62 @@ static pk_code gb_label(const pk_model *m, const double *x, double *scratch, dou
                         pk_err *err) {
     const gb *G = m->impl;
     double *p = scratch + m->scratch - 2 * G->K - 2;
-    if (G->loss == GB_EXPONENTIAL) {
-        pk_code rc = gb_raw(m, x, scratch, p, err);
-        if (rc == PK_OK) out[0] = p[0] >= 0 ? 1.0 : 0.0;
-        return rc;
+    double *raw = scratch + m->scratch - G->K;
+    pk_code rc = gb_raw(m, x, scratch, raw, err);
+    if (rc == PK_OK) out[0] = gb_label_of(m, raw, p);
+    return rc;
+}
+
+/* ---- blocks of rows (models with a constant init only) ------------------------------------- */
+
+/* gb_raw over a block: raw holds n rows of K values, summed in the row kernel's order. A row
+ * refused by the cast ends the block there: the rows before it are scored and *np becomes their
+ * count. */
+static pk_code gb_raw_block(const pk_model *m, const double *X, size_t *np, pk_tblock *b,
+                            double *raw, size_t *bad, pk_err *err) {
+    const gb *G = m->impl;
+    pk_code rc = pk_tree_cast_rows(m, X, *np, b, bad, err);
+    if (rc != PK_OK) *np = *bad;
+    size_t n = *np, K = G->K;
+    for (size_t r = 0; r < n; r++)
+        for (size_t k = 0; k < K; k++)
+            raw[r * K + k] = G->init[k];
+    for (size_t i = 0; i < G->ns * K; i++) {
+        size_t k = i % K;
+        pk_tree_leaves_rows(&G->trees[i], b, m->n_features, n);
+        for (size_t r = 0; r < n; r++)
+            raw[r * K + k] += b->lv[r][0];
     }
-    pk_code rc = gb_proba(m, x, scratch, p, err);
-    if (rc == PK_OK) out[0] = (double)pk_argmax(p, m->n_classes);
+    return rc;
+}
+
+static pk_code gb_decision_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                                 double *out, size_t *bad, pk_err *err) {
+    pk_tblock b;
+    pk_tblock_carve(scratch, m->n_features, 0, &b);
+    return gb_raw_block(m, X, &n, &b, out, bad, err);
+}
+
+static pk_code gb_proba_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                              double *out, size_t *bad, pk_err *err) {
+    const gb *G = m->impl;
+    pk_tblock b;
+    pk_tblock_carve(scratch, m->n_features, G->K, &b);
+    pk_code rc = gb_raw_block(m, X, &n, &b, b.acc, bad, err);
+    for (size_t r = 0; r < n; r++)
+        gb_proba_of(G, b.acc + r * G->K, out + r * m->n_classes);
+    return rc;
+}
+
+static pk_code gb_label_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                              double *out, size_t *bad, pk_err *err) {
+    const gb *G = m->impl;
+    pk_tblock b;
+    pk_tblock_carve(scratch, m->n_features, G->K, &b);
+    pk_code rc = gb_raw_block(m, X, &n, &b, b.acc, bad, err);
+    double *p = scratch + pk_tblock_scratch(m->n_features, G->K); /* n_classes + 2 more */
+    for (size_t r = 0; r < n; r++)
+        out[r] = gb_label_of(m, b.acc + r * G->K, p);
     return rc;
 }
 
@@ -288,13 +350,20 @@ pk_code pk_compile_gb(pk_mc *c) {
     /* xf (float32) | [xf as doubles | sub-model out+scratch] | label probabilities (K + 2) |
      * raw (K) */
     m->scratch = m->n_features + sub + 2 * G->K + 2 + G->K;
+    size_t K = G->K;
+    size_t bs = pk_tblock_scratch(m->n_features, K) + m->n_classes + 2;
     if (!clf) {
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, gb_decision);
+        if (!G->sub) pk_mc_block(c, PK_PREDICT, gb_decision_block, bs);
         return PK_OK;
     }
-    size_t K = G->K;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, gb_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, gb_proba);
     pk_mc_method(c, PK_DECISION, K == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, K, gb_decision);
+    if (!G->sub) { /* a general init estimator is scored row by row */
+        pk_mc_block(c, PK_PREDICT, gb_label_block, bs);
+        pk_mc_block(c, PK_PREDICT_PROBA, gb_proba_block, bs);
+        pk_mc_block(c, PK_DECISION, gb_decision_block, bs);
+    }
     return PK_OK;
 }

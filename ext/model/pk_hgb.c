@@ -376,27 +376,32 @@ static pk_code hgb_predict_reg(const pk_model *m, const double *x, double *scrat
     return PK_OK;
 }
 
+/* Probabilities from the raw predictions (K values, not modified) into out. */
+static void hgb_proba_of(const hgb *G, const double *raw, double *out) {
+    if (G->link == LINK_LOGIT) {
+        double p = pk_expit(raw[0]);
+        out[1] = p;
+        out[0] = 1 - p;
+        return;
+    }
+    size_t K = G->K;
+    double mx = raw[0];
+    for (size_t k = 1; k < K; k++)
+        if (raw[k] > mx) mx = raw[k];
+    for (size_t k = 0; k < K; k++)
+        out[k] = exp(raw[k] - mx);
+    double s = pk_np_sum(out, K);
+    for (size_t k = 0; k < K; k++)
+        out[k] /= s;
+}
+
 static pk_code hgb_proba(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
     const hgb *G = m->impl;
     (void)err;
-    if (G->link == LINK_LOGIT) {
-        hgb_raw(m, x, scratch);
-        double p = pk_expit(scratch[0]);
-        out[1] = p;
-        out[0] = 1 - p;
-        return PK_OK;
-    }
-    hgb_raw(m, x, out);
-    size_t K = G->K;
-    double mx = out[0];
-    for (size_t k = 1; k < K; k++)
-        if (out[k] > mx) mx = out[k];
-    for (size_t k = 0; k < K; k++)
-        out[k] = exp(out[k] - mx);
-    double s = pk_np_sum(out, K);
-    for (size_t k = 0; k < K; k++)
-        out[k] /= s;
+    double *raw = G->link == LINK_LOGIT ? scratch : out;
+    hgb_raw(m, x, raw);
+    hgb_proba_of(G, raw, out);
     return PK_OK;
 }
 
@@ -406,6 +411,94 @@ static pk_code hgb_label(const pk_model *m, const double *x, double *scratch, do
     pk_code rc = hgb_proba(m, x, scratch, p, err);
     if (rc == PK_OK) out[0] = (double)pk_argmax(p, m->n_classes);
     return rc;
+}
+
+/* ---- blocks of rows -------------------------------------------------------------------------- */
+
+/* hgb_raw for rows X[0 .. n): raw holds n rows of K values, each summed in the row kernel's
+ * order. Every tree is walked for PK_TROWS rows at a time in lock step; a group of rows holding
+ * a NaN (and every row of a model needing the careful descent) goes row by row. */
+static void hgb_raw_block(const pk_model *m, const double *X, size_t n, double *raw) {
+    const hgb *G = m->impl;
+    size_t K = G->K, nt = G->ni * G->K, nf = m->n_features;
+    size_t r0 = 0;
+    for (; !G->careful && r0 + PK_TROWS <= n; r0 += PK_TROWS) {
+        const double *xr = X + r0 * nf;
+        int nan = 0;
+        for (size_t j = 0; j < PK_TROWS * nf; j++)
+            nan |= isnan(xr[j]);
+        double *rr = raw + r0 * K;
+        if (nan) {
+            for (size_t j = 0; j < PK_TROWS; j++)
+                hgb_raw(m, xr + j * nf, rr + j * K);
+            continue;
+        }
+        for (size_t j = 0; j < PK_TROWS; j++)
+            for (size_t k = 0; k < K; k++)
+                rr[j * K + k] = 0.0 + G->baseline[k];
+        for (size_t i = 0; i < nt; i++) {
+            const hgb_tree *t = &G->trees[i];
+            size_t k = i % K;
+            uint32_t ix[PK_TROWS] = {0};
+            for (uint32_t d = 0; d < t->depth; d++) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+                for (size_t j = 0; j < PK_TROWS; j++) {
+                    const hnode *q = t->nodes + ix[j];
+                    ix[j] = q->kid + (xr[j * nf + q->feat] > q->thr);
+                }
+            }
+            for (size_t j = 0; j < PK_TROWS; j++)
+                rr[j * K + k] += t->value[ix[j]];
+        }
+    }
+    for (; r0 < n; r0++)
+        hgb_raw(m, X + r0 * nf, raw + r0 * K);
+}
+
+static pk_code hgb_decision_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                                  double *out, size_t *bad, pk_err *err) {
+    (void)scratch;
+    (void)bad;
+    (void)err;
+    hgb_raw_block(m, X, n, out);
+    return PK_OK;
+}
+
+static pk_code hgb_predict_reg_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                                     double *out, size_t *bad, pk_err *err) {
+    const hgb *G = m->impl;
+    hgb_decision_block(m, X, n, scratch, out, bad, err);
+    if (G->link == LINK_EXP)
+        for (size_t r = 0; r < n; r++)
+            out[r] = exp(out[r]);
+    return PK_OK;
+}
+
+static pk_code hgb_proba_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                               double *out, size_t *bad, pk_err *err) {
+    const hgb *G = m->impl;
+    (void)bad;
+    (void)err;
+    hgb_raw_block(m, X, n, scratch);
+    for (size_t r = 0; r < n; r++)
+        hgb_proba_of(G, scratch + r * G->K, out + r * m->n_classes);
+    return PK_OK;
+}
+
+static pk_code hgb_label_block(const pk_model *m, const double *X, size_t n, double *scratch,
+                               double *out, size_t *bad, pk_err *err) {
+    const hgb *G = m->impl;
+    (void)bad;
+    (void)err;
+    hgb_raw_block(m, X, n, scratch);
+    double *p = scratch + PK_BLOCK_ROWS * G->K;
+    for (size_t r = 0; r < n; r++) {
+        hgb_proba_of(G, scratch + r * G->K, p);
+        out[r] = (double)pk_argmax(p, m->n_classes);
+    }
+    return PK_OK;
 }
 
 /* ---- compile ------------------------------------------------------------------------------- */
@@ -560,12 +653,18 @@ pk_code pk_compile_hgb(pk_mc *c) {
     m->impl = G;
     m->nan_ok = 1;
     m->scratch = 2 + 2 * G->K + 2;
+    /* block scratch: raw rows, then one row of probabilities */
+    size_t bs = PK_BLOCK_ROWS * G->K + (clf ? m->n_classes : 0) + 2;
     if (!clf) {
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, hgb_predict_reg);
+        pk_mc_block(c, PK_PREDICT, hgb_predict_reg_block, bs);
         return PK_OK;
     }
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, hgb_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, hgb_proba);
     pk_mc_method(c, PK_DECISION, G->K == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, G->K, hgb_decision);
+    pk_mc_block(c, PK_PREDICT, hgb_label_block, bs);
+    pk_mc_block(c, PK_PREDICT_PROBA, hgb_proba_block, bs);
+    pk_mc_block(c, PK_DECISION, hgb_decision_block, bs);
     return PK_OK;
 }

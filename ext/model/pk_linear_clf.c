@@ -35,6 +35,18 @@ static void scores(const pk_linclf *L, const double *x, double *s) {
         s[t] = pk_dot(x, L->coef + t * L->nf, L->nf) + L->icpt[t];
 }
 
+/* The same on a sparse row: scipy's csr_matvec(s), from 0.0 over the row's entries in its data
+ * order, then + intercept_ (safe_sparse_dot(X, coef_.T) + intercept_). */
+static void sscores(const pk_linclf *L, const pk_sparse *x, double *s) {
+    for (size_t t = 0; t < L->nt; t++) {
+        const double *w = L->coef + t * L->nf;
+        double acc = 0.0;
+        for (size_t i = 0; i < x->nnz; i++)
+            acc += x->val[i] * w[x->idx[i]];
+        s[t] = acc + L->icpt[t];
+    }
+}
+
 static pk_code clf_decision(const pk_model *m, const double *x, double *scratch, double *out,
                             pk_err *err) {
     (void)scratch;
@@ -43,11 +55,47 @@ static pk_code clf_decision(const pk_model *m, const double *x, double *scratch,
     return PK_OK;
 }
 
+static pk_code predict_from(const pk_linclf *L, double *scratch, double *out);
+static pk_code proba_from(const pk_linclf *L, double *scratch, double *out);
+
 static pk_code clf_predict(const pk_model *m, const double *x, double *scratch, double *out,
                            pk_err *err) {
     (void)err;
-    const pk_linclf *L = m->impl;
-    scores(L, x, scratch);
+    scores(m->impl, x, scratch);
+    return predict_from(m->impl, scratch, out);
+}
+
+static pk_code clf_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    (void)err;
+    scores(m->impl, x, scratch);
+    return proba_from(m->impl, scratch, out);
+}
+
+static pk_code sclf_decision(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                             pk_err *err) {
+    (void)scratch;
+    (void)err;
+    sscores(m->impl, x, out);
+    return PK_OK;
+}
+
+static pk_code sclf_predict(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                            pk_err *err) {
+    (void)err;
+    sscores(m->impl, x, scratch);
+    return predict_from(m->impl, scratch, out);
+}
+
+static pk_code sclf_proba(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                          pk_err *err) {
+    (void)err;
+    sscores(m->impl, x, scratch);
+    return proba_from(m->impl, scratch, out);
+}
+
+/* classes_[score > 0] or the first maximum, from the scores in scratch. */
+static pk_code predict_from(const pk_linclf *L, double *scratch, double *out) {
     size_t best = 0;
     if (L->nt == 1) {
         best = scratch[0] > 0 ? 1 : 0;
@@ -60,12 +108,9 @@ static pk_code clf_predict(const pk_model *m, const double *x, double *scratch, 
     return PK_OK;
 }
 
-static pk_code clf_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                         pk_err *err) {
-    (void)err;
-    const pk_linclf *L = m->impl;
+/* Probabilities from the scores in scratch. */
+static pk_code proba_from(const pk_linclf *L, double *scratch, double *out) {
     size_t k = L->ncls;
-    scores(L, x, scratch);
     if (L->proba == PROBA_SOFTMAX) {
         if (L->nt == 1) {
             out[0] = -scratch[0];
@@ -187,5 +232,8 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, clf_predict);
     pk_mc_method(c, PK_DECISION, L->nt == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, L->nt, clf_decision);
     if (L->proba != PROBA_NONE) pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, L->ncls, clf_proba);
+    m->sfn[PK_PREDICT] = sclf_predict;
+    m->sfn[PK_DECISION] = sclf_decision;
+    if (L->proba != PROBA_NONE) m->sfn[PK_PREDICT_PROBA] = sclf_proba;
     return PK_OK;
 }

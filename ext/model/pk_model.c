@@ -234,17 +234,81 @@ pk_code pk_model_check_input(const pk_model *m, const double *x, const pk_model 
     return PK_OK;
 }
 
-pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
-                     double *out, pk_err *err) {
+/* PK_OK when `method` is available, else its error. */
+static pk_code method_available(const pk_model *m, pk_method method, pk_err *err) {
     if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE || !m->fn[method]) {
         if (m->col_kind && (unsigned)method < PK_METHOD_COUNT && m->cfn[method])
             return pk_err_set(err, PK_EMODEL, -1, -1, "%s takes typed rows (pk_model_run_cells)",
                               m->cls);
         return no_method(m, method, err);
     }
-    pk_code rc = pk_model_check_input(m, x, m, err);
+    return PK_OK;
+}
+
+pk_code pk_model_run(const pk_model *m, pk_method method, const double *x, double *scratch,
+                     double *out, pk_err *err) {
+    pk_code rc = method_available(m, method, err);
+    if (rc != PK_OK) return rc;
+    rc = pk_model_check_input(m, x, m, err);
     if (rc != PK_OK) return rc;
     return m->fn[method](m, x, scratch, out, err);
+}
+
+pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x, double *scratch,
+                            double *out, pk_err *err) {
+    pk_code rc = method_available(m, method, err);
+    if (rc != PK_OK) return rc;
+    return m->fn[method](m, x, scratch, out, err);
+}
+
+size_t pk_model_block_scratch_len(const pk_model *m) {
+    size_t s = pk_model_scratch_len(m);
+    return m->block_scratch > s ? m->block_scratch : s;
+}
+
+int pk_model_has_block(const pk_model *m, pk_method method) {
+    return (unsigned)method < PK_METHOD_COUNT && m->block_fn[method] != NULL &&
+           m->shape[method] != PK_OUT_NONE;
+}
+
+pk_code pk_model_run_block(const pk_model *m, pk_method method, const double *X, size_t n,
+                           double *scratch, double *out, size_t *bad, pk_err *err) {
+    *bad = 0;
+    pk_code rc = method_available(m, method, err);
+    if (rc != PK_OK) return rc;
+    size_t nf = m->n_features, w = m->width[method];
+    for (size_t r0 = 0; r0 < n; r0 += PK_BLOCK_ROWS) {
+        size_t k = n - r0 < PK_BLOCK_ROWS ? n - r0 : PK_BLOCK_ROWS;
+        const double *Xb = X + r0 * nf;
+        double *ob = out + r0 * w;
+        size_t r = 0;
+        for (; r < k; r++) { /* the row kernel's input check, row by row */
+            rc = pk_model_check_input(m, Xb + r * nf, m, err);
+            if (rc != PK_OK) break;
+        }
+        size_t good = r;
+        if (good && m->block_fn[method]) {
+            size_t b = 0;
+            pk_code brc = m->block_fn[method](m, Xb, good, scratch, ob, &b, err);
+            if (brc != PK_OK) {
+                *bad = r0 + b;
+                return brc;
+            }
+        } else {
+            for (size_t i = 0; i < good; i++) {
+                pk_code frc = m->fn[method](m, Xb + i * nf, scratch, ob + i * w, err);
+                if (frc != PK_OK) {
+                    *bad = r0 + i;
+                    return frc;
+                }
+            }
+        }
+        if (rc != PK_OK) {
+            *bad = r0 + good;
+            return rc;
+        }
+    }
+    return PK_OK;
 }
 
 /* "feature 3 ('age')" or "feature 3" into buf. */
@@ -317,6 +381,16 @@ pk_code pk_model_run_cells(const pk_model *m, pk_method method, const pk_cell *r
     if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE || !m->cfn[method])
         return no_method(m, method, err);
     return m->cfn[method](m, row, scratch, out, err);
+}
+
+pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                          struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                          pk_err *err) {
+    if (!m->text_input || !m->text_fn)
+        return pk_err_set(err, PK_EMODEL, -1, -1, "%s takes numbers, not a document", m->cls);
+    if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE)
+        return no_method(m, method, err);
+    return m->text_fn(m, method, doc, n, ws, scratch + PK_WS_DOUBLES, out, sv, err);
 }
 
 double pk_np_sum(const double *a, size_t n) {

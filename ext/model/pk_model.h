@@ -58,6 +58,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum pk_method {
     PK_PREDICT,
@@ -136,6 +137,37 @@ typedef pk_code (*pk_model_cmap_fn)(const pk_model *m, const pk_cell *row, pk_ce
 typedef pk_code (*pk_model_inverse_fn)(const pk_model *m, const double *y, size_t n, size_t *cls,
                                        pk_err *err);
 
+/* A sparse row as scikit-learn holds one CSR row: nnz (column, value) pairs in its data order
+ * (which decides the order of its sums; not always ascending: pk_vectorizer.c). */
+typedef struct pk_sparse {
+    size_t nnz;
+    uint32_t *idx;
+    double *val;
+    int f32; /* the values are float32 (a vectorizer's dtype) */
+} pk_sparse;
+
+/* A method's kernel on a sparse row (families that have one: pk_linear_clf.c, pk_nb.c, ...). */
+typedef pk_code (*pk_sparse_fn)(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                                pk_err *err);
+/* A sparse -> sparse transform in place (TfidfTransformer, SelectKBest); may reorder. */
+typedef pk_code (*pk_sparse_tf)(const pk_model *m, pk_sparse *x, pk_err *err);
+
+struct pk_text_ws;
+/* A text model's entry point (pk_model_run_text). */
+typedef pk_code (*pk_text_fn)(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                              struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                              pk_err *err);
+
+/* Rows scored together: a block kernel takes up to PK_BLOCK_ROWS rows at once. */
+#define PK_BLOCK_ROWS 64
+
+/* One method's block kernel: scores rows X[0 .. n) (n <= PK_BLOCK_ROWS, row-major, each
+ * m->n_features values already checked by pk_model_check_input) into out (row r at
+ * out + r * m->width[method]), with m->block_scratch doubles of scratch. Results equal the
+ * row kernel's bit for bit. On an error *bad is the failing row (rows before it are written). */
+typedef pk_code (*pk_model_block_fn)(const pk_model *m, const double *X, size_t n, double *scratch,
+                                     double *out, size_t *bad, pk_err *err);
+
 struct pk_model {
     char cls[128];    /* class name, e.g. "KMeans"                              */
     char module[128]; /* its module, e.g. "sklearn.cluster._kmeans"             */
@@ -172,8 +204,21 @@ struct pk_model {
     int any_width;       /* the row is never read (Dummy*): a pipeline step before it may
                             give any number of features                             */
     size_t scratch;      /* doubles of scratch each method may use                  */
-    void *impl;          /* family data (in the arena)                              */
-    pk_arena *arena;     /* owns impl, names, classes (and sub-models)              */
+
+    /* text and sparse rows (pk_vectorizer.c, docs/text.md) */
+    int text_input;                    /* a vectorizer or a pipeline starting with one:
+                                          one PK_COL_TEXT column, pk_model_run_text      */
+    int text_ws;                       /* reads a text workspace from scratch (below)    */
+    int sparse_out;                    /* its transform is a sparse row (*sv)            */
+    pk_text_fn text_fn;                /* set when text_input                            */
+    pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
+    pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
+
+    pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
+    size_t block_scratch; /* doubles of scratch the block kernels use              */
+
+    void *impl;      /* family data (in the arena)                              */
+    pk_arena *arena; /* owns impl, names, classes (and sub-models)              */
 };
 
 /* Compiles the estimator `root`. Returns NULL with err set (PK_EMODEL) when root is not a
@@ -224,10 +269,68 @@ pk_code pk_model_cells_to_x(const pk_model *names, const pk_cell *row, size_t n,
 /* One cell as a number (see pk_model_cells_to_x); j is the outer feature index. */
 pk_code pk_cell_number(const pk_model *names, size_t j, const pk_cell *c, double *out, pk_err *err);
 
+/* Text workspaces. Analysing a document needs buffers that grow to the largest document
+ * (pk_text.h's pk_text_ws), so they belong to the caller, not to the shared compiled model. A
+ * model with m->text_ws (a text vectorizer or text pipeline, or a ColumnTransformer / Pipeline
+ * holding one) reads a pk_text_ws pointer from the first PK_WS_DOUBLES doubles of its scratch:
+ * the caller stores it there once with pk_scratch_set_ws (the kernels never overwrite it) and a
+ * composite copies it into each child's scratch that needs it. Text cells reach such a model
+ * through pk_model_run_cells / pk_model_step like any typed column (col_kind PK_COL_TEXT). */
+#define PK_WS_DOUBLES ((sizeof(void *) + sizeof(double) - 1) / sizeof(double))
+
+static inline void pk_scratch_set_ws(double *scratch, struct pk_text_ws *ws) {
+    memcpy(scratch, &ws, sizeof ws);
+}
+
+static inline struct pk_text_ws *pk_scratch_ws(const double *scratch) {
+    struct pk_text_ws *ws;
+    memcpy(&ws, scratch, sizeof ws);
+    return ws;
+}
+
 /* 1 when the model needs typed rows (pk_model_run_cells). */
 static inline int pk_model_typed(const pk_model *m) {
     return m->col_kind != NULL;
 }
+
+/* Scores one document (UTF-8 doc[0..n)) with a text model (m->text_input: a vectorizer, or a
+ * pipeline starting with one); scratch is the model's whole scratch (its workspace slot is not
+ * read: ws is given). ws is the caller's reusable workspace (pk_text.h; its buffers
+ * grow to the largest document, capped by the model's max_model_bytes). Writes out as
+ * pk_model_run does; for a model with sparse_out, transform fills *sv instead (pointing into
+ * ws, columns ascending). Errors: PK_EMODEL (not a text model, method missing), PK_EFEATURE
+ * ("the document is not valid UTF-8 ..."), PK_ELIMIT, PK_ENOMEM. */
+pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *doc, size_t n,
+                          struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                          pk_err *err);
+
+/* The same with the document as a cell and the workspace from the scratch slot (the typed
+ * kernels use it): PK_EFEATURE "the document is NULL: Pipeline takes TEXT" for a cell that is
+ * not TEXT. */
+pk_code pk_model_run_text_cell(const pk_model *m, pk_method meth, const pk_cell *doc,
+                               double *scratch, double *out, pk_sparse *sv, pk_err *err);
+
+/* Scores n rows at once: X holds n rows of m->n_features values (row-major), out receives row r
+ * at out + r * m->width[method]; scratch holds pk_model_block_scratch_len(m) doubles. Families
+ * with a block kernel (tree ensembles: RandomForest / ExtraTrees, GradientBoosting,
+ * HistGradientBoosting) walk each tree for a block of rows before the next tree, several rows
+ * in lock step, so a large ensemble is read from memory once per block instead of once per row;
+ * every other model is scored row by row. Results equal pk_model_run's on each row, bit for bit.
+ * On an error (a row that pk_model_run would refuse) *bad is that row's index, the rows before
+ * it are scored, and err says why; nothing is allocated. */
+pk_code pk_model_run_block(const pk_model *m, pk_method method, const double *X, size_t n,
+                           double *scratch, double *out, size_t *bad, pk_err *err);
+
+/* Doubles of scratch pk_model_run_block needs (>= pk_model_scratch_len(m)). */
+size_t pk_model_block_scratch_len(const pk_model *m);
+
+/* 1 when `method` of m has a block kernel (pk_model_run_block is then faster than a row loop). */
+int pk_model_has_block(const pk_model *m, pk_method method);
+
+/* pk_model_run for a row the caller knows holds only finite values (it read them: no NULL, no
+ * infinity): the same result without scanning the row again. */
+pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x, double *scratch,
+                            double *out, pk_err *err);
 
 /* "predict", "predict_proba", "transform", "decision_function". */
 const char *pk_method_name(pk_method method);

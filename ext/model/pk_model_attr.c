@@ -90,6 +90,11 @@ pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind) {
     return PK_OK;
 }
 
+void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch) {
+    c->m->block_fn[meth] = fn;
+    if (scratch > c->m->block_scratch) c->m->block_scratch = scratch;
+}
+
 static int is_number(const pk_value *v) {
     double d;
     return v && v->kind != PK_NDARRAY && pk_as_f64(v, &d) == PK_OK;
@@ -116,6 +121,7 @@ pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *u
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out) {
     memset(out, 0, sizeof *out);
     if (!v) return pk_mc_fail(c, "%s is not fitted (no %s)", c->m->cls, what);
+    if (pk_mc_is_sparse(v)) return pk_mc_sparse_dense(c, v, what, out);
     if (v->kind == PK_NDARRAY) {
         const pk_ndarray *a = v->u.arr;
         if (!a->complete || a->objects || a->ndim > 2)

@@ -70,6 +70,14 @@ pk_code pk_mc_array(pk_mc *c, const char *attr, int required, pk_mc_arr *out);
 /* The same for any value (what names it in messages). */
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out);
 
+/* scipy.sparse matrices (csr/csc/coo, _matrix or _array, any scipy module spelling;
+ * pk_sparse_attr.c): pk_mc_array_of reads one as a dense 2-D array (duplicates summed in storage
+ * order); pk_mc_sparse_diag reads the diagonal of a square one (*f32: its data is float32). */
+int pk_mc_is_sparse(const pk_value *v);
+pk_code pk_mc_sparse_dense(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out);
+pk_code pk_mc_sparse_diag(pk_mc *c, const pk_value *v, const char *what, double **d, size_t *n,
+                          int *f32);
+
 /* intercept_ (as read by pk_mc_array, v NULL when absent) spread over n outputs: absent -> n
  * zeros, one value -> repeated, n values -> copied; any other count is an error naming the
  * outputs (`unit`: "targets", "score columns"). */
@@ -113,6 +121,9 @@ void pk_mc_cell_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t widt
 
 /* Makes the model typed with every one of its n_features columns of `kind`. */
 pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind);
+
+/* Adds a block kernel to a declared method, needing `scratch` doubles (pk_model.h). */
+void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch);
 
 /* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
  * feature names for the message (the outermost model; may be m). */
@@ -182,6 +193,10 @@ pk_code pk_compile_label_encoder(pk_mc *c);     /* pk_label.c: LabelEncoder     
 pk_code pk_compile_label_binarizer(pk_mc *c);   /* pk_label.c: LabelBinarizer                    */
 /* 1 when a SimpleImputer's statistics_ is an object array (pk_impute_cat.c). */
 int pk_imputer_is_object(const pk_value *obj);
+pk_code pk_compile_vectorizer(pk_mc *c); /* pk_vectorizer.c: Count/Tfidf/HashingVectorizer */
+pk_code pk_compile_tfidf(pk_mc *c);      /* pk_vectorizer.c: TfidfTransformer             */
+/* pk_vectorizer.c: a Pipeline whose first step (steps[0]) takes text. */
+pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est);
 pk_code pk_compile_xgb_booster(pk_mc *c);    /* pk_xgb.c: xgboost.core.Booster                */
 pk_code pk_compile_xgb_classifier(pk_mc *c); /* pk_xgb.c: XGBClassifier, XGBRFClassifier      */
 pk_code pk_compile_xgb_regressor(pk_mc *c);  /* pk_xgb.c: XGBRegressor, XGBRFRegressor, XGBRanker */

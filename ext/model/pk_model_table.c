@@ -44,6 +44,8 @@ const pk_model_family pk_model_families[] = {
     {"missing_indicator", pk_compile_missing_indicator},
     {"label_encoder", pk_compile_label_encoder},
     {"label_binarizer", pk_compile_label_binarizer},
+    {"vectorizer", pk_compile_vectorizer},
+    {"tfidf", pk_compile_tfidf},
     {"nb", pk_compile_nb},
     {"svm", pk_compile_svm},
     {"knn", pk_compile_knn},

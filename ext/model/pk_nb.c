@@ -94,15 +94,70 @@ static pk_code nb_jll(const pk_model *m, const double *x, double *jll, double *t
     }
 }
 
+/* jll on a sparse row (Multinomial, Complement, Bernoulli): safe_sparse_dot's csr_matvecs, from
+ * 0.0 over the row's entries in data order; Bernoulli binarizes first (v > threshold -> 1, else
+ * the entry is dropped: binarize + eliminate_zeros). */
+static void nb_sjll(const pk_nb *N, const pk_sparse *x, double *jll) {
+    for (size_t c = 0; c < N->k; c++) {
+        const double *w = N->flp + c * N->nf;
+        double acc = 0.0;
+        for (size_t i = 0; i < x->nnz; i++) {
+            double v = x->val[i];
+            if (N->type == NB_BERNOULLI && N->binarize) {
+                if (!(v > N->threshold)) continue;
+                v = 1.0;
+            }
+            acc += v * w[x->idx[i]];
+        }
+        jll[c] = acc;
+        if (N->type != NB_COMPLEMENT || N->add_prior) jll[c] += N->logprior[c];
+    }
+}
+
+static size_t nb_argmax(const double *jll, size_t k) {
+    size_t best = 0;
+    for (size_t c = 1; c < k; c++)
+        if (!isnan(jll[best]) && (jll[c] > jll[best] || isnan(jll[c]))) best = c;
+    return best;
+}
+
+static void nb_proba_from(const double *jll, size_t k, double *out) {
+    double mx = jll[0];
+    for (size_t c = 1; c < k; c++)
+        if (jll[c] > mx || isnan(jll[c])) mx = jll[c];
+    if (!isfinite(mx)) mx = 0;
+    for (size_t c = 0; c < k; c++)
+        out[c] = exp(jll[c] - mx);
+    double lse = log(pk_np_sum(out, k));
+    lse += mx;
+    for (size_t c = 0; c < k; c++)
+        out[c] = exp(jll[c] - lse);
+}
+
+static pk_code nb_spredict(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                           pk_err *err) {
+    (void)err;
+    const pk_nb *N = m->impl;
+    nb_sjll(N, x, scratch);
+    out[0] = (double)nb_argmax(scratch, N->k);
+    return PK_OK;
+}
+
+static pk_code nb_sproba(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                         pk_err *err) {
+    (void)err;
+    const pk_nb *N = m->impl;
+    nb_sjll(N, x, scratch);
+    nb_proba_from(scratch, N->k, out);
+    return PK_OK;
+}
+
 static pk_code nb_predict(const pk_model *m, const double *x, double *scratch, double *out,
                           pk_err *err) {
     const pk_nb *N = m->impl;
     pk_code rc = nb_jll(m, x, scratch, scratch + N->k, err);
     if (rc) return rc;
-    size_t best = 0;
-    for (size_t c = 1; c < N->k; c++)
-        if (!isnan(scratch[best]) && (scratch[c] > scratch[best] || isnan(scratch[c]))) best = c;
-    out[0] = (double)best;
+    out[0] = (double)nb_argmax(scratch, N->k);
     return PK_OK;
 }
 
@@ -112,16 +167,7 @@ static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, dou
     size_t k = N->k;
     pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
     if (rc) return rc;
-    double mx = scratch[0];
-    for (size_t c = 1; c < k; c++)
-        if (scratch[c] > mx || isnan(scratch[c])) mx = scratch[c];
-    if (!isfinite(mx)) mx = 0;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - mx);
-    double lse = log(pk_np_sum(out, k));
-    lse += mx;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - lse);
+    nb_proba_from(scratch, k, out);
     return PK_OK;
 }
 
@@ -251,5 +297,9 @@ pk_code pk_compile_nb(pk_mc *c) {
     m->scratch = k + N->nf;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, nb_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, nb_proba);
+    if (N->type == NB_MULTI || N->type == NB_COMPLEMENT || N->type == NB_BERNOULLI) {
+        m->sfn[PK_PREDICT] = nb_spredict;
+        m->sfn[PK_PREDICT_PROBA] = nb_sproba;
+    }
     return PK_OK;
 }

@@ -85,6 +85,11 @@ static pk_code pipe_method(const pk_model *m, pk_method meth, const double *x, d
 static pk_code pipe_cell_method(const pk_model *m, pk_method meth, const pk_cell *row,
                                 double *scratch, double *out, pk_err *err) {
     const pk_pipe *P = m->impl;
+    struct pk_text_ws *ws = NULL;
+    if (m->text_ws) { /* the workspace slot first, handed to the step reading cells */
+        ws = pk_scratch_ws(scratch);
+        scratch += PK_WS_DOUBLES;
+    }
     pk_cell *cb = pk_cell_scratch(scratch, P->cell_at);
     const pk_cell *in = row;
     size_t i;
@@ -99,6 +104,7 @@ static pk_code pipe_cell_method(const pk_model *m, pk_method meth, const pk_cell
     const pk_model *names = s->n_features == m->n_features ? m : NULL;
     double *xconv = scratch + 2 * P->maxw, *sub = scratch + P->sub_at;
     size_t ntrans = P->final_is_est ? P->nsteps - 1 : P->nsteps;
+    if (s->text_ws) pk_scratch_set_ws(sub, ws);
     if (i >= ntrans) /* the step reading cells is the final estimator */
         return pk_model_step(s, meth, in, xconv, sub, out, names, NULL, err);
     pk_code rc = pk_model_step(s, PK_TRANSFORM, in, xconv, sub, scratch, names, NULL, err);
@@ -204,6 +210,8 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         if (i == n - 1) P->final_is_est = 1;
     }
     if (P->nsteps == 0) return pk_mc_fail(c, "Pipeline has only passthrough steps");
+    if (P->steps[0]->text_input) /* a text pipeline: pk_vectorizer.c */
+        return pk_text_pipeline(c, P->steps, P->nsteps, P->final_is_est);
     if (P->ncmap == P->nsteps)
         return pk_mc_fail(c, "Pipeline of %s gives categories, not numbers",
                           P->steps[P->nsteps - 1]->cls);
@@ -231,7 +239,9 @@ pk_code pk_compile_pipeline(pk_mc *c) {
     if (!m->feature_names) m->feature_names = first->feature_names;
     m->nan_ok = first->nan_ok;
     m->col_kind = first->col_kind;
-    m->scratch = P->sub_at + sub;
+    for (size_t i = 0; i < P->nsteps; i++)
+        if (P->steps[i]->text_ws) m->text_ws = 1; /* only the step reading cells can be one */
+    m->scratch = P->sub_at + sub + (m->text_ws ? PK_WS_DOUBLES : 0);
     m->impl = P;
     if (P->final_is_est) {
         m->kind = fin->kind;

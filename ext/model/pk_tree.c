@@ -473,11 +473,10 @@ pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, si
     return rc;
 }
 
-pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp, int *nan,
-                         pk_err *err) {
+/* x cast to float32 into xf (m->n_features values); *nan = 1 when it holds a NaN. A finite
+ * value beyond float32's range is PK_EFEATURE, as scikit-learn refuses it. */
+static pk_code cast_into(const pk_model *m, const double *x, float *xf, int *nan, pk_err *err) {
     size_t n = m->n_features;
-    float *xf = (float *)(void *)scratch;
-    *xfp = xf;
     int any = 0, big = 0;
     for (size_t j = 0; j < n; j++) {
         float f = (float)x[j];
@@ -493,6 +492,12 @@ pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, fl
                                   "%s: feature %zu (%g) is too large for float32", m->cls, j + 1,
                                   x[j]);
     return PK_OK;
+}
+
+pk_code pk_tree_cast_row(const pk_model *m, const double *x, double *scratch, float **xfp, int *nan,
+                         pk_err *err) {
+    *xfp = (float *)(void *)scratch;
+    return cast_into(m, x, *xfp, nan, err);
 }
 
 pk_code pk_tset_build(pk_mc *c, pk_tset *s, const pk_tree *first, size_t stride, size_t nt) {
@@ -806,4 +811,76 @@ pk_code pk_tree_remap(pk_mc *c, pk_tree *t, const int64_t *fmap, size_t nmap, si
     }
     t->n_features = n_total;
     return PK_OK;
+}
+
+/* ---- many rows at once ------------------------------------------------------------------------
+ */
+
+static size_t dbl_for(size_t bytes) {
+    return (bytes + sizeof(double) - 1) / sizeof(double);
+}
+
+size_t pk_tblock_scratch(size_t n_features, size_t accw) {
+    return dbl_for(PK_BLOCK_ROWS * sizeof(const double *)) +
+           dbl_for(PK_BLOCK_ROWS * n_features * sizeof(float)) + dbl_for(PK_BLOCK_ROWS) +
+           PK_BLOCK_ROWS * accw;
+}
+
+void pk_tblock_carve(double *scratch, size_t n_features, size_t accw, pk_tblock *b) {
+    (void)accw;
+    double *p = scratch;
+    b->acc = p; /* first: doubles stay aligned whatever the feature count */
+    p += PK_BLOCK_ROWS * accw;
+    b->lv = (const double **)(void *)p;
+    p += dbl_for(PK_BLOCK_ROWS * sizeof(const double *));
+    b->xf = (float *)(void *)p;
+    p += dbl_for(PK_BLOCK_ROWS * n_features * sizeof(float));
+    b->nanrow = (unsigned char *)(void *)p;
+}
+
+pk_code pk_tree_cast_rows(const pk_model *m, const double *X, size_t n, pk_tblock *b, size_t *bad,
+                          pk_err *err) {
+    size_t nf = m->n_features;
+    for (size_t r = 0; r < n; r++) {
+        int nan;
+        pk_code rc = cast_into(m, X + r * nf, b->xf + r * nf, &nan, err);
+        if (rc != PK_OK) {
+            *bad = r;
+            return rc;
+        }
+        b->nanrow[r] = (unsigned char)nan;
+    }
+    return PK_OK;
+}
+
+void pk_tree_leaves_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n) {
+    const pk_tnode *nodes = t->nodes;
+    const double *leaf = t->leaf;
+    size_t vw = t->vw;
+    size_t r = 0;
+    for (; r + PK_TROWS <= n; r += PK_TROWS) {
+        int nan = 0;
+        for (size_t j = 0; j < PK_TROWS; j++)
+            nan |= b->nanrow[r + j];
+        if (nan) {
+            for (size_t j = 0; j < PK_TROWS; j++)
+                b->lv[r + j] = pk_tree_leaf(t, b->xf + (r + j) * stride, b->nanrow[r + j]);
+            continue;
+        }
+        const float *xr = b->xf + r * stride;
+        uint32_t ix[PK_TROWS] = {0};
+        for (uint32_t d = 0; d < t->depth; d++) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+            for (size_t j = 0; j < PK_TROWS; j++) {
+                const pk_tnode *q = nodes + ix[j];
+                ix[j] = q->kid + (xr[j * stride + q->feat] > q->thr);
+            }
+        }
+        for (size_t j = 0; j < PK_TROWS; j++)
+            b->lv[r + j] = leaf + (size_t)nodes[ix[j]].aux * vw;
+    }
+    for (; r < n; r++)
+        b->lv[r] = pk_tree_leaf(t, b->xf + r * stride, b->nanrow[r]);
 }

@@ -140,6 +140,33 @@ pk_code pk_tset_build(pk_mc *c, pk_tset *s, const pk_tree *first, size_t stride,
  * returns n. g is a multiple of PK_TGROUP. */
 size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const double **out);
 
+/* ---- many rows at once (block kernels, pk_model_run_block) ---------------------------------- */
+
+/* Rows descended in lock step through one tree: independent loads overlap as in pk_tset. */
+#define PK_TROWS 8
+
+/* A block's scratch, carved from pk_model's scratch: the rows as float32, which rows hold NaN,
+ * one leaf payload pointer per row, and `accw` accumulators per row. */
+typedef struct pk_tblock {
+    const double **lv;     /* PK_BLOCK_ROWS                                           */
+    float *xf;             /* PK_BLOCK_ROWS * n_features                              */
+    unsigned char *nanrow; /* PK_BLOCK_ROWS                                           */
+    double *acc;           /* PK_BLOCK_ROWS * accw                                    */
+} pk_tblock;
+
+/* Doubles of scratch pk_tblock_carve needs (declare it with pk_mc_block). */
+size_t pk_tblock_scratch(size_t n_features, size_t accw);
+void pk_tblock_carve(double *scratch, size_t n_features, size_t accw, pk_tblock *b);
+
+/* Casts rows X[0 .. n) (m->n_features each) to float32 into b->xf as pk_tree_cast_row does,
+ * noting the rows that hold NaN; a value too large for float32 is PK_EFEATURE, *bad its row. */
+pk_code pk_tree_cast_rows(const pk_model *m, const double *X, size_t n, pk_tblock *b, size_t *bad,
+                          pk_err *err);
+
+/* b->lv[r] = the payload of the leaf row r (of n) reaches in t; rows of the block are read at
+ * b->xf + r * stride. Rows without NaN go PK_TROWS at a time in lock step. */
+void pk_tree_leaves_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n);
+
 /* ---- a decision tree estimator (shared by forests, boosting, bagging) -------------------- */
 
 /* What a tree estimator's compiled leaves hold. */

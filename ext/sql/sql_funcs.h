@@ -7,6 +7,9 @@
 
 #include "sql_util.h"
 
+#include "pk_buf.h"
+#include "pk_model.h"
+
 /* sql_pickle.c: reading pickles */
 void pk_fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv);
@@ -46,6 +49,21 @@ void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* the same for pickle BLOBs only (never the registry): deterministic and innocuous */
 void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* model_score_handle(m): the connection's compiled model as a pointer value (NULL to SQL), for
+ * model_score's block path; pk_sql_entry_hold takes a reference from that value (NULL when it is
+ * not one), pk_sql_entry_release drops it. pk_sql_result_out sets a scoring result as
+ * model_predict & co. do (out: the method's values; text: a reused buffer for JSON). */
+void pk_fn_model_score_handle(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+struct mc_entry;
+struct mc_entry *pk_sql_entry_hold(sqlite3_value *v);
+void pk_sql_entry_release(struct mc_entry *e);
+const pk_model *pk_sql_entry_model(const struct mc_entry *e);
+void pk_sql_result_out(sqlite3_context *ctx, const pk_model *m, pk_method meth, const double *out,
+                       pk_buf *text);
+void pk_fn_model_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* model_score(model, source): the table-valued function of sql_score.c. */

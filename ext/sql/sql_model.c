@@ -43,6 +43,7 @@ SQLITE_EXTENSION_INIT3
 #include "sql_funcs.h"
 #include "sql_verdict.h"
 #include "sql_registry.h"
+#include "sql_text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -60,8 +61,9 @@ typedef struct mc_entry {
     pk_cell *cells; /* a typed row (n_features)                                      */
     pk_cell *cout;  /* a cell map's output (cmap_width) or an inverse's input (inverse_width) */
     unsigned char *seen;
-    pk_buf text;    /* reused for JSON results */
-    pk_buf strings; /* reused for the decoded strings of JSON features */
+    pk_buf text;            /* reused for JSON results */
+    pk_buf strings;         /* reused for the decoded strings of JSON features */
+    struct pk_text_ws *tws; /* text models' workspace (sql_text.c), made on first use */
     /* key */
     int is_name;
     uint8_t *key; /* blob copy, or the hex SHA-256 of a registry version's content */
@@ -89,6 +91,7 @@ static void entry_unref(void *p) {
     sqlite3_free(e->cout);
     pk_buf_free(&e->text);
     pk_buf_free(&e->strings);
+    pk_sql_text_ws_free(e->tws);
     sqlite3_free(e->key);
     sqlite3_free(e);
 }
@@ -235,7 +238,10 @@ static pk_doc *model_doc(sqlite3_context *ctx, const char *fname, sqlite3_value 
         const uint8_t *buf = sqlite3_value_blob(v);
         int n = sqlite3_value_bytes(v);
         if (!buf) buf = (const uint8_t *)"";
-        doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_COPY, &err);
+        /* borrowed: the document lives only while this call compiles or describes the model
+         * (a compiled model points into no document), and a copy of a large pickle costs as
+         * much as decoding it (page faults included) */
+        doc = pk_doc_decode(&pk_sql_alloc, &lim, buf, (size_t)n, PK_DOC_BORROW, &err);
         if (!doc) pk_sql_error(ctx, fname, &err);
         return doc;
     }
@@ -397,7 +403,7 @@ static mc_entry *model_entry(sqlite3_context *ctx, const char *fname, sqlite3_va
 }
 
 /* How read_row left the row. */
-enum { ROW_ERROR, ROW_X, ROW_CELLS };
+enum { ROW_ERROR, ROW_X, ROW_X_FINITE, ROW_CELLS };
 
 /* "expects 4 features (country, age, income, visits), got 3": the names, the first 8. */
 static void count_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t given) {
@@ -418,7 +424,9 @@ static void count_error(sqlite3_context *ctx, const char *fname, const pk_model 
 }
 
 static void blob_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j) {
-    const char *takes = m->col_kind ? "numbers and text" : "numbers";
+    const char *takes = !m->col_kind                                          ? "numbers"
+                        : m->n_features == 1 && m->col_kind[0] == PK_COL_TEXT ? "TEXT"
+                                                                              : "numbers and text";
     if (m->feature_names)
         pk_sql_errorf(ctx, fname, "feature %llu ('%s') is a BLOB: %s takes %s",
                       (unsigned long long)(j + 1), m->feature_names[j], m->cls, takes);
@@ -481,10 +489,11 @@ static int value_cell(sqlite3_context *ctx, const char *fname, const pk_model *m
 /* Reads the features of argv[1..argc): positional values in training order, or one JSON array
  * or object. A numeric model's positional row goes straight into e->x (the fast path: REAL and
  * INTEGER copied, TEXT read as Python's float(), NULL as NaN); a typed model's row and any JSON
- * row become cells. A single TEXT argument is JSON when it starts with '[' or '{' — unless the
- * model takes one category or text column, where only a JSON-subtyped value (json_object(...))
- * is read as JSON, so that a document starting with '{' stays a document. (SQLite's printf has no
- * %zu: sizes are cast to long long.) */
+ * row become cells; ROW_X_FINITE says every value of e->x is a finite number, so the model may skip
+ * its own scan for NULL and infinities. A single TEXT argument is JSON when it starts with '[' or
+ * '{' — unless the model takes one category or text column, where only a JSON-subtyped value
+ * (json_object(...)) is read as JSON, so that a document starting with '{' stays a document.
+ * (SQLite's printf has no %zu: sizes are cast to long long.) */
 static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
                     sqlite3_value **argv) {
     const pk_model *m = e->model;
@@ -506,17 +515,20 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
         return ROW_ERROR;
     }
     if (!m->col_kind) {
+        int finite = 1;
         for (size_t j = 0; j < given; j++) {
             sqlite3_value *v = argv[j + 1];
             switch (sqlite3_value_type(v)) {
             case SQLITE_FLOAT:
                 e->x[j] = sqlite3_value_double(v);
+                finite &= isfinite(e->x[j]) != 0;
                 break;
             case SQLITE_INTEGER:
                 e->x[j] = (double)sqlite3_value_int64(v);
                 break;
             case SQLITE_NULL:
                 e->x[j] = NAN;
+                finite = 0;
                 break;
             default: { /* TEXT read as a number; BLOB refused */
                 pk_cell c;
@@ -527,10 +539,11 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
                     pk_sql_error(ctx, fname, &err);
                     return ROW_ERROR;
                 }
+                finite &= isfinite(e->x[j]) != 0;
             }
             }
         }
-        return ROW_X;
+        return finite ? ROW_X_FINITE : ROW_X;
     }
     for (size_t j = 0; j < given; j++)
         if (!value_cell(ctx, fname, m, j, argv[j + 1], &e->cells[j])) return ROW_ERROR;
@@ -587,22 +600,79 @@ static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
     }
 }
 
-static void result_array(sqlite3_context *ctx, mc_entry *e, const double *v, size_t n) {
-    pk_buf *b = &e->text;
+static void result_array(sqlite3_context *ctx, pk_buf *b, const double *v, size_t n) {
     b->len = 0;
     b->failed = PK_OK;
-    pk_buf_putc(b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i) pk_buf_putc(b, ',');
-        pk_json_double(b, v[i]);
-    }
-    pk_buf_putc(b, ']');
-    if (b->failed != PK_OK) {
+    /* the bound pk_json_double_array needs; reserved once, the first row (n is the model's) */
+    if (pk_buf_reserve(b, 2 + n * (PK_JSON_DOUBLE_MAX + 1)) != PK_OK) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    size_t len = pk_json_double_array((char *)b->data, v, n);
+    sqlite3_result_text64(ctx, (const char *)b->data, len, SQLITE_TRANSIENT, SQLITE_UTF8);
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+}
+
+void pk_sql_result_out(sqlite3_context *ctx, const pk_model *m, pk_method meth, const double *out,
+                       pk_buf *text) {
+    switch (m->shape[meth]) {
+    case PK_OUT_LABEL:
+        result_label(ctx, m, (size_t)out[0]);
+        break;
+    case PK_OUT_CLUSTER:
+        sqlite3_result_int64(ctx, (sqlite3_int64)out[0]);
+        break;
+    case PK_OUT_SCALAR:
+        if (isnan(out[0]))
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_double(ctx, out[0]);
+        break;
+    case PK_OUT_ARRAY:
+        result_array(ctx, text, out, m->width[meth]);
+        break;
+    case PK_OUT_NONE:
+        sqlite3_result_null(ctx);
+        break;
+    }
+}
+
+/* Reads the row from argv[1..argc) and runs `meth` into e->out. Returns 1 when e->out holds the
+ * result, 0 when the result is already set: an error, or a transform whose result is not a row
+ * of numbers (a vectorizer's sparse row, a cell map's cells). */
+static int score_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
+                     sqlite3_value **argv, pk_method meth) {
+    const pk_model *m = e->model;
+    int how = read_row(ctx, fname, e, argc, argv);
+    if (how == ROW_ERROR) return 0;
+    if (how == ROW_CELLS && m->text_ws && !pk_sql_text_ws(ctx, &e->tws, e->scratch)) return 0;
+    if (how == ROW_CELLS && m->text_input && meth == PK_TRANSFORM && m->sparse_out) {
+        /* a vectorizer's row stays sparse: a JSON object (sql_text.c) */
+        pk_sql_text_sparse(ctx, fname, m, e->cells, e->scratch, e->out, &e->text);
+        return 0;
+    }
+    pk_err err;
+    pk_err_clear(&err);
+    pk_code rc;
+    int cells_out = how == ROW_CELLS && meth == PK_TRANSFORM && m->cmap &&
+                    m->shape[PK_TRANSFORM] == PK_OUT_NONE;
+    if (cells_out)
+        rc = m->cmap(m, e->cells, e->cout, &err);
+    else if (how == ROW_CELLS)
+        rc = pk_model_run_cells(m, meth, e->cells, e->x, e->scratch, e->out, &err);
+    else if (how == ROW_X_FINITE)
+        rc = pk_model_run_finite(m, meth, e->x, e->scratch, e->out, &err);
+    else
+        rc = pk_model_run(m, meth, e->x, e->scratch, e->out, &err);
+    if (rc != PK_OK) {
+        pk_sql_error(ctx, fname, &err);
+        return 0;
+    }
+    if (cells_out) {
+        result_cells(ctx, e, e->cout, m->cmap_width);
+        return 0;
+    }
+    return 1;
 }
 
 static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_method meth,
@@ -618,46 +688,8 @@ static void model_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, pk_
         return;
     }
     const pk_model *m = e->model;
-    int how = read_row(ctx, fname, e, argc, argv);
-    if (how != ROW_ERROR) {
-        pk_err err;
-        pk_err_clear(&err);
-        pk_code rc;
-        int cells_out = how == ROW_CELLS && meth == PK_TRANSFORM && m->cmap &&
-                        m->shape[PK_TRANSFORM] == PK_OUT_NONE;
-        if (cells_out)
-            rc = m->cmap(m, e->cells, e->cout, &err);
-        else if (how == ROW_CELLS)
-            rc = pk_model_run_cells(m, meth, e->cells, e->x, e->scratch, e->out, &err);
-        else
-            rc = pk_model_run(m, meth, e->x, e->scratch, e->out, &err);
-        if (rc != PK_OK) {
-            pk_sql_error(ctx, fname, &err);
-        } else if (cells_out) {
-            result_cells(ctx, e, e->cout, m->cmap_width);
-        } else {
-            switch (m->shape[meth]) {
-            case PK_OUT_LABEL:
-                result_label(ctx, m, (size_t)e->out[0]);
-                break;
-            case PK_OUT_CLUSTER:
-                sqlite3_result_int64(ctx, (sqlite3_int64)e->out[0]);
-                break;
-            case PK_OUT_SCALAR:
-                if (isnan(e->out[0]))
-                    sqlite3_result_null(ctx);
-                else
-                    sqlite3_result_double(ctx, e->out[0]);
-                break;
-            case PK_OUT_ARRAY:
-                result_array(ctx, e, e->out, m->width[meth]);
-                break;
-            case PK_OUT_NONE:
-                sqlite3_result_null(ctx);
-                break;
-            }
-        }
-    }
+    if (score_row(ctx, fname, e, argc, argv, meth))
+        pk_sql_result_out(ctx, m, meth, e->out, &e->text);
     /* last: the destructor may run at once (non-constant argument) */
     if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
 }
@@ -785,6 +817,141 @@ void pk_fn_pickle_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_valu
     inverse_call(ctx, argv, "pickle_inverse_transform", 1);
 }
 
+/* ---- one class's probability (REAL), all of them as a float64 BLOB ------------------------- */
+
+/* The column of `label` in m's probabilities (its position in classes_), or -1 when no class has
+ * that label. Labels compare by value: numbers (INTEGER or REAL) with int, float and bool (0/1)
+ * labels, TEXT with str labels. */
+static long class_index(const pk_model *m, sqlite3_value *label) {
+    int t = sqlite3_value_type(label);
+    for (size_t i = 0; i < m->n_classes; i++) {
+        switch (m->label_type) {
+        case PK_LABELS_INT:
+        case PK_LABELS_BOOL:
+            if (t == SQLITE_INTEGER && sqlite3_value_int64(label) == m->class_i[i]) return (long)i;
+            if (t == SQLITE_FLOAT && sqlite3_value_double(label) == (double)m->class_i[i])
+                return (long)i;
+            break;
+        case PK_LABELS_FLOAT:
+            if ((t == SQLITE_INTEGER || t == SQLITE_FLOAT) &&
+                sqlite3_value_double(label) == m->class_f[i])
+                return (long)i;
+            break;
+        case PK_LABELS_STR:
+            if (t == SQLITE_TEXT) {
+                const char *s = (const char *)sqlite3_value_text(label);
+                if (s && strcmp(s, m->class_s[i]) == 0 &&
+                    (size_t)sqlite3_value_bytes(label) == strlen(s))
+                    return (long)i;
+            }
+            break;
+        case PK_LABELS_NONE:
+            break;
+        }
+    }
+    return -1;
+}
+
+typedef enum proba_form { PROBA_OF_CLASS, PROBA_BLOB } proba_form;
+
+/* model_proba(m, class, x...) -> REAL and model_predict_proba_blob(m, x...) -> BLOB: predict_proba
+ * without JSON text. */
+static void proba_call(sqlite3_context *ctx, int argc, sqlite3_value **argv, const char *fname,
+                       int blob_only, proba_form form) {
+    int skip = form == PROBA_OF_CLASS; /* arguments between the model and the features */
+    if (argc < 1 + skip) {
+        pk_sql_errorf(ctx, fname, "%s",
+                      form == PROBA_OF_CLASS ? "expects a model, a class label and the features"
+                                             : "expects a model and its features");
+        return;
+    }
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, fname, argv[0], blob_only, &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    const pk_model *m = e->model;
+    long col = 0;
+    if (m->shape[PK_PREDICT_PROBA] != PK_OUT_ARRAY) {
+        pk_err err;
+        pk_err_clear(&err);
+        pk_model_run(m, PK_PREDICT_PROBA, e->x, e->scratch, e->out, &err); /* words the reason */
+        if (err.code == PK_OK)
+            pk_sql_errorf(ctx, fname, "%s has no predict_proba", m->cls);
+        else
+            pk_sql_error(ctx, fname, &err);
+    } else if (form == PROBA_OF_CLASS && m->width[PK_PREDICT_PROBA] != m->n_classes) {
+        pk_sql_errorf(ctx, fname, "%s gives several outputs' probabilities: use %s", m->cls,
+                      blob_only ? "pickle_predict_proba" : "model_predict_proba");
+    } else if (form == PROBA_OF_CLASS && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+    } else if (form == PROBA_OF_CLASS && (col = class_index(m, argv[1])) < 0) {
+        const char *t = (const char *)sqlite3_value_text(argv[1]);
+        pk_sql_errorf(ctx, fname, "%s has no class '%s' (see model_info(...) ->> '$.classes_')",
+                      m->cls, t ? t : "");
+    } else {
+        if (score_row(ctx, fname, e, argc - skip, argv + skip, PK_PREDICT_PROBA)) {
+            if (form == PROBA_BLOB)
+                sqlite3_result_blob64(ctx, e->out, m->width[PK_PREDICT_PROBA] * sizeof(double),
+                                      SQLITE_TRANSIENT);
+            else if (isnan(e->out[col]))
+                sqlite3_result_null(ctx);
+            else
+                sqlite3_result_double(ctx, e->out[col]);
+        }
+    }
+    /* last: the destructor may run at once (non-constant argument) */
+    if (!from_aux) sqlite3_set_auxdata(ctx, 0, e, entry_unref);
+}
+
+void pk_fn_model_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "model_proba", 0, PROBA_OF_CLASS);
+}
+
+void pk_fn_model_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "model_predict_proba_blob", 0, PROBA_BLOB);
+}
+
+void pk_fn_pickle_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "pickle_proba", 1, PROBA_OF_CLASS);
+}
+
+void pk_fn_pickle_predict_proba_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    proba_call(ctx, argc, argv, "pickle_predict_proba_blob", 1, PROBA_BLOB);
+}
+
+/* ---- model_score's block path (sql_score.c) ----------------------------------------------- */
+
+/* The pointer type of model_score_handle's result (sqlite3_result_pointer: NULL to SQL). */
+static const char entry_ptr_type[] = "pickle_ext.model_entry";
+
+void pk_fn_model_score_handle(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    int is_null, from_aux;
+    mc_entry *e = model_entry(ctx, "model_predict", argv[0], 0, &is_null, &from_aux);
+    if (!e) {
+        if (is_null) sqlite3_result_null(ctx);
+        return;
+    }
+    /* no auxdata here: the reference model_entry took goes with the pointer */
+    sqlite3_result_pointer(ctx, e, entry_ptr_type, entry_unref);
+}
+
+struct mc_entry *pk_sql_entry_hold(sqlite3_value *v) {
+    mc_entry *e = sqlite3_value_pointer(v, entry_ptr_type);
+    if (e) e->refs++;
+    return e;
+}
+
+void pk_sql_entry_release(struct mc_entry *e) {
+    entry_unref(e);
+}
+
+const pk_model *pk_sql_entry_model(const struct mc_entry *e) {
+    return e->model;
+}
+
 /* ---- model_info ---------------------------------------------------------------------------- */
 
 /* The catalogue's kind of an estimator the compiler did not compile; NULL when the class is not
@@ -903,6 +1070,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     else
         pk_buf_puts(&b, "null");
     if (m) {
+        if (m->text_input) pk_buf_puts(&b, ",\"input\":\"text\"");
         pk_buf_puts(&b, ",\"methods\":[");
         int first = 1;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {

@@ -26,6 +26,9 @@ typedef struct pk_reg_hit {
  * on this connection (pk_reg_enter). */
 int pk_registry_resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_reg_hit *hit);
 
+/* Frees a connection's cache of resolved references (NULL accepted); called on close. */
+void pk_resolve_cache_free(void *cache);
+
 /* Loads the stored pickle of a resolved reference and checks that its content hashes to
  * hit->sha256. Returns 1 with *blob (sqlite3_malloc'd, the stored bytes: possibly a zstd frame)
  * and *n, or 0 after reporting on ctx. */

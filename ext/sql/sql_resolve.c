@@ -14,6 +14,24 @@
  *
  * Any failure of the lookup (no registry, no such model, BUSY, interrupt, I/O error) is
  * reported as the calling function's error: it is never taken as "nothing changed".
+ *
+ * Resolutions are cached per connection (the model_* functions; ml_resolve always looks up).
+ * Preparing the SELECT is most of a lookup's cost, so a cached answer is reused while the main
+ * database's content provably has not changed since it was read, judged by the pager's data
+ * version (SQLITE_FCNTL_DATA_VERSION: it changes with every commit, this connection's own
+ * included, and whenever a read transaction finds another connection's commit):
+ *   - while the calling statement or transaction holds a read transaction on main, the data
+ *     version of its snapshot is current: one file-control call, no statement, no lock;
+ *   - with no transaction open (a statement reading no table of main, in autocommit), the latest
+ *     commit must be seen: "PRAGMA main.data_version" is prepared and stepped to start a read
+ *     transaction (taking the shared lock as the lookup itself would, so BUSY is an error as
+ *     before), and the version read while it is open;
+ *   - while this connection has a write transaction open on main, its own uncommitted changes
+ *     (which a ROLLBACK undoes without changing the data version) may be visible: nothing is
+ *     taken from the cache nor put into it.
+ * A cached answer was read at the data version it is stored with (read while the lookup's own
+ * statement was open), so an equal version means the same committed registry. Only successful
+ * lookups are cached; a changed version drops them all.
  */
 #include "sql_funcs.h"
 #include "sql_registry.h"
@@ -127,7 +145,94 @@ static void lookup_error(sqlite3_context *ctx, const char *fname, sqlite3 *db, i
     sqlite3_result_error_code(ctx, rc);
 }
 
-static int resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_reg_hit *hit) {
+/* ---- the per-connection cache --------------------------------------------------------------- */
+
+#define RC_SLOTS 16
+
+typedef struct rc_slot {
+    char *ref; /* the reference text as given (sqlite3_malloc'd), NULL when free */
+    size_t len;
+    pk_reg_hit hit;
+} rc_slot;
+
+typedef struct rc_cache {
+    unsigned dv; /* the data version every slot was read at */
+    int next;    /* the slot to replace next (round robin) */
+    rc_slot slot[RC_SLOTS];
+} rc_cache;
+
+static void rc_clear(rc_cache *c) {
+    for (int i = 0; i < RC_SLOTS; i++) {
+        sqlite3_free(c->slot[i].ref);
+        c->slot[i].ref = NULL;
+    }
+    c->next = 0;
+}
+
+void pk_resolve_cache_free(void *p) {
+    rc_cache *c = p;
+    if (!c) return;
+    rc_clear(c);
+    sqlite3_free(c);
+}
+
+static rc_cache *rc_get(sqlite3_context *ctx) {
+    pk_conn_state *st = sqlite3_user_data(ctx);
+    if (!st) return NULL;
+    if (!st->resolve_cache) {
+        rc_cache *c = sqlite3_malloc64(sizeof *c);
+        if (!c) return NULL; /* no cache: every lookup runs the SELECT */
+        memset(c, 0, sizeof *c);
+        st->resolve_cache = c;
+    }
+    return st->resolve_cache;
+}
+
+static unsigned data_version(sqlite3 *db) {
+    unsigned v = 0;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) v = 0;
+    return v;
+}
+
+/* The current data version of main with no transaction open: starts a read transaction with
+ * "PRAGMA main.data_version" and reads the pager's version while it is open. Returns 1, or 0
+ * after reporting the failure (BUSY, I/O error...). */
+static int fresh_data_version(sqlite3_context *ctx, const char *fname, sqlite3 *db, unsigned *dv) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA main.data_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        lookup_error(ctx, fname, db, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    *dv = data_version(db);
+    sqlite3_finalize(st);
+    return 1;
+}
+
+static rc_slot *rc_find(rc_cache *c, const char *ref, size_t len) {
+    for (int i = 0; i < RC_SLOTS; i++)
+        if (c->slot[i].ref && c->slot[i].len == len && memcmp(c->slot[i].ref, ref, len) == 0)
+            return &c->slot[i];
+    return NULL;
+}
+
+static void rc_put(rc_cache *c, const char *ref, size_t len, const pk_reg_hit *hit) {
+    char *copy = sqlite3_malloc64(len + 1);
+    if (!copy) return; /* not cached: looked up again next time */
+    memcpy(copy, ref, len + 1);
+    rc_slot *s = &c->slot[c->next];
+    c->next = (c->next + 1) % RC_SLOTS;
+    sqlite3_free(s->ref);
+    s->ref = copy;
+    s->len = len;
+    s->hit = *hit;
+}
+
+/* The lookup itself (one SELECT). *dv receives the data version of the snapshot it read. */
+static int resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_reg_hit *hit,
+                   unsigned *dv) {
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     reg_ref r;
     char *msg = parse_ref(ref, &r);
@@ -161,6 +266,7 @@ static int resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_
     int64_t version = sqlite3_column_int64(st, 2);
     int row = sqlite3_column_int(st, 3), deleted = sqlite3_column_int(st, 5);
     const char *sha = (const char *)sqlite3_column_text(st, 4);
+    *dv = data_version(db); /* while the statement holds its read transaction */
     int ok = 0;
     if (!model)
         pk_sql_errorf(ctx, fname, "no model named '%.*s' in the registry", nl, r.name);
@@ -187,9 +293,40 @@ static int resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_
     return ok;
 }
 
+/* Resolves through the connection's cache where the rules at the top allow it. */
+static int cached_resolve(sqlite3_context *ctx, const char *fname, const char *ref,
+                          pk_reg_hit *hit) {
+    sqlite3 *db = sqlite3_context_db_handle(ctx);
+    rc_cache *c = rc_get(ctx);
+    int txn = sqlite3_txn_state(db, "main");
+    unsigned dv;
+    if (!c || txn == SQLITE_TXN_WRITE || txn < 0) return resolve(ctx, fname, ref, hit, &dv);
+    if (txn == SQLITE_TXN_NONE) {
+        if (!fresh_data_version(ctx, fname, db, &dv)) return 0;
+    } else {
+        dv = data_version(db);
+    }
+    size_t len = strlen(ref);
+    if (dv == c->dv) {
+        const rc_slot *s = rc_find(c, ref, len);
+        if (s) {
+            *hit = s->hit;
+            return 1;
+        }
+    }
+    unsigned read_at;
+    if (!resolve(ctx, fname, ref, hit, &read_at)) return 0;
+    if (read_at != c->dv) {
+        rc_clear(c);
+        c->dv = read_at;
+    }
+    rc_put(c, ref, len, hit);
+    return 1;
+}
+
 int pk_registry_resolve(sqlite3_context *ctx, const char *fname, const char *ref, pk_reg_hit *hit) {
     if (!pk_reg_enter(ctx, fname)) return 0;
-    int ok = resolve(ctx, fname, ref, hit);
+    int ok = cached_resolve(ctx, fname, ref, hit);
     pk_reg_leave(ctx);
     return ok;
 }

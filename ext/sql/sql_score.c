@@ -18,6 +18,14 @@
  * model_predict (once for the statement), and every error is model_predict's. A source column
  * missing for a feature, a model without feature names or an unknown table is an error naming
  * it. Like the model_* functions, it is DIRECTONLY: no view, trigger or schema can use it.
+ *
+ * Block path: when the compiled model (model_score_handle: the same cached entry) is numeric and
+ * its predict has a block kernel (tree ensembles, pk_model_run_block), the statement reads the
+ * key and the feature columns only, and the cursor scores PK_BLOCK_ROWS rows at a time: values
+ * read as model_predict reads them (NULL as NaN, TEXT as Python's float), results set by the
+ * same code (pk_sql_result_out), identical to the row path. A row that model_predict would
+ * refuse ends the block: the rows before it are returned, then its error, worded as
+ * model_predict's.
  */
 #include "sql_util.h"
 
@@ -25,6 +33,7 @@ SQLITE_EXTENSION_INIT3
 
 #include "sql_funcs.h"
 
+#include <math.h>
 #include <string.h>
 
 enum { COL_KEY, COL_PREDICTION, COL_PROBA, COL_MODEL, COL_SOURCE };
@@ -36,6 +45,16 @@ typedef struct score_cursor {
     int eof;
     sqlite3_int64 n; /* rows returned, for xRowid */
     sqlite3_value *model, *source;
+    /* the block path (entry != NULL) */
+    struct mc_entry *entry;
+    const pk_model *m;
+    int proba;
+    double *X, *pred, *prob, *scratch;
+    sqlite3_int64 keys_i[PK_BLOCK_ROWS];
+    sqlite3_value *keys_v[PK_BLOCK_ROWS]; /* keys that are not integers (copies), else NULL */
+    int nrows, pos, bad;                  /* rows in the block, the current one, the refused one */
+    char *bad_msg;                        /* the refused row's error                           */
+    pk_buf text;
 } score_cursor;
 
 typedef struct score_vtab {
@@ -94,11 +113,34 @@ static int score_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
     if (!c) return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
     c->db = ((score_vtab *)vt)->db;
+    c->bad = -1;
+    pk_buf_init(&c->text, &pk_sql_alloc, 0);
     *out = &c->base;
     return SQLITE_OK;
 }
 
+static void block_clear(score_cursor *c) {
+    for (int i = 0; i < c->nrows; i++) {
+        sqlite3_value_free(c->keys_v[i]);
+        c->keys_v[i] = NULL;
+    }
+    c->nrows = c->pos = 0;
+    c->bad = -1;
+    sqlite3_free(c->bad_msg);
+    c->bad_msg = NULL;
+}
+
 static void cursor_reset(score_cursor *c) {
+    block_clear(c);
+    if (c->entry) pk_sql_entry_release(c->entry);
+    c->entry = NULL;
+    c->m = NULL;
+    sqlite3_free(c->X);
+    sqlite3_free(c->pred);
+    sqlite3_free(c->prob);
+    sqlite3_free(c->scratch);
+    c->X = c->pred = c->prob = c->scratch = NULL;
+    pk_buf_free(&c->text);
     sqlite3_finalize(c->stmt);
     c->stmt = NULL;
     sqlite3_value_free(c->model);
@@ -150,7 +192,7 @@ static char *query_text(score_cursor *c, const char *sql, sqlite3_value *v, int 
 }
 
 /* The scoring statement's SQL for the model's feature names (a JSON array) and the source. */
-static int build_sql(score_cursor *c, const char *source, int proba, char **out) {
+static int build_sql(score_cursor *c, const char *source, int proba, int block, char **out) {
     *out = NULL;
     sqlite3_stmt *names = NULL, *cols = NULL;
     char *args = NULL, *missing = NULL, *key = NULL;
@@ -219,7 +261,9 @@ static int build_sql(score_cursor *c, const char *source, int proba, char **out)
         rc = fail(c, sqlite3_mprintf("model_score: table %s has no column %s", source, missing));
         goto done;
     }
-    if (proba)
+    if (block)
+        *out = sqlite3_mprintf("SELECT %s%s FROM \"%w\"", key, args, source);
+    else if (proba)
         *out = sqlite3_mprintf("SELECT %s, model_predict(?1%s), model_predict_proba(?1%s) FROM "
                                "\"%w\"",
                                key, args, args, source);
@@ -237,8 +281,145 @@ done:
     return rc;
 }
 
+/* The compiled model when model_score can score it in blocks (numeric, a block kernel for
+ * predict), with the cursor's buffers; 0 otherwise (the row path) or an SQLite error code. */
+static int block_setup(score_cursor *c, int proba, int *block) {
+    *block = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, "SELECT model_score_handle(?1)", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, c->model);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        c->entry = pk_sql_entry_hold(sqlite3_column_value(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) return fail_db(c);
+    if (!c->entry) return SQLITE_OK; /* the row path reports the model's error */
+    const pk_model *m = pk_sql_entry_model(c->entry);
+    if (m->col_kind || !pk_model_has_block(m, PK_PREDICT)) {
+        pk_sql_entry_release(c->entry);
+        c->entry = NULL;
+        return SQLITE_OK;
+    }
+    c->m = m;
+    c->proba = proba;
+    size_t nf = m->n_features ? m->n_features : 1;
+    c->X = sqlite3_malloc64(PK_BLOCK_ROWS * nf * sizeof(double));
+    c->pred = sqlite3_malloc64(PK_BLOCK_ROWS * (m->width[PK_PREDICT] + 1) * sizeof(double));
+    c->prob = sqlite3_malloc64(PK_BLOCK_ROWS * (m->width[PK_PREDICT_PROBA] + 1) * sizeof(double));
+    c->scratch = sqlite3_malloc64(pk_model_block_scratch_len(m) * sizeof(double));
+    if (!c->X || !c->pred || !c->prob || !c->scratch) return SQLITE_NOMEM;
+    *block = 1;
+    return SQLITE_OK;
+}
+
+/* Reads the statement's current row into block row r: 0, or 1 with c->bad_msg set (a value
+ * model_predict refuses), or -1 out of memory. */
+static int block_read(score_cursor *c, int r) {
+    const pk_model *m = c->m;
+    sqlite3_value *k = sqlite3_column_value(c->stmt, 0);
+    c->keys_v[r] = NULL;
+    if (sqlite3_value_type(k) == SQLITE_INTEGER) {
+        c->keys_i[r] = sqlite3_value_int64(k);
+    } else {
+        c->keys_v[r] = sqlite3_value_dup(k);
+        if (!c->keys_v[r]) return -1;
+    }
+    double *x = c->X + (size_t)r * m->n_features;
+    for (size_t j = 0; j < m->n_features; j++) {
+        sqlite3_value *v = sqlite3_column_value(c->stmt, (int)j + 1);
+        switch (sqlite3_value_type(v)) {
+        case SQLITE_FLOAT:
+            x[j] = sqlite3_value_double(v);
+            break;
+        case SQLITE_INTEGER:
+            x[j] = (double)sqlite3_value_int64(v);
+            break;
+        case SQLITE_NULL:
+            x[j] = NAN;
+            break;
+        case SQLITE_TEXT: {
+            pk_cell cell = {PK_CELL_TEXT, 0, (const char *)sqlite3_value_text(v),
+                            (size_t)sqlite3_value_bytes(v)};
+            if (!cell.s) return -1;
+            pk_err err;
+            pk_err_clear(&err);
+            if (pk_cell_number(m, j, &cell, &x[j], &err) != PK_OK) {
+                c->bad_msg = sqlite3_mprintf("model_predict: %s", err.msg);
+                return c->bad_msg ? 1 : -1;
+            }
+            break;
+        }
+        default:
+            c->bad_msg = sqlite3_mprintf("model_predict: feature %llu ('%s') is a BLOB: %s takes "
+                                         "numbers",
+                                         (unsigned long long)(j + 1), m->feature_names[j], m->cls);
+            return c->bad_msg ? 1 : -1;
+        }
+    }
+    return 0;
+}
+
+/* Runs `meth` on rows [0, n) of the block; on an error the refused row becomes c->bad (when
+ * earlier than the one known) with its message. */
+static void block_run(score_cursor *c, pk_method meth, double *out, int n) {
+    size_t bad = 0;
+    pk_err err;
+    pk_err_clear(&err);
+    if (pk_model_run_block(c->m, meth, c->X, (size_t)n, c->scratch, out, &bad, &err) == PK_OK)
+        return;
+    if (c->bad >= 0 && (int)bad >= c->bad) return;
+    sqlite3_free(c->bad_msg);
+    c->bad_msg = sqlite3_mprintf("model_predict%s: %s", meth == PK_PREDICT ? "" : "_proba",
+                                 err.msg[0] ? err.msg : pk_code_label(err.code));
+    c->bad = (int)bad;
+}
+
+/* The next block of rows: read up to PK_BLOCK_ROWS (stopping at a refused value), score them. */
+static int block_fill(score_cursor *c) {
+    block_clear(c);
+    while (c->nrows < PK_BLOCK_ROWS) {
+        int s = sqlite3_step(c->stmt);
+        if (s == SQLITE_DONE) break;
+        if (s != SQLITE_ROW) return fail_db(c);
+        int r = block_read(c, c->nrows);
+        if (r < 0) return SQLITE_NOMEM;
+        if (r > 0) {
+            c->bad = c->nrows;
+            c->nrows++; /* its key slot is freed with the block */
+            break;
+        }
+        c->nrows++;
+    }
+    int good = c->bad >= 0 ? c->bad : c->nrows;
+    if (good > 0) block_run(c, PK_PREDICT, c->pred, good);
+    good = c->bad >= 0 ? c->bad : c->nrows;
+    if (good > 0 && c->proba) block_run(c, PK_PREDICT_PROBA, c->prob, good);
+    return SQLITE_OK;
+}
+
+/* Moves to block row c->pos: its error when it is the refused one; eof after the last. */
+static int block_at(score_cursor *c) {
+    if (c->pos == c->bad) {
+        c->eof = 1;
+        char *msg = c->bad_msg;
+        c->bad_msg = NULL;
+        return fail(c, msg);
+    }
+    if (c->pos >= c->nrows)
+        c->eof = 1;
+    else
+        c->n++;
+    return SQLITE_OK;
+}
+
 static int score_next(sqlite3_vtab_cursor *cur) {
     score_cursor *c = (score_cursor *)cur;
+    if (c->entry) {
+        if (++c->pos >= c->nrows && c->nrows == PK_BLOCK_ROWS && c->bad < 0) {
+            int rc = block_fill(c);
+            if (rc != SQLITE_OK) return rc;
+        }
+        return block_at(c);
+    }
     int s = sqlite3_step(c->stmt);
     if (s == SQLITE_ROW) {
         c->n++;
@@ -277,14 +458,21 @@ static int score_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr
     if (!predict)
         return fail(c, sqlite3_mprintf("model_score: the model has no predict (score "
                                        "transformers with model_transform)"));
+    int block;
+    rc = block_setup(c, proba, &block);
+    if (rc != SQLITE_OK) return rc;
     char *sql = NULL;
-    rc = build_sql(c, (const char *)sqlite3_value_text(c->source), proba, &sql);
+    rc = build_sql(c, (const char *)sqlite3_value_text(c->source), proba, block, &sql);
     if (rc != SQLITE_OK) return rc;
     rc = sqlite3_prepare_v2(c->db, sql, -1, &c->stmt, NULL);
     sqlite3_free(sql);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_value(c->stmt, 1, c->model);
+    if (rc == SQLITE_OK && !block) rc = sqlite3_bind_value(c->stmt, 1, c->model);
     if (rc != SQLITE_OK) return fail_db(c);
     c->eof = 0;
+    if (block) {
+        rc = block_fill(c);
+        return rc != SQLITE_OK ? rc : block_at(c);
+    }
     return score_next(cur);
 }
 
@@ -301,7 +489,28 @@ static int score_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
     case COL_SOURCE:
         sqlite3_result_value(ctx, c->source);
         break;
-    default:
+    case COL_KEY:
+    case COL_PREDICTION:
+    case COL_PROBA:
+        if (c->entry) {
+            const pk_model *m = c->m;
+            int r = c->pos;
+            if (col == COL_KEY) {
+                if (c->keys_v[r])
+                    sqlite3_result_value(ctx, c->keys_v[r]);
+                else
+                    sqlite3_result_int64(ctx, c->keys_i[r]);
+            } else if (col == COL_PREDICTION) {
+                pk_sql_result_out(ctx, m, PK_PREDICT, c->pred + (size_t)r * m->width[PK_PREDICT],
+                                  &c->text);
+            } else if (c->proba) {
+                pk_sql_result_out(ctx, m, PK_PREDICT_PROBA,
+                                  c->prob + (size_t)r * m->width[PK_PREDICT_PROBA], &c->text);
+            } else {
+                sqlite3_result_null(ctx);
+            }
+            break;
+        }
         sqlite3_result_value(ctx, sqlite3_column_value(c->stmt, col));
         if (col == COL_PROBA && sqlite3_column_type(c->stmt, col) == SQLITE_TEXT)
             sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);

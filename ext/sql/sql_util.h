@@ -89,6 +89,7 @@ typedef struct pk_conn_state {
     void *model_cache;                     /* owned by sql_model.c */
     pk_each_aux each_aux[2];               /* sql_each.c: pickle_each / pickle_tree modules */
     void (*model_cache_free)(void *cache); /* called on close when model_cache != NULL */
+    void *resolve_cache;                   /* sql_resolve.c: references already resolved */
     /* sql_registry.c / sql_events.c: the registry's connection-level state */
     int reg_depth;        /* > 0 while the extension runs SQL of its own on the registry */
     int event_writing;    /* > 0 while ml_log() inserts into ml_events */

@@ -10,6 +10,9 @@
  * thresholds. The tree is wrapped in a DecisionTree estimator (tests/fuzz/tree_graph.h),
  * compiled, and, when it compiles, predict (and predict_proba) run on rows mixing ordinary
  * values, the thresholds themselves, +-0, NaN and huge values.
+ * The same rows are then scored together with pk_model_run_block (the forest's block kernel:
+ * rows in lock step through each tree): every row's output and error code must equal the row
+ * kernel's, bit for bit.
  * Invariants besides ASan/UBSan: a failed compile is PK_EMODEL with a message; a compiled
  * tree's probabilities lie in [0, 1]; a run ends (libFuzzer's -timeout catches an endless walk).
  */
@@ -18,15 +21,48 @@
 #include "tree_graph.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define MAX_NODES 256
 #define NT_FOREST 9
 
+#define ROWS 12
+
+/* Scores the rows X (ROWS x nf) with pk_model_run_block, restarting after each refused row,
+ * and checks outputs and codes against the row kernel's (want, codes). */
+static void check_block(const pk_model *m, int meth, const double *X, size_t nf, const double *want,
+                        const pk_code *codes) {
+    size_t w = m->width[meth];
+    double *scratch = malloc(pk_model_block_scratch_len(m) * sizeof(double));
+    double out[ROWS * 64];
+    if (!scratch) return;
+    size_t r = 0;
+    while (r < ROWS) {
+        pk_err err;
+        pk_err_clear(&err);
+        size_t bad = 0;
+        pk_code rc = pk_model_run_block(m, (pk_method)meth, X + r * nf, ROWS - r, scratch,
+                                        out + r * w, &bad, &err);
+        size_t end = rc == PK_OK ? ROWS : r + bad;
+        for (size_t i = r; i < end; i++) {
+            FUZZ_CHECK(codes[i] == PK_OK);
+            FUZZ_CHECK(memcmp(out + i * w, want + i * w, w * sizeof(double)) == 0);
+        }
+        if (rc == PK_OK) break;
+        FUZZ_CHECK(end < ROWS && codes[end] == rc && err.msg[0]);
+        r = end + 1;
+    }
+    free(scratch);
+}
+
 static void run_rows(const pk_model *m, const uint8_t *rec, size_t n, size_t rs, size_t nf) {
     double scratch[4096], out[64], x[8];
+    double X[ROWS * 8], got[2][ROWS * 64];
+    pk_code codes[2][ROWS];
     if (pk_model_scratch_len(m) > 4096 || pk_model_out_len(m) > 64) return;
     static const double special[] = {0.0, -0.0, NAN, 1e300, -1e300, 0.1, -0.5, 3.0};
-    for (size_t r = 0; r < 12; r++) {
+    for (size_t r = 0; r < ROWS; r++) {
         for (size_t j = 0; j < nf; j++) {
             size_t k = (r * 7 + j * 3) % (n + 8);
             if (k < n)
@@ -35,10 +71,15 @@ static void run_rows(const pk_model *m, const uint8_t *rec, size_t n, size_t rs,
                 x[j] = special[k - n];
             if (r % 3 == 0 && isnan(x[j])) x[j] = 0.25;
         }
+        memcpy(X + r * nf, x, nf * sizeof(double));
         for (int meth = PK_PREDICT; meth <= PK_PREDICT_PROBA; meth++) {
             pk_err err;
             pk_err_clear(&err);
             pk_code rc = pk_model_run(m, (pk_method)meth, x, scratch, out, &err);
+            codes[meth - PK_PREDICT][r] = rc;
+            if (rc == PK_OK && m->width[meth] <= 64)
+                memcpy(got[meth - PK_PREDICT] + r * m->width[meth], out,
+                       m->width[meth] * sizeof(double));
             if (rc != PK_OK) {
                 FUZZ_CHECK(err.code != PK_OK && err.msg[0]);
                 continue;
@@ -50,6 +91,9 @@ static void run_rows(const pk_model *m, const uint8_t *rec, size_t n, size_t rs,
                 FUZZ_CHECK(out[0] >= 0 && out[0] < (double)m->n_classes);
         }
     }
+    for (int meth = PK_PREDICT; meth <= PK_PREDICT_PROBA; meth++)
+        if (m->shape[meth] != PK_OUT_NONE)
+            check_block(m, meth, X, nf, got[meth - PK_PREDICT], codes[meth - PK_PREDICT]);
 }
 
 static void try_model(const pk_value *o, const uint8_t *rec, size_t n, size_t rs, size_t nf) {

@@ -170,6 +170,55 @@ static void test_json_double_nonfinite(void **state) {
     assert_int_equal(LIVE, 0);
 }
 
+/* pk_json_double_array (the per-row proba writer) equals pk_json_double element by element, on
+ * edge values and a spread of doubles, and stays inside its documented bound. */
+static void test_json_double_array(void **state) {
+    (void)state;
+    double v[64] = {NAN,
+                    INFINITY,
+                    -INFINITY,
+                    -0.0,
+                    0.0,
+                    5e-324,
+                    -2.2250738585072014e-308,
+                    1.7976931348623157e308,
+                    0.1,
+                    1e16,
+                    1e-5,
+                    123.5,
+                    0.53,
+                    1.0 / 3.0};
+    size_t n = 14;
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    while (n < 64) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        double d;
+        memcpy(&d, &s, sizeof d);
+        v[n++] = d;
+    }
+    pk_buf want;
+    pk_buf_init(&want, &CA, 0);
+    pk_buf_putc(&want, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) pk_buf_putc(&want, ',');
+        assert_int_equal(pk_json_double(&want, v[i]), PK_OK);
+    }
+    pk_buf_putc(&want, ']');
+    char got[2 + 64 * (PK_JSON_DOUBLE_MAX + 1)];
+    size_t len = pk_json_double_array(got, v, n);
+    assert_int_equal(len, want.len);
+    assert_memory_equal(got, want.data, len);
+    pk_buf_free(&want);
+    for (size_t i = 0; i < n; i++) { /* one element: within the per-element bound */
+        char one[2 + PK_JSON_DOUBLE_MAX + 1];
+        assert_true(pk_json_double_array(one, &v[i], 1) <= sizeof one);
+    }
+    assert_int_equal(pk_json_double_array(got, v, 0), 2);
+    assert_memory_equal(got, "[]", 2);
+}
+
 /* Runs python code, returns its stdout (malloc'd) or NULL when python is missing. */
 static char *run_python(const char *code, size_t *len) {
     FILE *f = fopen("/usr/bin/python3", "rb");
@@ -634,6 +683,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_float_repr_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_double_nonfinite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_double_array, setup, teardown),
         cmocka_unit_test_setup_teardown(test_float_repr_vs_python, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bigint_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bigint_vs_python, setup, teardown),

@@ -1,0 +1,791 @@
+/*
+ * pk_vectorizer.c - scikit-learn's text vectorizers (CountVectorizer, TfidfVectorizer,
+ * HashingVectorizer), TfidfTransformer, and pipelines that start with a vectorizer; the
+ * document stays a sparse row (pk_sparse) up to the first step that needs it dense.
+ *
+ * A document's row, as scikit-learn 1.2 builds it (docs/text.md):
+ *   Count/Tfidf  analyzer features (pk_text.h) looked up in vocabulary_ (a pk_strmap built at
+ *                compile time); counts per column; columns ascending (_count_vocab's
+ *                sort_indices); binary -> 1; values in `dtype` (float32 rounds).
+ *   Hashing      MurmurHash3 (seed 0) of each feature's UTF-8 as a signed 32-bit h; column
+ *                |h| mod n_features (|-2^31| taken as 2^31), value -1 when alternate_sign and h
+ *                < 0, else 1; sum_duplicates (columns ascending; a zero sum stays an explicit
+ *                entry); binary -> 1 (after the sums, so a cancelled entry becomes 1); norm.
+ *   TfidfTransformer (alone, or TfidfVectorizer._tfidf): sublinear_tf -> log(v) + 1; use_idf ->
+ *                v * idf: with _idf_diag (a pickled csr diagonal matrix, scikit-learn 1.2-1.4)
+ *                that is scipy's csr_matmat, which writes the row's columns in reverse order and
+ *                drops zero products; with an idf_ array (>= 1.5) in place. Then norm.
+ *   norm         l2: s = sum of v*v in data order, in double (each square in the row's dtype),
+ *                v / sqrt(s) unless s == 0; l1: the same with |v|. As sklearn's
+ *                inplace_csr_row_normalize_l1/l2.
+ * The data order matters: the next step sums in it (a linear model's sparse dot is scipy's
+ * csr_matvec: from 0.0, the row's entries in data order), so the row keeps it.
+ *
+ * Text pipelines: vectorizer, then any sparse -> sparse steps (TfidfTransformer), then the next
+ * step takes the sparse row when its family has a sparse kernel (m->sfn: linear classifiers,
+ * naive Bayes, TruncatedSVD), or the row made dense when it has at most PK_TEXT_DENSE_MAX
+ * columns and scikit-learn accepts sparse input for it; later steps run densely.
+ *
+ * Refused: input='filename'/'file' (would read files), callables (preprocessor, tokenizer,
+ * analyzer, strip_accents: user code), token patterns outside pk_regex.h's subset, a vocabulary
+ * with an index outside [0, len), dtype other than float64/float32/int types.
+ */
+#include "pk_model_impl.h"
+
+#include "pk_ndarray.h"
+#include "pk_text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The widest row made dense for a step without a sparse kernel. */
+#define PK_TEXT_DENSE_MAX 100000
+
+enum { NORM_NONE, NORM_L1, NORM_L2 };
+enum { DT_F64, DT_F32, DT_INT };
+
+typedef struct pk_tfidf {
+    int norm, use_idf, sublinear, f32_idf;
+    int reverse;       /* _idf_diag: csr_matmat's reversed order  */
+    const double *idf; /* n values                                 */
+    size_t n;
+} pk_tfidf;
+
+typedef struct pk_vec {
+    pk_analyzer an;
+    pk_regex *re;
+    pk_strmap stop, vocab;
+    int hashing, alternate_sign, binary, dtype, norm;
+    size_t n_out;
+    pk_tfidf *tfidf; /* TfidfVectorizer */
+} pk_vec;
+
+/* An allocator drawing from the model's arena (frees are no-ops: the arena goes at once). */
+static void *arena_malloc(void *ctx, size_t n) {
+    return pk_arena_alloc(ctx, n);
+}
+static void arena_free(void *ctx, void *p) {
+    (void)ctx;
+    (void)p;
+}
+
+/* ---- the row's arithmetic ------------------------------------------------------------------ */
+
+static double rnd(double v, int f32) {
+    return f32 ? (double)(float)v : v;
+}
+
+static void normalize(pk_sparse *x, int norm) {
+    if (norm == NORM_NONE) return;
+    double s = 0.0;
+    for (size_t i = 0; i < x->nnz; i++) {
+        double v = x->val[i];
+        if (norm == NORM_L1)
+            s += fabs(v);
+        else
+            s += x->f32 ? (double)((float)v * (float)v) : v * v;
+    }
+    if (s == 0.0) return;
+    if (norm == NORM_L2) s = sqrt(s);
+    for (size_t i = 0; i < x->nnz; i++)
+        x->val[i] = rnd(x->val[i] / s, x->f32);
+}
+
+static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, pk_err *err) {
+    if (T->use_idf && x->nnz && x->idx[x->nnz - 1] >= T->n)
+        return pk_err_set(err, PK_EFEATURE, -1, -1,
+                          "TfidfTransformer: column %u is beyond its %zu features",
+                          x->idx[x->nnz - 1], T->n);
+    if (T->sublinear)
+        for (size_t i = 0; i < x->nnz; i++)
+            x->val[i] = x->f32 ? (double)(logf((float)x->val[i]) + 1.0f) : log(x->val[i]) + 1.0;
+    if (T->use_idf) {
+        int f32 = x->f32 && T->f32_idf;
+        if (!T->reverse) {
+            for (size_t i = 0; i < x->nnz; i++)
+                x->val[i] = rnd(x->val[i] * T->idf[x->idx[i]], x->f32);
+        } else {
+            /* csr_matmat: products in the result dtype, columns in reverse, zeros dropped */
+            size_t k = 0, n = x->nnz;
+            for (size_t i = 0; i < n / 2; i++) {
+                uint32_t ti = x->idx[i];
+                double tv = x->val[i];
+                x->idx[i] = x->idx[n - 1 - i];
+                x->val[i] = x->val[n - 1 - i];
+                x->idx[n - 1 - i] = ti;
+                x->val[n - 1 - i] = tv;
+            }
+            for (size_t i = 0; i < n; i++) {
+                double v = f32 ? (double)((float)x->val[i] * (float)T->idf[x->idx[i]])
+                               : x->val[i] * T->idf[x->idx[i]];
+                if (v == 0.0) continue;
+                x->idx[k] = x->idx[i];
+                x->val[k++] = v;
+            }
+            x->nnz = k;
+            x->f32 = f32;
+        }
+    }
+    normalize(x, T->norm);
+    return PK_OK;
+}
+
+/* ---- analysing a document ------------------------------------------------------------------ */
+
+typedef struct feat_ctx {
+    const pk_vec *V;
+    pk_text_ws *ws;
+    size_t n;
+    pk_err *err;
+} feat_ctx;
+
+static pk_code add_feature(void *p, const uint8_t *s, size_t n) {
+    feat_ctx *f = p;
+    const pk_vec *V = f->V;
+    uint32_t code;
+    if (V->hashing) {
+        int32_t h = pk_murmur3_32(s, n, 0);
+        uint32_t a = h == INT32_MIN ? 0x80000000u : (uint32_t)(h < 0 ? -h : h);
+        code = (uint32_t)(a % V->n_out) << 1 | (V->alternate_sign && h < 0);
+    } else if (!pk_strmap_get(&V->vocab, (const char *)s, n, &code)) {
+        return PK_OK;
+    }
+    pk_text_ws *ws = f->ws;
+    pk_code rc =
+        pk_text_ws_need(ws, (void **)&ws->feat, &ws->feat_cap, f->n + 1, sizeof(uint32_t), f->err);
+    if (rc) return rc;
+    ws->feat[f->n++] = code;
+    return PK_OK;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void sort_u32(uint32_t *a, size_t n) {
+    if (n > 32) {
+        qsort(a, n, sizeof *a, cmp_u32);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+/* The vectorizer's row for doc, in ws->idx / ws->val. */
+static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                         pk_sparse *x, pk_err *err) {
+    const pk_vec *V = m->impl;
+    feat_ctx f = {V, ws, 0, err};
+    size_t cap = m->arena->budget ? m->arena->budget : (size_t)PK_DEFAULT_MAX_MODEL_BYTES;
+    pk_code rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
+    if (rc) return rc;
+    sort_u32(ws->feat, f.n);
+    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, f.n + 1, sizeof(uint32_t), err);
+    if (!rc)
+        rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, f.n + 1, sizeof(double), err);
+    if (rc) return rc;
+    size_t k = 0;
+    int f32 = V->dtype == DT_F32;
+    for (size_t i = 0; i < f.n;) {
+        uint32_t col = V->hashing ? ws->feat[i] >> 1 : ws->feat[i];
+        double sum = 0;
+        while (i < f.n && (V->hashing ? ws->feat[i] >> 1 : ws->feat[i]) == col) {
+            sum += V->hashing && (ws->feat[i] & 1) ? -1.0 : 1.0;
+            i++;
+        }
+        /* alternate signs may cancel: sum_duplicates keeps the explicit 0 (binary makes it 1) */
+        ws->idx[k] = col;
+        ws->val[k++] = V->binary ? 1.0 : rnd(sum, f32);
+    }
+    x->nnz = k;
+    x->idx = ws->idx;
+    x->val = ws->val;
+    x->f32 = f32;
+    if (V->tfidf) return tfidf_apply(V->tfidf, x, err);
+    if (V->hashing) normalize(x, V->norm);
+    return PK_OK;
+}
+
+/* Columns ascending (for showing a row; values unchanged). */
+static void sort_sparse(pk_sparse *x) {
+    for (size_t i = 1; i < x->nnz; i++) {
+        uint32_t c = x->idx[i];
+        double v = x->val[i];
+        size_t j = i;
+        while (j > 0 && x->idx[j - 1] > c) {
+            x->idx[j] = x->idx[j - 1];
+            x->val[j] = x->val[j - 1];
+            j--;
+        }
+        x->idx[j] = c;
+        x->val[j] = v;
+    }
+}
+
+static int descending(const pk_sparse *x) {
+    for (size_t i = 1; i < x->nnz; i++)
+        if (x->idx[i] > x->idx[i - 1]) return 0;
+    return 1;
+}
+
+static void show_order(pk_sparse *x) {
+    if (descending(x)) {
+        for (size_t i = 0; i < x->nnz / 2; i++) {
+            uint32_t c = x->idx[i];
+            double v = x->val[i];
+            x->idx[i] = x->idx[x->nnz - 1 - i];
+            x->val[i] = x->val[x->nnz - 1 - i];
+            x->idx[x->nnz - 1 - i] = c;
+            x->val[x->nnz - 1 - i] = v;
+        }
+    }
+    sort_sparse(x);
+}
+
+static pk_code vec_text(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
+                        struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                        pk_err *err) {
+    (void)meth;
+    (void)scratch;
+    (void)out;
+    pk_code rc = vectorize(m, doc, n, ws, sv, err);
+    if (rc == PK_OK) show_order(sv);
+    return rc;
+}
+
+/* A text model's methods called with numbers. */
+static pk_code takes_text(const pk_model *m, const double *x, double *scratch, double *out,
+                          pk_err *err) {
+    (void)x;
+    (void)scratch;
+    (void)out;
+    return pk_err_set(err, PK_EMODEL, -1, -1, "%s takes a document (one TEXT value)", m->cls);
+}
+
+pk_code pk_model_run_text_cell(const pk_model *m, pk_method meth, const pk_cell *doc,
+                               double *scratch, double *out, pk_sparse *sv, pk_err *err) {
+    pk_text_ws *ws = pk_scratch_ws(scratch);
+    if (!ws) return pk_err_set(err, PK_EMODEL, -1, -1, "%s: no text workspace given", m->cls);
+    if (doc->type != PK_CELL_TEXT) {
+        const char *what = doc->type == PK_CELL_NULL ? "NULL" : "a number";
+        if (m->feature_names)
+            return pk_err_set(err, PK_EFEATURE, -1, -1, "feature 1 ('%s') is %s: %s takes TEXT",
+                              m->feature_names[0], what, m->cls);
+        return pk_err_set(err, PK_EFEATURE, -1, -1, "the document is %s: %s takes TEXT", what,
+                          m->cls);
+    }
+    return pk_model_run_text(m, meth, (const uint8_t *)doc->s, doc->len, ws, scratch, out, sv, err);
+}
+
+/* The typed entry (col_kind {PK_COL_TEXT}): the document is the row's one cell. A sparse
+ * transform is written dense into out (a ColumnTransformer's block). */
+static pk_code text_cell(const pk_model *m, pk_method meth, const pk_cell *row, double *scratch,
+                         double *out, pk_err *err) {
+    pk_sparse sv;
+    memset(&sv, 0, sizeof sv);
+    pk_code rc = pk_model_run_text_cell(m, meth, &row[0], scratch, out, &sv, err);
+    if (rc || !(meth == PK_TRANSFORM && m->sparse_out)) return rc;
+    memset(out, 0, m->width[PK_TRANSFORM] * sizeof(double));
+    for (size_t k = 0; k < sv.nnz; k++)
+        out[sv.idx[k]] = sv.val[k];
+    return PK_OK;
+}
+
+static pk_code text_cpredict(const pk_model *m, const pk_cell *row, double *scratch, double *out,
+                             pk_err *err) {
+    return text_cell(m, PK_PREDICT, row, scratch, out, err);
+}
+static pk_code text_cproba(const pk_model *m, const pk_cell *row, double *scratch, double *out,
+                           pk_err *err) {
+    return text_cell(m, PK_PREDICT_PROBA, row, scratch, out, err);
+}
+static pk_code text_ctransform(const pk_model *m, const pk_cell *row, double *scratch, double *out,
+                               pk_err *err) {
+    return text_cell(m, PK_TRANSFORM, row, scratch, out, err);
+}
+static pk_code text_cdecision(const pk_model *m, const pk_cell *row, double *scratch, double *out,
+                              pk_err *err) {
+    return text_cell(m, PK_DECISION, row, scratch, out, err);
+}
+
+/* A text model's methods: a typed kernel for the row of one document, and a numeric one that
+ * refuses numbers. */
+static void text_method(pk_mc *c, pk_method k, pk_out_shape shape, size_t width) {
+    static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {text_cpredict, text_cproba,
+                                                           text_ctransform, text_cdecision};
+    pk_mc_method(c, k, shape, width, takes_text);
+    c->m->cfn[k] = cfns[k];
+}
+
+/* One PK_COL_TEXT column, the workspace slot in front of the scratch. */
+static pk_code declare_text_input(pk_mc *c, pk_text_fn fn) {
+    pk_model *m = c->m;
+    m->text_input = 1;
+    m->text_ws = 1;
+    m->text_fn = fn;
+    m->n_features = 1;
+    m->scratch += PK_WS_DOUBLES;
+    return pk_mc_col_kinds(c, PK_COL_TEXT);
+}
+
+/* ---- compiling --------------------------------------------------------------------------- */
+
+static int is_str(const pk_value *v, const char *s) {
+    return v && v->kind == PK_STR && strcmp(v->u.s.ptr, s) == 0;
+}
+
+static int is_none(const pk_value *v) {
+    return !v || v->kind == PK_NONE;
+}
+
+static pk_code read_norm(pk_mc *c, const char *cls, int *norm) {
+    const pk_value *v = pk_attr(c->obj, "norm");
+    if (is_none(v))
+        *norm = NORM_NONE;
+    else if (is_str(v, "l2"))
+        *norm = NORM_L2;
+    else if (is_str(v, "l1"))
+        *norm = NORM_L1;
+    else
+        return pk_mc_fail(c, "%s.norm is not 'l1', 'l2' or None", cls);
+    return PK_OK;
+}
+
+/* dtype: numpy.float64 / float32 / integer types, as a type, a dtype or a name. */
+static pk_code read_dtype(pk_mc *c, const char *cls, int *dt) {
+    const pk_value *v = pk_attr(c->obj, "dtype");
+    const char *name = NULL;
+    char kind = 0;
+    size_t size = 0;
+    if (is_none(v)) {
+        *dt = DT_F64;
+        return PK_OK;
+    }
+    if (v->kind == PK_GLOBAL)
+        name = v->u.g.name;
+    else if (v->kind == PK_STR)
+        name = v->u.s.ptr;
+    else if (v->kind == PK_DTYPE) {
+        kind = v->u.dt->kind;
+        size = v->u.dt->itemsize;
+    }
+    if (name) {
+        if (strcmp(name, "float64") == 0 || strcmp(name, "float") == 0 ||
+            strcmp(name, "double") == 0) {
+            kind = 'f';
+            size = 8;
+        } else if (strcmp(name, "float32") == 0 || strcmp(name, "single") == 0) {
+            kind = 'f';
+            size = 4;
+        } else if (strncmp(name, "int", 3) == 0 || strncmp(name, "uint", 4) == 0 ||
+                   strcmp(name, "intc") == 0) {
+            kind = 'i';
+            size = 8;
+        }
+    }
+    if (kind == 'f' && size == 8)
+        *dt = DT_F64;
+    else if (kind == 'f' && size == 4)
+        *dt = DT_F32;
+    else if (kind == 'i' || kind == 'u')
+        *dt = DT_INT;
+    else
+        return pk_mc_fail(c, "%s.dtype is not float64, float32 or an integer type", cls);
+    return PK_OK;
+}
+
+/* The idf vector of a TfidfTransformer object: idf_ (an array) or _idf_diag's diagonal. */
+static pk_code read_idf(pk_mc *c, const pk_value *obj, pk_tfidf *T) {
+    const pk_value *saved = c->obj;
+    c->obj = obj;
+    pk_mc_arr a;
+    pk_code rc;
+    const pk_value *diag = pk_attr(obj, "_idf_diag");
+    if (!is_none(diag)) {
+        double *d;
+        rc = pk_mc_sparse_diag(c, diag, "_idf_diag", &d, &T->n, &T->f32_idf);
+        if (rc) goto out;
+        T->idf = d;
+        T->reverse = 1;
+    } else {
+        rc = pk_mc_array(c, "idf_", 1, &a);
+        if (rc) goto out;
+        T->idf = a.v;
+        T->n = a.n;
+        const pk_value *iv = pk_attr(obj, "idf_");
+        T->f32_idf = iv && iv->kind == PK_NDARRAY && iv->u.arr->dtype &&
+                     iv->u.arr->dtype->u.dt->kind == 'f' && iv->u.arr->dtype->u.dt->itemsize == 4;
+    }
+    rc = PK_OK;
+out:
+    c->obj = saved;
+    return rc;
+}
+
+static pk_code read_tfidf(pk_mc *c, const pk_value *obj, const char *cls, pk_tfidf **out) {
+    const pk_value *saved = c->obj;
+    c->obj = obj;
+    pk_tfidf *T = pk_mc_alloc(c, 1, sizeof *T);
+    if (!T) {
+        c->obj = saved;
+        return c->err->code;
+    }
+    pk_code rc = read_norm(c, cls, &T->norm);
+    T->use_idf = pk_mc_bool(c, "use_idf", 1);
+    T->sublinear = pk_mc_bool(c, "sublinear_tf", 0);
+    c->obj = saved;
+    if (rc) return rc;
+    if (T->use_idf) {
+        rc = read_idf(c, obj, T);
+        if (rc) return rc;
+    }
+    *out = T;
+    return PK_OK;
+}
+
+static pk_code read_analyzer(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
+    const char *cls = c->m->cls;
+    const pk_value *in = pk_attr(c->obj, "input");
+    if (!is_none(in) && !is_str(in, "content"))
+        return pk_mc_fail(c, "%s.input is not 'content' (it would read files)", cls);
+    static const char *const callables[] = {"preprocessor", "tokenizer"};
+    for (size_t i = 0; i < 2; i++)
+        if (!is_none(pk_attr(c->obj, callables[i])))
+            return pk_mc_fail(c, "%s.%s is a callable (user code): it cannot be scored", cls,
+                              callables[i]);
+    const pk_value *an = pk_attr(c->obj, "analyzer");
+    if (is_none(an) || is_str(an, "word"))
+        V->an.kind = PK_AN_WORD;
+    else if (is_str(an, "char"))
+        V->an.kind = PK_AN_CHAR;
+    else if (is_str(an, "char_wb"))
+        V->an.kind = PK_AN_CHAR_WB;
+    else
+        return pk_mc_fail(c,
+                          "%s.analyzer is not 'word', 'char' or 'char_wb' (a callable is user "
+                          "code)",
+                          cls);
+    V->an.lowercase = pk_mc_bool(c, "lowercase", 1);
+    const pk_value *sa = pk_attr(c->obj, "strip_accents");
+    if (is_none(sa) || (sa->kind == PK_BOOL && !sa->u.b))
+        V->an.strip = PK_STRIP_NONE;
+    else if (is_str(sa, "unicode"))
+        V->an.strip = PK_STRIP_UNICODE;
+    else if (is_str(sa, "ascii"))
+        V->an.strip = PK_STRIP_ASCII;
+    else
+        return pk_mc_fail(c, "%s.strip_accents is not 'ascii', 'unicode' or None", cls);
+    const pk_value *ng = pk_attr(c->obj, "ngram_range");
+    int64_t lo = 1, hi = 1;
+    if (!is_none(ng)) {
+        if ((ng->kind != PK_TUPLE && ng->kind != PK_LIST) || ng->u.seq.len != 2 ||
+            pk_as_i64(ng->u.seq.items[0], &lo) || pk_as_i64(ng->u.seq.items[1], &hi))
+            return pk_mc_fail(c, "%s.ngram_range is not a pair of integers", cls);
+    }
+    if (lo < 1 || hi < lo || hi > 1000)
+        return pk_mc_fail(c, "%s.ngram_range (%lld, %lld) is not 1 <= min_n <= max_n <= 1000", cls,
+                          (long long)lo, (long long)hi);
+    V->an.min_n = (size_t)lo;
+    V->an.max_n = (size_t)hi;
+    if (V->an.kind != PK_AN_WORD) return PK_OK;
+    const pk_value *tp = pk_attr(c->obj, "token_pattern");
+    if (!tp || tp->kind != PK_STR) return pk_mc_fail(c, "%s.token_pattern is not a str", cls);
+    V->re = pk_regex_compile(aa, tp->u.s.ptr, tp->u.s.len, c->err);
+    if (!V->re) return c->err->code;
+    V->an.re = V->re;
+    const pk_value *sw = pk_attr(c->obj, "stop_words");
+    if (is_none(sw)) return PK_OK;
+    if (is_str(sw, "english")) {
+        if (!pk_strmap_init(&V->stop, aa, pk_english_stop_words_count))
+            return pk_err_nomem(c->err, -1);
+        for (size_t i = 0; i < pk_english_stop_words_count; i++)
+            if (!pk_strmap_put(&V->stop, pk_english_stop_words[i], strlen(pk_english_stop_words[i]),
+                               1))
+                return pk_err_nomem(c->err, -1);
+    } else if (sw->kind == PK_LIST || sw->kind == PK_TUPLE || sw->kind == PK_SET ||
+               sw->kind == PK_FROZENSET) {
+        if (!pk_strmap_init(&V->stop, aa, sw->u.seq.len)) return pk_err_nomem(c->err, -1);
+        for (size_t i = 0; i < sw->u.seq.len; i++) {
+            const pk_value *w = sw->u.seq.items[i];
+            if (w->kind != PK_STR) continue; /* never equal to a token */
+            if (!pk_strmap_put(&V->stop, w->u.s.ptr, w->u.s.len, 1))
+                return pk_err_nomem(c->err, -1);
+        }
+    } else if (sw->kind == PK_STR) {
+        return pk_mc_fail(c, "%s.stop_words '%s' is not a built-in stop list", cls, sw->u.s.ptr);
+    } else {
+        return pk_mc_fail(c, "%s.stop_words is not 'english', None or a collection of str", cls);
+    }
+    V->an.stop = &V->stop;
+    return PK_OK;
+}
+
+static pk_code read_vocabulary(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
+    const char *cls = c->m->cls;
+    const pk_value *voc = pk_attr(c->obj, "vocabulary_");
+    if (is_none(voc)) return pk_mc_not_fitted(c, "vocabulary_");
+    if (voc->kind != PK_DICT) return pk_mc_fail(c, "%s.vocabulary_ is not a dict", cls);
+    size_t n = voc->u.d.len;
+    if (n == 0 || n > UINT32_MAX / 2) return pk_mc_fail(c, "%s.vocabulary_ has %zu terms", cls, n);
+    if (!pk_strmap_init(&V->vocab, aa, n)) return pk_err_nomem(c->err, -1);
+    for (size_t i = 0; i < n; i++) {
+        const pk_value *k = voc->u.d.keys[i];
+        int64_t idx;
+        if (k->kind != PK_STR || pk_as_i64(voc->u.d.vals[i], &idx) != PK_OK)
+            return pk_mc_fail(c, "%s.vocabulary_ is not a dict of str to int", cls);
+        if (idx < 0 || (uint64_t)idx >= n)
+            return pk_mc_fail(c, "%s.vocabulary_ maps '%.40s' to %lld, outside 0 .. %zu", cls,
+                              k->u.s.ptr, (long long)idx, n - 1);
+        if (!pk_strmap_put(&V->vocab, k->u.s.ptr, k->u.s.len, (uint32_t)idx))
+            return pk_err_nomem(c->err, -1);
+    }
+    V->n_out = n;
+    return PK_OK;
+}
+
+static pk_code declare_text(pk_mc *c, size_t width, pk_text_fn fn) {
+    c->m->kind = PK_MODEL_TRANSFORMER;
+    text_method(c, PK_TRANSFORM, PK_OUT_ARRAY, width);
+    return declare_text_input(c, fn);
+}
+
+pk_code pk_compile_vectorizer(pk_mc *c) {
+    pk_model *m = c->m;
+    const char *cls = m->cls;
+    pk_vec *V = pk_mc_alloc(c, 1, sizeof *V);
+    pk_alloc *aa = pk_mc_alloc(c, 1, sizeof *aa);
+    if (!V || !aa) return c->err->code;
+    aa->malloc = arena_malloc;
+    aa->free = arena_free;
+    aa->ctx = m->arena;
+    pk_code rc = read_analyzer(c, V, aa);
+    if (rc) return rc;
+    V->binary = pk_mc_bool(c, "binary", 0);
+    rc = read_dtype(c, cls, &V->dtype);
+    if (rc) return rc;
+    if (strcmp(cls, "HashingVectorizer") == 0) {
+        V->hashing = 1;
+        double nf;
+        rc = pk_mc_num(c, "n_features", 1048576, &nf);
+        if (rc) return rc;
+        if (!(nf >= 1 && nf <= 2147483647.0) || nf != floor(nf))
+            return pk_mc_fail(c, "HashingVectorizer.n_features is not in 1 .. 2**31 - 1");
+        V->n_out = (size_t)nf;
+        V->alternate_sign = pk_mc_bool(c, "alternate_sign", 1);
+        rc = read_norm(c, cls, &V->norm);
+        if (rc) return rc;
+    } else {
+        rc = read_vocabulary(c, V, aa);
+        if (rc) return rc;
+        if (strcmp(cls, "TfidfVectorizer") == 0) {
+            const pk_value *t = pk_attr(c->obj, "_tfidf");
+            if (is_none(t) || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_tfidf");
+            rc = read_tfidf(c, t, cls, &V->tfidf);
+            if (rc) return rc;
+            if (V->dtype == DT_INT) V->dtype = DT_F64; /* scikit-learn warns and uses float64 */
+            if (V->tfidf->use_idf && V->tfidf->n != V->n_out)
+                return pk_mc_fail(c, "TfidfVectorizer: idf has %zu values for %zu terms",
+                                  V->tfidf->n, V->n_out);
+        }
+    }
+    m->impl = V;
+    m->sparse_out = 1;
+    return declare_text(c, V->n_out, vec_text);
+}
+
+/* ---- TfidfTransformer --------------------------------------------------------------------- */
+
+static pk_code tfidf_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
+    return tfidf_apply(m->impl, x, err);
+}
+
+/* On a dense row (TfidfTransformer alone, fed numbers): its non-zeros as a row, then dense. */
+static pk_code tfidf_dense(const pk_model *m, const double *x, double *scratch, double *out,
+                           pk_err *err) {
+    const pk_tfidf *T = m->impl;
+    size_t n = m->n_features, k = 0;
+    uint32_t *idx = (uint32_t *)(void *)(scratch + n);
+    for (size_t j = 0; j < n; j++) {
+        out[j] = 0.0;
+        if (x[j] != 0.0) {
+            idx[k] = (uint32_t)j;
+            scratch[k++] = x[j];
+        }
+    }
+    pk_sparse sv = {k, idx, scratch, 0};
+    pk_code rc = tfidf_apply(T, &sv, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < sv.nnz; i++)
+        out[sv.idx[i]] = sv.val[i];
+    return PK_OK;
+}
+
+pk_code pk_compile_tfidf(pk_mc *c) {
+    pk_model *m = c->m;
+    pk_tfidf *T;
+    pk_code rc = read_tfidf(c, c->obj, m->cls, &T);
+    if (rc) return rc;
+    if (!T->use_idf) {
+        if (!m->n_features) return pk_mc_not_fitted(c, "n_features_in_");
+        T->n = m->n_features;
+    }
+    rc = pk_mc_features(c, T->n);
+    if (rc) return rc;
+    m->impl = T;
+    m->kind = PK_MODEL_TRANSFORMER;
+    m->stf = tfidf_stf;
+    /* dense use: n values + n indices (as uint32 in doubles' room) */
+    m->scratch = T->n + T->n / 2 + 1;
+    pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, T->n, tfidf_dense);
+    return PK_OK;
+}
+
+/* ---- text pipelines ----------------------------------------------------------------------- */
+
+typedef struct pk_tpipe {
+    const pk_model *vec;
+    const pk_model **stf; /* sparse -> sparse steps */
+    size_t nstf;
+    const pk_model **rest; /* then these, the first fed sparse or densified */
+    size_t nrest;
+    int final_is_est;
+    size_t maxw, width; /* widest dense row; the sparse row's width */
+} pk_tpipe;
+
+/* Classes scikit-learn refuses sparse input for (no dense fallback for them). */
+static int refuses_sparse(const pk_model *s) {
+    static const char *const no[] = {"GaussianNB",
+                                     "CategoricalNB",
+                                     "HistGradientBoostingClassifier",
+                                     "HistGradientBoostingRegressor",
+                                     "LinearDiscriminantAnalysis",
+                                     "QuadraticDiscriminantAnalysis",
+                                     "GaussianMixture",
+                                     "PCA",
+                                     "StandardScaler",
+                                     "RobustScaler",
+                                     "MinMaxScaler",
+                                     "SimpleImputer",
+                                     NULL};
+    for (size_t i = 0; no[i]; i++)
+        if (strcmp(s->cls, no[i]) == 0) return 1;
+    return 0;
+}
+
+static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
+                          struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                          pk_err *err) {
+    const pk_tpipe *P = m->impl;
+    pk_code rc = vectorize(P->vec, doc, n, ws, sv, err);
+    for (size_t i = 0; rc == PK_OK && i < P->nstf; i++)
+        rc = P->stf[i]->stf(P->stf[i], sv, err);
+    if (rc) return rc;
+    if (P->nrest == 0) {
+        show_order(sv);
+        return PK_OK;
+    }
+    double *buf[2] = {scratch, scratch + P->maxw};
+    double *sub = scratch + 2 * P->maxw;
+    const double *in = NULL;
+    for (size_t i = 0; i < P->nrest; i++) {
+        const pk_model *s = P->rest[i];
+        int last = i + 1 == P->nrest;
+        pk_method mi = last && P->final_is_est ? meth : PK_TRANSFORM;
+        double *dst = last ? out : buf[i % 2];
+        if (i == 0 && s->sfn[mi]) {
+            rc = s->sfn[mi](s, sv, sub, dst, err);
+        } else if (i == 0) {
+            /* ws->dense is kept all zero between documents */
+            size_t had = ws->dense_cap;
+            rc = pk_text_ws_need(ws, (void **)&ws->dense, &ws->dense_cap, P->width + 1,
+                                 sizeof(double), err);
+            if (rc) return rc;
+            if (ws->dense_cap != had) memset(ws->dense, 0, ws->dense_cap * sizeof(double));
+            for (size_t k = 0; k < sv->nnz; k++)
+                ws->dense[sv->idx[k]] = sv->val[k];
+            rc = s->fn[mi](s, ws->dense, sub, dst, err);
+            for (size_t k = 0; k < sv->nnz; k++)
+                ws->dense[sv->idx[k]] = 0.0;
+        } else {
+            rc = pk_model_check_input(s, in, NULL, err);
+            if (!rc) rc = s->fn[mi](s, in, sub, dst, err);
+        }
+        if (rc) return rc;
+        in = dst;
+    }
+    return PK_OK;
+}
+
+pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est) {
+    pk_model *m = c->m;
+    pk_tpipe *P = pk_mc_alloc(c, 1, sizeof *P);
+    if (!P) return c->err->code;
+    P->vec = steps[0];
+    P->stf = (const pk_model **)(void *)(steps + 1);
+    size_t i = 1;
+    while (i < n && steps[i]->stf)
+        i++;
+    P->nstf = i - 1;
+    P->rest = (const pk_model **)(void *)(steps + i);
+    P->nrest = n - i;
+    P->final_is_est = final_is_est && P->nrest > 0;
+    P->width = P->nstf ? P->stf[P->nstf - 1]->width[PK_TRANSFORM] : P->vec->width[PK_TRANSFORM];
+    size_t maxw = 1, sub = 0;
+    for (size_t k = 0; k < P->nrest; k++) {
+        const pk_model *s = P->rest[k];
+        if (s->text_input) return pk_mc_fail(c, "Pipeline: %s takes text but is not first", s->cls);
+        if (k > 0 && s->width[PK_TRANSFORM] > maxw) maxw = s->width[PK_TRANSFORM];
+        if (k + 1 < P->nrest && s->width[PK_TRANSFORM] > maxw) maxw = s->width[PK_TRANSFORM];
+        if (s->scratch > sub) sub = s->scratch;
+    }
+    if (P->nrest) {
+        const pk_model *s = P->rest[0];
+        int has_sparse = 0;
+        for (int k = 0; k < PK_METHOD_COUNT; k++)
+            if (s->sfn[k]) has_sparse = 1;
+        if (!has_sparse && refuses_sparse(s))
+            return pk_mc_fail(c,
+                              "Pipeline: %s after a text vectorizer: scikit-learn refuses "
+                              "sparse input for it",
+                              s->cls);
+        if (!has_sparse && P->width > PK_TEXT_DENSE_MAX)
+            return pk_mc_fail(c,
+                              "Pipeline: %s has no sparse kernel and the text vectorizer gives "
+                              "%zu columns (at most %d are made dense)",
+                              s->cls, P->width, PK_TEXT_DENSE_MAX);
+    }
+    P->maxw = maxw;
+    m->impl = P;
+    m->scratch = 2 * maxw + sub;
+    m->feature_names = NULL;
+    pk_code rc = declare_text_input(c, tpipe_text);
+    if (rc) return rc;
+    const pk_model *fin = P->nrest ? P->rest[P->nrest - 1] : NULL;
+    if (P->final_is_est) {
+        m->kind = fin->kind;
+        m->label_type = fin->label_type;
+        m->n_classes = fin->n_classes;
+        m->class_i = fin->class_i;
+        m->class_f = fin->class_f;
+        m->class_s = fin->class_s;
+        for (int k = 0; k < PK_METHOD_COUNT; k++) {
+            m->why_not[k] = fin->why_not[k];
+            if (fin->shape[k] != PK_OUT_NONE)
+                text_method(c, (pk_method)k, fin->shape[k], fin->width[k]);
+        }
+    } else {
+        m->kind = PK_MODEL_TRANSFORMER;
+        m->sparse_out = fin == NULL;
+        text_method(c, PK_TRANSFORM, PK_OUT_ARRAY, fin ? fin->width[PK_TRANSFORM] : P->width);
+    }
+    return PK_OK;
+}

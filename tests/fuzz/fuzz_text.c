@@ -1,0 +1,93 @@
+/*
+ * fuzz_text.c - libFuzzer target: token patterns (pk_regex.c), the Unicode steps and the
+ * analyzers (pk_unicode.c, pk_text.c) on arbitrary bytes.
+ *
+ * Input: byte 0 picks the analyzer (bits 0-1: word/char/char_wb), lowercase (bit 2), the accent
+ * strip (bits 3-4) and English stop words (bit 5); byte 1 the n-gram range (low nibble min_n,
+ * high nibble the extra, each taken modulo 4); byte 2 the pattern's length L; then L bytes of
+ * pattern (any bytes: most are refused, which must be clean) and the rest is the document.
+ * Invariants: compile either succeeds or fails with a message; analysing the document twice
+ * gives the same features (the matcher's memory is reset between searches); every feature is
+ * valid UTF-8 and never longer than the processed text; invalid UTF-8 is reported, not read.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pk_text.h"
+#include "pk_unicode.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct run {
+    uint64_t hash;
+    size_t count, max_len;
+} run;
+
+static pk_code feat(void *ctx, const uint8_t *p, size_t n) {
+    run *r = ctx;
+    uint32_t tmp[64];
+    size_t bad;
+    if (n <= 64 && n > 0 && pk_utf8_decode(p, n, tmp, &bad) == (size_t)-1) {
+        fprintf(stderr, "fuzz_text: a feature is not valid UTF-8\n");
+        abort();
+    }
+    for (size_t i = 0; i < n; i++)
+        r->hash = (r->hash ^ p[i]) * 0x100000001B3ull;
+    r->hash = (r->hash ^ 0xFF) * 0x100000001B3ull;
+    r->count++;
+    if (n > r->max_len) r->max_len = n;
+    return r->count > 2000000 ? PK_ELIMIT : PK_OK;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 3) return 0;
+    size_t plen = data[2];
+    if (size < 3 + plen) return 0;
+    pk_analyzer an;
+    memset(&an, 0, sizeof an);
+    an.kind = (pk_an_kind)(data[0] & 3) == 3 ? PK_AN_WORD : (pk_an_kind)(data[0] & 3);
+    an.lowercase = (data[0] >> 2) & 1;
+    an.strip = (pk_strip)(((data[0] >> 3) & 3) % 3);
+    an.min_n = 1 + (data[1] & 3);
+    an.max_n = an.min_n + ((data[1] >> 4) & 3);
+    pk_err err;
+    pk_err_clear(&err);
+    const char *pat = plen ? (const char *)data + 3 : "(?u)\\b\\w\\w+\\b";
+    pk_regex *re = pk_regex_compile(&pk_alloc_std, pat, plen ? plen : strlen(pat), &err);
+    if (!re) {
+        if (err.code == PK_OK || !err.msg[0]) abort();
+        return 0;
+    }
+    an.re = re;
+    pk_strmap stop;
+    memset(&stop, 0, sizeof stop);
+    if ((data[0] >> 5) & 1) {
+        if (!pk_strmap_init(&stop, &pk_alloc_std, pk_english_stop_words_count)) abort();
+        for (size_t i = 0; i < pk_english_stop_words_count; i++)
+            pk_strmap_put(&stop, pk_english_stop_words[i], strlen(pk_english_stop_words[i]), 1);
+        an.stop = &stop;
+    }
+    const uint8_t *doc = data + 3 + plen;
+    size_t n = size - 3 - plen;
+    pk_text_ws ws;
+    pk_text_ws_init(&ws, &pk_alloc_std);
+    run a = {0, 0, 0}, b = {0, 0, 0};
+    pk_code ra = pk_analyze(&an, doc, n, &ws, (size_t)256 << 20, feat, &a, &err);
+    pk_code rb = pk_analyze(&an, doc, n, &ws, (size_t)256 << 20, feat, &b, &err);
+    if (ra != rb || a.hash != b.hash || a.count != b.count) {
+        fprintf(stderr, "fuzz_text: two runs differ\n");
+        abort();
+    }
+    /* a processed character is at most 4 bytes; NFKD grows a character 18-fold at most, and a
+     * word n-gram joins at most n tokens */
+    if (ra == PK_OK && a.max_len > (n * 2 * 18 + 2) * 4 * an.max_n + 8) {
+        fprintf(stderr, "fuzz_text: a feature of %zu bytes from %zu bytes\n", a.max_len, n);
+        abort();
+    }
+    pk_text_ws_free(&ws);
+    pk_strmap_free(&stop);
+    pk_regex_free(re);
+    return 0;
+}
