@@ -188,3 +188,34 @@ def test_errors_name_the_member(db, fitted):
     with pytest.raises(Exception, match=r"^model_predict: GridSearchCV expects 1 features, got 2$"):
         db.execute("SELECT model_predict(?, 'a', 'b')", (blob,)).fetchone()
 
+
+def test_xgboost_after_vectorizer(db):
+    """xgboost fed a CSR row reads its absent entries as missing (not 0): the dense row handed
+    to it holds NaN there. Composites holding an XGBoost model among other members, and a
+    ColumnTransformer with a vectorizer before one, are refused with the reason."""
+    import xgboost as xgb
+
+    y = (YBIN == "spam").astype(int)
+    for model in (make_pipeline(TfidfVectorizer(max_features=300),
+                                xgb.XGBClassifier(n_estimators=15, max_depth=4)).fit(TRAIN, y),
+                  make_pipeline(CountVectorizer(), xgb.XGBRegressor(n_estimators=10))
+                  .fit(TRAIN, YLEN)):
+        checked = compare(db, model, pickle.dumps(model), TEST, lambda fn, b: column(db, fn, b))
+        assert "predict" in checked
+    refused = make_pipeline(TfidfVectorizer(), CalibratedClassifierCV(
+        xgb.XGBClassifier(n_estimators=5), cv=2)).fit(TRAIN, y)
+    info = json.loads(db.execute("SELECT model_info(?)", (pickle.dumps(refused),)).fetchone()[0])
+    assert not info["supported"]
+    assert info["reason"] == ("Pipeline: CalibratedClassifierCV after a text vectorizer holds an "
+                              "XGBoost model, which reads the sparse row's absent entries as "
+                              "missing where the other members read 0: not supported")
+    df = pd.DataFrame({"n": [float(len(d)) for d in TRAIN], "body": TRAIN})
+    refused = make_pipeline(ColumnTransformer([("t", TfidfVectorizer(), "body")],
+                                              remainder="passthrough"),
+                            xgb.XGBClassifier(n_estimators=5)).fit(df, y)
+    info = json.loads(db.execute("SELECT model_info(?)", (pickle.dumps(refused),)).fetchone()[0])
+    assert not info["supported"]
+    assert info["reason"] == ("Pipeline step 'xgbclassifier' (XGBClassifier) holds an XGBoost "
+                              "model after ColumnTransformer, which holds a text vectorizer: "
+                              "scikit-learn hands it a sparse matrix whose absent entries "
+                              "xgboost reads as missing; not supported")
