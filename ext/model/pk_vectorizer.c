@@ -733,6 +733,23 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
 
 pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est) {
     pk_model *m = c->m;
+    if (steps[0]->text_fn == tpipe_text) {
+        /* a text pipeline as the first step (nested pipelines): its steps in line, so that
+         * steps[0] is the vectorizer itself */
+        const pk_tpipe *I = steps[0]->impl;
+        size_t k = 1 + I->nstf + I->nrest + (n - 1), j = 0;
+        pk_model **flat = pk_mc_alloc(c, k, sizeof *flat);
+        if (!flat) return c->err->code;
+        flat[j++] = (pk_model *)I->vec;
+        for (size_t i = 0; i < I->nstf; i++)
+            flat[j++] = (pk_model *)I->stf[i];
+        for (size_t i = 0; i < I->nrest; i++)
+            flat[j++] = (pk_model *)I->rest[i];
+        for (size_t i = 1; i < n; i++)
+            flat[j++] = steps[i];
+        steps = flat;
+        n = k;
+    }
     pk_tpipe *P = pk_mc_alloc(c, 1, sizeof *P);
     if (!P) return c->err->code;
     P->vec = steps[0];
