@@ -163,6 +163,9 @@ def models():
         from sklearn.multioutput import ClassifierChain
         from sklearn import cluster, decomposition, kernel_approximation, random_projection
         from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
+        from sklearn import covariance, cross_decomposition, gaussian_process as gp, mixture
+        from sklearn import neighbors, neural_network
+        from sklearn.kernel_ridge import KernelRidge
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -230,6 +233,18 @@ def models():
         "agglo": cluster.FeatureAgglomeration(2).fit(X),
         "ocsgd": SGDOneClassSVM(random_state=0).fit(X),
         "ransac": RANSACRegressor(random_state=0).fit(Xr, yr),
+        "kridge": KernelRidge(kernel="rbf").fit(Xr, yr),
+        "gpr": gp.GaussianProcessRegressor(gp.kernels.RBF([1.0, 2.0, 1.0])
+                                           + gp.kernels.WhiteKernel()).fit(Xr[:20], yr[:20]),
+        "gpc": gp.GaussianProcessClassifier(random_state=0).fit(X[:20], y[:20]),
+        "pls": cross_decomposition.PLSRegression(2).fit(X, np.c_[y, -y]),
+        "rbm": neural_network.BernoulliRBM(3, n_iter=2, random_state=0).fit(abs(X) / 5),
+        "bgmm": mixture.BayesianGaussianMixture(n_components=2, random_state=0).fit(X),
+        "nn": neighbors.NearestNeighbors(n_neighbors=2, leaf_size=4).fit(X),
+        "rnc": neighbors.RadiusNeighborsClassifier(2.0, outlier_label="most_frequent",
+                                                   leaf_size=4).fit(X, y),
+        "lof": neighbors.LocalOutlierFactor(5, novelty=True).fit(X),
+        "envelope": covariance.EllipticEnvelope(random_state=0).fit(X),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

@@ -187,5 +187,6 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, clf_predict);
     pk_mc_method(c, PK_DECISION, L->nt == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, L->nt, clf_decision);
     if (L->proba != PROBA_NONE) pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, L->ncls, clf_proba);
+    pk_mc_log_proba(c, 0);
     return PK_OK;
 }

@@ -64,6 +64,9 @@ typedef enum pk_method {
     PK_PREDICT_PROBA,
     PK_TRANSFORM,
     PK_DECISION,
+    PK_PREDICT_LOG_PROBA, /* predict_log_proba, as the estimator computes it (not always log of
+                             predict_proba: naive Bayes normalises its joint log likelihood)  */
+    PK_SCORE_SAMPLES,     /* score_samples (outlier detectors, mixtures): one value per row   */
     PK_METHOD_COUNT
 } pk_method;
 
@@ -229,7 +232,8 @@ static inline int pk_model_typed(const pk_model *m) {
     return m->col_kind != NULL;
 }
 
-/* "predict", "predict_proba", "transform", "decision_function". */
+/* "predict", "predict_proba", "transform", "decision_function", "predict_log_proba",
+ * "score_samples". */
 const char *pk_method_name(pk_method method);
 
 /* "classifier", "regressor", "clusterer", "transformer", "outlier detector". */

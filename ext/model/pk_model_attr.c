@@ -10,6 +10,7 @@
 
 #include "pk_ndarray.h"
 
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,48 @@ pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind) {
     if (!m->col_kind) return c->err->code;
     memset(m->col_kind, (int)kind, m->n_features);
     return PK_OK;
+}
+
+double pk_logsumexp(const double *v, size_t n, double *tmp) {
+    double mx = v[0];
+    for (size_t c = 1; c < n; c++)
+        if (v[c] > mx || isnan(v[c])) mx = v[c];
+    if (!isfinite(mx)) mx = 0;
+    for (size_t c = 0; c < n; c++)
+        tmp[c] = exp(v[c] - mx);
+    double lse = log(pk_np_sum(tmp, n));
+    return lse + mx;
+}
+
+/* predict_proba's kernel: a typed composite (pk_meta_typed) keeps its own kernels in tfn */
+static pk_code run_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    return (m->col_kind ? m->tfn : m->fn)[PK_PREDICT_PROBA](m, x, scratch, out, err);
+}
+
+static pk_code log_of_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    pk_code rc = run_proba(m, x, scratch, out, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < m->width[PK_PREDICT_PROBA]; i++)
+        out[i] = log(out[i]);
+    return PK_OK;
+}
+
+static pk_code log_of_proba_tiny(const pk_model *m, const double *x, double *scratch, double *out,
+                                 pk_err *err) {
+    pk_code rc = run_proba(m, x, scratch, out, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < m->width[PK_PREDICT_PROBA]; i++)
+        out[i] = log(out[i] == 0.0 ? DBL_MIN : out[i]);
+    return PK_OK;
+}
+
+void pk_mc_log_proba(pk_mc *c, int tiny) {
+    pk_model *m = c->m;
+    if (m->shape[PK_PREDICT_PROBA] == PK_OUT_NONE || !m->fn[PK_PREDICT_PROBA]) return;
+    pk_mc_method(c, PK_PREDICT_LOG_PROBA, m->shape[PK_PREDICT_PROBA], m->width[PK_PREDICT_PROBA],
+                 tiny ? log_of_proba_tiny : log_of_proba);
 }
 
 static int is_number(const pk_value *v) {
@@ -325,6 +368,15 @@ static pk_code classes_from_values(pk_mc *c, const pk_value *const *items, size_
                 return pk_mc_fail(c, "%s.classes_ holds an integer beyond 64 bits", m->cls);
     }
     return PK_OK;
+}
+
+const char *pk_mc_label_str(pk_mc *c, const pk_value *v) {
+    if (!v) return NULL;
+    if (v->kind == PK_STR) return pk_mc_strdup(c, v->u.s.ptr, v->u.s.len);
+    if (v->kind != PK_NPSCALAR || !v->u.sc.dtype || v->u.sc.dtype->kind != PK_DTYPE) return NULL;
+    const pk_dtype *dt = v->u.sc.dtype->u.dt;
+    if (dt->kind != 'U' || dt->itemsize % 4 || !v->u.sc.data) return NULL;
+    return ucs4_label(c, v->u.sc.data, dt->itemsize, dt->byteorder == '>');
 }
 
 pk_code pk_mc_classes(pk_mc *c, const pk_value *v) {

@@ -90,6 +90,9 @@ pk_code pk_mc_classes(pk_mc *c, const pk_value *classes);
 
 /* One element of a numpy 'U' array as UTF-8 in the model's arena (NULL with c->err set). */
 char *pk_mc_ucs4(pk_mc *c, const uint8_t *p, size_t itemsize, int big);
+/* A label value as UTF-8 (a str, or a numpy str_ scalar), copied into the arena; NULL when v is
+ * neither (or on allocation failure, with c->err set). */
+const char *pk_mc_label_str(pk_mc *c, const pk_value *v);
 
 /* Error helpers: "<Class> is not fitted (no <attr>)" and a formatted PK_EMODEL prefixed by
  * nothing (callers write the class name themselves). */
@@ -113,6 +116,10 @@ void pk_mc_cell_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t widt
 
 /* Makes the model typed with every one of its n_features columns of `kind`. */
 pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind);
+/* Declares predict_log_proba as the log of the declared predict_proba (scikit-learn's
+ * np.log(self.predict_proba(X)); tiny: zeros first raised to the smallest normal double, as
+ * LinearDiscriminantAnalysis does). Nothing when predict_proba is not declared. */
+void pk_mc_log_proba(pk_mc *c, int tiny);
 
 /* Checks a row entering step `m` for NaN (unless m->nan_ok) and infinities. `names` supplies the
  * feature names for the message (the outermost model; may be m). */
@@ -142,6 +149,10 @@ static inline double pk_dot(const double *x, const double *w, size_t n) {
  * 0.0; up to 128 items eight interleaved partial sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+
  * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
 double pk_np_sum(const double *a, size_t n);
+
+/* scipy.special.logsumexp of v[0..n): the maximum (0 when not finite; a NaN is the maximum)
+ * plus the log of the pairwise sum of exp(v - max); tmp holds n doubles. */
+double pk_logsumexp(const double *v, size_t n, double *tmp);
 
 /* sklearn.utils.extmath.softmax of one row, in place: exp(v - max) (a NaN is the maximum)
  * divided by their pk_np_sum. */

@@ -106,23 +106,27 @@ static pk_code nb_predict(const pk_model *m, const double *x, double *scratch, d
     return PK_OK;
 }
 
-static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                        pk_err *err) {
+/* probabilities (log_out 0) or their logs (1): jll - logsumexp(jll), as _BaseNB. */
+static pk_code nb_norm(const pk_model *m, const double *x, double *scratch, double *out,
+                       pk_err *err, int log_out) {
     const pk_nb *N = m->impl;
     size_t k = N->k;
     pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
     if (rc) return rc;
-    double mx = scratch[0];
-    for (size_t c = 1; c < k; c++)
-        if (scratch[c] > mx || isnan(scratch[c])) mx = scratch[c];
-    if (!isfinite(mx)) mx = 0;
+    double lse = pk_logsumexp(scratch, k, out);
     for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - mx);
-    double lse = log(pk_np_sum(out, k));
-    lse += mx;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(scratch[c] - lse);
+        out[c] = log_out ? scratch[c] - lse : exp(scratch[c] - lse);
     return PK_OK;
+}
+
+static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    return nb_norm(m, x, scratch, out, err, 0);
+}
+
+static pk_code nb_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    return nb_norm(m, x, scratch, out, err, 1);
 }
 
 /* A k x nf array attribute. */
@@ -251,5 +255,6 @@ pk_code pk_compile_nb(pk_mc *c) {
     m->scratch = k + N->nf;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, nb_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, nb_proba);
+    pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, k, nb_log_proba);
     return PK_OK;
 }

@@ -64,6 +64,12 @@ static pk_code sel_proba(const pk_model *m, const double *x, double *s, double *
 static pk_code sel_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return select_then(m, PK_DECISION, x, s, o, e);
 }
+static pk_code sel_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return select_then(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code sel_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return select_then(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
 
 /* ---- masks ---------------------------------------------------------------------------------- */
 
@@ -474,8 +480,8 @@ pk_code pk_compile_selector(pk_mc *c) {
         if (S->est->n_features != S->n_out && !S->est->any_width)
             return pk_mc_fail(c, "%s.estimator_ expects %zu features, support_ selects %zu", m->cls,
                               S->est->n_features, S->n_out);
-        static const pk_model_fn fns[PK_METHOD_COUNT] = {sel_predict, sel_proba, NULL,
-                                                         sel_decision};
+        static const pk_model_fn fns[PK_METHOD_COUNT] = {sel_predict,  sel_proba,     NULL,
+                                                         sel_decision, sel_log_proba, sel_score};
         const pk_model *e = S->est;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             if (k == PK_TRANSFORM) continue;

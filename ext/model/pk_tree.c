@@ -773,6 +773,7 @@ pk_code pk_compile_dtree(pk_mc *c) {
                                   m->n_classes, D->d.n_classes[0]);
             pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, dt_predict_label);
             pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, dt_proba);
+            pk_mc_log_proba(c, 0);
         } else {
             rc = pk_tree_multi_labels(c, pk_attr(c->obj, "classes_"), no, D->d.n_classes,
                                       &D->labels);

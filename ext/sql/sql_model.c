@@ -1,7 +1,7 @@
 /*
  * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function,
- * model_inverse_transform (label encoders) and model_info (and their BLOB-only forms
- * pickle_predict, ...): scoring rows with a pickled
+ * model_predict_log_proba, model_score_samples, model_inverse_transform (label encoders) and
+ * model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
  * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
@@ -678,6 +678,14 @@ void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value
     model_call(ctx, argc, argv, PK_DECISION, "model_decision_function", 0);
 }
 
+void pk_fn_model_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_LOG_PROBA, "model_predict_log_proba", 0);
+}
+
+void pk_fn_model_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_SCORE_SAMPLES, "model_score_samples", 0);
+}
+
 void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_PREDICT, "pickle_predict", 1);
 }
@@ -692,6 +700,14 @@ void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
+}
+
+void pk_fn_pickle_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_LOG_PROBA, "pickle_predict_log_proba", 1);
+}
+
+void pk_fn_pickle_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_SCORE_SAMPLES, "pickle_score_samples", 1);
 }
 
 /* ---- model_inverse_transform ------------------------------------------------------------- */

@@ -249,7 +249,8 @@ def test_safe_unscorable_model_info_and_registry(db):
         ("lp", lp_cls, 0, "%s cannot be scored yet (see model_supported())" % lp_cls,
          '["sl","sw","pl","pw"]', "[0,1,2]"),
         ("lr", "sklearn.linear_model._logistic.LogisticRegression", 1,
-         "LogisticRegression scores predict, predict_proba, decision_function", None,
+         "LogisticRegression scores predict, predict_proba, decision_function, "
+         "predict_log_proba", None,
          "[0,1,2]"),
     ]
     msg = sql_error(db, "model_predict", "lp", 1.0, 2.0, 3.0, 4.0)
@@ -291,7 +292,7 @@ def test_model_supported_lists_what_scores(db):
     assert len(by) == len(rows) >= 78
     assert by[("sklearn.linear_model._logistic", "LogisticRegression")][2:] == \
         ("sklearn.linear_model.logistic", "classifier",
-         "predict, decision_function, predict_proba")
+         "predict, decision_function, predict_proba, predict_log_proba")
     assert ("sklearn.semi_supervised._label_propagation", "LabelPropagation") not in by
     # the naive Bayes, SVM, nearest-neighbour, MLP and XGBoost families
     kinds = {("sklearn.naive_bayes", "GaussianNB"): "classifier",
