@@ -688,12 +688,13 @@ def section_families(b):
 def section_transforms(b):
     """One model per family added for the census (KernelPCA rbf on 500 rows, Nystroem(100),
     FactorAnalysis, SparseRandomProjection, FeatureAgglomeration, Birch, SGDOneClassSVM,
-    RANSACRegressor) over the families table's shape: SQL per row beside scikit-learn's batch
+    RANSACRegressor, SparsePCA, DictionaryLearning, BisectingKMeans, EllipticEnvelope,
+    LabelSpreading, RandomTreesEmbedding) over the families table's shape: SQL per row beside scikit-learn's batch
     call and a per-row Python UDF; every SQL result checked against scikit-learn's first."""
     import json
 
-    from sklearn import cluster, decomposition, kernel_approximation, linear_model
-    from sklearn import random_projection
+    from sklearn import cluster, covariance, decomposition, ensemble, kernel_approximation
+    from sklearn import linear_model, random_projection, semi_supervised
     from threadpoolctl import threadpool_limits
 
     n = int(os.environ.get("BENCH_FAMILY_ROWS", "20000"))
@@ -733,11 +734,26 @@ def section_transforms(b):
             ("SGDOneClassSVM", linear_model.SGDOneClassSVM(random_state=0).fit(X), "predict"),
             ("RANSACRegressor", linear_model.RANSACRegressor(random_state=0).fit(X, y),
              "predict"),
+            ("SparsePCA(4)", decomposition.SparsePCA(4, random_state=0).fit(X[:500]),
+             "transform"),
+            ("DictionaryLearning(8, omp 2)", decomposition.DictionaryLearning(
+                8, transform_n_nonzero_coefs=2, max_iter=20, random_state=0).fit(X[:500]),
+             "transform"),
+            ("BisectingKMeans(6)", cluster.BisectingKMeans(6, random_state=0).fit(X),
+             "predict"),
+            ("EllipticEnvelope", covariance.EllipticEnvelope(random_state=0).fit(X), "predict"),
+            ("LabelSpreading(rbf, 300 rows)", semi_supervised.LabelSpreading(gamma=0.5).fit(
+                X[:300], np.where(np.arange(300) % 3 == 0, -1, (y[:300] > 0).astype(int))),
+             "predict"),
+            ("RandomTreesEmbedding(10, depth 5)", ensemble.RandomTreesEmbedding(
+                10, max_depth=5, random_state=0).fit(X), "transform"),
         ]
     for name, m, meth in models:
         blob = pickle.dumps(m, protocol=4)
         with threadpool_limits(1):
             want = getattr(m, meth)(Xt)
+        if hasattr(want, "toarray"):  # RandomTreesEmbedding's sparse one-hot
+            want = want.toarray()
         if meth == "transform":
             q = "SELECT sum(length(model_transform(?, %s))) FROM gt" % cols
             got = np.array([json.loads(r[0]) for r in b.db.execute(
@@ -758,7 +774,8 @@ def section_transforms(b):
         batch_ns = b.best(batch)[0] * 1e9 / n
 
         def py_row(*r):
-            out = getattr(m, meth)(np.array([r], dtype=float))[0]
+            out = getattr(m, meth)(np.array([r], dtype=float))
+            out = (out.toarray() if hasattr(out, "toarray") else out)[0]
             return json.dumps(out.tolist()) if meth == "transform" else out.item()
         b.db.create_function("py_row_g", nf, py_row)
         ns_udf, _ = b.sql_ns("SELECT count(py_row_g(%s)) FROM gt WHERE rowid <= %d"

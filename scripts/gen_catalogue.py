@@ -56,6 +56,7 @@ FAMILIES = {
     "sklearn.cluster._affinity_propagation": {"AffinityPropagation": "centres"},
     "sklearn.cluster._mean_shift": {"MeanShift": "centres"},
     "sklearn.cluster._birch": {"Birch": "birch"},
+    "sklearn.cluster._bisect_k_means": {"BisectingKMeans": "bisecting_kmeans"},
     "sklearn.cluster._agglomerative": {"FeatureAgglomeration": "agglomeration"},
     "sklearn.linear_model._base": {"LinearRegression": "linear_regressor"},
     "sklearn.linear_model._ridge": {
@@ -158,6 +159,19 @@ FAMILIES = {
         "SparseRandomProjection": "sparse_projection",
     },
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
+    "sklearn.neighbors._nca": {"NeighborhoodComponentsAnalysis": "decomposition"},
+    "sklearn.decomposition._sparse_pca": {"SparsePCA": "sparse_pca", "MiniBatchSparsePCA": "sparse_pca"},
+    "sklearn.semi_supervised._label_propagation": {
+        "LabelPropagation": "label_prop", "LabelSpreading": "label_prop"},
+    "sklearn.decomposition._dict_learning": {
+        "DictionaryLearning": "sparse_code", "MiniBatchDictionaryLearning": "sparse_code",
+        "SparseCoder": "sparse_code"},
+    "sklearn.covariance._elliptic_envelope": {"EllipticEnvelope": "covariance"},
+    "sklearn.covariance._empirical_covariance": {"EmpiricalCovariance": "covariance"},
+    "sklearn.covariance._robust_covariance": {"MinCovDet": "covariance"},
+    "sklearn.covariance._shrunk_covariance": {
+        "ShrunkCovariance": "covariance", "LedoitWolf": "covariance", "OAS": "covariance"},
+    "sklearn.covariance._graph_lasso": {"GraphicalLasso": "covariance", "GraphicalLassoCV": "covariance"},
     "sklearn.tree._classes": {
         "DecisionTreeClassifier": "dtree",
         "DecisionTreeRegressor": "dtree",
@@ -169,6 +183,7 @@ FAMILIES = {
         "RandomForestRegressor": "forest",
         "ExtraTreesClassifier": "forest",
         "ExtraTreesRegressor": "forest",
+        "RandomTreesEmbedding": "trees_embedding",
     },
     "sklearn.ensemble._iforest": {"IsolationForest": "iforest"},
     "sklearn.ensemble._bagging": {"BaggingClassifier": "bagging", "BaggingRegressor": "bagging"},
@@ -209,7 +224,6 @@ FAMILIES = {
     "sklearn.cross_decomposition._pls": {"PLSRegression": "pls", "PLSCanonical": "pls", "CCA": "pls",
                                          "PLSSVD": "pls"},
     "sklearn.neural_network._rbm": {"BernoulliRBM": "rbm"},
-    "sklearn.covariance._elliptic_envelope": {"EllipticEnvelope": "envelope"},
     "sklearn.neighbors._unsupervised": {"NearestNeighbors": "neighbors"},
     "sklearn.neighbors._graph": {"KNeighborsTransformer": "neighbors",
                                  "RadiusNeighborsTransformer": "neighbors"},
@@ -281,6 +295,14 @@ METHODS = {
     ("sparse_projection", "transformer"): "transform",
     ("factor_analysis", "transformer"): "transform",
     ("kernel_pca", "transformer"): "transform",
+    ("sparse_pca", "transformer"): "transform",
+    ("label_prop", "classifier"): "predict, predict_proba",
+    ("sparse_code", "transformer"): "transform",
+    ("bisecting_kmeans", "clusterer"): "predict (down its bisecting tree), transform",
+    ("trees_embedding", "transformer"): "transform (the one-hot leaves, dense)",
+    ("covariance", "outlier"): "predict, decision_function, score_samples, "
+    "transform (mahalanobis)",
+    ("covariance", "estimator"): "transform (mahalanobis)",
     ("sgd_ocsvm", "outlier"): "predict, decision_function, score_samples (also as transform)",
     ("wrapped", "regressor"): "predict (the fitted estimator_'s)",
     ("wrapped", "classifier"): "those of the fitted base_estimator_",
@@ -322,7 +344,6 @@ METHODS = {
     ("pls", "regressor"): "predict, transform",
     ("pls", "transformer"): "transform",
     ("rbm", "transformer"): "transform",
-    ("envelope", "outlier"): "predict, decision_function, score_samples",
     ("neighbors", "estimator"): "transform (kneighbors: distances then indices; not a "
     "scikit-learn method)",
     ("neighbors", "transformer"): "transform (the neighbours graph row, dense)",
@@ -369,6 +390,10 @@ NOTES = {
     "kernel_pca": "kernels linear, poly, rbf, sigmoid, cosine, precomputed",
     "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
     "precomputed; no kernel_params",
+    "covariance": "store_precision=True (precision_ stored); the covariance estimators' transform "
+    "is their mahalanobis (squared distances), which scikit-learn has under that name only",
+    "sparse_code": "transform_algorithm omp and threshold (lasso_lars, lasso_cd, lars refused)",
+    "label_prop": "kernel rbf (knn refused)",
     "birch": "transform: distances to the subcluster centres",
     "AffinityPropagation": "not fitted with affinity='precomputed'",
     "agglomeration": "pooling_func numpy.mean",
@@ -396,6 +421,7 @@ INTERNAL_MODULES = [
     "sklearn._loss.loss",
     "sklearn.calibration",
     "sklearn.cluster._birch",
+    "sklearn.cluster._bisect_k_means",
     "sklearn.compose._column_transformer",
     "sklearn.ensemble._gb_losses",
     "sklearn.ensemble._hist_gradient_boosting.binning",
@@ -611,8 +637,6 @@ NO_PREDICT = "no predict in scikit-learn: it only labels its training data (fit_
     "is readable with pickle_get"
 NO_TRANSFORM = "no transform in scikit-learn: it only embeds its training data (fit_transform); " \
     "embedding_ is readable with pickle_get"
-COVARIANCE = "no predict/transform/score_samples in scikit-learn (mahalanobis and score only); " \
-    "location_ and precision_ are readable with pickle_get"
 REASONS = {
     "DBSCAN": NO_PREDICT, "OPTICS": NO_PREDICT, "AgglomerativeClustering": NO_PREDICT,
     "SpectralClustering": NO_PREDICT,
@@ -621,9 +645,6 @@ REASONS = {
     "SpectralCoclustering": "no predict in scikit-learn: rows_ and columns_ are readable with "
     "pickle_get",
     "TSNE": NO_TRANSFORM, "MDS": NO_TRANSFORM, "SpectralEmbedding": NO_TRANSFORM,
-    "EmpiricalCovariance": COVARIANCE, "MinCovDet": COVARIANCE, "LedoitWolf": COVARIANCE,
-    "OAS": COVARIANCE, "ShrunkCovariance": COVARIANCE, "GraphicalLasso": COVARIANCE,
-    "GraphicalLassoCV": COVARIANCE,
     "PatchExtractor": "it transforms images, not rows of features",
     "LabelEncoder": "it transforms targets (y), not rows of features",
     "LabelBinarizer": "it transforms targets (y), not rows of features",

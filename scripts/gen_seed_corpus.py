@@ -163,8 +163,8 @@ def models():
         from sklearn.multioutput import ClassifierChain
         from sklearn import cluster, decomposition, kernel_approximation, random_projection
         from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
-        from sklearn import covariance, cross_decomposition, gaussian_process as gp, mixture
-        from sklearn import neighbors, neural_network
+        from sklearn import covariance, cross_decomposition, ensemble, gaussian_process as gp
+        from sklearn import mixture, neighbors, neural_network, semi_supervised
         from sklearn.kernel_ridge import KernelRidge
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
@@ -245,6 +245,12 @@ def models():
                                                    leaf_size=4).fit(X, y),
         "lof": neighbors.LocalOutlierFactor(5, novelty=True).fit(X),
         "envelope": covariance.EllipticEnvelope(random_state=0).fit(X),
+        "spca": decomposition.SparsePCA(2, random_state=0).fit(X),
+        "dictl": decomposition.DictionaryLearning(3, transform_n_nonzero_coefs=2, max_iter=5,
+                                                  random_state=0).fit(X),
+        "lprop": semi_supervised.LabelSpreading().fit(X[:20], y[:20]),
+        "rte": ensemble.RandomTreesEmbedding(2, max_depth=2, random_state=0).fit(X),
+        "bisect": cluster.BisectingKMeans(3, random_state=0).fit(X),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

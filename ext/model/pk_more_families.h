@@ -29,7 +29,6 @@ pk_code pk_compile_neighbors(pk_mc *c);    /* pk_neighbors.c: NearestNeighbors,
                                               K/RadiusNeighborsTransformer,
                                               RadiusNeighborsClassifier/Regressor,
                                               LocalOutlierFactor                       */
-pk_code pk_compile_envelope(pk_mc *c);     /* pk_envelope.c: EllipticEnvelope          */
 pk_code pk_compile_rbm(pk_mc *c);          /* pk_rbm.c: BernoulliRBM                    */
 
 pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */
@@ -38,5 +37,15 @@ pk_code pk_compile_wrapped(pk_mc *c);
  * kind and classes), keeping the wrapper's class name, module and feature names. */
 pk_code pk_mc_take_inner(pk_mc *c, const char *attr); /* pk_wrapped.c: RANSACRegressor,
                                          SelfTrainingClassifier                   */
+
+pk_code pk_compile_covariance(pk_mc *c);       /* pk_covariance.c: EllipticEnvelope and the
+                                                  covariance estimators (mahalanobis)      */
+pk_code pk_compile_sparse_pca(pk_mc *c);       /* pk_sparse_pca.c: (MiniBatch)SparsePCA     */
+pk_code pk_compile_label_prop(pk_mc *c);       /* pk_label_prop.c: LabelPropagation,
+                                                  LabelSpreading (rbf kernel)              */
+pk_code pk_compile_trees_embedding(pk_mc *c);  /* pk_trees_embed.c: RandomTreesEmbedding */
+pk_code pk_compile_bisecting_kmeans(pk_mc *c); /* pk_kmeans.c: BisectingKMeans      */
+pk_code pk_compile_sparse_code(pk_mc *c);      /* pk_sparse_code.c: DictionaryLearning,
+                                                  MiniBatchDictionaryLearning, SparseCoder  */
 
 #endif /* PK_MORE_FAMILIES_H */

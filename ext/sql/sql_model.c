@@ -419,7 +419,7 @@ static void count_error(sqlite3_context *ctx, const char *fname, const pk_model 
 
 static void blob_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j) {
     const char *takes = m->col_kind ? "numbers and text" : "numbers";
-    if (m->feature_names)
+    if (m->feature_names && j < m->n_features)
         pk_sql_errorf(ctx, fname, "feature %llu ('%s') is a BLOB: %s takes %s",
                       (unsigned long long)(j + 1), m->feature_names[j], m->cls, takes);
     else
@@ -501,39 +501,51 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
                              : pk_features_is_json(t, n);
         if (json) return read_json_row(ctx, fname, e, t, n);
     }
-    if (given != m->n_features) {
+    if (given != m->n_features && !m->any_width) {
         count_error(ctx, fname, m, given);
         return ROW_ERROR;
     }
+    /* a model that never reads the row (Dummy*) takes any count: the values beyond its
+     * n_features are checked but not kept, the slots not given are 0 */
+    size_t keep = given < m->n_features ? given : m->n_features;
     if (!m->col_kind) {
+        for (size_t j = keep; j < m->n_features; j++)
+            e->x[j] = 0.0;
         for (size_t j = 0; j < given; j++) {
             sqlite3_value *v = argv[j + 1];
+            double d;
             switch (sqlite3_value_type(v)) {
             case SQLITE_FLOAT:
-                e->x[j] = sqlite3_value_double(v);
+                d = sqlite3_value_double(v);
                 break;
             case SQLITE_INTEGER:
-                e->x[j] = (double)sqlite3_value_int64(v);
+                d = (double)sqlite3_value_int64(v);
                 break;
             case SQLITE_NULL:
-                e->x[j] = NAN;
+                d = NAN;
                 break;
             default: { /* TEXT read as a number; BLOB refused */
                 pk_cell c;
                 if (!value_cell(ctx, fname, m, j, v, &c)) return ROW_ERROR;
                 pk_err err;
                 pk_err_clear(&err);
-                if (pk_cell_number(m, j, &c, &e->x[j], &err) != PK_OK) {
+                if (pk_cell_number(j < keep ? m : NULL, j, &c, &d, &err) != PK_OK) {
                     pk_sql_error(ctx, fname, &err);
                     return ROW_ERROR;
                 }
             }
             }
+            if (j < keep) e->x[j] = d;
         }
         return ROW_X;
     }
-    for (size_t j = 0; j < given; j++)
-        if (!value_cell(ctx, fname, m, j, argv[j + 1], &e->cells[j])) return ROW_ERROR;
+    for (size_t j = keep; j < m->n_features; j++)
+        e->cells[j] = (pk_cell){PK_CELL_NUM, 0.0, NULL, 0};
+    for (size_t j = 0; j < given; j++) {
+        pk_cell c;
+        if (!value_cell(ctx, fname, m, j, argv[j + 1], &c)) return ROW_ERROR;
+        if (j < keep) e->cells[j] = c;
+    }
     return ROW_CELLS;
 }
 

@@ -146,8 +146,11 @@ def test_dummy_takes_one_ignored_feature(db):
     blob = dumps(e)
     assert db.execute("SELECT model_predict(?, NULL), model_predict(?, 1e300)",
                       (blob, blob)).fetchone() == (0, 0)
-    msg = sql_error(db, "model_predict", blob, 1.0, 2.0)
-    assert msg == "model_predict: DummyClassifier expects 1 features, got 2", msg
+    # the row is never read: any count of features is taken, as scikit-learn's predict does
+    assert db.execute("SELECT model_predict(?, 1.0, 2.0), model_predict(?, 1, '2.5', NULL, 4)",
+                      (blob, blob)).fetchone() == (0, 0)
+    msg = sql_error(db, "model_predict", blob, 1.0, "abc")
+    assert msg == "model_predict: feature 2 is 'abc', not a number", msg
 
 
 def test_dummy_in_pipeline(db):

@@ -13,6 +13,7 @@ import sqlite3
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.cluster import BisectingKMeans
 from sklearn.covariance import EllipticEnvelope
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier,
@@ -20,6 +21,7 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               StackingRegressor, VotingClassifier, VotingRegressor)
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.cross_decomposition import PLSRegression
+from sklearn.decomposition import SparsePCA
 from sklearn.feature_selection import RFE
 from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
 from sklearn.kernel_ridge import KernelRidge
@@ -31,7 +33,7 @@ from sklearn.multioutput import (ClassifierChain, MultiOutputClassifier, MultiOu
                                  RegressorChain)
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.semi_supervised import SelfTrainingClassifier
+from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from modelcheck import _as_float_array as as_floats
@@ -255,6 +257,10 @@ NEW_FINALS = [
     (lambda: RadiusNeighborsClassifier(radius=3.0, outlier_label="most_frequent"), "binary",
      [("predict", "model_predict"), ("predict_proba", "model_predict_proba")]),
     (lambda: GaussianProcessClassifier(random_state=0), "binary", [("predict", "model_predict")]),
+    (lambda: LabelSpreading(gamma=0.5), "binary",
+     [("predict", "model_predict"), ("predict_proba", "model_predict_proba")]),
+    (lambda: BisectingKMeans(3, random_state=0), "binary", [("predict", "model_predict")]),
+    (lambda: SparsePCA(3, random_state=0), "reg", [("transform", "model_transform")]),
 ]
 
 
