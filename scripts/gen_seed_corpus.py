@@ -166,6 +166,9 @@ def models():
         from sklearn import covariance, cross_decomposition, ensemble, gaussian_process as gp
         from sklearn import mixture, neighbors, neural_network, semi_supervised
         from sklearn.kernel_ridge import KernelRidge
+        from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+        from sklearn.impute import IterativeImputer, KNNImputer
+        from sklearn.ensemble import ExtraTreesRegressor
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -208,6 +211,16 @@ def models():
         "union": skpipe.FeatureUnion([("s", StandardScaler()), ("p", "passthrough")]).fit(X),
         "ttr": compose.TransformedTargetRegressor(Ridge(), func=np.log1p,
                                                   inverse_func=np.expm1).fit(Xr, np.abs(yr)),
+        "ttr_quantile": compose.TransformedTargetRegressor(
+            Ridge(), transformer=pre.QuantileTransformer(n_quantiles=20)).fit(Xr, yr),
+        "spline": pre.SplineTransformer(n_knots=4, degree=2, extrapolation="linear").fit(X),
+        "spline_periodic": pre.SplineTransformer(n_knots=4, extrapolation="periodic").fit(X),
+        "knn_imputer": KNNImputer(n_neighbors=3, add_indicator=True).fit(
+            np.where(X > 1.5, np.nan, X)),
+        "iter_imputer": IterativeImputer(max_iter=2, random_state=0).fit(
+            np.where(X > 1.5, np.nan, X)),
+        "sfm_trees": feature_selection.SelectFromModel(
+            ExtraTreesRegressor(3, max_depth=3, random_state=0)).fit(Xr, yr),
         # meta-estimators: members compiled as sub-models
         "vote": VotingClassifier([("a", GaussianNB()), ("b", LogisticRegression())],
                                  voting="soft", weights=[1, 2]).fit(X, y),

@@ -69,6 +69,7 @@ typedef struct pk_mc_arr {
 pk_code pk_mc_array(pk_mc *c, const char *attr, int required, pk_mc_arr *out);
 /* The same for any value (what names it in messages). */
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out);
+/* (v NULL, an absent attribute: "X is not fitted (no what)".) */
 
 /* intercept_ (as read by pk_mc_array, v NULL when absent) spread over n outputs: absent -> n
  * zeros, one value -> repeated, n values -> copied; any other count is an error naming the

@@ -168,3 +168,21 @@ def test_unsafe_pickle_refused_naming_the_global(db):
     del m.extra
     assert db.execute("SELECT model_predict(?, 1.0, 2.0, 3.0, 4.0)", (dumps(m),)).fetchone()[0] \
         == int(m.predict([[1.0, 2.0, 3.0, 4.0]])[0])
+
+
+def test_absent_attribute_read_as_array_is_an_error(db):
+    """An attribute a family reads as an array may be absent (a fuzzed pickle without
+    IsotonicRegression.y_thresholds_ once reached a NULL dereference)."""
+    from sklearn.isotonic import IsotonicRegression
+    e = IsotonicRegression().fit([1.0, 2.0, 3.0], [1.0, 3.0, 2.0])
+    del e.y_thresholds_
+    msg = sql_error(db, "model_predict", dumps(e), 1.5)
+    assert msg == ("model_predict: IsotonicRegression is not fitted (no "
+                   "IsotonicRegression.y_thresholds_)")
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+    X = np.array([[1.0, 2.0], [np.nan, 3.0], [2.0, np.nan], [4.0, 1.0]])
+    e = IterativeImputer(max_iter=2, random_state=0).fit(X)
+    del e.initial_imputer_.statistics_
+    msg = sql_error(db, "model_transform", dumps(e), 1.0, None)
+    assert msg == "model_transform: SimpleImputer is not fitted (no statistics_)"

@@ -17,12 +17,13 @@ from sklearn.cluster import BisectingKMeans
 from sklearn.covariance import EllipticEnvelope
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier,
-                              BaggingRegressor, GradientBoostingClassifier, StackingClassifier,
+                              BaggingRegressor, ExtraTreesRegressor, GradientBoostingClassifier,
+                              StackingClassifier,
                               StackingRegressor, VotingClassifier, VotingRegressor)
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.experimental import enable_halving_search_cv, enable_iterative_imputer  # noqa: F401
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.decomposition import SparsePCA
-from sklearn.feature_selection import RFE
+from sklearn.feature_selection import RFE, SelectFromModel
 from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import LogisticRegression, RANSACRegressor, Ridge
@@ -32,7 +33,9 @@ from sklearn.neighbors import LocalOutlierFactor, RadiusNeighborsClassifier
 from sklearn.multioutput import (ClassifierChain, MultiOutputClassifier, MultiOutputRegressor,
                                  RegressorChain)
 from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.preprocessing import (OneHotEncoder, QuantileTransformer, SplineTransformer,
+                                   StandardScaler)
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.tree import DecisionTreeClassifier
 
@@ -278,3 +281,39 @@ def test_new_families_after_a_column_transformer(db, i):
         for form in ("pos", "json"):
             ours = as_floats(score(db, dumps(model, "p5"), "model_predict_proba", cols, form))
             assert np.allclose(ours.reshape(ref.shape), ref, rtol=1e-9, atol=1e-12), form
+
+
+def _preproc_ct(num):
+    return ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore"), CAT), ("n", num, NUM)],
+                             sparse_threshold=0)
+
+
+PREPROC = [
+    lambda: _preproc_ct(KNNImputer(n_neighbors=3)),
+    lambda: _preproc_ct(KNNImputer(n_neighbors=4, weights="distance", add_indicator=True)),
+    lambda: _preproc_ct(IterativeImputer(max_iter=3, random_state=0)),
+    lambda: _preproc_ct(make_pipeline(SimpleImputer(), SplineTransformer(n_knots=4))),
+]
+
+
+@pytest.mark.parametrize("i", range(len(PREPROC)))
+def test_new_preprocessing_in_a_column_transformer(db, i):
+    """KNNImputer, IterativeImputer and SplineTransformer as the numeric branch of a
+    ColumnTransformer: the row's NULLs reach them as missing values."""
+    train = frame(300, 21)
+    test = frame(200, 22, unseen=True)
+    # json_object prints a REAL with 15 significant digits: rounded scores reach the model
+    # unchanged in both call forms (a spline basis near 0 magnifies a last-digit change)
+    test["score"] = test["score"].round(6)
+    model = PREPROC[i]().fit(train)
+    _check(db, model, test, [("transform", "model_transform")], "reg")
+
+
+def test_select_from_trees_and_quantile_target_over_typed_pipelines(db):
+    train, test, y = _data("reg")
+    model = make_pipeline(dense_ct(), SelectFromModel(ExtraTreesRegressor(5, random_state=0)),
+                          Ridge()).fit(train, y)
+    _check(db, model, test, [("predict", "model_predict")], "reg")
+    model = TransformedTargetRegressor(regressor=typed(Ridge()),
+                                       transformer=QuantileTransformer(n_quantiles=50)).fit(train, y)
+    _check(db, model, test, [("predict", "model_predict")], "reg")
