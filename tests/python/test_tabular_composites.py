@@ -39,6 +39,7 @@ from sklearn.preprocessing import (OneHotEncoder, QuantileTransformer, SplineTra
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.tree import DecisionTreeClassifier
 
+from conftest import init_registry
 from modelcheck import _as_float_array as as_floats
 from modelcheck import dumps
 from tabular import compare_floats, compare_labels, frame, load_frame, score, target
@@ -317,3 +318,13 @@ def test_select_from_trees_and_quantile_target_over_typed_pipelines(db):
     model = TransformedTargetRegressor(regressor=typed(Ridge()),
                                        transformer=QuantileTransformer(n_quantiles=50)).fit(train, y)
     _check(db, model, test, [("predict", "model_predict")], "reg")
+
+
+def test_registry_reason_lists_typed_methods(db):
+    """The registry's reason names the methods of a typed model (its kernels are cell kernels)."""
+    train, _, y = _data()
+    init_registry(db)
+    db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('t', ?)",
+               (dumps(typed().fit(train, y), "p5"),))
+    assert db.execute("SELECT supported, reason FROM ml_registry").fetchall() == [
+        (1, "Pipeline scores predict, predict_proba, decision_function, predict_log_proba")]
