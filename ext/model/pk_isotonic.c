@@ -3,13 +3,17 @@
  * isotonic calibrator of CalibratedClassifierCV (pk_calibration.c).
  *
  * scikit-learn 1.2.1 rebuilds f_ from X_thresholds_ / y_thresholds_ when unpickled: a constant
- * when there is one threshold, else scipy's interp1d(kind='linear'), which for a value t takes
- * i = searchsorted(x, t) (side 'left') clipped to [1, n-1] and gives
- *     (y[i] - y[i-1]) / (x[i] - x[i-1]) * (t - x[i-1]) + y[i-1]
+ * when there is one threshold, else scipy's interp1d(kind='linear'), which for float64 data
+ * (scipy >= 1.10) delegates to numpy.interp: with j the last threshold x[j] <= t,
+ *     y[j]                                               when t == x[j] (t == x[n-1] included)
+ *     (y[j+1] - y[j]) / (x[j+1] - x[j]) * (t - x[j]) + y[j]   otherwise
+ * (when that is NaN, the same from the right end, then y[j] when y[j] == y[j+1]). So a value on
+ * a threshold gives its y exactly, where the slope form could be an ulp off (an isotonic
+ * calibration of two classes then ties, or not, as scikit-learn's).
  * out_of_bounds: 'clip' first clips t to [X_min_, X_max_]; 'nan' gives NaN below x[0] and above
- * x[n-1]; 'raise' makes such a row an error. NaN stays NaN (searchsorted puts it last).
- * Thresholds fitted on float32 data (scikit-learn casts the input to float32 then) are not
- * distinguished: the model computes in double.
+ * x[n-1]; 'raise' makes such a row an error. NaN stays NaN.
+ * Thresholds fitted on float32 data (scikit-learn casts the input to float32 then, and scipy
+ * takes its own slope form) are not distinguished: the model computes in double as above.
  */
 #include "pk_meta.h"
 
@@ -81,21 +85,30 @@ pk_code pk_iso_eval(const pk_iso *iso, const char *cls, double t, double *out, p
         *out = NAN;
         return PK_OK;
     }
-    size_t lo = 0, hi = n; /* searchsorted(x, t, side='left'); NaN sorts last */
     if (isnan(t)) {
-        lo = n;
-    } else {
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (x[mid] < t)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        *out = t;
+        return PK_OK;
     }
-    size_t i = lo < 1 ? 1 : lo > n - 1 ? n - 1 : lo;
-    double slope = (y[i] - y[i - 1]) / (x[i] - x[i - 1]);
-    *out = slope * (t - x[i - 1]) + y[i - 1];
+    size_t lo = 0, hi = n; /* the first threshold > t (x[0] <= t <= x[n-1] here) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t < x[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    size_t j = lo - 1;
+    if (j == n - 1 || x[j] == t) {
+        *out = y[j];
+        return PK_OK;
+    }
+    double slope = (y[j + 1] - y[j]) / (x[j + 1] - x[j]);
+    double r = slope * (t - x[j]) + y[j];
+    if (isnan(r)) {
+        r = slope * (t - x[j + 1]) + y[j + 1];
+        if (isnan(r) && y[j] == y[j + 1]) r = y[j];
+    }
+    *out = r;
     return PK_OK;
 }
 
