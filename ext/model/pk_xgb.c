@@ -32,7 +32,7 @@
 
 enum { XGB_BOOSTER, XGB_CLASSIFIER, XGB_REGRESSOR };
 
-#define XGB_GROUP          8
+#define XGB_GROUP           8
 #define XGB_LOCKSTEP_DEPTH 32
 
 /* A compiled node. Split: go to kid (left) or kid + 1 (right). Leaf: kid is its own index,
@@ -113,14 +113,16 @@ static float leaf_careful(const xgb_impl *im, uint32_t i, const float *xf) {
     }
 }
 
-/* Leaves of trees [t, t + XGB_GROUP) into lv, walked in lock step (see the top of the file). */
-static void leaves_group(const xgb_impl *im, size_t t, const float *xf, int nan, float *lv) {
+/* Leaves of trees [t, t + n) into lv, n <= XGB_GROUP, walked in lock step (see the top of the
+ * file; the roots of a last, short group are padded with tree 0's). */
+static inline void leaves_group(const xgb_impl *im, size_t t, size_t n, const float *xf, int nan,
+                                float *lv) {
     const xnode *nodes = im->nodes;
     uint32_t ix[XGB_GROUP];
     memcpy(ix, im->root + t, sizeof ix);
     uint32_t depth = im->gdepth[t / XGB_GROUP];
-    if (depth > XGB_LOCKSTEP_DEPTH) {
-        for (size_t j = 0; j < XGB_GROUP; j++)
+    if (im->careful || depth > XGB_LOCKSTEP_DEPTH) {
+        for (size_t j = 0; j < n; j++)
             lv[j] = leaf_careful(im, ix[j], xf);
         return;
     }
@@ -151,7 +153,7 @@ static void leaves_group(const xgb_impl *im, size_t t, const float *xf, int nan,
 }
 
 /* Adds the leaves lv of trees [t, t + n) to the margins s, in tree order, as XGBoost does. */
-static void add_leaves(const xgb_impl *im, size_t t, const float *lv, size_t n, float *s) {
+static inline void add_leaves(const xgb_impl *im, size_t t, const float *lv, size_t n, float *s) {
     const pk_xgb *x = &im->x;
     if (x->booster == PK_XGB_GBTREE) {
         if (x->n_groups == 1) {
@@ -194,16 +196,11 @@ static void margins(const xgb_impl *im, const float *xf, int nan, float *s, doub
     }
     for (size_t g = 0; g < ng; g++)
         s[g] = base[g];
-    size_t t = 0;
     float lv[XGB_GROUP];
-    if (!im->careful)
-        for (; t + XGB_GROUP <= im->tree_end; t += XGB_GROUP) {
-            leaves_group(im, t, xf, nan, lv);
-            add_leaves(im, t, lv, XGB_GROUP, s);
-        }
-    for (; t < im->tree_end; t++) {
-        lv[0] = leaf_careful(im, im->root[t], xf);
-        add_leaves(im, t, lv, 1, s);
+    for (size_t t = 0; t < im->tree_end; t += XGB_GROUP) {
+        size_t n = im->tree_end - t < XGB_GROUP ? im->tree_end - t : XGB_GROUP;
+        leaves_group(im, t, n, xf, nan, lv);
+        add_leaves(im, t, lv, n, s);
     }
     for (size_t g = 0; g < ng; g++)
         acc[g] = (double)s[g];
@@ -411,8 +408,9 @@ static pk_code compile_trees(pk_mc *c, xgb_impl *im) {
         total += end - x->tree_root[t];
     }
     im->nodes = pk_mc_alloc(c, total ? total : 1, sizeof *im->nodes);
-    im->root = pk_mc_alloc(c, nt ? nt : 1, sizeof *im->root);
-    im->gdepth = pk_mc_alloc(c, nt / XGB_GROUP + 1, sizeof *im->gdepth);
+    size_t ngroups = (nt + XGB_GROUP - 1) / XGB_GROUP;
+    im->root = pk_mc_alloc(c, ngroups * XGB_GROUP + 1, sizeof *im->root); /* the last padded */
+    im->gdepth = pk_mc_alloc(c, ngroups + 1, sizeof *im->gdepth);
     if (!im->nodes || !im->root || !im->gdepth) return c->err->code;
     uint32_t zero = (uint32_t)x->n_features, at = 0;
     for (size_t t = 0; t < nt; t++) {
