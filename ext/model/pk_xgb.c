@@ -20,9 +20,10 @@
  * (always 0) against a NaN condition, so it never moves. XGB_GROUP trees then walk in lock step
  * for as many steps as the deepest of them, branch free: a row without missing values goes right
  * when x >= condition (x < condition is its negation for any non-NaN x), a row with some adds
- * "x is missing and the node's default is right". Their leaves are then added in tree order,
- * so the sums are XGBoost's. Models with categorical splits, groups deeper than
- * XGB_LOCKSTEP_DEPTH and the last trees (fewer than a group) take the per-tree descent.
+ * "x is missing and the node's default is right" (the last group's missing trees are padded
+ * with tree 0, whose leaf is dropped). Their leaves are then added in tree order, so the sums
+ * are XGBoost's. Models with categorical splits and groups deeper than XGB_LOCKSTEP_DEPTH take
+ * the per-tree descent. n_features < 2^24 (the loaders' bound), so node fields fit 32 bits.
  */
 #include "pk_model_impl.h"
 #include "pk_xgb.h"
@@ -32,7 +33,7 @@
 
 enum { XGB_BOOSTER, XGB_CLASSIFIER, XGB_REGRESSOR };
 
-#define XGB_GROUP           8
+#define XGB_GROUP          8
 #define XGB_LOCKSTEP_DEPTH 32
 
 /* A compiled node. Split: go to kid (left) or kid + 1 (right). Leaf: kid is its own index,
@@ -419,7 +420,7 @@ static pk_code compile_trees(pk_mc *c, xgb_impl *im) {
         uint32_t next = 1, level_end = 1, depth = 0;
         dst[0].kid = 0;
         for (uint32_t p = 0; p < next; p++) {
-            if (p == level_end && p < next) {
+            if (p == level_end) { /* the first node of the next level */
                 depth++;
                 level_end = next;
             }
