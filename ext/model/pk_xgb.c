@@ -114,6 +114,24 @@ static float leaf_careful(const xgb_impl *im, uint32_t i, const float *xf) {
     }
 }
 
+/* `depth` lock-step steps of the XGB_GROUP walks at ix; `nan` (a constant where inlined) says
+ * whether the row holds a missing value. */
+static inline void descend(const xnode *nodes, uint32_t *ix, uint32_t depth, const float *xf,
+                           int nan) {
+    for (uint32_t d = 0; d < depth; d++) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+        for (size_t j = 0; j < XGB_GROUP; j++) {
+            const xnode *q = &nodes[ix[j]];
+            float v = xf[q->feat];
+            uint32_t right = v >= q->thr;
+            if (nan) right |= (v != v) & q->flags;
+            ix[j] = q->kid + right;
+        }
+    }
+}
+
 /* Leaves of trees [t, t + n) into lv, n <= XGB_GROUP, walked in lock step (see the top of the
  * file; the roots of a last, short group are padded with tree 0's). */
 static inline void leaves_group(const xgb_impl *im, size_t t, size_t n, const float *xf, int nan,
@@ -127,28 +145,10 @@ static inline void leaves_group(const xgb_impl *im, size_t t, size_t n, const fl
             lv[j] = leaf_careful(im, ix[j], xf);
         return;
     }
-    if (!nan) {
-        for (uint32_t d = 0; d < depth; d++) {
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 8
-#endif
-            for (size_t j = 0; j < XGB_GROUP; j++) {
-                const xnode *q = &nodes[ix[j]];
-                ix[j] = q->kid + (xf[q->feat] >= q->thr);
-            }
-        }
-    } else {
-        for (uint32_t d = 0; d < depth; d++) {
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 8
-#endif
-            for (size_t j = 0; j < XGB_GROUP; j++) {
-                const xnode *q = &nodes[ix[j]];
-                float v = xf[q->feat];
-                ix[j] = q->kid + ((v >= q->thr) | ((v != v) & q->flags));
-            }
-        }
-    }
+    if (nan)
+        descend(nodes, ix, depth, xf, 1);
+    else
+        descend(nodes, ix, depth, xf, 0);
     for (size_t j = 0; j < XGB_GROUP; j++)
         lv[j] = nodes[ix[j]].leaf;
 }
