@@ -32,6 +32,7 @@
  *     for several, as numpy's reduction does); distance -> pairwise sum(y w) / pairwise sum(w).
  */
 #include "pk_families.h"
+#include "pk_knn.h"
 
 #include "pk_ndarray.h"
 
@@ -292,10 +293,7 @@ static void kn_tree(const pk_knn *K, const double *x, double *dist, double *idx)
 /* Fills dist/idx (scratch) with the k neighbours and w with their weights (distance mode). */
 static void kn_neighbours(const pk_knn *K, const double *x, double *scratch) {
     double *dist = scratch, *idx = scratch + K->k, *w = scratch + 2 * K->k;
-    if (K->alg == ALG_BRUTE)
-        kn_brute(K, x, dist, idx, scratch + 4 * K->k + K->acc);
-    else
-        kn_tree(K, x, dist, idx);
+    pk_knn_search(K, x, dist, idx, scratch + 4 * K->k + K->acc);
     if (!K->distance_w) return;
     int zero = 0;
     for (size_t j = 0; j < K->k; j++) {
@@ -654,12 +652,10 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
     return PK_OK;
 }
 
-pk_code pk_compile_knn(pk_mc *c) {
-    pk_model *m = c->m;
-    const char *cls = m->cls;
-    pk_knn *K = pk_mc_alloc(c, 1, sizeof *K);
-    if (!K) return c->err->code;
-    K->clf = strcmp(cls, "KNeighborsClassifier") == 0;
+/* The search of c->obj (a fitted KNeighbors* or NearestNeighbors): _fit_method, the metric and
+ * _fit_X (brute) or _tree; fills everything of K but k, threads and n_chunks. */
+static pk_code kn_search_setup(pk_mc *c, pk_knn *K) {
+    const char *cls = c->m->cls;
     const char *fm = pk_mc_str(c, "_fit_method");
     if (!fm) return pk_mc_not_fitted(c, "_fit_method");
     K->alg = strcmp(fm, "brute") == 0       ? ALG_BRUTE
@@ -667,16 +663,6 @@ pk_code pk_compile_knn(pk_mc *c) {
              : strcmp(fm, "ball_tree") == 0 ? ALG_BALL
                                             : -1;
     if (K->alg < 0) return pk_mc_fail(c, "%s: unknown search method '%s'", cls, fm);
-    const pk_value *wt = pk_attr(c->obj, "weights");
-    const char *ws = wt && wt->kind == PK_STR ? wt->u.s.ptr : NULL;
-    if (wt && wt->kind != PK_STR && wt->kind != PK_NONE)
-        return pk_mc_fail(c,
-                          "%s has callable weights, which cannot be scored without running "
-                          "Python code",
-                          cls);
-    if (ws && strcmp(ws, "distance") != 0 && strcmp(ws, "uniform") != 0)
-        return pk_mc_fail(c, "%s: unknown weights '%s'", cls, ws);
-    K->distance_w = ws && strcmp(ws, "distance") == 0;
     const pk_value *em = pk_attr(c->obj, "effective_metric_");
     if (em && em->kind != PK_STR && em->kind != PK_NONE)
         return pk_mc_fail(c,
@@ -690,46 +676,108 @@ pk_code pk_compile_knn(pk_mc *c) {
     pk_code rc = PK_OK;
     if (K->metric == M_MINKOWSKI) rc = kn_minkowski_p(c, K);
     if (rc) return rc;
-    double nn;
-    rc = pk_mc_num(c, "n_neighbors", 5, &nn);
+    if (K->alg != ALG_BRUTE) return kn_tree_compile(c, K);
+    pk_mc_arr fx;
+    rc = pk_mc_array(c, "_fit_X", 1, &fx);
     if (rc) return rc;
-
-    if (K->alg == ALG_BRUTE) {
-        pk_mc_arr fx;
-        rc = pk_mc_array(c, "_fit_X", 1, &fx);
-        if (rc) return rc;
-        if (fx.ndim != 2 || fx.rows == 0) return pk_mc_fail(c, "%s._fit_X is not a 2-D array", cls);
-        /* float64 queries against other training dtypes leave ArgKmin for the chunked
-         * pairwise-distance path, whose ties (argpartition) we do not reproduce */
-        const pk_value *fxv = pk_attr(c->obj, "_fit_X");
-        if (fxv->kind == PK_NDARRAY) {
-            const pk_dtype *fdt = fxv->u.arr->dtype->u.dt;
-            if (fdt->kind != 'f' || fdt->itemsize != 8)
-                return pk_mc_fail(c,
-                                  "%s was fitted by brute force on %s data; only float64 is "
-                                  "supported",
-                                  cls, pk_dtype_scalar_name(fdt));
-        }
-        K->n = fx.rows;
-        K->nf = fx.cols;
-        K->X = fx.v;
-        K->gemm = strcmp(ems, "euclidean") == 0;
-        if (K->gemm) {
-            K->xnorm = pk_mc_alloc(c, K->n, sizeof(double));
-            if (!K->xnorm) return c->err->code;
-            for (size_t i = 0; i < K->n; i++)
-                K->xnorm[i] = pk_dot(K->X + i * K->nf, K->X + i * K->nf, K->nf);
-        }
-    } else {
-        rc = kn_tree_compile(c, K);
-        if (rc) return rc;
+    if (fx.ndim != 2 || fx.rows == 0) return pk_mc_fail(c, "%s._fit_X is not a 2-D array", cls);
+    /* float64 queries against other training dtypes leave ArgKmin for the chunked
+     * pairwise-distance path, whose ties (argpartition) we do not reproduce */
+    const pk_value *fxv = pk_attr(c->obj, "_fit_X");
+    if (fxv->kind == PK_NDARRAY) {
+        const pk_dtype *fdt = fxv->u.arr->dtype->u.dt;
+        if (fdt->kind != 'f' || fdt->itemsize != 8)
+            return pk_mc_fail(c,
+                              "%s was fitted by brute force on %s data; only float64 is "
+                              "supported",
+                              cls, pk_dtype_scalar_name(fdt));
     }
-    rc = pk_mc_features(c, K->nf);
-    if (rc) return rc;
+    K->n = fx.rows;
+    K->nf = fx.cols;
+    K->X = fx.v;
+    K->gemm = strcmp(ems, "euclidean") == 0;
+    if (K->gemm) {
+        K->xnorm = pk_mc_alloc(c, K->n, sizeof(double));
+        if (!K->xnorm) return c->err->code;
+        for (size_t i = 0; i < K->n; i++)
+            K->xnorm[i] = pk_dot(K->X + i * K->nf, K->X + i * K->nf, K->nf);
+    }
+    return PK_OK;
+}
+
+/* Sets k (checked against the fitted rows) and the brute-force split; the doubles of scratch
+ * the search needs beyond dist and idx. */
+static pk_code kn_search_k(pk_mc *c, pk_knn *K, double nn) {
     if (!(nn >= 1 && nn <= (double)K->n) || nn != floor(nn))
-        return pk_mc_fail(c, "%s: n_neighbors must be between 1 and the %zu fitted rows", cls,
+        return pk_mc_fail(c, "%s: n_neighbors must be between 1 and the %zu fitted rows", c->m->cls,
                           K->n);
     K->k = (size_t)nn;
+    if (K->alg == ALG_BRUTE) {
+        K->n_chunks = (K->n + KN_CHUNK - 1) / KN_CHUNK;
+        K->threads = kn_threads();
+        if (K->threads > K->n_chunks) K->threads = K->n_chunks;
+    }
+    return PK_OK;
+}
+
+static size_t kn_heaps_len(const pk_knn *K) {
+    return K->alg == ALG_BRUTE ? 2 * K->k * K->threads : 0;
+}
+
+pk_code pk_knn_search_compile(pk_mc *c, const pk_value *nbrs, size_t k, const pk_knn **out) {
+    if (!nbrs || nbrs->kind != PK_OBJECT) return pk_mc_not_fitted(c, "nbrs_");
+    pk_knn *K = pk_mc_alloc(c, 1, sizeof *K);
+    if (!K) return c->err->code;
+    pk_mc sub = *c;
+    sub.obj = nbrs;
+    pk_code rc = kn_search_setup(&sub, K);
+    if (!rc) rc = kn_search_k(c, K, (double)k);
+    if (rc) return rc;
+    *out = K;
+    return PK_OK;
+}
+
+size_t pk_knn_search_scratch(const pk_knn *K) {
+    return kn_heaps_len(K) + 1;
+}
+
+size_t pk_knn_fit_rows(const pk_knn *K) {
+    return K->n;
+}
+
+size_t pk_knn_features(const pk_knn *K) {
+    return K->nf;
+}
+
+void pk_knn_search(const pk_knn *K, const double *x, double *dist, double *idx, double *scratch) {
+    if (K->alg == ALG_BRUTE)
+        kn_brute(K, x, dist, idx, scratch);
+    else
+        kn_tree(K, x, dist, idx);
+}
+
+pk_code pk_compile_knn(pk_mc *c) {
+    pk_model *m = c->m;
+    const char *cls = m->cls;
+    pk_knn *K = pk_mc_alloc(c, 1, sizeof *K);
+    if (!K) return c->err->code;
+    K->clf = strcmp(cls, "KNeighborsClassifier") == 0;
+    const pk_value *wt = pk_attr(c->obj, "weights");
+    const char *ws = wt && wt->kind == PK_STR ? wt->u.s.ptr : NULL;
+    if (wt && wt->kind != PK_STR && wt->kind != PK_NONE)
+        return pk_mc_fail(c,
+                          "%s has callable weights, which cannot be scored without running "
+                          "Python code",
+                          cls);
+    if (ws && strcmp(ws, "distance") != 0 && strcmp(ws, "uniform") != 0)
+        return pk_mc_fail(c, "%s: unknown weights '%s'", cls, ws);
+    K->distance_w = ws && strcmp(ws, "distance") == 0;
+    double nn;
+    pk_code rc = kn_search_setup(c, K);
+    if (!rc) rc = pk_mc_num(c, "n_neighbors", 5, &nn);
+    if (!rc) rc = pk_mc_features(c, K->nf);
+    if (!rc) rc = kn_search_k(c, K, nn);
+    if (rc) return rc;
 
     pk_mc_arr ya;
     rc = pk_mc_array(c, "_y", 1, &ya);
@@ -753,13 +801,7 @@ pk_code pk_compile_knn(pk_mc *c) {
     }
     m->impl = K;
     K->acc = K->ncls > K->nout ? K->ncls : K->nout;
-    m->scratch = 4 * K->k + K->acc + 1;
-    if (K->alg == ALG_BRUTE) {
-        K->n_chunks = (K->n + KN_CHUNK - 1) / KN_CHUNK;
-        K->threads = kn_threads();
-        if (K->threads > K->n_chunks) K->threads = K->n_chunks;
-        m->scratch += 2 * K->k * K->threads;
-    }
+    m->scratch = 4 * K->k + K->acc + 1 + kn_heaps_len(K);
     if (K->clf) {
         m->kind = PK_MODEL_CLASSIFIER;
         pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, kn_predict_clf);
