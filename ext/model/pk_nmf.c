@@ -26,14 +26,16 @@
  * divergence of x and W H decides the stop ((previous - error) / initial < tol).
  *
  * MiniBatchNMF (_solve_W): the same multiplicative update from the same start, with
- * _transform_max_iter iterations at most, stopping when ||W - W_prev|| / ||W|| <= tol.
+ * _transform_max_iter iterations at most, stopping when ||W - W_prev|| / ||W|| <= tol; a
+ * non-finite W (a zero of W H raised to a negative power) is an error, as scipy's norm raises.
  *
  * Powers follow numpy's fast scalar powers (** 2, ** 0.5, ** -1 as x*x, sqrt, 1/x); every dot
  * product is summed left to right from 0 (reference BLAS, what the oracle machine's numpy uses);
- * np.sum and np.mean are pk_np_sum. The result is bit-identical to scikit-learn's
- * transform([row]) except where an iteration count depends on a stopping quantity computed in
- * another order (the beta divergence's logs, scipy's scaled nrm2): an ulp there decides only
- * ties with tol.
+ * np.sum and np.mean are pk_np_sum, except np.sum(H, axis=1) of a Fortran-ordered components_
+ * (how NMF and MiniBatchNMF leave it), which numpy adds column by column: left to right. The result
+ * is bit-identical to scikit-learn's transform([row]) except where an iteration count depends on a
+ * stopping quantity computed in another order (the beta divergence's logs, scipy's scaled nrm2): an
+ * ulp there decides only ties with tol.
  *
  * Refused: NMF fitted on float32 data (scikit-learn's transform raises on float64 rows),
  * shuffle=True with random_state None (numpy's global generator) or a RandomState instance (its
@@ -41,6 +43,8 @@
  * for NMF as in scikit-learn (MiniBatchNMF checks neither).
  */
 #include "pk_more_families.h"
+
+#include "pk_ndarray.h"
 
 #include <float.h>
 #include <math.h>
@@ -305,7 +309,6 @@ static double nmf_mu_start(const pk_nmf *N, const double *x) {
 /* scratch: xht[k] | hsum[k] | Wbuf[k] | step tmp (2k + 2nf) | divergence tmp (3nf) */
 static pk_code nmf_mu(const pk_model *m, const double *x, double *scratch, double *out,
                       pk_err *err) {
-    (void)err;
     const pk_nmf *N = m->impl;
     const size_t k = N->k, nf = N->nf;
     double *W = out, *xht = scratch, *hsum = scratch + k, *wbuf = scratch + 2 * k;
@@ -326,6 +329,11 @@ static pk_code nmf_mu(const pk_model *m, const double *x, double *scratch, doubl
             double dn = 0, wn = 0;
             for (size_t t = 0; t < k; t++) {
                 double d = W[t] - wbuf[t];
+                if (!isfinite(d) || !isfinite(W[t]))
+                    return pk_err_set(err, PK_EFEATURE, -1, -1,
+                                      "%s: the solver reached a non-finite value for this row "
+                                      "(scikit-learn raises ValueError)",
+                                      m->cls);
                 dn += d * d;
                 wn += W[t] * W[t];
             }
@@ -472,6 +480,23 @@ static pk_code nmf_settings(pk_mc *c, pk_nmf *N) {
     return PK_OK;
 }
 
+/* 1 when components_ is stored in Fortran order (as NMF leaves it): np.sum(H, axis=1) then adds
+ * column after column, each row summed left to right, instead of numpy's pairwise sum of a
+ * C-ordered row. */
+static int nmf_fortran(const pk_value *v) {
+    if (!v || v->kind != PK_NDARRAY || v->u.arr->ndim != 2) return 0;
+    const pk_ndarray *a = v->u.arr;
+    return a->shape[0] > 1 && a->shape[1] > 1 && a->strides[0] < a->strides[1];
+}
+
+/* a[0] + a[1] + ... left to right. */
+static double nmf_sum_seq(const double *a, size_t n) {
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++)
+        s += a[j];
+    return s;
+}
+
 pk_code pk_compile_nmf(pk_mc *c) {
     pk_model *m = c->m;
     const char *cls = m->cls;
@@ -505,8 +530,9 @@ pk_code pk_compile_nmf(pk_mc *c) {
     N->HHt = pk_mc_alloc(c, k * k, sizeof(double));
     N->Hsum = pk_mc_alloc(c, k, sizeof(double));
     if (!N->HHt || !N->Hsum) return c->err->code;
+    int fortran = nmf_fortran(pk_attr(c->obj, "components_"));
     for (size_t a = 0; a < k; a++) {
-        N->Hsum[a] = pk_np_sum(N->H + a * nf, nf);
+        N->Hsum[a] = fortran ? nmf_sum_seq(N->H + a * nf, nf) : pk_np_sum(N->H + a * nf, nf);
         for (size_t b = 0; b < k; b++)
             N->HHt[a * k + b] = pk_dot(N->H + a * nf, N->H + b * nf, nf);
         if (!N->mu && N->l2 != 0.0) N->HHt[a * k + a] += N->l2;
