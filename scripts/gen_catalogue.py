@@ -348,8 +348,10 @@ NOTES = {
     "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
     "precomputed; no kernel_params",
     "birch": "transform: distances to the subcluster centres",
-    "nmf": "a row is solved alone (scikit-learn solves a batch jointly); shuffle=True needs an "
-    "int random_state; NMF not fitted on float32",
+    "NMF": "a row is solved alone (scikit-learn solves a batch jointly); not fitted on float32; "
+    "shuffle=True needs an int random_state",
+    "MiniBatchNMF": "a row is solved alone (scikit-learn solves a batch jointly); not fitted on "
+    "float32",
     "lda_topics": "not fitted on float32",
     "Isomap": "n_neighbors (not radius) neighbours; metrics of KNeighbors*",
     "LocallyLinearEmbedding": "metrics of KNeighbors*",

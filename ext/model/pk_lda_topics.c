@@ -131,8 +131,8 @@ pk_code pk_compile_lda_topics(pk_mc *c) {
         (rc = pk_mc_num(c, "mean_change_tol", 1e-3, &L->tol)))
         return rc;
     if (isnan(L->prior)) return pk_mc_not_fitted(c, "doc_topic_prior_");
-    if (!(mi >= 0 && mi <= 1e9) || mi != floor(mi))
-        return pk_mc_fail(c, "%s: max_doc_update_iter must be a non-negative integer", cls);
+    if (!(mi >= 0 && mi <= 1e6) || mi != floor(mi))
+        return pk_mc_fail(c, "%s: max_doc_update_iter must be an integer in 0..1000000", cls);
     if (!isfinite(L->prior) || !(L->tol >= 0))
         return pk_mc_fail(c, "%s: doc_topic_prior_ or mean_change_tol out of range", cls);
     L->max_iter = (size_t)mi;

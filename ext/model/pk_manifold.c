@@ -149,6 +149,12 @@ static pk_code lle_transform(const pk_model *m, const double *x, double *scratch
         }
         diag[a] = G[a + a * k];
     }
+    for (size_t a = 0; a < k * k; a++)
+        if (!isfinite(G[a]))
+            return pk_err_set(err, PK_EFEATURE, -1, -1,
+                              "%s: the Gram matrix of the row's neighbours overflows (scipy's "
+                              "solve raises ValueError)",
+                              m->cls);
     double trace = pk_np_sum(diag, k);
     double R = trace > 0 ? M->reg * trace : M->reg;
     for (size_t a = 0; a < k; a++) {

@@ -467,8 +467,8 @@ static pk_code nmf_settings(pk_mc *c, pk_nmf *N) {
             return pk_mc_fail(c, "%s: solver 'cd' takes only beta_loss 'frobenius'", cls);
         if (!N->mu && pk_mc_bool(c, "shuffle", 0) && (rc = nmf_seed(c, N))) return rc;
     }
-    if (!(mi >= 1 && mi <= 1e9) || mi != floor(mi))
-        return pk_mc_fail(c, "%s: max_iter must be a positive integer", cls);
+    if (!(mi >= 1 && mi <= 1e6) || mi != floor(mi))
+        return pk_mc_fail(c, "%s: max_iter must be an integer in 1..1000000", cls);
     if (!(tol >= 0)) return pk_mc_fail(c, "%s: tol must be >= 0", cls);
     N->max_iter = (size_t)mi;
     N->tol = tol;
