@@ -150,7 +150,12 @@ FAMILIES = {
     "sklearn.decomposition._fastica": {"FastICA": "decomposition"},
     "sklearn.decomposition._factor_analysis": {"FactorAnalysis": "factor_analysis"},
     "sklearn.decomposition._kernel_pca": {"KernelPCA": "kernel_pca"},
+    "sklearn.decomposition._nmf": {"NMF": "nmf", "MiniBatchNMF": "nmf"},
+    "sklearn.decomposition._lda": {"LatentDirichletAllocation": "lda_topics"},
+    "sklearn.manifold._isomap": {"Isomap": "manifold"},
+    "sklearn.manifold._locally_linear": {"LocallyLinearEmbedding": "manifold"},
     "sklearn.kernel_approximation": {
+        "PolynomialCountSketch": "kernel_approx",
         "RBFSampler": "kernel_approx",
         "SkewedChi2Sampler": "kernel_approx",
         "AdditiveChi2Sampler": "kernel_approx",
@@ -314,6 +319,9 @@ METHODS = {
     ("birch", "clusterer"): "predict, transform",
     ("agglomeration", "clusterer"): "transform",
     ("kernel_approx", "transformer"): "transform",
+    ("nmf", "transformer"): "transform",
+    ("lda_topics", "transformer"): "transform",
+    ("manifold", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba, predict_log_proba",
     ("dtree", "regressor"): "predict",
     ("forest", "classifier"): "predict, predict_proba, predict_log_proba",
@@ -402,6 +410,15 @@ NOTES = {
     "sparse_code": "transform_algorithm omp and threshold (lasso_lars, lasso_cd, lars refused)",
     "label_prop": "kernel rbf (knn refused)",
     "birch": "transform: distances to the subcluster centres",
+    "NMF": "a row is solved alone (scikit-learn solves a batch jointly); not fitted on float32; "
+    "shuffle=True needs an int random_state",
+    "MiniBatchNMF": "a row is solved alone (scikit-learn solves a batch jointly); not fitted on "
+    "float32",
+    "lda_topics": "not fitted on float32",
+    "Isomap": "n_neighbors (not radius) neighbours; metrics of KNeighbors*",
+    "LocallyLinearEmbedding": "metrics of KNeighbors*",
+    "PolynomialCountSketch": "the FFT convolution summed directly: within 1e-13 of the row's "
+    "largest value",
     "AffinityPropagation": "not fitted with affinity='precomputed'",
     "agglomeration": "pooling_func numpy.mean",
     "wrapped": "the inner estimator must be scorable",

@@ -161,7 +161,8 @@ def models():
         from sklearn.model_selection import GridSearchCV
         from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier, OutputCodeClassifier
         from sklearn.multioutput import ClassifierChain
-        from sklearn import cluster, decomposition, kernel_approximation, random_projection
+        from sklearn import (cluster, decomposition, kernel_approximation, manifold,
+                             random_projection)
         from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
         from sklearn import covariance, cross_decomposition, ensemble, gaussian_process as gp
         from sklearn import mixture, neighbors, neural_network, semi_supervised
@@ -264,6 +265,19 @@ def models():
         "lprop": semi_supervised.LabelSpreading().fit(X[:20], y[:20]),
         "rte": ensemble.RandomTreesEmbedding(2, max_depth=2, random_state=0).fit(X),
         "bisect": cluster.BisectingKMeans(3, random_state=0).fit(X),
+        # iterative solvers and neighbour-based embeddings
+        "nmf_cd": decomposition.NMF(2, shuffle=True, random_state=1, max_iter=50).fit(abs(X)),
+        "nmf_kl": decomposition.NMF(2, solver="mu", beta_loss=1, alpha_W=0.01,
+                                    max_iter=30).fit(abs(X)),
+        "mbnmf": decomposition.MiniBatchNMF(2, beta_loss=0.5, random_state=0,
+                                            max_iter=20).fit(abs(X) + 0.1),
+        "lda": decomposition.LatentDirichletAllocation(3, random_state=0, max_iter=3).fit(
+            np.round(abs(X))),
+        "sketch": kernel_approximation.PolynomialCountSketch(degree=3, n_components=9,
+                                                             coef0=1, random_state=0).fit(X),
+        "isomap": manifold.Isomap(n_neighbors=4, n_components=2).fit(X[:20]),
+        "lle": manifold.LocallyLinearEmbedding(n_neighbors=4, n_components=2,
+                                               neighbors_algorithm="brute").fit(X[:20]),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

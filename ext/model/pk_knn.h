@@ -1,7 +1,8 @@
 /*
  * pk_knn.h - the neighbour search of the k-nearest-neighbour family (pk_knn.c), shared with the
  * other neighbour estimators (pk_neighbors.c: NearestNeighbors, KNeighborsTransformer,
- * RadiusNeighbors*, LocalOutlierFactor). The search is compiled from a fitted NeighborsBase
+ * RadiusNeighbors*, LocalOutlierFactor; pk_manifold.c: Isomap and LocallyLinearEmbedding query
+ * their nbrs_). The search is compiled from a fitted NeighborsBase
  * (_fit_method, effective_metric_, _fit_X or _tree) and answers kneighbors() for one row with
  * scikit-learn 1.2's neighbours, distances and tie order (see pk_knn.c).
  */

@@ -61,6 +61,15 @@ pk_code pk_mc_not_fitted(pk_mc *c, const char *attr) {
     return pk_mc_fail(c, "%s is not fitted (no %s)", c->m->cls, attr);
 }
 
+pk_code pk_mc_require_f64(pk_mc *c, const pk_value *v, const char *what) {
+    if (!v || v->kind != PK_NDARRAY || !v->u.arr->dtype || v->u.arr->dtype->kind != PK_DTYPE)
+        return PK_OK;
+    const pk_dtype *dt = v->u.arr->dtype->u.dt;
+    if (dt->kind != 'f' || dt->itemsize == 8) return PK_OK;
+    return pk_mc_fail(c, "%s was fitted on %s data (%s is %s); only float64 models are scored",
+                      c->m->cls, pk_dtype_scalar_name(dt), what, pk_dtype_scalar_name(dt));
+}
+
 pk_code pk_mc_features(pk_mc *c, size_t n) {
     if (n == 0) return pk_mc_fail(c, "%s has no features", c->m->cls);
     if (c->m->n_features && c->m->n_features != n)

@@ -104,6 +104,11 @@ pk_code pk_mc_fail(pk_mc *c, const char *fmt, ...)
 #endif
     ;
 
+/* PK_EMODEL "<Class> was fitted on float32 data (<what> is float32); only float64 models are
+ * scored" when v is a numpy array of a floating dtype other than float64 (where scikit-learn
+ * then computes in that precision or refuses float64 rows); PK_OK for anything else. */
+pk_code pk_mc_require_f64(pk_mc *c, const pk_value *v, const char *what);
+
 /* Checks/sets the feature count: when the model has n_features_in_ it must equal n, else n
  * becomes the count. */
 pk_code pk_mc_features(pk_mc *c, size_t n);

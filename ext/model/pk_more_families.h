@@ -13,7 +13,12 @@ pk_code pk_compile_factor_analysis(pk_mc *c);   /* pk_factor.c: FactorAnalysis  
 
 pk_code pk_compile_kernel_pca(pk_mc *c);    /* pk_kpca.c: KernelPCA                      */
 pk_code pk_compile_kernel_approx(pk_mc *c); /* pk_kernel_approx.c: RBFSampler, Nystroem,
-                                               Skewed/AdditiveChi2Sampler               */
+                                               Skewed/AdditiveChi2Sampler,
+                                               PolynomialCountSketch                    */
+
+pk_code pk_compile_nmf(pk_mc *c);        /* pk_nmf.c: NMF, MiniBatchNMF                */
+pk_code pk_compile_lda_topics(pk_mc *c); /* pk_lda_topics.c: LatentDirichletAllocation */
+pk_code pk_compile_manifold(pk_mc *c);   /* pk_manifold.c: Isomap, LocallyLinearEmbedding */
 
 pk_code pk_compile_centres(pk_mc *c);       /* pk_kmeans.c: AffinityPropagation, MeanShift,
                                                Birch                                     */

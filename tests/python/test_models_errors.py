@@ -5,7 +5,7 @@ import json
 import warnings
 
 import numpy as np
-from sklearn import cluster, datasets, decomposition, linear_model as L
+from sklearn import cluster, datasets, linear_model as L, neighbors
 from sklearn.exceptions import ConvergenceWarning
 
 from conftest import sql_error, init_registry
@@ -18,13 +18,13 @@ def test_unscorable_safe_class_one_line(db):
     """A known library class without a scoring family: one short line pointing at
     model_supported(), never the list of supported classes."""
     X, y = datasets.load_iris(return_X_y=True)
-    lp = decomposition.NMF(n_components=2, max_iter=1000).fit(X)
-    cls = "sklearn.decomposition._nmf.NMF"
+    lp = neighbors.KernelDensity().fit(X)
+    cls = "sklearn.neighbors._kde.KernelDensity"
     msg = sql_error(db, "model_predict", dumps(lp), 1.0, 2.0, 3.0, 4.0)
     assert msg == "model_predict: %s cannot be scored yet (see model_supported())" % cls
     assert len(msg) < 200 and "\n" not in msg
     info = json.loads(db.execute("SELECT model_info(?)", (dumps(lp),)).fetchone()[0])
-    assert info == {"class": cls, "kind": "transformer",
+    assert info == {"class": cls, "kind": "estimator",
                     "n_features_in_": 4, "feature_names_in_": None, "classes_": None,
                     "sklearn_version": "1.2.1", "supported": False,
                     "reason": "%s cannot be scored yet (see model_supported())" % cls}
