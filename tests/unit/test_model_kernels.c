@@ -428,7 +428,8 @@ static void test_compile_errors(void **state) {
     pk_value *p = est("sklearn.pipeline", "Pipeline");
     pk_value *steps = pk_new_seq(&AR, PK_LIST, 1);
     pk_err err;
-    pk_seq_append(&AR, steps, tuple2(str("lp"), est("sklearn.neighbors._kde", "KernelDensity")), &err);
+    pk_seq_append(&AR, steps, tuple2(str("lp"), est("sklearn.neighbors._kde", "KernelDensity")),
+                  &err);
     set(p, "steps", steps);
     expect_compile_error(p, "sklearn.neighbors._kde.KernelDensity cannot be scored yet (see "
                             "model_supported())");
