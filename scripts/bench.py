@@ -16,7 +16,8 @@ Sections (one function each, in SECTIONS):
   trees    random forest and histogram boosting over 200,000 rows; decode+compile time
   families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows
   transforms KernelPCA, Nystroem, FactorAnalysis, sparse projection, FeatureAgglomeration, Birch,
-           SGDOneClassSVM, RANSAC over the families table's shape
+           SGDOneClassSVM, RANSAC, PolynomialCountSketch, Isomap, LLE, NMF, MiniBatchNMF, LDA
+           over the families table's shape
   decode   one element of a 200 MB float64 array; peak RSS of the reading process
   storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
   text     TfidfVectorizer(1-2 grams, 50k terms) + LinearSVC / MultinomialNB over 100,000 documents
@@ -693,12 +694,16 @@ def section_families(b):
 def section_transforms(b):
     """One model per family added for the census (KernelPCA rbf on 500 rows, Nystroem(100),
     FactorAnalysis, SparseRandomProjection, FeatureAgglomeration, Birch, SGDOneClassSVM,
-    RANSACRegressor) over the families table's shape: SQL per row beside scikit-learn's batch
-    call and a per-row Python UDF; every SQL result checked against scikit-learn's first."""
+    RANSACRegressor, SparsePCA, DictionaryLearning, BisectingKMeans, EllipticEnvelope,
+    LabelSpreading, RandomTreesEmbedding, PolynomialCountSketch, Isomap, LocallyLinearEmbedding;
+    NMF, MiniBatchNMF and LatentDirichletAllocation on the absolute values) over the families
+    table's shape: SQL per row beside scikit-learn's batch call and a per-row Python UDF; every
+    SQL result checked against scikit-learn's first (NMF and MiniBatchNMF solve a batch jointly:
+    their first 300 rows against scikit-learn's transform of each row alone)."""
     import json
 
-    from sklearn import cluster, decomposition, kernel_approximation, linear_model
-    from sklearn import random_projection
+    from sklearn import cluster, covariance, decomposition, ensemble, kernel_approximation
+    from sklearn import linear_model, manifold, random_projection, semi_supervised
     from threadpoolctl import threadpool_limits
 
     n = int(os.environ.get("BENCH_FAMILY_ROWS", "20000"))
@@ -723,6 +728,9 @@ def section_transforms(b):
     cols = ", ".join(names)
     b.db.execute("CREATE TABLE gt(%s)" % ", ".join("%s REAL" % c for c in names))
     b.db.executemany("INSERT INTO gt VALUES (%s)" % ", ".join("?" * nf), Xt.tolist())
+    Xa = np.abs(Xt)
+    b.db.execute("CREATE TABLE gt_abs(%s)" % ", ".join("%s REAL" % c for c in names))
+    b.db.executemany("INSERT INTO gt_abs VALUES (%s)" % ", ".join("?" * nf), Xa.tolist())
     b.db.commit()
     with threadpool_limits(1):
         models = [
@@ -738,15 +746,45 @@ def section_transforms(b):
             ("SGDOneClassSVM", linear_model.SGDOneClassSVM(random_state=0).fit(X), "predict"),
             ("RANSACRegressor", linear_model.RANSACRegressor(random_state=0).fit(X, y),
              "predict"),
+            ("SparsePCA(4)", decomposition.SparsePCA(4, random_state=0).fit(X[:500]),
+             "transform"),
+            ("DictionaryLearning(8, omp 2)", decomposition.DictionaryLearning(
+                8, transform_n_nonzero_coefs=2, max_iter=20, random_state=0).fit(X[:500]),
+             "transform"),
+            ("BisectingKMeans(6)", cluster.BisectingKMeans(6, random_state=0).fit(X),
+             "predict"),
+            ("EllipticEnvelope", covariance.EllipticEnvelope(random_state=0).fit(X), "predict"),
+            ("LabelSpreading(rbf, 300 rows)", semi_supervised.LabelSpreading(gamma=0.5).fit(
+                X[:300], np.where(np.arange(300) % 3 == 0, -1, (y[:300] > 0).astype(int))),
+             "predict"),
+            ("RandomTreesEmbedding(10, depth 5)", ensemble.RandomTreesEmbedding(
+                10, max_depth=5, random_state=0).fit(X), "transform"),
+            ("PolynomialCountSketch(degree 2, 100)", kernel_approximation.PolynomialCountSketch(
+                random_state=0).fit(X), "transform"),
+            ("Isomap(5 neighbours, 2 of 500 rows)", manifold.Isomap().fit(X[:500]), "transform"),
+            ("LocallyLinearEmbedding(5 neighbours, 500 rows)",
+             manifold.LocallyLinearEmbedding(random_state=0).fit(X[:500]), "transform"),
+            ("NMF(4, cd)", decomposition.NMF(4, random_state=0).fit(np.abs(X)), "transform",
+             "rowwise"),
+            ("MiniBatchNMF(4)", decomposition.MiniBatchNMF(4, random_state=0).fit(np.abs(X)),
+             "transform", "rowwise"),
+            ("LatentDirichletAllocation(5)", decomposition.LatentDirichletAllocation(
+                5, random_state=0).fit(np.abs(X)), "transform", "abs"),
         ]
-    for name, m, meth in models:
+    for name, m, meth, *data in models:
         blob = pickle.dumps(m, protocol=4)
+        tbl, Xs = ("gt_abs", Xa) if data else ("gt", Xt)
         with threadpool_limits(1):
-            want = getattr(m, meth)(Xt)
+            if data == ["rowwise"]:
+                want = np.vstack([m.transform(Xs[i:i + 1]) for i in range(300)])
+            else:
+                want = getattr(m, meth)(Xs)
+        if hasattr(want, "toarray"):  # RandomTreesEmbedding's sparse one-hot
+            want = want.toarray()
         if meth == "transform":
-            q = "SELECT sum(length(model_transform(?, %s))) FROM gt" % cols
+            q = "SELECT sum(length(model_transform(?, %s))) FROM %s" % (cols, tbl)
             got = np.array([json.loads(r[0]) for r in b.db.execute(
-                "SELECT model_transform(?, %s) FROM gt" % cols, (blob,))])
+                "SELECT model_transform(?, %s) FROM %s" % (cols, tbl), (blob,))])[:len(want)]
             diff = float(np.max(np.abs(got - want) / np.maximum(np.abs(want), 1)))
             assert diff <= 1e-9, (name, diff)
         else:
@@ -759,15 +797,16 @@ def section_transforms(b):
 
         def batch():
             with threadpool_limits(1):
-                return getattr(m, meth)(Xt)
+                return getattr(m, meth)(Xs)
         batch_ns = b.best(batch)[0] * 1e9 / n
 
         def py_row(*r):
-            out = getattr(m, meth)(np.array([r], dtype=float))[0]
+            out = getattr(m, meth)(np.array([r], dtype=float))
+            out = (out.toarray() if hasattr(out, "toarray") else out)[0]
             return json.dumps(out.tolist()) if meth == "transform" else out.item()
         b.db.create_function("py_row_g", nf, py_row)
-        ns_udf, _ = b.sql_ns("SELECT count(py_row_g(%s)) FROM gt WHERE rowid <= %d"
-                             % (cols, udf_k), rows=udf_k, repeat=1)
+        ns_udf, _ = b.sql_ns("SELECT count(py_row_g(%s)) FROM %s WHERE rowid <= %d"
+                             % (cols, tbl, udf_k), rows=udf_k, repeat=1)
         b.add(sec, "(a) SQL %s per row, %s" % (meth, name), ns, n)
         b.add(sec, "(b) scikit-learn %s, batch on numpy, %s" % (meth, name), batch_ns, n)
         b.add(sec, "(c) Python UDF per row, %s" % name, ns_udf, udf_k)

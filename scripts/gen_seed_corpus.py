@@ -161,8 +161,15 @@ def models():
         from sklearn.model_selection import GridSearchCV
         from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier, OutputCodeClassifier
         from sklearn.multioutput import ClassifierChain
-        from sklearn import cluster, decomposition, kernel_approximation, random_projection
+        from sklearn import (cluster, decomposition, kernel_approximation, manifold,
+                             random_projection)
         from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
+        from sklearn import covariance, cross_decomposition, ensemble, gaussian_process as gp
+        from sklearn import mixture, neighbors, neural_network, semi_supervised
+        from sklearn.kernel_ridge import KernelRidge
+        from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+        from sklearn.impute import IterativeImputer, KNNImputer
+        from sklearn.ensemble import ExtraTreesRegressor
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -205,6 +212,16 @@ def models():
         "union": skpipe.FeatureUnion([("s", StandardScaler()), ("p", "passthrough")]).fit(X),
         "ttr": compose.TransformedTargetRegressor(Ridge(), func=np.log1p,
                                                   inverse_func=np.expm1).fit(Xr, np.abs(yr)),
+        "ttr_quantile": compose.TransformedTargetRegressor(
+            Ridge(), transformer=pre.QuantileTransformer(n_quantiles=20)).fit(Xr, yr),
+        "spline": pre.SplineTransformer(n_knots=4, degree=2, extrapolation="linear").fit(X),
+        "spline_periodic": pre.SplineTransformer(n_knots=4, extrapolation="periodic").fit(X),
+        "knn_imputer": KNNImputer(n_neighbors=3, add_indicator=True).fit(
+            np.where(X > 1.5, np.nan, X)),
+        "iter_imputer": IterativeImputer(max_iter=2, random_state=0).fit(
+            np.where(X > 1.5, np.nan, X)),
+        "sfm_trees": feature_selection.SelectFromModel(
+            ExtraTreesRegressor(3, max_depth=3, random_state=0)).fit(Xr, yr),
         # meta-estimators: members compiled as sub-models
         "vote": VotingClassifier([("a", GaussianNB()), ("b", LogisticRegression())],
                                  voting="soft", weights=[1, 2]).fit(X, y),
@@ -230,6 +247,37 @@ def models():
         "agglo": cluster.FeatureAgglomeration(2).fit(X),
         "ocsgd": SGDOneClassSVM(random_state=0).fit(X),
         "ransac": RANSACRegressor(random_state=0).fit(Xr, yr),
+        "kridge": KernelRidge(kernel="rbf").fit(Xr, yr),
+        "gpr": gp.GaussianProcessRegressor(gp.kernels.RBF([1.0, 2.0, 1.0])
+                                           + gp.kernels.WhiteKernel()).fit(Xr[:20], yr[:20]),
+        "gpc": gp.GaussianProcessClassifier(random_state=0).fit(X[:20], y[:20]),
+        "pls": cross_decomposition.PLSRegression(2).fit(X, np.c_[y, -y]),
+        "rbm": neural_network.BernoulliRBM(3, n_iter=2, random_state=0).fit(abs(X) / 5),
+        "bgmm": mixture.BayesianGaussianMixture(n_components=2, random_state=0).fit(X),
+        "nn": neighbors.NearestNeighbors(n_neighbors=2, leaf_size=4).fit(X),
+        "rnc": neighbors.RadiusNeighborsClassifier(2.0, outlier_label="most_frequent",
+                                                   leaf_size=4).fit(X, y),
+        "lof": neighbors.LocalOutlierFactor(5, novelty=True).fit(X),
+        "envelope": covariance.EllipticEnvelope(random_state=0).fit(X),
+        "spca": decomposition.SparsePCA(2, random_state=0).fit(X),
+        "dictl": decomposition.DictionaryLearning(3, transform_n_nonzero_coefs=2, max_iter=5,
+                                                  random_state=0).fit(X),
+        "lprop": semi_supervised.LabelSpreading().fit(X[:20], y[:20]),
+        "rte": ensemble.RandomTreesEmbedding(2, max_depth=2, random_state=0).fit(X),
+        "bisect": cluster.BisectingKMeans(3, random_state=0).fit(X),
+        # iterative solvers and neighbour-based embeddings
+        "nmf_cd": decomposition.NMF(2, shuffle=True, random_state=1, max_iter=50).fit(abs(X)),
+        "nmf_kl": decomposition.NMF(2, solver="mu", beta_loss=1, alpha_W=0.01,
+                                    max_iter=30).fit(abs(X)),
+        "mbnmf": decomposition.MiniBatchNMF(2, beta_loss=0.5, random_state=0,
+                                            max_iter=20).fit(abs(X) + 0.1),
+        "lda": decomposition.LatentDirichletAllocation(3, random_state=0, max_iter=3).fit(
+            np.round(abs(X))),
+        "sketch": kernel_approximation.PolynomialCountSketch(degree=3, n_components=9,
+                                                             coef0=1, random_state=0).fit(X),
+        "isomap": manifold.Isomap(n_neighbors=4, n_components=2).fit(X[:20]),
+        "lle": manifold.LocallyLinearEmbedding(n_neighbors=4, n_components=2,
+                                               neighbors_algorithm="brute").fit(X[:20]),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

@@ -401,6 +401,7 @@ pk_code pk_compile_adaboost_any(pk_mc *c) {
     size_t K = B->k;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, ada_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, K, ada_proba);
+    pk_mc_log_proba(c, 0);
     pk_mc_method(c, PK_DECISION, K == 2 ? PK_OUT_SCALAR : PK_OUT_ARRAY, K == 2 ? 1 : K,
                  ada_decision);
     return PK_OK;

@@ -177,6 +177,7 @@ static pk_code compile_lda(pk_mc *c) {
     if (rc) return rc;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, lda_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, lda_proba);
+    pk_mc_log_proba(c, 1);
     pk_mc_method(c, PK_DECISION, L->nrow == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, L->nrow,
                  lda_decision);
     return PK_OK;
@@ -308,6 +309,7 @@ static pk_code compile_qda(pk_mc *c) {
     m->scratch = k + nf + (maxr > nf ? maxr : nf);
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, qda_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, qda_proba);
+    pk_mc_log_proba(c, 0);
     pk_mc_method(c, PK_DECISION, k == 2 ? PK_OUT_SCALAR : PK_OUT_ARRAY, k == 2 ? 1 : k,
                  qda_decision);
     return PK_OK;

@@ -146,6 +146,7 @@ static pk_code dm_classifier(pk_mc *c, pk_dummy *D) {
     m->kind = PK_MODEL_CLASSIFIER;
     if (!m->why_not[PK_PREDICT]) pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, dm_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, dm_proba);
+    pk_mc_log_proba(c, 0);
     return PK_OK;
 }
 

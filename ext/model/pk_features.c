@@ -284,9 +284,17 @@ static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, strspace *sb
     }
     ws(r);
     if (r->i != r->n) return bad(r, "text after the array");
-    if (count != m->n_features)
+    if (count != m->n_features) {
+        /* A model that never reads the row (Dummy*, fitted without n_features_in_ in older
+         * scikit-learn) takes any width; the slots it was not given stay defined. */
+        if (m->any_width) {
+            for (size_t j = count; j < m->n_features; j++)
+                cells[j] = (pk_cell){PK_CELL_NUM, 0.0, NULL, 0};
+            return PK_OK;
+        }
         return pk_err_set(r->err, PK_EFEATURE, -1, -1, "%s expects %zu features, got %zu", m->cls,
                           m->n_features, count);
+    }
     return PK_OK;
 }
 

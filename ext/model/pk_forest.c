@@ -313,6 +313,7 @@ pk_code pk_compile_forest(pk_mc *c) {
             size_t bs = pk_tblock_scratch(m->n_features, E->width);
             pk_mc_block(c, PK_PREDICT, forest_label_block, bs);
             pk_mc_block(c, PK_PREDICT_PROBA, forest_proba_block, bs);
+            pk_mc_log_proba(c, 0);
         } else {
             if (E->labels)
                 pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, E->no, forest_multi_label);
@@ -423,6 +424,7 @@ pk_code pk_compile_iforest(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_CLUSTER, 1, iforest_predict);
     pk_mc_method(c, PK_DECISION, PK_OUT_SCALAR, 1, iforest_decision);
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_SCALAR, 1, iforest_score_samples);
+    pk_mc_method(c, PK_SCORE_SAMPLES, PK_OUT_SCALAR, 1, iforest_score_samples);
     return PK_OK;
 }
 
@@ -769,6 +771,7 @@ pk_code pk_compile_adaboost(pk_mc *c) {
     m->scratch = m->n_features + 2 * K + 2;
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, ada_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, K, ada_proba);
+    pk_mc_log_proba(c, 0);
     pk_mc_method(c, PK_DECISION, K == 2 ? PK_OUT_SCALAR : PK_OUT_ARRAY, K == 2 ? 1 : K,
                  ada_decision);
     return PK_OK;

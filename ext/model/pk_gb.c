@@ -359,6 +359,7 @@ pk_code pk_compile_gb(pk_mc *c) {
     }
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, gb_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, gb_proba);
+    pk_mc_log_proba(c, 0);
     pk_mc_method(c, PK_DECISION, K == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, K, gb_decision);
     if (!G->sub) { /* a general init estimator is scored row by row */
         pk_mc_block(c, PK_PREDICT, gb_label_block, bs);

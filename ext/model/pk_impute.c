@@ -8,7 +8,7 @@
  * the ORIGINAL row's missing mask. With a numeric missing_values, NaN input is refused (as
  * scikit-learn's force_all_finite=True does).
  */
-#include "pk_model_impl.h"
+#include "pk_preproc.h"
 
 #include <math.h>
 #include <string.h>
@@ -53,10 +53,9 @@ pk_code pk_compile_imputer(pk_mc *c) {
     if (!I) return c->err->code;
     I->n_in = st.n;
     I->stat = st.v;
-    const pk_value *mv = pk_attr(c->obj, "missing_values");
-    double miss = NAN;
-    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, &miss) != PK_OK)
-        return pk_mc_fail(c, "SimpleImputer with non-numeric missing_values is not supported");
+    double miss;
+    rc = pk_mc_missing_values(c, &miss);
+    if (rc) return rc;
     I->miss_nan = isnan(miss);
     I->miss = miss;
     const char *strategy = pk_mc_str(c, "strategy");
@@ -67,25 +66,39 @@ pk_code pk_compile_imputer(pk_mc *c) {
     for (size_t j = 0; j < st.n; j++)
         if (keep_all || !isnan(st.v[j])) I->keep[I->n_keep++] = j;
     if (pk_mc_bool(c, "add_indicator", 0)) {
-        const pk_value *ind = pk_attr(c->obj, "indicator_");
-        if (!ind || ind->kind == PK_NONE) return pk_mc_not_fitted(c, "indicator_");
-        pk_mc_arr f;
-        rc = pk_mc_array_of(c, pk_attr(ind, "features_") ? pk_attr(ind, "features_") : ind,
-                            "indicator_.features_", &f);
+        rc = pk_mc_indicator(c, st.n, &I->ind, &I->n_ind);
         if (rc) return rc;
-        if (f.ndim != 1) return pk_mc_fail(c, "SimpleImputer.indicator_.features_ is not 1-D");
-        I->n_ind = f.n;
-        I->ind = pk_mc_alloc(c, f.n ? f.n : 1, sizeof(size_t));
-        if (!I->ind) return c->err->code;
-        for (size_t k = 0; k < f.n; k++) {
-            if (!(f.v[k] >= 0 && f.v[k] < (double)st.n) || f.v[k] != floor(f.v[k]))
-                return pk_mc_fail(c, "SimpleImputer.indicator_.features_ is out of range");
-            I->ind[k] = (size_t)f.v[k];
-        }
     }
     m->kind = PK_MODEL_TRANSFORMER;
     m->impl = I;
     m->nan_ok = I->miss_nan;
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, I->n_keep + I->n_ind, imputer_transform);
+    return PK_OK;
+}
+
+pk_code pk_mc_indicator(pk_mc *c, size_t n, size_t **ind, size_t *n_ind) {
+    const pk_value *iv = pk_attr(c->obj, "indicator_");
+    if (!iv || iv->kind == PK_NONE) return pk_mc_not_fitted(c, "indicator_");
+    const pk_value *fv = pk_attr(iv, "features_");
+    pk_mc_arr f;
+    pk_code rc = pk_mc_array_of(c, fv ? fv : iv, "indicator_.features_", &f);
+    if (rc) return rc;
+    if (f.ndim != 1) return pk_mc_fail(c, "%s.indicator_.features_ is not 1-D", c->m->cls);
+    *n_ind = f.n;
+    *ind = pk_mc_alloc(c, f.n ? f.n : 1, sizeof(size_t));
+    if (!*ind) return c->err->code;
+    for (size_t k = 0; k < f.n; k++) {
+        if (!(f.v[k] >= 0 && f.v[k] < (double)n) || f.v[k] != floor(f.v[k]))
+            return pk_mc_fail(c, "%s.indicator_.features_ is out of range", c->m->cls);
+        (*ind)[k] = (size_t)f.v[k];
+    }
+    return PK_OK;
+}
+
+pk_code pk_mc_missing_values(pk_mc *c, double *miss) {
+    const pk_value *mv = pk_attr(c->obj, "missing_values");
+    *miss = NAN;
+    if (mv && mv->kind != PK_NONE && pk_as_f64(mv, miss) != PK_OK)
+        return pk_mc_fail(c, "%s with non-numeric missing_values is not supported", c->m->cls);
     return PK_OK;
 }

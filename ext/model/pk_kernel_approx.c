@@ -8,6 +8,14 @@
  *                      l = interval * log(x), f = sqrt(2 x interval / cosh(pi j interval)),
  *                      laid out as [sqrt block | cos_1 | sin_1 | ...]; negative x is refused
  *   Nystroem           kernel(x, components_) @ normalization_.T (pk_kernels.c)
+ *   PolynomialCountSketch  per degree d the count sketch s_d[indexHash_[d, j]] +=
+ *                      bitHash_[d, j] * sqrt(gamma) x_j (j in order; with coef0 != 0 a last
+ *                      feature sqrt(coef0)), then their circular convolution. scikit-learn
+ *                      convolves through FFTs (scipy's pocketfft: fft, product, ifft, real
+ *                      part); the convolution is summed directly here (degree * n_components *
+ *                      sketch non-zeros per row), so the two differ by the FFT's rounding:
+ *                      a few ulps of the row's largest magnitude (measured 8.3e-16 of it, tested
+ *                      against 1e-13)
  * Each product x @ W is summed left to right over the features (what OpenBLAS gives for these
  * sizes); cos/log/exp are libm's (numpy's SIMD versions agree within an ulp).
  */
@@ -17,7 +25,7 @@
 #include <math.h>
 #include <string.h>
 
-typedef enum { KA_RBF, KA_SKEWED, KA_ADDITIVE, KA_NYSTROEM } ka_type;
+typedef enum { KA_RBF, KA_SKEWED, KA_ADDITIVE, KA_NYSTROEM, KA_SKETCH } ka_type;
 
 typedef struct pk_ka {
     ka_type type;
@@ -27,6 +35,10 @@ typedef struct pk_ka {
     double scale, skew, interval;
     size_t steps;
     pk_kernel ker; /* Nystroem */
+    /* PolynomialCountSketch: degree x (nf + has_coef) hash indices and signs */
+    size_t degree, n_in;
+    const double *hidx, *hbit;
+    double sgamma, scoef;
 } pk_ka;
 
 static pk_code sampler_transform(const pk_model *m, const double *x, double *scratch, double *out,
@@ -84,8 +96,90 @@ static pk_code nystroem_transform(const pk_model *m, const double *x, double *sc
     const size_t n = A->ker.n;
     pk_code rc = pk_kernel_row(m, &A->ker, x, scratch, scratch + n, err);
     if (rc) return rc;
-    for (size_t c = 0; c < A->k; c++)
+    /* Four outputs at a time: each sum is still left to right from 0.0 (the digits do not
+     * change), but four independent chains overlap the add latency that one chain waits on
+     * (measured: the 100 x 100 product of Nystroem(100) about 3x faster). */
+    size_t c = 0;
+    for (; c + 4 <= A->k; c += 4) {
+        const double *w0 = A->w + c * n, *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double v = scratch[j];
+            s0 += v * w0[j];
+            s1 += v * w1[j];
+            s2 += v * w2[j];
+            s3 += v * w3[j];
+        }
+        out[c] = s0;
+        out[c + 1] = s1;
+        out[c + 2] = s2;
+        out[c + 3] = s3;
+    }
+    for (; c < A->k; c++)
         out[c] = pk_dot(scratch, A->w + c * n, n);
+    return PK_OK;
+}
+
+/* scratch: xg[n_in] | sketch[k] | convolution[k] (out holds the running product) */
+static pk_code sketch_transform(const pk_model *m, const double *x, double *scratch, double *out,
+                                pk_err *err) {
+    (void)err;
+    const pk_ka *A = m->impl;
+    const size_t k = A->k, nin = A->n_in;
+    double *xg = scratch, *sk = scratch + nin, *conv = sk + k;
+    for (size_t j = 0; j < A->nf; j++)
+        xg[j] = A->sgamma * x[j];
+    if (nin > A->nf) xg[A->nf] = A->scoef * 1.0;
+    for (size_t d = 0; d < A->degree; d++) {
+        double *row = d == 0 ? out : sk;
+        const double *hi = A->hidx + d * nin, *hb = A->hbit + d * nin;
+        memset(row, 0, k * sizeof *row);
+        for (size_t j = 0; j < nin; j++)
+            row[(size_t)hi[j]] += hb[j] * xg[j];
+        if (d == 0) continue;
+        memset(conv, 0, k * sizeof *conv);
+        for (size_t i = 0; i < k; i++) {
+            double v = sk[i];
+            if (v == 0) continue;
+            for (size_t t = 0; t < k; t++)
+                conv[(t + i) % k] += out[t] * v;
+        }
+        memcpy(out, conv, k * sizeof *out);
+    }
+    return PK_OK;
+}
+
+static pk_code compile_sketch(pk_mc *c, pk_ka *A) {
+    pk_model *m = c->m;
+    pk_mc_arr hi, hb;
+    double gamma, coef0, degree, nc;
+    pk_code rc;
+    if ((rc = pk_mc_array(c, "indexHash_", 1, &hi)) || (rc = pk_mc_array(c, "bitHash_", 1, &hb)) ||
+        (rc = pk_mc_num(c, "gamma", 1.0, &gamma)) || (rc = pk_mc_num(c, "coef0", 0.0, &coef0)) ||
+        (rc = pk_mc_num(c, "degree", 2.0, &degree)) ||
+        (rc = pk_mc_num(c, "n_components", 100.0, &nc)))
+        return rc;
+    if (hi.ndim != 2 || hb.ndim != 2 || hi.rows != hb.rows || hi.cols != hb.cols ||
+        (double)hi.rows != degree || hi.cols == 0)
+        return pk_mc_fail(c, "%s: indexHash_ and bitHash_ are not degree x features arrays",
+                          m->cls);
+    if (!(nc >= 1 && nc <= 1e7) || nc != floor(nc))
+        return pk_mc_fail(c, "%s: n_components must be a positive integer", m->cls);
+    A->k = (size_t)nc;
+    A->degree = hi.rows;
+    A->n_in = hi.cols;
+    A->nf = hi.cols - (coef0 != 0);
+    if (A->nf == 0) return pk_mc_fail(c, "%s has no features", m->cls);
+    for (size_t i = 0; i < hi.n; i++)
+        if (!(hi.v[i] >= 0 && hi.v[i] < nc) || hi.v[i] != floor(hi.v[i]) || !isfinite(hb.v[i]))
+            return pk_mc_fail(c, "%s: indexHash_ or bitHash_ holds a value out of range", m->cls);
+    if ((rc = pk_mc_features(c, A->nf))) return rc;
+    A->hidx = hi.v;
+    A->hbit = hb.v;
+    A->sgamma = sqrt(gamma);
+    A->scoef = sqrt(coef0);
+    m->scratch = A->n_in + 2 * A->k;
+    pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, A->k, sketch_transform);
     return PK_OK;
 }
 
@@ -182,6 +276,10 @@ pk_code pk_compile_kernel_approx(pk_mc *c) {
     if (strcmp(cls, "AdditiveChi2Sampler") == 0) {
         A->type = KA_ADDITIVE;
         return compile_additive(c, A);
+    }
+    if (strcmp(cls, "PolynomialCountSketch") == 0) {
+        A->type = KA_SKETCH;
+        return compile_sketch(c, A);
     }
     A->type = KA_NYSTROEM;
     return compile_nystroem(c, A);

@@ -102,8 +102,13 @@ pk_code pk_kernel_row(const pk_model *m, const pk_kernel *k, const double *x, do
         xx = pk_dot(x, x, nf);
         for (size_t r = 0; r < k->n; r++) {
             double d = -2.0 * pk_dot(x, k->y + r * nf, nf);
-            d += xx;
-            d += k->ynorm[r];
+            if (k->fitted_first) {
+                d += k->ynorm[r];
+                d += xx;
+            } else {
+                d += xx;
+                d += k->ynorm[r];
+            }
             out[r] = exp((d > 0 ? d : 0) * -k->gamma);
         }
         return PK_OK;

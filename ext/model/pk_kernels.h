@@ -35,9 +35,11 @@ typedef enum pk_kernel_type {
 typedef struct pk_kernel {
     pk_kernel_type type;
     double gamma, coef0, degree;
-    size_t n, nf;    /* fitted rows, features                                  */
-    const double *y; /* n x nf fitted rows (cosine: normalised)                */
-    double *ynorm;   /* rbf: ||y||^2 of each row                               */
+    size_t n, nf;     /* fitted rows, features                                  */
+    const double *y;  /* n x nf fitted rows (cosine: normalised)                */
+    double *ynorm;    /* rbf: ||y||^2 of each row                               */
+    int fitted_first; /* rbf: the fitted rows are scikit-learn's first argument (label
+                         propagation's rbf_kernel(X_, X)): ||y||^2 is added before ||x||^2 */
 } pk_kernel;
 
 /* Sets up kernel `name` ("rbf", "poly", ...) against the n x nf rows y (owned by the model's

@@ -32,6 +32,7 @@
  *     for several, as numpy's reduction does); distance -> pairwise sum(y w) / pairwise sum(w).
  */
 #include "pk_families.h"
+#include "pk_knn.h"
 
 #include "pk_ndarray.h"
 
@@ -42,32 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-enum { KN_CHUNK = 256 }; /* scikit-learn's pairwise_dist_chunk_size default */
-enum { M_EUCLID, M_MANHATTAN, M_CHEBYSHEV, M_MINKOWSKI };
-enum { ALG_BRUTE, ALG_KD, ALG_BALL };
-
-typedef struct kn_node {
-    size_t start, end;
-    int leaf;
-    double radius;
-} kn_node;
-
-typedef struct pk_knn {
-    int alg, metric, gemm, distance_w, clf;
-    double p;
-    size_t n, nf, k, nout, ncls, acc;
-    size_t threads, n_chunks; /* brute: ArgKmin's thread count and 256-row chunks of X */
-    const double *X;          /* n x nf (brute: _fit_X; trees: the tree's data) */
-    double *xnorm;            /* brute euclidean: ||y_j||^2                      */
-    const double *y;          /* n x nout: class index (classifier) or target    */
-    size_t *idx_array;        /* trees                                           */
-    kn_node *nodes;           /* trees                                           */
-    size_t n_nodes;           /* trees                                           */
-    const double *lo;         /* kd: n_nodes x nf minimums; ball: centroids      */
-    const double *hi;         /* kd: maximums                                    */
-    /* scratch (doubles): dist[k] | idx[k] | w[k] | tmp[k] | acc[max(ncls, nout)] | heaps */
-} pk_knn;
 
 /* ---- distances --------------------------------------------------------------------------- */
 
@@ -654,12 +629,9 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
     return PK_OK;
 }
 
-pk_code pk_compile_knn(pk_mc *c) {
+pk_code pk_knn_search_compile(pk_mc *c, pk_knn *K, double nn) {
     pk_model *m = c->m;
     const char *cls = m->cls;
-    pk_knn *K = pk_mc_alloc(c, 1, sizeof *K);
-    if (!K) return c->err->code;
-    K->clf = strcmp(cls, "KNeighborsClassifier") == 0;
     const char *fm = pk_mc_str(c, "_fit_method");
     if (!fm) return pk_mc_not_fitted(c, "_fit_method");
     K->alg = strcmp(fm, "brute") == 0       ? ALG_BRUTE
@@ -667,16 +639,6 @@ pk_code pk_compile_knn(pk_mc *c) {
              : strcmp(fm, "ball_tree") == 0 ? ALG_BALL
                                             : -1;
     if (K->alg < 0) return pk_mc_fail(c, "%s: unknown search method '%s'", cls, fm);
-    const pk_value *wt = pk_attr(c->obj, "weights");
-    const char *ws = wt && wt->kind == PK_STR ? wt->u.s.ptr : NULL;
-    if (wt && wt->kind != PK_STR && wt->kind != PK_NONE)
-        return pk_mc_fail(c,
-                          "%s has callable weights, which cannot be scored without running "
-                          "Python code",
-                          cls);
-    if (ws && strcmp(ws, "distance") != 0 && strcmp(ws, "uniform") != 0)
-        return pk_mc_fail(c, "%s: unknown weights '%s'", cls, ws);
-    K->distance_w = ws && strcmp(ws, "distance") == 0;
     const pk_value *em = pk_attr(c->obj, "effective_metric_");
     if (em && em->kind != PK_STR && em->kind != PK_NONE)
         return pk_mc_fail(c,
@@ -690,10 +652,6 @@ pk_code pk_compile_knn(pk_mc *c) {
     pk_code rc = PK_OK;
     if (K->metric == M_MINKOWSKI) rc = kn_minkowski_p(c, K);
     if (rc) return rc;
-    double nn;
-    rc = pk_mc_num(c, "n_neighbors", 5, &nn);
-    if (rc) return rc;
-
     if (K->alg == ALG_BRUTE) {
         pk_mc_arr fx;
         rc = pk_mc_array(c, "_fit_X", 1, &fx);
@@ -731,6 +689,63 @@ pk_code pk_compile_knn(pk_mc *c) {
                           K->n);
     K->k = (size_t)nn;
 
+    if (K->alg == ALG_BRUTE) {
+        K->n_chunks = (K->n + KN_CHUNK - 1) / KN_CHUNK;
+        K->threads = kn_threads();
+        if (K->threads > K->n_chunks) K->threads = K->n_chunks;
+    }
+    return PK_OK;
+}
+
+size_t pk_knn_work(const pk_knn *K) {
+    return 1 + (K->alg == ALG_BRUTE ? 2 * K->k * K->threads : 0);
+}
+
+void pk_knn_query(const pk_knn *K, const double *x, double *dist, double *idx, double *work) {
+    if (K->alg == ALG_BRUTE)
+        kn_brute(K, x, dist, idx, work);
+    else
+        kn_tree(K, x, dist, idx);
+}
+
+double pk_knn_rdist(const pk_knn *K, const double *x, double xn, size_t i) {
+    if (K->gemm) {
+        double v = kn_surrogate(K, x, xn, i);
+        return v > 0 ? v : 0;
+    }
+    return kn_rdist(K, x, K->X + i * K->nf);
+}
+
+double pk_knn_to_dist(const pk_knn *K, double rdist) {
+    return K->gemm ? sqrt(rdist) : kn_rdist_to_dist(K, rdist);
+}
+
+double pk_knn_to_rdist(const pk_knn *K, double dist) {
+    return K->gemm ? dist * dist : kn_dist_to_rdist(K, dist);
+}
+
+pk_code pk_compile_knn(pk_mc *c) {
+    pk_model *m = c->m;
+    const char *cls = m->cls;
+    pk_knn *K = pk_mc_alloc(c, 1, sizeof *K);
+    if (!K) return c->err->code;
+    K->clf = strcmp(cls, "KNeighborsClassifier") == 0;
+    const pk_value *wt = pk_attr(c->obj, "weights");
+    const char *ws = wt && wt->kind == PK_STR ? wt->u.s.ptr : NULL;
+    if (wt && wt->kind != PK_STR && wt->kind != PK_NONE)
+        return pk_mc_fail(c,
+                          "%s has callable weights, which cannot be scored without running "
+                          "Python code",
+                          cls);
+    if (ws && strcmp(ws, "distance") != 0 && strcmp(ws, "uniform") != 0)
+        return pk_mc_fail(c, "%s: unknown weights '%s'", cls, ws);
+    K->distance_w = ws && strcmp(ws, "distance") == 0;
+    double nn;
+    pk_code rc = pk_mc_num(c, "n_neighbors", 5, &nn);
+    if (rc) return rc;
+    rc = pk_knn_search_compile(c, K, nn);
+    if (rc) return rc;
+
     pk_mc_arr ya;
     rc = pk_mc_array(c, "_y", 1, &ya);
     if (rc) return rc;
@@ -753,13 +768,7 @@ pk_code pk_compile_knn(pk_mc *c) {
     }
     m->impl = K;
     K->acc = K->ncls > K->nout ? K->ncls : K->nout;
-    m->scratch = 4 * K->k + K->acc + 1;
-    if (K->alg == ALG_BRUTE) {
-        K->n_chunks = (K->n + KN_CHUNK - 1) / KN_CHUNK;
-        K->threads = kn_threads();
-        if (K->threads > K->n_chunks) K->threads = K->n_chunks;
-        m->scratch += 2 * K->k * K->threads;
-    }
+    m->scratch = 4 * K->k + K->acc + pk_knn_work(K);
     if (K->clf) {
         m->kind = PK_MODEL_CLASSIFIER;
         pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, kn_predict_clf);

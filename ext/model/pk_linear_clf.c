@@ -235,5 +235,6 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     m->sfn[PK_PREDICT] = sclf_predict;
     m->sfn[PK_DECISION] = sclf_decision;
     if (L->proba != PROBA_NONE) m->sfn[PK_PREDICT_PROBA] = sclf_proba;
+    pk_mc_log_proba(c, 0);
     return PK_OK;
 }

@@ -99,6 +99,13 @@ static pk_code through_decision(const pk_model *m, const pk_cell *x, double *s, 
                                 pk_err *e) {
     return through(m, PK_DECISION, x, s, o, e);
 }
+static pk_code through_log_proba(const pk_model *m, const pk_cell *x, double *s, double *o,
+                                 pk_err *e) {
+    return through(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code through_score(const pk_model *m, const pk_cell *x, double *s, double *o, pk_err *e) {
+    return through(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
 
 pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n) {
     pk_model *m = c->m;
@@ -121,8 +128,9 @@ pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n) {
             if (s->col_kind[j] > m->col_kind[j]) m->col_kind[j] = s->col_kind[j];
         if (s->text_ws) m->text_ws = 1;
     }
-    static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {through_predict, through_proba,
-                                                           through_transform, through_decision};
+    static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {through_predict,   through_proba,
+                                                           through_transform, through_decision,
+                                                           through_log_proba, through_score};
     for (int k = 0; k < PK_METHOD_COUNT; k++) {
         m->tfn[k] = m->fn[k];
         m->cfn[k] = m->fn[k] ? cfns[k] : NULL;
@@ -210,7 +218,9 @@ pk_code pk_meta_bin_init(pk_mc *c, const pk_value *obj, const char *what, pk_met
     }
     const pk_model *s = pk_meta_sub(c, obj, what);
     if (!s) return c->err->code;
-    if (!c->m->n_features && !s->any_width) c->m->n_features = s->n_features; /* none stored */
+    /* a wrapper built inside another estimator (GaussianProcessClassifier's OneVsRest) has no
+     * n_features_in_: its estimators' count is the count */
+    if (!c->m->n_features && !s->any_width) c->m->n_features = s->n_features;
     if (s->n_features != c->m->n_features && !s->any_width)
         return pk_mc_fail(c, "%s.%s takes %zu features, not %zu", c->m->cls, what, s->n_features,
                           c->m->n_features);
@@ -282,6 +292,12 @@ static pk_code best_transform(const pk_model *m, const double *x, double *s, dou
 static pk_code best_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return best_run(m, PK_DECISION, x, s, o, e);
 }
+static pk_code best_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return best_run(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code best_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return best_run(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
 
 pk_code pk_compile_search(pk_mc *c) {
     pk_model *m = c->m;
@@ -314,8 +330,8 @@ pk_code pk_compile_search(pk_mc *c) {
     m->not_python = s->not_python;
     m->scratch = pk_model_scratch_len(s);
     m->impl = s;
-    static const pk_model_fn fns[PK_METHOD_COUNT] = {best_predict, best_proba, best_transform,
-                                                     best_decision};
+    static const pk_model_fn fns[PK_METHOD_COUNT] = {best_predict,  best_proba,     best_transform,
+                                                     best_decision, best_log_proba, best_score};
     for (int k = 0; k < PK_METHOD_COUNT; k++) {
         m->why_not[k] = s->why_not[k];
         if (s->shape[k] != PK_OUT_NONE && (s->col_kind ? s->cfn[k] != NULL : s->fn[k] != NULL))

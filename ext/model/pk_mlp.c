@@ -232,5 +232,6 @@ pk_code pk_compile_mlp(pk_mc *c) {
     else
         pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, mlp_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, no == 1 ? 2 : no, mlp_proba);
+    pk_mc_log_proba(c, 0);
     return PK_OK;
 }

@@ -27,8 +27,9 @@ typedef struct pk_model_box {
 } pk_model_box;
 
 const char *pk_method_name(pk_method method) {
-    static const char *const names[PK_METHOD_COUNT] = {"predict", "predict_proba", "transform",
-                                                       "decision_function"};
+    static const char *const names[PK_METHOD_COUNT] = {"predict",           "predict_proba",
+                                                       "transform",         "decision_function",
+                                                       "predict_log_proba", "score_samples"};
     return (unsigned)method < PK_METHOD_COUNT ? names[method] : "?";
 }
 

@@ -65,6 +65,9 @@ typedef enum pk_method {
     PK_PREDICT_PROBA,
     PK_TRANSFORM,
     PK_DECISION,
+    PK_PREDICT_LOG_PROBA, /* predict_log_proba, as the estimator computes it (not always log of
+                             predict_proba: naive Bayes normalises its joint log likelihood)  */
+    PK_SCORE_SAMPLES,     /* score_samples (outlier detectors, mixtures): one value per row   */
     PK_METHOD_COUNT
 } pk_method;
 
@@ -340,7 +343,8 @@ int pk_model_has_block(const pk_model *m, pk_method method);
 pk_code pk_model_run_finite(const pk_model *m, pk_method method, const double *x, double *scratch,
                             double *out, pk_err *err);
 
-/* "predict", "predict_proba", "transform", "decision_function". */
+/* "predict", "predict_proba", "transform", "decision_function", "predict_log_proba",
+ * "score_samples". */
 const char *pk_method_name(pk_method method);
 
 /* "classifier", "regressor", "clusterer", "transformer", "outlier detector". */

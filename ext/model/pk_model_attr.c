@@ -10,6 +10,7 @@
 
 #include "pk_ndarray.h"
 
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +61,15 @@ pk_code pk_mc_not_fitted(pk_mc *c, const char *attr) {
     return pk_mc_fail(c, "%s is not fitted (no %s)", c->m->cls, attr);
 }
 
+pk_code pk_mc_require_f64(pk_mc *c, const pk_value *v, const char *what) {
+    if (!v || v->kind != PK_NDARRAY || !v->u.arr->dtype || v->u.arr->dtype->kind != PK_DTYPE)
+        return PK_OK;
+    const pk_dtype *dt = v->u.arr->dtype->u.dt;
+    if (dt->kind != 'f' || dt->itemsize == 8) return PK_OK;
+    return pk_mc_fail(c, "%s was fitted on %s data (%s is %s); only float64 models are scored",
+                      c->m->cls, pk_dtype_scalar_name(dt), what, pk_dtype_scalar_name(dt));
+}
+
 pk_code pk_mc_features(pk_mc *c, size_t n) {
     if (n == 0) return pk_mc_fail(c, "%s has no features", c->m->cls);
     if (c->m->n_features && c->m->n_features != n)
@@ -95,6 +105,48 @@ void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch)
     if (scratch > c->m->block_scratch) c->m->block_scratch = scratch;
 }
 
+double pk_logsumexp(const double *v, size_t n, double *tmp) {
+    double mx = v[0];
+    for (size_t c = 1; c < n; c++)
+        if (v[c] > mx || isnan(v[c])) mx = v[c];
+    if (!isfinite(mx)) mx = 0;
+    for (size_t c = 0; c < n; c++)
+        tmp[c] = exp(v[c] - mx);
+    double lse = log(pk_np_sum(tmp, n));
+    return lse + mx;
+}
+
+/* predict_proba's kernel: a typed composite (pk_meta_typed) keeps its own kernels in tfn */
+static pk_code run_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                         pk_err *err) {
+    return (m->col_kind ? m->tfn : m->fn)[PK_PREDICT_PROBA](m, x, scratch, out, err);
+}
+
+static pk_code log_of_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    pk_code rc = run_proba(m, x, scratch, out, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < m->width[PK_PREDICT_PROBA]; i++)
+        out[i] = log(out[i]);
+    return PK_OK;
+}
+
+static pk_code log_of_proba_tiny(const pk_model *m, const double *x, double *scratch, double *out,
+                                 pk_err *err) {
+    pk_code rc = run_proba(m, x, scratch, out, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < m->width[PK_PREDICT_PROBA]; i++)
+        out[i] = log(out[i] == 0.0 ? DBL_MIN : out[i]);
+    return PK_OK;
+}
+
+void pk_mc_log_proba(pk_mc *c, int tiny) {
+    pk_model *m = c->m;
+    if (m->shape[PK_PREDICT_PROBA] == PK_OUT_NONE || !m->fn[PK_PREDICT_PROBA]) return;
+    pk_mc_method(c, PK_PREDICT_LOG_PROBA, m->shape[PK_PREDICT_PROBA], m->width[PK_PREDICT_PROBA],
+                 tiny ? log_of_proba_tiny : log_of_proba);
+}
+
 static int is_number(const pk_value *v) {
     double d;
     return v && v->kind != PK_NDARRAY && pk_as_f64(v, &d) == PK_OK;
@@ -120,7 +172,7 @@ pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *u
 
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out) {
     memset(out, 0, sizeof *out);
-    if (!v) return pk_mc_fail(c, "%s is not fitted (no %s)", c->m->cls, what);
+    if (!v) return pk_mc_not_fitted(c, what); /* an attribute the caller looked up is absent */
     if (pk_mc_is_sparse(v)) return pk_mc_sparse_dense(c, v, what, out);
     if (v->kind == PK_NDARRAY) {
         const pk_ndarray *a = v->u.arr;
@@ -331,6 +383,15 @@ static pk_code classes_from_values(pk_mc *c, const pk_value *const *items, size_
                 return pk_mc_fail(c, "%s.classes_ holds an integer beyond 64 bits", m->cls);
     }
     return PK_OK;
+}
+
+const char *pk_mc_label_str(pk_mc *c, const pk_value *v) {
+    if (!v) return NULL;
+    if (v->kind == PK_STR) return pk_mc_strdup(c, v->u.s.ptr, v->u.s.len);
+    if (v->kind != PK_NPSCALAR || !v->u.sc.dtype || v->u.sc.dtype->kind != PK_DTYPE) return NULL;
+    const pk_dtype *dt = v->u.sc.dtype->u.dt;
+    if (dt->kind != 'U' || dt->itemsize % 4 || !v->u.sc.data) return NULL;
+    return ucs4_label(c, v->u.sc.data, dt->itemsize, dt->byteorder == '>');
 }
 
 pk_code pk_mc_classes(pk_mc *c, const pk_value *v) {

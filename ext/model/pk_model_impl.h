@@ -69,6 +69,7 @@ typedef struct pk_mc_arr {
 pk_code pk_mc_array(pk_mc *c, const char *attr, int required, pk_mc_arr *out);
 /* The same for any value (what names it in messages). */
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out);
+/* (v NULL, an absent attribute: "X is not fitted (no what)".) */
 
 /* scipy.sparse matrices (csr/csc/coo, _matrix or _array, any scipy module spelling;
  * pk_sparse_attr.c): pk_mc_array_of reads one as a dense 2-D array (duplicates summed in storage
@@ -98,6 +99,9 @@ pk_code pk_mc_classes(pk_mc *c, const pk_value *classes);
 
 /* One element of a numpy 'U' array as UTF-8 in the model's arena (NULL with c->err set). */
 char *pk_mc_ucs4(pk_mc *c, const uint8_t *p, size_t itemsize, int big);
+/* A label value as UTF-8 (a str, or a numpy str_ scalar), copied into the arena; NULL when v is
+ * neither (or on allocation failure, with c->err set). */
+const char *pk_mc_label_str(pk_mc *c, const pk_value *v);
 
 /* Error helpers: "<Class> is not fitted (no <attr>)" and a formatted PK_EMODEL prefixed by
  * nothing (callers write the class name themselves). */
@@ -107,6 +111,11 @@ pk_code pk_mc_fail(pk_mc *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* PK_EMODEL "<Class> was fitted on float32 data (<what> is float32); only float64 models are
+ * scored" when v is a numpy array of a floating dtype other than float64 (where scikit-learn
+ * then computes in that precision or refuses float64 rows); PK_OK for anything else. */
+pk_code pk_mc_require_f64(pk_mc *c, const pk_value *v, const char *what);
 
 /* Checks/sets the feature count: when the model has n_features_in_ it must equal n, else n
  * becomes the count. */
@@ -121,6 +130,10 @@ void pk_mc_cell_method(pk_mc *c, pk_method meth, pk_out_shape shape, size_t widt
 
 /* Makes the model typed with every one of its n_features columns of `kind`. */
 pk_code pk_mc_col_kinds(pk_mc *c, pk_col_kind kind);
+/* Declares predict_log_proba as the log of the declared predict_proba (scikit-learn's
+ * np.log(self.predict_proba(X)); tiny: zeros first raised to the smallest normal double, as
+ * LinearDiscriminantAnalysis does). Nothing when predict_proba is not declared. */
+void pk_mc_log_proba(pk_mc *c, int tiny);
 
 /* Adds a block kernel to a declared method, needing `scratch` doubles (pk_model.h). */
 void pk_mc_block(pk_mc *c, pk_method meth, pk_model_block_fn fn, size_t scratch);
@@ -153,6 +166,10 @@ static inline double pk_dot(const double *x, const double *w, size_t n) {
  * 0.0; up to 128 items eight interleaved partial sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+
  * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
 double pk_np_sum(const double *a, size_t n);
+
+/* scipy.special.logsumexp of v[0..n): the maximum (0 when not finite; a NaN is the maximum)
+ * plus the log of the pairwise sum of exp(v - max); tmp holds n doubles. */
+double pk_logsumexp(const double *v, size_t n, double *tmp);
 
 /* sklearn.utils.extmath.softmax of one row, in place: exp(v - max) (a NaN is the maximum)
  * divided by their pk_np_sum. */

@@ -122,14 +122,7 @@ static size_t nb_argmax(const double *jll, size_t k) {
 }
 
 static void nb_proba_from(const double *jll, size_t k, double *out) {
-    double mx = jll[0];
-    for (size_t c = 1; c < k; c++)
-        if (jll[c] > mx || isnan(jll[c])) mx = jll[c];
-    if (!isfinite(mx)) mx = 0;
-    for (size_t c = 0; c < k; c++)
-        out[c] = exp(jll[c] - mx);
-    double lse = log(pk_np_sum(out, k));
-    lse += mx;
+    double lse = pk_logsumexp(jll, k, out);
     for (size_t c = 0; c < k; c++)
         out[c] = exp(jll[c] - lse);
 }
@@ -161,14 +154,27 @@ static pk_code nb_predict(const pk_model *m, const double *x, double *scratch, d
     return PK_OK;
 }
 
-static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                        pk_err *err) {
+/* probabilities (log_out 0) or their logs (1): jll - logsumexp(jll), as _BaseNB. */
+static pk_code nb_norm(const pk_model *m, const double *x, double *scratch, double *out,
+                       pk_err *err, int log_out) {
     const pk_nb *N = m->impl;
     size_t k = N->k;
     pk_code rc = nb_jll(m, x, scratch, scratch + k, err);
     if (rc) return rc;
-    nb_proba_from(scratch, k, out);
+    double lse = pk_logsumexp(scratch, k, out);
+    for (size_t c = 0; c < k; c++)
+        out[c] = log_out ? scratch[c] - lse : exp(scratch[c] - lse);
     return PK_OK;
+}
+
+static pk_code nb_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    return nb_norm(m, x, scratch, out, err, 0);
+}
+
+static pk_code nb_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    return nb_norm(m, x, scratch, out, err, 1);
 }
 
 /* A k x nf array attribute. */
@@ -301,5 +307,6 @@ pk_code pk_compile_nb(pk_mc *c) {
         m->sfn[PK_PREDICT] = nb_spredict;
         m->sfn[PK_PREDICT_PROBA] = nb_sproba;
     }
+    pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, k, nb_log_proba);
     return PK_OK;
 }

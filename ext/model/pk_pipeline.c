@@ -124,6 +124,12 @@ static pk_code pipe_proba(const pk_model *m, const double *x, double *s, double 
 static pk_code pipe_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return pipe_method(m, PK_DECISION, x, s, o, e);
 }
+static pk_code pipe_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return pipe_method(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code pipe_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return pipe_method(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
 static pk_code pipe_transform(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return pipe_method(m, PK_TRANSFORM, x, s, o, e);
 }
@@ -140,6 +146,13 @@ static pk_code pipe_cdecision(const pk_model *m, const pk_cell *x, double *s, do
 static pk_code pipe_ctransform(const pk_model *m, const pk_cell *x, double *s, double *o,
                                pk_err *e) {
     return pipe_cell_method(m, PK_TRANSFORM, x, s, o, e);
+}
+static pk_code pipe_clog_proba(const pk_model *m, const pk_cell *x, double *s, double *o,
+                               pk_err *e) {
+    return pipe_cell_method(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code pipe_cscore(const pk_model *m, const pk_cell *x, double *s, double *o, pk_err *e) {
+    return pipe_cell_method(m, PK_SCORE_SAMPLES, x, s, o, e);
 }
 
 /* What a step hands on: its transform's width, or its cell map's. */
@@ -260,10 +273,11 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
         m->not_python = fin->not_python;
-        static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba, pipe_transform,
-                                                         pipe_decision};
-        static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {pipe_cpredict, pipe_cproba,
-                                                               pipe_ctransform, pipe_cdecision};
+        static const pk_model_fn fns[PK_METHOD_COUNT] = {
+            pipe_predict, pipe_proba, pipe_transform, pipe_decision, pipe_log_proba, pipe_score};
+        static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {pipe_cpredict,   pipe_cproba,
+                                                               pipe_ctransform, pipe_cdecision,
+                                                               pipe_clog_proba, pipe_cscore};
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             m->why_not[k] = fin->why_not[k];
             if (fin->shape[k] == PK_OUT_NONE) continue;

@@ -63,6 +63,28 @@ static pk_code power_transform(const pk_model *m, const double *x, double *scrat
     return PK_OK;
 }
 
+/* inverse_transform of one value of feature 0 (TransformedTargetRegressor): the _scaler's
+ * inverse (y * scale_ + mean_), then box-cox exp(y) (lambda 0) or (y * l + 1) ** (1 / l);
+ * yeo-johnson y >= 0: exp(y) - 1 (|l| < eps) or pow(y * l + 1, 1 / l) - 1, y < 0 (or NaN):
+ * 1 - exp(-y) (|l - 2| <= eps) or 1 - pow(-(2 - l) * y + 1, 1 / (2 - l)). */
+pk_code pk_power_inverse(const pk_model *m, double y, double *out, pk_err *err) {
+    (void)err;
+    const pk_power *P = m->impl;
+    double l = P->lambdas[0];
+    if (P->mean) {
+        y *= P->scale[0];
+        y += P->mean[0];
+    }
+    if (P->boxcox)
+        y = l == 0 ? exp(y) : pow(y * l + 1, 1 / l);
+    else if (y >= 0)
+        y = fabs(l) < DBL_EPSILON ? exp(y) - 1 : pow(y * l + 1, 1 / l) - 1;
+    else
+        y = fabs(l - 2) > DBL_EPSILON ? 1 - pow(-(2 - l) * y + 1, 1 / (2 - l)) : 1 - exp(-y);
+    *out = y;
+    return PK_OK;
+}
+
 /* An n-vector attribute of obj (the model's _scaler or the model itself). */
 static pk_code vec_of(pk_mc *c, const pk_value *obj, const char *attr, size_t n,
                       const double **out) {

@@ -15,14 +15,27 @@ typedef double (*pk_ufunc)(double);
  * Nothing is imported: the name selects a C function. */
 pk_ufunc pk_ufunc_of(const pk_value *v);
 
-pk_code pk_compile_function(pk_mc *c); /* pk_function.c: FunctionTransformer                 */
-pk_code pk_compile_kbins(pk_mc *c);    /* pk_kbins.c: KBinsDiscretizer                        */
-pk_code pk_compile_selector(pk_mc *c); /* pk_select.c: VarianceThreshold, SelectKBest, RFE... */
-pk_code pk_compile_union(pk_mc *c);    /* pk_union.c: FeatureUnion                            */
-pk_code pk_compile_power(pk_mc *c);    /* pk_power.c: PowerTransformer                        */
-pk_code pk_compile_quantile(pk_mc *c); /* pk_quantile.c: QuantileTransformer                  */
-pk_code pk_compile_target(pk_mc *c);   /* pk_target.c: TransformedTargetRegressor             */
-pk_code pk_compile_spline(pk_mc *c);   /* pk_spline.c: SplineTransformer                      */
+pk_code pk_compile_function(pk_mc *c);    /* pk_function.c: FunctionTransformer                 */
+pk_code pk_compile_kbins(pk_mc *c);       /* pk_kbins.c: KBinsDiscretizer                        */
+pk_code pk_compile_selector(pk_mc *c);    /* pk_select.c: VarianceThreshold, SelectKBest, RFE... */
+pk_code pk_compile_union(pk_mc *c);       /* pk_union.c: FeatureUnion                            */
+pk_code pk_compile_power(pk_mc *c);       /* pk_power.c: PowerTransformer                        */
+pk_code pk_compile_quantile(pk_mc *c);    /* pk_quantile.c: QuantileTransformer                  */
+pk_code pk_compile_target(pk_mc *c);      /* pk_target.c: TransformedTargetRegressor             */
+pk_code pk_compile_spline(pk_mc *c);      /* pk_spline.c: SplineTransformer                      */
+pk_code pk_compile_knn_imputer(pk_mc *c); /* pk_knn_impute.c: KNNImputer              */
+pk_code pk_compile_iterative_imputer(pk_mc *c); /* pk_iter_impute.c: IterativeImputer       */
+
+/* add_indicator: the columns of indicator_.features_ (each < n), for SimpleImputer, KNNImputer
+ * and IterativeImputer (pk_impute.c). */
+pk_code pk_mc_indicator(pk_mc *c, size_t n, size_t **ind, size_t *n_ind);
+/* The imputers' missing_values as a number: NaN when absent, None or NaN; PK_EMODEL naming the
+ * class when it is not numeric (a string marker). */
+pk_code pk_mc_missing_values(pk_mc *c, double *miss);
+
+/* np.argpartition(v, kth) of n values (pk_argpart.c): idx receives the indices 0..n-1 (as
+ * doubles) permuted exactly as numpy 1.24's introselect permutes them. */
+void pk_argpartition(const double *v, double *idx, size_t n, size_t kth);
 
 /* The inverse of a compiled transformer's transform, for TransformedTargetRegressor: one value
  * in, one value out (its transformer_ sees a single target column). NULL when the family has
@@ -31,5 +44,8 @@ typedef pk_code (*pk_inverse_fn)(const pk_model *m, double y, double *out, pk_er
 
 /* FunctionTransformer's inverse_func applied to one value (identity when None). */
 pk_code pk_function_inverse(const pk_model *m, double y, double *out, pk_err *err);
+/* PowerTransformer's / QuantileTransformer's inverse_transform of feature 0's value. */
+pk_code pk_power_inverse(const pk_model *m, double y, double *out, pk_err *err);
+pk_code pk_quantile_inverse(const pk_model *m, double y, double *out, pk_err *err);
 
 #endif /* PK_PREPROC_H */

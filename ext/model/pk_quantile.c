@@ -117,6 +117,33 @@ static pk_code quantile_transform(const pk_model *m, const double *x, double *sc
     return PK_OK;
 }
 
+/* scipy.special.ndtr (stats.norm.cdf) in cephes' form: 0.5 + 0.5 * erf(x / sqrt 2) near 0,
+ * else from erfc (libm's erf/erfc: within an ulp or two of cephes'). */
+static double ndtr(double a) {
+    if (isnan(a)) return a;
+    double x = a * M_SQRT1_2, z = fabs(x);
+    if (z < M_SQRT1_2) return 0.5 + 0.5 * erf(x);
+    double y = 0.5 * erfc(z);
+    return x > 0 ? 1.0 - y : y;
+}
+
+/* inverse_transform of one value of feature 0 (TransformedTargetRegressor): normal: u =
+ * ndtr(y), bounds at u -/+ 1e-7 beyond 0 / 1; uniform: u = y, bounds at u == 0 / 1; then
+ * np.interp(u, references_, quantiles), quantiles[0] / [-1] at the bounds; NaN stays NaN. */
+pk_code pk_quantile_inverse(const pk_model *m, double y, double *out, pk_err *err) {
+    (void)err;
+    const pk_quantile *Q = m->impl;
+    size_t nq = Q->nq;
+    double u = Q->normal ? ndtr(y) : y, v = u;
+    int lower = Q->normal ? u - BOUNDS_THRESHOLD < 0 : u == 0;
+    int upper = Q->normal ? u + BOUNDS_THRESHOLD > 1 : u == 1;
+    if (!isnan(u)) v = np_interp(u, Q->r, Q->q, nq);
+    if (upper) v = Q->q[nq - 1];
+    if (lower) v = Q->q[0];
+    *out = v;
+    return PK_OK;
+}
+
 pk_code pk_compile_quantile(pk_mc *c) {
     pk_model *m = c->m;
     pk_mc_arr qa, ra;

@@ -12,7 +12,8 @@
  *   SelectFdr                  pvalues_ <= the largest sorted p-value below alpha / n * rank
  *   GenericUnivariateSelect    one of the above by mode and param
  *   SelectFromModel            importances from estimator_'s coef_ (|coef_|, or the norm_order
- *                              norm over classes) or a stored feature_importances_; the
+ *                              norm over classes), a stored feature_importances_, or those
+ *                              tree models compute from their trees (pk_importances.c); the
  *                              threshold (a number, 'mean', 'median', 'k*mean', default 1e-5
  *                              for l1-penalised models and 'mean' otherwise); max_features_
  *                              first by a stable descending sort
@@ -20,10 +21,12 @@
  * RFE and RFECV also predict, predict_proba and decision_function through estimator_ on the
  * selected columns. Missing values: VarianceThreshold passes them (allow_nan); the univariate
  * selectors refuse them; the model-based ones follow their estimator (HistGradientBoosting takes
- * them, RFE's estimator_ as compiled).
+ * them, RFE's estimator_ as compiled; SequentialFeatureSelector's unfitted estimator's
+ * allow_nan tag, set only for HistGradientBoosting).
  */
 #include "pk_meta.h"
 #include "pk_preproc.h"
+#include "pk_trees.h"
 
 #include <float.h>
 #include <math.h>
@@ -63,6 +66,12 @@ static pk_code sel_proba(const pk_model *m, const double *x, double *s, double *
 }
 static pk_code sel_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return select_then(m, PK_DECISION, x, s, o, e);
+}
+static pk_code sel_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return select_then(m, PK_PREDICT_LOG_PROBA, x, s, o, e);
+}
+static pk_code sel_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return select_then(m, PK_SCORE_SAMPLES, x, s, o, e);
 }
 
 /* ---- masks ---------------------------------------------------------------------------------- */
@@ -309,13 +318,23 @@ static pk_code from_model_importances(pk_mc *c, const pk_value *est, size_t *n, 
     } else {
         return pk_mc_fail(c, "SelectFromModel.importance_getter '%s' is not supported", getter);
     }
-    if (!v || v->kind == PK_NONE)
-        return pk_mc_fail(c,
-                          "SelectFromModel: estimator_ %s stores neither coef_ nor "
-                          "feature_importances_ (tree ensembles compute them; not supported)",
-                          est->u.o.cls->u.g.name);
     pk_mc_arr a;
-    pk_code rc = pk_mc_array_of(c, v, "estimator_.coef_", &a);
+    pk_code rc;
+    if (!v || v->kind == PK_NONE) {
+        /* tree models compute feature_importances_ from their trees on access */
+        double nf;
+        const pk_value *nfv = pk_attr(est, "n_features_in_");
+        if (strcmp(getter, "coef_") == 0 || !nfv || pk_as_f64(nfv, &nf) != PK_OK ||
+            !(nf >= 1 && nf <= 1e8 && nf == floor(nf)))
+            return pk_mc_fail(c, "SelectFromModel: estimator_ %s has no %s", est->u.o.cls->u.g.name,
+                              strcmp(getter, "coef_") == 0 ? "coef_" : "feature_importances_");
+        a = (pk_mc_arr){.ndim = 1, .rows = 1, .cols = (size_t)nf, .n = (size_t)nf};
+        a.v = pk_mc_alloc(c, a.n, sizeof(double));
+        if (!a.v) return c->err->code;
+        rc = pk_feature_importances(c, est, a.n, a.v);
+    } else {
+        rc = pk_mc_array_of(c, v, "estimator_.coef_", &a);
+    }
     if (rc) return rc;
     double order;
     rc = pk_mc_num(c, "norm_order", 1, &order);
@@ -416,9 +435,17 @@ static pk_code compute_mask(pk_mc *c, uint8_t **mask, size_t *n) {
         return PK_OK;
     }
     if (strcmp(cls, "SelectFromModel") == 0) return mask_from_model(c, mask, n);
-    if (strcmp(cls, "RFE") == 0 || strcmp(cls, "RFECV") == 0 ||
-        strcmp(cls, "SequentialFeatureSelector") == 0)
+    if (strcmp(cls, "RFE") == 0 || strcmp(cls, "RFECV") == 0) return mask_support(c, mask, n);
+    if (strcmp(cls, "SequentialFeatureSelector") == 0) {
+        /* missing values pass when its (unfitted) estimator's allow_nan tag is set */
+        const pk_value *e = pk_attr(c->obj, "estimator");
+        const pk_cat_row *row =
+            e && e->kind == PK_OBJECT && e->u.o.cls && e->u.o.cls->kind == PK_GLOBAL
+                ? pk_catalogue_find(e->u.o.cls->u.g.module, e->u.o.cls->u.g.name)
+                : NULL;
+        c->m->nan_ok = row && row->family && strcmp(row->family, "hgb") == 0;
         return mask_support(c, mask, n);
+    }
     const char *kind;
     const pk_value *param;
     if (strcmp(cls, "GenericUnivariateSelect") == 0) {
@@ -474,8 +501,8 @@ pk_code pk_compile_selector(pk_mc *c) {
         if (S->est->n_features != S->n_out && !S->est->any_width)
             return pk_mc_fail(c, "%s.estimator_ expects %zu features, support_ selects %zu", m->cls,
                               S->est->n_features, S->n_out);
-        static const pk_model_fn fns[PK_METHOD_COUNT] = {sel_predict, sel_proba, NULL,
-                                                         sel_decision};
+        static const pk_model_fn fns[PK_METHOD_COUNT] = {sel_predict,  sel_proba,     NULL,
+                                                         sel_decision, sel_log_proba, sel_score};
         const pk_model *e = S->est;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             if (k == PK_TRANSFORM) continue;

@@ -56,5 +56,6 @@ pk_code pk_compile_sgd_ocsvm(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_CLUSTER, 1, ocsgd_predict);
     pk_mc_method(c, PK_DECISION, PK_OUT_SCALAR, 1, ocsgd_decision);
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_SCALAR, 1, ocsgd_score);
+    pk_mc_method(c, PK_SCORE_SAMPLES, PK_OUT_SCALAR, 1, ocsgd_score);
     return PK_OK;
 }

@@ -464,6 +464,7 @@ pk_code pk_compile_svm(pk_mc *c) {
         size_t w = S->k == 2 ? 1 : S->ovr ? S->k : S->npair;
         pk_mc_method(c, PK_DECISION, w == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, w, svm_decision);
         if (S->probA) pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, S->k, svm_proba);
+        pk_mc_log_proba(c, 0);
     } else if (S->type == SVM_REG) {
         m->kind = PK_MODEL_REGRESSOR;
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, svm_predict);
@@ -481,6 +482,7 @@ pk_code pk_compile_svm(pk_mc *c) {
         pk_mc_method(c, PK_PREDICT, PK_OUT_CLUSTER, 1, svm_predict);
         pk_mc_method(c, PK_DECISION, PK_OUT_SCALAR, 1, svm_decision);
         pk_mc_method(c, PK_TRANSFORM, PK_OUT_SCALAR, 1, svm_score_samples);
+        pk_mc_method(c, PK_SCORE_SAMPLES, PK_OUT_SCALAR, 1, svm_score_samples);
     }
     return PK_OK;
 }

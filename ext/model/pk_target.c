@@ -4,7 +4,10 @@
  *
  * transformer_ (always set by fit: the given transformer, or a FunctionTransformer of func /
  * inverse_func, identity when both are None) may be a FunctionTransformer (inverse_func None or a
- * numpy ufunc, pk_function.c) or one of the scalers, whose inverses are scikit-learn's:
+ * numpy ufunc, pk_function.c), a PowerTransformer or QuantileTransformer (their
+ * inverse_transform, pk_power.c / pk_quantile.c: within 1e-12 relative, libm's pow/exp and
+ * erf/erfc standing for numpy's and cephes') or one of the scalers, whose inverses are
+ * scikit-learn's:
  *   StandardScaler  y * scale_ (with_std), then + mean_ (with_mean)
  *   MinMaxScaler    (y - min_) / scale_
  *   MaxAbsScaler    y * scale_
@@ -19,7 +22,9 @@
 
 typedef struct pk_target {
     pk_model *reg;
-    pk_model *func;            /* transformer_ when a FunctionTransformer, else NULL */
+    pk_model *func;            /* transformer_ when compiled (FunctionTransformer, Power-,
+                                  QuantileTransformer), else NULL                     */
+    pk_inverse_fn inv;         /* its inverse                                        */
     double mul, add, sub, div; /* scalers: ((y - sub) * mul + add) / div            */
 } pk_target;
 
@@ -29,7 +34,7 @@ static pk_code target_predict(const pk_model *m, const double *x, double *scratc
     double y;
     pk_code rc = pk_meta_run(m, T->reg, PK_PREDICT, x, scratch, &y, err);
     if (rc) return rc;
-    if (T->func) return pk_function_inverse(T->func, y, out, err);
+    if (T->func) return T->inv(T->func, y, out, err);
     y -= T->sub;
     y *= T->mul;
     y += T->add;
@@ -81,7 +86,8 @@ static pk_code scaler_inverse(pk_mc *c, const pk_value *tr, const char *cls, pk_
     } else {
         return pk_mc_fail(c,
                           "TransformedTargetRegressor: the inverse of transformer_ %s is not "
-                          "supported (FunctionTransformer or a scaler)",
+                          "supported (FunctionTransformer, PowerTransformer, "
+                          "QuantileTransformer or a scaler)",
                           cls);
     }
     return rc;
@@ -105,9 +111,18 @@ pk_code pk_compile_target(pk_mc *c) {
                           T->reg->cls);
     const char *tcls = tv->u.o.cls->u.g.name;
     pk_code rc;
-    if (strcmp(tcls, "FunctionTransformer") == 0) {
+    T->inv = strcmp(tcls, "FunctionTransformer") == 0   ? pk_function_inverse
+             : strcmp(tcls, "PowerTransformer") == 0    ? pk_power_inverse
+             : strcmp(tcls, "QuantileTransformer") == 0 ? pk_quantile_inverse
+                                                        : NULL;
+    if (T->inv) {
         T->func = pk_mc_submodel(c, tv);
         if (!T->func) return c->err->code;
+        if (T->inv != pk_function_inverse && T->func->n_features != 1)
+            return pk_mc_fail(c,
+                              "TransformedTargetRegressor.transformer_ %s has %zu features "
+                              "(one target column expected)",
+                              tcls, T->func->n_features);
         rc = pk_meta_numeric(c, T->func, "transformer_");
     } else {
         rc = scaler_inverse(c, tv, tcls, T);

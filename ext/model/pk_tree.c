@@ -168,6 +168,71 @@ static int64_t rd_int(const uint8_t *p, size_t size) {
     return v;
 }
 
+/* Tree.compute_feature_importances (scikit-learn 1.2), in its order of operations: for each
+ * split node in array order, importance[feature] += w * impurity - w_left * impurity_left -
+ * w_right * impurity_right (w: weighted_n_node_samples), then every importance / the root's w,
+ * then (normalize) / their np.sum when that is > 0. */
+pk_code pk_tree_importances(pk_mc *c, const pk_value *tree, const char *what, int normalize,
+                            size_t nf, double *imp) {
+    const char *cls = c->m->cls;
+    const pk_value *args = tree && tree->kind == PK_OBJECT ? tree->u.o.args : NULL;
+    int64_t tnf, nc;
+    if (!args || !pk_global_is(tree, "sklearn.tree._tree", "Tree") || args->kind != PK_TUPLE ||
+        args->u.seq.len != 3 || get_int(args->u.seq.items[0], &tnf) != PK_OK)
+        return pk_mc_fail(c, "%s: %s is not an sklearn.tree._tree.Tree", cls, what);
+    if ((uint64_t)tnf != (uint64_t)nf)
+        return pk_mc_fail(c, "%s: %s has %lld features, expected %zu", cls, what, (long long)tnf,
+                          nf);
+    if (get_int(pk_attr(tree, "node_count"), &nc) != PK_OK || nc <= 0 ||
+        (uint64_t)nc >= TREE_MAX_NODES)
+        return pk_mc_fail(c, "%s: %s has a bad node_count", cls, what);
+    const pk_value *nv = pk_attr(tree, "nodes");
+    if (!nv || nv->kind != PK_NDARRAY || !nv->u.arr->complete || nv->u.arr->objects ||
+        nv->u.arr->ndim != 1 || !nv->u.arr->dtype || nv->u.arr->dtype->kind != PK_DTYPE ||
+        nv->u.arr->dtype->u.dt->kind != 'V')
+        return pk_mc_fail(c, "%s: %s.nodes is not a 1-D record array", cls, what);
+    const pk_ndarray *na = nv->u.arr;
+    const pk_dtype *dt = na->dtype->u.dt;
+    size_t n = (size_t)nc, span;
+    int64_t stride = na->strides[0];
+    fieldref fl, fr, ff, fi, fw;
+    pk_code rc;
+    if ((rc = find_field(c, dt, what, "left_child", 'i', 8, 1, &fl)) != PK_OK ||
+        (rc = find_field(c, dt, what, "right_child", 'i', 8, 1, &fr)) != PK_OK ||
+        (rc = find_field(c, dt, what, "feature", 'i', 8, 1, &ff)) != PK_OK ||
+        (rc = find_field(c, dt, what, "impurity", 'f', 8, 1, &fi)) != PK_OK ||
+        (rc = find_field(c, dt, what, "weighted_n_node_samples", 'f', 8, 1, &fw)) != PK_OK)
+        return rc;
+    if ((uint64_t)na->shape[0] != (uint64_t)n || (n > 1 && stride < (int64_t)dt->itemsize) ||
+        pk_mul_overflow(n - 1, (size_t)(stride > 0 ? stride : 0), &span) ||
+        pk_add_overflow(span, dt->itemsize, &span) || span > na->nbytes || !na->data)
+        return pk_mc_fail(c, "%s: %s.nodes does not match node_count", cls, what);
+    const uint8_t *rec = na->data;
+#define REC(i) (rec + (size_t)(i) * (size_t)stride)
+    memset(imp, 0, nf * sizeof *imp);
+    for (size_t i = 0; i < n; i++) {
+        int64_t l = rd_int(REC(i) + fl.off, fl.size), r = rd_int(REC(i) + fr.off, fr.size);
+        if (l == -1) continue;
+        int64_t f = rd_int(REC(i) + ff.off, ff.size);
+        if (l < 0 || r < 0 || (uint64_t)l >= n || (uint64_t)r >= n || f < 0 || (uint64_t)f >= nf)
+            return pk_mc_fail(c, "%s: %s node %zu is malformed", cls, what, i);
+        imp[f] += rd_f64(REC(i) + fw.off) * rd_f64(REC(i) + fi.off) -
+                  rd_f64(REC(l) + fw.off) * rd_f64(REC(l) + fi.off) -
+                  rd_f64(REC(r) + fw.off) * rd_f64(REC(r) + fi.off);
+    }
+    double root = rd_f64(REC(0) + fw.off);
+#undef REC
+    for (size_t j = 0; j < nf; j++)
+        imp[j] /= root;
+    if (normalize) {
+        double s = pk_np_sum(imp, nf);
+        if (s > 0.0)
+            for (size_t j = 0; j < nf; j++)
+                imp[j] /= s;
+    }
+    return PK_OK;
+}
+
 /* Copies raw's n records (checked to lie in the array; some integer fields int32) into t->wide
  * as WIDE_* records and moves the field references to that layout. */
 static pk_code widen_records(pk_mc *c, tree_tmp *t, const pk_tree_raw *raw, fieldref *fl,
@@ -778,6 +843,7 @@ pk_code pk_compile_dtree(pk_mc *c) {
                                   m->n_classes, D->d.n_classes[0]);
             pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, dt_predict_label);
             pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, m->n_classes, dt_proba);
+            pk_mc_log_proba(c, 0);
         } else {
             rc = pk_tree_multi_labels(c, pk_attr(c->obj, "classes_"), no, D->d.n_classes,
                                       &D->labels);

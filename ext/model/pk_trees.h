@@ -231,6 +231,16 @@ pk_code pk_tree_multi_labels(pk_mc *c, const pk_value *classes, size_t no, const
 pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr,
                         const pk_value *const **items, size_t *n);
 
+/* tree_.compute_feature_importances(normalize) of the Tree object `tree` (nf features) into
+ * imp[0..nf). */
+pk_code pk_tree_importances(pk_mc *c, const pk_value *tree, const char *what, int normalize,
+                            size_t nf, double *imp);
+
+/* feature_importances_ of a fitted tree model (DecisionTree*, ExtraTree*, RandomForest*,
+ * ExtraTrees*, GradientBoosting*, AdaBoost* of those) as scikit-learn 1.2's properties compute
+ * them (pk_importances.c): nf values into imp. PK_EMODEL naming the class otherwise. */
+pk_code pk_feature_importances(pk_mc *c, const pk_value *est, size_t nf, double *imp);
+
 /* ---- family compile functions -------------------------------------------------------------- */
 
 pk_code pk_compile_dtree(pk_mc *c);    /* pk_tree.c: DecisionTree*, ExtraTree*           */

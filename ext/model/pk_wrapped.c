@@ -9,10 +9,8 @@
 
 #include <string.h>
 
-pk_code pk_compile_wrapped(pk_mc *c) {
+pk_code pk_mc_take_inner(pk_mc *c, const char *attr) {
     pk_model *m = c->m;
-    int ransac = strcmp(m->cls, "RANSACRegressor") == 0;
-    const char *attr = ransac ? "estimator_" : "base_estimator_";
     const pk_value *inner = pk_attr(c->obj, attr);
     if (!inner || inner->kind == PK_NONE) return pk_mc_not_fitted(c, attr);
     pk_model *sub = pk_mc_submodel(c, inner);
@@ -27,14 +25,22 @@ pk_code pk_compile_wrapped(pk_mc *c) {
     m->arena = keep.arena;
     m->n_features = keep.n_features ? keep.n_features : sub->n_features;
     m->feature_names = keep.feature_names ? keep.feature_names : sub->feature_names;
+    return PK_OK;
+}
+
+pk_code pk_compile_wrapped(pk_mc *c) {
+    pk_model *m = c->m;
+    int ransac = strcmp(m->cls, "RANSACRegressor") == 0;
+    pk_code rc = pk_mc_take_inner(c, ransac ? "estimator_" : "base_estimator_");
+    if (rc) return rc;
     if (ransac) {
         for (int k = 0; k < PK_METHOD_COUNT; k++)
             if (k != PK_PREDICT) m->shape[k] = PK_OUT_NONE, m->fn[k] = NULL, m->cfn[k] = NULL;
         m->kind = PK_MODEL_REGRESSOR;
     } else {
-        m->shape[PK_TRANSFORM] = PK_OUT_NONE;
-        m->fn[PK_TRANSFORM] = NULL;
-        m->cfn[PK_TRANSFORM] = NULL;
+        m->shape[PK_TRANSFORM] = m->shape[PK_SCORE_SAMPLES] = PK_OUT_NONE;
+        m->fn[PK_TRANSFORM] = m->fn[PK_SCORE_SAMPLES] = NULL;
+        m->cfn[PK_TRANSFORM] = m->cfn[PK_SCORE_SAMPLES] = NULL;
     }
     m->cmap = NULL; /* a wrapper is an estimator, never a cell-to-cell pipeline step */
     return PK_OK;

@@ -45,6 +45,8 @@ void pk_fn_model_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_model_predict_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_model_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_model_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* the same for pickle BLOBs only (never the registry): deterministic and innocuous */
 void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
@@ -70,6 +72,8 @@ void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_valu
 int pk_register_score(sqlite3 *db);
 void pk_fn_model_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_inverse_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pk_fn_pickle_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_pickle_model_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* sql_write.c: writing pickles, zstd */

@@ -1,7 +1,7 @@
 /*
  * sql_model.c - model_predict, model_predict_proba, model_transform, model_decision_function,
- * model_inverse_transform (label encoders) and model_info (and their BLOB-only forms
- * pickle_predict, ...): scoring rows with a pickled
+ * model_predict_log_proba, model_score_samples, model_inverse_transform (label encoders) and
+ * model_info (and their BLOB-only forms pickle_predict, ...): scoring rows with a pickled
  * scikit-learn model (docs/scoring.md; flags and registry references: docs/registry.md).
  *
  * The model argument is a pickle BLOB (any container pk_doc_decode reads) or, for the model_*
@@ -427,7 +427,7 @@ static void blob_error(sqlite3_context *ctx, const char *fname, const pk_model *
     const char *takes = !m->col_kind                                          ? "numbers"
                         : m->n_features == 1 && m->col_kind[0] == PK_COL_TEXT ? "TEXT"
                                                                               : "numbers and text";
-    if (m->feature_names)
+    if (m->feature_names && j < m->n_features)
         pk_sql_errorf(ctx, fname, "feature %llu ('%s') is a BLOB: %s takes %s",
                       (unsigned long long)(j + 1), m->feature_names[j], m->cls, takes);
     else
@@ -517,24 +517,30 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
                              : pk_features_is_json(t, n);
         if (json) return read_json_row(ctx, fname, e, t, n);
     }
-    if (given != m->n_features) {
+    if (given != m->n_features && !m->any_width) {
         count_error(ctx, fname, m, given);
         return ROW_ERROR;
     }
+    /* a model that never reads the row (Dummy*) takes any count: the values beyond its
+     * n_features are checked but not kept, the slots not given are 0 */
+    size_t keep = given < m->n_features ? given : m->n_features;
     if (!m->col_kind) {
         int finite = 1;
+        for (size_t j = keep; j < m->n_features; j++)
+            e->x[j] = 0.0;
         for (size_t j = 0; j < given; j++) {
             sqlite3_value *v = argv[j + 1];
+            double d;
             switch (sqlite3_value_type(v)) {
             case SQLITE_FLOAT:
-                e->x[j] = sqlite3_value_double(v);
-                finite &= isfinite(e->x[j]) != 0;
+                d = sqlite3_value_double(v);
+                finite &= isfinite(d) != 0;
                 break;
             case SQLITE_INTEGER:
-                e->x[j] = (double)sqlite3_value_int64(v);
+                d = (double)sqlite3_value_int64(v);
                 break;
             case SQLITE_NULL:
-                e->x[j] = NAN;
+                d = NAN;
                 finite = 0;
                 break;
             default: { /* TEXT read as a number; BLOB refused */
@@ -542,18 +548,24 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
                 if (!value_cell(ctx, fname, m, j, v, &c)) return ROW_ERROR;
                 pk_err err;
                 pk_err_clear(&err);
-                if (pk_cell_number(m, j, &c, &e->x[j], &err) != PK_OK) {
+                if (pk_cell_number(j < keep ? m : NULL, j, &c, &d, &err) != PK_OK) {
                     pk_sql_error(ctx, fname, &err);
                     return ROW_ERROR;
                 }
-                finite &= isfinite(e->x[j]) != 0;
+                finite &= isfinite(d) != 0;
             }
             }
+            if (j < keep) e->x[j] = d;
         }
         return finite ? ROW_X_FINITE : ROW_X;
     }
-    for (size_t j = 0; j < given; j++)
-        if (!value_cell(ctx, fname, m, j, argv[j + 1], &e->cells[j])) return ROW_ERROR;
+    for (size_t j = keep; j < m->n_features; j++)
+        e->cells[j] = (pk_cell){PK_CELL_NUM, 0.0, NULL, 0};
+    for (size_t j = 0; j < given; j++) {
+        pk_cell c;
+        if (!value_cell(ctx, fname, m, j, argv[j + 1], &c)) return ROW_ERROR;
+        if (j < keep) e->cells[j] = c;
+    }
     return ROW_CELLS;
 }
 
@@ -717,6 +729,14 @@ void pk_fn_model_decision_function(sqlite3_context *ctx, int argc, sqlite3_value
     model_call(ctx, argc, argv, PK_DECISION, "model_decision_function", 0);
 }
 
+void pk_fn_model_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_LOG_PROBA, "model_predict_log_proba", 0);
+}
+
+void pk_fn_model_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_SCORE_SAMPLES, "model_score_samples", 0);
+}
+
 void pk_fn_pickle_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_PREDICT, "pickle_predict", 1);
 }
@@ -731,6 +751,14 @@ void pk_fn_pickle_transform(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 void pk_fn_pickle_decision_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     model_call(ctx, argc, argv, PK_DECISION, "pickle_decision_function", 1);
+}
+
+void pk_fn_pickle_predict_log_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_PREDICT_LOG_PROBA, "pickle_predict_log_proba", 1);
+}
+
+void pk_fn_pickle_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    model_call(ctx, argc, argv, PK_SCORE_SAMPLES, "pickle_score_samples", 1);
 }
 
 /* ---- model_inverse_transform ------------------------------------------------------------- */

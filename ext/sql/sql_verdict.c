@@ -91,7 +91,8 @@ pk_code pk_sql_support_json(pk_buf *out, const pk_doc *doc) {
         size_t n = (size_t)snprintf(why, sizeof why, "%s scores", m->cls);
         int first = 1;
         for (int k = 0; k < PK_METHOD_COUNT && n < sizeof why; k++) {
-            if (m->shape[k] == PK_OUT_NONE || !m->fn[k]) continue;
+            if (m->shape[k] == PK_OUT_NONE || !(m->col_kind ? m->cfn[k] != NULL : m->fn[k] != NULL))
+                continue;
             n += (size_t)snprintf(why + n, sizeof why - n, "%s%s", first ? " " : ", ",
                                   pk_method_name((pk_method)k));
             first = 0;

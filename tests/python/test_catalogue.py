@@ -23,14 +23,14 @@ import sqlite3
 
 import numpy as np
 import pytest
-from sklearn import datasets, semi_supervised, svm
+from sklearn import datasets, neighbors, svm
 from sklearn import linear_model as L
 from sklearn._loss import loss as sk_loss
 from sklearn.cluster import KMeans
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
@@ -230,14 +230,14 @@ def test_int32_tree_records_checked(db):
 def test_safe_unscorable_model_info_and_registry(db):
     import pandas as pd
     df = pd.DataFrame(X_IRIS, columns=["sl", "sw", "pl", "pw"])
-    lp = semi_supervised.LabelPropagation(max_iter=2000).fit(df, Y_IRIS)
+    lp = neighbors.KernelDensity().fit(df)
     blob = pickle.dumps(lp)
-    lp_cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"
+    lp_cls = "sklearn.neighbors._kde.KernelDensity"
     info = json.loads(db.execute("SELECT model_info(?)", (blob,)).fetchone()[0])
-    assert info["supported"] is False and info["kind"] == "classifier"
+    assert info["supported"] is False and info["kind"] == "estimator"
     assert info["n_features_in_"] == 4
     assert info["feature_names_in_"] == ["sl", "sw", "pl", "pw"]
-    assert info["classes_"] == [0, 1, 2]
+    assert info["classes_"] is None
     assert info["reason"] == "%s cannot be scored yet (see model_supported())" % lp_cls
     init_registry(db)
     lr = L.LogisticRegression(max_iter=500).fit(X_IRIS, Y_IRIS)
@@ -247,9 +247,10 @@ def test_safe_unscorable_model_info_and_registry(db):
                       "FROM ml_registry ORDER BY name").fetchall()
     assert rows == [
         ("lp", lp_cls, 0, "%s cannot be scored yet (see model_supported())" % lp_cls,
-         '["sl","sw","pl","pw"]', "[0,1,2]"),
+         '["sl","sw","pl","pw"]', None),
         ("lr", "sklearn.linear_model._logistic.LogisticRegression", 1,
-         "LogisticRegression scores predict, predict_proba, decision_function", None,
+         "LogisticRegression scores predict, predict_proba, decision_function, "
+         "predict_log_proba", None,
          "[0,1,2]"),
     ]
     msg = sql_error(db, "model_predict", "lp", 1.0, 2.0, 3.0, 4.0)
@@ -265,14 +266,14 @@ def test_safe_unscorable_model_info_and_registry(db):
 
 
 def test_pickle_info_tiers(db):
-    est = make_pipeline(StandardScaler(), semi_supervised.LabelPropagation(max_iter=2000))\
+    est = make_pipeline(MinMaxScaler(), neighbors.KernelDensity())\
         .fit(X_IRIS, Y_IRIS)
     info = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(est),)).fetchone()[0])
     tiers = dict(zip(info["globals"], info["tiers"]))
     assert len(info["tiers"]) == len(info["globals"])
     assert tiers["sklearn.pipeline.Pipeline"] == "scorable"
-    assert tiers["sklearn.preprocessing._data.StandardScaler"] == "scorable"
-    assert tiers["sklearn.semi_supervised._label_propagation.LabelPropagation"] == "safe"
+    assert tiers["sklearn.preprocessing._data.MinMaxScaler"] == "scorable"
+    assert tiers["sklearn.neighbors._kde.KernelDensity"] == "safe"
     assert tiers["numpy.core.multiarray._reconstruct"] == "safe"
     assert info["safe"] is True
     svc = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(
@@ -291,8 +292,8 @@ def test_model_supported_lists_what_scores(db):
     assert len(by) == len(rows) >= 78
     assert by[("sklearn.linear_model._logistic", "LogisticRegression")][2:] == \
         ("sklearn.linear_model.logistic", "classifier",
-         "predict, decision_function, predict_proba")
-    assert ("sklearn.semi_supervised._label_propagation", "LabelPropagation") not in by
+         "predict, decision_function, predict_proba, predict_log_proba")
+    assert ("sklearn.neighbors._kde", "KernelDensity") not in by
     # the naive Bayes, SVM, nearest-neighbour, MLP and XGBoost families
     kinds = {("sklearn.naive_bayes", "GaussianNB"): "classifier",
              ("sklearn.svm._classes", "SVC"): "classifier",

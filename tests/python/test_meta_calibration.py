@@ -121,6 +121,11 @@ def test_isotonic(db, kw):
                         (e.X_thresholds_[:-1] + e.X_thresholds_[1:]) / 2])[:, None]
     for form in ("p2", "p5", "joblib"):
         assert score_and_compare(db, e, T, form) == ["predict", "transform"]
+    # a value on a threshold gives its y exactly (numpy.interp, which interp1d uses)
+    blob = dumps(e)
+    ours = [db.execute("SELECT model_predict(?, ?)", (blob, float(t))).fetchone()[0]
+            for t in e.X_thresholds_]
+    assert ours == e.predict(e.X_thresholds_).tolist()
 
 
 def test_isotonic_one_threshold_and_raise(db):

@@ -222,6 +222,6 @@ def test_search_regressor_and_refit_false(db):
 def test_errors_name_the_member(db):
     from sklearn.semi_supervised import LabelSpreading
     X, y = clf_sets()["iris"]
-    e = VotingClassifier([("a", GaussianNB()), ("b", LabelSpreading())]).fit(X, y)
+    e = VotingClassifier([("a", GaussianNB()), ("b", LabelSpreading(kernel="knn"))]).fit(X, y)
     msg = sql_error(db, "model_predict", dumps(e), *X[0])
     assert msg and "VotingClassifier.estimators_[1]" in msg and "LabelSpreading" in msg, msg

@@ -5,7 +5,7 @@ import json
 import warnings
 
 import numpy as np
-from sklearn import cluster, datasets, linear_model as L, semi_supervised
+from sklearn import cluster, datasets, linear_model as L, neighbors
 from sklearn.exceptions import ConvergenceWarning
 
 from conftest import sql_error, init_registry
@@ -18,14 +18,14 @@ def test_unscorable_safe_class_one_line(db):
     """A known library class without a scoring family: one short line pointing at
     model_supported(), never the list of supported classes."""
     X, y = datasets.load_iris(return_X_y=True)
-    lp = semi_supervised.LabelPropagation().fit(X, y)
-    cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"
+    lp = neighbors.KernelDensity().fit(X)
+    cls = "sklearn.neighbors._kde.KernelDensity"
     msg = sql_error(db, "model_predict", dumps(lp), 1.0, 2.0, 3.0, 4.0)
     assert msg == "model_predict: %s cannot be scored yet (see model_supported())" % cls
     assert len(msg) < 200 and "\n" not in msg
     info = json.loads(db.execute("SELECT model_info(?)", (dumps(lp),)).fetchone()[0])
-    assert info == {"class": cls, "kind": "classifier",
-                    "n_features_in_": 4, "feature_names_in_": None, "classes_": [0, 1, 2],
+    assert info == {"class": cls, "kind": "estimator",
+                    "n_features_in_": 4, "feature_names_in_": None, "classes_": None,
                     "sklearn_version": "1.2.1", "supported": False,
                     "reason": "%s cannot be scored yet (see model_supported())" % cls}
 
@@ -168,3 +168,21 @@ def test_unsafe_pickle_refused_naming_the_global(db):
     del m.extra
     assert db.execute("SELECT model_predict(?, 1.0, 2.0, 3.0, 4.0)", (dumps(m),)).fetchone()[0] \
         == int(m.predict([[1.0, 2.0, 3.0, 4.0]])[0])
+
+
+def test_absent_attribute_read_as_array_is_an_error(db):
+    """An attribute a family reads as an array may be absent (a fuzzed pickle without
+    IsotonicRegression.y_thresholds_ once reached a NULL dereference)."""
+    from sklearn.isotonic import IsotonicRegression
+    e = IsotonicRegression().fit([1.0, 2.0, 3.0], [1.0, 3.0, 2.0])
+    del e.y_thresholds_
+    msg = sql_error(db, "model_predict", dumps(e), 1.5)
+    assert msg == ("model_predict: IsotonicRegression is not fitted (no "
+                   "IsotonicRegression.y_thresholds_)")
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+    X = np.array([[1.0, 2.0], [np.nan, 3.0], [2.0, np.nan], [4.0, 1.0]])
+    e = IterativeImputer(max_iter=2, random_state=0).fit(X)
+    del e.initial_imputer_.statistics_
+    msg = sql_error(db, "model_transform", dumps(e), 1.0, None)
+    assert msg == "model_transform: SimpleImputer is not fitted (no statistics_)"

@@ -244,5 +244,5 @@ def test_bool_labels_and_info(db):
     e = pipeline.make_pipeline(P.StandardScaler(), L.LogisticRegression()).fit(X, y == 1)
     info = json.loads(db.execute("SELECT model_info(?)", (dumps(e),)).fetchone()[0])
     assert info["classes_"] == [False, True]
-    assert info["methods"] == ["predict", "predict_proba", "decision_function"]
+    assert info["methods"] == ["predict", "predict_proba", "decision_function", "predict_log_proba"]
     score_and_compare(db, e, X, "joblib")

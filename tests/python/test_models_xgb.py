@@ -455,3 +455,91 @@ def test_3x_wrapper_without_classes(db):
     m = xgb.XGBClassifier(n_jobs=1, n_estimators=8).fit(X, labels(z, rs, 3))
     del m.classes_  # 2.x and later pickle only n_classes_
     check(db, m, X)
+
+
+# ---- the compiled trees: lock-step groups of 8, the per-tree descent, edge values ---------------
+
+def split_conditions(model):
+    """(feature, condition) of every numeric split of the model's trees."""
+    gb = json.loads(bytes(model.get_booster().save_raw("json")))["learner"]["gradient_booster"]
+    out = []
+    for t in (gb["model"] if "model" in gb else gb["gbtree"]["model"])["trees"]:
+        for f, c, lc in zip(t["split_indices"], t["split_conditions"], t["left_children"]):
+            if lc != -1:
+                out.append((f, c))
+    return out
+
+
+def edge_rows(model, X, rs, n=200):
+    """Rows of X whose features are set to the model's own split conditions (equal goes right),
+    to doubles that round to a condition in float32 and to doubles beyond float32's range (SQL
+    refuses infinities; these become infinite in float32, as XGBoost casts them)."""
+    splits = split_conditions(model)
+    rows = X[rs.randint(0, len(X), n)].copy()
+    for r in rows:
+        for _ in range(3):
+            f, c = splits[rs.randint(len(splits))]
+            r[f] = c if rs.rand() < 0.7 else float(np.float32(c)) * (1 + 1e-9)
+        if rs.rand() < 0.2:
+            r[rs.randint(X.shape[1])] = rs.choice([1e39, -1e39, 3e38, -3e38])
+    return np.vstack([X, rows])
+
+
+def test_lockstep_deep_trees_500(db):
+    """Depth 10, 500 trees (62 full groups of 8 and a short one), rows with and without NaN."""
+    X, z, rs = data(31, nan_rate=0.03)
+    m = xgb.XGBClassifier(n_jobs=1, n_estimators=500, max_depth=10, learning_rate=0.1,
+                          subsample=0.8, random_state=0).fit(X, labels(z, rs, 2))
+    check(db, m, edge_rows(m, X, rs))
+
+
+def test_lockstep_multiclass_dart_custom_missing(db):
+    """3 classes x 43 iterations (trees interleaved by class, 129 trees), dart through both of
+    XGBoost's weightings, a custom `missing`."""
+    X, z, rs = data(32, nan_rate=0)
+    X[rs.rand(N, NF) < 0.1] = -999.0
+    m = xgb.XGBClassifier(n_jobs=1, n_estimators=43, max_depth=8, booster="dart", rate_drop=0.2,
+                          missing=-999.0, random_state=0).fit(X, labels(z, rs, 3))
+    Xe = edge_rows(m, X, rs)
+    check(db, m, Xe)
+    bst = m.get_booster()
+    Xn = np.where(Xe == -999.0, np.nan, Xe)
+    Xn = Xn[~(np.abs(Xn) > 3e38).any(axis=1)]  # a DMatrix refuses values infinite in float32
+    booster_check(db, bst, pickle.dumps(bst), Xn)
+
+
+def test_deeper_than_lockstep(db):
+    """A tree of depth 60 (past the lock-step bound: its group takes the per-tree descent)."""
+    rs = np.random.RandomState(33)
+    X = rs.rand(600, 2)
+    y = np.exp(40 * X[:, 0]) + np.exp(40 * X[:, 1])
+    m = xgb.XGBRegressor(n_jobs=1, n_estimators=20, tree_method="exact", max_depth=60,
+                         min_child_weight=0, learning_rate=1, reg_lambda=0).fit(X, y)
+    doc = json.loads(bytes(m.get_booster().save_raw("json")))
+    lc = doc["learner"]["gradient_booster"]["model"]["trees"][0]["left_children"]
+    assert len(lc) > 1000
+    Xe = edge_rows(m, X, rs)
+    Xe[rs.rand(*Xe.shape) < 0.05] = np.nan
+    check(db, m, Xe)
+
+
+def test_categorical_many_trees_with_nan(db):
+    """Categorical splits among numeric ones over 40 trees (the per-tree descent of every tree),
+    NaN in both kinds of feature."""
+    rs = np.random.RandomState(34)
+    cat = pd.Categorical(rs.choice(list("abcdefghijkl"), N))
+    cat[rs.rand(N) < 0.1] = np.nan
+    x1, x2 = rs.randn(N), rs.randn(N)
+    x2[rs.rand(N) < 0.1] = np.nan
+    df = pd.DataFrame({"c": cat, "x1": x1, "x2": x2})
+    y = df["c"].isin(["a", "c", "f", "k"]).astype(int) + x1 + 0.1 * rs.randn(N) > 0.5
+    m = xgb.XGBClassifier(n_jobs=1, n_estimators=40, max_depth=6, tree_method="hist",
+                          enable_categorical=True, max_cat_to_onehot=1).fit(df, y.astype(int))
+    codes = np.where(df["c"].cat.codes < 0, np.nan, df["c"].cat.codes).astype(float)
+    X = np.column_stack([codes, x1, x2])
+    cols = load_table(db, X)
+    blob = pickle.dumps(m)
+    assert_f32_exact(sql_scores(db, "model_predict_proba", blob, cols), m.predict_proba(df),
+                     "categorical predict_proba")
+    assert_f32_exact(sql_scores(db, "model_decision_function", blob, cols),
+                     m.predict(df, output_margin=True), "categorical margin")

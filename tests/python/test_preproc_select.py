@@ -5,6 +5,7 @@ _get_support_mask does (ties included), so their transform is bit-identical; RFE
 through estimator_ on the selected columns with that estimator's own exactness. FeatureUnion
 concatenates its transformers' outputs (times their weights): bit-identical when they are.
 """
+import json
 import warnings
 
 import numpy as np
@@ -139,11 +140,110 @@ def test_select_from_model_hgb_takes_missing_values(db):
     assert_bits(sql_rows(db, e, Xn), e.transform(Xn), "hgb")
 
 
-def test_select_from_model_tree_refused(db):
+def _tree_models():
+    E = ensemble
+    return [
+        tree.DecisionTreeClassifier(max_depth=5, random_state=0),
+        tree.DecisionTreeRegressor(max_depth=6, random_state=0),
+        tree.ExtraTreeClassifier(random_state=0),
+        E.RandomForestClassifier(12, max_depth=4, random_state=0),
+        E.RandomForestRegressor(9, random_state=0),
+        E.RandomForestClassifier(8, min_impurity_decrease=0.09, random_state=1),  # stumps too
+        E.ExtraTreesClassifier(10, random_state=0),
+        E.ExtraTreesRegressor(7, max_depth=5, random_state=0),
+        E.GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=0),
+        E.GradientBoostingRegressor(n_estimators=25, subsample=0.7, random_state=0),
+        E.AdaBoostClassifier(n_estimators=12, random_state=0),
+        E.AdaBoostClassifier(n_estimators=8, algorithm="SAMME", random_state=0),
+        E.AdaBoostRegressor(tree.DecisionTreeRegressor(max_depth=3), n_estimators=9,
+                            random_state=0),
+    ]
+
+
+@pytest.mark.parametrize("k", range(len(_tree_models())))
+def test_select_from_model_tree_importances(db, k):
+    """feature_importances_ computed from the trees at compile time: a threshold equal to each
+    feature's importance keeps exactly the features scikit-learn keeps, which a difference of
+    one ulp in any importance would change."""
+    for j, (X, y) in enumerate([tied_data(0), numeric_sets()["wine"]]):
+        if k == 4 or k == 7 or k == 9 or k == 12:
+            y = X[:, 1] * 2 + X[:, 3] + y
+        e0 = _tree_models()[k].fit(X, y)
+        imp = e0.feature_importances_
+        thresholds = [None, "median", "0.7*mean"] + sorted(set(imp.tolist()))
+        for t in thresholds:
+            e = FS.SelectFromModel(e0, threshold=t, prefit=True).fit(X, y)
+            if not e.get_support().any():
+                continue
+            assert_bits(sql_rows(db, e, X[:40], form=FORMS[(k + j) % len(FORMS)]),
+                        e.transform(X[:40]), "%r threshold %r" % (e0, t))
+        e = FS.SelectFromModel(e0, max_features=4, threshold=-np.inf, prefit=True).fit(X, y)
+        assert_bits(sql_rows(db, e, X), e.transform(X), "max_features")
+
+
+def test_select_from_model_trees_in_pipelines(db):
+    X, y = numeric_sets()["wine"]
+    p = pipeline.make_pipeline(
+        FS.SelectFromModel(ensemble.ExtraTreesClassifier(20, random_state=0)),
+        P.StandardScaler(), L.LogisticRegression(max_iter=3000)).fit(X, y)
+    score_and_compare(db, p, X, "joblib")
+    X, y = numeric_sets()["diabetes"]
+    p = pipeline.make_pipeline(
+        FS.SelectFromModel(ensemble.GradientBoostingRegressor(n_estimators=30, random_state=0),
+                           threshold="median"),
+        ensemble.RandomForestRegressor(10, random_state=0)).fit(X, y)
+    score_and_compare(db, p, X, "p2")
+
+
+def test_select_from_model_importances_bounded(db):
+    """A forest listing one tree 200,001 times over 1,000 features is refused, not summed."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(6, 1000), np.array([0, 1, 0, 1, 0, 1])
+    f = ensemble.RandomForestClassifier(2, random_state=0).fit(X, y)
+    f.estimators_ = [f.estimators_[0]] * 200001
+    e = FS.SelectFromModel(f, prefit=True).fit(X, y)
+    msg = sql_error(db, "model_transform", dumps(e), json.dumps(X[0].tolist()))
+    assert msg == ("model_transform: SelectFromModel: 200001 trees of 1000 features are too many "
+                   "to compute feature_importances_ from")
+
+
+def test_select_from_model_importance_refused(db):
     X, y = tied_data(0)
-    e = FS.SelectFromModel(ensemble.RandomForestClassifier(5, random_state=0)).fit(X, y)
+    from sklearn import neighbors
+    e = FS.SelectFromModel(ensemble.RandomForestClassifier(3, random_state=0),
+                           importance_getter="coef_")
+    e.estimator_ = ensemble.RandomForestClassifier(3, random_state=0).fit(X, y)
     msg = sql_error(db, "model_transform", dumps(e), *map(float, X[0]))
-    assert "stores neither coef_ nor feature_importances_" in msg
+    assert msg == "model_transform: SelectFromModel: estimator_ RandomForestClassifier has no coef_"
+    e.importance_getter = "auto"
+    e.estimator_ = neighbors.KNeighborsClassifier().fit(X, y)
+    msg = sql_error(db, "model_transform", dumps(e), *map(float, X[0]))
+    assert msg == ("model_transform: SelectFromModel: the feature_importances_ of "
+                   "KNeighborsClassifier are not supported (trees, forests, gradient boosting "
+                   "and AdaBoost are)")
+
+
+def test_sequential_selector_missing_values(db):
+    """SequentialFeatureSelector takes NaN when its estimator's allow_nan tag is set."""
+    X, y = tied_data(4)
+    X = X[:, 2:8]
+    Xn = with_nans(X, 6)
+    sfs = FS.SequentialFeatureSelector(L.LogisticRegression(max_iter=500),
+                                       n_features_to_select=2, cv=2).fit(X, y)
+    # transform reads only support_ and the estimator's tags: a HistGradientBoosting estimator
+    # (what fitting on NaN data needs, slowly) makes it take missing values
+    sfs.estimator = ensemble.HistGradientBoostingClassifier(max_iter=3, random_state=0)
+    assert_bits(sql_rows(db, sfs, Xn, form="joblib"), sfs.transform(Xn), "sfs nan")
+    p = pipeline.make_pipeline(sfs, ensemble.HistGradientBoostingClassifier(
+        max_iter=10, random_state=0)).fit(Xn, y)
+    score_and_compare(db, p, Xn, "p4")
+    sfs = FS.SequentialFeatureSelector(L.LogisticRegression(max_iter=500),
+                                       n_features_to_select=2, cv=2).fit(X, y)
+    msg = sql_error(db, "model_transform", dumps(sfs), *([None] + [1.0] * 5))
+    assert msg == ("model_transform: SequentialFeatureSelector cannot take missing values: "
+                   "feature 1 is NULL")
+    with pytest.raises(ValueError):
+        sfs.transform(Xn)
 
 
 def test_selectors_in_pipelines(db):

@@ -268,6 +268,16 @@ def _ttrs():
         T(L.Ridge()),
         T(ensemble.HistGradientBoostingRegressor(max_iter=20), func=np.log1p,
           inverse_func=np.expm1),
+        T(L.Ridge(), transformer=P.PowerTransformer()),
+        T(L.Ridge(), transformer=P.PowerTransformer(standardize=False)),
+        T(ensemble.RandomForestRegressor(8, random_state=0),
+          transformer=P.PowerTransformer(method="box-cox")),
+        T(L.Ridge(), transformer=P.PowerTransformer(method="box-cox", standardize=False)),
+        T(L.Ridge(), transformer=P.QuantileTransformer(n_quantiles=50)),
+        T(L.LinearRegression(), transformer=P.QuantileTransformer(
+            n_quantiles=100, output_distribution="normal")),
+        T(neighbors.KNeighborsRegressor(3), transformer=P.QuantileTransformer(
+            n_quantiles=30, output_distribution="normal")),
     ]
 
 
@@ -278,16 +288,20 @@ def test_transformed_target_regressor(db, k):
     X, y = numeric_sets()["diabetes"]
     if k == 9:
         X = with_nans(X, 1)
+    if k in (12, 13):
+        y = y / 100.0  # box-cox: positive targets; lambdas away from 1
     e = _ttrs()[k].fit(X, y)
-    ours = sql_rows(db, e, X, fn="model_predict", form=FORMS[k % len(FORMS)])
-    assert_close(ours, e.predict(X), repr(e))
+    Xt = np.vstack([X, X * 3, -X * 2])  # predictions beyond the fitted range too
+    ours = sql_rows(db, e, Xt, fn="model_predict", form=FORMS[k % len(FORMS)])
+    assert_close(ours, e.predict(Xt), repr(e))
 
 
 def test_transformed_target_regressor_refused(db):
     from sklearn import compose
     X, y = numeric_sets()["diabetes"]
-    e = compose.TransformedTargetRegressor(L.Ridge(), transformer=P.QuantileTransformer(
-        n_quantiles=50)).fit(X, y)
+    e = compose.TransformedTargetRegressor(L.Ridge(), transformer=P.KBinsDiscretizer(
+        5, encode="ordinal"), check_inverse=False).fit(X, y)
     msg = sql_error(db, "model_predict", dumps(e), *map(float, X[0]))
     assert msg == ("model_predict: TransformedTargetRegressor: the inverse of transformer_ "
-                   "QuantileTransformer is not supported (FunctionTransformer or a scaler)")
+                   "KBinsDiscretizer is not supported (FunctionTransformer, PowerTransformer, "
+                   "QuantileTransformer or a scaler)")
