@@ -31,7 +31,7 @@ type versionState struct {
 }
 
 type syncStats struct {
-	copied, updated, aliasesSet, aliasesRemoved int
+	copied, updated, aliasesSet, aliasesRemoved, models, tagsSet, tagsRemoved int
 }
 
 // pkdq sync: brings a local SQLite file up to date with the cluster's registry, for scoring on
@@ -39,7 +39,8 @@ type syncStats struct {
 // Versions are immutable and content-hashed: the ones the file lacks are copied (in version
 // order, through the registry's own triggers), the mutable columns of the others refreshed, and
 // the aliases made equal to the cluster's, all in one local transaction read from one snapshot
-// of the cluster. Tags and the cluster's event history are not copied.
+// of the cluster. Model descriptions and tags are made equal to the cluster's too; the cluster's
+// event history is not copied (the local ml_events records this host's own changes).
 func runSync(args []string) error {
 	fs := flag.NewFlagSet("pkdq sync", flag.ContinueOnError)
 	cluster, dbName := clusterFlags(fs)
@@ -76,8 +77,10 @@ func runSync(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pkdq sync: %d versions copied, %d updated, %d aliases set, %d removed (%d ms)\n",
-		st.copied, st.updated, st.aliasesSet, st.aliasesRemoved, time.Since(start).Milliseconds())
+	fmt.Printf("pkdq sync: %d versions copied, %d updated, %d aliases set, %d removed, "+
+		"%d model descriptions set, %d tags set, %d removed (%d ms)\n",
+		st.copied, st.updated, st.aliasesSet, st.aliasesRemoved, st.models, st.tagsSet,
+		st.tagsRemoved, time.Since(start).Milliseconds())
 	return nil
 }
 
@@ -127,6 +130,12 @@ func syncOnce(ctx context.Context, remote, local *sql.DB, st *syncStats) error {
 		}
 	}
 	if err := syncAliases(ctx, rtx, ltx, st); err != nil {
+		return err
+	}
+	if err := syncModels(ctx, rtx, ltx, st); err != nil {
+		return err
+	}
+	if err := syncTags(ctx, rtx, ltx, st); err != nil {
 		return err
 	}
 	return ltx.Commit()
@@ -222,6 +231,109 @@ func syncAliases(ctx context.Context, rtx, ltx *sql.Tx, st *syncStats) error {
 			return fmt.Errorf("alias %s@%s: %w", a.name, a.alias, err)
 		}
 		st.aliasesSet++
+	}
+	return nil
+}
+
+// syncModels copies each model's description (the registry creates the ml_models rows itself
+// when a model's first version is inserted).
+func syncModels(ctx context.Context, rtx, ltx *sql.Tx, st *syncStats) error {
+	read := func(tx *sql.Tx) (map[string]sql.NullString, error) {
+		rows, err := tx.QueryContext(ctx, "SELECT name, description FROM ml_models")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		m := map[string]sql.NullString{}
+		for rows.Next() {
+			var name string
+			var d sql.NullString
+			if err := rows.Scan(&name, &d); err != nil {
+				return nil, err
+			}
+			m[name] = d
+		}
+		return m, rows.Err()
+	}
+	theirs, err := read(rtx)
+	if err != nil {
+		return fmt.Errorf("cluster models: %w", err)
+	}
+	ours, err := read(ltx)
+	if err != nil {
+		return fmt.Errorf("local models: %w", err)
+	}
+	for name, d := range theirs {
+		have, ok := ours[name]
+		if !ok || have == d {
+			continue // a model without versions has no row here; nothing to describe
+		}
+		if _, err := ltx.ExecContext(ctx, "UPDATE ml_models SET description = ? WHERE name = ?",
+			d, name); err != nil {
+			return fmt.Errorf("description of %q: %w", name, err)
+		}
+		st.models++
+	}
+	return nil
+}
+
+// syncTags makes the local tags (of models and of versions) those of the cluster.
+func syncTags(ctx context.Context, rtx, ltx *sql.Tx, st *syncStats) error {
+	type tag struct {
+		name    string
+		version int64 // 0: a tag of the model itself (stored as NULL)
+		key     string
+	}
+	read := func(tx *sql.Tx) (map[tag]sql.NullString, error) {
+		rows, err := tx.QueryContext(ctx, "SELECT name, ifnull(version, 0), key, value FROM ml_tags")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		m := map[tag]sql.NullString{}
+		for rows.Next() {
+			var t tag
+			var v sql.NullString
+			if err := rows.Scan(&t.name, &t.version, &t.key, &v); err != nil {
+				return nil, err
+			}
+			m[t] = v
+		}
+		return m, rows.Err()
+	}
+	theirs, err := read(rtx)
+	if err != nil {
+		return fmt.Errorf("cluster tags: %w", err)
+	}
+	ours, err := read(ltx)
+	if err != nil {
+		return fmt.Errorf("local tags: %w", err)
+	}
+	const del = "DELETE FROM ml_tags WHERE name = ? AND ifnull(version, 0) = ? AND key = ?"
+	for t, v := range ours {
+		if w, ok := theirs[t]; ok && w == v {
+			continue
+		}
+		if _, err := ltx.ExecContext(ctx, del, t.name, t.version, t.key); err != nil {
+			return fmt.Errorf("tag %q of %q: %w", t.key, t.name, err)
+		}
+		if _, ok := theirs[t]; !ok {
+			st.tagsRemoved++
+		}
+	}
+	for t, v := range theirs {
+		if w, ok := ours[t]; ok && w == v {
+			continue
+		}
+		var version interface{}
+		if t.version != 0 {
+			version = t.version
+		}
+		if _, err := ltx.ExecContext(ctx, "INSERT INTO ml_tags(name, version, key, value) "+
+			"VALUES (?, ?, ?, ?)", t.name, version, t.key, v); err != nil {
+			return fmt.Errorf("tag %q of %q: %w", t.key, t.name, err)
+		}
+		st.tagsSet++
 	}
 	return nil
 }

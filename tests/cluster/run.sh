@@ -229,9 +229,15 @@ check "node $other restarts as well" wait_for 30 ready "$other"
 # ---- a scoring host ----------------------------------------------------------------------------
 
 echo "== scoring host: pkdq sync"
-check "pkdq sync copies every version and alias" \
-    sh -c "timeout 60 '$PKDQ' sync -cluster '$all' -to host.db -ext '$SO' | tee sync1.txt | grep -q '^pkdq sync: $((n_stream + 4)) versions copied, 0 updated, 3 aliases set, 0 removed'"
+dq "${addr[1]}" "UPDATE ml_models SET description = 'customer segments' WHERE name = 'segments'" > /dev/null
+dq "${addr[2]}" "INSERT INTO ml_tags(name, version, key, value) VALUES ('segments', NULL, 'team', 'growth')" > /dev/null
+dq "${addr[3]}" "INSERT INTO ml_tags(name, version, key, value) VALUES ('segments', 2, 'stage', 'approved')" > /dev/null
+check "pkdq sync copies every version, alias, model description and tag" \
+    sh -c "timeout 60 '$PKDQ' sync -cluster '$all' -to host.db -ext '$SO' | tee sync1.txt | grep -q '^pkdq sync: $((n_stream + 4)) versions copied, 0 updated, 3 aliases set, 0 removed, 1 model descriptions set, 2 tags set, 0 removed'"
 cat sync1.txt
+check "the scoring host has the cluster's description and tags" \
+    test "$(local_sql host.db "SELECT description FROM ml_models WHERE name = 'segments'; SELECT group_concat(ifnull(version, '-') || ':' || key || '=' || value, ' ') FROM (SELECT * FROM ml_tags ORDER BY version, key)")" \
+    = "$(printf 'customer segments\n-:team=growth 2:stage=approved')"
 local_sql host.db "CREATE TABLE pts AS $rows" > /dev/null
 local_sql host.db "$(score_sql "'segments@production'")" > host.txt
 check "the scoring host scores segments@production as the cluster (version 2)" same want_v2.txt host.txt
@@ -240,8 +246,9 @@ check "the scoring host's copies are verified registry versions" \
     = "$(printf '%s\n0\nok' $((n_stream + 4)))"
 dq "${addr[2]}" "UPDATE ml_aliases SET version = 1 WHERE name = 'segments' AND alias = 'production'" > /dev/null
 dq "${addr[1]}" "DELETE FROM ml_registry WHERE name = 'stream' AND version = 40" > /dev/null
-check "a second sync brings the alias move and the delete, nothing else" \
-    sh -c "timeout 60 '$PKDQ' sync -cluster '$all' -to host.db -ext '$SO' | grep -q '^pkdq sync: 0 versions copied, 1 updated, 1 aliases set, 0 removed'"
+dq "${addr[3]}" "DELETE FROM ml_tags WHERE name = 'segments' AND version = 2" > /dev/null
+check "a second sync brings the alias move, the delete and the tag removal, nothing else" \
+    sh -c "timeout 60 '$PKDQ' sync -cluster '$all' -to host.db -ext '$SO' | grep -q '^pkdq sync: 0 versions copied, 1 updated, 1 aliases set, 0 removed, 0 model descriptions set, 0 tags set, 1 removed'"
 local_sql host.db "$(score_sql "'segments@production'")" > host.txt
 check "the scoring host follows the alias back to version 1" same want_v1.txt host.txt
 check "the deleted version is deleted on the scoring host" \
