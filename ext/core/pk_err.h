@@ -83,7 +83,4 @@ const char *pk_code_name(pk_code code);
 /* The label of a code: "truncated pickle" etc. */
 const char *pk_code_label(pk_code code);
 
-/* The pickle opcode's name ("BINUNICODE"), or NULL for a byte that is no opcode. */
-const char *pk_opcode_name(int op);
-
 #endif /* PK_ERR_H */

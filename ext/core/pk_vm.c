@@ -1,7 +1,9 @@
 /*
  * pk_vm.c - the unpickler: every opcode of protocols 0-5, executing nothing (see pk_vm.h).
  *
- * One loop reads an opcode byte and dispatches. Arguments are read through the bounds-checked
+ * One loop reads an opcode byte and step() hands it to the small function of its family (numbers,
+ * strings, containers, stack and marks, memo, globals and objects, framing and control), which
+ * switches on the PK_OP_ names of pk_opcodes.h. Arguments are read through the bounds-checked
  * pk_reader; values go on one stack with a mark array and a fence (CPython's _pickle.c design);
  * the memo is a sparse hash. Globals are recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ,
  * NEWOBJ_EX, INST, OBJ and BUILD are delegated to pk_globals.c, which interprets the allowlist as
@@ -10,6 +12,8 @@
  * Error messages: "<problem>: <OPCODE> at offset <N>: <detail>", offsets in the decoded stream.
  */
 #include "pk_vm.h"
+
+#include "pk_opcodes.h"
 
 #include <errno.h>
 #include <math.h>
@@ -594,50 +598,66 @@ static pk_code unsupported_ext(pk_vm *vm, int64_t code) {
                 (long long)code);
 }
 
-/* ---- the loop -------------------------------------------------------------------------------- */
+static pk_code unsupported_persid(pk_vm *vm) {
+    return FAIL(vm, PK_EUNSUPPORTED,
+                "persistent IDs are not supported (the pickle needs its writer's "
+                "persistent_load)");
+}
 
-static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+/* ---- opcode families ------------------------------------------------------------------------- */
+
+/* Each family executes the opcodes step() hands it; `op` is always one of its own. step() passes
+ * it as a constant and the families are inlined, so each call folds to its one case: the split
+ * costs no second dispatch. */
+#if defined(__GNUC__)
+#define PK_VM_INLINE inline __attribute__((always_inline))
+#else
+#define PK_VM_INLINE inline
+#endif
+
+static pk_code unknown_opcode(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
-    const uint8_t *p, *p2;
-    size_t n, n2;
+    return pk_err_set(vm->err, PK_EOPCODE, r->base + (int64_t)r->op_pos, op,
+                      "unknown opcode: byte 0x%02x at offset %lld is not a pickle opcode", op,
+                      (long long)(r->base + (int64_t)r->op_pos));
+}
+
+/* Integers, floats, None and the booleans. */
+static PK_VM_INLINE pk_code op_number(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p;
+    size_t n;
     uint8_t u8;
     uint16_t u16;
-    uint32_t u32;
     int32_t i32;
-    uint64_t u64;
     double d;
-    size_t start;
-
+    pk_value *v;
     switch (op) {
-    /* -- integers -- */
-    case 'I':
+    case PK_OP_INT:
         TRY(pk_read_line(r, &p, &n));
         if (n == 2 && p[0] == '0' && (p[1] == '0' || p[1] == '1'))
             return push(vm, vm_const(vm, p[1] == '1' ? 2 : 1));
-        {
-            pk_value *v = parse_decimal(vm, p, n);
-            return v ? push(vm, v) : vm->err->code;
-        }
-    case 'L': {
+        v = parse_decimal(vm, p, n);
+        return v ? push(vm, v) : vm->err->code;
+    case PK_OP_LONG:
         TRY(pk_read_line(r, &p, &n));
         if (n && p[n - 1] == 'L') n--;
-        pk_value *v = parse_decimal(vm, p, n);
+        v = parse_decimal(vm, p, n);
         return v ? push(vm, v) : vm->err->code;
-    }
-    case 'J':
+    case PK_OP_BININT:
         TRY(pk_read_i32le(r, &i32));
         return push(vm, vm_int(vm, i32));
-    case 'K':
+    case PK_OP_BININT1:
         TRY(pk_read_u8(r, &u8));
         return push(vm, vm_int(vm, u8));
-    case 'M':
+    case PK_OP_BININT2:
         TRY(pk_read_u16le(r, &u16));
         return push(vm, vm_int(vm, u16));
-    case 0x8a:
+    case PK_OP_LONG1:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
         return push(vm, pk_new_long_le(vm->ar, p, u8));
-    case 0x8b:
+    case PK_OP_LONG4:
         TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative LONG4 byte count %d", i32);
         TRY(pk_read_bytes(r, (size_t)i32, &p));
@@ -645,209 +665,242 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
             return FAIL(vm, PK_ELIMIT, "integer of %d bytes exceeds the limit of %u bytes", i32,
                         PK_MAX_BIGINT_BYTES);
         return push(vm, pk_new_long_le(vm->ar, p, (size_t)i32));
-
-    /* -- floats -- */
-    case 'F':
+    case PK_OP_FLOAT:
         TRY(pk_read_line(r, &p, &n));
         return load_float_text(vm, p, n);
-    case 'G':
+    case PK_OP_BINFLOAT:
         TRY(pk_read_f64be(r, &d));
         return push(vm, pk_new_float(vm->ar, d));
+    case PK_OP_NONE:
+        return push(vm, vm_const(vm, 0));
+    case PK_OP_NEWTRUE:
+        return push(vm, vm_const(vm, 2));
+    case PK_OP_NEWFALSE:
+        return push(vm, vm_const(vm, 1));
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- strings and bytes -- */
-    case 'S':
+/* str, Python 2 str, bytes, bytearray and out-of-band buffers. */
+static PK_VM_INLINE pk_code op_string(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p;
+    size_t n;
+    uint8_t u8;
+    uint32_t u32;
+    int32_t i32;
+    uint64_t u64;
+    switch (op) {
+    case PK_OP_STRING:
         TRY(pk_read_line(r, &p, &n));
         return load_string(vm, p, n);
-    case 'T':
+    case PK_OP_BINSTRING:
         TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative BINSTRING length %d", i32);
         TRY(pk_read_bytes(r, (size_t)i32, &p));
         return push_py2str(vm, p, (size_t)i32, 1);
-    case 'U':
+    case PK_OP_SHORT_BINSTRING:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
         return push_py2str(vm, p, u8, 1);
-    case 'B':
+    case PK_OP_BINBYTES:
         TRY(pk_read_u32le(r, &u32));
         TRY(pk_read_bytes(r, u32, &p));
         return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u32, 1));
-    case 'C':
+    case PK_OP_SHORT_BINBYTES:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
         return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u8, 1));
-    case 0x8e:
-    case 0x96:
+    case PK_OP_BINBYTES8:
+    case PK_OP_BYTEARRAY8:
         TRY(pk_read_u64le(r, &u64));
         TRY(pk_read_bytes64(r, u64, &p));
-        return push(vm,
-                    pk_new_bytes(vm->ar, op == 0x8e ? PK_BYTES : PK_BYTEARRAY, p, (size_t)u64, 1));
-    case 'V':
+        return push(vm, pk_new_bytes(vm->ar, op == PK_OP_BINBYTES8 ? PK_BYTES : PK_BYTEARRAY, p,
+                                     (size_t)u64, 1));
+    case PK_OP_UNICODE:
         TRY(pk_read_line(r, &p, &n));
         return push_raw_unicode(vm, p, n);
-    case 0x8c:
+    case PK_OP_SHORT_BINUNICODE:
         TRY(pk_read_u8(r, &u8));
         TRY(pk_read_bytes(r, u8, &p));
         return push_utf8(vm, p, u8);
-    case 'X':
+    case PK_OP_BINUNICODE:
         TRY(pk_read_u32le(r, &u32));
         TRY(pk_read_bytes(r, u32, &p));
         return push_utf8(vm, p, u32);
-    case 0x8d:
+    case PK_OP_BINUNICODE8:
         TRY(pk_read_u64le(r, &u64));
         TRY(pk_read_bytes64(r, u64, &p));
         return push_utf8(vm, p, (size_t)u64);
-    case 0x97:
+    case PK_OP_NEXT_BUFFER:
         return FAIL(vm, PK_EUNSUPPORTED,
                     "out-of-band buffers are not supported (the pickle was written with a "
                     "buffer_callback; its data is not in the stream)");
-    case 0x98:
+    case PK_OP_READONLY_BUFFER:
         TRY(need(vm, 1));
         top(vm)->flags |= PK_VF_READONLY;
         return PK_OK;
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- constants -- */
-    case 'N':
-        return push(vm, vm_const(vm, 0));
-    case 0x88:
-        return push(vm, vm_const(vm, 2));
-    case 0x89:
-        return push(vm, vm_const(vm, 1));
+/* The value below the top MARK, which APPENDS, SETITEMS and ADDITEMS add to. */
+static pk_code below_mark(pk_vm *vm, size_t *start, const char *what, pk_value **target) {
+    TRY(pop_mark(vm, start));
+    if (*start == 0 || *start - 1 < vm->fence)
+        return FAIL(vm, PK_ESTACK, "stack underflow: no %s below the MARK", what);
+    *target = vm->stack[*start - 1];
+    return PK_OK;
+}
 
-    /* -- containers -- */
-    case ']':
+/* Lists, tuples, dicts, sets and frozensets. */
+static PK_VM_INLINE pk_code op_container(pk_vm *vm, uint8_t op) {
+    size_t start;
+    pk_value *target;
+    switch (op) {
+    case PK_OP_EMPTY_LIST:
         return push(vm, pk_new_seq(vm->ar, PK_LIST, 0));
-    case ')':
+    case PK_OP_EMPTY_TUPLE:
         return push(vm, pk_new_seq(vm->ar, PK_TUPLE, 0));
-    case '}':
+    case PK_OP_EMPTY_DICT:
         return push(vm, pk_new_dict(vm->ar, 0));
-    case 0x8f:
+    case PK_OP_EMPTY_SET:
         return push(vm, pk_new_seq(vm->ar, PK_SET, 0));
-    case 'a': {
+    case PK_OP_APPEND: {
         TRY(need(vm, 2));
         pk_value *item = pop(vm);
-        pk_value *target = top(vm);
+        target = top(vm);
         vm->stack[vm->sp++] = item;
         return add_to_seq(vm, target, vm->sp - 1, PK_LIST);
     }
-    case 'e':
-        TRY(pop_mark(vm, &start));
-        if (start == 0 || start - 1 < vm->fence)
-            return FAIL(vm, PK_ESTACK, "stack underflow: no list below the MARK");
-        return add_to_seq(vm, vm->stack[start - 1], start, PK_LIST);
-    case 'l':
+    case PK_OP_APPENDS:
+        TRY(below_mark(vm, &start, "list", &target));
+        return add_to_seq(vm, target, start, PK_LIST);
+    case PK_OP_LIST:
         TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_LIST, start);
-    case 't':
+    case PK_OP_TUPLE:
         TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_TUPLE, start);
-    case 0x85:
-    case 0x86:
-    case 0x87: {
-        size_t k = (size_t)(op - 0x84);
+    case PK_OP_TUPLE1:
+    case PK_OP_TUPLE2:
+    case PK_OP_TUPLE3: {
+        size_t k = (size_t)(op - PK_OP_TUPLE1 + 1);
         TRY(need(vm, k));
         return seq_from_stack(vm, PK_TUPLE, vm->sp - k);
     }
-    case 'd': {
+    case PK_OP_DICT: {
         TRY(pop_mark(vm, &start));
         pk_value *dict = pk_new_dict(vm->ar, (vm->sp - start) / 2);
         if (!dict) return nomem(vm);
         TRY(set_items(vm, dict, start));
         return push(vm, dict);
     }
-    case 's': {
+    case PK_OP_SETITEM:
         TRY(need(vm, 3));
         return set_items(vm, vm->stack[vm->sp - 3], vm->sp - 2);
-    }
-    case 'u':
-        TRY(pop_mark(vm, &start));
-        if (start == 0 || start - 1 < vm->fence)
-            return FAIL(vm, PK_ESTACK, "stack underflow: no dict below the MARK");
-        return set_items(vm, vm->stack[start - 1], start);
-    case 0x90:
-        TRY(pop_mark(vm, &start));
-        if (start == 0 || start - 1 < vm->fence)
-            return FAIL(vm, PK_ESTACK, "stack underflow: no set below the MARK");
-        return add_to_seq(vm, vm->stack[start - 1], start, PK_SET);
-    case 0x91:
+    case PK_OP_SETITEMS:
+        TRY(below_mark(vm, &start, "dict", &target));
+        return set_items(vm, target, start);
+    case PK_OP_ADDITEMS:
+        TRY(below_mark(vm, &start, "set", &target));
+        return add_to_seq(vm, target, start, PK_SET);
+    case PK_OP_FROZENSET:
         TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_FROZENSET, start);
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- stack manipulation -- */
-    case '0':
+/* POP, DUP, MARK and POP_MARK. */
+static PK_VM_INLINE pk_code op_stack(pk_vm *vm, uint8_t op) {
+    size_t start;
+    switch (op) {
+    case PK_OP_POP:
         if (vm->nmarks > 0 && vm->marks[vm->nmarks - 1] == vm->sp) return pop_mark(vm, &start);
         TRY(need(vm, 1));
         vm->sp--;
         return PK_OK;
-    case '2':
+    case PK_OP_DUP:
         TRY(need(vm, 1));
         return push(vm, top(vm));
-    case '(':
+    case PK_OP_MARK:
         return push_mark(vm);
-    case '1':
+    case PK_OP_POP_MARK:
         TRY(pop_mark(vm, &start));
         vm->sp = start;
         return PK_OK;
-
-    /* -- memo -- */
-    case 'g': {
-        TRY(pk_read_line(r, &p, &n));
-        pk_value *k = parse_decimal(vm, p, n);
-        if (!k) return vm->err->code;
-        if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "memo key out of range");
-        return memo_get(vm, (uint64_t)k->u.i);
+    default:
+        return unknown_opcode(vm, op);
     }
-    case 'h':
+}
+
+/* The decimal key of GET and PUT; `what` words a negative or huge key. */
+static pk_code text_memo_key(pk_vm *vm, const char *what, uint64_t *key) {
+    const uint8_t *p;
+    size_t n;
+    TRY(pk_read_line(&vm->r, &p, &n));
+    pk_value *k = parse_decimal(vm, p, n);
+    if (!k) return vm->err->code;
+    if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "%s", what);
+    *key = (uint64_t)k->u.i;
+    return PK_OK;
+}
+
+/* GET, PUT and their binary forms, MEMOIZE. */
+static PK_VM_INLINE pk_code op_memo(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    uint8_t u8;
+    uint32_t u32;
+    uint64_t key;
+    switch (op) {
+    case PK_OP_GET:
+        TRY(text_memo_key(vm, "memo key out of range", &key));
+        return memo_get(vm, key);
+    case PK_OP_BINGET:
         TRY(pk_read_u8(r, &u8));
         return memo_get(vm, u8);
-    case 'j':
+    case PK_OP_LONG_BINGET:
         TRY(pk_read_u32le(r, &u32));
         return memo_get(vm, u32);
-    case 'p': {
-        TRY(pk_read_line(r, &p, &n));
-        pk_value *k = parse_decimal(vm, p, n);
-        if (!k) return vm->err->code;
-        if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "negative PUT argument");
+    case PK_OP_PUT:
+        TRY(text_memo_key(vm, "negative PUT argument", &key));
         TRY(need(vm, 1));
-        return memo_put(vm, (uint64_t)k->u.i, top(vm));
-    }
-    case 'q':
+        return memo_put(vm, key, top(vm));
+    case PK_OP_BINPUT:
         TRY(pk_read_u8(r, &u8));
         TRY(need(vm, 1));
         return memo_put(vm, u8, top(vm));
-    case 'r':
+    case PK_OP_LONG_BINPUT:
         TRY(pk_read_u32le(r, &u32));
         TRY(need(vm, 1));
         return memo_put(vm, u32, top(vm));
-    case 0x94:
+    case PK_OP_MEMOIZE:
         TRY(need(vm, 1));
         return memo_put(vm, vm->memo_len, top(vm));
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- extension registry, persistent ids -- */
-    case 0x82:
-        TRY(pk_read_u8(r, &u8));
-        return unsupported_ext(vm, u8);
-    case 0x83:
-        TRY(pk_read_u16le(r, &u16));
-        return unsupported_ext(vm, u16);
-    case 0x84:
-        TRY(pk_read_i32le(r, &i32));
-        return unsupported_ext(vm, i32);
-    case 'P':
-        TRY(pk_read_line(r, &p, &n));
-        return FAIL(vm, PK_EUNSUPPORTED,
-                    "persistent IDs are not supported (the pickle needs its writer's "
-                    "persistent_load)");
-    case 'Q':
-        TRY(need(vm, 1));
-        return FAIL(vm, PK_EUNSUPPORTED,
-                    "persistent IDs are not supported (the pickle needs its writer's "
-                    "persistent_load)");
-
-    /* -- globals and objects -- */
-    case 'c':
+/* Globals, the calls that build objects (REDUCE, BUILD, INST, OBJ, NEWOBJ, NEWOBJ_EX) and the
+ * refused ways of naming objects (EXT1/2/4, PERSID, BINPERSID). */
+static PK_VM_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p, *p2;
+    size_t n, n2, start;
+    uint8_t u8;
+    uint16_t u16;
+    int32_t i32;
+    pk_value *res = NULL;
+    switch (op) {
+    case PK_OP_GLOBAL:
         TRY(read_global_arg(vm, &p, &n, &p2, &n2));
         return push_global(vm, p, n, p2, n2);
-    case 0x93: {
+    case PK_OP_STACK_GLOBAL: {
         TRY(need(vm, 2));
         pk_value *name = vm->stack[vm->sp - 1], *mod = vm->stack[vm->sp - 2];
         if (mod->kind != PK_STR || name->kind != PK_STR)
@@ -856,74 +909,241 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return push_global(vm, (const uint8_t *)mod->u.s.ptr, mod->u.s.len,
                            (const uint8_t *)name->u.s.ptr, name->u.s.len);
     }
-    case 'R': {
+    case PK_OP_REDUCE: {
         TRY(need(vm, 2));
-        pk_value *args = pop(vm), *callable = pop(vm), *res = NULL;
+        pk_value *args = pop(vm), *callable = pop(vm);
         if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "REDUCE arguments must be a tuple");
         HELPER(pk_globals_reduce(vm, callable, args, &res));
         return push(vm, res);
     }
-    case 'b': {
+    case PK_OP_BUILD: {
         TRY(need(vm, 2));
         pk_value *state = pop(vm);
         HELPER(pk_globals_build(vm, &vm->stack[vm->sp - 1], state));
         return PK_OK;
     }
-    case 'i': {
+    case PK_OP_INST: {
         TRY(read_global_arg(vm, &p, &n, &p2, &n2));
         TRY(pop_mark(vm, &start));
-        pk_value *args = take_tuple(vm, start), *res = NULL;
+        pk_value *args = take_tuple(vm, start);
         if (!args) return nomem(vm);
         TRY(push_global(vm, p, n, p2, n2));
         pk_value *cls = pop(vm);
         HELPER(pk_globals_inst(vm, cls, args, &res));
         return push(vm, res);
     }
-    case 'o': {
+    case PK_OP_OBJ: {
         TRY(pop_mark(vm, &start));
         if (vm->sp - start < 1) return FAIL(vm, PK_ESTACK, "OBJ needs a class after the MARK");
-        pk_value *cls = vm->stack[start], *res = NULL;
+        pk_value *cls = vm->stack[start];
         pk_value *args = take_tuple(vm, start + 1);
         if (!args) return nomem(vm);
         vm->sp = start;
         HELPER(pk_globals_inst(vm, cls, args, &res));
         return push(vm, res);
     }
-    case 0x81: {
+    case PK_OP_NEWOBJ: {
         TRY(need(vm, 2));
-        pk_value *args = pop(vm), *cls = pop(vm), *res = NULL;
+        pk_value *args = pop(vm), *cls = pop(vm);
         if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "NEWOBJ arguments must be a tuple");
         HELPER(pk_globals_newobj(vm, cls, args, NULL, &res));
         return push(vm, res);
     }
-    case 0x92: {
+    case PK_OP_NEWOBJ_EX: {
         TRY(need(vm, 3));
-        pk_value *kwargs = pop(vm), *args = pop(vm), *cls = pop(vm), *res = NULL;
+        pk_value *kwargs = pop(vm), *args = pop(vm), *cls = pop(vm);
         if (args->kind != PK_TUPLE || kwargs->kind != PK_DICT)
             return FAIL(vm, PK_ESTACK, "NEWOBJ_EX needs an argument tuple and a keyword dict");
         HELPER(pk_globals_newobj(vm, cls, args, kwargs, &res));
         return push(vm, res);
     }
-
-    /* -- framing and control -- */
-    case 0x80:
+    case PK_OP_EXT1:
         TRY(pk_read_u8(r, &u8));
+        return unsupported_ext(vm, u8);
+    case PK_OP_EXT2:
+        TRY(pk_read_u16le(r, &u16));
+        return unsupported_ext(vm, u16);
+    case PK_OP_EXT4:
+        TRY(pk_read_i32le(r, &i32));
+        return unsupported_ext(vm, i32);
+    case PK_OP_PERSID:
+        TRY(pk_read_line(r, &p, &n));
+        return unsupported_persid(vm);
+    case PK_OP_BINPERSID:
+        TRY(need(vm, 1));
+        return unsupported_persid(vm);
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
+
+/* PROTO, FRAME and STOP (which sets *stop and hands the top value to *out). */
+static PK_VM_INLINE pk_code op_control(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+    uint8_t u8;
+    uint64_t u64;
+    switch (op) {
+    case PK_OP_PROTO:
+        TRY(pk_read_u8(&vm->r, &u8));
         if (u8 > 5) return FAIL(vm, PK_EPROTO, "unsupported pickle protocol: %u", u8);
         vm->proto = u8;
         if (u8 > vm->doc->protocol) vm->doc->protocol = u8;
         return PK_OK;
-    case 0x95:
-        TRY(pk_read_u64le(r, &u64));
-        return pk_reader_begin_frame(r, u64);
-    case '.':
+    case PK_OP_FRAME:
+        TRY(pk_read_u64le(&vm->r, &u64));
+        return pk_reader_begin_frame(&vm->r, u64);
+    case PK_OP_STOP:
         TRY(need(vm, 1));
         *out = pop(vm);
         *stop = 1;
         return PK_OK;
     default:
-        return pk_err_set(vm->err, PK_EOPCODE, r->base + (int64_t)r->op_pos, op,
-                          "unknown opcode: byte 0x%02x at offset %lld is not a pickle opcode", op,
-                          (long long)(r->base + (int64_t)r->op_pos));
+        return unknown_opcode(vm, op);
+    }
+}
+
+/* ---- the loop -------------------------------------------------------------------------------- */
+
+/* Executes one opcode: hands it to its family. */
+static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+    switch (op) {
+    case PK_OP_INT:
+        return op_number(vm, PK_OP_INT);
+    case PK_OP_BININT:
+        return op_number(vm, PK_OP_BININT);
+    case PK_OP_BININT1:
+        return op_number(vm, PK_OP_BININT1);
+    case PK_OP_BININT2:
+        return op_number(vm, PK_OP_BININT2);
+    case PK_OP_LONG:
+        return op_number(vm, PK_OP_LONG);
+    case PK_OP_LONG1:
+        return op_number(vm, PK_OP_LONG1);
+    case PK_OP_LONG4:
+        return op_number(vm, PK_OP_LONG4);
+    case PK_OP_FLOAT:
+        return op_number(vm, PK_OP_FLOAT);
+    case PK_OP_BINFLOAT:
+        return op_number(vm, PK_OP_BINFLOAT);
+    case PK_OP_NONE:
+        return op_number(vm, PK_OP_NONE);
+    case PK_OP_NEWTRUE:
+        return op_number(vm, PK_OP_NEWTRUE);
+    case PK_OP_NEWFALSE:
+        return op_number(vm, PK_OP_NEWFALSE);
+    case PK_OP_STRING:
+        return op_string(vm, PK_OP_STRING);
+    case PK_OP_BINSTRING:
+        return op_string(vm, PK_OP_BINSTRING);
+    case PK_OP_SHORT_BINSTRING:
+        return op_string(vm, PK_OP_SHORT_BINSTRING);
+    case PK_OP_BINBYTES:
+        return op_string(vm, PK_OP_BINBYTES);
+    case PK_OP_SHORT_BINBYTES:
+        return op_string(vm, PK_OP_SHORT_BINBYTES);
+    case PK_OP_BINBYTES8:
+        return op_string(vm, PK_OP_BINBYTES8);
+    case PK_OP_BYTEARRAY8:
+        return op_string(vm, PK_OP_BYTEARRAY8);
+    case PK_OP_NEXT_BUFFER:
+        return op_string(vm, PK_OP_NEXT_BUFFER);
+    case PK_OP_READONLY_BUFFER:
+        return op_string(vm, PK_OP_READONLY_BUFFER);
+    case PK_OP_UNICODE:
+        return op_string(vm, PK_OP_UNICODE);
+    case PK_OP_SHORT_BINUNICODE:
+        return op_string(vm, PK_OP_SHORT_BINUNICODE);
+    case PK_OP_BINUNICODE:
+        return op_string(vm, PK_OP_BINUNICODE);
+    case PK_OP_BINUNICODE8:
+        return op_string(vm, PK_OP_BINUNICODE8);
+    case PK_OP_EMPTY_LIST:
+        return op_container(vm, PK_OP_EMPTY_LIST);
+    case PK_OP_APPEND:
+        return op_container(vm, PK_OP_APPEND);
+    case PK_OP_APPENDS:
+        return op_container(vm, PK_OP_APPENDS);
+    case PK_OP_LIST:
+        return op_container(vm, PK_OP_LIST);
+    case PK_OP_EMPTY_TUPLE:
+        return op_container(vm, PK_OP_EMPTY_TUPLE);
+    case PK_OP_TUPLE:
+        return op_container(vm, PK_OP_TUPLE);
+    case PK_OP_TUPLE1:
+        return op_container(vm, PK_OP_TUPLE1);
+    case PK_OP_TUPLE2:
+        return op_container(vm, PK_OP_TUPLE2);
+    case PK_OP_TUPLE3:
+        return op_container(vm, PK_OP_TUPLE3);
+    case PK_OP_EMPTY_DICT:
+        return op_container(vm, PK_OP_EMPTY_DICT);
+    case PK_OP_DICT:
+        return op_container(vm, PK_OP_DICT);
+    case PK_OP_SETITEM:
+        return op_container(vm, PK_OP_SETITEM);
+    case PK_OP_SETITEMS:
+        return op_container(vm, PK_OP_SETITEMS);
+    case PK_OP_EMPTY_SET:
+        return op_container(vm, PK_OP_EMPTY_SET);
+    case PK_OP_ADDITEMS:
+        return op_container(vm, PK_OP_ADDITEMS);
+    case PK_OP_FROZENSET:
+        return op_container(vm, PK_OP_FROZENSET);
+    case PK_OP_POP:
+        return op_stack(vm, PK_OP_POP);
+    case PK_OP_DUP:
+        return op_stack(vm, PK_OP_DUP);
+    case PK_OP_MARK:
+        return op_stack(vm, PK_OP_MARK);
+    case PK_OP_POP_MARK:
+        return op_stack(vm, PK_OP_POP_MARK);
+    case PK_OP_GET:
+        return op_memo(vm, PK_OP_GET);
+    case PK_OP_BINGET:
+        return op_memo(vm, PK_OP_BINGET);
+    case PK_OP_LONG_BINGET:
+        return op_memo(vm, PK_OP_LONG_BINGET);
+    case PK_OP_PUT:
+        return op_memo(vm, PK_OP_PUT);
+    case PK_OP_BINPUT:
+        return op_memo(vm, PK_OP_BINPUT);
+    case PK_OP_LONG_BINPUT:
+        return op_memo(vm, PK_OP_LONG_BINPUT);
+    case PK_OP_MEMOIZE:
+        return op_memo(vm, PK_OP_MEMOIZE);
+    case PK_OP_GLOBAL:
+        return op_object(vm, PK_OP_GLOBAL);
+    case PK_OP_STACK_GLOBAL:
+        return op_object(vm, PK_OP_STACK_GLOBAL);
+    case PK_OP_REDUCE:
+        return op_object(vm, PK_OP_REDUCE);
+    case PK_OP_BUILD:
+        return op_object(vm, PK_OP_BUILD);
+    case PK_OP_INST:
+        return op_object(vm, PK_OP_INST);
+    case PK_OP_OBJ:
+        return op_object(vm, PK_OP_OBJ);
+    case PK_OP_NEWOBJ:
+        return op_object(vm, PK_OP_NEWOBJ);
+    case PK_OP_NEWOBJ_EX:
+        return op_object(vm, PK_OP_NEWOBJ_EX);
+    case PK_OP_EXT1:
+        return op_object(vm, PK_OP_EXT1);
+    case PK_OP_EXT2:
+        return op_object(vm, PK_OP_EXT2);
+    case PK_OP_EXT4:
+        return op_object(vm, PK_OP_EXT4);
+    case PK_OP_PERSID:
+        return op_object(vm, PK_OP_PERSID);
+    case PK_OP_BINPERSID:
+        return op_object(vm, PK_OP_BINPERSID);
+    case PK_OP_PROTO:
+        return op_control(vm, PK_OP_PROTO, stop, out);
+    case PK_OP_FRAME:
+        return op_control(vm, PK_OP_FRAME, stop, out);
+    case PK_OP_STOP:
+        return op_control(vm, PK_OP_STOP, stop, out);
+    default:
+        return unknown_opcode(vm, op);
     }
 }
 

@@ -19,6 +19,7 @@
 
 #include "pk_json.h"
 #include "pk_ndarray.h"
+#include "pk_opcodes.h"
 #include "pk_vm.h"
 
 #include <math.h>
@@ -76,12 +77,18 @@ static pk_code w_op(wr *w, uint8_t op) {
     return w_write(w, &op, 1);
 }
 
+/* MARK and op: protocol 0's empty tuple, dict and list. */
+static pk_code w_mark_op(wr *w, uint8_t op) {
+    uint8_t b[2] = {PK_OP_MARK, op};
+    return w_write(w, b, 2);
+}
+
 static void commit_frame(wr *w) {
     if (!w->framing || w->frame_start == NO_FRAME) return;
     uint8_t *d = w->out->data + w->frame_start;
     size_t flen = w->out->len - w->frame_start - FRAME_HDR;
     if (flen >= FRAME_MIN) {
-        d[0] = 0x95;
+        d[0] = PK_OP_FRAME;
         uint64_t n = flen;
         for (int i = 0; i < 8; i++)
             d[1 + i] = (uint8_t)(n >> (8 * i));
@@ -117,9 +124,9 @@ static void le(uint8_t *p, uint64_t v, int n) {
 }
 
 /* op + decimal v + suffix ("L\n" or "\n"): INT, LONG, PUT, GET of protocol 0. */
-static pk_code w_printf_line(wr *w, char op, const char *suffix, long long v) {
+static pk_code w_printf_line(wr *w, uint8_t op, const char *suffix, long long v) {
     char tmp[48];
-    tmp[0] = op;
+    tmp[0] = (char)op;
     int n = snprintf(tmp + 1, sizeof tmp - 1, "%lld%s", v, suffix);
     return w_write(w, tmp, (size_t)n + 1);
 }
@@ -225,34 +232,34 @@ static pk_code memo_put(wr *w, const pk_value *v) {
     uint32_t idx = w->memo_next;
     pk_code c = memo_insert(w, v);
     if (c) return c;
-    if (w->proto >= 4) return w_op(w, 0x94);
+    if (w->proto >= 4) return w_op(w, PK_OP_MEMOIZE);
     if (w->proto >= 1) {
         uint8_t b[5];
         if (idx < 256) {
-            b[0] = 'q';
+            b[0] = PK_OP_BINPUT;
             b[1] = (uint8_t)idx;
             return w_write(w, b, 2);
         }
-        b[0] = 'r';
+        b[0] = PK_OP_LONG_BINPUT;
         le(b + 1, idx, 4);
         return w_write(w, b, 5);
     }
-    return w_printf_line(w, 'p', "\n", (long long)idx);
+    return w_printf_line(w, PK_OP_PUT, "\n", (long long)idx);
 }
 
 static pk_code memo_get(wr *w, uint32_t idx) {
     if (w->proto >= 1) {
         uint8_t b[5];
         if (idx < 256) {
-            b[0] = 'h';
+            b[0] = PK_OP_BINGET;
             b[1] = (uint8_t)idx;
             return w_write(w, b, 2);
         }
-        b[0] = 'j';
+        b[0] = PK_OP_LONG_BINGET;
         le(b + 1, idx, 4);
         return w_write(w, b, 5);
     }
-    return w_printf_line(w, 'g', "\n", (long long)idx);
+    return w_printf_line(w, PK_OP_GET, "\n", (long long)idx);
 }
 
 /* After a REDUCE / NEWOBJ / TUPLE: memoize v, or (when its parts referenced it, a cycle) drop
@@ -261,7 +268,7 @@ static pk_code memo_after(wr *w, const pk_value *v) {
     int64_t m = memo_find(w, v);
     w->reused = m >= 0;
     if (m < 0) return memo_put(w, v);
-    pk_code c = w_op(w, '0');
+    pk_code c = w_op(w, PK_OP_POP);
     return c ? c : memo_get(w, (uint32_t)m);
 }
 /* ---- scratch nodes ------------------------------------------------------------------------- */
@@ -391,22 +398,22 @@ static uint32_t utf8_next(const uint8_t *s, size_t *i) {
 static pk_code save_int64(wr *w, int64_t v) {
     if (v >= INT32_MIN && v <= INT32_MAX) {
         uint8_t b[5];
-        if (w->proto == 0) return w_printf_line(w, 'I', "\n", (long long)v);
+        if (w->proto == 0) return w_printf_line(w, PK_OP_INT, "\n", (long long)v);
         if (v >= 0 && v <= 0xFF) {
-            b[0] = 'K';
+            b[0] = PK_OP_BININT1;
             b[1] = (uint8_t)v;
             return w_write(w, b, 2);
         }
         if (v >= 0 && v <= 0xFFFF) {
-            b[0] = 'M';
+            b[0] = PK_OP_BININT2;
             le(b + 1, (uint64_t)v, 2);
             return w_write(w, b, 3);
         }
-        b[0] = 'J';
+        b[0] = PK_OP_BININT;
         le(b + 1, (uint64_t)(uint32_t)(int32_t)v, 4);
         return w_write(w, b, 5);
     }
-    if (w->proto < 2) return w_printf_line(w, 'L', "L\n", (long long)v);
+    if (w->proto < 2) return w_printf_line(w, PK_OP_LONG, "L\n", (long long)v);
     /* LONG1 with the minimal two's complement bytes */
     uint8_t b[10];
     uint64_t u = (uint64_t)v;
@@ -418,7 +425,7 @@ static pk_code save_int64(wr *w, int64_t v) {
         else
             break;
     }
-    b[0] = 0x8a;
+    b[0] = PK_OP_LONG1;
     b[1] = (uint8_t)n;
     le(b + 2, u, n);
     return w_write(w, b, (size_t)n + 2);
@@ -429,20 +436,20 @@ static pk_code save_bigint(wr *w, const pk_value *v) {
     if (w->proto >= 2) {
         uint8_t b[5];
         if (n < 256) {
-            b[0] = 0x8a;
+            b[0] = PK_OP_LONG1;
             b[1] = (uint8_t)n;
             pk_code c = w_write(w, b, 2);
             return c ? c : w_write(w, v->u.s.ptr, n);
         }
         if (n > INT32_MAX) return pk_err_set(w->err, PK_EENCODE, -1, -1, "int too large");
-        b[0] = 0x8b;
+        b[0] = PK_OP_LONG4;
         le(b + 1, n, 4);
         pk_code c = w_write(w, b, 5);
         return c ? c : w_write(w, v->u.s.ptr, n);
     }
     pk_buf digits;
     pk_buf_init(&digits, w->out->alloc, 0);
-    pk_buf_putc(&digits, 'L');
+    pk_buf_putc(&digits, PK_OP_LONG);
     pk_json_int(&digits, v);
     pk_buf_puts(&digits, "L\n");
     if (digits.failed) {
@@ -457,7 +464,7 @@ static pk_code save_bigint(wr *w, const pk_value *v) {
 static pk_code save_float(wr *w, double d) {
     if (w->proto == 0) {
         char tmp[48];
-        tmp[0] = 'F';
+        tmp[0] = PK_OP_FLOAT;
         int n = pk_float_repr(d, tmp + 1, sizeof tmp - 2);
         tmp[1 + n] = '\n';
         return w_write(w, tmp, (size_t)n + 2);
@@ -465,7 +472,7 @@ static pk_code save_float(wr *w, double d) {
     uint8_t b[9];
     uint64_t u;
     memcpy(&u, &d, 8);
-    b[0] = 'G';
+    b[0] = PK_OP_BINFLOAT;
     for (int i = 0; i < 8; i++)
         b[1 + i] = (uint8_t)(u >> (8 * (7 - i)));
     return w_write(w, b, 9);
@@ -481,7 +488,7 @@ static pk_code save_str_data(wr *w, const pk_value *v) {
     if (w->proto == 0) {
         pk_buf t;
         pk_buf_init(&t, w->out->alloc, 0);
-        pk_buf_putc(&t, 'V');
+        pk_buf_putc(&t, PK_OP_UNICODE);
         const uint8_t *p = (const uint8_t *)s;
         for (size_t i = 0; i < n;) {
             uint32_t cp = utf8_next(p, &i);
@@ -504,15 +511,15 @@ static pk_code save_str_data(wr *w, const pk_value *v) {
     uint8_t h[9];
     size_t hn;
     if (w->proto >= 4 && n < 256) {
-        h[0] = 0x8c;
+        h[0] = PK_OP_SHORT_BINUNICODE;
         h[1] = (uint8_t)n;
         hn = 2;
     } else if (n <= UINT32_MAX) {
-        h[0] = 'X';
+        h[0] = PK_OP_BINUNICODE;
         le(h + 1, n, 4);
         hn = 5;
     } else if (w->proto >= 4) {
-        h[0] = 0x8d;
+        h[0] = PK_OP_BINUNICODE8;
         le(h + 1, n, 8);
         hn = 9;
     } else {
@@ -527,19 +534,19 @@ static pk_code save_bytes_data(wr *w, const pk_value *v, int bytearray) {
     uint8_t h[9];
     size_t hn;
     if (bytearray) {
-        h[0] = 0x96;
+        h[0] = PK_OP_BYTEARRAY8;
         le(h + 1, n, 8);
         hn = 9;
     } else if (n < 256) {
-        h[0] = 'C';
+        h[0] = PK_OP_SHORT_BINBYTES;
         h[1] = (uint8_t)n;
         hn = 2;
     } else if (n <= UINT32_MAX) {
-        h[0] = 'B';
+        h[0] = PK_OP_BINBYTES;
         le(h + 1, n, 4);
         hn = 5;
     } else if (w->proto >= 4) {
-        h[0] = 0x8e;
+        h[0] = PK_OP_BINBYTES8;
         le(h + 1, n, 8);
         hn = 9;
     } else {
@@ -557,7 +564,8 @@ static pk_code save_py2str(wr *w, const pk_value *v) {
     if (w->proto == 0) {
         pk_buf t;
         pk_buf_init(&t, w->out->alloc, 0);
-        pk_buf_puts(&t, "S'");
+        pk_buf_putc(&t, PK_OP_STRING);
+        pk_buf_putc(&t, '\'');
         for (size_t i = 0; i < n; i++) {
             uint8_t c = p[i];
             if (c == '\\' || c == '\'')
@@ -585,11 +593,11 @@ static pk_code save_py2str(wr *w, const pk_value *v) {
     uint8_t h[5];
     size_t hn;
     if (n < 256) {
-        h[0] = 'U';
+        h[0] = PK_OP_SHORT_BINSTRING;
         h[1] = (uint8_t)n;
         hn = 2;
     } else if (n <= INT32_MAX) {
-        h[0] = 'T';
+        h[0] = PK_OP_BINSTRING;
         le(h + 1, n, 4);
         hn = 5;
     } else {
@@ -682,7 +690,8 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
         pk_value *m = mk_bytes(w, PK_STR, module, g->u.g.module_len);
         pk_value *nm = mk_bytes(w, PK_STR, name, g->u.g.name_len);
         if (!m || !nm) return w->err->code;
-        if ((c = save(w, m, depth + 1)) || (c = save(w, nm, depth + 1)) || (c = w_op(w, 0x93)))
+        if ((c = save(w, m, depth + 1)) || (c = save(w, nm, depth + 1)) ||
+            (c = w_op(w, PK_OP_STACK_GLOBAL)))
             return c;
         return memo_put(w, g);
     }
@@ -700,8 +709,8 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
         return save_reduce(w, f, args, g, depth);
     }
     if ((c = text_names(w, g, &module, &name))) return c;
-    if ((c = w_op(w, 'c')) || (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
-        (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')))
+    if ((c = w_op(w, PK_OP_GLOBAL)) || (c = w_write(w, module, strlen(module))) ||
+        (c = w_op(w, '\n')) || (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')))
         return c;
     return memo_put(w, g);
 }
@@ -723,19 +732,19 @@ static pk_code batch_list(wr *w, pk_value *const *items, size_t n, int exact, ui
     if (n == 0) return PK_OK;
     if (w->proto == 0) {
         for (size_t i = 0; i < n; i++)
-            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, 'a'))) return c;
+            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, PK_OP_APPEND))) return c;
         return PK_OK;
     }
     if (exact && n == 1) {
         if ((c = save(w, items[0], depth + 1))) return c;
-        return w_op(w, 'a');
+        return w_op(w, PK_OP_APPEND);
     }
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BATCH ? n - i : BATCH;
         if (!exact && k == 1) {
-            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, 'a'))) return c;
-        } else if ((c = w_op(w, '(')) || (c = save_items(w, items + i, k, depth)) ||
-                   (c = w_op(w, 'e'))) {
+            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, PK_OP_APPEND))) return c;
+        } else if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, items + i, k, depth)) ||
+                   (c = w_op(w, PK_OP_APPENDS))) {
             return c;
         }
         i += k;
@@ -750,7 +759,7 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
     if (w->proto == 0 || (exact && n == 1)) {
         for (size_t i = 0; i < n; i++)
             if ((c = save(w, d->keys[i], depth + 1)) || (c = save(w, d->vals[i], depth + 1)) ||
-                (c = w_op(w, 's')))
+                (c = w_op(w, PK_OP_SETITEM)))
                 return c;
         return PK_OK;
     }
@@ -760,15 +769,15 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
         if (k == 0 && !exact) break;
         if (!exact && k == 1) {
             if ((c = save(w, d->keys[i], depth + 1)) || (c = save(w, d->vals[i], depth + 1)) ||
-                (c = w_op(w, 's')))
+                (c = w_op(w, PK_OP_SETITEM)))
                 return c;
             break;
         }
-        if ((c = w_op(w, '('))) return c;
+        if ((c = w_op(w, PK_OP_MARK))) return c;
         for (size_t j = i; j < i + k; j++)
             if ((c = save(w, d->keys[j], depth + 1)) || (c = save(w, d->vals[j], depth + 1)))
                 return c;
-        if ((c = w_op(w, 'u'))) return c;
+        if ((c = w_op(w, PK_OP_SETITEMS))) return c;
         i += k;
         if (k < BATCH) break; /* exact dicts write an empty batch after a full last one */
     }
@@ -778,30 +787,30 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
 static pk_code save_tuple(wr *w, const pk_value *v, uint32_t depth) {
     size_t n = v->u.seq.len;
     pk_code c;
-    if (n == 0) return w->proto >= 1 ? w_op(w, ')') : w_write(w, "(t", 2);
+    if (n == 0) return w->proto >= 1 ? w_op(w, PK_OP_EMPTY_TUPLE) : w_mark_op(w, PK_OP_TUPLE);
     if (n <= 3 && w->proto >= 2) {
         if ((c = save_items(w, v->u.seq.items, n, depth))) return c;
         int64_t m = memo_find(w, v);
         if (m >= 0) {
             for (size_t i = 0; i < n; i++)
-                if ((c = w_op(w, '0'))) return c;
+                if ((c = w_op(w, PK_OP_POP))) return c;
             return memo_get(w, (uint32_t)m);
         }
-        if ((c = w_op(w, (uint8_t)(0x85 + n - 1)))) return c;
+        if ((c = w_op(w, (uint8_t)(PK_OP_TUPLE1 + n - 1)))) return c;
         return memo_put(w, v);
     }
-    if ((c = w_op(w, '(')) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
+    if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
     int64_t m = memo_find(w, v);
     if (m >= 0) {
         if (w->proto >= 1) {
-            if ((c = w_op(w, '1'))) return c;
+            if ((c = w_op(w, PK_OP_POP_MARK))) return c;
         } else {
             for (size_t i = 0; i <= n; i++)
-                if ((c = w_op(w, '0'))) return c;
+                if ((c = w_op(w, PK_OP_POP))) return c;
         }
         return memo_get(w, (uint32_t)m);
     }
-    if ((c = w_op(w, 't'))) return c;
+    if ((c = w_op(w, PK_OP_TUPLE))) return c;
     return memo_put(w, v);
 }
 
@@ -809,7 +818,8 @@ static pk_code save_tuple(wr *w, const pk_value *v, uint32_t depth) {
 static pk_code save_reduce(wr *w, const pk_value *func, const pk_value *args, const pk_value *obj,
                            uint32_t depth) {
     pk_code c;
-    if ((c = save(w, func, depth + 1)) || (c = save(w, args, depth + 1)) || (c = w_op(w, 'R')))
+    if ((c = save(w, func, depth + 1)) || (c = save(w, args, depth + 1)) ||
+        (c = w_op(w, PK_OP_REDUCE)))
         return c;
     return obj ? memo_after(w, obj) : PK_OK;
 }
@@ -834,22 +844,22 @@ static pk_code save_set(wr *w, const pk_value *v, uint32_t depth) {
     pk_code c;
     size_t n = v->u.seq.len;
     if (v->kind == PK_FROZENSET) {
-        if ((c = w_op(w, '(')) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
+        if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
         int64_t m = memo_find(w, v);
         if (m >= 0) {
-            if ((c = w_op(w, '1'))) return c;
+            if ((c = w_op(w, PK_OP_POP_MARK))) return c;
             return memo_get(w, (uint32_t)m);
         }
-        if ((c = w_op(w, 0x91))) return c;
+        if ((c = w_op(w, PK_OP_FROZENSET))) return c;
         return memo_put(w, v);
     }
-    if ((c = w_op(w, 0x8f)) || (c = memo_put(w, v))) return c;
+    if ((c = w_op(w, PK_OP_EMPTY_SET)) || (c = memo_put(w, v))) return c;
     if (n == 0) return PK_OK;
     size_t i = 0, k;
     do {
         k = n - i < BATCH ? n - i : BATCH;
-        if ((c = w_op(w, '(')) || (c = save_items(w, v->u.seq.items + i, k, depth)) ||
-            (c = w_op(w, 0x90)))
+        if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, v->u.seq.items + i, k, depth)) ||
+            (c = w_op(w, PK_OP_ADDITEMS)))
             return c;
         i += k;
     } while (k == BATCH);
@@ -869,13 +879,17 @@ static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
         if (w->reused) return PK_OK; /* written completely by its own arguments */
         return batch_dict(w, d, 0, depth);
     }
-    if ((c = w->proto >= 1 ? w_op(w, '}') : w_write(w, "(d", 2)) || (c = memo_put(w, v))) return c;
+    if ((c = w->proto >= 1 ? w_op(w, PK_OP_EMPTY_DICT) : w_mark_op(w, PK_OP_DICT)) ||
+        (c = memo_put(w, v)))
+        return c;
     return batch_dict(w, d, 1, depth);
 }
 
 static pk_code save_list(wr *w, const pk_value *v, uint32_t depth) {
     pk_code c;
-    if ((c = w->proto >= 1 ? w_op(w, ']') : w_write(w, "(l", 2)) || (c = memo_put(w, v))) return c;
+    if ((c = w->proto >= 1 ? w_op(w, PK_OP_EMPTY_LIST) : w_mark_op(w, PK_OP_LIST)) ||
+        (c = memo_put(w, v)))
+        return c;
     return batch_list(w, v->u.seq.items, v->u.seq.len, 1, depth);
 }
 
@@ -945,9 +959,9 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
         /* made by INST / OBJ (copyreg._reconstructor leaves args NULL): OBJ again, which both
          * Pythons read as the original (old-style classes of Python 2 included) */
         if (w->proto >= 1) {
-            if ((c = w_op(w, '(')) || (c = save(w, o->cls, depth + 1)) ||
+            if ((c = w_op(w, PK_OP_MARK)) || (c = save(w, o->cls, depth + 1)) ||
                 (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) ||
-                (c = w_op(w, 'o')) || (c = memo_after(w, v)))
+                (c = w_op(w, PK_OP_OBJ)) || (c = memo_after(w, v)))
                 return c;
             goto parts;
         }
@@ -957,10 +971,11 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             return pk_err_set(w->err, PK_EENCODE, -1, -1,
                               "an instance made by OBJ on a non-global cannot be written at "
                               "protocol 0");
-        if ((c = text_names(w, o->cls, &module, &name)) || (c = w_op(w, '(')) ||
-            (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) || (c = w_op(w, 'i')) ||
-            (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
-            (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')) || (c = memo_after(w, v)))
+        if ((c = text_names(w, o->cls, &module, &name)) || (c = w_op(w, PK_OP_MARK)) ||
+            (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) ||
+            (c = w_op(w, PK_OP_INST)) || (c = w_write(w, module, strlen(module))) ||
+            (c = w_op(w, '\n')) || (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')) ||
+            (c = memo_after(w, v)))
             return c;
         goto parts;
     }
@@ -972,12 +987,12 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
     case PK_HOW_INST:
         if (w->proto >= 2 && has_kwargs && w->proto >= 4) {
             if ((c = save(w, o->cls, depth + 1)) || (c = save(w, args, depth + 1)) ||
-                (c = save(w, o->kwargs, depth + 1)) || (c = w_op(w, 0x92)) ||
+                (c = save(w, o->kwargs, depth + 1)) || (c = w_op(w, PK_OP_NEWOBJ_EX)) ||
                 (c = memo_after(w, v)))
                 return c;
         } else if (w->proto >= 2 && !has_kwargs) {
             if ((c = save(w, o->cls, depth + 1)) || (c = save(w, args, depth + 1)) ||
-                (c = w_op(w, 0x81)) || (c = memo_after(w, v)))
+                (c = w_op(w, PK_OP_NEWOBJ)) || (c = memo_after(w, v)))
                 return c;
         } else if (has_kwargs) {
             /* copyreg.__newobj_ex__(cls, args, kwargs) */
@@ -1031,7 +1046,7 @@ parts:
         if ((c = batch_dict(w, &o->dictitems->u.d, 0, depth))) return c;
     }
     if (o->state) {
-        if ((c = save(w, o->state, depth + 1)) || (c = w_op(w, 'b'))) return c;
+        if ((c = save(w, o->state, depth + 1)) || (c = w_op(w, PK_OP_BUILD))) return c;
     }
     return PK_OK;
 }
@@ -1069,7 +1084,7 @@ static pk_code save_dtype(wr *w, const pk_value *v, uint32_t depth) {
     if (c) return c;
     if (w->reused) return PK_OK;
     if (dt->state) {
-        if ((c = save(w, dt->state, depth + 1)) || (c = w_op(w, 'b'))) return c;
+        if ((c = save(w, dt->state, depth + 1)) || (c = w_op(w, PK_OP_BUILD))) return c;
     }
     return PK_OK;
 }
@@ -1229,7 +1244,7 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     state->u.seq.items[3] = isf;
     state->u.seq.items[4] = raw;
     if ((c = save(w, state, depth + 1))) return c;
-    return w_op(w, 'b');
+    return w_op(w, PK_OP_BUILD);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
@@ -1242,9 +1257,9 @@ static pk_code save(wr *w, const pk_value *v, uint32_t depth) {
     opcode_boundary(w);
     switch (v->kind) {
     case PK_NONE:
-        return w_op(w, 'N');
+        return w_op(w, PK_OP_NONE);
     case PK_BOOL:
-        if (w->proto >= 2) return w_op(w, v->u.b ? 0x88 : 0x89);
+        if (w->proto >= 2) return w_op(w, v->u.b ? PK_OP_NEWTRUE : PK_OP_NEWFALSE);
         return w_write(w, v->u.b ? "I01\n" : "I00\n", 4);
     case PK_INT:
         return save_int64(w, v->u.i);
@@ -1316,12 +1331,12 @@ pk_code pk_pickle_write(pk_buf *out, const pk_value *v, const pk_write_opts *opt
     pk_arena_init(&w.scratch, out->alloc, (size_t)opts->max_mem);
     pk_code c = PK_OK;
     if (w.proto >= 2) {
-        uint8_t h[2] = {0x80, (uint8_t)w.proto};
+        uint8_t h[2] = {PK_OP_PROTO, (uint8_t)w.proto};
         c = w_write(&w, h, 2);
         if (w.proto >= 4) w.framing = 1;
     }
     if (!c) c = save(&w, v, 0);
-    if (!c) c = w_op(&w, '.');
+    if (!c) c = w_op(&w, PK_OP_STOP);
     if (!c) commit_frame(&w);
     pk_arena_free(&w.scratch);
     pk_free(out->alloc, w.memo);
