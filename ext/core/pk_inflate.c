@@ -55,6 +55,30 @@ pk_compression pk_detect_compression(const uint8_t *buf, size_t len) {
     return PK_COMP_NONE;
 }
 
+const char *pk_compression_name(pk_compression c) {
+    switch (c) {
+    case PK_COMP_NONE:
+        return "none";
+    case PK_COMP_ZSTD:
+        return "zstd";
+    case PK_COMP_ZLIB:
+        return "zlib";
+    case PK_COMP_GZIP:
+        return "gzip";
+    case PK_COMP_BZ2:
+        return "bz2";
+    case PK_COMP_XZ:
+        return "xz";
+    case PK_COMP_LZMA:
+        return "lzma";
+    case PK_COMP_LZ4:
+        return "lz4";
+    case PK_COMP_ZFILE:
+        return "zlib (joblib ZF)";
+    }
+    return "unknown";
+}
+
 /* ---- output buffer --------------------------------------------------------------------------- */
 
 typedef struct outbuf {

@@ -8,7 +8,7 @@
  *   - the stack of enclosing containers with the length of their paths. A container that is
  *     already on that stack is a cycle and is written {"py/ref": "<its path>"}; shared nodes that
  *     are not enclosing are written again wherever they occur.
- * numpy arrays and scalars are written by pk_np_write_json (pk_ndarray.c), which calls back into
+ * numpy arrays and scalars are written by pk_np_write_json (pk_json_np.c), which calls back into
  * this writer for the elements of object arrays (their py/ref paths are the array's own path).
  *
  * Numbers: ints exactly (PK_BIGINT by repeated division of 32-bit limbs by 10^9); floats as

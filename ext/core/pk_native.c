@@ -4,7 +4,6 @@
 #include "pk_native.h"
 
 #include "pk_vm.h"
-#include "pk_writer.h"
 
 #include <string.h>
 

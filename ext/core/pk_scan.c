@@ -35,7 +35,6 @@
 
 #include "pk_opcodes.h"
 #include "pk_vm.h"
-#include "pk_writer.h"
 
 #include <stdio.h>
 #include <string.h>

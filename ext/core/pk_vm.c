@@ -261,39 +261,8 @@ static size_t put_utf8(uint8_t *out, uint32_t cp) {
     return 4;
 }
 
-/* Validates UTF-8 allowing encoded surrogates (CPython's "surrogatepass"). Returns the offset of
- * the first bad byte, or n when valid. */
-static size_t utf8_check(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0)
-            len = 2, cp = c & 0x1Fu, min = 0x80;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3, cp = c & 0x0Fu, min = 0x800;
-        else if ((c & 0xF8) == 0xF0)
-            len = 4, cp = c & 0x07u, min = 0x10000;
-        else
-            return i;
-        if (n - i < len) return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF) return i;
-        i += len;
-    }
-    return n;
-}
-
 static pk_code push_utf8(pk_vm *vm, const uint8_t *s, size_t n) {
-    size_t bad = utf8_check(s, n);
+    size_t bad = pk_utf8_check((const char *)s, n);
     if (bad != n) return FAIL(vm, PK_EVALUE, "invalid UTF-8 in string at byte %zu of %zu", bad, n);
     return push(vm, pk_new_str(vm->ar, (const char *)s, n));
 }
@@ -469,7 +438,8 @@ pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name) {
 /* Pushes the global module.name (after Python 2 mapping for protocols < 3). */
 static pk_code push_global(pk_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *nm,
                            size_t nlen) {
-    if (utf8_check(m, mlen) != mlen || utf8_check(nm, nlen) != nlen)
+    if (pk_utf8_check((const char *)m, mlen) != mlen ||
+        pk_utf8_check((const char *)nm, nlen) != nlen)
         return FAIL(vm, PK_EVALUE, "module or class name is not valid UTF-8");
     if (mlen == 0 || nlen == 0) return FAIL(vm, PK_EVALUE, "empty module or class name");
     if (memchr(m, 0, mlen) || memchr(nm, 0, nlen))

@@ -343,41 +343,6 @@ static pk_value *mk_str(wr *w, const char *s) {
 
 /* ---- UTF-8 --------------------------------------------------------------------------------- */
 
-size_t pk_utf8_check(const char *s, size_t n) {
-    const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (n - i < len) return i;
-        uint32_t cp = c & (0x7F >> len);
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF) return i;
-        i += len;
-    }
-    return n;
-}
-
 /* Decodes one code point of valid UTF-8 at s[*i]. */
 static uint32_t utf8_next(const uint8_t *s, size_t *i) {
     uint8_t c = s[*i];
