@@ -54,8 +54,7 @@ pk_code pk_doc_note_global(pk_doc *doc, const char *module, const char *name, in
 pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, const char *fmt,
                            ...) {
     pk_global_ref *g;
-    pk_code c = pk_doc_note_global(doc, module, name, 0, &g);
-    if (c) return c;
+    PK_TRY(pk_doc_note_global(doc, module, name, 0, &g));
     g->allowed = 0;
     if (g->reason) return PK_OK;
     char msg[256];

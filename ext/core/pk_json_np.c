@@ -83,8 +83,7 @@ static pk_code write_sub(json_ctx *jc, const pk_dtype *base, const int64_t *shap
     pk_buf_putc(jc->out, '[');
     for (int64_t i = 0; i < shape[0]; i++) {
         if (i) pk_buf_putc(jc->out, ',');
-        pk_code rc = write_sub(jc, base, shape + 1, ndim - 1, p + (size_t)i * inner);
-        if (rc != PK_OK) return rc;
+        PK_TRY(write_sub(jc, base, shape + 1, ndim - 1, p + (size_t)i * inner));
     }
     return pk_buf_putc(jc->out, ']');
 }
@@ -132,8 +131,7 @@ static pk_code write_elem(json_ctx *jc, const pk_dtype *dt, const uint8_t *p) {
             if (k) pk_buf_putc(out, ',');
             pk_json_string(out, f->name, strlen(f->name));
             pk_buf_putc(out, ':');
-            pk_code rc = write_elem(jc, f->dtype->u.dt, p + f->offset);
-            if (rc != PK_OK) return rc;
+            PK_TRY(write_elem(jc, f->dtype->u.dt, p + f->offset));
         }
         return pk_buf_putc(out, '}');
     default:
@@ -154,8 +152,7 @@ static pk_code write_dims(json_ctx *jc, const pk_ndarray *a, int dim, int64_t of
     pk_buf_putc(jc->out, '[');
     for (int64_t i = 0; i < a->shape[dim]; i++) {
         if (i) pk_buf_putc(jc->out, ',');
-        pk_code rc = write_dims(jc, a, dim + 1, off + i * a->strides[dim]);
-        if (rc != PK_OK) return rc;
+        PK_TRY(write_dims(jc, a, dim + 1, off + i * a->strides[dim]));
     }
     return pk_buf_putc(jc->out, ']');
 }

@@ -287,9 +287,8 @@ static pk_code parse_array(jr *r, uint32_t depth, pk_value **out) {
     }
     for (;;) {
         pk_value *item;
-        pk_code c = parse_value(r, depth + 1, &item);
-        if (c) return c;
-        if ((c = pk_seq_append(r->ar, lst, item, r->err))) return c;
+        PK_TRY(parse_value(r, depth + 1, &item));
+        PK_TRY(pk_seq_append(r->ar, lst, item, r->err));
         skip_ws(r);
         if (r->pos < r->n && r->s[r->pos] == ',') {
             r->pos++;
@@ -318,13 +317,12 @@ static pk_code parse_object(jr *r, uint32_t depth, pk_value **out) {
         skip_ws(r);
         if (r->pos >= r->n || r->s[r->pos] != '"') return fail(r, "expected a string key");
         pk_value *key, *val;
-        pk_code c = parse_string(r, &key);
-        if (c) return c;
+        PK_TRY(parse_string(r, &key));
         skip_ws(r);
         if (r->pos >= r->n || r->s[r->pos] != ':') return fail(r, "expected ':'");
         r->pos++;
-        if ((c = parse_value(r, depth + 1, &val))) return c;
-        if ((c = pk_dict_set(r->ar, d, key, val, r->err))) return c;
+        PK_TRY(parse_value(r, depth + 1, &val));
+        PK_TRY(pk_dict_set(r->ar, d, key, val, r->err));
         skip_ws(r);
         if (r->pos < r->n && r->s[r->pos] == ',') {
             r->pos++;

@@ -78,7 +78,7 @@ static int int_of(const pk_value *v, int64_t *out) {
     return 0;
 }
 
-static int is_seq(const pk_value *v) {
+static int is_list_or_tuple(const pk_value *v) {
     return v && (v->kind == PK_TUPLE || v->kind == PK_LIST);
 }
 
@@ -337,7 +337,7 @@ static pk_code parse_subarray(pk_arena *ar, pk_value *self, const pk_value *sub,
     if (int_of(shp, &one)) {
         dt->sub_ndim = 1;
         dt->sub_shape[0] = one;
-    } else if (is_seq(shp)) {
+    } else if (is_list_or_tuple(shp)) {
         if (shp->u.seq.len > PK_MAX_DIMS)
             return np_fail(err, PK_ENUMPY, "dtype subarray has more than %d dimensions",
                            PK_MAX_DIMS);
@@ -715,7 +715,7 @@ static pk_code parse_shape(pk_ndarray *a, const pk_value *shape, pk_err *err) {
     if (int_of(shape, &one)) {
         a->ndim = 1;
         a->shape[0] = one;
-    } else if (is_seq(shape)) {
+    } else if (is_list_or_tuple(shape)) {
         if (shape->u.seq.len > PK_MAX_DIMS)
             return np_fail(err, PK_ENUMPY, "array has %zu dimensions, at most %d are supported",
                            shape->u.seq.len, PK_MAX_DIMS);
@@ -840,7 +840,7 @@ pk_code pk_np_array_setstate(pk_arena *ar, pk_value *arr, pk_value *state, pk_er
         it++;
     }
     int64_t is_f;
-    if (!is_seq(it[0]) || it[0]->kind != PK_TUPLE)
+    if (!is_list_or_tuple(it[0]) || it[0]->kind != PK_TUPLE)
         return np_fail(err, PK_ENUMPY, "array shape is not a tuple");
     if (!int_of(it[2], &is_f)) return np_fail(err, PK_ENUMPY, "array Fortran flag is not a bool");
     const pk_dtype *dt = array_dtype(it[1], err);
@@ -913,7 +913,7 @@ pk_value *pk_np_frombuffer(pk_arena *ar, pk_value *args, pk_err *err) {
         return NULL;
     }
     if (axes) {
-        if (!is_seq(axes) || axes->u.seq.len != (size_t)a->ndim) {
+        if (!is_list_or_tuple(axes) || axes->u.seq.len != (size_t)a->ndim) {
             np_fail(err, PK_ENUMPY, "_frombuffer axis order does not match the shape");
             return NULL;
         }

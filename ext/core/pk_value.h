@@ -275,6 +275,31 @@ pk_code pk_npscalar_f64(const pk_value *sc, double *out);
 pk_code pk_ndarray_get_f64(const pk_ndarray *a, size_t flat, double *out);
 const char *pk_dtype_scalar_name(const pk_dtype *dt);
 
+/* 1 when v's items are in u.seq: a list, tuple, set or frozenset (0 for NULL). */
+static inline int pk_is_seq(const pk_value *v) {
+    return v && (v->kind == PK_LIST || v->kind == PK_TUPLE || v->kind == PK_SET ||
+                 v->kind == PK_FROZENSET);
+}
+
+/* 1 when v may hold other values, so that a walk must track it (depth, cycles, shared nodes):
+ * the pk_is_seq kinds, a dict, an object, an array, and a numpy scalar of object dtype. */
+static inline int pk_is_container(const pk_value *v) {
+    switch (v->kind) {
+    case PK_LIST:
+    case PK_TUPLE:
+    case PK_SET:
+    case PK_FROZENSET:
+    case PK_DICT:
+    case PK_OBJECT:
+    case PK_NDARRAY:
+        return 1;
+    case PK_NPSCALAR:
+        return v->u.sc.object != NULL;
+    default:
+        return 0;
+    }
+}
+
 /* Number of children a container has (list/tuple/set items, dict entries, first axis of an
  * array, object state entries); 0 for scalars. */
 size_t pk_child_count(const pk_value *v);

@@ -22,11 +22,6 @@
 #include <string.h>
 
 #define FAIL(vm, code, ...) pk_reader_fail(&(vm)->r, (code), __VA_ARGS__)
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        pk_code rc_ = (expr);                                                                      \
-        if (rc_ != PK_OK) return rc_;                                                              \
-    } while (0)
 
 /* ---- stack ----------------------------------------------------------------------------------- */
 
@@ -456,14 +451,14 @@ static pk_code push_global(pk_vm *vm, const uint8_t *m, size_t mlen, const uint8
             g->u.g.name_len = strlen(name);
         }
     }
-    TRY(pk_vm_note_global(vm, g->u.g.module, g->u.g.name));
+    PK_TRY(pk_vm_note_global(vm, g->u.g.module, g->u.g.name));
     return push(vm, g);
 }
 
 /* "module\nname\n" argument of GLOBAL and INST. */
 static pk_code read_global_arg(pk_vm *vm, const uint8_t **m, size_t *mlen, const uint8_t **nm,
                                size_t *nlen) {
-    TRY(pk_read_line(&vm->r, m, mlen));
+    PK_TRY(pk_read_line(&vm->r, m, mlen));
     return pk_read_line(&vm->r, nm, nlen);
 }
 
@@ -477,19 +472,20 @@ pk_code pk_vm_position_error(pk_vm *vm) {
     return FAIL(vm, code, "%s", body);
 }
 
-/* Runs a helper that reports unpositioned errors and positions them. */
-#define HELPER(expr)                                                                               \
-    do {                                                                                           \
-        pk_code rc_ = (expr);                                                                      \
-        if (rc_ != PK_OK) {                                                                        \
-            if (rc_ == PK_ENOMEM && vm->ar->over_budget) {                                         \
-                pk_err_clear(vm->err);                                                             \
-                return nomem(vm);                                                                  \
-            }                                                                                      \
-            if (vm->err->code == PK_OK) return FAIL(vm, rc_, "%s", pk_code_label(rc_));            \
-            return pk_vm_position_error(vm);                                                       \
-        }                                                                                          \
-    } while (0)
+static pk_code position_helper_error(pk_vm *vm, pk_code rc) {
+    if (rc == PK_ENOMEM && vm->ar->over_budget) {
+        pk_err_clear(vm->err);
+        return nomem(vm);
+    }
+    if (vm->err->code == PK_OK) return FAIL(vm, rc, "%s", pk_code_label(rc));
+    return pk_vm_position_error(vm);
+}
+
+/* A helper's result (pk_globals.c, pk_value.c report errors without a position) positioned at
+ * the opcode being executed: PK_TRY(positioned(vm, helper(...))). */
+static inline pk_code positioned(pk_vm *vm, pk_code rc) {
+    return rc == PK_OK ? PK_OK : position_helper_error(vm, rc);
+}
 
 /* Builds a tuple from stack[start..sp) and truncates the stack to start. */
 static pk_value *take_tuple(pk_vm *vm, size_t start) {
@@ -519,7 +515,7 @@ static pk_code add_to_seq(pk_vm *vm, pk_value *target, size_t start, pk_kind dir
                     pk_type_name(target, tn, sizeof tn));
     }
     for (size_t i = 0; i < n; i++)
-        HELPER(pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err));
+        PK_TRY(positioned(vm, pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err)));
     vm->sp = start;
     return PK_OK;
 }
@@ -540,7 +536,8 @@ static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
                     pk_type_name(target, tn, sizeof tn));
     }
     for (size_t i = 0; i < n; i += 2)
-        HELPER(pk_dict_set(vm->ar, dict, vm->stack[start + i], vm->stack[start + i + 1], vm->err));
+        PK_TRY(positioned(vm, pk_dict_set(vm->ar, dict, vm->stack[start + i],
+                                          vm->stack[start + i + 1], vm->err)));
     vm->sp = start;
     return PK_OK;
 }
@@ -554,7 +551,7 @@ static pk_code seq_from_stack(pk_vm *vm, pk_kind kind, size_t start) {
         s->u.seq.len = n;
     } else {
         for (size_t i = 0; i < n; i++)
-            HELPER(pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err));
+            PK_TRY(positioned(vm, pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err)));
     }
     vm->sp = start;
     return push(vm, s);
@@ -604,42 +601,42 @@ static PK_VM_INLINE pk_code op_number(pk_vm *vm, uint8_t op) {
     pk_value *v;
     switch (op) {
     case PK_OP_INT:
-        TRY(pk_read_line(r, &p, &n));
+        PK_TRY(pk_read_line(r, &p, &n));
         if (n == 2 && p[0] == '0' && (p[1] == '0' || p[1] == '1'))
             return push(vm, vm_const(vm, p[1] == '1' ? 2 : 1));
         v = parse_decimal(vm, p, n);
         return v ? push(vm, v) : vm->err->code;
     case PK_OP_LONG:
-        TRY(pk_read_line(r, &p, &n));
+        PK_TRY(pk_read_line(r, &p, &n));
         if (n && p[n - 1] == 'L') n--;
         v = parse_decimal(vm, p, n);
         return v ? push(vm, v) : vm->err->code;
     case PK_OP_BININT:
-        TRY(pk_read_i32le(r, &i32));
+        PK_TRY(pk_read_i32le(r, &i32));
         return push(vm, vm_int(vm, i32));
     case PK_OP_BININT1:
-        TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_u8(r, &u8));
         return push(vm, vm_int(vm, u8));
     case PK_OP_BININT2:
-        TRY(pk_read_u16le(r, &u16));
+        PK_TRY(pk_read_u16le(r, &u16));
         return push(vm, vm_int(vm, u16));
     case PK_OP_LONG1:
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push(vm, pk_new_long_le(vm->ar, p, u8));
     case PK_OP_LONG4:
-        TRY(pk_read_i32le(r, &i32));
+        PK_TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative LONG4 byte count %d", i32);
-        TRY(pk_read_bytes(r, (size_t)i32, &p));
+        PK_TRY(pk_read_bytes(r, (size_t)i32, &p));
         if ((size_t)i32 > PK_MAX_BIGINT_BYTES)
             return FAIL(vm, PK_ELIMIT, "integer of %d bytes exceeds the limit of %u bytes", i32,
                         PK_MAX_BIGINT_BYTES);
         return push(vm, pk_new_long_le(vm->ar, p, (size_t)i32));
     case PK_OP_FLOAT:
-        TRY(pk_read_line(r, &p, &n));
+        PK_TRY(pk_read_line(r, &p, &n));
         return load_float_text(vm, p, n);
     case PK_OP_BINFLOAT:
-        TRY(pk_read_f64be(r, &d));
+        PK_TRY(pk_read_f64be(r, &d));
         return push(vm, pk_new_float(vm->ar, d));
     case PK_OP_NONE:
         return push(vm, vm_const(vm, 0));
@@ -663,52 +660,52 @@ static PK_VM_INLINE pk_code op_string(pk_vm *vm, uint8_t op) {
     uint64_t u64;
     switch (op) {
     case PK_OP_STRING:
-        TRY(pk_read_line(r, &p, &n));
+        PK_TRY(pk_read_line(r, &p, &n));
         return load_string(vm, p, n);
     case PK_OP_BINSTRING:
-        TRY(pk_read_i32le(r, &i32));
+        PK_TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative BINSTRING length %d", i32);
-        TRY(pk_read_bytes(r, (size_t)i32, &p));
+        PK_TRY(pk_read_bytes(r, (size_t)i32, &p));
         return push_py2str(vm, p, (size_t)i32, 1);
     case PK_OP_SHORT_BINSTRING:
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push_py2str(vm, p, u8, 1);
     case PK_OP_BINBYTES:
-        TRY(pk_read_u32le(r, &u32));
-        TRY(pk_read_bytes(r, u32, &p));
+        PK_TRY(pk_read_u32le(r, &u32));
+        PK_TRY(pk_read_bytes(r, u32, &p));
         return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u32, 1));
     case PK_OP_SHORT_BINBYTES:
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u8, 1));
     case PK_OP_BINBYTES8:
     case PK_OP_BYTEARRAY8:
-        TRY(pk_read_u64le(r, &u64));
-        TRY(pk_read_bytes64(r, u64, &p));
+        PK_TRY(pk_read_u64le(r, &u64));
+        PK_TRY(pk_read_bytes64(r, u64, &p));
         return push(vm, pk_new_bytes(vm->ar, op == PK_OP_BINBYTES8 ? PK_BYTES : PK_BYTEARRAY, p,
                                      (size_t)u64, 1));
     case PK_OP_UNICODE:
-        TRY(pk_read_line(r, &p, &n));
+        PK_TRY(pk_read_line(r, &p, &n));
         return push_raw_unicode(vm, p, n);
     case PK_OP_SHORT_BINUNICODE:
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push_utf8(vm, p, u8);
     case PK_OP_BINUNICODE:
-        TRY(pk_read_u32le(r, &u32));
-        TRY(pk_read_bytes(r, u32, &p));
+        PK_TRY(pk_read_u32le(r, &u32));
+        PK_TRY(pk_read_bytes(r, u32, &p));
         return push_utf8(vm, p, u32);
     case PK_OP_BINUNICODE8:
-        TRY(pk_read_u64le(r, &u64));
-        TRY(pk_read_bytes64(r, u64, &p));
+        PK_TRY(pk_read_u64le(r, &u64));
+        PK_TRY(pk_read_bytes64(r, u64, &p));
         return push_utf8(vm, p, (size_t)u64);
     case PK_OP_NEXT_BUFFER:
         return FAIL(vm, PK_EUNSUPPORTED,
                     "out-of-band buffers are not supported (the pickle was written with a "
                     "buffer_callback; its data is not in the stream)");
     case PK_OP_READONLY_BUFFER:
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         top(vm)->flags |= PK_VF_READONLY;
         return PK_OK;
     default:
@@ -718,7 +715,7 @@ static PK_VM_INLINE pk_code op_string(pk_vm *vm, uint8_t op) {
 
 /* The value below the top MARK, which APPENDS, SETITEMS and ADDITEMS add to. */
 static pk_code below_mark(pk_vm *vm, size_t *start, const char *what, pk_value **target) {
-    TRY(pop_mark(vm, start));
+    PK_TRY(pop_mark(vm, start));
     if (*start == 0 || *start - 1 < vm->fence)
         return FAIL(vm, PK_ESTACK, "stack underflow: no %s below the MARK", what);
     *target = vm->stack[*start - 1];
@@ -739,46 +736,46 @@ static PK_VM_INLINE pk_code op_container(pk_vm *vm, uint8_t op) {
     case PK_OP_EMPTY_SET:
         return push(vm, pk_new_seq(vm->ar, PK_SET, 0));
     case PK_OP_APPEND: {
-        TRY(need(vm, 2));
+        PK_TRY(need(vm, 2));
         pk_value *item = pop(vm);
         target = top(vm);
         vm->stack[vm->sp++] = item;
         return add_to_seq(vm, target, vm->sp - 1, PK_LIST);
     }
     case PK_OP_APPENDS:
-        TRY(below_mark(vm, &start, "list", &target));
+        PK_TRY(below_mark(vm, &start, "list", &target));
         return add_to_seq(vm, target, start, PK_LIST);
     case PK_OP_LIST:
-        TRY(pop_mark(vm, &start));
+        PK_TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_LIST, start);
     case PK_OP_TUPLE:
-        TRY(pop_mark(vm, &start));
+        PK_TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_TUPLE, start);
     case PK_OP_TUPLE1:
     case PK_OP_TUPLE2:
     case PK_OP_TUPLE3: {
         size_t k = (size_t)(op - PK_OP_TUPLE1 + 1);
-        TRY(need(vm, k));
+        PK_TRY(need(vm, k));
         return seq_from_stack(vm, PK_TUPLE, vm->sp - k);
     }
     case PK_OP_DICT: {
-        TRY(pop_mark(vm, &start));
+        PK_TRY(pop_mark(vm, &start));
         pk_value *dict = pk_new_dict(vm->ar, (vm->sp - start) / 2);
         if (!dict) return nomem(vm);
-        TRY(set_items(vm, dict, start));
+        PK_TRY(set_items(vm, dict, start));
         return push(vm, dict);
     }
     case PK_OP_SETITEM:
-        TRY(need(vm, 3));
+        PK_TRY(need(vm, 3));
         return set_items(vm, vm->stack[vm->sp - 3], vm->sp - 2);
     case PK_OP_SETITEMS:
-        TRY(below_mark(vm, &start, "dict", &target));
+        PK_TRY(below_mark(vm, &start, "dict", &target));
         return set_items(vm, target, start);
     case PK_OP_ADDITEMS:
-        TRY(below_mark(vm, &start, "set", &target));
+        PK_TRY(below_mark(vm, &start, "set", &target));
         return add_to_seq(vm, target, start, PK_SET);
     case PK_OP_FROZENSET:
-        TRY(pop_mark(vm, &start));
+        PK_TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_FROZENSET, start);
     default:
         return unknown_opcode(vm, op);
@@ -791,16 +788,16 @@ static PK_VM_INLINE pk_code op_stack(pk_vm *vm, uint8_t op) {
     switch (op) {
     case PK_OP_POP:
         if (vm->nmarks > 0 && vm->marks[vm->nmarks - 1] == vm->sp) return pop_mark(vm, &start);
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         vm->sp--;
         return PK_OK;
     case PK_OP_DUP:
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         return push(vm, top(vm));
     case PK_OP_MARK:
         return push_mark(vm);
     case PK_OP_POP_MARK:
-        TRY(pop_mark(vm, &start));
+        PK_TRY(pop_mark(vm, &start));
         vm->sp = start;
         return PK_OK;
     default:
@@ -812,7 +809,7 @@ static PK_VM_INLINE pk_code op_stack(pk_vm *vm, uint8_t op) {
 static pk_code text_memo_key(pk_vm *vm, const char *what, uint64_t *key) {
     const uint8_t *p;
     size_t n;
-    TRY(pk_read_line(&vm->r, &p, &n));
+    PK_TRY(pk_read_line(&vm->r, &p, &n));
     pk_value *k = parse_decimal(vm, p, n);
     if (!k) return vm->err->code;
     if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "%s", what);
@@ -828,28 +825,28 @@ static PK_VM_INLINE pk_code op_memo(pk_vm *vm, uint8_t op) {
     uint64_t key;
     switch (op) {
     case PK_OP_GET:
-        TRY(text_memo_key(vm, "memo key out of range", &key));
+        PK_TRY(text_memo_key(vm, "memo key out of range", &key));
         return memo_get(vm, key);
     case PK_OP_BINGET:
-        TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_u8(r, &u8));
         return memo_get(vm, u8);
     case PK_OP_LONG_BINGET:
-        TRY(pk_read_u32le(r, &u32));
+        PK_TRY(pk_read_u32le(r, &u32));
         return memo_get(vm, u32);
     case PK_OP_PUT:
-        TRY(text_memo_key(vm, "negative PUT argument", &key));
-        TRY(need(vm, 1));
+        PK_TRY(text_memo_key(vm, "negative PUT argument", &key));
+        PK_TRY(need(vm, 1));
         return memo_put(vm, key, top(vm));
     case PK_OP_BINPUT:
-        TRY(pk_read_u8(r, &u8));
-        TRY(need(vm, 1));
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(need(vm, 1));
         return memo_put(vm, u8, top(vm));
     case PK_OP_LONG_BINPUT:
-        TRY(pk_read_u32le(r, &u32));
-        TRY(need(vm, 1));
+        PK_TRY(pk_read_u32le(r, &u32));
+        PK_TRY(need(vm, 1));
         return memo_put(vm, u32, top(vm));
     case PK_OP_MEMOIZE:
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         return memo_put(vm, vm->memo_len, top(vm));
     default:
         return unknown_opcode(vm, op);
@@ -868,10 +865,10 @@ static PK_VM_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
     pk_value *res = NULL;
     switch (op) {
     case PK_OP_GLOBAL:
-        TRY(read_global_arg(vm, &p, &n, &p2, &n2));
+        PK_TRY(read_global_arg(vm, &p, &n, &p2, &n2));
         return push_global(vm, p, n, p2, n2);
     case PK_OP_STACK_GLOBAL: {
-        TRY(need(vm, 2));
+        PK_TRY(need(vm, 2));
         pk_value *name = vm->stack[vm->sp - 1], *mod = vm->stack[vm->sp - 2];
         if (mod->kind != PK_STR || name->kind != PK_STR)
             return FAIL(vm, PK_ESTACK, "STACK_GLOBAL requires str module and name");
@@ -880,67 +877,67 @@ static PK_VM_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
                            (const uint8_t *)name->u.s.ptr, name->u.s.len);
     }
     case PK_OP_REDUCE: {
-        TRY(need(vm, 2));
+        PK_TRY(need(vm, 2));
         pk_value *args = pop(vm), *callable = pop(vm);
         if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "REDUCE arguments must be a tuple");
-        HELPER(pk_globals_reduce(vm, callable, args, &res));
+        PK_TRY(positioned(vm, pk_globals_reduce(vm, callable, args, &res)));
         return push(vm, res);
     }
     case PK_OP_BUILD: {
-        TRY(need(vm, 2));
+        PK_TRY(need(vm, 2));
         pk_value *state = pop(vm);
-        HELPER(pk_globals_build(vm, &vm->stack[vm->sp - 1], state));
+        PK_TRY(positioned(vm, pk_globals_build(vm, &vm->stack[vm->sp - 1], state)));
         return PK_OK;
     }
     case PK_OP_INST: {
-        TRY(read_global_arg(vm, &p, &n, &p2, &n2));
-        TRY(pop_mark(vm, &start));
+        PK_TRY(read_global_arg(vm, &p, &n, &p2, &n2));
+        PK_TRY(pop_mark(vm, &start));
         pk_value *args = take_tuple(vm, start);
         if (!args) return nomem(vm);
-        TRY(push_global(vm, p, n, p2, n2));
+        PK_TRY(push_global(vm, p, n, p2, n2));
         pk_value *cls = pop(vm);
-        HELPER(pk_globals_inst(vm, cls, args, &res));
+        PK_TRY(positioned(vm, pk_globals_inst(vm, cls, args, &res)));
         return push(vm, res);
     }
     case PK_OP_OBJ: {
-        TRY(pop_mark(vm, &start));
+        PK_TRY(pop_mark(vm, &start));
         if (vm->sp - start < 1) return FAIL(vm, PK_ESTACK, "OBJ needs a class after the MARK");
         pk_value *cls = vm->stack[start];
         pk_value *args = take_tuple(vm, start + 1);
         if (!args) return nomem(vm);
         vm->sp = start;
-        HELPER(pk_globals_inst(vm, cls, args, &res));
+        PK_TRY(positioned(vm, pk_globals_inst(vm, cls, args, &res)));
         return push(vm, res);
     }
     case PK_OP_NEWOBJ: {
-        TRY(need(vm, 2));
+        PK_TRY(need(vm, 2));
         pk_value *args = pop(vm), *cls = pop(vm);
         if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "NEWOBJ arguments must be a tuple");
-        HELPER(pk_globals_newobj(vm, cls, args, NULL, &res));
+        PK_TRY(positioned(vm, pk_globals_newobj(vm, cls, args, NULL, &res)));
         return push(vm, res);
     }
     case PK_OP_NEWOBJ_EX: {
-        TRY(need(vm, 3));
+        PK_TRY(need(vm, 3));
         pk_value *kwargs = pop(vm), *args = pop(vm), *cls = pop(vm);
         if (args->kind != PK_TUPLE || kwargs->kind != PK_DICT)
             return FAIL(vm, PK_ESTACK, "NEWOBJ_EX needs an argument tuple and a keyword dict");
-        HELPER(pk_globals_newobj(vm, cls, args, kwargs, &res));
+        PK_TRY(positioned(vm, pk_globals_newobj(vm, cls, args, kwargs, &res)));
         return push(vm, res);
     }
     case PK_OP_EXT1:
-        TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_u8(r, &u8));
         return unsupported_ext(vm, u8);
     case PK_OP_EXT2:
-        TRY(pk_read_u16le(r, &u16));
+        PK_TRY(pk_read_u16le(r, &u16));
         return unsupported_ext(vm, u16);
     case PK_OP_EXT4:
-        TRY(pk_read_i32le(r, &i32));
+        PK_TRY(pk_read_i32le(r, &i32));
         return unsupported_ext(vm, i32);
     case PK_OP_PERSID:
-        TRY(pk_read_line(r, &p, &n));
+        PK_TRY(pk_read_line(r, &p, &n));
         return unsupported_persid(vm);
     case PK_OP_BINPERSID:
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         return unsupported_persid(vm);
     default:
         return unknown_opcode(vm, op);
@@ -953,16 +950,16 @@ static PK_VM_INLINE pk_code op_control(pk_vm *vm, uint8_t op, int *stop, pk_valu
     uint64_t u64;
     switch (op) {
     case PK_OP_PROTO:
-        TRY(pk_read_u8(&vm->r, &u8));
+        PK_TRY(pk_read_u8(&vm->r, &u8));
         if (u8 > 5) return FAIL(vm, PK_EPROTO, "unsupported pickle protocol: %u", u8);
         vm->proto = u8;
         if (u8 > vm->doc->protocol) vm->doc->protocol = u8;
         return PK_OK;
     case PK_OP_FRAME:
-        TRY(pk_read_u64le(&vm->r, &u64));
+        PK_TRY(pk_read_u64le(&vm->r, &u64));
         return pk_reader_begin_frame(&vm->r, u64);
     case PK_OP_STOP:
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         *out = pop(vm);
         *stop = 1;
         return PK_OK;

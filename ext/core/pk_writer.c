@@ -230,8 +230,7 @@ static pk_code memo_insert(wr *w, const pk_value *v) {
 /* Memoizes v and writes the PUT for it (MEMOIZE, BINPUT, LONG_BINPUT or PUT). */
 static pk_code memo_put(wr *w, const pk_value *v) {
     uint32_t idx = w->memo_next;
-    pk_code c = memo_insert(w, v);
-    if (c) return c;
+    PK_TRY(memo_insert(w, v));
     if (w->proto >= 4) return w_op(w, PK_OP_MEMOIZE);
     if (w->proto >= 1) {
         uint8_t b[5];
@@ -650,14 +649,13 @@ static pk_code text_names(wr *w, const pk_value *g, const char **modp, const cha
 
 static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
     const char *module = g->u.g.module, *name = g->u.g.name;
-    pk_code c;
     if (w->proto >= 4) {
         pk_value *m = mk_bytes(w, PK_STR, module, g->u.g.module_len);
         pk_value *nm = mk_bytes(w, PK_STR, name, g->u.g.name_len);
         if (!m || !nm) return w->err->code;
-        if ((c = save(w, m, depth + 1)) || (c = save(w, nm, depth + 1)) ||
-            (c = w_op(w, PK_OP_STACK_GLOBAL)))
-            return c;
+        PK_TRY(save(w, m, depth + 1));
+        PK_TRY(save(w, nm, depth + 1));
+        PK_TRY(w_op(w, PK_OP_STACK_GLOBAL));
         return memo_put(w, g);
     }
     const char *dot = memchr(name, '.', g->u.g.name_len) ? strrchr(name, '.') : NULL;
@@ -673,10 +671,12 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
         args->u.seq.items[1] = last;
         return save_reduce(w, f, args, g, depth);
     }
-    if ((c = text_names(w, g, &module, &name))) return c;
-    if ((c = w_op(w, PK_OP_GLOBAL)) || (c = w_write(w, module, strlen(module))) ||
-        (c = w_op(w, '\n')) || (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')))
-        return c;
+    PK_TRY(text_names(w, g, &module, &name));
+    PK_TRY(w_op(w, PK_OP_GLOBAL));
+    PK_TRY(w_write(w, module, strlen(module)));
+    PK_TRY(w_op(w, '\n'));
+    PK_TRY(w_write(w, name, strlen(name)));
+    PK_TRY(w_op(w, '\n'));
     return memo_put(w, g);
 }
 
@@ -684,8 +684,7 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
 
 static pk_code save_items(wr *w, pk_value *const *items, size_t n, uint32_t depth) {
     for (size_t i = 0; i < n; i++) {
-        pk_code c = save(w, items[i], depth + 1);
-        if (c) return c;
+        PK_TRY(save(w, items[i], depth + 1));
     }
     return PK_OK;
 }
@@ -693,24 +692,27 @@ static pk_code save_items(wr *w, pk_value *const *items, size_t n, uint32_t dept
 /* APPEND(S) of items onto the list (exact: batch_list_exact; else the iterator form, which is
  * the same except it writes a lone APPEND for a 1-item last batch too). */
 static pk_code batch_list(wr *w, pk_value *const *items, size_t n, int exact, uint32_t depth) {
-    pk_code c;
     if (n == 0) return PK_OK;
     if (w->proto == 0) {
-        for (size_t i = 0; i < n; i++)
-            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, PK_OP_APPEND))) return c;
+        for (size_t i = 0; i < n; i++) {
+            PK_TRY(save(w, items[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_APPEND));
+        }
         return PK_OK;
     }
     if (exact && n == 1) {
-        if ((c = save(w, items[0], depth + 1))) return c;
+        PK_TRY(save(w, items[0], depth + 1));
         return w_op(w, PK_OP_APPEND);
     }
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BATCH ? n - i : BATCH;
         if (!exact && k == 1) {
-            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, PK_OP_APPEND))) return c;
-        } else if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, items + i, k, depth)) ||
-                   (c = w_op(w, PK_OP_APPENDS))) {
-            return c;
+            PK_TRY(save(w, items[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_APPEND));
+        } else {
+            PK_TRY(w_op(w, PK_OP_MARK));
+            PK_TRY(save_items(w, items + i, k, depth));
+            PK_TRY(w_op(w, PK_OP_APPENDS));
         }
         i += k;
     }
@@ -718,14 +720,14 @@ static pk_code batch_list(wr *w, pk_value *const *items, size_t n, int exact, ui
 }
 
 static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
-    pk_code c;
     size_t n = d->len;
     if (n == 0) return PK_OK;
     if (w->proto == 0 || (exact && n == 1)) {
-        for (size_t i = 0; i < n; i++)
-            if ((c = save(w, d->keys[i], depth + 1)) || (c = save(w, d->vals[i], depth + 1)) ||
-                (c = w_op(w, PK_OP_SETITEM)))
-                return c;
+        for (size_t i = 0; i < n; i++) {
+            PK_TRY(save(w, d->keys[i], depth + 1));
+            PK_TRY(save(w, d->vals[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_SETITEM));
+        }
         return PK_OK;
     }
     size_t i = 0;
@@ -733,16 +735,17 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
         size_t k = n - i < BATCH ? n - i : BATCH;
         if (k == 0 && !exact) break;
         if (!exact && k == 1) {
-            if ((c = save(w, d->keys[i], depth + 1)) || (c = save(w, d->vals[i], depth + 1)) ||
-                (c = w_op(w, PK_OP_SETITEM)))
-                return c;
+            PK_TRY(save(w, d->keys[i], depth + 1));
+            PK_TRY(save(w, d->vals[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_SETITEM));
             break;
         }
-        if ((c = w_op(w, PK_OP_MARK))) return c;
-        for (size_t j = i; j < i + k; j++)
-            if ((c = save(w, d->keys[j], depth + 1)) || (c = save(w, d->vals[j], depth + 1)))
-                return c;
-        if ((c = w_op(w, PK_OP_SETITEMS))) return c;
+        PK_TRY(w_op(w, PK_OP_MARK));
+        for (size_t j = i; j < i + k; j++) {
+            PK_TRY(save(w, d->keys[j], depth + 1));
+            PK_TRY(save(w, d->vals[j], depth + 1));
+        }
+        PK_TRY(w_op(w, PK_OP_SETITEMS));
         i += k;
         if (k < BATCH) break; /* exact dicts write an empty batch after a full last one */
     }
@@ -751,41 +754,40 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
 
 static pk_code save_tuple(wr *w, const pk_value *v, uint32_t depth) {
     size_t n = v->u.seq.len;
-    pk_code c;
     if (n == 0) return w->proto >= 1 ? w_op(w, PK_OP_EMPTY_TUPLE) : w_mark_op(w, PK_OP_TUPLE);
     if (n <= 3 && w->proto >= 2) {
-        if ((c = save_items(w, v->u.seq.items, n, depth))) return c;
+        PK_TRY(save_items(w, v->u.seq.items, n, depth));
         int64_t m = memo_find(w, v);
         if (m >= 0) {
             for (size_t i = 0; i < n; i++)
-                if ((c = w_op(w, PK_OP_POP))) return c;
+                PK_TRY(w_op(w, PK_OP_POP));
             return memo_get(w, (uint32_t)m);
         }
-        if ((c = w_op(w, (uint8_t)(PK_OP_TUPLE1 + n - 1)))) return c;
+        PK_TRY(w_op(w, (uint8_t)(PK_OP_TUPLE1 + n - 1)));
         return memo_put(w, v);
     }
-    if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
+    PK_TRY(w_op(w, PK_OP_MARK));
+    PK_TRY(save_items(w, v->u.seq.items, n, depth));
     int64_t m = memo_find(w, v);
     if (m >= 0) {
         if (w->proto >= 1) {
-            if ((c = w_op(w, PK_OP_POP_MARK))) return c;
+            PK_TRY(w_op(w, PK_OP_POP_MARK));
         } else {
             for (size_t i = 0; i <= n; i++)
-                if ((c = w_op(w, PK_OP_POP))) return c;
+                PK_TRY(w_op(w, PK_OP_POP));
         }
         return memo_get(w, (uint32_t)m);
     }
-    if ((c = w_op(w, PK_OP_TUPLE))) return c;
+    PK_TRY(w_op(w, PK_OP_TUPLE));
     return memo_put(w, v);
 }
 
 /* func(*args) REDUCE, then memoize obj (when given). */
 static pk_code save_reduce(wr *w, const pk_value *func, const pk_value *args, const pk_value *obj,
                            uint32_t depth) {
-    pk_code c;
-    if ((c = save(w, func, depth + 1)) || (c = save(w, args, depth + 1)) ||
-        (c = w_op(w, PK_OP_REDUCE)))
-        return c;
+    PK_TRY(save(w, func, depth + 1));
+    PK_TRY(save(w, args, depth + 1));
+    PK_TRY(w_op(w, PK_OP_REDUCE));
     return obj ? memo_after(w, obj) : PK_OK;
 }
 
@@ -806,33 +808,33 @@ static pk_code save_set_reduce(wr *w, const pk_value *v, uint32_t depth) {
 
 static pk_code save_set(wr *w, const pk_value *v, uint32_t depth) {
     if (w->proto < 4) return save_set_reduce(w, v, depth);
-    pk_code c;
     size_t n = v->u.seq.len;
     if (v->kind == PK_FROZENSET) {
-        if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
+        PK_TRY(w_op(w, PK_OP_MARK));
+        PK_TRY(save_items(w, v->u.seq.items, n, depth));
         int64_t m = memo_find(w, v);
         if (m >= 0) {
-            if ((c = w_op(w, PK_OP_POP_MARK))) return c;
+            PK_TRY(w_op(w, PK_OP_POP_MARK));
             return memo_get(w, (uint32_t)m);
         }
-        if ((c = w_op(w, PK_OP_FROZENSET))) return c;
+        PK_TRY(w_op(w, PK_OP_FROZENSET));
         return memo_put(w, v);
     }
-    if ((c = w_op(w, PK_OP_EMPTY_SET)) || (c = memo_put(w, v))) return c;
+    PK_TRY(w_op(w, PK_OP_EMPTY_SET));
+    PK_TRY(memo_put(w, v));
     if (n == 0) return PK_OK;
     size_t i = 0, k;
     do {
         k = n - i < BATCH ? n - i : BATCH;
-        if ((c = w_op(w, PK_OP_MARK)) || (c = save_items(w, v->u.seq.items + i, k, depth)) ||
-            (c = w_op(w, PK_OP_ADDITEMS)))
-            return c;
+        PK_TRY(w_op(w, PK_OP_MARK));
+        PK_TRY(save_items(w, v->u.seq.items + i, k, depth));
+        PK_TRY(w_op(w, PK_OP_ADDITEMS));
         i += k;
     } while (k == BATCH);
     return PK_OK;
 }
 
 static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
-    pk_code c;
     const pk_dict *d = &v->u.d;
     if (d->cls) {
         /* OrderedDict() / defaultdict([factory]) REDUCE, then the items */
@@ -840,21 +842,18 @@ static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
         pk_value *args = mk_tuple(w, has_factory ? 1 : 0);
         if (!args) return w->err->code;
         if (has_factory) args->u.seq.items[0] = d->default_factory;
-        if ((c = save_reduce(w, d->cls, args, v, depth))) return c;
+        PK_TRY(save_reduce(w, d->cls, args, v, depth));
         if (w->reused) return PK_OK; /* written completely by its own arguments */
         return batch_dict(w, d, 0, depth);
     }
-    if ((c = w->proto >= 1 ? w_op(w, PK_OP_EMPTY_DICT) : w_mark_op(w, PK_OP_DICT)) ||
-        (c = memo_put(w, v)))
-        return c;
+    PK_TRY(w->proto >= 1 ? w_op(w, PK_OP_EMPTY_DICT) : w_mark_op(w, PK_OP_DICT));
+    PK_TRY(memo_put(w, v));
     return batch_dict(w, d, 1, depth);
 }
 
 static pk_code save_list(wr *w, const pk_value *v, uint32_t depth) {
-    pk_code c;
-    if ((c = w->proto >= 1 ? w_op(w, PK_OP_EMPTY_LIST) : w_mark_op(w, PK_OP_LIST)) ||
-        (c = memo_put(w, v)))
-        return c;
+    PK_TRY(w->proto >= 1 ? w_op(w, PK_OP_EMPTY_LIST) : w_mark_op(w, PK_OP_LIST));
+    PK_TRY(memo_put(w, v));
     return batch_list(w, v->u.seq.items, v->u.seq.len, 1, depth);
 }
 
@@ -910,7 +909,6 @@ static pk_code save_complex(wr *w, const pk_value *v, uint32_t depth) {
 
 static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
     const pk_object *o = &v->u.o;
-    pk_code c;
     const pk_value *args = o->args;
     pk_value *empty = NULL;
     int skip_items = 0, skip_dictitems = 0;
@@ -924,10 +922,11 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
         /* made by INST / OBJ (copyreg._reconstructor leaves args NULL): OBJ again, which both
          * Pythons read as the original (old-style classes of Python 2 included) */
         if (w->proto >= 1) {
-            if ((c = w_op(w, PK_OP_MARK)) || (c = save(w, o->cls, depth + 1)) ||
-                (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) ||
-                (c = w_op(w, PK_OP_OBJ)) || (c = memo_after(w, v)))
-                return c;
+            PK_TRY(w_op(w, PK_OP_MARK));
+            PK_TRY(save(w, o->cls, depth + 1));
+            PK_TRY(save_items(w, args->u.seq.items, args->u.seq.len, depth));
+            PK_TRY(w_op(w, PK_OP_OBJ));
+            PK_TRY(memo_after(w, v));
             goto parts;
         }
         /* protocol 0: INST module\nname\n, which needs the class as a plain global */
@@ -936,29 +935,34 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             return pk_err_set(w->err, PK_EENCODE, -1, -1,
                               "an instance made by OBJ on a non-global cannot be written at "
                               "protocol 0");
-        if ((c = text_names(w, o->cls, &module, &name)) || (c = w_op(w, PK_OP_MARK)) ||
-            (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) ||
-            (c = w_op(w, PK_OP_INST)) || (c = w_write(w, module, strlen(module))) ||
-            (c = w_op(w, '\n')) || (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')) ||
-            (c = memo_after(w, v)))
-            return c;
+        PK_TRY(text_names(w, o->cls, &module, &name));
+        PK_TRY(w_op(w, PK_OP_MARK));
+        PK_TRY(save_items(w, args->u.seq.items, args->u.seq.len, depth));
+        PK_TRY(w_op(w, PK_OP_INST));
+        PK_TRY(w_write(w, module, strlen(module)));
+        PK_TRY(w_op(w, '\n'));
+        PK_TRY(w_write(w, name, strlen(name)));
+        PK_TRY(w_op(w, '\n'));
+        PK_TRY(memo_after(w, v));
         goto parts;
     }
     switch (how) {
     case PK_HOW_REDUCE:
-        if ((c = save_reduce(w, o->cls, args, v, depth))) return c;
+        PK_TRY(save_reduce(w, o->cls, args, v, depth));
         break;
     case PK_HOW_NEWOBJ:
     case PK_HOW_INST:
         if (w->proto >= 2 && has_kwargs && w->proto >= 4) {
-            if ((c = save(w, o->cls, depth + 1)) || (c = save(w, args, depth + 1)) ||
-                (c = save(w, o->kwargs, depth + 1)) || (c = w_op(w, PK_OP_NEWOBJ_EX)) ||
-                (c = memo_after(w, v)))
-                return c;
+            PK_TRY(save(w, o->cls, depth + 1));
+            PK_TRY(save(w, args, depth + 1));
+            PK_TRY(save(w, o->kwargs, depth + 1));
+            PK_TRY(w_op(w, PK_OP_NEWOBJ_EX));
+            PK_TRY(memo_after(w, v));
         } else if (w->proto >= 2 && !has_kwargs) {
-            if ((c = save(w, o->cls, depth + 1)) || (c = save(w, args, depth + 1)) ||
-                (c = w_op(w, PK_OP_NEWOBJ)) || (c = memo_after(w, v)))
-                return c;
+            PK_TRY(save(w, o->cls, depth + 1));
+            PK_TRY(save(w, args, depth + 1));
+            PK_TRY(w_op(w, PK_OP_NEWOBJ));
+            PK_TRY(memo_after(w, v));
         } else if (has_kwargs) {
             /* copyreg.__newobj_ex__(cls, args, kwargs) */
             pk_value *g = mk_global(w, "copyreg", "__newobj_ex__"), *t = mk_tuple(w, 3);
@@ -966,7 +970,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             t->u.seq.items[0] = o->cls;
             t->u.seq.items[1] = (pk_value *)args;
             t->u.seq.items[2] = o->kwargs;
-            if ((c = save_reduce(w, g, t, v, depth))) return c;
+            PK_TRY(save_reduce(w, g, t, v, depth));
         } else if (how == PK_HOW_INST) {
             /* copyreg._reconstructor(cls, base, basestate), as copyreg._reduce_ex writes it */
             pk_value *g = mk_global(w, "copyreg", "_reconstructor"), *t = mk_tuple(w, 3);
@@ -985,7 +989,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
                 t->u.seq.items[2] = mk(w, PK_NONE);
             }
             if (!t->u.seq.items[1] || !t->u.seq.items[2]) return w->err->code;
-            if ((c = save_reduce(w, g, t, v, depth))) return c;
+            PK_TRY(save_reduce(w, g, t, v, depth));
         } else {
             /* copyreg.__newobj__(cls, *args) */
             pk_value *g = mk_global(w, "copyreg", "__newobj__");
@@ -994,7 +998,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             t->u.seq.items[0] = o->cls;
             for (size_t i = 0; i < args->u.seq.len; i++)
                 t->u.seq.items[i + 1] = args->u.seq.items[i];
-            if ((c = save_reduce(w, g, t, v, depth))) return c;
+            PK_TRY(save_reduce(w, g, t, v, depth));
         }
         break;
     }
@@ -1003,15 +1007,16 @@ parts:
     if (o->items && !skip_items) {
         if (o->items->kind != PK_LIST)
             return pk_err_set(w->err, PK_EENCODE, -1, -1, "object items are not a list");
-        if ((c = batch_list(w, o->items->u.seq.items, o->items->u.seq.len, 0, depth))) return c;
+        PK_TRY(batch_list(w, o->items->u.seq.items, o->items->u.seq.len, 0, depth));
     }
     if (o->dictitems && !skip_dictitems) {
         if (o->dictitems->kind != PK_DICT)
             return pk_err_set(w->err, PK_EENCODE, -1, -1, "object dict items are not a dict");
-        if ((c = batch_dict(w, &o->dictitems->u.d, 0, depth))) return c;
+        PK_TRY(batch_dict(w, &o->dictitems->u.d, 0, depth));
     }
     if (o->state) {
-        if ((c = save(w, o->state, depth + 1)) || (c = w_op(w, PK_OP_BUILD))) return c;
+        PK_TRY(save(w, o->state, depth + 1));
+        PK_TRY(w_op(w, PK_OP_BUILD));
     }
     return PK_OK;
 }
@@ -1045,11 +1050,11 @@ static pk_code save_dtype(wr *w, const pk_value *v, uint32_t depth) {
         args->u.seq.items[1] = f;
         args->u.seq.items[2] = t;
     }
-    pk_code c = save_reduce(w, g, args, v, depth);
-    if (c) return c;
+    PK_TRY(save_reduce(w, g, args, v, depth));
     if (w->reused) return PK_OK;
     if (dt->state) {
-        if ((c = save(w, dt->state, depth + 1)) || (c = w_op(w, PK_OP_BUILD))) return c;
+        PK_TRY(save(w, dt->state, depth + 1));
+        PK_TRY(w_op(w, PK_OP_BUILD));
     }
     return PK_OK;
 }
@@ -1158,7 +1163,6 @@ static pk_value *array_raw(wr *w, const pk_ndarray *a, size_t item, int *fortran
 
 static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     const pk_ndarray *a = v->u.arr;
-    pk_code c;
     if (!a->dtype || a->dtype->kind != PK_DTYPE)
         return pk_err_set(w->err, PK_EENCODE, -1, -1, "numpy array without a dtype");
     size_t item = a->dtype->u.dt->itemsize;
@@ -1196,7 +1200,7 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     if (!(zero->u.seq.items[0] = mk_int(w, 0)) || !args->u.seq.items[0]) return w->err->code;
     args->u.seq.items[1] = zero;
     args->u.seq.items[2] = b;
-    if ((c = save_reduce(w, g, args, v, depth))) return c;
+    PK_TRY(save_reduce(w, g, args, v, depth));
     if (w->reused) return PK_OK;
     int fortran = 0;
     pk_value *raw = array_raw(w, a, item, &fortran);
@@ -1208,7 +1212,7 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     state->u.seq.items[2] = a->dtype;
     state->u.seq.items[3] = isf;
     state->u.seq.items[4] = raw;
-    if ((c = save(w, state, depth + 1))) return c;
+    PK_TRY(save(w, state, depth + 1));
     return w_op(w, PK_OP_BUILD);
 }
 
