@@ -4,8 +4,6 @@
  */
 #include "pk_doc.h"
 
-#include "pk_buf.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,21 +62,4 @@ pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, co
     va_end(ap);
     g->reason = pk_arena_strndup(&doc->arena, msg, strlen(msg));
     return g->reason ? PK_OK : PK_ENOMEM;
-}
-
-pk_code pk_doc_unsafe_text(const pk_doc *doc, pk_buf *out, size_t max) {
-    size_t shown = 0, more = 0;
-    for (size_t i = 0; i < doc->nglobals; i++) {
-        const pk_global_ref *g = &doc->globals[i];
-        if (g->allowed) continue;
-        if (shown == max) {
-            more++;
-            continue;
-        }
-        pk_buf_printf(out, "%s%s.%s (%s)", shown ? ", " : "", g->module, g->name,
-                      g->reason ? g->reason : "not on the allowlist");
-        shown++;
-    }
-    if (more) pk_buf_printf(out, " and %zu more", more);
-    return out->failed;
 }

@@ -106,12 +106,8 @@ pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, co
 #endif
     ;
 
-/* Appends "module.name (why), ..." for up to `max` unsafe globals ("and N more" after them) to
- * out: "(not on the allowlist)" or the recorded reason. */
-struct pk_buf;
-pk_code pk_doc_unsafe_text(const pk_doc *doc, struct pk_buf *out, size_t max);
-
 /* Appends pk_info's JSON object for doc to out (pk_info.c). */
+struct pk_buf;
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out);
 
 #endif /* PK_DOC_H */
