@@ -152,15 +152,10 @@ static pk_code measure(walk *w, const pk_value *v, uint32_t depth, pk_expand *ou
         out->nodes = 1;
         out->bytes = sat_add(v->u.s.len, 2, w->limit);
         return PK_OK;
-    case PK_LIST:
-    case PK_TUPLE:
-    case PK_SET:
-    case PK_FROZENSET:
-    case PK_DICT:
-    case PK_OBJECT:
-    case PK_NDARRAY:
-        break;
     default:
+        /* containers are measured below; a numpy scalar counts as one node, also when it holds
+         * an object (what that object expands to is capped by the writers' output limits) */
+        if (pk_is_container(v) && v->kind != PK_NPSCALAR) break;
         out->nodes = 1;
         out->bytes = 1;
         return PK_OK;

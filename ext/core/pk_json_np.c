@@ -18,31 +18,6 @@ typedef struct json_ctx {
     unsigned flags; /* pk_json.h's PK_JSON_NAN */
 } json_ctx;
 
-static pk_code put_utf8(pk_buf *b, uint32_t c) {
-    uint8_t u[4];
-    size_t n;
-    if (c < 0x80) {
-        u[0] = (uint8_t)c;
-        n = 1;
-    } else if (c < 0x800) {
-        u[0] = (uint8_t)(0xC0 | (c >> 6));
-        u[1] = (uint8_t)(0x80 | (c & 0x3F));
-        n = 2;
-    } else if (c < 0x10000) {
-        u[0] = (uint8_t)(0xE0 | (c >> 12));
-        u[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        u[2] = (uint8_t)(0x80 | (c & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (uint8_t)(0xF0 | (c >> 18));
-        u[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
-        u[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        u[3] = (uint8_t)(0x80 | (c & 0x3F));
-        n = 4;
-    }
-    return pk_buf_append(b, u, n);
-}
-
 /* numpy str_ element: UTF-32 code points, trailing NULs stripped. */
 static pk_code write_unicode(pk_buf *out, const pk_dtype *dt, const uint8_t *p) {
     size_t n = dt->itemsize / 4;
@@ -57,7 +32,8 @@ static pk_code write_unicode(pk_buf *out, const pk_dtype *dt, const uint8_t *p) 
             pk_buf_free(&tmp);
             return PK_ENUMPY;
         }
-        put_utf8(&tmp, c);
+        uint8_t u[4];
+        pk_buf_append(&tmp, u, pk_utf8_put(u, c));
     }
     pk_code rc = tmp.failed;
     if (rc == PK_OK) rc = pk_json_string(out, tmp.data ? (const char *)tmp.data : "", tmp.len);

@@ -62,29 +62,6 @@ static int hex4(jr *r, uint32_t *out) {
     return 1;
 }
 
-static size_t put_utf8(char *d, uint32_t cp) {
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xC0 | (cp >> 6));
-        d[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xE0 | (cp >> 12));
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (cp >> 18));
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* String at r->pos (the opening quote). The decoded text is never longer than the source. */
 static pk_code parse_string(jr *r, pk_value **out) {
     size_t start = ++r->pos;
@@ -161,7 +138,7 @@ static pk_code parse_string(jr *r, pk_value **out) {
                     r->pos = save;
             }
             /* \uXXXX is 6 source bytes and at most 3 output bytes (4 for a 12-byte pair) */
-            k += put_utf8(d + k, cp);
+            k += pk_utf8_put((uint8_t *)d + k, cp);
             break;
         }
         default:

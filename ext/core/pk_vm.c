@@ -232,30 +232,6 @@ static pk_value *parse_decimal(pk_vm *vm, const uint8_t *s, size_t n) {
     return pk_new_long_le(vm->ar, b, nb);
 }
 
-/* Appends code point cp as (surrogate-permitting) UTF-8 to out; returns bytes written. */
-static size_t put_utf8(uint8_t *out, uint32_t cp) {
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static pk_code push_utf8(pk_vm *vm, const uint8_t *s, size_t n) {
     size_t bad = pk_utf8_check((const char *)s, n);
     if (bad != n) return FAIL(vm, PK_EVALUE, "invalid UTF-8 in string at byte %zu of %zu", bad, n);
@@ -292,12 +268,12 @@ static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
                 }
                 if (cp > 0x10FFFF)
                     return FAIL(vm, PK_EVALUE, "\\U%08x is not a Unicode code point", cp);
-                o += put_utf8(out + o, cp);
+                o += pk_utf8_put(out + o, cp);
                 i += 2 + digits;
                 continue;
             }
         }
-        o += put_utf8(out + o, s[i]); /* Latin-1 byte: at most 2 UTF-8 bytes */
+        o += pk_utf8_put(out + o, s[i]); /* Latin-1 byte: at most 2 UTF-8 bytes */
         i++;
     }
     out[o] = 0;
