@@ -21,6 +21,7 @@
 #   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)
 #   make format-check  fail when a C file does not follow .clang-format (make format applies it)
 #   make lint       cppcheck
+#   make check-layers  ext/core's includes follow the layer table of docs/architecture.md (in make test)
 #   make check-m32  every C file of ext/ compiles warning-free for 32-bit x86 (gcc -m32)
 #   make wasm       dist/wasm/: the WebAssembly module, its JS API and the page (docs/wasm.md);
 #                   make wasm-test compares it with the native build, make wasm-browser-test
@@ -28,7 +29,8 @@
 #   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
-# `make check-core`); ext/sql and ext/pickle_ext.c are the glue.
+# `make check-core`); ext/sql and ext/pickle_ext.c are the glue. The files of ext/core keep the
+# layer order of docs/architecture.md (checked by `make check-layers`).
 
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -58,7 +60,7 @@ SO        = $(DIST)/pickle_ext.so
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core \
+.PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core check-layers \
         format format-check lint help install uninstall dist test-packaging test-python-pkg \
         test-report test-node-pkg test-cluster pkdq bench-cluster check-m32
 
@@ -88,7 +90,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpkcore.a
 
 test:
 	$(MAKE) deps DEPS=test
-	$(MAKE) check-core unit sqltest doctest pytest test-python-pkg test-report
+	$(MAKE) check-core check-layers unit sqltest doctest pytest test-python-pkg test-report
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUNNER) $$t || fail=$$((fail + 1)); done; \
@@ -140,6 +142,11 @@ bench-cluster: $(SO) $(PKDQ)
 check-core:
 	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
 	  echo "error: the core must not include SQLite (files above)"; exit 1; fi
+
+# The layers of ext/core (docs/architecture.md, "Layer order of ext/core"): no include of a higher
+# layer, no include cycle, every file in a layer.
+check-layers:
+	$(PYTHON) scripts/check_layers.py
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_ENV   = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

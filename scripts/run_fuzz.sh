@@ -22,7 +22,7 @@
 # (.pkl for inputs that are pickles, .bin for inflate selector+payload and path texts). Triage
 # writes the matching .expected (the error message prefix the fixed decoder must give).
 # A target that does not build is a failure too (exit 2) unless FUZZ_ALLOW_MISSING=1, which
-# skips it with a warning (used while parallel work has not landed yet).
+# skips it with a warning.
 #
 # Environment: CLANG (default clang-14), PYTHON (default /usr/bin/python3), FUZZ_JOBS (parallel
 # fuzzing processes per target, default 1), FUZZ_OUT (default build/fuzz).
@@ -31,7 +31,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 TIME=${1:-60}
 [ $# -gt 0 ] && shift
-# Default: every tests/fuzz/fuzz_<name>.c (other owners add targets there, e.g. fuzz_tree.c).
+# Default: every tests/fuzz/fuzz_<name>.c (a new target is a new file there).
 TARGETS=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_||; s|\.c$||' | tr '\n' ' ')}
 CLANG=${CLANG:-clang-14}
 PYTHON=${PYTHON:-/usr/bin/python3}

@@ -14,6 +14,9 @@
  * the other forms. Compressed input is also tried as a raw pickle: when that decodes too,
  * doc->ambiguous is set.
  *
+ * pk_doc_decode and pk_doc_ambiguous are pk_decode.c; the rest of this header (the document,
+ * its globals and their verdict) is pk_doc.c.
+ *
  * Ownership: the doc owns its arena and any inflated buffer. With PK_DOC_COPY it copies the input
  * too; with PK_DOC_BORROW the caller's input must outlive the doc (values borrow bytes from it).
  */
@@ -22,6 +25,7 @@
 
 #include "pk.h"
 #include "pk_err.h"
+#include "pk_inflate.h"
 #include "pk_value.h"
 
 typedef struct pk_global_ref {
@@ -31,18 +35,6 @@ typedef struct pk_global_ref {
                            of it had arguments Python handles safely */
     const char *reason; /* why an allowlisted global is unsafe here (arena), else NULL */
 } pk_global_ref;
-
-typedef enum pk_compression {
-    PK_COMP_NONE,
-    PK_COMP_ZSTD,
-    PK_COMP_ZLIB,
-    PK_COMP_GZIP,
-    PK_COMP_BZ2,
-    PK_COMP_XZ,
-    PK_COMP_LZMA,
-    PK_COMP_LZ4,
-    PK_COMP_ZFILE /* joblib < 0.9.3 "ZF" + zlib */
-} pk_compression;
 
 typedef struct pk_doc {
     const pk_alloc *alloc;
@@ -114,15 +106,8 @@ pk_code pk_doc_mark_unsafe(pk_doc *doc, const char *module, const char *name, co
 #endif
     ;
 
-/* Appends "module.name (why), ..." for up to `max` unsafe globals ("and N more" after them) to
- * out: "(not on the allowlist)" or the recorded reason. */
-struct pk_buf;
-pk_code pk_doc_unsafe_text(const pk_doc *doc, struct pk_buf *out, size_t max);
-
-/* "none", "zstd", "zlib", ... */
-const char *pk_compression_name(pk_compression c);
-
 /* Appends pk_info's JSON object for doc to out (pk_info.c). */
+struct pk_buf;
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out);
 
 #endif /* PK_DOC_H */

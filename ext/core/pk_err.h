@@ -48,6 +48,15 @@ typedef enum pk_code {
         PK_CODE_COUNT
 } pk_code;
 
+/* Propagates an error: evaluates expr, a pk_code, and returns it from the calling function when
+ * it is not PK_OK. The core's one early-return macro: `PK_TRY(read_header(r)); PK_TRY(...);`
+ * reads as the steps it runs. Errors keep the message of whoever set it first (pk_err_set). */
+#define PK_TRY(expr)                                                                               \
+    do {                                                                                           \
+        pk_code pk_try_rc_ = (expr);                                                               \
+        if (pk_try_rc_ != PK_OK) return pk_try_rc_;                                                \
+    } while (0)
+
 #define PK_ERR_MSG_MAX 256
 
 typedef struct pk_err {
@@ -82,8 +91,5 @@ const char *pk_code_name(pk_code code);
 
 /* The label of a code: "truncated pickle" etc. */
 const char *pk_code_label(pk_code code);
-
-/* The pickle opcode's name ("BINUNICODE"), or NULL for a byte that is no opcode. */
-const char *pk_opcode_name(int op);
 
 #endif /* PK_ERR_H */

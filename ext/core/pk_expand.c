@@ -74,8 +74,7 @@ static int full(const walk *w, const pk_expand *m) {
 static pk_code add_child(walk *w, const pk_value *c, uint32_t depth, uint64_t extra,
                          pk_expand *acc) {
     pk_expand m;
-    pk_code rc = measure(w, c, depth + 1, &m);
-    if (rc) return rc;
+    PK_TRY(measure(w, c, depth + 1, &m));
     acc->nodes = sat_add(acc->nodes, m.nodes, w->limit);
     acc->bytes = sat_add(acc->bytes, sat_add(m.bytes, extra, w->limit), w->limit);
     return PK_OK;
@@ -85,8 +84,7 @@ static pk_code add_child(walk *w, const pk_value *c, uint32_t depth, uint64_t ex
  * object after its "py/object" member). */
 static pk_code add_seq(walk *w, const pk_value *s, uint32_t depth, int lead, pk_expand *acc) {
     for (size_t i = 0; i < s->u.seq.len; i++) {
-        pk_code rc = add_child(w, s->u.seq.items[i], depth, (i || lead) ? 1 : 0, acc);
-        if (rc) return rc;
+        PK_TRY(add_child(w, s->u.seq.items[i], depth, (i || lead) ? 1 : 0, acc));
         if (full(w, acc)) break;
     }
     return PK_OK;
@@ -96,8 +94,7 @@ static pk_code add_dict(walk *w, const pk_value *d, uint32_t depth, int lead, pk
     for (size_t i = 0; i < d->u.d.len; i++) {
         /* a key prints at least 2 quotes and a colon, entries a comma between them; the key's
          * own measure is not needed */
-        pk_code rc = add_child(w, d->u.d.vals[i], depth, (i || lead) ? 4 : 3, acc);
-        if (rc) return rc;
+        PK_TRY(add_child(w, d->u.d.vals[i], depth, (i || lead) ? 4 : 3, acc));
         if (full(w, acc)) break;
     }
     return PK_OK;
@@ -155,15 +152,10 @@ static pk_code measure(walk *w, const pk_value *v, uint32_t depth, pk_expand *ou
         out->nodes = 1;
         out->bytes = sat_add(v->u.s.len, 2, w->limit);
         return PK_OK;
-    case PK_LIST:
-    case PK_TUPLE:
-    case PK_SET:
-    case PK_FROZENSET:
-    case PK_DICT:
-    case PK_OBJECT:
-    case PK_NDARRAY:
-        break;
     default:
+        /* containers are measured below; a numpy scalar counts as one node, also when it holds
+         * an object (what that object expands to is capped by the writers' output limits) */
+        if (pk_is_container(v) && v->kind != PK_NPSCALAR) break;
         out->nodes = 1;
         out->bytes = 1;
         return PK_OK;
@@ -178,8 +170,7 @@ static pk_code measure(walk *w, const pk_value *v, uint32_t depth, pk_expand *ou
     w->tab[s].busy = 1;
     w->len++;
     pk_expand m = {1, 2};
-    pk_code rc = measure_children(w, v, depth, &m);
-    if (rc) return rc;
+    PK_TRY(measure_children(w, v, depth, &m));
     s = slot_of(w, v); /* the table may have grown */
     w->tab[s].m = m;
     w->tab[s].busy = 0;

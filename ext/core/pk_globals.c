@@ -147,22 +147,15 @@ static pk_code bad(pk_vm *vm, const char *what) {
     return pk_err_set(vm->err, PK_EVALUE, -1, -1, "%s", what);
 }
 
-/* Items of an iterable argument given as list/tuple/set/frozenset. */
-static int iterable(const pk_value *v) {
-    return v && (v->kind == PK_LIST || v->kind == PK_TUPLE || v->kind == PK_SET ||
-                 v->kind == PK_FROZENSET);
-}
-
 static pk_code make_set(pk_vm *vm, pk_kind kind, pk_value *args, pk_value **out) {
     pk_value *s = pk_new_seq(vm->ar, kind, 0);
     if (!s) return pk_err_nomem(vm->err, -1);
     if (args->u.seq.len > 1) return bad(vm, "set() takes at most 1 argument");
     if (args->u.seq.len == 1) {
         pk_value *it = args->u.seq.items[0];
-        if (!iterable(it)) return bad(vm, "set() argument must be a list, tuple or set");
+        if (!pk_is_seq(it)) return bad(vm, "set() argument must be a list, tuple or set");
         for (size_t i = 0; i < it->u.seq.len; i++) {
-            pk_code c = pk_seq_append(vm->ar, s, it->u.seq.items[i], vm->err);
-            if (c) return c;
+            PK_TRY(pk_seq_append(vm->ar, s, it->u.seq.items[i], vm->err));
         }
     }
     *out = s;
@@ -220,10 +213,9 @@ static pk_code make_dict(pk_vm *vm, pk_value *cls, pk_value *args, int is_defaul
         pk_value *src = args->u.seq.items[k];
         if (src->kind == PK_DICT) {
             for (size_t i = 0; i < src->u.d.len; i++) {
-                pk_code c = pk_dict_set(vm->ar, d, src->u.d.keys[i], src->u.d.vals[i], vm->err);
-                if (c) return c;
+                PK_TRY(pk_dict_set(vm->ar, d, src->u.d.keys[i], src->u.d.vals[i], vm->err));
             }
-        } else if (iterable(src)) {
+        } else if (pk_is_seq(src)) {
             for (size_t i = 0; i < src->u.seq.len; i++) {
                 pk_value *pair = src->u.seq.items[i];
                 if (!(pair->kind == PK_LIST || pair->kind == PK_TUPLE) || pair->u.seq.len != 2)
@@ -244,8 +236,7 @@ pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kw
                           pk_value **out) {
     interp how = interp_of(cls);
     int unsafe = 0;
-    pk_code vc = pk_verdict_check_call(vm, cls, args, 1, &unsafe);
-    if (vc) return vc;
+    PK_TRY(pk_verdict_check_call(vm, cls, args, 1, &unsafe));
     if (unsafe) how = I_NONE; /* judged unsafe: kept inert */
     if (!kwargs || kwargs->u.d.len == 0) {
         switch (how) {
@@ -268,8 +259,7 @@ pk_code pk_globals_newobj(pk_vm *vm, pk_value *cls, pk_value *args, pk_value *kw
 
 pk_code pk_globals_inst(pk_vm *vm, pk_value *cls, pk_value *args, pk_value **out) {
     int unsafe = 0;
-    pk_code vc = pk_verdict_check_call(vm, cls, args, 0, &unsafe);
-    if (vc) return vc;
+    PK_TRY(pk_verdict_check_call(vm, cls, args, 0, &unsafe));
     return inert(vm, cls, args, PK_HOW_INST, out);
 }
 
@@ -277,8 +267,7 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
     size_t n = args->u.seq.len;
     pk_value **a = args->u.seq.items;
     int unsafe = 0;
-    pk_code vc = pk_verdict_check_call(vm, callable, args, 0, &unsafe);
-    if (vc) return vc;
+    PK_TRY(pk_verdict_check_call(vm, callable, args, 0, &unsafe));
     if (unsafe) return inert(vm, callable, args, PK_HOW_REDUCE, out); /* judged unsafe */
     switch (interp_of(callable)) {
     case I_SET:
@@ -332,8 +321,7 @@ pk_code pk_globals_reduce(pk_vm *vm, pk_value *callable, pk_value *args, pk_valu
         /* copyreg._reconstructor(cls, base, state): object.__new__(cls) when base is object,
          * else base.__new__(cls, state) + base.__init__(obj, state). */
         if (n != 3) return bad(vm, "copyreg._reconstructor takes 3 arguments");
-        pk_code c = inert(vm, a[0], NULL, PK_HOW_INST, out);
-        if (c) return c;
+        PK_TRY(inert(vm, a[0], NULL, PK_HOW_INST, out));
         pk_value *base = a[1], *st = a[2];
         if (pk_global_is(base, "builtins", "object") || st->kind == PK_NONE) return PK_OK;
         if (pk_global_is(base, "builtins", "dict") && st->kind == PK_DICT) {
@@ -434,8 +422,7 @@ pk_code pk_globals_build(pk_vm *vm, pk_value **objp, pk_value *state) {
         /* only joblib's own unpickler reads the array (not plain pickle, nor nested streams) */
         if (vm->nesting == 0 && !vm->doc->plain_reading && pk_joblib_is_wrapper(obj)) {
             pk_value *arr = NULL;
-            pk_code c = pk_joblib_read_array(vm, obj, &arr);
-            if (c) return c;
+            PK_TRY(pk_joblib_read_array(vm, obj, &arr));
             *objp = arr;
         }
         return PK_OK;

@@ -55,6 +55,30 @@ pk_compression pk_detect_compression(const uint8_t *buf, size_t len) {
     return PK_COMP_NONE;
 }
 
+const char *pk_compression_name(pk_compression c) {
+    switch (c) {
+    case PK_COMP_NONE:
+        return "none";
+    case PK_COMP_ZSTD:
+        return "zstd";
+    case PK_COMP_ZLIB:
+        return "zlib";
+    case PK_COMP_GZIP:
+        return "gzip";
+    case PK_COMP_BZ2:
+        return "bz2";
+    case PK_COMP_XZ:
+        return "xz";
+    case PK_COMP_LZMA:
+        return "lzma";
+    case PK_COMP_LZ4:
+        return "lz4";
+    case PK_COMP_ZFILE:
+        return "zlib (joblib ZF)";
+    }
+    return "unknown";
+}
+
 /* ---- output buffer --------------------------------------------------------------------------- */
 
 typedef struct outbuf {
@@ -397,27 +421,10 @@ static pk_code run_zfile(outbuf *o, const uint8_t *buf, size_t len) {
     return PK_OK;
 }
 
+/* The container's name in messages: pk_compression_name's, but "joblib ZF" and "uncompressed". */
 static const char *container_name(pk_compression c) {
-    switch (c) {
-    case PK_COMP_ZSTD:
-        return "zstd";
-    case PK_COMP_ZLIB:
-        return "zlib";
-    case PK_COMP_GZIP:
-        return "gzip";
-    case PK_COMP_BZ2:
-        return "bz2";
-    case PK_COMP_XZ:
-        return "xz";
-    case PK_COMP_LZMA:
-        return "lzma";
-    case PK_COMP_LZ4:
-        return "lz4";
-    case PK_COMP_ZFILE:
-        return "joblib ZF";
-    default:
-        return "uncompressed";
-    }
+    if (c == PK_COMP_ZFILE) return "joblib ZF";
+    return c == PK_COMP_NONE ? "uncompressed" : pk_compression_name(c);
 }
 
 pk_code pk_inflate(const pk_alloc *alloc, pk_compression c, const uint8_t *buf, size_t len,

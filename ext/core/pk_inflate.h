@@ -10,7 +10,26 @@
 #ifndef PK_INFLATE_H
 #define PK_INFLATE_H
 
-#include "pk_doc.h"
+#include "pk.h"
+#include "pk_err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum pk_compression {
+    PK_COMP_NONE,
+    PK_COMP_ZSTD,
+    PK_COMP_ZLIB,
+    PK_COMP_GZIP,
+    PK_COMP_BZ2,
+    PK_COMP_XZ,
+    PK_COMP_LZMA,
+    PK_COMP_LZ4,
+    PK_COMP_ZFILE /* joblib < 0.9.3 "ZF" + zlib */
+} pk_compression;
+
+/* "none", "zstd", "zlib", ... (pickle_info's "compression"). */
+const char *pk_compression_name(pk_compression c);
 
 /* The container of buf: PK_COMP_NONE for a raw pickle (or anything unrecognised). A zstd
  * stream may start with a skippable frame (pk_zstd_magic). */

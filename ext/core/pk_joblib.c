@@ -97,8 +97,7 @@ static pk_code read_nested(pk_vm *vm, pk_value **out) {
         return jfail(vm, PK_ELIMIT, at, "object arrays nested more than %d deep",
                      PK_JOBLIB_MAX_NESTING);
     pk_value *val = NULL;
-    pk_code rc = pk_vm_run(vm->doc, &vm->r, vm->nesting + 1, &val);
-    if (rc != PK_OK) return rc;
+    PK_TRY(pk_vm_run(vm->doc, &vm->r, vm->nesting + 1, &val));
     if (!val || val->kind != PK_NDARRAY || !val->u.arr->complete)
         return jfail(vm, PK_EJOBLIB, at, "nested pickle of an object array holds no array");
     val->u.arr->form = PK_ARR_JOBLIB;
@@ -142,8 +141,7 @@ pk_code pk_joblib_read_array(pk_vm *vm, const pk_value *wrapper, pk_value **out)
         return jfail(vm, PK_EUNSUPPORTED, at,
                      "structured dtype with object fields (joblib would read a nested pickle)");
     if (dtype->u.dt->kind == 'O') {
-        pk_code rc = read_nested(vm, &arr);
-        if (rc != PK_OK) return rc;
+        PK_TRY(read_nested(vm, &arr));
     } else {
         int64_t dims[PK_MAX_DIMS];
         int ndim = (int)shape->u.seq.len;
@@ -157,8 +155,7 @@ pk_code pk_joblib_read_array(pk_vm *vm, const pk_value *wrapper, pk_value **out)
                 return jfail(vm, PK_ENUMPY, at, "array is too big");
         }
         if (align && align->kind != PK_NONE) {
-            pk_code rc = read_pad(vm);
-            if (rc != PK_OK) return rc;
+            PK_TRY(read_pad(vm));
         }
         size_t data_at = vm->r.pos, avail = pk_reader_available(&vm->r);
         if (avail < nbytes)

@@ -8,7 +8,7 @@
  *   - the stack of enclosing containers with the length of their paths. A container that is
  *     already on that stack is a cycle and is written {"py/ref": "<its path>"}; shared nodes that
  *     are not enclosing are written again wherever they occur.
- * numpy arrays and scalars are written by pk_np_write_json (pk_ndarray.c), which calls back into
+ * numpy arrays and scalars are written by pk_np_write_json (pk_json_np.c), which calls back into
  * this writer for the elements of object arrays (their py/ref paths are the array's own path).
  *
  * Numbers: ints exactly (PK_BIGINT by repeated division of 32-bit limbs by 10^9); floats as
@@ -371,22 +371,6 @@ typedef struct jw {
 
 static pk_code write_value(jw *w, const pk_value *v);
 
-static int is_container(const pk_value *v) {
-    switch (v->kind) {
-    case PK_LIST:
-    case PK_TUPLE:
-    case PK_SET:
-    case PK_FROZENSET:
-    case PK_DICT:
-    case PK_OBJECT:
-    case PK_NDARRAY:
-    case PK_NPSCALAR: /* object-dtype scalars hold a value */
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* Checks the output cap; returns the buffer's state otherwise. */
 static pk_code jw_check(jw *w) {
     if (w->out->failed) return w->out->failed;
@@ -409,7 +393,7 @@ typedef enum { STEP_INDEX, STEP_KEY } step_kind;
 
 static pk_code write_child(jw *w, const pk_value *c, step_kind sk, int64_t index, const char *key,
                            size_t key_len) {
-    if (!is_container(c)) return write_value(w, c);
+    if (!pk_is_container(c)) return write_value(w, c);
     size_t m = path_mark(w);
     if (sk == STEP_INDEX)
         pk_path_append_index(&w->path, index);
@@ -491,9 +475,8 @@ static pk_code write_entry(jw *w, const pk_value *k, const pk_value *val, int *f
 /* The entries of a dict, continuing an object whose '{' (and maybe members) is written. */
 static pk_code write_dict_entries(jw *w, const pk_value *d, int *first) {
     for (size_t i = 0; i < d->u.d.len; i++) {
-        pk_code rc = write_entry(w, d->u.d.keys[i], d->u.d.vals[i], first);
-        if (rc) return rc;
-        if ((rc = jw_check(w))) return rc;
+        PK_TRY(write_entry(w, d->u.d.keys[i], d->u.d.vals[i], first));
+        PK_TRY(jw_check(w));
     }
     return PK_OK;
 }
@@ -502,9 +485,8 @@ static pk_code write_seq(jw *w, const pk_value *v) {
     pk_buf_putc(w->out, '[');
     for (size_t i = 0; i < v->u.seq.len; i++) {
         if (i) pk_buf_putc(w->out, ',');
-        pk_code rc = write_child(w, v->u.seq.items[i], STEP_INDEX, (int64_t)i, NULL, 0);
-        if (rc) return rc;
-        if ((rc = jw_check(w))) return rc;
+        PK_TRY(write_child(w, v->u.seq.items[i], STEP_INDEX, (int64_t)i, NULL, 0));
+        PK_TRY(jw_check(w));
     }
     return pk_buf_putc(w->out, ']');
 }
@@ -551,15 +533,15 @@ static pk_code write_object(jw *w, const pk_value *v) {
     pk_buf_puts(w->out, "{\"py/object\":");
     first = 0;
     if (o->cls && o->cls->kind == PK_GLOBAL) {
-        if ((rc = write_global_name(w, o->cls))) return rc;
+        PK_TRY(write_global_name(w, o->cls));
     } else if (o->cls) {
-        if ((rc = write_child(w, o->cls, STEP_KEY, 0, "py/object", 9))) return rc;
+        PK_TRY(write_child(w, o->cls, STEP_KEY, 0, "py/object", 9));
     } else {
         pk_buf_puts(w->out, "null");
     }
     const pk_value *st = o->state;
     if (st && st->kind == PK_DICT) {
-        if ((rc = write_dict_entries(w, st, &first))) return rc;
+        PK_TRY(write_dict_entries(w, st, &first));
     } else if (state_is_pair(st)) {
         for (int i = 0; i < 2; i++)
             if (st->u.seq.items[i]->kind == PK_DICT &&
@@ -581,16 +563,15 @@ static pk_code write_object(jw *w, const pk_value *v) {
         pk_buf_puts(w->out, ",\"py/items\":[");
         for (size_t i = 0; i < o->items->u.seq.len; i++) {
             if (i) pk_buf_putc(w->out, ',');
-            if ((rc = write_child(w, o->items->u.seq.items[i], STEP_INDEX, (int64_t)i, NULL, 0)))
-                return rc;
-            if ((rc = jw_check(w))) return rc;
+            PK_TRY(write_child(w, o->items->u.seq.items[i], STEP_INDEX, (int64_t)i, NULL, 0));
+            PK_TRY(jw_check(w));
         }
         pk_buf_putc(w->out, ']');
     }
     if (o->dictitems && o->dictitems->kind == PK_DICT && o->dictitems->u.d.len > 0) {
         int dfirst = 1;
         pk_buf_puts(w->out, ",\"py/dictitems\":{");
-        if ((rc = write_dict_entries(w, o->dictitems, &dfirst))) return rc;
+        PK_TRY(write_dict_entries(w, o->dictitems, &dfirst));
         pk_buf_putc(w->out, '}');
     }
     return pk_buf_putc(w->out, '}');
@@ -691,8 +672,7 @@ static pk_code write_container(jw *w, const pk_value *v) {
 }
 
 static pk_code write_value(jw *w, const pk_value *v) {
-    pk_code rc = jw_check(w);
-    if (rc) return rc;
+    PK_TRY(jw_check(w));
     if (!v) return pk_buf_puts(w->out, "null");
     switch (v->kind) {
     case PK_NONE:

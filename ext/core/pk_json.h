@@ -61,4 +61,12 @@ pk_code pk_json_int(pk_buf *out, const pk_value *v);
 /* Appends base64 of data. */
 pk_code pk_base64(pk_buf *out, const uint8_t *data, size_t n);
 
+/* JSON text of a numpy array (nested lists following its shape; records as objects keyed by
+ * field name) or a numpy scalar, appended to out (pk_json_np.c). Object elements are written with
+ * `write_value`, the generic writer (pk_json.c), so that cycles and depth are tracked by it.
+ * flags: those of pk_json_write_flags (how non-finite floats are written). */
+typedef pk_code (*pk_json_value_fn)(void *ctx, const pk_value *v);
+pk_code pk_np_write_json(pk_buf *out, const pk_value *v, unsigned flags,
+                         pk_json_value_fn write_value, void *ctx);
+
 #endif /* PK_JSON_H */

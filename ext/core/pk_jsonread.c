@@ -62,29 +62,6 @@ static int hex4(jr *r, uint32_t *out) {
     return 1;
 }
 
-static size_t put_utf8(char *d, uint32_t cp) {
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xC0 | (cp >> 6));
-        d[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xE0 | (cp >> 12));
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (cp >> 18));
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* String at r->pos (the opening quote). The decoded text is never longer than the source. */
 static pk_code parse_string(jr *r, pk_value **out) {
     size_t start = ++r->pos;
@@ -161,7 +138,7 @@ static pk_code parse_string(jr *r, pk_value **out) {
                     r->pos = save;
             }
             /* \uXXXX is 6 source bytes and at most 3 output bytes (4 for a 12-byte pair) */
-            k += put_utf8(d + k, cp);
+            k += pk_utf8_put((uint8_t *)d + k, cp);
             break;
         }
         default:
@@ -287,9 +264,8 @@ static pk_code parse_array(jr *r, uint32_t depth, pk_value **out) {
     }
     for (;;) {
         pk_value *item;
-        pk_code c = parse_value(r, depth + 1, &item);
-        if (c) return c;
-        if ((c = pk_seq_append(r->ar, lst, item, r->err))) return c;
+        PK_TRY(parse_value(r, depth + 1, &item));
+        PK_TRY(pk_seq_append(r->ar, lst, item, r->err));
         skip_ws(r);
         if (r->pos < r->n && r->s[r->pos] == ',') {
             r->pos++;
@@ -318,13 +294,12 @@ static pk_code parse_object(jr *r, uint32_t depth, pk_value **out) {
         skip_ws(r);
         if (r->pos >= r->n || r->s[r->pos] != '"') return fail(r, "expected a string key");
         pk_value *key, *val;
-        pk_code c = parse_string(r, &key);
-        if (c) return c;
+        PK_TRY(parse_string(r, &key));
         skip_ws(r);
         if (r->pos >= r->n || r->s[r->pos] != ':') return fail(r, "expected ':'");
         r->pos++;
-        if ((c = parse_value(r, depth + 1, &val))) return c;
-        if ((c = pk_dict_set(r->ar, d, key, val, r->err))) return c;
+        PK_TRY(parse_value(r, depth + 1, &val));
+        PK_TRY(pk_dict_set(r->ar, d, key, val, r->err));
         skip_ws(r);
         if (r->pos < r->n && r->s[r->pos] == ',') {
             r->pos++;

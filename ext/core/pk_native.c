@@ -4,7 +4,6 @@
 #include "pk_native.h"
 
 #include "pk_vm.h"
-#include "pk_writer.h"
 
 #include <string.h>
 
@@ -30,8 +29,7 @@ static pk_code booster_root(pk_doc *doc, const char *mod, const char *name, cons
     pk_value *k = state ? pk_new_str(ar, key, strlen(key)) : NULL;
     pk_global_ref *g = k ? pk_arena_alloc(ar, sizeof *g) : NULL;
     if (!g) return pk_err_nomem(err, -1);
-    pk_code c = pk_dict_set(ar, state, k, val, err);
-    if (c) return c;
+    PK_TRY(pk_dict_set(ar, state, k, val, err));
     obj->u.o.state = state;
     memset(g, 0, sizeof *g); /* arena memory is not zeroed: no reason, nothing else set */
     g->module = cls->u.g.module;

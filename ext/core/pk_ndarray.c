@@ -19,8 +19,6 @@
  */
 #include "pk_ndarray.h"
 
-#include "pk_json.h"
-
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -80,7 +78,7 @@ static int int_of(const pk_value *v, int64_t *out) {
     return 0;
 }
 
-static int is_seq(const pk_value *v) {
+static int is_list_or_tuple(const pk_value *v) {
     return v && (v->kind == PK_TUPLE || v->kind == PK_LIST);
 }
 
@@ -339,7 +337,7 @@ static pk_code parse_subarray(pk_arena *ar, pk_value *self, const pk_value *sub,
     if (int_of(shp, &one)) {
         dt->sub_ndim = 1;
         dt->sub_shape[0] = one;
-    } else if (is_seq(shp)) {
+    } else if (is_list_or_tuple(shp)) {
         if (shp->u.seq.len > PK_MAX_DIMS)
             return np_fail(err, PK_ENUMPY, "dtype subarray has more than %d dimensions",
                            PK_MAX_DIMS);
@@ -552,15 +550,15 @@ const char *pk_dtype_scalar_name(const pk_dtype *dt) {
 
 /* ---- element access -------------------------------------------------------------------------- */
 
-static uint64_t load_uint(const uint8_t *p, size_t n, int big) {
+uint64_t pk_np_load_uint(const uint8_t *p, size_t n, int big) {
     uint64_t u = 0;
     for (size_t k = 0; k < n; k++)
         u |= (uint64_t)p[big ? n - 1 - k : k] << (8 * k);
     return u;
 }
 
-static int64_t load_int(const uint8_t *p, size_t n, int big) {
-    uint64_t u = load_uint(p, n, big);
+int64_t pk_np_load_int(const uint8_t *p, size_t n, int big) {
+    uint64_t u = pk_np_load_uint(p, n, big);
     if (n < 8 && ((u >> (8 * n - 1)) & 1)) u |= ~(uint64_t)0 << (8 * n);
     int64_t i;
     memcpy(&i, &u, sizeof i);
@@ -585,17 +583,16 @@ static double half_to_double(uint16_t h) {
     return sign ? -v : v;
 }
 
-/* A float of 2, 4 or 8 bytes (or the host's long double) as double; else PK_ETYPE. */
-static pk_code load_float(const uint8_t *p, size_t n, int big, double *out) {
+pk_code pk_np_load_float(const uint8_t *p, size_t n, int big, double *out) {
     if (n == 2) {
-        *out = half_to_double((uint16_t)load_uint(p, 2, big));
+        *out = half_to_double((uint16_t)pk_np_load_uint(p, 2, big));
     } else if (n == 4) {
-        uint32_t u = (uint32_t)load_uint(p, 4, big);
+        uint32_t u = (uint32_t)pk_np_load_uint(p, 4, big);
         float f;
         memcpy(&f, &u, sizeof f);
         *out = (double)f;
     } else if (n == 8) {
-        uint64_t u = load_uint(p, 8, big);
+        uint64_t u = pk_np_load_uint(p, 8, big);
         memcpy(out, &u, sizeof *out);
     } else if (n == sizeof(long double) && LDBL_MANT_DIG == 64 && (n == 16 || n == 12)) {
         /* numpy's longdouble on x86: the host's 80-bit extended type, rounded to double as
@@ -621,15 +618,15 @@ static pk_code elem_f64(const pk_dtype *dt, const uint8_t *p, double *out) {
     case 'i':
     case 'M':
     case 'm':
-        *out = (double)load_int(p, dt->itemsize, big);
+        *out = (double)pk_np_load_int(p, dt->itemsize, big);
         return PK_OK;
     case 'u':
-        *out = (double)load_uint(p, dt->itemsize, big);
+        *out = (double)pk_np_load_uint(p, dt->itemsize, big);
         return PK_OK;
     case 'f':
-        return load_float(p, dt->itemsize, big, out);
+        return pk_np_load_float(p, dt->itemsize, big, out);
     case 'c':
-        return load_float(p, dt->itemsize / 2, big, out);
+        return pk_np_load_float(p, dt->itemsize / 2, big, out);
     default:
         return PK_ETYPE;
     }
@@ -718,7 +715,7 @@ static pk_code parse_shape(pk_ndarray *a, const pk_value *shape, pk_err *err) {
     if (int_of(shape, &one)) {
         a->ndim = 1;
         a->shape[0] = one;
-    } else if (is_seq(shape)) {
+    } else if (is_list_or_tuple(shape)) {
         if (shape->u.seq.len > PK_MAX_DIMS)
             return np_fail(err, PK_ENUMPY, "array has %zu dimensions, at most %d are supported",
                            shape->u.seq.len, PK_MAX_DIMS);
@@ -843,7 +840,7 @@ pk_code pk_np_array_setstate(pk_arena *ar, pk_value *arr, pk_value *state, pk_er
         it++;
     }
     int64_t is_f;
-    if (!is_seq(it[0]) || it[0]->kind != PK_TUPLE)
+    if (!is_list_or_tuple(it[0]) || it[0]->kind != PK_TUPLE)
         return np_fail(err, PK_ENUMPY, "array shape is not a tuple");
     if (!int_of(it[2], &is_f)) return np_fail(err, PK_ENUMPY, "array Fortran flag is not a bool");
     const pk_dtype *dt = array_dtype(it[1], err);
@@ -916,7 +913,7 @@ pk_value *pk_np_frombuffer(pk_arena *ar, pk_value *args, pk_err *err) {
         return NULL;
     }
     if (axes) {
-        if (!is_seq(axes) || axes->u.seq.len != (size_t)a->ndim) {
+        if (!is_list_or_tuple(axes) || axes->u.seq.len != (size_t)a->ndim) {
             np_fail(err, PK_ENUMPY, "_frombuffer axis order does not match the shape");
             return NULL;
         }
@@ -1086,174 +1083,4 @@ pk_code pk_ndarray_index(pk_arena *ar, const pk_value *arr, int64_t i, pk_value 
     v->u.sc.object = NULL;
     *out = v;
     return PK_OK;
-}
-
-/* ---- JSON ------------------------------------------------------------------------------------ */
-
-typedef struct json_ctx {
-    pk_buf *out;
-    pk_json_value_fn write_value;
-    void *ctx;
-    unsigned flags; /* pk_json.h's PK_JSON_NAN */
-} json_ctx;
-
-static pk_code put_utf8(pk_buf *b, uint32_t c) {
-    uint8_t u[4];
-    size_t n;
-    if (c < 0x80) {
-        u[0] = (uint8_t)c;
-        n = 1;
-    } else if (c < 0x800) {
-        u[0] = (uint8_t)(0xC0 | (c >> 6));
-        u[1] = (uint8_t)(0x80 | (c & 0x3F));
-        n = 2;
-    } else if (c < 0x10000) {
-        u[0] = (uint8_t)(0xE0 | (c >> 12));
-        u[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        u[2] = (uint8_t)(0x80 | (c & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (uint8_t)(0xF0 | (c >> 18));
-        u[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
-        u[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        u[3] = (uint8_t)(0x80 | (c & 0x3F));
-        n = 4;
-    }
-    return pk_buf_append(b, u, n);
-}
-
-/* numpy str_ element: UTF-32 code points, trailing NULs stripped. */
-static pk_code write_unicode(pk_buf *out, const pk_dtype *dt, const uint8_t *p) {
-    size_t n = dt->itemsize / 4;
-    int big = dt->byteorder == '>';
-    while (n > 0 && load_uint(p + 4 * (n - 1), 4, big) == 0)
-        n--;
-    pk_buf tmp;
-    pk_buf_init(&tmp, out->alloc, 0);
-    for (size_t k = 0; k < n; k++) {
-        uint32_t c = (uint32_t)load_uint(p + 4 * k, 4, big);
-        if (c > 0x10FFFF) {
-            pk_buf_free(&tmp);
-            return PK_ENUMPY;
-        }
-        put_utf8(&tmp, c);
-    }
-    pk_code rc = tmp.failed;
-    if (rc == PK_OK) rc = pk_json_string(out, tmp.data ? (const char *)tmp.data : "", tmp.len);
-    pk_buf_free(&tmp);
-    return rc;
-}
-
-static pk_code write_bytes(pk_buf *out, const uint8_t *p, size_t n) {
-    pk_buf_puts(out, "{\"py/bytes\":\"");
-    pk_base64(out, p, n);
-    return pk_buf_puts(out, "\"}");
-}
-
-static pk_code write_elem(json_ctx *jc, const pk_dtype *dt, const uint8_t *p);
-
-/* A subarray field: nested lists of base elements in C order. */
-static pk_code write_sub(json_ctx *jc, const pk_dtype *base, const int64_t *shape, int ndim,
-                         const uint8_t *p) {
-    if (ndim == 0) return write_elem(jc, base, p);
-    size_t inner = base->itemsize;
-    for (int k = 1; k < ndim; k++)
-        inner *= (size_t)shape[k]; /* fits: checked in parse_subarray */
-    pk_buf_putc(jc->out, '[');
-    for (int64_t i = 0; i < shape[0]; i++) {
-        if (i) pk_buf_putc(jc->out, ',');
-        pk_code rc = write_sub(jc, base, shape + 1, ndim - 1, p + (size_t)i * inner);
-        if (rc != PK_OK) return rc;
-    }
-    return pk_buf_putc(jc->out, ']');
-}
-
-static pk_code write_elem(json_ctx *jc, const pk_dtype *dt, const uint8_t *p) {
-    pk_buf *out = jc->out;
-    int big = dt->byteorder == '>';
-    double d, im;
-    if (out->failed) return out->failed;
-    if (dt->sub_base) return write_sub(jc, dt->sub_base->u.dt, dt->sub_shape, dt->sub_ndim, p);
-    switch (dt->kind) {
-    case 'b':
-        return pk_buf_puts(out, p[0] ? "true" : "false");
-    case 'i':
-    case 'M':
-    case 'm':
-        return pk_buf_printf(out, "%" PRId64, load_int(p, dt->itemsize, big));
-    case 'u':
-        return pk_buf_printf(out, "%" PRIu64, load_uint(p, dt->itemsize, big));
-    case 'f':
-        if (load_float(p, dt->itemsize, big, &d) != PK_OK) return PK_EUNSUPPORTED;
-        return pk_json_double_flags(out, d, jc->flags);
-    case 'c':
-        if (load_float(p, dt->itemsize / 2, big, &d) != PK_OK ||
-            load_float(p + dt->itemsize / 2, dt->itemsize / 2, big, &im) != PK_OK)
-            return PK_EUNSUPPORTED;
-        pk_buf_puts(out, "{\"py/complex\":[");
-        pk_json_double_flags(out, d, jc->flags);
-        pk_buf_putc(out, ',');
-        pk_json_double_flags(out, im, jc->flags);
-        return pk_buf_puts(out, "]}");
-    case 'S': {
-        size_t n = dt->itemsize;
-        while (n > 0 && p[n - 1] == 0)
-            n--;
-        return write_bytes(out, p, n);
-    }
-    case 'U':
-        return write_unicode(out, dt, p);
-    case 'V':
-        if (!dt->nfields) return write_bytes(out, p, dt->itemsize); /* unstructured void */
-        pk_buf_putc(out, '{');
-        for (size_t k = 0; k < dt->nfields; k++) {
-            const pk_dtfield *f = &dt->fields[k];
-            if (k) pk_buf_putc(out, ',');
-            pk_json_string(out, f->name, strlen(f->name));
-            pk_buf_putc(out, ':');
-            pk_code rc = write_elem(jc, f->dtype->u.dt, p + f->offset);
-            if (rc != PK_OK) return rc;
-        }
-        return pk_buf_putc(out, '}');
-    default:
-        return PK_EUNSUPPORTED;
-    }
-}
-
-static pk_code write_dims(json_ctx *jc, const pk_ndarray *a, int dim, int64_t off) {
-    const pk_dtype *dt = a->dtype->u.dt;
-    if (jc->out->failed) return jc->out->failed;
-    if (dim == a->ndim) {
-        if (dt->kind == 'O') {
-            const pk_value *o = a->objects[a->obj_base + (size_t)off];
-            return o ? jc->write_value(jc->ctx, o) : pk_buf_puts(jc->out, "null");
-        }
-        return write_elem(jc, dt, a->data + off);
-    }
-    pk_buf_putc(jc->out, '[');
-    for (int64_t i = 0; i < a->shape[dim]; i++) {
-        if (i) pk_buf_putc(jc->out, ',');
-        pk_code rc = write_dims(jc, a, dim + 1, off + i * a->strides[dim]);
-        if (rc != PK_OK) return rc;
-    }
-    return pk_buf_putc(jc->out, ']');
-}
-
-pk_code pk_np_write_json(pk_buf *out, const pk_value *v, unsigned flags,
-                         pk_json_value_fn write_value, void *ctx) {
-    json_ctx jc = {out, write_value, ctx, flags};
-    pk_code rc;
-    if (v->kind == PK_NPSCALAR) {
-        if (v->u.sc.object) return write_value(ctx, v->u.sc.object);
-        if (!v->u.sc.dtype || !v->u.sc.data) return PK_ETYPE;
-        rc = write_elem(&jc, v->u.sc.dtype->u.dt, v->u.sc.data);
-    } else if (v->kind == PK_NDARRAY) {
-        const pk_ndarray *a = v->u.arr;
-        if (!a->dtype) return pk_buf_puts(out, "[]");
-        rc = write_dims(&jc, a, 0, 0);
-    } else {
-        return PK_ETYPE;
-    }
-    if (rc == PK_OK && out->failed) rc = out->failed;
-    return rc;
 }

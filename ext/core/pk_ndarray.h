@@ -24,60 +24,6 @@
 #include "pk_buf.h"
 #include "pk_value.h"
 
-typedef struct pk_dtfield {
-    const char *name; /* NUL-terminated */
-    pk_value *dtype;  /* PK_DTYPE       */
-    size_t offset;
-    pk_value *title; /* or NULL */
-} pk_dtfield;
-
-struct pk_dtype {
-    char kind;      /* 'b','i','u','f','c','S','U','V','O','M','m'; 0 before known        */
-    char byteorder; /* '<', '>', '|' (after setstate; '=' is resolved to '<' on LE hosts) */
-    size_t itemsize;
-    const char *typestr;   /* the first constructor argument as text ("f8"), or NULL   */
-    pk_value *type_global; /* when the first argument was a type object (numpy.record) */
-    size_t nfields;        /* structured dtypes: fields in `names` order               */
-    pk_dtfield *fields;
-    pk_value *sub_base; /* subarray dtype: base dtype (PK_DTYPE) and shape (sub_shape)  */
-    int sub_ndim;
-    char unit[16]; /* datetime64/timedelta64 unit ("ns", "D", "generic"), else "" */
-    int64_t unit_num;
-    int32_t flags;
-    int64_t alignment;
-    pk_value *args;  /* constructor argument tuple, kept for re-encoding */
-    pk_value *state; /* BUILD state, kept for re-encoding (or NULL)      */
-    int nest;        /* nesting depth of fields/subarrays: 1 for a leaf dtype (capped) */
-    int64_t sub_shape[PK_MAX_DIMS]; /* last: only [0, sub_ndim) is ever written or read   */
-};
-
-typedef enum pk_arrform {
-    PK_ARR_RECONSTRUCT, /* _reconstruct + BUILD (protocols 0-4)       */
-    PK_ARR_FROMBUFFER,  /* protocol 5 _frombuffer                     */
-    PK_ARR_JOBLIB,      /* joblib NumpyArrayWrapper + raw bytes        */
-    PK_ARR_VIEW         /* made by indexing another array (path)       */
-} pk_arrform;
-
-struct pk_ndarray {
-    pk_value *dtype;     /* PK_DTYPE */
-    int ndim;            /* shape and strides (at the end) hold ndim entries       */
-    const uint8_t *data; /* non-object dtypes */
-    size_t nbytes;
-    pk_value **objects; /* object dtype: flat C-order elements */
-    size_t nobjects;
-    size_t obj_base; /* object views: index of the first element in `objects` */
-    int fortran;     /* data was written in Fortran order                      */
-    int complete;    /* 0 between _reconstruct and its BUILD                   */
-    pk_arrform form;
-    pk_value *subclass;    /* the ndarray type global given to _reconstruct, or NULL */
-    pk_value *reduce_args; /* kept for re-encoding                               */
-    pk_value *state;       /* BUILD state kept for re-encoding                  */
-    /* last, so that a new array zero-fills only the fields above: entries [0, ndim) are
-     * always written before they are read, the rest never are */
-    int64_t shape[PK_MAX_DIMS];
-    int64_t strides[PK_MAX_DIMS];
-};
-
 /* ---- construction (called by the unpickler) ------------------------------------------------ */
 
 /* placeholder: the caller's slot for the int8 dtype all incomplete arrays share (made on first
@@ -106,26 +52,13 @@ size_t pk_ndarray_size(const pk_ndarray *a);
  * of range, PK_ETYPE for a 0-d array. */
 pk_code pk_ndarray_index(pk_arena *ar, const pk_value *arr, int64_t i, pk_value **out, pk_err *err);
 
-/* Element `flat` (C order) as a double; bool/int/uint/float/(complex: real part)/datetime.
- * PK_ETYPE for strings, records, objects. */
-pk_code pk_ndarray_get_f64(const pk_ndarray *a, size_t flat, double *out);
-
 /* Copies every element, C order, as doubles into out[0..n); n must equal pk_ndarray_size. */
 pk_code pk_ndarray_to_f64(const pk_ndarray *a, double *out, size_t n);
 
-/* The numeric value of a numpy scalar (PK_NPSCALAR) as double / int64. */
-pk_code pk_npscalar_f64(const pk_value *sc, double *out);
-
-/* numpy's type name of a dtype's scalar: "float64", "int32", "str_", "bytes_", "void",
- * "datetime64", ... (for pk_type_name of scalars: "numpy.float64"). */
-const char *pk_dtype_scalar_name(const pk_dtype *dt);
-
-/* JSON text of an array (nested lists following its shape; records as objects keyed by field
- * name) or a numpy scalar, appended to out. Object elements are written with `write_value`,
- * the generic writer (pk_json.c), so that cycles and depth are tracked by it. flags: those of
- * pk_json_write_flags (how non-finite floats are written). */
-typedef pk_code (*pk_json_value_fn)(void *ctx, const pk_value *v);
-pk_code pk_np_write_json(pk_buf *out, const pk_value *v, unsigned flags,
-                         pk_json_value_fn write_value, void *ctx);
+/* An element's bytes p[0..n) as an unsigned / two's complement integer (n <= 8), or a float of
+ * 2, 4 or 8 bytes (or the host's long double; else PK_ETYPE) as double; big: big-endian. */
+uint64_t pk_np_load_uint(const uint8_t *p, size_t n, int big);
+int64_t pk_np_load_int(const uint8_t *p, size_t n, int big);
+pk_code pk_np_load_float(const uint8_t *p, size_t n, int big, double *out);
 
 #endif /* PK_NDARRAY_H */

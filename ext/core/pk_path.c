@@ -214,8 +214,7 @@ static pk_code next_step(const char *path, size_t len, size_t *i, step *st, pk_e
             st->nlen = j - s;
             j++;
         } else {
-            pk_code rc = parse_int(path, len, &j, &st->index, err);
-            if (rc) return rc;
+            PK_TRY(parse_int(path, len, &j, &st->index, err));
             st->is_index = 1;
         }
         if (j >= len || path[j] != ']') return bad_path(err, path, len, j, "expected ']'");
@@ -238,22 +237,19 @@ pk_code pk_path_eval(pk_arena *ar, pk_value *root, const char *path, size_t path
     /* syntax first, so a bad path is a syntax error whatever the data */
     for (size_t j = 1; j < path_len;) {
         step st;
-        pk_code rc = next_step(path, path_len, &j, &st, err);
-        if (rc) return rc;
+        PK_TRY(next_step(path, path_len, &j, &st, err));
     }
     pk_value *v = root;
     size_t i = 1;
     char namebuf[NAME_INLINE] = {0};
     while (i < path_len) {
         step st;
-        pk_code rc = next_step(path, path_len, &i, &st, err);
-        if (rc) return rc;
+        PK_TRY(next_step(path, path_len, &i, &st, err));
         if (st.is_index) {
             pk_value *next;
             int typeok;
             size_t count;
-            rc = lookup_index(ar, v, st.index, &next, &typeok, &count, err);
-            if (rc) return rc;
+            PK_TRY(lookup_index(ar, v, st.index, &next, &typeok, &count, err));
             char what[200], tn[96];
             pk_type_name(v, tn, sizeof tn);
             if (!typeok) {
@@ -339,8 +335,7 @@ pk_code pk_path_last_step(const char *path, size_t path_len, size_t *parent_len,
     memset(&st, 0, sizeof st);
     while (i < path_len) {
         last = i;
-        pk_code rc = next_step(path, path_len, &i, &st, err);
-        if (rc) return rc;
+        PK_TRY(next_step(path, path_len, &i, &st, err));
     }
     if (last == 0) return PK_OK; /* just "$" */
     *parent_len = last;

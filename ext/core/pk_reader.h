@@ -18,6 +18,7 @@
 #define PK_READER_H
 
 #include "pk_err.h"
+#include "pk_opcodes.h"
 
 #include <stddef.h>
 #include <stdint.h>

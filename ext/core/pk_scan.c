@@ -33,8 +33,8 @@
  */
 #include "pk_scan.h"
 
+#include "pk_opcodes.h"
 #include "pk_vm.h"
-#include "pk_writer.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -323,140 +323,139 @@ static int step(scan *sc, uint8_t op) {
     uint64_t key;
     int r;
     switch (op) {
-    case 'I':
-    case 'L':
-    case 'F':
+    case PK_OP_INT:
+    case PK_OP_LONG:
+    case PK_OP_FLOAT:
         /* int()/float() of the text: assumed to succeed */
         if ((r = line(sc, &p, &len))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'J':
+    case PK_OP_BININT:
         if ((r = take(sc, 4, &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'K':
+    case PK_OP_BININT1:
         if ((r = take(sc, 1, &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'M':
+    case PK_OP_BININT2:
         if ((r = take(sc, 2, &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'G':
+    case PK_OP_BINFLOAT:
         if ((r = take(sc, 8, &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 0x8a:
+    case PK_OP_LONG1:
         if ((r = take(sc, 1, &p))) return r;
         if ((r = take(sc, p[0], &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 0x8b:
+    case PK_OP_LONG4:
         if ((r = take(sc, 4, &p))) return r;
         len = (size_t)le(p, 4);
         if (len & 0x80000000u) return STOP; /* negative byte count */
         if ((r = take(sc, len, &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'S': {
+    case PK_OP_STRING: {
         if ((r = line(sc, &p, &len))) return r;
         if (len < 2 || (p[0] != '\'' && p[0] != '"') || p[len - 1] != p[0]) return STOP;
         if (memchr(p + 1, '\\', len - 2)) return push(sc, V_STRX, NULL, 0);
         return push_py2(sc, p + 1, len - 2);
     }
-    case 'T':
+    case PK_OP_BINSTRING:
         if ((r = take(sc, 4, &p))) return r;
         len = (size_t)le(p, 4);
         if ((r = take(sc, len, &p))) return r;
         return push_py2(sc, p, len);
-    case 'U':
+    case PK_OP_SHORT_BINSTRING:
         if ((r = take(sc, 1, &p))) return r;
         len = p[0];
         if ((r = take(sc, len, &p))) return r;
         return push_py2(sc, p, len);
-    case 'B':
+    case PK_OP_BINBYTES:
         if ((r = take(sc, 4, &p))) return r;
         if ((r = take(sc, (size_t)le(p, 4), &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'C':
+    case PK_OP_SHORT_BINBYTES:
         if ((r = take(sc, 1, &p))) return r;
         if ((r = take(sc, p[0], &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 0x8e:
-    case 0x96:
+    case PK_OP_BINBYTES8:
+    case PK_OP_BYTEARRAY8:
         if ((r = take(sc, 8, &p))) return r;
         key = le(p, 8);
         if (key > sc->n - sc->pos) return STOP;
         if ((r = take(sc, (size_t)key, &p))) return r;
         return push(sc, V_NOSTR, NULL, 0);
-    case 'V':
+    case PK_OP_UNICODE:
         if ((r = line(sc, &p, &len))) return r;
         if (memchr(p, '\\', len) || !ascii(p, len)) return push(sc, V_STRX, NULL, 0);
         return push(sc, V_STR, p, len);
-    case 0x8c:
+    case PK_OP_SHORT_BINUNICODE:
         if ((r = take(sc, 1, &p))) return r;
         len = p[0];
         if ((r = take(sc, len, &p))) return r;
         return push_utf8(sc, p, len);
-    case 'X':
+    case PK_OP_BINUNICODE:
         if ((r = take(sc, 4, &p))) return r;
         len = (size_t)le(p, 4);
         if ((r = take(sc, len, &p))) return r;
         return push_utf8(sc, p, len);
-    case 0x8d:
+    case PK_OP_BINUNICODE8:
         if ((r = take(sc, 8, &p))) return r;
         key = le(p, 8);
         if (key > sc->n - sc->pos) return STOP;
         if ((r = take(sc, (size_t)key, &p))) return r;
         return push_utf8(sc, p, (size_t)key);
-    case 0x97:
-        return STOP; /* NEXT_BUFFER: pickle.loads has no buffers */
-    case 'P':
-        return STOP; /* PERSID: no persistent_load */
-    case 'Q':
-        return STOP; /* BINPERSID */
-    case 0x98:
-        return need(sc, 1); /* READONLY_BUFFER */
-    case 'N':
-    case 0x88:
-    case 0x89:
-    case ']':
-    case ')':
-    case '}':
-    case 0x8f:
+    case PK_OP_NEXT_BUFFER:
+        return STOP; /* pickle.loads has no buffers */
+    case PK_OP_PERSID:
+    case PK_OP_BINPERSID:
+        return STOP; /* no persistent_load */
+    case PK_OP_READONLY_BUFFER:
+        return need(sc, 1);
+    case PK_OP_NONE:
+    case PK_OP_NEWTRUE:
+    case PK_OP_NEWFALSE:
+    case PK_OP_EMPTY_LIST:
+    case PK_OP_EMPTY_TUPLE:
+    case PK_OP_EMPTY_DICT:
+    case PK_OP_EMPTY_SET:
         return push(sc, V_NOSTR, NULL, 0);
-    case 'a':
+    case PK_OP_APPEND:
         /* the list below the item must lie above the fence */
         if (sc->sp < 2 || sc->sp - 1 <= sc->fence) return STOP;
         sc->sp--;
         return GO;
-    case 'e':
-    case 'u':
-    case 0x90:
+    case PK_OP_APPENDS:
+    case PK_OP_SETITEMS:
+    case PK_OP_ADDITEMS:
         if ((r = pop_mark(sc, &start))) return r;
         if (start == 0 || start <= sc->fence) return STOP;
-        if (op == 'u' && (sc->sp - start) % 2) return STOP; /* odd number of items */
+        if (op == PK_OP_SETITEMS && (sc->sp - start) % 2) return STOP; /* odd number of items */
         sc->sp = start;
         return GO;
-    case 'l':
-    case 't':
-    case 'd':
-    case 0x91:
+    case PK_OP_LIST:
+    case PK_OP_TUPLE:
+    case PK_OP_DICT:
+    case PK_OP_FROZENSET:
         if ((r = pop_mark(sc, &start))) return r;
-        if (op == 'd' && (sc->sp - start) % 2) return STOP;
+        if (op == PK_OP_DICT && (sc->sp - start) % 2) return STOP;
         return collapse(sc, start, V_NOSTR);
-    case 0x85:
-    case 0x86:
-    case 0x87:
-        if (need(sc, (size_t)(op - 0x84))) return STOP;
-        return collapse(sc, sc->sp - (size_t)(op - 0x84), V_NOSTR);
-    case 's':
+    case PK_OP_TUPLE1:
+    case PK_OP_TUPLE2:
+    case PK_OP_TUPLE3:
+        if (need(sc, (size_t)(op - PK_OP_TUPLE1 + 1))) return STOP;
+        return collapse(sc, sc->sp - (size_t)(op - PK_OP_TUPLE1 + 1), V_NOSTR);
+    case PK_OP_SETITEM:
         if (sc->sp < 3 || sc->sp - 2 <= sc->fence) return STOP;
         sc->sp -= 2;
         return GO;
-    case '0':
+    case PK_OP_POP:
         if (sc->nmarks > 0 && sc->marks[sc->nmarks - 1] == sc->sp) return pop_mark(sc, &start);
         if (need(sc, 1)) return STOP;
         sc->sp--;
         return GO;
-    case '2':
+    case PK_OP_DUP:
         if (need(sc, 1)) return STOP;
         return push(sc, sc->stack[sc->sp - 1].kind, sc->stack[sc->sp - 1].p,
                     sc->stack[sc->sp - 1].len);
-    case '(':
+    case PK_OP_MARK:
         r = grow(sc, (void **)&sc->marks, &sc->mcap, sizeof *sc->marks, sc->nmarks + 1,
                  sc->doc->limits.max_marks);
         if (r == STOP) return too_big(sc, "stack marks");
@@ -464,36 +463,36 @@ static int step(scan *sc, uint8_t op) {
         sc->marks[sc->nmarks++] = sc->sp;
         sc->fence = sc->sp;
         return GO;
-    case '1':
+    case PK_OP_POP_MARK:
         if ((r = pop_mark(sc, &start))) return r;
         sc->sp = start;
         return GO;
-    case 'g':
+    case PK_OP_GET:
         if ((r = line(sc, &p, &len))) return r;
         if (!text_key(p, len, &key)) return STOP;
         return memo_get(sc, key);
-    case 'h':
+    case PK_OP_BINGET:
         if ((r = take(sc, 1, &p))) return r;
         return memo_get(sc, p[0]);
-    case 'j':
+    case PK_OP_LONG_BINGET:
         if ((r = take(sc, 4, &p))) return r;
         return memo_get(sc, le(p, 4));
-    case 'p':
+    case PK_OP_PUT:
         if ((r = line(sc, &p, &len))) return r;
         if (!text_key(p, len, &key)) key = UINT64_MAX - sc->pos; /* unusual text: a fresh key */
         return memo_put(sc, key);
-    case 'q':
+    case PK_OP_BINPUT:
         if ((r = take(sc, 1, &p))) return r;
         return memo_put(sc, p[0]);
-    case 'r':
+    case PK_OP_LONG_BINPUT:
         if ((r = take(sc, 4, &p))) return r;
         return memo_put(sc, le(p, 4));
-    case 0x94:
+    case PK_OP_MEMOIZE:
         return memo_put(sc, sc->memo_len);
-    case 0x82:
-    case 0x83:
-    case 0x84: {
-        size_t k = op == 0x82 ? 1 : op == 0x83 ? 2 : 4;
+    case PK_OP_EXT1:
+    case PK_OP_EXT2:
+    case PK_OP_EXT4: {
+        size_t k = op == PK_OP_EXT1 ? 1 : op == PK_OP_EXT2 ? 2 : 4;
         if ((r = take(sc, k, &p))) return r;
         if (le(p, (int)k) == 0 || (k == 4 && (p[3] & 0x80))) return STOP; /* code <= 0 */
         if (sc->op_pos >= sc->threshold &&
@@ -504,44 +503,44 @@ static int step(scan *sc, uint8_t op) {
             return FAIL;
         return push(sc, V_OTHER, NULL, 0);
     }
-    case 'c': {
+    case PK_OP_GLOBAL: {
         int kind;
         if ((r = global_text(sc, &kind))) return r;
         return push(sc, kind, NULL, 0);
     }
-    case 0x93:
+    case PK_OP_STACK_GLOBAL:
         return stack_global(sc);
-    case 'R':
-    case 0x81:
+    case PK_OP_REDUCE:
+    case PK_OP_NEWOBJ:
         if (need(sc, 2)) return STOP;
         return collapse(sc, sc->sp - 2, result_of(sc->stack[sc->sp - 2].kind));
-    case 0x92:
+    case PK_OP_NEWOBJ_EX:
         if (need(sc, 3)) return STOP;
         return collapse(sc, sc->sp - 3, result_of(sc->stack[sc->sp - 3].kind));
-    case 'b':
+    case PK_OP_BUILD:
         if (need(sc, 2)) return STOP;
         sc->sp--;
         return GO;
-    case 'i': { /* the MARK is looked up before the names are read */
+    case PK_OP_INST: { /* the MARK is looked up before the names are read */
         int kind;
         if ((r = pop_mark(sc, &start))) return r;
         if ((r = global_text(sc, &kind))) return r;
         return collapse(sc, start, result_of(kind));
     }
-    case 'o':
+    case PK_OP_OBJ:
         if ((r = pop_mark(sc, &start))) return r;
         if (sc->sp - start < 1) return STOP;
         return collapse(sc, start, result_of(sc->stack[start].kind));
-    case 0x80:
+    case PK_OP_PROTO:
         if ((r = take(sc, 1, &p))) return r;
         if (p[0] > 5) return STOP;
         sc->proto = p[0];
         return GO;
-    case 0x95:
+    case PK_OP_FRAME:
         if ((r = take(sc, 8, &p))) return r;
         if (le(p, 8) > sc->n - sc->pos) return STOP; /* the frame must be there */
         return GO;
-    case '.':
+    case PK_OP_STOP:
         return STOP;
     default:
         return STOP;

@@ -94,8 +94,7 @@ static pk_code read_count(ur *r, size_t unit, size_t *out) {
     if (r->pos >= r->n) return fail(r, "truncated length");
     uint8_t t = r->s[r->pos++];
     int64_t v;
-    pk_code c = read_int(r, t, &v);
-    if (c) return c;
+    PK_TRY(read_int(r, t, &v));
     if (v < 0) return fail(r, "negative length");
     size_t room = (r->n - r->pos) / (unit ? unit : 1);
     if ((uint64_t)v > room) return fail(r, "length larger than the input");
@@ -105,8 +104,7 @@ static pk_code read_count(ur *r, size_t unit, size_t *out) {
 
 static pk_code read_str(ur *r, pk_value **out) {
     size_t len;
-    pk_code c = read_count(r, 1, &len);
-    if (c) return c;
+    PK_TRY(read_count(r, 1, &len));
     *out = pk_new_str(r->ar, (const char *)r->s + r->pos, len);
     if (!*out) return nomem(r);
     r->pos += len;
@@ -135,8 +133,7 @@ static pk_code read_scalar(ur *r, uint8_t t, pk_value **out) {
     case 'l':
     case 'L': {
         int64_t v;
-        pk_code c = read_int(r, t, &v);
-        if (c) return c;
+        PK_TRY(read_int(r, t, &v));
         *out = pk_new_int(r->ar, v);
         break;
     }
@@ -190,8 +187,7 @@ static pk_code read_header(ur *r, uint8_t *type, int *counted, size_t *count, si
         r->pos++;
         size_t w = *type ? fixed_width(*type) : 0;
         if (!w) w = 1;
-        pk_code c = read_count(r, w + per_item, count);
-        if (c) return c;
+        PK_TRY(read_count(r, w + per_item, count));
         *counted = 1;
     }
     return PK_OK;
@@ -201,8 +197,7 @@ static pk_code read_array(ur *r, uint32_t depth, pk_value **out) {
     uint8_t type;
     int counted;
     size_t count;
-    pk_code c = read_header(r, &type, &counted, &count, 0);
-    if (c) return c;
+    PK_TRY(read_header(r, &type, &counted, &count, 0));
     pk_value *list = pk_new_seq(r->ar, PK_LIST, counted ? count : 0);
     if (!list) return nomem(r);
     for (size_t i = 0;; i++) {
@@ -220,10 +215,8 @@ static pk_code read_array(ur *r, uint32_t depth, pk_value **out) {
             }
         }
         pk_value *item;
-        c = read_value(r, t, depth + 1, &item);
-        if (c) return c;
-        c = pk_seq_append(r->ar, list, item, r->err);
-        if (c) return c;
+        PK_TRY(read_value(r, t, depth + 1, &item));
+        PK_TRY(pk_seq_append(r->ar, list, item, r->err));
     }
     *out = list;
     return PK_OK;
@@ -234,8 +227,7 @@ static pk_code read_object(ur *r, uint32_t depth, pk_value **out) {
     int counted;
     size_t count;
     /* a key takes at least a length marker and one length byte */
-    pk_code c = read_header(r, &type, &counted, &count, 2);
-    if (c) return c;
+    PK_TRY(read_header(r, &type, &counted, &count, 2));
     pk_value *dict = pk_new_dict(r->ar, counted ? count : 0);
     if (!dict) return nomem(r);
     for (size_t i = 0;; i++) {
@@ -251,14 +243,11 @@ static pk_code read_object(ur *r, uint32_t depth, pk_value **out) {
             continue;
         }
         pk_value *key, *val;
-        c = read_str(r, &key);
-        if (c) return c;
+        PK_TRY(read_str(r, &key));
         if (r->pos >= r->n) return fail(r, "truncated object value");
         uint8_t t = type ? type : r->s[r->pos++];
-        c = read_value(r, t, depth + 1, &val);
-        if (c) return c;
-        c = pk_dict_set(r->ar, dict, key, val, r->err);
-        if (c) return c;
+        PK_TRY(read_value(r, t, depth + 1, &val));
+        PK_TRY(pk_dict_set(r->ar, dict, key, val, r->err));
     }
     *out = dict;
     return PK_OK;
@@ -280,8 +269,7 @@ pk_code pk_ubjson_read(pk_arena *ar, const uint8_t *buf, size_t n, uint32_t max_
         r.pos++;
     if (r.pos >= r.n) return fail(&r, "empty input");
     uint8_t t = r.s[r.pos++];
-    pk_code c = read_value(&r, t, 0, out);
-    if (c) return c;
+    PK_TRY(read_value(&r, t, 0, out));
     if (r.pos != r.n) return fail(&r, "trailing bytes after the value");
     return PK_OK;
 }

@@ -10,8 +10,6 @@
  */
 #include "pk_value.h"
 
-#include "pk_ndarray.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +133,66 @@ pk_value *pk_new_object(pk_arena *ar, pk_value *cls, pk_value *args, pk_objhow h
     v->u.o.args = args;
     v->u.o.how = how;
     return v;
+}
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+size_t pk_utf8_check(const char *s, size_t n) {
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (n - i < len) return i;
+        uint32_t cp = c & (0x7F >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF) return i;
+        i += len;
+    }
+    return n;
+}
+
+size_t pk_utf8_put(uint8_t *out, uint32_t cp) {
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 /* ---- hashing and equality -------------------------------------------------------------------- */

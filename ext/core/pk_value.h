@@ -15,7 +15,8 @@
  * constructor arguments, the state given to BUILD, and items appended or set on them. Nothing is
  * ever imported or called.
  *
- * numpy arrays, dtypes and scalars are PK_NDARRAY / PK_DTYPE / PK_NPSCALAR (pk_ndarray.h).
+ * numpy arrays, dtypes and scalars are PK_NDARRAY / PK_DTYPE / PK_NPSCALAR: their structures are
+ * here, their decoding and access in pk_ndarray.h.
  */
 #ifndef PK_VALUE_H
 #define PK_VALUE_H
@@ -105,6 +106,61 @@ typedef struct pk_npscalar {
     pk_value *object; /* object dtype: the Python value itself, else NULL */
 } pk_npscalar;
 
+/* numpy dtypes and arrays (their decoding and access: pk_ndarray.h). */
+typedef struct pk_dtfield {
+    const char *name; /* NUL-terminated */
+    pk_value *dtype;  /* PK_DTYPE       */
+    size_t offset;
+    pk_value *title; /* or NULL */
+} pk_dtfield;
+
+struct pk_dtype {
+    char kind;      /* 'b','i','u','f','c','S','U','V','O','M','m'; 0 before known        */
+    char byteorder; /* '<', '>', '|' (after setstate; '=' is resolved to '<' on LE hosts) */
+    size_t itemsize;
+    const char *typestr;   /* the first constructor argument as text ("f8"), or NULL   */
+    pk_value *type_global; /* when the first argument was a type object (numpy.record) */
+    size_t nfields;        /* structured dtypes: fields in `names` order               */
+    pk_dtfield *fields;
+    pk_value *sub_base; /* subarray dtype: base dtype (PK_DTYPE) and shape (sub_shape)  */
+    int sub_ndim;
+    char unit[16]; /* datetime64/timedelta64 unit ("ns", "D", "generic"), else "" */
+    int64_t unit_num;
+    int32_t flags;
+    int64_t alignment;
+    pk_value *args;  /* constructor argument tuple, kept for re-encoding */
+    pk_value *state; /* BUILD state, kept for re-encoding (or NULL)      */
+    int nest;        /* nesting depth of fields/subarrays: 1 for a leaf dtype (capped) */
+    int64_t sub_shape[PK_MAX_DIMS]; /* last: only [0, sub_ndim) is ever written or read   */
+};
+
+typedef enum pk_arrform {
+    PK_ARR_RECONSTRUCT, /* _reconstruct + BUILD (protocols 0-4)       */
+    PK_ARR_FROMBUFFER,  /* protocol 5 _frombuffer                     */
+    PK_ARR_JOBLIB,      /* joblib NumpyArrayWrapper + raw bytes        */
+    PK_ARR_VIEW         /* made by indexing another array (path)       */
+} pk_arrform;
+
+struct pk_ndarray {
+    pk_value *dtype;     /* PK_DTYPE */
+    int ndim;            /* shape and strides (at the end) hold ndim entries       */
+    const uint8_t *data; /* non-object dtypes */
+    size_t nbytes;
+    pk_value **objects; /* object dtype: flat C-order elements */
+    size_t nobjects;
+    size_t obj_base; /* object views: index of the first element in `objects` */
+    int fortran;     /* data was written in Fortran order                      */
+    int complete;    /* 0 between _reconstruct and its BUILD                   */
+    pk_arrform form;
+    pk_value *subclass;    /* the ndarray type global given to _reconstruct, or NULL */
+    pk_value *reduce_args; /* kept for re-encoding                               */
+    pk_value *state;       /* BUILD state kept for re-encoding                  */
+    /* last, so that a new array zero-fills only the fields above: entries [0, ndim) are
+     * always written before they are read, the rest never are */
+    int64_t shape[PK_MAX_DIMS];
+    int64_t strides[PK_MAX_DIMS];
+};
+
 struct pk_value {
     pk_kind kind;
     uint32_t flags; /* PK_VF_* */
@@ -133,6 +189,14 @@ struct pk_value {
 #define PK_VF_PY2STR   1u /* str/bytes that came from a Python 2 STRING/BINSTRING opcode */
 #define PK_VF_HASHED   2u /* internal */
 #define PK_VF_READONLY 4u /* READONLY_BUFFER was applied                                 */
+
+/* Offset of the first byte of s[0..n) that is not UTF-8 (CPython's surrogatepass: encoded
+ * lone surrogates are accepted, as PK_STR holds them), or n when all of it is. */
+size_t pk_utf8_check(const char *s, size_t n);
+
+/* Writes code point cp (<= 0x10FFFF; surrogates too, as surrogatepass does) as 1 to 4 bytes of
+ * UTF-8 at out; returns how many. */
+size_t pk_utf8_put(uint8_t *out, uint32_t cp);
 
 /* ---- construction (all allocate in `ar`; NULL when out of memory) ------------------------- */
 
@@ -205,6 +269,40 @@ int pk_value_hashable(const pk_value *v);
  * pk_as_i64: bool/int and integer npscalars. Return PK_OK or PK_ETYPE (no message). */
 pk_code pk_as_f64(const pk_value *v, double *out);
 pk_code pk_as_i64(const pk_value *v, int64_t *out);
+
+/* The numpy side of the numeric views and type names (implemented in pk_ndarray.c): a numpy
+ * scalar's value, element `flat` (C order) of an array as a double (bool/int/uint/float/(complex:
+ * real part)/datetime; PK_ETYPE for strings, records, objects), numpy's name of a dtype's scalar
+ * type ("float64", "int32", "str_", "bytes_", "void", "datetime64", ...: pk_type_name gives
+ * "numpy.float64"). */
+pk_code pk_npscalar_f64(const pk_value *sc, double *out);
+pk_code pk_ndarray_get_f64(const pk_ndarray *a, size_t flat, double *out);
+const char *pk_dtype_scalar_name(const pk_dtype *dt);
+
+/* 1 when v's items are in u.seq: a list, tuple, set or frozenset (0 for NULL). */
+static inline int pk_is_seq(const pk_value *v) {
+    return v && (v->kind == PK_LIST || v->kind == PK_TUPLE || v->kind == PK_SET ||
+                 v->kind == PK_FROZENSET);
+}
+
+/* 1 when v may hold other values, so that a walk must track it (depth, cycles, shared nodes):
+ * the pk_is_seq kinds, a dict, an object, an array, and a numpy scalar of object dtype. */
+static inline int pk_is_container(const pk_value *v) {
+    switch (v->kind) {
+    case PK_LIST:
+    case PK_TUPLE:
+    case PK_SET:
+    case PK_FROZENSET:
+    case PK_DICT:
+    case PK_OBJECT:
+    case PK_NDARRAY:
+        return 1;
+    case PK_NPSCALAR:
+        return v->u.sc.object != NULL;
+    default:
+        return 0;
+    }
+}
 
 /* Number of children a container has (list/tuple/set items, dict entries, first axis of an
  * array, object state entries); 0 for scalars. */

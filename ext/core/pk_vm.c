@@ -1,7 +1,9 @@
 /*
  * pk_vm.c - the unpickler: every opcode of protocols 0-5, executing nothing (see pk_vm.h).
  *
- * One loop reads an opcode byte and dispatches. Arguments are read through the bounds-checked
+ * One loop reads an opcode byte and step() hands it to the small function of its family (numbers,
+ * strings, containers, stack and marks, memo, globals and objects, framing and control), which
+ * switches on the PK_OP_ names of pk_opcodes.h. Arguments are read through the bounds-checked
  * pk_reader; values go on one stack with a mark array and a fence (CPython's _pickle.c design);
  * the memo is a sparse hash. Globals are recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ,
  * NEWOBJ_EX, INST, OBJ and BUILD are delegated to pk_globals.c, which interprets the allowlist as
@@ -11,6 +13,8 @@
  */
 #include "pk_vm.h"
 
+#include "pk_opcodes.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,11 +22,6 @@
 #include <string.h>
 
 #define FAIL(vm, code, ...) pk_reader_fail(&(vm)->r, (code), __VA_ARGS__)
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        pk_code rc_ = (expr);                                                                      \
-        if (rc_ != PK_OK) return rc_;                                                              \
-    } while (0)
 
 /* ---- stack ----------------------------------------------------------------------------------- */
 
@@ -233,63 +232,8 @@ static pk_value *parse_decimal(pk_vm *vm, const uint8_t *s, size_t n) {
     return pk_new_long_le(vm->ar, b, nb);
 }
 
-/* Appends code point cp as (surrogate-permitting) UTF-8 to out; returns bytes written. */
-static size_t put_utf8(uint8_t *out, uint32_t cp) {
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Validates UTF-8 allowing encoded surrogates (CPython's "surrogatepass"). Returns the offset of
- * the first bad byte, or n when valid. */
-static size_t utf8_check(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0)
-            len = 2, cp = c & 0x1Fu, min = 0x80;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3, cp = c & 0x0Fu, min = 0x800;
-        else if ((c & 0xF8) == 0xF0)
-            len = 4, cp = c & 0x07u, min = 0x10000;
-        else
-            return i;
-        if (n - i < len) return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF) return i;
-        i += len;
-    }
-    return n;
-}
-
 static pk_code push_utf8(pk_vm *vm, const uint8_t *s, size_t n) {
-    size_t bad = utf8_check(s, n);
+    size_t bad = pk_utf8_check((const char *)s, n);
     if (bad != n) return FAIL(vm, PK_EVALUE, "invalid UTF-8 in string at byte %zu of %zu", bad, n);
     return push(vm, pk_new_str(vm->ar, (const char *)s, n));
 }
@@ -324,12 +268,12 @@ static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
                 }
                 if (cp > 0x10FFFF)
                     return FAIL(vm, PK_EVALUE, "\\U%08x is not a Unicode code point", cp);
-                o += put_utf8(out + o, cp);
+                o += pk_utf8_put(out + o, cp);
                 i += 2 + digits;
                 continue;
             }
         }
-        o += put_utf8(out + o, s[i]); /* Latin-1 byte: at most 2 UTF-8 bytes */
+        o += pk_utf8_put(out + o, s[i]); /* Latin-1 byte: at most 2 UTF-8 bytes */
         i++;
     }
     out[o] = 0;
@@ -465,7 +409,8 @@ pk_code pk_vm_note_global(pk_vm *vm, const char *module, const char *name) {
 /* Pushes the global module.name (after Python 2 mapping for protocols < 3). */
 static pk_code push_global(pk_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *nm,
                            size_t nlen) {
-    if (utf8_check(m, mlen) != mlen || utf8_check(nm, nlen) != nlen)
+    if (pk_utf8_check((const char *)m, mlen) != mlen ||
+        pk_utf8_check((const char *)nm, nlen) != nlen)
         return FAIL(vm, PK_EVALUE, "module or class name is not valid UTF-8");
     if (mlen == 0 || nlen == 0) return FAIL(vm, PK_EVALUE, "empty module or class name");
     if (memchr(m, 0, mlen) || memchr(nm, 0, nlen))
@@ -482,14 +427,14 @@ static pk_code push_global(pk_vm *vm, const uint8_t *m, size_t mlen, const uint8
             g->u.g.name_len = strlen(name);
         }
     }
-    TRY(pk_vm_note_global(vm, g->u.g.module, g->u.g.name));
+    PK_TRY(pk_vm_note_global(vm, g->u.g.module, g->u.g.name));
     return push(vm, g);
 }
 
 /* "module\nname\n" argument of GLOBAL and INST. */
 static pk_code read_global_arg(pk_vm *vm, const uint8_t **m, size_t *mlen, const uint8_t **nm,
                                size_t *nlen) {
-    TRY(pk_read_line(&vm->r, m, mlen));
+    PK_TRY(pk_read_line(&vm->r, m, mlen));
     return pk_read_line(&vm->r, nm, nlen);
 }
 
@@ -503,19 +448,20 @@ pk_code pk_vm_position_error(pk_vm *vm) {
     return FAIL(vm, code, "%s", body);
 }
 
-/* Runs a helper that reports unpositioned errors and positions them. */
-#define HELPER(expr)                                                                               \
-    do {                                                                                           \
-        pk_code rc_ = (expr);                                                                      \
-        if (rc_ != PK_OK) {                                                                        \
-            if (rc_ == PK_ENOMEM && vm->ar->over_budget) {                                         \
-                pk_err_clear(vm->err);                                                             \
-                return nomem(vm);                                                                  \
-            }                                                                                      \
-            if (vm->err->code == PK_OK) return FAIL(vm, rc_, "%s", pk_code_label(rc_));            \
-            return pk_vm_position_error(vm);                                                       \
-        }                                                                                          \
-    } while (0)
+static pk_code position_helper_error(pk_vm *vm, pk_code rc) {
+    if (rc == PK_ENOMEM && vm->ar->over_budget) {
+        pk_err_clear(vm->err);
+        return nomem(vm);
+    }
+    if (vm->err->code == PK_OK) return FAIL(vm, rc, "%s", pk_code_label(rc));
+    return pk_vm_position_error(vm);
+}
+
+/* A helper's result (pk_globals.c, pk_value.c report errors without a position) positioned at
+ * the opcode being executed: PK_TRY(positioned(vm, helper(...))). */
+static inline pk_code positioned(pk_vm *vm, pk_code rc) {
+    return rc == PK_OK ? PK_OK : position_helper_error(vm, rc);
+}
 
 /* Builds a tuple from stack[start..sp) and truncates the stack to start. */
 static pk_value *take_tuple(pk_vm *vm, size_t start) {
@@ -545,7 +491,7 @@ static pk_code add_to_seq(pk_vm *vm, pk_value *target, size_t start, pk_kind dir
                     pk_type_name(target, tn, sizeof tn));
     }
     for (size_t i = 0; i < n; i++)
-        HELPER(pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err));
+        PK_TRY(positioned(vm, pk_seq_append(vm->ar, seq, vm->stack[start + i], vm->err)));
     vm->sp = start;
     return PK_OK;
 }
@@ -566,7 +512,8 @@ static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
                     pk_type_name(target, tn, sizeof tn));
     }
     for (size_t i = 0; i < n; i += 2)
-        HELPER(pk_dict_set(vm->ar, dict, vm->stack[start + i], vm->stack[start + i + 1], vm->err));
+        PK_TRY(positioned(vm, pk_dict_set(vm->ar, dict, vm->stack[start + i],
+                                          vm->stack[start + i + 1], vm->err)));
     vm->sp = start;
     return PK_OK;
 }
@@ -580,7 +527,7 @@ static pk_code seq_from_stack(pk_vm *vm, pk_kind kind, size_t start) {
         s->u.seq.len = n;
     } else {
         for (size_t i = 0; i < n; i++)
-            HELPER(pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err));
+            PK_TRY(positioned(vm, pk_seq_append(vm->ar, s, vm->stack[start + i], vm->err)));
     }
     vm->sp = start;
     return push(vm, s);
@@ -594,261 +541,310 @@ static pk_code unsupported_ext(pk_vm *vm, int64_t code) {
                 (long long)code);
 }
 
-/* ---- the loop -------------------------------------------------------------------------------- */
+static pk_code unsupported_persid(pk_vm *vm) {
+    return FAIL(vm, PK_EUNSUPPORTED,
+                "persistent IDs are not supported (the pickle needs its writer's "
+                "persistent_load)");
+}
 
-static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+/* ---- opcode families ------------------------------------------------------------------------- */
+
+/* Each family executes the opcodes step() hands it; `op` is always one of its own. step() passes
+ * it as a constant and the families are inlined, so each call folds to its one case: the split
+ * costs no second dispatch. */
+#if defined(__GNUC__)
+#define PK_VM_INLINE inline __attribute__((always_inline))
+#else
+#define PK_VM_INLINE inline
+#endif
+
+static pk_code unknown_opcode(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
-    const uint8_t *p, *p2;
-    size_t n, n2;
+    return pk_err_set(vm->err, PK_EOPCODE, r->base + (int64_t)r->op_pos, op,
+                      "unknown opcode: byte 0x%02x at offset %lld is not a pickle opcode", op,
+                      (long long)(r->base + (int64_t)r->op_pos));
+}
+
+/* Integers, floats, None and the booleans. */
+static PK_VM_INLINE pk_code op_number(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p;
+    size_t n;
     uint8_t u8;
     uint16_t u16;
-    uint32_t u32;
     int32_t i32;
-    uint64_t u64;
     double d;
-    size_t start;
-
+    pk_value *v;
     switch (op) {
-    /* -- integers -- */
-    case 'I':
-        TRY(pk_read_line(r, &p, &n));
+    case PK_OP_INT:
+        PK_TRY(pk_read_line(r, &p, &n));
         if (n == 2 && p[0] == '0' && (p[1] == '0' || p[1] == '1'))
             return push(vm, vm_const(vm, p[1] == '1' ? 2 : 1));
-        {
-            pk_value *v = parse_decimal(vm, p, n);
-            return v ? push(vm, v) : vm->err->code;
-        }
-    case 'L': {
-        TRY(pk_read_line(r, &p, &n));
-        if (n && p[n - 1] == 'L') n--;
-        pk_value *v = parse_decimal(vm, p, n);
+        v = parse_decimal(vm, p, n);
         return v ? push(vm, v) : vm->err->code;
-    }
-    case 'J':
-        TRY(pk_read_i32le(r, &i32));
+    case PK_OP_LONG:
+        PK_TRY(pk_read_line(r, &p, &n));
+        if (n && p[n - 1] == 'L') n--;
+        v = parse_decimal(vm, p, n);
+        return v ? push(vm, v) : vm->err->code;
+    case PK_OP_BININT:
+        PK_TRY(pk_read_i32le(r, &i32));
         return push(vm, vm_int(vm, i32));
-    case 'K':
-        TRY(pk_read_u8(r, &u8));
+    case PK_OP_BININT1:
+        PK_TRY(pk_read_u8(r, &u8));
         return push(vm, vm_int(vm, u8));
-    case 'M':
-        TRY(pk_read_u16le(r, &u16));
+    case PK_OP_BININT2:
+        PK_TRY(pk_read_u16le(r, &u16));
         return push(vm, vm_int(vm, u16));
-    case 0x8a:
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+    case PK_OP_LONG1:
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push(vm, pk_new_long_le(vm->ar, p, u8));
-    case 0x8b:
-        TRY(pk_read_i32le(r, &i32));
+    case PK_OP_LONG4:
+        PK_TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative LONG4 byte count %d", i32);
-        TRY(pk_read_bytes(r, (size_t)i32, &p));
+        PK_TRY(pk_read_bytes(r, (size_t)i32, &p));
         if ((size_t)i32 > PK_MAX_BIGINT_BYTES)
             return FAIL(vm, PK_ELIMIT, "integer of %d bytes exceeds the limit of %u bytes", i32,
                         PK_MAX_BIGINT_BYTES);
         return push(vm, pk_new_long_le(vm->ar, p, (size_t)i32));
-
-    /* -- floats -- */
-    case 'F':
-        TRY(pk_read_line(r, &p, &n));
+    case PK_OP_FLOAT:
+        PK_TRY(pk_read_line(r, &p, &n));
         return load_float_text(vm, p, n);
-    case 'G':
-        TRY(pk_read_f64be(r, &d));
+    case PK_OP_BINFLOAT:
+        PK_TRY(pk_read_f64be(r, &d));
         return push(vm, pk_new_float(vm->ar, d));
+    case PK_OP_NONE:
+        return push(vm, vm_const(vm, 0));
+    case PK_OP_NEWTRUE:
+        return push(vm, vm_const(vm, 2));
+    case PK_OP_NEWFALSE:
+        return push(vm, vm_const(vm, 1));
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- strings and bytes -- */
-    case 'S':
-        TRY(pk_read_line(r, &p, &n));
+/* str, Python 2 str, bytes, bytearray and out-of-band buffers. */
+static PK_VM_INLINE pk_code op_string(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p;
+    size_t n;
+    uint8_t u8;
+    uint32_t u32;
+    int32_t i32;
+    uint64_t u64;
+    switch (op) {
+    case PK_OP_STRING:
+        PK_TRY(pk_read_line(r, &p, &n));
         return load_string(vm, p, n);
-    case 'T':
-        TRY(pk_read_i32le(r, &i32));
+    case PK_OP_BINSTRING:
+        PK_TRY(pk_read_i32le(r, &i32));
         if (i32 < 0) return FAIL(vm, PK_EVALUE, "negative BINSTRING length %d", i32);
-        TRY(pk_read_bytes(r, (size_t)i32, &p));
+        PK_TRY(pk_read_bytes(r, (size_t)i32, &p));
         return push_py2str(vm, p, (size_t)i32, 1);
-    case 'U':
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+    case PK_OP_SHORT_BINSTRING:
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push_py2str(vm, p, u8, 1);
-    case 'B':
-        TRY(pk_read_u32le(r, &u32));
-        TRY(pk_read_bytes(r, u32, &p));
+    case PK_OP_BINBYTES:
+        PK_TRY(pk_read_u32le(r, &u32));
+        PK_TRY(pk_read_bytes(r, u32, &p));
         return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u32, 1));
-    case 'C':
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+    case PK_OP_SHORT_BINBYTES:
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push(vm, pk_new_bytes(vm->ar, PK_BYTES, p, u8, 1));
-    case 0x8e:
-    case 0x96:
-        TRY(pk_read_u64le(r, &u64));
-        TRY(pk_read_bytes64(r, u64, &p));
-        return push(vm,
-                    pk_new_bytes(vm->ar, op == 0x8e ? PK_BYTES : PK_BYTEARRAY, p, (size_t)u64, 1));
-    case 'V':
-        TRY(pk_read_line(r, &p, &n));
+    case PK_OP_BINBYTES8:
+    case PK_OP_BYTEARRAY8:
+        PK_TRY(pk_read_u64le(r, &u64));
+        PK_TRY(pk_read_bytes64(r, u64, &p));
+        return push(vm, pk_new_bytes(vm->ar, op == PK_OP_BINBYTES8 ? PK_BYTES : PK_BYTEARRAY, p,
+                                     (size_t)u64, 1));
+    case PK_OP_UNICODE:
+        PK_TRY(pk_read_line(r, &p, &n));
         return push_raw_unicode(vm, p, n);
-    case 0x8c:
-        TRY(pk_read_u8(r, &u8));
-        TRY(pk_read_bytes(r, u8, &p));
+    case PK_OP_SHORT_BINUNICODE:
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(pk_read_bytes(r, u8, &p));
         return push_utf8(vm, p, u8);
-    case 'X':
-        TRY(pk_read_u32le(r, &u32));
-        TRY(pk_read_bytes(r, u32, &p));
+    case PK_OP_BINUNICODE:
+        PK_TRY(pk_read_u32le(r, &u32));
+        PK_TRY(pk_read_bytes(r, u32, &p));
         return push_utf8(vm, p, u32);
-    case 0x8d:
-        TRY(pk_read_u64le(r, &u64));
-        TRY(pk_read_bytes64(r, u64, &p));
+    case PK_OP_BINUNICODE8:
+        PK_TRY(pk_read_u64le(r, &u64));
+        PK_TRY(pk_read_bytes64(r, u64, &p));
         return push_utf8(vm, p, (size_t)u64);
-    case 0x97:
+    case PK_OP_NEXT_BUFFER:
         return FAIL(vm, PK_EUNSUPPORTED,
                     "out-of-band buffers are not supported (the pickle was written with a "
                     "buffer_callback; its data is not in the stream)");
-    case 0x98:
-        TRY(need(vm, 1));
+    case PK_OP_READONLY_BUFFER:
+        PK_TRY(need(vm, 1));
         top(vm)->flags |= PK_VF_READONLY;
         return PK_OK;
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- constants -- */
-    case 'N':
-        return push(vm, vm_const(vm, 0));
-    case 0x88:
-        return push(vm, vm_const(vm, 2));
-    case 0x89:
-        return push(vm, vm_const(vm, 1));
+/* The value below the top MARK, which APPENDS, SETITEMS and ADDITEMS add to. */
+static pk_code below_mark(pk_vm *vm, size_t *start, const char *what, pk_value **target) {
+    PK_TRY(pop_mark(vm, start));
+    if (*start == 0 || *start - 1 < vm->fence)
+        return FAIL(vm, PK_ESTACK, "stack underflow: no %s below the MARK", what);
+    *target = vm->stack[*start - 1];
+    return PK_OK;
+}
 
-    /* -- containers -- */
-    case ']':
+/* Lists, tuples, dicts, sets and frozensets. */
+static PK_VM_INLINE pk_code op_container(pk_vm *vm, uint8_t op) {
+    size_t start;
+    pk_value *target;
+    switch (op) {
+    case PK_OP_EMPTY_LIST:
         return push(vm, pk_new_seq(vm->ar, PK_LIST, 0));
-    case ')':
+    case PK_OP_EMPTY_TUPLE:
         return push(vm, pk_new_seq(vm->ar, PK_TUPLE, 0));
-    case '}':
+    case PK_OP_EMPTY_DICT:
         return push(vm, pk_new_dict(vm->ar, 0));
-    case 0x8f:
+    case PK_OP_EMPTY_SET:
         return push(vm, pk_new_seq(vm->ar, PK_SET, 0));
-    case 'a': {
-        TRY(need(vm, 2));
+    case PK_OP_APPEND: {
+        PK_TRY(need(vm, 2));
         pk_value *item = pop(vm);
-        pk_value *target = top(vm);
+        target = top(vm);
         vm->stack[vm->sp++] = item;
         return add_to_seq(vm, target, vm->sp - 1, PK_LIST);
     }
-    case 'e':
-        TRY(pop_mark(vm, &start));
-        if (start == 0 || start - 1 < vm->fence)
-            return FAIL(vm, PK_ESTACK, "stack underflow: no list below the MARK");
-        return add_to_seq(vm, vm->stack[start - 1], start, PK_LIST);
-    case 'l':
-        TRY(pop_mark(vm, &start));
+    case PK_OP_APPENDS:
+        PK_TRY(below_mark(vm, &start, "list", &target));
+        return add_to_seq(vm, target, start, PK_LIST);
+    case PK_OP_LIST:
+        PK_TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_LIST, start);
-    case 't':
-        TRY(pop_mark(vm, &start));
+    case PK_OP_TUPLE:
+        PK_TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_TUPLE, start);
-    case 0x85:
-    case 0x86:
-    case 0x87: {
-        size_t k = (size_t)(op - 0x84);
-        TRY(need(vm, k));
+    case PK_OP_TUPLE1:
+    case PK_OP_TUPLE2:
+    case PK_OP_TUPLE3: {
+        size_t k = (size_t)(op - PK_OP_TUPLE1 + 1);
+        PK_TRY(need(vm, k));
         return seq_from_stack(vm, PK_TUPLE, vm->sp - k);
     }
-    case 'd': {
-        TRY(pop_mark(vm, &start));
+    case PK_OP_DICT: {
+        PK_TRY(pop_mark(vm, &start));
         pk_value *dict = pk_new_dict(vm->ar, (vm->sp - start) / 2);
         if (!dict) return nomem(vm);
-        TRY(set_items(vm, dict, start));
+        PK_TRY(set_items(vm, dict, start));
         return push(vm, dict);
     }
-    case 's': {
-        TRY(need(vm, 3));
+    case PK_OP_SETITEM:
+        PK_TRY(need(vm, 3));
         return set_items(vm, vm->stack[vm->sp - 3], vm->sp - 2);
-    }
-    case 'u':
-        TRY(pop_mark(vm, &start));
-        if (start == 0 || start - 1 < vm->fence)
-            return FAIL(vm, PK_ESTACK, "stack underflow: no dict below the MARK");
-        return set_items(vm, vm->stack[start - 1], start);
-    case 0x90:
-        TRY(pop_mark(vm, &start));
-        if (start == 0 || start - 1 < vm->fence)
-            return FAIL(vm, PK_ESTACK, "stack underflow: no set below the MARK");
-        return add_to_seq(vm, vm->stack[start - 1], start, PK_SET);
-    case 0x91:
-        TRY(pop_mark(vm, &start));
+    case PK_OP_SETITEMS:
+        PK_TRY(below_mark(vm, &start, "dict", &target));
+        return set_items(vm, target, start);
+    case PK_OP_ADDITEMS:
+        PK_TRY(below_mark(vm, &start, "set", &target));
+        return add_to_seq(vm, target, start, PK_SET);
+    case PK_OP_FROZENSET:
+        PK_TRY(pop_mark(vm, &start));
         return seq_from_stack(vm, PK_FROZENSET, start);
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- stack manipulation -- */
-    case '0':
+/* POP, DUP, MARK and POP_MARK. */
+static PK_VM_INLINE pk_code op_stack(pk_vm *vm, uint8_t op) {
+    size_t start;
+    switch (op) {
+    case PK_OP_POP:
         if (vm->nmarks > 0 && vm->marks[vm->nmarks - 1] == vm->sp) return pop_mark(vm, &start);
-        TRY(need(vm, 1));
+        PK_TRY(need(vm, 1));
         vm->sp--;
         return PK_OK;
-    case '2':
-        TRY(need(vm, 1));
+    case PK_OP_DUP:
+        PK_TRY(need(vm, 1));
         return push(vm, top(vm));
-    case '(':
+    case PK_OP_MARK:
         return push_mark(vm);
-    case '1':
-        TRY(pop_mark(vm, &start));
+    case PK_OP_POP_MARK:
+        PK_TRY(pop_mark(vm, &start));
         vm->sp = start;
         return PK_OK;
-
-    /* -- memo -- */
-    case 'g': {
-        TRY(pk_read_line(r, &p, &n));
-        pk_value *k = parse_decimal(vm, p, n);
-        if (!k) return vm->err->code;
-        if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "memo key out of range");
-        return memo_get(vm, (uint64_t)k->u.i);
+    default:
+        return unknown_opcode(vm, op);
     }
-    case 'h':
-        TRY(pk_read_u8(r, &u8));
+}
+
+/* The decimal key of GET and PUT; `what` words a negative or huge key. */
+static pk_code text_memo_key(pk_vm *vm, const char *what, uint64_t *key) {
+    const uint8_t *p;
+    size_t n;
+    PK_TRY(pk_read_line(&vm->r, &p, &n));
+    pk_value *k = parse_decimal(vm, p, n);
+    if (!k) return vm->err->code;
+    if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "%s", what);
+    *key = (uint64_t)k->u.i;
+    return PK_OK;
+}
+
+/* GET, PUT and their binary forms, MEMOIZE. */
+static PK_VM_INLINE pk_code op_memo(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    uint8_t u8;
+    uint32_t u32;
+    uint64_t key;
+    switch (op) {
+    case PK_OP_GET:
+        PK_TRY(text_memo_key(vm, "memo key out of range", &key));
+        return memo_get(vm, key);
+    case PK_OP_BINGET:
+        PK_TRY(pk_read_u8(r, &u8));
         return memo_get(vm, u8);
-    case 'j':
-        TRY(pk_read_u32le(r, &u32));
+    case PK_OP_LONG_BINGET:
+        PK_TRY(pk_read_u32le(r, &u32));
         return memo_get(vm, u32);
-    case 'p': {
-        TRY(pk_read_line(r, &p, &n));
-        pk_value *k = parse_decimal(vm, p, n);
-        if (!k) return vm->err->code;
-        if (k->kind != PK_INT || k->u.i < 0) return FAIL(vm, PK_EMEMO, "negative PUT argument");
-        TRY(need(vm, 1));
-        return memo_put(vm, (uint64_t)k->u.i, top(vm));
-    }
-    case 'q':
-        TRY(pk_read_u8(r, &u8));
-        TRY(need(vm, 1));
+    case PK_OP_PUT:
+        PK_TRY(text_memo_key(vm, "negative PUT argument", &key));
+        PK_TRY(need(vm, 1));
+        return memo_put(vm, key, top(vm));
+    case PK_OP_BINPUT:
+        PK_TRY(pk_read_u8(r, &u8));
+        PK_TRY(need(vm, 1));
         return memo_put(vm, u8, top(vm));
-    case 'r':
-        TRY(pk_read_u32le(r, &u32));
-        TRY(need(vm, 1));
+    case PK_OP_LONG_BINPUT:
+        PK_TRY(pk_read_u32le(r, &u32));
+        PK_TRY(need(vm, 1));
         return memo_put(vm, u32, top(vm));
-    case 0x94:
-        TRY(need(vm, 1));
+    case PK_OP_MEMOIZE:
+        PK_TRY(need(vm, 1));
         return memo_put(vm, vm->memo_len, top(vm));
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- extension registry, persistent ids -- */
-    case 0x82:
-        TRY(pk_read_u8(r, &u8));
-        return unsupported_ext(vm, u8);
-    case 0x83:
-        TRY(pk_read_u16le(r, &u16));
-        return unsupported_ext(vm, u16);
-    case 0x84:
-        TRY(pk_read_i32le(r, &i32));
-        return unsupported_ext(vm, i32);
-    case 'P':
-        TRY(pk_read_line(r, &p, &n));
-        return FAIL(vm, PK_EUNSUPPORTED,
-                    "persistent IDs are not supported (the pickle needs its writer's "
-                    "persistent_load)");
-    case 'Q':
-        TRY(need(vm, 1));
-        return FAIL(vm, PK_EUNSUPPORTED,
-                    "persistent IDs are not supported (the pickle needs its writer's "
-                    "persistent_load)");
-
-    /* -- globals and objects -- */
-    case 'c':
-        TRY(read_global_arg(vm, &p, &n, &p2, &n2));
+/* Globals, the calls that build objects (REDUCE, BUILD, INST, OBJ, NEWOBJ, NEWOBJ_EX) and the
+ * refused ways of naming objects (EXT1/2/4, PERSID, BINPERSID). */
+static PK_VM_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
+    pk_reader *r = &vm->r;
+    const uint8_t *p, *p2;
+    size_t n, n2, start;
+    uint8_t u8;
+    uint16_t u16;
+    int32_t i32;
+    pk_value *res = NULL;
+    switch (op) {
+    case PK_OP_GLOBAL:
+        PK_TRY(read_global_arg(vm, &p, &n, &p2, &n2));
         return push_global(vm, p, n, p2, n2);
-    case 0x93: {
-        TRY(need(vm, 2));
+    case PK_OP_STACK_GLOBAL: {
+        PK_TRY(need(vm, 2));
         pk_value *name = vm->stack[vm->sp - 1], *mod = vm->stack[vm->sp - 2];
         if (mod->kind != PK_STR || name->kind != PK_STR)
             return FAIL(vm, PK_ESTACK, "STACK_GLOBAL requires str module and name");
@@ -856,74 +852,241 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return push_global(vm, (const uint8_t *)mod->u.s.ptr, mod->u.s.len,
                            (const uint8_t *)name->u.s.ptr, name->u.s.len);
     }
-    case 'R': {
-        TRY(need(vm, 2));
-        pk_value *args = pop(vm), *callable = pop(vm), *res = NULL;
+    case PK_OP_REDUCE: {
+        PK_TRY(need(vm, 2));
+        pk_value *args = pop(vm), *callable = pop(vm);
         if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "REDUCE arguments must be a tuple");
-        HELPER(pk_globals_reduce(vm, callable, args, &res));
+        PK_TRY(positioned(vm, pk_globals_reduce(vm, callable, args, &res)));
         return push(vm, res);
     }
-    case 'b': {
-        TRY(need(vm, 2));
+    case PK_OP_BUILD: {
+        PK_TRY(need(vm, 2));
         pk_value *state = pop(vm);
-        HELPER(pk_globals_build(vm, &vm->stack[vm->sp - 1], state));
+        PK_TRY(positioned(vm, pk_globals_build(vm, &vm->stack[vm->sp - 1], state)));
         return PK_OK;
     }
-    case 'i': {
-        TRY(read_global_arg(vm, &p, &n, &p2, &n2));
-        TRY(pop_mark(vm, &start));
-        pk_value *args = take_tuple(vm, start), *res = NULL;
+    case PK_OP_INST: {
+        PK_TRY(read_global_arg(vm, &p, &n, &p2, &n2));
+        PK_TRY(pop_mark(vm, &start));
+        pk_value *args = take_tuple(vm, start);
         if (!args) return nomem(vm);
-        TRY(push_global(vm, p, n, p2, n2));
+        PK_TRY(push_global(vm, p, n, p2, n2));
         pk_value *cls = pop(vm);
-        HELPER(pk_globals_inst(vm, cls, args, &res));
+        PK_TRY(positioned(vm, pk_globals_inst(vm, cls, args, &res)));
         return push(vm, res);
     }
-    case 'o': {
-        TRY(pop_mark(vm, &start));
+    case PK_OP_OBJ: {
+        PK_TRY(pop_mark(vm, &start));
         if (vm->sp - start < 1) return FAIL(vm, PK_ESTACK, "OBJ needs a class after the MARK");
-        pk_value *cls = vm->stack[start], *res = NULL;
+        pk_value *cls = vm->stack[start];
         pk_value *args = take_tuple(vm, start + 1);
         if (!args) return nomem(vm);
         vm->sp = start;
-        HELPER(pk_globals_inst(vm, cls, args, &res));
+        PK_TRY(positioned(vm, pk_globals_inst(vm, cls, args, &res)));
         return push(vm, res);
     }
-    case 0x81: {
-        TRY(need(vm, 2));
-        pk_value *args = pop(vm), *cls = pop(vm), *res = NULL;
+    case PK_OP_NEWOBJ: {
+        PK_TRY(need(vm, 2));
+        pk_value *args = pop(vm), *cls = pop(vm);
         if (args->kind != PK_TUPLE) return FAIL(vm, PK_ESTACK, "NEWOBJ arguments must be a tuple");
-        HELPER(pk_globals_newobj(vm, cls, args, NULL, &res));
+        PK_TRY(positioned(vm, pk_globals_newobj(vm, cls, args, NULL, &res)));
         return push(vm, res);
     }
-    case 0x92: {
-        TRY(need(vm, 3));
-        pk_value *kwargs = pop(vm), *args = pop(vm), *cls = pop(vm), *res = NULL;
+    case PK_OP_NEWOBJ_EX: {
+        PK_TRY(need(vm, 3));
+        pk_value *kwargs = pop(vm), *args = pop(vm), *cls = pop(vm);
         if (args->kind != PK_TUPLE || kwargs->kind != PK_DICT)
             return FAIL(vm, PK_ESTACK, "NEWOBJ_EX needs an argument tuple and a keyword dict");
-        HELPER(pk_globals_newobj(vm, cls, args, kwargs, &res));
+        PK_TRY(positioned(vm, pk_globals_newobj(vm, cls, args, kwargs, &res)));
         return push(vm, res);
     }
+    case PK_OP_EXT1:
+        PK_TRY(pk_read_u8(r, &u8));
+        return unsupported_ext(vm, u8);
+    case PK_OP_EXT2:
+        PK_TRY(pk_read_u16le(r, &u16));
+        return unsupported_ext(vm, u16);
+    case PK_OP_EXT4:
+        PK_TRY(pk_read_i32le(r, &i32));
+        return unsupported_ext(vm, i32);
+    case PK_OP_PERSID:
+        PK_TRY(pk_read_line(r, &p, &n));
+        return unsupported_persid(vm);
+    case PK_OP_BINPERSID:
+        PK_TRY(need(vm, 1));
+        return unsupported_persid(vm);
+    default:
+        return unknown_opcode(vm, op);
+    }
+}
 
-    /* -- framing and control -- */
-    case 0x80:
-        TRY(pk_read_u8(r, &u8));
+/* PROTO, FRAME and STOP (which sets *stop and hands the top value to *out). */
+static PK_VM_INLINE pk_code op_control(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+    uint8_t u8;
+    uint64_t u64;
+    switch (op) {
+    case PK_OP_PROTO:
+        PK_TRY(pk_read_u8(&vm->r, &u8));
         if (u8 > 5) return FAIL(vm, PK_EPROTO, "unsupported pickle protocol: %u", u8);
         vm->proto = u8;
         if (u8 > vm->doc->protocol) vm->doc->protocol = u8;
         return PK_OK;
-    case 0x95:
-        TRY(pk_read_u64le(r, &u64));
-        return pk_reader_begin_frame(r, u64);
-    case '.':
-        TRY(need(vm, 1));
+    case PK_OP_FRAME:
+        PK_TRY(pk_read_u64le(&vm->r, &u64));
+        return pk_reader_begin_frame(&vm->r, u64);
+    case PK_OP_STOP:
+        PK_TRY(need(vm, 1));
         *out = pop(vm);
         *stop = 1;
         return PK_OK;
     default:
-        return pk_err_set(vm->err, PK_EOPCODE, r->base + (int64_t)r->op_pos, op,
-                          "unknown opcode: byte 0x%02x at offset %lld is not a pickle opcode", op,
-                          (long long)(r->base + (int64_t)r->op_pos));
+        return unknown_opcode(vm, op);
+    }
+}
+
+/* ---- the loop -------------------------------------------------------------------------------- */
+
+/* Executes one opcode: hands it to its family. */
+static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+    switch (op) {
+    case PK_OP_INT:
+        return op_number(vm, PK_OP_INT);
+    case PK_OP_BININT:
+        return op_number(vm, PK_OP_BININT);
+    case PK_OP_BININT1:
+        return op_number(vm, PK_OP_BININT1);
+    case PK_OP_BININT2:
+        return op_number(vm, PK_OP_BININT2);
+    case PK_OP_LONG:
+        return op_number(vm, PK_OP_LONG);
+    case PK_OP_LONG1:
+        return op_number(vm, PK_OP_LONG1);
+    case PK_OP_LONG4:
+        return op_number(vm, PK_OP_LONG4);
+    case PK_OP_FLOAT:
+        return op_number(vm, PK_OP_FLOAT);
+    case PK_OP_BINFLOAT:
+        return op_number(vm, PK_OP_BINFLOAT);
+    case PK_OP_NONE:
+        return op_number(vm, PK_OP_NONE);
+    case PK_OP_NEWTRUE:
+        return op_number(vm, PK_OP_NEWTRUE);
+    case PK_OP_NEWFALSE:
+        return op_number(vm, PK_OP_NEWFALSE);
+    case PK_OP_STRING:
+        return op_string(vm, PK_OP_STRING);
+    case PK_OP_BINSTRING:
+        return op_string(vm, PK_OP_BINSTRING);
+    case PK_OP_SHORT_BINSTRING:
+        return op_string(vm, PK_OP_SHORT_BINSTRING);
+    case PK_OP_BINBYTES:
+        return op_string(vm, PK_OP_BINBYTES);
+    case PK_OP_SHORT_BINBYTES:
+        return op_string(vm, PK_OP_SHORT_BINBYTES);
+    case PK_OP_BINBYTES8:
+        return op_string(vm, PK_OP_BINBYTES8);
+    case PK_OP_BYTEARRAY8:
+        return op_string(vm, PK_OP_BYTEARRAY8);
+    case PK_OP_NEXT_BUFFER:
+        return op_string(vm, PK_OP_NEXT_BUFFER);
+    case PK_OP_READONLY_BUFFER:
+        return op_string(vm, PK_OP_READONLY_BUFFER);
+    case PK_OP_UNICODE:
+        return op_string(vm, PK_OP_UNICODE);
+    case PK_OP_SHORT_BINUNICODE:
+        return op_string(vm, PK_OP_SHORT_BINUNICODE);
+    case PK_OP_BINUNICODE:
+        return op_string(vm, PK_OP_BINUNICODE);
+    case PK_OP_BINUNICODE8:
+        return op_string(vm, PK_OP_BINUNICODE8);
+    case PK_OP_EMPTY_LIST:
+        return op_container(vm, PK_OP_EMPTY_LIST);
+    case PK_OP_APPEND:
+        return op_container(vm, PK_OP_APPEND);
+    case PK_OP_APPENDS:
+        return op_container(vm, PK_OP_APPENDS);
+    case PK_OP_LIST:
+        return op_container(vm, PK_OP_LIST);
+    case PK_OP_EMPTY_TUPLE:
+        return op_container(vm, PK_OP_EMPTY_TUPLE);
+    case PK_OP_TUPLE:
+        return op_container(vm, PK_OP_TUPLE);
+    case PK_OP_TUPLE1:
+        return op_container(vm, PK_OP_TUPLE1);
+    case PK_OP_TUPLE2:
+        return op_container(vm, PK_OP_TUPLE2);
+    case PK_OP_TUPLE3:
+        return op_container(vm, PK_OP_TUPLE3);
+    case PK_OP_EMPTY_DICT:
+        return op_container(vm, PK_OP_EMPTY_DICT);
+    case PK_OP_DICT:
+        return op_container(vm, PK_OP_DICT);
+    case PK_OP_SETITEM:
+        return op_container(vm, PK_OP_SETITEM);
+    case PK_OP_SETITEMS:
+        return op_container(vm, PK_OP_SETITEMS);
+    case PK_OP_EMPTY_SET:
+        return op_container(vm, PK_OP_EMPTY_SET);
+    case PK_OP_ADDITEMS:
+        return op_container(vm, PK_OP_ADDITEMS);
+    case PK_OP_FROZENSET:
+        return op_container(vm, PK_OP_FROZENSET);
+    case PK_OP_POP:
+        return op_stack(vm, PK_OP_POP);
+    case PK_OP_DUP:
+        return op_stack(vm, PK_OP_DUP);
+    case PK_OP_MARK:
+        return op_stack(vm, PK_OP_MARK);
+    case PK_OP_POP_MARK:
+        return op_stack(vm, PK_OP_POP_MARK);
+    case PK_OP_GET:
+        return op_memo(vm, PK_OP_GET);
+    case PK_OP_BINGET:
+        return op_memo(vm, PK_OP_BINGET);
+    case PK_OP_LONG_BINGET:
+        return op_memo(vm, PK_OP_LONG_BINGET);
+    case PK_OP_PUT:
+        return op_memo(vm, PK_OP_PUT);
+    case PK_OP_BINPUT:
+        return op_memo(vm, PK_OP_BINPUT);
+    case PK_OP_LONG_BINPUT:
+        return op_memo(vm, PK_OP_LONG_BINPUT);
+    case PK_OP_MEMOIZE:
+        return op_memo(vm, PK_OP_MEMOIZE);
+    case PK_OP_GLOBAL:
+        return op_object(vm, PK_OP_GLOBAL);
+    case PK_OP_STACK_GLOBAL:
+        return op_object(vm, PK_OP_STACK_GLOBAL);
+    case PK_OP_REDUCE:
+        return op_object(vm, PK_OP_REDUCE);
+    case PK_OP_BUILD:
+        return op_object(vm, PK_OP_BUILD);
+    case PK_OP_INST:
+        return op_object(vm, PK_OP_INST);
+    case PK_OP_OBJ:
+        return op_object(vm, PK_OP_OBJ);
+    case PK_OP_NEWOBJ:
+        return op_object(vm, PK_OP_NEWOBJ);
+    case PK_OP_NEWOBJ_EX:
+        return op_object(vm, PK_OP_NEWOBJ_EX);
+    case PK_OP_EXT1:
+        return op_object(vm, PK_OP_EXT1);
+    case PK_OP_EXT2:
+        return op_object(vm, PK_OP_EXT2);
+    case PK_OP_EXT4:
+        return op_object(vm, PK_OP_EXT4);
+    case PK_OP_PERSID:
+        return op_object(vm, PK_OP_PERSID);
+    case PK_OP_BINPERSID:
+        return op_object(vm, PK_OP_BINPERSID);
+    case PK_OP_PROTO:
+        return op_control(vm, PK_OP_PROTO, stop, out);
+    case PK_OP_FRAME:
+        return op_control(vm, PK_OP_FRAME, stop, out);
+    case PK_OP_STOP:
+        return op_control(vm, PK_OP_STOP, stop, out);
+    default:
+        return unknown_opcode(vm, op);
     }
 }
 

@@ -1,5 +1,5 @@
 /*
- * pk_vm.h - the unpickler (internal to the core; used by pk_doc.c and pk_joblib.c).
+ * pk_vm.h - the unpickler (internal to the core; used by pk_decode.c, pk_scan.c and pk_joblib.c).
  *
  * A stack machine over the opcodes of protocols 0-5 (docs/formats.md, "Pickle opcodes") with
  * CPython's semantics and no execution: globals are names; REDUCE/NEWOBJ/BUILD on an allowlisted

@@ -19,6 +19,7 @@
 
 #include "pk_json.h"
 #include "pk_ndarray.h"
+#include "pk_opcodes.h"
 #include "pk_vm.h"
 
 #include <math.h>
@@ -76,12 +77,18 @@ static pk_code w_op(wr *w, uint8_t op) {
     return w_write(w, &op, 1);
 }
 
+/* MARK and op: protocol 0's empty tuple, dict and list. */
+static pk_code w_mark_op(wr *w, uint8_t op) {
+    uint8_t b[2] = {PK_OP_MARK, op};
+    return w_write(w, b, 2);
+}
+
 static void commit_frame(wr *w) {
     if (!w->framing || w->frame_start == NO_FRAME) return;
     uint8_t *d = w->out->data + w->frame_start;
     size_t flen = w->out->len - w->frame_start - FRAME_HDR;
     if (flen >= FRAME_MIN) {
-        d[0] = 0x95;
+        d[0] = PK_OP_FRAME;
         uint64_t n = flen;
         for (int i = 0; i < 8; i++)
             d[1 + i] = (uint8_t)(n >> (8 * i));
@@ -117,9 +124,9 @@ static void le(uint8_t *p, uint64_t v, int n) {
 }
 
 /* op + decimal v + suffix ("L\n" or "\n"): INT, LONG, PUT, GET of protocol 0. */
-static pk_code w_printf_line(wr *w, char op, const char *suffix, long long v) {
+static pk_code w_printf_line(wr *w, uint8_t op, const char *suffix, long long v) {
     char tmp[48];
-    tmp[0] = op;
+    tmp[0] = (char)op;
     int n = snprintf(tmp + 1, sizeof tmp - 1, "%lld%s", v, suffix);
     return w_write(w, tmp, (size_t)n + 1);
 }
@@ -223,36 +230,35 @@ static pk_code memo_insert(wr *w, const pk_value *v) {
 /* Memoizes v and writes the PUT for it (MEMOIZE, BINPUT, LONG_BINPUT or PUT). */
 static pk_code memo_put(wr *w, const pk_value *v) {
     uint32_t idx = w->memo_next;
-    pk_code c = memo_insert(w, v);
-    if (c) return c;
-    if (w->proto >= 4) return w_op(w, 0x94);
+    PK_TRY(memo_insert(w, v));
+    if (w->proto >= 4) return w_op(w, PK_OP_MEMOIZE);
     if (w->proto >= 1) {
         uint8_t b[5];
         if (idx < 256) {
-            b[0] = 'q';
+            b[0] = PK_OP_BINPUT;
             b[1] = (uint8_t)idx;
             return w_write(w, b, 2);
         }
-        b[0] = 'r';
+        b[0] = PK_OP_LONG_BINPUT;
         le(b + 1, idx, 4);
         return w_write(w, b, 5);
     }
-    return w_printf_line(w, 'p', "\n", (long long)idx);
+    return w_printf_line(w, PK_OP_PUT, "\n", (long long)idx);
 }
 
 static pk_code memo_get(wr *w, uint32_t idx) {
     if (w->proto >= 1) {
         uint8_t b[5];
         if (idx < 256) {
-            b[0] = 'h';
+            b[0] = PK_OP_BINGET;
             b[1] = (uint8_t)idx;
             return w_write(w, b, 2);
         }
-        b[0] = 'j';
+        b[0] = PK_OP_LONG_BINGET;
         le(b + 1, idx, 4);
         return w_write(w, b, 5);
     }
-    return w_printf_line(w, 'g', "\n", (long long)idx);
+    return w_printf_line(w, PK_OP_GET, "\n", (long long)idx);
 }
 
 /* After a REDUCE / NEWOBJ / TUPLE: memoize v, or (when its parts referenced it, a cycle) drop
@@ -261,7 +267,7 @@ static pk_code memo_after(wr *w, const pk_value *v) {
     int64_t m = memo_find(w, v);
     w->reused = m >= 0;
     if (m < 0) return memo_put(w, v);
-    pk_code c = w_op(w, '0');
+    pk_code c = w_op(w, PK_OP_POP);
     return c ? c : memo_get(w, (uint32_t)m);
 }
 /* ---- scratch nodes ------------------------------------------------------------------------- */
@@ -336,41 +342,6 @@ static pk_value *mk_str(wr *w, const char *s) {
 
 /* ---- UTF-8 --------------------------------------------------------------------------------- */
 
-size_t pk_utf8_check(const char *s, size_t n) {
-    const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (n - i < len) return i;
-        uint32_t cp = c & (0x7F >> len);
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF) return i;
-        i += len;
-    }
-    return n;
-}
-
 /* Decodes one code point of valid UTF-8 at s[*i]. */
 static uint32_t utf8_next(const uint8_t *s, size_t *i) {
     uint8_t c = s[*i];
@@ -391,22 +362,22 @@ static uint32_t utf8_next(const uint8_t *s, size_t *i) {
 static pk_code save_int64(wr *w, int64_t v) {
     if (v >= INT32_MIN && v <= INT32_MAX) {
         uint8_t b[5];
-        if (w->proto == 0) return w_printf_line(w, 'I', "\n", (long long)v);
+        if (w->proto == 0) return w_printf_line(w, PK_OP_INT, "\n", (long long)v);
         if (v >= 0 && v <= 0xFF) {
-            b[0] = 'K';
+            b[0] = PK_OP_BININT1;
             b[1] = (uint8_t)v;
             return w_write(w, b, 2);
         }
         if (v >= 0 && v <= 0xFFFF) {
-            b[0] = 'M';
+            b[0] = PK_OP_BININT2;
             le(b + 1, (uint64_t)v, 2);
             return w_write(w, b, 3);
         }
-        b[0] = 'J';
+        b[0] = PK_OP_BININT;
         le(b + 1, (uint64_t)(uint32_t)(int32_t)v, 4);
         return w_write(w, b, 5);
     }
-    if (w->proto < 2) return w_printf_line(w, 'L', "L\n", (long long)v);
+    if (w->proto < 2) return w_printf_line(w, PK_OP_LONG, "L\n", (long long)v);
     /* LONG1 with the minimal two's complement bytes */
     uint8_t b[10];
     uint64_t u = (uint64_t)v;
@@ -418,7 +389,7 @@ static pk_code save_int64(wr *w, int64_t v) {
         else
             break;
     }
-    b[0] = 0x8a;
+    b[0] = PK_OP_LONG1;
     b[1] = (uint8_t)n;
     le(b + 2, u, n);
     return w_write(w, b, (size_t)n + 2);
@@ -429,20 +400,20 @@ static pk_code save_bigint(wr *w, const pk_value *v) {
     if (w->proto >= 2) {
         uint8_t b[5];
         if (n < 256) {
-            b[0] = 0x8a;
+            b[0] = PK_OP_LONG1;
             b[1] = (uint8_t)n;
             pk_code c = w_write(w, b, 2);
             return c ? c : w_write(w, v->u.s.ptr, n);
         }
         if (n > INT32_MAX) return pk_err_set(w->err, PK_EENCODE, -1, -1, "int too large");
-        b[0] = 0x8b;
+        b[0] = PK_OP_LONG4;
         le(b + 1, n, 4);
         pk_code c = w_write(w, b, 5);
         return c ? c : w_write(w, v->u.s.ptr, n);
     }
     pk_buf digits;
     pk_buf_init(&digits, w->out->alloc, 0);
-    pk_buf_putc(&digits, 'L');
+    pk_buf_putc(&digits, PK_OP_LONG);
     pk_json_int(&digits, v);
     pk_buf_puts(&digits, "L\n");
     if (digits.failed) {
@@ -457,7 +428,7 @@ static pk_code save_bigint(wr *w, const pk_value *v) {
 static pk_code save_float(wr *w, double d) {
     if (w->proto == 0) {
         char tmp[48];
-        tmp[0] = 'F';
+        tmp[0] = PK_OP_FLOAT;
         int n = pk_float_repr(d, tmp + 1, sizeof tmp - 2);
         tmp[1 + n] = '\n';
         return w_write(w, tmp, (size_t)n + 2);
@@ -465,7 +436,7 @@ static pk_code save_float(wr *w, double d) {
     uint8_t b[9];
     uint64_t u;
     memcpy(&u, &d, 8);
-    b[0] = 'G';
+    b[0] = PK_OP_BINFLOAT;
     for (int i = 0; i < 8; i++)
         b[1 + i] = (uint8_t)(u >> (8 * (7 - i)));
     return w_write(w, b, 9);
@@ -481,7 +452,7 @@ static pk_code save_str_data(wr *w, const pk_value *v) {
     if (w->proto == 0) {
         pk_buf t;
         pk_buf_init(&t, w->out->alloc, 0);
-        pk_buf_putc(&t, 'V');
+        pk_buf_putc(&t, PK_OP_UNICODE);
         const uint8_t *p = (const uint8_t *)s;
         for (size_t i = 0; i < n;) {
             uint32_t cp = utf8_next(p, &i);
@@ -504,15 +475,15 @@ static pk_code save_str_data(wr *w, const pk_value *v) {
     uint8_t h[9];
     size_t hn;
     if (w->proto >= 4 && n < 256) {
-        h[0] = 0x8c;
+        h[0] = PK_OP_SHORT_BINUNICODE;
         h[1] = (uint8_t)n;
         hn = 2;
     } else if (n <= UINT32_MAX) {
-        h[0] = 'X';
+        h[0] = PK_OP_BINUNICODE;
         le(h + 1, n, 4);
         hn = 5;
     } else if (w->proto >= 4) {
-        h[0] = 0x8d;
+        h[0] = PK_OP_BINUNICODE8;
         le(h + 1, n, 8);
         hn = 9;
     } else {
@@ -527,19 +498,19 @@ static pk_code save_bytes_data(wr *w, const pk_value *v, int bytearray) {
     uint8_t h[9];
     size_t hn;
     if (bytearray) {
-        h[0] = 0x96;
+        h[0] = PK_OP_BYTEARRAY8;
         le(h + 1, n, 8);
         hn = 9;
     } else if (n < 256) {
-        h[0] = 'C';
+        h[0] = PK_OP_SHORT_BINBYTES;
         h[1] = (uint8_t)n;
         hn = 2;
     } else if (n <= UINT32_MAX) {
-        h[0] = 'B';
+        h[0] = PK_OP_BINBYTES;
         le(h + 1, n, 4);
         hn = 5;
     } else if (w->proto >= 4) {
-        h[0] = 0x8e;
+        h[0] = PK_OP_BINBYTES8;
         le(h + 1, n, 8);
         hn = 9;
     } else {
@@ -557,7 +528,8 @@ static pk_code save_py2str(wr *w, const pk_value *v) {
     if (w->proto == 0) {
         pk_buf t;
         pk_buf_init(&t, w->out->alloc, 0);
-        pk_buf_puts(&t, "S'");
+        pk_buf_putc(&t, PK_OP_STRING);
+        pk_buf_putc(&t, '\'');
         for (size_t i = 0; i < n; i++) {
             uint8_t c = p[i];
             if (c == '\\' || c == '\'')
@@ -585,11 +557,11 @@ static pk_code save_py2str(wr *w, const pk_value *v) {
     uint8_t h[5];
     size_t hn;
     if (n < 256) {
-        h[0] = 'U';
+        h[0] = PK_OP_SHORT_BINSTRING;
         h[1] = (uint8_t)n;
         hn = 2;
     } else if (n <= INT32_MAX) {
-        h[0] = 'T';
+        h[0] = PK_OP_BINSTRING;
         le(h + 1, n, 4);
         hn = 5;
     } else {
@@ -677,13 +649,13 @@ static pk_code text_names(wr *w, const pk_value *g, const char **modp, const cha
 
 static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
     const char *module = g->u.g.module, *name = g->u.g.name;
-    pk_code c;
     if (w->proto >= 4) {
         pk_value *m = mk_bytes(w, PK_STR, module, g->u.g.module_len);
         pk_value *nm = mk_bytes(w, PK_STR, name, g->u.g.name_len);
         if (!m || !nm) return w->err->code;
-        if ((c = save(w, m, depth + 1)) || (c = save(w, nm, depth + 1)) || (c = w_op(w, 0x93)))
-            return c;
+        PK_TRY(save(w, m, depth + 1));
+        PK_TRY(save(w, nm, depth + 1));
+        PK_TRY(w_op(w, PK_OP_STACK_GLOBAL));
         return memo_put(w, g);
     }
     const char *dot = memchr(name, '.', g->u.g.name_len) ? strrchr(name, '.') : NULL;
@@ -699,10 +671,12 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
         args->u.seq.items[1] = last;
         return save_reduce(w, f, args, g, depth);
     }
-    if ((c = text_names(w, g, &module, &name))) return c;
-    if ((c = w_op(w, 'c')) || (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
-        (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')))
-        return c;
+    PK_TRY(text_names(w, g, &module, &name));
+    PK_TRY(w_op(w, PK_OP_GLOBAL));
+    PK_TRY(w_write(w, module, strlen(module)));
+    PK_TRY(w_op(w, '\n'));
+    PK_TRY(w_write(w, name, strlen(name)));
+    PK_TRY(w_op(w, '\n'));
     return memo_put(w, g);
 }
 
@@ -710,8 +684,7 @@ static pk_code save_global(wr *w, const pk_value *g, uint32_t depth) {
 
 static pk_code save_items(wr *w, pk_value *const *items, size_t n, uint32_t depth) {
     for (size_t i = 0; i < n; i++) {
-        pk_code c = save(w, items[i], depth + 1);
-        if (c) return c;
+        PK_TRY(save(w, items[i], depth + 1));
     }
     return PK_OK;
 }
@@ -719,24 +692,27 @@ static pk_code save_items(wr *w, pk_value *const *items, size_t n, uint32_t dept
 /* APPEND(S) of items onto the list (exact: batch_list_exact; else the iterator form, which is
  * the same except it writes a lone APPEND for a 1-item last batch too). */
 static pk_code batch_list(wr *w, pk_value *const *items, size_t n, int exact, uint32_t depth) {
-    pk_code c;
     if (n == 0) return PK_OK;
     if (w->proto == 0) {
-        for (size_t i = 0; i < n; i++)
-            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, 'a'))) return c;
+        for (size_t i = 0; i < n; i++) {
+            PK_TRY(save(w, items[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_APPEND));
+        }
         return PK_OK;
     }
     if (exact && n == 1) {
-        if ((c = save(w, items[0], depth + 1))) return c;
-        return w_op(w, 'a');
+        PK_TRY(save(w, items[0], depth + 1));
+        return w_op(w, PK_OP_APPEND);
     }
     for (size_t i = 0; i < n;) {
         size_t k = n - i < BATCH ? n - i : BATCH;
         if (!exact && k == 1) {
-            if ((c = save(w, items[i], depth + 1)) || (c = w_op(w, 'a'))) return c;
-        } else if ((c = w_op(w, '(')) || (c = save_items(w, items + i, k, depth)) ||
-                   (c = w_op(w, 'e'))) {
-            return c;
+            PK_TRY(save(w, items[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_APPEND));
+        } else {
+            PK_TRY(w_op(w, PK_OP_MARK));
+            PK_TRY(save_items(w, items + i, k, depth));
+            PK_TRY(w_op(w, PK_OP_APPENDS));
         }
         i += k;
     }
@@ -744,14 +720,14 @@ static pk_code batch_list(wr *w, pk_value *const *items, size_t n, int exact, ui
 }
 
 static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
-    pk_code c;
     size_t n = d->len;
     if (n == 0) return PK_OK;
     if (w->proto == 0 || (exact && n == 1)) {
-        for (size_t i = 0; i < n; i++)
-            if ((c = save(w, d->keys[i], depth + 1)) || (c = save(w, d->vals[i], depth + 1)) ||
-                (c = w_op(w, 's')))
-                return c;
+        for (size_t i = 0; i < n; i++) {
+            PK_TRY(save(w, d->keys[i], depth + 1));
+            PK_TRY(save(w, d->vals[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_SETITEM));
+        }
         return PK_OK;
     }
     size_t i = 0;
@@ -759,16 +735,17 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
         size_t k = n - i < BATCH ? n - i : BATCH;
         if (k == 0 && !exact) break;
         if (!exact && k == 1) {
-            if ((c = save(w, d->keys[i], depth + 1)) || (c = save(w, d->vals[i], depth + 1)) ||
-                (c = w_op(w, 's')))
-                return c;
+            PK_TRY(save(w, d->keys[i], depth + 1));
+            PK_TRY(save(w, d->vals[i], depth + 1));
+            PK_TRY(w_op(w, PK_OP_SETITEM));
             break;
         }
-        if ((c = w_op(w, '('))) return c;
-        for (size_t j = i; j < i + k; j++)
-            if ((c = save(w, d->keys[j], depth + 1)) || (c = save(w, d->vals[j], depth + 1)))
-                return c;
-        if ((c = w_op(w, 'u'))) return c;
+        PK_TRY(w_op(w, PK_OP_MARK));
+        for (size_t j = i; j < i + k; j++) {
+            PK_TRY(save(w, d->keys[j], depth + 1));
+            PK_TRY(save(w, d->vals[j], depth + 1));
+        }
+        PK_TRY(w_op(w, PK_OP_SETITEMS));
         i += k;
         if (k < BATCH) break; /* exact dicts write an empty batch after a full last one */
     }
@@ -777,40 +754,40 @@ static pk_code batch_dict(wr *w, const pk_dict *d, int exact, uint32_t depth) {
 
 static pk_code save_tuple(wr *w, const pk_value *v, uint32_t depth) {
     size_t n = v->u.seq.len;
-    pk_code c;
-    if (n == 0) return w->proto >= 1 ? w_op(w, ')') : w_write(w, "(t", 2);
+    if (n == 0) return w->proto >= 1 ? w_op(w, PK_OP_EMPTY_TUPLE) : w_mark_op(w, PK_OP_TUPLE);
     if (n <= 3 && w->proto >= 2) {
-        if ((c = save_items(w, v->u.seq.items, n, depth))) return c;
+        PK_TRY(save_items(w, v->u.seq.items, n, depth));
         int64_t m = memo_find(w, v);
         if (m >= 0) {
             for (size_t i = 0; i < n; i++)
-                if ((c = w_op(w, '0'))) return c;
+                PK_TRY(w_op(w, PK_OP_POP));
             return memo_get(w, (uint32_t)m);
         }
-        if ((c = w_op(w, (uint8_t)(0x85 + n - 1)))) return c;
+        PK_TRY(w_op(w, (uint8_t)(PK_OP_TUPLE1 + n - 1)));
         return memo_put(w, v);
     }
-    if ((c = w_op(w, '(')) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
+    PK_TRY(w_op(w, PK_OP_MARK));
+    PK_TRY(save_items(w, v->u.seq.items, n, depth));
     int64_t m = memo_find(w, v);
     if (m >= 0) {
         if (w->proto >= 1) {
-            if ((c = w_op(w, '1'))) return c;
+            PK_TRY(w_op(w, PK_OP_POP_MARK));
         } else {
             for (size_t i = 0; i <= n; i++)
-                if ((c = w_op(w, '0'))) return c;
+                PK_TRY(w_op(w, PK_OP_POP));
         }
         return memo_get(w, (uint32_t)m);
     }
-    if ((c = w_op(w, 't'))) return c;
+    PK_TRY(w_op(w, PK_OP_TUPLE));
     return memo_put(w, v);
 }
 
 /* func(*args) REDUCE, then memoize obj (when given). */
 static pk_code save_reduce(wr *w, const pk_value *func, const pk_value *args, const pk_value *obj,
                            uint32_t depth) {
-    pk_code c;
-    if ((c = save(w, func, depth + 1)) || (c = save(w, args, depth + 1)) || (c = w_op(w, 'R')))
-        return c;
+    PK_TRY(save(w, func, depth + 1));
+    PK_TRY(save(w, args, depth + 1));
+    PK_TRY(w_op(w, PK_OP_REDUCE));
     return obj ? memo_after(w, obj) : PK_OK;
 }
 
@@ -831,33 +808,33 @@ static pk_code save_set_reduce(wr *w, const pk_value *v, uint32_t depth) {
 
 static pk_code save_set(wr *w, const pk_value *v, uint32_t depth) {
     if (w->proto < 4) return save_set_reduce(w, v, depth);
-    pk_code c;
     size_t n = v->u.seq.len;
     if (v->kind == PK_FROZENSET) {
-        if ((c = w_op(w, '(')) || (c = save_items(w, v->u.seq.items, n, depth))) return c;
+        PK_TRY(w_op(w, PK_OP_MARK));
+        PK_TRY(save_items(w, v->u.seq.items, n, depth));
         int64_t m = memo_find(w, v);
         if (m >= 0) {
-            if ((c = w_op(w, '1'))) return c;
+            PK_TRY(w_op(w, PK_OP_POP_MARK));
             return memo_get(w, (uint32_t)m);
         }
-        if ((c = w_op(w, 0x91))) return c;
+        PK_TRY(w_op(w, PK_OP_FROZENSET));
         return memo_put(w, v);
     }
-    if ((c = w_op(w, 0x8f)) || (c = memo_put(w, v))) return c;
+    PK_TRY(w_op(w, PK_OP_EMPTY_SET));
+    PK_TRY(memo_put(w, v));
     if (n == 0) return PK_OK;
     size_t i = 0, k;
     do {
         k = n - i < BATCH ? n - i : BATCH;
-        if ((c = w_op(w, '(')) || (c = save_items(w, v->u.seq.items + i, k, depth)) ||
-            (c = w_op(w, 0x90)))
-            return c;
+        PK_TRY(w_op(w, PK_OP_MARK));
+        PK_TRY(save_items(w, v->u.seq.items + i, k, depth));
+        PK_TRY(w_op(w, PK_OP_ADDITEMS));
         i += k;
     } while (k == BATCH);
     return PK_OK;
 }
 
 static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
-    pk_code c;
     const pk_dict *d = &v->u.d;
     if (d->cls) {
         /* OrderedDict() / defaultdict([factory]) REDUCE, then the items */
@@ -865,17 +842,18 @@ static pk_code save_dict(wr *w, const pk_value *v, uint32_t depth) {
         pk_value *args = mk_tuple(w, has_factory ? 1 : 0);
         if (!args) return w->err->code;
         if (has_factory) args->u.seq.items[0] = d->default_factory;
-        if ((c = save_reduce(w, d->cls, args, v, depth))) return c;
+        PK_TRY(save_reduce(w, d->cls, args, v, depth));
         if (w->reused) return PK_OK; /* written completely by its own arguments */
         return batch_dict(w, d, 0, depth);
     }
-    if ((c = w->proto >= 1 ? w_op(w, '}') : w_write(w, "(d", 2)) || (c = memo_put(w, v))) return c;
+    PK_TRY(w->proto >= 1 ? w_op(w, PK_OP_EMPTY_DICT) : w_mark_op(w, PK_OP_DICT));
+    PK_TRY(memo_put(w, v));
     return batch_dict(w, d, 1, depth);
 }
 
 static pk_code save_list(wr *w, const pk_value *v, uint32_t depth) {
-    pk_code c;
-    if ((c = w->proto >= 1 ? w_op(w, ']') : w_write(w, "(l", 2)) || (c = memo_put(w, v))) return c;
+    PK_TRY(w->proto >= 1 ? w_op(w, PK_OP_EMPTY_LIST) : w_mark_op(w, PK_OP_LIST));
+    PK_TRY(memo_put(w, v));
     return batch_list(w, v->u.seq.items, v->u.seq.len, 1, depth);
 }
 
@@ -931,7 +909,6 @@ static pk_code save_complex(wr *w, const pk_value *v, uint32_t depth) {
 
 static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
     const pk_object *o = &v->u.o;
-    pk_code c;
     const pk_value *args = o->args;
     pk_value *empty = NULL;
     int skip_items = 0, skip_dictitems = 0;
@@ -945,10 +922,11 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
         /* made by INST / OBJ (copyreg._reconstructor leaves args NULL): OBJ again, which both
          * Pythons read as the original (old-style classes of Python 2 included) */
         if (w->proto >= 1) {
-            if ((c = w_op(w, '(')) || (c = save(w, o->cls, depth + 1)) ||
-                (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) ||
-                (c = w_op(w, 'o')) || (c = memo_after(w, v)))
-                return c;
+            PK_TRY(w_op(w, PK_OP_MARK));
+            PK_TRY(save(w, o->cls, depth + 1));
+            PK_TRY(save_items(w, args->u.seq.items, args->u.seq.len, depth));
+            PK_TRY(w_op(w, PK_OP_OBJ));
+            PK_TRY(memo_after(w, v));
             goto parts;
         }
         /* protocol 0: INST module\nname\n, which needs the class as a plain global */
@@ -957,28 +935,34 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             return pk_err_set(w->err, PK_EENCODE, -1, -1,
                               "an instance made by OBJ on a non-global cannot be written at "
                               "protocol 0");
-        if ((c = text_names(w, o->cls, &module, &name)) || (c = w_op(w, '(')) ||
-            (c = save_items(w, args->u.seq.items, args->u.seq.len, depth)) || (c = w_op(w, 'i')) ||
-            (c = w_write(w, module, strlen(module))) || (c = w_op(w, '\n')) ||
-            (c = w_write(w, name, strlen(name))) || (c = w_op(w, '\n')) || (c = memo_after(w, v)))
-            return c;
+        PK_TRY(text_names(w, o->cls, &module, &name));
+        PK_TRY(w_op(w, PK_OP_MARK));
+        PK_TRY(save_items(w, args->u.seq.items, args->u.seq.len, depth));
+        PK_TRY(w_op(w, PK_OP_INST));
+        PK_TRY(w_write(w, module, strlen(module)));
+        PK_TRY(w_op(w, '\n'));
+        PK_TRY(w_write(w, name, strlen(name)));
+        PK_TRY(w_op(w, '\n'));
+        PK_TRY(memo_after(w, v));
         goto parts;
     }
     switch (how) {
     case PK_HOW_REDUCE:
-        if ((c = save_reduce(w, o->cls, args, v, depth))) return c;
+        PK_TRY(save_reduce(w, o->cls, args, v, depth));
         break;
     case PK_HOW_NEWOBJ:
     case PK_HOW_INST:
         if (w->proto >= 2 && has_kwargs && w->proto >= 4) {
-            if ((c = save(w, o->cls, depth + 1)) || (c = save(w, args, depth + 1)) ||
-                (c = save(w, o->kwargs, depth + 1)) || (c = w_op(w, 0x92)) ||
-                (c = memo_after(w, v)))
-                return c;
+            PK_TRY(save(w, o->cls, depth + 1));
+            PK_TRY(save(w, args, depth + 1));
+            PK_TRY(save(w, o->kwargs, depth + 1));
+            PK_TRY(w_op(w, PK_OP_NEWOBJ_EX));
+            PK_TRY(memo_after(w, v));
         } else if (w->proto >= 2 && !has_kwargs) {
-            if ((c = save(w, o->cls, depth + 1)) || (c = save(w, args, depth + 1)) ||
-                (c = w_op(w, 0x81)) || (c = memo_after(w, v)))
-                return c;
+            PK_TRY(save(w, o->cls, depth + 1));
+            PK_TRY(save(w, args, depth + 1));
+            PK_TRY(w_op(w, PK_OP_NEWOBJ));
+            PK_TRY(memo_after(w, v));
         } else if (has_kwargs) {
             /* copyreg.__newobj_ex__(cls, args, kwargs) */
             pk_value *g = mk_global(w, "copyreg", "__newobj_ex__"), *t = mk_tuple(w, 3);
@@ -986,7 +970,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             t->u.seq.items[0] = o->cls;
             t->u.seq.items[1] = (pk_value *)args;
             t->u.seq.items[2] = o->kwargs;
-            if ((c = save_reduce(w, g, t, v, depth))) return c;
+            PK_TRY(save_reduce(w, g, t, v, depth));
         } else if (how == PK_HOW_INST) {
             /* copyreg._reconstructor(cls, base, basestate), as copyreg._reduce_ex writes it */
             pk_value *g = mk_global(w, "copyreg", "_reconstructor"), *t = mk_tuple(w, 3);
@@ -1005,7 +989,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
                 t->u.seq.items[2] = mk(w, PK_NONE);
             }
             if (!t->u.seq.items[1] || !t->u.seq.items[2]) return w->err->code;
-            if ((c = save_reduce(w, g, t, v, depth))) return c;
+            PK_TRY(save_reduce(w, g, t, v, depth));
         } else {
             /* copyreg.__newobj__(cls, *args) */
             pk_value *g = mk_global(w, "copyreg", "__newobj__");
@@ -1014,7 +998,7 @@ static pk_code save_object(wr *w, const pk_value *v, uint32_t depth) {
             t->u.seq.items[0] = o->cls;
             for (size_t i = 0; i < args->u.seq.len; i++)
                 t->u.seq.items[i + 1] = args->u.seq.items[i];
-            if ((c = save_reduce(w, g, t, v, depth))) return c;
+            PK_TRY(save_reduce(w, g, t, v, depth));
         }
         break;
     }
@@ -1023,15 +1007,16 @@ parts:
     if (o->items && !skip_items) {
         if (o->items->kind != PK_LIST)
             return pk_err_set(w->err, PK_EENCODE, -1, -1, "object items are not a list");
-        if ((c = batch_list(w, o->items->u.seq.items, o->items->u.seq.len, 0, depth))) return c;
+        PK_TRY(batch_list(w, o->items->u.seq.items, o->items->u.seq.len, 0, depth));
     }
     if (o->dictitems && !skip_dictitems) {
         if (o->dictitems->kind != PK_DICT)
             return pk_err_set(w->err, PK_EENCODE, -1, -1, "object dict items are not a dict");
-        if ((c = batch_dict(w, &o->dictitems->u.d, 0, depth))) return c;
+        PK_TRY(batch_dict(w, &o->dictitems->u.d, 0, depth));
     }
     if (o->state) {
-        if ((c = save(w, o->state, depth + 1)) || (c = w_op(w, 'b'))) return c;
+        PK_TRY(save(w, o->state, depth + 1));
+        PK_TRY(w_op(w, PK_OP_BUILD));
     }
     return PK_OK;
 }
@@ -1065,11 +1050,11 @@ static pk_code save_dtype(wr *w, const pk_value *v, uint32_t depth) {
         args->u.seq.items[1] = f;
         args->u.seq.items[2] = t;
     }
-    pk_code c = save_reduce(w, g, args, v, depth);
-    if (c) return c;
+    PK_TRY(save_reduce(w, g, args, v, depth));
     if (w->reused) return PK_OK;
     if (dt->state) {
-        if ((c = save(w, dt->state, depth + 1)) || (c = w_op(w, 'b'))) return c;
+        PK_TRY(save(w, dt->state, depth + 1));
+        PK_TRY(w_op(w, PK_OP_BUILD));
     }
     return PK_OK;
 }
@@ -1178,7 +1163,6 @@ static pk_value *array_raw(wr *w, const pk_ndarray *a, size_t item, int *fortran
 
 static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     const pk_ndarray *a = v->u.arr;
-    pk_code c;
     if (!a->dtype || a->dtype->kind != PK_DTYPE)
         return pk_err_set(w->err, PK_EENCODE, -1, -1, "numpy array without a dtype");
     size_t item = a->dtype->u.dt->itemsize;
@@ -1216,7 +1200,7 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     if (!(zero->u.seq.items[0] = mk_int(w, 0)) || !args->u.seq.items[0]) return w->err->code;
     args->u.seq.items[1] = zero;
     args->u.seq.items[2] = b;
-    if ((c = save_reduce(w, g, args, v, depth))) return c;
+    PK_TRY(save_reduce(w, g, args, v, depth));
     if (w->reused) return PK_OK;
     int fortran = 0;
     pk_value *raw = array_raw(w, a, item, &fortran);
@@ -1228,8 +1212,8 @@ static pk_code save_ndarray(wr *w, const pk_value *v, uint32_t depth) {
     state->u.seq.items[2] = a->dtype;
     state->u.seq.items[3] = isf;
     state->u.seq.items[4] = raw;
-    if ((c = save(w, state, depth + 1))) return c;
-    return w_op(w, 'b');
+    PK_TRY(save(w, state, depth + 1));
+    return w_op(w, PK_OP_BUILD);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
@@ -1242,9 +1226,9 @@ static pk_code save(wr *w, const pk_value *v, uint32_t depth) {
     opcode_boundary(w);
     switch (v->kind) {
     case PK_NONE:
-        return w_op(w, 'N');
+        return w_op(w, PK_OP_NONE);
     case PK_BOOL:
-        if (w->proto >= 2) return w_op(w, v->u.b ? 0x88 : 0x89);
+        if (w->proto >= 2) return w_op(w, v->u.b ? PK_OP_NEWTRUE : PK_OP_NEWFALSE);
         return w_write(w, v->u.b ? "I01\n" : "I00\n", 4);
     case PK_INT:
         return save_int64(w, v->u.i);
@@ -1316,12 +1300,12 @@ pk_code pk_pickle_write(pk_buf *out, const pk_value *v, const pk_write_opts *opt
     pk_arena_init(&w.scratch, out->alloc, (size_t)opts->max_mem);
     pk_code c = PK_OK;
     if (w.proto >= 2) {
-        uint8_t h[2] = {0x80, (uint8_t)w.proto};
+        uint8_t h[2] = {PK_OP_PROTO, (uint8_t)w.proto};
         c = w_write(&w, h, 2);
         if (w.proto >= 4) w.framing = 1;
     }
     if (!c) c = save(&w, v, 0);
-    if (!c) c = w_op(&w, '.');
+    if (!c) c = w_op(&w, PK_OP_STOP);
     if (!c) commit_frame(&w);
     pk_arena_free(&w.scratch);
     pk_free(out->alloc, w.memo);

@@ -58,8 +58,4 @@ typedef struct pk_write_opts {
  * PK_ELIMIT for depth or output size, PK_ENOMEM. On error out's content is unspecified. */
 pk_code pk_pickle_write(pk_buf *out, const pk_value *v, const pk_write_opts *opts, pk_err *err);
 
-/* Offset of the first byte of s[0..n) that is not UTF-8 (CPython's surrogatepass: encoded
- * lone surrogates are accepted), or n when all of it is. */
-size_t pk_utf8_check(const char *s, size_t n);
-
 #endif /* PK_WRITER_H */

@@ -99,21 +99,12 @@ typedef struct each_cursor {
 
 /* ---- value classification -------------------------------------------------------------------- */
 
-/* Values whose children are walked. */
+/* Values whose children are walked: containers, but arrays only when complete and not 0-d, and
+ * not a numpy scalar (an object-dtype one is one row). */
 static int walkable(const pk_value *v) {
-    switch (v->kind) {
-    case PK_LIST:
-    case PK_TUPLE:
-    case PK_SET:
-    case PK_FROZENSET:
-    case PK_DICT:
-    case PK_OBJECT:
-        return 1;
-    case PK_NDARRAY:
-        return v->u.arr->ndim > 0 && v->u.arr->complete;
-    default:
-        return 0;
-    }
+    if (v->kind == PK_NPSCALAR) return 0;
+    if (v->kind == PK_NDARRAY) return v->u.arr->ndim > 0 && v->u.arr->complete;
+    return pk_is_container(v);
 }
 
 /* 1 when pk_sql_result_value gives JSON text for v (atom is NULL then). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pk_allow.h"
+#include "ut_cases.h"
 
 static pk_allow a;
 static char why[512];
@@ -56,13 +57,14 @@ static void test_malformed(void **state) {
         {"[\"?.?\"]", "is not a \"module.name\""},
         {"[\"a.b\", \"a.b\"]", "names a.b twice"},
     };
+    ut_cases uc = {0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        UT_CASE(&uc, "case %zu: %s", i, cases[i].json);
         why[0] = 0;
-        if (parse(cases[i].json) != -1 || !strstr(why, cases[i].msg)) {
-            print_error("case %zu %s: %s\n", i, cases[i].json, why);
-            fail();
-        }
+        UT_EXPECT(&uc, parse(cases[i].json) == -1 && strstr(why, cases[i].msg),
+                  "got \"%s\", want an error with \"%s\"", why, cases[i].msg);
     }
+    ut_cases_done(&uc);
     char big[64 * 20 + 64];
     size_t w = (size_t)snprintf(big, sizeof big, "[");
     for (int i = 0; i <= PK_ALLOW_MAX; i++)
@@ -103,11 +105,11 @@ static void test_forbidden(void **state) {
         {"__main__", "__builtins__"},
         {"src.utils", "system"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (!pk_allow_forbidden(bad[i][0], bad[i][1])) {
-            print_error("%s.%s is not forbidden\n", bad[i][0], bad[i][1]);
-            fail();
-        }
+    ut_cases uc = {0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        UT_CASE(&uc, "%s.%s", bad[i][0], bad[i][1]);
+        UT_EXPECT(&uc, pk_allow_forbidden(bad[i][0], bad[i][1]), "not forbidden");
+    }
     static const char *const ok[][2] = {
         {"__main__", "CatFeaturesDummies"},
         {"__main__", "clean_text"},
@@ -116,11 +118,11 @@ static void test_forbidden(void **state) {
         {"system_tools", "Scaler"},
         {"numpy_ext", "load_x"},
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (pk_allow_forbidden(ok[i][0], ok[i][1])) {
-            print_error("%s.%s is forbidden\n", ok[i][0], ok[i][1]);
-            fail();
-        }
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        UT_CASE(&uc, "%s.%s", ok[i][0], ok[i][1]);
+        UT_EXPECT(&uc, !pk_allow_forbidden(ok[i][0], ok[i][1]), "forbidden");
+    }
+    ut_cases_done(&uc);
     assert_int_equal(parse("[\"__main__.A\", \"os.system\", \"builtins.eval\"]"), -1);
     assert_non_null(strstr(why, "os.system, builtins.eval can never be allowed"));
 }

@@ -20,6 +20,7 @@
 #include "dtoa_ref.h"
 #include "pk_dtoa.h"
 #include "pk_json.h"
+#include "ut_cases.h"
 
 /* ---- comparison ------------------------------------------------------------------------------ */
 
@@ -88,20 +89,22 @@ static void test_known_digits(void **state) {
         {5e-310, "5", -310},
         {4.9406564584124654e-324 * 3, "1.5", -323},
     };
+    ut_cases uc = {0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char got[17];
+        UT_CASE(&uc, "case %zu (%.17g)", i, cases[i].x);
+        char got[18];
         int e;
         int n = pk_dtoa_shortest(cases[i].x, got, &e);
+        got[n] = 0;
         char want[24];
         int wn = 0;
         for (const char *s = cases[i].digits; *s; s++)
             if (*s != '.') want[wn++] = *s;
-        if (n != wn || e != cases[i].exp10 || memcmp(got, want, (size_t)n) != 0) {
-            print_error("case %zu: want %s e%d, got %.*s e%d\n", i, cases[i].digits, cases[i].exp10,
-                        n, got, e);
-            fail();
-        }
+        want[wn] = 0;
+        UT_EXPECT_STR(&uc, got, want);
+        UT_EXPECT_INT(&uc, e, cases[i].exp10);
     }
+    ut_cases_done(&uc);
 }
 
 static void test_repr_layout(void **state) {
@@ -128,12 +131,15 @@ static void test_repr_layout(void **state) {
         {1e100, "1e+100"},
         {1.25e-100, "1.25e-100"},
     };
+    ut_cases uc = {0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        UT_CASE(&uc, "case %zu (%.17g)", i, cases[i].x);
         char buf[48];
         int n = pk_float_repr(cases[i].x, buf, sizeof buf);
-        assert_int_equal(n, (int)strlen(cases[i].text));
-        assert_string_equal(buf, cases[i].text);
+        UT_EXPECT_INT(&uc, n, (int)strlen(cases[i].text));
+        UT_EXPECT_STR(&uc, buf, cases[i].text);
     }
+    ut_cases_done(&uc);
 }
 
 static void test_edges(void **state) {

@@ -18,6 +18,7 @@
 
 #include "pk.h"
 #include "pk_inflate.h"
+#include "ut_cases.h"
 
 #define PLAIN_N 200000
 
@@ -166,10 +167,13 @@ static const pk_compression ALL[] = {PK_COMP_ZLIB, PK_COMP_GZIP, PK_COMP_BZ2,  P
 static void test_detect(void **state) {
     (void)state;
     static uint8_t z[PLAIN_N + 1024];
+    ut_cases uc = {0};
     for (size_t k = 0; k < NALL; k++) {
+        UT_CASE(&uc, "%s", pk_compression_name(ALL[k]));
         size_t n = compress_as(ALL[k], PLAIN, 1000, z, sizeof z);
-        assert_int_equal(pk_detect_compression(z, n), ALL[k]);
+        UT_EXPECT_INT(&uc, pk_detect_compression(z, n), ALL[k]);
     }
+    ut_cases_done(&uc);
     /* raw pickles of every protocol are no container */
     assert_int_equal(pk_detect_compression((const uint8_t *)"\x80\x04\x95", 3), PK_COMP_NONE);
     assert_int_equal(pk_detect_compression((const uint8_t *)"(lp0\n", 5), PK_COMP_NONE);
@@ -182,42 +186,49 @@ static void test_round_trips(void **state) {
     (void)state;
     static uint8_t z[PLAIN_N + 4096];
     const size_t sizes[] = {0, 1, 1000, PLAIN_N};
+    ut_cases uc = {0};
     for (size_t k = 0; k < NALL; k++) {
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            UT_CASE(&uc, "%s, %zu bytes", pk_compression_name(ALL[k]), sizes[s]);
             size_t n = compress_as(ALL[k], PLAIN, sizes[s], z, sizeof z);
             uint8_t *out = NULL;
             size_t out_n = 0;
             pk_err err;
             pk_err_clear(&err);
             pk_code rc = pk_inflate(&pk_alloc_std, ALL[k], z, n, 1u << 30, &out, &out_n, &err);
-            if (rc != PK_OK)
-                fprintf(stderr, "kind %d size %zu: %s\n", (int)ALL[k], sizes[s], err.msg);
-            assert_int_equal(rc, PK_OK);
-            assert_int_equal(out_n, sizes[s]);
-            if (sizes[s]) assert_memory_equal(out, PLAIN, sizes[s]);
-            assert_int_equal(out[out_n], 0); /* NUL pad */
+            if (!UT_EXPECT(&uc, rc == PK_OK, "rc %d: %s", rc, err.msg)) continue;
+            UT_EXPECT_INT(&uc, out_n, sizes[s]);
+            UT_EXPECT(&uc, out_n != sizes[s] || memcmp(out, PLAIN, sizes[s]) == 0,
+                      "the output differs from the input");
+            UT_EXPECT_INT(&uc, out[out_n], 0); /* NUL pad */
             free(out);
             /* exactly at the limit is fine, one byte below is not */
             if (sizes[s] > 0) {
+                out = NULL;
                 rc = pk_inflate(&pk_alloc_std, ALL[k], z, n, sizes[s], &out, &out_n, &err);
-                assert_int_equal(rc, PK_OK);
+                UT_EXPECT(&uc, rc == PK_OK, "at the limit: rc %d: %s", rc, err.msg);
                 free(out);
+                out = NULL;
                 pk_err_clear(&err);
                 rc = pk_inflate(&pk_alloc_std, ALL[k], z, n, sizes[s] - 1, &out, &out_n, &err);
-                assert_int_equal(rc, PK_ELIMIT);
-                assert_null(out);
+                UT_EXPECT(&uc, rc == PK_ELIMIT, "one byte below the limit: rc %d", rc);
+                UT_EXPECT(&uc, out == NULL, "output left over an error");
+                free(out);
             }
         }
     }
+    ut_cases_done(&uc);
 }
 
 static void test_truncated(void **state) {
     (void)state;
     static uint8_t z[PLAIN_N + 4096];
+    ut_cases uc = {0};
     for (size_t k = 0; k < NALL; k++) {
         size_t n = compress_as(ALL[k], PLAIN, 50000, z, sizeof z);
         const size_t cuts[] = {1, 7, n / 2};
         for (size_t c = 0; c < 3; c++) {
+            UT_CASE(&uc, "%s, %zu bytes cut off", pk_compression_name(ALL[k]), cuts[c]);
             uint8_t *out = NULL;
             size_t out_n = 0;
             pk_err err;
@@ -228,20 +239,23 @@ static void test_truncated(void **state) {
             memcpy(t, z, m);
             pk_code rc = pk_inflate(&pk_alloc_std, ALL[k], t, m, 1u << 30, &out, &out_n, &err);
             free(t);
-            if (rc != PK_ECOMPRESS)
-                fprintf(stderr, "kind %d cut %zu: rc %d %s\n", (int)ALL[k], cuts[c], rc, err.msg);
-            assert_int_equal(rc, PK_ECOMPRESS);
-            assert_null(out);
-            assert_true(err.offset >= 0 && (size_t)err.offset <= m);
-            assert_non_null(strstr(err.msg, "offset"));
+            UT_EXPECT(&uc, rc == PK_ECOMPRESS, "rc %d: %s", rc, err.msg);
+            UT_EXPECT(&uc, out == NULL, "output left over an error");
+            free(out);
+            UT_EXPECT(&uc, err.offset >= 0 && (size_t)err.offset <= m, "offset %lld of %zu",
+                      (long long)err.offset, m);
+            UT_EXPECT(&uc, strstr(err.msg, "offset") != NULL, "message \"%s\"", err.msg);
         }
     }
+    ut_cases_done(&uc);
 }
 
 static void test_corrupt(void **state) {
     (void)state;
     static uint8_t z[PLAIN_N + 4096];
+    ut_cases uc = {0};
     for (size_t k = 0; k < NALL; k++) {
+        UT_CASE(&uc, "corrupt %s", pk_compression_name(ALL[k]));
         size_t n = compress_as(ALL[k], PLAIN, 50000, z, sizeof z);
         for (size_t at = n / 3; at < n - 4; at += n / 5)
             z[at] ^= 0x55;
@@ -250,11 +264,11 @@ static void test_corrupt(void **state) {
         pk_err err;
         pk_err_clear(&err);
         pk_code rc = pk_inflate(&pk_alloc_std, ALL[k], z, n, 1u << 30, &out, &out_n, &err);
-        if (rc != PK_ECOMPRESS)
-            fprintf(stderr, "kind %d corrupt: rc %d %s\n", (int)ALL[k], rc, err.msg);
-        assert_int_equal(rc, PK_ECOMPRESS);
-        assert_null(out);
+        UT_EXPECT(&uc, rc == PK_ECOMPRESS, "rc %d: %s", rc, err.msg);
+        UT_EXPECT(&uc, out == NULL, "output left over an error");
+        free(out);
     }
+    ut_cases_done(&uc);
 }
 
 static void test_bombs(void **state) {
@@ -264,19 +278,23 @@ static void test_bombs(void **state) {
     uint8_t *zeros = calloc(big, 1);
     size_t zcap = big + (big >> 4);
     uint8_t *z = malloc(zcap);
+    ut_cases uc = {0};
     for (size_t k = 0; k < NALL; k++) {
+        UT_CASE(&uc, "64 MiB of zeros as %s", pk_compression_name(ALL[k]));
         size_t n = compress_as(ALL[k], zeros, big, z, zcap);
         uint8_t *out = NULL;
         size_t out_n = 0;
         pk_err err;
         pk_err_clear(&err);
         pk_code rc = pk_inflate(&pk_alloc_std, ALL[k], z, n, 1u << 20, &out, &out_n, &err);
-        assert_int_equal(rc, PK_ELIMIT);
-        assert_null(out);
-        assert_non_null(strstr(err.msg, "1048576"));
+        UT_EXPECT(&uc, rc == PK_ELIMIT, "rc %d: %s", rc, err.msg);
+        UT_EXPECT(&uc, out == NULL, "output left over an error");
+        free(out);
+        UT_EXPECT(&uc, strstr(err.msg, "1048576") != NULL, "message \"%s\"", err.msg);
     }
     free(zeros);
     free(z);
+    ut_cases_done(&uc);
 }
 
 static void test_zstd_and_zf_rules(void **state) {

@@ -49,6 +49,7 @@ static const pk_alloc CA = {ca_malloc, ca_realloc, ca_free, NULL};
 /* ---- builders -------------------------------------------------------------------------------- */
 
 #include "ut_build.h"
+#include "ut_cases.h"
 
 static int setup(void **state) {
     LIVE = 0;
@@ -133,11 +134,12 @@ static void test_float_repr_cases(void **state) {
         {8.98846567431158e+307, "8.98846567431158e+307"}, /* 2**1023: asymmetric interval */
         {9.5367431640625e-07, "9.5367431640625e-07"},     /* 2**-20 */
     };
+    ut_cases uc = {0};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        const char *got = repr(cases[k].d);
-        if (strcmp(got, cases[k].want) != 0)
-            fail_msg("repr(%.17g): got %s, want %s", cases[k].d, got, cases[k].want);
+        UT_CASE(&uc, "repr(%.17g)", cases[k].d);
+        UT_EXPECT_STR(&uc, repr(cases[k].d), cases[k].want);
     }
+    ut_cases_done(&uc);
     assert_string_equal(repr(NAN), "nan");
     assert_string_equal(repr(INFINITY), "inf");
     assert_string_equal(repr(-INFINITY), "-inf");
@@ -421,13 +423,16 @@ static void test_bytes_base64(void **state) {
                  {"foob", "Zm9vYg=="},
                  {"fooba", "Zm9vYmE="},
                  {"foobar", "Zm9vYmFy"}};
+    ut_cases uc = {0};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        UT_CASE(&uc, "bytes \"%s\"", cases[k].in);
         pk_value *b =
             pk_new_bytes(&AR, PK_BYTES, (const uint8_t *)cases[k].in, strlen(cases[k].in), 0);
         char want[64];
         snprintf(want, sizeof want, "{\"py/bytes\":\"%s\"}", cases[k].want);
-        assert_string_equal(json_of(b), want);
+        UT_EXPECT_STR(&uc, json_of(b), want);
     }
+    ut_cases_done(&uc);
     static const uint8_t raw[] = {0x00, 0xff, 0xfe, 0x80};
     assert_string_equal(json_of(pk_new_bytes(&AR, PK_BYTEARRAY, raw, 4, 1)),
                         "{\"py/bytes\":\"AP/+gA==\"}");

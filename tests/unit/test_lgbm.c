@@ -17,6 +17,7 @@
 #include "pk_lgbm.h"
 #include "pk_model.h"
 #include "unit_util.h"
+#include "ut_cases.h"
 
 #define TREE0                                                                                      \
     "Tree=0\nnum_leaves=3\nnum_cat=1\nsplit_feature=0 2\nsplit_gain=1 2\nthreshold=0.5 0\n"        \
@@ -182,18 +183,21 @@ static void test_refusals(void **state) {
         {"\n\nTree=0", "\n\nx=1\nTree=0", "line 12 (trees): a line outside a tree"},
         {"version=v4", "version=v4-but-far-too-long", "version is not a short name"},
     };
+    ut_cases uc = {0};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        UT_CASE(&uc, "case %zu: '%s' -> '%s'", i, cases[i].from, cases[i].to);
         char *s = mutate(cases[i].from, cases[i].to);
         pk_arena ar;
         pk_err err;
         pk_lgbm m;
         pk_code c = parse(&ar, s, strlen(s), &m, &err);
-        if (c != PK_EMODEL || !strstr(err.msg, cases[i].msg))
-            fail_msg("case %zu: code %d, message '%s', expected '%s'", i, c, err.msg, cases[i].msg);
-        assert_non_null(strstr(err.msg, "LightGBM model: line "));
+        UT_EXPECT(&uc, c == PK_EMODEL && strstr(err.msg, cases[i].msg),
+                  "code %d, message '%s', expected '%s'", c, err.msg, cases[i].msg);
+        UT_EXPECT(&uc, strstr(err.msg, "LightGBM model: line ") != NULL, "message '%s'", err.msg);
         pk_arena_free(&ar);
         free(s);
     }
+    ut_cases_done(&uc);
 }
 
 static void test_linear(void **state) {

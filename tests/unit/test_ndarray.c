@@ -24,6 +24,7 @@
 /* ---- value builders -------------------------------------------------------------------------- */
 
 #include "ut_build.h"
+#include "ut_cases.h"
 
 static int setup(void **state) {
     return ut_build_setup(state);
@@ -91,15 +92,19 @@ static void test_dtype_typestrs(void **state) {
         {">i2", 'i', '>', 2, "int16"},     {"d", 'f', '<', 8, "float64"},
         {"?", 'b', '|', 1, "bool_"},       {"<M8[ns]", 'M', '<', 8, "datetime64"},
     };
+    ut_cases uc = {0};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        UT_CASE(&uc, "dtype('%s')", cases[k].ts);
+        pk_err_clear(&ERR);
         pk_value *d = pk_np_dtype_new(
             &AR, T(3, S(cases[k].ts), pk_new_bool(&AR, 0), pk_new_bool(&AR, 1)), &ERR);
-        assert_non_null(d);
-        assert_int_equal(d->u.dt->kind, cases[k].kind);
-        assert_int_equal(d->u.dt->itemsize, cases[k].size);
-        assert_int_equal(d->u.dt->byteorder, cases[k].order);
-        assert_string_equal(pk_dtype_scalar_name(d->u.dt), cases[k].name);
+        if (!UT_EXPECT(&uc, d != NULL, "refused: %s", ERR.msg)) continue;
+        UT_EXPECT_INT(&uc, d->u.dt->kind, cases[k].kind);
+        UT_EXPECT_INT(&uc, d->u.dt->itemsize, cases[k].size);
+        UT_EXPECT_INT(&uc, d->u.dt->byteorder, cases[k].order);
+        UT_EXPECT_STR(&uc, pk_dtype_scalar_name(d->u.dt), cases[k].name);
     }
+    ut_cases_done(&uc);
     pk_value *d = pk_np_dtype_new(&AR, T(1, S("M8[10ms]")), &ERR);
     assert_non_null(d);
     assert_string_equal(d->u.dt->unit, "ms");
@@ -109,11 +114,14 @@ static void test_dtype_typestrs(void **state) {
 static void test_dtype_bad_typestrs(void **state) {
     (void)state;
     const char *bad[] = {"", "x8", "f3", "i16", "b2", "<", "M8[", "f8[ns]", "Q7"};
+    ut_cases uc = {0};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        UT_CASE(&uc, "dtype('%s')", bad[k]);
         pk_err_clear(&ERR);
-        assert_null(pk_np_dtype_new(&AR, T(1, S(bad[k])), &ERR));
-        assert_int_equal(ERR.code, PK_ENUMPY);
+        UT_EXPECT(&uc, pk_np_dtype_new(&AR, T(1, S(bad[k])), &ERR) == NULL, "accepted");
+        UT_EXPECT_STR(&uc, pk_code_name(ERR.code), "PK_ENUMPY");
     }
+    ut_cases_done(&uc);
     pk_err_clear(&ERR);
     assert_null(pk_np_dtype_new(&AR, T(1, I(3)), &ERR));
     assert_int_equal(ERR.code, PK_ENUMPY);

@@ -20,6 +20,7 @@
 #include "pk_value.h"
 
 #include "ut_build.h"
+#include "ut_cases.h"
 
 static int setup(void **state) {
     return ut_build_setup(state);
@@ -322,23 +323,31 @@ static void test_last_step(void **state) {
         {"$.a[3]", 3, 1, 3, ""},  {"$[-2]", 1, 1, -2, ""}, {"$.x[\"q\\\"r\"]", 3, 0, 0, "q\"r"},
         {"$['k']", 1, 0, 0, "k"},
     };
+    ut_cases uc = {0};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        UT_CASE(&uc, "last step of %s", cases[k].path);
         pk_buf name;
         pk_buf_init(&name, &pk_alloc_std, 0);
         size_t parent_len = 99;
         int is_index = -1;
         int64_t index = -99;
         pk_err_clear(&ERR);
-        assert_int_equal(pk_path_last_step(cases[k].path, strlen(cases[k].path), &parent_len,
-                                           &is_index, &index, &name, &ERR),
-                         PK_OK);
-        assert_int_equal(parent_len, cases[k].parent_len);
-        assert_int_equal(is_index, cases[k].is_index);
-        if (is_index) assert_int_equal(index, cases[k].index);
-        assert_int_equal(name.len, strlen(cases[k].name));
-        if (name.len) assert_memory_equal(name.data, cases[k].name, name.len);
+        if (UT_EXPECT_INT(&uc,
+                          pk_path_last_step(cases[k].path, strlen(cases[k].path), &parent_len,
+                                            &is_index, &index, &name, &ERR),
+                          PK_OK)) {
+            UT_EXPECT_INT(&uc, parent_len, cases[k].parent_len);
+            UT_EXPECT_INT(&uc, is_index, cases[k].is_index);
+            if (is_index) UT_EXPECT_INT(&uc, index, cases[k].index);
+            UT_EXPECT(&uc,
+                      name.len == strlen(cases[k].name) &&
+                          (!name.len || memcmp(name.data, cases[k].name, name.len) == 0),
+                      "name \"%.*s\", want \"%s\"", (int)name.len,
+                      name.data ? (const char *)name.data : "", cases[k].name);
+        }
         pk_buf_free(&name);
     }
+    ut_cases_done(&uc);
     pk_buf name;
     pk_buf_init(&name, &pk_alloc_std, 0);
     size_t pl;

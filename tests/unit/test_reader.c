@@ -134,6 +134,11 @@ static void test_error_first_wins(void **state) {
     assert_string_equal(pk_code_label(PK_ETRUNC), "truncated pickle");
     assert_string_equal(pk_opcode_name(0x95), "FRAME");
     assert_null(pk_opcode_name(0xff));
+    int named = 0;
+    for (int b = 0; b < 256; b++)
+        named += pk_opcode_name(b) != NULL;
+    assert_int_equal(named, PK_OPCODE_COUNT);
+    assert_string_equal(pk_opcode_name(PK_OP_BINPUT), "BINPUT");
 }
 
 int main(void) {

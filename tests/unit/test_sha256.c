@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pk_sha256.h"
+#include "ut_cases.h"
 
 static void hex_of(const uint8_t *d, size_t n, char *out) {
     pk_sha256_hex(d, n, out);
@@ -69,10 +70,12 @@ static void test_padding_boundaries(void **state) {
     uint8_t buf[128];
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = (uint8_t)((i * 7 + 3) & 255);
+    ut_cases uc = {0};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        UT_CASE(&uc, "%zu bytes", cases[c].n);
         char hex[PK_SHA256_HEX];
         hex_of(buf, cases[c].n, hex);
-        assert_string_equal(hex, cases[c].hex);
+        UT_EXPECT_STR(&uc, hex, cases[c].hex);
         /* The same message fed one byte, then the rest in 13-byte pieces. */
         pk_sha256 s;
         pk_sha256_init(&s);
@@ -87,8 +90,9 @@ static void test_padding_boundaries(void **state) {
         pk_sha256_init(&s);
         pk_sha256_update(&s, buf, cases[c].n);
         pk_sha256_final(&s, d2);
-        assert_memory_equal(d, d2, sizeof d);
+        UT_EXPECT(&uc, memcmp(d, d2, sizeof d) == 0, "fed in pieces, the digest differs");
     }
+    ut_cases_done(&uc);
 }
 
 int main(void) {

@@ -16,6 +16,7 @@
 #include "unit_util.h"
 
 #include "pk_vm.h"
+#include "ut_cases.h"
 
 typedef struct good_case {
     const char *name;
@@ -255,20 +256,25 @@ static void free_exact(pk_doc *doc) {
 
 static void test_good_cases(void **state) {
     (void)state;
+    ut_cases uc = {0};
     for (size_t i = 0; i < COUNT(GOOD); i++) {
         const good_case *c = &GOOD[i];
+        UT_CASE(&uc, "%s", c->name);
         ut_alloc ua;
         ut_alloc_init(&ua, 0, 0);
         pk_err err;
         pk_doc *doc = decode_exact(&ua, c->data, c->len, &err);
-        if (!doc) fail_msg("%s: decode failed: %s", c->name, err.msg);
+        if (!UT_EXPECT(&uc, doc != NULL, "decode failed: %s", err.msg)) {
+            free_exact(NULL);
+            continue;
+        }
         char *js = ut_json(doc->root, &err);
-        if (!js) fail_msg("%s: json failed: %s", c->name, err.msg);
-        if (strcmp(js, c->json) != 0) fail_msg("%s: got %s, expected %s", c->name, js, c->json);
+        if (UT_EXPECT(&uc, js != NULL, "json failed: %s", err.msg)) UT_EXPECT_STR(&uc, js, c->json);
         free(js);
         free_exact(doc);
-        ut_alloc_assert_clean(&ua);
+        UT_EXPECT(&uc, ua.live == 0, "%zu blocks leaked", ua.live);
     }
+    ut_cases_done(&uc);
 }
 
 static void test_protocol_recorded(void **state) {
@@ -323,58 +329,61 @@ static void test_value_kinds(void **state) {
 
 static void test_bad_cases(void **state) {
     (void)state;
+    ut_cases uc = {0};
     for (size_t i = 0; i < COUNT(BAD); i++) {
         const bad_case *c = &BAD[i];
+        UT_CASE(&uc, "%s", c->name);
         ut_alloc ua;
         ut_alloc_init(&ua, 0, 0);
         pk_err err;
         pk_doc *doc = decode_exact(&ua, c->data, c->len, &err);
-        if (doc) fail_msg("%s: decoded, expected %s", c->name, pk_code_name(c->code));
+        if (!UT_EXPECT(&uc, doc == NULL, "decoded, expected %s", pk_code_name(c->code))) {
+            free_exact(doc);
+            continue;
+        }
         free_exact(NULL);
-        if (err.code != c->code)
-            fail_msg("%s: code %s, expected %s (%s)", c->name, pk_code_name(err.code),
-                     pk_code_name(c->code), err.msg);
-        if (strcmp(err.msg, c->msg) != 0)
-            fail_msg("%s: message\n  got      %s\n  expected %s", c->name, err.msg, c->msg);
-        if (c->offset >= 0 && err.offset != c->offset)
-            fail_msg("%s: offset %lld, expected %lld", c->name, (long long)err.offset,
-                     (long long)c->offset);
+        UT_EXPECT_STR(&uc, pk_code_name(err.code), pk_code_name(c->code));
+        UT_EXPECT_STR(&uc, err.msg, c->msg);
+        if (c->offset >= 0) UT_EXPECT_INT(&uc, err.offset, c->offset);
         /* an error positioned at an opcode names that opcode */
         if (err.offset >= 0 && (size_t)err.offset < c->len) {
             const char *name = pk_opcode_name((uint8_t)c->data[err.offset]);
-            if (name && strstr(err.msg, name) && err.opcode != (uint8_t)c->data[err.offset])
-                fail_msg("%s: opcode field %d, expected %d", c->name, err.opcode,
-                         (uint8_t)c->data[err.offset]);
+            if (name && strstr(err.msg, name))
+                UT_EXPECT_INT(&uc, err.opcode, (uint8_t)c->data[err.offset]);
         }
-        ut_alloc_assert_clean(&ua);
+        UT_EXPECT(&uc, ua.live == 0, "%zu blocks leaked", ua.live);
     }
+    ut_cases_done(&uc);
 }
 
 /* Every proper prefix of every good case fails cleanly (no STOP yet), at an offset within it. */
 static void test_every_prefix_fails(void **state) {
     (void)state;
     size_t checked = 0;
+    ut_cases uc = {0};
     for (size_t i = 0; i < COUNT(GOOD); i++) {
         const good_case *c = &GOOD[i];
         for (size_t n = 0; n < c->len; n++) {
+            UT_CASE(&uc, "%s, prefix of %zu bytes", c->name, n);
             ut_alloc ua;
             ut_alloc_init(&ua, 0, 0);
             pk_err err;
             pk_doc *doc = decode_exact(&ua, c->data, n, &err);
-            if (doc) fail_msg("%s: prefix of %zu bytes decoded", c->name, n);
+            if (!UT_EXPECT(&uc, doc == NULL, "decoded")) {
+                free_exact(doc);
+                continue;
+            }
             free_exact(NULL);
-            if (err.code == PK_OK || err.msg[0] == '\0')
-                fail_msg("%s: prefix %zu: no error set", c->name, n);
-            if (err.offset > (int64_t)n)
-                fail_msg("%s: prefix %zu: offset %lld beyond it (%s)", c->name, n,
-                         (long long)err.offset, err.msg);
-            if (err.code != PK_ETRUNC)
-                fail_msg("%s: prefix %zu [%s]: %s, expected a truncation", c->name, n,
-                         ut_hex((const uint8_t *)c->data, n), err.msg);
-            ut_alloc_assert_clean(&ua);
+            UT_EXPECT(&uc, err.code != PK_OK && err.msg[0] != '\0', "no error set");
+            UT_EXPECT(&uc, err.offset <= (int64_t)n, "offset %lld beyond it (%s)",
+                      (long long)err.offset, err.msg);
+            UT_EXPECT(&uc, err.code == PK_ETRUNC, "[%s]: %s, expected a truncation",
+                      ut_hex((const uint8_t *)c->data, n), err.msg);
+            UT_EXPECT(&uc, ua.live == 0, "%zu blocks leaked", ua.live);
             checked++;
         }
     }
+    ut_cases_done(&uc);
     assert_true(checked > 500);
 }
 
