@@ -7,6 +7,7 @@
  */
 #include "pk_json.h"
 #include "pk_ndarray.h"
+#include "pk_unicode.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static pk_code write_unicode(pk_buf *out, const pk_dtype *dt, const uint8_t *p) 
             return PK_ENUMPY;
         }
         uint8_t u[4];
-        pk_buf_append(&tmp, u, pk_utf8_put(u, c));
+        pk_buf_append(&tmp, u, pk_utf8_put(c, u));
     }
     pk_code rc = tmp.failed;
     if (rc == PK_OK) rc = pk_json_string(out, tmp.data ? (const char *)tmp.data : "", tmp.len);

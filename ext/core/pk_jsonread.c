@@ -7,6 +7,7 @@
  * minimal little-endian two's complement bytes PK_BIGINT holds.
  */
 #include "pk_jsonread.h"
+#include "pk_unicode.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -138,7 +139,7 @@ static pk_code parse_string(jr *r, pk_value **out) {
                     r->pos = save;
             }
             /* \uXXXX is 6 source bytes and at most 3 output bytes (4 for a 12-byte pair) */
-            k += pk_utf8_put((uint8_t *)d + k, cp);
+            k += pk_utf8_put(cp, (uint8_t *)d + k);
             break;
         }
         default:

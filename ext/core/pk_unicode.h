@@ -52,7 +52,8 @@ size_t pk_uc_strip_into(const uint32_t *in, size_t n, int ascii, uint32_t *out);
  * the byte offset of the first invalid sequence. */
 size_t pk_utf8_decode(const uint8_t *s, size_t n, uint32_t *out, size_t *bad);
 
-/* Encodes one code point (< 0x110000) as UTF-8 into out (4 bytes room); returns its length. */
+/* Encodes code point c (< 0x110000; surrogates too, as surrogatepass does) as 1 to 4 bytes of
+ * UTF-8 into out (4 bytes room); returns how many. */
 size_t pk_utf8_put(uint32_t c, uint8_t *out);
 
 #endif /* PK_UNICODE_H */

@@ -194,9 +194,6 @@ struct pk_value {
  * lone surrogates are accepted, as PK_STR holds them), or n when all of it is. */
 size_t pk_utf8_check(const char *s, size_t n);
 
-/* Writes code point cp (<= 0x10FFFF; surrogates too, as surrogatepass does) as 1 to 4 bytes of
- * UTF-8 at out; returns how many. */
-size_t pk_utf8_put(uint8_t *out, uint32_t cp);
 
 /* ---- construction (all allocate in `ar`; NULL when out of memory) ------------------------- */
 

@@ -14,6 +14,7 @@
 #include "pk_vm.h"
 
 #include "pk_opcodes.h"
+#include "pk_unicode.h"
 
 #include <errno.h>
 #include <math.h>
@@ -268,12 +269,12 @@ static pk_code push_raw_unicode(pk_vm *vm, const uint8_t *s, size_t n) {
                 }
                 if (cp > 0x10FFFF)
                     return FAIL(vm, PK_EVALUE, "\\U%08x is not a Unicode code point", cp);
-                o += pk_utf8_put(out + o, cp);
+                o += pk_utf8_put(cp, out + o);
                 i += 2 + digits;
                 continue;
             }
         }
-        o += pk_utf8_put(out + o, s[i]); /* Latin-1 byte: at most 2 UTF-8 bytes */
+        o += pk_utf8_put(s[i], out + o); /* Latin-1 byte: at most 2 UTF-8 bytes */
         i++;
     }
     out[o] = 0;
