@@ -101,7 +101,12 @@ FAMILIES = {
     "sklearn.compose._column_transformer": {"ColumnTransformer": "coltrans"},
     "sklearn.preprocessing._encoders": {"OneHotEncoder": "onehot", "OrdinalEncoder": "ordinal"},
     "sklearn.preprocessing._label": {"LabelEncoder": "label_encoder",
-                                     "LabelBinarizer": "label_binarizer"},
+                                     "LabelBinarizer": "label_binarizer",
+                                     "MultiLabelBinarizer": "multilabel_binarizer"},
+    # scikit-learn >= 1.3: its row is in EXTRA_SKLEARN below
+    "sklearn.preprocessing._target_encoder": {"TargetEncoder": "target_encoder"},
+    "sklearn.feature_extraction._dict_vectorizer": {"DictVectorizer": "dict_vectorizer"},
+    "sklearn.feature_extraction._hash": {"FeatureHasher": "feature_hasher"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
     "sklearn.tree._classes": {
@@ -185,6 +190,13 @@ METHODS = {
     ("ordinal", "transformer"): "transform",
     ("label_encoder", "transformer"): "transform, inverse (model_inverse_transform)",
     ("label_binarizer", "transformer"): "transform, inverse (model_inverse_transform)",
+    ("multilabel_binarizer", "transformer"): "transform (a JSON array of labels in), inverse "
+    "(model_inverse_transform)",
+    ("target_encoder", "transformer"): "transform",
+    ("dict_vectorizer", "transformer"): "transform (a JSON object in, a sparse row out as a JSON "
+    "object, or a dense row)",
+    ("feature_hasher", "transformer"): "transform (a JSON object or array in, a sparse row out "
+    "as a JSON object)",
     ("decomposition", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
@@ -284,6 +296,7 @@ EXTRA_SKLEARN = [
     ("sklearn.preprocessing.imputation", "Imputer", "transformer", "scikit-learn < 0.22"),
     ("sklearn.neighbors._binary_tree", "newObj", "helper", "scikit-learn < 1.3"),
     ("sklearn.metrics._scorer", "_passthrough_scorer", "helper", "scorer function"),
+    ("sklearn.preprocessing._target_encoder", "TargetEncoder", "transformer", "scikit-learn >= 1.3"),
 ]
 
 PRIVATE_FROM_START = {
@@ -297,6 +310,7 @@ PRIVATE_FROM_START = {
     "sklearn.preprocessing._discretization", "sklearn.preprocessing._polynomial",
     "sklearn.feature_selection._sequential", "sklearn.cluster._bisect_k_means",
     "sklearn.utils._bunch", "sklearn.metrics._dist_metrics", "sklearn.tree._tree",
+    "sklearn.preprocessing._target_encoder",
 }
 
 RENAMED = {
@@ -325,6 +339,7 @@ RENAMED = {
     "sklearn.mixture._gaussian_mixture": ["sklearn.mixture.gaussian_mixture"],
     "sklearn.mixture._bayesian_mixture": ["sklearn.mixture.bayesian_mixture"],
     "sklearn.utils._bunch": ["sklearn.utils"],
+    "sklearn.feature_extraction._hash": ["sklearn.feature_extraction.hashing"],
 }
 
 MOVED = {
