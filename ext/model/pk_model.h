@@ -55,6 +55,7 @@
 #define PK_MODEL_H
 
 #include "pk.h"
+#include "pk_buf.h"
 #include "pk_err.h"
 #include "pk_value.h"
 
@@ -197,11 +198,17 @@ struct pk_model {
     size_t inverse_width;                  /* values inverse reads                     */
     int inverse_set; /* the inverse is a set of classes (MultiLabelBinarizer): inverse only
                         checks the row, whose classes k with y[k] == 1 are the answer      */
+    /* a typed composite's own kernels, run by its cfn with a row handle (pk_meta.h) */
+    pk_model_fn tfn[PK_METHOD_COUNT];
 
-    int nan_ok;     /* the model's first step takes NaN (missing) values        */
-    int any_width;  /* the row is never read (Dummy*): a pipeline step before it may
-                       give any number of features                             */
-    size_t scratch; /* doubles of scratch each method may use                  */
+    unsigned not_python; /* bit (1u << method): a method this compiled model offers that the
+                            Python estimator has not (XGBClassifier's output margin as
+                            decision_function); meta-estimators choosing a method by
+                            hasattr() skip it                                      */
+    int nan_ok;          /* the model's first step takes NaN (missing) values        */
+    int any_width;       /* the row is never read (Dummy*): a pipeline step before it may
+                            give any number of features                             */
+    size_t scratch;      /* doubles of scratch each method may use                  */
 
     /* text and sparse rows (pk_vectorizer.c, docs/text.md) */
     int text_input;                    /* a vectorizer or a pipeline starting with one:
@@ -237,6 +244,11 @@ pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err)
  * (PK_ELIMIT "limit exceeded: ... max_model_bytes ..."). */
 pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk_limits *lim,
                                pk_err *err);
+
+/* For a model that cannot be scored but whose content can be read (a LightGBM Booster or
+ * wrapper: pk_lgbm.h), appends `,"<library>":{...}` describing it to b (model_info's extra
+ * member); appends nothing for any other root. Memory comes from `a` under lim->max_model_bytes. */
+void pk_model_describe(pk_buf *b, const pk_value *root, const pk_limits *lim, const pk_alloc *a);
 
 /* Frees a model; NULL is accepted. */
 void pk_model_free(pk_model *m);

@@ -250,6 +250,7 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->class_i = fin->class_i;
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
+        m->not_python = fin->not_python;
         static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba, pipe_transform,
                                                          pipe_decision};
         static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {pipe_cpredict, pipe_cproba,
