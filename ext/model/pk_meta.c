@@ -77,7 +77,11 @@ int pk_meta_has(const pk_model *s, pk_method meth) {
 
 static pk_code through(const pk_model *m, pk_method meth, const pk_cell *row, double *scratch,
                        double *out, pk_err *err) {
-    pk_meta_row r = {row, scratch + (m->scratch - m->n_features), m};
+    pk_meta_row r = {row, scratch + (m->scratch - m->n_features), m, NULL};
+    if (m->text_ws) { /* the workspace slot first, handed to the members that read text */
+        r.ws = pk_scratch_ws(scratch);
+        scratch += PK_WS_DOUBLES;
+    }
     return m->tfn[meth](m, (const double *)(const void *)&r, scratch, out, err);
 }
 static pk_code through_predict(const pk_model *m, const pk_cell *x, double *s, double *o,
@@ -115,6 +119,7 @@ pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n) {
                               s->cls, s->n_features, m->n_features);
         for (size_t j = 0; j < m->n_features; j++)
             if (s->col_kind[j] > m->col_kind[j]) m->col_kind[j] = s->col_kind[j];
+        if (s->text_ws) m->text_ws = 1;
     }
     static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {through_predict, through_proba,
                                                            through_transform, through_decision};
@@ -123,7 +128,7 @@ pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n) {
         m->cfn[k] = m->fn[k] ? cfns[k] : NULL;
         m->fn[k] = NULL;
     }
-    m->scratch += m->n_features;
+    m->scratch += m->n_features + (m->text_ws ? PK_WS_DOUBLES : 0);
     return PK_OK;
 }
 
@@ -131,6 +136,7 @@ pk_code pk_meta_run(const pk_model *m, const pk_model *s, pk_method meth, const 
                     double *scratch, double *out, pk_err *err) {
     if (!m->col_kind) return s->fn[meth](s, x, scratch, out, err);
     const pk_meta_row *r = (const pk_meta_row *)(const void *)x;
+    if (s->text_ws) pk_scratch_set_ws(scratch, r->ws);
     return pk_model_step(s, meth, r->cells, r->xbuf, scratch, out,
                          s->n_features == m->n_features ? r->names : NULL, NULL, err);
 }
@@ -204,6 +210,7 @@ pk_code pk_meta_bin_init(pk_mc *c, const pk_value *obj, const char *what, pk_met
     }
     const pk_model *s = pk_meta_sub(c, obj, what);
     if (!s) return c->err->code;
+    if (!c->m->n_features && !s->any_width) c->m->n_features = s->n_features; /* none stored */
     if (s->n_features != c->m->n_features && !s->any_width)
         return pk_mc_fail(c, "%s.%s takes %zu features, not %zu", c->m->cls, what, s->n_features,
                           c->m->n_features);

@@ -55,10 +55,14 @@ typedef struct pk_meta_row {
     const pk_cell *cells;  /* the row, n_features cells                            */
     double *xbuf;          /* n_features doubles for a numeric member's input      */
     const pk_model *names; /* the composite (feature names in messages)            */
+    struct pk_text_ws *ws; /* the caller's text workspace (m->text_ws), else NULL  */
 } pk_meta_row;
 
 /* Makes c->m typed when one of the n members is (see above); adds n_features doubles of
- * scratch for pk_meta_row.xbuf. Call after the kernels are set (pk_mc_method). */
+ * scratch for pk_meta_row.xbuf. A member reading text (a text pipeline, a vectorizer: text_ws)
+ * makes the composite text_ws too: the workspace slot in front of its scratch (pk_model.h),
+ * which pk_meta_run copies into the scratch of each member that reads it. Call after the
+ * kernels are set (pk_mc_method). */
 pk_code pk_meta_typed(pk_mc *c, const pk_model *const *members, size_t n);
 
 /* Runs member s of composite m on the row `x` (doubles, or a pk_meta_row when m is typed). */

@@ -155,11 +155,14 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
         pk_err_set(err, PK_EMODEL, -1, -1, "%s has nothing to score with", m->cls);
         return NULL;
     }
+    if (strncmp(g->module, "xgboost", 7) == 0) m->sparse_missing = 1;
     return m;
 }
 
 pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj) {
-    return compile_in(c->m->arena, obj, c->depth + 1, c->err);
+    pk_model *s = compile_in(c->m->arena, obj, c->depth + 1, c->err);
+    if (s && s->sparse_missing) c->m->sparse_missing = 1;
+    return s;
 }
 
 pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err) {

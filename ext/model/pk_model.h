@@ -224,6 +224,10 @@ struct pk_model {
     pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
     pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
 
+    int sparse_missing; /* holds an XGBoost model: fed a sparse row, it reads the absent
+                           entries as missing, not as 0 (set by compile, passed up by
+                           pk_mc_submodel to every composite holding one)           */
+
     pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
     size_t block_scratch; /* doubles of scratch the block kernels use              */
 

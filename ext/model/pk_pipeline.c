@@ -197,6 +197,14 @@ pk_code pk_compile_pipeline(pk_mc *c) {
                                   "Pipeline step '%s' (%s) takes categories or text, but the "
                                   "step before gives numbers",
                                   nm, s->cls);
+            /* a ColumnTransformer or FeatureUnion with a vectorizer gives scikit-learn a
+             * sparse matrix; its rows here are dense, with 0.0 where xgboost reads missing */
+            if (prev->text_ws && !prev->text_input && s->sparse_missing)
+                return pk_mc_fail(c,
+                                  "Pipeline step '%s' (%s) holds an XGBoost model after %s, which "
+                                  "holds a text vectorizer: scikit-learn hands it a sparse matrix "
+                                  "whose absent entries xgboost reads as missing; not supported",
+                                  nm, s->cls, prev->cls);
         }
         if (s->cmap && s->shape[PK_TRANSFORM] == PK_OUT_NONE) {
             if (P->nsteps != P->ncmap)
