@@ -1,6 +1,7 @@
 /*
  * pk_features.c - JSON features reader (see pk_features.h). A hand-written recursive-free scanner
- * over one array or object of scalars into cells: nested arrays/objects are refused. Numbers are
+ * over one array or object of scalars into cells: nested arrays/objects are refused, except as
+ * the value of a column taking a JSON document (PK_COL_JSON), which gets their text. Numbers are
  * validated against the JSON grammar, then converted with strtod on a bounded stack copy (at most
  * 64 characters: longer numbers are refused).
  */
@@ -245,6 +246,44 @@ static void expected_names(const pk_model *m, char *buf, size_t cap) {
         snprintf(buf + len, cap - len, ", ... (%zu names)", m->n_features);
 }
 
+/* The array or object at the cursor, for a column that takes a JSON document (PK_COL_JSON:
+ * json_object('feats', json_object(...)) for a DictVectorizer column): its text as a TEXT cell
+ * pointing into the row's text, brackets matched (the model reads it then). */
+static pk_code nested_doc(jr *r, pk_cell *out) {
+    size_t start = r->i, depth = 0;
+    while (r->i < r->n) {
+        char ch = r->s[r->i];
+        if (ch == '"') {
+            size_t len;
+            pk_code rc = pk_jcur_string(r, NULL, 0, &len);
+            if (rc) return rc;
+            continue;
+        }
+        r->i++;
+        if (ch == '[' || ch == '{') {
+            depth++;
+        } else if (ch == ']' || ch == '}') {
+            if (--depth == 0) {
+                memset(out, 0, sizeof *out);
+                out->type = PK_CELL_TEXT;
+                out->s = r->s + start;
+                out->len = r->i - start;
+                return PK_OK;
+            }
+        }
+    }
+    return pk_jcur_bad(r, "unterminated array or object");
+}
+
+/* One value for column j: a scalar, or a nested document for a PK_COL_JSON column. */
+static pk_code value_for(const pk_model *m, size_t j, jr *r, pk_cell *out, pk_jstr *sb) {
+    pk_jcur_ws(r);
+    if (r->i < r->n && (r->s[r->i] == '[' || r->s[r->i] == '{') && m->col_kind &&
+        j < m->n_features && m->col_kind[j] == PK_COL_JSON)
+        return nested_doc(r, out);
+    return pk_jcur_scalar(r, out, sb);
+}
+
 static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, pk_jstr *sb) {
     size_t count = 0;
     r->i++;
@@ -254,7 +293,7 @@ static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, pk_jstr *sb)
     } else {
         for (;;) {
             pk_cell v;
-            pk_code rc = pk_jcur_scalar(r, &v, sb);
+            pk_code rc = value_for(m, count, r, &v, sb);
             if (rc) return rc;
             if (count < m->n_features) cells[count] = v;
             count++;
@@ -315,7 +354,7 @@ static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned ch
             if (seen[j])
                 return pk_err_set(r->err, PK_EFEATURE, -1, -1, "feature '%s' given twice", key);
             seen[j] = 1;
-            rc = pk_jcur_scalar(r, &cells[j], sb);
+            rc = value_for(m, j, r, &cells[j], sb);
             if (rc) return rc;
             pk_jcur_ws(r);
             if (r->i < r->n && r->s[r->i] == ',') {

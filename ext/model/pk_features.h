@@ -5,7 +5,9 @@
  * A minimal reader that allocates nothing, filling one pk_cell per feature: numbers (JSON
  * grammar, plus NaN / Infinity / -Infinity as Python's json writes them) and true/false (1/0)
  * are NUM cells, null is a NULL cell (missing), strings are TEXT cells (decoded into the caller's
- * string space; a numeric model reads them as Python's float() would, pk_model_cells_to_x).
+ * string space; a numeric model reads them as Python's float() would, pk_model_cells_to_x). A
+ * nested array or object is refused, except for a column taking a JSON document (PK_COL_JSON):
+ * that column gets its text (a TEXT cell pointing into `text`).
  * Object keys are compared with the model's feature names after decoding escapes; unknown,
  * repeated and missing keys are errors that list the expected names (the first 8).
  */

@@ -376,3 +376,27 @@ def test_dense_missing_values_hgb(db):
     want = model.predict_proba(test)
     for g, w in zip(column(db, "model_predict_proba", blob), want):
         assert close(json.loads(g), w, 1e-13)
+
+
+def test_column_transformer_column(db):
+    """A DataFrame column of dicts (ColumnTransformer with a DictVectorizer on it): the cell is
+    the JSON document, positionally, by name with the document as a nested json_object or as a
+    JSON string. The ColumnTransformer's result is written dense (docs/tabular.md), so the
+    probabilities agree within 1e-12 (a repeated column is one product there, two in scipy's
+    sparse sum)."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    df = pd.DataFrame({"feats": TRAIN, "x": np.arange(len(TRAIN)) % 7 * 1.0})
+    dt = pd.DataFrame({"feats": TEST, "x": np.arange(len(TEST)) % 5 * 1.0})
+    model = P(ColumnTransformer([("dv", DictVectorizer(), "feats")], remainder="passthrough"),
+              LogisticRegression(max_iter=3000)).fit(df, ylab(TRAIN, "bin"))
+    blob = pickle.dumps(model)
+    want = model.predict_proba(dt)
+    db.execute("CREATE TABLE f(i INTEGER PRIMARY KEY, feats TEXT, x REAL)")
+    db.executemany("INSERT INTO f VALUES (?, ?, ?)",
+                   [(i, json.dumps(r), x) for i, (r, x) in enumerate(zip(TEST, dt.x))])
+    for args in ["feats, x", "json_object('x', x, 'feats', json(feats))",
+                 "json_object('feats', feats, 'x', x)"]:
+        got = [json.loads(r[0]) for r in db.execute(
+            "SELECT model_predict_proba(?, %s) FROM f ORDER BY i" % args, (blob,))]
+        assert close(got, want, 1e-12), args
