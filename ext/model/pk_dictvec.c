@@ -70,10 +70,10 @@ static pk_code fail(rowb *b, const char *what) {
 static pk_code push(rowb *b, uint32_t col, double v) {
     pk_text_ws *ws = b->ws;
     pk_err *err = b->r.err;
-    pk_code rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, b->nnz + 1, sizeof(uint32_t),
-                                 err);
-    if (!rc) rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, b->nnz + 1, sizeof(double),
-                                  err);
+    pk_code rc =
+        pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, b->nnz + 1, sizeof(uint32_t), err);
+    if (!rc)
+        rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, b->nnz + 1, sizeof(double), err);
     if (rc) return rc;
     ws->idx[b->nnz] = col;
     ws->val[b->nnz++] = b->D->f32 ? (double)(float)v : v;
@@ -165,8 +165,8 @@ static pk_code value_of(rowb *b, const pk_cell *key) {
     char msg[200];
     if (ch == '[' && !b->D->hasher) return string_list(b, key);
     if (ch == '[' || ch == '{') {
-        snprintf(msg, sizeof msg, "the value of '%.60s' is %s, not a string or a number%s",
-                 key->s, ch == '[' ? "an array" : "an object",
+        snprintf(msg, sizeof msg, "the value of '%.60s' is %s, not a string or a number%s", key->s,
+                 ch == '[' ? "an array" : "an object",
                  b->D->hasher ? "" : " (or a list of strings)");
         return fail(b, msg);
     }
@@ -176,8 +176,7 @@ static pk_code value_of(rowb *b, const pk_cell *key) {
     if (v.type == PK_CELL_TEXT) return joined(b, key, &v);
     if (v.type == PK_CELL_NUM) return feature(b, key->s, key->len, v.num);
     if (b->D->hasher) {
-        snprintf(msg, sizeof msg, "the value of '%.60s' is null, not a string or a number",
-                 key->s);
+        snprintf(msg, sizeof msg, "the value of '%.60s' is null, not a string or a number", key->s);
         return fail(b, msg);
     }
     return feature(b, key->s, key->len, NAN);
@@ -286,16 +285,16 @@ static pk_code build_row(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
     size_t bad = 0;
     if (pk_utf8_decode(doc, n, NULL, &bad) == (size_t)-1)
         return pk_err_set(err, PK_EFEATURE, -1, -1,
-                          "%s: the document is not valid UTF-8 (byte 0x%02x at offset %zu)",
-                          m->cls, doc[bad], bad);
+                          "%s: the document is not valid UTF-8 (byte 0x%02x at offset %zu)", m->cls,
+                          doc[bad], bad);
     pk_code rc = pk_text_ws_need(ws, (void **)&ws->str, &ws->str_cap, n + 1, 1, err);
     if (rc) return rc;
     rowb b = {m, D, ws, {(const char *)doc, n, 0, err, 0}, {ws->str, 0, n + 1}, 0, 0};
     int obj = D->input == IN_DICT;
     if (!at(&b, obj ? '{' : '[')) {
-        const char *want = obj ? "a JSON object" : D->input == IN_PAIR
-                                                       ? "a JSON array of [name, value] arrays"
-                                                       : "a JSON array of strings";
+        const char *want = obj                   ? "a JSON object"
+                           : D->input == IN_PAIR ? "a JSON array of [name, value] arrays"
+                                                 : "a JSON array of strings";
         return pk_err_set(err, PK_EFEATURE, -1, -1, "%s takes %s (one sample), not '%.40s%s'",
                           m->cls, want, (const char *)doc, n > 40 ? "..." : "");
     }

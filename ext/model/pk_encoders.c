@@ -307,8 +307,8 @@ typedef struct pk_tenc {
     const double *mean;  /* per values                                                */
 } pk_tenc;
 
-static pk_code target_transform(const pk_model *m, const pk_cell *row, double *scratch,
-                                double *out, pk_err *err) {
+static pk_code target_transform(const pk_model *m, const pk_cell *row, double *scratch, double *out,
+                                pk_err *err) {
     (void)scratch;
     (void)err;
     const pk_tenc *T = m->impl;

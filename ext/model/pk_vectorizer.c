@@ -635,7 +635,8 @@ pk_code pk_compile_vectorizer(pk_mc *c) {
             if (is_none(t) || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_tfidf");
             rc = read_tfidf(c, t, cls, &V->tfidf);
             if (rc) return rc;
-            if (V->dtype == PK_DT_INT) V->dtype = PK_DT_F64; /* scikit-learn warns and uses float64 */
+            if (V->dtype == PK_DT_INT)
+                V->dtype = PK_DT_F64; /* scikit-learn warns and uses float64 */
             if (V->tfidf->use_idf && V->tfidf->n != V->n_out)
                 return pk_mc_fail(c, "TfidfVectorizer: idf has %zu values for %zu terms",
                                   V->tfidf->n, V->n_out);
@@ -873,8 +874,7 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
         for (int k = 0; k < PK_METHOD_COUNT; k++)
             if (s->sfn[k]) has_sparse = 1;
         if (!has_sparse && refuses_sparse(s))
-            return pk_mc_fail(c,
-                              "Pipeline: %s after %s: scikit-learn refuses sparse input for it",
+            return pk_mc_fail(c, "Pipeline: %s after %s: scikit-learn refuses sparse input for it",
                               s->cls, P->vec->cls);
         if (s->sparse_missing && strncmp(s->module, "xgboost", 7) != 0)
             return pk_mc_fail(c,
