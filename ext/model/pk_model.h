@@ -227,6 +227,10 @@ struct pk_model {
     int sparse_missing; /* holds an XGBoost model: fed a sparse row, it reads the absent
                            entries as missing, not as 0 (set by compile, passed up by
                            pk_mc_submodel to every composite holding one)           */
+    int sparse_rows;    /* scikit-learn's transform gives a scipy sparse matrix here
+                           (OneHotEncoder(sparse_output=True), a ColumnTransformer with
+                           sparse_output_, a FeatureUnion with a sparse part): the
+                           rows here are dense, 0.0 where scipy stores nothing     */
 
     pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
     size_t block_scratch; /* doubles of scratch the block kernels use              */

@@ -197,13 +197,13 @@ pk_code pk_compile_pipeline(pk_mc *c) {
                                   "Pipeline step '%s' (%s) takes categories or text, but the "
                                   "step before gives numbers",
                                   nm, s->cls);
-            /* a ColumnTransformer or FeatureUnion with a vectorizer gives scikit-learn a
-             * sparse matrix; its rows here are dense, with 0.0 where xgboost reads missing */
-            if (prev->text_ws && !prev->text_input && s->sparse_missing)
+            /* a step whose output is a sparse matrix in scikit-learn gives dense rows here,
+             * with 0.0 where xgboost reads missing */
+            if (prev->sparse_rows && s->sparse_missing)
                 return pk_mc_fail(c,
-                                  "Pipeline step '%s' (%s) holds an XGBoost model after %s, which "
-                                  "holds a text vectorizer: scikit-learn hands it a sparse matrix "
-                                  "whose absent entries xgboost reads as missing; not supported",
+                                  "Pipeline step '%s' (%s) holds an XGBoost model after %s, whose "
+                                  "output scikit-learn hands on as a sparse matrix: xgboost reads "
+                                  "its absent entries as missing, not 0; not supported",
                                   nm, s->cls, prev->cls);
         }
         if (s->cmap && s->shape[PK_TRANSFORM] == PK_OUT_NONE) {
@@ -251,6 +251,7 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         if (P->steps[i]->text_ws) m->text_ws = 1; /* only the step reading cells can be one */
     m->scratch = P->sub_at + sub + (m->text_ws ? PK_WS_DOUBLES : 0);
     m->impl = P;
+    m->sparse_rows = fin->sparse_rows; /* the transform's container is its last step's */
     if (P->final_is_est) {
         m->kind = fin->kind;
         m->label_type = fin->label_type;

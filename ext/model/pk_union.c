@@ -132,6 +132,8 @@ pk_code pk_compile_union(pk_mc *c) {
     for (size_t i = 0; i < U->nparts; i++) {
         mem[i] = U->parts[i].m;
         if (!mem[i]) passthrough = 1;
+        /* _hstack: a sparse matrix when any part gives one */
+        if (mem[i] && (mem[i]->sparse_rows || mem[i]->sparse_out)) m->sparse_rows = 1;
     }
     pk_code trc = pk_meta_typed(c, mem, U->nparts);
     if (trc == PK_OK && m->col_kind && passthrough)

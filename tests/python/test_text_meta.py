@@ -31,7 +31,7 @@ from sklearn.multiclass import OneVsRestClassifier, OutputCodeClassifier
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import LinearSVC
 
 from test_text_models import TEST, TRAIN, close, column
@@ -216,6 +216,24 @@ def test_xgboost_after_vectorizer(db):
     info = json.loads(db.execute("SELECT model_info(?)", (pickle.dumps(refused),)).fetchone()[0])
     assert not info["supported"]
     assert info["reason"] == ("Pipeline step 'xgbclassifier' (XGBClassifier) holds an XGBoost "
-                              "model after ColumnTransformer, which holds a text vectorizer: "
-                              "scikit-learn hands it a sparse matrix whose absent entries "
-                              "xgboost reads as missing; not supported")
+                              "model after ColumnTransformer, whose output scikit-learn hands on "
+                              "as a sparse matrix: xgboost reads its absent entries as missing, "
+                              "not 0; not supported")
+    # the same for one-hot columns (a sparse OneHotEncoder); a dense ColumnTransformer output
+    # (sparse_threshold=0) reaches xgboost with its zeros, as here
+    df["c"] = [d[:1] or "-" for d in TRAIN]
+    num = ("n", "passthrough", ["n"])
+    for ct, ok in ((ColumnTransformer([("o", OneHotEncoder(), ["c"]), num]), False),
+                   (ColumnTransformer([("o", OneHotEncoder(), ["c"]),
+                                       ("t", TfidfVectorizer(), "body"), num],
+                                      sparse_threshold=0), True)):
+        model = make_pipeline(ct, xgb.XGBClassifier(n_estimators=5)).fit(df, y)
+        blob = pickle.dumps(model)
+        info = json.loads(db.execute("SELECT model_info(?)", (blob,)).fetchone()[0])
+        assert info["supported"] == ok, info
+        if ok:
+            want = model.predict_proba(df[:40])
+            for r, w in zip(df[:40].itertuples(), want):
+                g = db.execute("SELECT model_predict_proba(?, json_object('n', ?, 'body', ?, "
+                               "'c', ?))", (blob, r.n, r.body, r.c)).fetchone()[0]
+                assert close(json.loads(g), w, TOL)
