@@ -67,7 +67,9 @@ def records(seed, n, unseen=False):
 
 TRAIN = records(1, 400)
 TEST = records(2, 300, unseen=True) + [{}, {"temp": 0}, {"city": "paris", "city2": "oslo"},
-                                       {"tags": ["sun", "sun", "sun"]}, {"temp": -0.0}]
+                                       {"tags": ["sun", "sun", "sun"]}, {"temp": -0.0},
+                                       {"city": "oslo", "temp": 3.5,
+                                        "tags": [TAGS[i * 7 % 6] for i in range(45)]}]
 
 
 def ylab(recs, kind):
