@@ -311,18 +311,9 @@ static pk_code build_row(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
     sv->f32 = D->f32;
     if (!D->hasher && m->dense_row) return PK_OK;
     rc = pk_sparse_sort_stable(sv, ws, err);
-    if (rc || !D->hasher) return rc;
-    size_t k = 0; /* sum_duplicates, zero sums kept */
-    for (size_t i = 0; i < sv->nnz;) {
-        uint32_t col = sv->idx[i];
-        double sum = sv->val[i++];
-        for (; i < sv->nnz && sv->idx[i] == col; i++)
-            sum = D->f32 ? (double)((float)sum + (float)sv->val[i]) : sum + sv->val[i];
-        sv->idx[k] = col;
-        sv->val[k++] = sum;
-    }
-    sv->nnz = k;
-    return PK_OK;
+    /* sum_duplicates (zero sums kept; from 0.0 or from the first entry alike: no value is 0) */
+    if (rc == PK_OK && D->hasher) pk_sparse_merge(sv, 0);
+    return rc;
 }
 
 static pk_code dv_row(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
@@ -345,21 +336,10 @@ static pk_code dv_text(const pk_model *m, pk_method meth, const uint8_t *doc, si
     if (rc) return rc;
     if (m->dense_row) {
         memset(out, 0, m->width[PK_TRANSFORM] * sizeof(double));
-        for (size_t k = 0; k < sv->nnz; k++)
-            out[sv->idx[k]] = sv->f32 ? (double)((float)out[sv->idx[k]] + (float)sv->val[k])
-                                      : out[sv->idx[k]] + sv->val[k];
-        return PK_OK;
+        pk_sparse_add_dense(sv, out);
+    } else {
+        pk_sparse_merge(sv, 0);
     }
-    size_t k = 0;
-    for (size_t i = 0; i < sv->nnz;) {
-        uint32_t col = sv->idx[i];
-        double sum = 0.0;
-        for (; i < sv->nnz && sv->idx[i] == col; i++)
-            sum = sv->f32 ? (double)((float)sum + (float)sv->val[i]) : sum + sv->val[i];
-        sv->idx[k] = col;
-        sv->val[k++] = sum;
-    }
-    sv->nnz = k;
     return PK_OK;
 }
 

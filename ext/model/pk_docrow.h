@@ -32,6 +32,14 @@ pk_code pk_mc_doc_transformer(pk_mc *c, size_t width, pk_text_fn fn, pk_text_fn 
  * rows of at most 16 entries; see pk_dictvec.c); uses ws->keys and ws->val2. */
 pk_code pk_sparse_sort_stable(pk_sparse *x, pk_text_ws *ws, pk_err *err);
 
+/* Adds up the repeated columns of a row sorted by column: each sum from 0.0 in data order, in
+ * the row's dtype (toarray's sums; scipy's sum_duplicates gives the same for rows without
+ * -0.0); zero sums are dropped when drop_zeros (csr_matrix of a dense row). */
+void pk_sparse_merge(pk_sparse *x, int drop_zeros);
+
+/* Adds the row's entries into the dense row d (in data order, in the row's dtype). */
+void pk_sparse_add_dense(const pk_sparse *x, double *d);
+
 pk_code pk_compile_dict_vectorizer(pk_mc *c); /* pk_dictvec.c: DictVectorizer */
 pk_code pk_compile_feature_hasher(pk_mc *c);  /* pk_dictvec.c: FeatureHasher  */
 

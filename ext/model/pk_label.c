@@ -53,6 +53,12 @@ static pk_code read_labels(pk_mc *c, pk_lab *L, pk_col_kind kind) {
     return pk_mc_col_kinds(c, kind);
 }
 
+/* A label model's labels read for `kind` inputs; NULL with c->err set. */
+static pk_lab *labels_for(pk_mc *c, pk_col_kind kind) {
+    pk_lab *L = pk_mc_alloc(c, 1, sizeof *L);
+    return L && read_labels(c, L, kind) == PK_OK ? L : NULL;
+}
+
 static pk_code unseen(const pk_model *m, const pk_lab *L, const pk_cell *cell, pk_err *err) {
     char val[64], list[200];
     pk_cell_show(cell, val, sizeof val);
@@ -89,10 +95,8 @@ static pk_code le_inverse(const pk_model *m, const double *y, size_t n, size_t *
 }
 
 pk_code pk_compile_label_encoder(pk_mc *c) {
-    pk_lab *L = pk_mc_alloc(c, 1, sizeof *L);
+    pk_lab *L = labels_for(c, PK_COL_CAT);
     if (!L) return c->err->code;
-    pk_code rc = read_labels(c, L, PK_COL_CAT);
-    if (rc) return rc;
     pk_mc_cell_method(c, PK_TRANSFORM, PK_OUT_CLUSTER, 1, le_transform);
     c->m->inverse = le_inverse;
     c->m->inverse_width = 1;
@@ -140,15 +144,13 @@ static pk_code lb_inverse(const pk_model *m, const double *y, size_t n, size_t *
 
 pk_code pk_compile_label_binarizer(pk_mc *c) {
     pk_model *m = c->m;
-    pk_lab *L = pk_mc_alloc(c, 1, sizeof *L);
+    pk_lab *L = labels_for(c, PK_COL_CAT);
     if (!L) return c->err->code;
-    pk_code rc = read_labels(c, L, PK_COL_CAT);
-    if (rc) return rc;
     const char *yt = pk_mc_str(c, "y_type_");
     if (!yt) return pk_mc_not_fitted(c, "y_type_");
     if (strcmp(yt, "binary") != 0 && strcmp(yt, "multiclass") != 0)
         return pk_mc_fail(c, "LabelBinarizer for y_type_ '%s' is not supported", yt);
-    rc = pk_mc_num(c, "pos_label", 1, &L->pos);
+    pk_code rc = pk_mc_num(c, "pos_label", 1, &L->pos);
     if (!rc) rc = pk_mc_num(c, "neg_label", 0, &L->neg);
     if (rc) return rc;
     if (L->pos == 0) return pk_mc_fail(c, "LabelBinarizer with pos_label=0 is not supported");
@@ -253,10 +255,8 @@ static pk_code mlb_inverse(const pk_model *m, const double *y, size_t n, size_t 
 
 pk_code pk_compile_multilabel_binarizer(pk_mc *c) {
     pk_model *m = c->m;
-    pk_lab *L = pk_mc_alloc(c, 1, sizeof *L);
+    pk_lab *L = labels_for(c, PK_COL_JSON);
     if (!L) return c->err->code;
-    pk_code rc = read_labels(c, L, PK_COL_JSON);
-    if (rc) return rc;
     size_t longest = 0; /* labels are decoded into scratch; longer strings are no class */
     for (size_t i = 0; L->cats.is_str && i < L->cats.n; i++)
         if (L->cats.s[i] && L->cats.slen[i] > longest) longest = L->cats.slen[i];

@@ -244,6 +244,25 @@ static int cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+void pk_sparse_merge(pk_sparse *x, int drop_zeros) {
+    size_t k = 0;
+    for (size_t i = 0; i < x->nnz;) {
+        uint32_t col = x->idx[i];
+        double sum = 0.0;
+        for (; i < x->nnz && x->idx[i] == col; i++)
+            sum = rnd(sum + x->val[i], x->f32);
+        if (drop_zeros && sum == 0.0) continue;
+        x->idx[k] = col;
+        x->val[k++] = sum;
+    }
+    x->nnz = k;
+}
+
+void pk_sparse_add_dense(const pk_sparse *x, double *d) {
+    for (size_t k = 0; k < x->nnz; k++)
+        d[x->idx[k]] = rnd(d[x->idx[k]] + x->val[k], x->f32);
+}
+
 pk_code pk_sparse_sort_stable(pk_sparse *x, pk_text_ws *ws, pk_err *err) {
     size_t n = x->nnz;
     if (n <= 32) {
@@ -746,19 +765,8 @@ static pk_code check_row(const pk_sparse *sv, const pk_model *s, int dense, pk_e
  * DictVectorizer(sparse=False)). */
 static pk_code canonical_row(pk_sparse *sv, pk_text_ws *ws, pk_err *err) {
     pk_code rc = pk_sparse_sort_stable(sv, ws, err);
-    if (rc) return rc;
-    size_t k = 0;
-    for (size_t i = 0; i < sv->nnz;) {
-        uint32_t col = sv->idx[i];
-        double sum = 0.0;
-        for (; i < sv->nnz && sv->idx[i] == col; i++)
-            sum = rnd(sum + sv->val[i], sv->f32);
-        if (sum == 0.0) continue;
-        sv->idx[k] = col;
-        sv->val[k++] = sum;
-    }
-    sv->nnz = k;
-    return PK_OK;
+    if (rc == PK_OK) pk_sparse_merge(sv, 1);
+    return rc;
 }
 
 static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
@@ -778,8 +786,7 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
     int dense = P->vec->dense_row && P->nstf == 0;
     if (P->nrest == 0 && dense) {
         memset(out, 0, P->width * sizeof(double));
-        for (size_t k = 0; k < sv->nnz; k++)
-            out[sv->idx[k]] = rnd(out[sv->idx[k]] + sv->val[k], sv->f32);
+        pk_sparse_add_dense(sv, out);
         return PK_OK;
     }
     if (P->nrest == 0) {
@@ -814,8 +821,11 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
             if (*cap != had)
                 for (size_t k = 0; k < *cap; k++)
                     d[k] = fill;
-            for (size_t k = 0; k < sv->nnz; k++)
-                d[sv->idx[k]] = nan_fill ? sv->val[k] : rnd(d[sv->idx[k]] + sv->val[k], sv->f32);
+            if (nan_fill)
+                for (size_t k = 0; k < sv->nnz; k++)
+                    d[sv->idx[k]] = sv->val[k];
+            else
+                pk_sparse_add_dense(sv, d);
             rc = s->fn[mi](s, d, sub, dst, err);
             for (size_t k = 0; k < sv->nnz; k++)
                 d[sv->idx[k]] = fill;

@@ -560,6 +560,16 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
     return ROW_CELLS;
 }
 
+/* The JSON text built in b as the result (JSON subtype), or out of memory. */
+static void result_json_buf(sqlite3_context *ctx, const pk_buf *b) {
+    if (b->failed != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+}
+
 /* A cell map's output (SimpleImputer on strings alone) as a JSON array. */
 static void result_cells(sqlite3_context *ctx, mc_entry *e, const pk_cell *v, size_t n) {
     pk_buf *b = &e->text;
@@ -576,12 +586,7 @@ static void result_cells(sqlite3_context *ctx, mc_entry *e, const pk_cell *v, si
             pk_buf_puts(b, "null");
     }
     pk_buf_putc(b, ']');
-    if (b->failed != PK_OK) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
-    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+    result_json_buf(ctx, b);
 }
 
 static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
@@ -754,12 +759,7 @@ static void result_label_set(sqlite3_context *ctx, mc_entry *e, size_t n) {
         json_label(b, e->model, k);
     }
     pk_buf_putc(b, ']');
-    if (b->failed != PK_OK) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
-    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+    result_json_buf(ctx, b);
 }
 
 /* Reads the encoded value of model_inverse_transform into e->out: a number, numeric TEXT, or a
