@@ -3,19 +3,34 @@
  * isotonic calibrator of CalibratedClassifierCV (pk_calibration.c).
  *
  * scikit-learn 1.2.1 rebuilds f_ from X_thresholds_ / y_thresholds_ when unpickled: a constant
- * when there is one threshold, else scipy's interp1d(kind='linear'), which for a value t takes
- * i = searchsorted(x, t) (side 'left') clipped to [1, n-1] and gives
+ * when there is one threshold, else scipy's interp1d(kind='linear'). scipy >= 1.10 (Debian 12's
+ * 1.10.1) hands float64 (or int64) thresholds to numpy.interp, which takes the j with
+ * x[j] <= t < x[j+1] and gives y[j] when t == x[j] (y[n-1] at x[n-1]), else
+ *     (y[j+1] - y[j]) / (x[j+1] - x[j]) * (t - x[j]) + y[j]
+ * (retried from the right end when that is NaN); other dtypes (float32 thresholds) take
+ * interp1d's own _call_linear: i = searchsorted(x, t) (side 'left') clipped to [1, n-1] and
  *     (y[i] - y[i-1]) / (x[i] - x[i-1]) * (t - x[i-1]) + y[i-1]
+ * which differs at the thresholds themselves (a calibrated tie of 0.5 and 0.5 became an ulp
+ * apart with it).
  * out_of_bounds: 'clip' first clips t to [X_min_, X_max_]; 'nan' gives NaN below x[0] and above
  * x[n-1]; 'raise' makes such a row an error. NaN stays NaN (searchsorted puts it last).
- * Thresholds fitted on float32 data (scikit-learn casts the input to float32 then) are not
- * distinguished: the model computes in double.
+ * Thresholds fitted on float32 data (scikit-learn casts the input to float32 then) are
+ * computed in double.
  */
 #include "pk_meta.h"
+
+#include "pk_ndarray.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* 1 when v is a numpy array of float64 or int64 (interp1d's np_types: np.float_, np.int_). */
+static int np_type(const pk_value *v) {
+    const pk_dtype *dt =
+        v && v->kind == PK_NDARRAY && v->u.arr->dtype ? v->u.arr->dtype->u.dt : NULL;
+    return dt && (dt->kind == 'f' || dt->kind == 'i') && dt->itemsize == 8;
+}
 
 pk_code pk_iso_read(pk_mc *c, const pk_value *obj, const char *what, pk_iso *iso) {
     memset(iso, 0, sizeof *iso);
@@ -40,6 +55,7 @@ pk_code pk_iso_read(pk_mc *c, const pk_value *obj, const char *what, pk_iso *iso
     iso->n = x.n;
     iso->x = x.v;
     iso->y = y.v;
+    iso->np_interp = np_type(xv) && np_type(pk_attr(obj, "y_thresholds_"));
     const pk_value *ov = pk_attr(obj, "out_of_bounds");
     const char *oob = ov && ov->kind == PK_STR ? ov->u.s.ptr : "nan";
     if (strcmp(oob, "nan") == 0)
@@ -79,6 +95,36 @@ pk_code pk_iso_eval(const pk_iso *iso, const char *cls, double t, double *out, p
                               "[%.17g, %.17g]",
                               cls, t, x[0], x[n - 1]);
         *out = NAN;
+        return PK_OK;
+    }
+    if (iso->np_interp) { /* numpy.interp (x is strictly increasing: pk_iso_read) */
+        if (isnan(t)) {
+            *out = t;
+            return PK_OK;
+        }
+        if (t >= x[n - 1]) {
+            *out = y[n - 1];
+            return PK_OK;
+        }
+        size_t j = 0, top = n - 1; /* the last j with x[j] <= t */
+        while (top - j > 1) {
+            size_t mid = j + (top - j) / 2;
+            if (x[mid] <= t)
+                j = mid;
+            else
+                top = mid;
+        }
+        if (t == x[j]) {
+            *out = y[j];
+            return PK_OK;
+        }
+        double slope = (y[j + 1] - y[j]) / (x[j + 1] - x[j]);
+        double r = slope * (t - x[j]) + y[j];
+        if (isnan(r)) {
+            r = slope * (t - x[j + 1]) + y[j + 1];
+            if (isnan(r) && y[j] == y[j + 1]) r = y[j];
+        }
+        *out = r;
         return PK_OK;
     }
     size_t lo = 0, hi = n; /* searchsorted(x, t, side='left'); NaN sorts last */

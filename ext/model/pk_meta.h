@@ -115,6 +115,7 @@ typedef struct pk_iso {
     size_t n;
     const double *x, *y;
     int oob;           /* PK_ISO_*                                */
+    int np_interp;     /* f_ delegates to numpy.interp (float64 or int64 thresholds) */
     double xmin, xmax; /* X_min_, X_max_ (the clip range)         */
 } pk_iso;
 
