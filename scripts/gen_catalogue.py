@@ -142,7 +142,12 @@ FAMILIES = {
     "sklearn.compose._column_transformer": {"ColumnTransformer": "coltrans"},
     "sklearn.preprocessing._encoders": {"OneHotEncoder": "onehot", "OrdinalEncoder": "ordinal"},
     "sklearn.preprocessing._label": {"LabelEncoder": "label_encoder",
-                                     "LabelBinarizer": "label_binarizer"},
+                                     "LabelBinarizer": "label_binarizer",
+                                     "MultiLabelBinarizer": "multilabel_binarizer"},
+    # scikit-learn >= 1.3: its row is in EXTRA_SKLEARN below
+    "sklearn.preprocessing._target_encoder": {"TargetEncoder": "target_encoder"},
+    "sklearn.feature_extraction._dict_vectorizer": {"DictVectorizer": "dict_vectorizer"},
+    "sklearn.feature_extraction._hash": {"FeatureHasher": "feature_hasher"},
     "sklearn.impute._knn": {"KNNImputer": "knn_imputer"},
     "sklearn.impute._iterative": {"IterativeImputer": "iterative_imputer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
@@ -306,6 +311,13 @@ METHODS = {
     ("ordinal", "transformer"): "transform",
     ("label_encoder", "transformer"): "transform, inverse (model_inverse_transform)",
     ("label_binarizer", "transformer"): "transform, inverse (model_inverse_transform)",
+    ("multilabel_binarizer", "transformer"): "transform (a JSON array of labels in), inverse "
+    "(model_inverse_transform)",
+    ("target_encoder", "transformer"): "transform",
+    ("dict_vectorizer", "transformer"): "transform (a JSON object in, a sparse row out as a JSON "
+    "object, or a dense row)",
+    ("feature_hasher", "transformer"): "transform (a JSON object or array in, a sparse row out "
+    "as a JSON object)",
     ("decomposition", "transformer"): "transform",
     ("sparse_projection", "transformer"): "transform",
     ("factor_analysis", "transformer"): "transform",
@@ -492,6 +504,7 @@ EXTRA_SKLEARN = [
     ("sklearn.preprocessing.imputation", "Imputer", "transformer", "scikit-learn < 0.22"),
     ("sklearn.neighbors._binary_tree", "newObj", "helper", "scikit-learn < 1.3"),
     ("sklearn.metrics._scorer", "_passthrough_scorer", "helper", "scorer function"),
+    ("sklearn.preprocessing._target_encoder", "TargetEncoder", "transformer", "scikit-learn >= 1.3"),
     ("sklearn.cluster._kmeans", "_kmeans_single_lloyd", "helper", "BisectingKMeans's k-means run"),
     ("sklearn.cluster._kmeans", "_kmeans_single_elkan", "helper", "BisectingKMeans's k-means run"),
 ]
@@ -512,6 +525,7 @@ PRIVATE_FROM_START = {
     "sklearn.preprocessing._discretization", "sklearn.preprocessing._polynomial",
     "sklearn.feature_selection._sequential", "sklearn.cluster._bisect_k_means",
     "sklearn.utils._bunch", "sklearn.metrics._dist_metrics", "sklearn.tree._tree",
+    "sklearn.preprocessing._target_encoder",
 }
 
 RENAMED = {
@@ -540,6 +554,7 @@ RENAMED = {
     "sklearn.mixture._gaussian_mixture": ["sklearn.mixture.gaussian_mixture"],
     "sklearn.mixture._bayesian_mixture": ["sklearn.mixture.bayesian_mixture"],
     "sklearn.utils._bunch": ["sklearn.utils"],
+    "sklearn.feature_extraction._hash": ["sklearn.feature_extraction.hashing"],
     "sklearn.feature_selection._mutual_info": ["sklearn.feature_selection.mutual_info_"],
 }
 
@@ -682,9 +697,6 @@ REASONS = {
     "pickle_get",
     "TSNE": NO_TRANSFORM, "MDS": NO_TRANSFORM, "SpectralEmbedding": NO_TRANSFORM,
     "PatchExtractor": "it transforms images, not rows of features",
-    "LabelEncoder": "it transforms targets (y), not rows of features",
-    "LabelBinarizer": "it transforms targets (y), not rows of features",
-    "MultiLabelBinarizer": "it transforms targets (y), not rows of features",
 }
 
 

@@ -28,6 +28,11 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->idx);
     pk_free(a, ws->val);
     pk_free(a, ws->dense);
+    pk_free(a, ws->str);
+    pk_free(a, ws->name);
+    pk_free(a, ws->spans);
+    pk_free(a, ws->keys);
+    pk_free(a, ws->val2);
     pk_free(a, ws->dnan);
     pk_rx_ws_free(&ws->rx);
     memset(ws, 0, sizeof *ws);

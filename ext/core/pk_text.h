@@ -65,6 +65,18 @@ typedef struct pk_text_ws {
     size_t val_cap;
     double *dense; /* kept all 0.0 between documents (pk_vectorizer.c)           */
     size_t dense_cap;
+    /* JSON rows (DictVectorizer, FeatureHasher): decoded strings, a feature name being built,
+     * key spans, sort keys and a second value buffer */
+    char *str;
+    size_t str_cap;
+    char *name;
+    size_t name_cap;
+    size_t *spans;
+    size_t spans_cap;
+    uint64_t *keys;
+    size_t keys_cap;
+    double *val2;
+    size_t val2_cap;
     double *dnan; /* kept all NaN: a dense row for xgboost, whose absent entries are missing */
     size_t dnan_cap;
 } pk_text_ws;

@@ -106,7 +106,8 @@ size_t pk_utf8_decode(const uint8_t *s, size_t n, uint32_t *out, size_t *bad) {
     while (i < n) {
         uint8_t b = s[i];
         if (b < 0x80) {
-            out[k++] = b;
+            if (out) out[k] = b;
+            k++;
             i++;
             continue;
         }
@@ -144,7 +145,8 @@ size_t pk_utf8_decode(const uint8_t *s, size_t n, uint32_t *out, size_t *bad) {
             *bad = i;
             return (size_t)-1;
         }
-        out[k++] = c;
+        if (out) out[k] = c;
+        k++;
         i += len;
     }
     return k;

@@ -48,8 +48,8 @@ size_t pk_uc_strip_len(const uint32_t *in, size_t n, int ascii);
 size_t pk_uc_strip_into(const uint32_t *in, size_t n, int ascii, uint32_t *out);
 
 /* Decodes UTF-8 as Python's strict codec does (no overlong forms, no surrogates, nothing beyond
- * U+10FFFF) into out (capacity n). Returns the code point count, or (size_t)-1 with *bad set to
- * the byte offset of the first invalid sequence. */
+ * U+10FFFF) into out (capacity n; NULL only checks). Returns the code point count, or
+ * (size_t)-1 with *bad set to the byte offset of the first invalid sequence. */
 size_t pk_utf8_decode(const uint8_t *s, size_t n, uint32_t *out, size_t *bad);
 
 /* Encodes code point c (< 0x110000; surrogates too, as surrogatepass does) as 1 to 4 bytes of

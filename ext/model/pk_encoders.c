@@ -295,3 +295,79 @@ pk_code pk_compile_ordinal(pk_mc *c) {
     pk_mc_cell_method(c, PK_TRANSFORM, PK_OUT_ARRAY, n, ordinal_transform);
     return PK_OK;
 }
+
+/* ---- TargetEncoder ------------------------------------------------------------------------ */
+
+/* TargetEncoder (scikit-learn >= 1.3; docs/tabular.md#targetencoder): transform looks each value
+ * up in categories_[j] and writes encodings_ of that category, or target_mean_ for a value that
+ * is none of them (unknown, or missing when fit saw no missing value). target_type_
+ * 'multiclass' (>= 1.4) gives len(classes_) columns per feature: feature j and class k read
+ * encodings_[j * len(classes_) + k] and target_mean_[k]. */
+typedef struct pk_tenc {
+    pk_enc e;
+    size_t per;          /* outputs per feature: len(classes_) for multiclass, else 1 */
+    const double **code; /* nf * per arrays of cats[j].n encodings                     */
+    const double *mean;  /* per values                                                */
+} pk_tenc;
+
+static pk_code target_transform(const pk_model *m, const pk_cell *row, double *scratch, double *out,
+                                pk_err *err) {
+    (void)scratch;
+    (void)err;
+    const pk_tenc *T = m->impl;
+    for (size_t j = 0; j < T->e.nf; j++) {
+        long idx = pk_cats_find(&T->e.cats[j], &row[j]);
+        for (size_t k = 0; k < T->per; k++)
+            out[j * T->per + k] = idx >= 0 ? T->code[j * T->per + k][idx] : T->mean[k];
+    }
+    return PK_OK;
+}
+
+pk_code pk_compile_target_encoder(pk_mc *c) {
+    pk_model *m = c->m;
+    pk_tenc *T = pk_mc_alloc(c, 1, sizeof *T);
+    if (!T) return c->err->code;
+    pk_code rc = read_categories(c, &T->e);
+    if (rc) return rc;
+    const char *tt = pk_mc_str(c, "target_type_");
+    if (!tt) return pk_mc_not_fitted(c, "target_type_");
+    T->per = 1;
+    if (strcmp(tt, "multiclass") == 0) {
+        T->per = seq_len(pk_attr(c->obj, "classes_"));
+        if (T->per < 2) return pk_mc_fail(c, "TargetEncoder.classes_ does not list the classes");
+    } else if (strcmp(tt, "binary") != 0 && strcmp(tt, "continuous") != 0) {
+        return pk_mc_fail(c, "TargetEncoder.target_type_ '%s' is not supported", tt);
+    }
+    size_t nf = T->e.nf, nout;
+    if (pk_mul_overflow(nf, T->per, &nout)) return pk_mc_fail(c, "TargetEncoder is too wide");
+    pk_mc_arr mean;
+    rc = pk_mc_array(c, "target_mean_", 1, &mean);
+    if (rc) return rc;
+    if (mean.n != T->per)
+        return pk_mc_fail(c, "TargetEncoder.target_mean_ has %zu values, expected %zu", mean.n,
+                          T->per);
+    T->mean = mean.v;
+    const pk_value *ev = pk_attr(c->obj, "encodings_");
+    if (!ev || ev->kind == PK_NONE) return pk_mc_not_fitted(c, "encodings_");
+    if (seq_len(ev) != nout)
+        return pk_mc_fail(c, "TargetEncoder.encodings_ has %zu arrays, expected %zu", seq_len(ev),
+                          nout);
+    T->code = pk_mc_alloc(c, nout, sizeof *T->code);
+    if (!T->code) return c->err->code;
+    for (size_t i = 0; i < nout; i++) {
+        pk_value tmp;
+        pk_mc_arr a;
+        rc = pk_mc_array_of(c, item_at(ev, i, &tmp), "encodings_", &a);
+        if (rc) return rc;
+        size_t want = T->e.cats[i / T->per].n;
+        if (!a.v || a.n != want)
+            return pk_mc_fail(c, "TargetEncoder.encodings_[%zu] has %zu values for %zu categories",
+                              i, a.v ? a.n : 0, want);
+        T->code[i] = a.v;
+    }
+    m->kind = PK_MODEL_TRANSFORMER;
+    m->impl = T;
+    m->nan_ok = 1;
+    pk_mc_cell_method(c, PK_TRANSFORM, PK_OUT_ARRAY, nout, target_transform);
+    return PK_OK;
+}

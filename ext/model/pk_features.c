@@ -1,6 +1,7 @@
 /*
  * pk_features.c - JSON features reader (see pk_features.h). A hand-written recursive-free scanner
- * over one array or object of scalars into cells: nested arrays/objects are refused. Numbers are
+ * over one array or object of scalars into cells: nested arrays/objects are refused, except as
+ * the value of a column taking a JSON document (PK_COL_JSON), which gets their text. Numbers are
  * validated against the JSON grammar, then converted with strtod on a bounded stack copy (at most
  * 64 characters: longer numbers are refused).
  */
@@ -14,24 +15,15 @@
 #define NUM_MAX 64
 #define KEY_MAX 512
 
-typedef struct strspace {
-    char *buf;
-    size_t used, cap;
-} strspace;
+typedef pk_jcur jr; /* short for the scanner below */
 
-typedef struct jr {
-    const char *s;
-    size_t n, i;
-    pk_err *err;
-} jr;
-
-static void ws(jr *r) {
+void pk_jcur_ws(pk_jcur *r) {
     while (r->i < r->n &&
            (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\n' || r->s[r->i] == '\r'))
         r->i++;
 }
 
-static pk_code bad(jr *r, const char *what) {
+pk_code pk_jcur_bad(pk_jcur *r, const char *what) {
     return pk_err_set(r->err, PK_EFEATURE, (int64_t)r->i, -1, "bad JSON features at offset %zu: %s",
                       r->i, what);
 }
@@ -49,8 +41,9 @@ static int digit(jr *r) {
     return r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9';
 }
 
-/* Appends code point cp as UTF-8 to buf (at *len, capacity cap); 0 when it does not fit. */
-static int put_utf8(char *buf, size_t *len, size_t cap, uint32_t cp) {
+/* Appends code point cp as UTF-8 to buf at *len, writing only what fits below cap; *len always
+ * advances (the decoded length). */
+static void put_utf8(char *buf, size_t *len, size_t cap, uint32_t cp) {
     char t[4];
     size_t k;
     if (cp < 0x80) {
@@ -72,10 +65,8 @@ static int put_utf8(char *buf, size_t *len, size_t cap, uint32_t cp) {
         t[3] = (char)(0x80 | (cp & 0x3F));
         k = 4;
     }
-    if (*len + k > cap) return 0;
-    memcpy(buf + *len, t, k);
+    if (*len + k <= cap) memcpy(buf + *len, t, k);
     *len += k;
-    return 1;
 }
 
 static int hex4(jr *r, uint32_t *out) {
@@ -95,22 +86,20 @@ static int hex4(jr *r, uint32_t *out) {
     return 1;
 }
 
-/* Reads a string (at '"') into buf (decoded, NUL-terminated, at most cap bytes before the NUL;
- * truncation is an error). */
-static pk_code string(jr *r, char *buf, size_t cap, size_t *len) {
+pk_code pk_jcur_string(pk_jcur *r, char *buf, size_t cap, size_t *len) {
     *len = 0;
     r->i++; /* opening quote */
     while (r->i < r->n) {
         unsigned char ch = (unsigned char)r->s[r->i];
         if (ch == '"') {
             r->i++;
-            buf[*len] = 0;
+            if (*len < cap) buf[*len] = 0;
             return PK_OK;
         }
-        if (ch < 0x20) return bad(r, "control character in a string");
+        if (ch < 0x20) return pk_jcur_bad(r, "control character in a string");
         if (ch != '\\') {
-            if (*len + 1 > cap) return bad(r, "string too long");
-            buf[(*len)++] = (char)ch;
+            if (*len < cap) buf[*len] = (char)ch;
+            (*len)++;
             r->i++;
             continue;
         }
@@ -144,7 +133,7 @@ static pk_code string(jr *r, char *buf, size_t cap, size_t *len) {
             cp = 9;
             break;
         case 'u':
-            if (!hex4(r, &cp)) return bad(r, "bad \\u escape");
+            if (!hex4(r, &cp)) return pk_jcur_bad(r, "bad \\u escape");
             if (cp >= 0xD800 && cp < 0xDC00 && r->n - r->i >= 6 && r->s[r->i] == '\\' &&
                 r->s[r->i + 1] == 'u') {
                 size_t save = r->i;
@@ -155,27 +144,27 @@ static pk_code string(jr *r, char *buf, size_t cap, size_t *len) {
                 else
                     r->i = save;
             }
+            if (cp >= 0xD800 && cp < 0xE000) r->lone_surrogate = 1;
             break;
         default:
-            return bad(r, "bad escape");
+            return pk_jcur_bad(r, "bad escape");
         }
-        if (!put_utf8(buf, len, cap, cp)) return bad(r, "string too long");
+        put_utf8(buf, len, cap, cp);
     }
-    return bad(r, "unterminated string");
+    return pk_jcur_bad(r, "unterminated string");
 }
 
-/* Reads one scalar value into a cell: number, null, true, false, NaN, Infinity, or a string
- * (decoded into the string space sb, which the caller sized to hold every string of the text). */
-static pk_code scalar(jr *r, pk_cell *out, strspace *sb) {
+pk_code pk_jcur_scalar(pk_jcur *r, pk_cell *out, pk_jstr *sb) {
     memset(out, 0, sizeof *out);
     out->type = PK_CELL_NUM;
-    ws(r);
-    if (r->i >= r->n) return bad(r, "expected a value");
+    pk_jcur_ws(r);
+    if (r->i >= r->n) return pk_jcur_bad(r, "expected a value");
     char ch = r->s[r->i];
     if (ch == '"') {
         size_t len;
-        pk_code rc = string(r, sb->buf + sb->used, sb->cap - sb->used, &len);
+        pk_code rc = pk_jcur_string(r, sb->buf + sb->used, sb->cap - sb->used, &len);
         if (rc) return rc;
+        if (len >= sb->cap - sb->used) return pk_jcur_bad(r, "string too long");
         out->type = PK_CELL_TEXT;
         out->s = sb->buf + sb->used;
         out->len = len;
@@ -206,10 +195,10 @@ static pk_code scalar(jr *r, pk_cell *out, strspace *sb) {
         out->num = -INFINITY;
         return PK_OK;
     }
-    if (ch == '[' || ch == '{') return bad(r, "nested arrays and objects are not features");
+    if (ch == '[' || ch == '{') return pk_jcur_bad(r, "nested arrays and objects are not features");
     size_t start = r->i;
     if (r->s[r->i] == '-') r->i++;
-    if (!digit(r)) return bad(r, "expected a number");
+    if (!digit(r)) return pk_jcur_bad(r, "expected a number");
     if (r->s[r->i] == '0')
         r->i++;
     else
@@ -217,19 +206,19 @@ static pk_code scalar(jr *r, pk_cell *out, strspace *sb) {
             r->i++;
     if (r->i < r->n && r->s[r->i] == '.') {
         r->i++;
-        if (!digit(r)) return bad(r, "expected a digit");
+        if (!digit(r)) return pk_jcur_bad(r, "expected a digit");
         while (digit(r))
             r->i++;
     }
     if (r->i < r->n && (r->s[r->i] == 'e' || r->s[r->i] == 'E')) {
         r->i++;
         if (r->i < r->n && (r->s[r->i] == '+' || r->s[r->i] == '-')) r->i++;
-        if (!digit(r)) return bad(r, "expected a digit");
+        if (!digit(r)) return pk_jcur_bad(r, "expected a digit");
         while (digit(r))
             r->i++;
     }
     size_t k = r->i - start;
-    if (k >= NUM_MAX) return bad(r, "number too long");
+    if (k >= NUM_MAX) return pk_jcur_bad(r, "number too long");
     char num[NUM_MAX];
     memcpy(num, r->s + start, k);
     num[k] = 0;
@@ -257,20 +246,58 @@ static void expected_names(const pk_model *m, char *buf, size_t cap) {
         snprintf(buf + len, cap - len, ", ... (%zu names)", m->n_features);
 }
 
-static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, strspace *sb) {
+/* The array or object at the cursor, for a column that takes a JSON document (PK_COL_JSON:
+ * json_object('feats', json_object(...)) for a DictVectorizer column): its text as a TEXT cell
+ * pointing into the row's text, brackets matched (the model reads it then). */
+static pk_code nested_doc(jr *r, pk_cell *out) {
+    size_t start = r->i, depth = 0;
+    while (r->i < r->n) {
+        char ch = r->s[r->i];
+        if (ch == '"') {
+            size_t len;
+            pk_code rc = pk_jcur_string(r, NULL, 0, &len);
+            if (rc) return rc;
+            continue;
+        }
+        r->i++;
+        if (ch == '[' || ch == '{') {
+            depth++;
+        } else if (ch == ']' || ch == '}') {
+            if (--depth == 0) {
+                memset(out, 0, sizeof *out);
+                out->type = PK_CELL_TEXT;
+                out->s = r->s + start;
+                out->len = r->i - start;
+                return PK_OK;
+            }
+        }
+    }
+    return pk_jcur_bad(r, "unterminated array or object");
+}
+
+/* One value for column j: a scalar, or a nested document for a PK_COL_JSON column. */
+static pk_code value_for(const pk_model *m, size_t j, jr *r, pk_cell *out, pk_jstr *sb) {
+    pk_jcur_ws(r);
+    if (r->i < r->n && (r->s[r->i] == '[' || r->s[r->i] == '{') && m->col_kind &&
+        j < m->n_features && m->col_kind[j] == PK_COL_JSON)
+        return nested_doc(r, out);
+    return pk_jcur_scalar(r, out, sb);
+}
+
+static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, pk_jstr *sb) {
     size_t count = 0;
     r->i++;
-    ws(r);
+    pk_jcur_ws(r);
     if (r->i < r->n && r->s[r->i] == ']') {
         r->i++;
     } else {
         for (;;) {
             pk_cell v;
-            pk_code rc = scalar(r, &v, sb);
+            pk_code rc = value_for(m, count, r, &v, sb);
             if (rc) return rc;
             if (count < m->n_features) cells[count] = v;
             count++;
-            ws(r);
+            pk_jcur_ws(r);
             if (r->i < r->n && r->s[r->i] == ',') {
                 r->i++;
                 continue;
@@ -279,11 +306,11 @@ static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, strspace *sb
                 r->i++;
                 break;
             }
-            return bad(r, "expected ',' or ']'");
+            return pk_jcur_bad(r, "expected ',' or ']'");
         }
     }
-    ws(r);
-    if (r->i != r->n) return bad(r, "text after the array");
+    pk_jcur_ws(r);
+    if (r->i != r->n) return pk_jcur_bad(r, "text after the array");
     if (count != m->n_features) {
         /* A model that never reads the row (Dummy*, fitted without n_features_in_ in older
          * scikit-learn) takes any width; the slots it was not given stay defined. */
@@ -299,7 +326,7 @@ static pk_code read_array(const pk_model *m, jr *r, pk_cell *cells, strspace *sb
 }
 
 static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned char *seen,
-                           strspace *sb) {
+                           pk_jstr *sb) {
     if (!m->feature_names)
         return pk_err_set(r->err, PK_EFEATURE, -1, -1,
                           "%s was not fitted with feature names: pass the features positionally "
@@ -307,19 +334,20 @@ static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned ch
                           m->cls);
     memset(seen, 0, m->n_features);
     r->i++;
-    ws(r);
+    pk_jcur_ws(r);
     if (r->i < r->n && r->s[r->i] == '}') {
         r->i++;
     } else {
         for (;;) {
-            ws(r);
-            if (r->i >= r->n || r->s[r->i] != '"') return bad(r, "expected a key");
+            pk_jcur_ws(r);
+            if (r->i >= r->n || r->s[r->i] != '"') return pk_jcur_bad(r, "expected a key");
             char key[KEY_MAX + 1];
             size_t klen;
-            pk_code rc = string(r, key, KEY_MAX, &klen);
+            pk_code rc = pk_jcur_string(r, key, sizeof key, &klen);
             if (rc) return rc;
-            ws(r);
-            if (r->i >= r->n || r->s[r->i] != ':') return bad(r, "expected ':'");
+            if (klen >= sizeof key) return pk_jcur_bad(r, "string too long");
+            pk_jcur_ws(r);
+            if (r->i >= r->n || r->s[r->i] != ':') return pk_jcur_bad(r, "expected ':'");
             r->i++;
             size_t j = 0;
             while (j < m->n_features && !(strlen(m->feature_names[j]) == klen &&
@@ -334,9 +362,9 @@ static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned ch
             if (seen[j])
                 return pk_err_set(r->err, PK_EFEATURE, -1, -1, "feature '%s' given twice", key);
             seen[j] = 1;
-            rc = scalar(r, &cells[j], sb);
+            rc = value_for(m, j, r, &cells[j], sb);
             if (rc) return rc;
-            ws(r);
+            pk_jcur_ws(r);
             if (r->i < r->n && r->s[r->i] == ',') {
                 r->i++;
                 continue;
@@ -345,11 +373,11 @@ static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned ch
                 r->i++;
                 break;
             }
-            return bad(r, "expected ',' or '}'");
+            return pk_jcur_bad(r, "expected ',' or '}'");
         }
     }
-    ws(r);
-    if (r->i != r->n) return bad(r, "text after the object");
+    pk_jcur_ws(r);
+    if (r->i != r->n) return pk_jcur_bad(r, "text after the object");
     for (size_t j = 0; j < m->n_features; j++)
         if (!seen[j]) {
             char names[400];
@@ -362,10 +390,10 @@ static pk_code read_object(const pk_model *m, jr *r, pk_cell *cells, unsigned ch
 
 pk_code pk_features_from_json(const pk_model *m, const char *text, size_t len, pk_cell *cells,
                               unsigned char *seen, char *strings, pk_err *err) {
-    jr r = {text, len, 0, err};
-    strspace sb = {strings, 0, len + 1};
-    ws(&r);
+    jr r = {text, len, 0, err, 0};
+    pk_jstr sb = {strings, 0, len + 1};
+    pk_jcur_ws(&r);
     if (r.i < r.n && r.s[r.i] == '[') return read_array(m, &r, cells, &sb);
     if (r.i < r.n && r.s[r.i] == '{') return read_object(m, &r, cells, seen, &sb);
-    return bad(&r, "expected '[' or '{'");
+    return pk_jcur_bad(&r, "expected '[' or '{'");
 }

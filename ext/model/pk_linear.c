@@ -9,6 +9,8 @@
  * TweedieRegressor (scikit-learn 1.2: link 'auto' is identity for power <= 0, else log; Poisson
  * and Gamma use log). intercept_ may be a scalar or an array; absent means 0.
  * Arithmetic: the dot product left to right (pk_dot), then + intercept, then exp for a log link.
+ * On a sparse row (a text or JSON pipeline's: pk_vectorizer.c) scipy's csr @ coef_.T: the
+ * row's entries in data order from 0.0, a repeated column added once per entry (csr_matvec).
  */
 #include "pk_model_impl.h"
 
@@ -29,6 +31,22 @@ static pk_code linreg_predict(const pk_model *m, const double *x, double *scratc
     const pk_linreg *L = m->impl;
     for (size_t t = 0; t < L->nt; t++) {
         double s = pk_dot(x, L->coef + t * L->nf, L->nf) + L->icpt[t];
+        out[t] = L->log_link ? exp(s) : s;
+    }
+    return PK_OK;
+}
+
+static pk_code linreg_spredict(const pk_model *m, const pk_sparse *x, double *scratch, double *out,
+                               pk_err *err) {
+    (void)scratch;
+    (void)err;
+    const pk_linreg *L = m->impl;
+    for (size_t t = 0; t < L->nt; t++) {
+        const double *w = L->coef + t * L->nf;
+        double acc = 0.0;
+        for (size_t i = 0; i < x->nnz; i++)
+            acc += x->val[i] * w[x->idx[i]];
+        double s = acc + L->icpt[t];
         out[t] = L->log_link ? exp(s) : s;
     }
     return PK_OK;
@@ -64,6 +82,7 @@ pk_code pk_compile_linear_regressor(pk_mc *c) {
     c->m->kind = PK_MODEL_REGRESSOR;
     c->m->impl = L;
     pk_mc_method(c, PK_PREDICT, two ? PK_OUT_ARRAY : PK_OUT_SCALAR, L->nt, linreg_predict);
+    c->m->sfn[PK_PREDICT] = linreg_spredict;
     return PK_OK;
 }
 
@@ -92,5 +111,6 @@ pk_code pk_compile_glm(pk_mc *c) {
     c->m->kind = PK_MODEL_REGRESSOR;
     c->m->impl = L;
     pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, linreg_predict);
+    c->m->sfn[PK_PREDICT] = linreg_spredict;
     return PK_OK;
 }

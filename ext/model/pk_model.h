@@ -19,6 +19,9 @@
  *                does (pk_pyfloat.h); non-numeric TEXT is an error naming the feature and value
  *   PK_COL_CAT   a category: TEXT or NUM compared with the fitted categories, NULL = missing
  *   PK_COL_TEXT  a document (text vectorizers): TEXT, NULL = missing
+ *   PK_COL_JSON  a JSON document (DictVectorizer and FeatureHasher read an object or array,
+ *                MultiLabelBinarizer an array of labels): TEXT; for a model taking one such
+ *                column a json_object(...) argument is that document, never named features
  * Numeric models (col_kind == NULL) run on doubles through the unchanged fast path; for them
  * pk_model_run_cells converts the cells into the caller's x buffer (pk_model_cells_to_x) first.
  * Typed kernels (m->cfn) read cells; anything they need besides the out buffer (cells gathered for
@@ -109,7 +112,7 @@ typedef struct pk_cell {
 } pk_cell;
 
 /* What an input column needs (m->col_kind). */
-typedef enum pk_col_kind { PK_COL_NUM = 0, PK_COL_CAT, PK_COL_TEXT } pk_col_kind;
+typedef enum pk_col_kind { PK_COL_NUM = 0, PK_COL_CAT, PK_COL_TEXT, PK_COL_JSON } pk_col_kind;
 
 /* Doubles of scratch one pk_cell takes (cells are carved from the double scratch). */
 #define PK_CELL_DOUBLES ((sizeof(pk_cell) + sizeof(double) - 1) / sizeof(double))
@@ -196,6 +199,8 @@ struct pk_model {
     size_t cmap_width;                     /* cells cmap writes                        */
     pk_model_inverse_fn inverse;           /* label encoders: model_inverse_transform  */
     size_t inverse_width;                  /* values inverse reads                     */
+    int inverse_set; /* the inverse is a set of classes (MultiLabelBinarizer): inverse only
+                        checks the row, whose classes k with y[k] == 1 are the answer      */
     /* a typed composite's own kernels, run by its cfn with a row handle (pk_meta.h) */
     pk_model_fn tfn[PK_METHOD_COUNT];
 
@@ -214,6 +219,11 @@ struct pk_model {
     int text_ws;                       /* reads a text workspace from scratch (below)    */
     int sparse_out;                    /* its transform is a sparse row (*sv)            */
     pk_text_fn text_fn;                /* set when text_input                            */
+    pk_text_fn row_fn;                 /* a vectorizer, DictVectorizer, FeatureHasher: the
+                                          document's sparse row in scikit-learn's data order
+                                          (what a text pipeline's next step reads)         */
+    int dense_row;                     /* that row reaches the next step dense
+                                          (DictVectorizer(sparse=False))                   */
     pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
     pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
 

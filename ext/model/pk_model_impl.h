@@ -204,10 +204,12 @@ pk_code pk_compile_pipeline(pk_mc *c);          /* pk_pipeline.c                
 pk_code pk_compile_coltrans(pk_mc *c);          /* pk_coltrans.c: ColumnTransformer              */
 pk_code pk_compile_onehot(pk_mc *c);            /* pk_encoders.c                                 */
 pk_code pk_compile_ordinal(pk_mc *c);           /* pk_encoders.c                                 */
+pk_code pk_compile_target_encoder(pk_mc *c);    /* pk_encoders.c: TargetEncoder (>= 1.3)         */
 pk_code pk_compile_object_imputer(pk_mc *c);    /* pk_impute_cat.c: SimpleImputer on objects     */
 pk_code pk_compile_missing_indicator(pk_mc *c); /* pk_impute_cat.c                               */
 pk_code pk_compile_label_encoder(pk_mc *c);     /* pk_label.c: LabelEncoder                      */
 pk_code pk_compile_label_binarizer(pk_mc *c);   /* pk_label.c: LabelBinarizer                    */
+pk_code pk_compile_multilabel_binarizer(pk_mc *c); /* pk_label.c: MultiLabelBinarizer        */
 /* 1 when a SimpleImputer's statistics_ is an object array (pk_impute_cat.c). */
 int pk_imputer_is_object(const pk_value *obj);
 pk_code pk_compile_vectorizer(pk_mc *c); /* pk_vectorizer.c: Count/Tfidf/HashingVectorizer */

@@ -5,6 +5,7 @@
  * family is its file, one row here and its catalogue rows.
  */
 #include "pk_model_impl.h"
+#include "pk_docrow.h"
 #include "pk_families.h"
 #include "pk_preproc.h"
 #include "pk_more_families.h"
@@ -47,6 +48,10 @@ const pk_model_family pk_model_families[] = {
     {"missing_indicator", pk_compile_missing_indicator},
     {"label_encoder", pk_compile_label_encoder},
     {"label_binarizer", pk_compile_label_binarizer},
+    {"multilabel_binarizer", pk_compile_multilabel_binarizer},
+    {"target_encoder", pk_compile_target_encoder},
+    {"dict_vectorizer", pk_compile_dict_vectorizer},
+    {"feature_hasher", pk_compile_feature_hasher},
     {"vectorizer", pk_compile_vectorizer},
     {"tfidf", pk_compile_tfidf},
     {"nb", pk_compile_nb},

@@ -30,7 +30,7 @@
  * analyzer, strip_accents: user code), token patterns outside pk_regex.h's subset, a vocabulary
  * with an index outside [0, len), dtype other than float64/float32/int types.
  */
-#include "pk_model_impl.h"
+#include "pk_docrow.h"
 
 #include "pk_ndarray.h"
 #include "pk_text.h"
@@ -43,7 +43,6 @@
 #define PK_TEXT_DENSE_MAX 100000
 
 enum { NORM_NONE, NORM_L1, NORM_L2 };
-enum { DT_F64, DT_F32, DT_INT };
 
 typedef struct pk_tfidf {
     int norm, use_idf, sublinear, f32_idf;
@@ -68,6 +67,15 @@ static void *arena_malloc(void *ctx, size_t n) {
 static void arena_free(void *ctx, void *p) {
     (void)ctx;
     (void)p;
+}
+
+const pk_alloc *pk_mc_arena_alloc(pk_mc *c) {
+    pk_alloc *aa = pk_mc_alloc(c, 1, sizeof *aa);
+    if (!aa) return NULL;
+    aa->malloc = arena_malloc;
+    aa->free = arena_free;
+    aa->ctx = c->m->arena;
+    return aa;
 }
 
 /* ---- the row's arithmetic ------------------------------------------------------------------ */
@@ -194,7 +202,7 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
         rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, f.n + 1, sizeof(double), err);
     if (rc) return rc;
     size_t k = 0;
-    int f32 = V->dtype == DT_F32;
+    int f32 = V->dtype == PK_DT_F32;
     for (size_t i = 0; i < f.n;) {
         uint32_t col = V->hashing ? ws->feat[i] >> 1 : ws->feat[i];
         double sum = 0;
@@ -231,6 +239,51 @@ static void sort_sparse(pk_sparse *x) {
     }
 }
 
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void pk_sparse_merge(pk_sparse *x, int drop_zeros) {
+    size_t k = 0;
+    for (size_t i = 0; i < x->nnz;) {
+        uint32_t col = x->idx[i];
+        double sum = 0.0;
+        for (; i < x->nnz && x->idx[i] == col; i++)
+            sum = rnd(sum + x->val[i], x->f32);
+        if (drop_zeros && sum == 0.0) continue;
+        x->idx[k] = col;
+        x->val[k++] = sum;
+    }
+    x->nnz = k;
+}
+
+void pk_sparse_add_dense(const pk_sparse *x, double *d) {
+    for (size_t k = 0; k < x->nnz; k++)
+        d[x->idx[k]] = rnd(d[x->idx[k]] + x->val[k], x->f32);
+}
+
+pk_code pk_sparse_sort_stable(pk_sparse *x, pk_text_ws *ws, pk_err *err) {
+    size_t n = x->nnz;
+    if (n <= 32) {
+        sort_sparse(x);
+        return PK_OK;
+    }
+    pk_code rc = pk_text_ws_need(ws, (void **)&ws->keys, &ws->keys_cap, n, sizeof(uint64_t), err);
+    if (!rc) rc = pk_text_ws_need(ws, (void **)&ws->val2, &ws->val2_cap, n, sizeof(double), err);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) { /* the position breaks ties: stable */
+        ws->keys[i] = (uint64_t)x->idx[i] << 32 | (uint64_t)i;
+        ws->val2[i] = x->val[i];
+    }
+    qsort(ws->keys, n, sizeof(uint64_t), cmp_u64);
+    for (size_t i = 0; i < n; i++) {
+        x->idx[i] = (uint32_t)(ws->keys[i] >> 32);
+        x->val[i] = ws->val2[ws->keys[i] & 0xFFFFFFFFu];
+    }
+    return PK_OK;
+}
+
 static int descending(const pk_sparse *x) {
     for (size_t i = 1; i < x->nnz; i++)
         if (x->idx[i] > x->idx[i - 1]) return 0;
@@ -260,6 +313,16 @@ static pk_code vec_text(const pk_model *m, pk_method meth, const uint8_t *doc, s
     pk_code rc = vectorize(m, doc, n, ws, sv, err);
     if (rc == PK_OK) show_order(sv);
     return rc;
+}
+
+/* The row in scikit-learn's data order (a text pipeline's first step: m->row_fn). */
+static pk_code vec_row(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
+                       struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
+                       pk_err *err) {
+    (void)meth;
+    (void)scratch;
+    (void)out;
+    return vectorize(m, doc, n, ws, sv, err);
 }
 
 /* A text model's methods called with numbers. */
@@ -326,15 +389,16 @@ static void text_method(pk_mc *c, pk_method k, pk_out_shape shape, size_t width)
     c->m->cfn[k] = cfns[k];
 }
 
-/* One PK_COL_TEXT column, the workspace slot in front of the scratch. */
-static pk_code declare_text_input(pk_mc *c, pk_text_fn fn) {
+/* One document column (PK_COL_TEXT, or PK_COL_JSON), the workspace slot in front of the
+ * scratch. */
+static pk_code declare_text_input(pk_mc *c, pk_text_fn fn, pk_col_kind kind) {
     pk_model *m = c->m;
     m->text_input = 1;
     m->text_ws = 1;
     m->text_fn = fn;
     m->n_features = 1;
     m->scratch += PK_WS_DOUBLES;
-    return pk_mc_col_kinds(c, PK_COL_TEXT);
+    return pk_mc_col_kinds(c, kind);
 }
 
 /* ---- compiling --------------------------------------------------------------------------- */
@@ -360,14 +424,13 @@ static pk_code read_norm(pk_mc *c, const char *cls, int *norm) {
     return PK_OK;
 }
 
-/* dtype: numpy.float64 / float32 / integer types, as a type, a dtype or a name. */
-static pk_code read_dtype(pk_mc *c, const char *cls, int *dt) {
+pk_code pk_mc_vec_dtype(pk_mc *c, const char *cls, int *dt) {
     const pk_value *v = pk_attr(c->obj, "dtype");
     const char *name = NULL;
     char kind = 0;
     size_t size = 0;
     if (is_none(v)) {
-        *dt = DT_F64;
+        *dt = PK_DT_F64;
         return PK_OK;
     }
     if (v->kind == PK_GLOBAL)
@@ -393,11 +456,11 @@ static pk_code read_dtype(pk_mc *c, const char *cls, int *dt) {
         }
     }
     if (kind == 'f' && size == 8)
-        *dt = DT_F64;
+        *dt = PK_DT_F64;
     else if (kind == 'f' && size == 4)
-        *dt = DT_F32;
+        *dt = PK_DT_F32;
     else if (kind == 'i' || kind == 'u')
-        *dt = DT_INT;
+        *dt = PK_DT_INT;
     else
         return pk_mc_fail(c, "%s.dtype is not float64, float32 or an integer type", cls);
     return PK_OK;
@@ -552,25 +615,25 @@ static pk_code read_vocabulary(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     return PK_OK;
 }
 
-static pk_code declare_text(pk_mc *c, size_t width, pk_text_fn fn) {
-    c->m->kind = PK_MODEL_TRANSFORMER;
+pk_code pk_mc_doc_transformer(pk_mc *c, size_t width, pk_text_fn fn, pk_text_fn row_fn,
+                              pk_col_kind kind) {
+    pk_model *m = c->m;
+    m->kind = PK_MODEL_TRANSFORMER;
+    m->row_fn = row_fn;
     text_method(c, PK_TRANSFORM, PK_OUT_ARRAY, width);
-    return declare_text_input(c, fn);
+    return declare_text_input(c, fn, kind);
 }
 
 pk_code pk_compile_vectorizer(pk_mc *c) {
     pk_model *m = c->m;
     const char *cls = m->cls;
     pk_vec *V = pk_mc_alloc(c, 1, sizeof *V);
-    pk_alloc *aa = pk_mc_alloc(c, 1, sizeof *aa);
+    const pk_alloc *aa = pk_mc_arena_alloc(c);
     if (!V || !aa) return c->err->code;
-    aa->malloc = arena_malloc;
-    aa->free = arena_free;
-    aa->ctx = m->arena;
     pk_code rc = read_analyzer(c, V, aa);
     if (rc) return rc;
     V->binary = pk_mc_bool(c, "binary", 0);
-    rc = read_dtype(c, cls, &V->dtype);
+    rc = pk_mc_vec_dtype(c, cls, &V->dtype);
     if (rc) return rc;
     if (strcmp(cls, "HashingVectorizer") == 0) {
         V->hashing = 1;
@@ -591,7 +654,8 @@ pk_code pk_compile_vectorizer(pk_mc *c) {
             if (is_none(t) || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_tfidf");
             rc = read_tfidf(c, t, cls, &V->tfidf);
             if (rc) return rc;
-            if (V->dtype == DT_INT) V->dtype = DT_F64; /* scikit-learn warns and uses float64 */
+            if (V->dtype == PK_DT_INT)
+                V->dtype = PK_DT_F64; /* scikit-learn warns and uses float64 */
             if (V->tfidf->use_idf && V->tfidf->n != V->n_out)
                 return pk_mc_fail(c, "TfidfVectorizer: idf has %zu values for %zu terms",
                                   V->tfidf->n, V->n_out);
@@ -599,7 +663,7 @@ pk_code pk_compile_vectorizer(pk_mc *c) {
     }
     m->impl = V;
     m->sparse_out = 1;
-    return declare_text(c, V->n_out, vec_text);
+    return pk_mc_doc_transformer(c, V->n_out, vec_text, vec_row, PK_COL_TEXT);
 }
 
 /* ---- TfidfTransformer --------------------------------------------------------------------- */
@@ -682,14 +746,49 @@ static int refuses_sparse(const pk_model *s) {
     return 0;
 }
 
+/* A value scikit-learn's check_array refuses in the row reaching step s (only JSON rows hold
+ * them: DictVectorizer's None is NaN, FeatureHasher passes NaN and infinities on): NaN passes
+ * only to a step that takes missing values and gets the row dense. */
+static pk_code check_row(const pk_sparse *sv, const pk_model *s, int dense, pk_err *err) {
+    for (size_t k = 0; k < sv->nnz; k++) {
+        double v = sv->val[k];
+        if (isfinite(v) || (isnan(v) && dense && s->nan_ok)) continue;
+        return pk_err_set(err, PK_EFEATURE, -1, -1, "%s cannot take %s: column %u of the row is %s",
+                          s->cls, isnan(v) ? "missing values" : "infinities", (unsigned)sv->idx[k],
+                          isnan(v) ? "NaN" : "infinite");
+    }
+    return PK_OK;
+}
+
+/* Columns ascending, repeated columns summed in data order, zeros dropped: what
+ * scipy.sparse.csr_matrix makes of the dense row (a TfidfTransformer after
+ * DictVectorizer(sparse=False)). */
+static pk_code canonical_row(pk_sparse *sv, pk_text_ws *ws, pk_err *err) {
+    pk_code rc = pk_sparse_sort_stable(sv, ws, err);
+    if (rc == PK_OK) pk_sparse_merge(sv, 1);
+    return rc;
+}
+
 static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
                           struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
                           pk_err *err) {
     const pk_tpipe *P = m->impl;
-    pk_code rc = vectorize(P->vec, doc, n, ws, sv, err);
+    pk_code rc = P->vec->row_fn(P->vec, PK_TRANSFORM, doc, n, ws, NULL, NULL, sv, err);
+    if (rc == PK_OK && P->nstf) {
+        rc = check_row(sv, P->stf[0], 0, err);
+        if (rc == PK_OK && P->vec->dense_row) rc = canonical_row(sv, ws, err);
+    }
     for (size_t i = 0; rc == PK_OK && i < P->nstf; i++)
         rc = P->stf[i]->stf(P->stf[i], sv, err);
     if (rc) return rc;
+    /* the first step reads the row sparse when it has a sparse kernel and the row is sparse
+     * (scikit-learn's container), else dense */
+    int dense = P->vec->dense_row && P->nstf == 0;
+    if (P->nrest == 0 && dense) {
+        memset(out, 0, P->width * sizeof(double));
+        pk_sparse_add_dense(sv, out);
+        return PK_OK;
+    }
     if (P->nrest == 0) {
         show_order(sv);
         return PK_OK;
@@ -702,22 +801,31 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
         int last = i + 1 == P->nrest;
         pk_method mi = last && P->final_is_est ? meth : PK_TRANSFORM;
         double *dst = last ? out : buf[i % 2];
-        if (i == 0 && s->sfn[mi]) {
+        if (i == 0 && P->nstf == 0) {
+            rc = check_row(sv, s, dense || !s->sfn[mi], err);
+            if (rc) return rc;
+        }
+        if (i == 0 && s->sfn[mi] && !dense) {
             rc = s->sfn[mi](s, sv, sub, dst, err);
         } else if (i == 0) {
             /* ws->dense is kept all 0.0 between documents, ws->dnan all NaN: xgboost reads a
-             * sparse row's absent entries as missing (DMatrix from CSR) */
-            double **row = P->absent_nan ? &ws->dnan : &ws->dense;
-            size_t *cap = P->absent_nan ? &ws->dnan_cap : &ws->dense_cap, had = *cap;
-            double fill = P->absent_nan ? NAN : 0.0;
+             * sparse row's absent entries as missing (DMatrix from CSR); a dense row's
+             * repeated columns add up in data order from 0.0, as scipy's toarray */
+            int nan_fill = P->absent_nan && !dense;
+            double **row = nan_fill ? &ws->dnan : &ws->dense;
+            size_t *cap = nan_fill ? &ws->dnan_cap : &ws->dense_cap, had = *cap;
+            double fill = nan_fill ? NAN : 0.0;
             rc = pk_text_ws_need(ws, (void **)row, cap, P->width + 1, sizeof(double), err);
             if (rc) return rc;
             double *d = *row;
             if (*cap != had)
                 for (size_t k = 0; k < *cap; k++)
                     d[k] = fill;
-            for (size_t k = 0; k < sv->nnz; k++)
-                d[sv->idx[k]] = sv->val[k];
+            if (nan_fill)
+                for (size_t k = 0; k < sv->nnz; k++)
+                    d[sv->idx[k]] = sv->val[k];
+            else
+                pk_sparse_add_dense(sv, d);
             rc = s->fn[mi](s, d, sub, dst, err);
             for (size_t k = 0; k < sv->nnz; k++)
                 d[sv->idx[k]] = fill;
@@ -770,34 +878,32 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
         if (k + 1 < P->nrest && s->width[PK_TRANSFORM] > maxw) maxw = s->width[PK_TRANSFORM];
         if (s->scratch > sub) sub = s->scratch;
     }
-    if (P->nrest) {
+    if (P->nrest && !(P->vec->dense_row && P->nstf == 0)) {
         const pk_model *s = P->rest[0];
         int has_sparse = 0;
         for (int k = 0; k < PK_METHOD_COUNT; k++)
             if (s->sfn[k]) has_sparse = 1;
         if (!has_sparse && refuses_sparse(s))
-            return pk_mc_fail(c,
-                              "Pipeline: %s after a text vectorizer: scikit-learn refuses "
-                              "sparse input for it",
-                              s->cls);
+            return pk_mc_fail(c, "Pipeline: %s after %s: scikit-learn refuses sparse input for it",
+                              s->cls, P->vec->cls);
         if (s->sparse_missing && strncmp(s->module, "xgboost", 7) != 0)
             return pk_mc_fail(c,
-                              "Pipeline: %s after a text vectorizer holds an XGBoost model, which "
-                              "reads the sparse row's absent entries as missing where the other "
-                              "members read 0: not supported",
-                              s->cls);
+                              "Pipeline: %s after %s holds an XGBoost model, which reads the "
+                              "sparse row's absent entries as missing where the other members "
+                              "read 0: not supported",
+                              s->cls, P->vec->cls);
         P->absent_nan = s->sparse_missing;
         if (!has_sparse && P->width > PK_TEXT_DENSE_MAX)
             return pk_mc_fail(c,
-                              "Pipeline: %s has no sparse kernel and the text vectorizer gives "
-                              "%zu columns (at most %d are made dense)",
-                              s->cls, P->width, PK_TEXT_DENSE_MAX);
+                              "Pipeline: %s has no sparse kernel and %s gives %zu columns (at "
+                              "most %d are made dense)",
+                              s->cls, P->vec->cls, P->width, PK_TEXT_DENSE_MAX);
     }
     P->maxw = maxw;
     m->impl = P;
     m->scratch = 2 * maxw + sub;
     m->feature_names = NULL;
-    pk_code rc = declare_text_input(c, tpipe_text);
+    pk_code rc = declare_text_input(c, tpipe_text, (pk_col_kind)P->vec->col_kind[0]);
     if (rc) return rc;
     const pk_model *fin = P->nrest ? P->rest[P->nrest - 1] : NULL;
     if (P->final_is_est) {
@@ -814,7 +920,7 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
         }
     } else {
         m->kind = PK_MODEL_TRANSFORMER;
-        m->sparse_out = fin == NULL;
+        m->sparse_out = fin == NULL && !(P->vec->dense_row && P->nstf == 0);
         text_method(c, PK_TRANSFORM, PK_OUT_ARRAY, fin ? fin->width[PK_TRANSFORM] : P->width);
     }
     return PK_OK;

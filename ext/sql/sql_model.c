@@ -426,6 +426,7 @@ static void count_error(sqlite3_context *ctx, const char *fname, const pk_model 
 static void blob_error(sqlite3_context *ctx, const char *fname, const pk_model *m, size_t j) {
     const char *takes = !m->col_kind                                          ? "numbers"
                         : m->n_features == 1 && m->col_kind[0] == PK_COL_TEXT ? "TEXT"
+                        : m->n_features == 1 && m->col_kind[0] == PK_COL_JSON ? "JSON text"
                                                                               : "numbers and text";
     if (m->feature_names && j < m->n_features)
         pk_sql_errorf(ctx, fname, "feature %llu ('%s') is a BLOB: %s takes %s",
@@ -492,7 +493,8 @@ static int value_cell(sqlite3_context *ctx, const char *fname, const pk_model *m
  * row become cells; ROW_X_FINITE says every value of e->x is a finite number, so the model may skip
  * its own scan for NULL and infinities. A single TEXT argument is JSON when it starts with '[' or
  * '{' — unless the model takes one category or text column, where only a JSON-subtyped value
- * (json_object(...)) is read as JSON, so that a document starting with '{' stays a document.
+ * (json_object(...)) is read as JSON, so that a document starting with '{' stays a document; a
+ * model reading one JSON document (PK_COL_JSON: DictVectorizer, ...) takes any TEXT as it.
  * A model that never reads its row (m->any_width: the dummies) takes any number of values,
  * unread. (SQLite's printf has no %zu: sizes are cast to long long.) */
 static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
@@ -515,6 +517,7 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
         int one_value = m->n_features == 1 && m->col_kind && m->col_kind[0] != PK_COL_NUM;
         int json = one_value ? sqlite3_value_subtype(argv[1]) == PK_JSON_SUBTYPE
                              : pk_features_is_json(t, n);
+        if (one_value && m->col_kind[0] == PK_COL_JSON) json = 0; /* the JSON is the document */
         if (json) return read_json_row(ctx, fname, e, t, n);
     }
     if (given != m->n_features && !m->any_width) {
@@ -569,6 +572,16 @@ static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int ar
     return ROW_CELLS;
 }
 
+/* The JSON text built in b as the result (JSON subtype), or out of memory. */
+static void result_json_buf(sqlite3_context *ctx, const pk_buf *b) {
+    if (b->failed != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+}
+
 /* A cell map's output (SimpleImputer on strings alone) as a JSON array. */
 static void result_cells(sqlite3_context *ctx, mc_entry *e, const pk_cell *v, size_t n) {
     pk_buf *b = &e->text;
@@ -585,12 +598,7 @@ static void result_cells(sqlite3_context *ctx, mc_entry *e, const pk_cell *v, si
             pk_buf_puts(b, "null");
     }
     pk_buf_putc(b, ']');
-    if (b->failed != PK_OK) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_text64(ctx, (const char *)b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
-    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+    result_json_buf(ctx, b);
 }
 
 static void result_label(sqlite3_context *ctx, const pk_model *m, size_t idx) {
@@ -763,6 +771,25 @@ void pk_fn_pickle_score_samples(sqlite3_context *ctx, int argc, sqlite3_value **
 
 /* ---- model_inverse_transform ------------------------------------------------------------- */
 
+static void json_label(pk_buf *b, const pk_model *m, size_t i);
+
+/* A set inverse (MultiLabelBinarizer): the classes k with e->out[k] == 1, a JSON array. */
+static void result_label_set(sqlite3_context *ctx, mc_entry *e, size_t n) {
+    pk_buf *b = &e->text;
+    b->len = 0;
+    b->failed = PK_OK;
+    pk_buf_putc(b, '[');
+    int first = 1;
+    for (size_t k = 0; k < n; k++) {
+        if (e->out[k] != 1.0) continue;
+        if (!first) pk_buf_putc(b, ',');
+        first = 0;
+        json_label(b, e->model, k);
+    }
+    pk_buf_putc(b, ']');
+    result_json_buf(ctx, b);
+}
+
 /* Reads the encoded value of model_inverse_transform into e->out: a number, numeric TEXT, or a
  * JSON array of numbers (a LabelBinarizer row). */
 static int read_encoded(sqlite3_context *ctx, const char *fname, mc_entry *e, sqlite3_value *v,
@@ -827,7 +854,9 @@ static void inverse_call(sqlite3_context *ctx, sqlite3_value **argv, const char 
     const pk_model *m = e->model;
     size_t n, cls;
     if (!m->inverse) {
-        pk_sql_errorf(ctx, fname, "%s has no inverse (LabelEncoder and LabelBinarizer have one)",
+        pk_sql_errorf(ctx, fname,
+                      "%s has no inverse (LabelEncoder, LabelBinarizer and MultiLabelBinarizer "
+                      "have one)",
                       m->cls);
     } else if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
         sqlite3_result_null(ctx);
@@ -836,6 +865,8 @@ static void inverse_call(sqlite3_context *ctx, sqlite3_value **argv, const char 
         pk_err_clear(&err);
         if (m->inverse(m, e->out, n, &cls, &err) != PK_OK)
             pk_sql_error(ctx, fname, &err);
+        else if (m->inverse_set)
+            result_label_set(ctx, e, n);
         else
             result_label(ctx, m, cls);
     }
@@ -998,26 +1029,30 @@ static const char *catalogue_kind(const pk_value *root) {
     return row && row->kind != PK_CAT_HELPER ? pk_cat_kind_name(row->kind) : NULL;
 }
 
+static void json_label(pk_buf *b, const pk_model *m, size_t i) {
+    switch (m->label_type) {
+    case PK_LABELS_INT:
+        pk_buf_printf(b, "%lld", (long long)m->class_i[i]);
+        break;
+    case PK_LABELS_BOOL:
+        pk_buf_puts(b, m->class_i[i] ? "true" : "false");
+        break;
+    case PK_LABELS_FLOAT:
+        pk_json_double(b, m->class_f[i]);
+        break;
+    case PK_LABELS_STR:
+        pk_json_string(b, m->class_s[i], strlen(m->class_s[i]));
+        break;
+    case PK_LABELS_NONE:
+        break;
+    }
+}
+
 static void json_labels(pk_buf *b, const pk_model *m) {
     pk_buf_putc(b, '[');
     for (size_t i = 0; i < m->n_classes; i++) {
         if (i) pk_buf_putc(b, ',');
-        switch (m->label_type) {
-        case PK_LABELS_INT:
-            pk_buf_printf(b, "%lld", (long long)m->class_i[i]);
-            break;
-        case PK_LABELS_BOOL:
-            pk_buf_puts(b, m->class_i[i] ? "true" : "false");
-            break;
-        case PK_LABELS_FLOAT:
-            pk_json_double(b, m->class_f[i]);
-            break;
-        case PK_LABELS_STR:
-            pk_json_string(b, m->class_s[i], strlen(m->class_s[i]));
-            break;
-        case PK_LABELS_NONE:
-            break;
-        }
+        json_label(b, m, i);
     }
     pk_buf_putc(b, ']');
 }
@@ -1105,7 +1140,10 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
     else
         pk_buf_puts(&b, "null");
     if (m) {
-        if (m->text_input) pk_buf_puts(&b, ",\"input\":\"text\"");
+        if (m->n_features == 1 && m->col_kind && m->col_kind[0] == PK_COL_JSON)
+            pk_buf_puts(&b, ",\"input\":\"json\"");
+        else if (m->text_input)
+            pk_buf_puts(&b, ",\"input\":\"text\"");
         pk_buf_puts(&b, ",\"methods\":[");
         int first = 1;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {

@@ -186,8 +186,8 @@ def _sql_arg(row, form):
         return json.dumps(row)
     if form == "label":  # label encoders take the bare label (docs/tabular.md)
         return row.item() if hasattr(row, "item") else row
-    if form == "labels":
-        return json.dumps([list(map(int, row))])
+    if form == "labels":  # one sample's labels (MultiLabelBinarizer, docs/tabular.md)
+        return json.dumps(list(map(int, row)))
     vals = np.asarray(row).ravel().tolist()
     return json.dumps([None if isinstance(v, float) and math.isnan(v) else v for v in vals])
 

@@ -206,7 +206,7 @@ def test_xgboost_after_vectorizer(db):
         xgb.XGBClassifier(n_estimators=5), cv=2)).fit(TRAIN, y)
     info = json.loads(db.execute("SELECT model_info(?)", (pickle.dumps(refused),)).fetchone()[0])
     assert not info["supported"]
-    assert info["reason"] == ("Pipeline: CalibratedClassifierCV after a text vectorizer holds an "
+    assert info["reason"] == ("Pipeline: CalibratedClassifierCV after TfidfVectorizer holds an "
                               "XGBoost model, which reads the sparse row's absent entries as "
                               "missing where the other members read 0: not supported")
     df = pd.DataFrame({"n": [float(len(d)) for d in TRAIN], "body": TRAIN})
