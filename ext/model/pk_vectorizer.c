@@ -140,17 +140,18 @@ typedef struct feat_ctx {
     pk_err *err;
 } feat_ctx;
 
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* HashingVectorizer: a feature's column and sign as column << 1 | negative. */
 static pk_code add_feature(void *p, const uint8_t *s, size_t n) {
     feat_ctx *f = p;
     const pk_vec *V = f->V;
-    uint32_t code;
-    if (V->hashing) {
-        int32_t h = pk_murmur3_32(s, n, 0);
-        uint32_t a = h == INT32_MIN ? 0x80000000u : (uint32_t)(h < 0 ? -h : h);
-        code = (uint32_t)(a % V->n_out) << 1 | (V->alternate_sign && h < 0);
-    } else if (!pk_strmap_get(&V->vocab, (const char *)s, n, &code)) {
-        return PK_OK;
-    }
+    int32_t h = pk_murmur3_32(s, n, 0);
+    uint32_t a = h == INT32_MIN ? 0x80000000u : (uint32_t)(h < 0 ? -h : h);
+    uint32_t code = (uint32_t)(a % V->n_out) << 1 | (V->alternate_sign && h < 0);
     pk_text_ws *ws = f->ws;
     pk_code rc =
         pk_text_ws_need(ws, (void **)&ws->feat, &ws->feat_cap, f->n + 1, sizeof(uint32_t), f->err);
@@ -159,16 +160,14 @@ static pk_code add_feature(void *p, const uint8_t *s, size_t n) {
     return PK_OK;
 }
 
-static int cmp_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+static unsigned bits_of(size_t v) {
+    unsigned b = 0;
+    while (v >> b)
+        b++;
+    return b;
 }
 
-static void sort_u32(uint32_t *a, size_t n) {
-    if (n > 32) {
-        qsort(a, n, sizeof *a, cmp_u32);
-        return;
-    }
+static void insertion_sort(uint32_t *a, size_t n) {
     for (size_t i = 1; i < n; i++) {
         uint32_t v = a[i];
         size_t j = i;
@@ -180,27 +179,77 @@ static void sort_u32(uint32_t *a, size_t n) {
     }
 }
 
+/* Sorts a[0..n) ascending, keys below 2^bits; tmp has room for n. Returns the array that holds
+ * the result (a or tmp): a short list by insertion; a longer one is first spread by its top
+ * bits (up to 8) into tmp (one counting pass), which leaves it nearly sorted for the insertion
+ * pass. */
+static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
+    if (n <= 24) {
+        insertion_sort(a, n);
+        return a;
+    }
+    if (n > 4096) {
+        qsort(a, n, sizeof *a, cmp_u32);
+        return a;
+    }
+    unsigned dbits = bits_of(n) < 8 ? bits_of(n) : 8; /* about 1 .. 2 keys per bucket */
+    unsigned shift = bits > dbits ? bits - dbits : 0;
+    uint16_t count[256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        count[a[i] >> shift]++;
+    uint16_t pos = 0;
+    for (size_t d = 0; d < ((size_t)1 << dbits); d++) {
+        uint16_t c = count[d];
+        count[d] = pos;
+        pos = (uint16_t)(pos + c);
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[count[a[i] >> shift]++] = a[i];
+    insertion_sort(tmp, n);
+    return tmp;
+}
+
 /* The vectorizer's row for doc, in ws->idx / ws->val. */
 static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_text_ws *ws,
                          pk_sparse *x, pk_err *err) {
     const pk_vec *V = m->impl;
-    feat_ctx f = {V, ws, 0, err};
     size_t cap = m->arena->budget ? m->arena->budget : (size_t)PK_DEFAULT_MAX_MODEL_BYTES;
-    pk_code rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
+    size_t nf;
+    pk_code rc;
+    if (V->hashing) {
+        feat_ctx f = {V, ws, 0, err};
+        rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
+        nf = f.n;
+    } else {
+        rc = pk_analyze_lookup(&V->an, doc, n, ws, cap, &V->vocab, &nf, err);
+    }
     if (rc) return rc;
-    sort_u32(ws->feat, f.n);
-    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, f.n + 1, sizeof(uint32_t), err);
-    if (!rc)
-        rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, f.n + 1, sizeof(double), err);
+    if (V->tfidf && V->tfidf->use_idf) /* the idf values arrive while the columns are sorted */
+        for (size_t i = 0; i < nf; i++)
+            if (ws->feat[i] < V->tfidf->n) __builtin_prefetch(V->tfidf->idf + ws->feat[i]);
+    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, nf + 1, sizeof(uint32_t), err);
+    if (!rc) rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, nf + 1, sizeof(double), err);
     if (rc) return rc;
+    const uint32_t *feat =
+        sort_u32(ws->feat, ws->idx, nf, bits_of(V->hashing ? 2 * V->n_out : V->n_out));
+    /* runs of equal columns become (column, count); the result may be written over feat when
+     * the sort left it in ws->idx (k <= i) */
     size_t k = 0;
     int f32 = V->dtype == DT_F32;
-    for (size_t i = 0; i < f.n;) {
-        uint32_t col = V->hashing ? ws->feat[i] >> 1 : ws->feat[i];
+    for (size_t i = 0; i < nf;) {
+        uint32_t col = V->hashing ? feat[i] >> 1 : feat[i];
         double sum = 0;
-        while (i < f.n && (V->hashing ? ws->feat[i] >> 1 : ws->feat[i]) == col) {
-            sum += V->hashing && (ws->feat[i] & 1) ? -1.0 : 1.0;
-            i++;
+        if (!V->hashing) {
+            size_t i0 = i;
+            while (i < nf && feat[i] == col)
+                i++;
+            sum = (double)(i - i0);
+        } else {
+            while (i < nf && feat[i] >> 1 == col) {
+                sum += feat[i] & 1 ? -1.0 : 1.0;
+                i++;
+            }
         }
         /* alternate signs may cancel: sum_duplicates keeps the explicit 0 (binary makes it 1) */
         ws->idx[k] = col;
@@ -502,6 +551,7 @@ static pk_code read_analyzer(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     V->re = pk_regex_compile(aa, tp->u.s.ptr, tp->u.s.len, c->err);
     if (!V->re) return c->err->code;
     V->an.re = V->re;
+    pk_analyzer_prepare(&V->an, tp->u.s.ptr, tp->u.s.len);
     const pk_value *sw = pk_attr(c->obj, "stop_words");
     if (is_none(sw)) return PK_OK;
     if (is_str(sw, "english")) {
