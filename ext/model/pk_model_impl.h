@@ -48,6 +48,9 @@ pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj);
 
 /* Allocation in the model's arena (zero-filled). NULL with c->err set (PK_ENOMEM). */
 void *pk_mc_alloc(pk_mc *c, size_t count, size_t size);
+/* w (rows x cols, row-major) transposed into the arena (cols x rows); w itself when rows == 1.
+ * NULL with c->err set when the arena refuses. */
+const double *pk_mc_transpose(pk_mc *c, const double *w, size_t rows, size_t cols);
 char *pk_mc_strdup(pk_mc *c, const char *s, size_t n);
 
 /* Checked before compiling many trees: PK_ELIMIT naming max_model_bytes when `bytes` (an
@@ -147,6 +150,20 @@ static inline double pk_dot(const double *x, const double *w, size_t n) {
     for (size_t j = 0; j < n; j++)
         s += x[j] * w[j];
     return s;
+}
+
+/* A sparse row against k weight rows, as scipy's csr_matvec(s) sums it: acc[c] = the row's
+ * entries in data order from 0.0, each val * W[c][idx]. wt is W (k x nf) transposed, nf x k
+ * (pk_mc_transpose: an entry's k weights share a cache line); k == 1: W itself. */
+static inline void pk_sparse_dots(const pk_sparse *x, const double *wt, size_t k, double *acc) {
+    for (size_t c = 0; c < k; c++)
+        acc[c] = 0.0;
+    for (size_t i = 0; i < x->nnz; i++) {
+        const double *w = wt + (size_t)x->idx[i] * k;
+        double v = x->val[i];
+        for (size_t c = 0; c < k; c++)
+            acc[c] += v * w[c];
+    }
 }
 
 /* numpy's pairwise summation (np.sum over a contiguous axis): below 8 items left to right from
