@@ -214,6 +214,10 @@ pk_code pk_compile_vectorizer(pk_mc *c); /* pk_vectorizer.c: Count/Tfidf/Hashing
 pk_code pk_compile_tfidf(pk_mc *c);      /* pk_vectorizer.c: TfidfTransformer             */
 /* pk_vectorizer.c: a Pipeline whose first step (steps[0]) takes text. */
 pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est);
+/* pk_vectorizer.c: sklearn.preprocessing.normalize of one CSR row in place (a Normalizer's
+ * sparse transform): "l1", "l2" as inplace_csr_row_normalize_l1/l2 (data order kept); "max" by
+ * max |v| after sorting the columns (min_max_axis sums duplicates first, which sorts them). */
+pk_code pk_sparse_normalize(pk_sparse *x, const char *norm);
 pk_code pk_compile_xgb_booster(pk_mc *c);    /* pk_xgb.c: xgboost.core.Booster                */
 pk_code pk_compile_xgb_classifier(pk_mc *c); /* pk_xgb.c: XGBClassifier, XGBRFClassifier      */
 pk_code pk_compile_xgb_regressor(pk_mc *c);  /* pk_xgb.c: XGBRegressor, XGBRFRegressor, XGBRanker */

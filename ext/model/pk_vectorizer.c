@@ -76,6 +76,42 @@ static double rnd(double v, int f32) {
     return f32 ? (double)(float)v : v;
 }
 
+/* Columns ascending (for showing a row; values unchanged). */
+static void sort_sparse(pk_sparse *x) {
+    for (size_t i = 1; i < x->nnz; i++) {
+        uint32_t c = x->idx[i];
+        double v = x->val[i];
+        size_t j = i;
+        while (j > 0 && x->idx[j - 1] > c) {
+            x->idx[j] = x->idx[j - 1];
+            x->val[j] = x->val[j - 1];
+            j--;
+        }
+        x->idx[j] = c;
+        x->val[j] = v;
+    }
+}
+
+static int descending(const pk_sparse *x) {
+    for (size_t i = 1; i < x->nnz; i++)
+        if (x->idx[i] > x->idx[i - 1]) return 0;
+    return 1;
+}
+
+static void show_order(pk_sparse *x) {
+    if (descending(x)) {
+        for (size_t i = 0; i < x->nnz / 2; i++) {
+            uint32_t c = x->idx[i];
+            double v = x->val[i];
+            x->idx[i] = x->idx[x->nnz - 1 - i];
+            x->val[i] = x->val[x->nnz - 1 - i];
+            x->idx[x->nnz - 1 - i] = c;
+            x->val[x->nnz - 1 - i] = v;
+        }
+    }
+    sort_sparse(x);
+}
+
 static void normalize(pk_sparse *x, int norm) {
     if (norm == NORM_NONE) return;
     double s = 0.0;
@@ -90,6 +126,22 @@ static void normalize(pk_sparse *x, int norm) {
     if (norm == NORM_L2) s = sqrt(s);
     for (size_t i = 0; i < x->nnz; i++)
         x->val[i] = rnd(x->val[i] / s, x->f32);
+}
+
+pk_code pk_sparse_normalize(pk_sparse *x, const char *norm) {
+    if (strcmp(norm, "l1") == 0 || strcmp(norm, "l2") == 0) {
+        normalize(x, norm[1] == '1' ? NORM_L1 : NORM_L2);
+        return PK_OK;
+    }
+    /* max: min_max_axis sums duplicates first, which sorts the row's columns in place */
+    show_order(x);
+    double mx = 0.0;
+    for (size_t i = 0; i < x->nnz; i++)
+        if (fabs(x->val[i]) > mx) mx = fabs(x->val[i]);
+    if (mx != 0.0)
+        for (size_t i = 0; i < x->nnz; i++)
+            x->val[i] = rnd(x->val[i] / mx, x->f32);
+    return PK_OK;
 }
 
 static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, pk_err *err) {
@@ -262,42 +314,6 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
     if (V->tfidf) return tfidf_apply(V->tfidf, x, err);
     if (V->hashing) normalize(x, V->norm);
     return PK_OK;
-}
-
-/* Columns ascending (for showing a row; values unchanged). */
-static void sort_sparse(pk_sparse *x) {
-    for (size_t i = 1; i < x->nnz; i++) {
-        uint32_t c = x->idx[i];
-        double v = x->val[i];
-        size_t j = i;
-        while (j > 0 && x->idx[j - 1] > c) {
-            x->idx[j] = x->idx[j - 1];
-            x->val[j] = x->val[j - 1];
-            j--;
-        }
-        x->idx[j] = c;
-        x->val[j] = v;
-    }
-}
-
-static int descending(const pk_sparse *x) {
-    for (size_t i = 1; i < x->nnz; i++)
-        if (x->idx[i] > x->idx[i - 1]) return 0;
-    return 1;
-}
-
-static void show_order(pk_sparse *x) {
-    if (descending(x)) {
-        for (size_t i = 0; i < x->nnz / 2; i++) {
-            uint32_t c = x->idx[i];
-            double v = x->val[i];
-            x->idx[i] = x->idx[x->nnz - 1 - i];
-            x->val[i] = x->val[x->nnz - 1 - i];
-            x->idx[x->nnz - 1 - i] = c;
-            x->val[x->nnz - 1 - i] = v;
-        }
-    }
-    sort_sparse(x);
 }
 
 static pk_code vec_text(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
@@ -805,7 +821,9 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
     P->vec = steps[0];
     P->stf = (const pk_model **)(void *)(steps + 1);
     size_t i = 1;
-    while (i < n && steps[i]->stf)
+    /* sparse -> sparse steps; a last step that predicts (RFE) is the estimator */
+    while (i < n && steps[i]->stf &&
+           !(i == n - 1 && final_is_est && steps[i]->kind != PK_MODEL_TRANSFORMER))
         i++;
     P->nstf = i - 1;
     P->rest = (const pk_model **)(void *)(steps + i);
