@@ -76,6 +76,14 @@ int pk_strmap_get_spans(const pk_strmap *m, uint64_t h, size_t len, const uint8_
 static inline int pk_strmap_get_key(const pk_strmap *m, uint64_t key, size_t len,
                                     const uint8_t *base, const size_t *spans, size_t npieces,
                                     uint8_t sep, uint32_t *val);
+/* Batched lookups, in two passes over the batch: pk_strmap_candidate gives the record of the
+ * first slot of the key's chain whose tag matches (prefetching it), NULL when no slot of the
+ * chain does (the key is absent); pk_strmap_check then says whether the candidate is the key
+ * (*val: its value), and when it is not (a tag collision), looks further. */
+static inline const uint8_t *pk_strmap_candidate(const pk_strmap *m, uint64_t key);
+static inline int pk_strmap_check(const pk_strmap *m, const uint8_t *cand, uint64_t key, size_t len,
+                                  const uint8_t *base, const size_t *spans, size_t npieces,
+                                  uint8_t sep, uint32_t *val);
 void pk_strmap_free(pk_strmap *m);
 /* Bytes the map holds. */
 size_t pk_strmap_bytes(const pk_strmap *m);
@@ -144,6 +152,30 @@ static inline int pk_strmap_get_key(const pk_strmap *m, uint64_t key, size_t len
             return 1;
         }
     }
+}
+
+static inline const uint8_t *pk_strmap_candidate(const pk_strmap *m, uint64_t key) {
+    if (!m->slots) return NULL;
+    for (size_t j = key & m->mask;; j = (j + 1) & m->mask) {
+        uint64_t s = m->slots[j];
+        if (!s) return NULL;
+        if (s >> 32 == key >> 32) {
+            __builtin_prefetch(m->recs + (uint32_t)s);
+            return m->recs + (uint32_t)s;
+        }
+    }
+}
+
+static inline int pk_strmap_check(const pk_strmap *m, const uint8_t *cand, uint64_t key, size_t len,
+                                  const uint8_t *base, const size_t *spans, size_t npieces,
+                                  uint8_t sep, uint32_t *val) {
+    if (!cand) return 0;
+    if (pk_strmap_u32(cand + 4) == len &&
+        pk_strmap_same_pieces(cand + PK_STRMAP_REC_HEAD, len, base, spans, npieces, sep)) {
+        *val = pk_strmap_u32(cand);
+        return 1;
+    }
+    return pk_strmap_get_key(m, key, len, base, spans, npieces, sep, val);
 }
 
 #endif /* PK_STRMAP_H */

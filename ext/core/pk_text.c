@@ -398,11 +398,14 @@ static pk_code resolve(pk_text_ws *ws, const pk_strmap *vocab, const ngram_q *q,
                        size_t *k, pk_err *err) {
     pk_code rc;
     if (*k + nq > ws->feat_cap && (rc = NEED(feat, feat_cap, *k + nq)) != PK_OK) return rc;
+    const uint8_t *cand[NGRAM_BATCH];
+    for (size_t b = 0; b < nq; b++) /* the slots arrived; now the records, all at once */
+        cand[b] = pk_strmap_candidate(vocab, q[b].key);
     uint32_t *feat = ws->feat;
     size_t n = *k;
     for (size_t b = 0; b < nq; b++)
-        n += pk_strmap_get_key(vocab, q[b].key, q[b].len, ws->text, ws->tok8 + 2 * q[b].i, q[b].g,
-                               ' ', &feat[n]);
+        n += pk_strmap_check(vocab, cand[b], q[b].key, q[b].len, ws->text, ws->tok8 + 2 * q[b].i,
+                             q[b].g, ' ', &feat[n]);
     *k = n;
     return PK_OK;
 }
