@@ -246,12 +246,14 @@ static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
     }
     unsigned dbits = bits_of(n) < 8 ? bits_of(n) : 8; /* about 1 .. 2 keys per bucket */
     unsigned shift = bits > dbits ? bits - dbits : 0;
+    size_t nb = (size_t)1 << dbits;
     uint16_t count[256];
-    memset(count, 0, sizeof count);
+    for (size_t d = 0; d < nb; d++)
+        count[d] = 0;
     for (size_t i = 0; i < n; i++)
         count[a[i] >> shift]++;
     uint16_t pos = 0;
-    for (size_t d = 0; d < ((size_t)1 << dbits); d++) {
+    for (size_t d = 0; d < nb; d++) {
         uint16_t c = count[d];
         count[d] = pos;
         pos = (uint16_t)(pos + c);
