@@ -48,9 +48,10 @@ static pk_code select_transform(const pk_model *m, const double *x, double *scra
     return PK_OK;
 }
 
-/* On a sparse row (after a text vectorizer): scipy's X[:, support] of a CSR row keeps the
- * selected entries in data order, columns renumbered. */
-static pk_code select_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
+/* The selected entries of sparse row x into out (room for cap; out may be x itself: entries
+ * only move down), in data order, columns renumbered: scipy's X[:, support] of a CSR row. */
+static pk_code select_sparse(const pk_model *m, const pk_sparse *x, pk_sparse *out, size_t cap,
+                             pk_err *err) {
     const pk_select *S = m->impl;
     size_t k = 0;
     for (size_t i = 0; i < x->nnz; i++) {
@@ -59,11 +60,20 @@ static pk_code select_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
                               m->cls, x->idx[i], S->n_in);
         int32_t to = S->remap[x->idx[i]];
         if (to < 0) continue;
-        x->idx[k] = (uint32_t)to;
-        x->val[k++] = x->val[i];
+        if (k == cap)
+            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s: the sparse row repeats a column",
+                              m->cls);
+        out->idx[k] = (uint32_t)to;
+        out->val[k++] = x->val[i];
     }
-    x->nnz = k;
+    out->nnz = k;
+    out->f32 = x->f32;
     return PK_OK;
+}
+
+/* On a sparse row (after a text vectorizer), in place. */
+static pk_code select_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
+    return select_sparse(m, x, x, x->nnz, err);
 }
 
 static pk_code select_then(const pk_model *m, pk_method meth, const double *x, double *scratch,
@@ -84,22 +94,14 @@ static pk_code sel_decision(const pk_model *m, const double *x, double *s, doubl
     return select_then(m, PK_DECISION, x, s, o, e);
 }
 
-/* RFE/RFECV on a sparse row: the selected entries (as select_stf keeps them) into scratch, then
- * estimator_'s sparse kernel. */
+/* RFE/RFECV on a sparse row: the selected entries into scratch, then estimator_'s sparse
+ * kernel. */
 static pk_code select_then_sparse(const pk_model *m, pk_method meth, const pk_sparse *x,
                                   double *scratch, double *out, pk_err *err) {
     const pk_select *S = m->impl;
-    uint32_t *idx = (uint32_t *)(void *)(scratch + S->n_out);
-    pk_sparse sub = {0, idx, scratch, x->f32};
-    for (size_t i = 0; i < x->nnz; i++) {
-        if (x->idx[i] >= S->n_in)
-            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s: column %u is beyond its %zu features",
-                              m->cls, x->idx[i], S->n_in);
-        int32_t to = S->remap[x->idx[i]];
-        if (to < 0 || sub.nnz == S->n_out) continue;
-        sub.idx[sub.nnz] = (uint32_t)to;
-        sub.val[sub.nnz++] = x->val[i];
-    }
+    pk_sparse sub = {0, (uint32_t *)(void *)(scratch + S->n_out), scratch, 0};
+    pk_code rc = select_sparse(m, x, &sub, S->n_out, err);
+    if (rc) return rc;
     return S->est->sfn[meth](S->est, &sub, scratch + S->n_out + S->n_out / 2 + 1, out, err);
 }
 static pk_code sel_spredict(const pk_model *m, const pk_sparse *x, double *s, double *o,
