@@ -5,40 +5,13 @@ cut by the regex matcher) and against scikit-learn's analyzer, on random ASCII t
 ASCII documents of the corpus, for every token pattern the fast path takes, lowercased or not,
 accents stripped or not, with stop words and n-grams. The tool also checks pk_analyze_lookup
 (n-grams looked up from their tokens' hashes) against each document's features."""
-import os
 import random
-import struct
-import subprocess
 
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from test_text_tokenize import tool  # noqa: F401 (the compiled tests/python/text_tokens.c)
+from test_text_tokenize import run_tool, tool  # noqa: F401 (tool: tests/python/text_tokens.c)
 from textcorpus import corpus
-
-
-def run(tool, cfg, docs, slow):
-    args = [tool, "word", str(int(cfg.get("lowercase", True))), cfg.get("strip_accents") or "none",
-            str(cfg.get("ngram_range", (1, 1))[0]), str(cfg.get("ngram_range", (1, 1))[1]),
-            cfg["token_pattern"], cfg.get("stop_words") or "none"]
-    data = b"".join(struct.pack("<I", len(d.encode())) + d.encode() for d in docs)
-    env = dict(os.environ, PK_TEXT_SLOW="1" if slow else "0")
-    out = subprocess.run(args, input=data, capture_output=True, check=True, env=env).stdout
-    pos, res, cur = 0, [], []
-    while pos < len(out):
-        (n,) = struct.unpack_from("<I", out, pos)
-        pos += 4
-        if n == 0xFFFFFFFF:
-            res.append(cur)
-            cur = []
-        elif n == 0xFFFFFFFE:
-            (m,) = struct.unpack_from("<I", out, pos)
-            res.append(("error", out[pos + 4:pos + 4 + m].decode()))
-            pos += 4 + m
-        else:
-            cur.append(out[pos:pos + n].decode())
-            pos += n
-    return res
 
 
 def ascii_string(rng):
@@ -61,7 +34,7 @@ FAST_PATTERNS = [r"(?u)\b\w\w+\b", r"\b\w\w+\b", r"(?a)\b\w\w+\b", r"(?u)\w\w+",
 
 
 @pytest.mark.parametrize("pat", FAST_PATTERNS)
-def test_ascii_fast_path(tool, pat):  # noqa: F811
+def test_ascii_fast_path(tool, pat, monkeypatch):  # noqa: F811
     rng = random.Random(4242 + FAST_PATTERNS.index(pat))
     docs = [ascii_string(rng) for _ in range(3000)]
     docs += [d for d in corpus(7, 2000) if d.isascii()]
@@ -69,8 +42,10 @@ def test_ascii_fast_path(tool, pat):  # noqa: F811
     for cfg in ({}, {"lowercase": False}, {"strip_accents": "unicode"},
                 {"strip_accents": "ascii", "ngram_range": (1, 3), "stop_words": "english"}):
         cfg = dict(cfg, token_pattern=pat)
-        fast = run(tool, cfg, docs, slow=False)
-        slow = run(tool, cfg, docs, slow=True)
+        monkeypatch.setenv("PK_TEXT_SLOW", "0")
+        fast = run_tool(tool, cfg, docs)
+        monkeypatch.setenv("PK_TEXT_SLOW", "1")
+        slow = run_tool(tool, cfg, docs)
         assert fast == slow, (cfg, [(d, f, s) for d, f, s in zip(docs, fast, slow) if f != s][:3])
         analyze = CountVectorizer(**cfg).build_analyzer()
         bad = [(d, analyze(d), g) for d, g in zip(docs, fast) if analyze(d) != g]
