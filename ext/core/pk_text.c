@@ -24,6 +24,7 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->offs);
     pk_free(a, ws->gram);
     pk_free(a, ws->tok8);
+    pk_free(a, ws->th);
     pk_free(a, ws->feat);
     pk_free(a, ws->idx);
     pk_free(a, ws->val);
@@ -109,7 +110,7 @@ static pk_code word_ngrams(const pk_analyzer *an, pk_text_ws *ws, pk_feat_fn fn,
     pk_code rc;
     if (min_n == 1) {
         for (size_t i = 0; i < nt; i++)
-            if ((rc = fn(ctx, ws->u8 + t[2 * i], t[2 * i + 1] - t[2 * i])) != PK_OK) return rc;
+            if ((rc = fn(ctx, ws->text + t[2 * i], t[2 * i + 1] - t[2 * i])) != PK_OK) return rc;
         min_n = 2;
     }
     for (size_t n = min_n; n <= max_n && n <= nt; n++) {
@@ -121,7 +122,7 @@ static pk_code word_ngrams(const pk_analyzer *an, pk_text_ws *ws, pk_feat_fn fn,
             size_t k = 0;
             for (size_t j = i; j < i + n; j++) {
                 if (j > i) ws->gram[k++] = ' ';
-                memcpy(ws->gram + k, ws->u8 + t[2 * j], t[2 * j + 1] - t[2 * j]);
+                memcpy(ws->gram + k, ws->text + t[2 * j], t[2 * j + 1] - t[2 * j]);
                 k += t[2 * j + 1] - t[2 * j];
             }
             if ((rc = fn(ctx, ws->gram, k)) != PK_OK) return rc;
@@ -206,9 +207,11 @@ static pk_code char_wb_ngrams(const pk_analyzer *an, pk_text_ws *ws, const uint3
     return PK_OK;
 }
 
-pk_code pk_analyze(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
-                   size_t max_bytes, pk_feat_fn fn, void *ctx, pk_err *err) {
-    ws->max_bytes = max_bytes;
+/* The processed text in ws->u8 (decoded, lowercased, accents stripped) and, for the word
+ * analyzer, its tokens in ws->tok8, through the Unicode tables and the regex matcher. Char
+ * analyzers: *s and *len are the processed code points (whitespace runs squeezed). */
+static pk_code unicode_text(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                            size_t max_bytes, uint32_t **sp, size_t *lenp, pk_err *err) {
     pk_code rc = NEED(a, a_cap, n + 1);
     if (rc) return rc;
     size_t bad = 0;
@@ -235,14 +238,241 @@ pk_code pk_analyze(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_
     }
     if (an->kind != PK_AN_WORD) len = squeeze_spaces(s, len);
     if ((rc = to_utf8(ws, s, len, err)) != PK_OK) return rc;
-    if (an->kind == PK_AN_CHAR) return char_ngrams(an, ws, len, fn, ctx);
-    if (an->kind == PK_AN_CHAR_WB) return char_wb_ngrams(an, ws, s, len, fn, ctx, err);
+    ws->text = ws->u8;
+    *sp = s;
+    *lenp = len;
+    if (an->kind != PK_AN_WORD) return PK_OK;
     ws->ntok = 0;
     tok_ctx t = {ws, an, err};
     size_t rx_cap = max_bytes ? (max_bytes > ws->bytes ? max_bytes - ws->bytes : 1) : SIZE_MAX;
-    rc = pk_regex_findall(an->re, s, len, &ws->rx, rx_cap, keep_token, &t, err);
+    return pk_regex_findall(an->re, s, len, &ws->rx, rx_cap, keep_token, &t, err);
+}
+
+/* ---- the ASCII fast path of the word analyzer ----------------------------------------------- */
+
+void pk_analyzer_prepare(pk_analyzer *an, const char *pattern, size_t n) {
+    static const char *const bodies[] = {"\\b\\w\\w+\\b", "\\w\\w+", "\\b\\w+\\b", "\\w+"};
+    static const char *const flags[] = {"", "(?u)", "(?a)"};
+    an->fast = 0;
+    if (an->kind != PK_AN_WORD) return;
+    for (size_t f = 0; f < 3 && !an->fast; f++) {
+        size_t fl = strlen(flags[f]);
+        if (n < fl || memcmp(pattern, flags[f], fl) != 0) continue;
+        for (size_t b = 0; b < 4; b++) {
+            if (n - fl == strlen(bodies[b]) && memcmp(pattern + fl, bodies[b], n - fl) == 0) {
+                an->fast = 1;
+                an->fast_min = b < 2 ? 2 : 1;
+                break;
+            }
+        }
+    }
+    /* the tables say what the Unicode path does with each ASCII character: \w, a lowercase
+     * by arithmetic, nothing to strip; otherwise no fast path */
+    for (uint32_t c = 0; c < 128 && an->fast; c++) {
+        uint32_t low = c - 'A' < 26u ? c + 32 : c, in = c, out[2];
+        size_t k;
+        an->ascii_word[c] = (pk_uc_flags(c) & PK_UC_WORD) != 0;
+        if (pk_uc_lower(&in, 1, out) != 1 || out[0] != low) an->fast = 0;
+        if (an->strip != PK_STRIP_NONE && pk_uc_strip(c, an->strip == PK_STRIP_ASCII, &k))
+            an->fast = 0;
+    }
+}
+
+static int all_ascii(const uint8_t *s, size_t n) {
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= s[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* Tokens of an ASCII document: runs of at least an->fast_min word characters (what the
+ * patterns pk_analyzer_prepare accepts find there), with each token's hash and B^length. */
+static pk_code ascii_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                            pk_err *err) {
+    const uint8_t *t = doc;
+    pk_code rc;
+    if (an->lowercase) {
+        if ((rc = NEED(u8, u8_cap, n + 1)) != PK_OK) return rc;
+        size_t i = 0;
+        /* 8 bytes at a time: bit 7 of (c + 0x3f) & ~(c + 0x25) is set for 'A' .. 'Z' (c < 0x80:
+         * no carry crosses a byte) and becomes the 0x20 bit */
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x, ones = 0x0101010101010101ull;
+            memcpy(&x, doc + i, 8);
+            uint64_t up = (x + 0x3f * ones) & ~(x + 0x25 * ones) & 0x80 * ones;
+            x |= up >> 2;
+            memcpy(ws->u8 + i, &x, 8);
+        }
+        for (; i < n; i++)
+            ws->u8[i] = (uint8_t)(doc[i] + ((unsigned)doc[i] - 'A' < 26u) * 32);
+        t = ws->u8;
+    }
+    ws->text = t;
+    size_t most = n / (an->fast_min + 1) + 1;
+    if ((rc = NEED(tok8, tok8_cap, 2 * most)) != PK_OK || (rc = NEED(th, th_cap, 2 * most)))
+        return rc;
+    const uint8_t *w = an->ascii_word;
+    size_t k = 0, *tok = ws->tok8;
+    uint64_t *th = ws->th;
+    for (size_t i = 0; i < n;) {
+        while (i < n && !w[t[i]])
+            i++;
+        if (i == n) break;
+        size_t s = i;
+        uint64_t h = 0;
+        do
+            h = pk_strmap_step(h, t[i++]);
+        while (i < n && w[t[i]]);
+        uint32_t v;
+        if (i - s < an->fast_min || (an->stop && pk_strmap_get_h(an->stop, h, t + s, i - s, &v)))
+            continue;
+        tok[2 * k] = s;
+        tok[2 * k + 1] = i;
+        th[2 * k] = h;
+        th[2 * k + 1] = pk_strmap_pow(i - s);
+        k++;
+    }
+    ws->ntok = k;
+    ws->hashed = 1;
+    return PK_OK;
+}
+
+/* The word analyzer's tokens in ws->tok8 over ws->text (ws->hashed: their hashes in ws->th). */
+static pk_code word_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                           size_t max_bytes, pk_err *err) {
+    ws->hashed = 0;
+    if (an->fast && all_ascii(doc, n)) return ascii_tokens(an, doc, n, ws, err);
+    uint32_t *s;
+    size_t len;
+    return unicode_text(an, doc, n, ws, max_bytes, &s, &len, err);
+}
+
+pk_code pk_analyze(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                   size_t max_bytes, pk_feat_fn fn, void *ctx, pk_err *err) {
+    ws->max_bytes = max_bytes;
+    pk_code rc;
+    if (an->kind == PK_AN_WORD) {
+        if ((rc = word_tokens(an, doc, n, ws, max_bytes, err)) != PK_OK) return rc;
+        return word_ngrams(an, ws, fn, ctx, err);
+    }
+    uint32_t *s;
+    size_t len;
+    if ((rc = unicode_text(an, doc, n, ws, max_bytes, &s, &len, err)) != PK_OK) return rc;
+    if (an->kind == PK_AN_CHAR) return char_ngrams(an, ws, len, fn, ctx);
+    return char_wb_ngrams(an, ws, s, len, fn, ctx, err);
+}
+
+/* ---- features looked up in a vocabulary ----------------------------------------------------- */
+
+typedef struct lookup_ctx {
+    pk_text_ws *ws;
+    const pk_strmap *vocab;
+    size_t n;
+    pk_err *err;
+} lookup_ctx;
+
+static pk_code lookup_feature(void *p, const uint8_t *s, size_t n) {
+    lookup_ctx *l = p;
+    pk_text_ws *ws = l->ws;
+    pk_err *err = l->err;
+    uint32_t v;
+    if (!pk_strmap_get(l->vocab, (const char *)s, n, &v)) return PK_OK;
+    pk_code rc = NEED(feat, feat_cap, l->n + 1);
     if (rc) return rc;
-    return word_ngrams(an, ws, fn, ctx, err);
+    ws->feat[l->n++] = v;
+    return PK_OK;
+}
+
+/* One word n-gram to look up: tokens i .. i + g - 1, len bytes joined, its pk_strmap_key. */
+typedef struct ngram_q {
+    uint64_t key;
+    size_t len, i, g;
+} ngram_q;
+
+/* Lookups go in batches: each query's slot is prefetched when it is queued, and the batch is
+ * resolved when full (a vocabulary is larger than the caches: the misses overlap). */
+#define NGRAM_BATCH 64
+
+static pk_code resolve(pk_text_ws *ws, const pk_strmap *vocab, const ngram_q *q, size_t nq,
+                       size_t *k, pk_err *err) {
+    pk_code rc;
+    if (*k + nq > ws->feat_cap && (rc = NEED(feat, feat_cap, *k + nq)) != PK_OK) return rc;
+    const uint8_t *cand[NGRAM_BATCH];
+    for (size_t b = 0; b < nq; b++) /* the slots arrived; now the records, all at once */
+        cand[b] = pk_strmap_candidate(vocab, q[b].key);
+    uint32_t *feat = ws->feat;
+    size_t n = *k;
+    for (size_t b = 0; b < nq; b++)
+        n += pk_strmap_check(vocab, cand[b], q[b].key, q[b].len, ws->text, ws->tok8 + 2 * q[b].i,
+                             q[b].g, ' ', &feat[n]);
+    *k = n;
+    return PK_OK;
+}
+
+/* Word n-grams from the tokens' hashes: each n-gram's hash extends the previous one's by a
+ * space and the next token, and the vocabulary compares its key with the tokens in place.
+ * The lookups go in prefetched batches. */
+static pk_code word_lookup(const pk_analyzer *an, pk_text_ws *ws, const pk_strmap *vocab,
+                           size_t *nfeat, pk_err *err) {
+    size_t nt = ws->ntok;
+    const size_t *t = ws->tok8;
+    pk_code rc;
+    if (!ws->hashed) {
+        if ((rc = NEED(th, th_cap, 2 * nt + 2)) != PK_OK) return rc;
+        for (size_t i = 0; i < nt; i++) {
+            ws->th[2 * i] = pk_strmap_hash(ws->text + t[2 * i], t[2 * i + 1] - t[2 * i]);
+            ws->th[2 * i + 1] = pk_strmap_pow(t[2 * i + 1] - t[2 * i]);
+        }
+    }
+    const uint64_t *th = ws->th;
+    ngram_q q[NGRAM_BATCH];
+    size_t nq = 0, k = 0;
+    for (size_t i = 0; i < nt; i++) {
+        uint64_t h = 0;
+        size_t len = 0;
+        for (size_t g = 1; g <= an->max_n && i + g <= nt; g++) {
+            size_t j = i + g - 1, tl = t[2 * j + 1] - t[2 * j];
+            if (g == 1) {
+                h = th[2 * i];
+                len = tl;
+            } else {
+                h = pk_strmap_join(pk_strmap_step(h, ' '), th[2 * j], th[2 * j + 1]);
+                len += 1 + tl;
+            }
+            if (g < an->min_n) continue;
+            uint64_t key = pk_strmap_key(h, len);
+            pk_strmap_prefetch(vocab, key);
+            q[nq++] = (ngram_q){key, len, i, g};
+            if (nq == NGRAM_BATCH) {
+                if ((rc = resolve(ws, vocab, q, nq, &k, err)) != PK_OK) return rc;
+                nq = 0;
+            }
+        }
+    }
+    rc = resolve(ws, vocab, q, nq, &k, err);
+    *nfeat = k;
+    return rc;
+}
+
+pk_code pk_analyze_lookup(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                          size_t max_bytes, const pk_strmap *vocab, size_t *nfeat, pk_err *err) {
+    ws->max_bytes = max_bytes;
+    *nfeat = 0;
+    if (an->kind == PK_AN_WORD) {
+        pk_code rc = word_tokens(an, doc, n, ws, max_bytes, err);
+        if (rc) return rc;
+        return word_lookup(an, ws, vocab, nfeat, err);
+    }
+    lookup_ctx l = {ws, vocab, 0, err};
+    pk_code rc = pk_analyze(an, doc, n, ws, max_bytes, lookup_feature, &l, err);
+    *nfeat = l.n;
+    return rc;
 }
 
 static uint32_t rotl32(uint32_t x, int r) {

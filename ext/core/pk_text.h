@@ -37,6 +37,10 @@ typedef struct pk_analyzer {
     const pk_regex *re;    /* word: token_pattern                    */
     const pk_strmap *stop; /* word: stop words, or NULL              */
     size_t min_n, max_n;   /* ngram_range, 1 <= min_n <= max_n       */
+    /* the ASCII fast path (pk_analyzer_prepare; 0 when not prepared) */
+    int fast;                /* ASCII documents: tokens are word runs   */
+    size_t fast_min;         /* of at least this many characters        */
+    uint8_t ascii_word[128]; /* \w of each ASCII character              */
 } pk_analyzer;
 
 typedef struct pk_text_ws {
@@ -51,13 +55,16 @@ typedef struct pk_text_ws {
     size_t offs_cap;
     uint8_t *gram; /* one n-gram being built                  */
     size_t gram_cap;
-    size_t *tok8; /* kept tokens' byte spans in u8            */
+    const uint8_t *text; /* the processed text: u8, or the document itself  */
+    size_t *tok8;        /* kept tokens' byte spans in text                 */
     size_t tok8_cap;
     size_t ntok;
+    uint64_t *th; /* per token: its pk_strmap hash and B^length    */
+    size_t th_cap;
+    int hashed; /* th holds the tokens' hashes                    */
     pk_rx_ws rx;
     size_t bytes, max_bytes; /* held now, cap for this call        */
-    /* free for the caller (the vectorizer's feature buffers) */
-    uint32_t *feat;
+    uint32_t *feat;          /* pk_analyze_lookup's values, then free for the caller */
     size_t feat_cap;
     uint32_t *idx;
     size_t idx_cap;
@@ -96,6 +103,19 @@ typedef pk_code (*pk_feat_fn)(void *ctx, const uint8_t *p, size_t n);
  * or fn's code. */
 pk_code pk_analyze(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
                    size_t max_bytes, pk_feat_fn fn, void *ctx, pk_err *err);
+
+/* Word analyzers: enables the ASCII fast path when token_pattern pattern[0..n) finds runs of
+ * word characters (\b\w\w+\b, \w\w+, \b\w+\b, \w+, after (?u), (?a) or no flag) and the
+ * Unicode tables agree with the fast path on every ASCII character. A document of ASCII bytes
+ * is then lowercased and cut into tokens with a byte table, without decoding it; the result is
+ * the same as the Unicode path's (tests/python/test_text_tokenize.py, fuzz_text). */
+void pk_analyzer_prepare(pk_analyzer *an, const char *pattern, size_t n);
+
+/* Like pk_analyze, but each feature present in vocab gives its value, in ws->feat[0 .. *nfeat)
+ * (in no particular order). Word n-grams are looked up from their tokens' hashes, without
+ * writing the joined n-gram. */
+pk_code pk_analyze_lookup(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                          size_t max_bytes, const pk_strmap *vocab, size_t *nfeat, pk_err *err);
 
 /* MurmurHash3 x86 32-bit of key[0..n) with `seed`, as a signed int (scikit-learn's
  * murmurhash3_bytes_s32). */

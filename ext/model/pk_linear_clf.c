@@ -22,9 +22,10 @@
 enum { PROBA_NONE, PROBA_OVR, PROBA_SOFTMAX, PROBA_MHUBER };
 
 typedef struct pk_linclf {
-    size_t nf, nt;      /* features, score columns (1 for binary)           */
-    const double *coef; /* nt x nf                                           */
-    const double *icpt; /* nt                                                */
+    size_t nf, nt;        /* features, score columns (1 for binary)           */
+    const double *coef;   /* nt x nf                                           */
+    const double *coef_t; /* nf x nt (pk_mc_transpose), for sparse rows        */
+    const double *icpt;   /* nt                                                */
     size_t ncls;
     int proba;
 } pk_linclf;
@@ -38,13 +39,9 @@ static void scores(const pk_linclf *L, const double *x, double *s) {
 /* The same on a sparse row: scipy's csr_matvec(s), from 0.0 over the row's entries in its data
  * order, then + intercept_ (safe_sparse_dot(X, coef_.T) + intercept_). */
 static void sscores(const pk_linclf *L, const pk_sparse *x, double *s) {
-    for (size_t t = 0; t < L->nt; t++) {
-        const double *w = L->coef + t * L->nf;
-        double acc = 0.0;
-        for (size_t i = 0; i < x->nnz; i++)
-            acc += x->val[i] * w[x->idx[i]];
-        s[t] = acc + L->icpt[t];
-    }
+    pk_sparse_dots(x, L->coef_t, L->nt, s);
+    for (size_t t = 0; t < L->nt; t++)
+        s[t] += L->icpt[t];
 }
 
 static pk_code clf_decision(const pk_model *m, const double *x, double *scratch, double *out,
@@ -232,6 +229,8 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, clf_predict);
     pk_mc_method(c, PK_DECISION, L->nt == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, L->nt, clf_decision);
     if (L->proba != PROBA_NONE) pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, L->ncls, clf_proba);
+    L->coef_t = pk_mc_transpose(c, L->coef, L->nt, L->nf);
+    if (!L->coef_t) return c->err->code;
     m->sfn[PK_PREDICT] = sclf_predict;
     m->sfn[PK_DECISION] = sclf_decision;
     if (L->proba != PROBA_NONE) m->sfn[PK_PREDICT_PROBA] = sclf_proba;

@@ -31,6 +31,16 @@ void *pk_mc_alloc(pk_mc *c, size_t count, size_t size) {
     return p;
 }
 
+const double *pk_mc_transpose(pk_mc *c, const double *w, size_t rows, size_t cols) {
+    if (rows == 1) return w;
+    double *t = pk_mc_alloc(c, rows && cols ? rows * cols : 1, sizeof(double));
+    if (!t) return NULL;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            t[j * rows + i] = w[i * cols + j];
+    return t;
+}
+
 pk_code pk_mc_reserve(pk_mc *c, uint64_t bytes, uint64_t units, const char *unit) {
     const pk_arena *ar = c->m->arena;
     if (!ar->budget) return PK_OK;

@@ -48,6 +48,9 @@ pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj);
 
 /* Allocation in the model's arena (zero-filled). NULL with c->err set (PK_ENOMEM). */
 void *pk_mc_alloc(pk_mc *c, size_t count, size_t size);
+/* w (rows x cols, row-major) transposed into the arena (cols x rows); w itself when rows == 1.
+ * NULL with c->err set when the arena refuses. */
+const double *pk_mc_transpose(pk_mc *c, const double *w, size_t rows, size_t cols);
 char *pk_mc_strdup(pk_mc *c, const char *s, size_t n);
 
 /* Checked before compiling many trees: PK_ELIMIT naming max_model_bytes when `bytes` (an
@@ -162,6 +165,20 @@ static inline double pk_dot(const double *x, const double *w, size_t n) {
     return s;
 }
 
+/* A sparse row against k weight rows, as scipy's csr_matvec(s) sums it: acc[c] = the row's
+ * entries in data order from 0.0, each val * W[c][idx]. wt is W (k x nf) transposed, nf x k
+ * (pk_mc_transpose: an entry's k weights share a cache line); k == 1: W itself. */
+static inline void pk_sparse_dots(const pk_sparse *x, const double *wt, size_t k, double *acc) {
+    for (size_t c = 0; c < k; c++)
+        acc[c] = 0.0;
+    for (size_t i = 0; i < x->nnz; i++) {
+        const double *w = wt + (size_t)x->idx[i] * k;
+        double v = x->val[i];
+        for (size_t c = 0; c < k; c++)
+            acc[c] += v * w[c];
+    }
+}
+
 /* numpy's pairwise summation (np.sum over a contiguous axis): below 8 items left to right from
  * 0.0; up to 128 items eight interleaved partial sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+
  * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
@@ -216,6 +233,10 @@ pk_code pk_compile_vectorizer(pk_mc *c); /* pk_vectorizer.c: Count/Tfidf/Hashing
 pk_code pk_compile_tfidf(pk_mc *c);      /* pk_vectorizer.c: TfidfTransformer             */
 /* pk_vectorizer.c: a Pipeline whose first step (steps[0]) takes text. */
 pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est);
+/* pk_vectorizer.c: sklearn.preprocessing.normalize of one CSR row in place (a Normalizer's
+ * sparse transform): "l1", "l2" as inplace_csr_row_normalize_l1/l2 (data order kept); "max" by
+ * max |v| after sorting the columns (min_max_axis sums duplicates first, which sorts them). */
+pk_code pk_sparse_normalize(pk_sparse *x, const char *norm);
 pk_code pk_compile_xgb_booster(pk_mc *c);    /* pk_xgb.c: xgboost.core.Booster                */
 pk_code pk_compile_xgb_classifier(pk_mc *c); /* pk_xgb.c: XGBClassifier, XGBRFClassifier      */
 pk_code pk_compile_xgb_regressor(pk_mc *c);  /* pk_xgb.c: XGBRegressor, XGBRFRegressor, XGBRanker */

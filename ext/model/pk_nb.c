@@ -34,6 +34,7 @@ typedef struct pk_nb {
     double *gconst;            /* Gaussian: -0.5 * sum log(2 pi var_k)         */
     double *logprior;          /* k: log(class_prior_) / class_log_prior_ (+...) */
     const double *flp;         /* k x nf feature weights (Bernoulli: flp - neg)  */
+    const double *flp_t;       /* nf x k (pk_mc_transpose), for sparse rows      */
     int binarize;              /* Bernoulli: binarize is not None                */
     double threshold;
     const double **cat; /* Categorical: per feature, k x ncat[j]        */
@@ -98,20 +99,19 @@ static pk_code nb_jll(const pk_model *m, const double *x, double *jll, double *t
  * 0.0 over the row's entries in data order; Bernoulli binarizes first (v > threshold -> 1, else
  * the entry is dropped: binarize + eliminate_zeros). */
 static void nb_sjll(const pk_nb *N, const pk_sparse *x, double *jll) {
-    for (size_t c = 0; c < N->k; c++) {
-        const double *w = N->flp + c * N->nf;
-        double acc = 0.0;
-        for (size_t i = 0; i < x->nnz; i++) {
-            double v = x->val[i];
-            if (N->type == NB_BERNOULLI && N->binarize) {
-                if (!(v > N->threshold)) continue;
-                v = 1.0;
-            }
-            acc += v * w[x->idx[i]];
+    if (N->type == NB_BERNOULLI && N->binarize) {
+        for (size_t c = 0; c < N->k; c++) {
+            const double *w = N->flp_t + c;
+            double acc = 0.0;
+            for (size_t i = 0; i < x->nnz; i++)
+                if (x->val[i] > N->threshold) acc += w[(size_t)x->idx[i] * N->k];
+            jll[c] = acc;
         }
-        jll[c] = acc;
-        if (N->type != NB_COMPLEMENT || N->add_prior) jll[c] += N->logprior[c];
+    } else {
+        pk_sparse_dots(x, N->flp_t, N->k, jll);
     }
+    for (size_t c = 0; c < N->k; c++)
+        if (N->type != NB_COMPLEMENT || N->add_prior) jll[c] += N->logprior[c];
 }
 
 static size_t nb_argmax(const double *jll, size_t k) {
@@ -304,6 +304,8 @@ pk_code pk_compile_nb(pk_mc *c) {
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, nb_predict);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, k, nb_proba);
     if (N->type == NB_MULTI || N->type == NB_COMPLEMENT || N->type == NB_BERNOULLI) {
+        N->flp_t = pk_mc_transpose(c, N->flp, k, N->nf);
+        if (!N->flp_t) return c->err->code;
         m->sfn[PK_PREDICT] = nb_spredict;
         m->sfn[PK_PREDICT_PROBA] = nb_sproba;
     }

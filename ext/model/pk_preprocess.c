@@ -143,6 +143,14 @@ static pk_code normalizer_transform(const pk_model *m, const double *x, double *
     return PK_OK;
 }
 
+/* On a sparse row (after a text vectorizer): scikit-learn's sparse path, whose sums follow the
+ * row's data order. */
+static pk_code normalizer_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
+    (void)err;
+    const pk_normalizer *N = m->impl;
+    return pk_sparse_normalize(x, N->norm == NORM_L1 ? "l1" : N->norm == NORM_L2 ? "l2" : "max");
+}
+
 pk_code pk_compile_normalizer(pk_mc *c) {
     pk_model *m = c->m;
     if (!m->n_features) return pk_mc_not_fitted(c, "n_features_in_");
@@ -161,6 +169,7 @@ pk_code pk_compile_normalizer(pk_mc *c) {
     m->kind = PK_MODEL_TRANSFORMER;
     m->impl = N;
     m->scratch = N->n;
+    m->stf = normalizer_stf;
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, N->n, normalizer_transform);
     return PK_OK;
 }

@@ -37,7 +37,8 @@
 typedef struct pk_select {
     size_t n_in, n_out;
     size_t *keep;
-    pk_model *est; /* RFE/RFECV estimator_, else NULL */
+    int32_t *remap; /* n_in: each input column's output column, -1 when dropped */
+    pk_model *est;  /* RFE/RFECV estimator_, else NULL */
 } pk_select;
 
 static pk_code select_transform(const pk_model *m, const double *x, double *scratch, double *out,
@@ -48,6 +49,34 @@ static pk_code select_transform(const pk_model *m, const double *x, double *scra
     for (size_t k = 0; k < S->n_out; k++)
         out[k] = x[S->keep[k]];
     return PK_OK;
+}
+
+/* The selected entries of sparse row x into out (room for cap; out may be x itself: entries
+ * only move down), in data order, columns renumbered: scipy's X[:, support] of a CSR row. */
+static pk_code select_sparse(const pk_model *m, const pk_sparse *x, pk_sparse *out, size_t cap,
+                             pk_err *err) {
+    const pk_select *S = m->impl;
+    size_t k = 0;
+    for (size_t i = 0; i < x->nnz; i++) {
+        if (x->idx[i] >= S->n_in)
+            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s: column %u is beyond its %zu features",
+                              m->cls, x->idx[i], S->n_in);
+        int32_t to = S->remap[x->idx[i]];
+        if (to < 0) continue;
+        if (k == cap)
+            return pk_err_set(err, PK_EFEATURE, -1, -1, "%s: the sparse row repeats a column",
+                              m->cls);
+        out->idx[k] = (uint32_t)to;
+        out->val[k++] = x->val[i];
+    }
+    out->nnz = k;
+    out->f32 = x->f32;
+    return PK_OK;
+}
+
+/* On a sparse row (after a text vectorizer), in place. */
+static pk_code select_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
+    return select_sparse(m, x, x, x->nnz, err);
 }
 
 static pk_code select_then(const pk_model *m, pk_method meth, const double *x, double *scratch,
@@ -72,6 +101,28 @@ static pk_code sel_log_proba(const pk_model *m, const double *x, double *s, doub
 }
 static pk_code sel_score(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return select_then(m, PK_SCORE_SAMPLES, x, s, o, e);
+}
+
+/* RFE/RFECV on a sparse row: the selected entries into scratch, then estimator_'s sparse
+ * kernel. */
+static pk_code select_then_sparse(const pk_model *m, pk_method meth, const pk_sparse *x,
+                                  double *scratch, double *out, pk_err *err) {
+    const pk_select *S = m->impl;
+    pk_sparse sub = {0, (uint32_t *)(void *)(scratch + S->n_out), scratch, 0};
+    pk_code rc = select_sparse(m, x, &sub, S->n_out, err);
+    if (rc) return rc;
+    return S->est->sfn[meth](S->est, &sub, scratch + S->n_out + S->n_out / 2 + 1, out, err);
+}
+static pk_code sel_spredict(const pk_model *m, const pk_sparse *x, double *s, double *o,
+                            pk_err *e) {
+    return select_then_sparse(m, PK_PREDICT, x, s, o, e);
+}
+static pk_code sel_sproba(const pk_model *m, const pk_sparse *x, double *s, double *o, pk_err *e) {
+    return select_then_sparse(m, PK_PREDICT_PROBA, x, s, o, e);
+}
+static pk_code sel_sdecision(const pk_model *m, const pk_sparse *x, double *s, double *o,
+                             pk_err *e) {
+    return select_then_sparse(m, PK_DECISION, x, s, o, e);
 }
 
 /* ---- masks ---------------------------------------------------------------------------------- */
@@ -487,9 +538,19 @@ pk_code pk_compile_selector(pk_mc *c) {
     for (size_t i = 0; i < n; i++)
         if (mask[i]) S->keep[S->n_out++] = i;
     if (S->n_out == 0) return pk_mc_fail(c, "%s selects no features", m->cls);
+    if (n <= INT32_MAX) {
+        S->remap = pk_mc_alloc(c, n, sizeof *S->remap);
+        if (!S->remap) return c->err->code;
+        for (size_t i = 0; i < n; i++)
+            S->remap[i] = -1;
+        for (size_t k = 0; k < S->n_out; k++)
+            S->remap[S->keep[k]] = (int32_t)k;
+    }
     m->kind = PK_MODEL_TRANSFORMER;
     m->impl = S;
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, S->n_out, select_transform);
+    /* a sparse -> sparse step in a text pipeline (pk_vectorizer.c) */
+    if (S->remap) m->stf = select_stf;
     if (strcmp(m->cls, "RFE") == 0 || strcmp(m->cls, "RFECV") == 0) {
         const pk_value *ev = pk_attr(c->obj, "estimator_");
         if (!ev || ev->kind == PK_NONE) return pk_mc_not_fitted(c, "estimator_");
@@ -503,12 +564,15 @@ pk_code pk_compile_selector(pk_mc *c) {
                               S->est->n_features, S->n_out);
         static const pk_model_fn fns[PK_METHOD_COUNT] = {sel_predict,  sel_proba,     NULL,
                                                          sel_decision, sel_log_proba, sel_score};
+        static const pk_sparse_fn sfns[PK_METHOD_COUNT] = {sel_spredict, sel_sproba, NULL,
+                                                           sel_sdecision};
         const pk_model *e = S->est;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             if (k == PK_TRANSFORM) continue;
             m->why_not[k] = e->why_not[k];
             if (e->shape[k] != PK_OUT_NONE)
                 pk_mc_method(c, (pk_method)k, e->shape[k], e->width[k], fns[k]);
+            if (e->shape[k] != PK_OUT_NONE && e->sfn[k] && S->remap) m->sfn[k] = sfns[k];
         }
         m->kind = e->kind == PK_MODEL_TRANSFORMER ? PK_MODEL_TRANSFORMER : e->kind;
         m->label_type = e->label_type;
@@ -517,7 +581,9 @@ pk_code pk_compile_selector(pk_mc *c) {
         m->class_f = e->class_f;
         m->class_s = e->class_s;
         m->nan_ok = e->nan_ok;
-        m->scratch = S->n_out + (e->scratch ? e->scratch : 1);
+        /* the selected row (dense: n_out values; sparse: n_out values and indices), then
+         * estimator_'s scratch */
+        m->scratch = S->n_out + S->n_out / 2 + 1 + (e->scratch ? e->scratch : 1);
     }
     return PK_OK;
 }

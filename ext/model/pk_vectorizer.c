@@ -84,6 +84,42 @@ static double rnd(double v, int f32) {
     return f32 ? (double)(float)v : v;
 }
 
+/* Columns ascending (for showing a row; values unchanged). */
+static void sort_sparse(pk_sparse *x) {
+    for (size_t i = 1; i < x->nnz; i++) {
+        uint32_t c = x->idx[i];
+        double v = x->val[i];
+        size_t j = i;
+        while (j > 0 && x->idx[j - 1] > c) {
+            x->idx[j] = x->idx[j - 1];
+            x->val[j] = x->val[j - 1];
+            j--;
+        }
+        x->idx[j] = c;
+        x->val[j] = v;
+    }
+}
+
+static int descending(const pk_sparse *x) {
+    for (size_t i = 1; i < x->nnz; i++)
+        if (x->idx[i] > x->idx[i - 1]) return 0;
+    return 1;
+}
+
+static void show_order(pk_sparse *x) {
+    if (descending(x)) {
+        for (size_t i = 0; i < x->nnz / 2; i++) {
+            uint32_t c = x->idx[i];
+            double v = x->val[i];
+            x->idx[i] = x->idx[x->nnz - 1 - i];
+            x->val[i] = x->val[x->nnz - 1 - i];
+            x->idx[x->nnz - 1 - i] = c;
+            x->val[x->nnz - 1 - i] = v;
+        }
+    }
+    sort_sparse(x);
+}
+
 static void normalize(pk_sparse *x, int norm) {
     if (norm == NORM_NONE) return;
     double s = 0.0;
@@ -98,6 +134,22 @@ static void normalize(pk_sparse *x, int norm) {
     if (norm == NORM_L2) s = sqrt(s);
     for (size_t i = 0; i < x->nnz; i++)
         x->val[i] = rnd(x->val[i] / s, x->f32);
+}
+
+pk_code pk_sparse_normalize(pk_sparse *x, const char *norm) {
+    if (strcmp(norm, "l1") == 0 || strcmp(norm, "l2") == 0) {
+        normalize(x, norm[1] == '1' ? NORM_L1 : NORM_L2);
+        return PK_OK;
+    }
+    /* max: min_max_axis sums duplicates first, which sorts the row's columns in place */
+    show_order(x);
+    double mx = 0.0;
+    for (size_t i = 0; i < x->nnz; i++)
+        if (fabs(x->val[i]) > mx) mx = fabs(x->val[i]);
+    if (mx != 0.0)
+        for (size_t i = 0; i < x->nnz; i++)
+            x->val[i] = rnd(x->val[i] / mx, x->f32);
+    return PK_OK;
 }
 
 static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, pk_err *err) {
@@ -148,17 +200,18 @@ typedef struct feat_ctx {
     pk_err *err;
 } feat_ctx;
 
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* HashingVectorizer: a feature's column and sign as column << 1 | negative. */
 static pk_code add_feature(void *p, const uint8_t *s, size_t n) {
     feat_ctx *f = p;
     const pk_vec *V = f->V;
-    uint32_t code;
-    if (V->hashing) {
-        int32_t h = pk_murmur3_32(s, n, 0);
-        uint32_t a = h == INT32_MIN ? 0x80000000u : (uint32_t)(h < 0 ? -h : h);
-        code = (uint32_t)(a % V->n_out) << 1 | (V->alternate_sign && h < 0);
-    } else if (!pk_strmap_get(&V->vocab, (const char *)s, n, &code)) {
-        return PK_OK;
-    }
+    int32_t h = pk_murmur3_32(s, n, 0);
+    uint32_t a = h == INT32_MIN ? 0x80000000u : (uint32_t)(h < 0 ? -h : h);
+    uint32_t code = (uint32_t)(a % V->n_out) << 1 | (V->alternate_sign && h < 0);
     pk_text_ws *ws = f->ws;
     pk_code rc =
         pk_text_ws_need(ws, (void **)&ws->feat, &ws->feat_cap, f->n + 1, sizeof(uint32_t), f->err);
@@ -167,16 +220,14 @@ static pk_code add_feature(void *p, const uint8_t *s, size_t n) {
     return PK_OK;
 }
 
-static int cmp_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+static unsigned bits_of(size_t v) {
+    unsigned b = 0;
+    while (v >> b)
+        b++;
+    return b;
 }
 
-static void sort_u32(uint32_t *a, size_t n) {
-    if (n > 32) {
-        qsort(a, n, sizeof *a, cmp_u32);
-        return;
-    }
+static void insertion_sort(uint32_t *a, size_t n) {
     for (size_t i = 1; i < n; i++) {
         uint32_t v = a[i];
         size_t j = i;
@@ -188,27 +239,79 @@ static void sort_u32(uint32_t *a, size_t n) {
     }
 }
 
+/* Sorts a[0..n) ascending, keys below 2^bits; tmp has room for n. Returns the array that holds
+ * the result (a or tmp): a short list by insertion; a longer one is first spread by its top
+ * bits (up to 8) into tmp (one counting pass), which leaves it nearly sorted for the insertion
+ * pass. */
+static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
+    if (n <= 24) {
+        insertion_sort(a, n);
+        return a;
+    }
+    if (n > 4096) {
+        qsort(a, n, sizeof *a, cmp_u32);
+        return a;
+    }
+    unsigned dbits = bits_of(n) < 8 ? bits_of(n) : 8; /* about 1 .. 2 keys per bucket */
+    unsigned shift = bits > dbits ? bits - dbits : 0;
+    size_t nb = (size_t)1 << dbits;
+    uint16_t count[256];
+    for (size_t d = 0; d < nb; d++)
+        count[d] = 0;
+    for (size_t i = 0; i < n; i++)
+        count[a[i] >> shift]++;
+    uint16_t pos = 0;
+    for (size_t d = 0; d < nb; d++) {
+        uint16_t c = count[d];
+        count[d] = pos;
+        pos = (uint16_t)(pos + c);
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[count[a[i] >> shift]++] = a[i];
+    insertion_sort(tmp, n);
+    return tmp;
+}
+
 /* The vectorizer's row for doc, in ws->idx / ws->val. */
 static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_text_ws *ws,
                          pk_sparse *x, pk_err *err) {
     const pk_vec *V = m->impl;
-    feat_ctx f = {V, ws, 0, err};
     size_t cap = m->arena->budget ? m->arena->budget : (size_t)PK_DEFAULT_MAX_MODEL_BYTES;
-    pk_code rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
+    size_t nf;
+    pk_code rc;
+    if (V->hashing) {
+        feat_ctx f = {V, ws, 0, err};
+        rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
+        nf = f.n;
+    } else {
+        rc = pk_analyze_lookup(&V->an, doc, n, ws, cap, &V->vocab, &nf, err);
+    }
     if (rc) return rc;
-    sort_u32(ws->feat, f.n);
-    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, f.n + 1, sizeof(uint32_t), err);
-    if (!rc)
-        rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, f.n + 1, sizeof(double), err);
+    if (V->tfidf && V->tfidf->use_idf) /* the idf values arrive while the columns are sorted */
+        for (size_t i = 0; i < nf; i++)
+            if (ws->feat[i] < V->tfidf->n) __builtin_prefetch(V->tfidf->idf + ws->feat[i]);
+    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, nf + 1, sizeof(uint32_t), err);
+    if (!rc) rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, nf + 1, sizeof(double), err);
     if (rc) return rc;
+    const uint32_t *feat =
+        sort_u32(ws->feat, ws->idx, nf, bits_of(V->hashing ? 2 * V->n_out : V->n_out));
+    /* runs of equal columns become (column, count); the result may be written over feat when
+     * the sort left it in ws->idx (k <= i) */
     size_t k = 0;
     int f32 = V->dtype == PK_DT_F32;
-    for (size_t i = 0; i < f.n;) {
-        uint32_t col = V->hashing ? ws->feat[i] >> 1 : ws->feat[i];
+    for (size_t i = 0; i < nf;) {
+        uint32_t col = V->hashing ? feat[i] >> 1 : feat[i];
         double sum = 0;
-        while (i < f.n && (V->hashing ? ws->feat[i] >> 1 : ws->feat[i]) == col) {
-            sum += V->hashing && (ws->feat[i] & 1) ? -1.0 : 1.0;
-            i++;
+        if (!V->hashing) {
+            size_t i0 = i;
+            while (i < nf && feat[i] == col)
+                i++;
+            sum = (double)(i - i0);
+        } else {
+            while (i < nf && feat[i] >> 1 == col) {
+                sum += feat[i] & 1 ? -1.0 : 1.0;
+                i++;
+            }
         }
         /* alternate signs may cancel: sum_duplicates keeps the explicit 0 (binary makes it 1) */
         ws->idx[k] = col;
@@ -221,22 +324,6 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
     if (V->tfidf) return tfidf_apply(V->tfidf, x, err);
     if (V->hashing) normalize(x, V->norm);
     return PK_OK;
-}
-
-/* Columns ascending (for showing a row; values unchanged). */
-static void sort_sparse(pk_sparse *x) {
-    for (size_t i = 1; i < x->nnz; i++) {
-        uint32_t c = x->idx[i];
-        double v = x->val[i];
-        size_t j = i;
-        while (j > 0 && x->idx[j - 1] > c) {
-            x->idx[j] = x->idx[j - 1];
-            x->val[j] = x->val[j - 1];
-            j--;
-        }
-        x->idx[j] = c;
-        x->val[j] = v;
-    }
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -282,26 +369,6 @@ pk_code pk_sparse_sort_stable(pk_sparse *x, pk_text_ws *ws, pk_err *err) {
         x->val[i] = ws->val2[ws->keys[i] & 0xFFFFFFFFu];
     }
     return PK_OK;
-}
-
-static int descending(const pk_sparse *x) {
-    for (size_t i = 1; i < x->nnz; i++)
-        if (x->idx[i] > x->idx[i - 1]) return 0;
-    return 1;
-}
-
-static void show_order(pk_sparse *x) {
-    if (descending(x)) {
-        for (size_t i = 0; i < x->nnz / 2; i++) {
-            uint32_t c = x->idx[i];
-            double v = x->val[i];
-            x->idx[i] = x->idx[x->nnz - 1 - i];
-            x->val[i] = x->val[x->nnz - 1 - i];
-            x->idx[x->nnz - 1 - i] = c;
-            x->val[x->nnz - 1 - i] = v;
-        }
-    }
-    sort_sparse(x);
 }
 
 static pk_code vec_text(const pk_model *m, pk_method meth, const uint8_t *doc, size_t n,
@@ -565,6 +632,7 @@ static pk_code read_analyzer(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     V->re = pk_regex_compile(aa, tp->u.s.ptr, tp->u.s.len, c->err);
     if (!V->re) return c->err->code;
     V->an.re = V->re;
+    pk_analyzer_prepare(&V->an, tp->u.s.ptr, tp->u.s.len);
     const pk_value *sw = pk_attr(c->obj, "stop_words");
     if (is_none(sw)) return PK_OK;
     if (is_str(sw, "english")) {
@@ -863,7 +931,9 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
     P->vec = steps[0];
     P->stf = (const pk_model **)(void *)(steps + 1);
     size_t i = 1;
-    while (i < n && steps[i]->stf)
+    /* sparse -> sparse steps; a last step that predicts (RFE) is the estimator */
+    while (i < n && steps[i]->stf &&
+           !(i == n - 1 && final_is_est && steps[i]->kind != PK_MODEL_TRANSFORMER))
         i++;
     P->nstf = i - 1;
     P->rest = (const pk_model **)(void *)(steps + i);

@@ -7,8 +7,10 @@
  * high nibble the extra, each taken modulo 4); byte 2 the pattern's length L; then L bytes of
  * pattern (any bytes: most are refused, which must be clean) and the rest is the document.
  * Invariants: compile either succeeds or fails with a message; analysing the document twice
- * gives the same features (the matcher's memory is reset between searches); every feature is
- * valid UTF-8 and never longer than the processed text; invalid UTF-8 is reported, not read.
+ * gives the same features (the matcher's memory is reset between searches); the ASCII fast path
+ * (pk_analyzer_prepare) gives the same features as the Unicode path; every feature is valid
+ * UTF-8 and never longer than the processed text; invalid UTF-8 is reported, not read;
+ * pk_analyze_lookup against a vocabulary of the features finds every occurrence, with its value.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct run {
     uint64_t hash;
     size_t count, max_len;
+    pk_strmap *voc; /* when set: every feature goes in (value: its order), values summed */
+    uint64_t vsum;
 } run;
 
 static pk_code feat(void *ctx, const uint8_t *p, size_t n) {
@@ -38,6 +42,14 @@ static pk_code feat(void *ctx, const uint8_t *p, size_t n) {
     r->hash = (r->hash ^ 0xFF) * 0x100000001B3ull;
     r->count++;
     if (n > r->max_len) r->max_len = n;
+    if (r->voc) {
+        uint32_t v;
+        if (!pk_strmap_get(r->voc, (const char *)p, n, &v)) {
+            v = (uint32_t)r->voc->count;
+            if (!pk_strmap_put(r->voc, (const char *)p, n, v)) abort();
+        }
+        r->vsum += v;
+    }
     return r->count > 2000000 ? PK_ELIMIT : PK_OK;
 }
 
@@ -71,14 +83,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     const uint8_t *doc = data + 3 + plen;
     size_t n = size - 3 - plen;
+    pk_analyzer fast = an;
+    pk_analyzer_prepare(&fast, pat, plen ? plen : strlen(pat));
     pk_text_ws ws;
     pk_text_ws_init(&ws, &pk_alloc_std);
-    run a = {0, 0, 0}, b = {0, 0, 0};
+    pk_strmap voc;
+    if (!pk_strmap_init(&voc, &pk_alloc_std, 64)) abort();
+    run a = {0, 0, 0, &voc, 0}, b = {0, 0, 0, NULL, 0}, f = {0, 0, 0, NULL, 0};
     pk_code ra = pk_analyze(&an, doc, n, &ws, (size_t)256 << 20, feat, &a, &err);
     pk_code rb = pk_analyze(&an, doc, n, &ws, (size_t)256 << 20, feat, &b, &err);
+    pk_code rf = pk_analyze(&fast, doc, n, &ws, (size_t)256 << 20, feat, &f, &err);
     if (ra != rb || a.hash != b.hash || a.count != b.count) {
         fprintf(stderr, "fuzz_text: two runs differ\n");
         abort();
+    }
+    if (ra != rf || a.hash != f.hash || a.count != f.count) {
+        fprintf(stderr, "fuzz_text: the ASCII fast path differs\n");
+        abort();
+    }
+    if (ra == PK_OK) {
+        size_t nf = 0;
+        uint64_t sum = 0;
+        if (pk_analyze_lookup(&fast, doc, n, &ws, (size_t)256 << 20, &voc, &nf, &err) != PK_OK)
+            abort();
+        for (size_t i = 0; i < nf; i++)
+            sum += ws.feat[i];
+        if (nf != a.count || sum != a.vsum) {
+            fprintf(stderr, "fuzz_text: pk_analyze_lookup found %zu of %zu features\n", nf,
+                    a.count);
+            abort();
+        }
     }
     /* a processed character is at most 4 bytes; NFKD grows a character 18-fold at most, and a
      * word n-gram joins at most n tokens */
@@ -87,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     }
     pk_text_ws_free(&ws);
+    pk_strmap_free(&voc);
     pk_strmap_free(&stop);
     pk_regex_free(re);
     return 0;
