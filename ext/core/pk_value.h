@@ -194,7 +194,6 @@ struct pk_value {
  * lone surrogates are accepted, as PK_STR holds them), or n when all of it is. */
 size_t pk_utf8_check(const char *s, size_t n);
 
-
 /* ---- construction (all allocate in `ar`; NULL when out of memory) ------------------------- */
 
 pk_value *pk_new(pk_arena *ar, pk_kind kind);
