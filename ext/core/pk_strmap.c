@@ -52,7 +52,7 @@ int pk_strmap_init(pk_strmap *m, const pk_alloc *a, size_t expected) {
     m->alloc = a;
     size_t cap = 16;
     while (cap < expected * 2 + 2) {
-        if (cap > ((size_t)1 << 40)) return 0;
+        if (cap > (SIZE_MAX >> 4) / sizeof *m->slots) return 0; /* cap * slot size must fit */
         cap *= 2;
     }
     m->slots = pk_malloc(a, cap * sizeof *m->slots);

@@ -124,7 +124,8 @@ pk_code pk_mc_sparse_dense(pk_mc *c, const pk_value *v, const char *what, pk_mc_
     pk_code rc = read_trip(c, v, what, &t);
     if (rc) return rc;
     size_t n;
-    if (pk_mul_overflow(t.rows, t.cols, &n) || n > ((size_t)1 << 32))
+    /* more than 2^32 entries (n / 4 keeps the bound meaningful where size_t has 32 bits) */
+    if (pk_mul_overflow(t.rows, t.cols, &n) || n / 4 > ((size_t)1 << 30))
         return pk_mc_fail(c, "%s.%s: a %zu x %zu sparse matrix is too large to use densely",
                           c->m->cls, what, t.rows, t.cols);
     double *d = pk_mc_alloc(c, n ? n : 1, sizeof(double));
