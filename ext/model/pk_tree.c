@@ -315,20 +315,17 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
 /* The largest float32 <= d: for every float32 x, x <= f32_floor(d) exactly when
  * (double)x <= d. NaN (no x is <= it) becomes -inf (only -inf, which inputs never hold). */
 static float f32_floor(double d) {
-    if (isnan(d)) return -INFINITY;
+    /* branch-free: about half of all thresholds round up (a midpoint between two float32 values
+     * is rarely one), so a branch on it mispredicts often */
     float f = (float)d;
-    if ((double)f > d) {
-        /* the next float32 toward -infinity (f is not -inf here: -inf > d is impossible) */
-        uint32_t u;
-        memcpy(&u, &f, sizeof u);
-        if ((u & 0x7fffffffu) == 0)
-            u = 0x80000001u; /* +-0 -> the smallest negative subnormal */
-        else if (u & 0x80000000u)
-            u++; /* negative: larger magnitude */
-        else
-            u--; /* positive (incl. +inf -> FLT_MAX): smaller magnitude */
-        memcpy(&f, &u, sizeof f);
-    }
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    /* the next float32 toward -infinity: +-0 -> the smallest negative subnormal, a negative
+     * value one step larger in magnitude, a positive one (+inf -> FLT_MAX) one step smaller */
+    uint32_t down = (u & 0x7fffffffu) == 0 ? 0x80000001u : u + ((u >> 31) << 1) - 1u;
+    u = (double)f > d ? down : u;
+    u = isnan(d) ? 0xff800000u : u; /* -inf */
+    memcpy(&f, &u, sizeof f);
     return f;
 }
 
