@@ -52,7 +52,7 @@ static pk_value *vm_const(pk_vm *vm, int which) {
     return vm->consts[which];
 }
 
-static pk_code push(pk_vm *vm, pk_value *v) {
+static pk_code push_slow(pk_vm *vm, pk_value *v) {
     if (!v) return nomem(vm);
     if (vm->sp >= vm->stack_cap) {
         if (vm->sp >= vm->lim->max_stack)
@@ -66,6 +66,15 @@ static pk_code push(pk_vm *vm, pk_value *v) {
     }
     vm->stack[vm->sp++] = v;
     return PK_OK;
+}
+
+/* Pushes v (NULL: the allocation that made it failed). The common case is inline. */
+static inline pk_code push(pk_vm *vm, pk_value *v) {
+    if (v && vm->sp < vm->stack_cap) {
+        vm->stack[vm->sp++] = v;
+        return PK_OK;
+    }
+    return push_slow(vm, v);
 }
 
 /* Requires n values above the fence. */
