@@ -95,7 +95,7 @@ typedef struct pk_global {
     const char *module; /* NUL-terminated, after Python 2 name mapping */
     const char *name;   /* qualified name, may be dotted (proto 4)     */
     size_t module_len, name_len;
-    int rule; /* pk_globals.c: allowlist rule index + 1, -1 = none, 0 = not looked up yet */
+    int rule;  /* pk_globals.c: allowlist rule index + 1, -1 = none, 0 = not looked up yet */
     int vkind; /* pk_verdict.c: the call check's kind + 1, 0 = not looked up yet        */
 } pk_global;
 

@@ -3,9 +3,10 @@
  *
  * One loop reads an opcode byte and dispatches. Arguments are read through the bounds-checked
  * pk_reader; values go on one stack with a mark array and a fence (CPython's _pickle.c design);
- * the memo is an array for keys near its size plus a sparse hash for the others. Globals are recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ,
- * NEWOBJ_EX, INST, OBJ and BUILD are delegated to pk_globals.c, which interprets the allowlist as
- * data and builds inert objects for everything else.
+ * the memo is an array for keys near its size plus a sparse hash for the others. Globals are
+ * recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ and BUILD are
+ * delegated to pk_globals.c, which interprets the allowlist as data and builds inert objects for
+ * everything else.
  *
  * Error messages: "<problem>: <OPCODE> at offset <N>: <detail>", offsets in the decoded stream.
  */

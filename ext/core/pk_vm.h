@@ -7,8 +7,8 @@
  *
  * Structure, after _pickle.c: one value stack plus an array of mark positions; the top mark is
  * the fence below which pops fail ("stack underflow"). The memo is sparse (an open-addressing hash
- * from uint32 key to value), so LONG_BINPUT 0xFFFFFFFF allocates one slot; keys close to the entry count
- * (MEMOIZE's, BINPUT's in order) live in a plain array indexed by key instead.
+ * from uint32 key to value), so LONG_BINPUT 0xFFFFFFFF allocates one slot; keys close to the entry
+ * count (MEMOIZE's, BINPUT's in order) live in a plain array indexed by key instead.
  *
  * Limits (pk_limits): stack size, open marks, memo entries, arena budget. The stack and marks
  * grow in the arena too, so every byte counts against the budget.
