@@ -5,7 +5,12 @@
 #   sh scripts/install-deps.sh demo   build the extension and run the demo (make demo)
 #   sh scripts/install-deps.sh test   the above + the test toolchain (make test)
 #   sh scripts/install-deps.sh all    the above + sanitizer, fuzzing and lint tools (.ci/run; default)
+#   sh scripts/install-deps.sh bench  test + what make bench's optional onnx section needs:
+#                                     python3-onnx, and onnxruntime-node (npm, its prebuilt
+#                                     library is in the package; install scripts skipped) in
+#                                     build/ort/node_modules when npm is present
 set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build: a C compiler, SQLite's headers and the compression libraries the extension links;
 # the sqlite3 shell runs the demo.
@@ -25,12 +30,28 @@ python3-wheel chromium"
 # clang-format (make format-check).
 CI="clang libclang-rt-14-dev valgrind cppcheck clang-format"
 
+# make bench's onnx section: ONNX graphs of the fitted models (python3-onnx)
+BENCH="python3-onnx"
+
+# onnxruntime-node for make bench's onnx section, into build/ort (build output, never committed).
+ort() {
+    [ -d "$ROOT/build/ort/node_modules/onnxruntime-node" ] && return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "install-deps: npm not found: make bench skips its onnx section" >&2
+        return 0
+    fi
+    mkdir -p "$ROOT/build/ort"
+    npm install --prefix "$ROOT/build/ort" --ignore-scripts --no-audit --no-fund \
+        --no-save onnxruntime-node@1
+}
+
 case "${1:-all}" in
 demo) PKGS="$DEMO" ;;
 test) PKGS="$DEMO $TEST" ;;
 all) PKGS="$DEMO $TEST $CI" ;;
+bench) PKGS="$DEMO $TEST $BENCH" ;;
 *)
-    echo "usage: $0 [demo|test|all]" >&2
+    echo "usage: $0 [demo|test|all|bench]" >&2
     exit 2
     ;;
 esac
@@ -42,12 +63,13 @@ for p in $PKGS; do
     fi
 done
 
-[ -z "$missing" ] && exit 0
-
-echo "install-deps: installing:$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+if [ "${1:-all}" = bench ]; then ort; fi
