@@ -440,8 +440,8 @@ pk_code pk_dict_reserve(pk_arena *ar, pk_value *dict, size_t more, pk_err *err) 
     if (more == 0) return PK_OK;
     pk_code c = index_reserve(ar, d->keys, d->len, more, &d->index, &d->index_cap);
     if (c) return dict_limit(err, c);
-    if (d->len + more > d->cap) {
-        size_t cap = d->len + more, bytes;
+    if (d->len + more > d->cap) { /* geometric: pickle batches SETITEMS by 1000 items */
+        size_t cap = d->len + more > 2 * d->cap ? d->len + more : 2 * d->cap, bytes;
         if (pk_mul_overflow(cap, sizeof(pk_value *), &bytes)) return pk_err_nomem(err, -1);
         pk_value **k = pk_arena_grow(ar, d->keys, d->len * sizeof(pk_value *), bytes);
         pk_value **v = k ? pk_arena_grow(ar, d->vals, d->len * sizeof(pk_value *), bytes) : NULL;
