@@ -7,18 +7,25 @@
 #   make doctest    the SQL examples of README.md and docs/*.md, run and compared
 #   make test-packaging  the two packaging tests of make test plus the npm package (needs node,
 #                   npm and the npm registry; the first run compiles better-sqlite3, minutes)
+#   make test-cluster  a 3-node dqlite cluster on 127.0.0.1 hosting the registry (pkdq): failover,
+#                   no lost or duplicated registration, syncing a scoring host (not in make test)
+#   make pkdq       build/pkdq, the cluster's host program (Go; docs/cluster.md)
 #   make asan       the same tests against an ASan+UBSan build
 #   make memcheck   SQL tests under valgrind
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
 #   make bench      benchmarks -> BENCHMARKS.md (BASELINE=other.so: that build beside this one)
 #   make demo       the seed scenario
-#   make deps       install the Debian packages the build and tests need (DEPS=demo|test|all;
+#   make deps       install the Debian packages the build and tests need (DEPS=demo|test|cluster|all;
 #                   DEPS=bench adds the optional onnx section's python3-onnx and onnxruntime-node)
 #   make install    install the extension, the registry schema and the docs under
 #                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall removes them
 #   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)
 #   make format-check  fail when a C file does not follow .clang-format (make format applies it)
 #   make lint       cppcheck
+#   make check-m32  every C file of ext/ compiles warning-free for 32-bit x86 (gcc -m32)
+#   make wasm       dist/wasm/: the WebAssembly module, its JS API and the page (docs/wasm.md);
+#                   make wasm-test compares it with the native build, make wasm-browser-test
+#                   runs the page in headless Chromium, make wasm-bench times it
 #   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
@@ -54,7 +61,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all test unit sqltest doctest pytest asan memcheck fuzz bench demo deps clean check-core \
         format format-check lint help install uninstall dist test-packaging test-python-pkg \
-        test-report test-node-pkg
+        test-report test-node-pkg test-cluster pkdq bench-cluster check-m32
 
 all: $(SO)
 
@@ -109,6 +116,28 @@ test-report: $(SO)
 test-node-pkg:
 	PYTHON=$(PYTHON) sh tests/packaging/test_node_pkg.sh
 
+# The cluster host program, Go with go-dqlite from Debian's packages (GOPATH mode over
+# /usr/share/gocode: no module download, no network). go-dqlite's cgo flags include -Wl,-z,now,
+# which Go only passes when allowed.
+PKDQ   = build/pkdq
+GO_ENV = GO111MODULE=off GOPATH=$(abspath build/gopath):/usr/share/gocode GOFLAGS= GOPROXY=off \
+         GOCACHE=$(abspath build/gocache) CGO_ENABLED=1 CGO_LDFLAGS_ALLOW='-Wl,-z,now'
+
+pkdq: $(PKDQ)
+
+$(PKDQ): $(wildcard cluster/pkdq/*.go)
+	@mkdir -p $(dir $@)
+	$(GO_ENV) go build -o $@ ./cluster/pkdq
+
+test-cluster:
+	$(MAKE) deps DEPS=cluster
+	$(MAKE) $(SO) $(PKDQ)
+	PKDQ=$(abspath $(PKDQ)) PICKLE_EXT_SO=$(abspath $(SO)) bash tests/cluster/run.sh
+
+# Scale-out scoring: N scoring hosts (processes) each scoring a synced local copy.
+bench-cluster: $(SO) $(PKDQ)
+	PKDQ=$(abspath $(PKDQ)) PICKLE_EXT_SO=$(abspath $(SO)) bash scripts/bench_cluster.sh
+
 check-core:
 	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
 	  echo "error: the core must not include SQLite (files above)"; exit 1; fi
@@ -146,7 +175,7 @@ DEPS ?= test
 deps:
 	sh scripts/install-deps.sh $(DEPS)
 
-FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c)
+FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c wasm/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -167,7 +196,7 @@ DOCDIR  ?= $(PREFIX)/share/doc/pickle_ext
 VERSION  = $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' ext/core/pk.h)
 
 # lib/pickle_ext.so (load it as <LIBDIR>/pickle_ext), share/pickle_ext/registry.sql (the schema
-# ml_registry_init() creates, for reading or for tools), share/doc/pickle_ext/ (README.md,
+# ml_registry_sql() returns, for reading or for tools), share/doc/pickle_ext/ (README.md,
 # LICENSE, BENCHMARKS.md and docs/, so the README's links keep working).
 install: $(SO)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/docs
@@ -191,6 +220,20 @@ dist:
 	git archive --format=tar.gz --prefix=pickle_ext-$(VERSION)/ \
 	  -o $(DIST)/pickle_ext-$(VERSION).tar.gz HEAD
 	@echo "$(DIST)/pickle_ext-$(VERSION).tar.gz"
+
+# 32-bit check: the whole of ext/ compiled for i386 with the same warnings, as errors (gcc -m32,
+# Debian's gcc-multilib). Compile only: the 32-bit compression libraries are not installed.
+# tests/unit/test_dtoa_portable.c tests the one code path that differs (64x64-bit products).
+M32_OBJ = $(CORE_SRC:%.c=build/m32/%.o) $(GLUE_SRC:%.c=build/m32/%.o)
+
+check-m32: $(M32_OBJ)
+	@echo "check-m32: $(words $(M32_OBJ)) files compile for i386 without warnings"
+
+build/m32/%.o: %.c $(HDRS) dist/gen/registry_sql.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(CSTD) -O2 $(WARN) -Iext/core -Iext/model -Iext/sql -Idist/gen -c $< -o $@
+
+include wasm/wasm.mk
 
 help:
 	@sed -n '/^#   make /,/^#$$/{/^#$$/d;s/^#  //;p;}' Makefile

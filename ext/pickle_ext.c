@@ -78,11 +78,13 @@ static const pk_sql_func pk_functions[] = {
     {"model_inverse_transform", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, 1,
      pk_fn_model_inverse_transform, NULL, NULL},
     {"pickle_inverse_transform", 2, PURE, 1, pk_fn_pickle_inverse_transform, NULL, NULL},
-    /* registry (sql_registry.c, sql_resolve.c, sql_events.c). ml_registry_init writes the schema
-     * and ml_resolve reads the registry by name: direct calls only. ml_log (the only writer of
+    /* registry (sql_registry.c, sql_resolve.c, sql_events.c). ml_registry_sql and
+     * ml_registry_init read the schema and ml_resolve reads the registry by name: direct calls
+     * only. ml_log (the only writer of
      * ml_events) and ml_alias_prev (per-connection memory) are called by the registry's
      * triggers, so they cannot be DIRECTONLY; they have side effects, so they are not INNOCUOUS
      * (with trusted_schema=OFF no schema can call them). */
+    {"ml_registry_sql", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_registry_sql, NULL, NULL},
     {"ml_registry_init", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, pk_fn_ml_registry_init, NULL, NULL},
     {"ml_pickle_meta", 1, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},
     {"ml_pickle_meta", 2, PURE, 0, pk_fn_ml_pickle_meta, NULL, NULL},

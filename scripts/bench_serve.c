@@ -43,6 +43,21 @@ static void exec(sqlite3 *db, const char *sql) {
     }
 }
 
+/* Creates the registry: the script ml_registry_sql() returns, run by this client; a build
+ * without ml_registry_sql (an older baseline) creates it with ml_registry_init(). */
+static void create_registry(sqlite3 *db) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT ml_registry_sql()", -1, &st, NULL) != SQLITE_OK) {
+        exec(db, "SELECT ml_registry_init()");
+        return;
+    }
+    if (sqlite3_step(st) != SQLITE_ROW) die(db, "ml_registry_sql");
+    const char *script = (const char *)sqlite3_column_text(st, 0);
+    if (!script) die(db, "ml_registry_sql");
+    exec(db, script);
+    sqlite3_finalize(st);
+}
+
 /* Best ns per call of CALLS step+reset cycles of st, over 5 runs. */
 static double time_calls(sqlite3 *db, sqlite3_stmt *st, long calls) {
     double best = 1e30;
@@ -87,7 +102,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (wal) exec(db, "PRAGMA journal_mode=WAL");
-    exec(db, "SELECT ml_registry_init()");
+    create_registry(db);
     sqlite3_stmt *ins;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO ml_registry(name, pickle, aliases) "

@@ -50,7 +50,8 @@ sql -box "SELECT * FROM customers WHERE id <= 3"
 
 echo
 echo "== 2. Register the segmentation model (pickle committed: demo/models/segments_v1.pkl)"
-sql -list "SELECT ml_registry_init() > 0" > /dev/null
+# the registry's schema: the script ml_registry_sql() returns, run as statements of their own
+sql -list "SELECT ml_registry_sql()" | "$SQLITE3" -batch -bail "$DB"
 sql "INSERT INTO ml_registry(name, pickle, metrics, description, source, aliases)
      VALUES ('segments', readfile('demo/models/segments_v1.pkl'),
              CAST(readfile('demo/models/segments_v1.json') AS TEXT),

@@ -46,7 +46,10 @@ ERROR_PREFIX = re.compile(r"^(?:Runtime|Parse) error near line \d+: ")
 DEMO_SETUP = """
 CREATE TEMP TABLE ml_clock(now TEXT);
 INSERT INTO ml_clock VALUES ('2026-03-01T09:00:00.000Z');
-SELECT ml_registry_init() > 0;
+.once @TMP@/ml_registry.sql
+SELECT ml_registry_sql();
+.read @TMP@/ml_registry.sql
+SELECT ml_registry_init() = 0;
 INSERT INTO ml_registry(name, pickle, metrics, description, source, aliases)
 VALUES ('segments', readfile('demo/models/segments_v1.pkl'),
         CAST(readfile('demo/models/segments_v1.json') AS TEXT),
@@ -122,7 +125,7 @@ def make_demo(tmp):
         rc, out = shell(db, f.read(), load=False)
     if rc != 0:
         sys.exit("doctest: demo/customers.sql failed:\n" + out)
-    rc, out = shell(db, DEMO_SETUP, load=True)
+    rc, out = shell(db, DEMO_SETUP.replace("@TMP@", tmp), load=True)
     if rc != 0 or out.strip() != "1":
         sys.exit("doctest: building the demo registry failed:\n" + out)
     return db

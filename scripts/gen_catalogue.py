@@ -14,8 +14,9 @@ Tiers:
   scorable  a family in ext/model compiles it (FAMILIES below);
   safe      a library class or function whose reconstruction in Python runs only library code
             on the pickled state: scikit-learn estimators and their internal helpers, pandas
-            indexes, scipy.sparse matrices, numpy masked arrays and random states, and
-            LightGBM boosters;
+            indexes, scipy.sparse matrices, numpy masked arrays and random states,
+            LightGBM boosters, and numpy ufuncs of one argument (UFUNCS: interpreted by name
+            when a FunctionTransformer names them);
   unknown   anything not in the table (user code, os, builtins.eval, functools.partial, ...).
 
 What is deliberately NOT safe although it belongs to a library: anything that calls a callable
@@ -45,12 +46,17 @@ import inspect
 import sys
 
 import sklearn
+from sklearn import feature_selection as fs
 from sklearn.base import ClusterMixin, OutlierMixin, TransformerMixin, is_classifier, is_regressor
 from sklearn.utils import all_estimators
 
 # ---- scorable classes: class -> family (the compile function in ext/model/pk_model_table.c) ----
 FAMILIES = {
     "sklearn.cluster._kmeans": {"KMeans": "kmeans", "MiniBatchKMeans": "kmeans"},
+    "sklearn.cluster._affinity_propagation": {"AffinityPropagation": "centres"},
+    "sklearn.cluster._mean_shift": {"MeanShift": "centres"},
+    "sklearn.cluster._birch": {"Birch": "birch"},
+    "sklearn.cluster._agglomerative": {"FeatureAgglomeration": "agglomeration"},
     "sklearn.linear_model._base": {"LinearRegression": "linear_regressor"},
     "sklearn.linear_model._ridge": {
         "Ridge": "linear_regressor",
@@ -63,8 +69,22 @@ FAMILIES = {
         "LassoCV": "linear_regressor",
         "ElasticNet": "linear_regressor",
         "ElasticNetCV": "linear_regressor",
+        "MultiTaskLasso": "linear_regressor",
+        "MultiTaskLassoCV": "linear_regressor",
+        "MultiTaskElasticNet": "linear_regressor",
+        "MultiTaskElasticNetCV": "linear_regressor",
     },
-    "sklearn.linear_model._least_angle": {"Lars": "linear_regressor", "LassoLars": "linear_regressor"},
+    "sklearn.linear_model._least_angle": {
+        "Lars": "linear_regressor",
+        "LassoLars": "linear_regressor",
+        "LarsCV": "linear_regressor",
+        "LassoLarsCV": "linear_regressor",
+        "LassoLarsIC": "linear_regressor",
+    },
+    "sklearn.linear_model._omp": {
+        "OrthogonalMatchingPursuit": "linear_regressor",
+        "OrthogonalMatchingPursuitCV": "linear_regressor",
+    },
     "sklearn.linear_model._bayes": {"BayesianRidge": "linear_regressor", "ARDRegression": "linear_regressor"},
     "sklearn.linear_model._huber": {"HuberRegressor": "linear_regressor"},
     "sklearn.linear_model._quantile": {"QuantileRegressor": "linear_regressor"},
@@ -77,7 +97,10 @@ FAMILIES = {
     "sklearn.linear_model._stochastic_gradient": {
         "SGDRegressor": "linear_regressor",
         "SGDClassifier": "linear_classifier",
+        "SGDOneClassSVM": "sgd_ocsvm",
     },
+    "sklearn.linear_model._ransac": {"RANSACRegressor": "wrapped"},
+    "sklearn.semi_supervised._self_training": {"SelfTrainingClassifier": "wrapped"},
     "sklearn.linear_model._passive_aggressive": {
         "PassiveAggressiveRegressor": "linear_regressor",
         "PassiveAggressiveClassifier": "linear_classifier",
@@ -95,14 +118,45 @@ FAMILIES = {
         "RobustScaler": "scaler",
         "Normalizer": "normalizer",
         "Binarizer": "binarizer",
+        "PowerTransformer": "power",
+        "QuantileTransformer": "quantile",
     },
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly"},
+    "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},
+    "sklearn.preprocessing._discretization": {"KBinsDiscretizer": "kbins"},
+    "sklearn.feature_selection._variance_threshold": {"VarianceThreshold": "selector"},
+    "sklearn.feature_selection._univariate_selection": {
+        "SelectKBest": "selector",
+        "SelectPercentile": "selector",
+        "GenericUnivariateSelect": "selector",
+        "SelectFpr": "selector",
+        "SelectFdr": "selector",
+        "SelectFwe": "selector",
+    },
+    "sklearn.feature_selection._from_model": {"SelectFromModel": "selector"},
+    "sklearn.feature_selection._rfe": {"RFE": "selector", "RFECV": "selector"},
+    "sklearn.feature_selection._sequential": {"SequentialFeatureSelector": "selector"},
+    "sklearn.compose._target": {"TransformedTargetRegressor": "target"},
     "sklearn.impute._base": {"SimpleImputer": "imputer", "MissingIndicator": "missing_indicator"},
     "sklearn.compose._column_transformer": {"ColumnTransformer": "coltrans"},
     "sklearn.preprocessing._encoders": {"OneHotEncoder": "onehot", "OrdinalEncoder": "ordinal"},
     "sklearn.preprocessing._label": {"LabelEncoder": "label_encoder",
                                      "LabelBinarizer": "label_binarizer"},
     "sklearn.decomposition._pca": {"PCA": "decomposition"},
+    "sklearn.decomposition._incremental_pca": {"IncrementalPCA": "decomposition"},
+    "sklearn.decomposition._fastica": {"FastICA": "decomposition"},
+    "sklearn.decomposition._factor_analysis": {"FactorAnalysis": "factor_analysis"},
+    "sklearn.decomposition._kernel_pca": {"KernelPCA": "kernel_pca"},
+    "sklearn.kernel_approximation": {
+        "RBFSampler": "kernel_approx",
+        "SkewedChi2Sampler": "kernel_approx",
+        "AdditiveChi2Sampler": "kernel_approx",
+        "Nystroem": "kernel_approx",
+    },
+    "sklearn.random_projection": {
+        "GaussianRandomProjection": "decomposition",
+        "SparseRandomProjection": "sparse_projection",
+    },
     "sklearn.decomposition._truncated_svd": {"TruncatedSVD": "decomposition"},
     "sklearn.tree._classes": {
         "DecisionTreeClassifier": "dtree",
@@ -130,7 +184,7 @@ FAMILIES = {
         "HistGradientBoostingClassifier": "hgb",
         "HistGradientBoostingRegressor": "hgb",
     },
-    "sklearn.pipeline": {"Pipeline": "pipeline"},
+    "sklearn.pipeline": {"Pipeline": "pipeline", "FeatureUnion": "union"},
     "sklearn.feature_extraction.text": {
         "CountVectorizer": "vectorizer",
         "TfidfVectorizer": "vectorizer",
@@ -154,6 +208,26 @@ FAMILIES = {
     },
     "sklearn.neighbors._nearest_centroid": {"NearestCentroid": "ncentroid"},
     "sklearn.mixture._gaussian_mixture": {"GaussianMixture": "gmm"},
+    "sklearn.ensemble._voting": {"VotingClassifier": "voting", "VotingRegressor": "voting"},
+    "sklearn.ensemble._stacking": {"StackingClassifier": "stacking", "StackingRegressor": "stacking"},
+    "sklearn.model_selection._search": {"GridSearchCV": "search", "RandomizedSearchCV": "search"},
+    "sklearn.model_selection._search_successive_halving": {
+        "HalvingGridSearchCV": "search",
+        "HalvingRandomSearchCV": "search",
+    },
+    "sklearn.calibration": {"CalibratedClassifierCV": "calibrated"},
+    "sklearn.isotonic": {"IsotonicRegression": "isotonic"},
+    "sklearn.multiclass": {
+        "OneVsRestClassifier": "multiclass",
+        "OneVsOneClassifier": "multiclass",
+        "OutputCodeClassifier": "multiclass",
+    },
+    "sklearn.multioutput": {
+        "MultiOutputClassifier": "multioutput",
+        "MultiOutputRegressor": "multioutput",
+        "ClassifierChain": "multioutput",
+        "RegressorChain": "multioutput",
+    },
     # XGBoost is not among scikit-learn's estimators: its rows are in OTHER below
     "xgboost.core": {"Booster": "xgb_booster"},
     "xgboost.sklearn": {
@@ -179,6 +253,14 @@ METHODS = {
     ("binarizer", "transformer"): "transform",
     ("poly", "transformer"): "transform",
     ("imputer", "transformer"): "transform",
+    ("function", "transformer"): "transform",
+    ("kbins", "transformer"): "transform",
+    ("power", "transformer"): "transform",
+    ("quantile", "transformer"): "transform",
+    ("spline", "transformer"): "transform",
+    ("selector", "transformer"): "transform (RFE, RFECV: also those of estimator_)",
+    ("union", "transformer"): "transform",
+    ("target", "regressor"): "predict",
     ("missing_indicator", "transformer"): "transform",
     ("coltrans", "transformer"): "transform",
     ("onehot", "transformer"): "transform",
@@ -186,6 +268,16 @@ METHODS = {
     ("label_encoder", "transformer"): "transform, inverse (model_inverse_transform)",
     ("label_binarizer", "transformer"): "transform, inverse (model_inverse_transform)",
     ("decomposition", "transformer"): "transform",
+    ("sparse_projection", "transformer"): "transform",
+    ("factor_analysis", "transformer"): "transform",
+    ("kernel_pca", "transformer"): "transform",
+    ("sgd_ocsvm", "outlier"): "predict, decision_function, transform (score_samples)",
+    ("wrapped", "regressor"): "predict (the fitted estimator_'s)",
+    ("wrapped", "classifier"): "those of the fitted base_estimator_",
+    ("centres", "clusterer"): "predict",
+    ("birch", "clusterer"): "predict, transform",
+    ("agglomeration", "clusterer"): "transform",
+    ("kernel_approx", "transformer"): "transform",
     ("dtree", "classifier"): "predict, predict_proba",
     ("dtree", "regressor"): "predict",
     ("forest", "classifier"): "predict, predict_proba",
@@ -218,6 +310,19 @@ METHODS = {
     ("ncentroid", "classifier"): "predict",
     ("gmm", "clusterer"): "predict, predict_proba",
     ("gmm", "estimator"): "predict, predict_proba",
+    ("voting", "classifier"): "predict, predict_proba (soft voting), transform",
+    ("voting", "regressor"): "predict, transform",
+    ("stacking", "classifier"): "predict, predict_proba, decision_function (those of the final "
+    "estimator), transform",
+    ("stacking", "regressor"): "predict, transform",
+    ("search", "estimator"): "those of best_estimator_",
+    ("calibrated", "classifier"): "predict, predict_proba",
+    ("isotonic", "regressor"): "predict, transform",
+    ("multiclass", "classifier"): "predict, predict_proba, decision_function (as its "
+    "estimators have them; OutputCode: predict)",
+    ("multioutput", "classifier"): "predict (one number per output); chains: predict_proba, "
+    "decision_function",
+    ("multioutput", "regressor"): "predict",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
@@ -229,6 +334,10 @@ NOTES = {
     "linear_classifier": "predict_proba for LogisticRegression(CV) and SGDClassifier with "
     "log_loss/modified_huber",
     "pipeline": "every step must be scorable",
+    "union": "every transformer must be scorable",
+    "function": "func and inverse_func None or a numpy ufunc of one argument, no kw_args",
+    "SelectFromModel": "estimator_ with coef_ or a stored feature_importances_",
+    "target": "regressor_ scorable; transformer_ a FunctionTransformer or a scaler",
     "dtree": "multi-output: predict only",
     "forest": "multi-output: predict only",
     "svm": "not fitted on sparse input, no callable kernel",
@@ -236,7 +345,21 @@ NOTES = {
     "DummyClassifier": "strategy 'stratified' refused, 'uniform' has predict_proba only "
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
+    "kernel_pca": "kernels linear, poly, rbf, sigmoid, cosine, precomputed",
+    "Nystroem": "kernels linear, poly, rbf, sigmoid, cosine, laplacian, chi2, additive_chi2, "
+    "precomputed; no kernel_params",
+    "birch": "transform: distances to the subcluster centres",
+    "AffinityPropagation": "not fitted with affinity='precomputed'",
+    "agglomeration": "pooling_func numpy.mean",
+    "wrapped": "the inner estimator must be scorable",
     "ncentroid": "euclidean, sqeuclidean, l2, manhattan/cityblock/l1 and chebyshev metrics",
+    "voting": "any scorable members",
+    "stacking": "any scorable members and final estimator; not multilabel",
+    "search": "refit=True (best_estimator_); any scorable best estimator",
+    "calibrated": "sigmoid and isotonic, ensemble True/False, any scorable base estimator",
+    "isotonic": "out_of_bounds nan, clip and raise (an SQL error outside the range)",
+    "multiclass": "any scorable binary estimators; OneVsRest also multilabel",
+    "multioutput": "numeric classes; MultiOutputClassifier.predict_proba (a list) refused",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
@@ -251,11 +374,13 @@ INTERNAL_MODULES = [
     "sklearn._loss.link",
     "sklearn._loss.loss",
     "sklearn.calibration",
+    "sklearn.cluster._birch",
     "sklearn.compose._column_transformer",
     "sklearn.ensemble._gb_losses",
     "sklearn.ensemble._hist_gradient_boosting.binning",
     "sklearn.ensemble._hist_gradient_boosting.predictor",
     "sklearn.gaussian_process.kernels",
+    "sklearn.multiclass",
     "sklearn.linear_model._sgd_fast",
     "sklearn.metrics._dist_metrics",
     "sklearn.metrics._scorer",
@@ -284,7 +409,14 @@ EXTRA_SKLEARN = [
     ("sklearn.preprocessing.imputation", "Imputer", "transformer", "scikit-learn < 0.22"),
     ("sklearn.neighbors._binary_tree", "newObj", "helper", "scikit-learn < 1.3"),
     ("sklearn.metrics._scorer", "_passthrough_scorer", "helper", "scorer function"),
+    ("sklearn.cluster._kmeans", "_kmeans_single_lloyd", "helper", "BisectingKMeans's k-means run"),
+    ("sklearn.cluster._kmeans", "_kmeans_single_elkan", "helper", "BisectingKMeans's k-means run"),
 ]
+
+# The score functions univariate feature selectors keep (score_func): library functions pickled by
+# reference, never called when scoring (the selector's scores_ are stored).
+SCORE_FUNCS = [fs.chi2, fs.f_classif, fs.f_regression, fs.r_regression, fs.f_oneway,
+               fs.mutual_info_classif, fs.mutual_info_regression]
 
 PRIVATE_FROM_START = {
     "sklearn._loss._loss", "sklearn._loss.link", "sklearn._loss.loss",
@@ -325,6 +457,7 @@ RENAMED = {
     "sklearn.mixture._gaussian_mixture": ["sklearn.mixture.gaussian_mixture"],
     "sklearn.mixture._bayesian_mixture": ["sklearn.mixture.bayesian_mixture"],
     "sklearn.utils._bunch": ["sklearn.utils"],
+    "sklearn.feature_selection._mutual_info": ["sklearn.feature_selection.mutual_info_"],
 }
 
 MOVED = {
@@ -333,12 +466,26 @@ MOVED = {
     ("sklearn.preprocessing._encoders", "OneHotEncoder"): ["sklearn.preprocessing.data"],
 }
 
+# numpy ufuncs a FunctionTransformer or TransformedTargetRegressor names as func/inverse_func:
+# pickled by name (numpy >= 1.21: the ufunc's module found by pickle's whichmodule; numpy 2 moved
+# numpy.core to numpy._core). Interpreted by name in ext/model/pk_function.c, never imported.
+UFUNCS = ["log1p", "expm1", "log", "exp", "exp2", "log2", "log10", "sqrt", "cbrt", "square",
+          "reciprocal", "negative", "positive", "absolute", "fabs", "sign", "rint", "floor", "ceil",
+          "trunc", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+          "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg", "radians", "degrees"]
+UFUNC_SPELLINGS = ["numpy._core._multiarray_umath", "numpy.core.umath", "numpy._core.umath", "numpy"]
+
 # ---- other libraries ---------------------------------------------------------------------------
 # (module, name, kind, spellings, note). Containers read as data, random states, boosters.
+# LightGBM models are read (model_info describes them: docs/lightgbm.md) but not scored.
+LGBM_NOTE = "LightGBM scoring is not verified against LightGBM here (model_info lists its trees)"
+
 OTHER = [
     # joblib (pk_joblib.c reads the array that follows the wrapper)
     ("joblib.numpy_pickle", "NumpyArrayWrapper", "helper", ["sklearn.externals.joblib.numpy_pickle"],
      "joblib array wrapper"),
+    # FeatureAgglomeration's default pooling_func (a reference to the function, not a call)
+    ("numpy", "mean", "helper", ["numpy.core.fromnumeric"], "FeatureAgglomeration pooling_func"),
     # numpy masked arrays
     ("numpy.ma.core", "MaskedArray", "helper", [], "numpy masked array"),
     ("numpy.ma.core", "_mareconstruct", "helper", [], "numpy masked array"),
@@ -392,11 +539,11 @@ OTHER = [
     ("xgboost.sklearn", "XGBRFRegressor", "regressor", [], "XGBoost"),
     ("xgboost.sklearn", "XGBModel", "estimator", [], "XGBoost"),
     ("xgboost.compat", "XGBoostLabelEncoder", "transformer", [], "XGBoost < 1.6"),
-    ("lightgbm.basic", "Booster", "helper", [], "LightGBM booster"),
-    ("lightgbm.sklearn", "LGBMClassifier", "classifier", [], "LightGBM"),
-    ("lightgbm.sklearn", "LGBMRegressor", "regressor", [], "LightGBM"),
-    ("lightgbm.sklearn", "LGBMRanker", "estimator", [], "LightGBM"),
-    ("lightgbm.sklearn", "LGBMModel", "estimator", [], "LightGBM"),
+    ("lightgbm.basic", "Booster", "helper", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMClassifier", "classifier", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMRegressor", "regressor", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMRanker", "estimator", [], LGBM_NOTE),
+    ("lightgbm.sklearn", "LGBMModel", "estimator", [], LGBM_NOTE),
     ("lightgbm.sklearn", "_LGBMLabelEncoder", "transformer", [], "LightGBM"),
 ]
 
@@ -435,7 +582,34 @@ def spellings(module, name):
     return [s for i, s in enumerate(out) if s != module and s not in out[:i]]
 
 
-def main():
+# Why an estimator without a scoring family cannot score (the note of its row; model_info and
+# scoring errors give it): inference scikit-learn does not have, or input that is not a row.
+NO_PREDICT = "no predict in scikit-learn: it only labels its training data (fit_predict); labels_ " \
+    "is readable with pickle_get"
+NO_TRANSFORM = "no transform in scikit-learn: it only embeds its training data (fit_transform); " \
+    "embedding_ is readable with pickle_get"
+COVARIANCE = "no predict/transform/score_samples in scikit-learn (mahalanobis and score only); " \
+    "location_ and precision_ are readable with pickle_get"
+REASONS = {
+    "DBSCAN": NO_PREDICT, "OPTICS": NO_PREDICT, "AgglomerativeClustering": NO_PREDICT,
+    "SpectralClustering": NO_PREDICT,
+    "SpectralBiclustering": "no predict in scikit-learn: rows_ and columns_ are readable with "
+    "pickle_get",
+    "SpectralCoclustering": "no predict in scikit-learn: rows_ and columns_ are readable with "
+    "pickle_get",
+    "TSNE": NO_TRANSFORM, "MDS": NO_TRANSFORM, "SpectralEmbedding": NO_TRANSFORM,
+    "EmpiricalCovariance": COVARIANCE, "MinCovDet": COVARIANCE, "LedoitWolf": COVARIANCE,
+    "OAS": COVARIANCE, "ShrunkCovariance": COVARIANCE, "GraphicalLasso": COVARIANCE,
+    "GraphicalLassoCV": COVARIANCE,
+    "PatchExtractor": "it transforms images, not rows of features",
+    "LabelEncoder": "it transforms targets (y), not rows of features",
+    "LabelBinarizer": "it transforms targets (y), not rows of features",
+    "MultiLabelBinarizer": "it transforms targets (y), not rows of features",
+}
+
+
+def build_rows():
+    """The catalogue rows: {(module, name): row dict}."""
     rows = {}
 
     def add(module, name, kind, note="", spell=None):
@@ -447,6 +621,8 @@ def main():
         if fam:
             methods = METHODS[(fam, kind)]
             note = NOTES.get(name, NOTES.get(fam, note))
+        elif module.startswith("sklearn.") and name in REASONS:
+            note = REASONS[name]
         rows[key] = dict(module=module, name=name, kind=kind, family=fam, methods=methods,
                          note=note, spell=spell if spell is not None else spellings(module, name))
 
@@ -454,7 +630,10 @@ def main():
         add(cls.__module__, name, kind_of(cls))
     # meta-estimators all_estimators() leaves out in some releases
     for mod, name in [("sklearn.pipeline", "Pipeline"), ("sklearn.pipeline", "FeatureUnion"),
-                      ("sklearn.compose._column_transformer", "ColumnTransformer")]:
+                      ("sklearn.compose._column_transformer", "ColumnTransformer"),
+                      ("sklearn.model_selection._search_successive_halving", "HalvingGridSearchCV"),
+                      ("sklearn.model_selection._search_successive_halving",
+                       "HalvingRandomSearchCV")]:
         add(mod, name, kind_of(getattr(importlib.import_module(mod), name)))
     for modname in INTERNAL_MODULES:
         mod = importlib.import_module(modname)
@@ -478,10 +657,15 @@ def main():
     for sc in sorted({(s._score_func.__module__, s._score_func.__name__)
                       for s in sklearn.metrics._scorer._SCORERS.values()}):
         add(sc[0], sc[1], "helper", "metric used by a scorer")
+    for fn in SCORE_FUNCS:
+        add(fn.__module__, fn.__name__, "helper", "score function of a univariate feature selector")
     for module, name, kind, note in EXTRA_SKLEARN:
         add(module, name, kind, note)
     for module, name, kind, spell, note in OTHER:
         add(module, name, kind, note, spell)
+    for name in UFUNCS:
+        add("numpy.core._multiarray_umath", name, "helper", "numpy ufunc (interpreted, never imported)",
+            UFUNC_SPELLINGS)
 
     missing = [(m, n) for m, ns in FAMILIES.items() for n in ns if (m, n) not in rows]
     if missing:
@@ -494,6 +678,11 @@ def main():
                 sys.exit("%s.%s is a spelling of two rows (%s and %s)" % (m, name, seen[(m, name)], module))
             seen[(m, name)] = module
 
+    return rows
+
+
+def main():
+    rows = build_rows()
     out = sys.stdout
     out.write("/*\n * pk_catalogue_data.c - GENERATED by scripts/gen_catalogue.py from scikit-learn %s; "
               "do not edit.\n" % sklearn.__version__)

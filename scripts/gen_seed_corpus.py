@@ -153,6 +153,16 @@ def models():
         from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC, OneClassSVM
+        from sklearn import compose, feature_selection, pipeline as skpipe, preprocessing as pre
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import (AdaBoostClassifier, BaggingRegressor, StackingClassifier,
+                                      VotingClassifier)
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.model_selection import GridSearchCV
+        from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier, OutputCodeClassifier
+        from sklearn.multioutput import ClassifierChain
+        from sklearn import cluster, decomposition, kernel_approximation, random_projection
+        from sklearn.linear_model import RANSACRegressor, SGDOneClassSVM
     except Exception as exc:  # pragma: no cover
         print("no scikit-learn: %s" % exc, file=sys.stderr)
         return out
@@ -185,6 +195,41 @@ def models():
                                         weights="distance").fit(Xr, yr),
         "knn_brute": KNeighborsClassifier(4, algorithm="brute", p=1).fit(X, y),
         "mlp": MLPClassifier((4,), max_iter=20, random_state=0).fit(X, y),
+        "kbins": pre.KBinsDiscretizer(3).fit(X),
+        "quantile": pre.QuantileTransformer(n_quantiles=20, output_distribution="normal").fit(X),
+        "power": pre.PowerTransformer().fit(X),
+        "func": pre.FunctionTransformer(np.log1p, np.expm1).fit(np.abs(X)),
+        "kbest": feature_selection.SelectKBest(k=2).fit(X, y),
+        "rfe": feature_selection.RFE(LogisticRegression(), n_features_to_select=2).fit(X, y),
+        "sfm": feature_selection.SelectFromModel(LogisticRegression()).fit(X, y),
+        "union": skpipe.FeatureUnion([("s", StandardScaler()), ("p", "passthrough")]).fit(X),
+        "ttr": compose.TransformedTargetRegressor(Ridge(), func=np.log1p,
+                                                  inverse_func=np.expm1).fit(Xr, np.abs(yr)),
+        # meta-estimators: members compiled as sub-models
+        "vote": VotingClassifier([("a", GaussianNB()), ("b", LogisticRegression())],
+                                 voting="soft", weights=[1, 2]).fit(X, y),
+        "stack": StackingClassifier([("a", GaussianNB()), ("b", SVC())], cv=2,
+                                    passthrough=True).fit(X, y),
+        "calib": CalibratedClassifierCV(SVC(), method="isotonic", cv=2).fit(X, y),
+        "ovr": OneVsRestClassifier(GaussianNB()).fit(X, y),
+        "ovo": OneVsOneClassifier(LogisticRegression()).fit(X, y),
+        "occ": OutputCodeClassifier(LogisticRegression(), random_state=0).fit(X, y),
+        "chain": ClassifierChain(LogisticRegression(), order="random", random_state=0).fit(
+            X, (X[:, :3] > 0).astype(int)),
+        "grid": GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=2).fit(Xr, yr),
+        "bag_any": BaggingRegressor(Ridge(), n_estimators=3, max_features=2,
+                                    random_state=0).fit(Xr, yr),
+        "ada_any": AdaBoostClassifier(GaussianNB(), n_estimators=3, random_state=0).fit(X, y),
+        "iso": IsotonicRegression(out_of_bounds="clip").fit(Xr[:, 0], yr),
+        "srp": random_projection.SparseRandomProjection(3, random_state=0).fit(X),
+        "fa": decomposition.FactorAnalysis(2).fit(X),
+        "kpca": decomposition.KernelPCA(2, kernel="rbf").fit(X[:10]),
+        "nystroem": kernel_approximation.Nystroem(n_components=5, random_state=0).fit(X),
+        "chi2": kernel_approximation.AdditiveChi2Sampler().fit(abs(X)),
+        "birch": cluster.Birch(n_clusters=2).fit(X[:20]),
+        "agglo": cluster.FeatureAgglomeration(2).fit(X),
+        "ocsgd": SGDOneClassSVM(random_state=0).fit(X),
+        "ransac": RANSACRegressor(random_state=0).fit(Xr, yr),
     }
     for name, m in est.items():
         for proto in (2, 4, 5):

@@ -20,6 +20,8 @@ def main(out):
         "multi": ({"objective": "multi:softprob", "num_class": 3, "max_depth": 2}, y3),
         "dart": ({"booster": "dart", "rate_drop": 0.5, "max_depth": 2}, y2 * 1.0),
         "linear": ({"booster": "gblinear", "objective": "count:poisson"}, y3),
+        "targets": ({"tree_method": "hist", "objective": "reg:logistic", "max_depth": 2},
+                    np.column_stack([y2, y3 > 0]).astype(float)),
     }
     for name, (params, y) in cases.items():
         params = dict(params, nthread=1, seed=0)

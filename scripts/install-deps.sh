@@ -4,7 +4,9 @@
 #
 #   sh scripts/install-deps.sh demo   build the extension and run the demo (make demo)
 #   sh scripts/install-deps.sh test   the above + the test toolchain (make test)
-#   sh scripts/install-deps.sh all    the above + sanitizer, fuzzing and lint tools (.ci/run; default)
+#   sh scripts/install-deps.sh cluster the build + Go, go-dqlite and dqlite (make test-cluster, pkdq)
+#   sh scripts/install-deps.sh all    demo + test + cluster + sanitizer, fuzzing and lint tools
+#                                     (.ci/run; default)
 #   sh scripts/install-deps.sh bench  test + what make bench's optional onnx section needs:
 #                                     python3-onnx, and onnxruntime-node (npm, its prebuilt
 #                                     library is in the package; install scripts skipped) in
@@ -26,9 +28,14 @@ liblz4-dev"
 TEST="libcmocka-dev zstd python3 python3-sklearn python3-joblib python3-pandas python3-pytest \
 python3-lz4 libpython3.11-testsuite python3-xgboost python3-venv python3-pip python3-setuptools \
 python3-wheel chromium"
+# The dqlite cluster (cluster/pkdq, tests/cluster/run.sh): Go, go-dqlite's packages (its app and
+# driver, built from Debian's /usr/share/gocode: no network at build time), libdqlite, and the
+# stock `dqlite` shell the test talks to the cluster with.
+CLUSTER="golang-go golang-github-canonical-go-dqlite-dev libdqlite-dev go-dqlite"
 # CI only: clang + libFuzzer runtime (make fuzz), valgrind (make memcheck), cppcheck (make lint),
-# clang-format (make format-check).
-CI="clang libclang-rt-14-dev valgrind cppcheck clang-format"
+# clang-format (make format-check), gcc-multilib (make check-m32), emscripten and bzip2 (make
+# wasm: npm fetches the C sources, see docs/wasm.md; bzip2 unpacks liblzma's sources).
+CI="clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib emscripten bzip2"
 
 # make bench's onnx section: ONNX graphs of the fitted models (python3-onnx)
 BENCH="python3-onnx"
@@ -48,10 +55,11 @@ ort() {
 case "${1:-all}" in
 demo) PKGS="$DEMO" ;;
 test) PKGS="$DEMO $TEST" ;;
-all) PKGS="$DEMO $TEST $CI" ;;
+cluster) PKGS="$DEMO $CLUSTER" ;;
+all) PKGS="$DEMO $TEST $CLUSTER $CI" ;;
 bench) PKGS="$DEMO $TEST $BENCH" ;;
 *)
-    echo "usage: $0 [demo|test|all|bench]" >&2
+    echo "usage: $0 [demo|test|cluster|all|bench]" >&2
     exit 2
     ;;
 esac

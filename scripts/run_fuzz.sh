@@ -1,7 +1,8 @@
 #!/bin/sh
 # run_fuzz.sh - build and run the libFuzzer targets of tests/fuzz (`make fuzz FUZZ_TIME=N`).
 # (fuzz_ubjson runs a third of SECONDS with tests/fuzz/ubjson.dict, seeded by
-# scripts/gen_xgb_seeds.py; fuzz_dtoa, doubles checked against a slow reference, a sixth;
+# scripts/gen_xgb_seeds.py; fuzz_lgbm a third with tests/fuzz/lgbm.dict, seeded by the text
+# models of scripts/gen_lgbm_fixtures.py; fuzz_dtoa, doubles checked against a slow reference, a sixth;
 # fuzz_text, token patterns and analyzers, a third with tests/fuzz/text.dict.)
 #
 #   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer ...
@@ -72,6 +73,11 @@ if [ ! -f "$OUT/seeds/ubjson/.stamp" ] || [ scripts/gen_xgb_seeds.py -nt "$OUT/s
     $PYTHON scripts/gen_xgb_seeds.py "$OUT/seeds/ubjson" && touch "$OUT/seeds/ubjson/.stamp" ||
         { echo "run_fuzz: XGBoost seed generation failed"; exit 2; }
 fi
+if [ ! -f "$OUT/seeds/lgbm/.stamp" ] || [ scripts/gen_lgbm_fixtures.py -nt "$OUT/seeds/lgbm/.stamp" ]; then
+    rm -rf "$OUT/seeds/lgbm" && mkdir -p "$OUT/seeds/lgbm" &&
+    $PYTHON scripts/gen_lgbm_fixtures.py "$OUT/seeds/lgbm" && rm -f "$OUT"/seeds/lgbm/*.pkl &&
+        touch "$OUT/seeds/lgbm/.stamp" || { echo "run_fuzz: LightGBM seed generation failed"; exit 2; }
+fi
 # Committed fixtures (good and bad) seed the pickle-shaped targets too.
 mkdir -p "$OUT/seeds/fixtures"
 find tests/fixtures -type f ! -name '*.expected' ! -name '*.json' ! -name '*.md' ! -name '*.txt' \
@@ -97,11 +103,14 @@ for t in $TARGETS; do
         path) seeds="$OUT/seeds/paths"; ext=bin ;;
         decode|model|writer|verdict) seeds="$OUT/seeds/pickles $OUT/seeds/fixtures"; ext=pkl ;;
         ubjson) seeds="$OUT/seeds/ubjson"; ext=bin ;;
+        lgbm) seeds="$OUT/seeds/lgbm"; ext=txt ;;
         *) seeds=""; ext=bin ;;  # targets with their own input format start from their corpus
     esac
     # the UBJSON reader is small: a third of the time, with its own dictionary
     ttime=$TIME dict=tests/fuzz/pickle.dict
     [ "$t" = ubjson ] && ttime=$(( (TIME + 2) / 3 )) dict=tests/fuzz/ubjson.dict
+    # the LightGBM text reader: a third of the time, with its own dictionary
+    [ "$t" = lgbm ] && ttime=$(( (TIME + 2) / 3 )) dict=tests/fuzz/lgbm.dict
     # the float formatter has no input structure to learn: a sixth of the time, no dictionary
     [ "$t" = dtoa ] && ttime=$(( (TIME + 5) / 6 )) dict=""
     # token patterns and documents: a third of the time, regex and Unicode fragments

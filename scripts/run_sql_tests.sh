@@ -19,9 +19,11 @@ for t in tests/sql/*.sql; do
     name=$(basename "$t" .sql)
     exp="tests/sql/$name.expected"
     out="$tmp/$name.out"
-    # -bail off: each statement's error is part of the expected output.
-    (cd tests/sql && $RUNNER "$SQLITE3" -batch -noheader -cmd ".load $here/$ext" ":memory:" \
-        < "$name.sql") > "$out" 2>&1
+    # -bail off: each statement's error is part of the expected output. Each test runs in a
+    # directory of its own (a test may write files there: .once ml_registry.sql).
+    mkdir "$tmp/$name.d"
+    (cd "$tmp/$name.d" && $RUNNER "$SQLITE3" -batch -noheader -cmd ".load $here/$ext" ":memory:" \
+        < "$here/tests/sql/$name.sql") > "$out" 2>&1
     rc=$?
     if [ -n "$RUNNER" ] && [ $rc -eq 99 ]; then
         echo "FAIL $name (memory errors)"; cat "$out"; fail=$((fail + 1)); continue

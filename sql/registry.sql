@@ -1,7 +1,8 @@
 -- registry.sql - the pickle_ext model registry (the single source of its schema).
 --
--- Created by `SELECT ml_registry_init();` (the extension embeds this file at build time and runs
--- it; every statement is idempotent), never on load. Every rule below is enforced by triggers, so
+-- Run as a script by the client: `SELECT ml_registry_sql()` returns this file (the extension embeds
+-- it at build time), preceded by the upgrade of a registry made by an earlier schema, in one
+-- savepoint; every statement is idempotent. Never created on load, nor from inside a query. Every rule below is enforced by triggers, so
 -- it holds for anything a user does through plain SQL, from any client that has the extension
 -- loaded (the triggers call its functions):
 --
@@ -336,7 +337,9 @@ SELECT v.name, v.version, v.pickle, v.sha256, v.size, v.stored_size, v.class, v.
 -- INSERT INTO ml_registry(name, pickle [, metrics, description, source, aliases, tags, allow]):
 -- aliases is a JSON array of aliases (or one alias as text) to point at the new version, tags a
 -- JSON object, allow the allowance (a JSON array of the globals outside the catalogue the
--- registration vouches for; docs/registry.md, Allowances).
+-- registration vouches for; docs/registry.md, Allowances). Bytes that are already a live version
+-- of the name (same sha256) make no new version: the aliases and tags are set on that version,
+-- so a client retrying a registration whose commit it did not see creates no duplicate.
 CREATE TRIGGER IF NOT EXISTS ml_registry_insert INSTEAD OF INSERT ON ml_registry
 BEGIN
     SELECT ml_check_name(NEW.name);
@@ -358,17 +361,25 @@ BEGIN
            json_extract(meta, '$.params'), json_extract(meta, '$.supported'),
            json_extract(meta, '$.reason'), json(NEW.metrics), NEW.description, NEW.source,
            ml_now(), json_extract(meta, '$.allow')
-      FROM m;
+      FROM m
+     WHERE NOT EXISTS (SELECT 1 FROM ml_versions
+                        WHERE name = NEW.name AND deleted_at IS NULL
+                          AND sha256 = json_extract(m.meta, '$.sha256'));
     INSERT INTO ml_aliases(name, alias, version)
-        SELECT NEW.name, a.value, (SELECT max(version) FROM ml_versions WHERE name = NEW.name)
+        SELECT NEW.name, a.value, (SELECT max(version) FROM ml_versions
+                                    WHERE name = NEW.name AND deleted_at IS NULL
+                                      AND sha256 = pickle_sha256(NEW.pickle))
           FROM json_each(CASE WHEN json_valid(NEW.aliases) THEN NEW.aliases
                               ELSE json_array(NEW.aliases) END) AS a
          WHERE NEW.aliases IS NOT NULL
         ON CONFLICT(name, alias) DO UPDATE SET version = excluded.version;
     INSERT INTO ml_tags(name, version, key, value)
-        SELECT NEW.name, (SELECT max(version) FROM ml_versions WHERE name = NEW.name), t.key, t.value
+        SELECT NEW.name, (SELECT max(version) FROM ml_versions
+                           WHERE name = NEW.name AND deleted_at IS NULL
+                             AND sha256 = pickle_sha256(NEW.pickle)), t.key, t.value
           FROM json_each(NEW.tags) AS t
-         WHERE NEW.tags IS NOT NULL;
+         WHERE NEW.tags IS NOT NULL
+        ON CONFLICT(name, ifnull(version, 0), key) DO UPDATE SET value = excluded.value;
 END;
 
 CREATE TRIGGER IF NOT EXISTS ml_registry_update INSTEAD OF UPDATE ON ml_registry

@@ -236,8 +236,10 @@ pk_doc *pk_doc_decode(const pk_alloc *alloc, const pk_limits *limits, const uint
         pk_err_set(err, PK_ETRUNC, 0, -1, "truncated pickle: the input is empty");
         goto fail;
     }
-    if (pk_native_is_xgb(s, n)) {
-        if (pk_native_xgb_root(doc, err) != PK_OK) goto fail;
+    if (pk_native_is_xgb(s, n) || pk_native_is_lgbm(s, n)) {
+        pk_code c =
+            pk_native_is_xgb(s, n) ? pk_native_xgb_root(doc, err) : pk_native_lgbm_root(doc, err);
+        if (c != PK_OK) goto fail;
         doc->ambiguous = pk_doc_ambiguous(alloc, &doc->limits, buf, len);
         return doc;
     }

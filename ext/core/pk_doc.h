@@ -61,6 +61,7 @@ typedef struct pk_doc {
     int joblib;           /* 1 when the stream holds joblib NumpyArrayWrappers     */
     int protocol;         /* highest PROTO seen; 0 when none                       */
     int xgboost;          /* 1 for an XGBoost model file, not a pickle (pk_native.h) */
+    int lightgbm;         /* 1 for a LightGBM text model, not a pickle (pk_native.h)  */
 
     pk_global_ref *globals; /* every global referenced, first-use order, unique */
     size_t nglobals, globals_cap;

@@ -23,7 +23,13 @@
 #include <stdint.h>
 #include <string.h>
 
+/* 64x64 -> 128-bit products: the compiler's 128-bit integer where the target has one (64-bit
+ * targets, wasm32), else 32-bit halves (i386, ARM32). PK_DTOA_NO_INT128 forces the second, so
+ * 64-bit builds can test it. */
+#if defined(__SIZEOF_INT128__) && !defined(PK_DTOA_NO_INT128)
 __extension__ typedef unsigned __int128 u128; /* gcc and clang; -Wpedantic */
+#define PK_DTOA_INT128 1
+#endif
 
 #define MANT_BITS  52
 #define EXP_BIAS   1023
@@ -61,12 +67,36 @@ static inline int multiple_of_pow2(uint64_t v, int p) {
     return p < 64 && (v & ((1ull << p) - 1)) == 0;
 }
 
-/* floor(m * mul / 2^j), mul a 128-bit number {low, high}, j >= 64. */
+/* floor(m * mul / 2^j) mod 2^64, mul a 128-bit number {low, high}, 64 <= j < 192. */
+#ifdef PK_DTOA_INT128
 static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int j) {
     u128 lo = (u128)m * mul[0];
     u128 hi = (u128)m * mul[1];
     return (uint64_t)(((lo >> 64) + hi) >> (j - 64));
 }
+#else
+/* a * b = *hi * 2^64 + the result, from four 32x32 -> 64-bit products. */
+static inline uint64_t mul64(uint64_t a, uint64_t b, uint64_t *hi) {
+    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10; /* < 3 * 2^32 */
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    return (mid << 32) | (uint32_t)p00;
+}
+
+static inline uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int j) {
+    uint64_t lo_hi, hi_hi;
+    (void)mul64(m, mul[0], &lo_hi);
+    uint64_t hi_lo = mul64(m, mul[1], &hi_hi);
+    /* (lo >> 64) + hi = top * 2^64 + mid */
+    uint64_t mid = lo_hi + hi_lo;
+    uint64_t top = hi_hi + (mid < lo_hi);
+    int s = j - 64;
+    if (s == 0) return mid;
+    if (s < 64) return (mid >> s) | (top << (64 - s));
+    return top >> (s - 64);
+}
+#endif
 
 /* Decimal digits of v, 1 <= v < 10^17 (the digits of a double never need more): from the bit
  * length (log10(2) ~ 1233 / 4096), corrected by one comparison. */

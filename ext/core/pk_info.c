@@ -1,7 +1,7 @@
 /*
  * pk_info.c - pickle_info's JSON description of a decoded document (pk_doc_info_json, pk_doc.h).
  *
- *   {"format":"pickle"|"joblib"|"xgboost","compression":"none"|"zlib"|...|"zstd+zlib",
+ *   {"format":"pickle"|"joblib"|"xgboost"|"lightgbm","compression":"none"|"zlib"|...|"zstd+zlib",
  *    "protocol":N,"size":<input bytes>,"stream_size":<pickle bytes after inflating>,
  *    "root_type":"<Python type name>","globals":["module.name",...],
  *    "tiers":["scorable"|"safe"|"unknown",...],"unsafe_globals":["module.name",...],
@@ -18,7 +18,8 @@
  * is also a pickle: "reason" then says so). "compression" names the zstd envelope and/or
  * joblib's compressor ("zstd+zlib" when both). "format" is "joblib" when the stream held joblib
  * array wrappers or came in a joblib compressed container, "xgboost" for an XGBoost model file
- * (pk_native.h: its root is the xgboost.core.Booster it stands for).
+ * (pk_native.h: its root is the xgboost.core.Booster it stands for), "lightgbm" for a LightGBM
+ * text model (its root a lightgbm.basic.Booster).
  */
 #include "pk_doc.h"
 #include "pk_catalogue.h"
@@ -44,6 +45,7 @@ static pk_code write_global(pk_buf *out, const pk_global_ref *g) {
 
 pk_code pk_doc_info_json(const pk_doc *doc, struct pk_buf *out) {
     const char *format = doc->xgboost                                  ? "xgboost"
+                         : doc->lightgbm                               ? "lightgbm"
                          : (doc->joblib || doc->inner != PK_COMP_NONE) ? "joblib"
                                                                        : "pickle";
     pk_buf_printf(out, "{\"format\":\"%s\",\"compression\":\"", format);

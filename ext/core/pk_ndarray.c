@@ -210,10 +210,15 @@ static pk_code parse_typestr(pk_dtype *dt, const char *s, size_t n, pk_err *err)
     if (k >= n) return np_fail(err, PK_ENUMPY, "bad dtype string '%.*s'", (int)n, s);
     char c = s[k++];
     size_t digits_at = k, size = 0;
+    uint64_t digits = 0; /* 64-bit on every target, so the bound below is the same everywhere */
     while (k < n && s[k] >= '0' && s[k] <= '9') {
-        if (size > ((size_t)1 << 40)) return np_fail(err, PK_ENUMPY, "dtype size too large");
-        size = size * 10 + (size_t)(s[k++] - '0');
+        if (digits > ((uint64_t)1 << 40)) return np_fail(err, PK_ENUMPY, "dtype size too large");
+        digits = digits * 10 + (uint64_t)(s[k++] - '0');
     }
+#if SIZE_MAX < UINT64_MAX
+    if (digits > SIZE_MAX) return np_fail(err, PK_ENUMPY, "dtype size too large");
+#endif
+    size = (size_t)digits;
     char kind;
     if (k > digits_at) {
         kind = c == 'a' ? 'S' : c;

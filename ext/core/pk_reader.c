@@ -42,18 +42,18 @@ pk_code pk_reader_fail(pk_reader *r, pk_code code, const char *fmt, ...) {
                       op_label(r, tmp), (long long)off, body);
 }
 
-pk_code pk_reader_short(pk_reader *r, size_t n) {
+pk_code pk_reader_short(pk_reader *r, uint64_t n) {
     char tmp[16];
     int64_t off = r->base + (int64_t)r->op_pos;
     if (r->in_frame && r->len - r->pos >= n)
         return pk_err_set(r->err, PK_EFRAME, off, r->op,
-                          "frame violation: %s at offset %lld needs %zu bytes, but the frame "
+                          "frame violation: %s at offset %lld needs %llu bytes, but the frame "
                           "ends after %zu, at offset %lld",
-                          op_label(r, tmp), (long long)off, n, r->frame_end - r->pos,
-                          (long long)(r->base + (int64_t)r->frame_end));
+                          op_label(r, tmp), (long long)off, (unsigned long long)n,
+                          r->frame_end - r->pos, (long long)(r->base + (int64_t)r->frame_end));
     return pk_err_set(r->err, PK_ETRUNC, off, r->op,
-                      "truncated pickle: %s at offset %lld needs %zu bytes, %zu remain",
-                      op_label(r, tmp), (long long)off, n, r->len - r->pos);
+                      "truncated pickle: %s at offset %lld needs %llu bytes, %zu remain",
+                      op_label(r, tmp), (long long)off, (unsigned long long)n, r->len - r->pos);
 }
 
 pk_code pk_read_u16le(pk_reader *r, uint16_t *out) {

@@ -45,8 +45,8 @@ static inline size_t pk_reader_remaining(const pk_reader *r) {
 size_t pk_reader_available(const pk_reader *r);
 
 /* Reports why n bytes cannot be read now (PK_ETRUNC or PK_EFRAME); the slow path of the reads
- * below. */
-pk_code pk_reader_short(pk_reader *r, size_t n);
+ * below. n is 64-bit so that 8-byte lengths are reported as read, on 32-bit targets too. */
+pk_code pk_reader_short(pk_reader *r, uint64_t n);
 
 /* Points *out at the next n bytes and advances. Fails (PK_ETRUNC / PK_EFRAME) before moving when
  * fewer than n bytes are available (*out is then NULL). n is any size_t: the check cannot
@@ -61,6 +61,16 @@ static inline pk_code pk_read_bytes(pk_reader *r, size_t n, const uint8_t **out)
     *out = r->buf + r->pos;
     r->pos += n;
     return PK_OK;
+}
+
+/* pk_read_bytes for an 8-byte length (BINBYTES8, BINUNICODE8, BYTEARRAY8): a length beyond the
+ * input is a truncated pickle on every target, also where it exceeds SIZE_MAX. */
+static inline pk_code pk_read_bytes64(pk_reader *r, uint64_t n, const uint8_t **out) {
+    if (n > (uint64_t)pk_reader_available(r)) {
+        *out = NULL;
+        return pk_reader_short(r, n);
+    }
+    return pk_read_bytes(r, (size_t)n, out);
 }
 
 /* Reads one byte into *out. At end of input: PK_ETRUNC (and *out = 0). */

@@ -28,6 +28,7 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->idx);
     pk_free(a, ws->val);
     pk_free(a, ws->dense);
+    pk_free(a, ws->dnan);
     pk_rx_ws_free(&ws->rx);
     memset(ws, 0, sizeof *ws);
 }

@@ -63,8 +63,10 @@ typedef struct pk_text_ws {
     size_t idx_cap;
     double *val;
     size_t val_cap;
-    double *dense;
+    double *dense; /* kept all 0.0 between documents (pk_vectorizer.c)           */
     size_t dense_cap;
+    double *dnan; /* kept all NaN: a dense row for xgboost, whose absent entries are missing */
+    size_t dnan_cap;
 } pk_text_ws;
 
 void pk_text_ws_init(pk_text_ws *ws, const pk_alloc *a);

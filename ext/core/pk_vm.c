@@ -729,9 +729,7 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
     case 0x8e:
     case 0x96:
         TRY(pk_read_u64le(r, &u64));
-        if (u64 > SIZE_MAX)
-            return FAIL(vm, PK_ELIMIT, "length %llu is too large", (unsigned long long)u64);
-        TRY(pk_read_bytes(r, (size_t)u64, &p));
+        TRY(pk_read_bytes64(r, u64, &p));
         return push(vm,
                     pk_new_bytes(vm->ar, op == 0x8e ? PK_BYTES : PK_BYTEARRAY, p, (size_t)u64, 1));
     case 'V':
@@ -747,9 +745,7 @@ static pk_code step(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
         return push_utf8(vm, p, u32);
     case 0x8d:
         TRY(pk_read_u64le(r, &u64));
-        if (u64 > SIZE_MAX)
-            return FAIL(vm, PK_ELIMIT, "length %llu is too large", (unsigned long long)u64);
-        TRY(pk_read_bytes(r, (size_t)u64, &p));
+        TRY(pk_read_bytes64(r, u64, &p));
         return push_utf8(vm, p, (size_t)u64);
     case 0x97:
         return FAIL(vm, PK_EUNSUPPORTED,

@@ -420,6 +420,7 @@ pk_code pk_compile_coltrans(pk_mc *c) {
     m->kind = PK_MODEL_TRANSFORMER;
     m->impl = T;
     m->nan_ok = 1;
+    m->sparse_rows = pk_mc_bool(c, "sparse_output_", 0);
     pk_mc_cell_method(c, PK_TRANSFORM, PK_OUT_ARRAY, T->width, ct_transform);
     return PK_OK;
 }

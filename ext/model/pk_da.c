@@ -51,18 +51,6 @@ static size_t argmax_first(const double *v, size_t n) {
     return best;
 }
 
-/* softmax in place, as sklearn.utils.extmath.softmax. */
-static void softmax_row(double *v, size_t n) {
-    double mx = v[0];
-    for (size_t i = 1; i < n; i++)
-        if (v[i] > mx || isnan(v[i])) mx = v[i];
-    for (size_t i = 0; i < n; i++)
-        v[i] = exp(v[i] - mx);
-    double s = pk_np_sum(v, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] /= s;
-}
-
 /* ---- LDA ---------------------------------------------------------------------------------- */
 
 static void lda_scores(const pk_lda *L, const double *x, double *out) {
@@ -98,7 +86,7 @@ static pk_code lda_proba(const pk_model *m, const double *x, double *scratch, do
         return PK_OK;
     }
     lda_scores(L, x, out);
-    softmax_row(out, L->nrow);
+    pk_softmax_row(out, L->nrow);
     return PK_OK;
 }
 

@@ -1,7 +1,11 @@
 /*
- * pk_decomp.c - linear projections of sklearn.decomposition:
- *   PCA           (x - mean_) @ components_.T, divided by sqrt(explained_variance_) when whiten
- *   TruncatedSVD  x @ components_.T
+ * pk_decomp.c - linear projections (one dense components_ matrix):
+ *   PCA, IncrementalPCA       (x - mean_) @ components_.T, divided by sqrt(explained_variance_)
+ *                             when whiten
+ *   FastICA                   (x - mean_) @ components_.T when fitted with whitening (_whiten
+ *                             not False; components_ then includes the whitening), else
+ *                             x @ components_.T
+ *   TruncatedSVD, GaussianRandomProjection   x @ components_.T
  * Arithmetic in scikit-learn 1.2's order: the centred row first, each dot left to right, the
  * whitening division last (sqrt is correctly rounded in both numpy and libm).
  */
@@ -34,6 +38,16 @@ static pk_code decomp_transform(const pk_model *m, const double *x, double *scra
     return PK_OK;
 }
 
+/* FastICA keeps the whitening mode in _whiten: a string ('arbitrary-variance',
+ * 'unit-variance') or True when fitted with whitening, False otherwise. */
+static int ica_whitened(pk_mc *c) {
+    const char *attr = pk_attr(c->obj, "_whiten") ? "_whiten" : "whiten";
+    const pk_value *w = pk_attr(c->obj, attr);
+    if (!w || w->kind == PK_NONE) return 0;
+    if (w->kind == PK_STR) return 1;
+    return pk_mc_bool(c, attr, 1);
+}
+
 /* TruncatedSVD on a sparse row: safe_sparse_dot(X, components_.T), csr_matvecs' order. */
 static pk_code decomp_stransform(const pk_model *m, const pk_sparse *x, double *scratch,
                                  double *out, pk_err *err) {
@@ -63,19 +77,23 @@ pk_code pk_compile_decomposition(pk_mc *c) {
     D->nf = comp.cols;
     D->k = comp.rows;
     D->comp = comp.v;
-    if (strcmp(m->cls, "PCA") == 0) {
-        rc = pk_mc_array(c, "mean_", 0, &mean);
+    int pca = strcmp(m->cls, "PCA") == 0 || strcmp(m->cls, "IncrementalPCA") == 0;
+    int ica = strcmp(m->cls, "FastICA") == 0 && ica_whitened(c);
+    if (pca || ica) {
+        rc = pk_mc_array(c, "mean_", ica, &mean);
         if (rc) return rc;
         if (mean.v && mean.n != D->nf)
-            return pk_mc_fail(c, "PCA.mean_ has %zu values for %zu features", mean.n, D->nf);
+            return pk_mc_fail(c, "%s.mean_ has %zu values for %zu features", m->cls, mean.n, D->nf);
         D->mean = mean.v;
+    }
+    if (pca) {
         if (pk_mc_bool(c, "whiten", 0)) {
             pk_mc_arr ev;
             rc = pk_mc_array(c, "explained_variance_", 1, &ev);
             if (rc) return rc;
             if (ev.n != D->k)
-                return pk_mc_fail(c, "PCA.explained_variance_ has %zu values for %zu components",
-                                  ev.n, D->k);
+                return pk_mc_fail(c, "%s.explained_variance_ has %zu values for %zu components",
+                                  m->cls, ev.n, D->k);
             D->wdiv = ev.v;
             for (size_t i = 0; i < D->k; i++)
                 D->wdiv[i] = sqrt(ev.v[i]);
@@ -85,6 +103,7 @@ pk_code pk_compile_decomposition(pk_mc *c) {
     m->impl = D;
     m->scratch = D->nf;
     pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, D->k, decomp_transform);
-    if (!D->mean) m->sfn[PK_TRANSFORM] = decomp_stransform;
+    /* sparse rows: TruncatedSVD and GaussianRandomProjection (FastICA refuses sparse X) */
+    if (!D->mean && strcmp(m->cls, "FastICA") != 0) m->sfn[PK_TRANSFORM] = decomp_stransform;
     return PK_OK;
 }

@@ -225,6 +225,9 @@ pk_code pk_compile_onehot(pk_mc *c) {
     m->kind = PK_MODEL_TRANSFORMER;
     m->impl = E;
     m->nan_ok = 1;
+    /* sparse_output (scikit-learn >= 1.2, then set from sparse), else sparse; True by default */
+    m->sparse_rows = pk_attr(c->obj, "sparse_output") ? pk_mc_bool(c, "sparse_output", 1)
+                                                      : pk_mc_bool(c, "sparse", 1);
     pk_mc_cell_method(c, PK_TRANSFORM, PK_OUT_ARRAY, E->width, onehot_transform);
     return PK_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * pk_forest.c - tree ensembles that average or vote: RandomForest and ExtraTrees (classifier,
- * regressor), IsolationForest, Bagging and AdaBoost over tree base estimators.
+ * regressor), IsolationForest, Bagging and AdaBoost over tree base estimators (other bases:
+ * pk_bag_any.c).
  *
  * Each member tree is compiled once (pk_tree.c) with the leaf payload its ensemble needs, so
  * scoring a row is: cast the row to float32 once, descend every tree, combine in scikit-learn
@@ -26,6 +27,7 @@
  * libm's log/exp/pow are used where numpy uses its own SIMD kernels: IsolationForest scores,
  * SAMME.R and AdaBoost probabilities can differ from numpy's by an ulp (see the tests).
  */
+#include "pk_families.h"
 #include "pk_trees.h"
 
 #include "pk_ndarray.h"
@@ -492,7 +494,24 @@ static pk_code bag_chunks(pk_mc *c, ens *E) {
     return PK_OK;
 }
 
+/* 1 when every entry of estimators_ is a decision tree (the compiled-tree path); other bases
+ * go to pk_bag_any.c. An attribute that is no list is left to the tree path's messages. */
+static int members_are_trees(pk_mc *c) {
+    const pk_value *v = pk_attr(c->obj, "estimators_");
+    if (!v || (v->kind != PK_LIST && v->kind != PK_TUPLE)) return 1;
+    for (size_t i = 0; i < v->u.seq.len; i++) {
+        const pk_value *e = v->u.seq.items[i];
+        const pk_cat_row *row =
+            e && e->kind == PK_OBJECT && e->u.o.cls && e->u.o.cls->kind == PK_GLOBAL
+                ? pk_catalogue_find(e->u.o.cls->u.g.module, e->u.o.cls->u.g.name)
+                : NULL;
+        if (!row || !row->family || strcmp(row->family, "dtree") != 0) return 0;
+    }
+    return 1;
+}
+
 pk_code pk_compile_bagging(pk_mc *c) {
+    if (!members_are_trees(c)) return pk_compile_bagging_any(c);
     pk_model *m = c->m;
     int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);
@@ -618,18 +637,6 @@ static pk_code ada_label(const pk_model *m, const double *x, double *scratch, do
     return PK_OK;
 }
 
-/* sklearn.utils.extmath.softmax of one row, in place. */
-static void softmax_row(double *v, size_t k) {
-    double mx = v[0];
-    for (size_t j = 1; j < k; j++)
-        if (v[j] > mx) mx = v[j];
-    for (size_t j = 0; j < k; j++)
-        v[j] = exp(v[j] - mx);
-    double s = pk_np_sum(v, k);
-    for (size_t j = 0; j < k; j++)
-        v[j] /= s;
-}
-
 static pk_code ada_proba(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
     size_t K = m->n_classes;
@@ -647,7 +654,7 @@ static pk_code ada_proba(const pk_model *m, const double *x, double *scratch, do
         for (size_t k = 0; k < K; k++)
             out[k] = d[k] / (double)(K - 1);
     }
-    softmax_row(out, K);
+    pk_softmax_row(out, K);
     return PK_OK;
 }
 
@@ -711,6 +718,7 @@ static pk_code ada_reg_predict(const pk_model *m, const double *x, double *scrat
 }
 
 pk_code pk_compile_adaboost(pk_mc *c) {
+    if (!members_are_trees(c)) return pk_compile_adaboost_any(c);
     pk_model *m = c->m;
     int clf = c->kind == PK_CAT_CLASSIFIER;
     ens *E = pk_mc_alloc(c, 1, sizeof *E);

@@ -19,6 +19,7 @@
  * libm's exp/log stand for numpy's SIMD ones (init log-odds, multiclass probabilities): these
  * can differ by an ulp; the tree sums are exact.
  */
+#include "pk_meta.h"
 #include "pk_trees.h"
 
 #include "pk_ndarray.h"
@@ -283,6 +284,9 @@ static pk_code gb_init(pk_mc *c, gb *G, int clf) {
     /* any other estimator: compile it and run it per row */
     G->sub = pk_mc_submodel(c, iv);
     if (!G->sub) return c->err->code;
+    /* the trees read numbers; so does the init estimator, given the same row */
+    pk_code nrc = pk_meta_numeric(c, G->sub, "init_");
+    if (nrc) return nrc;
     pk_method need = clf ? PK_PREDICT_PROBA : PK_PREDICT;
     if (G->sub->shape[need] == PK_OUT_NONE || G->sub->n_features != m->n_features)
         return pk_mc_fail(c, "%s.init_ (%s) cannot give %s for %zu features", m->cls, G->sub->cls,

@@ -433,15 +433,23 @@ static long kn_cgroup_cpus(void) {
     return q > 0 && per > 0 ? (q + per - 1) / per : 0;
 }
 
+/* The CPUs this process may run on (sched_getaffinity on Linux), else those online (1 in
+ * WebAssembly). */
+static long kn_cpus(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* The thread count of scikit-learn's OpenMP loops (_openmp_effective_n_threads): the first
  * value of OMP_NUM_THREADS when set; else the CPUs this process may run on, lowered by a cgroup
  * CPU quota and by LOKY_MAX_CPU_COUNT as joblib's cpu_count does. Capped at 256. */
 static size_t kn_threads(void) {
     long n = kn_leading_int(getenv("OMP_NUM_THREADS"));
     if (n <= 0) {
-        cpu_set_t set;
-        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-        if (n <= 0) n = sysconf(_SC_NPROCESSORS_ONLN);
+        n = kn_cpus();
         long cg = kn_cgroup_cpus(), lk = kn_leading_int(getenv("LOKY_MAX_CPU_COUNT"));
         if (cg > 0 && cg < n) n = cg;
         if (lk > 0 && lk < n) n = lk;
@@ -527,9 +535,9 @@ static pk_code kn_nodes(pk_mc *c, pk_knn *K, const pk_value *v) {
         if (!fs[j] || !fs[j]->dtype || fs[j]->dtype->kind != PK_DTYPE ||
             fs[j]->offset + fs[j]->dtype->u.dt->itemsize > dt->itemsize)
             return pk_mc_fail(c, "%s: the tree's node_data has no field %s", cls, want[j]);
-    K->n_nodes = (size_t)a->shape[0];
-    if (K->n_nodes == 0 || K->n_nodes > ((size_t)1 << 40))
+    if (a->shape[0] <= 0 || a->shape[0] > ((int64_t)1 << 40))
         return pk_mc_fail(c, "%s: the tree has no nodes", cls);
+    K->n_nodes = (size_t)a->shape[0];
     K->nodes = pk_mc_alloc(c, K->n_nodes, sizeof *K->nodes);
     if (!K->nodes) return c->err->code;
     for (size_t i = 0; i < K->n_nodes; i++) {

@@ -48,17 +48,9 @@ static void mlp_activate(int act, double *a, size_t n) {
         for (size_t i = 0; i < n; i++)
             a[i] = tanh(a[i]);
         break;
-    case A_SOFTMAX: {
-        double mx = a[0];
-        for (size_t i = 1; i < n; i++)
-            if (a[i] > mx || isnan(a[i])) mx = a[i];
-        for (size_t i = 0; i < n; i++)
-            a[i] = exp(a[i] - mx);
-        double s = pk_np_sum(a, n);
-        for (size_t i = 0; i < n; i++)
-            a[i] /= s;
+    case A_SOFTMAX:
+        pk_softmax_row(a, n);
         break;
-    }
     default:
         break;
     }

@@ -11,6 +11,7 @@
 #include "pk_model_impl.h"
 
 #include "pk_buf.h"
+#include "pk_lgbm.h"
 #include "pk_ndarray.h"
 #include "pk_pyfloat.h"
 
@@ -116,7 +117,10 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
     pk_model_compile_fn compile =
         row && row->tier == PK_TIER_SCORABLE ? pk_model_family_fn(row->family) : NULL;
     if (!compile) {
-        if (row)
+        if (row && row->note && row->note[0])
+            pk_err_set(err, PK_EMODEL, -1, -1, "%s.%s cannot be scored: %s", row->module, row->name,
+                       row->note);
+        else if (row)
             pk_err_set(err, PK_EMODEL, -1, -1, "%s.%s cannot be scored yet (see model_supported())",
                        row->module, row->name);
         else
@@ -151,11 +155,14 @@ static pk_model *compile_in(pk_arena *ar, const pk_value *obj, int depth, pk_err
         pk_err_set(err, PK_EMODEL, -1, -1, "%s has nothing to score with", m->cls);
         return NULL;
     }
+    if (strncmp(g->module, "xgboost", 7) == 0) m->sparse_missing = 1;
     return m;
 }
 
 pk_model *pk_mc_submodel(pk_mc *c, const pk_value *obj) {
-    return compile_in(c->m->arena, obj, c->depth + 1, c->err);
+    pk_model *s = compile_in(c->m->arena, obj, c->depth + 1, c->err);
+    if (s && s->sparse_missing) c->m->sparse_missing = 1;
+    return s;
 }
 
 pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err) {
@@ -184,6 +191,10 @@ pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk
     box->m = *m; /* the top-level model lives in the box; sub-models stay in the arena */
     box->m.arena = &box->ar;
     return &box->m;
+}
+
+void pk_model_describe(pk_buf *b, const pk_value *root, const pk_limits *lim, const pk_alloc *a) {
+    pk_lgbm_describe(b, root, lim, a);
 }
 
 void pk_model_free(pk_model *m) {
@@ -408,4 +419,15 @@ double pk_np_sum(const double *a, size_t n) {
     size_t n2 = n / 2;
     n2 -= n2 % 8;
     return pk_np_sum(a, n2) + pk_np_sum(a + n2, n - n2);
+}
+
+void pk_softmax_row(double *v, size_t n) {
+    double mx = v[0];
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > mx || isnan(v[i])) mx = v[i];
+    for (size_t i = 0; i < n; i++)
+        v[i] = exp(v[i] - mx);
+    double s = pk_np_sum(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] /= s;
 }

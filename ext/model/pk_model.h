@@ -52,6 +52,7 @@
 #define PK_MODEL_H
 
 #include "pk.h"
+#include "pk_buf.h"
 #include "pk_err.h"
 #include "pk_value.h"
 
@@ -192,11 +193,17 @@ struct pk_model {
     size_t cmap_width;                     /* cells cmap writes                        */
     pk_model_inverse_fn inverse;           /* label encoders: model_inverse_transform  */
     size_t inverse_width;                  /* values inverse reads                     */
+    /* a typed composite's own kernels, run by its cfn with a row handle (pk_meta.h) */
+    pk_model_fn tfn[PK_METHOD_COUNT];
 
-    int nan_ok;     /* the model's first step takes NaN (missing) values        */
-    int any_width;  /* the row is never read (Dummy*): a pipeline step before it may
-                       give any number of features                             */
-    size_t scratch; /* doubles of scratch each method may use                  */
+    unsigned not_python; /* bit (1u << method): a method this compiled model offers that the
+                            Python estimator has not (XGBClassifier's output margin as
+                            decision_function); meta-estimators choosing a method by
+                            hasattr() skip it                                      */
+    int nan_ok;          /* the model's first step takes NaN (missing) values        */
+    int any_width;       /* the row is never read (Dummy*): a pipeline step before it may
+                            give any number of features                             */
+    size_t scratch;      /* doubles of scratch each method may use                  */
 
     /* text and sparse rows (pk_vectorizer.c, docs/text.md) */
     int text_input;                    /* a vectorizer or a pipeline starting with one:
@@ -206,6 +213,14 @@ struct pk_model {
     pk_text_fn text_fn;                /* set when text_input                            */
     pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
     pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
+
+    int sparse_missing; /* holds an XGBoost model: fed a sparse row, it reads the absent
+                           entries as missing, not as 0 (set by compile, passed up by
+                           pk_mc_submodel to every composite holding one)           */
+    int sparse_rows;    /* scikit-learn's transform gives a scipy sparse matrix here
+                           (OneHotEncoder(sparse_output=True), a ColumnTransformer with
+                           sparse_output_, a FeatureUnion with a sparse part): the
+                           rows here are dense, 0.0 where scipy stores nothing     */
 
     pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
     size_t block_scratch; /* doubles of scratch the block kernels use              */
@@ -227,6 +242,11 @@ pk_model *pk_model_compile(const pk_alloc *a, const pk_value *root, pk_err *err)
  * (PK_ELIMIT "limit exceeded: ... max_model_bytes ..."). */
 pk_model *pk_model_compile_lim(const pk_alloc *a, const pk_value *root, const pk_limits *lim,
                                pk_err *err);
+
+/* For a model that cannot be scored but whose content can be read (a LightGBM Booster or
+ * wrapper: pk_lgbm.h), appends `,"<library>":{...}` describing it to b (model_info's extra
+ * member); appends nothing for any other root. Memory comes from `a` under lim->max_model_bytes. */
+void pk_model_describe(pk_buf *b, const pk_value *root, const pk_limits *lim, const pk_alloc *a);
 
 /* Frees a model; NULL is accepted. */
 void pk_model_free(pk_model *m);

@@ -120,6 +120,7 @@ pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *u
 
 pk_code pk_mc_array_of(pk_mc *c, const pk_value *v, const char *what, pk_mc_arr *out) {
     memset(out, 0, sizeof *out);
+    if (!v) return pk_mc_fail(c, "%s is not fitted (no %s)", c->m->cls, what);
     if (pk_mc_is_sparse(v)) return pk_mc_sparse_dense(c, v, what, out);
     if (v->kind == PK_NDARRAY) {
         const pk_ndarray *a = v->u.arr;

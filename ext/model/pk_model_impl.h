@@ -154,9 +154,21 @@ static inline double pk_dot(const double *x, const double *w, size_t n) {
  * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
 double pk_np_sum(const double *a, size_t n);
 
+/* sklearn.utils.extmath.softmax of one row, in place: exp(v - max) (a NaN is the maximum)
+ * divided by their pk_np_sum. */
+void pk_softmax_row(double *v, size_t n);
+
 /* scipy.special.expit for doubles: 1 / (1 + exp(-x)). */
 static inline double pk_expit(double x) {
     return 1.0 / (1.0 + exp(-x));
+}
+
+/* argmax, first maximum (numpy's: the first NaN counts as the maximum). */
+static inline size_t pk_argmax(const double *v, size_t n) {
+    size_t b = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > v[b] || (isnan(v[i]) && !isnan(v[b]))) b = i;
+    return b;
 }
 
 /* ---- family compile functions (one per file) ---------------------------------------------- */

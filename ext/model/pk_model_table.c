@@ -6,6 +6,8 @@
  */
 #include "pk_model_impl.h"
 #include "pk_families.h"
+#include "pk_preproc.h"
+#include "pk_more_families.h"
 #include "pk_trees.h"
 
 #include <stddef.h>
@@ -20,6 +22,13 @@ const pk_model_family pk_model_families[] = {
     {"binarizer", pk_compile_binarizer},
     {"poly", pk_compile_poly},
     {"imputer", pk_compile_imputer},
+    {"function", pk_compile_function},
+    {"kbins", pk_compile_kbins},
+    {"selector", pk_compile_selector},
+    {"union", pk_compile_union},
+    {"power", pk_compile_power},
+    {"quantile", pk_compile_quantile},
+    {"target", pk_compile_target},
     {"decomposition", pk_compile_decomposition},
     {"dtree", pk_compile_dtree},
     {"forest", pk_compile_forest},
@@ -46,6 +55,22 @@ const pk_model_family pk_model_families[] = {
     {"qda", pk_compile_da},
     {"ncentroid", pk_compile_ncentroid},
     {"gmm", pk_compile_gmm},
+    {"voting", pk_compile_voting},
+    {"stacking", pk_compile_stacking},
+    {"search", pk_compile_search},
+    {"calibrated", pk_compile_calibrated},
+    {"isotonic", pk_compile_isotonic},
+    {"multiclass", pk_compile_multiclass},
+    {"multioutput", pk_compile_multioutput},
+    {"sparse_projection", pk_compile_sparse_projection},
+    {"factor_analysis", pk_compile_factor_analysis},
+    {"kernel_pca", pk_compile_kernel_pca},
+    {"kernel_approx", pk_compile_kernel_approx},
+    {"centres", pk_compile_centres},
+    {"birch", pk_compile_centres},
+    {"agglomeration", pk_compile_agglomeration},
+    {"sgd_ocsvm", pk_compile_sgd_ocsvm},
+    {"wrapped", pk_compile_wrapped},
     {"xgb_booster", pk_compile_xgb_booster},
     {"xgb_classifier", pk_compile_xgb_classifier},
     {"xgb_regressor", pk_compile_xgb_regressor},

@@ -197,6 +197,14 @@ pk_code pk_compile_pipeline(pk_mc *c) {
                                   "Pipeline step '%s' (%s) takes categories or text, but the "
                                   "step before gives numbers",
                                   nm, s->cls);
+            /* a step whose output is a sparse matrix in scikit-learn gives dense rows here,
+             * with 0.0 where xgboost reads missing */
+            if (prev->sparse_rows && s->sparse_missing)
+                return pk_mc_fail(c,
+                                  "Pipeline step '%s' (%s) holds an XGBoost model after %s, whose "
+                                  "output scikit-learn hands on as a sparse matrix: xgboost reads "
+                                  "its absent entries as missing, not 0; not supported",
+                                  nm, s->cls, prev->cls);
         }
         if (s->cmap && s->shape[PK_TRANSFORM] == PK_OUT_NONE) {
             if (P->nsteps != P->ncmap)
@@ -243,6 +251,7 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         if (P->steps[i]->text_ws) m->text_ws = 1; /* only the step reading cells can be one */
     m->scratch = P->sub_at + sub + (m->text_ws ? PK_WS_DOUBLES : 0);
     m->impl = P;
+    m->sparse_rows = fin->sparse_rows; /* the transform's container is its last step's */
     if (P->final_is_est) {
         m->kind = fin->kind;
         m->label_type = fin->label_type;
@@ -250,6 +259,7 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->class_i = fin->class_i;
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
+        m->not_python = fin->not_python;
         static const pk_model_fn fns[PK_METHOD_COUNT] = {pipe_predict, pipe_proba, pipe_transform,
                                                          pipe_decision};
         static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {pipe_cpredict, pipe_cproba,

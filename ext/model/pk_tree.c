@@ -31,6 +31,7 @@
  * Probabilities: value[:n_classes] / sum (numpy's summation order), 0 sums left as they are.
  * Limits: node_count < 2^31, n_features < 2^30.
  */
+#include "pk_meta.h"
 #include "pk_trees.h"
 
 #include "pk_ndarray.h"
@@ -600,21 +601,8 @@ size_t pk_tset_group(const pk_tset *s, size_t g, const float *xf, int nan, const
 
 pk_code pk_tree_objects(pk_mc *c, const pk_value *v, const char *attr,
                         const pk_value *const **items, size_t *n) {
-    if (!v || v->kind == PK_NONE) return pk_mc_not_fitted(c, attr);
-    if (v->kind == PK_LIST || v->kind == PK_TUPLE) {
-        *items = (const pk_value *const *)v->u.seq.items;
-        *n = v->u.seq.len;
-    } else if (v->kind == PK_NDARRAY && v->u.arr->objects && v->u.arr->complete) {
-        const pk_ndarray *a = v->u.arr;
-        size_t k = pk_ndarray_size(a);
-        if (a->obj_base > a->nobjects || a->nobjects - a->obj_base < k)
-            return pk_mc_fail(c, "%s.%s is a malformed object array", c->m->cls, attr);
-        *items = (const pk_value *const *)a->objects + a->obj_base;
-        *n = k;
-    } else {
-        return pk_mc_fail(c, "%s.%s is not a list of estimators", c->m->cls, attr);
-    }
-    if (*n == 0) return pk_mc_fail(c, "%s.%s is empty", c->m->cls, attr);
+    pk_code rc = pk_meta_items(c, v, attr, items, n);
+    if (rc != PK_OK) return rc;
     /* Every entry is compiled on its own, even when several are the same shared object: count
      * the nodes of every entry (the records of tree_.nodes, or .nodes) before compiling any. A
      * compiled node takes 16 bytes and at least 4 more of leaf payload on average (a leaf per

@@ -216,14 +216,6 @@ static inline void pk_tree_normalize(const double *v, size_t n, double *out) {
         out[i] = v[i] / s;
 }
 
-/* argmax, first maximum (numpy's). */
-static inline size_t pk_argmax(const double *v, size_t n) {
-    size_t b = 0;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] > v[b] || (isnan(v[i]) && !isnan(v[b]))) b = i;
-    return b;
-}
-
 /* 1 when a tree estimator takes NaN at predict time: its nodes know missing_go_to_left and it
  * uses the best splitter (scikit-learn >= 1.3's _support_missing_values). */
 int pk_tree_est_nan_ok(const pk_value *est, const pk_tree *t);

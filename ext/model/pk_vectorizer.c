@@ -658,6 +658,7 @@ typedef struct pk_tpipe {
     const pk_model **rest; /* then these, the first fed sparse or densified */
     size_t nrest;
     int final_is_est;
+    int absent_nan;     /* the dense row's absent entries are NaN (xgboost), not 0.0 */
     size_t maxw, width; /* widest dense row; the sparse row's width */
 } pk_tpipe;
 
@@ -704,17 +705,22 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
         if (i == 0 && s->sfn[mi]) {
             rc = s->sfn[mi](s, sv, sub, dst, err);
         } else if (i == 0) {
-            /* ws->dense is kept all zero between documents */
-            size_t had = ws->dense_cap;
-            rc = pk_text_ws_need(ws, (void **)&ws->dense, &ws->dense_cap, P->width + 1,
-                                 sizeof(double), err);
+            /* ws->dense is kept all 0.0 between documents, ws->dnan all NaN: xgboost reads a
+             * sparse row's absent entries as missing (DMatrix from CSR) */
+            double **row = P->absent_nan ? &ws->dnan : &ws->dense;
+            size_t *cap = P->absent_nan ? &ws->dnan_cap : &ws->dense_cap, had = *cap;
+            double fill = P->absent_nan ? NAN : 0.0;
+            rc = pk_text_ws_need(ws, (void **)row, cap, P->width + 1, sizeof(double), err);
             if (rc) return rc;
-            if (ws->dense_cap != had) memset(ws->dense, 0, ws->dense_cap * sizeof(double));
+            double *d = *row;
+            if (*cap != had)
+                for (size_t k = 0; k < *cap; k++)
+                    d[k] = fill;
             for (size_t k = 0; k < sv->nnz; k++)
-                ws->dense[sv->idx[k]] = sv->val[k];
-            rc = s->fn[mi](s, ws->dense, sub, dst, err);
+                d[sv->idx[k]] = sv->val[k];
+            rc = s->fn[mi](s, d, sub, dst, err);
             for (size_t k = 0; k < sv->nnz; k++)
-                ws->dense[sv->idx[k]] = 0.0;
+                d[sv->idx[k]] = fill;
         } else {
             rc = pk_model_check_input(s, in, NULL, err);
             if (!rc) rc = s->fn[mi](s, in, sub, dst, err);
@@ -727,6 +733,23 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
 
 pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est) {
     pk_model *m = c->m;
+    if (steps[0]->text_fn == tpipe_text) {
+        /* a text pipeline as the first step (nested pipelines): its steps in line, so that
+         * steps[0] is the vectorizer itself */
+        const pk_tpipe *I = steps[0]->impl;
+        size_t k = 1 + I->nstf + I->nrest + (n - 1), j = 0;
+        pk_model **flat = pk_mc_alloc(c, k, sizeof *flat);
+        if (!flat) return c->err->code;
+        flat[j++] = (pk_model *)I->vec;
+        for (size_t i = 0; i < I->nstf; i++)
+            flat[j++] = (pk_model *)I->stf[i];
+        for (size_t i = 0; i < I->nrest; i++)
+            flat[j++] = (pk_model *)I->rest[i];
+        for (size_t i = 1; i < n; i++)
+            flat[j++] = steps[i];
+        steps = flat;
+        n = k;
+    }
     pk_tpipe *P = pk_mc_alloc(c, 1, sizeof *P);
     if (!P) return c->err->code;
     P->vec = steps[0];
@@ -757,6 +780,13 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
                               "Pipeline: %s after a text vectorizer: scikit-learn refuses "
                               "sparse input for it",
                               s->cls);
+        if (s->sparse_missing && strncmp(s->module, "xgboost", 7) != 0)
+            return pk_mc_fail(c,
+                              "Pipeline: %s after a text vectorizer holds an XGBoost model, which "
+                              "reads the sparse row's absent entries as missing where the other "
+                              "members read 0: not supported",
+                              s->cls);
+        P->absent_nan = s->sparse_missing;
         if (!has_sparse && P->width > PK_TEXT_DENSE_MAX)
             return pk_mc_fail(c,
                               "Pipeline: %s has no sparse kernel and the text vectorizer gives "

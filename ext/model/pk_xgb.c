@@ -159,6 +159,10 @@ static void predict_values(const xgb_impl *im, const double *fx, double *acc) {
         for (size_t g = 0; g < ng; g++)
             acc[g] = (double)expf((float)acc[g]);
         break;
+    case PK_XGB_EXP_F64:
+        for (size_t g = 0; g < ng; g++)
+            acc[g] = (double)(float)exp(acc[g]);
+        break;
     case PK_XGB_HINGE:
         for (size_t g = 0; g < ng; g++)
             acc[g] = acc[g] > 0.0 ? 1.0 : 0.0;
@@ -213,6 +217,16 @@ static pk_code xgb_label(const pk_model *m, const double *x, double *scratch, do
     else
         out[0] = acc[0] > 0.5 ? 1.0 : 0.0;
     return PK_OK;
+}
+
+/* XGBClassifier.predict of a multi-label model (one sigmoid output per label, XGBoost >= 1.6):
+ * 1 for each label whose value is > 0.5, else 0 (floats, as XGBoost returns them). */
+static pk_code xgb_multilabel(const pk_model *m, const double *x, double *scratch, double *out,
+                              pk_err *err) {
+    pk_code c = xgb_value(m, x, scratch, out, err);
+    for (size_t g = 0; g < m->width[PK_PREDICT]; g++)
+        out[g] = out[g] > 0.5 ? 1.0 : 0.0;
+    return c;
 }
 
 /* XGBClassifier.predict_proba: softprob as is; multi:softmax scipy's softmax of the margins
@@ -365,6 +379,7 @@ static pk_code compile_wrapper(pk_mc *c, int role) {
     pk_model *m = c->m;
     size_t ng = im->x.n_groups;
     pk_mc_method(c, PK_DECISION, ng == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, ng, xgb_margin);
+    m->not_python = 1u << PK_DECISION; /* the wrappers have no decision_function */
     if (role == XGB_REGRESSOR) {
         m->kind = PK_MODEL_REGRESSOR;
         size_t w = im->x.transform == PK_XGB_SOFTMAX ? 1 : ng;
@@ -378,6 +393,11 @@ static pk_code compile_wrapper(pk_mc *c, int role) {
         return pk_mc_fail(c, "%s: %zu classes but %zu output groups", m->cls, m->n_classes, ng);
     if (multi && ng == 2)
         return pk_mc_fail(c, "%s: multi-class objective with 2 classes is not supported", m->cls);
+    if (!multi && ng > 1 && m->n_classes == 2) { /* multi-label: an array of 0/1 per label */
+        pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, ng, xgb_multilabel);
+        pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, ng, xgb_value);
+        return PK_OK;
+    }
     if (!multi && (ng != 1 || m->n_classes != 2))
         return pk_mc_fail(c, "%s: objective %s with %zu classes is not supported", m->cls,
                           im->x.objective, m->n_classes);

@@ -23,6 +23,7 @@ typedef enum pk_xgb_transform {
     PK_XGB_IDENTITY, /* reg:squarederror, rank:*, binary:logitraw, ...      */
     PK_XGB_SIGMOID,  /* binary:logistic, reg:logistic                       */
     PK_XGB_EXP,      /* count:poisson, reg:gamma, reg:tweedie, survival:cox */
+    PK_XGB_EXP_F64,  /* survival:aft: exp of the margin in double, rounded */
     PK_XGB_HINGE,    /* binary:hinge: 1 when the margin > 0, else 0         */
     PK_XGB_SOFTPROB, /* multi:softprob: softmax over the groups             */
     PK_XGB_SOFTMAX   /* multi:softmax: index of the largest margin          */

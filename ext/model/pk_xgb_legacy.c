@@ -200,11 +200,13 @@ pk_code pk_xgb_load_legacy(pk_arena *ar, const uint8_t *buf, size_t n, pk_xgb *x
     uint32_t nf = (uint32_t)i32_at(&r, 4);
     int32_t ncls = i32_at(&r, 8), extra = i32_at(&r, 12);
     uint32_t major = (uint32_t)i32_at(&r, 20), minor = (uint32_t)i32_at(&r, 24);
+    uint32_t ntgt = (uint32_t)i32_at(&r, 28); /* 1.6+; reserved (0) before */
     if (nf == 0 || nf > (1u << 24)) return fail(&r, "bad num_feature");
     if (ncls < 0 || ncls > (1 << 16)) return fail(&r, "bad num_class");
+    if (ntgt > (1u << 16) || (ncls > 0 && ntgt > 1)) return fail(&r, "bad num_target");
     r.pos += 136;
     x->n_features = nf;
-    x->n_groups = ncls > 0 ? (size_t)ncls : 1;
+    x->n_groups = ncls > 0 ? (size_t)ncls : ntgt > 1 ? ntgt : 1;
     x->version[0] = major < 1000 ? (int)major : 0;
     x->version[1] = minor < 1000 ? (int)minor : 0;
     const char *obj, *gbm;

@@ -157,6 +157,11 @@ pk_code pk_xgb_set_objective(pk_xgb *x, const char *name, size_t len, int *link,
         *link = PK_XGB_LINK_LOG;
         return PK_OK;
     }
+    if (strcmp(o, "survival:aft") == 0) { /* its PredTransform calls exp on a double */
+        x->transform = PK_XGB_EXP_F64;
+        *link = PK_XGB_LINK_LOG;
+        return PK_OK;
+    }
     if (strcmp(o, "binary:hinge") == 0) {
         x->transform = PK_XGB_HINGE;
         return PK_OK;
@@ -205,8 +210,9 @@ static pk_code set_base(ld *l, pk_xgb *x, const pk_value *v, int link) {
         k = 1;
     }
     x->base_score = x->base_margin[0];
+    /* one value for all outputs: each converts the stored value (not group 0's margin) */
     for (size_t g = 0; g < x->n_groups; g++)
-        x->base_margin[g] = pk_xgb_prob_to_margin(link, x->base_margin[k == 1 ? 0 : g]);
+        x->base_margin[g] = pk_xgb_prob_to_margin(link, k == 1 ? x->base_score : x->base_margin[g]);
     return PK_OK;
 }
 
@@ -298,6 +304,13 @@ static pk_code load_trees(ld *l, pk_xgb *x, const pk_value *model, pk_arena *tmp
         const pk_seq *lc = list(get(trees->items[t], "left_children"));
         const pk_seq *cs = list(get(trees->items[t], "categories"));
         if (!lc || lc->len == 0) return bad(l, "tree %zu has no nodes", t);
+        size_t slv = 0;
+        const pk_value *sv = get(get(trees->items[t], "tree_param"), "size_leaf_vector");
+        if (sv && (!count(sv, 1u << 16, &slv) || slv > 1))
+            return bad(l,
+                       "tree %zu has vector leaves (multi_strategy=\"multi_output_tree\" of "
+                       "XGBoost >= 2.0), which are not supported",
+                       t);
         if (pk_add_overflow(total, lc->len, &total) || total > INT32_MAX)
             return bad(l, "too many nodes");
         if (lc->len > maxn) maxn = lc->len;
@@ -437,8 +450,9 @@ static pk_code load_learner(ld *l, pk_xgb *x, const pk_value *doc, pk_arena *tmp
     if (get(mp, "num_target") && !count(get(mp, "num_target"), 1u << 16, &ntgt))
         return bad(l, "bad num_target");
     if (ncls > 0 && ntgt > 1) return bad(l, "multi-class with multiple targets");
-    if (ntgt > 1) return bad(l, "multi-target models are not supported yet");
-    x->n_groups = ncls > 0 ? ncls : 1;
+    /* one output per target (1.6+ multi-output regression, 2.x quantiles): trees of target g
+     * have tree_info g, as the groups of a multi-class model */
+    x->n_groups = ncls > 0 ? ncls : ntgt;
     int link;
     const pk_value *oname = get(get(learner, "objective"), "name");
     if (!oname || oname->kind != PK_STR) return bad(l, "no objective name");

@@ -23,6 +23,7 @@ void pk_fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_limit(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* sql_registry.c: the model registry (schema sql/registry.sql) and its trigger helpers */
+void pk_fn_ml_registry_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pk_fn_ml_check_name(sqlite3_context *ctx, int argc, sqlite3_value **argv);

@@ -493,11 +493,18 @@ static int value_cell(sqlite3_context *ctx, const char *fname, const pk_model *m
  * its own scan for NULL and infinities. A single TEXT argument is JSON when it starts with '[' or
  * '{' — unless the model takes one category or text column, where only a JSON-subtyped value
  * (json_object(...)) is read as JSON, so that a document starting with '{' stays a document.
- * (SQLite's printf has no %zu: sizes are cast to long long.) */
+ * A model that never reads its row (m->any_width: the dummies) takes any number of values,
+ * unread. (SQLite's printf has no %zu: sizes are cast to long long.) */
 static int read_row(sqlite3_context *ctx, const char *fname, mc_entry *e, int argc,
                     sqlite3_value **argv) {
     const pk_model *m = e->model;
     size_t given = (size_t)(argc - 1);
+    if (m->any_width && !m->col_kind) {
+        /* the row is never read (DummyClassifier / DummyRegressor, whose predict takes any
+         * number of columns of anything, positional or JSON): no value is converted or checked */
+        memset(e->x, 0, m->n_features * sizeof(double));
+        return ROW_X_FINITE;
+    }
     if (given == 1 && sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
         const char *t = (const char *)sqlite3_value_text(argv[1]);
         size_t n = (size_t)sqlite3_value_bytes(argv[1]);
@@ -1081,6 +1088,7 @@ static void model_info(sqlite3_context *ctx, sqlite3_value **argv, const char *f
         }
         pk_buf_puts(&b, "],\"supported\":true}");
     } else {
+        pk_model_describe(&b, root, &lim, &pk_sql_alloc); /* e.g. a LightGBM model's content */
         pk_buf_puts(&b, ",\"supported\":false,\"reason\":");
         pk_json_string(&b, err.msg, strlen(err.msg));
         pk_buf_putc(&b, '}');

@@ -1,15 +1,16 @@
 /*
- * sql_registry.c - the model registry's glue: ml_registry_init() (the upgrade of registries made
- * by earlier schemas is sql_upgrade.c), the helper functions its triggers call, pickle_sha256(),
- * the clock, and the re-entrancy guard shared with sql_resolve.c (references) and sql_events.c
- * (history).
+ * sql_registry.c - the model registry's glue: ml_registry_sql() and ml_registry_init() (the
+ * upgrade of registries made by earlier schemas is sql_upgrade.c), the helper functions its
+ * triggers call, pickle_sha256(), the clock, and the re-entrancy guard shared with sql_resolve.c
+ * (references) and sql_events.c (history).
  *
  * How it works: the schema is sql/registry.sql, embedded at build time as pk_registry_sql
- * (dist/gen/registry_sql.h, made by scripts/embed.sh); ml_registry_init() runs it inside a
- * savepoint. Every rule of the registry lives in that file's triggers; the functions here only
- * give the triggers what plain SQL lacks in SQLite 3.3x: error messages built at run time
- * (ml_error: RAISE() takes only a literal before 3.47), name checks without REGEXP, a clock tests
- * can pin, and one decode of a pickle giving its hash and derived columns (ml_pickle_meta).
+ * (dist/gen/registry_sql.h, made by scripts/embed.sh); ml_registry_sql() returns it, after any
+ * upgrade and inside a savepoint, for the client to run as statements of its own. Every rule of
+ * the registry lives in that file's triggers; the functions here only give the triggers what
+ * plain SQL lacks in SQLite 3.3x: error messages built at run time (ml_error: RAISE() takes only
+ * a literal before 3.47), name checks without REGEXP, a clock tests can pin, and one decode of a
+ * pickle giving its hash and derived columns (ml_pickle_meta).
  *
  * Limits: names and aliases are at most 200 bytes. The sha256 of a stored pickle is that of its
  * content: a zstd frame is inflated first (bounded by the connection's length limit), so it
@@ -490,43 +491,137 @@ void pk_fn_ml_pickle_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     pk_sql_result_json(ctx, text, jlen);
 }
 
-/* ---- ml_registry_init ------------------------------------------------------------------------ */
+/* ---- ml_registry_sql, ml_registry_init --------------------------------------------------------
+ *
+ * The registry is written by statements of the client's own, never by these functions: a
+ * function runs inside the statement that calls it, and `SELECT ml_registry_init()` is a read
+ * (sqlite3_stmt_readonly says so, whatever the function does). Hosts rely on that flag: dqlite
+ * runs such a statement as a query and does not replicate what it wrote (its next write then
+ * aborts the leader), read-only transactions and replicas refuse it. So ml_registry_sql() returns
+ * the script and ml_registry_init() only checks. */
 
-static int64_t count_registry_objects(sqlite3 *db) {
-    char *t = pk_reg_query_text(
-        db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'ml\\_%' ESCAPE '\\'");
-    int64_t n = t ? (int64_t)strtoll(t, NULL, 10) : -1;
-    sqlite3_free(t);
-    return n;
+/* Compares main's registry with the current schema, made by running sql/registry.sql in a private
+ * in-memory database: *total counts the schema's objects, *missing those main lacks, *stale the
+ * triggers and views main has with another definition (made by an earlier schema). Returns
+ * SQLITE_OK, or an error code with *msg set. */
+static int compare_schema(sqlite3 *db, int *total, int *missing, int *stale, char **msg) {
+    sqlite3 *mem = NULL;
+    sqlite3_stmt *ref = NULL, *cur = NULL;
+    *total = *missing = *stale = 0;
+    int rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(mem, pk_registry_sql, NULL, NULL, msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(mem,
+                                "SELECT type, name, sql FROM sqlite_master WHERE name LIKE "
+                                "'ml\\_%' ESCAPE '\\'",
+                                -1, &ref, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            db, "SELECT sql FROM main.sqlite_master WHERE type = ?1 AND name = ?2", -1, &cur, NULL);
+    else if (!*msg && mem)
+        *msg = sqlite3_mprintf("%s", sqlite3_errmsg(mem));
+    while (rc == SQLITE_OK && (rc = sqlite3_step(ref)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(ref, 0);
+        const char *want = (const char *)sqlite3_column_text(ref, 2);
+        sqlite3_bind_value(cur, 1, sqlite3_column_value(ref, 0));
+        sqlite3_bind_value(cur, 2, sqlite3_column_value(ref, 1));
+        (*total)++;
+        rc = sqlite3_step(cur);
+        if (rc == SQLITE_DONE) {
+            (*missing)++;
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_ROW) {
+            const char *have = (const char *)sqlite3_column_text(cur, 0);
+            int shape = type && (strcmp(type, "trigger") == 0 || strcmp(type, "view") == 0);
+            if (shape && (!have || !want || strcmp(have, want) != 0)) (*stale)++;
+            rc = SQLITE_OK;
+        } else if (!*msg) {
+            *msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+        }
+        sqlite3_reset(cur);
+    }
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    if (rc != SQLITE_OK && !*msg) *msg = sqlite3_mprintf("%s", sqlite3_errstr(rc));
+    sqlite3_finalize(ref);
+    sqlite3_finalize(cur);
+    sqlite3_close(mem);
+    return rc;
 }
 
-/* ml_registry_init() -> the number of schema objects it created (0 when the registry already
- * existed). Runs sql/registry.sql in a savepoint: all of it or nothing. A registry made by an
- * earlier schema is upgraded first (sql_upgrade.c). */
+/* What compare_schema() and pk_reg_needs_upgrade() say about main's registry. */
+typedef struct reg_state {
+    int total, missing, stale; /* see compare_schema */
+    int upgrade;               /* PK_REG_UPGRADE_* */
+} reg_state;
+
+static int registry_state(sqlite3 *db, reg_state *st, char **msg) {
+    int rc = compare_schema(db, &st->total, &st->missing, &st->stale, msg);
+    st->upgrade = 0;
+    if (rc == SQLITE_OK)
+        st->upgrade = pk_reg_needs_upgrade(db) | (st->stale ? PK_REG_UPGRADE_TRIGGERS : 0);
+    return rc;
+}
+
+/* ml_registry_sql() -> the script that creates the registry in the main database, or brings one
+ * made by an earlier schema up to date (sql_upgrade.c), in one savepoint: every statement of
+ * sql/registry.sql is CREATE ... IF NOT EXISTS, so running it again is harmless. Reads only. */
+void pk_fn_ml_registry_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3 *db = sqlite3_context_db_handle(ctx);
+    if (!pk_reg_enter(ctx, "ml_registry_sql")) return;
+    reg_state st;
+    char *msg = NULL;
+    int rc = registry_state(db, &st, &msg);
+    int upgrade = st.upgrade;
+    sqlite3_str *out = sqlite3_str_new(db);
+    sqlite3_str_appendall(out, "SAVEPOINT ml_registry;\n");
+    if (rc == SQLITE_OK && upgrade) rc = pk_reg_upgrade_sql(db, upgrade, out, &msg);
+    sqlite3_str_appendall(out, pk_registry_sql);
+    sqlite3_str_appendall(out, "RELEASE ml_registry;\n");
+    pk_reg_leave(ctx);
+    int err = sqlite3_str_errcode(out);
+    char *text = sqlite3_str_finish(out);
+    if (rc == SQLITE_OK && err != SQLITE_OK) rc = err;
+    if (rc != SQLITE_OK) {
+        sqlite3_free(text);
+        if (rc == SQLITE_NOMEM) {
+            sqlite3_free(msg);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        pk_sql_errorf(ctx, "ml_registry_sql", "%s%s", upgrade ? "upgrading the registry: " : "",
+                      msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return;
+    }
+    sqlite3_result_text(ctx, text, -1, sqlite3_free);
+}
+
+/* ml_registry_init() -> 0 when the main database holds the registry of the current schema;
+ * otherwise an error saying to run the script of ml_registry_sql(). Never writes (see above). */
 void pk_fn_ml_registry_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     if (!pk_reg_enter(ctx, "ml_registry_init")) return;
-    int upgrade = pk_reg_needs_upgrade(db);
-    int64_t before = count_registry_objects(db);
+    reg_state st;
     char *msg = NULL;
-    int rc = sqlite3_exec(db, "SAVEPOINT ml_registry_init", NULL, NULL, &msg);
-    if (rc == SQLITE_OK && upgrade) rc = pk_reg_upgrade(db, upgrade, &msg);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, pk_registry_sql, NULL, NULL, &msg);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_exec(db, "RELEASE ml_registry_init", NULL, NULL, &msg);
-    } else {
-        sqlite3_exec(db, "ROLLBACK TO ml_registry_init; RELEASE ml_registry_init", NULL, NULL,
-                     NULL);
-    }
+    int rc = registry_state(db, &st, &msg);
     pk_reg_leave(ctx);
     if (rc != SQLITE_OK) {
-        pk_sql_errorf(ctx, "ml_registry_init", "%s%s", upgrade ? "upgrading the registry: " : "",
-                      msg ? msg : sqlite3_errstr(rc));
+        pk_sql_errorf(ctx, "ml_registry_init", "%s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return;
     }
-    int64_t after = count_registry_objects(db);
-    sqlite3_result_int64(ctx, before >= 0 && after >= before ? after - before : 0);
+    if (!st.missing && !st.upgrade) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    pk_sql_errorf(ctx, "ml_registry_init",
+                  "the registry is %s, and a query must not write it: run the statements that "
+                  "SELECT ml_registry_sql() returns (docs/registry.md, Create it)",
+                  st.missing == st.total ? "not initialised"
+                  : st.upgrade           ? "of an earlier schema"
+                                         : "incomplete");
 }

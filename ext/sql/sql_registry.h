@@ -5,7 +5,7 @@
  *
  * A model argument given as TEXT names a registry entry (docs/registry.md): 'name' (latest live
  * version), 'name/3', 'name@alias', each optionally prefixed by 'models:/'. The registry tables are
- * those of sql/registry.sql (created by ml_registry_init()), always those of the "main" schema.
+ * those of sql/registry.sql (the script of ml_registry_sql()), always those of the "main" schema.
  */
 #ifndef SQL_REGISTRY_H
 #define SQL_REGISTRY_H
@@ -43,13 +43,16 @@ int pk_reg_enter(sqlite3_context *ctx, const char *fname);
 void pk_reg_leave(sqlite3_context *ctx);
 
 /* Upgrades of a registry made by an earlier schema (sql_upgrade.c): pk_reg_needs_upgrade gives
- * the set of PK_REG_UPGRADE_* the main database's registry needs (0: none), pk_reg_upgrade
- * applies them (inside the caller's savepoint; on failure *msg may be set, sqlite3_malloc'd). */
-#define PK_REG_UPGRADE_EVENTS  1 /* ml_events without its guard, metrics with a json_valid CHECK */
-#define PK_REG_UPGRADE_COLUMNS 2 /* ml_versions without supported/reason                        */
-#define PK_REG_UPGRADE_ALLOW   4 /* ml_versions without allow                                   */
+ * the set of PK_REG_UPGRADE_* the main database's registry needs in its tables (0: none; the
+ * comparison of triggers and views, PK_REG_UPGRADE_TRIGGERS, is sql_registry.c's);
+ * pk_reg_upgrade_sql appends the statements that apply `what` to *out. It only reads: returns
+ * SQLITE_OK, or an error code with *msg set (sqlite3_malloc'd). */
+#define PK_REG_UPGRADE_EVENTS   1 /* ml_events without its guard, metrics with a json_valid CHECK */
+#define PK_REG_UPGRADE_COLUMNS  2 /* ml_versions without supported/reason                        */
+#define PK_REG_UPGRADE_ALLOW    4 /* ml_versions without allow                                   */
+#define PK_REG_UPGRADE_TRIGGERS 8 /* a trigger or view differs from the current schema's */
 int pk_reg_needs_upgrade(sqlite3 *db);
-int pk_reg_upgrade(sqlite3 *db, int what, char **msg);
+int pk_reg_upgrade_sql(sqlite3 *db, int what, sqlite3_str *out, char **msg);
 
 /* Helpers of sql_registry.c used by the other registry files. */
 int pk_reg_valid_ident(const char *s, size_t n, int allow_dot);

@@ -131,7 +131,9 @@ static const char sql_latest[] =
 static void lookup_error(sqlite3_context *ctx, const char *fname, sqlite3 *db, int rc) {
     const char *e = sqlite3_errmsg(db);
     if (strstr(e, "no such table")) {
-        pk_sql_errorf(ctx, fname, "the registry is not initialised: run SELECT ml_registry_init()");
+        pk_sql_errorf(
+            ctx, fname,
+            "the registry is not initialised: run the statements of SELECT ml_registry_sql()");
         return;
     }
     if (rc == SQLITE_NOMEM) {

@@ -1,40 +1,39 @@
 /*
- * sql_upgrade.c - ml_registry_init()'s upgrade of a registry made by an earlier schema
- * (sql_registry.c runs it, inside its savepoint, before sql/registry.sql).
+ * sql_upgrade.c - the upgrade of a registry made by an earlier schema, written as SQL text:
+ * ml_registry_sql() (sql_registry.c) puts these statements before sql/registry.sql in the script
+ * it returns. Nothing here writes: the script runs later, as statements of the client's own.
  *
- * Two changes of the schema need more than registry.sql's CREATE ... IF NOT EXISTS:
+ * What needs more than registry.sql's CREATE ... IF NOT EXISTS:
  *   PK_REG_UPGRADE_EVENTS   ml_events exists but its guard trigger does not (the first schema):
  *                           ml_events is rebuilt with ids 1..n in their old order (a written id
- *                           such as 9223372036854775807 would exhaust AUTOINCREMENT), and the
- *                           json_valid() CHECK on ml_versions.metrics is removed (it made the
- *                           database unreadable under trusted_schema=OFF; a trigger checks
- *                           metrics now);
+ *                           such as 9223372036854775807 would exhaust AUTOINCREMENT);
  *   PK_REG_UPGRADE_COLUMNS  ml_versions lacks the supported/reason columns (schemas before the
- *                           catalogue): they are added and filled for every stored version from
- *                           ml_pickle_meta, as a registration would have. A stored pickle the
- *                           current verdict refuses keeps supported = 0 and the refusal as reason.
+ *                           catalogue): they are added, and filled for every stored version from
+ *                           ml_pickle_meta, computed while the script is written (one literal
+ *                           UPDATE per version, which touches only a version still without a
+ *                           value). A stored pickle the current verdict refuses keeps
+ *                           supported = 0 and the refusal as reason;
  *   PK_REG_UPGRADE_ALLOW    ml_versions lacks the allow column (schemas before allowances): it is
- *                           added, NULL for every stored version (none was stored under one).
- * Either way the registry's triggers and views are dropped first (registry.sql creates the
- * current ones, which refer to the new columns). Removing a CHECK constraint changes no stored
- * data: it is done by editing the table's CREATE statement with writable_schema, as SQLite
- * documents for such changes.
+ *                           added, NULL for every stored version (none was stored under one);
+ *   PK_REG_UPGRADE_TRIGGERS a trigger or view of the registry differs from the current schema's
+ *                           (it was made by an earlier one).
+ * Any upgrade drops the registry's triggers and views first (registry.sql then creates the
+ * current ones, which refer to the new columns), and removes the json_valid() CHECK the first
+ * schema put on ml_versions.metrics (it made the database unreadable under trusted_schema=OFF; a
+ * trigger checks metrics now). Removing a CHECK constraint changes no stored data: the table's
+ * CREATE statement is edited with writable_schema, as SQLite documents for such changes, and a
+ * throw-away table is created and dropped so the schema cookie moves on by SQLite's own increment.
  */
 #include "sql_registry.h"
 
 SQLITE_EXTENSION_INIT3
 
-#include <stdlib.h>
 #include <string.h>
 
-static const char drop_list_sql[] =
-    "CREATE TEMP TABLE ml_upgrade_drop AS SELECT type, name FROM main.sqlite_master "
-    " WHERE type IN ('trigger', 'view') AND name LIKE 'ml\\_%' ESCAPE '\\';";
-
 static const char events_sql[] =
-    "CREATE TEMP TABLE ml_upgrade_events AS SELECT at, name, version, alias, event, detail "
-    "  FROM main.ml_events ORDER BY id;"
-    "DROP TABLE main.ml_events;"
+    "CREATE TEMP TABLE ml_upgrade_events AS SELECT at, name, version, alias, event, detail\n"
+    "  FROM main.ml_events ORDER BY id;\n"
+    "DROP TABLE main.ml_events;\n"
     "CREATE TABLE main.ml_events (\n"
     "    id      INTEGER PRIMARY KEY AUTOINCREMENT,\n"
     "    at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
@@ -43,54 +42,20 @@ static const char events_sql[] =
     "    alias   TEXT,\n"
     "    event   TEXT NOT NULL,\n"
     "    detail  TEXT\n"
-    ");"
-    "INSERT INTO main.ml_events(at, name, version, alias, event, detail) "
-    "  SELECT at, name, version, alias, event, detail FROM temp.ml_upgrade_events ORDER BY rowid;"
-    "DROP TABLE temp.ml_upgrade_events;";
+    ");\n"
+    "INSERT INTO main.ml_events(at, name, version, alias, event, detail)\n"
+    "  SELECT at, name, version, alias, event, detail FROM temp.ml_upgrade_events ORDER BY rowid;\n"
+    "DROP TABLE temp.ml_upgrade_events;\n";
 
-static int exec_each_drop(sqlite3 *db, char **msg) {
-    int rc = sqlite3_exec(db, drop_list_sql, NULL, NULL, msg);
-    if (rc != SQLITE_OK) return rc;
-    sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(db, "SELECT type, name FROM temp.ml_upgrade_drop", -1, &st, NULL);
-    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        char *sql = sqlite3_mprintf("DROP %s IF EXISTS main.\"%w\"",
-                                    (const char *)sqlite3_column_text(st, 0),
-                                    (const char *)sqlite3_column_text(st, 1));
-        rc = sql ? sqlite3_exec(db, sql, NULL, NULL, msg) : SQLITE_NOMEM;
-        sqlite3_free(sql);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "DROP TABLE temp.ml_upgrade_drop", NULL, NULL, msg);
-    return rc;
-}
+#define METRICS_CHECK "TEXT CHECK (metrics IS NULL OR json_valid(metrics))"
 
-static int remove_metrics_check(sqlite3 *db, char **msg) {
-    static const char old_check[] = "TEXT CHECK (metrics IS NULL OR json_valid(metrics))";
-    char *sql = pk_reg_query_text(
-        db, "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = 'ml_versions'");
-    if (!sql) return SQLITE_OK;
-    int rc = SQLITE_OK;
-    char *at = strstr(sql, old_check);
-    if (at) {
-        char *fixed = sqlite3_mprintf("%.*sTEXT%s", (int)(at - sql), sql, at + strlen(old_check));
-        char *ver = pk_reg_query_text(db, "PRAGMA main.schema_version");
-        char *upd = fixed && ver ? sqlite3_mprintf("PRAGMA writable_schema = ON;"
-                                                   "UPDATE main.sqlite_master SET sql = %Q "
-                                                   " WHERE type = 'table' AND name = 'ml_versions';"
-                                                   "PRAGMA main.schema_version = %lld;"
-                                                   "PRAGMA writable_schema = OFF;",
-                                                   fixed, (long long)strtoll(ver, NULL, 10) + 1)
-                                 : NULL;
-        rc = upd ? sqlite3_exec(db, upd, NULL, NULL, msg) : SQLITE_NOMEM;
-        if (rc != SQLITE_OK) sqlite3_exec(db, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
-        sqlite3_free(upd);
-        sqlite3_free(ver);
-        sqlite3_free(fixed);
-    }
-    sqlite3_free(sql);
-    return rc;
-}
+static const char metrics_check_sql[] =
+    "PRAGMA writable_schema = ON;\n"
+    "UPDATE main.sqlite_master SET sql = replace(sql, '" METRICS_CHECK "', 'TEXT')\n"
+    " WHERE type = 'table' AND name = 'ml_versions';\n"
+    "PRAGMA writable_schema = OFF;\n"
+    "CREATE TABLE main.ml_upgrade_cookie(x);\n"
+    "DROP TABLE main.ml_upgrade_cookie;\n";
 
 /* 1 when the query's single value is the integer 1. */
 static int query_true(sqlite3 *db, const char *sql) {
@@ -126,6 +91,30 @@ int pk_reg_needs_upgrade(sqlite3 *db) {
     return up;
 }
 
+/* Records a failure of `db` in *msg (when not set yet) and returns rc. */
+static int fail(sqlite3 *db, int rc, char **msg) {
+    if (!*msg) *msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    return rc;
+}
+
+/* DROP statements for every trigger and view of the registry. */
+static int drops_sql(sqlite3 *db, sqlite3_str *out, char **msg) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT type, name FROM main.sqlite_master WHERE type IN "
+                                "('trigger', 'view') AND name LIKE 'ml\\_%' ESCAPE '\\' "
+                                "ORDER BY type, name",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) return fail(db, rc, msg);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        sqlite3_str_appendf(out, "DROP %s IF EXISTS main.\"%w\";\n",
+                            (const char *)sqlite3_column_text(st, 0),
+                            (const char *)sqlite3_column_text(st, 1));
+    if (rc != SQLITE_DONE) fail(db, rc, msg);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* The refusal of ml_pickle_meta without its "ml_registry: cannot register model '<name>': "
  * prefix (the version is registered already): "the pickle names code that ...". */
 static const char *refusal_text(const char *msg) {
@@ -134,12 +123,13 @@ static const char *refusal_text(const char *msg) {
     return q ? q + 3 : msg;
 }
 
-/* supported/reason of every version that has none, one version at a time (by rowid). */
-static int fill_support(sqlite3 *db, char **msg) {
-    sqlite3_stmt *next = NULL, *meta = NULL, *upd = NULL;
+/* One UPDATE per stored version setting supported/reason as a registration would have, computed
+ * now from ml_pickle_meta, one version at a time (by rowid). */
+static int fill_support_sql(sqlite3 *db, sqlite3_str *out, char **msg) {
+    sqlite3_stmt *next = NULL, *meta = NULL;
     int rc = sqlite3_prepare_v2(db,
-                                "SELECT rowid FROM main.ml_versions WHERE rowid > ?1 AND "
-                                "supported IS NULL ORDER BY rowid LIMIT 1",
+                                "SELECT rowid FROM main.ml_versions WHERE rowid > ?1 "
+                                "ORDER BY rowid LIMIT 1",
                                 -1, &next, NULL);
     if (rc == SQLITE_OK)
         rc =
@@ -148,71 +138,57 @@ static int fill_support(sqlite3 *db, char **msg) {
                                "  FROM (SELECT ml_pickle_meta(pickle, name) AS j "
                                "          FROM main.ml_versions WHERE rowid = ?1)",
                                -1, &meta, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(
-            db, "UPDATE main.ml_versions SET supported = ?2, reason = ?3 WHERE rowid = ?1", -1,
-            &upd, NULL);
+    if (rc != SQLITE_OK) fail(db, rc, msg);
     sqlite3_int64 last = -1;
     while (rc == SQLITE_OK) {
         sqlite3_bind_int64(next, 1, last);
         int s = sqlite3_step(next);
         if (s != SQLITE_ROW) {
-            rc = s == SQLITE_DONE ? SQLITE_OK : s;
+            rc = s == SQLITE_DONE ? SQLITE_OK : fail(db, s, msg);
             break;
         }
         last = sqlite3_column_int64(next, 0);
         sqlite3_reset(next);
         sqlite3_bind_int64(meta, 1, last);
-        sqlite3_bind_int64(upd, 1, last);
         s = sqlite3_step(meta);
-        if (s == SQLITE_ROW) {
-            sqlite3_bind_int(upd, 2, sqlite3_column_int(meta, 0));
-            rc = sqlite3_bind_text(upd, 3, (const char *)sqlite3_column_text(meta, 1), -1,
-                                   SQLITE_TRANSIENT);
-        } else if (s == SQLITE_ERROR || s == SQLITE_TOOBIG) {
-            /* refused by the current verdict, or does not decode: not scorable, and why (the
-             * message is copied first: binding clears the connection's error) */
-            char *why = sqlite3_mprintf("%s", refusal_text(sqlite3_errmsg(db)));
-            if (!why) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            sqlite3_bind_int(upd, 2, 0);
-            rc = sqlite3_bind_text(upd, 3, why, -1, sqlite3_free);
-        } else {
-            rc = s; /* out of memory, interrupted, I/O error: the upgrade fails */
-            break;
-        }
+        if (s == SQLITE_ROW)
+            sqlite3_str_appendf(out,
+                                "UPDATE main.ml_versions SET supported = %d, reason = %Q "
+                                "WHERE rowid = %lld AND supported IS NULL;\n",
+                                sqlite3_column_int(meta, 0),
+                                (const char *)sqlite3_column_text(meta, 1), (long long)last);
+        else if (s == SQLITE_ERROR || s == SQLITE_TOOBIG)
+            /* refused by the current verdict, or does not decode: not scorable, and why */
+            sqlite3_str_appendf(out,
+                                "UPDATE main.ml_versions SET supported = 0, reason = %Q "
+                                "WHERE rowid = %lld AND supported IS NULL;\n",
+                                refusal_text(sqlite3_errmsg(db)), (long long)last);
+        else
+            rc = fail(db, s, msg); /* out of memory, interrupted, I/O error */
         sqlite3_reset(meta);
-        if (rc == SQLITE_OK) {
-            s = sqlite3_step(upd);
-            rc = s == SQLITE_DONE ? SQLITE_OK : s;
-        }
-        sqlite3_reset(upd);
     }
-    if (rc != SQLITE_OK && msg && !*msg) *msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
     sqlite3_finalize(next);
     sqlite3_finalize(meta);
-    sqlite3_finalize(upd);
     return rc;
 }
 
-int pk_reg_upgrade(sqlite3 *db, int what, char **msg) {
-    int rc = exec_each_drop(db, msg);
-    if (rc == SQLITE_OK && (what & PK_REG_UPGRADE_EVENTS))
-        rc = sqlite3_exec(db, events_sql, NULL, NULL, msg);
+int pk_reg_upgrade_sql(sqlite3 *db, int what, sqlite3_str *out, char **msg) {
+    sqlite3_str_appendall(out, "-- upgrade of a registry made by an earlier schema\n");
+    int rc = drops_sql(db, out, msg);
+    if (rc == SQLITE_OK && (what & PK_REG_UPGRADE_EVENTS)) sqlite3_str_appendall(out, events_sql);
     if (rc == SQLITE_OK && (what & PK_REG_UPGRADE_COLUMNS)) {
         if (!has_column(db, "supported"))
-            rc = sqlite3_exec(db, "ALTER TABLE main.ml_versions ADD COLUMN supported INTEGER", NULL,
-                              NULL, msg);
-        if (rc == SQLITE_OK && !has_column(db, "reason"))
-            rc = sqlite3_exec(db, "ALTER TABLE main.ml_versions ADD COLUMN reason TEXT", NULL, NULL,
-                              msg);
-        if (rc == SQLITE_OK) rc = fill_support(db, msg);
+            sqlite3_str_appendall(out, "ALTER TABLE main.ml_versions ADD COLUMN supported "
+                                       "INTEGER;\n");
+        if (!has_column(db, "reason"))
+            sqlite3_str_appendall(out, "ALTER TABLE main.ml_versions ADD COLUMN reason TEXT;\n");
+        rc = fill_support_sql(db, out, msg);
     }
     if (rc == SQLITE_OK && (what & PK_REG_UPGRADE_ALLOW) && !has_column(db, "allow"))
-        rc =
-            sqlite3_exec(db, "ALTER TABLE main.ml_versions ADD COLUMN allow TEXT", NULL, NULL, msg);
-    if (rc == SQLITE_OK) rc = remove_metrics_check(db, msg);
+        sqlite3_str_appendall(out, "ALTER TABLE main.ml_versions ADD COLUMN allow TEXT;\n");
+    if (rc == SQLITE_OK &&
+        query_true(db, "SELECT count(*) > 0 FROM main.sqlite_master WHERE type = 'table' AND "
+                       "name = 'ml_versions' AND instr(sql, '" METRICS_CHECK "') > 0"))
+        sqlite3_str_appendall(out, metrics_check_sql);
     return rc;
 }

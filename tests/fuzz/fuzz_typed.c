@@ -2,7 +2,9 @@
  * fuzz_typed.c - libFuzzer target: typed and named rows of a real DataFrame pipeline
  * (fuzz_typed_model.h: a ColumnTransformer of a string imputer + OneHotEncoder with infrequent
  * categories and drop, OneHotEncoder, OrdinalEncoder, SimpleImputer with indicator +
- * StandardScaler and a MissingIndicator, then LogisticRegression).
+ * StandardScaler and a MissingIndicator, then LogisticRegression) and of a composite of such
+ * pipelines (fuzz_typed_composite.h: a soft VotingClassifier holding a CalibratedClassifierCV,
+ * both passing the typed row through to their members).
  *
  * The input is used three ways: as the JSON text of one row (pk_features_from_json: arrays,
  * objects keyed by the feature names, strings with escapes), as positional TEXT cells (split at
@@ -16,15 +18,23 @@
 #include "pk_model.h"
 #include "pk_pyfloat.h"
 
+#include "fuzz_typed_composite.h"
 #include "fuzz_typed_model.h"
 
 #include <math.h>
 
-static pk_model *g_model;
+static pk_model *g_models[2];
 
 static void check_result(const pk_model *m, pk_method k, const double *out) {
     if (k == PK_PREDICT) FUZZ_CHECK(out[0] >= 0 && out[0] < (double)m->n_classes);
     if (k == PK_PREDICT_PROBA) {
+        /* A row for which every class is impossible (every log-likelihood -inf, e.g. a value
+         * whose square overflows in GaussianNB) has NaN in every class, as scikit-learn gives;
+         * otherwise the probabilities are in [0, 1] and sum to 1. */
+        size_t nan = 0;
+        for (size_t i = 0; i < m->width[k]; i++)
+            nan += isnan(out[i]) != 0;
+        if (nan == m->width[k]) return;
         double s = 0;
         for (size_t i = 0; i < m->width[k]; i++) {
             FUZZ_CHECK(out[i] >= 0 && out[i] <= 1);
@@ -48,18 +58,20 @@ static void score(const pk_model *m, const pk_cell *cells, double *x, double *sc
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+static pk_model *load(const unsigned char *pkl, size_t len) {
+    pk_limits lim;
     pk_err err;
-    if (!g_model) {
-        pk_limits lim;
-        pk_doc *doc = fuzz_decode(typed_model, sizeof typed_model, &lim);
-        FUZZ_CHECK(doc);
-        pk_err_clear(&err);
-        g_model = pk_model_compile(&pk_alloc_std, doc->root, &err);
-        pk_doc_free(doc);
-        FUZZ_CHECK(g_model && pk_model_typed(g_model));
-    }
-    const pk_model *m = g_model;
+    pk_doc *doc = fuzz_decode(pkl, len, &lim);
+    FUZZ_CHECK(doc);
+    pk_err_clear(&err);
+    pk_model *m = pk_model_compile(&pk_alloc_std, doc->root, &err);
+    pk_doc_free(doc);
+    FUZZ_CHECK(m && pk_model_typed(m));
+    return m;
+}
+
+static void one_model(const pk_model *m, const uint8_t *data, size_t size) {
+    pk_err err;
     size_t nf = m->n_features;
     double *x = calloc(nf, sizeof *x);
     double *scratch = calloc(pk_model_scratch_len(m), sizeof *scratch);
@@ -107,5 +119,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(cells);
     free(seen);
     free(strings);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!g_models[0]) {
+        g_models[0] = load(typed_model, sizeof typed_model);
+        g_models[1] = load(typed_composite, sizeof typed_composite);
+    }
+    for (size_t i = 0; i < 2; i++)
+        one_model(g_models[i], data, size);
     return 0;
 }

@@ -93,7 +93,8 @@ assert.ok(lib.endsWith('node_modules/pickle-ext/build/pickle_ext.so'), lib);
 const db = new Database('shop.db');
 assert.strictEqual(pickleExt.load(db), db);
 assert.match(db.prepare('SELECT pickle_ext_version() AS v').get().v, /^\d+\.\d+\.\d+$/);
-db.prepare('SELECT ml_registry_init()').get();
+db.exec(db.prepare('SELECT ml_registry_sql()').pluck().get());
+assert.strictEqual(db.prepare('SELECT ml_registry_init() AS n').get().n, 0);
 db.prepare("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('churn', ?, 'production')")
   .run(fs.readFileSync(tmp + '/model.pkl'));
 db.exec('CREATE TABLE c(id INTEGER PRIMARY KEY, a REAL, b REAL, d REAL)');

@@ -10,6 +10,8 @@ Helpers (import them: `from conftest import sql_call, sql_error`)
                                   asserts json_valid of every strict pickle_json text)
   sql_error(db, fn, blob, *args)  the error text of that call, or None when it succeeds
   load_ext(conn, so_path)         loads the extension into any connection
+  init_registry(conn)             creates (or upgrades) the registry: runs the script that
+                                  SELECT ml_registry_sql() returns, as the client's statements
 
 Run under Debian's /usr/bin/python3 (its sqlite3 module allows loading extensions).
 Other test files may add fixtures here.
@@ -41,6 +43,11 @@ def load_ext(conn, so_path=None):
     finally:
         conn.enable_load_extension(False)
     return conn
+
+
+def init_registry(conn):
+    """Creates or upgrades the registry in conn's main database (commits what was pending)."""
+    conn.executescript(conn.execute("SELECT ml_registry_sql()").fetchone()[0])
 
 
 @pytest.fixture(scope="session")

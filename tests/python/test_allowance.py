@@ -190,7 +190,7 @@ def conn_so(conn):
 
 def test_older_registry_gains_the_allow_column(so_path, tmp_path, user_pickle):
     """A registry made by the schema before allowances (registry_schema_v3.sql) is upgraded by
-    ml_registry_init: the allow column is added (NULL for its versions), the current view and
+    ml_registry_sql()'s script (through reg.connect): the allow column is added (NULL for its versions), the current view and
     triggers replace the old ones, the history is kept, and allowances are accepted."""
     from sklearn.linear_model import LinearRegression
     db = str(tmp_path / "v3.db")

@@ -34,7 +34,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
-from conftest import sql_error
+from conftest import sql_error, init_registry
 from modelcheck import compare_floats, compare_labels, load_table, sql_scores
 
 X_IRIS, Y_IRIS = datasets.load_iris(return_X_y=True)
@@ -239,7 +239,7 @@ def test_safe_unscorable_model_info_and_registry(db):
     assert info["feature_names_in_"] == ["sl", "sw", "pl", "pw"]
     assert info["classes_"] == [0, 1, 2]
     assert info["reason"] == "%s cannot be scored yet (see model_supported())" % lp_cls
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     lr = L.LogisticRegression(max_iter=500).fit(X_IRIS, Y_IRIS)
     db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('lp', ?)", (blob,))
     db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('lr', ?)", (pickle.dumps(lr),))

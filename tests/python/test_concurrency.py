@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from conftest import load_ext
+from conftest import load_ext, init_registry
 
 PY = "/usr/bin/python3"
 REPEAT = int(os.environ.get("PK_STRESS_REPEAT", "1"))
@@ -75,7 +75,7 @@ def retry(fn, deadline=60.0):
 def init_db(path, so_path):
     conn = connect(path, so_path)
     assert conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
-    conn.execute("SELECT ml_registry_init()")
+    init_registry(conn)
     conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
                  (model_pickle(1),))
     return conn
@@ -204,12 +204,15 @@ def test_sigkill_during_registration(tmp_path, so_copy, rep):
     path = tmp_path / "kill.db"
     conn = connect(path, so_path)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("SELECT ml_registry_init()")
+    init_registry(conn)
     conn.close()
     pads = [200_000, 150_000, 250_000]  # ~1.2-2 MB pickles: registering one takes a while
     blobs_file = tmp_path / "blobs.pkl"
     with open(blobs_file, "wb") as f:
-        pickle.dump([model_pickle(k + 1, pad) for k, pad in enumerate(pads)], f)
+        # version v gets blob v-1, predicting (v-1) % 3 + 1; every blob's bytes differ (its
+        # padding's length), since the registry makes no new version for bytes it already holds
+        # (5 rounds register at most 14 versions)
+        pickle.dump([model_pickle(i % 3 + 1, pads[i % 3] + i) for i in range(18)], f)
     so = so_path[:-3] if so_path.endswith(".so") else so_path
     rng = random.Random(1234 + rep)
     total = 0

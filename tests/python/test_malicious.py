@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import load_ext
+from conftest import load_ext, init_registry
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
@@ -126,7 +126,7 @@ def test_model_predict_refuses_naming_the_global(name, db, tmp_path):
 def test_registry_refuses_naming_the_global(name, db, tmp_path):
     marker = tmp_path / "registry_ran"
     _, data, globs, _, verdict = _payload(name, marker)
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     err = _try(db, "INSERT INTO ml_registry(name, pickle) VALUES ('evil', ?)",
                (sqlite3.Binary(data),))
     assert isinstance(err, sqlite3.Error), "the registry accepted %s" % name
@@ -168,7 +168,7 @@ import glob, sqlite3, sys
 db = sqlite3.connect(':memory:')
 db.enable_load_extension(True)
 db.load_extension(sys.argv[1])
-db.execute('SELECT ml_registry_init()')
+db.executescript(db.execute('SELECT ml_registry_sql()').fetchone()[0])
 assert 'pickle' not in sys.modules or True
 for f in sorted(glob.glob(sys.argv[2] + '/*.pkl')):
     b = open(f, 'rb').read()

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn import cluster, datasets, linear_model as L, semi_supervised
 from sklearn.exceptions import ConvergenceWarning
 
-from conftest import sql_error
+from conftest import sql_error, init_registry
 from modelcheck import dumps, load_table
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -113,8 +113,9 @@ def test_registry_names(db):
     m1 = L.LogisticRegression(max_iter=1000).fit(X, y)
     m2 = cluster.KMeans(4, n_init=3, random_state=0).fit(X)
     msg = sql_error(db, "model_predict", "iris", 1.0, 2.0, 3.0, 4.0)
-    assert msg == "model_predict: the registry is not initialised: run SELECT ml_registry_init()"
-    db.execute("SELECT ml_registry_init()")
+    assert msg == ("model_predict: the registry is not initialised: run the statements of "
+                   "SELECT ml_registry_sql()")
+    init_registry(db)
     db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('iris', ?)", (dumps(m1),))
     row = tuple(map(float, X[100]))
     q = "SELECT model_predict('iris', ?, ?, ?, ?)"

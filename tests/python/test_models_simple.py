@@ -146,8 +146,15 @@ def test_dummy_takes_one_ignored_feature(db):
     blob = dumps(e)
     assert db.execute("SELECT model_predict(?, NULL), model_predict(?, 1e300)",
                       (blob, blob)).fetchone() == (0, 0)
-    msg = sql_error(db, "model_predict", blob, 1.0, 2.0)
-    assert msg == "model_predict: DummyClassifier expects 1 features, got 2", msg
+    # scikit-learn's predict never reads X: any number of columns of anything is taken
+    assert e.predict([[1.0, 2.0, 3.0]]).tolist() == [0]
+    assert db.execute("SELECT model_predict(?, 1.0, 2.0, 3.0), model_predict(?), "
+                      "model_predict(?, 'x', X'00'), model_predict(?, '[1, 2]'), "
+                      "model_predict_proba(?, 9e999, NULL)",
+                      (blob,) * 5).fetchone() == (0, 0, 0, 0, "[0.3333333333333333,"
+                                                          "0.3333333333333333,0.3333333333333333]")
+    r = DummyRegressor(strategy="constant", constant=2.5).fit(X, y)
+    assert db.execute("SELECT model_predict(?, 1, 2, 3, 4, 5, 6)", (dumps(r),)).fetchone() == (2.5,)
 
 
 def test_dummy_in_pipeline(db):

@@ -4,7 +4,7 @@ python3-xgboost) on every row.
 Every float the SQL functions return must be the float32 that XGBoost returns, widened exactly to
 a double (compared as float32 bit patterns, and the double must be exactly that float32). Labels
 must equal XGBClassifier.predict's. Covered: binary / multi-class / regression, every objective of
-1.7 except survival:aft, gbtree / dart / gblinear, depths 1-10, 1-200 trees, NaN inputs and a
+1.7 (survival:aft and multi-target models in test_xgb_targets.py), gbtree / dart / gblinear, depths 1-10, 1-200 trees, NaN inputs and a
 custom `missing`, num_parallel_tree > 1 (XGBRF* and boosted forests), early stopping
 (best_iteration), pickled (protocols 2-5) and joblib.dump'ed, the raw pickled Booster, and
 XGBoost's own files (save_raw / save_model, JSON and UBJSON) as BLOBs and in the registry.
@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 from modelcheck import compare_labels, load_table, sql_scores
+from conftest import init_registry
 
 N = 300
 NF = 6
@@ -310,7 +311,7 @@ def test_native_files_in_registry_and_info(db):
     minfo = json.loads(db.execute("SELECT model_info(?)", (ubj,)).fetchone()[0])
     assert minfo["supported"] is True and minfo["n_features_in_"] == NF
     assert minfo["methods"] == ["predict", "decision_function"]
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     db.execute("INSERT INTO ml_registry(name, pickle) VALUES ('xgb', ?)", (ubj,))
     ref = m.get_booster().predict(xgb.DMatrix(X[:5]))
     for i in range(5):

@@ -22,6 +22,7 @@ import struct
 import subprocess
 
 import pytest
+from conftest import init_registry
 
 PY = "/usr/bin/python3"
 SKIPPABLE_U = b"\x55\x2a\x4d\x18"  # magic 0x184D2A55, little-endian: 'U' then length 42
@@ -84,7 +85,7 @@ def assert_refused_everywhere(db, blob, marker):
     assert got["reason"].startswith("ambiguous bytes: they are a zstd stream and also a pickle")
     msg = error_of(db, "SELECT model_predict(?, 1.0)", blob)
     assert msg.startswith("model_predict: refusing the pickle: ambiguous bytes"), msg
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     msg = error_of(db, "INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", blob)
     assert "cannot register model 'm': ambiguous bytes" in msg, msg
     # a direct insert cannot bypass it: its trigger derives the columns from the pickle

@@ -20,7 +20,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from conftest import REPO, load_ext
+from conftest import REPO, load_ext, init_registry
 
 SCRIPTS = os.path.join(REPO, "scripts")
 if SCRIPTS not in sys.path:
@@ -48,8 +48,7 @@ def regressor(coef):
 
 
 def init(conn):
-    conn.execute("SELECT ml_registry_init()")
-    conn.commit()
+    init_registry(conn)
 
 
 def predict(conn, ref, row):
@@ -181,8 +180,121 @@ def test_reference_forms(db):
 
 
 def test_scoring_by_name_before_init_says_so(db):
-    with pytest.raises(sqlite3.Error, match=r"not initialised: run SELECT ml_registry_init\(\)"):
+    with pytest.raises(sqlite3.Error,
+                       match=r"not initialised: run the statements of SELECT ml_registry_sql\(\)"):
         predict(db, "churn", (1, 2, 3))
+
+
+# ---- creating the registry: no query writes ------------------------------------------------------
+
+def schema_objects(conn):
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+
+
+def test_a_query_never_writes_the_schema(so_path, tmp_path):
+    """ml_registry_init() only checks and ml_registry_sql() only reads: both work on a read-only
+    connection (PRAGMA query_only), where any write fails, and neither creates anything."""
+    conn = load_ext(sqlite3.connect(str(tmp_path / "r.db"), isolation_level=None), so_path)
+    conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(sqlite3.Error) as e:
+        conn.execute("SELECT ml_registry_init()").fetchone()
+    assert str(e.value) == ("ml_registry_init: the registry is not initialised, and a query must "
+                            "not write it: run the statements that SELECT ml_registry_sql() "
+                            "returns (docs/registry.md, Create it)")
+    script = conn.execute("SELECT ml_registry_sql()").fetchone()[0]
+    assert script.startswith("SAVEPOINT ml_registry;\n") and script.endswith("RELEASE ml_registry;\n")
+    assert "-- upgrade" not in script
+    assert schema_objects(conn) == 0
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.executescript(script)
+    conn.execute("ROLLBACK")
+    conn.execute("PRAGMA query_only = OFF")
+    conn.executescript(script)
+    n = schema_objects(conn)
+    assert n > 30
+    conn.execute("PRAGMA query_only = ON")
+    assert conn.execute("SELECT ml_registry_init()").fetchone()[0] == 0
+    conn.execute("PRAGMA query_only = OFF")
+    conn.executescript(conn.execute("SELECT ml_registry_sql()").fetchone()[0])  # idempotent
+    assert schema_objects(conn) == n
+    for fn in ("ml_registry_sql", "ml_registry_init"):  # DIRECTONLY: no view may call them
+        conn.execute("CREATE VIEW v_%s AS SELECT %s()" % (fn, fn))
+        with pytest.raises(sqlite3.Error, match="unsafe use of %s" % fn):
+            conn.execute("SELECT * FROM v_%s" % fn).fetchone()
+    conn.close()
+
+
+def test_the_script_needs_no_extension(so_path, tmp_path):
+    """The script creates tables, triggers and views only: a connection without the extension
+    can run it (its triggers need the extension when they run)."""
+    script = load_ext(sqlite3.connect(":memory:"), so_path).execute(
+        "SELECT ml_registry_sql()").fetchone()[0]
+    plain = sqlite3.connect(str(tmp_path / "p.db"))
+    plain.executescript(script)
+    with pytest.raises(sqlite3.OperationalError, match="no such function: ml_check_name"):
+        plain.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', x'80034b012e')")
+    plain.close()
+    conn = load_ext(sqlite3.connect(str(tmp_path / "p.db")), so_path)
+    assert conn.execute("SELECT ml_registry_init()").fetchone()[0] == 0
+    register(conn, "m", regressor([1, 0, 0]))
+    assert conn.execute("SELECT version FROM ml_registry").fetchall() == [(1,)]
+    conn.close()
+
+
+def test_changed_trigger_is_an_earlier_schema(db):
+    """A registry whose trigger differs from the current schema's (made by an earlier version of
+    the extension) is reported and repaired by the script, which drops and recreates them."""
+    init(db)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'ml_registry_insert'").fetchone()[0]
+    db.execute("DROP TRIGGER ml_registry_insert")
+    db.execute(sql.replace("WHERE NOT EXISTS", "WHERE 1 OR NOT EXISTS"))
+    with pytest.raises(sqlite3.Error, match="the registry is of an earlier schema"):
+        db.execute("SELECT ml_registry_init()")
+    script = db.execute("SELECT ml_registry_sql()").fetchone()[0]
+    assert 'DROP trigger IF EXISTS main."ml_registry_insert";' in script
+    db.executescript(script)
+    assert db.execute("SELECT ml_registry_init()").fetchone()[0] == 0
+    assert db.execute("SELECT sql FROM sqlite_master WHERE name = 'ml_registry_insert'"
+                      ).fetchone()[0] == sql
+
+
+# ---- retried registrations -----------------------------------------------------------------------
+
+def test_registering_the_same_bytes_returns_the_existing_version(db):
+    init(db)
+    m1, m2 = regressor([1, 0, 0]), regressor([0, 1, 0])
+    b1 = pickle.dumps(m1)
+    register(db, "r", m1, aliases=["staging"], tags={"k": "a"})
+    register(db, "r", m2)
+    events = db.execute("SELECT count(*) FROM ml_events").fetchone()[0]
+    # a retry: the same bytes, plain or zstd-compressed, with the same or other aliases and tags
+    db.execute("INSERT INTO ml_registry(name, pickle, aliases, tags) VALUES ('r', ?, ?, ?)",
+               (b1, '["staging"]', '{"k": "a"}'))
+    assert db.execute("SELECT count(*) FROM ml_events").fetchone()[0] == events  # nothing new
+    db.execute("INSERT INTO ml_registry(name, pickle, aliases, tags) "
+               "VALUES ('r', pickle_compress(?), ?, ?)", (b1, '["production"]', '{"k": "b"}'))
+    assert db.execute("SELECT version, aliases, tags FROM ml_registry ORDER BY version"
+                      ).fetchall() == [(1, '["production","staging"]', '{"k":"b"}'),
+                                       (2, "[]", "{}")]
+    assert db.execute("SELECT count(*) FROM ml_events WHERE event = 'registered'").fetchone()[0] == 2
+    # another name is another model; a deleted version does not count
+    register(db, "other", m1)
+    db.execute("DELETE FROM ml_registry WHERE name = 'r' AND version = 1")
+    register(db, "r", m1)
+    assert db.execute("SELECT name, version FROM ml_registry ORDER BY name, version"
+                      ).fetchall() == [("other", 1), ("r", 2), ("r", 3)]
+    assert predict(db, "r", (2.0, 3.0, 4.0)) == pytest.approx(3.0)
+
+
+def test_python_register_returns_the_existing_version(so_path, tmp_path):
+    conn = reg.connect(str(tmp_path / "r.db"), ext=so_path)
+    m1, m2 = regressor([1, 0, 0]), regressor([0, 1, 0])
+    assert reg.register(conn, "r", m1) == 1
+    assert reg.register(conn, "r", m2) == 2
+    assert reg.register(conn, "r", pickle.dumps(m1), aliases=["production"]) == 1
+    assert conn.execute("SELECT count(*) FROM ml_versions").fetchone()[0] == 2
+    assert conn.execute("SELECT version FROM ml_aliases").fetchall() == [(1,)]
+    conn.close()
 
 
 # ---- the compiled-model cache follows the registry ---------------------------------------------

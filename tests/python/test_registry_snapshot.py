@@ -14,7 +14,7 @@ and hardened databases stay readable.
   clear error (the triggers use SQLite's JSON functions, not innocuous in SQLite 3.40);
 - an ATTACHed database's trigger cannot call the by-name functions, nor ml_log;
 - a crafted file whose registry tables call the extension gets an error, not a crash;
-- ml_registry_init() upgrades a registry made by the first schema (json_valid CHECK, events
+- the script of ml_registry_sql() upgrades a registry made by the first schema (json_valid CHECK, events
   with a written largest id and a back-filled row) and one made by the schema before the
   catalogue (no supported/reason columns: added and filled for every stored version).
 """
@@ -27,29 +27,31 @@ import time
 
 import pytest
 
-from conftest import HERE, load_ext
+from conftest import HERE, load_ext, init_registry
 
 SQLITE3 = os.environ.get("SQLITE3", "sqlite3")
 
 
-def model_pickle(k):
-    """A fitted LinearRegression whose prediction is exactly k (any 2 features)."""
+def model_pickle(k, variant=0):
+    """A fitted LinearRegression whose prediction is exactly k (any 2 features); variants differ
+    in a fitted attribute predict does not read (rank_), so their bytes (and sha256) differ."""
     import numpy as np
     from sklearn.linear_model import LinearRegression
     m = LinearRegression().fit(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]),
                                np.array([1.0, 2.0, 3.0]))
     m.coef_ = np.zeros(2)
     m.intercept_ = float(k)
+    m.rank_ = 2 + variant
     return pickle.dumps(m, protocol=4)
 
 
 PICKLES = {}
 
 
-def pk(k):
-    if k not in PICKLES:
-        PICKLES[k] = model_pickle(k)
-    return PICKLES[k]
+def pk(k, variant=0):
+    if (k, variant) not in PICKLES:
+        PICKLES[k, variant] = model_pickle(k, variant)
+    return PICKLES[k, variant]
 
 
 def connect(path, so_copy, **kw):
@@ -65,7 +67,7 @@ def new_registry(path, so_copy, first=1, wal=False):
     conn = connect(path, so_copy)
     if wal:
         conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("SELECT ml_registry_init()")
+    init_registry(conn)
     conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
                  (pk(first),))
     return conn
@@ -105,7 +107,7 @@ def test_two_connections_synchronous_off(so_copy, tmp_path):
     for i in range(800):
         k = 2 + i % 5
         a.execute("BEGIN")
-        a.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(k),))
+        a.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(k, i),))
         a.execute("UPDATE ml_aliases SET version = (SELECT max(version) FROM ml_versions) "
                   "WHERE alias = 'production'")
         if score(a) != k or score(a, "m@production") != k:
@@ -131,7 +133,7 @@ def two_files_same_history(tmp_path, so_copy):
         conn = connect(tmp_path / name, so_copy)
         conn.execute("CREATE TEMP TABLE ml_clock(now TEXT)")
         conn.execute("INSERT INTO ml_clock VALUES ('2026-03-01T09:00:00.000Z')")
-        conn.execute("SELECT ml_registry_init()")
+        init_registry(conn)
         conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, "
                      "'production')", (pk(k),))
         conn.close()
@@ -428,7 +430,7 @@ def test_upgrade_from_the_first_schema(so_copy, tmp_path):
     plain.close()
 
     conn = connect(path, so_copy)
-    assert conn.execute("SELECT ml_registry_init()").fetchone()[0] >= 0
+    init_registry(conn)
     ids = [r[0] for r in conn.execute("SELECT id FROM ml_events ORDER BY id")]
     assert ids == list(range(1, len(ids) + 1))
     # the columns of the catalogue, filled as a registration fills them
@@ -464,7 +466,7 @@ def test_upgrade_from_the_first_schema(so_copy, tmp_path):
 
 
 def test_upgrade_from_the_schema_before_the_catalogue(so_copy, tmp_path):
-    """A registry of the schema without supported/reason: ml_registry_init() adds both columns,
+    """A registry of the schema without supported/reason: ml_registry_sql()'s script adds both columns,
     fills them for every version (live, deleted, and one the current verdict refuses), keeps the
     history, and the current triggers then guard them."""
     import numpy as np
@@ -493,7 +495,7 @@ def test_upgrade_from_the_schema_before_the_catalogue(so_copy, tmp_path):
     conn.close()
 
     conn = connect(path, so_copy)
-    assert conn.execute("SELECT ml_registry_init()").fetchone()[0] > 0  # the dropped triggers
+    init_registry(conn)
     rows = conn.execute("SELECT name, version, supported, reason, deleted_at IS NOT NULL "
                         "FROM ml_versions ORDER BY name, version").fetchall()
     lp_cls = "sklearn.semi_supervised._label_propagation.LabelPropagation"

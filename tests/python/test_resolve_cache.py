@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from conftest import load_ext
+from conftest import init_registry, load_ext
 from test_registry_snapshot import pk
 
 
@@ -29,7 +29,7 @@ def registry(path, so, wal=False):
     conn = connect(path, so)
     if wal:
         conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("SELECT ml_registry_init()")
+    init_registry(conn)
     conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
                  (pk(1),))
     conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)", (pk(2),))

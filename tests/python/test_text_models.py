@@ -1,4 +1,4 @@
-"""Text pipelines (ext/model/pk_vectorizer.c): 36 pipelines fitted with scikit-learn on a
+"""Text pipelines (ext/model/pk_vectorizer.c): 36 pipelines (two nested) fitted with scikit-learn on a
 generated multilingual corpus (tests/python/textcorpus.py), scored in SQL on unseen documents,
 every document compared with scikit-learn:
   labels equal; decision_function bit-identical (naive Bayes: the joint log-likelihoods are, the
@@ -120,11 +120,17 @@ PIPELINES = {
                                           SGDClassifier(loss="log_loss", random_state=0)), "bin"),
     "tfidf_mlp": (lambda: P(TfidfVectorizer(max_features=300),
                             MLPClassifier((16,), max_iter=300, random_state=0)), "multi"),
+    # nested pipelines: the inner text pipeline's steps are scored in line
+    "nested_tfidf_svc": (lambda: P(P(TfidfVectorizer()), LinearSVC()), "bin"),
+    "nested_count_tfidf_svd_logreg": (lambda: P(P(CountVectorizer(), TfidfTransformer(),
+                                                  TruncatedSVD(10, random_state=0)),
+                                                LogisticRegression(max_iter=500)), "multi"),
 }
 
 # sublinear_tf takes numpy's float64 log (its own SIMD code) where the C code takes libm's: the
 # two differ by an ulp now and then, so those scores agree within 1e-12 instead of to the bit.
-TOL = {"tfidf_mlp": 1e-12, "tfidf_svd_logreg": 1e-12, "tfidf_sublinear_12_logreg": 1e-12}
+TOL = {"tfidf_mlp": 1e-12, "tfidf_svd_logreg": 1e-12, "tfidf_sublinear_12_logreg": 1e-12,
+       "nested_count_tfidf_svd_logreg": 1e-12}
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from conftest import load_ext
+from conftest import load_ext, init_registry
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
@@ -120,7 +120,7 @@ def test_extension_judges_and_refuses(name, db, tmp_path):
         assert case["expect"] in said, info
     err = _try(db, "SELECT model_predict(?, 0.5, 0.5)", (blob,))
     assert isinstance(err, sqlite3.Error), "model_predict scored %s" % name
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     err = _try(db, "INSERT INTO ml_registry(name, pickle) VALUES ('evil', ?)", (blob,))
     assert isinstance(err, sqlite3.Error), "the registry accepted %s" % name
     msg = str(err)
@@ -347,7 +347,7 @@ def test_xgboost_booster_without_constructor_arguments(db, tmp_path):
     r = _sandbox("import pickle; b = pickle.loads(open(%r, 'rb').read()); "
                  "print(b.num_boosted_rounds())" % str(crafted), tmp_path)
     assert r.returncode == 0 and r.stdout.decode().strip() == "2", r
-    db.execute("SELECT ml_registry_init()")
+    init_registry(db)
     for name, data, safe in cases:
         info = _info(db, data)
         assert info["safe"] is safe, (name, info)

@@ -14,10 +14,19 @@ INSERT INTO pk VALUES
 -- (os.system('echo hi'), builtins.eval('1')): decodes (nothing runs) but is unsafe
  ('evil', x'8002636f730a73797374656d0a58070000006563686f2068698552636275696c74696e730a6576616c0a5801000000318552862e'),
  ('broken', x'80027d7100285805000000');
+-- the same objects at protocols 3 and 4: other bytes (another sha256), so other versions
+INSERT INTO pk SELECT 'v1p3', x'8003' || substr(v, 3) FROM pk WHERE k = 'v1';
+INSERT INTO pk SELECT 'v2p4', x'8004' || substr(v, 3) FROM pk WHERE k = 'v2';
 
-SELECT '-- init creates the schema once, idempotently';
-SELECT ml_registry_init() > 20;
+SELECT '-- a query does not write the schema: ml_registry_init() checks, ml_registry_sql() is the script';
 SELECT ml_registry_init();
+.once ml_registry.sql
+SELECT ml_registry_sql();
+.read ml_registry.sql
+SELECT ml_registry_init();
+.read ml_registry.sql
+SELECT ml_registry_init();
+SELECT count(*) FROM sqlite_master WHERE name LIKE 'ml\_%' ESCAPE '\';
 SELECT type, name FROM sqlite_master WHERE name LIKE 'ml\_%' ESCAPE '\' AND type IN ('table', 'view') ORDER BY name;
 
 SELECT '-- register three versions';
@@ -46,7 +55,7 @@ INSERT INTO ml_registry(name, pickle, metrics) SELECT 'churn', v, '{"auc": 0.86}
 SELECT group_concat(version) FROM ml_registry;
 DELETE FROM ml_registry WHERE name = 'churn' AND version = 4;
 DELETE FROM ml_registry WHERE name = 'churn' AND version = 4;
-INSERT INTO ml_registry(name, pickle) SELECT 'churn', v FROM pk WHERE k = 'v1';
+INSERT INTO ml_registry(name, pickle) SELECT 'churn', v FROM pk WHERE k = 'v1p3';
 SELECT group_concat(version || ':' || ifnull(deleted_at, 'live'), ' ') FROM ml_versions;
 SELECT '-- restore a deleted version';
 UPDATE ml_versions SET deleted_at = NULL WHERE name = 'churn' AND version = 3;
@@ -93,7 +102,7 @@ INSERT INTO ml_versions(name, version, pickle, sha256, size, stored_size, class)
 SELECT version, class, stored_size = size FROM ml_versions WHERE version = 6;
 
 SELECT '-- tags';
-INSERT INTO ml_registry(name, pickle, tags) SELECT 'churn', v, '{"team": "growth", "data": "2026-02"}' FROM pk WHERE k = 'v2';
+INSERT INTO ml_registry(name, pickle, tags) SELECT 'churn', v, '{"team": "growth", "data": "2026-02"}' FROM pk WHERE k = 'v2p4';
 INSERT INTO ml_tags(name, version, key, value) VALUES ('churn', NULL, 'owner', 'ana');
 INSERT INTO ml_tags(name, version, key, value) VALUES ('churn', NULL, 'owner', 'bob');
 INSERT INTO ml_tags(name, version, key, value) VALUES ('nope', NULL, 'owner', 'ana');
@@ -111,3 +120,15 @@ SELECT '-- ml_events is append-only';
 UPDATE ml_events SET event = 'x' WHERE id = 1;
 DELETE FROM ml_events WHERE id = 1;
 SELECT id, at, name, version, alias, event FROM ml_events ORDER BY id;
+
+SELECT '-- bytes that are already a live version of the name make no new version (retries)';
+SELECT group_concat(version) FROM ml_registry WHERE name = 'churn';
+INSERT INTO ml_registry(name, pickle, aliases, tags) SELECT 'churn', v, 'retry', '{"data": "2026-03"}' FROM pk WHERE k = 'v2p4';
+INSERT INTO ml_registry(name, pickle, aliases) SELECT 'churn', pickle_compress(v), '["retry", "prod"]' FROM pk WHERE k = 'v2p4';
+SELECT group_concat(version) FROM ml_registry WHERE name = 'churn';
+SELECT version, aliases, tags FROM ml_registry WHERE name = 'churn' AND version = 7;
+SELECT count(*) FROM ml_events WHERE name = 'churn' AND event = 'registered' AND version = 7;
+SELECT '-- ... but a deleted version does not count: the same bytes become a new version';
+DELETE FROM ml_registry WHERE name = 'churn' AND version = 7;
+INSERT INTO ml_registry(name, pickle) SELECT 'churn', v FROM pk WHERE k = 'v2p4';
+SELECT group_concat(version) FROM ml_registry WHERE name = 'churn';

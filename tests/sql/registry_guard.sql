@@ -11,7 +11,9 @@ CREATE TEMP TABLE ml_clock(now TEXT);
 INSERT INTO ml_clock VALUES ('2026-03-01T09:00:00.000Z');
 CREATE TEMP TABLE pk(k TEXT PRIMARY KEY, v BLOB);
 INSERT INTO pk VALUES ('v1', x'80034b012e'), ('v2', x'80034b022e'), ('v3', x'80034b032e');
-SELECT ml_registry_init() > 0;
+.once ml_registry.sql
+SELECT ml_registry_sql();
+.read ml_registry.sql
 INSERT INTO ml_registry(name, pickle) SELECT 'churn', v FROM pk ORDER BY k;
 INSERT INTO ml_aliases VALUES ('churn', 'production', 1);
 

@@ -4,7 +4,9 @@
 CREATE TEMP TABLE pk(k TEXT PRIMARY KEY, v BLOB);
 INSERT INTO pk VALUES ('v1', x'80034b012e'), ('v2', x'80034b022e'), ('v3', x'80034b032e');
 select ml_resolve('churn');
-SELECT ml_registry_init() > 0;
+.once ml_registry.sql
+SELECT ml_registry_sql();
+.read ml_registry.sql
 select ml_resolve('churn');
 INSERT INTO ml_registry(name, pickle) SELECT 'churn', v FROM pk;
 INSERT INTO ml_aliases VALUES ('churn', 'production', 2);

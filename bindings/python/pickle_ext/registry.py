@@ -48,9 +48,25 @@ def connect(db, ext=None, init=True, readonly=False):
         conn.close()
         raise RegistryError(str(e)) from None
     if init and not readonly:
-        with conn:
-            conn.execute("SELECT ml_registry_init()")
+        try:
+            init_schema(conn)
+        except sqlite3.Error as e:
+            conn.close()
+            raise RegistryError(str(e)) from None
     return conn
+
+
+def init_schema(conn):
+    """Creates the registry in conn's main database, or upgrades one made by an earlier version
+    of the extension: runs the script that `SELECT ml_registry_sql()` returns (idempotent; one
+    savepoint, rolled back when a statement fails). Commits what conn had pending first
+    (sqlite3's executescript does)."""
+    script = conn.execute("SELECT ml_registry_sql()").fetchone()[0]
+    try:
+        conn.executescript(script)
+    except sqlite3.Error:
+        conn.rollback()
+        raise
 
 
 def _run(conn, sql, params=()):
@@ -65,7 +81,9 @@ def register(conn, name, model, metrics=None, description=None, source=None, ali
              tags=None, allow=None):
     """Registers a new version of `name`. `model` is the pickle bytes, or any object (pickled
     here with pickle.dumps). `allow`: the globals outside the catalogue this registration vouches
-    for ("module.name" strings; docs/registry.md, Allowances). Returns the new version number."""
+    for ("module.name" strings; docs/registry.md, Allowances). Returns the version number: a new
+    one, or the live version that already holds these bytes (a retried registration makes no
+    duplicate; its aliases and tags are set on that version)."""
     blob = model if isinstance(model, (bytes, bytearray, memoryview)) else pickle.dumps(model)
     _run(conn,
          "INSERT INTO ml_registry(name, pickle, metrics, description, source, aliases, tags, allow)"
@@ -74,7 +92,8 @@ def register(conn, name, model, metrics=None, description=None, source=None, ali
           source, json.dumps(list(aliases)) if aliases else None,
           json.dumps(dict(tags)) if tags else None,
           json.dumps(list(allow)) if allow else None))
-    return _run(conn, "SELECT max(version) FROM ml_versions WHERE name = ?", (name,))[0][0]
+    return _run(conn, "SELECT max(version) FROM ml_versions WHERE name = ? AND sha256 = "
+                      "pickle_sha256(?) AND deleted_at IS NULL", (name, bytes(blob)))[0][0]
 
 
 def set_alias(conn, name, alias, version):

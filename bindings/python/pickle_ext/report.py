@@ -46,7 +46,7 @@ def collect(conn):
     """The registry's content as plain data: {"models": [...], "extension": version}."""
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ml_versions'").fetchone():
         raise ValueError("this database has no registry (no ml_versions table; "
-                         "SELECT ml_registry_init() creates one)")
+                         "the script of SELECT ml_registry_sql() creates one)")
     models = _rows(conn, "SELECT name, description, created_at, updated_at FROM ml_models"
                          " ORDER BY name")
     for m in models:
