@@ -6,6 +6,7 @@
  * 64 characters: longer numbers are refused).
  */
 #include "pk_features.h"
+#include "pk_unicode.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,27 +45,8 @@ static int digit(jr *r) {
 /* Appends code point cp as UTF-8 to buf at *len, writing only what fits below cap; *len always
  * advances (the decoded length). */
 static void put_utf8(char *buf, size_t *len, size_t cap, uint32_t cp) {
-    char t[4];
-    size_t k;
-    if (cp < 0x80) {
-        t[0] = (char)cp;
-        k = 1;
-    } else if (cp < 0x800) {
-        t[0] = (char)(0xC0 | (cp >> 6));
-        t[1] = (char)(0x80 | (cp & 0x3F));
-        k = 2;
-    } else if (cp < 0x10000) {
-        t[0] = (char)(0xE0 | (cp >> 12));
-        t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        t[2] = (char)(0x80 | (cp & 0x3F));
-        k = 3;
-    } else {
-        t[0] = (char)(0xF0 | (cp >> 18));
-        t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        t[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        t[3] = (char)(0x80 | (cp & 0x3F));
-        k = 4;
-    }
+    uint8_t t[4];
+    size_t k = pk_utf8_put(cp, t);
     if (*len + k <= cap) memcpy(buf + *len, t, k);
     *len += k;
 }

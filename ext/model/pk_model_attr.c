@@ -9,6 +9,7 @@
 #include "pk_model_impl.h"
 
 #include "pk_ndarray.h"
+#include "pk_unicode.h"
 
 #include <float.h>
 #include <stdarg.h>
@@ -268,33 +269,6 @@ const char *pk_mc_str(pk_mc *c, const char *attr) {
     return v && v->kind == PK_STR ? v->u.s.ptr : NULL;
 }
 
-/* Appends code point cp as UTF-8 to p (room for 4 bytes); returns bytes written, 0 if invalid. */
-static size_t utf8_put(char *p, uint32_t cp) {
-    if (cp < 0x80) {
-        p[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        p[0] = (char)(0xC0 | (cp >> 6));
-        p[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        p[0] = (char)(0xE0 | (cp >> 12));
-        p[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        p[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    if (cp < 0x110000) {
-        p[0] = (char)(0xF0 | (cp >> 18));
-        p[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        p[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        p[3] = (char)(0x80 | (cp & 0x3F));
-        return 4;
-    }
-    return 0;
-}
-
 /* One element of a numpy 'U' array (UCS-4, trailing NULs dropped, as numpy's str_ does). */
 static char *ucs4_label(pk_mc *c, const uint8_t *p, size_t itemsize, int big) {
     size_t nch = itemsize / 4;
@@ -313,12 +287,11 @@ static char *ucs4_label(pk_mc *c, const uint8_t *p, size_t itemsize, int big) {
         uint32_t cp =
             big ? ((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3])
                 : ((uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 | q[0]);
-        size_t k = utf8_put(s + len, cp);
-        if (!k) {
+        if (cp >= 0x110000) {
             pk_mc_fail(c, "%s.classes_ holds an invalid character", c->m->cls);
             return NULL;
         }
-        len += k;
+        len += pk_utf8_put(cp, (uint8_t *)s + len);
     }
     s[len] = 0;
     return s;
