@@ -29,8 +29,8 @@
 #   make help       this list
 #
 # Sources are found by wildcard: ext/core and ext/model never include SQLite (checked by
-# `make check-core`); ext/sql and ext/pickle_ext.c are the glue. The files of ext/core keep the
-# layer order of docs/architecture.md (checked by `make check-layers`).
+# `make check-core`); ext/sql and ext/pickle_ext.c are the glue. ext/core has one folder per layer
+# of docs/architecture.md, and its files keep that order (checked by `make check-layers`).
 
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -41,15 +41,19 @@ WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-proto
            -Wformat=2 -Werror
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT      ?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -Iext/core -Iext/model -Iext/sql -Idist/gen $(CFLAGS)
+# ext/core has one folder per layer (docs/architecture.md); its files include each other by file
+# name, so every folder is on the include path.
+CORE_DIRS = $(patsubst %/,%,$(sort $(wildcard ext/core/*/)))
+INCS     = $(CORE_DIRS:%=-I%) -Iext/model -Iext/sql -Idist/gen
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden $(INCS) $(CFLAGS)
 LIBS     = -lzstd -lz -lm
-# The rarely used joblib decompressors are opened with dlopen on first use (ext/core/pk_dl.c);
+# The rarely used joblib decompressors are opened with dlopen on first use (ext/core/container/pk_dl.c);
 # unit tests link them directly for their compressors.
 TEST_LIBS = $(LIBS) -lbz2 -llzma -llz4
 
-CORE_SRC  = $(sort $(wildcard ext/core/*.c) $(wildcard ext/model/*.c))
+CORE_SRC  = $(sort $(wildcard ext/core/*/*.c) $(wildcard ext/model/*.c))
 GLUE_SRC  = $(sort $(wildcard ext/sql/*.c)) ext/pickle_ext.c
-HDRS      = $(wildcard ext/core/*.h ext/model/*.h ext/sql/*.h)
+HDRS      = $(wildcard ext/core/*/*.h ext/model/*.h ext/sql/*.h)
 
 BUILD    ?= build/release
 DIST     ?= dist
@@ -140,7 +144,7 @@ bench-cluster: $(SO) $(PKDQ)
 	PKDQ=$(abspath $(PKDQ)) PICKLE_EXT_SO=$(abspath $(SO)) bash scripts/bench_cluster.sh
 
 check-core:
-	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
+	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
 	  echo "error: the core must not include SQLite (files above)"; exit 1; fi
 
 # The layers of ext/core (docs/architecture.md, "Layer order of ext/core"): no include of a higher
@@ -181,7 +185,7 @@ DEPS ?= test
 deps:
 	sh scripts/install-deps.sh $(DEPS)
 
-FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c wasm/*.[ch])
+FORMAT_SRC = $(wildcard ext/*.c ext/*/*.[ch] ext/core/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] scripts/*.c wasm/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -191,7 +195,7 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Iext/core -Iext/model ext
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr $(CORE_DIRS:%=-I%) -Iext/model ext
 
 # ---- install and release ----------------------------------------------------------------------
 
@@ -199,7 +203,7 @@ PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 DATADIR ?= $(PREFIX)/share/pickle_ext
 DOCDIR  ?= $(PREFIX)/share/doc/pickle_ext
-VERSION  = $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' ext/core/pk.h)
+VERSION  = $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' ext/core/base/pk.h)
 
 # lib/pickle_ext.so (load it as <LIBDIR>/pickle_ext), share/pickle_ext/registry.sql (the schema
 # ml_registry_sql() returns, for reading or for tools), share/doc/pickle_ext/ (README.md,
@@ -237,7 +241,7 @@ check-m32: $(M32_OBJ)
 
 build/m32/%.o: %.c $(HDRS) dist/gen/registry_sql.h
 	@mkdir -p $(dir $@)
-	$(CC) -m32 $(CSTD) -O2 $(WARN) -Iext/core -Iext/model -Iext/sql -Idist/gen -c $< -o $@
+	$(CC) -m32 $(CSTD) -O2 $(WARN) $(INCS) -c $< -o $@
 
 include wasm/wasm.mk
 

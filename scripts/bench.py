@@ -70,6 +70,13 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 NS_COLS = ("measurement", "ns/row", "rows")
 
 
+def core_includes():
+    """-I flags of the core's headers: every layer folder of ext/core, and ext/model."""
+    core = os.path.join(REPO, "ext", "core")
+    return ["-I" + os.path.join(core, d) for d in sorted(os.listdir(core))
+            if os.path.isdir(os.path.join(core, d))] + ["-I" + os.path.join(REPO, "ext", "model")]
+
+
 def so_path():
     return os.path.abspath(os.environ.get("PICKLE_EXT_SO") or
                            os.path.join(REPO, "dist", "pickle_ext.so"))
@@ -319,10 +326,9 @@ def core_decode_compile(path, reps, warm):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     exe = os.path.join(root, "build", "bench_core")
     lib = os.path.join(root, "build", "release", "libpkcore.a")
-    subprocess.run(["cc", "-O2", "-I" + os.path.join(root, "ext", "core"),
-                    "-I" + os.path.join(root, "ext", "model"), "-o", exe,
-                    os.path.join(root, "scripts", "bench_core.c"), lib, "-lzstd", "-lz", "-lbz2",
-                    "-llzma", "-llz4", "-lm"], check=True)
+    subprocess.run(["cc", "-O2"] + core_includes() +
+                   ["-o", exe, os.path.join(root, "scripts", "bench_core.c"), lib, "-lzstd",
+                    "-lz", "-lbz2", "-llzma", "-llz4", "-lm"], check=True)
     out = subprocess.run([exe, path, str(reps)] + (["warm"] if warm else []), check=True,
                          stdout=subprocess.PIPE)
     dec, allv = out.stdout.split()
@@ -1065,7 +1071,7 @@ def build_c(name, src, lib=None, extra=()):
     exe = os.path.join(REPO, "build", name)
     cmd = ["cc", "-O2", "-o", exe, os.path.join(REPO, "scripts", src)]
     if lib:
-        cmd[2:2] = ["-I" + os.path.join(REPO, "ext", "core"), "-I" + os.path.join(REPO, "ext", "model")]
+        cmd[2:2] = core_includes()
         cmd += [os.path.join(REPO, "build", "release", "libpkcore.a"), "-lzstd", "-lz", "-lbz2",
                 "-llzma", "-llz4", "-lm"]
     cmd += list(extra)

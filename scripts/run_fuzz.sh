@@ -8,7 +8,7 @@
 #   sh scripts/run_fuzz.sh [SECONDS [TARGET...]]      TARGET: decode path inflate model writer ...
 #
 # Each target is built with clang-14 -fsanitize=fuzzer,address,undefined (UBSan not
-# recoverable) against the core sources only (ext/core/*.c ext/model/*.c: no SQLite), then run
+# recoverable) against the core sources only (ext/core/*/*.c ext/model/*.c: no SQLite), then run
 # for SECONDS (default 60) with the opcode dictionary tests/fuzz/pickle.dict, -rss_limit_mb=2048
 # and -timeout=10. The corpus lives in build/fuzz/corpus/<target> (kept between runs, so later
 # runs start where earlier ones stopped) and is seeded from tests/fixtures and from
@@ -39,26 +39,26 @@ OUT=${FUZZ_OUT:-build/fuzz}
 JOBS=${FUZZ_JOBS:-1}
 LIBS="-lzstd -lz -lbz2 -llzma -llz4 -lm"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-COMMON="-std=c11 -D_GNU_SOURCE -g -O1 $SAN -Iext/core -Iext/model -I$OUT/gen"
+# ext/core has one folder per layer, each on the include path (its files include by file name).
+CORE_INC=$(for d in ext/core/*/; do printf -- '-I%s ' "${d%/}"; done)
+COMMON="-std=c11 -D_GNU_SOURCE -g -O1 $SAN $CORE_INC -Iext/model -I$OUT/gen"
 
 command -v "$CLANG" >/dev/null 2>&1 || { echo "run_fuzz: $CLANG not found (make deps)"; exit 2; }
 mkdir -p "$OUT/obj" "$OUT/gen" "$OUT/bin" "$OUT/seeds" "$OUT/artifacts" tests/fixtures/bad
 
 # ---- core objects (instrumented for coverage, not linked with libFuzzer's main) -------------
 OBJS=""
-for src in ext/core/*.c ext/model/*.c; do
+for src in ext/core/*/*.c ext/model/*.c; do
     obj="$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find ext/core ext/model -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
         $CLANG $COMMON -fsanitize=fuzzer-no-link -w -c "$src" -o "$obj" || { echo "run_fuzz: cannot compile $src"; exit 2; }
     fi
     OBJS="$OBJS $obj"
 done
-# Objects of sources that were removed must not linger.
+# Objects of sources that were removed or moved must not linger: only this run's list is kept.
 for obj in "$OUT"/obj/*.o; do
-    src=$(basename "$obj" .o | sed 's/^ext_core_/ext\/core\//; s/^ext_model_/ext\/model\//').c
-    [ -f "$src" ] || rm -f "$obj"
+    case "$OBJS " in *" $obj "*) ;; *) rm -f "$obj" ;; esac
 done
-OBJS=$(ls "$OUT"/obj/*.o)
 
 # ---- seeds ------------------------------------------------------------------------------------
 if [ ! -f "$OUT/seeds/.stamp" ] || [ scripts/gen_seed_corpus.py -nt "$OUT/seeds/.stamp" ]; then

@@ -32,7 +32,7 @@ SQLITE_DEFS = -DSQLITE_THREADSAFE=0 -DSQLITE_TEMP_STORE=3 -DSQLITE_OMIT_LOAD_EXT
 
 # Third-party code is compiled as shipped, without our warning flags.
 WLIB_CFLAGS = $(WOPT) -w -DNDEBUG
-WEXT_CFLAGS = $(CSTD) $(WOPT) $(WARN) -DSQLITE_CORE -Iext/core -Iext/model -Iext/sql -Idist/gen \
+WEXT_CFLAGS = $(CSTD) $(WOPT) $(WARN) -DSQLITE_CORE $(INCS) \
   -I$(SQLITE_DIR) -I$(ZSTD_DIR) -I$(ZLIB_DIR) -I$(BZ2_DIR) -I$(LZ4_DIR) -I$(XZ_DIR)/api
 
 XZ_SRC = $(addprefix $(XZ_DIR)/,common/common.c common/block_util.c common/filter_common.c \
@@ -63,7 +63,7 @@ BZ2_SRC  = $(addprefix $(BZ2_DIR)/,blocksort.c bzlib.c compress.c crctable.c dec
   huffman.c randtable.c)
 LZ4_SRC  = $(addprefix $(LZ4_DIR)/,lz4.c lz4frame.c lz4hc.c xxhash.c)
 
-WEXT_SRC = $(filter-out ext/core/pk_dl.c,$(CORE_SRC)) $(GLUE_SRC) wasm/pk_wasm.c wasm/pk_dl_static.c
+WEXT_SRC = $(filter-out ext/core/container/pk_dl.c,$(CORE_SRC)) $(GLUE_SRC) wasm/pk_wasm.c wasm/pk_dl_static.c
 WEXT_OBJ = $(WEXT_SRC:%.c=$(WB)/obj/%.o)
 
 # The C functions the JS API calls (wasm/pickle_ext.js).

@@ -20,7 +20,15 @@ from setuptools.command.sdist import sdist
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The libraries the extension links against (the Makefile's LIBS).
 LIBS = ["zstd", "z", "m"]
-SRC_DIRS = ["ext/core", "ext/model", "ext/sql"]
+
+
+def src_dirs(root):
+    """The source folders: ext/core's layer folders (its files include each other by file name,
+    so each is on the include path), ext/model and ext/sql."""
+    core = os.path.join(root, "ext", "core")
+    return sorted(os.path.join(core, d) for d in os.listdir(core)
+                  if os.path.isdir(os.path.join(core, d))) + [
+        os.path.join(root, "ext", "model"), os.path.join(root, "ext", "sql")]
 
 
 def source_root():
@@ -32,17 +40,18 @@ def source_root():
 
 
 ROOT = source_root()
+SRC_DIRS = src_dirs(ROOT)
 
 
 def version():
-    with open(os.path.join(ROOT, "ext", "core", "pk.h")) as f:
+    with open(os.path.join(ROOT, "ext", "core", "base", "pk.h")) as f:
         return re.search(r'#define PK_VERSION "([^"]+)"', f.read()).group(1)
 
 
 def sources():
     found = []
     for d in SRC_DIRS:
-        found += sorted(glob.glob(os.path.join(ROOT, d, "*.c")))
+        found += sorted(glob.glob(os.path.join(d, "*.c")))
     return found + [os.path.join(ROOT, "ext", "pickle_ext.c")]
 
 
@@ -77,7 +86,7 @@ class BuildLoadable(build_ext):
         ext.sources = sources()
         # Headers, the schema and this file (flags, libraries): a change to any of them rebuilds
         # the library.
-        ext.depends = sorted(glob.glob(os.path.join(ROOT, "ext", "*", "*.h"))) + [
+        ext.depends = sorted(h for d in SRC_DIRS for h in glob.glob(os.path.join(d, "*.h"))) + [
             os.path.join(ROOT, "sql", "registry.sql"), os.path.abspath(__file__)]
         super().build_extension(ext)
 
@@ -107,7 +116,7 @@ setup(
     ext_modules=[Extension(
         "pickle_ext.pickle_ext",
         sources=[],  # set by BuildLoadable
-        include_dirs=[os.path.join(ROOT, d) for d in SRC_DIRS],
+        include_dirs=SRC_DIRS,
         libraries=LIBS,
         extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-fvisibility=hidden"],
     )],

@@ -33,7 +33,7 @@ TGZ="$TMP/$(tail -n 1 "$TMP/pack.out")"
 [ -f "$TGZ" ] || fail "no tarball: $(cat "$TMP/pack.out")"
 tar -tzf "$TGZ" > "$TMP/files"
 for f in package/package.json package/index.js package/scripts/build.js \
-         package/src/ext/pickle_ext.c package/src/ext/core/pk.h package/src/ext/sql/sql_registry.c \
+         package/src/ext/pickle_ext.c package/src/ext/core/base/pk.h package/src/ext/sql/sql_registry.c \
          package/src/sql/registry.sql; do
     grep -qx "$f" "$TMP/files" || fail "the tarball lacks $f"
 done

@@ -45,7 +45,7 @@ so = pickle_ext.loadable_path()
 # The library shipped inside the installed package, not the repository's build.
 assert so.startswith(os.path.join(venv, "lib")) and so.endswith("pickle_ext/pickle_ext.so"), so
 assert not pickle_ext.__file__.startswith(repo), pickle_ext.__file__
-with open(os.path.join(repo, "ext", "core", "pk.h")) as f:
+with open(os.path.join(repo, "ext", "core", "base", "pk.h")) as f:
     want = [l.split('"')[1] for l in f if l.startswith("#define PK_VERSION")][0]
 
 conn = sqlite3.connect("shop.db")

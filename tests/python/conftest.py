@@ -12,6 +12,8 @@ Helpers (import them: `from conftest import sql_call, sql_error`)
   load_ext(conn, so_path)         loads the extension into any connection
   init_registry(conn)             creates (or upgrades) the registry: runs the script that
                                   SELECT ml_registry_sql() returns, as the client's statements
+  core_includes()                 the -I flags of the core's headers (ext/core/<layer>/, ext/model)
+                                  for test programs compiled against build/release/libpkcore.a
 
 Run under Debian's /usr/bin/python3 (its sqlite3 module allows loading extensions).
 Other test files may add fixtures here.
@@ -27,6 +29,14 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+
+
+def core_includes():
+    """-I flags for ext/core's layer folders (its files include each other by file name) and
+    ext/model."""
+    core = os.path.join(REPO, "ext", "core")
+    return ["-I" + os.path.join(core, d) for d in sorted(os.listdir(core))
+            if os.path.isdir(os.path.join(core, d))] + ["-I" + os.path.join(REPO, "ext", "model")]
 
 
 def _so_path():

@@ -16,7 +16,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import HERE
+from conftest import HERE, core_includes
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
@@ -27,10 +27,9 @@ def bench_block(tmp_path_factory):
     subprocess.run(["make", "-s", "-C", ROOT, "build/release/libpkcore.a"], check=True,
                    stdout=subprocess.DEVNULL)
     exe = str(tmp_path_factory.mktemp("bb") / "bench_block")
-    subprocess.run(["cc", "-O2", "-I" + os.path.join(ROOT, "ext", "core"),
-                    "-I" + os.path.join(ROOT, "ext", "model"), "-o", exe,
-                    os.path.join(ROOT, "scripts", "bench_block.c"), lib, "-lzstd", "-lz",
-                    "-lbz2", "-llzma", "-llz4", "-lm"], check=True)
+    subprocess.run(["cc", "-O2"] + core_includes() +
+                   ["-o", exe, os.path.join(ROOT, "scripts", "bench_block.c"), lib, "-lzstd",
+                    "-lz", "-lbz2", "-llzma", "-llz4", "-lm"], check=True)
     return exe
 
 

@@ -1,4 +1,4 @@
-"""The opcode list of ext/core/pk_opcodes.h is Python's: every name, byte and protocol of
+"""The opcode list of ext/core/base/pk_opcodes.h is Python's: every name, byte and protocol of
 pickletools.opcodes, no more, and the per-protocol counts docs/formats.md states.
 """
 import collections
@@ -10,7 +10,7 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
 def _header_opcodes():
-    text = open(os.path.join(ROOT, "ext", "core", "pk_opcodes.h"), encoding="utf-8").read()
+    text = open(os.path.join(ROOT, "ext", "core", "base", "pk_opcodes.h"), encoding="utf-8").read()
     rows = re.findall(r"^\s*X\((\w+),\s*('.'|0x[0-9a-f]{2}),\s*(\d),", text, re.M)
     out = []
     for name, byte, proto in rows:

@@ -1,4 +1,4 @@
-"""pk_analyze (ext/core/pk_text.c: lowercase, strip_accents, token_pattern, stop words, word /
+"""pk_analyze (ext/core/text/pk_text.c: lowercase, strip_accents, token_pattern, stop words, word /
 char / char_wb n-grams) against scikit-learn's own analyzer on 20,000 seeded random Unicode
 strings and the multilingual corpus, for several configurations: the feature lists must be
 equal, element by element and in order.
@@ -12,6 +12,7 @@ import subprocess
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
+from conftest import core_includes
 from textcorpus import corpus, random_string
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -22,8 +23,8 @@ N_RANDOM = 20000
 def tool(tmp_path_factory):
     subprocess.run(["make", "-s", "-C", REPO, "build/release/libpkcore.a"], check=True)
     out = str(tmp_path_factory.mktemp("tok") / "text_tokens")
-    subprocess.run(["cc", "-O1", "-I" + os.path.join(REPO, "ext/core"), "-o", out,
-                    os.path.join(REPO, "tests/python/text_tokens.c"),
+    subprocess.run(["cc", "-O1"] + core_includes() +
+                   ["-o", out, os.path.join(REPO, "tests/python/text_tokens.c"),
                     os.path.join(REPO, "build/release/libpkcore.a"), "-lm", "-lz", "-lzstd"],
                    check=True)
     return out

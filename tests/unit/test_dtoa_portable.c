@@ -18,7 +18,7 @@
 
 #define PK_DTOA_NO_INT128
 #define pk_dtoa_shortest pk_dtoa_shortest_portable
-#include "../../ext/core/pk_dtoa.c"
+#include "../../ext/core/base/pk_dtoa.c"
 #undef pk_dtoa_shortest
 #undef PK_DTOA_NO_INT128
 

@@ -12,7 +12,6 @@ const path = require('path');
 const { PKG, sourceRoot } = require('./sources');
 
 const LIBS = ['-lzstd', '-lz', '-lm'];
-const SRC_DIRS = ['ext/core', 'ext/model', 'ext/sql'];
 const CC = process.env.CC || 'cc';
 const BUILD = path.join(PKG, 'build');
 const OUT = path.join(BUILD, 'pickle_ext.so');
@@ -38,18 +37,29 @@ function run(args) {
   });
 }
 
+// The source folders: ext/core's layer folders (its files include each other by file name, so
+// each is on the include path), ext/model and ext/sql.
+function srcDirs(root) {
+  const core = path.join(root, 'ext', 'core');
+  return fs.readdirSync(core).sort()
+    .filter((d) => fs.statSync(path.join(core, d)).isDirectory())
+    .map((d) => path.join(core, d))
+    .concat([path.join(root, 'ext', 'model'), path.join(root, 'ext', 'sql')]);
+}
+
 async function main() {
   const root = sourceRoot();
+  const dirs = srcDirs(root);
   const gen = path.join(BUILD, 'gen');
   embed('pk_registry_sql', path.join(root, 'sql', 'registry.sql'),
         path.join(gen, 'registry_sql.h'));
-  const includes = SRC_DIRS.map((d) => '-I' + path.join(root, d)).concat(['-I' + gen]);
+  const includes = dirs.map((d) => '-I' + d).concat(['-I' + gen]);
   const cflags = ['-std=c11', '-D_GNU_SOURCE', '-O2', '-fPIC', '-fvisibility=hidden', '-Wall']
     .concat((process.env.CFLAGS || '').split(/\s+/).filter(Boolean));
   const sources = [];
-  for (const d of SRC_DIRS) {
-    for (const f of fs.readdirSync(path.join(root, d)).sort()) {
-      if (f.endsWith('.c')) sources.push(path.join(root, d, f));
+  for (const d of dirs) {
+    for (const f of fs.readdirSync(d).sort()) {
+      if (f.endsWith('.c')) sources.push(path.join(d, f));
     }
   }
   sources.push(path.join(root, 'ext', 'pickle_ext.c'));
