@@ -21,7 +21,7 @@
 #   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)
 #   make format-check  fail when a C file does not follow .clang-format (make format applies it)
 #   make lint       cppcheck
-#   make check-layers  ext/core's includes follow the layer table of docs/architecture.md (in make test)
+#   make check-layers  ext/core's includes follow its layer folders' order (docs/architecture.md; in make test)
 #   make check-m32  every C file of ext/ compiles warning-free for 32-bit x86 (gcc -m32)
 #   make wasm       dist/wasm/: the WebAssembly module, its JS API and the page (docs/wasm.md);
 #                   make wasm-test compares it with the native build, make wasm-browser-test
@@ -147,8 +147,8 @@ check-core:
 	@if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3' ext/core/*/*.[ch] ext/model/*.[ch] 2>/dev/null; then \
 	  echo "error: the core must not include SQLite (files above)"; exit 1; fi
 
-# The layers of ext/core (docs/architecture.md, "Layer order of ext/core"): no include of a higher
-# layer, no include cycle, every file in a layer.
+# The layers of ext/core (docs/architecture.md, "Layer order of ext/core"), one folder each: no
+# include of a higher layer, no include cycle, every file in a layer folder.
 check-layers:
 	$(PYTHON) scripts/check_layers.py
 

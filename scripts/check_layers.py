@@ -1,16 +1,19 @@
 #!/usr/bin/python3
 """check_layers.py - the layer order of ext/core, enforced (`make check-layers`, part of make test).
 
-The layers and the files of each are the table under "Layer order of ext/core" in
-docs/architecture.md, read from there (the line after the marker comment
-`<!-- layers: read by scripts/check_layers.py -->` starts the table): one row per layer, bottom
-up; a name without an extension (`pk_vm`) stands for its .c and .h, a name with one for that
-file only. Names of files that do not exist yet may be listed (work arriving from other
-branches).
+ext/core has one folder per layer. Their order, bottom up, is the table under "Layer order of
+ext/core" in docs/architecture.md, read from there (the line after the marker comment
+`<!-- layers: read by scripts/check_layers.py -->` starts the table): one row per folder, its
+number and its name (`base`); a file's layer is the folder it sits in. The files include each
+other by file name (`#include "pk_vm.h"`, every folder is on the include path), so a name must
+find one file.
 
 Fails, naming the files and lines, when
-  - a .c or .h file of ext/core is in no layer (add it to the table),
-  - a file includes a header of a higher layer, or a header that is not in ext/core,
+  - a .c or .h file of ext/core sits outside the folders of the table (directly in ext/core, in
+    another folder, or one level deeper), or a folder of the table does not exist,
+  - two files of ext/core have the same name,
+  - a file includes a header of a higher layer, a header that is not in ext/core, or a header by
+    a path instead of its file name,
   - the includes form a cycle between modules (pk_x.c and pk_x.h are one module), even inside
     one layer.
 A lower layer that needs something a higher one implements declares it in its own header
@@ -24,10 +27,11 @@ import sys
 
 MARKER = "<!-- layers: read by scripts/check_layers.py -->"
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+TABLE = "the layers table of docs/architecture.md (\"Layer order of ext/core\")"
 
 
 def read_layers(doc_path):
-    """[(layer name, [file names])], bottom up, from the table after MARKER."""
+    """[folder name], bottom up, from the table after MARKER."""
     with open(doc_path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     try:
@@ -41,9 +45,9 @@ def read_layers(doc_path):
                 break
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or set(cells[0]) <= set("-: ") or not cells[0].isdigit():
+        if len(cells) < 2 or not cells[0].isdigit():
             continue  # the header row and its rule
-        layers.append((cells[1].strip("*"), re.findall(r"`([^`]+)`", cells[2])))
+        layers.append(cells[1].strip("`*/ "))
     if not layers:
         sys.exit("check-layers: no layers table after %s in %s" % (MARKER, doc_path))
     return layers
@@ -57,40 +61,55 @@ def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                            os.path.join(os.path.dirname(__file__), ".."))
     core = os.path.join(root, "ext", "core")
-    doc = os.path.join(root, "docs", "architecture.md")
-    layers = read_layers(doc)
-    rank, layer_of = {}, {}
+    layers = read_layers(os.path.join(root, "docs", "architecture.md"))
+    rank = {}
     errors = []
-    for i, (name, files) in enumerate(layers):
-        for f in files:
-            for key in ([f + ".c", f + ".h"] if "." not in f else [f]):
-                if key in layer_of:
-                    errors.append("%s is in two layers of %s: %s and %s"
-                                  % (key, doc, layer_of[key][0], name))
-                layer_of[key] = (name, i)
-    files = sorted(f for f in os.listdir(core) if f.endswith((".c", ".h")))
-    for f in files:
-        if f not in layer_of:
-            errors.append("ext/core/%s is in no layer: add it to the layers table of "
-                          "docs/architecture.md (\"Layer order of ext/core\")" % f)
+    for i, name in enumerate(layers):
+        if name in rank:
+            errors.append("the folder %s is twice in %s" % (name, TABLE))
+        rank.setdefault(name, i)
+        if not os.path.isdir(os.path.join(core, name)):
+            errors.append("ext/core/%s, a folder of %s, does not exist" % (name, TABLE))
+    path_of = {}  # file name -> its path under ext/core ("decode/pk_vm.c")
+    for top, dirs, names in os.walk(core):
+        dirs.sort()
+        rel = os.path.relpath(top, core)
+        for f in sorted(n for n in names if n.endswith((".c", ".h"))):
+            where = f if rel == "." else rel + "/" + f
+            if rel not in rank:
+                errors.append("ext/core/%s sits outside the layer folders: move it into the "
+                              "folder of its layer (%s; a new layer is a new row of %s)"
+                              % (where, ", ".join(layers), TABLE))
+            elif f in path_of:
+                errors.append("ext/core/%s and ext/core/%s have the same name: files include "
+                              "each other by file name, so names are unique in ext/core"
+                              % (path_of[f], where))
+            else:
+                path_of[f] = where
+    layer_of = {f: p.split("/")[0] for f, p in path_of.items()}
     edges = {}  # module -> {module: "file:line"}
-    for f in files:
-        with open(os.path.join(core, f), encoding="utf-8", errors="replace") as src:
+    for f, rel in sorted(path_of.items(), key=lambda kv: kv[1]):
+        with open(os.path.join(core, rel), encoding="utf-8", errors="replace") as src:
             for n, line in enumerate(src, 1):
                 m = INCLUDE.match(line)
                 if not m:
                     continue
                 h = m.group(1)
-                where = "ext/core/%s:%d" % (f, n)
-                if h not in files:
+                where = "ext/core/%s:%d" % (rel, n)
+                if "/" in h:
+                    errors.append("%s includes \"%s\" by a path: the core includes its headers "
+                                  "by file name (every layer folder is on the include path)"
+                                  % (where, h))
+                    h = os.path.basename(h)
+                if h not in path_of:
                     errors.append("%s includes \"%s\", which is not in ext/core (the core uses "
                                   "no other part of the project)" % (where, h))
                     continue
-                if f in layer_of and h in layer_of and layer_of[h][1] > layer_of[f][1]:
-                    errors.append("%s includes %s: layer %s may not use layer %s, which is above "
-                                  "it (move the declaration it needs down, to a header of layer "
-                                  "%s or below)" % (where, h, layer_of[f][0], layer_of[h][0],
-                                                    layer_of[f][0]))
+                lf, lh = layer_of[f], layer_of[h]
+                if rank[lh] > rank[lf]:
+                    errors.append("%s includes %s/%s: layer %s may not use layer %s, which is "
+                                  "above it (move the declaration it needs down, to a header of "
+                                  "layer %s or below)" % (where, lh, h, lf, lh, lf))
                 if module(h) != module(f):
                     edges.setdefault(module(f), {}).setdefault(module(h), where)
     errors += ["include cycle: " + c for c in cycles(edges)]
@@ -98,8 +117,8 @@ def main():
         for e in errors:
             print("check-layers: " + e)
         sys.exit(1)
-    print("check-layers: %d files of ext/core in %d layers, no include of a higher layer, "
-          "no include cycle" % (len(files), len(layers)))
+    print("check-layers: %d files of ext/core in %d layer folders, no include of a higher layer, "
+          "no include cycle" % (len(path_of), len(layers)))
 
 
 def cycle_text(edges, group):
