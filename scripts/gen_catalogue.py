@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Generates ext/core/pk_catalogue_data.c: the catalogue of every class and function pickle_ext
+"""Generates ext/core/base/pk_catalogue_data.c: the catalogue of every class and function pickle_ext
 knows (see docs/scoring.md, "Catalogue and tiers").
 
-    /usr/bin/python3 scripts/gen_catalogue.py > ext/core/pk_catalogue_data.c
+    /usr/bin/python3 scripts/gen_catalogue.py > ext/core/base/pk_catalogue_data.c
 
 Run with Debian's python3 (scikit-learn 1.2.1). The output is committed; the build does not run
 this script. Each row: canonical module and name (as scikit-learn 1.2 writes them, or the newest

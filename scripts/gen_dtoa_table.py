@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes ext/core/pk_dtoa_table.h: the powers of 5 used by pk_dtoa.c, as 125-bit fixed-point
+"""Writes ext/core/base/pk_dtoa_table.h: the powers of 5 used by pk_dtoa.c, as 125-bit fixed-point
 numbers split into two 64-bit halves (low, high).
 
   pow5[i]     = 5^i scaled by 2^(125 - bits(5^i)), truncated: the top 125 bits of 5^i (i < 326)
@@ -7,7 +7,7 @@ numbers split into two 64-bit halves (low, high).
                 rounded up (q < 342)
 
 where bits(5^0) = 1 and bits(5^e) = ceil(log2(5^e)) otherwise (pk_dtoa.c computes it as
-((e * 1217359) >> 19) + 1). Regenerate with: python3 scripts/gen_dtoa_table.py > ext/core/pk_dtoa_table.h
+((e * 1217359) >> 19) + 1). Regenerate with: python3 scripts/gen_dtoa_table.py > ext/core/base/pk_dtoa_table.h
 """
 
 BITS = 125

@@ -2,7 +2,7 @@
 """Generates docs/estimators.md: every scikit-learn estimator (sklearn.utils.all_estimators() of
 the scikit-learn this runs with, experimental ones enabled, plus Pipeline, FeatureUnion and
 ColumnTransformer) with the methods pickle_ext scores, or why it does not, taken from the
-catalogue rows of scripts/gen_catalogue.py (the same data as ext/core/pk_catalogue_data.c).
+catalogue rows of scripts/gen_catalogue.py (the same data as ext/core/base/pk_catalogue_data.c).
 
     /usr/bin/python3 scripts/gen_estimator_table.py > docs/estimators.md
 

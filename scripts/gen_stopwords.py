@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Writes ext/core/pk_stopwords_data.c: scikit-learn's ENGLISH_STOP_WORDS (stop_words='english'),
-sorted, from the installed scikit-learn (Debian 12: 1.2.1; the list has not changed since 0.x).
+"""Writes ext/core/text/pk_stopwords_data.c: scikit-learn's ENGLISH_STOP_WORDS
+(stop_words='english'), sorted, from the installed scikit-learn (Debian 12: 1.2.1; the list has
+not changed since 0.x).
 
     /usr/bin/python3 scripts/gen_stopwords.py | clang-format --assume-filename=x.c \
-        > ext/core/pk_stopwords_data.c
+        > ext/core/text/pk_stopwords_data.c
 """
 import sklearn
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS

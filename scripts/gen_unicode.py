@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""Writes ext/core/pk_unicode_data.c: the Unicode properties the text vectorizers need, taken
+"""Writes ext/core/text/pk_unicode_data.c: the Unicode properties the text vectorizers need, taken
 from the running Python's own str methods and unicodedata, so the C code behaves as that Python
 does (Debian 12's /usr/bin/python3: Python 3.11, Unicode 14.0.0).
 
     /usr/bin/python3 scripts/gen_unicode.py | clang-format --assume-filename=x.c \
-        > ext/core/pk_unicode_data.c
+        > ext/core/text/pk_unicode_data.c
 
 Tables (each two-stage: stage 1 indexed by code point >> 7 names a 128-entry block of stage 2;
 identical blocks are stored once):

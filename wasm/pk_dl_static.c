@@ -1,7 +1,7 @@
 /*
- * pk_dl_static.c - ext/core/pk_dl.h for builds without dlopen (the WebAssembly module): bz2,
- * xz/lzma and lz4 are linked into the module, so each getter returns a table of the linked
- * functions and the library is always present.
+ * pk_dl_static.c - ext/core/container/pk_dl.h for builds without dlopen (the WebAssembly
+ * module): bz2, xz/lzma and lz4 are linked into the module, so each getter returns a table of the
+ * linked functions and the library is always present.
  */
 #include "pk_dl.h"
 

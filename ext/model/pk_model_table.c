@@ -1,6 +1,6 @@
 /*
  * pk_model_table.c - the scoring families: which compile function a scorable catalogue row's
- * `family` names (ext/core/pk_catalogue.h). Which classes belong to a family, their module
+ * `family` names (ext/core/base/pk_catalogue.h). Which classes belong to a family, their module
  * spellings and their kind are catalogue data (scripts/gen_catalogue.py); adding an estimator
  * family is its file, one row here and its catalogue rows.
  */

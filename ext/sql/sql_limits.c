@@ -1,6 +1,6 @@
 /*
  * sql_limits.c - pickle_ext_limit(name [, value]): read or change one of the connection's core
- * limits (ext/core/pk.h), like sqlite3_limit() does for SQLite's own.
+ * limits (ext/core/base/pk.h), like sqlite3_limit() does for SQLite's own.
  *
  *   SELECT pickle_ext_limit('max_alloc');                -- the current value
  *   SELECT pickle_ext_limit('max_alloc', 4294967296);    -- set it, returns the previous value

@@ -1,6 +1,6 @@
 /*
  * sql_verdict.c - what the SQL layer says about a pickle's globals (the catalogue's tiers,
- * ext/core/pk_catalogue.h), and the table-valued model_supported().
+ * ext/core/base/pk_catalogue.h), and the table-valued model_supported().
  *
  * A pickle naming a global outside the catalogue (and outside the decoder's data
  * interpretations) is refused by the model functions and the registry even though nothing is

@@ -1,4 +1,4 @@
-"""Float text of pickle_json is exactly Python's repr (ext/core/pk_dtoa.c + pk_float_repr).
+"""Float text of pickle_json is exactly Python's repr (ext/core/base/pk_dtoa.c + pk_float_repr).
 
 200,000 random doubles (fixed seed) in a list and as a numpy float64 array, plus edge values:
 random bit patterns (any exponent, subnormals), short decimals and integers (the digit searches

@@ -1,4 +1,4 @@
-"""The ASCII fast path of the word analyzer (pk_analyzer_prepare, ext/core/pk_text.c: byte
+"""The ASCII fast path of the word analyzer (pk_analyzer_prepare, ext/core/text/pk_text.c: byte
 tables, no decoding, tokens hashed as they are cut) against the Unicode path (the same tool with
 PK_TEXT_SLOW=1: every document decoded, lowercased and stripped through the Unicode tables and
 cut by the regex matcher) and against scikit-learn's analyzer, on random ASCII text and the

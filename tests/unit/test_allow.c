@@ -1,5 +1,5 @@
 /*
- * test_allow.c - allowances (ext/core/pk_allow.h): parsing, the forbidden list, matching a
+ * test_allow.c - allowances (ext/core/base/pk_allow.h): parsing, the forbidden list, matching a
  * global by module and name separately.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_catalogue.c - the catalogue (ext/core/pk_catalogue.h) agrees with the scoring families
+ * test_catalogue.c - the catalogue (ext/core/base/pk_catalogue.h) agrees with the scoring families
  * and with the safety verdict: every scorable class is also safe under every module spelling,
  * every family a row names has a compile function and every family is used, and the names that
  * must stay unknown (code that runs) are unknown. Each check reports every failing row before
