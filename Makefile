@@ -15,7 +15,8 @@
 #   make fuzz       libFuzzer targets (FUZZ_TIME seconds each)
 #   make bench      benchmarks -> BENCHMARKS.md (BASELINE=other.so: that build beside this one)
 #   make demo       the seed scenario
-#   make deps       install the Debian packages the build and tests need (DEPS=demo|test|cluster|all)
+#   make deps       install the Debian packages the build and tests need (DEPS=demo|test|cluster|all;
+#                   DEPS=bench adds the optional onnx section's python3-onnx and onnxruntime-node)
 #   make install    install the extension, the registry schema and the docs under
 #                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall removes them
 #   make dist       dist/pickle_ext-<version>.tar.gz: the committed sources (git archive HEAD)

@@ -21,6 +21,8 @@ Sections (one function each, in SECTIONS):
   decode   one element of a 200 MB float64 array; peak RSS of the reading process
   storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
   text     TfidfVectorizer(1-2 grams, 50k terms) + LinearSVC / MultinomialNB over 100,000 documents
+  speed    per-row overheads, probabilities, single requests, blocks, the first prediction
+  onnx     ONNX Runtime (onnxruntime-node, optional) beside the trees section's forests
 
 Environment (defaults in brackets):
   PICKLE_EXT_SO   the extension [dist/pickle_ext.so]
@@ -34,6 +36,7 @@ Environment (defaults in brackets):
   BENCH_REPEAT    repetitions of throughput timings, best kept [5]
   BENCH_DECODE_MB size of the decode section's array in MB [200] (or --decode-mb)
   BENCH_OUT       output file [BENCHMARKS.md] (or --out)
+  BENCH_ORT_MODULES node_modules holding onnxruntime-node [build/ort/node_modules]
 
 Timing conventions: throughput rows (ns/row) keep the best of BENCH_REPEAT runs; decode times
 keep the median of many runs. Python's garbage collector is off while Python code is timed (as
@@ -1205,6 +1208,24 @@ def section_speed(b):
         over = (r[key + "_pp"] - r[key + "_p"]) / k
         b.ratio(sec, "%s: (predict_proba - predict) per class" % name, over, "<= 40 ns",
                 over <= 40, "ns")
+    # where model_predict_proba's time per class goes (LogisticRegression, 3 classes): the
+    # probabilities themselves (the BLOB form), then writing them as text
+    core = build_c("bench_core", "bench_core.c", lib=True)
+    kv = subprocess.run([core, "dtoa", "1000000"], check=True, stdout=subprocess.PIPE,
+                        text=True).stdout.split()
+    dtoa_ns = float(kv[1])
+    b.ratio(sec, "LogisticRegression: (predict_proba_blob - predict) per class: probabilities "
+                 "and a BLOB", (r["lr_pb"] - r["lr_p"]) / 3, unit="ns")
+    b.ratio(sec, "LogisticRegression: (predict_proba - predict_proba_blob) per class: the JSON "
+                 "text", (r["lr_pp"] - r["lr_pb"]) / 3, unit="ns")
+    b.ratio(sec, "pk_dtoa_shortest alone, per probability (scripts/bench_core.c dtoa)", dtoa_ns,
+            unit="ns")
+    b.note(sec, "Where predict_proba's time per class goes: the BLOB form computes the same "
+                "probabilities and returns them as bytes; the difference to the JSON form is "
+                "the text: each probability's shortest round-trip digits (pk_dtoa_shortest, "
+                "timed alone by `build/bench_core dtoa 1000000`), the JSON punctuation, and "
+                "SQLite's copy of the text (sqlite3_result_text with SQLITE_TRANSIENT). "
+                "model_proba (one REAL) and model_predict_proba_blob avoid it.")
 
     # single requests: bench_serve (prepared once, stepped again and again from C)
     serve = build_c("bench_serve", "bench_serve.c", extra=["-lsqlite3"])
@@ -1241,13 +1262,21 @@ def section_speed(b):
         d = got[("file, rollback journal", "this build")]
         b.ratio(sec, "single request by name - by blob, file, autocommit",
                 (d["name"] - d["blob"]) / 1e3, "<= 3 us", d["name"] - d["blob"] <= 3000, "us")
+        b.ratio(sec, "file, autocommit: a read transaction alone (SELECT 1 FROM ml_versions "
+                     "LIMIT 1, autocommit - inside BEGIN)",
+                (d["readtx"] - d["readtx_txn"]) / 1e3, unit="us")
         b.note(sec, "Single requests: scripts/bench_serve.c prepares `SELECT model_predict(<m>, "
                     "?, ?, ?, ?, ?)` once and steps and resets it again and again, the model a "
                     "bound BLOB (LogisticRegression, found in the connection's model cache by "
                     "content) or 'm@production'. Outside a transaction every call of a statement "
                     "that reads the database file starts a read transaction (file locks: "
                     "system calls, slow on this virtual machine); inside BEGIN ... COMMIT the "
-                    "snapshot is held and a name costs no more than a blob.")
+                    "snapshot is held and a name costs no more than a blob. A statement that "
+                    "reads the file and scores nothing (`SELECT 1 FROM ml_versions LIMIT 1`, "
+                    "bench_serve's readtx) pays the same in autocommit: the name's extra cost "
+                    "there is the read transaction (`strace -c -f build/bench_serve "
+                    "dist/pickle_ext.so m.pkl 5 f.db 2000` counts 4 fcntl locks, 3 stats and "
+                    "1 pread per autocommit statement), not the name's resolution.")
 
         # blocks of rows through the core
         bb = build_c("bench_block", "bench_block.c", lib=True)
@@ -1257,12 +1286,17 @@ def section_speed(b):
                                  random_state=0).fit(X, y)
         bcols = ("core, 20,000 rows", "row by row ns/row", "blocks ns/row", "same output",
                  "block kernel")
+        b.note(sec, "Blocks: scripts/bench_block.c scores 20,000 rows through the core row by row "
+                    "(pk_model_run) and in blocks (pk_model_run_block), alternating, best of "
+                    "%d runs each (CPU time), and checks the outputs are equal." % max(rep, 11))
         for name, blob in tblobs + [("XGBClassifier(300, depth 6)", pickle.dumps(xgbm))]:
             pkf = os.path.join(tmp, "m.pkl")
             with open(pkf, "wb") as f:
                 f.write(blob)
             for meth in ("predict", "predict_proba"):
-                out = subprocess.run([bb, pkf, xf, meth, str(rep)], stdout=subprocess.PIPE,
+                # more runs than elsewhere: the block kernels keep the core's execution units
+                # busy, so a job on the other hyperthread slows them more than the row kernel
+                out = subprocess.run([bb, pkf, xf, meth, str(max(rep, 11))], stdout=subprocess.PIPE,
                                      text=True).stdout.split()
                 kv = dict(zip(out[0::2], out[1::2]))
                 rn, bn = float(kv["row_ns"]), float(kv["block_ns"])
@@ -1275,29 +1309,162 @@ def section_speed(b):
 
     # first prediction on a new connection, blob bound, allocator warm (see the trees section)
     forest = tblobs[0][1]
-    fcols = ("first model_predict on a new connection (RandomForest, %s bytes), median ms"
+    fcols = ("first model_predict on a new connection (RandomForest, %s bytes), CPU ms"
              % format(len(forest), ","),) + tuple(label for label, _ in builds) + ("pickle.loads",)
     warm = np.ones(16 << 17)  # free one 16 MiB block: the allocator state of the trees section
     del warm
-    med = {}
-    for label, so in builds:
-        ts = []
-        for _ in range(15):
+    sql1 = "SELECT model_predict(?, %s)" % ", ".join(["0.5"] * 20)
+    ts = {label: [] for label, _ in builds}
+    ts["pickle.loads"] = []
+    for rnd in range(25):  # alternate: each round sees the same load, builds in turn first
+        for label, so in builds[::-1] if rnd % 2 else builds:
             db = speed_connect(so, noop_so)
             gc.disable()
-            t0 = time.perf_counter()
-            db.execute("SELECT model_predict(?, %s)" % ", ".join(["0.5"] * 20),
-                       (forest,)).fetchall()
-            ts.append(time.perf_counter() - t0)
+            t0 = time.thread_time()
+            db.execute(sql1, (forest,)).fetchall()
+            ts[label].append(time.thread_time() - t0)
             gc.enable()
             db.close()
-        med[label] = statistics.median(ts)
-    loads = b.median(lambda: pickle.loads(forest), 15)
-    b.row(sec, fcols, ("median",) + tuple(ms(med[l]) for l, _ in builds) + (ms(loads),))
-    b.ratio(sec, "first prediction / pickle.loads", med["this build"] / loads, "<= 0.5",
-            med["this build"] <= 0.5 * loads)
+        gc.disable()
+        t0 = time.thread_time()
+        pickle.loads(forest)
+        ts["pickle.loads"].append(time.thread_time() - t0)
+        gc.enable()
+    for stat, f in (("best", min), ("median", statistics.median)):
+        b.row(sec, fcols, (stat,) + tuple(ms(f(ts[l])) for l, _ in builds) +
+              (ms(f(ts["pickle.loads"])),))
+    best = {k: min(v) for k, v in ts.items()}
+    b.ratio(sec, "first prediction / pickle.loads (best CPU times)",
+            best["this build"] / best["pickle.loads"], "<= 0.5",
+            best["this build"] <= 0.5 * best["pickle.loads"])
+    b.ratio(sec, "first prediction / pickle.loads (median CPU times)",
+            statistics.median(ts["this build"]) / statistics.median(ts["pickle.loads"]))
+    b.note(sec, "First prediction: a new connection's first `SELECT model_predict(?, ...)` with "
+                "the forest's pickle bound (Python's sqlite3 copies the blob into the "
+                "statement; the extension decodes, checks, compiles, copies the blob as the "
+                "model cache's key and scores one row), beside pickle.loads of the same bytes "
+                "(scikit-learn imported), 25 rounds alternating, CPU time of this thread.")
     for db in dbs.values():
         db.close()
+
+
+# ---- section: onnx (ONNX Runtime beside the same forests, optional) ---------------------------
+
+def ort_modules():
+    """The node_modules folder holding onnxruntime-node (BENCH_ORT_MODULES, default
+    build/ort/node_modules, where `sh scripts/install-deps.sh bench` puts it), or None and why."""
+    mods = os.path.abspath(os.environ.get("BENCH_ORT_MODULES") or
+                           os.path.join(REPO, "build", "ort", "node_modules"))
+    try:
+        import onnx  # noqa: F401  (Debian's python3-onnx builds the graphs)
+    except ImportError:
+        return None, "python3-onnx is not installed"
+    try:
+        p = subprocess.run(["node", "-e", "require.resolve('onnxruntime-node')"],
+                           env=dict(os.environ, NODE_PATH=mods), capture_output=True, text=True)
+    except OSError:
+        return None, "node is not installed"
+    if p.returncode != 0:
+        return None, "onnxruntime-node is not installed in %s" % mods
+    return mods, None
+
+
+def section_onnx(b):
+    """ONNX Runtime (onnxruntime-node, one thread, from Node) on the trees section's forests
+    and 200,000-row array, beside model_predict_proba / model_decision_function over the same
+    rows in SQL and the C core's block kernel over the same array. Skipped, saying why, when
+    onnxruntime-node or python3-onnx is absent (sh scripts/install-deps.sh bench)."""
+    sec = "ONNX Runtime (%s rows x 20 features)" % format(b.tree_rows, ",")
+    print(sec, flush=True)
+    mods, why = ort_modules()
+    if not mods:
+        print("  skipped: %s (sh scripts/install-deps.sh bench installs it)" % why, flush=True)
+        b.note(sec, "Skipped: %s (`sh scripts/install-deps.sh bench` installs it)." % why)
+        return
+    sys.path.insert(0, os.path.join(REPO, "scripts"))
+    import bench_onnx
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from threadpoolctl import threadpool_limits
+
+    n, rep = b.tree_rows, b.repeat
+    ver = subprocess.run(["node", "-e", "console.log(require('onnxruntime-node/package.json')"
+                          ".version)"], env=dict(os.environ, NODE_PATH=mods),
+                         capture_output=True, text=True).stdout.strip()
+    b.note(sec, "Times are CPU ns per row, best of %d. ONNX Runtime %s (onnxruntime-node, its "
+                "prebuilt library) runs in Node with intraOpNumThreads = interOpNumThreads = 1, "
+                "one session.run over the whole float32 array (scripts/bench_ort.js); the "
+                "graphs are built from the fitted models with Debian's python3-onnx as "
+                "skl2onnx builds them (scripts/bench_onnx.py: TreeEnsembleClassifier for the "
+                "forest, TreeEnsembleRegressor for the boosting's raw score). SQL rows scan a "
+                "table of the same rows; 'C core, blocks' is pk_model_run_block over the same "
+                "array in memory (scripts/bench_block.c), the closest match to ONNX Runtime's "
+                "array in, array out." % (rep, ver))
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
+    Xt = np.random.default_rng(1).normal(size=(n, 20)) * 1.5
+    with threadpool_limits(1):
+        rf = RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0,
+                                    n_jobs=1).fit(X, y)
+        hgb = HistGradientBoostingClassifier(max_iter=100, early_stopping=False,
+                                             random_state=0).fit(X, y)
+        want_rf, want_hgb = rf.predict_proba(Xt), hgb.decision_function(Xt)
+    db = b.connect()
+    names = ["c%d" % i for i in range(1, 21)]
+    cols = ", ".join(names)
+    db.execute("CREATE TABLE tx(%s)" % ", ".join("%s REAL" % c for c in names))
+    db.executemany("INSERT INTO tx VALUES (%s)" % ", ".join("?" * 20), Xt.tolist())
+    db.commit()
+    bb = build_c("bench_block", "bench_block.c", lib=True)
+    cols_t = ("measurement (CPU ns/row)", "ns/row", "rows")
+    with tempfile.TemporaryDirectory() as tmp:
+        x32, x64 = os.path.join(tmp, "x.f32"), os.path.join(tmp, "x.f64")
+        Xt.astype(np.float32).tofile(x32)
+        Xt.astype(np.float64).tofile(x64)
+        cases = [
+            ("RandomForestClassifier(100 trees, max_depth=10)", rf, bench_onnx.forest_classifier,
+             "probabilities", want_rf, "predict_proba",
+             "count(model_predict_proba(?, %s))" % cols),
+            ("HistGradientBoostingClassifier(max_iter=100)", hgb, bench_onnx.hgb_decision,
+             "variable", want_hgb.reshape(-1, 1), "decision_function",
+             "sum(model_decision_function(?, %s))" % cols),
+        ]
+        for name, m, conv, out_name, want, meth, sql_expr in cases:
+            onnx_path, out_path = os.path.join(tmp, "m.onnx"), os.path.join(tmp, "out.f32")
+            with open(onnx_path, "wb") as f:
+                f.write(conv(m))
+            p = subprocess.run(["node", os.path.join(REPO, "scripts", "bench_ort.js"), onnx_path,
+                                x32, str(n), "20", str(rep), out_path, out_name],
+                               env=dict(os.environ, NODE_PATH=mods), capture_output=True,
+                               text=True)
+            if p.returncode != 0:
+                raise RuntimeError("bench_ort.js: " + p.stderr.strip())
+            kv = p.stdout.split()
+            ort_ns = float(kv[kv.index("cpu_ns_per_row") + 1])
+            got = np.fromfile(out_path, dtype=np.float32).reshape(want.shape)
+            diff = float(np.max(np.abs(got.astype(np.float64) - want)))
+            agree = (float(np.mean(got.argmax(1) == want.argmax(1))) if want.shape[1] > 1
+                     else float(np.mean((got[:, 0] > 0) == (want[:, 0] > 0))))
+            b.note(sec, "%s: ONNX Runtime's %s (float32) differs from scikit-learn's by at most "
+                        "%.2g; the predicted class agrees on %.4g%% of the rows." %
+                   (name, meth, diff, 100 * agree))
+            blob = pickle.dumps(m, protocol=4)
+            sql_ns = cpu_ns(db, "SELECT %s FROM tx" % sql_expr, (blob,), n, rep)
+            pkf = os.path.join(tmp, "m.pkl")
+            with open(pkf, "wb") as f:
+                f.write(blob)
+            kvb = subprocess.run([bb, pkf, x64, meth, str(rep)], stdout=subprocess.PIPE,
+                                 text=True).stdout.split()
+            blk = dict(zip(kvb[0::2], kvb[1::2]))
+            block_ns = float(blk["block_ns"])
+            b.row(sec, cols_t, ("%s: ONNX Runtime %s, 1 thread" % (name, meth), "%.1f" % ort_ns,
+                                str(n)))
+            b.row(sec, cols_t, ("%s: SQL %s" % (name, sql_expr.split("(?")[0] + "(...))"),
+                                "%.1f" % sql_ns, str(n)))
+            b.row(sec, cols_t, ("%s: C core, blocks of rows (%s)" % (name, meth),
+                                "%.1f" % block_ns, str(n)))
+            b.ratio(sec, "%s: ONNX Runtime / SQL" % name, ort_ns / sql_ns)
+            b.ratio(sec, "%s: ONNX Runtime / C core blocks" % name, ort_ns / block_ns)
+    db.close()
 
 
 SECTIONS = [
@@ -1309,6 +1476,7 @@ SECTIONS = [
     ("xgboost", section_xgboost),
     ("text", section_text),
     ("speed", section_speed),
+    ("onnx", section_onnx),
     ("decode", section_decode),
     ("storage", section_storage),
 ]

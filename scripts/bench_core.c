@@ -3,6 +3,9 @@
  * no copy of the blob into a statement), for scripts/bench.py's trees section.
  *
  *   bench_core FILE REPEAT [warm]  ->  prints "decode_ms compile_ms" (medians over REPEAT runs)
+ *   bench_core dtoa COUNT          ->  prints "dtoa_ns N": pk_dtoa_shortest's time per number
+ *                                      (best of 5 passes over COUNT probabilities in (0, 1):
+ *                                      what model_predict_proba writes as text)
  *
  * `warm` first allocates, touches and frees one 16 MiB block. glibc's malloc then raises its
  * mmap and trim thresholds (they follow the largest mmapped block freed), so the memory each
@@ -11,8 +14,10 @@
  * pickle.loads, a SQLite host) is in that state already; a fresh process is not.
  */
 #include "pk_doc.h"
+#include "pk_dtoa.h"
 #include "pk_model.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +34,39 @@ static int cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* ns per pk_dtoa_shortest call over count values spread over (0, 1), best of 5 passes. */
+static int dtoa_bench(long count) {
+    if (count < 1 || count > 100000000) return 2;
+    double *v = malloc(sizeof(double) * (size_t)count);
+    if (!v) return 2;
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    for (long i = 0; i < count; i++) { /* xorshift: 53 random bits -> [0, 1), never 0 */
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        v[i] = ((double)(s >> 11) + 0.5) / 9007199254740992.0;
+    }
+    double best = 1e30;
+    unsigned sink = 0;
+    for (int r = 0; r < 5; r++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        for (long i = 0; i < count; i++) {
+            char d[17];
+            int e;
+            sink += (unsigned)pk_dtoa_shortest(v[i], d, &e) + (unsigned char)d[0];
+        }
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        if (dt < best) best = dt;
+    }
+    printf("dtoa_ns %.1f %u\n", best * 1e9 / (double)count, sink & 1u);
+    free(v);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "dtoa") == 0) return dtoa_bench(atol(argv[2]));
     if (argc != 3 && !(argc == 4 && strcmp(argv[3], "warm") == 0)) return 2;
     if (argc == 4) {
         size_t big = (size_t)16 << 20;

@@ -13,6 +13,10 @@
  *   name      model_predict('m@production', ...), autocommit: no transaction open
  *   name_txn  the same inside BEGIN ... COMMIT (a read transaction held across the calls)
  *   blob_txn  the blob form inside BEGIN ... COMMIT
+ *   readtx, readtx_txn  `SELECT 1 FROM ml_versions LIMIT 1`, no model: a statement that only
+ *             reads the database, in autocommit (it starts and ends a read transaction: the
+ *             file locks) and inside BEGIN ... COMMIT; their difference is what a read
+ *             transaction costs, the whole of a name's extra cost in autocommit on a file
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -116,7 +120,9 @@ int main(int argc, char **argv) {
             strcat(sql[k], ", ?");
         strcat(sql[k], ")");
     }
-    sqlite3_stmt *st[2];
+    sqlite3_stmt *st[3];
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM ml_versions LIMIT 1", -1, &st[2], NULL) != SQLITE_OK)
+        die(db, "prepare readtx");
     for (int k = 0; k < 2; k++) {
         if (sqlite3_prepare_v2(db, sql[k], -1, &st[k], NULL) != SQLITE_OK) die(db, sql[k]);
         int first = k ? 1 : 2;
@@ -128,12 +134,14 @@ int main(int argc, char **argv) {
     }
     printf("blob %.1f\n", time_calls(db, st[0], calls));
     printf("name %.1f\n", time_calls(db, st[1], calls));
+    printf("readtx %.1f\n", time_calls(db, st[2], calls));
     exec(db, "BEGIN");
     exec(db, "SELECT count(*) FROM ml_versions"); /* starts the read transaction */
     printf("name_txn %.1f\n", time_calls(db, st[1], calls));
     printf("blob_txn %.1f\n", time_calls(db, st[0], calls));
+    printf("readtx_txn %.1f\n", time_calls(db, st[2], calls));
     exec(db, "COMMIT");
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 3; k++)
         sqlite3_finalize(st[k]);
     if (sqlite3_close(db) != SQLITE_OK) die(db, "close");
     free(blob);

@@ -7,7 +7,12 @@
 #   sh scripts/install-deps.sh cluster the build + Go, go-dqlite and dqlite (make test-cluster, pkdq)
 #   sh scripts/install-deps.sh all    demo + test + cluster + sanitizer, fuzzing and lint tools
 #                                     (.ci/run; default)
+#   sh scripts/install-deps.sh bench  test + what make bench's optional onnx section needs:
+#                                     python3-onnx, and onnxruntime-node (npm, its prebuilt
+#                                     library is in the package; install scripts skipped) in
+#                                     build/ort/node_modules when npm is present
 set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build: a C compiler, SQLite's headers and the compression libraries the extension links;
 # the sqlite3 shell runs the demo.
@@ -32,13 +37,29 @@ CLUSTER="golang-go golang-github-canonical-go-dqlite-dev libdqlite-dev go-dqlite
 # wasm: npm fetches the C sources, see docs/wasm.md; bzip2 unpacks liblzma's sources).
 CI="clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib emscripten bzip2"
 
+# make bench's onnx section: ONNX graphs of the fitted models (python3-onnx)
+BENCH="python3-onnx"
+
+# onnxruntime-node for make bench's onnx section, into build/ort (build output, never committed).
+ort() {
+    [ -d "$ROOT/build/ort/node_modules/onnxruntime-node" ] && return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "install-deps: npm not found: make bench skips its onnx section" >&2
+        return 0
+    fi
+    mkdir -p "$ROOT/build/ort"
+    npm install --prefix "$ROOT/build/ort" --ignore-scripts --no-audit --no-fund \
+        --no-save onnxruntime-node@1
+}
+
 case "${1:-all}" in
 demo) PKGS="$DEMO" ;;
 test) PKGS="$DEMO $TEST" ;;
 cluster) PKGS="$DEMO $CLUSTER" ;;
 all) PKGS="$DEMO $TEST $CLUSTER $CI" ;;
+bench) PKGS="$DEMO $TEST $BENCH" ;;
 *)
-    echo "usage: $0 [demo|test|cluster|all]" >&2
+    echo "usage: $0 [demo|test|cluster|all|bench]" >&2
     exit 2
     ;;
 esac
@@ -50,12 +71,13 @@ for p in $PKGS; do
     fi
 done
 
-[ -z "$missing" ] && exit 0
-
-echo "install-deps: installing:$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+if [ "${1:-all}" = bench ]; then ort; fi

@@ -149,6 +149,8 @@ static pk_code apply_features(pk_mc *c, ens *E, int use_map) {
 }
 
 static int all_nan_ok(pk_mc *c, const ens *E, const char *attr) {
+    for (size_t i = 0; i < E->nt; i++) /* records without missing_go_to_left: no estimator lookup */
+        if (!E->trees[i].t.has_missing) return 0;
     const pk_value *const *items;
     size_t n;
     if (pk_tree_objects(c, pk_attr(c->obj, attr), attr, &items, &n) != PK_OK) return 0;

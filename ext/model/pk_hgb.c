@@ -17,7 +17,11 @@
  *
  * Speed: a row without NaN in a model without categorical splits (or NaN thresholds) walks
  * HGB_GROUP trees in lock step, branch free (x <= thr is !(x > thr) for non-NaN x; a leaf loops
- * on itself); anything else takes the careful per-tree descent.
+ * on itself); anything else takes the careful per-tree descent. Blocks of rows (model_score,
+ * pk_model_run_block) walk two trees at a time for PK_TROWS rows held feature-major, rows with
+ * NaN included (a NaN goes right unless the node's missing values go left; leaves are flagged
+ * so), still branch free; only a model with categorical splits or NaN thresholds goes row by
+ * row.
  *
  * Raw prediction: baseline (_baseline_prediction) then, iteration by iteration and class by
  * class, += the leaf value. Regressors: identity link (squared_error, absolute_error,
@@ -220,6 +224,7 @@ static pk_code compile_predictor(pk_mc *c, const pk_value *pred, const char *wha
             nd->feat = 0;
             nd->thr = INFINITY;
             nd->kid = (uint32_t)h;
+            flags[h] = HN_MLEFT; /* a NaN stays on a leaf in the branch-free block descent */
             value[h] = hget_f(r, &fv);
             continue;
         }
@@ -415,43 +420,76 @@ static pk_code hgb_label(const pk_model *m, const double *x, double *scratch, do
 
 /* ---- blocks of rows -------------------------------------------------------------------------- */
 
-/* hgb_raw for rows X[0 .. n): raw holds n rows of K values, each summed in the row kernel's
- * order. Every tree is walked for PK_TROWS rows at a time in lock step; a group of rows holding
- * a NaN (and every row of a model needing the careful descent) goes row by row. */
-static void hgb_raw_block(const pk_model *m, const double *X, size_t n, double *raw) {
-    const hgb *G = m->impl;
-    size_t K = G->K, nt = G->ni * G->K, nf = m->n_features;
-    size_t r0 = 0;
-    for (; !G->careful && r0 + PK_TROWS <= n; r0 += PK_TROWS) {
-        const double *xr = X + r0 * nf;
-        int nan = 0;
-        for (size_t j = 0; j < PK_TROWS * nf; j++)
-            nan |= isnan(xr[j]);
-        double *rr = raw + r0 * K;
-        if (nan) {
-            for (size_t j = 0; j < PK_TROWS; j++)
-                hgb_raw(m, xr + j * nf, rr + j * K);
-            continue;
-        }
-        for (size_t j = 0; j < PK_TROWS; j++)
-            for (size_t k = 0; k < K; k++)
-                rr[j * K + k] = 0.0 + G->baseline[k];
-        for (size_t i = 0; i < nt; i++) {
-            const hgb_tree *t = &G->trees[i];
-            size_t k = i % K;
-            uint32_t ix[PK_TROWS] = {0};
-            for (uint32_t d = 0; d < t->depth; d++) {
+/* Adds every tree's leaf value for PK_TROWS rows (xt: feature-major, row j's feature f at
+ * xt[f * PK_TROWS + j]) to rr (PK_TROWS rows of K), in the row kernel's order. Two trees at a
+ * time: 2 x PK_TROWS independent descents keep the core busy while each waits on its loads (a
+ * leaf keeps a row where it is, so the deeper tree's depth does; an odd last tree is walked twice
+ * and added once). With nan, a NaN goes right unless the node's missing values go left (leaves
+ * are flagged so: a NaN stays there), still without a branch; the model has no categorical split
+ * and no NaN threshold (!careful). */
+#if defined(__GNUC__)
+#define HGB_INLINE inline __attribute__((always_inline))
+#else
+#define HGB_INLINE inline
+#endif
+static HGB_INLINE void hgb_trees_rows(const hgb *G, const double *xt, double *rr, int nan) {
+    size_t K = G->K, nt = G->ni * G->K;
+    for (size_t i = 0; i < nt; i += 2) {
+        int pair = i + 1 < nt;
+        const hgb_tree *t0 = &G->trees[i], *t1 = &G->trees[pair ? i + 1 : i];
+        uint32_t a[PK_TROWS] = {0}, b[PK_TROWS] = {0};
+        uint32_t depth = t0->depth > t1->depth ? t0->depth : t1->depth;
+        for (uint32_t d = 0; d < depth; d++) {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 8
 #endif
-                for (size_t j = 0; j < PK_TROWS; j++) {
-                    const hnode *q = t->nodes + ix[j];
-                    ix[j] = q->kid + (xr[j * nf + q->feat] > q->thr);
+            for (size_t j = 0; j < PK_TROWS; j++) {
+                const hnode *q = t0->nodes + a[j], *p = t1->nodes + b[j];
+                double u = xt[(size_t)q->feat * PK_TROWS + j],
+                       v = xt[(size_t)p->feat * PK_TROWS + j];
+                uint32_t ru = u > q->thr, rv = v > p->thr;
+                if (nan) {
+                    ru |= (uint32_t)isnan(u) & ~t0->flags[a[j]] & HN_MLEFT;
+                    rv |= (uint32_t)isnan(v) & ~t1->flags[b[j]] & HN_MLEFT;
                 }
+                a[j] = q->kid + ru;
+                b[j] = p->kid + rv;
             }
-            for (size_t j = 0; j < PK_TROWS; j++)
-                rr[j * K + k] += t->value[ix[j]];
         }
+        size_t k0 = i % K, k1 = (i + 1) % K;
+        for (size_t j = 0; j < PK_TROWS; j++)
+            rr[j * K + k0] += t0->value[a[j]];
+        if (pair)
+            for (size_t j = 0; j < PK_TROWS; j++)
+                rr[j * K + k1] += t1->value[b[j]];
+    }
+}
+
+/* hgb_raw for rows X[0 .. n): raw holds n rows of K values, each summed in the row kernel's
+ * order. Every tree is walked for PK_TROWS rows at a time in lock step (hgb_trees_rows), rows
+ * with NaN too; a model needing the careful descent (categorical splits, NaN thresholds) goes
+ * row by row. xt: PK_TROWS * n_features doubles of scratch. */
+static void hgb_raw_block(const pk_model *m, const double *X, size_t n, double *raw, double *xt) {
+    const hgb *G = m->impl;
+    size_t K = G->K, nf = m->n_features;
+    size_t r0 = 0;
+    for (; !G->careful && r0 + PK_TROWS <= n; r0 += PK_TROWS) {
+        const double *xr = X + r0 * nf;
+        double *rr = raw + r0 * K;
+        for (size_t j = 0; j < PK_TROWS; j++)
+            for (size_t k = 0; k < K; k++)
+                rr[j * K + k] = 0.0 + G->baseline[k];
+        int nan = 0;
+        for (size_t f = 0; f < nf; f++)
+            for (size_t j = 0; j < PK_TROWS; j++) {
+                double v = xr[j * nf + f];
+                nan |= isnan(v);
+                xt[f * PK_TROWS + j] = v;
+            }
+        if (nan) /* two copies of the loop: the common one has no NaN test */
+            hgb_trees_rows(G, xt, rr, 1);
+        else
+            hgb_trees_rows(G, xt, rr, 0);
     }
     for (; r0 < n; r0++)
         hgb_raw(m, X + r0 * nf, raw + r0 * K);
@@ -459,10 +497,9 @@ static void hgb_raw_block(const pk_model *m, const double *X, size_t n, double *
 
 static pk_code hgb_decision_block(const pk_model *m, const double *X, size_t n, double *scratch,
                                   double *out, size_t *bad, pk_err *err) {
-    (void)scratch;
     (void)bad;
     (void)err;
-    hgb_raw_block(m, X, n, out);
+    hgb_raw_block(m, X, n, out, scratch);
     return PK_OK;
 }
 
@@ -481,7 +518,7 @@ static pk_code hgb_proba_block(const pk_model *m, const double *X, size_t n, dou
     const hgb *G = m->impl;
     (void)bad;
     (void)err;
-    hgb_raw_block(m, X, n, scratch);
+    hgb_raw_block(m, X, n, scratch, scratch + PK_BLOCK_ROWS * G->K);
     for (size_t r = 0; r < n; r++)
         hgb_proba_of(G, scratch + r * G->K, out + r * m->n_classes);
     return PK_OK;
@@ -492,8 +529,8 @@ static pk_code hgb_label_block(const pk_model *m, const double *X, size_t n, dou
     const hgb *G = m->impl;
     (void)bad;
     (void)err;
-    hgb_raw_block(m, X, n, scratch);
     double *p = scratch + PK_BLOCK_ROWS * G->K;
+    hgb_raw_block(m, X, n, scratch, p + m->n_classes);
     for (size_t r = 0; r < n; r++) {
         hgb_proba_of(G, scratch + r * G->K, p);
         out[r] = (double)pk_argmax(p, m->n_classes);
@@ -653,8 +690,9 @@ pk_code pk_compile_hgb(pk_mc *c) {
     m->impl = G;
     m->nan_ok = 1;
     m->scratch = 2 + 2 * G->K + 2;
-    /* block scratch: raw rows, then one row of probabilities */
-    size_t bs = PK_BLOCK_ROWS * G->K + (clf ? m->n_classes : 0) + 2;
+    /* block scratch: raw rows, then one row of probabilities, then PK_TROWS rows feature-major
+     * (a regressor's and the decision function's blocks use only the last) */
+    size_t bs = PK_BLOCK_ROWS * G->K + (clf ? m->n_classes : 0) + PK_TROWS * m->n_features + 2;
     if (!clf) {
         pk_mc_method(c, PK_PREDICT, PK_OUT_SCALAR, 1, hgb_predict_reg);
         pk_mc_block(c, PK_PREDICT, hgb_predict_reg_block, bs);

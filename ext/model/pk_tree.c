@@ -381,20 +381,17 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
 /* The largest float32 <= d: for every float32 x, x <= f32_floor(d) exactly when
  * (double)x <= d. NaN (no x is <= it) becomes -inf (only -inf, which inputs never hold). */
 static float f32_floor(double d) {
-    if (isnan(d)) return -INFINITY;
+    /* branch-free: about half of all thresholds round up (a midpoint between two float32 values
+     * is rarely one), so a branch on it mispredicts often */
     float f = (float)d;
-    if ((double)f > d) {
-        /* the next float32 toward -infinity (f is not -inf here: -inf > d is impossible) */
-        uint32_t u;
-        memcpy(&u, &f, sizeof u);
-        if ((u & 0x7fffffffu) == 0)
-            u = 0x80000001u; /* +-0 -> the smallest negative subnormal */
-        else if (u & 0x80000000u)
-            u++; /* negative: larger magnitude */
-        else
-            u--; /* positive (incl. +inf -> FLT_MAX): smaller magnitude */
-        memcpy(&f, &u, sizeof f);
-    }
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    /* the next float32 toward -infinity: +-0 -> the smallest negative subnormal, a negative
+     * value one step larger in magnitude, a positive one (+inf -> FLT_MAX) one step smaller */
+    uint32_t down = (u & 0x7fffffffu) == 0 ? 0x80000001u : u + ((u >> 31) << 1) - 1u;
+    u = (double)f > d ? down : u;
+    u = isnan(d) ? 0xff800000u : u; /* -inf */
+    memcpy(&f, &u, sizeof f);
     return f;
 }
 
@@ -429,37 +426,48 @@ static pk_code node_error(pk_mc *c, const char *what, const tree_tmp *t, const p
 #define PREFETCH(p) ((void)(p))
 #endif
 
+/* What walk reads and fills (its caller's buffers) and returns (count, leaves, depth). */
+typedef struct walk_io {
+    pk_mc *c;
+    const char *what;
+    tree_tmp *t;
+    const pk_tree_raw *raw;
+    uint32_t *queue;
+    double *rowbuf;
+    uint8_t *seen;
+    pk_tnode *nodes;
+    double *payload;
+    void *ctx;
+    size_t count, leaves;
+    uint32_t d;
+} walk_io;
+
+#if defined(__GNUC__)
+#define TREE_INLINE inline __attribute__((always_inline))
+#else
+#define TREE_INLINE inline
+#endif
+
 /* Breadth-first check and renumbering of the reachable nodes; each leaf's payload is filled as
  * the leaf is met. Nodes at one depth are consecutive in the queue, so the depth is a counter
- * bumped when the walk passes the end of a level. */
-static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw *raw, int has_ml,
-                     size_t vw, pk_leaf_fn leaf, void *ctx, pk_tree *out) {
-    const char *cls = c->m->cls;
-    size_t n = raw->n; /* < 2^31: the sizes below cannot overflow */
-    size_t rowd = t->vrow / sizeof(double);
-    if (!leaf && vw > rowd)
-        return pk_mc_fail(c, "%s: %s.values rows have %zu doubles, %zu needed", cls, what, rowd,
-                          vw);
-    size_t qbytes = (n * sizeof(uint32_t) + 7) & ~(size_t)7;
-    t->work = tmp_alloc(c, t, 1, qbytes + (rowd ? rowd : 1) * sizeof(double) + n);
-    if (!t->work) return c->err->code;
-    uint32_t *queue = t->work;
-    double *rowbuf = (double *)(void *)((char *)t->work + qbytes);
-    uint8_t *seen = (uint8_t *)(rowbuf + (rowd ? rowd : 1));
-    memset(seen, 0, n);
-    /* a full binary tree of count <= n nodes has (count + 1) / 2 leaves; neither array is
-     * zero-filled: nodes [0, count) and leaf rows [0, leaves) are all written below */
-    size_t wv = vw ? vw : 1, max_leaves = n / 2 + 1, nbytes, lbytes;
-    if (pk_mul_overflow(n, sizeof(pk_tnode), &nbytes) ||
-        pk_mul_overflow(max_leaves, wv * sizeof(double), &lbytes))
-        return pk_mc_fail(c, "%s: tree too large", cls);
-    pk_tnode *nodes = pk_arena_alloc(c->m->arena, nbytes);
-    double *payload = nodes ? pk_arena_alloc(c->m->arena, lbytes) : NULL;
-    if (!payload) return pk_err_nomem(c->err, -1);
-
+ * bumped when the walk passes the end of a level. Always inlined: build calls it with constant
+ * record offsets for the common layouts, and the compiler makes a copy for each. */
+static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t off_l, size_t off_r,
+                                size_t off_f, size_t off_t, size_t off_m, size_t vw,
+                                pk_leaf_fn leaf) {
+    pk_mc *c = w->c;
+    const char *what = w->what;
+    tree_tmp *t = w->t;
+    const pk_tree_raw *raw = w->raw;
+    uint32_t *queue = w->queue;
+    double *rowbuf = w->rowbuf;
+    uint8_t *seen = w->seen;
+    pk_tnode *nodes = w->nodes;
+    double *payload = w->payload;
+    void *ctx = w->ctx;
+    size_t n = raw->n;
     const uint8_t *rec0 = raw->rec, *vbytes = t->vbytes;
-    const size_t stride = raw->stride, vrow = t->vrow;
-    const size_t off_l = t->off_l, off_r = t->off_r;
+    const size_t vrow = t->vrow;
     const int aligned = ((uintptr_t)vbytes % _Alignof(double)) == 0;
     size_t count = 1, leaves = 0, level_end = 1;
     uint32_t d = 0;
@@ -493,7 +501,7 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
             }
             continue;
         }
-        int64_t f = rd_i64(rec + t->off_f);
+        int64_t f = rd_i64(rec + off_f);
         if ((uint64_t)l >= n || (uint64_t)r >= n || seen[l] || seen[r] || l == r ||
             (uint64_t)f >= raw->n_features)
             return node_error(c, what, t, raw, seen, o);
@@ -503,14 +511,63 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
         PREFETCH(rec0 + (size_t)r * stride);
         PREFETCH(vbytes + (size_t)l * vrow);
         PREFETCH(vbytes + (size_t)r * vrow);
-        nd->thr = f32_floor(rd_f64(rec + t->off_t));
+        nd->thr = f32_floor(rd_f64(rec + off_t));
         nd->feat = (uint32_t)f;
-        nd->aux = has_ml && rec[t->off_m] ? PK_TNODE_MLEFT : 0;
+        nd->aux = has_ml && rec[off_m] ? PK_TNODE_MLEFT : 0;
         nd->kid = (uint32_t)count;
         queue[count] = (uint32_t)l;
         queue[count + 1] = (uint32_t)r;
         count += 2; /* each node enters the queue at most once: count <= n */
     }
+    w->count = count;
+    w->leaves = leaves;
+    w->d = d;
+    return PK_OK;
+}
+
+/* Allocates the walk's buffers and the compiled arrays, then walks (walk). */
+static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw *raw, int has_ml,
+                     size_t vw, pk_leaf_fn leaf, void *ctx, pk_tree *out) {
+    const char *cls = c->m->cls;
+    size_t n = raw->n; /* < 2^31: the sizes below cannot overflow */
+    size_t rowd = t->vrow / sizeof(double);
+    if (!leaf && vw > rowd)
+        return pk_mc_fail(c, "%s: %s.values rows have %zu doubles, %zu needed", cls, what, rowd,
+                          vw);
+    size_t qbytes = (n * sizeof(uint32_t) + 7) & ~(size_t)7;
+    t->work = tmp_alloc(c, t, 1, qbytes + (rowd ? rowd : 1) * sizeof(double) + n);
+    if (!t->work) return c->err->code;
+    uint32_t *queue = t->work;
+    double *rowbuf = (double *)(void *)((char *)t->work + qbytes);
+    uint8_t *seen = (uint8_t *)(rowbuf + (rowd ? rowd : 1));
+    memset(seen, 0, n);
+    /* a full binary tree of count <= n nodes has (count + 1) / 2 leaves; neither array is
+     * zero-filled: nodes [0, count) and leaf rows [0, leaves) are all written below */
+    size_t wv = vw ? vw : 1, max_leaves = n / 2 + 1, nbytes, lbytes;
+    if (pk_mul_overflow(n, sizeof(pk_tnode), &nbytes) ||
+        pk_mul_overflow(max_leaves, wv * sizeof(double), &lbytes))
+        return pk_mc_fail(c, "%s: tree too large", cls);
+    pk_tnode *nodes = pk_arena_alloc(c->m->arena, nbytes);
+    double *payload = nodes ? pk_arena_alloc(c->m->arena, lbytes) : NULL;
+    if (!payload) return pk_err_nomem(c->err, -1);
+
+    walk_io w = {c, what, t, raw, queue, rowbuf, seen, nodes, payload, ctx, 0, 0, 0};
+    pk_code rc;
+    /* the common records (scikit-learn <= 1.2: 56 bytes; >= 1.3: 64 with missing_go_to_left
+     * at 56) and payload (two classes) with constant offsets: fewer registers and instructions
+     * per node */
+    int std =
+        t->off_l == 0 && t->off_r == 8 && t->off_f == 16 && t->off_t == 24 && !leaf && vw == 2;
+    if (std && raw->stride == 56 && !has_ml)
+        rc = walk(&w, 0, 56, 0, 8, 16, 24, 0, 2, NULL);
+    else if (std && raw->stride == 64 && has_ml && t->off_m == 56)
+        rc = walk(&w, 1, 64, 0, 8, 16, 24, 56, 2, NULL);
+    else
+        rc = walk(&w, has_ml, raw->stride, t->off_l, t->off_r, t->off_f, t->off_t, t->off_m, vw,
+                  leaf);
+    if (rc != PK_OK) return rc;
+    size_t count = w.count, leaves = w.leaves;
+    uint32_t d = w.d;
     out->nodes = nodes;
     out->n_nodes = count;
     out->n_leaves = leaves;

@@ -5,7 +5,7 @@ scripts/bench_block.c scores the rows both ways through the core library
 (build/release/libpkcore.a, built here if missing) and compares every output. Models: random
 forest and extra trees (classifier, regressor), gradient boosting (binary, multiclass,
 regressor, a general init estimator: scored row by row), histogram boosting (binary, multiclass,
-regressor, rows with NaN), and families without a block kernel (the row loop): logistic
+regressor, rows with a few NaN and rows with NaN everywhere), and families without a block kernel (the row loop): logistic
 regression, a pipeline, XGBoost. Rows include NaN (taken by histogram boosting, refused by the
 others) and values too large for float32 (refused by the float32 tree families).
 """
@@ -35,7 +35,9 @@ def bench_block(tmp_path_factory):
 
 def rows(nf, n=700, nan=False, huge=False, seed=0):
     X = np.random.default_rng(seed).normal(size=(n, nf)) * 1.5
-    if nan:
+    if nan == "dense":  # NaN in every feature, most blocks of rows: the NaN block kernels
+        X[np.random.default_rng(seed + 1).random(X.shape) < 0.08] = np.nan
+    elif nan:
         X[3, 1] = np.nan
         X[100:140:3, 0] = np.nan
     if huge:
@@ -113,6 +115,21 @@ def test_hist_gradient_boosting(bench_block, tmp_path, kind):
     methods = ["predict"] if kind == "reg" else TREE_METHODS + ["decision_function"]
     for method in methods:
         for Xt in (rows(8), rows(8, nan=True), rows(8, n=9, nan=True)):
+            check(bench_block, tmp_path, m, Xt, method, True)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multi", "reg"])
+@pytest.mark.parametrize("iters", [24, 25])  # trees walked in pairs: an even and an odd count
+def test_hist_gradient_boosting_dense_nan(bench_block, tmp_path, kind, iters):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    X, y = data(kind)
+    X = X.copy()
+    X[::5, 1] = np.nan  # missing values go left at some nodes, right at others
+    est = HistGradientBoostingRegressor if kind == "reg" else HistGradientBoostingClassifier
+    m = est(max_iter=iters, early_stopping=False, random_state=0).fit(X, y)
+    methods = ["predict"] if kind == "reg" else ["predict_proba", "decision_function"]
+    for method in methods:
+        for Xt in (rows(8, nan="dense"), rows(8, n=13, nan="dense", seed=3)):
             check(bench_block, tmp_path, m, Xt, method, True)
 
 

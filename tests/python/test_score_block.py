@@ -3,6 +3,7 @@ scored 64 rows at a time by pk_model_run_block. Every row's key, prediction and 
 must equal the row path's (model_predict / model_predict_proba on the same rows, as strings), for
 full and partial blocks, TEXT keys, numbers given as TEXT, and a refused row: the rows before it
 are returned, then model_predict's error."""
+import json
 import pickle
 import sqlite3
 
@@ -83,3 +84,28 @@ def test_block_path_used(db):
                    DF.itertuples(index=False, name=None))
     assert db.execute("SELECT count(*) FROM model_score(?1, 't')", (blob,)).fetchone()[0] == N
     assert db.execute("SELECT model_score_handle(?1)", (blob,)).fetchone()[0] is None
+
+
+def test_hgb_blocks_with_nan_equal_scikit_learn(db):
+    """Blocks holding NaN take the branch-free NaN kernel: every row's probabilities equal
+    scikit-learn's predict_proba (and model_predict_proba's)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    rs = np.random.default_rng(4)
+    X = rs.normal(size=(400, 5))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int) + (X[:, 3] > 1)
+    X[rs.random(X.shape) < 0.1] = np.nan  # trained with missing values in every feature
+    cols = list("abcde")
+    m = HistGradientBoostingClassifier(max_iter=21, random_state=0).fit(
+        pd.DataFrame(X, columns=cols), y)  # model_score matches columns by name
+    T = rs.normal(size=(300, 5))
+    T[rs.random(T.shape) < 0.12] = np.nan
+    db.execute("CREATE TABLE tn(id INTEGER PRIMARY KEY, a, b, c, d, e)")
+    db.executemany("INSERT INTO tn(a, b, c, d, e) VALUES (?, ?, ?, ?, ?)",
+                   [[None if np.isnan(v) else float(v) for v in r] for r in T])
+    blob = pickle.dumps(m)
+    got = db.execute("SELECT key, probabilities FROM model_score(?1, 'tn') ORDER BY key",
+                     (blob,)).fetchall()
+    want = m.predict_proba(pd.DataFrame(T, columns=cols))
+    assert [k for k, _ in got] == list(range(1, len(T) + 1))
+    for (k, p), w in zip(got, want):
+        assert json.loads(p) == w.tolist(), k

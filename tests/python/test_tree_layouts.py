@@ -76,6 +76,12 @@ def fitted():
     return X, y, tree.DecisionTreeClassifier(max_depth=5, random_state=0).fit(X, y)
 
 
+@pytest.fixture(scope="module")
+def fitted_binary():  # two classes: the compiler's walk specialized for the 64-byte record
+    X, y = make_classification(150, 5, n_informative=3, n_classes=2, random_state=4)
+    return X, y, tree.DecisionTreeClassifier(max_depth=5, random_state=0).fit(X, y)
+
+
 def sql(db, fn, blob, row):
     r = db.execute("SELECT %s(?, %s)" % (fn, ",".join("?" * len(row))),
                    (blob, *[None if v is None or np.isnan(v) else float(v) for v in row]))
@@ -83,8 +89,9 @@ def sql(db, fn, blob, row):
 
 
 @pytest.mark.parametrize("frac", [False, True])
-def test_layout_13_with_nan_routing(db, fitted, frac):
-    X, y, m = fitted
+@pytest.mark.parametrize("model", ["fitted", "fitted_binary"])
+def test_layout_13_with_nan_routing(db, request, model, frac):
+    X, y, m = request.getfixturevalue(model)
     st = m.tree_.__getstate__()
     mleft = (np.arange(st["node_count"]) % 2).astype(np.uint8)  # alternate directions
     nodes13 = to13(st["nodes"], mleft)

@@ -1,7 +1,7 @@
 /*
  * test_vm.c - the unpickler (pk_vm.c via pk_doc_decode): table-driven opcode cases, error cases
  * with their exact messages and offsets, truncation at every prefix, allocation-failure injection
- * and leak checks, sparse memo indices and the memo bomb.
+ * and leak checks, sparse memo indices, keys in the memo's array and its hash, and the memo bomb.
  *
  * The GOOD table covers every opcode of protocols 0-5 that yields a value (the expected JSON was
  * computed from CPython's own unpickler with non-executing stubs, tests/python/pkref.py, and
@@ -475,6 +475,76 @@ static void test_sparse_memo(void **state) {
     ut_alloc_assert_clean(&ua);
 }
 
+/* Keys near the entry count live in an array, the others in the sparse hash: a key stored
+ * sparse before the array grew over it stays there (BINPUT updates it, MEMOIZE reaching it
+ * replaces it without counting it twice), and max_memo counts the entries of both. */
+static void test_memo_dense_and_sparse(void **state) {
+    (void)state;
+    unsigned char p[256];
+    size_t n = 0;
+    memcpy(p, "\200\004K\001q\310", 6); /* 1, BINPUT 200: beyond the array (sparse) */
+    n = 6;
+    for (int i = 0; i < 150; i++) /* MEMOIZE keys 1..150: the array grows past 200 */
+        p[n++] = 0x94;
+    memcpy(p + n, "K\002q\310h\310h\005h\225\207.", 12); /* 2, BINPUT 200, (m[200], m[5], m[149]) */
+    n += 12;
+    pk_err err;
+    char *js = ut_decode_json(p, n, &err);
+    if (!js) fail_msg("%s", err.msg);
+    assert_string_equal(js, "[2,1,1]");
+    free(js);
+
+    pk_limits lim;
+    pk_limits_default(&lim);
+    lim.max_memo = 3;
+    pk_doc *doc = ut_decode_lim(NULL, &lim, UT_BYTES("Nq\310q\001q\002q\310."), &err);
+    if (!doc) fail_msg("%s", err.msg);
+    pk_doc_free(doc);
+    doc = ut_decode_lim(NULL, &lim, UT_BYTES("Nq\310q\001q\002q\003."), &err);
+    if (doc) {
+        pk_doc_free(doc);
+        fail_msg("4 memo entries (1 sparse, 3 in the array) accepted with max_memo = 3");
+    }
+    assert_int_equal(err.code, PK_ELIMIT);
+}
+
+/* SETITEMS with Python's key equality once the dict is indexed (more than 8 keys), over two
+ * batches: 1, 1.0 and True are one key (first position, last value), a repeated key keeps its
+ * place. pickle.loads gives {1: 'c', 'k': 2, 'x0': 0, ..., 'x3': 33, ..., 'x9': 9, 2: 'z'}. */
+static void test_dict_setitems_equal_keys(void **state) {
+    (void)state;
+    static const char p[] =
+        "\200\002\175\050\113\001\130\001\000\000\000\141\130\001\000\000\000\153\113\001\107\077"
+        "\360\000\000\000\000\000\000\130\001\000\000\000\142\210\130\001\000\000\000\143\130\002"
+        "\000\000\000\170\060\113\000\130\002\000\000\000\170\061\113\001\130\002\000\000\000\170"
+        "\062\113\002\130\002\000\000\000\170\063\113\003\130\002\000\000\000\170\064\113\004\130"
+        "\002\000\000\000\170\065\113\005\130\002\000\000\000\170\066\113\006\130\002\000\000\000"
+        "\170\067\113\007\130\002\000\000\000\170\070\113\010\130\002\000\000\000\170\071\113\011"
+        "\165\050\130\001\000\000\000\153\113\002\113\002\130\001\000\000\000\172\130\002\000\000"
+        "\000\170\063\113\041\165\056";
+    ut_alloc ua;
+    ut_alloc_init(&ua, 0, 0);
+    pk_err err;
+    pk_doc *doc = decode_exact(&ua, p, sizeof p - 1, &err);
+    if (!doc) fail_msg("%s", err.msg);
+    const pk_value *d = doc->root;
+    assert_int_equal(d->kind, PK_DICT);
+    assert_int_equal(d->u.d.len, 13);
+    assert_int_equal(d->u.d.keys[0]->kind, PK_INT); /* the first spelling of 1 stays */
+    assert_string_equal(d->u.d.vals[0]->u.s.ptr, "c");
+    assert_string_equal(d->u.d.keys[1]->u.s.ptr, "k");
+    assert_int_equal(d->u.d.vals[1]->u.i, 2);
+    assert_int_equal(pk_dict_get_str(d, "x3")->u.i, 33);
+    assert_int_equal(pk_dict_get_str(d, "x9")->u.i, 9);
+    assert_string_equal(d->u.d.keys[12]->kind == PK_INT ? d->u.d.vals[12]->u.s.ptr : "?", "z");
+    pk_value one = {0};
+    one.kind = PK_FLOAT;
+    one.u.f = 1.0;
+    assert_string_equal(pk_dict_get(d, &one)->u.s.ptr, "c");
+    free_exact(doc);
+    ut_alloc_assert_clean(&ua);
+}
+
 /* x = (x, x) 300 times: linear decode; the JSON encoder stops at max_output. */
 static void test_memo_bomb(void **state) {
     (void)state;
@@ -605,6 +675,8 @@ int main(void) {
         cmocka_unit_test(test_allocation_failures),
         cmocka_unit_test(test_json_allocation_failures),
         cmocka_unit_test(test_sparse_memo),
+        cmocka_unit_test(test_memo_dense_and_sparse),
+        cmocka_unit_test(test_dict_setitems_equal_keys),
         cmocka_unit_test(test_memo_bomb),
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_stack_limit),

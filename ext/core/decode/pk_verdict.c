@@ -160,8 +160,7 @@ typedef enum kind {
     K_XGB_BOOSTER
 } kind;
 
-static kind kind_of(const pk_value *c) {
-    if (!c || c->kind != PK_GLOBAL) return K_NONE;
+static kind lookup_kind(const pk_value *c) {
     const char *m = c->u.g.module, *n = c->u.g.name;
     if (strcmp(m, "builtins") == 0) {
         if (!strcmp(n, "list") || !strcmp(n, "tuple") || !strcmp(n, "set") ||
@@ -182,6 +181,14 @@ static kind kind_of(const pk_value *c) {
     }
     if (strcmp(m, "xgboost.core") == 0 && strcmp(n, "Booster") == 0) return K_XGB_BOOSTER;
     return K_NONE;
+}
+
+/* The kind of callable c, looked up once per global node (a pickle memoizes its globals, so the
+ * same node is called again and again: every tree of a forest, every array). */
+static kind kind_of(const pk_value *c) {
+    if (!c || c->kind != PK_GLOBAL) return K_NONE;
+    if (c->u.g.vkind == 0) ((pk_value *)c)->u.g.vkind = (int)lookup_kind(c) + 1;
+    return (kind)(c->u.g.vkind - 1);
 }
 
 /* Kinds whose pickled flags numpy keeps (the others' come from the type). */

@@ -5,9 +5,10 @@
  * strings, containers, stack and marks, memo, globals and objects, framing and control), which
  * switches on the PK_OP_ names of pk_opcodes.h. Arguments are read through the bounds-checked
  * pk_reader; values go on one stack with a mark array and a fence (CPython's _pickle.c design);
- * the memo is a sparse hash. Globals are recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ,
- * NEWOBJ_EX, INST, OBJ and BUILD are delegated to pk_globals.c, which interprets the allowlist as
- * data and builds inert objects for everything else.
+ * the memo is an array for keys near its size plus a sparse hash for the others. Globals are
+ * recorded and pushed as PK_GLOBAL names; REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ and BUILD are
+ * delegated to pk_globals.c, which interprets the allowlist as data and builds inert objects for
+ * everything else.
  *
  * Error messages: "<problem>: <OPCODE> at offset <N>: <detail>", offsets in the decoded stream.
  */
@@ -52,7 +53,7 @@ static pk_value *vm_const(pk_vm *vm, int which) {
     return vm->consts[which];
 }
 
-static pk_code push(pk_vm *vm, pk_value *v) {
+static pk_code push_slow(pk_vm *vm, pk_value *v) {
     if (!v) return nomem(vm);
     if (vm->sp >= vm->stack_cap) {
         if (vm->sp >= vm->lim->max_stack)
@@ -66,6 +67,15 @@ static pk_code push(pk_vm *vm, pk_value *v) {
     }
     vm->stack[vm->sp++] = v;
     return PK_OK;
+}
+
+/* Pushes v (NULL: the allocation that made it failed). The common case is inline. */
+static inline pk_code push(pk_vm *vm, pk_value *v) {
+    if (v && vm->sp < vm->stack_cap) {
+        vm->stack[vm->sp++] = v;
+        return PK_OK;
+    }
+    return push_slow(vm, v);
 }
 
 /* Requires n values above the fence. */
@@ -120,13 +130,32 @@ static size_t memo_slot(const pk_vm *vm, uint32_t key) {
     return h;
 }
 
-static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
-    if (key > UINT32_MAX)
-        return FAIL(vm, PK_EMEMO, "memo key %llu is out of range", (unsigned long long)key);
-    if (vm->memo_len >= vm->lim->max_memo &&
-        !(vm->memo_cap && vm->memo[memo_slot(vm, (uint32_t)key)].val))
-        return FAIL(vm, PK_ELIMIT, "more than %u memo entries", vm->lim->max_memo);
-    if ((vm->memo_len + 1) * 2 > vm->memo_cap) {
+/* The sparse slot holding key, or NULL. */
+static pk_memo_slot *sparse_find(const pk_vm *vm, uint32_t key) {
+    if (!vm->memo_cap) return NULL;
+    pk_memo_slot *s = &vm->memo[memo_slot(vm, key)];
+    return s->val ? s : NULL;
+}
+
+/* Grows the dense array to cover key when key is near the entry count (a key far beyond it
+ * goes to the sparse hash, so the array never exceeds about twice the entries). Keys already
+ * in the sparse hash stay there. */
+static pk_code dense_cover(pk_vm *vm, uint32_t key) {
+    if (key < vm->dense_cap || key > 2 * vm->memo_len + 64) return PK_OK;
+    size_t cap = vm->dense_cap ? vm->dense_cap * 2 : 64;
+    while (cap <= key)
+        cap *= 2;
+    pk_value **d = pk_arena_alloc(vm->ar, cap * sizeof *d);
+    if (!d) return nomem(vm);
+    if (vm->dense_cap) memcpy(d, vm->dense, vm->dense_cap * sizeof *d);
+    memset(d + vm->dense_cap, 0, (cap - vm->dense_cap) * sizeof *d);
+    vm->dense = d;
+    vm->dense_cap = cap;
+    return PK_OK;
+}
+
+static pk_code sparse_put(pk_vm *vm, uint32_t key, pk_value *v) {
+    if ((vm->sparse_len + 1) * 2 > vm->memo_cap) {
         size_t cap = vm->memo_cap ? vm->memo_cap * 2 : 64;
         pk_memo_slot *old = vm->memo;
         size_t old_cap = vm->memo_cap;
@@ -136,17 +165,38 @@ static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
         for (size_t i = 0; i < old_cap; i++)
             if (old[i].val) vm->memo[memo_slot(vm, old[i].key)] = old[i];
     }
-    size_t s = memo_slot(vm, (uint32_t)key);
-    if (!vm->memo[s].val) vm->memo_len++;
-    vm->memo[s].key = (uint32_t)key;
+    size_t s = memo_slot(vm, key); /* a new key: sparse_find did not find it */
+    vm->memo_len++;
+    vm->sparse_len++;
+    vm->memo[s].key = key;
     vm->memo[s].val = v;
     return PK_OK;
 }
 
+static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
+    if (key > UINT32_MAX)
+        return FAIL(vm, PK_EMEMO, "memo key %llu is out of range", (unsigned long long)key);
+    uint32_t k = (uint32_t)key;
+    pk_memo_slot *sp = sparse_find(vm, k);
+    if (sp) { /* a key stored before the array covered it stays where it is */
+        sp->val = v;
+        return PK_OK;
+    }
+    int present = k < vm->dense_cap && vm->dense[k];
+    if (vm->memo_len >= vm->lim->max_memo && !present)
+        return FAIL(vm, PK_ELIMIT, "more than %u memo entries", vm->lim->max_memo);
+    PK_TRY(dense_cover(vm, k));
+    if (k >= vm->dense_cap) return sparse_put(vm, k, v);
+    if (!present) vm->memo_len++;
+    vm->dense[k] = v;
+    return PK_OK;
+}
+
 static pk_code memo_get(pk_vm *vm, uint64_t key) {
-    if (vm->memo_cap && key <= UINT32_MAX) {
-        size_t s = memo_slot(vm, (uint32_t)key);
-        if (vm->memo[s].val) return push(vm, vm->memo[s].val);
+    if (key < vm->dense_cap && vm->dense[key]) return push(vm, vm->dense[key]);
+    if (key <= UINT32_MAX) {
+        pk_memo_slot *s = sparse_find(vm, (uint32_t)key);
+        if (s) return push(vm, s->val);
     }
     return FAIL(vm, PK_EMEMO, "memo key %llu not found", (unsigned long long)key);
 }
@@ -512,6 +562,7 @@ static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
         return FAIL(vm, PK_ESTACK, "cannot set items on a value of type %s",
                     pk_type_name(target, tn, sizeof tn));
     }
+    PK_TRY(positioned(vm, pk_dict_reserve(vm->ar, dict, n / 2, vm->err)));
     for (size_t i = 0; i < n; i += 2)
         PK_TRY(positioned(vm, pk_dict_set(vm->ar, dict, vm->stack[start + i],
                                           vm->stack[start + i + 1], vm->err)));

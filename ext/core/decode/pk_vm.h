@@ -7,7 +7,8 @@
  *
  * Structure, after _pickle.c: one value stack plus an array of mark positions; the top mark is
  * the fence below which pops fail ("stack underflow"). The memo is sparse (an open-addressing hash
- * from uint32 key to value), so LONG_BINPUT 0xFFFFFFFF allocates one slot.
+ * from uint32 key to value), so LONG_BINPUT 0xFFFFFFFF allocates one slot; keys close to the entry
+ * count (MEMOIZE's, BINPUT's in order) live in a plain array indexed by key instead.
  *
  * Limits (pk_limits): stack size, open marks, memo entries, arena budget. The stack and marks
  * grow in the arena too, so every byte counts against the budget.
@@ -40,8 +41,11 @@ typedef struct pk_vm {
     size_t nmarks, marks_cap;
     size_t fence; /* == marks[nmarks-1] or 0 */
 
-    pk_memo_slot *memo;
-    size_t memo_len, memo_cap; /* memo_cap is a power of two (or 0) */
+    pk_value **dense;          /* memo keys below dense_cap (MEMOIZE's are 0, 1, 2, ...)   */
+    size_t dense_cap;          /* grown only for keys near the count, so it stays O(len)   */
+    pk_memo_slot *memo;        /* the other keys (a sparse hash)                          */
+    size_t memo_len, memo_cap; /* entries in both; memo_cap is a power of two (or 0)      */
+    size_t sparse_len;         /* entries in the sparse hash                              */
     uint32_t memo_next;        /* MEMOIZE's next index: count of memo entries ever stored */
 
     int proto;

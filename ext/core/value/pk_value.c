@@ -18,8 +18,11 @@
 #define PK_HASH_DEPTH 64
 
 pk_value *pk_new(pk_arena *ar, pk_kind kind) {
-    pk_value *v = pk_arena_calloc(ar, 1, sizeof *v);
-    if (v) v->kind = kind;
+    pk_value *v = pk_arena_alloc(ar, sizeof *v);
+    if (v) {
+        memset(v, 0, sizeof *v); /* a constant size: inline stores, not a call */
+        v->kind = kind;
+    }
     return v;
 }
 
@@ -237,11 +240,26 @@ static int numeric(const pk_value *v, double *d, int64_t *i, int *is_int) {
     }
 }
 
+/* Bytes hashed 8 at a time (the container index only: never stored, so it may differ from
+ * pk_fnv1a). */
+static uint64_t bytes_hash(uint64_t seed, const char *p, size_t n) {
+    uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    return mix(h ^ w);
+}
+
 static uint64_t hash_rec(const pk_value *v, int depth) {
     double d;
     int64_t i;
     int is_int;
-    if (v->kind == PK_STR) return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
+    if (v->kind == PK_STR) return bytes_hash(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
     if (depth > PK_HASH_DEPTH) return 0;
     if (numeric(v, &d, &i, &is_int)) {
         if (!is_int && d == floor(d) && fabs(d) < 9.2e18) {
@@ -258,11 +276,11 @@ static uint64_t hash_rec(const pk_value *v, int depth) {
     case PK_NONE:
         return 0x9e3779b97f4a7c15ull;
     case PK_STR:
-        return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
+        return bytes_hash(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
     case PK_BYTES:
-        return pk_fnv1a(1469598103934665603ull, v->u.s.ptr, v->u.s.len);
+        return bytes_hash(1469598103934665603ull, v->u.s.ptr, v->u.s.len);
     case PK_BIGINT:
-        return pk_fnv1a(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
+        return bytes_hash(PK_FNV_OFFSET, v->u.s.ptr, v->u.s.len);
     case PK_COMPLEX: {
         uint64_t a, b;
         memcpy(&a, &v->u.c.re, 8);
@@ -388,14 +406,14 @@ static void index_put(uint32_t *index, size_t icap, const pk_value *key, size_t 
     index[slot] = (uint32_t)(pos + 1);
 }
 
-/* Makes sure an index exists and has room for len + 1 entries at load <= 1/2. */
-static pk_code index_ensure(pk_arena *ar, pk_value **items, size_t len, uint32_t **index,
-                            size_t *icap) {
-    if (len + 1 <= PK_LINEAR_MAX) return PK_OK;
-    if (len + 1 >= UINT32_MAX / 4) return PK_ELIMIT;
-    if (*index && (len + 1) * 2 <= *icap) return PK_OK;
+/* Makes sure an index exists and has room for len + more entries at load <= 1/2 (more >= 1). */
+static pk_code index_reserve(pk_arena *ar, pk_value **items, size_t len, size_t more,
+                             uint32_t **index, size_t *icap) {
+    if (len + more <= PK_LINEAR_MAX) return PK_OK;
+    if (more >= UINT32_MAX / 4 || len + more >= UINT32_MAX / 4) return PK_ELIMIT;
+    if (*index && (len + more) * 2 <= *icap) return PK_OK;
     size_t cap = 16;
-    while (cap < (len + 1) * 2)
+    while (cap < (len + more) * 2)
         cap *= 2;
     uint32_t *ix = pk_arena_calloc(ar, cap, sizeof *ix);
     if (!ix) return PK_ENOMEM;
@@ -404,6 +422,11 @@ static pk_code index_ensure(pk_arena *ar, pk_value **items, size_t len, uint32_t
     *index = ix;
     *icap = cap;
     return PK_OK;
+}
+
+static pk_code index_ensure(pk_arena *ar, pk_value **items, size_t len, uint32_t **index,
+                            size_t *icap) {
+    return index_reserve(ar, items, len, 1, index, icap);
 }
 
 static pk_code grow(pk_arena *ar, pk_value ***arr, size_t len, size_t *cap) {
@@ -443,25 +466,56 @@ pk_code pk_seq_append(pk_arena *ar, pk_value *seq, pk_value *item, pk_err *err) 
     return PK_OK;
 }
 
+static pk_code dict_limit(pk_err *err, pk_code c) {
+    return c == PK_ENOMEM ? pk_err_nomem(err, -1) : pk_err_set(err, c, -1, -1, "dict too large");
+}
+
+pk_code pk_dict_reserve(pk_arena *ar, pk_value *dict, size_t more, pk_err *err) {
+    pk_dict *d = &dict->u.d;
+    if (more == 0) return PK_OK;
+    pk_code c = index_reserve(ar, d->keys, d->len, more, &d->index, &d->index_cap);
+    if (c) return dict_limit(err, c);
+    if (d->len + more > d->cap) { /* geometric: pickle batches SETITEMS by 1000 items */
+        size_t cap = d->len + more > 2 * d->cap ? d->len + more : 2 * d->cap, bytes;
+        if (pk_mul_overflow(cap, sizeof(pk_value *), &bytes)) return pk_err_nomem(err, -1);
+        pk_value **k = pk_arena_grow(ar, d->keys, d->len * sizeof(pk_value *), bytes);
+        pk_value **v = k ? pk_arena_grow(ar, d->vals, d->len * sizeof(pk_value *), bytes) : NULL;
+        if (!v) return pk_err_nomem(err, -1);
+        d->keys = k;
+        d->vals = v;
+        d->cap = cap;
+    }
+    return PK_OK;
+}
+
 pk_code pk_dict_set(pk_arena *ar, pk_value *dict, pk_value *key, pk_value *val, pk_err *err) {
     pk_dict *d = &dict->u.d;
     if (!pk_value_hashable(key)) return unhashable(err, key);
-    ptrdiff_t at = index_find(d->keys, d->len, d->index, d->index_cap, key);
-    if (at >= 0) {
-        d->vals[at] = val;
-        return PK_OK;
-    }
     pk_code c = index_ensure(ar, d->keys, d->len, &d->index, &d->index_cap);
-    if (c)
-        return c == PK_ENOMEM ? pk_err_nomem(err, -1)
-                              : pk_err_set(err, c, -1, -1, "dict too large");
+    if (c) return dict_limit(err, c);
+    size_t slot = 0;
+    if (d->index) { /* one hash: the probe ends on the key's slot or the empty one it takes */
+        size_t mask = d->index_cap - 1;
+        slot = (size_t)hash_rec(key, 0) & mask;
+        for (uint32_t pos; (pos = d->index[slot]) != 0; slot = (slot + 1) & mask)
+            if (pk_value_equal(d->keys[pos - 1], key)) {
+                d->vals[pos - 1] = val;
+                return PK_OK;
+            }
+    } else {
+        ptrdiff_t at = index_find(d->keys, d->len, NULL, 0, key);
+        if (at >= 0) {
+            d->vals[at] = val;
+            return PK_OK;
+        }
+    }
     if (d->len >= d->cap) {
         size_t cap = d->cap, cap2 = d->cap;
         if (grow(ar, &d->keys, d->len, &cap) || grow(ar, &d->vals, d->len, &cap2))
             return pk_err_nomem(err, -1);
         d->cap = cap;
     }
-    if (d->index) index_put(d->index, d->index_cap, key, d->len);
+    if (d->index) d->index[slot] = (uint32_t)(d->len + 1);
     d->keys[d->len] = key;
     d->vals[d->len] = val;
     d->len++;

@@ -96,7 +96,8 @@ typedef struct pk_global {
     const char *module; /* NUL-terminated, after Python 2 name mapping */
     const char *name;   /* qualified name, may be dotted (proto 4)     */
     size_t module_len, name_len;
-    int rule; /* pk_globals.c: allowlist rule index + 1, -1 = none, 0 = not looked up yet */
+    int rule;  /* pk_globals.c: allowlist rule index + 1, -1 = none, 0 = not looked up yet */
+    int vkind; /* pk_verdict.c: the call check's kind + 1, 0 = not looked up yet        */
 } pk_global;
 
 /* Scalar of a numpy dtype: `data` holds dtype->itemsize bytes (may borrow from the input). */
@@ -226,6 +227,10 @@ pk_code pk_seq_append(pk_arena *ar, pk_value *seq, pk_value *item, pk_err *err);
 /* d[key] = val with Python semantics (an equal key keeps its position, its value is replaced).
  * Unhashable key: PK_ETYPE. */
 pk_code pk_dict_set(pk_arena *ar, pk_value *dict, pk_value *key, pk_value *val, pk_err *err);
+
+/* Makes room for `more` new keys (entries and index), so that many pk_dict_set calls neither
+ * grow nor re-index the dict. PK_OK, PK_ENOMEM or PK_ELIMIT (message in err). */
+pk_code pk_dict_reserve(pk_arena *ar, pk_value *dict, size_t more, pk_err *err);
 
 /* ---- inspection ---------------------------------------------------------------------------- */
 
