@@ -121,6 +121,7 @@ FAMILIES = {
         "Binarizer": "binarizer",
         "PowerTransformer": "power",
         "QuantileTransformer": "quantile",
+        "KernelCenterer": "kernel_centerer",
     },
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly", "SplineTransformer": "spline"},
     "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},
@@ -320,7 +321,9 @@ METHODS = {
     "as a JSON object)",
     ("decomposition", "transformer"): "transform",
     ("sparse_projection", "transformer"): "transform",
-    ("factor_analysis", "transformer"): "transform",
+    ("factor_analysis", "transformer"): "transform, score_samples",
+    ("kernel_centerer", "transformer"): "transform (a row of the kernel matrix against the fitted "
+    "samples)",
     ("kernel_pca", "transformer"): "transform",
     ("sparse_pca", "transformer"): "transform",
     ("label_prop", "classifier"): "predict, predict_proba",
@@ -402,6 +405,11 @@ METHODS = {
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
     ("xgb_regressor", "estimator"): "predict, decision_function",
+}
+
+# Methods of a class that scores more than the rest of its family.
+CLASS_METHODS = {
+    "PCA": "transform, score_samples",
 }
 
 # Notes by family, or by class name where the classes of one family differ.
@@ -711,7 +719,7 @@ def build_rows():
         fam = FAMILIES.get(module, {}).get(name)
         methods = ""
         if fam:
-            methods = METHODS[(fam, kind)]
+            methods = CLASS_METHODS.get(name, METHODS[(fam, kind)])
             note = NOTES.get(name, NOTES.get(fam, note))
         elif module.startswith("sklearn.") and name in REASONS:
             note = REASONS[name]

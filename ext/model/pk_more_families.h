@@ -11,10 +11,11 @@
 pk_code pk_compile_sparse_projection(pk_mc *c); /* pk_randproj.c: SparseRandomProjection   */
 pk_code pk_compile_factor_analysis(pk_mc *c);   /* pk_factor.c: FactorAnalysis               */
 
-pk_code pk_compile_kernel_pca(pk_mc *c);    /* pk_kpca.c: KernelPCA                      */
-pk_code pk_compile_kernel_approx(pk_mc *c); /* pk_kernel_approx.c: RBFSampler, Nystroem,
-                                               Skewed/AdditiveChi2Sampler,
-                                               PolynomialCountSketch                    */
+pk_code pk_compile_kernel_pca(pk_mc *c);      /* pk_kpca.c: KernelPCA                      */
+pk_code pk_compile_kernel_centerer(pk_mc *c); /* pk_kpca.c: KernelCenterer                 */
+pk_code pk_compile_kernel_approx(pk_mc *c);   /* pk_kernel_approx.c: RBFSampler, Nystroem,
+                                                 Skewed/AdditiveChi2Sampler,
+                                                 PolynomialCountSketch                    */
 
 pk_code pk_compile_nmf(pk_mc *c);        /* pk_nmf.c: NMF, MiniBatchNMF                */
 pk_code pk_compile_lda_topics(pk_mc *c); /* pk_lda_topics.c: LatentDirichletAllocation */
