@@ -348,7 +348,7 @@ METHODS = {
     ("forest", "classifier"): "predict, predict_proba, predict_log_proba",
     ("forest", "regressor"): "predict",
     ("iforest", "outlier"): "predict, decision_function, score_samples (also as transform)",
-    ("bagging", "classifier"): "predict, predict_proba",
+    ("bagging", "classifier"): "predict, predict_proba, predict_log_proba",
     ("bagging", "regressor"): "predict",
     ("adaboost", "classifier"): "predict, predict_proba, predict_log_proba, decision_function",
     ("adaboost", "regressor"): "predict",

@@ -15,7 +15,7 @@ const pk_cat_row pk_catalogue_rows[] = {
     {"AffinityPropagation", "sklearn.cluster._affinity_propagation", "sklearn.cluster.affinity_propagation_", PK_TIER_SCORABLE, PK_CAT_CLUSTERER, "centres", "predict", "not fitted with affinity='precomputed'"},
     {"AgglomerativeClustering", "sklearn.cluster._agglomerative", "sklearn.cluster.hierarchical", PK_TIER_SAFE, PK_CAT_CLUSTERER, NULL, "", "no predict in scikit-learn: it only labels its training data (fit_predict); labels_ is readable with pickle_get"},
     {"BSpline", "scipy.interpolate._bsplines", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", "scipy B-spline"},
-    {"BaggingClassifier", "sklearn.ensemble._bagging", "sklearn.ensemble.bagging", PK_TIER_SCORABLE, PK_CAT_CLASSIFIER, "bagging", "predict, predict_proba", ""},
+    {"BaggingClassifier", "sklearn.ensemble._bagging", "sklearn.ensemble.bagging", PK_TIER_SCORABLE, PK_CAT_CLASSIFIER, "bagging", "predict, predict_proba, predict_log_proba", ""},
     {"BaggingRegressor", "sklearn.ensemble._bagging", "sklearn.ensemble.bagging", PK_TIER_SCORABLE, PK_CAT_REGRESSOR, "bagging", "predict", ""},
     {"BallTree", "sklearn.neighbors._ball_tree", "sklearn.neighbors.ball_tree", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"BaseCrossValidator", "sklearn.model_selection._split", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},

@@ -11,6 +11,10 @@
  *                        member has no predict_proba; predict = classes_[argmax]
  *     decision_function  members' decision_function (when they all have it)
  *     regressor predict  members' predict
+ *     predict_log_proba  when the members have predict_log_proba: per chunk a running
+ *                        np.logaddexp (from -inf) of their log-probabilities placed through their
+ *                        classes_, the chunks combined by np.logaddexp in order, less
+ *                        log(n_estimators); else np.log(predict_proba)
  *   NaN reaches the members (scikit-learn validates with force_all_finite=False).
  * AdaBoost: decision_function sums, member by member from 0, SAMME.R's
  *   (K-1) (log p - np.sum(log p) / K) (p = predict_proba clipped below at DBL_EPSILON) or SAMME's
@@ -106,6 +110,34 @@ static pk_code bagc_label(const pk_model *m, const double *x, double *s, double 
     if (rc == PK_OK) o[0] = (double)pk_argmax(acc, B->k);
     return rc;
 }
+static pk_code bagc_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                              pk_err *err) {
+    const bag *B = m->impl;
+    double *chunk = scratch + B->o_acc;
+    size_t i = 0;
+    for (size_t ch = 0; ch < B->nchunks; ch++) {
+        double *acc = ch == 0 ? out : chunk;
+        for (size_t j = 0; j < B->k; j++)
+            acc[j] = -INFINITY;
+        for (; i < B->chunk_end[ch]; i++) {
+            const bag_member *e = &B->mem[i];
+            pk_code rc = bag_call(m, i, PK_PREDICT_LOG_PROBA, x, scratch, err);
+            if (rc) return rc;
+            for (size_t j = 0; j < e->s->n_classes; j++) {
+                size_t col = (size_t)e->labels[j];
+                acc[col] = pk_np_logaddexp(acc[col], scratch[j]);
+            }
+        }
+        if (ch > 0)
+            for (size_t j = 0; j < B->k; j++)
+                out[j] = pk_np_logaddexp(out[j], chunk[j]);
+    }
+    double ln = log(B->divisor);
+    for (size_t j = 0; j < B->k; j++)
+        out[j] -= ln;
+    return PK_OK;
+}
+
 static pk_code bagc_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return bag_sum(m, PK_DECISION, m->width[PK_DECISION], x, s, o, e);
 }
@@ -222,7 +254,7 @@ pk_code pk_compile_bagging_any(pk_mc *c) {
     }
     m->kind = PK_MODEL_CLASSIFIER;
     int all_dec = 1;
-    size_t dw = 0;
+    size_t dw = 0, n_log = 0;
     for (size_t i = 0; i < B->n; i++) {
         bag_member *e = &B->mem[i];
         char what[64];
@@ -241,9 +273,20 @@ pk_code pk_compile_bagging_any(pk_mc *c) {
         size_t w = pk_meta_has(e->s, PK_DECISION) ? e->s->width[PK_DECISION] : 0;
         if (!w || (dw && w != dw)) all_dec = 0;
         dw = w;
+        if (pk_meta_has(e->s, PK_PREDICT_LOG_PROBA) &&
+            e->s->width[PK_PREDICT_LOG_PROBA] == e->s->n_classes)
+            n_log++;
     }
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, bagc_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, B->k, bagc_proba);
+    /* scikit-learn asks hasattr(estimator_, 'predict_log_proba'): the members share that base */
+    if (n_log == B->n)
+        pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, B->k, bagc_log_proba);
+    else if (n_log == 0)
+        pk_mc_log_proba(c, 0);
+    else
+        m->why_not[PK_PREDICT_LOG_PROBA] = "some of its estimators_ have predict_log_proba and "
+                                           "others not";
     if (all_dec && dw <= B->k)
         pk_mc_method(c, PK_DECISION, dw == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, dw, bagc_decision);
     return PK_OK;

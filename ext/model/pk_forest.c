@@ -19,7 +19,9 @@
  *    c(n) = 0 (n <= 1), 1 (n == 2), else 2 (ln(n - 1) + euler_gamma) - 2 (n - 1) / n.
  *  - Bagging: chunked as joblib partitions the estimators for a positive n_jobs (one chunk
  *    otherwise); each chunk sums probabilities (mapped through each tree's classes_) or
- *    predictions from 0; chunks summed; divided by n_estimators.
+ *    predictions from 0; chunks summed; divided by n_estimators. predict_log_proba: per chunk a
+ *    running np.logaddexp from -inf of log(tree probability) through the class map, chunks
+ *    combined by np.logaddexp, less log(n_estimators) (scikit-learn's, not log(predict_proba)).
  *  - AdaBoost: SAMME.R sums (K-1)(log p - mean log p) per tree (p clipped below at DBL_EPSILON,
  *    precomputed per leaf), SAMME sums w * [predicted == class]; divided by
  *    estimator_weights_.sum(); binary decision = -pred0 + pred1; probabilities by softmax.
@@ -467,6 +469,40 @@ static pk_code bag_proba(const pk_model *m, const double *x, double *scratch, do
     return bag_sum(m, x, scratch, out, err);
 }
 
+/* predict_log_proba: the trees have it (np.log of their probabilities), so per joblib chunk a
+ * running np.logaddexp from -inf through the class map, the chunks combined in order by
+ * np.logaddexp, less log(n_estimators). */
+static pk_code bag_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                             pk_err *err) {
+    const ens *E = m->impl;
+    float *xf;
+    int nan;
+    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
+    if (rc != PK_OK) return rc;
+    double *chunk = scratch + m->n_features;
+    size_t i = 0;
+    for (size_t ch = 0; ch < E->nchunks; ch++) {
+        double *acc = ch == 0 ? out : chunk;
+        for (size_t k = 0; k < E->width; k++)
+            acc[k] = -INFINITY;
+        for (; i < E->chunk_end[ch]; i++) {
+            const pk_dtree *d = &E->trees[i];
+            const double *v = pk_tree_leaf(&d->t, xf, nan);
+            for (size_t j = 0; j < d->t.vw; j++) {
+                size_t k = E->cmap[i][j];
+                acc[k] = pk_np_logaddexp(acc[k], log(v[j]));
+            }
+        }
+        if (ch > 0)
+            for (size_t k = 0; k < E->width; k++)
+                out[k] = pk_np_logaddexp(out[k], chunk[k]);
+    }
+    double ln = log(E->divisor);
+    for (size_t k = 0; k < E->width; k++)
+        out[k] -= ln;
+    return PK_OK;
+}
+
 static pk_code bag_label(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
     const ens *E = m->impl;
@@ -567,6 +603,7 @@ pk_code pk_compile_bagging(pk_mc *c) {
         m->scratch = m->n_features + 2 * E->width;
         pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, bag_label);
         pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, E->width, bag_proba);
+        pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, E->width, bag_log_proba);
     } else {
         m->kind = PK_MODEL_REGRESSOR;
         E->width = 1;

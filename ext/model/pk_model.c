@@ -397,6 +397,14 @@ pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *do
     return m->text_fn(m, method, doc, n, ws, scratch + PK_WS_DOUBLES, out, sv, err);
 }
 
+double pk_np_logaddexp(double x, double y) {
+    if (x == y) return x + 0.693147180559945309417232121458176568;
+    double d = x - y;
+    if (d > 0) return x + log1p(exp(-d));
+    if (d <= 0) return y + log1p(exp(d));
+    return d;
+}
+
 double pk_np_sum(const double *a, size_t n) {
     if (n < 8) {
         double res = 0.0;
