@@ -398,8 +398,9 @@ METHODS = {
     ("isotonic", "regressor"): "predict, transform",
     ("multiclass", "classifier"): "predict, predict_proba, decision_function (as its "
     "estimators have them; OutputCode: predict)",
-    ("multioutput", "classifier"): "predict (one number per output); chains: predict_proba, "
-    "decision_function",
+    ("multioutput", "classifier"): "predict (one number per output), predict_proba "
+    "(MultiOutputClassifier: an array per output; ClassifierChain: one number per output); "
+    "chains: decision_function",
     ("multioutput", "regressor"): "predict",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
@@ -458,7 +459,7 @@ NOTES = {
     "calibrated": "sigmoid and isotonic, ensemble True/False, any scorable base estimator",
     "isotonic": "out_of_bounds nan, clip and raise (an SQL error outside the range)",
     "multiclass": "any scorable binary estimators; OneVsRest also multilabel",
-    "multioutput": "numeric classes; MultiOutputClassifier.predict_proba (a list) refused",
+    "multioutput": "numeric classes",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
