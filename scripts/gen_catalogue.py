@@ -247,6 +247,7 @@ FAMILIES = {
     "sklearn.neighbors._graph": {"KNeighborsTransformer": "neighbors",
                                  "RadiusNeighborsTransformer": "neighbors"},
     "sklearn.neighbors._lof": {"LocalOutlierFactor": "neighbors"},
+    "sklearn.neighbors._kde": {"KernelDensity": "kernel_density"},
     "sklearn.gaussian_process._gpr": {"GaussianProcessRegressor": "gpr"},
     "sklearn.gaussian_process._gpc": {"GaussianProcessClassifier": "gpc",
                                       "_BinaryGaussianProcessClassifierLaplace": "gpc"},
@@ -386,6 +387,7 @@ METHODS = {
     ("neighbors", "classifier"): "predict, predict_proba",
     ("neighbors", "regressor"): "predict",
     ("neighbors", "outlier"): "predict, decision_function, score_samples (novelty=True)",
+    ("kernel_density", "estimator"): "score_samples",
     ("gpr", "regressor"): "predict (the posterior mean)",
     ("gpc", "classifier"): "predict, predict_proba (one_vs_one: predict)",
     ("voting", "classifier"): "predict, predict_proba (soft voting), transform",
@@ -429,6 +431,8 @@ NOTES = {
     "forest": "multi-output: predict only",
     "svm": "not fitted on sparse input, no callable kernel",
     "knn": "euclidean, manhattan, chebyshev and minkowski metrics",
+    "kernel_density": "every kernel, every metric of its tree but pyfunc; atol/rtol and "
+    "breadth_first honoured (the tree walk is scikit-learn's)",
     "DummyClassifier": "strategy 'stratified' refused, 'uniform' has predict_proba only "
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",

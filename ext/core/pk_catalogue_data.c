@@ -175,7 +175,7 @@ const pk_cat_row pk_catalogue_rows[] = {
     {"KNeighborsTransformer", "sklearn.neighbors._graph", "sklearn.neighbors.graph", PK_TIER_SCORABLE, PK_CAT_TRANSFORMER, "neighbors", "transform (the neighbours graph row, dense)", ""},
     {"Kernel", "sklearn.gaussian_process.kernels", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"KernelCenterer", "sklearn.preprocessing._data", "sklearn.preprocessing.data", PK_TIER_SCORABLE, PK_CAT_TRANSFORMER, "kernel_centerer", "transform (a row of the kernel matrix against the fitted samples)", ""},
-    {"KernelDensity", "sklearn.neighbors._kde", "sklearn.neighbors.kde", PK_TIER_SAFE, PK_CAT_ESTIMATOR, NULL, "", ""},
+    {"KernelDensity", "sklearn.neighbors._kde", "sklearn.neighbors.kde", PK_TIER_SCORABLE, PK_CAT_ESTIMATOR, "kernel_density", "score_samples", "every kernel, every metric of its tree but pyfunc; atol/rtol and breadth_first honoured (the tree walk is scikit-learn's)"},
     {"KernelOperator", "sklearn.gaussian_process.kernels", "", PK_TIER_SAFE, PK_CAT_HELPER, NULL, "", ""},
     {"KernelPCA", "sklearn.decomposition._kernel_pca", "sklearn.decomposition.kernel_pca", PK_TIER_SCORABLE, PK_CAT_TRANSFORMER, "kernel_pca", "transform", "kernels linear, poly, rbf, sigmoid, cosine, precomputed"},
     {"KernelRidge", "sklearn.kernel_ridge", "", PK_TIER_SCORABLE, PK_CAT_REGRESSOR, "kernel_ridge", "predict", ""},

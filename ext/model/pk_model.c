@@ -45,6 +45,8 @@ const char *pk_model_kind_name(pk_model_kind kind) {
         return "transformer";
     case PK_MODEL_OUTLIER:
         return "outlier detector";
+    case PK_MODEL_ESTIMATOR:
+        return "estimator";
     }
     return "?";
 }

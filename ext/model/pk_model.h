@@ -80,7 +80,8 @@ typedef enum pk_model_kind {
     PK_MODEL_REGRESSOR,
     PK_MODEL_CLUSTERER,
     PK_MODEL_TRANSFORMER,
-    PK_MODEL_OUTLIER
+    PK_MODEL_OUTLIER,
+    PK_MODEL_ESTIMATOR /* none of those (KernelDensity: score_samples only) */
 } pk_model_kind;
 
 /* The dtype of classes_ (decides the SQL type of predicted labels). */

@@ -74,6 +74,7 @@ const pk_model_family pk_model_families[] = {
     {"factor_analysis", pk_compile_factor_analysis},
     {"kernel_pca", pk_compile_kernel_pca},
     {"kernel_centerer", pk_compile_kernel_centerer},
+    {"kernel_density", pk_compile_kernel_density},
     {"kernel_approx", pk_compile_kernel_approx},
     {"nmf", pk_compile_nmf},
     {"lda_topics", pk_compile_lda_topics},

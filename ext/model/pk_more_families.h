@@ -25,17 +25,18 @@ pk_code pk_compile_centres(pk_mc *c);       /* pk_kmeans.c: AffinityPropagation,
                                                Birch                                     */
 pk_code pk_compile_agglomeration(pk_mc *c); /* pk_agglo.c: FeatureAgglomeration          */
 
-pk_code pk_compile_kernel_ridge(pk_mc *c); /* pk_kridge.c: KernelRidge                   */
-pk_code pk_compile_pls(pk_mc *c);          /* pk_pls.c: PLSRegression, PLSCanonical, CCA,
-                                              PLSSVD                                    */
-pk_code pk_compile_gpr(pk_mc *c);          /* pk_gp.c: GaussianProcessRegressor          */
-pk_code pk_compile_gpc(pk_mc *c);          /* pk_gp.c: GaussianProcessClassifier (and its
-                                              binary Laplace estimators)                */
-pk_code pk_compile_neighbors(pk_mc *c);    /* pk_neighbors.c: NearestNeighbors,
-                                              K/RadiusNeighborsTransformer,
-                                              RadiusNeighborsClassifier/Regressor,
-                                              LocalOutlierFactor                       */
-pk_code pk_compile_rbm(pk_mc *c);          /* pk_rbm.c: BernoulliRBM                    */
+pk_code pk_compile_kernel_ridge(pk_mc *c);   /* pk_kridge.c: KernelRidge                   */
+pk_code pk_compile_pls(pk_mc *c);            /* pk_pls.c: PLSRegression, PLSCanonical, CCA,
+                                                PLSSVD                                    */
+pk_code pk_compile_gpr(pk_mc *c);            /* pk_gp.c: GaussianProcessRegressor          */
+pk_code pk_compile_gpc(pk_mc *c);            /* pk_gp.c: GaussianProcessClassifier (and its
+                                                binary Laplace estimators)                */
+pk_code pk_compile_neighbors(pk_mc *c);      /* pk_neighbors.c: NearestNeighbors,
+                                                K/RadiusNeighborsTransformer,
+                                                RadiusNeighborsClassifier/Regressor,
+                                                LocalOutlierFactor                       */
+pk_code pk_compile_rbm(pk_mc *c);            /* pk_rbm.c: BernoulliRBM                    */
+pk_code pk_compile_kernel_density(pk_mc *c); /* pk_kde.c: KernelDensity (score_samples) */
 
 pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */
 pk_code pk_compile_wrapped(pk_mc *c);
