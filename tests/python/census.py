@@ -300,8 +300,8 @@ def _score(db, est, name, rows, form, has_score_samples):
                 e.not_compared.append(meth)
                 continue
         elif meth == "score_samples" and via not in sql_methods:
-            # a density (PCA, FactorAnalysis, KernelDensity) whose score_samples is not scored
-            # yet: reported as not compared, the other methods still count
+            # a score_samples the extension does not offer (BernoulliRBM's random one):
+            # reported as not compared, the other methods still count
             e.not_compared.append(meth)
             continue
         if via not in sql_methods:
