@@ -640,7 +640,10 @@ pk_code pk_compile_kernel_density(pk_mc *c) {
     const pk_value *t = pk_attr(c->obj, "tree_");
     if (!t || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "tree_");
     const pk_value *tcls = pk_knn_class_of(t);
-    K->T.alg = tcls && strcmp(tcls->u.g.name, "KDTree") == 0 ? ALG_KD : ALG_BALL;
+    const char *tn = tcls ? tcls->u.g.name : "";
+    if (strcmp(tn, "KDTree") != 0 && strcmp(tn, "BallTree") != 0)
+        return pk_mc_fail(c, "%s: tree_ is not a KDTree or BallTree", cls);
+    K->T.alg = strcmp(tn, "KDTree") == 0 ? ALG_KD : ALG_BALL;
     const pk_value *const *it;
     size_t nit;
     pk_code rc = pk_knn_tree_read(c, t, "tree_", &K->T, &it, &nit);

@@ -155,6 +155,16 @@ def test_kde_pipeline_forms_and_errors(db):
         "model_predict: KernelDensity has no predict"
     assert "cannot take missing values" in sql_error(db, "model_score_samples", blob,
                                                      1.0, None, 3.0)
+    # attributes scikit-learn would not have written: short errors naming the problem
+    import copy
+    for attr, val, msg in [("tree_", None, "KernelDensity is not fitted (no tree_)"),
+                           ("kernel", "bogus", "KernelDensity: unknown kernel 'bogus'"),
+                           ("bandwidth_", -1.0, "KernelDensity: bandwidth_ must be a positive "
+                                                "number")]:
+        bad = copy.deepcopy(kde)
+        setattr(bad, attr, val)
+        assert sql_error(db, "model_score_samples", dumps(bad), 1.0, 2.0, 3.0) == \
+            "model_score_samples: " + msg
     # the same value through the pickle_* form and as a REAL
     v = db.execute("SELECT pickle_score_samples(?, 1.0, 2.0, 1.5)", (blob,)).fetchone()[0]
     assert type(v) is float and v == kde.score_samples([[1.0, 2.0, 1.5]])[0]
