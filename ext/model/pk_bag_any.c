@@ -66,37 +66,49 @@ static pk_code bag_call(const pk_model *m, size_t i, pk_method meth, const doubl
 
 /* ---- Bagging ------------------------------------------------------------------------------ */
 
-/* Sums the members' contributions (width values) in chunks; divides by n_estimators. */
+/* A member's value v into a running total a: a sum, or np.logaddexp for predict_log_proba. */
+static inline double bag_add(int lg, double a, double v) {
+    return lg ? pk_np_logaddexp(a, v) : a + v;
+}
+
+/* Sums the members' contributions (width values) in chunks; divides by n_estimators. For
+ * predict_log_proba (the members' own): np.logaddexp from -inf instead of sums, then
+ * log(n_estimators) subtracted. */
 static pk_code bag_sum(const pk_model *m, pk_method meth, size_t width, const double *x,
                        double *scratch, double *out, pk_err *err) {
     const bag *B = m->impl;
     double *chunk = scratch + B->o_acc;
+    int lg = meth == PK_PREDICT_LOG_PROBA, by_class = lg || meth == PK_PREDICT_PROBA;
+    double zero = lg ? -INFINITY : 0.0;
     for (size_t j = 0; j < width; j++)
-        out[j] = 0.0;
+        out[j] = zero;
     size_t i = 0;
     for (size_t ch = 0; ch < B->nchunks; ch++) {
         for (size_t j = 0; j < width; j++)
-            chunk[j] = 0.0;
+            chunk[j] = zero;
         for (; i < B->chunk_end[ch]; i++) {
             const bag_member *e = &B->mem[i];
             pk_method mm = meth == PK_PREDICT_PROBA && e->vote ? PK_PREDICT : meth;
             pk_code rc = bag_call(m, i, mm, x, scratch, err);
             if (rc) return rc;
-            if (meth != PK_PREDICT_PROBA) {
+            if (!by_class) {
                 for (size_t j = 0; j < width; j++)
                     chunk[j] += scratch[j];
-            } else if (e->vote) {
+            } else if (mm == PK_PREDICT) {
                 chunk[(size_t)e->labels[(size_t)scratch[0]]] += 1;
             } else {
-                for (size_t j = 0; j < e->s->n_classes; j++)
-                    chunk[(size_t)e->labels[j]] += scratch[j];
+                for (size_t j = 0; j < e->s->n_classes; j++) {
+                    size_t col = (size_t)e->labels[j];
+                    chunk[col] = bag_add(lg, chunk[col], scratch[j]);
+                }
             }
         }
         for (size_t j = 0; j < width; j++)
-            out[j] += chunk[j];
+            out[j] = bag_add(lg, out[j], chunk[j]);
     }
+    double ln = lg ? log(B->divisor) : 0.0;
     for (size_t j = 0; j < width; j++)
-        out[j] /= B->divisor;
+        out[j] = lg ? out[j] - ln : out[j] / B->divisor;
     return PK_OK;
 }
 
@@ -110,34 +122,9 @@ static pk_code bagc_label(const pk_model *m, const double *x, double *s, double 
     if (rc == PK_OK) o[0] = (double)pk_argmax(acc, B->k);
     return rc;
 }
-static pk_code bagc_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
-                              pk_err *err) {
-    const bag *B = m->impl;
-    double *chunk = scratch + B->o_acc;
-    size_t i = 0;
-    for (size_t ch = 0; ch < B->nchunks; ch++) {
-        double *acc = ch == 0 ? out : chunk;
-        for (size_t j = 0; j < B->k; j++)
-            acc[j] = -INFINITY;
-        for (; i < B->chunk_end[ch]; i++) {
-            const bag_member *e = &B->mem[i];
-            pk_code rc = bag_call(m, i, PK_PREDICT_LOG_PROBA, x, scratch, err);
-            if (rc) return rc;
-            for (size_t j = 0; j < e->s->n_classes; j++) {
-                size_t col = (size_t)e->labels[j];
-                acc[col] = pk_np_logaddexp(acc[col], scratch[j]);
-            }
-        }
-        if (ch > 0)
-            for (size_t j = 0; j < B->k; j++)
-                out[j] = pk_np_logaddexp(out[j], chunk[j]);
-    }
-    double ln = log(B->divisor);
-    for (size_t j = 0; j < B->k; j++)
-        out[j] -= ln;
-    return PK_OK;
+static pk_code bagc_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return bag_sum(m, PK_PREDICT_LOG_PROBA, ((const bag *)m->impl)->k, x, s, o, e);
 }
-
 static pk_code bagc_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return bag_sum(m, PK_DECISION, m->width[PK_DECISION], x, s, o, e);
 }

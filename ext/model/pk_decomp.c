@@ -114,13 +114,10 @@ static const char *pca_precision(pk_mc *c, pk_decomp *D, const double *ev, doubl
         for (size_t i = 0; i < nf; i++)
             P[i * nf + i] = 1.0 / nv;
     } else if (nv == 0.0) {
-        for (size_t i = 0; i < nf; i++)
-            for (size_t j = 0; j < nf; j++) {
-                double s = 0.0;
-                for (size_t r = 0; r < k; r++)
-                    s += comp[r * nf + i] * diff[r] * comp[r * nf + j];
-                P[i * nf + j] = s;
-            }
+        for (size_t r = 0; r < k; r++) /* components_.T * exp_var_diff, then @ components_ */
+            for (size_t j = 0; j < nf; j++)
+                b[r * nf + j] = comp[r * nf + j] * diff[r];
+        pk_matmul_tn(b, comp, k, nf, nf, P);
         for (size_t i = 0; i < nf; i++)
             P[i * nf + i] += nv;
         if (!pk_invert(P, nf, iwork)) return "its covariance (get_covariance()) is singular";
@@ -133,21 +130,11 @@ static const char *pca_precision(pk_mc *c, pk_decomp *D, const double *ev, doubl
         if (!pk_invert(a, k, iwork))
             return "components_ @ components_.T / noise_variance_ + diag(1 / (explained_variance_ "
                    "- noise_variance_)) is singular";
-        for (size_t i = 0; i < k; i++) /* b = inv(A) @ components_ */
-            for (size_t j = 0; j < nf; j++) {
-                double s = 0.0;
-                for (size_t r = 0; r < k; r++)
-                    s += a[i * k + r] * comp[r * nf + j];
-                b[i * nf + j] = s;
-            }
+        pk_matmul(a, comp, k, k, nf, b); /* inv(A) @ components_ */
+        pk_matmul_tn(comp, b, k, nf, nf, P);
         double nv2 = -(nv * nv);
-        for (size_t i = 0; i < nf; i++)
-            for (size_t j = 0; j < nf; j++) {
-                double s = 0.0;
-                for (size_t r = 0; r < k; r++)
-                    s += comp[r * nf + i] * b[r * nf + j];
-                P[i * nf + j] = s / nv2;
-            }
+        for (size_t i = 0; i < nn; i++)
+            P[i] /= nv2;
         for (size_t i = 0; i < nf; i++)
             P[i * nf + i] += 1.0 / nv;
     }

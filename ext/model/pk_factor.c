@@ -74,33 +74,15 @@ static int fa_precision(pk_mc *c, pk_fa *F, const double *comp, const double *nv
     if (ncv && ncv->kind != PK_NONE && pk_as_f64(ncv, &ncomp) != PK_OK) ncomp = -1;
     double *P = F->prec;
     if (ncomp == (double)nf) {
-        for (size_t i = 0; i < nf; i++)
-            for (size_t j = 0; j < nf; j++) {
-                double s = 0.0;
-                for (size_t r = 0; r < k; r++)
-                    s += comp[r * nf + i] * comp[r * nf + j];
-                work[i * nf + j] = s;
-            }
+        pk_matmul_tn(comp, comp, k, nf, nf, work);
         for (size_t i = 0; i < nf; i++)
             work[i * nf + i] += nv[i];
         memcpy(P, work, nf * nf * sizeof(double));
         if (!pk_invert(P, nf, work)) return 0;
     } else {
         double *b = work; /* cov_z @ components_: k x nf */
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < nf; j++) {
-                double s = 0.0;
-                for (size_t r = 0; r < k; r++)
-                    s += F->covz[i * k + r] * comp[r * nf + j];
-                b[i * nf + j] = s;
-            }
-        for (size_t i = 0; i < nf; i++)
-            for (size_t j = 0; j < nf; j++) {
-                double s = 0.0;
-                for (size_t r = 0; r < k; r++)
-                    s += comp[r * nf + i] * b[r * nf + j];
-                P[i * nf + j] = s;
-            }
+        pk_matmul(F->covz, comp, k, k, nf, b);
+        pk_matmul_tn(comp, b, k, nf, nf, P);
         for (size_t i = 0; i < nf; i++)
             for (size_t j = 0; j < nf; j++)
                 P[i * nf + j] /= nv[i];

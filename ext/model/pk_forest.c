@@ -432,82 +432,63 @@ pk_code pk_compile_iforest(pk_mc *c) {
 
 /* ---- Bagging ------------------------------------------------------------------------------ */
 
-static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc,
+/* One tree's value v into a running total a: a sum, or for predict_log_proba np.logaddexp of
+ * log(v) (a tree's predict_log_proba is np.log of its probabilities). */
+static inline double bag_add(int lg, double a, double v) {
+    return lg ? pk_np_logaddexp(a, log(v)) : a + v;
+}
+
+/* The trees' values summed in joblib's chunks (each from 0, then added to the total), divided
+ * by n_estimators; lg (predict_log_proba, scikit-learn's own): np.logaddexp from -inf instead
+ * of sums, then log(n_estimators) subtracted. */
+static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc, int lg,
                        pk_err *err) {
     const ens *E = m->impl;
     float *xf;
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
-    double *chunk = scratch + m->n_features;
+    double *chunk = scratch + m->n_features, zero = lg ? -INFINITY : 0.0;
     for (size_t k = 0; k < E->width; k++)
-        acc[k] = 0.0;
+        acc[k] = zero;
     size_t i = 0;
     for (size_t ch = 0; ch < E->nchunks; ch++) {
         for (size_t k = 0; k < E->width; k++)
-            chunk[k] = 0.0;
+            chunk[k] = zero;
         for (; i < E->chunk_end[ch]; i++) {
             const pk_dtree *d = &E->trees[i];
             const double *v = pk_tree_leaf(&d->t, xf, nan);
             if (E->cmap)
                 for (size_t j = 0; j < d->t.vw; j++)
-                    chunk[E->cmap[i][j]] += v[j];
+                    chunk[E->cmap[i][j]] = bag_add(lg, chunk[E->cmap[i][j]], v[j]);
             else
                 for (size_t k = 0; k < E->width; k++)
-                    chunk[k] += v[k];
+                    chunk[k] = bag_add(lg, chunk[k], v[k]);
         }
         for (size_t k = 0; k < E->width; k++)
-            acc[k] += chunk[k];
+            acc[k] = lg ? pk_np_logaddexp(acc[k], chunk[k]) : acc[k] + chunk[k];
     }
+    double ln = lg ? log(E->divisor) : 0.0;
     for (size_t k = 0; k < E->width; k++)
-        acc[k] /= E->divisor;
+        acc[k] = lg ? acc[k] - ln : acc[k] / E->divisor;
     return PK_OK;
 }
 
 static pk_code bag_proba(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
-    return bag_sum(m, x, scratch, out, err);
+    return bag_sum(m, x, scratch, out, 0, err);
 }
 
-/* predict_log_proba: the trees have it (np.log of their probabilities), so per joblib chunk a
- * running np.logaddexp from -inf through the class map, the chunks combined in order by
- * np.logaddexp, less log(n_estimators). */
 static pk_code bag_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
                              pk_err *err) {
-    const ens *E = m->impl;
-    float *xf;
-    int nan;
-    pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
-    if (rc != PK_OK) return rc;
-    double *chunk = scratch + m->n_features;
-    size_t i = 0;
-    for (size_t ch = 0; ch < E->nchunks; ch++) {
-        double *acc = ch == 0 ? out : chunk;
-        for (size_t k = 0; k < E->width; k++)
-            acc[k] = -INFINITY;
-        for (; i < E->chunk_end[ch]; i++) {
-            const pk_dtree *d = &E->trees[i];
-            const double *v = pk_tree_leaf(&d->t, xf, nan);
-            for (size_t j = 0; j < d->t.vw; j++) {
-                size_t k = E->cmap[i][j];
-                acc[k] = pk_np_logaddexp(acc[k], log(v[j]));
-            }
-        }
-        if (ch > 0)
-            for (size_t k = 0; k < E->width; k++)
-                out[k] = pk_np_logaddexp(out[k], chunk[k]);
-    }
-    double ln = log(E->divisor);
-    for (size_t k = 0; k < E->width; k++)
-        out[k] -= ln;
-    return PK_OK;
+    return bag_sum(m, x, scratch, out, 1, err);
 }
 
 static pk_code bag_label(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
     const ens *E = m->impl;
     double *acc = scratch + m->n_features + E->width;
-    pk_code rc = bag_sum(m, x, scratch, acc, err);
+    pk_code rc = bag_sum(m, x, scratch, acc, 0, err);
     if (rc == PK_OK) out[0] = (double)pk_argmax(acc, E->width);
     return rc;
 }

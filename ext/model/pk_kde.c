@@ -357,12 +357,7 @@ static void heap_push(double *hv, double *hn, size_t *n, double v, size_t node) 
     while (i > 0) {
         size_t par = (i - 1) / 2;
         if (hv[par] <= hv[i]) break;
-        double t = hv[par];
-        hv[par] = hv[i];
-        hv[i] = t;
-        t = hn[par];
-        hn[par] = hn[i];
-        hn[i] = t;
+        pk_knn_swap(hv, hn, par, i);
         i = par;
     }
 }
@@ -381,17 +376,9 @@ static size_t heap_pop(double *hv, double *hn, size_t *n) {
             sw = c1;
         else
             break;
-        if (sw > 0 && hv[sw] <= hv[i]) {
-            double t = hv[sw];
-            hv[sw] = hv[i];
-            hv[i] = t;
-            t = hn[sw];
-            hn[sw] = hn[i];
-            hn[i] = t;
-            i = sw;
-        } else {
-            break;
-        }
+        if (!(sw > 0 && hv[sw] <= hv[i])) break;
+        pk_knn_swap(hv, hn, sw, i);
+        i = sw;
     }
     return top;
 }

@@ -164,7 +164,7 @@ static void kn_heap_push(double *dist, double *idx, size_t size, double v, size_
     idx[i] = (double)vi;
 }
 
-static void kn_swap(double *d, double *ix, size_t a, size_t b) {
+void pk_knn_swap(double *d, double *ix, size_t a, size_t b) {
     double t = d[a];
     d[a] = d[b];
     d[b] = t;
@@ -179,16 +179,16 @@ static void kn_swap(double *d, double *ix, size_t a, size_t b) {
 static void kn_sort(double *d, double *ix, size_t size) {
     while (size > 3) {
         size_t mid = size / 2;
-        if (d[0] > d[size - 1]) kn_swap(d, ix, 0, size - 1);
+        if (d[0] > d[size - 1]) pk_knn_swap(d, ix, 0, size - 1);
         if (d[size - 1] > d[mid]) {
-            kn_swap(d, ix, size - 1, mid);
-            if (d[0] > d[size - 1]) kn_swap(d, ix, 0, size - 1);
+            pk_knn_swap(d, ix, size - 1, mid);
+            if (d[0] > d[size - 1]) pk_knn_swap(d, ix, 0, size - 1);
         }
         double pv = d[size - 1];
         size_t store = 0;
         for (size_t i = 0; i + 1 < size; i++)
-            if (d[i] < pv) kn_swap(d, ix, i, store++);
-        kn_swap(d, ix, store, size - 1);
+            if (d[i] < pv) pk_knn_swap(d, ix, i, store++);
+        pk_knn_swap(d, ix, store, size - 1);
         if (store > 1) kn_sort(d, ix, store);
         if (store + 2 >= size) return;
         d += store + 1;
@@ -196,12 +196,12 @@ static void kn_sort(double *d, double *ix, size_t size) {
         size -= store + 1;
     }
     if (size == 2) {
-        if (d[0] > d[1]) kn_swap(d, ix, 0, 1);
+        if (d[0] > d[1]) pk_knn_swap(d, ix, 0, 1);
     } else if (size == 3) {
-        if (d[0] > d[1]) kn_swap(d, ix, 0, 1);
+        if (d[0] > d[1]) pk_knn_swap(d, ix, 0, 1);
         if (d[1] > d[2]) {
-            kn_swap(d, ix, 1, 2);
-            if (d[0] > d[1]) kn_swap(d, ix, 0, 1);
+            pk_knn_swap(d, ix, 1, 2);
+            if (d[0] > d[1]) pk_knn_swap(d, ix, 0, 1);
         }
     }
 }

@@ -53,6 +53,9 @@ pk_code pk_knn_tree_read(pk_mc *c, const pk_value *t, const char *what, pk_knn *
  * KDTree and the distance metrics among them); NULL when neither. */
 const pk_value *pk_knn_class_of(const pk_value *o);
 
+/* Swaps entries a and b of two parallel arrays (distances or keys, and their indices). */
+void pk_knn_swap(double *d, double *ix, size_t a, size_t b);
+
 /* Doubles of work space pk_knn_query needs beyond dist and idx. */
 size_t pk_knn_work(const pk_knn *K);
 

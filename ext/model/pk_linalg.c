@@ -42,6 +42,26 @@ void pk_cholesky_solve(const double *l, size_t n, size_t ld, double *b) {
     }
 }
 
+/* out (n x m) = A @ b, A(i, r) = a[i * si + r * sr] (k columns). */
+static void matmul(const double *a, size_t si, size_t sr, const double *b, size_t n, size_t k,
+                   size_t m, double *out) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++) {
+            double s = 0.0;
+            for (size_t r = 0; r < k; r++)
+                s += a[i * si + r * sr] * b[r * m + j];
+            out[i * m + j] = s;
+        }
+}
+
+void pk_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *out) {
+    matmul(a, k, 1, b, n, k, m, out);
+}
+
+void pk_matmul_tn(const double *a, const double *b, size_t k, size_t n, size_t m, double *out) {
+    matmul(a, 1, n, b, n, k, m, out);
+}
+
 /* ---- the reference LAPACK's LU, inverse and determinant (A(i, j) = a[i * n + j]) ---------- */
 
 /* dgetrf (every blocking of it: dgetrf2's recursion, the blocked driver) applies to each entry

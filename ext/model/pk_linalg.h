@@ -18,6 +18,13 @@ int pk_cholesky(double *a, size_t n);
  * forward then backward substitution, as LAPACK's potrs. */
 void pk_cholesky_solve(const double *l, size_t n, size_t ld, double *b);
 
+/* out (n x m) = a (n x k) @ b (k x m) as the reference BLAS's dgemm computes each entry: the
+ * products summed left to right from 0. */
+void pk_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *out);
+
+/* out (n x m) = a.T @ b for a (k x n), b (k x m), each entry summed likewise. */
+void pk_matmul_tn(const double *a, const double *b, size_t k, size_t n, size_t m, double *out);
+
 /* scipy.linalg.inv of the n x n matrix a, in place, with the reference LAPACK's arithmetic
  * (dgetrf, then dgetri: dtrtri and the dgemv / blocked dgemm + dtrsm sweep, 64-column blocks
  * beyond 64), so the result is bit-identical to scipy's on the reference LAPACK and BLAS.
