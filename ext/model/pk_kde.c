@@ -16,8 +16,9 @@
  * atol = rtol = 0 no node is accepted unless its bounds coincide, so this is the sum of the
  * kernel over every point, but accumulated through scikit-learn's bound updates, whose rounding
  * (a logsubexp of nearly equal bounds) can dominate a density far below the bounds; following
- * the same walk with the same operations (libm's exp, log, log1p-free logaddexp, cos, pow,
- * lgamma) gives scikit-learn's value bit for bit, nonzero atol/rtol included.
+ * the same walk with the same operations (the tree's own logaddexp, a + log(exp(x1 - a) +
+ * exp(x2 - a)), and libm's exp, log, cos, pow, lgamma, as the Cython code calls them) gives
+ * scikit-learn's value bit for bit, nonzero atol/rtol included.
  *
  * Kernels (log, unnormalised): gaussian -0.5 d^2 / h^2; tophat 0 for d < h; epanechnikov
  * log(1 - d^2 / h^2); exponential -d / h; linear log(1 - d / h); cosine log(cos(0.5 pi d / h));
@@ -36,7 +37,6 @@
 #include "pk_knn.h"
 #include "pk_more_families.h"
 
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
