@@ -16,8 +16,8 @@ Sections (one function each, in SECTIONS):
   trees    random forest and histogram boosting over 200,000 rows; decode+compile time
   families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows
   transforms KernelPCA, Nystroem, FactorAnalysis, sparse projection, FeatureAgglomeration, Birch,
-           SGDOneClassSVM, RANSAC, PolynomialCountSketch, Isomap, LLE, NMF, MiniBatchNMF, LDA
-           over the families table's shape
+           SGDOneClassSVM, RANSAC, PolynomialCountSketch, Isomap, LLE, NMF, MiniBatchNMF, LDA,
+           KernelDensity over the families table's shape
   decode   one element of a 200 MB float64 array; peak RSS of the reading process
   storage  stored size and decode time of a model zoo, raw / zstd levels / joblib
   text     TfidfVectorizer(1-2 grams, 50k terms) + LinearSVC / MultinomialNB over 100,000 documents
@@ -704,15 +704,16 @@ def section_transforms(b):
     """One model per family added for the census (KernelPCA rbf on 500 rows, Nystroem(100),
     FactorAnalysis, SparseRandomProjection, FeatureAgglomeration, Birch, SGDOneClassSVM,
     RANSACRegressor, SparsePCA, DictionaryLearning, BisectingKMeans, EllipticEnvelope,
-    LabelSpreading, RandomTreesEmbedding, PolynomialCountSketch, Isomap, LocallyLinearEmbedding;
-    NMF, MiniBatchNMF and LatentDirichletAllocation on the absolute values) over the families
+    LabelSpreading, RandomTreesEmbedding, PolynomialCountSketch, Isomap, LocallyLinearEmbedding,
+    KernelDensity's score_samples; NMF, MiniBatchNMF and LatentDirichletAllocation on the
+    absolute values) over the families
     table's shape: SQL per row beside scikit-learn's batch call and a per-row Python UDF; every
     SQL result checked against scikit-learn's first (NMF and MiniBatchNMF solve a batch jointly:
     their first 300 rows against scikit-learn's transform of each row alone)."""
     import json
 
     from sklearn import cluster, covariance, decomposition, ensemble, kernel_approximation
-    from sklearn import linear_model, manifold, random_projection, semi_supervised
+    from sklearn import linear_model, manifold, neighbors, random_projection, semi_supervised
     from threadpoolctl import threadpool_limits
 
     n = int(os.environ.get("BENCH_FAMILY_ROWS", "20000"))
@@ -779,6 +780,8 @@ def section_transforms(b):
              "transform", "rowwise"),
             ("LatentDirichletAllocation(5)", decomposition.LatentDirichletAllocation(
                 5, random_state=0).fit(np.abs(X)), "transform", "abs"),
+            ("KernelDensity(gaussian, 500 rows)", neighbors.KernelDensity().fit(X[:500]),
+             "score_samples"),
         ]
     for name, m, meth, *data in models:
         blob = pickle.dumps(m, protocol=4)
@@ -797,9 +800,9 @@ def section_transforms(b):
             diff = float(np.max(np.abs(got - want) / np.maximum(np.abs(want), 1)))
             assert diff <= 1e-9, (name, diff)
         else:
-            q = "SELECT sum(model_predict(?, %s)) FROM gt" % cols
+            q = "SELECT sum(model_%s(?, %s)) FROM gt" % (meth, cols)
             got = np.array([r[0] for r in b.db.execute(
-                "SELECT model_predict(?, %s) FROM gt" % cols, (blob,))])
+                "SELECT model_%s(?, %s) FROM gt" % (meth, cols), (blob,))])
             diff = float(np.max(np.abs(got - want) / np.maximum(np.abs(want), 1)))
             assert diff <= 1e-9, (name, diff)
         ns, _ = b.sql_ns(q, (blob,), rows=n)

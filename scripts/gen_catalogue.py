@@ -121,6 +121,7 @@ FAMILIES = {
         "Binarizer": "binarizer",
         "PowerTransformer": "power",
         "QuantileTransformer": "quantile",
+        "KernelCenterer": "kernel_centerer",
     },
     "sklearn.preprocessing._polynomial": {"PolynomialFeatures": "poly", "SplineTransformer": "spline"},
     "sklearn.preprocessing._function_transformer": {"FunctionTransformer": "function"},
@@ -246,6 +247,7 @@ FAMILIES = {
     "sklearn.neighbors._graph": {"KNeighborsTransformer": "neighbors",
                                  "RadiusNeighborsTransformer": "neighbors"},
     "sklearn.neighbors._lof": {"LocalOutlierFactor": "neighbors"},
+    "sklearn.neighbors._kde": {"KernelDensity": "kernel_density"},
     "sklearn.gaussian_process._gpr": {"GaussianProcessRegressor": "gpr"},
     "sklearn.gaussian_process._gpc": {"GaussianProcessClassifier": "gpc",
                                       "_BinaryGaussianProcessClassifierLaplace": "gpc"},
@@ -320,7 +322,9 @@ METHODS = {
     "as a JSON object)",
     ("decomposition", "transformer"): "transform",
     ("sparse_projection", "transformer"): "transform",
-    ("factor_analysis", "transformer"): "transform",
+    ("factor_analysis", "transformer"): "transform, score_samples",
+    ("kernel_centerer", "transformer"): "transform (a row of the kernel matrix against the fitted "
+    "samples)",
     ("kernel_pca", "transformer"): "transform",
     ("sparse_pca", "transformer"): "transform",
     ("label_prop", "classifier"): "predict, predict_proba",
@@ -345,7 +349,7 @@ METHODS = {
     ("forest", "classifier"): "predict, predict_proba, predict_log_proba",
     ("forest", "regressor"): "predict",
     ("iforest", "outlier"): "predict, decision_function, score_samples (also as transform)",
-    ("bagging", "classifier"): "predict, predict_proba",
+    ("bagging", "classifier"): "predict, predict_proba, predict_log_proba",
     ("bagging", "regressor"): "predict",
     ("adaboost", "classifier"): "predict, predict_proba, predict_log_proba, decision_function",
     ("adaboost", "regressor"): "predict",
@@ -383,6 +387,7 @@ METHODS = {
     ("neighbors", "classifier"): "predict, predict_proba",
     ("neighbors", "regressor"): "predict",
     ("neighbors", "outlier"): "predict, decision_function, score_samples (novelty=True)",
+    ("kernel_density", "estimator"): "score_samples",
     ("gpr", "regressor"): "predict (the posterior mean)",
     ("gpc", "classifier"): "predict, predict_proba (one_vs_one: predict)",
     ("voting", "classifier"): "predict, predict_proba (soft voting), transform",
@@ -395,13 +400,19 @@ METHODS = {
     ("isotonic", "regressor"): "predict, transform",
     ("multiclass", "classifier"): "predict, predict_proba, decision_function (as its "
     "estimators have them; OutputCode: predict)",
-    ("multioutput", "classifier"): "predict (one number per output); chains: predict_proba, "
-    "decision_function",
+    ("multioutput", "classifier"): "predict (one number per output), predict_proba "
+    "(MultiOutputClassifier: an array per output; ClassifierChain: one number per output); "
+    "chains: decision_function",
     ("multioutput", "regressor"): "predict",
     ("xgb_booster", "estimator"): "predict, decision_function (output margin)",
     ("xgb_classifier", "classifier"): "predict, predict_proba, decision_function",
     ("xgb_regressor", "regressor"): "predict, decision_function",
     ("xgb_regressor", "estimator"): "predict, decision_function",
+}
+
+# Methods of a class that scores more than the rest of its family.
+CLASS_METHODS = {
+    "PCA": "transform, score_samples",
 }
 
 # Notes by family, or by class name where the classes of one family differ.
@@ -420,6 +431,8 @@ NOTES = {
     "forest": "multi-output: predict only",
     "svm": "not fitted on sparse input, no callable kernel",
     "knn": "euclidean, manhattan, chebyshev and minkowski metrics",
+    "kernel_density": "every kernel, every metric of its tree but pyfunc; atol/rtol and "
+    "breadth_first honoured (the tree walk is scikit-learn's)",
     "DummyClassifier": "strategy 'stratified' refused, 'uniform' has predict_proba only "
     "(random draws); one output",
     "LinearDiscriminantAnalysis": "solver 'lsqr' has no transform",
@@ -450,7 +463,7 @@ NOTES = {
     "calibrated": "sigmoid and isotonic, ensemble True/False, any scorable base estimator",
     "isotonic": "out_of_bounds nan, clip and raise (an SQL error outside the range)",
     "multiclass": "any scorable binary estimators; OneVsRest also multilabel",
-    "multioutput": "numeric classes; MultiOutputClassifier.predict_proba (a list) refused",
+    "multioutput": "numeric classes",
     "xgb_booster": "gbtree, dart and gblinear boosters",
     "xgb_classifier": "gbtree, dart and gblinear boosters",
     "xgb_regressor": "gbtree, dart and gblinear boosters",
@@ -711,7 +724,7 @@ def build_rows():
         fam = FAMILIES.get(module, {}).get(name)
         methods = ""
         if fam:
-            methods = METHODS[(fam, kind)]
+            methods = CLASS_METHODS.get(name, METHODS[(fam, kind)])
             note = NOTES.get(name, NOTES.get(fam, note))
         elif module.startswith("sklearn.") and name in REASONS:
             note = REASONS[name]

@@ -11,6 +11,10 @@
  *                        member has no predict_proba; predict = classes_[argmax]
  *     decision_function  members' decision_function (when they all have it)
  *     regressor predict  members' predict
+ *     predict_log_proba  when the members have predict_log_proba: per chunk a running
+ *                        np.logaddexp (from -inf) of their log-probabilities placed through their
+ *                        classes_, the chunks combined by np.logaddexp in order, less
+ *                        log(n_estimators); else np.log(predict_proba)
  *   NaN reaches the members (scikit-learn validates with force_all_finite=False).
  * AdaBoost: decision_function sums, member by member from 0, SAMME.R's
  *   (K-1) (log p - np.sum(log p) / K) (p = predict_proba clipped below at DBL_EPSILON) or SAMME's
@@ -62,37 +66,49 @@ static pk_code bag_call(const pk_model *m, size_t i, pk_method meth, const doubl
 
 /* ---- Bagging ------------------------------------------------------------------------------ */
 
-/* Sums the members' contributions (width values) in chunks; divides by n_estimators. */
+/* A member's value v into a running total a: a sum, or np.logaddexp for predict_log_proba. */
+static inline double bag_add(int lg, double a, double v) {
+    return lg ? pk_np_logaddexp(a, v) : a + v;
+}
+
+/* Sums the members' contributions (width values) in chunks; divides by n_estimators. For
+ * predict_log_proba (the members' own): np.logaddexp from -inf instead of sums, then
+ * log(n_estimators) subtracted. */
 static pk_code bag_sum(const pk_model *m, pk_method meth, size_t width, const double *x,
                        double *scratch, double *out, pk_err *err) {
     const bag *B = m->impl;
     double *chunk = scratch + B->o_acc;
+    int lg = meth == PK_PREDICT_LOG_PROBA, by_class = lg || meth == PK_PREDICT_PROBA;
+    double zero = lg ? -INFINITY : 0.0;
     for (size_t j = 0; j < width; j++)
-        out[j] = 0.0;
+        out[j] = zero;
     size_t i = 0;
     for (size_t ch = 0; ch < B->nchunks; ch++) {
         for (size_t j = 0; j < width; j++)
-            chunk[j] = 0.0;
+            chunk[j] = zero;
         for (; i < B->chunk_end[ch]; i++) {
             const bag_member *e = &B->mem[i];
             pk_method mm = meth == PK_PREDICT_PROBA && e->vote ? PK_PREDICT : meth;
             pk_code rc = bag_call(m, i, mm, x, scratch, err);
             if (rc) return rc;
-            if (meth != PK_PREDICT_PROBA) {
+            if (!by_class) {
                 for (size_t j = 0; j < width; j++)
                     chunk[j] += scratch[j];
-            } else if (e->vote) {
+            } else if (mm == PK_PREDICT) {
                 chunk[(size_t)e->labels[(size_t)scratch[0]]] += 1;
             } else {
-                for (size_t j = 0; j < e->s->n_classes; j++)
-                    chunk[(size_t)e->labels[j]] += scratch[j];
+                for (size_t j = 0; j < e->s->n_classes; j++) {
+                    size_t col = (size_t)e->labels[j];
+                    chunk[col] = bag_add(lg, chunk[col], scratch[j]);
+                }
             }
         }
         for (size_t j = 0; j < width; j++)
-            out[j] += chunk[j];
+            out[j] = bag_add(lg, out[j], chunk[j]);
     }
+    double ln = lg ? log(B->divisor) : 0.0;
     for (size_t j = 0; j < width; j++)
-        out[j] /= B->divisor;
+        out[j] = lg ? out[j] - ln : out[j] / B->divisor;
     return PK_OK;
 }
 
@@ -105,6 +121,9 @@ static pk_code bagc_label(const pk_model *m, const double *x, double *s, double 
     pk_code rc = bag_sum(m, PK_PREDICT_PROBA, B->k, x, s, acc, e);
     if (rc == PK_OK) o[0] = (double)pk_argmax(acc, B->k);
     return rc;
+}
+static pk_code bagc_log_proba(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
+    return bag_sum(m, PK_PREDICT_LOG_PROBA, ((const bag *)m->impl)->k, x, s, o, e);
 }
 static pk_code bagc_decision(const pk_model *m, const double *x, double *s, double *o, pk_err *e) {
     return bag_sum(m, PK_DECISION, m->width[PK_DECISION], x, s, o, e);
@@ -222,7 +241,7 @@ pk_code pk_compile_bagging_any(pk_mc *c) {
     }
     m->kind = PK_MODEL_CLASSIFIER;
     int all_dec = 1;
-    size_t dw = 0;
+    size_t dw = 0, n_log = 0;
     for (size_t i = 0; i < B->n; i++) {
         bag_member *e = &B->mem[i];
         char what[64];
@@ -241,9 +260,20 @@ pk_code pk_compile_bagging_any(pk_mc *c) {
         size_t w = pk_meta_has(e->s, PK_DECISION) ? e->s->width[PK_DECISION] : 0;
         if (!w || (dw && w != dw)) all_dec = 0;
         dw = w;
+        if (pk_meta_has(e->s, PK_PREDICT_LOG_PROBA) &&
+            e->s->width[PK_PREDICT_LOG_PROBA] == e->s->n_classes)
+            n_log++;
     }
     pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, bagc_label);
     pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, B->k, bagc_proba);
+    /* scikit-learn asks hasattr(estimator_, 'predict_log_proba'): the members share that base */
+    if (n_log == B->n)
+        pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, B->k, bagc_log_proba);
+    else if (n_log == 0)
+        pk_mc_log_proba(c, 0);
+    else
+        m->why_not[PK_PREDICT_LOG_PROBA] = "some of its estimators_ have predict_log_proba and "
+                                           "others not";
     if (all_dec && dw <= B->k)
         pk_mc_method(c, PK_DECISION, dw == 1 ? PK_OUT_SCALAR : PK_OUT_ARRAY, dw, bagc_decision);
     return PK_OK;

@@ -19,7 +19,9 @@
  *    c(n) = 0 (n <= 1), 1 (n == 2), else 2 (ln(n - 1) + euler_gamma) - 2 (n - 1) / n.
  *  - Bagging: chunked as joblib partitions the estimators for a positive n_jobs (one chunk
  *    otherwise); each chunk sums probabilities (mapped through each tree's classes_) or
- *    predictions from 0; chunks summed; divided by n_estimators.
+ *    predictions from 0; chunks summed; divided by n_estimators. predict_log_proba: per chunk a
+ *    running np.logaddexp from -inf of log(tree probability) through the class map, chunks
+ *    combined by np.logaddexp, less log(n_estimators) (scikit-learn's, not log(predict_proba)).
  *  - AdaBoost: SAMME.R sums (K-1)(log p - mean log p) per tree (p clipped below at DBL_EPSILON,
  *    precomputed per leaf), SAMME sums w * [predicted == class]; divided by
  *    estimator_weights_.sum(); binary decision = -pred0 + pred1; probabilities by softmax.
@@ -432,48 +434,63 @@ pk_code pk_compile_iforest(pk_mc *c) {
 
 /* ---- Bagging ------------------------------------------------------------------------------ */
 
-static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc,
+/* One tree's value v into a running total a: a sum, or for predict_log_proba np.logaddexp of
+ * log(v) (a tree's predict_log_proba is np.log of its probabilities). */
+static inline double bag_add(int lg, double a, double v) {
+    return lg ? pk_np_logaddexp(a, log(v)) : a + v;
+}
+
+/* The trees' values summed in joblib's chunks (each from 0, then added to the total), divided
+ * by n_estimators; lg (predict_log_proba, scikit-learn's own): np.logaddexp from -inf instead
+ * of sums, then log(n_estimators) subtracted. */
+static pk_code bag_sum(const pk_model *m, const double *x, double *scratch, double *acc, int lg,
                        pk_err *err) {
     const ens *E = m->impl;
     float *xf;
     int nan;
     pk_code rc = pk_tree_cast_row(m, x, scratch, &xf, &nan, err);
     if (rc != PK_OK) return rc;
-    double *chunk = scratch + m->n_features;
+    double *chunk = scratch + m->n_features, zero = lg ? -INFINITY : 0.0;
     for (size_t k = 0; k < E->width; k++)
-        acc[k] = 0.0;
+        acc[k] = zero;
     size_t i = 0;
     for (size_t ch = 0; ch < E->nchunks; ch++) {
         for (size_t k = 0; k < E->width; k++)
-            chunk[k] = 0.0;
+            chunk[k] = zero;
         for (; i < E->chunk_end[ch]; i++) {
             const pk_dtree *d = &E->trees[i];
             const double *v = pk_tree_leaf(&d->t, xf, nan);
             if (E->cmap)
                 for (size_t j = 0; j < d->t.vw; j++)
-                    chunk[E->cmap[i][j]] += v[j];
+                    chunk[E->cmap[i][j]] = bag_add(lg, chunk[E->cmap[i][j]], v[j]);
             else
                 for (size_t k = 0; k < E->width; k++)
-                    chunk[k] += v[k];
+                    chunk[k] = bag_add(lg, chunk[k], v[k]);
         }
         for (size_t k = 0; k < E->width; k++)
-            acc[k] += chunk[k];
+            acc[k] = lg ? pk_np_logaddexp(acc[k], chunk[k]) : acc[k] + chunk[k];
     }
+    double ln = lg ? log(E->divisor) : 0.0;
     for (size_t k = 0; k < E->width; k++)
-        acc[k] /= E->divisor;
+        acc[k] = lg ? acc[k] - ln : acc[k] / E->divisor;
     return PK_OK;
 }
 
 static pk_code bag_proba(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
-    return bag_sum(m, x, scratch, out, err);
+    return bag_sum(m, x, scratch, out, 0, err);
+}
+
+static pk_code bag_log_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                             pk_err *err) {
+    return bag_sum(m, x, scratch, out, 1, err);
 }
 
 static pk_code bag_label(const pk_model *m, const double *x, double *scratch, double *out,
                          pk_err *err) {
     const ens *E = m->impl;
     double *acc = scratch + m->n_features + E->width;
-    pk_code rc = bag_sum(m, x, scratch, acc, err);
+    pk_code rc = bag_sum(m, x, scratch, acc, 0, err);
     if (rc == PK_OK) out[0] = (double)pk_argmax(acc, E->width);
     return rc;
 }
@@ -569,6 +586,7 @@ pk_code pk_compile_bagging(pk_mc *c) {
         m->scratch = m->n_features + 2 * E->width;
         pk_mc_method(c, PK_PREDICT, PK_OUT_LABEL, 1, bag_label);
         pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, E->width, bag_proba);
+        pk_mc_method(c, PK_PREDICT_LOG_PROBA, PK_OUT_ARRAY, E->width, bag_log_proba);
     } else {
         m->kind = PK_MODEL_REGRESSOR;
         E->width = 1;

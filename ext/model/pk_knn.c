@@ -164,7 +164,7 @@ static void kn_heap_push(double *dist, double *idx, size_t size, double v, size_
     idx[i] = (double)vi;
 }
 
-static void kn_swap(double *d, double *ix, size_t a, size_t b) {
+void pk_knn_swap(double *d, double *ix, size_t a, size_t b) {
     double t = d[a];
     d[a] = d[b];
     d[b] = t;
@@ -179,16 +179,16 @@ static void kn_swap(double *d, double *ix, size_t a, size_t b) {
 static void kn_sort(double *d, double *ix, size_t size) {
     while (size > 3) {
         size_t mid = size / 2;
-        if (d[0] > d[size - 1]) kn_swap(d, ix, 0, size - 1);
+        if (d[0] > d[size - 1]) pk_knn_swap(d, ix, 0, size - 1);
         if (d[size - 1] > d[mid]) {
-            kn_swap(d, ix, size - 1, mid);
-            if (d[0] > d[size - 1]) kn_swap(d, ix, 0, size - 1);
+            pk_knn_swap(d, ix, size - 1, mid);
+            if (d[0] > d[size - 1]) pk_knn_swap(d, ix, 0, size - 1);
         }
         double pv = d[size - 1];
         size_t store = 0;
         for (size_t i = 0; i + 1 < size; i++)
-            if (d[i] < pv) kn_swap(d, ix, i, store++);
-        kn_swap(d, ix, store, size - 1);
+            if (d[i] < pv) pk_knn_swap(d, ix, i, store++);
+        pk_knn_swap(d, ix, store, size - 1);
         if (store > 1) kn_sort(d, ix, store);
         if (store + 2 >= size) return;
         d += store + 1;
@@ -196,12 +196,12 @@ static void kn_sort(double *d, double *ix, size_t size) {
         size -= store + 1;
     }
     if (size == 2) {
-        if (d[0] > d[1]) kn_swap(d, ix, 0, 1);
+        if (d[0] > d[1]) pk_knn_swap(d, ix, 0, 1);
     } else if (size == 3) {
-        if (d[0] > d[1]) kn_swap(d, ix, 0, 1);
+        if (d[0] > d[1]) pk_knn_swap(d, ix, 0, 1);
         if (d[1] > d[2]) {
-            kn_swap(d, ix, 1, 2);
-            if (d[0] > d[1]) kn_swap(d, ix, 0, 1);
+            pk_knn_swap(d, ix, 1, 2);
+            if (d[0] > d[1]) pk_knn_swap(d, ix, 0, 1);
         }
     }
 }
@@ -537,7 +537,7 @@ static pk_code kn_nodes(pk_mc *c, pk_knn *K, const pk_value *v) {
 
 /* The class of an object pickled as cls(...) or as newObj(cls) (how scikit-learn's Cython
  * classes reduce themselves). NULL when neither. */
-static const pk_value *kn_class_of(const pk_value *o) {
+const pk_value *pk_knn_class_of(const pk_value *o) {
     if (!o || o->kind != PK_OBJECT || !o->u.o.cls || o->u.o.cls->kind != PK_GLOBAL) return NULL;
     const pk_value *g = o->u.o.cls;
     if (strcmp(g->u.g.name, "newObj") == 0) {
@@ -549,20 +549,19 @@ static const pk_value *kn_class_of(const pk_value *o) {
     return g;
 }
 
-/* Reads the pickled KDTree/BallTree: its state tuple (data, idx_array, node_data, node_bounds,
- * leaf_size, n_levels, n_nodes, counters..., dist_metric, ...). */
-static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
+pk_code pk_knn_tree_read(pk_mc *c, const pk_value *t, const char *what, pk_knn *K,
+                         const pk_value *const **state, size_t *nstate) {
     const char *cls = c->m->cls;
-    const pk_value *t = pk_attr(c->obj, "_tree");
-    if (!t || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_tree");
-    const pk_value *tcls = kn_class_of(t);
+    const pk_value *tcls = pk_knn_class_of(t);
     const char *want = K->alg == ALG_KD ? "KDTree" : "BallTree";
     if (!tcls || strcmp(tcls->u.g.name, want) != 0)
-        return pk_mc_fail(c, "%s: _tree is not a %s", cls, want);
+        return pk_mc_fail(c, "%s: %s is not a %s", cls, what, want);
     const pk_value *st = t->u.o.state;
     if (!st || st->kind != PK_TUPLE || st->u.seq.len < 12)
         return pk_mc_fail(c, "%s: the pickled tree has no state tuple", cls);
     const pk_value *const *it = (const pk_value *const *)st->u.seq.items;
+    *state = it;
+    *nstate = st->u.seq.len;
     pk_mc_arr data, ia;
     pk_code rc = pk_mc_array_of(c, it[0], "_tree.data", &data);
     if (!rc) rc = pk_mc_array_of(c, it[1], "_tree.idx_array", &ia);
@@ -594,9 +593,22 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
         return pk_mc_fail(c, "%s: the tree's node_bounds are not numeric", cls);
     K->lo = bounds;
     K->hi = bounds + K->n_nodes * K->nf;
+    return PK_OK;
+}
+
+/* Reads the pickled KDTree/BallTree at _tree: its arrays (pk_knn_tree_read), then its metric,
+ * which must be the estimator's. */
+static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
+    const char *cls = c->m->cls;
+    const pk_value *t = pk_attr(c->obj, "_tree");
+    if (!t || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_tree");
+    const pk_value *const *it;
+    size_t nit;
+    pk_code rc = pk_knn_tree_read(c, t, "_tree", K, &it, &nit);
+    if (rc) return rc;
     /* the tree's own metric: class and p decide its reduced distance */
     const pk_value *dm = it[11];
-    const pk_value *dcls = kn_class_of(dm);
+    const pk_value *dcls = pk_knn_class_of(dm);
     if (!dcls) return pk_mc_fail(c, "%s: the tree has no distance metric", cls);
     const char *mn = dcls->u.g.name;
     /* scikit-learn >= 1.3 names the float64 metrics EuclideanDistance64, ... */

@@ -42,6 +42,20 @@ typedef struct pk_knn {
  * be asked for. */
 pk_code pk_knn_search_compile(pk_mc *c, pk_knn *K, double k);
 
+/* Reads a pickled KDTree (K->alg == ALG_KD) or BallTree `t` (named `what` in messages): the
+ * data, idx_array, node_data and node_bounds of its state tuple into K (n, nf, X, idx_array,
+ * nodes, n_nodes, lo, hi), every index checked. *state / *nstate: the state tuple's items (the
+ * distance metric is item 11, sample_weight item 12 when present) for the caller to read. */
+pk_code pk_knn_tree_read(pk_mc *c, const pk_value *t, const char *what, pk_knn *K,
+                         const pk_value *const **state, size_t *nstate);
+
+/* The class of an object pickled as cls(...) or as newObj(cls) (scikit-learn's Cython classes,
+ * KDTree and the distance metrics among them); NULL when neither. */
+const pk_value *pk_knn_class_of(const pk_value *o);
+
+/* Swaps entries a and b of two parallel arrays (distances or keys, and their indices). */
+void pk_knn_swap(double *d, double *ix, size_t a, size_t b);
+
 /* Doubles of work space pk_knn_query needs beyond dist and idx. */
 size_t pk_knn_work(const pk_knn *K);
 

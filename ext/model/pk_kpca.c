@@ -7,11 +7,15 @@
  *
  * With kernel='precomputed' a row is the kernel row itself: n_features_in_ is the number of
  * fitted samples. A callable kernel is refused (the pickle names the function).
+ *
+ * KernelCenterer.transform: the row is one row of a kernel matrix against the n fitted samples,
+ * centred the same way (K_fit_rows_, K_fit_all_ of the estimator itself).
  */
 #include "pk_kernels.h"
 #include "pk_more_families.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct pk_kpca {
@@ -22,18 +26,24 @@ typedef struct pk_kpca {
     double *alphas;          /* n x k scaled alphas */
 } pk_kpca;
 
+/* KernelCenterer.transform of the kernel row kr (n values), in place: K_pred_cols =
+ * np.sum(K, axis=1) / n, then K -= K_fit_rows_, K -= K_pred_cols, K += K_fit_all_. */
+static void kc_centre(const double *rows_mean, double all_mean, size_t n, double *kr) {
+    double pred = pk_np_sum(kr, n) / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        kr[i] -= rows_mean[i];
+        kr[i] -= pred;
+        kr[i] += all_mean;
+    }
+}
+
 static pk_code kpca_transform(const pk_model *m, const double *x, double *scratch, double *out,
                               pk_err *err) {
     const pk_kpca *P = m->impl;
     double *kr = scratch, *tmp = scratch + P->n;
     pk_code rc = pk_kernel_row(m, &P->ker, x, kr, tmp, err);
     if (rc) return rc;
-    double pred = pk_np_sum(kr, P->n) / (double)P->n;
-    for (size_t i = 0; i < P->n; i++) {
-        kr[i] -= P->rows_mean[i];
-        kr[i] -= pred;
-        kr[i] += P->all_mean;
-    }
+    kc_centre(P->rows_mean, P->all_mean, P->n, kr);
     for (size_t c = 0; c < P->k; c++)
         out[c] = 0.0;
     for (size_t i = 0; i < P->n; i++) {
@@ -44,9 +54,57 @@ static pk_code kpca_transform(const pk_model *m, const double *x, double *scratc
     return PK_OK;
 }
 
+/* K_fit_rows_ and K_fit_all_ of a fitted KernelCenterer `cen` (what: its name in messages, e.g.
+ * "_centerer." or ""), into P->rows_mean, P->all_mean and P->n. */
+static pk_code kc_read(pk_mc *c, const pk_value *cen, const char *what, pk_kpca *P) {
+    const pk_value *kr = pk_attr(cen, "K_fit_rows_"), *ka = pk_attr(cen, "K_fit_all_");
+    if (!kr || !ka) {
+        if (!*what) return pk_mc_not_fitted(c, kr ? "K_fit_all_" : "K_fit_rows_");
+        return pk_mc_fail(c, "%s.%.*s is not fitted", c->m->cls, (int)strlen(what) - 1, what);
+    }
+    pk_mc_arr rows, all;
+    char w1[48], w2[48];
+    snprintf(w1, sizeof w1, "%sK_fit_rows_", what);
+    snprintf(w2, sizeof w2, "%sK_fit_all_", what);
+    pk_code rc;
+    if ((rc = pk_mc_array_of(c, kr, w1, &rows)) || (rc = pk_mc_array_of(c, ka, w2, &all)))
+        return rc;
+    if (rows.ndim != 1 || rows.n == 0 || all.n != 1)
+        return pk_mc_fail(c, "%s.%s is not one value per fitted sample with one %s", c->m->cls, w1,
+                          w2);
+    P->n = rows.n;
+    P->rows_mean = rows.v;
+    P->all_mean = all.v[0];
+    return PK_OK;
+}
+
+static pk_code kc_transform(const pk_model *m, const double *x, double *scratch, double *out,
+                            pk_err *err) {
+    (void)scratch;
+    (void)err;
+    const pk_kpca *P = m->impl;
+    memcpy(out, x, P->n * sizeof(double));
+    kc_centre(P->rows_mean, P->all_mean, P->n, out);
+    return PK_OK;
+}
+
+pk_code pk_compile_kernel_centerer(pk_mc *c) {
+    pk_model *m = c->m;
+    pk_kpca *P = pk_mc_alloc(c, 1, sizeof *P);
+    if (!P) return c->err->code;
+    pk_code rc = kc_read(c, c->obj, "", P);
+    if (rc) return rc;
+    if ((rc = pk_mc_features(c, P->n))) return rc;
+    m->kind = PK_MODEL_TRANSFORMER;
+    m->impl = P;
+    m->scratch = 1;
+    pk_mc_method(c, PK_TRANSFORM, PK_OUT_ARRAY, P->n, kc_transform);
+    return PK_OK;
+}
+
 pk_code pk_compile_kernel_pca(pk_mc *c) {
     pk_model *m = c->m;
-    pk_mc_arr xfit, evals, evecs, rows;
+    pk_mc_arr xfit, evals, evecs;
     pk_code rc;
     if ((rc = pk_mc_array(c, "X_fit_", 1, &xfit)) ||
         (rc = pk_mc_array(c, "eigenvalues_", 1, &evals)) ||
@@ -61,20 +119,12 @@ pk_code pk_compile_kernel_pca(pk_mc *c) {
                           m->cls, evecs.rows, evecs.cols, evals.n, xfit.rows);
     const pk_value *cen = pk_attr(c->obj, "_centerer");
     if (!cen || cen->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_centerer");
-    const pk_value *kr = pk_attr(cen, "K_fit_rows_"), *ka = pk_attr(cen, "K_fit_all_");
-    if (!kr || !ka) return pk_mc_fail(c, "%s._centerer is not fitted", m->cls);
-    pk_mc_arr all;
-    if ((rc = pk_mc_array_of(c, kr, "_centerer.K_fit_rows_", &rows)) ||
-        (rc = pk_mc_array_of(c, ka, "_centerer.K_fit_all_", &all)))
-        return rc;
-    if (rows.n != xfit.rows || all.n != 1)
-        return pk_mc_fail(c, "%s._centerer does not match %zu fitted rows", m->cls, xfit.rows);
     pk_kpca *P = pk_mc_alloc(c, 1, sizeof *P);
     if (!P) return c->err->code;
-    P->n = xfit.rows;
+    if ((rc = kc_read(c, cen, "_centerer.", P)) != PK_OK) return rc;
+    if (P->n != xfit.rows)
+        return pk_mc_fail(c, "%s._centerer does not match %zu fitted rows", m->cls, xfit.rows);
     P->k = evecs.cols;
-    P->rows_mean = rows.v;
-    P->all_mean = all.v[0];
     P->alphas = evecs.v;
     for (size_t j = 0; j < P->k; j++) {
         double s = evals.v[j] != 0 ? sqrt(evals.v[j]) : 0;

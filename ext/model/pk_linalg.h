@@ -18,4 +18,31 @@ int pk_cholesky(double *a, size_t n);
  * forward then backward substitution, as LAPACK's potrs. */
 void pk_cholesky_solve(const double *l, size_t n, size_t ld, double *b);
 
+/* out (n x m) = a (n x k) @ b (k x m) as the reference BLAS's dgemm computes each entry: the
+ * products summed left to right from 0. */
+void pk_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *out);
+
+/* out (n x m) = a.T @ b for a (k x n), b (k x m), each entry summed likewise. */
+void pk_matmul_tn(const double *a, const double *b, size_t k, size_t n, size_t m, double *out);
+
+/* scipy.linalg.inv of the n x n matrix a, in place, with the reference LAPACK's arithmetic
+ * (dgetrf, then dgetri: dtrtri and the dgemv / blocked dgemm + dtrsm sweep, 64-column blocks
+ * beyond 64), so the result is bit-identical to scipy's on the reference LAPACK and BLAS.
+ * work: pk_invert_work(n) doubles. Returns 1, or 0 when a pivot is 0 (singular) or an entry of
+ * the inverse is not finite (a is then garbage). */
+size_t pk_invert_work(size_t n);
+int pk_invert(double *a, size_t n, double *work);
+
+/* scikit-learn's fast_logdet: numpy's slogdet through the reference dgetrf (the matrix a is
+ * destroyed), the sum of log|u_ii| left to right; -INFINITY when the determinant is 0 or
+ * negative. work: n + 1 doubles (the pivots). */
+double pk_logdet(double *a, size_t n, double *work);
+
+/* The log-likelihood of a Gaussian with precision matrix prec (n x n) at x, as PCA and
+ * FactorAnalysis.score_samples compute it: xr = x - mean, -0.5 * np.sum(xr * (xr @ prec))
+ * (the products summed pairwise, as numpy's sum), minus half_norm = 0.5 * (n log(2 pi) -
+ * logdet(prec)). tmp holds 2n doubles. */
+double pk_gauss_loglik(const double *x, const double *mean, const double *prec, size_t n,
+                       double half_norm, double *tmp);
+
 #endif /* PK_LINALG_H */

@@ -328,6 +328,8 @@ pk_code pk_compile_search(pk_mc *c) {
     m->nan_ok = s->nan_ok;
     m->any_width = s->any_width;
     m->not_python = s->not_python;
+    m->proba_groups = s->proba_groups;
+    m->proba_group = s->proba_group;
     m->scratch = pk_model_scratch_len(s);
     m->impl = s;
     static const pk_model_fn fns[PK_METHOD_COUNT] = {best_predict,  best_proba,     best_transform,

@@ -45,6 +45,8 @@ const char *pk_model_kind_name(pk_model_kind kind) {
         return "transformer";
     case PK_MODEL_OUTLIER:
         return "outlier detector";
+    case PK_MODEL_ESTIMATOR:
+        return "estimator";
     }
     return "?";
 }
@@ -395,6 +397,14 @@ pk_code pk_model_run_text(const pk_model *m, pk_method method, const uint8_t *do
     if ((unsigned)method >= PK_METHOD_COUNT || m->shape[method] == PK_OUT_NONE)
         return no_method(m, method, err);
     return m->text_fn(m, method, doc, n, ws, scratch + PK_WS_DOUBLES, out, sv, err);
+}
+
+double pk_np_logaddexp(double x, double y) {
+    if (x == y) return x + 0.693147180559945309417232121458176568;
+    double d = x - y;
+    if (d > 0) return x + log1p(exp(-d));
+    if (d <= 0) return y + log1p(exp(d));
+    return d;
 }
 
 double pk_np_sum(const double *a, size_t n) {

@@ -39,7 +39,8 @@
  *   PK_OUT_LABEL    out[0] is an index into the classes (pk_model_label_* gives the label)
  *   PK_OUT_CLUSTER  out[0] is the cluster number (an integer-valued double)
  *   PK_OUT_SCALAR   out[0] is the value (regressors with a 1-D target, binary decision_function)
- *   PK_OUT_ARRAY    out[0 .. m->width[method]) (probabilities, transforms, multi-output)
+ *   PK_OUT_ARRAY    out[0 .. m->width[method]) (probabilities, transforms, multi-output;
+ *                   m->proba_groups splits predict_proba into one array per output)
  *   PK_OUT_NONE     the method is not available (m->why_not[method] says why)
  *
  * Adding a family (trees, ensembles): write pk_<family>.c with a compile function of type
@@ -79,7 +80,8 @@ typedef enum pk_model_kind {
     PK_MODEL_REGRESSOR,
     PK_MODEL_CLUSTERER,
     PK_MODEL_TRANSFORMER,
-    PK_MODEL_OUTLIER
+    PK_MODEL_OUTLIER,
+    PK_MODEL_ESTIMATOR /* none of those (KernelDensity: score_samples only) */
 } pk_model_kind;
 
 /* The dtype of classes_ (decides the SQL type of predicted labels). */
@@ -234,6 +236,13 @@ struct pk_model {
                            (OneHotEncoder(sparse_output=True), a ColumnTransformer with
                            sparse_output_, a FeatureUnion with a sparse part): the
                            rows here are dense, 0.0 where scipy stores nothing     */
+
+    /* predict_proba as a list of arrays (MultiOutputClassifier: one array per output):
+       proba_groups array lengths in proba_group, summing to width[PK_PREDICT_PROBA]; 0 for one
+       flat array. out holds the arrays one after the other; the SQL functions write a JSON
+       array of arrays. Composites passing predict_proba through copy both fields. */
+    size_t proba_groups;
+    const size_t *proba_group;
 
     pk_model_block_fn block_fn[PK_METHOD_COUNT]; /* optional: several rows at once       */
     size_t block_scratch; /* doubles of scratch the block kernels use              */

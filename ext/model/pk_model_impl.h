@@ -184,6 +184,10 @@ static inline void pk_sparse_dots(const pk_sparse *x, const double *wt, size_t k
  * (r6+r7)) then the remainder; above 128, halves recursively (split at a multiple of 8). */
 double pk_np_sum(const double *a, size_t n);
 
+/* np.logaddexp (numpy's npy_logaddexp): equal arguments give x + log(2) (so -inf stays -inf),
+ * else the larger plus log1p(exp(-|x - y|)); NaN when the difference is NaN. */
+double pk_np_logaddexp(double x, double y);
+
 /* scipy.special.logsumexp of v[0..n): the maximum (0 when not finite; a NaN is the maximum)
  * plus the log of the pairwise sum of exp(v - max); tmp holds n doubles. */
 double pk_logsumexp(const double *v, size_t n, double *tmp);

@@ -73,6 +73,8 @@ const pk_model_family pk_model_families[] = {
     {"sparse_projection", pk_compile_sparse_projection},
     {"factor_analysis", pk_compile_factor_analysis},
     {"kernel_pca", pk_compile_kernel_pca},
+    {"kernel_centerer", pk_compile_kernel_centerer},
+    {"kernel_density", pk_compile_kernel_density},
     {"kernel_approx", pk_compile_kernel_approx},
     {"nmf", pk_compile_nmf},
     {"lda_topics", pk_compile_lda_topics},

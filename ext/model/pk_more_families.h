@@ -11,10 +11,11 @@
 pk_code pk_compile_sparse_projection(pk_mc *c); /* pk_randproj.c: SparseRandomProjection   */
 pk_code pk_compile_factor_analysis(pk_mc *c);   /* pk_factor.c: FactorAnalysis               */
 
-pk_code pk_compile_kernel_pca(pk_mc *c);    /* pk_kpca.c: KernelPCA                      */
-pk_code pk_compile_kernel_approx(pk_mc *c); /* pk_kernel_approx.c: RBFSampler, Nystroem,
-                                               Skewed/AdditiveChi2Sampler,
-                                               PolynomialCountSketch                    */
+pk_code pk_compile_kernel_pca(pk_mc *c);      /* pk_kpca.c: KernelPCA                      */
+pk_code pk_compile_kernel_centerer(pk_mc *c); /* pk_kpca.c: KernelCenterer                 */
+pk_code pk_compile_kernel_approx(pk_mc *c);   /* pk_kernel_approx.c: RBFSampler, Nystroem,
+                                                 Skewed/AdditiveChi2Sampler,
+                                                 PolynomialCountSketch                    */
 
 pk_code pk_compile_nmf(pk_mc *c);        /* pk_nmf.c: NMF, MiniBatchNMF                */
 pk_code pk_compile_lda_topics(pk_mc *c); /* pk_lda_topics.c: LatentDirichletAllocation */
@@ -24,17 +25,18 @@ pk_code pk_compile_centres(pk_mc *c);       /* pk_kmeans.c: AffinityPropagation,
                                                Birch                                     */
 pk_code pk_compile_agglomeration(pk_mc *c); /* pk_agglo.c: FeatureAgglomeration          */
 
-pk_code pk_compile_kernel_ridge(pk_mc *c); /* pk_kridge.c: KernelRidge                   */
-pk_code pk_compile_pls(pk_mc *c);          /* pk_pls.c: PLSRegression, PLSCanonical, CCA,
-                                              PLSSVD                                    */
-pk_code pk_compile_gpr(pk_mc *c);          /* pk_gp.c: GaussianProcessRegressor          */
-pk_code pk_compile_gpc(pk_mc *c);          /* pk_gp.c: GaussianProcessClassifier (and its
-                                              binary Laplace estimators)                */
-pk_code pk_compile_neighbors(pk_mc *c);    /* pk_neighbors.c: NearestNeighbors,
-                                              K/RadiusNeighborsTransformer,
-                                              RadiusNeighborsClassifier/Regressor,
-                                              LocalOutlierFactor                       */
-pk_code pk_compile_rbm(pk_mc *c);          /* pk_rbm.c: BernoulliRBM                    */
+pk_code pk_compile_kernel_ridge(pk_mc *c);   /* pk_kridge.c: KernelRidge                   */
+pk_code pk_compile_pls(pk_mc *c);            /* pk_pls.c: PLSRegression, PLSCanonical, CCA,
+                                                PLSSVD                                    */
+pk_code pk_compile_gpr(pk_mc *c);            /* pk_gp.c: GaussianProcessRegressor          */
+pk_code pk_compile_gpc(pk_mc *c);            /* pk_gp.c: GaussianProcessClassifier (and its
+                                                binary Laplace estimators)                */
+pk_code pk_compile_neighbors(pk_mc *c);      /* pk_neighbors.c: NearestNeighbors,
+                                                K/RadiusNeighborsTransformer,
+                                                RadiusNeighborsClassifier/Regressor,
+                                                LocalOutlierFactor                       */
+pk_code pk_compile_rbm(pk_mc *c);            /* pk_rbm.c: BernoulliRBM                    */
+pk_code pk_compile_kernel_density(pk_mc *c); /* pk_kde.c: KernelDensity (score_samples) */
 
 pk_code pk_compile_sgd_ocsvm(pk_mc *c); /* pk_sgd_ocsvm.c: SGDOneClassSVM            */
 pk_code pk_compile_wrapped(pk_mc *c);

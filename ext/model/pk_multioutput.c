@@ -4,7 +4,9 @@
  *
  * MultiOutput*: predict is one value per output, member i predicting output i (a classifier's
  *   class as a number: text classes are refused for predict); MultiOutputClassifier's
- *   predict_proba is a list of arrays, which SQL scoring does not produce (refused).
+ *   predict_proba is scikit-learn's list of arrays taken at the row: member i's predict_proba
+ *   (over estimators_[i].classes_) one after the other, grouped per output (m->proba_groups:
+ *   a JSON array of arrays in SQL), when every member has predict_proba.
  * Chains: member c (estimators_[c]) takes the row followed by the predictions of members
  *   0..c-1 (np.hstack((X, Y_pred_chain[:, :c]))) and predicts output order_[c]; predict gives
  *   the outputs in their own order. ClassifierChain's predict_proba gives member c's
@@ -32,6 +34,19 @@ static pk_code mo_pred(const pk_model *m, size_t i, const double *x, double *scr
     pk_code rc = pk_meta_run(m, s, PK_PREDICT, x, scratch + M->o_sub, scratch, err);
     if (rc == PK_OK) *v = M->labels ? M->labels[i][(size_t)scratch[0]] : scratch[0];
     return rc;
+}
+
+static pk_code mo_proba(const pk_model *m, const double *x, double *scratch, double *out,
+                        pk_err *err) {
+    const mo *M = m->impl;
+    for (size_t i = 0; i < M->set.n; i++) {
+        const pk_model *s = M->set.m[i];
+        pk_code rc = pk_meta_run(m, s, PK_PREDICT_PROBA, x, scratch + M->o_sub, scratch, err);
+        if (rc) return rc;
+        memcpy(out, scratch, s->n_classes * sizeof(double));
+        out += s->n_classes;
+    }
+    return PK_OK;
 }
 
 static pk_code mo_predict(const pk_model *m, const double *x, double *scratch, double *out,
@@ -101,6 +116,32 @@ static pk_code mo_order(pk_mc *c, mo *M) {
     return PK_OK;
 }
 
+/* MultiOutputClassifier.predict_proba: available (scikit-learn asks estimators_[0]) when every
+ * member has predict_proba over its classes; one group of n_classes values per member. */
+static pk_code mo_proba_groups(pk_mc *c, mo *M) {
+    pk_model *m = c->m;
+    size_t n = M->set.n, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pk_model *s = M->set.m[i];
+        if (!pk_meta_has(s, PK_PREDICT_PROBA)) {
+            m->why_not[PK_PREDICT_PROBA] = "its estimators_ have no predict_proba";
+            return PK_OK;
+        }
+        if (s->width[PK_PREDICT_PROBA] != s->n_classes || s->proba_groups)
+            return pk_mc_fail(c, "%s.estimators_[%zu] (%s) gives %zu probabilities for %zu classes",
+                              m->cls, i, s->cls, s->width[PK_PREDICT_PROBA], s->n_classes);
+        total += s->n_classes;
+    }
+    size_t *g = pk_mc_alloc(c, n ? n : 1, sizeof *g);
+    if (!g) return c->err->code;
+    for (size_t i = 0; i < n; i++)
+        g[i] = M->set.m[i]->n_classes;
+    m->proba_groups = n;
+    m->proba_group = g;
+    pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, total, mo_proba);
+    return PK_OK;
+}
+
 pk_code pk_compile_multioutput(pk_mc *c) {
     pk_model *m = c->m;
     int clf = c->kind == PK_CAT_CLASSIFIER;
@@ -161,9 +202,7 @@ pk_code pk_compile_multioutput(pk_mc *c) {
     }
     if (!M->chain) {
         pk_mc_method(c, PK_PREDICT, PK_OUT_ARRAY, n, mo_predict);
-        if (clf)
-            m->why_not[PK_PREDICT_PROBA] = "its predict_proba is a list of arrays (one per "
-                                           "output)";
+        if (clf && (rc = mo_proba_groups(c, M)) != PK_OK) return rc;
         return pk_meta_typed(c, (const pk_model *const *)M->set.m, n);
     }
     /* a chain appends the earlier predictions to the row: numbers only */

@@ -273,6 +273,8 @@ pk_code pk_compile_pipeline(pk_mc *c) {
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
         m->not_python = fin->not_python;
+        m->proba_groups = fin->proba_groups;
+        m->proba_group = fin->proba_group;
         static const pk_model_fn fns[PK_METHOD_COUNT] = {
             pipe_predict, pipe_proba, pipe_transform, pipe_decision, pipe_log_proba, pipe_score};
         static const pk_model_cell_fn cfns[PK_METHOD_COUNT] = {pipe_cpredict,   pipe_cproba,

@@ -575,6 +575,8 @@ pk_code pk_compile_selector(pk_mc *c) {
             if (e->shape[k] != PK_OUT_NONE && e->sfn[k] && S->remap) m->sfn[k] = sfns[k];
         }
         m->kind = e->kind == PK_MODEL_TRANSFORMER ? PK_MODEL_TRANSFORMER : e->kind;
+        m->proba_groups = e->proba_groups;
+        m->proba_group = e->proba_group;
         m->label_type = e->label_type;
         m->n_classes = e->n_classes;
         m->class_i = e->class_i;

@@ -983,6 +983,8 @@ pk_code pk_text_pipeline(pk_mc *c, pk_model **steps, size_t n, int final_is_est)
         m->class_i = fin->class_i;
         m->class_f = fin->class_f;
         m->class_s = fin->class_s;
+        m->proba_groups = fin->proba_groups;
+        m->proba_group = fin->proba_group;
         for (int k = 0; k < PK_METHOD_COUNT; k++) {
             m->why_not[k] = fin->why_not[k];
             if (fin->shape[k] != PK_OUT_NONE)

@@ -640,8 +640,34 @@ static void result_array(sqlite3_context *ctx, pk_buf *b, const double *v, size_
     sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
 }
 
+/* A JSON array of arrays: groups[g] values each, from v (MultiOutputClassifier.predict_proba). */
+static void result_groups(sqlite3_context *ctx, pk_buf *b, const double *v, size_t n,
+                          const size_t *groups, size_t ngroups) {
+    b->len = 0;
+    b->failed = PK_OK;
+    if (pk_buf_reserve(b, 2 + ngroups * 3 + n * (PK_JSON_DOUBLE_MAX + 1)) != PK_OK) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char *d = (char *)b->data;
+    size_t len = 0;
+    d[len++] = '[';
+    for (size_t g = 0; g < ngroups; g++) {
+        if (g) d[len++] = ',';
+        len += pk_json_double_array(d + len, v, groups[g]);
+        v += groups[g];
+    }
+    d[len++] = ']';
+    sqlite3_result_text64(ctx, d, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_result_subtype(ctx, PK_JSON_SUBTYPE);
+}
+
 void pk_sql_result_out(sqlite3_context *ctx, const pk_model *m, pk_method meth, const double *out,
                        pk_buf *text) {
+    if (meth == PK_PREDICT_PROBA && m->proba_groups && m->shape[meth] == PK_OUT_ARRAY) {
+        result_groups(ctx, text, out, m->width[meth], m->proba_group, m->proba_groups);
+        return;
+    }
     switch (m->shape[meth]) {
     case PK_OUT_LABEL:
         result_label(ctx, m, (size_t)out[0]);

@@ -197,6 +197,8 @@ def _ref(est, meth, rows, form, row_wise=False):
         out = np.vstack([getattr(est, meth)(rows[i:i + 1]) for i in range(len(rows))])
     else:
         out = getattr(est, meth)(rows)
+    if isinstance(out, list):  # MultiOutputClassifier.predict_proba: one array per output
+        out = np.hstack([np.asarray(o) for o in out])
     if hasattr(out, "toarray"):
         out = out.toarray()
     return np.asarray(out)
@@ -219,6 +221,13 @@ def _dense(v, ref):
     return row
 
 
+def _flat(v):
+    """A row given as arrays per output (docs/scoring.md, MultiOutputClassifier) as one array."""
+    if isinstance(v, list) and any(isinstance(e, list) for e in v):
+        return [x for e in v for x in e]
+    return v
+
+
 def _compare(ours, ref, X, tol, what):
     """None when every row matches, else the first difference in words."""
     if ref.dtype.kind in "iub" or ref.dtype.kind in "OU":
@@ -232,7 +241,7 @@ def _compare(ours, ref, X, tol, what):
         return None
     vals = []
     for v in ours:
-        v = _dense(json.loads(v) if isinstance(v, str) else v, ref)
+        v = _dense(_flat(json.loads(v) if isinstance(v, str) else v), ref)
         vals.append(np.nan if v is None else v)
     try:
         ours_a = np.asarray(vals, dtype=float).reshape(ref.shape)
@@ -291,8 +300,8 @@ def _score(db, est, name, rows, form, has_score_samples):
                 e.not_compared.append(meth)
                 continue
         elif meth == "score_samples" and via not in sql_methods:
-            # a density (PCA, FactorAnalysis, KernelDensity) whose score_samples is not scored
-            # yet: reported as not compared, the other methods still count
+            # a score_samples the extension does not offer (BernoulliRBM's random one):
+            # reported as not compared, the other methods still count
             e.not_compared.append(meth)
             continue
         if via not in sql_methods:

@@ -23,12 +23,13 @@ import sqlite3
 
 import numpy as np
 import pytest
-from sklearn import datasets, neighbors, svm
+from sklearn import datasets, svm
 from sklearn import linear_model as L
 from sklearn._loss import loss as sk_loss
 from sklearn.cluster import KMeans
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.multiclass import _ConstantPredictor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -230,9 +231,9 @@ def test_int32_tree_records_checked(db):
 def test_safe_unscorable_model_info_and_registry(db):
     import pandas as pd
     df = pd.DataFrame(X_IRIS, columns=["sl", "sw", "pl", "pw"])
-    lp = neighbors.KernelDensity().fit(df)
+    lp = _ConstantPredictor().fit(df, Y_IRIS)
     blob = pickle.dumps(lp)
-    lp_cls = "sklearn.neighbors._kde.KernelDensity"
+    lp_cls = "sklearn.multiclass._ConstantPredictor"
     info = json.loads(db.execute("SELECT model_info(?)", (blob,)).fetchone()[0])
     assert info["supported"] is False and info["kind"] == "estimator"
     assert info["n_features_in_"] == 4
@@ -266,14 +267,13 @@ def test_safe_unscorable_model_info_and_registry(db):
 
 
 def test_pickle_info_tiers(db):
-    est = make_pipeline(MinMaxScaler(), neighbors.KernelDensity())\
-        .fit(X_IRIS, Y_IRIS)
+    est = make_pipeline(MinMaxScaler(), _ConstantPredictor()).fit(X_IRIS, Y_IRIS)
     info = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(est),)).fetchone()[0])
     tiers = dict(zip(info["globals"], info["tiers"]))
     assert len(info["tiers"]) == len(info["globals"])
     assert tiers["sklearn.pipeline.Pipeline"] == "scorable"
     assert tiers["sklearn.preprocessing._data.MinMaxScaler"] == "scorable"
-    assert tiers["sklearn.neighbors._kde.KernelDensity"] == "safe"
+    assert tiers["sklearn.multiclass._ConstantPredictor"] == "safe"
     assert tiers["numpy.core.multiarray._reconstruct"] == "safe"
     assert info["safe"] is True
     svc = json.loads(db.execute("SELECT pickle_info(?)", (pickle.dumps(
@@ -293,7 +293,8 @@ def test_model_supported_lists_what_scores(db):
     assert by[("sklearn.linear_model._logistic", "LogisticRegression")][2:] == \
         ("sklearn.linear_model.logistic", "classifier",
          "predict, decision_function, predict_proba, predict_log_proba")
-    assert ("sklearn.neighbors._kde", "KernelDensity") not in by
+    assert ("sklearn.multiclass", "_ConstantPredictor") not in by
+    assert by[("sklearn.neighbors._kde", "KernelDensity")][3:] == ("estimator", "score_samples")
     # the naive Bayes, SVM, nearest-neighbour, MLP and XGBoost families
     kinds = {("sklearn.naive_bayes", "GaussianNB"): "classifier",
              ("sklearn.svm._classes", "SVC"): "classifier",

@@ -13,7 +13,7 @@ from sklearn import datasets
 from sklearn.discriminant_analysis import (LinearDiscriminantAnalysis,
                                            QuadraticDiscriminantAnalysis)
 from sklearn.dummy import DummyClassifier
-from sklearn.ensemble import (AdaBoostClassifier, ExtraTreesClassifier,
+from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier, ExtraTreesClassifier,
                               GradientBoostingClassifier, IsolationForest,
                               RandomForestClassifier)
 from sklearn.linear_model import LogisticRegression, SGDClassifier, SGDOneClassSVM
@@ -25,7 +25,8 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, OneClassSVM
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
 
 from modelcheck import RTOL, _scale, dumps
 
@@ -89,6 +90,40 @@ def test_log_proba(db, k):
         _check(db, e, X, "predict_log_proba", ["p2", "p4", "joblib"][(j + k) % 3])
         # far rows: probabilities saturate, logs go to -inf where scikit-learn's do
         _check(db, e, np.vstack([X[:5] * 10, -X[:5] * 3]), "predict_log_proba")
+
+
+BAGGING = [
+    lambda: BaggingClassifier(n_estimators=8, random_state=0),  # trees: the compiled-tree path
+    lambda: BaggingClassifier(ExtraTreeClassifier(random_state=0), n_estimators=7, n_jobs=3,
+                              max_samples=0.4, max_features=2, bootstrap_features=True,
+                              random_state=1),
+    lambda: BaggingClassifier(LogisticRegression(max_iter=2000), n_estimators=5, n_jobs=2,
+                              max_features=0.6, random_state=0),
+    # GaussianNB's own jll - logsumexp(jll) is within an ulp of scikit-learn's, not bit-exact
+    lambda: BaggingClassifier(GaussianNB(), n_estimators=6, max_samples=0.3, random_state=2),
+    # bases without predict_log_proba: np.log(predict_proba) (KNN's proba, SVC's votes)
+    lambda: BaggingClassifier(KNeighborsClassifier(3), n_estimators=5, random_state=0),
+    lambda: BaggingClassifier(SVC(), n_estimators=4, n_jobs=2, random_state=0),
+]
+
+
+@pytest.mark.parametrize("k", range(len(BAGGING)))
+def test_bagging_log_proba(db, k):
+    """scikit-learn's own algorithm (np.logaddexp over the members' log-probabilities per
+    joblib chunk, less log(n_estimators); or the log of predict_proba): it adds no rounding of
+    its own, so the result is bit-identical where the members' values are (all but GaussianNB
+    here), -inf included (a class no member of a small bootstrap saw), and within 1e-12
+    otherwise."""
+    for j, (X, y) in enumerate(_data()):
+        e = BAGGING[k]().fit(X, y)
+        Q = np.vstack([X, X[:5] * 10, -X[:5] * 3])
+        for form in (["p2", "p4", "joblib"][(j + k) % 3], "p5"):
+            ours = _rows(db, "model_predict_log_proba", dumps(e, form), Q)
+            ref = e.predict_log_proba(Q)
+            _close(ours, ref, Q, repr(e))
+            if not isinstance(e.estimator_, GaussianNB):
+                assert np.array_equal(ours, ref), "%r: %d of %d values differ" % (
+                    e, np.sum(ours != ref), ref.size)
 
 
 @pytest.mark.parametrize("strategy", ["prior", "most_frequent", "constant"])

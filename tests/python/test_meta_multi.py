@@ -8,6 +8,8 @@ votes plus normalized confidences (ties in votes are broken by confidences: dupl
 4+ classes make them frequent). OutputCodeClassifier. MultiOutputClassifier/Regressor and
 ClassifierChain/RegressorChain (random order_). Labels identical, floats within modelcheck.RTOL.
 """
+import json
+
 import numpy as np
 import pytest
 from sklearn import datasets
@@ -127,13 +129,52 @@ def _multi_y():
     return X, Y
 
 
-@pytest.mark.parametrize("b", [0, 2, 3, 4])
+@pytest.mark.parametrize("b", [0, 2, 3, 4, 5])
 def test_multioutput_classifier(db, b):
     X, Y = _multi_y()
     e = MultiOutputClassifier(MEMBERS[b]()).fit(X, Y)
     assert check_all(db, e, X, FORMS[b], methods=("predict",)) == ["predict"]
-    msg = sql_error(db, "model_predict_proba", dumps(e), *X[0])
-    assert "list of arrays" in msg, msg
+    check_multioutput_proba(db, e, X, FORMS[b])
+
+
+def check_multioutput_proba(db, e, X, form):
+    """scikit-learn's list of (n_samples, n_classes_i) arrays, one per output: each row in SQL is
+    the JSON array of that row's arrays; the blob form is the same values end to end; model_proba
+    refuses (a class label does not say which output)."""
+    blob = dumps(e, form)
+    ref = e.predict_proba(X)
+    ours = [json.loads(v) for v in json_scores(db, "model_predict_proba", blob, X)]
+    assert all(len(r) == len(ref) and [len(a) for a in r] == [a.shape[1] for a in ref]
+               for r in ours), ours[0]
+    for i, a in enumerate(ref):
+        compare_floats(np.array([r[i] for r in ours]), a, X, "%r output %d" % (e, i))
+    flat = np.hstack(ref)
+    for r in range(0, len(X), 37):
+        blob_row = db.execute("SELECT model_predict_proba_blob(?, ?)",
+                              (blob, json.dumps(X[r].tolist()))).fetchone()[0]
+        assert np.array_equal(np.frombuffer(blob_row), np.array(sum(ours[r], [])))
+        assert np.allclose(np.frombuffer(blob_row), flat[r], rtol=1e-12, atol=0)
+    msg = sql_error(db, "model_proba", blob, 1, *X[0])
+    assert "several outputs' probabilities" in msg, msg
+
+
+def test_multioutput_proba_shapes(db):
+    """Outputs with 2, 3 and 4 classes; in a pipeline; members without predict_proba."""
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(120, 4))
+    Y = np.c_[X[:, 0] > 0, np.digitize(X[:, 1], [-0.5, 0.5]), np.digitize(X[:, 2], [-1, 0, 1])]
+    for e in [MultiOutputClassifier(LogisticRegression(max_iter=1000)),
+              make_pipeline(StandardScaler(), MultiOutputClassifier(GaussianNB()))]:
+        e.fit(X, Y)
+        check_multioutput_proba(db, e, X, "p4")
+        first = json.loads(db.execute("SELECT model_predict_proba(?, ?)",
+                                      (dumps(e), json.dumps(X[0].tolist()))).fetchone()[0])
+        assert [len(a) for a in first] == [2, 3, 4]
+    e = MultiOutputClassifier(LinearSVC(random_state=0, max_iter=5000)).fit(X, Y)
+    assert not hasattr(e, "predict_proba")
+    assert sql_error(db, "model_predict_proba", dumps(e), *X[0]) == (
+        "model_predict_proba: MultiOutputClassifier has no predict_proba: its estimators_ have "
+        "no predict_proba")
 
 
 def test_multioutput_text_classes_refused(db):

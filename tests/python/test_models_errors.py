@@ -5,7 +5,8 @@ import json
 import warnings
 
 import numpy as np
-from sklearn import cluster, datasets, linear_model as L, neighbors
+from sklearn import cluster, datasets, linear_model as L
+from sklearn.multiclass import _ConstantPredictor
 from sklearn.exceptions import ConvergenceWarning
 
 from conftest import sql_error, init_registry
@@ -18,8 +19,8 @@ def test_unscorable_safe_class_one_line(db):
     """A known library class without a scoring family: one short line pointing at
     model_supported(), never the list of supported classes."""
     X, y = datasets.load_iris(return_X_y=True)
-    lp = neighbors.KernelDensity().fit(X)
-    cls = "sklearn.neighbors._kde.KernelDensity"
+    lp = _ConstantPredictor().fit(X, y)
+    cls = "sklearn.multiclass._ConstantPredictor"
     msg = sql_error(db, "model_predict", dumps(lp), 1.0, 2.0, 3.0, 4.0)
     assert msg == "model_predict: %s cannot be scored yet (see model_supported())" % cls
     assert len(msg) < 200 and "\n" not in msg

@@ -470,14 +470,14 @@ def test_upgrade_from_the_schema_before_the_catalogue(so_copy, tmp_path):
     fills them for every version (live, deleted, and one the current verdict refuses), keeps the
     history, and the current triggers then guard them."""
     import numpy as np
-    from sklearn.neighbors import KernelDensity
+    from sklearn.multiclass import _ConstantPredictor
     path = tmp_path / "v2.db"
     conn = connect(path, so_copy)
     with open(os.path.join(HERE, "registry_schema_v2.sql")) as f:
         conn.executescript(f.read())
     assert "supported" not in [r[1] for r in conn.execute("PRAGMA table_info(ml_versions)")]
-    lp = KernelDensity().fit(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0],
-                                                          [3.0, 1.0]]))
+    lp = _ConstantPredictor().fit(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]]),
+                                  np.array([1, 1, 1, 1]))
     conn.execute("INSERT INTO ml_registry(name, pickle, aliases) VALUES ('m', ?, 'production')",
                  (pk(1),))
     conn.execute("INSERT INTO ml_registry(name, pickle) VALUES ('m', ?)",
@@ -498,7 +498,7 @@ def test_upgrade_from_the_schema_before_the_catalogue(so_copy, tmp_path):
     init_registry(conn)
     rows = conn.execute("SELECT name, version, supported, reason, deleted_at IS NOT NULL "
                         "FROM ml_versions ORDER BY name, version").fetchall()
-    lp_cls = "sklearn.neighbors._kde.KernelDensity"
+    lp_cls = "sklearn.multiclass._ConstantPredictor"
     assert rows == [
         ("evil", 1, 0, "the pickle names code that could run in Python: posix.system "
                        "(not known library classes)", 0),

@@ -391,12 +391,13 @@ static void expect_compile_error(const pk_value *o, const char *msg) {
 static void test_compile_errors(void **state) {
     (void)state;
     expect_compile_error(
-        est("sklearn.neighbors._kde", "KernelDensity"),
-        "sklearn.neighbors._kde.KernelDensity cannot be scored yet (see model_supported())");
-    /* an old module spelling names the canonical class */
-    expect_compile_error(est("sklearn.neighbors.kde", "KernelDensity"),
-                         "sklearn.neighbors._kde.KernelDensity cannot be scored yet (see "
-                         "model_supported())");
+        est("sklearn.multiclass", "_ConstantPredictor"),
+        "sklearn.multiclass._ConstantPredictor cannot be scored yet (see model_supported())");
+    /* an old module spelling names the canonical class (and its catalogue reason) */
+    expect_compile_error(est("sklearn.manifold.t_sne", "TSNE"),
+                         "sklearn.manifold._t_sne.TSNE cannot be scored: no transform in "
+                         "scikit-learn: it only embeds its training data (fit_transform); "
+                         "embedding_ is readable with pickle_get");
     expect_compile_error(est("mylib.models", "SVC"),
                          "unsupported model class mylib.models.SVC (not in the catalogue)");
     /* a scorable family under its old module spelling reaches its compile function */
@@ -428,10 +429,10 @@ static void test_compile_errors(void **state) {
     pk_value *p = est("sklearn.pipeline", "Pipeline");
     pk_value *steps = pk_new_seq(&AR, PK_LIST, 1);
     pk_err err;
-    pk_seq_append(&AR, steps, tuple2(str("lp"), est("sklearn.neighbors._kde", "KernelDensity")),
+    pk_seq_append(&AR, steps, tuple2(str("lp"), est("sklearn.multiclass", "_ConstantPredictor")),
                   &err);
     set(p, "steps", steps);
-    expect_compile_error(p, "sklearn.neighbors._kde.KernelDensity cannot be scored yet (see "
+    expect_compile_error(p, "sklearn.multiclass._ConstantPredictor cannot be scored yet (see "
                             "model_supported())");
     /* an older module path of a known class still matches */
     assert_true(pk_model_class_known("sklearn.linear_model.logistic", "LogisticRegression"));
