@@ -26,7 +26,8 @@ typedef struct pk_knn {
     double p;
     size_t n, nf, k, nout, ncls, acc;
     size_t threads, n_chunks; /* brute: ArgKmin's thread count and 256-row chunks of X */
-    const double *X;          /* n x nf (brute: _fit_X; trees: the tree's data) */
+    const double *X;          /* n x nf (brute: _fit_X; trees: the tree's data in
+                                 idx_array order: row p is data row idx_array[p]) */
     double *xnorm;            /* brute euclidean: ||y_j||^2                      */
     const double *y;          /* n x nout: class index (classifier) or target    */
     size_t *idx_array;        /* trees                                           */
@@ -48,10 +49,13 @@ size_t pk_knn_work(const pk_knn *K);
 /* kneighbors() of one row: dist[0..k) ascending, idx[0..k) the training rows (as doubles). */
 void pk_knn_query(const pk_knn *K, const double *x, double *dist, double *idx, double *work);
 
-/* The reduced distance from x to training row i, as the radius searches compare it with the
- * reduced radius (brute euclidean: scikit-learn's ||x||^2 - 2 x.y + ||y||^2 clipped at 0, with
- * xn = ||x||^2; otherwise the metric's rdist), and the conversions between the two. */
-double pk_knn_rdist(const pk_knn *K, const double *x, double xn, size_t i);
+/* The reduced distance from x to the training row stored at position p (0 .. n-1), as the
+ * radius searches compare it with the reduced radius (brute euclidean: scikit-learn's ||x||^2 -
+ * 2 x.y + ||y||^2 clipped at 0, with xn = ||x||^2; otherwise the metric's rdist), and the
+ * conversions between the two. */
+double pk_knn_rdist(const pk_knn *K, const double *x, double xn, size_t p);
+/* The training row number stored at position p (a tree stores its rows in idx_array order). */
+size_t pk_knn_row(const pk_knn *K, size_t p);
 double pk_knn_to_dist(const pk_knn *K, double rdist);
 double pk_knn_to_rdist(const pk_knn *K, double dist);
 
