@@ -19,6 +19,13 @@
  *   strictly nearer than the k-th), with the same max-heap and the same quicksort of the result
  *   (median of three, Lomuto partition), so ties come out in scikit-learn's order. Distances are
  *   sqrt of the reduced distance (euclidean), pow(r, 1/p) (minkowski) or the value itself.
+ *   A kd-tree's bounds (sum of pow(h, p)) are first summed as h * h (p = 2) or h (p = 1); a
+ *   decision is taken from that sum when it is farther than any pow rounding from the values it
+ *   is compared with, else from the pow sum (see kn_lb), so the walk is BinaryTree.query's.
+ *
+ * Points are compared eight at a time (kn_rdist_block; brute euclidean through pk_dots_rows),
+ * each sum in scikit-learn's order; a tree's data is stored in idx_array order so a leaf's
+ * points are consecutive rows.
  *
  * Then, as scikit-learn:
  *   weights 'distance': w = 1/d; in a row with a zero distance, w = 1 for those neighbours, 0 for
@@ -339,17 +346,85 @@ static double kn_min_rdist(const pk_knn *K, size_t i, const double *x, double bo
     return kn_dist_to_rdist(K, md);
 }
 
+/* A kd-tree bound may first be known only approximately: the same terms with h * h (or h)
+ * for pow(h, p), p = 2 (or 1), no libm call. The exact sum (pow's terms, both sums in the same
+ * order) is within kn_margin of it: each term differs by at most a few ulps (an ulp for h * h,
+ * pow's error, under 2^-40 relative), and two sums of nf terms >= 0 by at most nf ulps each;
+ * 2^-30 of the value covers nf < 2^20, plus an absolute part for subnormal terms. Every
+ * decision the walk takes from a bound (skip the node? which child first?) is taken from the
+ * approximation when the margin makes it certain, else from the exact bound computed then:
+ * the walk is the one the exact bounds give. */
+typedef struct kn_lb {
+    double v;
+    int exact; /* v is kn_min_rdist's value (possibly its partial sum above the bound) */
+} kn_lb;
+
+static double kn_kd_fast(const pk_knn *K, size_t i, const double *x) {
+    size_t nf = K->nf;
+    const double *lo = K->lo + i * nf, *hi = K->hi + i * nf;
+    double r = 0;
+    for (size_t j = 0; j < nf; j++) {
+        double dlo = lo[j] - x[j], dhi = x[j] - hi[j];
+        double h = 0.5 * ((dlo + fabs(dlo)) + (dhi + fabs(dhi)));
+        r += K->fast_lb == 2 ? h * h : h;
+    }
+    return r;
+}
+
+static double kn_margin(const pk_knn *K, double v) {
+    return v * 0x1p-30 + (double)K->nf * 0x1p-1050;
+}
+
+static kn_lb kn_bound(const pk_knn *K, size_t i, const double *x, double bound) {
+    kn_lb b;
+    b.exact = !K->fast_lb;
+    b.v = b.exact ? kn_min_rdist(K, i, x, bound) : kn_kd_fast(K, i, x);
+    return b;
+}
+
+static void kn_make_exact(const pk_knn *K, size_t i, const double *x, kn_lb *b, double bound) {
+    if (!b->exact) {
+        b->v = kn_min_rdist(K, i, x, bound);
+        b->exact = 1;
+    }
+}
+
+/* 1 when node i's exact bound is above D (BinaryTree.query skips the node). */
+static int kn_above(const pk_knn *K, size_t i, const double *x, kn_lb *b, double D) {
+    if (!b->exact) {
+        double m = kn_margin(K, b->v);
+        if (b->v - m > D) return 1;
+        if (b->v + m <= D) return 0;
+        kn_make_exact(K, i, x, b, D);
+    }
+    return b->v > D;
+}
+
+/* 1 when child c1 goes first: its exact bound <= c2's. A partial sum stands for a child above
+ * the k-th distance, skipped whichever goes first. */
+static int kn_first(const pk_knn *K, size_t c1, size_t c2, const double *x, kn_lb *b1, kn_lb *b2,
+                    double D) {
+    if (!b1->exact || !b2->exact) {
+        double m1 = b1->exact ? 0 : kn_margin(K, b1->v), m2 = b2->exact ? 0 : kn_margin(K, b2->v);
+        if (b1->v + m1 < b2->v - m2) return 1;
+        if (b1->v - m1 > b2->v + m2) return 0;
+        kn_make_exact(K, c1, x, b1, D);
+        kn_make_exact(K, c2, x, b2, D);
+    }
+    return b1->v <= b2->v;
+}
+
 static void kn_tree_walk(const pk_knn *K, size_t node, const double *x, double *dist, double *idx,
-                         double lb) {
-    if (lb > dist[0]) return;
+                         kn_lb lb) {
+    if (kn_above(K, node, x, &lb, dist[0])) return;
     const kn_node *nd = &K->nodes[node];
     if (nd->leaf) {
         kn_offer(K, x, K->idx_array, nd->start, nd->end - nd->start, dist, idx);
         return;
     }
     size_t c1 = 2 * node + 1, c2 = c1 + 1;
-    double lb1 = kn_min_rdist(K, c1, x, dist[0]), lb2 = kn_min_rdist(K, c2, x, dist[0]);
-    if (lb1 <= lb2) {
+    kn_lb lb1 = kn_bound(K, c1, x, dist[0]), lb2 = kn_bound(K, c2, x, dist[0]);
+    if (kn_first(K, c1, c2, x, &lb1, &lb2, dist[0])) {
         kn_tree_walk(K, c1, x, dist, idx, lb1);
         kn_tree_walk(K, c2, x, dist, idx, lb2);
     } else {
@@ -363,7 +438,7 @@ static void kn_tree(const pk_knn *K, const double *x, double *dist, double *idx)
         dist[j] = INFINITY;
         idx[j] = 0;
     }
-    kn_tree_walk(K, 0, x, dist, idx, kn_min_rdist(K, 0, x, INFINITY));
+    kn_tree_walk(K, 0, x, dist, idx, kn_bound(K, 0, x, INFINITY));
     kn_sort(dist, idx, K->k);
     for (size_t j = 0; j < K->k; j++)
         dist[j] = kn_rdist_to_dist(K, dist[j]);
@@ -771,6 +846,9 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
     if (tm == M_EUCLID) K->p = 2;
     if (tm == M_MANHATTAN) K->p = 1;
     if (tm == M_CHEBYSHEV) K->p = INFINITY;
+    /* kd-tree bounds approximated first when their pow is a square or the identity */
+    if (K->alg == ALG_KD && tm != M_CHEBYSHEV && (K->p == 2 || K->p == 1) && K->nf < (1u << 20))
+        K->fast_lb = (int)K->p;
     return PK_OK;
 }
 

@@ -23,6 +23,7 @@ typedef struct kn_node {
 
 typedef struct pk_knn {
     int alg, metric, gemm, distance_w, clf;
+    int fast_lb; /* kd-tree, p 2 or 1: bounds approximated by h * h or h before pow (pk_knn.c) */
     double p;
     size_t n, nf, k, nout, ncls, acc;
     size_t threads, n_chunks; /* brute: ArgKmin's thread count and 256-row chunks of X */
