@@ -621,14 +621,16 @@ def floor_costs(specs):
 
 def call_floor_ns(b, table, cols, rows):
     """The SQL floor of a row: bench_noop (scripts/bench_noop.c), a C function of the same
-    arguments as model_predict that reads none, over the same table (best of b.repeat)."""
+    arguments as model_predict that reads none, over the same table (best of b.repeat, process
+    CPU time like bench_floor's costs: other jobs on the machine disturb it less)."""
     so = os.path.join(REPO, "build", "benchnoop.so")
     subprocess.run(["cc", "-O2", "-fPIC", "-shared", "-o", so,
                     os.path.join(REPO, "scripts", "bench_noop.c")], check=True)
     b.db.enable_load_extension(True)
     b.db.load_extension(so[:-3])
     b.db.enable_load_extension(False)
-    return b.sql_ns("SELECT sum(bench_noop(?, %s)) FROM %s" % (cols, table), (b"",), rows=rows)[0]
+    return cpu_ns(b.db, "SELECT sum(bench_noop(?, %s)) FROM %s" % (cols, table), (b"",), rows,
+                  b.repeat)
 
 
 def family_work(m, Xq):
@@ -742,8 +744,9 @@ def section_families(b):
     call_ns = call_floor_ns(b, "ft", cols, n)
     b.note(sec, "Floors: each model's own arithmetic per row (operations x their cost measured "
                 "on this machine by scripts/bench_floor.c, best of 30 runs of CPU time) plus the "
-                "SQL call of a C function with the same arguments (bench_noop). (a) cannot be "
-                "below it; (c) / floor is the best (c) / (a) ratio possible.")
+                "SQL call of a C function with the same arguments (bench_noop, best CPU time). "
+                "(a) cannot be below it; (c) / floor is the best (c) / (a) ratio possible. On a "
+                "loaded machine (a) and (c), wall times, grow more than the floor.")
     proba_sql = "SELECT model_predict_proba(?, %s) FROM ft" % cols
     for (name, m, (target, op)), (_, work) in zip(models, works):
         blob = pickle.dumps(m, protocol=4)
