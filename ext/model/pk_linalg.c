@@ -16,31 +16,10 @@
 #define LA_UNROLL
 #endif
 
-void pk_dots_rows(const double *a, size_t n, size_t nf, const double *x, double *out) {
-    size_t i = 0;
-    for (; i + LA_BLOCK <= n; i += LA_BLOCK) {
-        const double *r = a + i * nf;
-        double acc[LA_BLOCK] = {0.0};
-        for (size_t j = 0; j < nf; j++) {
-            double t = x[j];
-            LA_UNROLL
-            for (size_t u = 0; u < LA_BLOCK; u++)
-                acc[u] += r[u * nf + j] * t;
-        }
-        LA_UNROLL
-        for (size_t u = 0; u < LA_BLOCK; u++)
-            out[i + u] = acc[u];
-    }
-    for (; i < n; i++) {
-        const double *r = a + i * nf;
-        double s = 0.0;
-        for (size_t j = 0; j < nf; j++)
-            s += r[j] * x[j];
-        out[i] = s;
-    }
-}
-
-void pk_sqdists_rows(const double *a, size_t n, size_t nf, const double *x, double *out) {
+/* out[i] = sum_j term(x[j], a[i * nf + j]) for the n rows of a: term is y * t (sq = 0) or
+ * (t - y)^2 (sq = 1). Inlined into its two callers with sq constant. */
+static inline void la_rows(const double *a, size_t n, size_t nf, const double *x, double *out,
+                           int sq) {
     size_t i = 0;
     for (; i + LA_BLOCK <= n; i += LA_BLOCK) {
         const double *r = a + i * nf;
@@ -49,8 +28,8 @@ void pk_sqdists_rows(const double *a, size_t n, size_t nf, const double *x, doub
             double t = x[j];
             LA_UNROLL
             for (size_t u = 0; u < LA_BLOCK; u++) {
-                double d = t - r[u * nf + j];
-                acc[u] += d * d;
+                double y = r[u * nf + j], d = t - y;
+                acc[u] += sq ? d * d : y * t;
             }
         }
         LA_UNROLL
@@ -62,10 +41,18 @@ void pk_sqdists_rows(const double *a, size_t n, size_t nf, const double *x, doub
         double s = 0.0;
         for (size_t j = 0; j < nf; j++) {
             double d = x[j] - r[j];
-            s += d * d;
+            s += sq ? d * d : r[j] * x[j];
         }
         out[i] = s;
     }
+}
+
+void pk_dots_rows(const double *a, size_t n, size_t nf, const double *x, double *out) {
+    la_rows(a, n, nf, x, out, 0);
+}
+
+void pk_sqdists_rows(const double *a, size_t n, size_t nf, const double *x, double *out) {
+    la_rows(a, n, nf, x, out, 1);
 }
 
 void pk_dots_cols(const double *a, size_t ld, size_t n, const double *x, size_t nf, double *out) {
