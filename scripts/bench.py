@@ -14,7 +14,8 @@ Sections (one function each, in SECTIONS):
   tabular  ColumnTransformer(OneHotEncoder + StandardScaler) + LogisticRegression over 200,000
            rows of 3 TEXT and 4 REAL columns
   trees    random forest and histogram boosting over 200,000 rows; decode+compile time
-  families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows
+  families GaussianNB, SVC(rbf, probability), kNN on 10,000 rows, MLP(64, 32) over 20,000 rows,
+           with each model's per-row floor (scripts/bench_floor.c, bench_noop.c)
   transforms KernelPCA, Nystroem, FactorAnalysis, sparse projection, FeatureAgglomeration, Birch,
            SGDOneClassSVM, RANSAC, PolynomialCountSketch, Isomap, LLE, NMF, MiniBatchNMF, LDA,
            KernelDensity over the families table's shape
@@ -616,6 +617,91 @@ def section_storage(b):
         b.ratio(sec, "zoo total: %s, SQL decode / Python load" % fmt, tdec[fmt] / tpy[fmt])
 
 
+# ---- per-row floors (families, XGBoost) ---------------------------------------------------------
+
+def floor_costs(specs):
+    """ns per operation on this machine (scripts/bench_floor.c against the core library):
+    {spec: ns} for specs such as "exp", "chain", "sq:722x10", "cols:64x10", "walk:300x6"."""
+    exe = build_c("bench_floor", "bench_floor.c", lib=True)
+    out = subprocess.run([exe] + sorted(set(specs)), check=True, capture_output=True,
+                         text=True).stdout
+    return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
+
+
+def call_floor_ns(b, table, cols, rows):
+    """The SQL floor of a row: bench_noop (scripts/bench_noop.c), a C function of the same
+    arguments as model_predict that reads none, over the same table (best of b.repeat, process
+    CPU time like bench_floor's costs: other jobs on the machine disturb it less)."""
+    so = os.path.join(REPO, "build", "benchnoop.so")
+    subprocess.run(["cc", "-O2", "-fPIC", "-shared", "-o", so,
+                    os.path.join(REPO, "scripts", "bench_noop.c")], check=True)
+    b.db.enable_load_extension(True)
+    b.db.load_extension(so[:-3])
+    b.db.enable_load_extension(False)
+    return cpu_ns(b.db, "SELECT sum(bench_noop(?, %s)) FROM %s" % (cols, table), (b"",), rows,
+                  b.repeat)
+
+
+def family_work(m, Xq):
+    """(specs, fn) for a families model: the operations a row's score is made of (specs for
+    floor_costs) and fn(cost) -> [(count, what, ns each)]. A lower bound: what the row cannot do
+    without (the model's own arithmetic), not what the code does besides."""
+    cls = type(m).__name__
+    if cls == "GaussianNB":
+        k, nf = m.theta_.shape
+        sq = "sq:%dx%d" % (k, nf)
+        return [sq], lambda c: [(k * nf, "squared differences", c[sq])]
+    if cls == "SVC":
+        l, nf = m.support_vectors_.shape
+        sq = "sq:%dx%d" % (l, nf)
+        return ["exp", "chain", sq], lambda c: [
+            (l * nf, "squared differences", c[sq]), (l, "exp", c["exp"]),
+            (l, "steps of the pair sums (serial: libsvm's order)", c["chain"])]
+    if cls == "KNeighborsClassifier" and m._fit_method == "brute":
+        n, nf = m._fit_X.shape
+        dot = "dot:%dx%d" % (n, nf)
+        return [dot], lambda c: [(n * nf, "multiply-adds (GEMM-form distances)", c[dot])]
+    if cls == "KNeighborsClassifier":
+        n, nf = m._fit_X.shape
+        t = m._tree
+        t.reset_n_calls()
+        t.query(Xq, k=m.n_neighbors)
+        pts = t.get_n_calls() / len(Xq)
+        bounds = 2 * t.get_tree_stats()[2] / len(Xq)
+        sq = "sq:%dx%d" % (n, nf)
+        return [sq], lambda c: [
+            (pts * nf, "squared differences to the leaf points scikit-learn's walk visits "
+                       "(BinaryTree.get_n_calls)", c[sq]),
+            (bounds * nf, "terms of its node bounds (get_tree_stats)", c[sq])]
+    if cls == "MLPClassifier":
+        layers = [w.shape for w in m.coefs_]
+        specs = ["cols:%dx%d" % (no, ni) for ni, no in layers] + ["exp"]
+        return specs, lambda c: [
+            (ni * no, "multiply-adds (layer %d)" % (i + 1), c["cols:%dx%d" % (no, ni)])
+            for i, (ni, no) in enumerate(layers)] + [(layers[-1][1], "exp (softmax)", c["exp"])]
+    raise ValueError(cls)
+
+
+def floor_note(b, sec, name, work, call_ns, ns, ns_udf):
+    """A note and a ratio: the row's floor (its arithmetic, `work` = [(count, what, ns each)],
+    + the SQL call), (a) beside it, and whether 300x the per-row UDF is within its reach."""
+    work_ns = sum(n * t for n, _, t in work)
+    floor = work_ns + call_ns
+    need = ns_udf / 300
+    b.note(sec, "%s: floor %s ns per row = %s = %s ns of arithmetic + %s ns of SQL call "
+                "(bench_noop); (a) is %.2fx the floor. 300x the per-row UDF needs (a) <= %s ns: "
+                "%s." % (
+                    name, format(round(floor), ","),
+                    " + ".join("%s %s x %.2f ns" % (format(round(n), ","), what, t)
+                               for n, what, t in work),
+                    format(round(work_ns), ","), format(round(call_ns), ","), ns / floor,
+                    format(round(need), ","),
+                    "within the floor" if floor <= need else
+                    "out of reach, the floor alone is %.1fx that" % (floor / need)))
+    b.ratio(sec, "%s: (c) UDF / floor (the best (c) / (a) can be)" % name, ns_udf / floor,
+            ">= 300", ns_udf / floor >= 300)
+
+
 # ---- section: families (naive Bayes, SVM, nearest neighbours, MLP) ----------------------------
 
 def section_families(b):
@@ -662,8 +748,16 @@ def section_families(b):
             ("MLPClassifier(64, 32)", MLPClassifier((64, 32), max_iter=60, random_state=0)
              .fit(X, y), (1, ">")),
         ]
+    works = [family_work(m, Xt[:200]) for _, m, _ in models]
+    cost = floor_costs([sp for specs, _ in works for sp in specs])
+    call_ns = call_floor_ns(b, "ft", cols, n)
+    b.note(sec, "Floors: each model's own arithmetic per row (operations x their cost measured "
+                "on this machine by scripts/bench_floor.c, best of 30 runs of CPU time) plus the "
+                "SQL call of a C function with the same arguments (bench_noop, best CPU time). "
+                "(a) cannot be below it; (c) / floor is the best (c) / (a) ratio possible. On a "
+                "loaded machine (a) and (c), wall times, grow more than the floor.")
     proba_sql = "SELECT model_predict_proba(?, %s) FROM ft" % cols
-    for name, m, (target, op) in models:
+    for (name, m, (target, op)), (_, work) in zip(models, works):
         blob = pickle.dumps(m, protocol=4)
         with threadpool_limits(1):
             want = m.predict_proba(Xt)
@@ -700,6 +794,9 @@ def section_families(b):
                 r > target if op == ">" else r >= target)
         b.ratio(sec, "%s: (b') / (a') predict_proba" % name, batch_p_ns / ns_p)
         b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns, ">= 300", ns_udf / ns >= 300)
+        floor_note(b, sec, name, work(cost), call_ns, ns, ns_udf)
+
+
 def section_transforms(b):
     """One model per family added for the census (KernelPCA rbf on 500 rows, Nystroem(100),
     FactorAnalysis, SparseRandomProjection, FeatureAgglomeration, Birch, SGDOneClassSVM,
@@ -827,6 +924,23 @@ def section_transforms(b):
         b.ratio(sec, "%s: (c) UDF / (a) SQL" % name, ns_udf / ns)
 
 
+def xgb_node_steps(m, Xq):
+    """Mean over the rows of Xq of the nodes on their paths: the depth of each tree's leaf."""
+    import xgboost as xgb
+    booster = m.get_booster()
+    df = booster.trees_to_dataframe()
+    kids = {i: (yes, no) for i, yes, no in zip(df.ID, df.Yes, df.No) if isinstance(yes, str)}
+    depth = {"%d-0" % t: 0 for t in set(df.Tree)}
+    todo = list(depth)
+    while todo:
+        i = todo.pop()
+        for c in kids.get(i, ()):
+            depth[c] = depth[i] + 1
+            todo.append(c)
+    leaves = booster.predict(xgb.DMatrix(Xq), pred_leaf=True).astype(int)
+    return sum(depth["%d-%d" % (t, leaf)] for row in leaves for t, leaf in enumerate(row)) / len(Xq)
+
+
 def section_xgboost(b):
     """XGBClassifier (300 trees, depth 6, 20 features) over the trees table's rows: SQL per row
     beside XGBoost's own predict_proba on the numpy array (n_jobs=1) and a per-row Python UDF;
@@ -877,6 +991,12 @@ def section_xgboost(b):
     b.ratio(sec, "(b) XGBoost batch / (a) SQL predict_proba", batch_ns / ns_pp, ">= 1",
             batch_ns >= ns_pp)
     b.ratio(sec, "(c) UDF / (a) SQL predict_proba", ns_udf / ns_pp, ">= 300", ns_udf >= 300 * ns_pp)
+    walk = "walk:%dx%d" % (m.n_estimators, m.max_depth)
+    cost = floor_costs([walk, "exp"])
+    floor_note(b, sec, name, [(xgb_node_steps(m, Xt[:200]), "node steps (each tree's depth at "
+                               "the row's leaf; eight trees walked in lock step)", cost[walk]),
+                              (1, "exp", cost["exp"])],
+               call_floor_ns(b, "tx", cols, n), ns_pp, ns_udf)
     reps = 15
     loads_s = b.median(lambda: pickle.loads(blob), reps)
     info_s = b.median(lambda: b.db.execute("SELECT model_info(?)", (blob,)).fetchall(), reps)

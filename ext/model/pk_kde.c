@@ -633,7 +633,7 @@ pk_code pk_compile_kernel_density(pk_mc *c) {
     K->T.alg = strcmp(tn, "KDTree") == 0 ? ALG_KD : ALG_BALL;
     const pk_value *const *it;
     size_t nit;
-    pk_code rc = pk_knn_tree_read(c, t, "tree_", &K->T, &it, &nit);
+    pk_code rc = pk_knn_tree_read(c, t, "tree_", 0, &K->T, &it, &nit);
     if (rc) return rc;
     if ((rc = kde_metric(c, K, it[11])) != PK_OK) return rc;
     if (K->T.alg == ALG_KD && K->metric != KM_EUCLID && K->metric != KM_MANHATTAN &&

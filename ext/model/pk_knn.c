@@ -19,6 +19,13 @@
  *   strictly nearer than the k-th), with the same max-heap and the same quicksort of the result
  *   (median of three, Lomuto partition), so ties come out in scikit-learn's order. Distances are
  *   sqrt of the reduced distance (euclidean), pow(r, 1/p) (minkowski) or the value itself.
+ *   A kd-tree's bounds (sum of pow(h, p)) are first summed as h * h (p = 2) or h (p = 1); a
+ *   decision is taken from that sum when it is farther than any pow rounding from the values it
+ *   is compared with, else from the pow sum (see kn_lb), so the walk is BinaryTree.query's.
+ *
+ * Points are compared eight at a time (kn_rdist_block; brute euclidean through pk_dots_rows),
+ * each sum in scikit-learn's order; a tree's data is stored in idx_array order so a leaf's
+ * points are consecutive rows.
  *
  * Then, as scikit-learn:
  *   weights 'distance': w = 1/d; in a row with a zero distance, w = 1 for those neighbours, 0 for
@@ -33,6 +40,7 @@
  */
 #include "pk_families.h"
 #include "pk_knn.h"
+#include "pk_linalg.h"
 
 #include "pk_ndarray.h"
 
@@ -72,6 +80,97 @@ static double kn_rdist(const pk_knn *K, const double *a, const double *b) {
     }
 }
 
+static void kn_heap_push(double *dist, double *idx, size_t size, double v, size_t vi);
+
+enum { KN_BLOCK = 8 }; /* points whose distances are summed together */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KN_UNROLL _Pragma("GCC unroll 8")
+#else
+#define KN_UNROLL
+#endif
+
+/* out[u] = kn_rdist(x, r[u]) for KN_BLOCK points (euclidean, manhattan, chebyshev): the sums
+ * advance together, feature by feature (SSE2 lanes, independent chains), each in kn_rdist's
+ * order, so every value is kn_rdist's. */
+static void kn_rdist_block(const pk_knn *K, const double *x, const double *const *r, double *out) {
+    double acc[KN_BLOCK] = {0.0};
+    size_t nf = K->nf;
+    switch (K->metric) {
+    case M_EUCLID:
+        for (size_t j = 0; j < nf; j++) {
+            double t = x[j];
+            KN_UNROLL
+            for (size_t u = 0; u < KN_BLOCK; u++) {
+                double d = t - r[u][j];
+                acc[u] += d * d;
+            }
+        }
+        break;
+    case M_MANHATTAN:
+        for (size_t j = 0; j < nf; j++) {
+            double t = x[j];
+            KN_UNROLL
+            for (size_t u = 0; u < KN_BLOCK; u++)
+                acc[u] += fabs(t - r[u][j]);
+        }
+        break;
+    default: /* M_CHEBYSHEV */
+        for (size_t j = 0; j < nf; j++) {
+            double t = x[j];
+            KN_UNROLL
+            for (size_t u = 0; u < KN_BLOCK; u++)
+                acc[u] = fmax(acc[u], fabs(t - r[u][j]));
+        }
+        break;
+    }
+    for (size_t u = 0; u < KN_BLOCK; u++)
+        out[u] = acc[u];
+}
+
+/* Minkowski's reduced distance sum pow(|x_j - y_j|, p), or, as soon as the sum so far reaches
+ * `bound`, that partial sum: every term is >= 0 and rounding is monotone, so a partial sum
+ * never exceeds the full one, and a point whose partial sum reaches the heap's largest would
+ * not have been kept either (the caller only compares the value with it). pow dominates: the
+ * terms it saves are worth the test. */
+static double kn_pow_lim(const double *a, const double *b, size_t nf, double p, double bound) {
+    double s = 0;
+    for (size_t j = 0; j < nf; j++) {
+        s += pow(fabs(a[j] - b[j]), p);
+        if (s >= bound) return s;
+    }
+    return s;
+}
+
+/* Offers the stored rows p0 .. p0 + n - 1 of K->X to the heap (dist, idx) of size k: a row
+ * whose reduced distance is below the heap's largest is pushed (kn_heap_push) under its
+ * training row number, ids[p] (a tree's idx_array), or p itself when ids is NULL. The rows are
+ * offered in order, each against the heap as it is then, as ArgKmin and BinaryTree.query do;
+ * the distances of a block of rows do not depend on the heap, so they are formed first. */
+static void kn_offer(const pk_knn *K, const double *x, const size_t *ids, size_t p0, size_t n,
+                     double *dist, double *idx) {
+    size_t nf = K->nf, k = K->k;
+    const double *X = K->X + p0 * nf;
+    if (K->metric == M_MINKOWSKI) {
+        for (size_t u = 0; u < n; u++) {
+            double v = kn_pow_lim(x, X + u * nf, nf, K->p, dist[0]);
+            if (!(v >= dist[0])) kn_heap_push(dist, idx, k, v, ids ? ids[p0 + u] : p0 + u);
+        }
+        return;
+    }
+    const double *r[KN_BLOCK];
+    double v[KN_BLOCK];
+    for (size_t u = 0; u < n; u += KN_BLOCK) {
+        size_t nb = n - u < KN_BLOCK ? n - u : KN_BLOCK;
+        /* a last, shorter block repeats its first row in the unused places */
+        for (size_t b = 0; b < KN_BLOCK; b++)
+            r[b] = X + (u + (b < nb ? b : 0)) * nf;
+        kn_rdist_block(K, x, r, v);
+        for (size_t b = 0; b < nb; b++)
+            if (!(v[b] >= dist[0]))
+                kn_heap_push(dist, idx, k, v[b], ids ? ids[p0 + u + b] : p0 + u + b);
+    }
+}
+
 static double kn_rdist_to_dist(const pk_knn *K, double r) {
     if (K->metric == M_EUCLID) return sqrt(r);
     if (K->metric == M_MINKOWSKI) return pow(r, 1.0 / K->p);
@@ -86,7 +185,6 @@ static double kn_dist_to_rdist(const pk_knn *K, double d) {
 
 /* ---- brute force ---------------------------------------------------------------------------- */
 
-static void kn_heap_push(double *dist, double *idx, size_t size, double v, size_t vi);
 static void kn_sort(double *d, double *ix, size_t size);
 
 /* The reduced distance ArgKmin ranks row i by. */
@@ -99,28 +197,42 @@ static double kn_surrogate(const pk_knn *K, const double *x, double xn, size_t i
 /* ArgKmin's 'parallel_on_Y' search for one row: the rows, in chunks of 256, are dealt to
  * `threads` heaps in contiguous blocks (OpenMP's static schedule: the first n % T threads get
  * one chunk more); each heap is filled in row order; the heaps are then pushed, thread by thread
- * and slot by slot, into the result heap, which is sorted. heaps: threads * 2k doubles. */
-static void kn_brute(const pk_knn *K, const double *x, double *dist, double *idx, double *heaps) {
+ * and slot by slot, into the result heap, which is sorted. work: threads * 2k doubles of heaps,
+ * then KN_CHUNK for the dots of a chunk (euclidean: formed together by pk_dots_rows, each in
+ * pk_dot's order; other metrics stop summing a row once it cannot enter the heap). */
+static void kn_brute(const pk_knn *K, const double *x, double *dist, double *idx, double *work) {
     size_t k = K->k, nf = K->nf, T = K->threads, nch = K->n_chunks;
+    double *dots = work + T * 2 * k;
     double xn = K->gemm ? pk_dot(x, x, nf) : 0;
     size_t q = nch / T, r = nch % T;
     for (size_t t = 0; t < T; t++) {
-        double *hd = heaps + t * 2 * k, *hi = hd + k;
+        double *hd = work + t * 2 * k, *hi = hd + k;
         for (size_t j = 0; j < k; j++) {
             hd[j] = DBL_MAX;
             hi[j] = 0;
         }
         size_t c0 = t < r ? t * (q + 1) : t * q + r, c1 = c0 + (t < r ? q + 1 : q);
         size_t i0 = c0 * KN_CHUNK, i1 = c1 * KN_CHUNK < K->n ? c1 * KN_CHUNK : K->n;
-        for (size_t i = i0; i < i1; i++)
-            kn_heap_push(hd, hi, k, kn_surrogate(K, x, xn, i), i);
+        for (size_t i = i0; i < i1; i += KN_CHUNK) {
+            size_t n = i1 - i < KN_CHUNK ? i1 - i : KN_CHUNK;
+            const double *y = K->X + i * nf;
+            if (K->gemm) {
+                pk_dots_rows(y, n, nf, x, dots);
+                for (size_t u = 0; u < n; u++) {
+                    double v = (xn + -2.0 * dots[u]) + K->xnorm[i + u];
+                    if (!(v >= hd[0])) kn_heap_push(hd, hi, k, v, i + u);
+                }
+            } else {
+                kn_offer(K, x, NULL, i, n, hd, hi);
+            }
+        }
     }
     for (size_t j = 0; j < k; j++) {
         dist[j] = DBL_MAX;
         idx[j] = 0;
     }
     for (size_t t = 0; t < T; t++) {
-        const double *hd = heaps + t * 2 * k, *hi = hd + k;
+        const double *hd = work + t * 2 * k, *hi = hd + k;
         for (size_t j = 0; j < k; j++)
             kn_heap_push(dist, idx, k, hd[j], (size_t)hi[j]);
     }
@@ -206,8 +318,12 @@ static void kn_sort(double *d, double *ix, size_t size) {
     }
 }
 
-/* Lower bound of the reduced distance from x to node i. */
-static double kn_min_rdist(const pk_knn *K, size_t i, const double *x) {
+/* Lower bound of the reduced distance from x to node i, or, for a kd-tree, a partial sum
+ * above `bound` as soon as one is reached: the caller skips a node whose bound exceeds the k-th
+ * distance, and which of two children goes first is decided the same way by partial sums
+ * (a child above the bound is skipped whichever goes first). Terms of 0 (x within the node's
+ * range on that feature) are skipped: pow(0, p) adds exactly 0. */
+static double kn_min_rdist(const pk_knn *K, size_t i, const double *x, double bound) {
     size_t nf = K->nf;
     if (K->alg == ALG_KD) {
         const double *lo = K->lo + i * nf, *hi = K->hi + i * nf;
@@ -215,10 +331,12 @@ static double kn_min_rdist(const pk_knn *K, size_t i, const double *x) {
         for (size_t j = 0; j < nf; j++) {
             double dlo = lo[j] - x[j], dhi = x[j] - hi[j];
             double d = (dlo + fabs(dlo)) + (dhi + fabs(dhi));
+            if (d == 0) continue;
             if (K->metric == M_CHEBYSHEV)
                 r = fmax(r, 0.5 * d);
             else
                 r += pow(0.5 * d, K->p);
+            if (r > bound) return r;
         }
         return r;
     }
@@ -228,21 +346,85 @@ static double kn_min_rdist(const pk_knn *K, size_t i, const double *x) {
     return kn_dist_to_rdist(K, md);
 }
 
+/* A kd-tree bound may first be known only approximately: the same terms with h * h (or h)
+ * for pow(h, p), p = 2 (or 1), no libm call. The exact sum (pow's terms, both sums in the same
+ * order) is within kn_margin of it: each term differs by at most a few ulps (an ulp for h * h,
+ * pow's error, under 2^-40 relative), and two sums of nf terms >= 0 by at most nf ulps each;
+ * 2^-30 of the value covers nf < 2^20, plus an absolute part for subnormal terms. Every
+ * decision the walk takes from a bound (skip the node? which child first?) is taken from the
+ * approximation when the margin makes it certain, else from the exact bound computed then:
+ * the walk is the one the exact bounds give. */
+typedef struct kn_lb {
+    double v;
+    int exact; /* v is kn_min_rdist's value (possibly its partial sum above the bound) */
+} kn_lb;
+
+static double kn_kd_fast(const pk_knn *K, size_t i, const double *x) {
+    size_t nf = K->nf;
+    const double *lo = K->lo + i * nf, *hi = K->hi + i * nf;
+    double r = 0;
+    for (size_t j = 0; j < nf; j++) {
+        double dlo = lo[j] - x[j], dhi = x[j] - hi[j];
+        double h = 0.5 * ((dlo + fabs(dlo)) + (dhi + fabs(dhi)));
+        r += K->fast_lb == 2 ? h * h : h;
+    }
+    return r;
+}
+
+static double kn_margin(const pk_knn *K, double v) {
+    return v * 0x1p-30 + (double)K->nf * 0x1p-1050;
+}
+
+static kn_lb kn_bound(const pk_knn *K, size_t i, const double *x, double bound) {
+    kn_lb b;
+    b.exact = !K->fast_lb;
+    b.v = b.exact ? kn_min_rdist(K, i, x, bound) : kn_kd_fast(K, i, x);
+    return b;
+}
+
+static void kn_make_exact(const pk_knn *K, size_t i, const double *x, kn_lb *b, double bound) {
+    if (!b->exact) {
+        b->v = kn_min_rdist(K, i, x, bound);
+        b->exact = 1;
+    }
+}
+
+/* 1 when node i's exact bound is above D (BinaryTree.query skips the node). */
+static int kn_above(const pk_knn *K, size_t i, const double *x, kn_lb *b, double D) {
+    if (!b->exact) {
+        double m = kn_margin(K, b->v);
+        if (b->v - m > D) return 1;
+        if (b->v + m <= D) return 0;
+        kn_make_exact(K, i, x, b, D);
+    }
+    return b->v > D;
+}
+
+/* 1 when child c1 goes first: its exact bound <= c2's. A partial sum stands for a child above
+ * the k-th distance, skipped whichever goes first. */
+static int kn_first(const pk_knn *K, size_t c1, size_t c2, const double *x, kn_lb *b1, kn_lb *b2,
+                    double D) {
+    if (!b1->exact || !b2->exact) {
+        double m1 = b1->exact ? 0 : kn_margin(K, b1->v), m2 = b2->exact ? 0 : kn_margin(K, b2->v);
+        if (b1->v + m1 < b2->v - m2) return 1;
+        if (b1->v - m1 > b2->v + m2) return 0;
+        kn_make_exact(K, c1, x, b1, D);
+        kn_make_exact(K, c2, x, b2, D);
+    }
+    return b1->v <= b2->v;
+}
+
 static void kn_tree_walk(const pk_knn *K, size_t node, const double *x, double *dist, double *idx,
-                         double lb) {
-    if (lb > dist[0]) return;
+                         kn_lb lb) {
+    if (kn_above(K, node, x, &lb, dist[0])) return;
     const kn_node *nd = &K->nodes[node];
     if (nd->leaf) {
-        for (size_t i = nd->start; i < nd->end; i++) {
-            size_t row = K->idx_array[i];
-            double r = kn_rdist(K, x, K->X + row * K->nf);
-            if (r < dist[0]) kn_heap_push(dist, idx, K->k, r, row);
-        }
+        kn_offer(K, x, K->idx_array, nd->start, nd->end - nd->start, dist, idx);
         return;
     }
     size_t c1 = 2 * node + 1, c2 = c1 + 1;
-    double lb1 = kn_min_rdist(K, c1, x), lb2 = kn_min_rdist(K, c2, x);
-    if (lb1 <= lb2) {
+    kn_lb lb1 = kn_bound(K, c1, x, dist[0]), lb2 = kn_bound(K, c2, x, dist[0]);
+    if (kn_first(K, c1, c2, x, &lb1, &lb2, dist[0])) {
         kn_tree_walk(K, c1, x, dist, idx, lb1);
         kn_tree_walk(K, c2, x, dist, idx, lb2);
     } else {
@@ -256,7 +438,7 @@ static void kn_tree(const pk_knn *K, const double *x, double *dist, double *idx)
         dist[j] = INFINITY;
         idx[j] = 0;
     }
-    kn_tree_walk(K, 0, x, dist, idx, kn_min_rdist(K, 0, x));
+    kn_tree_walk(K, 0, x, dist, idx, kn_bound(K, 0, x, INFINITY));
     kn_sort(dist, idx, K->k);
     for (size_t j = 0; j < K->k; j++)
         dist[j] = kn_rdist_to_dist(K, dist[j]);
@@ -549,7 +731,43 @@ const pk_value *pk_knn_class_of(const pk_value *o) {
     return g;
 }
 
-pk_code pk_knn_tree_read(pk_mc *c, const pk_value *t, const char *what, pk_knn *K,
+/* Stores the tree's data in idx_array order, in place: row p of X becomes data row
+ * idx_array[p], so a leaf's points (idx_array[start..end)) are read from consecutive rows.
+ * idx_array must be a permutation; mark (n doubles, the idx_array values read from the pickle,
+ * no longer needed) is the work space. */
+static pk_code kn_tree_order(pk_mc *c, pk_knn *K, double *X, double *mark) {
+    size_t n = K->n, nf = K->nf;
+    const size_t *ia = K->idx_array;
+    for (size_t p = 0; p < n; p++)
+        mark[p] = 0;
+    for (size_t p = 0; p < n; p++) {
+        if (mark[ia[p]] != 0)
+            return pk_mc_fail(c, "%s: the tree's idx_array repeats row %zu", c->m->cls, ia[p]);
+        mark[ia[p]] = 1;
+    }
+    double *tmp = pk_mc_alloc(c, nf ? nf : 1, sizeof(double));
+    if (!tmp) return c->err->code;
+    for (size_t p = 0; p < n; p++)
+        mark[p] = 0;
+    /* each cycle start -> ia[start] -> ...: row p takes row ia[p] before that one is rewritten */
+    for (size_t start = 0; start < n; start++) {
+        if (mark[start] != 0) continue;
+        memcpy(tmp, X + start * nf, nf * sizeof(double));
+        for (size_t p = start;;) {
+            size_t q = ia[p];
+            mark[p] = 1;
+            if (q == start) {
+                memcpy(X + p * nf, tmp, nf * sizeof(double));
+                break;
+            }
+            memcpy(X + p * nf, X + q * nf, nf * sizeof(double));
+            p = q;
+        }
+    }
+    return PK_OK;
+}
+
+pk_code pk_knn_tree_read(pk_mc *c, const pk_value *t, const char *what, int leaf_order, pk_knn *K,
                          const pk_value *const **state, size_t *nstate) {
     const char *cls = c->m->cls;
     const pk_value *tcls = pk_knn_class_of(t);
@@ -579,6 +797,10 @@ pk_code pk_knn_tree_read(pk_mc *c, const pk_value *t, const char *what, pk_knn *
             return pk_mc_fail(c, "%s: the tree's idx_array points outside the data", cls);
         K->idx_array[i] = (size_t)ia.v[i];
     }
+    if (leaf_order) {
+        rc = kn_tree_order(c, K, data.v, ia.v);
+        if (rc) return rc;
+    }
     rc = kn_nodes(c, K, it[2]);
     if (rc) return rc;
     const pk_value *nb = it[3];
@@ -604,7 +826,7 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
     if (!t || t->kind != PK_OBJECT) return pk_mc_not_fitted(c, "_tree");
     const pk_value *const *it;
     size_t nit;
-    pk_code rc = pk_knn_tree_read(c, t, "_tree", K, &it, &nit);
+    pk_code rc = pk_knn_tree_read(c, t, "_tree", 1, K, &it, &nit);
     if (rc) return rc;
     /* the tree's own metric: class and p decide its reduced distance */
     const pk_value *dm = it[11];
@@ -638,6 +860,9 @@ static pk_code kn_tree_compile(pk_mc *c, pk_knn *K) {
     if (tm == M_EUCLID) K->p = 2;
     if (tm == M_MANHATTAN) K->p = 1;
     if (tm == M_CHEBYSHEV) K->p = INFINITY;
+    /* kd-tree bounds approximated first when their pow is a square or the identity */
+    if (K->alg == ALG_KD && tm != M_CHEBYSHEV && (K->p == 2 || K->p == 1) && K->nf < (1u << 20))
+        K->fast_lb = (int)K->p;
     return PK_OK;
 }
 
@@ -710,7 +935,7 @@ pk_code pk_knn_search_compile(pk_mc *c, pk_knn *K, double nn) {
 }
 
 size_t pk_knn_work(const pk_knn *K) {
-    return 1 + (K->alg == ALG_BRUTE ? 2 * K->k * K->threads : 0);
+    return 1 + (K->alg == ALG_BRUTE ? 2 * K->k * K->threads + KN_CHUNK : 0);
 }
 
 void pk_knn_query(const pk_knn *K, const double *x, double *dist, double *idx, double *work) {
@@ -720,12 +945,16 @@ void pk_knn_query(const pk_knn *K, const double *x, double *dist, double *idx, d
         kn_tree(K, x, dist, idx);
 }
 
-double pk_knn_rdist(const pk_knn *K, const double *x, double xn, size_t i) {
+double pk_knn_rdist(const pk_knn *K, const double *x, double xn, size_t p) {
     if (K->gemm) {
-        double v = kn_surrogate(K, x, xn, i);
+        double v = kn_surrogate(K, x, xn, p);
         return v > 0 ? v : 0;
     }
-    return kn_rdist(K, x, K->X + i * K->nf);
+    return kn_rdist(K, x, K->X + p * K->nf);
+}
+
+size_t pk_knn_row(const pk_knn *K, size_t p) {
+    return K->idx_array ? K->idx_array[p] : p;
 }
 
 double pk_knn_to_dist(const pk_knn *K, double rdist) {

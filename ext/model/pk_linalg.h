@@ -1,6 +1,7 @@
 /*
  * pk_linalg.h - small dense linear algebra shared by the families that solve systems at compile
- * time or per row (sparse PCA's ridge solve, covariance, ...). Row-major, no allocation.
+ * time or per row (sparse PCA's ridge solve, covariance, ...), and the dot products of one row
+ * against many that the kernel and neighbour families score with. Row-major, no allocation.
  */
 #ifndef PK_LINALG_H
 #define PK_LINALG_H
@@ -44,5 +45,20 @@ double pk_logdet(double *a, size_t n, double *work);
  * logdet(prec)). tmp holds 2n doubles. */
 double pk_gauss_loglik(const double *x, const double *mean, const double *prec, size_t n,
                        double half_norm, double *tmp);
+
+/* The many-dots kernels below give, for every output, exactly pk_dot's value: each sum starts
+ * at 0.0 and adds its terms with j ascending. They only advance eight sums together (SSE2
+ * lanes, independent dependency chains) instead of finishing one before starting the next, so
+ * results are bit-identical to the one-at-a-time loops they replace. */
+
+/* out[i] = sum_j a[i * nf + j] * x[j] for the n rows of a (n x nf). */
+void pk_dots_rows(const double *a, size_t n, size_t nf, const double *x, double *out);
+
+/* out[i] = sum_j (x[j] - a[i * nf + j])^2 for the n rows of a (n x nf). */
+void pk_sqdists_rows(const double *a, size_t n, size_t nf, const double *x, double *out);
+
+/* out[i] = sum_j x[j] * a[j * ld + i] for the n columns of a (nf rows of stride ld): x times a
+ * matrix stored input-major, as scikit-learn's MLP coefs_ (nin x nout). */
+void pk_dots_cols(const double *a, size_t ld, size_t n, const double *x, size_t nf, double *out);
 
 #endif /* PK_LINALG_H */

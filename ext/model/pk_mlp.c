@@ -15,8 +15,10 @@
  * MLPRegressor: predict is the output (a number for one target, else an array).
  */
 #include "pk_families.h"
+#include "pk_linalg.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 enum { A_IDENTITY, A_RELU, A_LOGISTIC, A_TANH, A_SOFTMAX };
@@ -34,25 +36,36 @@ typedef struct pk_mlp {
     size_t nclasses;
 } pk_mlp;
 
-static void mlp_activate(int act, double *a, size_t n) {
+/* np.maximum(v, 0): v unless 0 > v (a NaN and -0.0 kept), then +0.0. Without a branch (the
+ * sign of a hidden unit is not predictable): the comparison's 0/1 masks v's bits. */
+static inline double mlp_relu(double v) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits &= (uint64_t)0 - (uint64_t) !(0.0 > v);
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* a += b (the intercepts, after the sums), then the activation, in place. */
+static void mlp_bias_activate(int act, double *restrict a, const double *restrict b, size_t n) {
     switch (act) {
     case A_RELU:
         for (size_t i = 0; i < n; i++)
-            a[i] = (a[i] >= 0 || isnan(a[i])) ? a[i] : 0.0;
-        break;
+            a[i] = mlp_relu(a[i] + b[i]);
+        return;
     case A_LOGISTIC:
         for (size_t i = 0; i < n; i++)
-            a[i] = pk_expit(a[i]);
-        break;
+            a[i] = pk_expit(a[i] + b[i]);
+        return;
     case A_TANH:
         for (size_t i = 0; i < n; i++)
-            a[i] = tanh(a[i]);
-        break;
-    case A_SOFTMAX:
-        pk_softmax_row(a, n);
-        break;
+            a[i] = tanh(a[i] + b[i]);
+        return;
     default:
-        break;
+        for (size_t i = 0; i < n; i++)
+            a[i] += b[i];
+        if (act == A_SOFTMAX) pk_softmax_row(a, n);
+        return;
     }
 }
 
@@ -64,18 +77,9 @@ static double *mlp_forward(const pk_mlp *P, const double *x, double *scratch) {
     for (size_t L = 0; L < P->nl; L++) {
         out = bufs[L % 2];
         size_t ni = P->nin[L], no = P->nout[L];
-        const double *W = P->W[L];
-        for (size_t o = 0; o < no; o++)
-            out[o] = 0.0;
-        for (size_t i = 0; i < ni; i++) {
-            double t = in[i];
-            const double *w = W + i * no;
-            for (size_t o = 0; o < no; o++)
-                out[o] += t * w[o];
-        }
-        for (size_t o = 0; o < no; o++)
-            out[o] += P->b[L][o];
-        mlp_activate(L + 1 < P->nl ? P->hidden : P->output, out, no);
+        /* out[o] = sum_i in[i] * W[i][o], i ascending from 0.0 (eight outputs at a time) */
+        pk_dots_cols(P->W[L], no, no, in, ni, out);
+        mlp_bias_activate(L + 1 < P->nl ? P->hidden : P->output, out, P->b[L], no);
         in = out;
     }
     return out;

@@ -80,8 +80,9 @@ static size_t nb_radius(const pk_nbrs *N, const double *x, double *tmp) {
     const pk_knn *K = &N->K;
     double xn = K->gemm ? pk_dot(x, x, K->nf) : 0;
     size_t cnt = 0;
-    for (size_t i = 0; i < K->n; i++) {
-        double r = pk_knn_rdist(K, x, xn, i);
+    for (size_t p = 0; p < K->n; p++) {
+        size_t i = pk_knn_row(K, p);
+        double r = pk_knn_rdist(K, x, xn, p);
         if (r <= N->rradius) {
             tmp[i] = pk_knn_to_dist(K, r);
             cnt++;

@@ -41,6 +41,7 @@
  * Not supported (refused with a reason): callable kernels, models fitted on sparse input.
  */
 #include "pk_families.h"
+#include "pk_linalg.h"
 
 #include <math.h>
 #include <string.h>
@@ -58,7 +59,8 @@ typedef struct pk_svm {
     const size_t *nsv;  /* support vectors per class               */
     double *rho;        /* npair: -_intercept_                     */
     const double *probA, *probB;
-    size_t *svidx; /* precomputed: the column of each support vector */
+    size_t *svidx;  /* precomputed: the column of each support vector */
+    uint32_t *pidx; /* k x (k-1): the pair of class c with its o-th other class */
     int ovr, break_ties;
     double offset;
     /* scratch layout (doubles): kv[l] | dec[npair] | vote[k] | ovr[k] | work */
@@ -75,70 +77,119 @@ static double svm_powi(double base, int times) {
     return r;
 }
 
-static void svm_kernels(const pk_svm *S, const double *x, double *kv) {
-    size_t nf = S->nf;
-    for (size_t i = 0; i < S->l; i++) {
-        const double *s = S->sv + i * nf;
-        switch (S->kernel) {
-        case K_LINEAR:
-            kv[i] = pk_dot(x, s, nf);
-            break;
-        case K_POLY:
-            kv[i] = svm_powi(S->gamma * pk_dot(x, s, nf) + S->coef0, S->degree);
-            break;
-        case K_RBF: {
-            /* ddot(d, d) of d = x - s, summed left to right as it is formed */
-            double sum = 0.0;
-            for (size_t j = 0; j < nf; j++) {
-                double d = x[j] - s[j];
-                sum += d * d;
-            }
-            kv[i] = exp(-S->gamma * sum);
-            break;
-        }
-        case K_SIGMOID:
-            kv[i] = tanh(S->gamma * pk_dot(x, s, nf) + S->coef0);
-            break;
-        default: /* K_PRE */
+/* kv[i] = what the kernel is a function of, for every support vector: dot(x, s_i) (linear,
+ * poly, sigmoid), ddot(d, d) of d = x - s_i (rbf; summed left to right as it is formed) or the
+ * precomputed value. The dots of all support vectors are formed together (pk_linalg.h: each
+ * summed as libsvm's ddot, eight support vectors advancing at once). */
+static void svm_dots(const pk_svm *S, const double *x, double *kv) {
+    switch (S->kernel) {
+    case K_RBF:
+        pk_sqdists_rows(S->sv, S->l, S->nf, x, kv);
+        break;
+    case K_PRE:
+        for (size_t i = 0; i < S->l; i++)
             kv[i] = x[S->svidx[i]];
-            break;
-        }
+        break;
+    default:
+        pk_dots_rows(S->sv, S->l, S->nf, x, kv);
+        break;
     }
 }
 
-/* Regression / one-class value: sum coef_i k_i - rho. */
+/* The kernel value from svm_dots' v. */
+static inline double svm_kfun(const pk_svm *S, double v) {
+    switch (S->kernel) {
+    case K_POLY:
+        return svm_powi(S->gamma * v + S->coef0, S->degree);
+    case K_RBF:
+        return exp(-S->gamma * v);
+    case K_SIGMOID:
+        return tanh(S->gamma * v + S->coef0);
+    default:
+        return v;
+    }
+}
+
+enum { SVM_CHAINS = 4, SVM_RUN = 16 };
+
+/* Continues ng (1..SVM_CHAINS) sums over the support vectors t0..t1 in order: acc[g] +=
+ * rows[g][t] * kv[t], libsvm's order within each sum. The sums are independent, so advancing
+ * them together overlaps their addition latencies. When `apply`, kv[t] is first turned into the
+ * kernel value (and stored), SVM_RUN values at a time: the sums of one run then overlap the
+ * libm calls of the next, and the accumulators stay in registers between calls. Missing
+ * chains repeat the first row into accumulators that are dropped. */
+static void svm_chains(const pk_svm *S, double *kv, size_t t0, size_t t1, const double *const *rows,
+                       size_t ng, double *acc, int apply) {
+    const double *c0 = rows[0], *c1 = rows[ng > 1 ? 1 : 0], *c2 = rows[ng > 2 ? 2 : 0],
+                 *c3 = rows[ng > 3 ? 3 : 0];
+    double a0 = acc[0], a1 = ng > 1 ? acc[1] : 0, a2 = ng > 2 ? acc[2] : 0,
+           a3 = ng > 3 ? acc[3] : 0;
+    for (size_t r = t0; r < t1; r += SVM_RUN) {
+        size_t re = t1 - r < SVM_RUN ? t1 : r + SVM_RUN;
+        if (apply)
+            for (size_t t = r; t < re; t++)
+                kv[t] = svm_kfun(S, kv[t]);
+        for (size_t t = r; t < re; t++) {
+            double v = kv[t];
+            a0 += c0[t] * v;
+            a1 += c1[t] * v;
+            a2 += c2[t] * v;
+            a3 += c3[t] * v;
+        }
+    }
+    acc[0] = a0;
+    if (ng > 1) acc[1] = a1;
+    if (ng > 2) acc[2] = a2;
+    if (ng > 3) acc[3] = a3;
+}
+
+/* Regression / one-class value: sum coef_i k_i (left to right from 0) - rho. */
 static double svm_single(const pk_svm *S, const double *x, double *scratch) {
-    svm_kernels(S, x, scratch);
+    svm_dots(S, x, scratch);
     double sum = 0;
-    for (size_t i = 0; i < S->l; i++)
-        sum += S->coef[i] * scratch[i];
+    svm_chains(S, scratch, 0, S->l, &S->coef, 1, &sum, 1);
     sum -= S->rho[0];
     return sum;
 }
 
-/* Pair decision values into dec[npair]; returns libsvm's voted class. */
+/* Pair decision values into dec[npair]; returns libsvm's voted class. The sum of pair (i, j)
+ * runs over class i's support vectors (coefficient row j-1), then class j's (row i). Going
+ * through the classes in order, class c's support vectors continue the k-1 sums of the pairs
+ * holding c, with the rows of its other classes o in order (row o for o < c, o-1 above: the
+ * layout of libsvm's sv_coef), so each pair's sum sees its terms in libsvm's order. */
 static size_t svm_pairs(const pk_svm *S, const double *x, double *scratch, double *dec) {
     double *kv = scratch;
-    svm_kernels(S, x, kv);
+    svm_dots(S, x, kv);
+    size_t k = S->k;
+    for (size_t p = 0; p < S->npair; p++)
+        dec[p] = 0;
+    const double *rows[SVM_CHAINS];
+    double acc[SVM_CHAINS];
+    for (size_t c = 0; c < k; c++) {
+        const uint32_t *pi = S->pidx + c * (k - 1);
+        for (size_t r0 = 0; r0 < k - 1; r0 += SVM_CHAINS) {
+            size_t ng = k - 1 - r0 < SVM_CHAINS ? k - 1 - r0 : SVM_CHAINS;
+            for (size_t g = 0; g < ng; g++) {
+                rows[g] = S->coef + (r0 + g) * S->l;
+                acc[g] = dec[pi[r0 + g]];
+            }
+            svm_chains(S, kv, S->start[c], S->start[c] + S->nsv[c], rows, ng, acc, r0 == 0);
+            for (size_t g = 0; g < ng; g++)
+                dec[pi[r0 + g]] = acc[g];
+        }
+    }
     double *vote = scratch + S->o_vote;
-    for (size_t c = 0; c < S->k; c++)
+    for (size_t c = 0; c < k; c++)
         vote[c] = 0;
     size_t p = 0;
-    for (size_t i = 0; i < S->k; i++)
-        for (size_t j = i + 1; j < S->k; j++) {
-            double sum = 0;
-            const double *c1 = S->coef + (j - 1) * S->l, *c2 = S->coef + i * S->l;
-            for (size_t t = S->start[i]; t < S->start[i] + S->nsv[i]; t++)
-                sum += c1[t] * kv[t];
-            for (size_t t = S->start[j]; t < S->start[j] + S->nsv[j]; t++)
-                sum += c2[t] * kv[t];
-            sum -= S->rho[p];
-            dec[p] = sum;
-            vote[sum > 0 ? i : j] += 1;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i + 1; j < k; j++) {
+            dec[p] -= S->rho[p];
+            vote[dec[p] > 0 ? i : j] += 1;
             p++;
         }
     size_t best = 0;
-    for (size_t c = 1; c < S->k; c++)
+    for (size_t c = 1; c < k; c++)
         if (vote[c] > vote[best]) best = c;
     return best;
 }
@@ -333,6 +384,14 @@ static pk_code svm_classes(pk_mc *c, pk_svm *S) {
         return pk_mc_fail(c, "%s: _n_support adds up to %zu but there are %zu support vectors",
                           m->cls, total, S->l);
     S->nsv = nsv;
+    S->pidx = pk_mc_alloc(c, S->k * (S->k - 1), sizeof(uint32_t));
+    if (!S->pidx) return c->err->code;
+    for (size_t a = 0; a < S->k; a++)
+        for (size_t r = 0; r + 1 < S->k; r++) {
+            size_t o = r < a ? r : r + 1, i = a < o ? a : o, j = a < o ? o : a;
+            /* pairs (i, j), i < j, are numbered in order: i * k - i (i + 1) / 2 + (j - i - 1) */
+            S->pidx[a * (S->k - 1) + r] = (uint32_t)(i * S->k - i * (i + 1) / 2 + (j - i - 1));
+        }
     return PK_OK;
 }
 

@@ -186,3 +186,69 @@ def test_brute_float32_refused(db):
     # a tree converts its data to float64: scored
     e = KNeighborsClassifier(algorithm="kd_tree").fit(X.astype(np.float32), y)
     score_and_compare(db, e, X, "p4")
+
+
+def _grid_with_duplicates(n, nf, seed):
+    """n rows on a small integer grid (many exact duplicates and equal distances), labels that
+    differ between duplicates."""
+    rng = np.random.RandomState(seed)
+    X = rng.randint(0, 3, size=(n, nf)).astype(float)
+    X[n // 2:] = X[:n - n // 2]  # every point of the first half appears twice
+    return X, rng.randint(0, 3, n)
+
+
+@pytest.mark.parametrize("metric", METRICS[:4], ids=_mid)
+@pytest.mark.parametrize("alg", ALGS)
+def test_blocks_chunks_and_ties(db, alg, metric):
+    """The scoring sums the distances of eight points at a time, brute force in 256-row chunks,
+    a tree's points leaf by leaf (leaves of 7 to 13 points: blocks with a short tail). On 700
+    rows of an integer grid where every point is duplicated, the k-th neighbour ties in every
+    row: every row is compared with scikit-learn (labels, probabilities, regression values)."""
+    X, y = _grid_with_duplicates(700, 5, 11)
+    Q = np.vstack([X[:150], queries(X[:60])])
+    exact = metric.get("p") != 3
+    for weights in ("uniform", "distance"):
+        for nn in (1, 8, 17):
+            e = KNeighborsClassifier(n_neighbors=nn, algorithm=alg, weights=weights,
+                                     leaf_size=7, **metric).fit(X, y)
+            assert score_and_compare(db, e, Q, "p4") == ["predict", "predict_proba"]
+            if exact:
+                o = sql_scores(db, "model_predict_proba", dumps(e), load_table(db, Q))
+                got = np.array([json.loads(v) for v in o])
+                assert np.array_equal(got, e.predict_proba(Q)), (weights, nn)
+            r = KNeighborsRegressor(n_neighbors=nn, algorithm=alg, weights=weights, leaf_size=7,
+                                    **metric).fit(X, y * 0.37 - 1)
+            assert score_and_compare(db, r, Q, "p5") == ["predict"]
+            if exact and alg != "brute":
+                o = sql_scores(db, "model_predict", dumps(r), load_table(db, Q))
+                assert np.array_equal(np.array(o), r.predict(Q)), (weights, nn)
+
+
+def test_big_trees(db):
+    """3000 rows in 8 dimensions, default leaves (30 points): the kd-tree bound stops early
+    and skips zero terms, leaves are read in idx_array order."""
+    X, y = datasets.make_classification(3000, 8, n_informative=5, n_classes=3, random_state=4)
+    Q = np.random.RandomState(6).normal(size=(250, 8)) * 1.5
+    for alg in ("kd_tree", "ball_tree"):
+        for metric in (dict(), dict(p=1), dict(metric="chebyshev")):
+            e = KNeighborsClassifier(n_neighbors=6, algorithm=alg, weights="distance",
+                                     **metric).fit(X, y)
+            score_and_compare(db, e, Q, "joblib")
+            o = sql_scores(db, "model_predict_proba", dumps(e), load_table(db, Q))
+            assert np.array_equal(np.array([json.loads(v) for v in o]), e.predict_proba(Q))
+
+
+def test_tree_idx_array_not_a_permutation(db):
+    """The tree's data is stored in idx_array order: an idx_array naming a row twice is refused
+    (scikit-learn's own trees always hold a permutation)."""
+    import copy
+    X, y = tie_sets()["grid"]
+    e = KNeighborsClassifier(n_neighbors=3, algorithm="kd_tree", leaf_size=5).fit(X, y)
+    st = list(e._tree.__getstate__())
+    ia = st[1].copy()
+    ia[7] = ia[3]
+    st[1] = ia
+    e2 = copy.copy(e)
+    e2._tree = _TreeAs(e._tree, tuple(st))
+    assert sql_error(db, "model_predict", dumps(e2), *X[0]) == (
+        "model_predict: KNeighborsClassifier: the tree's idx_array repeats row %d" % ia[3])

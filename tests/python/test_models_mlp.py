@@ -92,6 +92,23 @@ def test_wide_network(db):
         score_wide(db, e, X, "joblib")
 
 
+def test_layer_widths(db):
+    """Each layer's outputs are summed eight at a time: widths below, at and around multiples of
+    eight (1, 7, 8, 9, 17, 24) give the same outputs as scikit-learn, bit for bit for relu and
+    identity (no libm function in the hidden layers)."""
+    X, y = datasets.make_classification(300, 9, n_informative=6, n_classes=3, random_state=5)
+    Q = np.vstack([X, np.random.RandomState(2).normal(size=(50, 9)) * 2])
+    for hidden in [(1,), (7,), (8,), (9, 17), (24, 7, 9)]:
+        for act in ("relu", "identity"):
+            e = MLPClassifier(hidden_layer_sizes=hidden, activation=act, max_iter=40,
+                              random_state=1).fit(X, y)
+            assert score_and_compare(db, e, Q, "p4") == ["predict", "predict_proba"]
+            r = MLPRegressor(hidden_layer_sizes=hidden, activation=act, max_iter=40,
+                             random_state=1).fit(X, np.c_[y, -y * 0.5])
+            o = sql_scores(db, "model_predict", dumps(r), load_table(db, Q))
+            assert np.array_equal(np.array([json.loads(v) for v in o]), r.predict(Q)), hidden
+
+
 def test_pickles_are_safe(db):
     X, y = clf_sets()["iris"]
     for solver in ("adam", "sgd", "lbfgs"):

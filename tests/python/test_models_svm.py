@@ -167,6 +167,25 @@ def test_refusals(db):
     assert sql_error(db, "model_predict", dumps(svm.SVR().fit(X, y)), *X[0][:3]) is not None
 
 
+def test_support_vector_counts(db):
+    """The kernel values of eight support vectors are formed together, and the pair sums of a
+    class's support vectors advance four at a time: models with fewer than eight support
+    vectors, with counts around multiples of eight, and with 2 to 7 classes (1 to 6 sums per
+    class, one or two groups of four) are compared with scikit-learn on every row."""
+    rng = np.random.RandomState(3)
+    for k in (2, 3, 5, 6, 7):
+        for n in (2 * k, 9 * k, 40 * k):
+            X = rng.normal(size=(n, 4)) + np.repeat(np.arange(k), n // k)[:, None] * 0.8
+            y = np.repeat(np.arange(k), n // k)
+            Z = np.vstack([X, rng.normal(size=(30, 4)) * 2])
+            for params in (dict(kernel="rbf", gamma=0.3), dict(kernel="linear"),
+                           dict(kernel="poly", degree=2, coef0=1.0)):
+                e = svm.SVC(C=2.0, **params).fit(X, y)
+                assert _check(db, e, Z, "p4") == ["predict", "decision_function"]
+                r = svm.SVR(C=2.0, **params).fit(X, y * 0.5)
+                assert _check(db, r, Z, "p5") == ["predict"]
+
+
 def test_exactness_report():
     """Runs last: most decision values are bit-identical to scikit-learn's on this machine."""
     assert EXACT["total"] > 1000
