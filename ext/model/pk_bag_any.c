@@ -132,23 +132,6 @@ static pk_code bagr_predict(const pk_model *m, const double *x, double *s, doubl
     return bag_sum(m, PK_PREDICT, 1, x, s, o, e);
 }
 
-static pk_code bag_chunks(pk_mc *c, bag *B) {
-    double nj = 1;
-    const pk_value *v = pk_attr(c->obj, "n_jobs");
-    if (v && v->kind != PK_NONE && pk_as_f64(v, &nj) != PK_OK) nj = 1;
-    size_t jobs = nj >= 1 ? (size_t)nj : 1; /* a negative n_jobs depends on the machine: 1 */
-    if (jobs > B->n) jobs = B->n;
-    B->nchunks = jobs;
-    B->chunk_end = pk_mc_alloc(c, jobs, sizeof(size_t));
-    if (!B->chunk_end) return c->err->code;
-    size_t end = 0;
-    for (size_t j = 0; j < jobs; j++) {
-        end += B->n / jobs + (j < B->n % jobs ? 1 : 0);
-        B->chunk_end[j] = end;
-    }
-    return PK_OK;
-}
-
 /* estimators_features_[i] into e->feat (NULL and the full width when absent). */
 static pk_code bag_features(pk_mc *c, const pk_value *fv, size_t i, bag_member *e) {
     if (!fv) return PK_OK;
@@ -232,7 +215,7 @@ pk_code pk_compile_bagging_any(pk_mc *c) {
     B->k = clf ? m->n_classes : 1;
     if ((rc = bag_members(c, B, 1, 3 * (B->k > 2 ? B->k : 2))) != PK_OK) return rc;
     if ((rc = pk_mc_num(c, "n_estimators", (double)B->n, &B->divisor)) != PK_OK) return rc;
-    if ((rc = bag_chunks(c, B)) != PK_OK) return rc;
+    if ((rc = pk_mc_partition(c, B->n, &B->nchunks, &B->chunk_end)) != PK_OK) return rc;
     if (!clf) {
         if ((rc = bag_one_value(c, B)) != PK_OK) return rc;
         m->kind = PK_MODEL_REGRESSOR;

@@ -495,24 +495,6 @@ static pk_code bag_label(const pk_model *m, const double *x, double *scratch, do
     return rc;
 }
 
-/* joblib's partition of n estimators over n_jobs workers (_partition_estimators). */
-static pk_code bag_chunks(pk_mc *c, ens *E) {
-    double nj = 1;
-    const pk_value *v = pk_attr(c->obj, "n_jobs");
-    if (v && v->kind != PK_NONE && pk_as_f64(v, &nj) != PK_OK) nj = 1;
-    size_t jobs = nj >= 1 ? (size_t)nj : 1; /* negative n_jobs depends on the machine: 1 */
-    if (jobs > E->nt) jobs = E->nt;
-    E->nchunks = jobs;
-    E->chunk_end = pk_mc_alloc(c, jobs, sizeof(size_t));
-    if (!E->chunk_end) return c->err->code;
-    size_t end = 0;
-    for (size_t j = 0; j < jobs; j++) {
-        end += E->nt / jobs + (j < E->nt % jobs ? 1 : 0);
-        E->chunk_end[j] = end;
-    }
-    return PK_OK;
-}
-
 /* 1 when every entry of estimators_ is a decision tree (the compiled-tree path); other bases
  * go to pk_bag_any.c. An attribute that is no list is left to the tree path's messages. */
 static int members_are_trees(pk_mc *c) {
@@ -541,7 +523,7 @@ pk_code pk_compile_bagging(pk_mc *c) {
     double ne = 0;
     if ((rc = pk_mc_num(c, "n_estimators", (double)E->nt, &ne)) != PK_OK) return rc;
     E->divisor = ne;
-    if ((rc = bag_chunks(c, E)) != PK_OK) return rc;
+    if ((rc = pk_mc_partition(c, E->nt, &E->nchunks, &E->chunk_end)) != PK_OK) return rc;
     m->impl = E;
     m->nan_ok = 0;
     E->no = 1;

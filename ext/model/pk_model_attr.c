@@ -449,3 +449,20 @@ pk_code pk_mc_classes(pk_mc *c, const pk_value *v) {
         return pk_mc_fail(c, "%s.classes_ has an unsupported dtype", m->cls);
     }
 }
+
+pk_code pk_mc_partition(pk_mc *c, size_t n, size_t *nchunks, size_t **chunk_end) {
+    double nj = 1;
+    const pk_value *v = pk_attr(c->obj, "n_jobs");
+    if (v && v->kind != PK_NONE && pk_as_f64(v, &nj) != PK_OK) nj = 1;
+    size_t jobs = nj >= 1 ? (size_t)nj : 1;
+    if (jobs > n) jobs = n;
+    *nchunks = jobs;
+    *chunk_end = pk_mc_alloc(c, jobs ? jobs : 1, sizeof(size_t));
+    if (!*chunk_end) return c->err->code;
+    size_t end = 0;
+    for (size_t j = 0; j < jobs; j++) {
+        end += n / jobs + (j < n % jobs ? 1 : 0);
+        (*chunk_end)[j] = end;
+    }
+    return PK_OK;
+}

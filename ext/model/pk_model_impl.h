@@ -91,6 +91,10 @@ pk_code pk_mc_intercept(pk_mc *c, const pk_mc_arr *icpt, size_t n, const char *u
 /* Scalar attribute as double / int / bool, `dflt` when absent or None. PK_EMODEL when present
  * but not a number. */
 pk_code pk_mc_num(pk_mc *c, const char *attr, double dflt, double *out);
+/* joblib's partition of n estimators over the pickled n_jobs workers, as scikit-learn's
+ * _partition_estimators: *nchunks chunks, chunk j ending at (*chunk_end)[j]. A missing or
+ * negative n_jobs (whose count depends on the machine) is one chunk. */
+pk_code pk_mc_partition(pk_mc *c, size_t n, size_t *nchunks, size_t **chunk_end);
 int pk_mc_bool(pk_mc *c, const char *attr, int dflt);
 
 /* String attribute (borrowed from the document: copy it if kept), NULL when absent/not str. */
