@@ -37,6 +37,7 @@
 #include "pk_ndarray.h"
 
 #include <float.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,7 +60,9 @@ static pk_code find_field(pk_mc *c, const pk_dtype *dt, const char *what, const 
     f->present = 0;
     for (size_t i = 0; i < dt->nfields; i++) {
         const pk_dtfield *fl = &dt->fields[i];
-        if (!fl->name || strcmp(fl->name, name) != 0) continue;
+        /* the first letters of the names looked up differ: most fields fail that test, and a
+         * forest looks its fields up once per tree */
+        if (!fl->name || fl->name[0] != name[0] || strcmp(fl->name, name) != 0) continue;
         const pk_dtype *fd = fl->dtype && fl->dtype->kind == PK_DTYPE ? fl->dtype->u.dt : NULL;
         int size_ok = fd && (fd->itemsize == size || (kind == 'i' && fd->itemsize == 4));
         if (!fd || fd->kind != kind || !size_ok || fd->sub_ndim != 0 || fd->nfields != 0)
@@ -92,12 +95,16 @@ static double rd_f64(const uint8_t *p) {
     return v;
 }
 
+enum { TMP_NCLS = 4, TMP_WORK = 512 };
+
 /* What compile keeps of one tree between reading and building it. The node records and, when
  * they are native little-endian float64 in C order, the value rows are read in place (spans
- * checked against the arrays' bytes); other value dtypes are converted once into `values`. */
+ * checked against the arrays' bytes); other value dtypes are converted once into `values`.
+ * n_classes and build's work area use the buffers inside it when they fit (a forest's trees
+ * mostly do): two allocations fewer per tree. */
 typedef struct tree_tmp {
     const pk_alloc *a;
-    int64_t *ncls;
+    int64_t *ncls;         /* ncls_buf, or allocated                                       */
     double *values;        /* converted tree_.value, or NULL when read in place          */
     void *work;            /* build's queue, seen flags and row buffer (one allocation)    */
     uint8_t *wide;         /* int32 node records widened to WIDE_* records, or NULL        */
@@ -105,12 +112,14 @@ typedef struct tree_tmp {
     size_t vrow;           /* bytes per value row: n_outputs * n_cls_max * 8              */
     size_t off_l, off_r, off_f, off_t, off_m; /* field offsets; off_m valid when the records
                                                * have missing_go_to_left (has_ml)     */
+    int64_t ncls_buf[TMP_NCLS];
+    uint64_t work_buf[TMP_WORK];
 } tree_tmp;
 
 static void tmp_free(tree_tmp *t) {
-    pk_free(t->a, t->ncls);
+    if (t->ncls != t->ncls_buf) pk_free(t->a, t->ncls);
     pk_free(t->a, t->values);
-    pk_free(t->a, t->work);
+    if (t->work != (void *)t->work_buf) pk_free(t->a, t->work);
     pk_free(t->a, t->wide);
 }
 
@@ -277,7 +286,7 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     raw->n_features = (size_t)nf;
     raw->n_outputs = (size_t)no;
     const pk_value *ncv = args->u.seq.items[1];
-    t->ncls = tmp_alloc(c, t, (size_t)no, sizeof(int64_t));
+    t->ncls = no <= TMP_NCLS ? t->ncls_buf : tmp_alloc(c, t, (size_t)no, sizeof(int64_t));
     if (!t->ncls) return c->err->code;
     if (ncv->kind == PK_NDARRAY && !ncv->u.arr->objects &&
         pk_ndarray_size(ncv->u.arr) == (size_t)no) {
@@ -535,7 +544,8 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
         return pk_mc_fail(c, "%s: %s.values rows have %zu doubles, %zu needed", cls, what, rowd,
                           vw);
     size_t qbytes = (n * sizeof(uint32_t) + 7) & ~(size_t)7;
-    t->work = tmp_alloc(c, t, 1, qbytes + (rowd ? rowd : 1) * sizeof(double) + n);
+    size_t wbytes = qbytes + (rowd ? rowd : 1) * sizeof(double) + n; /* no overflow: n < 2^31 */
+    t->work = wbytes <= sizeof t->work_buf ? (void *)t->work_buf : tmp_alloc(c, t, 1, wbytes);
     if (!t->work) return c->err->code;
     uint32_t *queue = t->work;
     double *rowbuf = (double *)(void *)((char *)t->work + qbytes);
@@ -582,7 +592,7 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
 pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
                         pk_leaf_fn leaf, void *ctx, pk_tree *out) {
     tree_tmp t;
-    memset(&t, 0, sizeof t);
+    memset(&t, 0, offsetof(tree_tmp, ncls_buf)); /* the buffers after it need no zeroing */
     memset(out, 0, sizeof *out);
     t.a = c->m->arena->alloc;
     pk_tree_raw raw;
