@@ -572,10 +572,18 @@ static pk_code set_items(pk_vm *vm, pk_value *target, size_t start) {
 
 static pk_code seq_from_stack(pk_vm *vm, pk_kind kind, size_t start) {
     size_t n = vm->sp - start;
-    pk_value *s = pk_new_seq(vm->ar, kind, n);
+    int copy = kind == PK_LIST || kind == PK_TUPLE;
+    /* a list or tuple takes the n items at once: its array is not zero-filled first (n items
+     * of the stack: the size cannot overflow) */
+    pk_value *s = pk_new_seq(vm->ar, kind, copy ? 0 : n);
     if (!s) return nomem(vm);
-    if (kind == PK_LIST || kind == PK_TUPLE) {
-        if (n) memcpy(s->u.seq.items, vm->stack + start, n * sizeof(pk_value *));
+    if (copy) {
+        if (n) {
+            s->u.seq.items = pk_arena_alloc(vm->ar, n * sizeof(pk_value *));
+            if (!s->u.seq.items) return nomem(vm);
+            memcpy(s->u.seq.items, vm->stack + start, n * sizeof(pk_value *));
+            s->u.seq.cap = n;
+        }
         s->u.seq.len = n;
     } else {
         for (size_t i = 0; i < n; i++)
