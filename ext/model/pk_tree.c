@@ -515,11 +515,10 @@ static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t of
             (uint64_t)f >= raw->n_features)
             return node_error(c, what, t, raw, seen, o);
         seen[l] = seen[r] = 1;
-        /* both are read a while later (FIFO): fetch their records and value rows now */
+        /* both are read a while later (FIFO): fetch their records now (not their value rows:
+         * only leaves read those, and fetching them cost more than it saved) */
         PREFETCH(rec0 + (size_t)l * stride);
         PREFETCH(rec0 + (size_t)r * stride);
-        PREFETCH(vbytes + (size_t)l * vrow);
-        PREFETCH(vbytes + (size_t)r * vrow);
         nd->thr = f32_floor(rd_f64(rec + off_t));
         nd->feat = (uint32_t)f;
         nd->aux = has_ml && rec[off_m] ? PK_TNODE_MLEFT : 0;
