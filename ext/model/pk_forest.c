@@ -88,14 +88,20 @@ static pk_code compile_members(pk_mc *c, const char *attr, pk_tree_payload pay, 
     E->nt = n;
     E->trees = pk_mc_alloc(c, n, sizeof *E->trees);
     if (!E->trees) return c->err->code;
+    const pk_value *last_cls = NULL; /* the trees' class: usually one memoized GLOBAL */
+    const pk_cat_row *last_row = NULL;
     for (size_t i = 0; i < n; i++) {
         char w[64];
         tree_what(w, sizeof w, attr, i);
-        const pk_cat_row *row =
-            items[i] && items[i]->kind == PK_OBJECT && items[i]->u.o.cls &&
-                    items[i]->u.o.cls->kind == PK_GLOBAL
-                ? pk_catalogue_find(items[i]->u.o.cls->u.g.module, items[i]->u.o.cls->u.g.name)
-                : NULL;
+        const pk_value *cls = items[i] && items[i]->kind == PK_OBJECT ? items[i]->u.o.cls : NULL;
+        const pk_cat_row *row = NULL;
+        if (cls && cls == last_cls) {
+            row = last_row;
+        } else if (cls && cls->kind == PK_GLOBAL) {
+            row = pk_catalogue_find(cls->u.g.module, cls->u.g.name);
+            last_cls = cls;
+            last_row = row;
+        }
         if (!row || !row->family || strcmp(row->family, "dtree") != 0)
             return pk_mc_fail(c,
                               "%s: %s is not a scikit-learn decision tree (only tree base "
