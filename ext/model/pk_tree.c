@@ -18,8 +18,9 @@
  * Compile speed (a forest is compiled on first use): node records and, when they are native
  * float64 in C order, value rows are read where they lie in the pickle (no copy of either
  * array); a leaf's payload is written when the walk meets it; the common payloads (one output,
- * or the raw row) are copied without a callback and normalized in one pass; nothing the walk
- * writes is zero-filled first. See BENCHMARKS.md (trees) for decode + compile beside
+ * or the raw row) are copied without a callback, probabilities normalized as they are copied
+ * (the divisions overlap the walk's other work); nothing the walk writes is zero-filled
+ * first. See BENCHMARKS.md (trees) for decode + compile beside
  * pickle.loads.
  *
  * Exactness: X is cast to float32 (scikit-learn's DTYPE); scikit-learn compares it as a double
@@ -458,12 +459,13 @@ typedef struct walk_io {
 #endif
 
 /* Breadth-first check and renumbering of the reachable nodes; each leaf's payload is filled as
- * the leaf is met. Nodes at one depth are consecutive in the queue, so the depth is a counter
- * bumped when the walk passes the end of a level. Always inlined: build calls it with constant
- * record offsets for the common layouts, and the compiler makes a copy for each. */
+ * the leaf is met: by `leaf`, else the row's first vw doubles, divided by their sum when `norm`
+ * (pk_tree_normalize). Nodes at one depth are consecutive in the queue, so the depth is a
+ * counter bumped when the walk passes the end of a level. Always inlined: build calls it with
+ * constant record offsets for the common layouts, and the compiler makes a copy for each. */
 static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t off_l, size_t off_r,
                                 size_t off_f, size_t off_t, size_t off_m, size_t vw,
-                                pk_leaf_fn leaf) {
+                                pk_leaf_fn leaf, int norm) {
     pk_mc *c = w->c;
     const char *what = w->what;
     tree_tmp *t = w->t;
@@ -499,11 +501,18 @@ static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t of
             const uint8_t *vr = vbytes + (size_t)o * vrow;
             double *dst = payload + leaves * vw;
             leaves++;
-            if (leaf) {
+            if (norm && vw == 2) { /* two classes, the common case: no row copy */
+                double v[2] = {rd_f64(vr), rd_f64(vr + sizeof(double))};
+                pk_tree_normalize(v, 2, dst);
+            } else if (leaf || norm) {
                 const double *row = (const double *)(const void *)vr;
                 if (!aligned) row = memcpy(rowbuf, vr, vrow);
-                pk_code rc = leaf(c, ctx, raw, row, o, d, dst);
-                if (rc != PK_OK) return rc;
+                if (!leaf) {
+                    pk_tree_normalize(row, vw, dst); /* vw <= the row's length, checked */
+                } else {
+                    pk_code rc = leaf(c, ctx, raw, row, o, d, dst);
+                    if (rc != PK_OK) return rc;
+                }
             } else { /* the row's first vw doubles (vw <= its length, checked) */
                 for (size_t k = 0; k < vw; k++)
                     dst[k] = rd_f64(vr + k * sizeof(double));
@@ -535,7 +544,7 @@ static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t of
 
 /* Allocates the walk's buffers and the compiled arrays, then walks (walk). */
 static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw *raw, int has_ml,
-                     size_t vw, pk_leaf_fn leaf, void *ctx, pk_tree *out) {
+                     size_t vw, pk_leaf_fn leaf, void *ctx, int norm, pk_tree *out) {
     const char *cls = c->m->cls;
     size_t n = raw->n; /* < 2^31: the sizes below cannot overflow */
     size_t rowd = t->vrow / sizeof(double);
@@ -568,12 +577,14 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     int std =
         t->off_l == 0 && t->off_r == 8 && t->off_f == 16 && t->off_t == 24 && !leaf && vw == 2;
     if (std && raw->stride == 56 && !has_ml)
-        rc = walk(&w, 0, 56, 0, 8, 16, 24, 0, 2, NULL);
+        rc = norm ? walk(&w, 0, 56, 0, 8, 16, 24, 0, 2, NULL, 1)
+                  : walk(&w, 0, 56, 0, 8, 16, 24, 0, 2, NULL, 0);
     else if (std && raw->stride == 64 && has_ml && t->off_m == 56)
-        rc = walk(&w, 1, 64, 0, 8, 16, 24, 56, 2, NULL);
+        rc = norm ? walk(&w, 1, 64, 0, 8, 16, 24, 56, 2, NULL, 1)
+                  : walk(&w, 1, 64, 0, 8, 16, 24, 56, 2, NULL, 0);
     else
         rc = walk(&w, has_ml, raw->stride, t->off_l, t->off_r, t->off_f, t->off_t, t->off_m, vw,
-                  leaf);
+                  leaf, norm);
     if (rc != PK_OK) return rc;
     size_t count = w.count, leaves = w.leaves;
     uint32_t d = w.d;
@@ -588,8 +599,9 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     return PK_OK;
 }
 
-pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
-                        pk_leaf_fn leaf, void *ctx, pk_tree *out) {
+/* pk_tree_compile; with `norm` (leaf NULL) each payload row is divided by its sum. */
+static pk_code tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
+                            pk_leaf_fn leaf, void *ctx, int norm, pk_tree *out) {
     tree_tmp t;
     memset(&t, 0, offsetof(tree_tmp, ncls_buf)); /* the buffers after it need no zeroing */
     memset(out, 0, sizeof *out);
@@ -598,10 +610,15 @@ pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, si
     memset(&raw, 0, sizeof raw);
     int has_ml = 0;
     pk_code rc = read_tree(c, tree_obj, what, &t, &raw, &has_ml);
-    if (rc == PK_OK) rc = build(c, what, &t, &raw, has_ml, vw, leaf, ctx, out);
+    if (rc == PK_OK) rc = build(c, what, &t, &raw, has_ml, vw, leaf, ctx, norm, out);
     tmp_free(&t);
     if (rc != PK_OK && c->err->code == PK_OK) rc = pk_mc_fail(c, "%s: bad tree", c->m->cls);
     return rc;
+}
+
+pk_code pk_tree_compile(pk_mc *c, const pk_value *tree_obj, const char *what, size_t vw,
+                        pk_leaf_fn leaf, void *ctx, pk_tree *out) {
+    return tree_compile(c, tree_obj, what, vw, leaf, ctx, 0, out);
 }
 
 /* x cast to float32 into xf (m->n_features values); *nan = 1 when it holds a NaN. A finite
@@ -778,15 +795,11 @@ pk_code pk_dtree_compile(pk_mc *c, const pk_value *est, const char *what, pk_tre
         vw = out->n_outputs;
         break;
     }
-    /* one output, or the raw rows: each leaf's payload is the start of its value row, then
-     * probabilities are normalized in place; several outputs go through dtree_leaf */
+    /* one output, or the raw rows: each leaf's payload is the start of its value row,
+     * probabilities normalized as the walk copies it; several outputs go through dtree_leaf */
     int direct = out->n_outputs == 1 || pay == PK_TP_RAW;
-    rc = pk_tree_compile(c, tree, w, vw, direct ? NULL : dtree_leaf, &d, &out->t);
-    if (rc != PK_OK || !direct || pay != PK_TP_PROBA) return rc;
-    double *p = out->t.leaf;
-    for (size_t i = 0; i < out->t.n_leaves; i++, p += vw)
-        pk_tree_normalize(p, vw, p);
-    return PK_OK;
+    return tree_compile(c, tree, w, vw, direct ? NULL : dtree_leaf, &d,
+                        direct && pay == PK_TP_PROBA, &out->t);
 }
 
 /* ---- DecisionTreeClassifier / Regressor, ExtraTreeClassifier / Regressor ------------------ */
