@@ -388,9 +388,16 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     return PK_OK;
 }
 
+#if defined(__GNUC__)
+#define TREE_INLINE inline __attribute__((always_inline))
+#else
+#define TREE_INLINE inline
+#endif
+
 /* The largest float32 <= d: for every float32 x, x <= f32_floor(d) exactly when
- * (double)x <= d. NaN (no x is <= it) becomes -inf (only -inf, which inputs never hold). */
-static float f32_floor(double d) {
+ * (double)x <= d. NaN (no x is <= it) becomes -inf (only -inf, which inputs never hold). Always
+ * inlined: each of the walk's copies calls it once per split. */
+static TREE_INLINE float f32_floor(double d) {
     /* branch-free: about half of all thresholds round up (a midpoint between two float32 values
      * is rarely one), so a branch on it mispredicts often */
     float f = (float)d;
@@ -451,12 +458,6 @@ typedef struct walk_io {
     size_t count, leaves;
     uint32_t d;
 } walk_io;
-
-#if defined(__GNUC__)
-#define TREE_INLINE inline __attribute__((always_inline))
-#else
-#define TREE_INLINE inline
-#endif
 
 /* Breadth-first check and renumbering of the reachable nodes; each leaf's payload is filled as
  * the leaf is met: by `leaf`, else the row's first vw doubles, divided by their sum when `norm`
