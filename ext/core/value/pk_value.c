@@ -382,25 +382,38 @@ int pk_value_hashable(const pk_value *v) {
 
 /* ---- the shared index ------------------------------------------------------------------------ */
 
+/* hash_rec and pk_value_equal as a probe uses them: a string key (an attribute name, the common
+ * case) without the calls. Same results. */
+static inline uint64_t key_hash(const pk_value *k) {
+    return k->kind == PK_STR ? bytes_hash(PK_FNV_OFFSET, k->u.s.ptr, k->u.s.len) : hash_rec(k, 0);
+}
+
+static inline int key_equal(const pk_value *a, const pk_value *b) {
+    if (a == b) return 1;
+    if (a->kind == PK_STR && b->kind == PK_STR)
+        return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+    return equal_rec(a, b, 0);
+}
+
 /* Finds key among items[0..len) (via index when present). Returns the position or -1. */
 static ptrdiff_t index_find(pk_value **items, size_t len, const uint32_t *index, size_t icap,
                             const pk_value *key) {
     if (!index) {
         for (size_t k = 0; k < len; k++)
-            if (pk_value_equal(items[k], key)) return (ptrdiff_t)k;
+            if (key_equal(items[k], key)) return (ptrdiff_t)k;
         return -1;
     }
-    size_t mask = icap - 1, slot = (size_t)hash_rec(key, 0) & mask;
+    size_t mask = icap - 1, slot = (size_t)key_hash(key) & mask;
     for (;;) {
         uint32_t pos = index[slot];
         if (pos == 0) return -1;
-        if (pk_value_equal(items[pos - 1], key)) return (ptrdiff_t)(pos - 1);
+        if (key_equal(items[pos - 1], key)) return (ptrdiff_t)(pos - 1);
         slot = (slot + 1) & mask;
     }
 }
 
 static void index_put(uint32_t *index, size_t icap, const pk_value *key, size_t pos) {
-    size_t mask = icap - 1, slot = (size_t)hash_rec(key, 0) & mask;
+    size_t mask = icap - 1, slot = (size_t)key_hash(key) & mask;
     while (index[slot])
         slot = (slot + 1) & mask;
     index[slot] = (uint32_t)(pos + 1);
@@ -424,8 +437,11 @@ static pk_code index_reserve(pk_arena *ar, pk_value **items, size_t len, size_t 
     return PK_OK;
 }
 
-static pk_code index_ensure(pk_arena *ar, pk_value **items, size_t len, uint32_t **index,
-                            size_t *icap) {
+/* index_reserve for one more entry; inline when there is room (the common case). */
+static inline pk_code index_ensure(pk_arena *ar, pk_value **items, size_t len, uint32_t **index,
+                                   size_t *icap) {
+    if (len + 1 <= PK_LINEAR_MAX || (*index && (len + 1) * 2 <= *icap && len + 1 < UINT32_MAX / 4))
+        return PK_OK;
     return index_reserve(ar, items, len, 1, index, icap);
 }
 
@@ -490,15 +506,15 @@ pk_code pk_dict_reserve(pk_arena *ar, pk_value *dict, size_t more, pk_err *err) 
 
 pk_code pk_dict_set(pk_arena *ar, pk_value *dict, pk_value *key, pk_value *val, pk_err *err) {
     pk_dict *d = &dict->u.d;
-    if (!pk_value_hashable(key)) return unhashable(err, key);
+    if (key->kind != PK_STR && !pk_value_hashable(key)) return unhashable(err, key);
     pk_code c = index_ensure(ar, d->keys, d->len, &d->index, &d->index_cap);
     if (c) return dict_limit(err, c);
     size_t slot = 0;
     if (d->index) { /* one hash: the probe ends on the key's slot or the empty one it takes */
         size_t mask = d->index_cap - 1;
-        slot = (size_t)hash_rec(key, 0) & mask;
+        slot = (size_t)key_hash(key) & mask;
         for (uint32_t pos; (pos = d->index[slot]) != 0; slot = (slot + 1) & mask)
-            if (pk_value_equal(d->keys[pos - 1], key)) {
+            if (key_equal(d->keys[pos - 1], key)) {
                 d->vals[pos - 1] = val;
                 return PK_OK;
             }
