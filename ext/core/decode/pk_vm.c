@@ -173,7 +173,7 @@ static pk_code sparse_put(pk_vm *vm, uint32_t key, pk_value *v) {
     return PK_OK;
 }
 
-static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
+static pk_code memo_put_slow(pk_vm *vm, uint64_t key, pk_value *v) {
     if (key > UINT32_MAX)
         return FAIL(vm, PK_EMEMO, "memo key %llu is out of range", (unsigned long long)key);
     uint32_t k = (uint32_t)key;
@@ -192,13 +192,29 @@ static pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
     return PK_OK;
 }
 
-static pk_code memo_get(pk_vm *vm, uint64_t key) {
-    if (key < vm->dense_cap && vm->dense[key]) return push(vm, vm->dense[key]);
+/* memo_put_slow's result for a key the dense array covers while the sparse hash is empty (every
+ * MEMOIZE of a pickle without PUT keys far ahead), inline. */
+static inline pk_code memo_put(pk_vm *vm, uint64_t key, pk_value *v) {
+    if (key >= vm->dense_cap || vm->memo_cap ||
+        (!vm->dense[key] && vm->memo_len >= vm->lim->max_memo))
+        return memo_put_slow(vm, key, v);
+    if (!vm->dense[key]) vm->memo_len++;
+    vm->dense[key] = v;
+    return PK_OK;
+}
+
+static pk_code memo_get_slow(pk_vm *vm, uint64_t key) {
     if (key <= UINT32_MAX) {
         pk_memo_slot *s = sparse_find(vm, (uint32_t)key);
         if (s) return push(vm, s->val);
     }
     return FAIL(vm, PK_EMEMO, "memo key %llu not found", (unsigned long long)key);
+}
+
+/* Pushes the value stored under key: the dense array inline, the rest in memo_get_slow. */
+static inline pk_code memo_get(pk_vm *vm, uint64_t key) {
+    if (key < vm->dense_cap && vm->dense[key]) return push(vm, vm->dense[key]);
+    return memo_get_slow(vm, key);
 }
 
 /* ---- text arguments -------------------------------------------------------------------------- */
