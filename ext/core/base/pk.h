@@ -90,6 +90,8 @@ typedef struct pk_arena_chunk pk_arena_chunk;
 typedef struct pk_arena {
     const pk_alloc *alloc;
     pk_arena_chunk *head;
+    char *cur;    /* the head chunk's free bytes: avail of them from cur              */
+    size_t avail; /* (0 and NULL when there is no chunk)                             */
     size_t used;
     size_t budget;
     int over_budget; /* set when an allocation was refused because of the budget */
@@ -98,9 +100,23 @@ typedef struct pk_arena {
 /* Initialises an empty arena. budget 0 means unlimited. Allocates nothing. */
 void pk_arena_init(pk_arena *ar, const pk_alloc *alloc, size_t budget);
 
+/* pk_arena_alloc when the head chunk has no room (or n is 0): a new chunk. */
+void *pk_arena_alloc_slow(pk_arena *ar, size_t n);
+
 /* Returns n bytes (uninitialised, 8-aligned) or NULL when out of memory or over budget. n == 0
- * returns a valid non-NULL pointer. */
-void *pk_arena_alloc(pk_arena *ar, size_t n);
+ * returns a valid non-NULL pointer. Inline when the head chunk has room: the decoder allocates
+ * every value from its arena. (n rounded up wraps to 0 only when it overflows: need - 1 is then
+ * SIZE_MAX, and pk_arena_alloc_slow refuses it.) */
+static inline void *pk_arena_alloc(pk_arena *ar, size_t n) {
+    size_t need = (n + 7u) & ~(size_t)7u;
+    if (need - 1 < ar->avail) {
+        void *p = ar->cur;
+        ar->cur += need;
+        ar->avail -= need;
+        return p;
+    }
+    return pk_arena_alloc_slow(ar, n);
+}
 
 /* Like pk_arena_alloc, zero-filled. */
 void *pk_arena_calloc(pk_arena *ar, size_t count, size_t size);

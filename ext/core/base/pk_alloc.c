@@ -11,9 +11,8 @@
 
 struct pk_arena_chunk {
     pk_arena_chunk *next;
-    size_t size; /* usable bytes after the header */
-    size_t pos;  /* bytes handed out              */
-    /* data follows, 8-aligned because the header is 3 * 8 bytes on 64-bit and padded below */
+    size_t size; /* usable bytes after the header (the head's free ones: pk_arena.cur, avail) */
+    /* data follows, 8-aligned because the header is padded below */
 };
 
 #define PK_CHUNK_HDR ((sizeof(pk_arena_chunk) + 15u) & ~(size_t)15u)
@@ -92,18 +91,21 @@ int pk_add_overflow(size_t a, size_t b, size_t *out) {
 void pk_arena_init(pk_arena *ar, const pk_alloc *alloc, size_t budget) {
     ar->alloc = alloc;
     ar->head = NULL;
+    ar->cur = NULL;
+    ar->avail = 0;
     ar->used = 0;
     ar->budget = budget;
     ar->over_budget = 0;
 }
 
-void *pk_arena_alloc(pk_arena *ar, size_t n) {
+void *pk_arena_alloc_slow(pk_arena *ar, size_t n) {
     size_t need = (n + 7u) & ~(size_t)7u;
     if (need < n) return NULL;
     pk_arena_chunk *c = ar->head;
-    if (c && c->size - c->pos >= need) {
-        void *p = (char *)c + PK_CHUNK_HDR + c->pos;
-        c->pos += need;
+    if (c && ar->avail >= need) { /* n == 0 */
+        void *p = ar->cur;
+        ar->cur += need;
+        ar->avail -= need;
         return p;
     }
     size_t size = c ? c->size * 2 : PK_CHUNK_MIN;
@@ -119,14 +121,15 @@ void *pk_arena_alloc(pk_arena *ar, size_t n) {
     if (!nc) return NULL;
     ar->used += total;
     nc->size = size;
-    nc->pos = need;
-    if (c && size == need && c->size - c->pos > PK_CHUNK_MIN / 4) {
+    if (c && size == need && ar->avail > PK_CHUNK_MIN / 4) {
         /* a big dedicated chunk: keep the current chunk at the head for later small requests */
         nc->next = c->next;
         c->next = nc;
     } else {
         nc->next = c;
         ar->head = nc;
+        ar->cur = (char *)nc + PK_CHUNK_HDR + need;
+        ar->avail = size - need;
     }
     return (char *)nc + PK_CHUNK_HDR;
 }
@@ -163,5 +166,7 @@ void pk_arena_free(pk_arena *ar) {
         c = next;
     }
     ar->head = NULL;
+    ar->cur = NULL;
+    ar->avail = 0;
     ar->used = 0;
 }
