@@ -462,10 +462,11 @@ typedef struct walk_io {
 /* Breadth-first check and renumbering of the reachable nodes; each leaf's payload is filled as
  * the leaf is met: by `leaf`, else the row's first vw doubles, divided by their sum when `norm`
  * (pk_tree_normalize). Nodes at one depth are consecutive in the queue, so the depth is a
- * counter bumped when the walk passes the end of a level. Always inlined: build calls it with
- * constant record offsets for the common layouts, and the compiler makes a copy for each. */
+ * counter bumped when the walk passes the end of a level. Always inlined: the walk_* functions
+ * below call it with constant record offsets for the common layouts, and the compiler makes a
+ * copy for each. */
 static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t off_l, size_t off_r,
-                                size_t off_f, size_t off_t, size_t off_m, size_t vw,
+                                size_t off_f, size_t off_t, size_t off_m, size_t vrow, size_t vw,
                                 pk_leaf_fn leaf, int norm) {
     pk_mc *c = w->c;
     const char *what = w->what;
@@ -477,9 +478,9 @@ static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t of
     pk_tnode *nodes = w->nodes;
     double *payload = w->payload;
     void *ctx = w->ctx;
-    size_t n = raw->n;
+    /* locals, not reads through raw: the byte stores to seen[] may alias any object */
+    const size_t n = raw->n, nf = raw->n_features;
     const uint8_t *rec0 = raw->rec, *vbytes = t->vbytes;
-    const size_t vrow = t->vrow;
     const int aligned = ((uintptr_t)vbytes % _Alignof(double)) == 0;
     size_t count = 1, leaves = 0, level_end = 1;
     uint32_t d = 0;
@@ -522,7 +523,7 @@ static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t of
         }
         int64_t f = rd_i64(rec + off_f);
         if ((uint64_t)l >= n || (uint64_t)r >= n || seen[l] || seen[r] || l == r ||
-            (uint64_t)f >= raw->n_features)
+            (uint64_t)f >= nf)
             return node_error(c, what, t, raw, seen, o);
         seen[l] = seen[r] = 1;
         /* both are read a while later (FIFO): fetch their records now (not their value rows:
@@ -541,6 +542,32 @@ static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t of
     w->leaves = leaves;
     w->d = d;
     return PK_OK;
+}
+
+/* walk's copies: build's common layouts with constant offsets (walk_56*, walk_64*) and any
+ * other (walk_any). Each is a function of its own: inlined into build, the loop's values were
+ * spilled to the stack. */
+#if defined(__GNUC__)
+#define WALK_FN static __attribute__((noinline)) pk_code
+#else
+#define WALK_FN static pk_code
+#endif
+WALK_FN walk_56(walk_io *w) {
+    return walk(w, 0, 56, 0, 8, 16, 24, 0, 16, 2, NULL, 0);
+}
+WALK_FN walk_56_norm(walk_io *w) {
+    return walk(w, 0, 56, 0, 8, 16, 24, 0, 16, 2, NULL, 1);
+}
+WALK_FN walk_64(walk_io *w) {
+    return walk(w, 1, 64, 0, 8, 16, 24, 56, 16, 2, NULL, 0);
+}
+WALK_FN walk_64_norm(walk_io *w) {
+    return walk(w, 1, 64, 0, 8, 16, 24, 56, 16, 2, NULL, 1);
+}
+WALK_FN walk_any(walk_io *w, int has_ml, size_t vw, pk_leaf_fn leaf, int norm) {
+    const tree_tmp *t = w->t;
+    return walk(w, has_ml, w->raw->stride, t->off_l, t->off_r, t->off_f, t->off_t, t->off_m,
+                t->vrow, vw, leaf, norm);
 }
 
 /* Allocates the walk's buffers and the compiled arrays, then walks (walk). */
@@ -573,19 +600,16 @@ static pk_code build(pk_mc *c, const char *what, tree_tmp *t, const pk_tree_raw 
     walk_io w = {c, what, t, raw, queue, rowbuf, seen, nodes, payload, ctx, 0, 0, 0};
     pk_code rc;
     /* the common records (scikit-learn <= 1.2: 56 bytes; >= 1.3: 64 with missing_go_to_left
-     * at 56) and payload (two classes) with constant offsets: fewer registers and instructions
-     * per node */
-    int std =
-        t->off_l == 0 && t->off_r == 8 && t->off_f == 16 && t->off_t == 24 && !leaf && vw == 2;
+     * at 56) and payload (two classes, rows of two doubles) with constant offsets: fewer
+     * registers and instructions per node */
+    int std = t->off_l == 0 && t->off_r == 8 && t->off_f == 16 && t->off_t == 24 && !leaf &&
+              vw == 2 && t->vrow == 16;
     if (std && raw->stride == 56 && !has_ml)
-        rc = norm ? walk(&w, 0, 56, 0, 8, 16, 24, 0, 2, NULL, 1)
-                  : walk(&w, 0, 56, 0, 8, 16, 24, 0, 2, NULL, 0);
+        rc = norm ? walk_56_norm(&w) : walk_56(&w);
     else if (std && raw->stride == 64 && has_ml && t->off_m == 56)
-        rc = norm ? walk(&w, 1, 64, 0, 8, 16, 24, 56, 2, NULL, 1)
-                  : walk(&w, 1, 64, 0, 8, 16, 24, 56, 2, NULL, 0);
+        rc = norm ? walk_64_norm(&w) : walk_64(&w);
     else
-        rc = walk(&w, has_ml, raw->stride, t->off_l, t->off_r, t->off_f, t->off_t, t->off_m, vw,
-                  leaf, norm);
+        rc = walk_any(&w, has_ml, vw, leaf, norm);
     if (rc != PK_OK) return rc;
     size_t count = w.count, leaves = w.leaves;
     uint32_t d = w.d;
