@@ -250,8 +250,11 @@ static uint64_t bytes_hash(uint64_t seed, const char *p, size_t n) {
         h = (h ^ w) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
+    /* the last n < 8 bytes, least significant first (memcpy's value on little-endian hosts),
+     * gathered in a register: byte stores then a word load would wait for the stores */
     uint64_t w = 0;
-    memcpy(&w, p, n);
+    for (size_t k = 0; k < n; k++)
+        w |= (uint64_t)(unsigned char)p[k] << (8 * k);
     return mix(h ^ w);
 }
 
