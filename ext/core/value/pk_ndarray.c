@@ -845,7 +845,10 @@ pk_code pk_np_array_setstate(pk_arena *ar, pk_value *arr, pk_value *state, pk_er
     if (!int_of(it[2], &is_f)) return np_fail(err, PK_ENUMPY, "array Fortran flag is not a bool");
     const pk_dtype *dt = array_dtype(it[1], err);
     if (!dt) return err->code;
-    pk_ndarray tmp = *a;
+    /* built in tmp, so a failure leaves *a as it was; only the fields above shape and the ndim
+     * entries of shape and strides are copied (the rest are never read: pk_ndarray.h) */
+    pk_ndarray tmp;
+    memcpy(&tmp, a, offsetof(pk_ndarray, shape));
     tmp.ndim = 0;
     if (parse_shape(&tmp, it[0], err) != PK_OK) return err->code;
     tmp.dtype = it[1];
@@ -867,7 +870,9 @@ pk_code pk_np_array_setstate(pk_arena *ar, pk_value *arr, pk_value *state, pk_er
     }
     tmp.state = state;
     tmp.complete = 1;
-    *a = tmp;
+    memcpy(a, &tmp, offsetof(pk_ndarray, shape));
+    memcpy(a->shape, tmp.shape, (size_t)tmp.ndim * sizeof *a->shape);
+    memcpy(a->strides, tmp.strides, (size_t)tmp.ndim * sizeof *a->strides);
     return PK_OK;
 }
 
