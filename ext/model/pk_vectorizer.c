@@ -34,6 +34,7 @@
 
 #include "pk_ndarray.h"
 #include "pk_text.h"
+#include "pk_wordgrams.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ typedef struct pk_tfidf {
 typedef struct pk_vec {
     pk_analyzer an;
     pk_regex *re;
-    pk_strmap stop, vocab;
+    pk_strmap stop, vocab; /* vocab: when the trie cannot be used */
+    pk_wordgrams grams;    /* the vocabulary as a trie (an.runs)  */
     int hashing, alternate_sign, binary, dtype, norm;
     size_t n_out;
     pk_tfidf *tfidf; /* TfidfVectorizer */
@@ -283,6 +285,8 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
         feat_ctx f = {V, ws, 0, err};
         rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
         nf = f.n;
+    } else if (V->an.runs) {
+        rc = pk_analyze_wordgrams(&V->an, &V->grams, doc, n, ws, cap, &nf, err);
     } else {
         rc = pk_analyze_lookup(&V->an, doc, n, ws, cap, &V->vocab, &nf, err);
     }
@@ -667,7 +671,10 @@ static pk_code read_vocabulary(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     if (voc->kind != PK_DICT) return pk_mc_fail(c, "%s.vocabulary_ is not a dict", cls);
     size_t n = voc->u.d.len;
     if (n == 0 || n > UINT32_MAX / 2) return pk_mc_fail(c, "%s.vocabulary_ has %zu terms", cls, n);
-    if (!pk_strmap_init(&V->vocab, aa, n)) return pk_err_nomem(c->err, -1);
+    /* word runs hold no space: a term splits back into its tokens (pk_wordgrams.h) */
+    int trie = V->an.kind == PK_AN_WORD && V->an.runs;
+    if (trie ? !pk_wordgrams_init(&V->grams, aa, n) : !pk_strmap_init(&V->vocab, aa, n))
+        return pk_err_nomem(c->err, -1);
     for (size_t i = 0; i < n; i++) {
         const pk_value *k = voc->u.d.keys[i];
         int64_t idx;
@@ -676,7 +683,10 @@ static pk_code read_vocabulary(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
         if (idx < 0 || (uint64_t)idx >= n)
             return pk_mc_fail(c, "%s.vocabulary_ maps '%.40s' to %lld, outside 0 .. %zu", cls,
                               k->u.s.ptr, (long long)idx, n - 1);
-        if (!pk_strmap_put(&V->vocab, k->u.s.ptr, k->u.s.len, (uint32_t)idx))
+        const uint8_t *term = (const uint8_t *)k->u.s.ptr;
+        if (trie ? !pk_wordgrams_add(&V->grams, term, k->u.s.len, (uint32_t)idx, V->an.min_n,
+                                     V->an.max_n)
+                 : !pk_strmap_put(&V->vocab, k->u.s.ptr, k->u.s.len, (uint32_t)idx))
             return pk_err_nomem(c->err, -1);
     }
     V->n_out = n;

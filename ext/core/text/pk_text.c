@@ -25,6 +25,7 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->gram);
     pk_free(a, ws->tok8);
     pk_free(a, ws->th);
+    pk_free(a, ws->wid);
     pk_free(a, ws->feat);
     pk_free(a, ws->idx);
     pk_free(a, ws->val);
@@ -253,14 +254,14 @@ static pk_code unicode_text(const pk_analyzer *an, const uint8_t *doc, size_t n,
 void pk_analyzer_prepare(pk_analyzer *an, const char *pattern, size_t n) {
     static const char *const bodies[] = {"\\b\\w\\w+\\b", "\\w\\w+", "\\b\\w+\\b", "\\w+"};
     static const char *const flags[] = {"", "(?u)", "(?a)"};
-    an->fast = 0;
+    an->fast = an->runs = 0;
     if (an->kind != PK_AN_WORD) return;
     for (size_t f = 0; f < 3 && !an->fast; f++) {
         size_t fl = strlen(flags[f]);
         if (n < fl || memcmp(pattern, flags[f], fl) != 0) continue;
         for (size_t b = 0; b < 4; b++) {
             if (n - fl == strlen(bodies[b]) && memcmp(pattern + fl, bodies[b], n - fl) == 0) {
-                an->fast = 1;
+                an->fast = an->runs = 1;
                 an->fast_min = b < 2 ? 2 : 1;
                 break;
             }
@@ -343,9 +344,8 @@ static pk_code ascii_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n,
     return PK_OK;
 }
 
-/* The word analyzer's tokens in ws->tok8 over ws->text (ws->hashed: their hashes in ws->th). */
-static pk_code word_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
-                           size_t max_bytes, pk_err *err) {
+pk_code pk_word_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                       size_t max_bytes, pk_err *err) {
     ws->hashed = 0;
     if (an->fast && all_ascii(doc, n)) return ascii_tokens(an, doc, n, ws, err);
     uint32_t *s;
@@ -358,7 +358,7 @@ pk_code pk_analyze(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_
     ws->max_bytes = max_bytes;
     pk_code rc;
     if (an->kind == PK_AN_WORD) {
-        if ((rc = word_tokens(an, doc, n, ws, max_bytes, err)) != PK_OK) return rc;
+        if ((rc = pk_word_tokens(an, doc, n, ws, max_bytes, err)) != PK_OK) return rc;
         return word_ngrams(an, ws, fn, ctx, err);
     }
     uint32_t *s;
@@ -465,7 +465,7 @@ pk_code pk_analyze_lookup(const pk_analyzer *an, const uint8_t *doc, size_t n, p
     ws->max_bytes = max_bytes;
     *nfeat = 0;
     if (an->kind == PK_AN_WORD) {
-        pk_code rc = word_tokens(an, doc, n, ws, max_bytes, err);
+        pk_code rc = pk_word_tokens(an, doc, n, ws, max_bytes, err);
         if (rc) return rc;
         return word_lookup(an, ws, vocab, nfeat, err);
     }
