@@ -36,6 +36,7 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->keys);
     pk_free(a, ws->val2);
     pk_free(a, ws->dnan);
+    pk_free(a, ws->bits);
     pk_rx_ws_free(&ws->rx);
     memset(ws, 0, sizeof *ws);
 }
@@ -67,7 +68,7 @@ pk_code pk_text_ws_need(pk_text_ws *ws, void **p, size_t *cap, size_t need, size
 
 /* Encodes s[0..n) into ws->u8 with ws->offs[i] = byte offset of code point i (offs[n] = end). */
 static pk_code to_utf8(pk_text_ws *ws, const uint32_t *s, size_t n, pk_err *err) {
-    pk_code rc = NEED(u8, u8_cap, n * 4 + 1);
+    pk_code rc = NEED(u8, u8_cap, n * 4 + 8);
     if (!rc) rc = NEED(offs, offs_cap, n + 1);
     if (rc) return rc;
     size_t k = 0;
@@ -76,6 +77,7 @@ static pk_code to_utf8(pk_text_ws *ws, const uint32_t *s, size_t n, pk_err *err)
         k += pk_utf8_put(s[i], ws->u8 + k);
     }
     ws->offs[n] = k;
+    memset(ws->u8 + k, 0, 8); /* 8 readable bytes past the text (pk_wordgrams.h) */
     return PK_OK;
 }
 
@@ -296,10 +298,11 @@ static int all_ascii(const uint8_t *s, size_t n) {
  * patterns pk_analyzer_prepare accepts find there), with each token's hash and B^length. */
 static pk_code ascii_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
                             pk_err *err) {
-    const uint8_t *t = doc;
-    pk_code rc;
+    /* the text in ws->u8, lowercased, with 8 readable bytes past it (pk_wordgrams.h) */
+    pk_code rc = NEED(u8, u8_cap, n + 8);
+    if (rc) return rc;
+    const uint8_t *t = ws->u8;
     if (an->lowercase) {
-        if ((rc = NEED(u8, u8_cap, n + 1)) != PK_OK) return rc;
         size_t i = 0;
         /* 8 bytes at a time: bit 7 of (c + 0x3f) & ~(c + 0x25) is set for 'A' .. 'Z' (c < 0x80:
          * no carry crosses a byte) and becomes the 0x20 bit */
@@ -312,8 +315,10 @@ static pk_code ascii_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n,
         }
         for (; i < n; i++)
             ws->u8[i] = (uint8_t)(doc[i] + ((unsigned)doc[i] - 'A' < 26u) * 32);
-        t = ws->u8;
+    } else if (n) {
+        memcpy(ws->u8, doc, n);
     }
+    memset(ws->u8 + n, 0, 8);
     ws->text = t;
     size_t most = n / (an->fast_min + 1) + 1;
     if ((rc = NEED(tok8, tok8_cap, 2 * most)) != PK_OK || (rc = NEED(th, th_cap, 2 * most)))

@@ -89,6 +89,8 @@ typedef struct pk_text_ws {
     size_t val2_cap;
     double *dnan; /* kept all NaN: a dense row for xgboost, whose absent entries are missing */
     size_t dnan_cap;
+    uint64_t *bits; /* kept all 0: a bit per column and a bit per word of those (pk_vectorizer.c) */
+    size_t bits_cap;
 } pk_text_ws;
 
 void pk_text_ws_init(pk_text_ws *ws, const pk_alloc *a);
