@@ -283,8 +283,7 @@ static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
  * A bit per column and a bit per 64-column word of those, both kept all 0 between documents,
  * give the distinct columns in order without sorting; a column seen again is noted in feat
  * (over the features already read) and counted after. */
-static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t nf,
-                         pk_sparse *x) {
+static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t nf, pk_sparse *x) {
     size_t words = (V->n_out + 63) / 64;
     uint64_t *bm = ws->bits, *sm = bm + words;
     const double *idf = V->tfidf && V->tfidf->use_idf ? V->tfidf->idf : NULL;

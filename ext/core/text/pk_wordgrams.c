@@ -158,8 +158,7 @@ static int word_node(build *b, const uint8_t *s, size_t n, uint32_t as, uint32_t
     t->tails = b->tails;
     if (t->nwords_cap && (*node = find_word(t, h, s, n, head)) != PK_WG_NONE) return 1;
     if (n > UINT32_MAX || b->next_node == PK_WG_NONE) return 0;
-    if (cap_for(b->nwords + 1) > t->nwords_cap && !grow_words(b, cap_for(b->nwords + 1)))
-        return 0;
+    if (cap_for(b->nwords + 1) > t->nwords_cap && !grow_words(b, cap_for(b->nwords + 1))) return 0;
     uint32_t off = 0;
     if (n > 8) {
         if (b->tails_len + n - 8 > UINT32_MAX) return 0;
@@ -191,8 +190,7 @@ static int step_node(build *b, uint32_t parent, uint32_t word, uint32_t as, uint
     pk_wordgrams *t = &b->t;
     if ((*node = find_step(t, parent, word)) != PK_WG_NONE) return 1;
     if (b->next_node == PK_WG_NONE) return 0;
-    if (cap_for(b->nsteps + 1) > t->nsteps_cap && !grow_steps(b, cap_for(b->nsteps + 1)))
-        return 0;
+    if (cap_for(b->nsteps + 1) > t->nsteps_cap && !grow_steps(b, cap_for(b->nsteps + 1))) return 0;
     uint64_t key = step_key(parent, word);
     size_t j = step_slot(key, t->nsteps_cap);
     while (t->steps[j].key != EMPTY_STEP)
@@ -314,6 +312,14 @@ out:
     return rc;
 }
 
+void pk_wordgrams_free(pk_wordgrams *g, const pk_alloc *arena) {
+    pk_free(arena, g->words);
+    pk_free(arena, g->tail);
+    pk_free(arena, (void *)g->tails);
+    pk_free(arena, g->steps);
+    memset(g, 0, sizeof *g);
+}
+
 /* ---- a document's columns ------------------------------------------------------------------- */
 
 #define NEED(ptr, capf, k)                                                                         \
@@ -380,7 +386,8 @@ pk_code pk_wordgrams_lookup(const pk_wordgrams *g, const pk_analyzer *an, pk_tex
     if (max_n >= 2 && g->nsteps_cap) /* the two-word steps' slots, ahead of their probes */
         for (size_t i = 0; i + 1 < nt; i++)
             if (wid[i] != PK_WG_NONE && wid[i + 1] != PK_WG_NONE)
-                __builtin_prefetch(&g->steps[step_slot(step_key(wid[i], wid[i + 1]), g->nsteps_cap)]);
+                __builtin_prefetch(
+                    &g->steps[step_slot(step_key(wid[i], wid[i + 1]), g->nsteps_cap)]);
     for (size_t i = 0; i < nt; i++) {
         uint32_t node = wid[i];
         if (node == PK_WG_NONE) continue;

@@ -42,12 +42,12 @@ typedef struct pk_wg_step {
 
 typedef struct pk_wordgrams {
     pk_wg_word *words;
-    uint32_t *tail;      /* per word slot: offset in tails of bytes 8.. of a longer word */
+    uint32_t *tail; /* per word slot: offset in tails of bytes 8.. of a longer word */
     const uint8_t *tails;
-    size_t nwords_cap;   /* word slots */
+    size_t nwords_cap; /* word slots */
     pk_wg_step *steps;
-    size_t nsteps_cap;   /* step slots (0: no n-gram longer than a word) */
-    uint32_t n_terms;    /* nodes below this are vocabulary columns */
+    size_t nsteps_cap; /* step slots (0: no n-gram longer than a word) */
+    uint32_t n_terms;  /* nodes below this are vocabulary columns */
 } pk_wordgrams;
 
 /* One vocabulary term: its UTF-8 bytes and its column. */
@@ -66,6 +66,8 @@ typedef struct pk_wg_term {
 int pk_wordgrams_build(pk_wordgrams *g, const pk_alloc *arena, const pk_alloc *tmp,
                        const pk_wg_term *terms, size_t n, size_t n_cols, size_t min_n,
                        size_t max_n);
+/* Frees a trie built with an allocator whose frees are real (a model's arena frees at once). */
+void pk_wordgrams_free(pk_wordgrams *g, const pk_alloc *arena);
 /* The columns of the word n-grams of the tokens in ws (ws->tok8 over ws->text, which holds 8
  * readable bytes past its end; their hashes in ws->th when ws->hashed) into
  * ws->feat[0 .. *nfeat), in no particular order. */
