@@ -288,31 +288,38 @@ static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t
     uint64_t *bm = ws->bits, *sm = bm + words;
     const double *idf = V->tfidf && V->tfidf->use_idf ? V->tfidf->idf : NULL;
     size_t ndup = 0;
-    for (size_t i = 0; i < nf; i++) {
+    for (size_t i = 0; i < nf; i++) { /* no branch on the data: repeats are rare and random */
         uint32_t f = feat[i];
         uint64_t bit = 1ull << (f & 63);
         size_t w = f >> 6;
-        if (bm[w] & bit) {
-            feat[ndup++] = f;
-            continue;
-        }
-        if (idf) __builtin_prefetch(idf + f); /* read once the row is built */
+        feat[ndup] = f;
+        ndup += (bm[w] & bit) != 0;
         bm[w] |= bit;
         sm[w >> 6] |= 1ull << (w & 63);
+        if (idf) __builtin_prefetch(idf + f); /* read once the row is built */
     }
     uint32_t *idx = ws->idx;
     double *val = ws->val;
     size_t k = 0;
-    for (size_t s = 0; s * 64 < words; s++)
+    for (size_t s = 0; s * 64 < words; s++) {
         for (uint64_t sb = sm[s]; sb; sb &= sb - 1) {
             size_t w = s * 64 + (size_t)__builtin_ctzll(sb);
-            for (uint64_t b = bm[w]; b; b &= b - 1) {
+            uint64_t b = bm[w], b2 = b & (b - 1);
+            bm[w] = 0;
+            /* the first two columns of the 64 without branching (terms sharing a first word
+             * have neighbouring columns, so two are common), then the rest */
+            idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+            val[k++] = 1.0;
+            idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b2 | 1ull << 63));
+            val[k] = 1.0;
+            k += b2 != 0;
+            for (b = b2 & (b2 - 1); b; b &= b - 1) {
                 idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
                 val[k++] = 1.0;
             }
-            bm[w] = 0;
-            sm[s] = 0;
         }
+        sm[s] = 0;
+    }
     for (size_t d = 0; d < ndup; d++) { /* idx is ascending: find the column's entry */
         size_t lo = 0, hi = k;
         while (hi - lo > 1) {
@@ -917,6 +924,10 @@ static int refuses_sparse(const pk_model *s) {
  * them: DictVectorizer's None is NaN, FeatureHasher passes NaN and infinities on): NaN passes
  * only to a step that takes missing values and gets the row dense. */
 static pk_code check_row(const pk_sparse *sv, const pk_model *s, int dense, pk_err *err) {
+    int bad = 0;
+    for (size_t k = 0; k < sv->nnz; k++) /* no branch per value: most rows are all finite */
+        bad |= !isfinite(sv->val[k]);
+    if (!bad) return PK_OK;
     for (size_t k = 0; k < sv->nnz; k++) {
         double v = sv->val[k];
         if (isfinite(v) || (isnan(v) && dense && s->nan_ok)) continue;

@@ -91,6 +91,8 @@ typedef struct pk_text_ws {
     size_t dnan_cap;
     uint64_t *bits; /* kept all 0: a bit per column and a bit per word of those (pk_vectorizer.c) */
     size_t bits_cap;
+    uint64_t *wbits; /* the ASCII tokenizer: a bit per byte of the text, set on word characters */
+    size_t wbits_cap;
 } pk_text_ws;
 
 void pk_text_ws_init(pk_text_ws *ws, const pk_alloc *a);

@@ -25,8 +25,25 @@ static uint64_t step_key(uint32_t parent, uint32_t word) {
     return (uint64_t)parent << 32 | word;
 }
 
-static size_t word_slot(uint64_t h, size_t len, size_t cap) {
-    return slot_in((h ^ (uint64_t)len * 0xC2B2AE3D27D4EB4Full) * MIX, cap);
+/* A word's hash: its first 8 bytes (zero-padded) and length n, then its bytes from the ninth
+ * (tail[0 .. n - 8)) 8 at a time. */
+static uint64_t word_hash_long(uint64_t h, const uint8_t *tail, size_t n) {
+    for (size_t i = 8; i < n; i += 8) {
+        uint64_t x = 0;
+        memcpy(&x, tail + i - 8, n - i < 8 ? n - i : 8);
+        h = (h ^ (h >> 31) ^ x) * MIX;
+    }
+    return h;
+}
+
+static inline uint64_t word_hash(uint64_t head, const uint8_t *tail, size_t n) {
+    uint64_t h = (head ^ (uint64_t)n << 56) * MIX;
+    if (n > 8) h = word_hash_long(h, tail, n);
+    return h ^ (h >> 29);
+}
+
+static size_t word_slot(uint64_t h, size_t cap) {
+    return slot_in(h, cap);
 }
 
 static size_t step_slot(uint64_t key, size_t cap) {
@@ -57,7 +74,7 @@ static uint64_t head_of_short(const uint8_t *s, size_t n) {
 static uint32_t find_word(const pk_wordgrams *g, uint64_t h, const uint8_t *s, size_t n,
                           uint64_t head) {
     size_t cap = g->nwords_cap;
-    for (size_t j = word_slot(h, n, cap);; j = next_slot(j, cap)) {
+    for (size_t j = word_slot(h, cap);; j = next_slot(j, cap)) {
         const pk_wg_word *w = &g->words[j];
         if (w->len == 0) return PK_WG_NONE;
         if (w->len == n && w->head == head &&
@@ -74,6 +91,30 @@ static inline uint32_t find_step(const pk_wordgrams *g, uint32_t parent, uint32_
         const pk_wg_step *s = &g->steps[j];
         if (s->key == key) return s->node;
         if (s->key == EMPTY_STEP) return PK_WG_NONE;
+    }
+}
+
+#define MORE (PK_WG_NONE - 1) /* no node has this id */
+
+/* c ? a : b by arithmetic (compilers turn the conditional into a branch). */
+static inline uint32_t pick(int c, uint32_t a, uint32_t b) {
+    return b ^ ((a ^ b) & (0u - (uint32_t)c));
+}
+
+/* find_step for a table that has slots, its first two slots read without branching on what
+ * they hold: whether an n-gram is a term follows no pattern a branch predictor could learn. */
+static inline uint32_t find_step2(const pk_wordgrams *g, uint64_t key) {
+    size_t cap = g->nsteps_cap, j = step_slot(key, cap);
+    const pk_wg_step *s0 = &g->steps[j], *s1 = &g->steps[next_slot(j, cap)];
+    uint64_t k0 = s0->key, k1 = s1->key;
+    uint32_t n0 = s0->node, n1 = s1->node;
+    uint32_t r = pick(k1 == key, n1, pick(k1 == EMPTY_STEP, PK_WG_NONE, MORE));
+    r = pick(k0 == key, n0, pick(k0 == EMPTY_STEP, PK_WG_NONE, r));
+    if (r != MORE) return r;
+    for (j = next_slot(next_slot(j, cap), cap);; j = next_slot(j, cap)) {
+        const pk_wg_step *st = &g->steps[j];
+        if (st->key == key) return st->node;
+        if (st->key == EMPTY_STEP) return PK_WG_NONE;
     }
 }
 
@@ -110,14 +151,7 @@ static int grow_words(build *b, size_t cap) {
     for (size_t i = 0; i < t->nwords_cap; i++) {
         if (t->words[i].len == 0) continue;
         uint32_t len = t->words[i].len, off = t->tail[i];
-        const uint8_t *s = len > 8 ? b->tails + off - 8 : NULL;
-        /* the hash needs the bytes: a word's bytes are its head and its tail */
-        uint8_t buf[8];
-        memcpy(buf, &t->words[i].head, 8);
-        uint64_t h = 0;
-        for (size_t k = 0; k < len; k++)
-            h = pk_strmap_step(h, k < 8 ? buf[k] : s[k]);
-        size_t j = word_slot(h, len, cap);
+        size_t j = word_slot(word_hash(t->words[i].head, b->tails + off, len), cap);
         while (w[j].len)
             j = next_slot(j, cap);
         w[j] = t->words[i];
@@ -154,10 +188,10 @@ static int grow_steps(build *b, size_t cap) {
  * that is no term). */
 static int word_node(build *b, const uint8_t *s, size_t n, uint32_t as, uint32_t *node) {
     pk_wordgrams *t = &b->t;
-    uint64_t head = head_of_short(s, n), h = pk_strmap_hash(s, n);
+    uint64_t head = head_of_short(s, n), h = word_hash(head, n > 8 ? s + 8 : s, n);
     t->tails = b->tails;
     if (t->nwords_cap && (*node = find_word(t, h, s, n, head)) != PK_WG_NONE) return 1;
-    if (n > UINT32_MAX || b->next_node == PK_WG_NONE) return 0;
+    if (n > UINT32_MAX || b->next_node >= MORE) return 0;
     if (cap_for(b->nwords + 1) > t->nwords_cap && !grow_words(b, cap_for(b->nwords + 1))) return 0;
     uint32_t off = 0;
     if (n > 8) {
@@ -175,7 +209,7 @@ static int word_node(build *b, const uint8_t *s, size_t n, uint32_t as, uint32_t
         memcpy(b->tails + off, s + 8, n - 8);
         b->tails_len += n - 8;
     }
-    size_t j = word_slot(h, n, t->nwords_cap);
+    size_t j = word_slot(h, t->nwords_cap);
     while (t->words[j].len)
         j = next_slot(j, t->nwords_cap);
     *node = as != PK_WG_NONE ? as : b->next_node++;
@@ -189,7 +223,7 @@ static int word_node(build *b, const uint8_t *s, size_t n, uint32_t as, uint32_t
 static int step_node(build *b, uint32_t parent, uint32_t word, uint32_t as, uint32_t *node) {
     pk_wordgrams *t = &b->t;
     if ((*node = find_step(t, parent, word)) != PK_WG_NONE) return 1;
-    if (b->next_node == PK_WG_NONE) return 0;
+    if (b->next_node >= MORE) return 0;
     if (cap_for(b->nsteps + 1) > t->nsteps_cap && !grow_steps(b, cap_for(b->nsteps + 1))) return 0;
     uint64_t key = step_key(parent, word);
     size_t j = step_slot(key, t->nsteps_cap);
@@ -331,25 +365,26 @@ void pk_wordgrams_free(pk_wordgrams *g, const pk_alloc *arena) {
 
 static void word_ids(const pk_wordgrams *g, pk_text_ws *ws) {
     const size_t *t = ws->tok8;
-    const uint64_t *th = ws->th;
     size_t nt = ws->ntok;
     for (size_t i0 = 0; i0 < nt; i0 += BATCH) {
         size_t nb = nt - i0 < BATCH ? nt - i0 : BATCH;
         size_t slot[BATCH];
+        uint64_t head[BATCH];
         for (size_t b = 0; b < nb; b++) {
-            size_t i = i0 + b;
-            slot[b] = word_slot(th[2 * i], t[2 * i + 1] - t[2 * i], g->nwords_cap);
+            size_t i = i0 + b, n = t[2 * i + 1] - t[2 * i];
+            const uint8_t *s = ws->text + t[2 * i];
+            head[b] = head_of(s, n);
+            slot[b] = word_slot(word_hash(head[b], s + 8, n), g->nwords_cap);
             __builtin_prefetch(&g->words[slot[b]]);
         }
         for (size_t b = 0; b < nb; b++) {
             size_t i = i0 + b, n = t[2 * i + 1] - t[2 * i];
             const uint8_t *s = ws->text + t[2 * i];
-            uint64_t head = head_of(s, n);
             uint32_t node = PK_WG_NONE;
             for (size_t j = slot[b];; j = next_slot(j, g->nwords_cap)) {
                 const pk_wg_word *w = &g->words[j];
                 if (w->len == 0) break;
-                if (w->len == n && w->head == head &&
+                if (w->len == n && w->head == head[b] &&
                     (n <= 8 || memcmp(g->tails + g->tail[j], s + 8, n - 8) == 0)) {
                     node = w->node;
                     break;
@@ -363,18 +398,8 @@ static void word_ids(const pk_wordgrams *g, pk_text_ws *ws) {
 pk_code pk_wordgrams_lookup(const pk_wordgrams *g, const pk_analyzer *an, pk_text_ws *ws,
                             size_t *nfeat, pk_err *err) {
     size_t nt = ws->ntok;
-    const size_t *t = ws->tok8;
     pk_code rc;
     *nfeat = 0;
-    if (!ws->hashed) {
-        if ((rc = NEED(th, th_cap, 2 * nt + 2)) != PK_OK) return rc;
-        for (size_t i = 0; i < nt; i++) {
-            size_t len = t[2 * i + 1] - t[2 * i];
-            ws->th[2 * i] = pk_strmap_hash(ws->text + t[2 * i], len);
-            ws->th[2 * i + 1] = pk_strmap_pow(len);
-        }
-        ws->hashed = 1;
-    }
     /* every token gives at most max_n - min_n + 1 features */
     size_t most = nt * (an->max_n - an->min_n + 1);
     if ((rc = NEED(wid, wid_cap, nt + 1)) != PK_OK || (rc = NEED(feat, feat_cap, most + 1)))
@@ -388,6 +413,19 @@ pk_code pk_wordgrams_lookup(const pk_wordgrams *g, const pk_analyzer *an, pk_tex
             if (wid[i] != PK_WG_NONE && wid[i + 1] != PK_WG_NONE)
                 __builtin_prefetch(
                     &g->steps[step_slot(step_key(wid[i], wid[i + 1]), g->nsteps_cap)]);
+    if (max_n == 2 && g->nsteps_cap) { /* words and pairs: each found without a branch */
+        uint32_t uni = min_n == 1;
+        for (size_t i = 0; i < nt; i++) {
+            uint32_t u = wid[i], v = i + 1 < nt ? wid[i + 1] : PK_WG_NONE, b = PK_WG_NONE;
+            feat[k] = u; /* PK_WG_NONE and nodes that are no term are >= terms */
+            k += uni & (u < terms);
+            if (u != PK_WG_NONE && v != PK_WG_NONE) b = find_step2(g, step_key(u, v));
+            feat[k] = b;
+            k += b < terms;
+        }
+        *nfeat = k;
+        return PK_OK;
+    }
     for (size_t i = 0; i < nt; i++) {
         uint32_t node = wid[i];
         if (node == PK_WG_NONE) continue;

@@ -69,7 +69,7 @@ int pk_wordgrams_build(pk_wordgrams *g, const pk_alloc *arena, const pk_alloc *t
 /* Frees a trie built with an allocator whose frees are real (a model's arena frees at once). */
 void pk_wordgrams_free(pk_wordgrams *g, const pk_alloc *arena);
 /* The columns of the word n-grams of the tokens in ws (ws->tok8 over ws->text, which holds 8
- * readable bytes past its end; their hashes in ws->th when ws->hashed) into
+ * readable bytes past its end) into
  * ws->feat[0 .. *nfeat), in no particular order. */
 pk_code pk_wordgrams_lookup(const pk_wordgrams *g, const pk_analyzer *an, pk_text_ws *ws,
                             size_t *nfeat, pk_err *err);
