@@ -297,6 +297,7 @@ static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t
         bm[w] |= bit;
         sm[w >> 6] |= 1ull << (w & 63);
         if (idf) __builtin_prefetch(idf + f); /* read once the row is built */
+        if (ws->pf) __builtin_prefetch(ws->pf + (size_t)f * ws->pf_k);
     }
     uint32_t *idx = ws->idx;
     double *val = ws->val;
@@ -951,7 +952,13 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
                           struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
                           pk_err *err) {
     const pk_tpipe *P = m->impl;
+    /* the weights of a first step reading the row sparse arrive while the row is built */
+    const pk_model *first = P->nrest && !P->nstf && !P->vec->dense_row ? P->rest[0] : NULL;
+    pk_method m0 = P->nrest == 1 && P->final_is_est ? meth : PK_TRANSFORM;
+    ws->pf = first && first->sfn[m0] ? first->sparse_w : NULL;
+    ws->pf_k = ws->pf ? first->sparse_k : 0;
     pk_code rc = P->vec->row_fn(P->vec, PK_TRANSFORM, doc, n, ws, NULL, NULL, sv, err);
+    ws->pf = NULL;
     if (rc == PK_OK && P->nstf) {
         rc = check_row(sv, P->stf[0], 0, err);
         if (rc == PK_OK && P->vec->dense_row) rc = canonical_row(sv, ws, err);

@@ -93,6 +93,9 @@ typedef struct pk_text_ws {
     size_t bits_cap;
     uint64_t *wbits; /* the ASCII tokenizer: a bit per byte of the text, set on word characters */
     size_t wbits_cap;
+    const double *pf; /* when set: pf[col * pf_k] will be read for the row's columns (the
+                         next step's weights): a vectorizer prefetches them */
+    size_t pf_k;
 } pk_text_ws;
 
 void pk_text_ws_init(pk_text_ws *ws, const pk_alloc *a);
