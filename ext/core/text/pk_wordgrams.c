@@ -151,7 +151,8 @@ static int grow_words(build *b, size_t cap) {
     for (size_t i = 0; i < t->nwords_cap; i++) {
         if (t->words[i].len == 0) continue;
         uint32_t len = t->words[i].len, off = t->tail[i];
-        size_t j = word_slot(word_hash(t->words[i].head, b->tails + off, len), cap);
+        const uint8_t *rest = len > 8 ? b->tails + off : NULL; /* no tails: none is long */
+        size_t j = word_slot(word_hash(t->words[i].head, rest, len), cap);
         while (w[j].len)
             j = next_slot(j, cap);
         w[j] = t->words[i];
