@@ -344,19 +344,6 @@ static uint64_t token_hash(const uint8_t *t, size_t len) {
     return h;
 }
 
-/* The first position >= p whose bit is set (want 1) or clear (want 0) in bits[0 .. words), or
- * words * 64 when there is none. */
-static inline size_t next_bit(const uint64_t *bits, size_t words, size_t p, uint64_t flip) {
-    size_t w = p >> 6;
-    if (w >= words) return words * 64;
-    uint64_t x = (bits[w] ^ flip) & (~0ull << (p & 63));
-    while (!x) {
-        if (++w == words) return words * 64;
-        x = bits[w] ^ flip;
-    }
-    return w * 64 + (size_t)__builtin_ctzll(x);
-}
-
 /* Tokens of an ASCII document: runs of at least an->fast_min word characters (what the
  * patterns pk_analyzer_prepare accepts find there). The text is
  * lowercased into ws->u8 8 bytes at a time, its word characters marked a bit per byte on the
@@ -388,27 +375,43 @@ static pk_code ascii_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n,
     }
     memset(t + n, 0, 8);
     ws->text = t;
-    size_t most = n / (an->fast_min + 1) + 1;
+    /* runs of word bytes: a start is a word byte after another byte, an end a byte that is no
+     * word byte after a word byte (bit n is clear, so every run ends); the i-th start and the
+     * i-th end delimit the i-th run. Found 64 positions at a time. */
+    size_t most = n / 2 + 1;
     if ((rc = NEED(tok8, tok8_cap, 2 * most)) != PK_OK || (rc = NEED(th, th_cap, 2 * most)))
         return rc;
-    size_t k = 0, *tok = ws->tok8;
-    uint64_t *th = ws->th;
-    for (size_t p = 0;;) {
-        size_t s = next_bit(bits, words, p, 0);
-        if (s >= n) break;
-        size_t e = next_bit(bits, words, s, ~0ull); /* bits past the text are clear: e <= n */
-        p = e;
-        size_t len = e - s;
-        if (len < an->fast_min) continue;
-        if (an->stop) { /* the hash is needed now; else whoever needs it computes it */
-            uint64_t h = token_hash(t + s, len);
-            uint32_t v;
-            if (pk_strmap_get_h(an->stop, h, t + s, len, &v)) continue;
-            th[2 * k] = h;
+    size_t *tok = ws->tok8, ns = 0, ne = 0;
+    uint64_t carry = 0;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t b = bits[w], before = b << 1 | carry;
+        carry = b >> 63;
+        for (uint64_t st = b & ~before; st; st &= st - 1)
+            tok[2 * ns++] = w * 64 + (size_t)__builtin_ctzll(st);
+        for (uint64_t en = ~b & before; en; en &= en - 1)
+            tok[2 * ne++ + 1] = w * 64 + (size_t)__builtin_ctzll(en);
+    }
+    /* the runs long enough, and not stop words, kept in place (k <= r) */
+    size_t k = 0, min = an->fast_min;
+    if (!an->stop) {
+        for (size_t r = 0; r < ns; r++) {
+            size_t s0 = tok[2 * r], e0 = tok[2 * r + 1];
+            tok[2 * k] = s0;
+            tok[2 * k + 1] = e0;
+            k += e0 - s0 >= min;
         }
-        tok[2 * k] = s;
-        tok[2 * k + 1] = e;
-        k++;
+    } else { /* the hash is needed now; else whoever needs it computes it */
+        uint64_t *th = ws->th;
+        for (size_t r = 0; r < ns; r++) {
+            size_t s0 = tok[2 * r], e0 = tok[2 * r + 1], len = e0 - s0;
+            uint32_t v;
+            if (len < min) continue;
+            uint64_t h = token_hash(t + s0, len);
+            if (pk_strmap_get_h(an->stop, h, t + s0, len, &v)) continue;
+            tok[2 * k] = s0;
+            tok[2 * k + 1] = e0;
+            th[2 * k++] = h;
+        }
     }
     ws->ntok = k;
     ws->hashed = an->stop != NULL;
