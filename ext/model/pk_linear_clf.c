@@ -231,6 +231,8 @@ pk_code pk_compile_linear_classifier(pk_mc *c) {
     if (L->proba != PROBA_NONE) pk_mc_method(c, PK_PREDICT_PROBA, PK_OUT_ARRAY, L->ncls, clf_proba);
     L->coef_t = pk_mc_transpose(c, L->coef, L->nt, L->nf);
     if (!L->coef_t) return c->err->code;
+    c->m->sparse_w = L->coef_t;
+    c->m->sparse_k = L->nt;
     m->sfn[PK_PREDICT] = sclf_predict;
     m->sfn[PK_DECISION] = sclf_decision;
     if (L->proba != PROBA_NONE) m->sfn[PK_PREDICT_PROBA] = sclf_proba;

@@ -227,7 +227,12 @@ struct pk_model {
     int dense_row;                     /* that row reaches the next step dense
                                           (DictVectorizer(sparse=False))                   */
     pk_sparse_fn sfn[PK_METHOD_COUNT]; /* the method on a sparse row, when it has one    */
-    pk_sparse_tf stf;                  /* a sparse -> sparse transform, when it has one  */
+    const double *sparse_w;            /* the weights sfn reads for a column: columns x
+                                          sparse_k, a column's side by side (a text
+                                          pipeline prefetches a document's while it builds
+                                          the row)                                         */
+    size_t sparse_k;
+    pk_sparse_tf stf; /* a sparse -> sparse transform, when it has one  */
 
     int sparse_missing; /* holds an XGBoost model: fed a sparse row, it reads the absent
                            entries as missing, not as 0 (set by compile, passed up by

@@ -306,6 +306,8 @@ pk_code pk_compile_nb(pk_mc *c) {
     if (N->type == NB_MULTI || N->type == NB_COMPLEMENT || N->type == NB_BERNOULLI) {
         N->flp_t = pk_mc_transpose(c, N->flp, k, N->nf);
         if (!N->flp_t) return c->err->code;
+        m->sparse_w = N->flp_t;
+        m->sparse_k = k;
         m->sfn[PK_PREDICT] = nb_spredict;
         m->sfn[PK_PREDICT_PROBA] = nb_sproba;
     }

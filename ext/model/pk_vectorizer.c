@@ -34,6 +34,7 @@
 
 #include "pk_ndarray.h"
 #include "pk_text.h"
+#include "pk_wordgrams.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,9 @@ typedef struct pk_tfidf {
 typedef struct pk_vec {
     pk_analyzer an;
     pk_regex *re;
-    pk_strmap stop, vocab;
+    pk_strmap stop, vocab; /* vocab: when the trie is not used       */
+    pk_wordgrams grams;    /* the vocabulary as a trie (use_grams)   */
+    int use_grams;
     int hashing, alternate_sign, binary, dtype, norm;
     size_t n_out;
     pk_tfidf *tfidf; /* TfidfVectorizer */
@@ -272,31 +275,82 @@ static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
     return tmp;
 }
 
-/* The vectorizer's row for doc, in ws->idx / ws->val. */
-static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_text_ws *ws,
-                         pk_sparse *x, pk_err *err) {
-    const pk_vec *V = m->impl;
-    size_t cap = m->arena->budget ? m->arena->budget : (size_t)PK_DEFAULT_MAX_MODEL_BYTES;
-    size_t nf;
-    pk_code rc;
-    if (V->hashing) {
-        feat_ctx f = {V, ws, 0, err};
-        rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
-        nf = f.n;
-    } else {
-        rc = pk_analyze_lookup(&V->an, doc, n, ws, cap, &V->vocab, &nf, err);
+/* Vocabularies up to this many columns count a document's columns in a bitmap (8 KB for
+ * 65,536 columns); larger ones, and hashing, sort the features. */
+#define BITMAP_MAX_COLS (1u << 20)
+
+/* The row of features feat[0..nf) (vocabulary columns): columns ascending, each with its count.
+ * A bit per column and a bit per 64-column word of those, both kept all 0 between documents,
+ * give the distinct columns in order without sorting; a column seen again is noted in feat
+ * (over the features already read) and counted after. */
+static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t nf, pk_sparse *x) {
+    size_t words = (V->n_out + 63) / 64;
+    uint64_t *bm = ws->bits, *sm = bm + words;
+    const double *idf = V->tfidf && V->tfidf->use_idf ? V->tfidf->idf : NULL;
+    size_t ndup = 0;
+    for (size_t i = 0; i < nf; i++) { /* no branch on the data: repeats are rare and random */
+        uint32_t f = feat[i];
+        uint64_t bit = 1ull << (f & 63);
+        size_t w = f >> 6;
+        feat[ndup] = f;
+        ndup += (bm[w] & bit) != 0;
+        bm[w] |= bit;
+        sm[w >> 6] |= 1ull << (w & 63);
+        if (idf) __builtin_prefetch(idf + f); /* read once the row is built */
+        if (ws->pf) __builtin_prefetch(ws->pf + (size_t)f * ws->pf_k);
     }
-    if (rc) return rc;
+    uint32_t *idx = ws->idx;
+    double *val = ws->val;
+    size_t k = 0;
+    for (size_t s = 0; s * 64 < words; s++) {
+        for (uint64_t sb = sm[s]; sb; sb &= sb - 1) {
+            size_t w = s * 64 + (size_t)__builtin_ctzll(sb);
+            uint64_t b = bm[w], b2 = b & (b - 1);
+            bm[w] = 0;
+            /* the first two columns of the 64 without branching (terms sharing a first word
+             * have neighbouring columns, so two are common), then the rest */
+            idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+            val[k++] = 1.0;
+            idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b2 | 1ull << 63));
+            val[k] = 1.0;
+            k += b2 != 0;
+            for (b = b2 & (b2 - 1); b; b &= b - 1) {
+                idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+                val[k++] = 1.0;
+            }
+        }
+        sm[s] = 0;
+    }
+    for (size_t d = 0; d < ndup; d++) { /* idx is ascending: find the column's entry */
+        size_t lo = 0, hi = k;
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (idx[mid] <= feat[d])
+                lo = mid;
+            else
+                hi = mid;
+        }
+        val[lo] += 1.0;
+    }
+    int f32 = V->dtype == PK_DT_F32;
+    if (V->binary)
+        for (size_t i = 0; i < k; i++)
+            val[i] = 1.0;
+    else if (f32 && ndup)
+        for (size_t i = 0; i < k; i++)
+            val[i] = rnd(val[i], 1);
+    x->nnz = k;
+}
+
+/* The same by sorting: runs of equal columns become (column, count); hashed features carry
+ * their sign in bit 0 and sum to the column's value. */
+static void count_sorted(const pk_vec *V, pk_text_ws *ws, size_t nf, pk_sparse *x) {
     if (V->tfidf && V->tfidf->use_idf) /* the idf values arrive while the columns are sorted */
         for (size_t i = 0; i < nf; i++)
             if (ws->feat[i] < V->tfidf->n) __builtin_prefetch(V->tfidf->idf + ws->feat[i]);
-    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, nf + 1, sizeof(uint32_t), err);
-    if (!rc) rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, nf + 1, sizeof(double), err);
-    if (rc) return rc;
     const uint32_t *feat =
         sort_u32(ws->feat, ws->idx, nf, bits_of(V->hashing ? 2 * V->n_out : V->n_out));
-    /* runs of equal columns become (column, count); the result may be written over feat when
-     * the sort left it in ws->idx (k <= i) */
+    /* the result may be written over feat when the sort left it in ws->idx (k <= i) */
     size_t k = 0;
     int f32 = V->dtype == PK_DT_F32;
     for (size_t i = 0; i < nf;) {
@@ -318,9 +372,43 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
         ws->val[k++] = V->binary ? 1.0 : rnd(sum, f32);
     }
     x->nnz = k;
+}
+
+/* The vectorizer's row for doc, in ws->idx / ws->val. */
+static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                         pk_sparse *x, pk_err *err) {
+    const pk_vec *V = m->impl;
+    size_t cap = m->arena->budget ? m->arena->budget : (size_t)PK_DEFAULT_MAX_MODEL_BYTES;
+    size_t nf;
+    pk_code rc;
+    if (V->hashing) {
+        feat_ctx f = {V, ws, 0, err};
+        rc = pk_analyze(&V->an, doc, n, ws, cap, add_feature, &f, err);
+        nf = f.n;
+    } else if (V->use_grams) {
+        rc = pk_analyze_wordgrams(&V->an, &V->grams, doc, n, ws, cap, &nf, err);
+    } else {
+        rc = pk_analyze_lookup(&V->an, doc, n, ws, cap, &V->vocab, &nf, err);
+    }
+    if (rc) return rc;
+    rc = pk_text_ws_need(ws, (void **)&ws->idx, &ws->idx_cap, nf + 1, sizeof(uint32_t), err);
+    if (!rc) rc = pk_text_ws_need(ws, (void **)&ws->val, &ws->val_cap, nf + 1, sizeof(double), err);
+    int bitmap = !V->hashing && V->n_out <= BITMAP_MAX_COLS;
+    if (!rc && bitmap) { /* bits_cap only grows, and each growth is zeroed */
+        size_t words = (V->n_out + 63) / 64, had = ws->bits_cap;
+        rc = pk_text_ws_need(ws, (void **)&ws->bits, &ws->bits_cap, words + words / 64 + 1,
+                             sizeof(uint64_t), err);
+        if (!rc && ws->bits_cap != had)
+            memset(ws->bits + had, 0, (ws->bits_cap - had) * sizeof(uint64_t));
+    }
+    if (rc) return rc;
+    if (bitmap)
+        count_bitmap(V, ws, ws->feat, nf, x);
+    else
+        count_sorted(V, ws, nf, x);
     x->idx = ws->idx;
     x->val = ws->val;
-    x->f32 = f32;
+    x->f32 = V->dtype == PK_DT_F32;
     if (V->tfidf) return tfidf_apply(V->tfidf, x, err);
     if (V->hashing) normalize(x, V->norm);
     return PK_OK;
@@ -660,6 +748,9 @@ static pk_code read_analyzer(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     return PK_OK;
 }
 
+/* The vocabulary as a word n-gram trie when the analyzer's tokens are word runs (they hold no
+ * space, so a term splits back into its tokens); else, or when two terms share a column, as a
+ * string map. */
 static pk_code read_vocabulary(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     const char *cls = c->m->cls;
     const pk_value *voc = pk_attr(c->obj, "vocabulary_");
@@ -667,20 +758,36 @@ static pk_code read_vocabulary(pk_mc *c, pk_vec *V, const pk_alloc *aa) {
     if (voc->kind != PK_DICT) return pk_mc_fail(c, "%s.vocabulary_ is not a dict", cls);
     size_t n = voc->u.d.len;
     if (n == 0 || n > UINT32_MAX / 2) return pk_mc_fail(c, "%s.vocabulary_ has %zu terms", cls, n);
-    if (!pk_strmap_init(&V->vocab, aa, n)) return pk_err_nomem(c->err, -1);
-    for (size_t i = 0; i < n; i++) {
+    const pk_alloc *tmp = c->m->arena->alloc;
+    pk_wg_term *terms = pk_malloc(tmp, n * sizeof *terms);
+    if (!terms) return pk_err_nomem(c->err, -1);
+    pk_code rc = PK_OK;
+    for (size_t i = 0; i < n && rc == PK_OK; i++) {
         const pk_value *k = voc->u.d.keys[i];
         int64_t idx;
         if (k->kind != PK_STR || pk_as_i64(voc->u.d.vals[i], &idx) != PK_OK)
-            return pk_mc_fail(c, "%s.vocabulary_ is not a dict of str to int", cls);
-        if (idx < 0 || (uint64_t)idx >= n)
-            return pk_mc_fail(c, "%s.vocabulary_ maps '%.40s' to %lld, outside 0 .. %zu", cls,
-                              k->u.s.ptr, (long long)idx, n - 1);
-        if (!pk_strmap_put(&V->vocab, k->u.s.ptr, k->u.s.len, (uint32_t)idx))
-            return pk_err_nomem(c->err, -1);
+            rc = pk_mc_fail(c, "%s.vocabulary_ is not a dict of str to int", cls);
+        else if (idx < 0 || (uint64_t)idx >= n)
+            rc = pk_mc_fail(c, "%s.vocabulary_ maps '%.40s' to %lld, outside 0 .. %zu", cls,
+                            k->u.s.ptr, (long long)idx, n - 1);
+        else
+            terms[i] = (pk_wg_term){(const uint8_t *)k->u.s.ptr, k->u.s.len, (uint32_t)idx};
     }
+    int built = 0;
+    if (rc == PK_OK && V->an.kind == PK_AN_WORD && V->an.runs) {
+        built = pk_wordgrams_build(&V->grams, aa, tmp, terms, n, n, V->an.min_n, V->an.max_n);
+        if (built == 0) rc = pk_err_nomem(c->err, -1);
+    }
+    V->use_grams = built == 1;
+    if (rc == PK_OK && !V->use_grams) {
+        if (!pk_strmap_init(&V->vocab, aa, n)) rc = pk_err_nomem(c->err, -1);
+        for (size_t i = 0; i < n && rc == PK_OK; i++)
+            if (!pk_strmap_put(&V->vocab, (const char *)terms[i].s, terms[i].n, terms[i].col))
+                rc = pk_err_nomem(c->err, -1);
+    }
+    pk_free(tmp, terms);
     V->n_out = n;
-    return PK_OK;
+    return rc;
 }
 
 pk_code pk_mc_doc_transformer(pk_mc *c, size_t width, pk_text_fn fn, pk_text_fn row_fn,
@@ -818,6 +925,10 @@ static int refuses_sparse(const pk_model *s) {
  * them: DictVectorizer's None is NaN, FeatureHasher passes NaN and infinities on): NaN passes
  * only to a step that takes missing values and gets the row dense. */
 static pk_code check_row(const pk_sparse *sv, const pk_model *s, int dense, pk_err *err) {
+    int bad = 0;
+    for (size_t k = 0; k < sv->nnz; k++) /* no branch per value: most rows are all finite */
+        bad |= !isfinite(sv->val[k]);
+    if (!bad) return PK_OK;
     for (size_t k = 0; k < sv->nnz; k++) {
         double v = sv->val[k];
         if (isfinite(v) || (isnan(v) && dense && s->nan_ok)) continue;
@@ -841,7 +952,13 @@ static pk_code tpipe_text(const pk_model *m, pk_method meth, const uint8_t *doc,
                           struct pk_text_ws *ws, double *scratch, double *out, pk_sparse *sv,
                           pk_err *err) {
     const pk_tpipe *P = m->impl;
+    /* the weights of a first step reading the row sparse arrive while the row is built */
+    const pk_model *first = P->nrest && !P->nstf && !P->vec->dense_row ? P->rest[0] : NULL;
+    pk_method m0 = P->nrest == 1 && P->final_is_est ? meth : PK_TRANSFORM;
+    ws->pf = first && first->sfn[m0] ? first->sparse_w : NULL;
+    ws->pf_k = ws->pf ? first->sparse_k : 0;
     pk_code rc = P->vec->row_fn(P->vec, PK_TRANSFORM, doc, n, ws, NULL, NULL, sv, err);
+    ws->pf = NULL;
     if (rc == PK_OK && P->nstf) {
         rc = check_row(sv, P->stf[0], 0, err);
         if (rc == PK_OK && P->vec->dense_row) rc = canonical_row(sv, ws, err);

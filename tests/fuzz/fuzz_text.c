@@ -10,7 +10,8 @@
  * gives the same features (the matcher's memory is reset between searches); the ASCII fast path
  * (pk_analyzer_prepare) gives the same features as the Unicode path; every feature is valid
  * UTF-8 and never longer than the processed text; invalid UTF-8 is reported, not read;
- * pk_analyze_lookup against a vocabulary of the features finds every occurrence, with its value.
+ * pk_analyze_lookup against a vocabulary of the features finds every occurrence, with its value;
+ * with a word-run pattern, pk_analyze_wordgrams against a trie of half of them finds theirs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "pk_text.h"
 #include "pk_unicode.h"
+#include "pk_wordgrams.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +29,8 @@ typedef struct run {
     size_t count, max_len;
     pk_strmap *voc; /* when set: every feature goes in (value: its order), values summed */
     uint64_t vsum;
+    size_t even_count; /* occurrences of features with an even value, and their sum */
+    uint64_t even_sum;
 } run;
 
 static pk_code feat(void *ctx, const uint8_t *p, size_t n) {
@@ -49,8 +53,43 @@ static pk_code feat(void *ctx, const uint8_t *p, size_t n) {
             if (!pk_strmap_put(r->voc, (const char *)p, n, v)) abort();
         }
         r->vsum += v;
+        if (v % 2 == 0) {
+            r->even_count++;
+            r->even_sum += v;
+        }
     }
     return r->count > 2000000 ? PK_ELIMIT : PK_OK;
+}
+
+/* pk_analyze_wordgrams against a trie of the even-valued features of voc (every feature of the
+ * document, valued by first occurrence): it must find their occurrences and no other. */
+static int wordgrams_differ(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                            const pk_strmap *voc, const run *a) {
+    pk_wg_term *terms = malloc((voc->count + 1) * sizeof *terms);
+    if (!terms) abort();
+    size_t nt = 0;
+    for (size_t off = 1; off < voc->recs_len;) { /* records: value, length, bytes */
+        uint32_t v = pk_strmap_u32(voc->recs + off), len = pk_strmap_u32(voc->recs + off + 4);
+        if (v % 2 == 0) terms[nt++] = (pk_wg_term){voc->recs + off + PK_STRMAP_REC_HEAD, len, v};
+        off += PK_STRMAP_REC_HEAD + len;
+    }
+    pk_wordgrams g;
+    if (pk_wordgrams_build(&g, &pk_alloc_std, &pk_alloc_std, terms, nt, voc->count + 1, an->min_n,
+                           an->max_n) != 1)
+        abort();
+    pk_err err;
+    pk_err_clear(&err);
+    size_t nf = 0;
+    uint64_t sum = 0;
+    if (pk_analyze_wordgrams(an, &g, doc, n, ws, (size_t)256 << 20, &nf, &err) != PK_OK) abort();
+    for (size_t i = 0; i < nf; i++)
+        sum += ws->feat[i];
+    pk_wordgrams_free(&g, &pk_alloc_std);
+    free(terms);
+    if (nf == a->even_count && sum == a->even_sum) return 0;
+    fprintf(stderr, "fuzz_text: pk_analyze_wordgrams found %zu of %zu features\n", nf,
+            a->even_count);
+    return 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -89,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pk_text_ws_init(&ws, &pk_alloc_std);
     pk_strmap voc;
     if (!pk_strmap_init(&voc, &pk_alloc_std, 64)) abort();
-    run a = {0, 0, 0, &voc, 0}, b = {0, 0, 0, NULL, 0}, f = {0, 0, 0, NULL, 0};
+    run a = {0, 0, 0, &voc, 0, 0, 0}, b = {0, 0, 0, NULL, 0, 0, 0}, f = {0, 0, 0, NULL, 0, 0, 0};
     pk_code ra = pk_analyze(&an, doc, n, &ws, (size_t)256 << 20, feat, &a, &err);
     pk_code rb = pk_analyze(&an, doc, n, &ws, (size_t)256 << 20, feat, &b, &err);
     pk_code rf = pk_analyze(&fast, doc, n, &ws, (size_t)256 << 20, feat, &f, &err);
@@ -114,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         }
     }
+    if (ra == PK_OK && fast.runs && wordgrams_differ(&fast, doc, n, &ws, &voc, &a)) abort();
     /* a processed character is at most 4 bytes; NFKD grows a character 18-fold at most, and a
      * word n-gram joins at most n tokens */
     if (ra == PK_OK && a.max_len > (n * 2 * 18 + 2) * 4 * an.max_n + 8) {

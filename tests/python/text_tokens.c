@@ -10,11 +10,14 @@
  *         stderr and exits 2.
  * Each document is also analysed by pk_analyze_lookup against a vocabulary of every other
  * distinct feature it has (the rest are misses): the values found must be those features',
- * occurrence for occurrence, else the document's result is the error "lookup differs".
+ * occurrence for occurrence, else the document's result is the error "lookup differs". With a
+ * token pattern of word runs, pk_analyze_wordgrams against a trie of the same features must
+ * find the same values.
  * Environment: PK_TEXT_SLOW=1 leaves the analyzer unprepared (no ASCII fast path: every
  *         document through the Unicode tables and the regex matcher).
  */
 #include "pk_text.h"
+#include "pk_wordgrams.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +87,33 @@ static int lookup_agrees(const pk_analyzer *an, const uint8_t *doc, size_t n, pk
     pk_err_clear(&err);
     int ok = pk_analyze_lookup(an, doc, n, ws, (size_t)1 << 30, &real, &nf, &err) == PK_OK &&
              nf == nwant;
+    qsort(want, nwant, sizeof *want, cmp_u32);
     if (ok) {
-        qsort(want, nwant, sizeof *want, cmp_u32);
         qsort(ws->feat, nf, sizeof *ws->feat, cmp_u32);
         ok = nf == 0 || memcmp(want, ws->feat, nf * sizeof *want) == 0;
+    }
+    if (ok && an->runs) { /* the same vocabulary as a word n-gram trie */
+        pk_wg_term *terms = malloc((distinct + 1) * sizeof *terms);
+        size_t nt = 0;
+        if (!terms) exit(3);
+        for (size_t off = 1; off < real.recs_len;) { /* records: value, length, bytes */
+            uint32_t len = pk_strmap_u32(real.recs + off + 4);
+            terms[nt++] = (pk_wg_term){real.recs + off + PK_STRMAP_REC_HEAD, len,
+                                       pk_strmap_u32(real.recs + off)};
+            off += PK_STRMAP_REC_HEAD + len;
+        }
+        pk_wordgrams g;
+        if (pk_wordgrams_build(&g, &pk_alloc_std, &pk_alloc_std, terms, nt, distinct + 1,
+                               an->min_n, an->max_n) != 1)
+            exit(3);
+        ok = pk_analyze_wordgrams(an, &g, doc, n, ws, (size_t)1 << 30, &nf, &err) == PK_OK &&
+             nf == nwant;
+        if (ok) {
+            qsort(ws->feat, nf, sizeof *ws->feat, cmp_u32);
+            ok = nf == 0 || memcmp(want, ws->feat, nf * sizeof *want) == 0;
+        }
+        pk_wordgrams_free(&g, &pk_alloc_std);
+        free(terms);
     }
     pk_strmap_free(&voc);
     pk_strmap_free(&real);

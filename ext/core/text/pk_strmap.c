@@ -17,7 +17,7 @@ uint64_t pk_strmap_hash(const uint8_t *s, size_t n) {
 }
 
 /* B^k for k < 64 (pk_strmap_pow). */
-static const uint64_t pow_table[64] = {
+const uint64_t pk_strmap_pows[64] = {
     0x0000000000000001ull, 0x9E3779B97F4A7C15ull, 0xDF442D22CE4859B9ull, 0x604A5CE3ADDEF82Dull,
     0xD94363FC538227B1ull, 0x2E2B795F2D10FD85ull, 0x4BE7956E30A337E9ull, 0x5ECB31E4CCD2721Dull,
     0x06D4B2611BEB6861ull, 0x0F10CD6A9BE88BF5ull, 0x80E0DCF76DB02719ull, 0x779023CF069D510Dull,
@@ -36,8 +36,8 @@ static const uint64_t pow_table[64] = {
     0x7C710644AFA3E451ull, 0x470D23E2F972F6A5ull, 0x98ED40464C982789ull, 0x3BFD4577603B9A3Dull};
 
 uint64_t pk_strmap_pow(size_t n) {
-    if (n < 64) return pow_table[n];
-    uint64_t p = pow_table[63];
+    if (n < 64) return pk_strmap_pows[n];
+    uint64_t p = pk_strmap_pows[63];
     for (size_t k = 63; k < n; k++)
         p *= PK_STRMAP_B;
     return p;

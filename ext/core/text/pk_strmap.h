@@ -40,6 +40,8 @@ static inline uint64_t pk_strmap_step(uint64_t h, uint8_t c) {
 uint64_t pk_strmap_hash(const uint8_t *s, size_t n);
 /* B^n (mod 2^64). */
 uint64_t pk_strmap_pow(size_t n);
+/* B^k for k < 64. */
+extern const uint64_t pk_strmap_pows[64];
 /* The hash of a ‖ b from h(a), h(b) and pw_b = B^|b|. */
 static inline uint64_t pk_strmap_join(uint64_t ha, uint64_t hb, uint64_t pw_b) {
     return ha * pw_b + hb;

@@ -25,6 +25,7 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->gram);
     pk_free(a, ws->tok8);
     pk_free(a, ws->th);
+    pk_free(a, ws->wid);
     pk_free(a, ws->feat);
     pk_free(a, ws->idx);
     pk_free(a, ws->val);
@@ -35,6 +36,8 @@ void pk_text_ws_free(pk_text_ws *ws) {
     pk_free(a, ws->keys);
     pk_free(a, ws->val2);
     pk_free(a, ws->dnan);
+    pk_free(a, ws->bits);
+    pk_free(a, ws->wbits);
     pk_rx_ws_free(&ws->rx);
     memset(ws, 0, sizeof *ws);
 }
@@ -66,7 +69,7 @@ pk_code pk_text_ws_need(pk_text_ws *ws, void **p, size_t *cap, size_t need, size
 
 /* Encodes s[0..n) into ws->u8 with ws->offs[i] = byte offset of code point i (offs[n] = end). */
 static pk_code to_utf8(pk_text_ws *ws, const uint32_t *s, size_t n, pk_err *err) {
-    pk_code rc = NEED(u8, u8_cap, n * 4 + 1);
+    pk_code rc = NEED(u8, u8_cap, n * 4 + 8);
     if (!rc) rc = NEED(offs, offs_cap, n + 1);
     if (rc) return rc;
     size_t k = 0;
@@ -75,6 +78,7 @@ static pk_code to_utf8(pk_text_ws *ws, const uint32_t *s, size_t n, pk_err *err)
         k += pk_utf8_put(s[i], ws->u8 + k);
     }
     ws->offs[n] = k;
+    memset(ws->u8 + k, 0, 8); /* 8 readable bytes past the text (pk_wordgrams.h) */
     return PK_OK;
 }
 
@@ -250,17 +254,43 @@ static pk_code unicode_text(const pk_analyzer *an, const uint8_t *doc, size_t n,
 
 /* ---- the ASCII fast path of the word analyzer ----------------------------------------------- */
 
+/* Bit 7 of each byte of x (bytes below 0x80) set when the byte is in [lo, hi]: c + 0x80 - lo has
+ * bit 7 set when c >= lo, c + 0x7f - hi when c > hi (no carry leaves a byte). */
+static uint64_t bytes_in(uint64_t x, unsigned lo, unsigned hi) {
+    const uint64_t ones = 0x0101010101010101ull;
+    return (x + (0x80 - lo) * ones) & ~(x + (0x7f - hi) * ones) & 0x80 * ones;
+}
+
+/* One bit per byte of the 8 bytes in x (bit i: byte i, in memory order): bytes that are ASCII
+ * word characters, [0-9A-Za-z_] (x | 0x20 maps the capitals onto the small letters, and
+ * nothing else onto them). */
+static unsigned word_bits(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t m =
+        bytes_in(x, '0', '9') | bytes_in(x | 0x20 * ones, 'a', 'z') | bytes_in(x, '_', '_');
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    m = __builtin_bswap64(m);
+#endif
+    return (unsigned)((m * 0x0002040810204081ull) >> 56); /* bit 7 of byte i -> bit i */
+}
+
+static uint64_t load8(const uint8_t *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
 void pk_analyzer_prepare(pk_analyzer *an, const char *pattern, size_t n) {
     static const char *const bodies[] = {"\\b\\w\\w+\\b", "\\w\\w+", "\\b\\w+\\b", "\\w+"};
     static const char *const flags[] = {"", "(?u)", "(?a)"};
-    an->fast = 0;
+    an->fast = an->runs = 0;
     if (an->kind != PK_AN_WORD) return;
     for (size_t f = 0; f < 3 && !an->fast; f++) {
         size_t fl = strlen(flags[f]);
         if (n < fl || memcmp(pattern, flags[f], fl) != 0) continue;
         for (size_t b = 0; b < 4; b++) {
             if (n - fl == strlen(bodies[b]) && memcmp(pattern + fl, bodies[b], n - fl) == 0) {
-                an->fast = 1;
+                an->fast = an->runs = 1;
                 an->fast_min = b < 2 ? 2 : 1;
                 break;
             }
@@ -272,6 +302,9 @@ void pk_analyzer_prepare(pk_analyzer *an, const char *pattern, size_t n) {
         uint32_t low = c - 'A' < 26u ? c + 32 : c, in = c, out[2];
         size_t k;
         an->ascii_word[c] = (pk_uc_flags(c) & PK_UC_WORD) != 0;
+        /* the tokenizer classifies 8 bytes at a time by ranges: they must say the same */
+        uint8_t one[8] = {(uint8_t)c};
+        if ((word_bits(load8(one)) & 1) != an->ascii_word[c]) an->fast = 0;
         if (pk_uc_lower(&in, 1, out) != 1 || out[0] != low) an->fast = 0;
         if (an->strip != PK_STRIP_NONE && pk_uc_strip(c, an->strip == PK_STRIP_ASCII, &k))
             an->fast = 0;
@@ -291,61 +324,103 @@ static int all_ascii(const uint8_t *s, size_t n) {
     return (acc & 0x8080808080808080ull) == 0;
 }
 
+/* The hash of a token (pk_strmap_hash): its first 8 bytes as sum(byte_i * B^(k-1-i)), eight
+ * products that do not wait on each other, then a step per further byte. t has 8 readable
+ * bytes; bytes past the token are masked to 0 (their power is any in-range one). */
+static uint64_t token_hash(const uint8_t *t, size_t len) {
+    size_t k = len < 8 ? len : 8;
+    uint64_t x = load8(t);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    if (k < 8) x &= (1ull << (8 * k)) - 1;
+    const uint64_t *p = pk_strmap_pows;
+    uint64_t h = (x & 0xff) * p[(k - 1) & 63] + (x >> 8 & 0xff) * p[(k - 2) & 63] +
+                 (x >> 16 & 0xff) * p[(k - 3) & 63] + (x >> 24 & 0xff) * p[(k - 4) & 63] +
+                 (x >> 32 & 0xff) * p[(k - 5) & 63] + (x >> 40 & 0xff) * p[(k - 6) & 63] +
+                 (x >> 48 & 0xff) * p[(k - 7) & 63] + (x >> 56) * p[(k - 8) & 63];
+    for (size_t i = 8; i < len; i++)
+        h = pk_strmap_step(h, t[i]);
+    return h;
+}
+
 /* Tokens of an ASCII document: runs of at least an->fast_min word characters (what the
- * patterns pk_analyzer_prepare accepts find there), with each token's hash and B^length. */
+ * patterns pk_analyzer_prepare accepts find there). The text is
+ * lowercased into ws->u8 8 bytes at a time, its word characters marked a bit per byte on the
+ * way; the tokens are then the runs of set bits, found a word of bits at a time, so the work
+ * does not branch on every byte. Hashes (ws->hashed) only with stop words, which need them. */
 static pk_code ascii_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
                             pk_err *err) {
-    const uint8_t *t = doc;
-    pk_code rc;
-    if (an->lowercase) {
-        if ((rc = NEED(u8, u8_cap, n + 1)) != PK_OK) return rc;
-        size_t i = 0;
-        /* 8 bytes at a time: bit 7 of (c + 0x3f) & ~(c + 0x25) is set for 'A' .. 'Z' (c < 0x80:
-         * no carry crosses a byte) and becomes the 0x20 bit */
-        for (; i + 8 <= n; i += 8) {
-            uint64_t x, ones = 0x0101010101010101ull;
-            memcpy(&x, doc + i, 8);
-            uint64_t up = (x + 0x3f * ones) & ~(x + 0x25 * ones) & 0x80 * ones;
-            x |= up >> 2;
-            memcpy(ws->u8 + i, &x, 8);
-        }
-        for (; i < n; i++)
-            ws->u8[i] = (uint8_t)(doc[i] + ((unsigned)doc[i] - 'A' < 26u) * 32);
-        t = ws->u8;
+    size_t words = n / 64 + 1;
+    pk_code rc = NEED(u8, u8_cap, n + 8); /* 8 readable bytes past the text (pk_wordgrams.h) */
+    if (!rc) rc = NEED(wbits, wbits_cap, words);
+    if (rc) return rc;
+    uint8_t *t = ws->u8;
+    uint64_t *bits = ws->wbits;
+    memset(bits, 0, words * sizeof *bits);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = load8(doc + i);
+        if (an->lowercase) x |= bytes_in(x, 'A', 'Z') >> 2; /* bit 7 becomes the 0x20 bit */
+        memcpy(t + i, &x, 8);
+        bits[i >> 6] |= (uint64_t)word_bits(x) << (i & 63);
     }
+    if (i < n) { /* the last bytes, zero-padded */
+        uint8_t last[8] = {0};
+        memcpy(last, doc + i, n - i);
+        uint64_t x = load8(last);
+        if (an->lowercase) x |= bytes_in(x, 'A', 'Z') >> 2;
+        memcpy(t + i, &x, 8);
+        bits[i >> 6] |= (uint64_t)(word_bits(x) & ((1u << (n - i)) - 1)) << (i & 63);
+    }
+    memset(t + n, 0, 8);
     ws->text = t;
-    size_t most = n / (an->fast_min + 1) + 1;
+    /* runs of word bytes: a start is a word byte after another byte, an end a byte that is no
+     * word byte after a word byte (bit n is clear, so every run ends); the i-th start and the
+     * i-th end delimit the i-th run. Found 64 positions at a time. */
+    size_t most = n / 2 + 1;
     if ((rc = NEED(tok8, tok8_cap, 2 * most)) != PK_OK || (rc = NEED(th, th_cap, 2 * most)))
         return rc;
-    const uint8_t *w = an->ascii_word;
-    size_t k = 0, *tok = ws->tok8;
-    uint64_t *th = ws->th;
-    for (size_t i = 0; i < n;) {
-        while (i < n && !w[t[i]])
-            i++;
-        if (i == n) break;
-        size_t s = i;
-        uint64_t h = 0;
-        do
-            h = pk_strmap_step(h, t[i++]);
-        while (i < n && w[t[i]]);
-        uint32_t v;
-        if (i - s < an->fast_min || (an->stop && pk_strmap_get_h(an->stop, h, t + s, i - s, &v)))
-            continue;
-        tok[2 * k] = s;
-        tok[2 * k + 1] = i;
-        th[2 * k] = h;
-        th[2 * k + 1] = pk_strmap_pow(i - s);
-        k++;
+    size_t *tok = ws->tok8, ns = 0, ne = 0;
+    uint64_t carry = 0;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t b = bits[w], before = b << 1 | carry;
+        carry = b >> 63;
+        for (uint64_t st = b & ~before; st; st &= st - 1)
+            tok[2 * ns++] = w * 64 + (size_t)__builtin_ctzll(st);
+        for (uint64_t en = ~b & before; en; en &= en - 1)
+            tok[2 * ne++ + 1] = w * 64 + (size_t)__builtin_ctzll(en);
+    }
+    /* the runs long enough, and not stop words, kept in place (k <= r) */
+    size_t k = 0, min = an->fast_min;
+    if (!an->stop) {
+        for (size_t r = 0; r < ns; r++) {
+            size_t s0 = tok[2 * r], e0 = tok[2 * r + 1];
+            tok[2 * k] = s0;
+            tok[2 * k + 1] = e0;
+            k += e0 - s0 >= min;
+        }
+    } else { /* the hash is needed now; else whoever needs it computes it */
+        uint64_t *th = ws->th;
+        for (size_t r = 0; r < ns; r++) {
+            size_t s0 = tok[2 * r], e0 = tok[2 * r + 1], len = e0 - s0;
+            uint32_t v;
+            if (len < min) continue;
+            uint64_t h = token_hash(t + s0, len);
+            if (pk_strmap_get_h(an->stop, h, t + s0, len, &v)) continue;
+            tok[2 * k] = s0;
+            tok[2 * k + 1] = e0;
+            th[2 * k++] = h;
+        }
     }
     ws->ntok = k;
-    ws->hashed = 1;
+    ws->hashed = an->stop != NULL;
     return PK_OK;
 }
 
 /* The word analyzer's tokens in ws->tok8 over ws->text (ws->hashed: their hashes in ws->th). */
-static pk_code word_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
-                           size_t max_bytes, pk_err *err) {
+pk_code pk_word_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                       size_t max_bytes, pk_err *err) {
     ws->hashed = 0;
     if (an->fast && all_ascii(doc, n)) return ascii_tokens(an, doc, n, ws, err);
     uint32_t *s;
@@ -358,7 +433,7 @@ pk_code pk_analyze(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_
     ws->max_bytes = max_bytes;
     pk_code rc;
     if (an->kind == PK_AN_WORD) {
-        if ((rc = word_tokens(an, doc, n, ws, max_bytes, err)) != PK_OK) return rc;
+        if ((rc = pk_word_tokens(an, doc, n, ws, max_bytes, err)) != PK_OK) return rc;
         return word_ngrams(an, ws, fn, ctx, err);
     }
     uint32_t *s;
@@ -423,12 +498,11 @@ static pk_code word_lookup(const pk_analyzer *an, pk_text_ws *ws, const pk_strma
     size_t nt = ws->ntok;
     const size_t *t = ws->tok8;
     pk_code rc;
-    if (!ws->hashed) {
-        if ((rc = NEED(th, th_cap, 2 * nt + 2)) != PK_OK) return rc;
-        for (size_t i = 0; i < nt; i++) {
-            ws->th[2 * i] = pk_strmap_hash(ws->text + t[2 * i], t[2 * i + 1] - t[2 * i]);
-            ws->th[2 * i + 1] = pk_strmap_pow(t[2 * i + 1] - t[2 * i]);
-        }
+    if ((rc = NEED(th, th_cap, 2 * nt + 2)) != PK_OK) return rc;
+    for (size_t i = 0; i < nt; i++) { /* each token's hash (unless the tokenizer gave it), B^len */
+        size_t len = t[2 * i + 1] - t[2 * i];
+        if (!ws->hashed) ws->th[2 * i] = pk_strmap_hash(ws->text + t[2 * i], len);
+        ws->th[2 * i + 1] = pk_strmap_pow(len);
     }
     const uint64_t *th = ws->th;
     ngram_q q[NGRAM_BATCH];
@@ -465,7 +539,7 @@ pk_code pk_analyze_lookup(const pk_analyzer *an, const uint8_t *doc, size_t n, p
     ws->max_bytes = max_bytes;
     *nfeat = 0;
     if (an->kind == PK_AN_WORD) {
-        pk_code rc = word_tokens(an, doc, n, ws, max_bytes, err);
+        pk_code rc = pk_word_tokens(an, doc, n, ws, max_bytes, err);
         if (rc) return rc;
         return word_lookup(an, ws, vocab, nfeat, err);
     }

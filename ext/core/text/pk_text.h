@@ -38,6 +38,7 @@ typedef struct pk_analyzer {
     const pk_strmap *stop; /* word: stop words, or NULL              */
     size_t min_n, max_n;   /* ngram_range, 1 <= min_n <= max_n       */
     /* the ASCII fast path (pk_analyzer_prepare; 0 when not prepared) */
+    int runs;                /* word: tokens are runs of \w (no space)  */
     int fast;                /* ASCII documents: tokens are word runs   */
     size_t fast_min;         /* of at least this many characters        */
     uint8_t ascii_word[128]; /* \w of each ASCII character              */
@@ -64,7 +65,9 @@ typedef struct pk_text_ws {
     int hashed; /* th holds the tokens' hashes                    */
     pk_rx_ws rx;
     size_t bytes, max_bytes; /* held now, cap for this call        */
-    uint32_t *feat;          /* pk_analyze_lookup's values, then free for the caller */
+    uint32_t *wid;           /* pk_wordgrams_lookup: each token's word node */
+    size_t wid_cap;
+    uint32_t *feat; /* pk_analyze_lookup's values, then free for the caller */
     size_t feat_cap;
     uint32_t *idx;
     size_t idx_cap;
@@ -86,6 +89,13 @@ typedef struct pk_text_ws {
     size_t val2_cap;
     double *dnan; /* kept all NaN: a dense row for xgboost, whose absent entries are missing */
     size_t dnan_cap;
+    uint64_t *bits; /* kept all 0: a bit per column and a bit per word of those (pk_vectorizer.c) */
+    size_t bits_cap;
+    uint64_t *wbits; /* the ASCII tokenizer: a bit per byte of the text, set on word characters */
+    size_t wbits_cap;
+    const double *pf; /* when set: pf[col * pf_k] will be read for the row's columns (the
+                         next step's weights): a vectorizer prefetches them */
+    size_t pf_k;
 } pk_text_ws;
 
 void pk_text_ws_init(pk_text_ws *ws, const pk_alloc *a);
@@ -117,6 +127,10 @@ void pk_analyzer_prepare(pk_analyzer *an, const char *pattern, size_t n);
 pk_code pk_analyze_lookup(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
                           size_t max_bytes, const pk_strmap *vocab, size_t *nfeat, pk_err *err);
 
+/* The word analyzer's tokens of doc (stop words dropped) in ws->tok8 over ws->text, ws->ntok
+ * of them; ws->hashed when their pk_strmap hashes are in ws->th. Errors as pk_analyze. */
+pk_code pk_word_tokens(const pk_analyzer *an, const uint8_t *doc, size_t n, pk_text_ws *ws,
+                       size_t max_bytes, pk_err *err);
 /* MurmurHash3 x86 32-bit of key[0..n) with `seed`, as a signed int (scikit-learn's
  * murmurhash3_bytes_s32). */
 int32_t pk_murmur3_32(const uint8_t *key, size_t n, uint32_t seed);
