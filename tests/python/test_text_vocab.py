@@ -86,3 +86,10 @@ def test_shared_column(db):
     # two terms per column: scikit-learn counts both in it; so must the string map
     v.vocabulary_ = {t: i // 2 for i, t in enumerate(terms)}
     transform_equal(db, v)
+
+
+def test_short_words_only(db):
+    # no word longer than 8 bytes: the trie has no tail bytes at all while its tables grow
+    terms = sorted({w for d in TRAIN for w in d.lower().split() if 2 <= len(w) <= 8 and w.isalnum()})
+    assert len(terms) > 100
+    transform_equal(db, CountVectorizer(vocabulary=terms[:300], ngram_range=(1, 2)).fit(TRAIN))
