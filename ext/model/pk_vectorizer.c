@@ -123,6 +123,15 @@ static void show_order(pk_sparse *x) {
     sort_sparse(x);
 }
 
+/* The row's scaling by its l1 or l2 norm: s is the sum normalize computes (of |v|, or of v * v
+ * in the row's dtype), in the row's order. */
+static void divide_by_norm(pk_sparse *x, int norm, double s) {
+    if (s == 0.0) return;
+    if (norm == NORM_L2) s = sqrt(s);
+    for (size_t i = 0; i < x->nnz; i++)
+        x->val[i] = rnd(x->val[i] / s, x->f32);
+}
+
 static void normalize(pk_sparse *x, int norm) {
     if (norm == NORM_NONE) return;
     double s = 0.0;
@@ -133,10 +142,7 @@ static void normalize(pk_sparse *x, int norm) {
         else
             s += x->f32 ? (double)((float)v * (float)v) : v * v;
     }
-    if (s == 0.0) return;
-    if (norm == NORM_L2) s = sqrt(s);
-    for (size_t i = 0; i < x->nnz; i++)
-        x->val[i] = rnd(x->val[i] / s, x->f32);
+    divide_by_norm(x, norm, s);
 }
 
 pk_code pk_sparse_normalize(pk_sparse *x, const char *norm) {
@@ -155,11 +161,13 @@ pk_code pk_sparse_normalize(pk_sparse *x, const char *norm) {
     return PK_OK;
 }
 
-static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, pk_err *err) {
-    if (T->use_idf && x->nnz && x->idx[x->nnz - 1] >= T->n)
+/* v * idf for the row x, its columns ascending, or descending when `reversed` (a vectorizer's
+ * row for an _idf_diag TfidfTransformer, which then needs no reversing here). */
+static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, int reversed, pk_err *err) {
+    size_t top = x->nnz ? (reversed ? x->idx[0] : x->idx[x->nnz - 1]) : 0;
+    if (T->use_idf && x->nnz && top >= T->n)
         return pk_err_set(err, PK_EFEATURE, -1, -1,
-                          "TfidfTransformer: column %u is beyond its %zu features",
-                          x->idx[x->nnz - 1], T->n);
+                          "TfidfTransformer: column %zu is beyond its %zu features", top, T->n);
     if (T->sublinear)
         for (size_t i = 0; i < x->nnz; i++)
             x->val[i] = x->f32 ? (double)(logf((float)x->val[i]) + 1.0f) : log(x->val[i]) + 1.0;
@@ -171,13 +179,27 @@ static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, pk_err *err) {
         } else {
             /* csr_matmat: products in the result dtype, columns in reverse, zeros dropped */
             size_t k = 0, n = x->nnz;
-            for (size_t i = 0; i < n / 2; i++) {
+            for (size_t i = 0; !reversed && i < n / 2; i++) {
                 uint32_t ti = x->idx[i];
                 double tv = x->val[i];
                 x->idx[i] = x->idx[n - 1 - i];
                 x->val[i] = x->val[n - 1 - i];
                 x->idx[n - 1 - i] = ti;
                 x->val[n - 1 - i] = tv;
+            }
+            if (!f32 && T->norm == NORM_L2) { /* the l2 sum in the same pass, in the same order */
+                double s = 0.0;
+                for (size_t i = 0; i < n; i++) {
+                    double v = x->val[i] * T->idf[x->idx[i]];
+                    x->idx[k] = x->idx[i];
+                    x->val[k] = v;
+                    k += v != 0.0;
+                    s += v * v; /* a dropped zero adds 0.0 */
+                }
+                x->nnz = k;
+                x->f32 = 0;
+                divide_by_norm(x, NORM_L2, s);
+                return PK_OK;
             }
             for (size_t i = 0; i < n; i++) {
                 double v = f32 ? (double)((float)x->val[i] * (float)T->idf[x->idx[i]])
@@ -279,19 +301,54 @@ static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
  * 65,536 columns); larger ones, and hashing, sort the features. */
 #define BITMAP_MAX_COLS (1u << 20)
 
-/* The row of features feat[0..nf) (vocabulary columns): columns ascending, each with its count.
- * A bit per column and a bit per 64-column word of those, both kept all 0 between documents,
- * give the distinct columns in order without sorting; a column seen again is noted in feat
- * (over the features already read) and counted after. */
-static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t nf, pk_sparse *x) {
+/* Inlined where desc is a constant, so that each order has its own branch-free code. */
+#if defined(__GNUC__)
+#define VEC_INLINE inline __attribute__((always_inline))
+#else
+#define VEC_INLINE inline
+#endif
+
+/* The column of bit `at` of a bitmap word whose first bit stands for column `base`: base + at,
+ * or base - at when the bitmap runs from the last column down (desc). */
+static VEC_INLINE uint32_t column_at(uint32_t base, int at, int desc) {
+    return desc ? base - (uint32_t)at : base + (uint32_t)at;
+}
+
+/* The columns of one bitmap word (b: its bits, at least one set) into idx/val from k, in the
+ * order of its bits; returns the new k. The first two without branching (terms sharing a first
+ * word have neighbouring columns, so two are common; a second that is not there is written at
+ * k and overwritten), then the rest. */
+static VEC_INLINE size_t word_columns(uint64_t b, uint32_t base, int desc, uint32_t *idx,
+                                      double *val, size_t k) {
+    uint64_t b2 = b & (b - 1);
+    idx[k] = column_at(base, __builtin_ctzll(b), desc);
+    val[k++] = 1.0;
+    idx[k] = column_at(base, __builtin_ctzll(b2 | 1ull << 63), desc);
+    val[k] = 1.0;
+    k += b2 != 0;
+    for (b = b2 & (b2 - 1); b; b &= b - 1) {
+        idx[k] = column_at(base, __builtin_ctzll(b), desc);
+        val[k++] = 1.0;
+    }
+    return k;
+}
+
+/* The row of features feat[0..nf) (vocabulary columns): columns ascending (descending when desc),
+ * each with its count. A bit per column and a bit per 64-column word of those, both kept all 0
+ * between documents, give the distinct columns in order without sorting (column c at bit c, or
+ * at bit top - c when desc); a column seen again is noted in feat (over the features already
+ * read) and counted after. */
+static VEC_INLINE void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t nf,
+                                    int desc, pk_sparse *x) {
     size_t words = (V->n_out + 63) / 64;
+    uint32_t top = (uint32_t)(words * 64 - 1);
     uint64_t *bm = ws->bits, *sm = bm + words;
     const double *idf = V->tfidf && V->tfidf->use_idf ? V->tfidf->idf : NULL;
     size_t ndup = 0;
     for (size_t i = 0; i < nf; i++) { /* no branch on the data: repeats are rare and random */
-        uint32_t f = feat[i];
-        uint64_t bit = 1ull << (f & 63);
-        size_t w = f >> 6;
+        uint32_t f = feat[i], p = desc ? top - f : f;
+        uint64_t bit = 1ull << (p & 63);
+        size_t w = p >> 6;
         feat[ndup] = f;
         ndup += (bm[w] & bit) != 0;
         bm[w] |= bit;
@@ -305,27 +362,17 @@ static void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t
     for (size_t s = 0; s * 64 < words; s++) {
         for (uint64_t sb = sm[s]; sb; sb &= sb - 1) {
             size_t w = s * 64 + (size_t)__builtin_ctzll(sb);
-            uint64_t b = bm[w], b2 = b & (b - 1);
+            uint32_t base = desc ? top - (uint32_t)(w * 64) : (uint32_t)(w * 64);
+            k = word_columns(bm[w], base, desc, idx, val, k);
             bm[w] = 0;
-            /* the first two columns of the 64 without branching (terms sharing a first word
-             * have neighbouring columns, so two are common), then the rest */
-            idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
-            val[k++] = 1.0;
-            idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b2 | 1ull << 63));
-            val[k] = 1.0;
-            k += b2 != 0;
-            for (b = b2 & (b2 - 1); b; b &= b - 1) {
-                idx[k] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
-                val[k++] = 1.0;
-            }
         }
         sm[s] = 0;
     }
-    for (size_t d = 0; d < ndup; d++) { /* idx is ascending: find the column's entry */
+    for (size_t d = 0; d < ndup; d++) { /* idx is monotonic: find the column's entry */
         size_t lo = 0, hi = k;
         while (hi - lo > 1) {
             size_t mid = (lo + hi) / 2;
-            if (idx[mid] <= feat[d])
+            if (desc ? idx[mid] >= feat[d] : idx[mid] <= feat[d])
                 lo = mid;
             else
                 hi = mid;
@@ -402,14 +449,18 @@ static pk_code vectorize(const pk_model *m, const uint8_t *doc, size_t n, pk_tex
             memset(ws->bits + had, 0, (ws->bits_cap - had) * sizeof(uint64_t));
     }
     if (rc) return rc;
-    if (bitmap)
-        count_bitmap(V, ws, ws->feat, nf, x);
+    /* an _idf_diag TfidfTransformer reverses the columns: the bitmap gives them that way */
+    int desc = bitmap && V->tfidf && V->tfidf->use_idf && V->tfidf->reverse;
+    if (bitmap && desc)
+        count_bitmap(V, ws, ws->feat, nf, 1, x);
+    else if (bitmap)
+        count_bitmap(V, ws, ws->feat, nf, 0, x);
     else
         count_sorted(V, ws, nf, x);
     x->idx = ws->idx;
     x->val = ws->val;
     x->f32 = V->dtype == PK_DT_F32;
-    if (V->tfidf) return tfidf_apply(V->tfidf, x, err);
+    if (V->tfidf) return tfidf_apply(V->tfidf, x, desc, err);
     if (V->hashing) normalize(x, V->norm);
     return PK_OK;
 }
@@ -844,7 +895,7 @@ pk_code pk_compile_vectorizer(pk_mc *c) {
 /* ---- TfidfTransformer --------------------------------------------------------------------- */
 
 static pk_code tfidf_stf(const pk_model *m, pk_sparse *x, pk_err *err) {
-    return tfidf_apply(m->impl, x, err);
+    return tfidf_apply(m->impl, x, 0, err);
 }
 
 /* On a dense row (TfidfTransformer alone, fed numbers): its non-zeros as a row, then dense. */
@@ -861,7 +912,7 @@ static pk_code tfidf_dense(const pk_model *m, const double *x, double *scratch, 
         }
     }
     pk_sparse sv = {k, idx, scratch, 0};
-    pk_code rc = tfidf_apply(T, &sv, err);
+    pk_code rc = tfidf_apply(T, &sv, 0, err);
     if (rc) return rc;
     for (size_t i = 0; i < sv.nnz; i++)
         out[sv.idx[i]] = sv.val[i];

@@ -93,3 +93,30 @@ def test_short_words_only(db):
     terms = sorted({w for d in TRAIN for w in d.lower().split() if 2 <= len(w) <= 8 and w.isalnum()})
     assert len(terms) > 100
     transform_equal(db, CountVectorizer(vocabulary=terms[:300], ngram_range=(1, 2)).fit(TRAIN))
+
+
+@pytest.mark.parametrize("k", [1, 2, 63, 64, 65, 127, 128, 129, 4095, 4097])
+def test_vocabulary_sizes_at_word_boundaries(db, k):
+    # a vectorizer's row is counted in a bitmap of 64-column words, read from the last column
+    # down for TfidfTransformer's reversed product: columns at both ends of a partial last word,
+    # repeated words, and rows that hold every column of a word
+    terms = ["t%d" % i for i in range(k)]
+    rng = random.Random(k)
+    edge = terms[:2] + terms[-2:] + terms[max(0, k - 70):]
+    docs_k = [" ".join(rng.choice(edge if j % 2 else terms) for _ in range(rng.randint(1, 90)))
+              for j in range(200)] + [" ".join(terms[-64:]), " ".join(terms[-1:] * 5)]
+    for v in (TfidfVectorizer(vocabulary=terms), TfidfVectorizer(vocabulary=terms, norm="l1"),
+              TfidfVectorizer(vocabulary=terms, sublinear_tf=True, norm=None),
+              CountVectorizer(vocabulary=terms)):
+        v.fit(docs_k)
+        blob = pickle.dumps(v)
+        X = v.transform(docs_k).tocsr()
+        X.sort_indices()
+        got = [json.loads(r[0]) for r in
+               db.execute("SELECT model_transform(?, value) FROM json_each(?)",
+                          (blob, json.dumps(docs_k)))]
+        for i, g in enumerate(got):
+            lo, hi = X.indptr[i], X.indptr[i + 1]
+            want = dict(zip(X.indices[lo:hi].tolist(), X.data[lo:hi].tolist()))
+            assert list(g) == [str(c) for c in sorted(want)]
+            assert all(g[str(c)] == w for c, w in want.items())
