@@ -1121,8 +1121,10 @@ def section_text(b):
     b.db.execute("CREATE TABLE docs(body TEXT)")
     b.db.executemany("INSERT INTO docs VALUES (?)", [(d,) for d in test])
     b.db.commit()
-    b.note(sec, "(a) best of %d; (b) scikit-learn's predict on the list of strings, one thread; "
-                "(c) one run over the first %d documents. Every SQL label is checked against "
+    b.note(sec, "Each contender is timed %d times, in alternation ((a), (b), (c), (a), ...) "
+                "and keeps its best run: (a) the SQL query over every document; (b) scikit-learn's "
+                "predict on the list of strings, one thread; (c) the UDF over the first %d "
+                "documents. Every SQL label is checked against "
                 "scikit-learn's. Wall time, then the process's CPU time of the same runs (all "
                 "three run in this process, single-threaded: CPU time leaves out what other "
                 "jobs of a shared machine take)." % (b.repeat, udf_k))
@@ -1141,22 +1143,22 @@ def section_text(b):
         got = [r[0] for r in b.db.execute("SELECT model_predict(?, body) FROM docs", (blob,))]
         assert got == want, name
         sql = "SELECT count(*) FROM docs WHERE model_predict(?, body) = 'spam'"
-        wall, cpu = both_times(lambda: b.db.execute(sql, (blob,)).fetchall(), b.repeat)
-        ns, ns_cpu = wall * 1e9 / n, cpu * 1e9 / n
 
         def batch():
             with threadpool_limits(1):
                 return m.predict(test)
-        wall, cpu = both_times(batch, b.repeat)
-        batch_ns, batch_cpu = wall * 1e9 / n, cpu * 1e9 / n
 
         def py_predict(d):
             return m.predict([d])[0]
         b.db.create_function("py_predict_t", 1, py_predict)
         sql_udf = ("SELECT count(*) FROM docs WHERE rowid <= %d AND py_predict_t(body) = 'spam'"
                    % udf_k)
-        wall, cpu = both_times(lambda: b.db.execute(sql_udf).fetchall(), 1)
-        ns_udf, udf_cpu = wall * 1e9 / udf_k, cpu * 1e9 / udf_k
+        (wall, cpu), (bw, bc), (uw, uc) = interleaved_times(
+            [lambda: b.db.execute(sql, (blob,)).fetchall(), batch,
+             lambda: b.db.execute(sql_udf).fetchall()], b.repeat)
+        ns, ns_cpu = wall * 1e9 / n, cpu * 1e9 / n
+        batch_ns, batch_cpu = bw * 1e9 / n, bc * 1e9 / n
+        ns_udf, udf_cpu = uw * 1e9 / udf_k, uc * 1e9 / udf_k
         b.add(sec, "(a) model_predict(m, body), Tfidf(1-2 grams) + %s" % name, ns, n)
         b.add(sec, "(b) scikit-learn predict on a list of strings, %s" % name, batch_ns, n)
         b.add(sec, "(c) Python UDF calling predict per document, %s" % name, ns_udf, udf_k)
@@ -1172,22 +1174,25 @@ def section_text(b):
                 udf_cpu / ns_cpu >= 300)
 
 
-def both_times(fn, repeat):
-    """Best wall time and best process CPU time of fn() over `repeat` runs (seconds). All three
-    contenders of the text section run in this process on one thread, so CPU time compares
-    them without the time other jobs of a shared machine take (wall time counts it)."""
-    wall = cpu = None
-    for _ in range(repeat):
-        gc.disable()
-        try:
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            dw, dc = time.perf_counter() - t0, time.process_time() - c0
-        finally:
-            gc.enable()
-        wall = dw if wall is None else min(wall, dw)
-        cpu = dc if cpu is None else min(cpu, dc)
-    return wall, cpu
+def interleaved_times(fns, rounds):
+    """Best wall time and best process CPU time of each fn() (seconds), over `rounds` rounds that
+    each run every fn once, in turn. This machine's speed drifts by up to half from one second to
+    the next (a pure Python loop's time per iteration included: docs/benchmarks.md), so the
+    contenders are timed in alternation across the whole section and each keeps its best round,
+    rather than one contender's runs back to back in one stretch and another's in another."""
+    best = [[None, None] for _ in fns]
+    for _ in range(rounds):
+        for fn, bw in zip(fns, best):
+            gc.disable()
+            try:
+                t0, c0 = time.perf_counter(), time.process_time()
+                fn()
+                dw, dc = time.perf_counter() - t0, time.process_time() - c0
+            finally:
+                gc.enable()
+            bw[0] = dw if bw[0] is None else min(bw[0], dw)
+            bw[1] = dc if bw[1] is None else min(bw[1], dc)
+    return [tuple(bw) for bw in best]
 
 
 # ---- section: speed (per-row overheads, probabilities, single requests, blocks) ---------------
