@@ -189,12 +189,8 @@ static pk_code gb_raw_block(const pk_model *m, const double *X, size_t *np, pk_t
     for (size_t r = 0; r < n; r++)
         for (size_t k = 0; k < K; k++)
             raw[r * K + k] = G->init[k];
-    for (size_t i = 0; i < G->ns * K; i++) {
-        size_t k = i % K;
-        pk_tree_leaves_rows(&G->trees[i], b, m->n_features, n);
-        for (size_t r = 0; r < n; r++)
-            raw[r * K + k] += b->lv[r][0];
-    }
+    for (size_t i = 0; i < G->ns * K; i++)
+        pk_tree_add_leaf_rows(&G->trees[i], b, m->n_features, n, raw + i % K, K);
     return rc;
 }
 

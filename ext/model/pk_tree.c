@@ -1023,34 +1023,62 @@ pk_code pk_tree_cast_rows(const pk_model *m, const double *X, size_t n, pk_tbloc
     return PK_OK;
 }
 
-void pk_tree_leaves_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n) {
+/* ix[j] = the leaf node row j of the PK_TROWS rows at xr (stride apart, none holding NaN)
+ * reaches in t: the rows descend level by level in lock step. */
+static inline void descend_rows(const pk_tree *t, const float *xr, size_t stride, uint32_t *ix) {
     const pk_tnode *nodes = t->nodes;
-    const double *leaf = t->leaf;
-    size_t vw = t->vw;
+    for (size_t j = 0; j < PK_TROWS; j++)
+        ix[j] = 0;
+    for (uint32_t d = 0; d < t->depth; d++) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+        for (size_t j = 0; j < PK_TROWS; j++) {
+            const pk_tnode *q = nodes + ix[j];
+            ix[j] = q->kid + (xr[j * stride + q->feat] > q->thr);
+        }
+    }
+}
+
+static int any_nan(const pk_tblock *b, size_t r) {
+    int nan = 0;
+    for (size_t j = 0; j < PK_TROWS; j++)
+        nan |= b->nanrow[r + j];
+    return nan;
+}
+
+void pk_tree_leaves_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n) {
     size_t r = 0;
     for (; r + PK_TROWS <= n; r += PK_TROWS) {
-        int nan = 0;
-        for (size_t j = 0; j < PK_TROWS; j++)
-            nan |= b->nanrow[r + j];
-        if (nan) {
+        if (any_nan(b, r)) {
             for (size_t j = 0; j < PK_TROWS; j++)
                 b->lv[r + j] = pk_tree_leaf(t, b->xf + (r + j) * stride, b->nanrow[r + j]);
             continue;
         }
-        const float *xr = b->xf + r * stride;
-        uint32_t ix[PK_TROWS] = {0};
-        for (uint32_t d = 0; d < t->depth; d++) {
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 8
-#endif
-            for (size_t j = 0; j < PK_TROWS; j++) {
-                const pk_tnode *q = nodes + ix[j];
-                ix[j] = q->kid + (xr[j * stride + q->feat] > q->thr);
-            }
-        }
+        uint32_t ix[PK_TROWS];
+        descend_rows(t, b->xf + r * stride, stride, ix);
         for (size_t j = 0; j < PK_TROWS; j++)
-            b->lv[r + j] = leaf + (size_t)nodes[ix[j]].aux * vw;
+            b->lv[r + j] = t->leaf + (size_t)t->nodes[ix[j]].aux * t->vw;
     }
     for (; r < n; r++)
         b->lv[r] = pk_tree_leaf(t, b->xf + r * stride, b->nanrow[r]);
+}
+
+void pk_tree_add_leaf_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n,
+                           double *acc, size_t acc_stride) {
+    size_t r = 0;
+    for (; r + PK_TROWS <= n; r += PK_TROWS) {
+        if (any_nan(b, r)) {
+            for (size_t j = 0; j < PK_TROWS; j++)
+                acc[(r + j) * acc_stride] +=
+                    pk_tree_leaf(t, b->xf + (r + j) * stride, b->nanrow[r + j])[0];
+            continue;
+        }
+        uint32_t ix[PK_TROWS];
+        descend_rows(t, b->xf + r * stride, stride, ix);
+        for (size_t j = 0; j < PK_TROWS; j++)
+            acc[(r + j) * acc_stride] += t->leaf[(size_t)t->nodes[ix[j]].aux * t->vw];
+    }
+    for (; r < n; r++)
+        acc[r * acc_stride] += pk_tree_leaf(t, b->xf + r * stride, b->nanrow[r])[0];
 }

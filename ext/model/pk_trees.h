@@ -167,6 +167,11 @@ pk_code pk_tree_cast_rows(const pk_model *m, const double *X, size_t n, pk_tbloc
  * b->xf + r * stride. Rows without NaN go PK_TROWS at a time in lock step. */
 void pk_tree_leaves_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n);
 
+/* acc[r * acc_stride] += the first value of the payload of the leaf row r (of n) reaches in t:
+ * pk_tree_leaves_rows and a sum over the rows in one pass. */
+void pk_tree_add_leaf_rows(const pk_tree *t, const pk_tblock *b, size_t stride, size_t n,
+                           double *acc, size_t acc_stride);
+
 /* ---- a decision tree estimator (shared by forests, boosting, bagging) -------------------- */
 
 /* What a tree estimator's compiled leaves hold. */
