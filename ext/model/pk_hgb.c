@@ -427,12 +427,7 @@ static pk_code hgb_label(const pk_model *m, const double *x, double *scratch, do
  * and added once). With nan, a NaN goes right unless the node's missing values go left (leaves
  * are flagged so: a NaN stays there), still without a branch; the model has no categorical split
  * and no NaN threshold (!careful). */
-#if defined(__GNUC__)
-#define HGB_INLINE inline __attribute__((always_inline))
-#else
-#define HGB_INLINE inline
-#endif
-static HGB_INLINE void hgb_trees_rows(const hgb *G, const double *xt, double *rr, int nan) {
+static PK_ALWAYS_INLINE void hgb_trees_rows(const hgb *G, const double *xt, double *rr, int nan) {
     size_t K = G->K, nt = G->ni * G->K;
     for (size_t i = 0; i < nt; i += 2) {
         int pair = i + 1 < nt;

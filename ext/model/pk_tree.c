@@ -388,16 +388,10 @@ static pk_code read_tree(pk_mc *c, const pk_value *tree, const char *what, tree_
     return PK_OK;
 }
 
-#if defined(__GNUC__)
-#define TREE_INLINE inline __attribute__((always_inline))
-#else
-#define TREE_INLINE inline
-#endif
-
 /* The largest float32 <= d: for every float32 x, x <= f32_floor(d) exactly when
  * (double)x <= d. NaN (no x is <= it) becomes -inf (only -inf, which inputs never hold). Always
  * inlined: each of the walk's copies calls it once per split. */
-static TREE_INLINE float f32_floor(double d) {
+static PK_ALWAYS_INLINE float f32_floor(double d) {
     /* branch-free: about half of all thresholds round up (a midpoint between two float32 values
      * is rarely one), so a branch on it mispredicts often */
     float f = (float)d;
@@ -465,9 +459,9 @@ typedef struct walk_io {
  * counter bumped when the walk passes the end of a level. Always inlined: the walk_* functions
  * below call it with constant record offsets for the common layouts, and the compiler makes a
  * copy for each. */
-static TREE_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t off_l, size_t off_r,
-                                size_t off_f, size_t off_t, size_t off_m, size_t vrow, size_t vw,
-                                pk_leaf_fn leaf, int norm) {
+static PK_ALWAYS_INLINE pk_code walk(walk_io *w, int has_ml, size_t stride, size_t off_l,
+                                     size_t off_r, size_t off_f, size_t off_t, size_t off_m,
+                                     size_t vrow, size_t vw, pk_leaf_fn leaf, int norm) {
     pk_mc *c = w->c;
     const char *what = w->what;
     tree_tmp *t = w->t;

@@ -179,14 +179,15 @@ static pk_code tfidf_apply(const pk_tfidf *T, pk_sparse *x, int reversed, pk_err
         } else {
             /* csr_matmat: products in the result dtype, columns in reverse, zeros dropped */
             size_t k = 0, n = x->nnz;
-            for (size_t i = 0; !reversed && i < n / 2; i++) {
-                uint32_t ti = x->idx[i];
-                double tv = x->val[i];
-                x->idx[i] = x->idx[n - 1 - i];
-                x->val[i] = x->val[n - 1 - i];
-                x->idx[n - 1 - i] = ti;
-                x->val[n - 1 - i] = tv;
-            }
+            if (!reversed)
+                for (size_t i = 0; i < n / 2; i++) {
+                    uint32_t ti = x->idx[i];
+                    double tv = x->val[i];
+                    x->idx[i] = x->idx[n - 1 - i];
+                    x->val[i] = x->val[n - 1 - i];
+                    x->idx[n - 1 - i] = ti;
+                    x->val[n - 1 - i] = tv;
+                }
             if (!f32 && T->norm == NORM_L2) { /* the l2 sum in the same pass, in the same order */
                 double s = 0.0;
                 for (size_t i = 0; i < n; i++) {
@@ -301,16 +302,9 @@ static uint32_t *sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
  * 65,536 columns); larger ones, and hashing, sort the features. */
 #define BITMAP_MAX_COLS (1u << 20)
 
-/* Inlined where desc is a constant, so that each order has its own branch-free code. */
-#if defined(__GNUC__)
-#define VEC_INLINE inline __attribute__((always_inline))
-#else
-#define VEC_INLINE inline
-#endif
-
 /* The column of bit `at` of a bitmap word whose first bit stands for column `base`: base + at,
  * or base - at when the bitmap runs from the last column down (desc). */
-static VEC_INLINE uint32_t column_at(uint32_t base, int at, int desc) {
+static PK_ALWAYS_INLINE uint32_t column_at(uint32_t base, int at, int desc) {
     return desc ? base - (uint32_t)at : base + (uint32_t)at;
 }
 
@@ -318,8 +312,8 @@ static VEC_INLINE uint32_t column_at(uint32_t base, int at, int desc) {
  * order of its bits; returns the new k. The first two without branching (terms sharing a first
  * word have neighbouring columns, so two are common; a second that is not there is written at
  * k and overwritten), then the rest. */
-static VEC_INLINE size_t word_columns(uint64_t b, uint32_t base, int desc, uint32_t *idx,
-                                      double *val, size_t k) {
+static PK_ALWAYS_INLINE size_t word_columns(uint64_t b, uint32_t base, int desc, uint32_t *idx,
+                                            double *val, size_t k) {
     uint64_t b2 = b & (b - 1);
     idx[k] = column_at(base, __builtin_ctzll(b), desc);
     val[k++] = 1.0;
@@ -337,9 +331,10 @@ static VEC_INLINE size_t word_columns(uint64_t b, uint32_t base, int desc, uint3
  * each with its count. A bit per column and a bit per 64-column word of those, both kept all 0
  * between documents, give the distinct columns in order without sorting (column c at bit c, or
  * at bit top - c when desc); a column seen again is noted in feat (over the features already
- * read) and counted after. */
-static VEC_INLINE void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat, size_t nf,
-                                    int desc, pk_sparse *x) {
+ * read) and counted after. Always inlined: vectorize calls it with desc constant, so each
+ * order has its own branch-free code. */
+static PK_ALWAYS_INLINE void count_bitmap(const pk_vec *V, pk_text_ws *ws, uint32_t *feat,
+                                          size_t nf, int desc, pk_sparse *x) {
     size_t words = (V->n_out + 63) / 64;
     uint32_t top = (uint32_t)(words * 64 - 1);
     uint64_t *bm = ws->bits, *sm = bm + words;

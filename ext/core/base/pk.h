@@ -97,6 +97,14 @@ typedef struct pk_arena {
     int over_budget; /* set when an allocation was refused because of the budget */
 } pk_arena;
 
+/* inline, and inlined even where the compiler would not: kernels whose constant arguments (a
+ * flag, an order, a level count) select their code, so that each caller gets its own copy. */
+#if defined(__GNUC__)
+#define PK_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define PK_ALWAYS_INLINE inline
+#endif
+
 /* Initialises an empty arena. budget 0 means unlimited. Allocates nothing. */
 void pk_arena_init(pk_arena *ar, const pk_alloc *alloc, size_t budget);
 

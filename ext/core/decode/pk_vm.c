@@ -628,12 +628,6 @@ static pk_code unsupported_persid(pk_vm *vm) {
 /* Each family executes the opcodes step() hands it; `op` is always one of its own. step() passes
  * it as a constant and the families are inlined, so each call folds to its one case: the split
  * costs no second dispatch. */
-#if defined(__GNUC__)
-#define PK_VM_INLINE inline __attribute__((always_inline))
-#else
-#define PK_VM_INLINE inline
-#endif
-
 static pk_code unknown_opcode(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
     return pk_err_set(vm->err, PK_EOPCODE, r->base + (int64_t)r->op_pos, op,
@@ -642,7 +636,7 @@ static pk_code unknown_opcode(pk_vm *vm, uint8_t op) {
 }
 
 /* Integers, floats, None and the booleans. */
-static PK_VM_INLINE pk_code op_number(pk_vm *vm, uint8_t op) {
+static PK_ALWAYS_INLINE pk_code op_number(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
     const uint8_t *p;
     size_t n;
@@ -702,7 +696,7 @@ static PK_VM_INLINE pk_code op_number(pk_vm *vm, uint8_t op) {
 }
 
 /* str, Python 2 str, bytes, bytearray and out-of-band buffers. */
-static PK_VM_INLINE pk_code op_string(pk_vm *vm, uint8_t op) {
+static PK_ALWAYS_INLINE pk_code op_string(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
     const uint8_t *p;
     size_t n;
@@ -775,7 +769,7 @@ static pk_code below_mark(pk_vm *vm, size_t *start, const char *what, pk_value *
 }
 
 /* Lists, tuples, dicts, sets and frozensets. */
-static PK_VM_INLINE pk_code op_container(pk_vm *vm, uint8_t op) {
+static PK_ALWAYS_INLINE pk_code op_container(pk_vm *vm, uint8_t op) {
     size_t start;
     pk_value *target;
     switch (op) {
@@ -835,7 +829,7 @@ static PK_VM_INLINE pk_code op_container(pk_vm *vm, uint8_t op) {
 }
 
 /* POP, DUP, MARK and POP_MARK. */
-static PK_VM_INLINE pk_code op_stack(pk_vm *vm, uint8_t op) {
+static PK_ALWAYS_INLINE pk_code op_stack(pk_vm *vm, uint8_t op) {
     size_t start;
     switch (op) {
     case PK_OP_POP:
@@ -870,7 +864,7 @@ static pk_code text_memo_key(pk_vm *vm, const char *what, uint64_t *key) {
 }
 
 /* GET, PUT and their binary forms, MEMOIZE. */
-static PK_VM_INLINE pk_code op_memo(pk_vm *vm, uint8_t op) {
+static PK_ALWAYS_INLINE pk_code op_memo(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
     uint8_t u8;
     uint32_t u32;
@@ -907,7 +901,7 @@ static PK_VM_INLINE pk_code op_memo(pk_vm *vm, uint8_t op) {
 
 /* Globals, the calls that build objects (REDUCE, BUILD, INST, OBJ, NEWOBJ, NEWOBJ_EX) and the
  * refused ways of naming objects (EXT1/2/4, PERSID, BINPERSID). */
-static PK_VM_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
+static PK_ALWAYS_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
     pk_reader *r = &vm->r;
     const uint8_t *p, *p2;
     size_t n, n2, start;
@@ -997,7 +991,7 @@ static PK_VM_INLINE pk_code op_object(pk_vm *vm, uint8_t op) {
 }
 
 /* PROTO, FRAME and STOP (which sets *stop and hands the top value to *out). */
-static PK_VM_INLINE pk_code op_control(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
+static PK_ALWAYS_INLINE pk_code op_control(pk_vm *vm, uint8_t op, int *stop, pk_value **out) {
     uint8_t u8;
     uint64_t u64;
     switch (op) {
