@@ -12,6 +12,8 @@ import random
 
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
 from textcorpus import corpus, document
 
@@ -34,16 +36,16 @@ ODD = ["a", "a b", "a b c", "a b c d", " a", "a ", "a  b", "", "b c", "abcdefghi
        "The", "ABC abc", "x1 _", "__ x1 a", "c", "abc", "ünïcödé_wörd a"]
 
 
-def transform_equal(db, v):
+def transform_equal(db, v, docs_=TEST):
     blob = pickle.dumps(v)
-    X = v.transform(TEST).tocsr()
+    X = v.transform(docs_).tocsr()
     X.sort_indices()
     db.execute("CREATE TEMP TABLE IF NOT EXISTS vdocs(i INTEGER PRIMARY KEY, d TEXT)")
     db.execute("DELETE FROM vdocs")
-    db.executemany("INSERT INTO vdocs VALUES (?, ?)", list(enumerate(TEST)))
+    db.executemany("INSERT INTO vdocs VALUES (?, ?)", list(enumerate(docs_)))
     got = [r[0] for r in db.execute("SELECT model_transform(?, d) FROM vdocs ORDER BY i", (blob,))]
     nonzero = 0
-    for i, (d, g) in enumerate(zip(TEST, got)):
+    for i, (d, g) in enumerate(zip(docs_, got)):
         g = json.loads(g)
         lo, hi = X.indptr[i], X.indptr[i + 1]
         want = dict(zip(X.indices[lo:hi].tolist(), X.data[lo:hi].tolist()))
@@ -108,15 +110,12 @@ def test_vocabulary_sizes_at_word_boundaries(db, k):
     for v in (TfidfVectorizer(vocabulary=terms), TfidfVectorizer(vocabulary=terms, norm="l1"),
               TfidfVectorizer(vocabulary=terms, sublinear_tf=True, norm=None),
               CountVectorizer(vocabulary=terms)):
-        v.fit(docs_k)
-        blob = pickle.dumps(v)
-        X = v.transform(docs_k).tocsr()
-        X.sort_indices()
-        got = [json.loads(r[0]) for r in
-               db.execute("SELECT model_transform(?, value) FROM json_each(?)",
-                          (blob, json.dumps(docs_k)))]
-        for i, g in enumerate(got):
-            lo, hi = X.indptr[i], X.indptr[i + 1]
-            want = dict(zip(X.indices[lo:hi].tolist(), X.data[lo:hi].tolist()))
-            assert list(g) == [str(c) for c in sorted(want)]
-            assert all(g[str(c)] == w for c, w in want.items())
+        transform_equal(db, v.fit(docs_k), docs_k)
+    # the row reaches the next step in TfidfTransformer's order, which sets the order of the dot
+    # product's sums: decision values equal bit for bit
+    y = [i % 2 for i in range(len(docs_k))]
+    p = make_pipeline(TfidfVectorizer(vocabulary=terms), LogisticRegression()).fit(docs_k, y)
+    want = p.decision_function(docs_k).tolist()
+    got = [r[0] for r in db.execute("SELECT model_decision_function(?, value) FROM json_each(?) "
+                                    "ORDER BY key", (pickle.dumps(p), json.dumps(docs_k)))]
+    assert got == want
